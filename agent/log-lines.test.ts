@@ -1,0 +1,94 @@
+// Checks log line batching: lines split across chunks, timestamps stripped or kept, resume dedupe,
+// filters, batching by size, over-long lines, hostile content passed through as one line each.
+import { describe, expect, test } from 'bun:test'
+import { LineBatcher, MAX_LINE_CHARS, TRUNCATION_MARKER, compareLogTimestamps, compileFilter, type LineBatcherOptions } from './log-lines.ts'
+
+function collect(options: Partial<LineBatcherOptions> = {}): { batcher: LineBatcher; frames: string[] } {
+  const frames: string[] = []
+  const batcher = new LineBatcher({ timestamped: false, keepTimestamps: false, filter: null, batchChars: 1_000_000, emit: (data) => frames.push(data), ...options })
+  return { batcher, frames }
+}
+
+describe('LineBatcher', () => {
+  test('lines split anywhere across chunks come out whole', () => {
+    const { batcher, frames } = collect()
+    for (const chunk of ['hel', 'lo\nwor', 'ld\n', '\n', 'tail']) batcher.push(chunk)
+    batcher.flush()
+    expect(frames).toEqual(['hello\nworld\n\n'])
+    batcher.end()
+    expect(frames).toEqual(['hello\nworld\n\n', 'tail\n'])
+  })
+
+  test('timestamps requested by the agent are stripped unless the viewer asked for them', () => {
+    const text = '2026-06-12T10:00:00.123456789Z GET /health 200\n2026-06-12T10:00:01Z second\n'
+    const stripped = collect({ timestamped: true })
+    stripped.batcher.push(text)
+    stripped.batcher.end()
+    expect(stripped.frames).toEqual(['GET /health 200\nsecond\n'])
+    expect(stripped.batcher.lastTimestamp).toBe('2026-06-12T10:00:01Z')
+    const kept = collect({ timestamped: true, keepTimestamps: true })
+    kept.batcher.push(text)
+    kept.batcher.end()
+    expect(kept.frames).toEqual([text])
+  })
+
+  test('after a resume, lines at or before the last seen timestamp are skipped', () => {
+    const { batcher, frames } = collect({ timestamped: true })
+    batcher.skipThrough = '2026-06-12T10:00:01.5Z'
+    batcher.push('2026-06-12T10:00:01Z old\n2026-06-12T10:00:01.500000000Z same\n2026-06-12T10:00:01.6Z new\n')
+    batcher.end()
+    expect(frames).toEqual(['new\n'])
+  })
+
+  test('the filter sees the line without its timestamp', () => {
+    const filter = compileFilter({ pattern: '^ERROR', regex: true })
+    if (!filter.ok) throw new Error(filter.error)
+    const { batcher, frames } = collect({ timestamped: true, filter: filter.test })
+    batcher.push('2026-06-12T10:00:00Z ERROR db down\n2026-06-12T10:00:01Z INFO ok\n')
+    batcher.end()
+    expect(frames).toEqual(['ERROR db down\n'])
+    expect(batcher.lastTimestamp).toBe('2026-06-12T10:00:01Z')
+  })
+
+  test('batches flush at the size limit; an over-size line travels alone', () => {
+    const { batcher, frames } = collect({ batchChars: 10 })
+    batcher.push('aaaa\nbbbb\ncccccccccccccccc\ndd\n')
+    batcher.end()
+    expect(frames).toEqual(['aaaa\nbbbb\n', 'cccccccccccccccc\n', 'dd\n'])
+  })
+
+  test('a line longer than the limit is cut once, with a marker', () => {
+    const { batcher, frames } = collect()
+    const chunk = 'x'.repeat(64 * 1024)
+    for (let i = 0; i < 20; i++) batcher.push(chunk)
+    batcher.push('\nnext\n')
+    batcher.end()
+    const lines = frames.join('').split('\n')
+    expect(lines[0]!.length).toBe(MAX_LINE_CHARS + TRUNCATION_MARKER.length)
+    expect(lines[0]!.endsWith(TRUNCATION_MARKER)).toBe(true)
+    expect(lines.slice(1)).toEqual(['next', ''])
+  })
+
+  test('hostile content stays one line each', () => {
+    const { batcher, frames } = collect()
+    const hostile = ['<script>alert(1)</script>', 'a\rb', 'data: x', '\u0000nul', '\u001b[31mred\u001b[0m']
+    batcher.push(hostile.join('\n') + '\n')
+    batcher.end()
+    expect(frames.join('').split('\n').slice(0, -1)).toEqual(hostile)
+  })
+})
+
+test('filters: substring, regex, invalid regex', () => {
+  const substring = compileFilter({ pattern: 'a.b', regex: false })
+  expect(substring.ok && substring.test!('xa.by') && !substring.test!('axb')).toBe(true)
+  const regex = compileFilter({ pattern: 'a.b', regex: true })
+  expect(regex.ok && regex.test!('axb')).toBe(true)
+  expect(compileFilter({ pattern: '(', regex: true })).toMatchObject({ ok: false })
+  expect(compileFilter(undefined)).toEqual({ ok: true, test: null })
+})
+
+test('timestamps compare to the nanosecond despite trimmed zeros', () => {
+  expect(compareLogTimestamps('2026-06-12T10:00:00.5Z', '2026-06-12T10:00:00.123456789Z')).toBe(1)
+  expect(compareLogTimestamps('2026-06-12T10:00:00Z', '2026-06-12T10:00:00.000000000Z')).toBe(0)
+  expect(compareLogTimestamps('2026-06-12T09:59:59.999Z', '2026-06-12T10:00:00Z')).toBe(-1)
+})

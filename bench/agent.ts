@@ -1,0 +1,175 @@
+// The shipped agent binary (`bun build --compile`, as `npm run build:agent` makes it) against the
+// Kubernetes simulator and a stub control plane that answers the contract and counts beats:
+//   size      — of the binary, next to a compiled one-line program (the Bun runtime alone);
+//   start-up  — `--version` wall time, next to the one-line program; and spawn → first heartbeat;
+//   RSS       — idle (a 60-pod cluster, between beats) and with 1000 pods (peak VmHWM and steady VmRSS);
+//   CPU       — utime+stime from /proc/<pid>/stat over N beats at a 1 s interval, per beat, next to this
+//               process gzipping the same body (the serialization floor of one beat).
+// Usage: bun bench/agent.ts [--quick]
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { startFleetMember, type FleetMember } from '../sim/fleet';
+
+const quick = process.argv.includes('--quick');
+const BEATS = quick ? 6 : 20;
+const STARTS = quick ? 5 : 15;
+const root = join(import.meta.dir, '..');
+const work = mkdtempSync(join(tmpdir(), 'niro-bench-agent-'));
+const MIB = 1024 * 1024;
+/** Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel. */
+const TICK_MS = 10;
+
+function run(cmd: string[], cwd = root): void {
+  const p = Bun.spawnSync(cmd, { cwd, stdout: 'pipe', stderr: 'pipe' });
+  if (p.exitCode !== 0) throw new Error(`${cmd.join(' ')} failed: ${p.stderr.toString()}`);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** utime + stime of the process so far, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+async function timeStarts(binary: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = performance.now();
+    const p = Bun.spawn([binary, '--version'], { stdout: 'ignore', stderr: 'ignore' });
+    await p.exited;
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** The control plane as far as the agent needs it: enroll, heartbeat (counted, body kept), an idle long-poll. */
+function startStub() {
+  const beats: { at: number; gzipped: Uint8Array }[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    idleTimeout: 60,
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (path === '/v1/agent/enroll') return Response.json({ agentKey: 'niro_agent_bench', clusterId: 'bench', heartbeatIntervalSeconds: 1 });
+      if (path === '/v1/agent/heartbeat') {
+        beats.push({ at: performance.now(), gzipped: new Uint8Array(await request.arrayBuffer()) });
+        return Response.json({ nextIntervalSeconds: 1, commandsPending: false, serverTime: new Date().toISOString() });
+      }
+      if (path === '/v1/agent/commands') {
+        await Bun.sleep(25_000);
+        return Response.json({ commands: [] });
+      }
+      return Response.json({ error: { code: 'not_found', message: 'not here' } }, { status: 404 });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, beats, stop: () => server.stop(true) };
+}
+
+async function waitBeats(stub: ReturnType<typeof startStub>, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (stub.beats.length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${stub.beats.length} of ${count} heartbeats arrived`);
+    await Bun.sleep(20);
+  }
+}
+
+/** RSS of the one-line program left running for a moment. */
+async function idleRss(binary: string): Promise<number> {
+  const p = Bun.spawn([binary], { stdout: 'ignore', stderr: 'ignore' });
+  await Bun.sleep(500);
+  const rss = procStatus(p.pid, 'VmRSS');
+  p.kill('SIGKILL');
+  await p.exited;
+  return rss;
+}
+
+type Measured = { firstBeatMs: number; rssSteady: number; rssPeak: number; cpuPerBeat: number; bodyBytes: number; gzBytes: number; serializeMs: number };
+
+/** One agent against a fresh simulator of `pods` pods: time to first beat, RSS after warm-up, CPU over BEATS beats. */
+async function measure(binary: string, pods: number, nodes: number): Promise<Measured> {
+  const stub = startStub();
+  let member: FleetMember | null = null;
+  try {
+    member = await startFleetMember({ name: `bench-${pods}`, nodes, pods, seed: 7, tickMs: 2000, logLinesPerSecond: 0, niroUrl: stub.url, agentCommand: [binary], agentEnv: { NIRO_LOG_LEVEL: 'warn' } });
+    const t0 = performance.now();
+    member.startAgent('niro_enr_bench');
+    await waitBeats(stub, 1, 30_000);
+    const firstBeatMs = stub.beats[0]!.at - t0;
+    await waitBeats(stub, 3, 30_000); // warm-up: JIT, caches, the key Secret written
+    const pid = member.agentPid()!;
+    const from = stub.beats.length;
+    const cpu0 = cpuMs(pid);
+    await waitBeats(stub, from + BEATS, BEATS * 3000 + 10_000);
+    const cpuPerBeat = (cpuMs(pid) - cpu0) / (stub.beats.length - from);
+    const rssSteady = procStatus(pid, 'VmRSS');
+    const rssPeak = procStatus(pid, 'VmHWM');
+    const last = stub.beats.at(-1)!.gzipped;
+    const json = gunzipSync(last);
+    // Floor of one beat in-process: stringify a parsed copy of the same body and gzip it at the agent's level.
+    const parsed = JSON.parse(json.toString('utf8')) as unknown;
+    const runs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = performance.now();
+      gzipSync(JSON.stringify(parsed), { level: 5 });
+      runs.push(performance.now() - s);
+    }
+    return { firstBeatMs, rssSteady, rssPeak, cpuPerBeat, bodyBytes: json.length, gzBytes: last.length, serializeMs: median(runs) };
+  } finally {
+    await member?.stop();
+    stub.stop();
+  }
+}
+
+try {
+  const binary = join(work, 'niro-agent');
+  const hello = join(work, 'hello');
+  // Built exactly as package.json's build:agent does, into the scratch dir (a concurrent build can't interfere).
+  run(['bun', 'build', 'agent/main.ts', '--compile', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--outfile', binary]);
+  // Prints and exits with --version (start-up baseline); otherwise stays up, idle (RSS baseline).
+  writeFileSync(join(work, 'hello.ts'), "console.log('hello')\nif (!process.argv.includes('--version')) setInterval(() => {}, 1000)\n");
+  run(['bun', 'build', join(work, 'hello.ts'), '--compile', '--bytecode', '--format=esm', '--outfile', hello], work);
+
+  const size = statSync(binary).size;
+  const baseSize = statSync(hello).size;
+  const startMs = await timeStarts(binary);
+  const baseStartMs = await timeStarts(hello);
+  const baseRss = await idleRss(hello);
+  const idle = await measure(binary, 60, 3);
+  const big = await measure(binary, 1000, 10);
+
+  const rows: [string, string, string][] = [
+    ['measure', 'agent', 'baseline (bun runtime, hello world)'],
+    ['binary size', `${(size / MIB).toFixed(1)} MiB`, `${(baseSize / MIB).toFixed(1)} MiB`],
+    ['start-up (--version, median)', `${startMs.toFixed(0)} ms`, `${baseStartMs.toFixed(0)} ms`],
+    ['spawn → first heartbeat, 60 pods', `${idle.firstBeatMs.toFixed(0)} ms`, ''],
+    ['spawn → first heartbeat, 1000 pods', `${big.firstBeatMs.toFixed(0)} ms`, ''],
+    ['RSS idle, 60 pods (steady / peak)', `${(idle.rssSteady / MIB).toFixed(1)} / ${(idle.rssPeak / MIB).toFixed(1)} MiB`, `${(baseRss / MIB).toFixed(1)} MiB idle`],
+    ['RSS 1000 pods (steady / peak)', `${(big.rssSteady / MIB).toFixed(1)} / ${(big.rssPeak / MIB).toFixed(1)} MiB`, ''],
+    ['CPU per beat, 60 pods', `${idle.cpuPerBeat.toFixed(1)} ms`, `${idle.serializeMs.toFixed(1)} ms stringify+gzip`],
+    ['CPU per beat, 1000 pods', `${big.cpuPerBeat.toFixed(1)} ms`, `${big.serializeMs.toFixed(1)} ms stringify+gzip`],
+    ['heartbeat body, 1000 pods', `${(big.bodyBytes / 1024).toFixed(0)} KiB JSON, ${(big.gzBytes / 1024).toFixed(0)} KiB gzipped`, ''],
+  ];
+  console.log(`agent binary against the simulator, ${BEATS} beats at 1 s per measurement${quick ? ' (quick)' : ''}`);
+  const widths = [0, 1, 2].map((col) => Math.max(...rows.map((r) => r[col]!.length)));
+  for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd());
+  console.log(`targets: RSS ≤ 80 MiB with 1000 pods (peak ${(big.rssPeak / MIB).toFixed(1)}), ≤ 50 ms CPU per heartbeat (${big.cpuPerBeat.toFixed(1)})`);
+  console.log(
+    `RESULT agent binary_mb=${(size / MIB).toFixed(1)} rss_mib_idle=${(idle.rssSteady / MIB).toFixed(1)} rss_mib_1000_pods=${(big.rssPeak / MIB).toFixed(1)} cpu_ms_per_beat=${big.cpuPerBeat.toFixed(1)} startup_ms=${startMs.toFixed(0)}`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,31 @@
+// Runs benchmarks: `bun run bench [name] [--quick]` runs bench/<name>.ts, or every benchmark when no
+// name is given. A benchmark is any bench/*.ts file other than this one (helpers go in subfolders);
+// each runs in its own process so one's memory and JIT state never colour another's figures.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('--'));
+const wanted = args.filter((a) => !a.startsWith('--'));
+const available = readdirSync(import.meta.dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.test.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
+const unknown = wanted.filter((n) => !available.includes(n));
+if (unknown.length) {
+  console.error(`unknown benchmark: ${unknown.join(', ')} (available: ${available.join(', ')})`);
+  process.exit(2);
+}
+
+let failed = 0;
+for (const name of wanted.length ? wanted : available) {
+  console.log(`\n== bench ${name} ${flags.join(' ')}`.trimEnd());
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, `${name}.ts`), ...flags], { stdout: 'inherit', stderr: 'inherit' });
+  const code = await proc.exited;
+  if (code !== 0) {
+    console.error(`bench ${name} failed (exit ${code})`);
+    failed++;
+  }
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,162 @@
+// Fidelity check: the real kubectl, over HTTPS with the simulator's CA and the agent's token, accepts the simulator.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Simulator, startSimulator } from './index.ts';
+import { waitFor } from './testing.ts';
+
+const kubectlPath = Bun.which('kubectl');
+
+let sim: Simulator;
+let cacheDir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ name: 'kind-of-k3s', nodes: 3, pods: 60, seed: 11, tickMs: 0, evolve: false });
+  // A private discovery cache: kubectl otherwise caches per host:port under $HOME for hours.
+  cacheDir = await mkdtemp(join(tmpdir(), 'kubectl-cache-'));
+});
+
+afterAll(async () => {
+  await sim.stop();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+function kubectlArgs(args: string[]): string[] {
+  return [kubectlPath!, '--kubeconfig', sim.kubeconfigPath, '--cache-dir', cacheDir, '--request-timeout', '10s', ...args];
+}
+
+async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = Bun.spawn(kubectlArgs(args), { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { code, stdout, stderr };
+}
+
+async function kubectlOk(...args: string[]): Promise<string> {
+  const result = await kubectl(...args);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
+function firstPod(prefix: string, namespace: string): string {
+  const pod = sim.list('pods', namespace).find((p) => p.metadata.name.startsWith(prefix));
+  if (!pod) throw new Error(`no ${prefix} pod in ${namespace}`);
+  return pod.metadata.name;
+}
+
+describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
+  test('get pods -A prints every pod with kubectl-style STATUS', async () => {
+    const out = await kubectlOk('get', 'pods', '-A');
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    expect(lines).toHaveLength(61);
+    expect(out).toContain(firstPod('coredns-', 'kube-system'));
+    for (const status of ['Running', 'CrashLoopBackOff', 'ImagePullBackOff', 'Pending', 'Completed', 'Evicted', 'Terminating']) expect(out).toContain(status);
+    expect(out).toMatch(/CrashLoopBackOff\s+\d+ \(\d+s ago\)/);
+  });
+
+  test('get nodes', async () => {
+    const out = await kubectlOk('get', 'nodes');
+    expect(out).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION/);
+    expect(out).toMatch(/kind-of-k3s-server-0\s+Ready\s+control-plane,master\s+\S+\s+v1\.31\.4\+k3s1/);
+    expect(out.trimEnd().split('\n')).toHaveLength(4);
+  });
+
+  test('get events -A', async () => {
+    const out = await kubectlOk('get', 'events', '-A');
+    expect(out).toMatch(/^NAMESPACE\s+LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/);
+    expect(out).toMatch(/Warning\s+BackOff\s+pod\/ledger-sync-/);
+    expect(out).toMatch(/Warning\s+FailedScheduling\s+pod\/search-indexer-/);
+  });
+
+  test('get deployments -A', async () => {
+    const out = await kubectlOk('get', 'deployments', '-A');
+    expect(out).toMatch(/^NAMESPACE\s+NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/);
+    expect(out).toMatch(/kube-system\s+coredns\s+1\/1\s+1\s+1/);
+    expect(out).toMatch(/niro-system\s+niro-agent\s+1\/1/);
+    expect(out).toMatch(/payments\s+ledger-sync\s+0\/1/);
+  });
+
+  test('auth can-i follows the RBAC posture', async () => {
+    expect(await kubectl('auth', 'can-i', 'list', 'pods')).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(await kubectl('auth', 'can-i', 'get', 'pods', '--subresource=log')).toMatchObject({ code: 1, stdout: 'no\n' });
+    sim.setRbac({ logs: true });
+    try {
+      expect(await kubectl('auth', 'can-i', 'get', 'pods', '--subresource=log')).toMatchObject({ code: 0, stdout: 'yes\n' });
+    } finally {
+      sim.setRbac({ logs: false });
+    }
+    expect(await kubectl('auth', 'can-i', 'get', 'pods', '--subresource=log')).toMatchObject({ code: 1, stdout: 'no\n' });
+  });
+
+  test('logs needs the logs grant, then prints the container log', async () => {
+    const pod = firstPod('web-', 'shop');
+    const denied = await kubectl('logs', pod, '-n', 'shop');
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('cannot get resource "pods/log"');
+    sim.setRbac({ logs: true });
+    try {
+      sim.emitLines('shop', pod, 'nginx', ['hello from the simulator']);
+      const out = await kubectlOk('logs', pod, '-n', 'shop', '--tail=1');
+      expect(out).toBe('hello from the simulator\n');
+      const previous = await kubectlOk('logs', firstPod('ledger-sync-', 'payments'), '-n', 'payments', '--previous');
+      expect(previous).toContain('Traceback (most recent call last):');
+    } finally {
+      sim.setRbac({ logs: false });
+    }
+  });
+
+  test('logs -f streams new lines until kubectl is killed, and the request closes', async () => {
+    const pod = firstPod('web-', 'shop');
+    sim.setRbac({ logs: true });
+    const child = Bun.spawn(kubectlArgs(['logs', '-f', pod, '-n', 'shop', '--tail=0']), { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+    try {
+      await waitFor('kubectl to open the follow request', () => sim.openLogRequests() === 1, 10_000);
+      const reader = child.stdout.getReader();
+      const decoder = new TextDecoder();
+      let out = '';
+      sim.emitLines('shop', pod, 'nginx', ['follow 1', 'follow 2', 'follow 3']);
+      await waitFor('the followed lines', async () => {
+        const { value } = await reader.read();
+        out += decoder.decode(value);
+        return out.includes('follow 3');
+      }, 10_000);
+      expect(out).toContain('follow 1\nfollow 2\nfollow 3\n');
+      child.kill();
+      await child.exited;
+      await waitFor('the server to close the follow request', () => sim.openLogRequests() === 0, 10_000);
+    } finally {
+      child.kill();
+      sim.setRbac({ logs: false });
+    }
+  });
+
+  test('apply --server-side through the agent context needs the apply grant', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+    const file = join(dir, 'app.yaml');
+    await Bun.write(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: greeter\n  namespace: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: greeter}\n  template:\n    metadata:\n      labels: {app: greeter}\n    spec:\n      containers:\n      - name: greeter\n        image: nginx:1.27.3-alpine\n');
+    try {
+      const denied = await kubectl('apply', '--server-side', '--field-manager', 'niro', '-f', file);
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toContain('forbidden');
+      sim.setRbac({ apply: true });
+      const out = await kubectlOk('apply', '--server-side', '--field-manager', 'niro', '-f', file);
+      expect(out).toContain('deployment.apps/greeter serverside-applied');
+      sim.tick();
+      expect(await kubectlOk('get', 'deployment', 'greeter', '-n', 'shop')).toMatch(/greeter\s+2\/2\s+2\s+2/);
+      expect(await kubectlOk('delete', 'deployment', 'greeter', '-n', 'shop')).toContain('deleted');
+      const namespace = await kubectl('delete', 'namespace', 'shop');
+      expect(namespace.code).toBe(1);
+      expect(namespace.stderr).toContain('forbidden');
+    } finally {
+      sim.setRbac({ apply: false });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('top pods reads metrics.k8s.io', async () => {
+    const out = await kubectlOk('top', 'pods', '-n', 'shop');
+    expect(out).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    expect(out).toContain(firstPod('web-', 'shop'));
+  });
+});

@@ -1,0 +1,463 @@
+// Builders of real Kubernetes JSON from the simulator's compact models (pods, nodes, events, metadata).
+// The models hold what changes; these functions render what the API server would return.
+import type { KubeObject, ObjectMeta, OwnerReference } from './store.ts';
+
+export type JsonObject = Record<string, unknown>;
+
+export type ContainerState =
+  | { running: { startedAt: string } }
+  | { waiting: { reason: string; message?: string } }
+  | { terminated: { exitCode: number; reason: string; startedAt: string; finishedAt: string; containerID?: string; message?: string } };
+
+export type ContainerRole = 'app' | 'init' | 'sidecar';
+
+export type ContainerModel = {
+  name: string;
+  role: ContainerRole;
+  image: string;
+  state: ContainerState;
+  lastState: ContainerState | null;
+  restartCount: number;
+  ready: boolean;
+  started: boolean;
+  containerId: string;
+  imageId: string;
+  /** Log generator profile (see log-profiles.ts). */
+  profile: string;
+  /** Usage now, random-walked on every tick; base is where the walk is pulled back to. */
+  cpuMilli: number;
+  memBytes: number;
+  cpuBaseMilli: number;
+  memBaseBytes: number;
+  memLimitBytes: number | null;
+};
+
+/**
+ * What a pod is doing; the tick moves pods between these.
+ * steady: running and ready · creating: ContainerCreating, running next tick · crashloop: one container restarts
+ * again and again · imagepull: ImagePullBackOff forever · oom: runs, OOMKilled now and then · pending: unschedulable ·
+ * evicted: Failed/Evicted · stuck: Terminating forever (a finalizer never clears) · terminating: deleted, gone next tick ·
+ * running-job: a Job pod that completes next tick · completed / failed: terminal Job pods.
+ */
+export type PodBehaviour =
+  | 'steady'
+  | 'creating'
+  | 'crashloop'
+  | 'imagepull'
+  | 'oom'
+  | 'pending'
+  | 'evicted'
+  | 'stuck'
+  | 'terminating'
+  | 'running-job'
+  | 'completed'
+  | 'failed';
+
+export type PodModel = {
+  namespace: string;
+  name: string;
+  uid: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  owner: OwnerReference | null;
+  /** The pod spec as stored (defaults applied); containers here, status in `containers`/`initContainers`. */
+  spec: JsonObject;
+  nodeName: string | null;
+  hostIP: string | null;
+  podIP: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  reason: string | null;
+  message: string | null;
+  behaviour: PodBehaviour;
+  deletedAt: number | null;
+  finalizers: string[];
+  containers: ContainerModel[];
+  initContainers: ContainerModel[];
+  /** Tick at which the behaviour acts next (crash, OOM, pull retry, job completion). */
+  nextActionTick: number;
+  /** Conditions' transition time: when the pod last became (un)ready. */
+  readySince: number;
+};
+
+export type NodeModel = {
+  name: string;
+  uid: string;
+  index: number;
+  controlPlane: boolean;
+  internalIp: string;
+  podCidr: string;
+  cpuCores: number;
+  memKi: number;
+  createdAt: number;
+  ready: boolean;
+  readyChangedAt: number;
+  /** While NotReady: the tick it recovers at. */
+  recoverAtTick: number;
+  machineId: string;
+  bootId: string;
+  kernel: string;
+  osImage: string;
+};
+
+export const K3S_VERSION = 'v1.31.4+k3s1';
+
+export function iso(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** metrics-server reports CPU in nanocores. */
+export function formatNanoCpu(milli: number): string {
+  return `${Math.max(0, Math.round(milli * 1_000_000))}n`;
+}
+
+export function formatKi(bytes: number): string {
+  return `${Math.max(0, Math.round(bytes / 1024))}Ki`;
+}
+
+/** Parse a Kubernetes quantity ("250m", "1", "512Mi", "1G") to a number: millicores for cpu, bytes otherwise. */
+export function parseQuantity(value: unknown, cpu: boolean): number | null {
+  if (typeof value === 'number') return cpu ? value * 1000 : value;
+  if (typeof value !== 'string') return null;
+  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(value.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const units: Record<string, number> = {
+    n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
+    Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+  };
+  const factor = units[m[2]];
+  if (factor === undefined) return null;
+  return cpu ? n * factor * 1000 : n * factor;
+}
+
+export function buildMeta(fields: {
+  name: string;
+  namespace?: string;
+  uid: string;
+  createdAt: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  owner?: OwnerReference | null;
+  generation?: number;
+  generateName?: string;
+}): ObjectMeta {
+  const meta: ObjectMeta = {
+    name: fields.name,
+    ...(fields.generateName ? { generateName: fields.generateName } : {}),
+    ...(fields.namespace ? { namespace: fields.namespace } : {}),
+    uid: fields.uid,
+    resourceVersion: '0',
+    ...(fields.generation !== undefined ? { generation: fields.generation } : {}),
+    creationTimestamp: iso(fields.createdAt),
+  };
+  if (fields.labels && Object.keys(fields.labels).length > 0) meta.labels = fields.labels;
+  if (fields.annotations && Object.keys(fields.annotations).length > 0) meta.annotations = fields.annotations;
+  if (fields.owner) meta.ownerReferences = [fields.owner];
+  return meta;
+}
+
+export function ownerRef(object: KubeObject): OwnerReference {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    uid: object.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Fill the defaults the API server adds to a container, so stored specs look like `kubectl get -o yaml`. */
+export function defaultContainer(container: JsonObject): JsonObject {
+  const image = String(container.image ?? '');
+  const tag = image.includes('@') ? 'digest' : image.split('/').pop()?.split(':')[1];
+  return {
+    ...container,
+    imagePullPolicy: container.imagePullPolicy ?? (tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent'),
+    resources: container.resources ?? {},
+    terminationMessagePath: container.terminationMessagePath ?? '/dev/termination-log',
+    terminationMessagePolicy: container.terminationMessagePolicy ?? 'File',
+  };
+}
+
+/** A pod spec as stored: template spec plus the defaults and the service-account token volume admission adds. */
+export function defaultPodSpec(template: JsonObject, nodeName: string | null, volumeSuffix: string): JsonObject {
+  const tokenVolume = `kube-api-access-${volumeSuffix}`;
+  const mount = { mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: tokenVolume, readOnly: true };
+  const withMount = (c: JsonObject): JsonObject => {
+    const defaulted = defaultContainer(c);
+    const mounts = Array.isArray(c.volumeMounts) ? (c.volumeMounts as JsonObject[]) : [];
+    return { ...defaulted, volumeMounts: [...mounts, mount] };
+  };
+  const containers = ((template.containers as JsonObject[] | undefined) ?? []).map(withMount);
+  const initContainers = ((template.initContainers as JsonObject[] | undefined) ?? []).map(withMount);
+  const volumes = Array.isArray(template.volumes) ? (template.volumes as JsonObject[]) : [];
+  return {
+    ...template,
+    ...(initContainers.length > 0 ? { initContainers } : {}),
+    containers,
+    dnsPolicy: template.dnsPolicy ?? 'ClusterFirst',
+    enableServiceLinks: template.enableServiceLinks ?? true,
+    ...(nodeName ? { nodeName } : {}),
+    preemptionPolicy: template.preemptionPolicy ?? 'PreemptLowerPriority',
+    priority: template.priority ?? (template.priorityClassName === 'system-cluster-critical' ? 2000000000 : template.priorityClassName === 'system-node-critical' ? 2000001000 : 0),
+    restartPolicy: template.restartPolicy ?? 'Always',
+    schedulerName: template.schedulerName ?? 'default-scheduler',
+    securityContext: template.securityContext ?? {},
+    serviceAccount: template.serviceAccountName ?? 'default',
+    serviceAccountName: template.serviceAccountName ?? 'default',
+    terminationGracePeriodSeconds: template.terminationGracePeriodSeconds ?? 30,
+    tolerations: [
+      ...((template.tolerations as JsonObject[] | undefined) ?? []),
+      { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', operator: 'Exists', tolerationSeconds: 300 },
+      { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', operator: 'Exists', tolerationSeconds: 300 },
+    ],
+    volumes: [
+      ...volumes,
+      {
+        name: tokenVolume,
+        projected: {
+          defaultMode: 420,
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
+            { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+/** Guaranteed / Burstable / BestEffort from requests and limits, as the API server computes qosClass. */
+export function qosClassOf(spec: JsonObject): string {
+  const containers = [...((spec.containers as JsonObject[]) ?? []), ...((spec.initContainers as JsonObject[]) ?? [])];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const resources = (c.resources ?? {}) as { requests?: JsonObject; limits?: JsonObject };
+    const requests = resources.requests ?? {};
+    const limits = resources.limits ?? {};
+    if (Object.keys(requests).length > 0 || Object.keys(limits).length > 0) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (limits[r] === undefined || (requests[r] !== undefined && requests[r] !== limits[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function renderContainerStatus(c: ContainerModel): JsonObject {
+  const running = 'running' in c.state;
+  const terminated = 'terminated' in c.state;
+  return {
+    ...(running || terminated ? { containerID: c.containerId } : {}),
+    image: c.image,
+    imageID: running || terminated || c.restartCount > 0 ? c.imageId : '',
+    lastState: c.lastState ?? {},
+    name: c.name,
+    ready: c.ready,
+    restartCount: c.restartCount,
+    started: c.started,
+    state: c.state,
+  };
+}
+
+function condition(type: string, ok: boolean, at: number, reason?: string, message?: string): JsonObject {
+  return {
+    lastProbeTime: null,
+    lastTransitionTime: iso(at),
+    ...(message ? { message } : {}),
+    ...(reason ? { reason } : {}),
+    status: ok ? 'True' : 'False',
+    type,
+  };
+}
+
+export function renderPod(pod: PodModel): KubeObject {
+  const meta = buildMeta({
+    name: pod.name,
+    namespace: pod.namespace,
+    uid: pod.uid,
+    createdAt: pod.createdAt,
+    labels: pod.labels,
+    annotations: pod.annotations,
+    owner: pod.owner,
+    generateName: pod.owner && pod.owner.kind !== 'StatefulSet' ? pod.name.slice(0, pod.name.lastIndexOf('-') + 1) : undefined,
+  });
+  if (pod.deletedAt !== null) {
+    meta.deletionTimestamp = iso(pod.deletedAt);
+    meta.deletionGracePeriodSeconds = 30;
+  }
+  if (pod.finalizers.length > 0) meta.finalizers = pod.finalizers;
+
+  const status: JsonObject = { phase: pod.phase };
+  const notReady = [...pod.initContainers.filter((c) => c.role === 'sidecar'), ...pod.containers].filter((c) => !c.ready).map((c) => c.name);
+  const scheduledAt = pod.createdAt + 1000;
+  if (pod.nodeName === null) {
+    status.conditions = [condition('PodScheduled', false, pod.createdAt, 'Unschedulable', pod.message ?? undefined)];
+    status.qosClass = qosClassOf(pod.spec);
+  } else {
+    const initialized = pod.initContainers.every((c) => c.role === 'sidecar' ? c.started : 'terminated' in c.state && c.state.terminated.exitCode === 0);
+    const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
+    const sandboxReady = !terminal && pod.behaviour !== 'creating';
+    const ready = !terminal && notReady.length === 0 && pod.phase === 'Running';
+    const containersReason = terminal && pod.phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady';
+    const unreadyMessage = terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
+    const conditions = [
+      condition('PodReadyToStartContainers', sandboxReady, scheduledAt + 2000),
+      condition('Initialized', initialized, scheduledAt + 3000, initialized ? (terminal && pod.phase === 'Succeeded' ? 'PodCompleted' : undefined) : 'ContainersNotInitialized', initialized ? undefined : `containers with incomplete status: [${pod.initContainers.map((c) => c.name).join(' ')}]`),
+      condition('Ready', ready, pod.readySince, ready ? undefined : containersReason, ready ? undefined : unreadyMessage),
+      condition('ContainersReady', ready, pod.readySince, ready ? undefined : containersReason, ready ? undefined : unreadyMessage),
+      condition('PodScheduled', true, scheduledAt),
+    ];
+    if (pod.reason === 'Evicted') conditions.unshift(condition('DisruptionTarget', true, pod.readySince, 'TerminationByKubelet', pod.message ?? undefined));
+    status.conditions = conditions;
+    if (pod.reason) status.reason = pod.reason;
+    if (pod.message) status.message = pod.message;
+    status.hostIP = pod.hostIP;
+    status.hostIPs = [{ ip: pod.hostIP }];
+    if (pod.podIP && !terminal) {
+      status.podIP = pod.podIP;
+      status.podIPs = [{ ip: pod.podIP }];
+    }
+    // Evicted pods keep no container statuses: the kubelet that knew them has let go.
+    if (pod.reason !== 'Evicted') {
+      if (pod.initContainers.length > 0) status.initContainerStatuses = pod.initContainers.map(renderContainerStatus);
+      status.containerStatuses = pod.containers.map(renderContainerStatus);
+    }
+    status.qosClass = qosClassOf(pod.spec);
+    if (pod.startedAt !== null) status.startTime = iso(pod.startedAt);
+  }
+  return { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: pod.spec, status };
+}
+
+export function renderNode(node: NodeModel): KubeObject {
+  const cpu = String(node.cpuCores);
+  // k3s reserves nothing by default: allocatable equals capacity.
+  const resources = { cpu, 'ephemeral-storage': '102626232Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: `${node.memKi}Ki`, pods: '110' };
+  const labels: Record<string, string> = {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/instance-type': 'k3s',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': node.name,
+    'kubernetes.io/os': 'linux',
+    'node.kubernetes.io/instance-type': 'k3s',
+  };
+  if (node.controlPlane) {
+    labels['node-role.kubernetes.io/control-plane'] = 'true';
+    labels['node-role.kubernetes.io/master'] = 'true';
+  }
+  const heartbeat = node.ready ? Date.now() - 20_000 : node.readyChangedAt - 40_000;
+  const pressure = (type: string, reason: string, message: string): JsonObject => ({
+    lastHeartbeatTime: iso(heartbeat),
+    lastTransitionTime: iso(node.createdAt + 10_000),
+    message: node.ready ? message : 'Kubelet stopped posting node status.',
+    reason: node.ready ? reason : 'NodeStatusUnknown',
+    status: node.ready ? 'False' : 'Unknown',
+    type,
+  });
+  const spec: JsonObject = { podCIDR: node.podCidr, podCIDRs: [node.podCidr], providerID: `k3s://${node.name}` };
+  if (!node.ready) {
+    spec.taints = [
+      { effect: 'NoSchedule', key: 'node.kubernetes.io/unreachable', timeAdded: iso(node.readyChangedAt) },
+      { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', timeAdded: iso(node.readyChangedAt + 5000) },
+    ];
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      ...buildMeta({
+        name: node.name,
+        uid: node.uid,
+        createdAt: node.createdAt,
+        labels,
+        annotations: {
+          'alpha.kubernetes.io/provided-node-ip': node.internalIp,
+          'flannel.alpha.coreos.com/backend-type': 'vxlan',
+          'flannel.alpha.coreos.com/public-ip': node.internalIp,
+          'k3s.io/hostname': node.name,
+          'k3s.io/internal-ip': node.internalIp,
+          'k3s.io/node-args': node.controlPlane ? '["server"]' : '["agent"]',
+          'node.alpha.kubernetes.io/ttl': '0',
+          'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+        },
+      }),
+    },
+    spec,
+    status: {
+      addresses: [
+        { address: node.internalIp, type: 'InternalIP' },
+        { address: node.name, type: 'Hostname' },
+      ],
+      allocatable: resources,
+      capacity: resources,
+      conditions: [
+        pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        {
+          lastHeartbeatTime: iso(heartbeat),
+          lastTransitionTime: iso(node.readyChangedAt),
+          message: node.ready ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.',
+          reason: node.ready ? 'KubeletReady' : 'NodeStatusUnknown',
+          status: node.ready ? 'True' : 'Unknown',
+          type: 'Ready',
+        },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        architecture: 'amd64',
+        bootID: node.bootId,
+        containerRuntimeVersion: 'containerd://1.7.23-k3s2',
+        kernelVersion: node.kernel,
+        kubeProxyVersion: K3S_VERSION,
+        kubeletVersion: K3S_VERSION,
+        machineID: node.machineId,
+        operatingSystem: 'linux',
+        osImage: node.osImage,
+        systemUUID: node.machineId,
+      },
+    },
+  };
+}
+
+export type EventInput = {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  involved: { kind: string; namespace?: string; name: string; uid: string; apiVersion: string; fieldPath?: string };
+  component: string;
+  host?: string;
+};
+
+export function renderEvent(input: EventInput, name: string, uid: string, first: number, last: number, count: number): KubeObject {
+  const namespace = input.involved.namespace ?? 'default';
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: buildMeta({ name, namespace, uid, createdAt: first }),
+    involvedObject: {
+      apiVersion: input.involved.apiVersion,
+      ...(input.involved.fieldPath ? { fieldPath: input.involved.fieldPath } : {}),
+      kind: input.involved.kind,
+      name: input.involved.name,
+      ...(input.involved.namespace ? { namespace: input.involved.namespace } : {}),
+      uid: input.involved.uid,
+    },
+    reason: input.reason,
+    message: input.message,
+    source: { component: input.component, ...(input.host ? { host: input.host } : {}) },
+    firstTimestamp: iso(first),
+    lastTimestamp: iso(last),
+    count,
+    type: input.type,
+    eventTime: null,
+    reportingComponent: input.component,
+    reportingInstance: input.host ?? '',
+  };
+}

@@ -1,0 +1,469 @@
+// Pod lifecycle: create a pod from a template, give it a behaviour, and move it along on every tick
+// (crash loops restart with climbing counts, image pulls retry, job pods complete, deleted pods go away).
+import { type Cluster, containerLogKey, podKey } from './cluster-types.ts';
+import { recordEvent } from './events.ts';
+import { profileForImage } from './log-profiles.ts';
+import {
+  type ContainerModel,
+  type ContainerRole,
+  type ContainerState,
+  defaultPodSpec,
+  iso,
+  type JsonObject,
+  type NodeModel,
+  parseQuantity,
+  type PodBehaviour,
+  type PodModel,
+  renderPod,
+} from './objects.ts';
+import { createRandom, hashString, randomHex, randomSuffix, randomUid } from './random.ts';
+import type { OwnerReference } from './store.ts';
+
+const MI = 1024 * 1024;
+
+export type NewPod = {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  owner: OwnerReference | null;
+  /** The pod template's spec (containers, initContainers, resources ...). */
+  template: JsonObject;
+  behaviour: PodBehaviour;
+  createdAt: number;
+  /** Pin to a node (DaemonSet pods); otherwise the least loaded Ready node. */
+  nodeName?: string;
+};
+
+/** "nginx:1.27" → "docker.io/library/nginx:1.27", the way containerd reports image names. */
+export function normalizeImage(image: string): string {
+  let ref = image;
+  const first = ref.split('/')[0];
+  if (!ref.includes('/')) ref = `docker.io/library/${ref}`;
+  else if (!first.includes('.') && !first.includes(':') && first !== 'localhost') ref = `docker.io/${ref}`;
+  const last = ref.split('/').pop() ?? '';
+  if (!last.includes(':') && !last.includes('@')) ref += ':latest';
+  return ref;
+}
+
+function imageDigest(image: string): string {
+  const random = createRandom(hashString(image));
+  return `${normalizeImage(image).replace(/:[^:/]+$/, '')}@sha256:${randomHex(random, 64)}`;
+}
+
+/** Go's duration format for back-off messages: 10s, 1m20s, 5m0s. */
+function goDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
+
+function backOffSeconds(restarts: number): number {
+  return Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
+}
+
+function pickNode(cluster: Cluster): NodeModel | null {
+  const counts = new Map<string, number>();
+  for (const pod of cluster.pods.values()) if (pod.nodeName) counts.set(pod.nodeName, (counts.get(pod.nodeName) ?? 0) + 1);
+  let best: NodeModel | null = null;
+  for (const node of cluster.nodes) {
+    if (!node.ready) continue;
+    if (!best || (counts.get(node.name) ?? 0) < (counts.get(best.name) ?? 0)) best = node;
+  }
+  return best ?? cluster.nodes[0] ?? null;
+}
+
+function nextPodIp(cluster: Cluster, node: NodeModel): string {
+  const host = cluster.nextIp[node.index] ?? 2;
+  cluster.nextIp[node.index] = host >= 254 ? 2 : host + 1;
+  return `10.42.${node.index}.${host}`;
+}
+
+function buildContainer(cluster: Cluster, spec: JsonObject, role: ContainerRole): ContainerModel {
+  const image = String(spec.image ?? 'busybox');
+  const resources = (spec.resources ?? {}) as { requests?: JsonObject; limits?: JsonObject };
+  const cpuRequest = parseQuantity(resources.requests?.cpu, true);
+  const memRequest = parseQuantity(resources.requests?.memory, false);
+  const memLimit = parseQuantity(resources.limits?.memory, false);
+  const random = cluster.random;
+  const cpuBase = cpuRequest ? cpuRequest * (0.1 + random.next() * 0.8) : 1 + random.next() * 40;
+  const memBase = memRequest ? memRequest * (0.4 + random.next() * 0.6) : (8 + random.next() * 180) * MI;
+  return {
+    name: String(spec.name),
+    role,
+    image: normalizeImage(image),
+    state: { waiting: { reason: 'ContainerCreating' } },
+    lastState: null,
+    restartCount: 0,
+    ready: false,
+    started: false,
+    containerId: `containerd://${randomHex(random, 64)}`,
+    imageId: imageDigest(image),
+    profile: profileForImage(image),
+    cpuMilli: cpuBase,
+    memBytes: memBase,
+    cpuBaseMilli: cpuBase,
+    memBaseBytes: memLimit ? Math.min(memBase, memLimit * 0.9) : memBase,
+    memLimitBytes: memLimit,
+  };
+}
+
+function involvedPod(pod: PodModel, container?: ContainerModel): { kind: string; namespace: string; name: string; uid: string; apiVersion: string; fieldPath?: string } {
+  const list = container?.role === 'app' ? 'containers' : 'initContainers';
+  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, apiVersion: 'v1', ...(container ? { fieldPath: `spec.${list}{${container.name}}` } : {}) };
+}
+
+function logKey(pod: PodModel, container: ContainerModel): string {
+  return containerLogKey(pod.namespace, pod.name, container.name);
+}
+
+function startContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number): void {
+  c.state = { running: { startedAt: iso(at) } };
+  c.started = true;
+  c.ready = true;
+  c.containerId = `containerd://${randomHex(cluster.random, 64)}`;
+  cluster.logs.start(logKey(pod, c), at);
+}
+
+function terminateContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, startedAt: number, finishedAt: number, exitCode: number, reason: string): ContainerState {
+  const state: ContainerState = { terminated: { containerID: c.containerId, exitCode, finishedAt: iso(finishedAt), reason, startedAt: iso(startedAt) } };
+  cluster.logs.finish(logKey(pod, c), finishedAt, reason === 'Completed' ? 'complete' : reason === 'OOMKilled' ? 'oom' : 'error');
+  return state;
+}
+
+/** Run every container of a pod to its "up and ready" state at time `at` (init containers complete first). */
+function runPod(cluster: Cluster, pod: PodModel, at: number): void {
+  pod.phase = 'Running';
+  pod.startedAt ??= at;
+  for (const c of pod.initContainers) {
+    if (c.role === 'sidecar') startContainer(cluster, pod, c, at + 2000);
+    else {
+      startContainer(cluster, pod, c, at + 1000);
+      c.state = terminateContainer(cluster, pod, c, at + 1000, at + 3000, 0, 'Completed');
+      c.ready = false;
+      c.started = false;
+    }
+  }
+  for (const c of pod.containers) startContainer(cluster, pod, c, at + 4000);
+  pod.readySince = at + 6000;
+}
+
+function crashLoopWaiting(pod: PodModel, c: ContainerModel): ContainerState {
+  return {
+    waiting: {
+      message: `back-off ${goDuration(backOffSeconds(c.restartCount))} restarting failed container=${c.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
+      reason: 'CrashLoopBackOff',
+    },
+  };
+}
+
+function imagePullWaiting(c: ContainerModel, backOff: boolean): ContainerState {
+  const image = c.image.replace(/^docker\.io\/(library\/)?/, '');
+  return backOff
+    ? { waiting: { message: `Back-off pulling image "${image}"`, reason: 'ImagePullBackOff' } }
+    : { waiting: { message: `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": ${c.image}: not found`, reason: 'ErrImagePull' } };
+}
+
+/** The container a broken pod's trouble is about: its first app container. */
+function troubled(pod: PodModel): ContainerModel {
+  return pod.containers[0];
+}
+
+// Give a freshly built pod its behaviour as if it had been living it for a while (seeded clusters start "mid-story").
+function applyBehaviour(cluster: Cluster, pod: PodModel, now: number): void {
+  const random = cluster.random;
+  const age = now - pod.createdAt;
+  switch (pod.behaviour) {
+    case 'creating':
+      pod.phase = 'Pending';
+      pod.startedAt = now;
+      for (const c of pod.initContainers) c.state = { waiting: { reason: 'PodInitializing' } };
+      for (const c of pod.containers) c.state = { waiting: { reason: pod.initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
+      pod.nextActionTick = cluster.tickCount + 1;
+      return;
+    case 'pending': {
+      const n = cluster.nodes.length;
+      pod.phase = 'Pending';
+      pod.nodeName = null;
+      pod.hostIP = null;
+      pod.podIP = null;
+      pod.message = `0/${n} nodes are available: ${n} Insufficient cpu. preemption: 0/${n} nodes are available: ${n} No preemption victims found for incoming pod.`;
+      return;
+    }
+    case 'imagepull': {
+      // Everything else in the pod starts; the troubled container never did, so it has no log at all.
+      runPod(cluster, pod, pod.createdAt);
+      pod.phase = 'Pending';
+      const c = troubled(pod);
+      cluster.logs.remove(logKey(pod, c));
+      cluster.logs.register(logKey(pod, c), c.profile);
+      c.state = imagePullWaiting(c, true);
+      c.ready = false;
+      c.started = false;
+      pod.readySince = pod.createdAt + 1000;
+      pod.nextActionTick = cluster.tickCount + random.int(1, 3);
+      return;
+    }
+    case 'evicted':
+      runPod(cluster, pod, pod.createdAt);
+      for (const c of [...pod.initContainers, ...pod.containers]) cluster.logs.finish(logKey(pod, c), now - age / 3, 'error');
+      pod.phase = 'Failed';
+      pod.reason = 'Evicted';
+      pod.message = `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${random.int(60000, 99000)}Ki. Container ${troubled(pod).name} was using ${random.int(900000, 2000000)}Ki, request is 256Mi, has larger consumption of memory.`;
+      pod.readySince = now - Math.floor(age / 3);
+      pod.podIP = null;
+      return;
+    case 'completed':
+    case 'failed': {
+      const ok = pod.behaviour === 'completed';
+      pod.phase = ok ? 'Succeeded' : 'Failed';
+      pod.startedAt = pod.createdAt + 1000;
+      const start = pod.createdAt + 3000;
+      const finished = start + random.int(4, 90) * 1000;
+      for (const c of [...pod.initContainers, ...pod.containers]) {
+        cluster.logs.start(logKey(pod, c), start);
+        c.state = terminateContainer(cluster, pod, c, start, finished, ok ? 0 : 1, ok ? 'Completed' : 'Error');
+      }
+      pod.readySince = finished + 1000;
+      return;
+    }
+    default:
+      break;
+  }
+
+  // Everything else runs; some then carry history.
+  runPod(cluster, pod, pod.createdAt);
+  const c = troubled(pod);
+  if (pod.behaviour === 'steady' && age > 2 * 86_400_000 && random.chance(0.08)) {
+    // Long-lived pods sometimes restarted once, days ago (a node reboot, a liveness hiccup).
+    const finished = now - random.int(1, Math.floor(age / 3_600_000)) * 3_600_000;
+    c.lastState = { terminated: { containerID: c.containerId, exitCode: 255, finishedAt: iso(finished), reason: 'Unknown', startedAt: iso(pod.createdAt + 4000) } };
+    c.restartCount = 1;
+    c.state = { running: { startedAt: iso(finished + 5000) } };
+  }
+  if (pod.behaviour === 'crashloop') {
+    const finished = now - random.int(5, 60) * 1000;
+    const started = finished - random.int(1, 8) * 1000;
+    c.restartCount = Math.min(random.int(3, 40), Math.max(1, Math.floor(age / 300_000)));
+    cluster.logs.start(logKey(pod, c), started);
+    c.lastState = terminateContainer(cluster, pod, c, started, finished, 1, 'Error');
+    c.state = crashLoopWaiting(pod, c);
+    c.ready = false;
+    c.started = false;
+    pod.readySince = pod.createdAt + 6000;
+    pod.nextActionTick = cluster.tickCount + random.int(1, 3);
+  }
+  if (pod.behaviour === 'oom') {
+    const finished = now - random.int(2, 50) * 60_000;
+    c.restartCount = random.int(1, 6);
+    cluster.logs.start(logKey(pod, c), finished - random.int(10, 60) * 60_000);
+    c.lastState = terminateContainer(cluster, pod, c, finished - 600_000, finished, 137, 'OOMKilled');
+    c.containerId = `containerd://${randomHex(random, 64)}`;
+    c.state = { running: { startedAt: iso(finished + 1000) } };
+    cluster.logs.start(logKey(pod, c), finished + 1000);
+    if (c.memLimitBytes) c.memBaseBytes = c.memLimitBytes * 0.85;
+    pod.readySince = finished + 3000;
+    pod.nextActionTick = cluster.tickCount + random.int(15, 40);
+  }
+  if (pod.behaviour === 'stuck') {
+    pod.deletedAt = now - random.int(10, 50) * 60_000;
+    pod.finalizers = ['example.com/drain-connections'];
+  }
+  if (pod.behaviour === 'running-job') pod.nextActionTick = cluster.tickCount + 1;
+}
+
+export function createPod(cluster: Cluster, input: NewPod, now: number = Date.now()): PodModel {
+  const random = cluster.random;
+  const node = input.behaviour === 'pending' ? null : input.nodeName ? (cluster.nodes.find((n) => n.name === input.nodeName) ?? null) : pickNode(cluster);
+  const spec = defaultPodSpec(input.template, node?.name ?? null, randomSuffix(random, 5));
+  const initSpecs = (spec.initContainers as JsonObject[] | undefined) ?? [];
+  const pod: PodModel = {
+    namespace: input.namespace,
+    name: input.name,
+    uid: randomUid(random),
+    labels: input.labels,
+    annotations: input.annotations ?? {},
+    owner: input.owner,
+    spec,
+    nodeName: node?.name ?? null,
+    hostIP: node?.internalIp ?? null,
+    podIP: node ? (spec.hostNetwork ? node.internalIp : nextPodIp(cluster, node)) : null,
+    createdAt: input.createdAt,
+    startedAt: null,
+    phase: 'Pending',
+    reason: null,
+    message: null,
+    behaviour: input.behaviour,
+    deletedAt: null,
+    finalizers: [],
+    containers: [],
+    initContainers: [],
+    nextActionTick: Number.MAX_SAFE_INTEGER,
+    readySince: input.createdAt,
+  };
+  pod.initContainers = initSpecs.map((c) => buildContainer(cluster, c, c.restartPolicy === 'Always' ? 'sidecar' : 'init'));
+  pod.containers = ((spec.containers as JsonObject[]) ?? []).map((c) => buildContainer(cluster, c, 'app'));
+  for (const c of [...pod.initContainers, ...pod.containers]) cluster.logs.register(logKey(pod, c), c.profile);
+  applyBehaviour(cluster, pod, now);
+  cluster.pods.set(podKey(pod.namespace, pod.name), pod);
+  cluster.store.put('pods', renderPod(pod));
+  if (pod.behaviour === 'creating' && node) {
+    recordEvent(cluster, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pod.namespace}/${pod.name} to ${node.name}`, involved: involvedPod(pod), component: 'default-scheduler' }, now);
+  }
+  return pod;
+}
+
+export function savePod(cluster: Cluster, pod: PodModel): void {
+  if (!cluster.pods.has(podKey(pod.namespace, pod.name))) return;
+  cluster.store.put('pods', renderPod(pod));
+}
+
+/** Graceful deletion: the pod shows Terminating until the next tick removes it. */
+export function beginPodDeletion(cluster: Cluster, pod: PodModel, now: number): void {
+  if (pod.deletedAt !== null) return;
+  pod.deletedAt = now;
+  if (pod.behaviour !== 'stuck') pod.behaviour = 'terminating';
+  if (pod.phase === 'Succeeded' || pod.phase === 'Failed' || pod.phase === 'Pending') {
+    cluster.store.remove('pods', pod.namespace, pod.name);
+    return;
+  }
+  for (const c of pod.containers) {
+    if (c.ready) recordEvent(cluster, { type: 'Normal', reason: 'Killing', message: `Stopping container ${c.name}`, involved: involvedPod(pod, c), component: 'kubelet', host: pod.nodeName ?? undefined }, now);
+  }
+  savePod(cluster, pod);
+}
+
+/** Drop a deleted pod's model and logs (called when the store deletes it, directly or by cascade). */
+export function forgetPod(cluster: Cluster, namespace: string, name: string): void {
+  const pod = cluster.pods.get(podKey(namespace, name));
+  if (!pod) return;
+  cluster.pods.delete(podKey(namespace, name));
+  for (const c of [...pod.initContainers, ...pod.containers]) cluster.logs.remove(logKey(pod, c));
+}
+
+export function crashContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, now: number, reason: 'Error' | 'OOMKilled'): void {
+  const running = 'running' in c.state ? Date.parse(c.state.running.startedAt) : now - 5000;
+  c.lastState = terminateContainer(cluster, pod, c, running, now, reason === 'OOMKilled' ? 137 : 1, reason);
+  c.ready = false;
+  c.started = false;
+  c.state = crashLoopWaiting(pod, c);
+  recordEvent(cluster, {
+    type: 'Warning',
+    reason: 'BackOff',
+    message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`,
+    involved: involvedPod(pod, c),
+    component: 'kubelet',
+    host: pod.nodeName ?? undefined,
+  }, now);
+}
+
+/** Turn a running pod into a crash-looping one (tests: "make a pod crash"). */
+export function makePodCrash(cluster: Cluster, pod: PodModel, now: number): void {
+  const c = troubled(pod);
+  if (!('running' in c.state)) return;
+  pod.behaviour = 'crashloop';
+  crashContainer(cluster, pod, c, now, 'Error');
+  pod.nextActionTick = cluster.tickCount + 1;
+  savePod(cluster, pod);
+}
+
+/** One tick of a pod's life; returns false when the pod was removed. */
+export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolean {
+  const random = cluster.random;
+  const host = pod.nodeName ?? undefined;
+  if (pod.behaviour === 'terminating') {
+    cluster.store.remove('pods', pod.namespace, pod.name);
+    return false;
+  }
+  if (pod.behaviour === 'pending') {
+    if (cluster.tickCount % 3 === 0) {
+      recordEvent(cluster, { type: 'Warning', reason: 'FailedScheduling', message: pod.message ?? 'no nodes available', involved: involvedPod(pod), component: 'default-scheduler' }, now);
+    }
+    return true;
+  }
+  if (cluster.tickCount < pod.nextActionTick) return true;
+  const c = troubled(pod);
+  switch (pod.behaviour) {
+    case 'creating':
+      pod.behaviour = 'steady';
+      runPod(cluster, pod, now - 6000);
+      for (const container of pod.containers) {
+        const involved = involvedPod(pod, container);
+        recordEvent(cluster, { type: 'Normal', reason: 'Pulled', message: `Container image "${container.image.replace(/^docker\.io\/(library\/)?/, '')}" already present on machine`, involved, component: 'kubelet', host }, now);
+        recordEvent(cluster, { type: 'Normal', reason: 'Created', message: `Created container ${container.name}`, involved, component: 'kubelet', host }, now);
+        recordEvent(cluster, { type: 'Normal', reason: 'Started', message: `Started container ${container.name}`, involved, component: 'kubelet', host }, now);
+      }
+      pod.nextActionTick = Number.MAX_SAFE_INTEGER;
+      break;
+    case 'crashloop':
+      if ('waiting' in c.state) {
+        // Back-off elapsed: the kubelet starts the container again and the restart count climbs.
+        c.restartCount += 1;
+        startContainer(cluster, pod, c, now);
+        c.ready = false;
+        pod.nextActionTick = cluster.tickCount + 1;
+      } else {
+        crashContainer(cluster, pod, c, now, 'Error');
+        pod.nextActionTick = cluster.tickCount + random.int(2, 4);
+      }
+      break;
+    case 'imagepull': {
+      const backOff = 'waiting' in c.state && c.state.waiting.reason === 'ErrImagePull';
+      c.state = imagePullWaiting(c, backOff);
+      const involved = involvedPod(pod, c);
+      if (!backOff) {
+        recordEvent(cluster, { type: 'Warning', reason: 'Failed', message: `Failed to pull image "${c.image}": ${(c.state as { waiting: { message?: string } }).waiting.message}`, involved, component: 'kubelet', host }, now);
+        recordEvent(cluster, { type: 'Warning', reason: 'Failed', message: 'Error: ErrImagePull', involved, component: 'kubelet', host }, now);
+      } else {
+        recordEvent(cluster, { type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${c.image}"`, involved, component: 'kubelet', host }, now);
+        recordEvent(cluster, { type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff', involved, component: 'kubelet', host }, now);
+      }
+      pod.nextActionTick = cluster.tickCount + random.int(2, 4);
+      break;
+    }
+    case 'oom':
+      // The kernel kills the container at its memory limit; the kubelet restarts it at once.
+      c.restartCount += 1;
+      c.lastState = terminateContainer(cluster, pod, c, 'running' in c.state ? Date.parse(c.state.running.startedAt) : now - 60_000, now, 137, 'OOMKilled');
+      startContainer(cluster, pod, c, now + 1000);
+      c.memBytes = c.memBaseBytes * 0.6;
+      pod.readySince = now + 3000;
+      pod.nextActionTick = cluster.tickCount + random.int(15, 40);
+      recordEvent(cluster, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`, involved: involvedPod(pod, c), component: 'kubelet', host }, now);
+      break;
+    case 'running-job':
+      pod.behaviour = 'completed';
+      pod.phase = 'Succeeded';
+      for (const container of pod.containers) {
+        const started = 'running' in container.state ? Date.parse(container.state.running.startedAt) : now - 5000;
+        container.state = terminateContainer(cluster, pod, container, started, now, 0, 'Completed');
+        container.ready = false;
+        container.started = false;
+      }
+      pod.readySince = now;
+      pod.nextActionTick = Number.MAX_SAFE_INTEGER;
+      break;
+    default:
+      return true;
+  }
+  savePod(cluster, pod);
+  return true;
+}
+
+/** A readiness probe flaps: the kubelet records Unhealthy (the pod stays Ready; it is a blip). */
+export function flapProbe(cluster: Cluster, pod: PodModel, now: number): void {
+  const c = pod.containers[0];
+  if (!c || !('running' in c.state)) return;
+  const port = ((pod.spec.containers as JsonObject[])[0]?.ports as { containerPort?: number }[] | undefined)?.[0]?.containerPort ?? 8080;
+  recordEvent(cluster, {
+    type: 'Warning',
+    reason: 'Unhealthy',
+    message: `Readiness probe failed: Get "http://${pod.podIP}:${port}/readyz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+    involved: involvedPod(pod, c),
+    component: 'kubelet',
+    host: pod.nodeName ?? undefined,
+  }, now);
+}
+
+export function isPodReady(pod: PodModel): boolean {
+  return pod.phase === 'Running' && pod.deletedAt === null && [...pod.containers, ...pod.initContainers.filter((c) => c.role === 'sidecar')].every((c) => c.ready);
+}

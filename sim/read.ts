@@ -1,0 +1,172 @@
+// Reads: get, list (selectors, limit/continue paging, Table output) and watch for stored resources,
+// plus the metrics.k8s.io reads metrics-server would answer.
+import type { Cluster } from './cluster-types.ts';
+import { flag, intParam, respondError, respondJson } from './http.ts';
+import { buildNodeMetrics, buildPodMetrics } from './metrics.ts';
+import type { JsonObject } from './objects.ts';
+import { apiVersionOf, type ResourceType, storeKey } from './resources.ts';
+import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { badRequest, notFound } from './status.ts';
+import type { KubeObject, WatchEvent } from './store.ts';
+import { buildTable, type IncludeObject, TABLE_CONTENT_TYPE, wantsTable } from './tables.ts';
+
+export type ReadRequest = {
+  cluster: Cluster;
+  type: ResourceType;
+  namespace: string | undefined;
+  url: URL;
+  accept: string | null;
+  signal: AbortSignal;
+};
+
+type ContinueToken = { v: string; rv: number; start: string };
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start } satisfies ContinueToken)).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken | null {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueToken;
+    return typeof parsed.start === 'string' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+function includeObject(url: URL): IncludeObject {
+  const value = url.searchParams.get('includeObject');
+  return value === 'None' || value === 'Object' ? value : 'Metadata';
+}
+
+function selectObjects(request: ReadRequest): { ok: true; objects: KubeObject[] } | { ok: false; response: Response } {
+  const key = storeKey(request.type);
+  const labels = parseLabelSelector(request.url.searchParams.get('labelSelector'));
+  if (!labels.ok) return { ok: false, response: respondError(badRequest(labels.message)) };
+  const fields = parseFieldSelector(request.url.searchParams.get('fieldSelector'), key);
+  if (!fields.ok) return { ok: false, response: respondError(badRequest(fields.message)) };
+  const all = request.cluster.store.list(key, request.namespace);
+  return { ok: true, objects: all.filter((o) => labels.match(o) && fields.match(o)) };
+}
+
+export function serveList(request: ReadRequest): Response {
+  const { cluster, type, url } = request;
+  const key = storeKey(type);
+  const selected = selectObjects(request);
+  if (!selected.ok) return selected.response;
+  let objects = selected.objects;
+  const rv = cluster.store.resourceVersion();
+
+  // Paging: objects are in key order, so a continue token is simply "start at this key".
+  const token = url.searchParams.get('continue');
+  if (token) {
+    const decoded = decodeContinue(token);
+    if (!decoded) return respondError(badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
+    objects = objects.filter((o) => objectId(o) >= decoded.start);
+  }
+  const limit = intParam(url, 'limit');
+  let next: string | undefined;
+  let remaining: number | undefined;
+  if (limit !== null && limit > 0 && objects.length > limit) {
+    next = encodeContinue(rv, objectId(objects[limit]));
+    remaining = objects.length - limit;
+    objects = objects.slice(0, limit);
+  }
+
+  if (wantsTable(request.accept)) {
+    return respondJson(buildTable(key, objects, includeObject(url), String(rv), next, remaining), 200, TABLE_CONTENT_TYPE);
+  }
+  // Items are cached JSON strings: a 1000-pod list is one join.
+  const items = objects.map((o) => cluster.store.serialize(key, o)).join(',');
+  const metadata = JSON.stringify({ resourceVersion: String(rv), ...(next ? { continue: next, remainingItemCount: remaining } : {}) });
+  return respondJson(`{"kind":"${type.kind}List","apiVersion":"${apiVersionOf(type)}","metadata":${metadata},"items":[${items}]}`);
+}
+
+function objectId(object: KubeObject): string {
+  return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+}
+
+export function serveGet(request: ReadRequest, name: string): Response {
+  const key = storeKey(request.type);
+  const object = request.cluster.store.get(key, request.namespace, name);
+  if (!object) return respondError(notFound(request.type, name));
+  if (wantsTable(request.accept)) {
+    return respondJson(buildTable(key, [object], includeObject(request.url), object.metadata.resourceVersion), 200, TABLE_CONTENT_TYPE);
+  }
+  return respondJson(request.cluster.store.serialize(key, object));
+}
+
+/** Watch: newline-delimited events; without a resourceVersion the current objects arrive first as ADDED. */
+export function serveWatch(request: ReadRequest, onClose: () => void): Response {
+  const { cluster, type, url } = request;
+  const key = storeKey(type);
+  const selected = selectObjects(request);
+  if (!selected.ok) return selected.response;
+  const labels = parseLabelSelector(url.searchParams.get('labelSelector'));
+  const fields = parseFieldSelector(url.searchParams.get('fieldSelector'), key);
+  const table = wantsTable(request.accept);
+  const encoder = new TextEncoder();
+  const fromVersion = url.searchParams.get('resourceVersion');
+  const timeoutSeconds = intParam(url, 'timeoutSeconds');
+  let unsubscribe: (() => void) | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+  const finish = (): void => {
+    if (closed) return;
+    closed = true;
+    unsubscribe?.();
+    if (timer) clearTimeout(timer);
+    onClose();
+  };
+  const frame = (eventType: WatchEvent['type'], object: KubeObject): Uint8Array => {
+    const body = table ? JSON.stringify(buildTable(key, [object], 'Object', object.metadata.resourceVersion)) : cluster.store.serialize(key, object);
+    return encoder.encode(`{"type":"${eventType}","object":${body}}\n`);
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (!fromVersion || fromVersion === '0') for (const object of selected.objects) controller.enqueue(frame('ADDED', object));
+      unsubscribe = cluster.store.subscribe((event) => {
+        if (closed || event.key !== key) return;
+        if (request.namespace !== undefined && event.object.metadata.namespace !== request.namespace) return;
+        if (labels.ok && fields.ok && !(labels.match(event.object) && fields.match(event.object))) return;
+        controller.enqueue(frame(event.type, event.object));
+      });
+      const seconds = timeoutSeconds !== null && !Number.isNaN(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 1800;
+      timer = setTimeout(() => {
+        if (closed) return;
+        finish();
+        controller.close();
+      }, seconds * 1000);
+    },
+    cancel: finish,
+  });
+  request.signal.addEventListener('abort', finish);
+  return new Response(stream, { headers: { 'Content-Type': table ? TABLE_CONTENT_TYPE : 'application/json', 'Transfer-Encoding': 'chunked' } });
+}
+
+export function isWatch(url: URL): boolean {
+  return flag(url, 'watch');
+}
+
+const METRICS_TYPE = { group: 'metrics.k8s.io', resource: 'podmetrics' };
+
+/** metrics.k8s.io reads: lists (optionally by label), and single pods/nodes with metrics-server's 404 wording. */
+export function serveMetrics(request: ReadRequest, name: string | undefined): Response {
+  const { cluster, type, url } = request;
+  const scrapedAt = Math.floor(Date.now() / 15_000) * 15_000;
+  const labels = parseLabelSelector(url.searchParams.get('labelSelector'));
+  if (!labels.ok) return respondError(badRequest(labels.message));
+  const isPods = type.resource === 'pods';
+  let items = isPods ? buildPodMetrics(cluster, request.namespace, scrapedAt) : buildNodeMetrics(cluster, scrapedAt);
+  items = items.filter((item) => labels.match({ apiVersion: '', kind: '', metadata: item.metadata as KubeObject['metadata'] }));
+  const apiVersion = 'metrics.k8s.io/v1beta1';
+  if (name !== undefined) {
+    const found = items.find((item) => (item.metadata as { name: string }).name === name);
+    if (!found) {
+      const what = isPods ? `${request.namespace}/${name}` : name;
+      return respondError(notFound({ ...METRICS_TYPE, resource: isPods ? 'podmetrics' : 'nodemetrics' }, what));
+    }
+    return respondJson({ kind: type.kind, apiVersion, ...(found as JsonObject) });
+  }
+  return respondJson({ kind: `${type.kind}List`, apiVersion, metadata: {}, items });
+}

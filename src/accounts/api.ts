@@ -1,0 +1,82 @@
+import { Elysia, t } from 'elysia';
+import type { AppDeps } from '../app';
+import { clientIp, requireCaller } from '../http/caller';
+import { badRequest, notFound } from '../http/errors';
+import { recordAudit } from '../audit/store';
+import { createApiToken, listApiTokens, revokeApiToken } from './store';
+import { primaryOrgId } from './login';
+import type { ApiToken } from './schema';
+
+const TokenJson = t.Object({
+  id: t.String(),
+  name: t.String(),
+  prefix: t.String({ description: 'Identifies the token without revealing it: niro_pat_<publicId>' }),
+  createdAt: t.String(),
+  lastUsedAt: t.Union([t.String(), t.Null()]),
+  revokedAt: t.Union([t.String(), t.Null()]),
+});
+
+function tokenJson(row: ApiToken): typeof TokenJson.static {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: `niro_pat_${row.publicId}`,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export function accountsApi(deps: AppDeps) {
+  const { db } = deps;
+  return new Elysia({ name: 'accounts-api', prefix: '/v1' })
+    .get(
+      '/me',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        return {
+          id: caller.user.id,
+          email: caller.user.email,
+          name: caller.user.name,
+          authenticatedBy: caller.via,
+          orgs: caller.orgs.map((o) => ({ id: o.id, name: o.name, parentId: o.parentId, role: o.role, plan: o.plan })),
+        };
+      },
+      { detail: { tags: ['account'], summary: 'The caller and the orgs they can see' } },
+    )
+    .get(
+      '/tokens',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        return { tokens: (await listApiTokens(db, caller.user.id)).map(tokenJson) };
+      },
+      { detail: { tags: ['account'], summary: "List the caller's API tokens (never the secrets)" } },
+    )
+    .post(
+      '/tokens',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const name = ctx.body.name.trim();
+        if (!name) throw badRequest('name: must not be empty');
+        const { token, row } = await createApiToken(db, caller.user.id, name);
+        await recordAudit(db, { orgId: await primaryOrgId(db, caller.user.id), actorUserId: caller.user.id, actor: caller.user.email, action: 'token.create', target: `niro_pat_${row.publicId}`, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        ctx.set.status = 201;
+        return { ...tokenJson(row), token };
+      },
+      {
+        body: t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        detail: { tags: ['account'], summary: 'Create an API token; the secret is in the response once' },
+      },
+    )
+    .delete(
+      '/tokens/:id',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const row = await revokeApiToken(db, caller.user.id, ctx.params.id).catch(() => null);
+        if (!row) throw notFound('token');
+        await recordAudit(db, { orgId: await primaryOrgId(db, caller.user.id), actorUserId: caller.user.id, actor: caller.user.email, action: 'token.revoke', target: `niro_pat_${row.publicId}`, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        return tokenJson(row);
+      },
+      { detail: { tags: ['account'], summary: 'Revoke an API token' } },
+    );
+}

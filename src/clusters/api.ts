@@ -1,0 +1,205 @@
+// JSON API for clusters (curl users): /v1/clusters… Scoped to the caller's orgs, paginated by cursor.
+import { Elysia, t } from 'elysia';
+import type { AppDeps } from '../app';
+import { requireCaller } from '../http/caller';
+import { HttpError, badRequest } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import { requireOrg, defaultOrg } from '../orgs/access';
+import { actorOf } from '../orgs/api';
+import { requireCluster } from './access';
+import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
+import { installCommand } from './enrollment';
+import { listFleet, listNodes } from './store';
+import { listTimeline } from './timeline';
+import { latestNodeUsage } from './usage';
+import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS, type Cluster, type ClusterNode, type TimelineEntry } from './schema';
+import type { IssuedToken } from './enrollment';
+
+const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
+const EnvironmentT = literals(ENVIRONMENTS);
+const StatusT = literals(CLUSTER_STATUSES);
+const Limit = (max: number) => t.Optional(t.Integer({ minimum: 1, maximum: max, description: `Page size, 1–${max}` }));
+const Cursor = t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page' }));
+
+export function clusterJson(c: Cluster & { orgName?: string }) {
+  return {
+    id: c.id,
+    name: c.name,
+    environment: c.environment,
+    orgId: c.orgId,
+    orgName: c.orgName ?? null,
+    status: c.status,
+    statusSince: c.statusSince.toISOString(),
+    createdAt: c.createdAt.toISOString(),
+    enrolledAt: c.enrolledAt?.toISOString() ?? null,
+    lastHeartbeatAt: c.lastHeartbeatAt?.toISOString() ?? null,
+    agent: { version: c.agentVersion, protocol: c.protocol },
+    kubernetes: { version: c.k8sVersion, distribution: c.distribution, platform: c.platform },
+    capabilities: c.capabilities,
+    nodes: { total: c.nodeCount, ready: c.nodesReady },
+    pods: { total: c.podsTotal, running: c.podsRunning, failed: c.podsFailed, namespaces: c.namespaces, listed: c.podsListed, truncated: c.podsTruncated, listAvailable: (c.protocol ?? 0) >= 2 },
+    cpu: { capacityMilli: c.cpuCapacityMilli, allocatableMilli: c.cpuAllocatableMilli, usageMilli: c.cpuUsageMilli },
+    memory: { capacityBytes: c.memCapacityBytes, allocatableBytes: c.memAllocatableBytes, usageBytes: c.memUsageBytes },
+  };
+}
+
+function enrollmentJson(publicUrl: string, issued: IssuedToken) {
+  return { token: issued.token, expiresAt: issued.expiresAt.toISOString(), installCommand: installCommand(publicUrl, issued.token) };
+}
+
+function nodeJson(n: ClusterNode, usage: { cpuMilli: number | null; memBytes: number | null } | undefined) {
+  return {
+    name: n.name,
+    status: n.status,
+    roles: n.roles,
+    kubeletVersion: n.kubeletVersion,
+    cpu: { capacityMilli: n.cpuCapacityMilli, allocatableMilli: n.cpuAllocatableMilli, usageMilli: usage?.cpuMilli ?? null },
+    memory: { capacityBytes: n.memCapacityBytes, allocatableBytes: n.memAllocatableBytes, usageBytes: usage?.memBytes ?? null },
+    podCount: n.podCount,
+    unschedulable: n.unschedulable,
+    pressures: n.pressures,
+    internalIP: n.internalIp,
+    osImage: n.osImage,
+    architecture: n.architecture,
+    containerRuntime: n.containerRuntime,
+    createdAt: n.k8sCreatedAt?.toISOString() ?? null,
+    updatedAt: n.updatedAt.toISOString(),
+  };
+}
+
+function timelineJson(e: TimelineEntry) {
+  return { id: String(e.id), at: e.at.toISOString(), kind: e.kind, message: e.message, details: e.details };
+}
+
+export function clustersApi(deps: AppDeps) {
+  const { db, config } = deps;
+  return new Elysia({ name: 'clusters-api', prefix: '/v1' })
+    .get(
+      '/clusters',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const limit = ctx.query.limit ?? 50;
+        const after = ctx.query.cursor ? (decodeCursor(ctx.query.cursor, ['s', 's']) as [string, string]) : undefined;
+        if (ctx.query.orgId) requireOrg(caller, ctx.query.orgId);
+        const rows = await listFleet(db, { orgIds: caller.scopeOrgIds, status: ctx.query.status, environment: ctx.query.environment, orgId: ctx.query.orgId, q: ctx.query.q }, { limit, after });
+        const last = rows[rows.length - 1];
+        return { clusters: rows.map(clusterJson), nextCursor: rows.length === limit ? encodeCursor([last.name, last.id]) : null };
+      },
+      {
+        query: t.Object({
+          status: t.Optional(StatusT),
+          environment: t.Optional(EnvironmentT),
+          orgId: t.Optional(t.String({ maxLength: 64 })),
+          q: t.Optional(t.String({ maxLength: 100, description: 'Case-insensitive part of the name' })),
+          limit: Limit(200),
+          cursor: Cursor,
+        }),
+        detail: { tags: ['clusters'], summary: 'Clusters of the caller’s orgs (and their descendants), by name' },
+      },
+    )
+    .post(
+      '/clusters',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const org = ctx.body.orgId ? requireOrg(caller, ctx.body.orgId, 'member') : defaultOrg(caller);
+        if (!org) throw badRequest('orgId: you are not a member of any organization');
+        requireOrg(caller, org.id, 'member');
+        const name = checkClusterName(ctx.body.name);
+        if (!name.ok) throw badRequest(name.message);
+        const res = await createClusterWithToken(db, actorOf(caller, ctx, config.trustProxy), org, { name: name.name, environment: ctx.body.environment ?? 'unspecified' });
+        if (!res.ok) throw new HttpError(409, 'name_taken', `name: a cluster named "${name.name}" already exists in ${org.name}`);
+        ctx.set.status = 201;
+        return { cluster: clusterJson({ ...res.cluster, orgName: org.name }), enrollment: enrollmentJson(config.publicUrl, res.issued) };
+      },
+      {
+        body: t.Object(
+          {
+            name: t.String({ minLength: 1, maxLength: 100 }),
+            environment: t.Optional(EnvironmentT),
+            orgId: t.Optional(t.String({ maxLength: 64, description: 'Defaults to the caller’s current (or first) org' })),
+          },
+          { additionalProperties: false },
+        ),
+        detail: { tags: ['clusters'], summary: 'Create a cluster; the response holds its one-hour enrollment token and install command, once' },
+      },
+    )
+    .get(
+      '/clusters/:id',
+      async (ctx) => {
+        const { cluster, org } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
+        return clusterJson({ ...cluster, orgName: org.name });
+      },
+      { detail: { tags: ['clusters'], summary: 'One cluster' } },
+    )
+    .patch(
+      '/clusters/:id',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
+        let name: string | undefined;
+        if (ctx.body.name !== undefined) {
+          const checked = checkClusterName(ctx.body.name);
+          if (!checked.ok) throw badRequest(checked.message);
+          name = checked.name;
+        }
+        const res = await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { name, environment: ctx.body.environment });
+        if (!res.ok) throw new HttpError(409, 'name_taken', `name: a cluster named "${name}" already exists in ${org.name}`);
+        return clusterJson({ ...res.cluster, orgName: org.name });
+      },
+      {
+        body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), environment: t.Optional(EnvironmentT) }, { additionalProperties: false }),
+        detail: { tags: ['clusters'], summary: 'Rename a cluster or change its environment (member)' },
+      },
+    )
+    .delete(
+      '/clusters/:id',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'admin');
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        return { deleted: true, id: cluster.id, uninstall: UNINSTALL_COMMAND };
+      },
+      { detail: { tags: ['clusters'], summary: 'Delete a cluster (admin); its agent key stops working — uninstall the agent with the returned command' } },
+    )
+    .post(
+      '/clusters/:id/enrollment-token',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
+        const res = await regenerateToken(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        if (!res.ok) throw new HttpError(409, 'already_enrolled', 'the cluster is already enrolled; its agent uses its key, not a token');
+        ctx.set.status = 201;
+        return enrollmentJson(config.publicUrl, res.issued);
+      },
+      { detail: { tags: ['clusters'], summary: 'A new enrollment token for a cluster that has not enrolled yet (earlier tokens stop working)' } },
+    )
+    .get(
+      '/clusters/:id/nodes',
+      async (ctx) => {
+        const { cluster } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
+        const limit = ctx.query.limit ?? 100;
+        const after = ctx.query.cursor ? String(decodeCursor(ctx.query.cursor, ['s'])[0]) : undefined;
+        const [nodes, usage] = await Promise.all([listNodes(db, cluster.id, { limit, after }), latestNodeUsage(db, cluster.id)]);
+        return {
+          nodes: nodes.map((n) => nodeJson(n, usage?.byNode.get(n.name))),
+          usageAt: usage?.at.toISOString() ?? null,
+          nextCursor: nodes.length === limit ? encodeCursor([nodes[nodes.length - 1].name]) : null,
+        };
+      },
+      { query: t.Object({ limit: Limit(500), cursor: Cursor }), detail: { tags: ['clusters'], summary: 'Nodes of the latest heartbeat, with usage from the latest sample' } },
+    )
+    .get(
+      '/clusters/:id/timeline',
+      async (ctx) => {
+        const { cluster } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
+        const limit = ctx.query.limit ?? 50;
+        const beforeId = ctx.query.cursor ? Number(decodeCursor(ctx.query.cursor, ['n'])[0]) : undefined;
+        const entries = await listTimeline(db, cluster.id, { limit, beforeId, kind: ctx.query.kind });
+        return { entries: entries.map(timelineJson), nextCursor: entries.length === limit ? encodeCursor([entries[entries.length - 1].id]) : null };
+      },
+      {
+        query: t.Object({ limit: Limit(200), cursor: Cursor, kind: t.Optional(literals(TIMELINE_KINDS)) }),
+        detail: { tags: ['clusters'], summary: 'Cluster activity, newest first: enrollment, status and capability changes, Warning events, restarts, incidents' },
+      },
+    );
+}

@@ -1,0 +1,360 @@
+// Heartbeat ingest over HTTP on real Postgres: storage by difference, constant rows per unchanged beat, protocol 1, limits, bad bodies, agent auth.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createGzip } from 'node:zlib';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client';
+import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
+import { createEnrolledCluster, gzipJson, makeHeartbeat, makeHeartbeatV1, makeNode, makePod, makePods, sendHeartbeat } from '../testing/heartbeats';
+import { parseHeartbeat } from './heartbeat-parse';
+import { ingestHeartbeat } from './heartbeat';
+
+type Api = Awaited<ReturnType<typeof apiClient>>;
+
+async function setup(overrides: Parameters<typeof startTestApp>[0] = {}): Promise<{ t: TestApp; api: Api; orgId: string }> {
+  const t = await startTestApp(overrides);
+  const user = await makeUser(t.db);
+  const orgId = (await makeOrg(t.db, 'Beat Org', null, { userId: user.id, role: 'owner' })).id;
+  return { t, api: await apiClient(t, await signIn(t, user)), orgId };
+}
+
+async function errorOf(res: Response): Promise<{ status: number; code: string; message: string }> {
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  return { status: res.status, ...body.error };
+}
+
+type ClusterJson = { status: string; pods: { total: number; listed: number; truncated: boolean; running: number; listAvailable: boolean }; nodes: { total: number; ready: number }; agent: { version: string }; lastHeartbeatAt: string | null; cpu: { usageMilli: number | null } };
+
+let t: TestApp;
+let api: Api;
+beforeAll(async () => {
+  ({ t, api } = await setup({ heartbeatRatePerMinute: 100_000, heartbeatBurst: 100_000 }));
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function cluster(id: string): Promise<ClusterJson> {
+  return (await (await api.call('GET', `/v1/clusters/${id}`)).json()) as ClusterJson;
+}
+
+async function count(db: Db, query: ReturnType<typeof sql>): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(db, query);
+  return Number(row.n);
+}
+
+const WRITES = sql`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::int as n from pg_stat_xact_user_tables where schemaname = 'public'`;
+
+/**
+ * Rows inserted + updated + deleted in our tables by `fn`, from Postgres's own counters. The xact
+ * view can still hold this backend's unflushed counts of earlier transactions, so it is read twice
+ * inside one transaction and the difference taken (counters are not flushed mid-transaction).
+ */
+async function rowsWrittenBy(db: Db, fn: (tx: Db) => Promise<unknown>): Promise<number> {
+  return db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const before = await count(tx, WRITES);
+    await fn(tx);
+    return (await count(tx, WRITES)) - before;
+  });
+}
+
+function snapshotOf(body: unknown) {
+  const parsed = parseHeartbeat(JSON.stringify(body), 5000);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.snapshot;
+}
+
+describe('storing a heartbeat', () => {
+  test('N pods are stored, the cluster turns Healthy with its counts; the response steers the agent', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'store-n' });
+    const res = await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: makePods(120) }));
+    expect(res.status).toBe(200);
+    const out = (await res.json()) as { nextIntervalSeconds: number; commandsPending: boolean; serverTime: string; maxPods: number };
+    expect(out.nextIntervalSeconds).toBe(t.config.heartbeatIntervalSeconds);
+    expect(out.commandsPending).toBe(false);
+    expect(Math.abs(new Date(out.serverTime).getTime() - Date.now())).toBeLessThan(60_000);
+    expect(await count(t.db, sql`select count(*)::int as n from cluster_pods where cluster_id = ${c.clusterId}`)).toBe(120);
+    const cl = await cluster(c.clusterId);
+    expect(cl.status).toBe('healthy');
+    expect(cl.pods).toMatchObject({ total: 120, listed: 120, running: 120, truncated: false, listAvailable: true });
+    expect(cl.nodes).toEqual({ total: 3, ready: 3 });
+    expect(cl.cpu.usageMilli).toBe(1200 * 3 + 3);
+    const nodes = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/nodes`)).json()) as { nodes: { name: string; cpu: { usageMilli: number } }[]; usageAt: string };
+    expect(nodes.nodes.map((n) => n.name)).toEqual(['k3s-node-0', 'k3s-node-1', 'k3s-node-2']);
+    expect(nodes.nodes[1].cpu.usageMilli).toBe(1201);
+    expect(nodes.usageAt).not.toBeNull();
+  });
+
+  test('rows written per heartbeat when only usage changed: 2, for 10 pods and for 1000', async () => {
+    for (const n of [10, 1000]) {
+      const c = await createEnrolledCluster(t, api, { name: `constant-${n}` });
+      await ingestHeartbeat(t.db, c.clusterId, snapshotOf(makeHeartbeat({ pods: makePods(n, 0) })), new Date());
+      for (const beat of [1, 2]) {
+        const written = await rowsWrittenBy(t.db, (tx) => ingestHeartbeat(tx, c.clusterId, snapshotOf(makeHeartbeat({ pods: makePods(n, beat) })), new Date(Date.now() + beat)));
+        expect(written).toBe(2);
+      }
+      expect(await count(t.db, sql`select count(*)::int as n from usage_samples where cluster_id = ${c.clusterId}`)).toBe(3);
+      expect(await count(t.db, sql`select count(*)::int as n from usage_key_sets where cluster_id = ${c.clusterId}`)).toBe(1);
+    }
+  });
+
+  test('only changed pods are rewritten; gone pods are deleted; first-seen survives an update', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'diff' });
+    const pods = makePods(30);
+    await ingestHeartbeat(t.db, c.clusterId, snapshotOf(makeHeartbeat({ pods })), new Date(Date.now() - 60_000));
+    const before = await queryRows<{ first_seen_at: Date }>(t.db, sql`select first_seen_at from cluster_pods where cluster_id = ${c.clusterId} and name = ${pods[0].name}`);
+    const next = pods.slice(0, 29).map((p, i) => (i === 0 ? { ...p, status: 'Terminating' } : p));
+    const written = await rowsWrittenBy(t.db, (tx) => ingestHeartbeat(tx, c.clusterId, snapshotOf(makeHeartbeat({ pods: next })), new Date()));
+    // cluster row + usage sample + new key set + 1 pod updated + 1 pod deleted
+    expect(written).toBe(5);
+    const rows = await queryRows<{ name: string; status: string; first_seen_at: Date; updated_at: Date }>(t.db, sql`select name, status, first_seen_at, updated_at from cluster_pods where cluster_id = ${c.clusterId} order by name`);
+    expect(rows.length).toBe(29);
+    const changed = rows.find((r) => r.name === pods[0].name)!;
+    expect(changed.status).toBe('Terminating');
+    expect(new Date(changed.first_seen_at).getTime()).toBe(new Date(before[0].first_seen_at).getTime());
+    expect(new Date(changed.updated_at).getTime()).toBeGreaterThan(new Date(changed.first_seen_at).getTime());
+  });
+
+  test('odd names survive the round trip; a pod sent twice is stored once', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'odd-names' });
+    const odd = [makePod(1, { namespace: 'tab\there', name: 'back\\slash' }), makePod(2, { namespace: 'nl', name: 'new\nline "quoted" ,{braces}' }), makePod(3)];
+    const pods = [...odd, odd[2]];
+    await ingestHeartbeat(t.db, c.clusterId, snapshotOf(makeHeartbeat({ pods })), new Date());
+    const rows = await queryRows<{ namespace: string; name: string }>(t.db, sql`select namespace, name from cluster_pods where cluster_id = ${c.clusterId} order by name`);
+    expect(rows.map((r) => [r.namespace, r.name]).sort()).toEqual(odd.map((p) => [p.namespace, p.name]).sort());
+    // The same pods again: recognised as unchanged, nothing rewritten.
+    const again = snapshotOf(makeHeartbeat({ pods: pods.map((p) => ({ ...p, cpuUsageMilli: p.cpuUsageMilli + 1 })) }));
+    expect(await rowsWrittenBy(t.db, (tx) => ingestHeartbeat(tx, c.clusterId, again, new Date(Date.now() + 5)))).toBe(2);
+    // A change is diffed against the stored rows, whose keys must read back exactly.
+    const changed = snapshotOf(makeHeartbeat({ pods: pods.map((p, i) => (i === 0 ? { ...p, status: 'Terminating' } : p)) }));
+    // cluster row + usage sample + the one changed pod
+    expect(await rowsWrittenBy(t.db, (tx) => ingestHeartbeat(tx, c.clusterId, changed, new Date(Date.now() + 10)))).toBe(3);
+  });
+
+  test('a protocol-1 heartbeat (counts only, no pod list) succeeds and the cluster shows counts', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'old-agent' });
+    const res = await sendHeartbeat(t, c.agentKey, makeHeartbeatV1(), { gzip: false });
+    expect(res.status).toBe(200);
+    const cl = await cluster(c.clusterId);
+    expect(cl.status).toBe('healthy');
+    expect(cl.pods).toMatchObject({ total: 12, running: 11, listed: 0, listAvailable: false });
+    expect(cl.agent.version).toBe('0.3.1');
+    expect(await count(t.db, sql`select count(*)::int as n from cluster_pods where cluster_id = ${c.clusterId}`)).toBe(0);
+  });
+
+  test('Warning events are recorded once; a repeat only updates the count', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'events' });
+    const event = { namespace: 'shop', involvedKind: 'Pod', involvedName: 'web-1', reason: 'BackOff', message: 'Back-off restarting failed container', count: 3, firstSeen: 1_780_000_000, lastSeen: 1_780_000_100, uid: 'ev-1' };
+    const noUid = { namespace: 'kube-system', involvedKind: 'Node', involvedName: 'k3s-node-1', reason: 'FreeDiskSpaceFailed', message: 'failed to free 1 GiB', count: 1, firstSeen: 1_780_000_000, lastSeen: 1_780_000_000 };
+    for (const events of [[event, noUid], [event, noUid], [{ ...event, count: 5, lastSeen: 1_780_000_400 }, noUid]]) {
+      expect((await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: makePods(3), events }))).status).toBe(200);
+    }
+    const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline?kind=event`)).json()) as { entries: { message: string; details: { count: number } }[] };
+    expect(tl.entries.length).toBe(2);
+    const backoff = tl.entries.find((e) => e.message.startsWith('BackOff'))!;
+    expect(backoff.details.count).toBe(5);
+  });
+
+  test('capability changes and agent upgrades reach the timeline', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'caps' });
+    const base = makeHeartbeat({ pods: makePods(2) });
+    await sendHeartbeat(t, c.agentKey, base);
+    await sendHeartbeat(t, c.agentKey, { ...base, agentVersion: '0.5.0', capabilities: { ...base.capabilities, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } } });
+    const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline`)).json()) as { entries: { kind: string; message: string }[] };
+    expect(tl.entries.filter((e) => e.kind === 'capability').map((e) => e.message)).toContain('Logs enabled (SelfSubjectAccessReview get pods/log)');
+    expect(tl.entries.find((e) => e.kind === 'agent')?.message).toBe('Agent 0.4.0 → 0.5.0 (protocol 2)');
+  });
+});
+
+describe('incidents from heartbeats', () => {
+  test('a crash-looping pod makes a production cluster Critical, a dev one Warning; restarts reach the timeline', async () => {
+    for (const [environment, expected] of [['production', 'critical'], ['dev', 'warning']] as const) {
+      const c = await createEnrolledCluster(t, api, { name: `crash-${environment}`, environment });
+      const pods = makePods(5);
+      await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods }));
+      expect((await cluster(c.clusterId)).status).toBe('healthy');
+      const crashing = pods.map((p, i) => (i === 2 ? { ...p, restarts: 4, status: 'CrashLoopBackOff', ready: '1/2' } : p));
+      await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: crashing }));
+      expect((await cluster(c.clusterId)).status).toBe(expected);
+      const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline`)).json()) as { entries: { kind: string; message: string }[] };
+      expect(tl.entries.some((e) => e.kind === 'restart' && e.message.includes(`${pods[2].name} restarted (0 → 4)`))).toBe(true);
+      expect(tl.entries.some((e) => e.kind === 'incident' && e.message.includes('crash-looping'))).toBe(true);
+      const open = await count(t.db, sql`select count(*)::int as n from incidents where cluster_id = ${c.clusterId} and kind = 'pod_crash_looping' and resolved_at is null`);
+      expect(open).toBe(1);
+    }
+  });
+
+  test('a NotReady node opens an incident that closes when the node is Ready again', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'node-down', environment: 'production' });
+    const nodes = [makeNode(0), makeNode(1)];
+    await sendHeartbeat(t, c.agentKey, makeHeartbeat({ nodes }));
+    await sendHeartbeat(t, c.agentKey, makeHeartbeat({ nodes: [nodes[0], { ...nodes[1], status: 'NotReady' }] }));
+    expect((await cluster(c.clusterId)).status).toBe('critical');
+    expect((await cluster(c.clusterId)).nodes).toEqual({ total: 2, ready: 1 });
+    await sendHeartbeat(t, c.agentKey, makeHeartbeat({ nodes }));
+    expect((await cluster(c.clusterId)).status).toBe('healthy');
+    expect(await count(t.db, sql`select count(*)::int as n from incidents where cluster_id = ${c.clusterId} and resolved_at is null`)).toBe(0);
+  });
+});
+
+describe('bad bodies', () => {
+  let key: string;
+  beforeAll(async () => {
+    key = (await createEnrolledCluster(t, api, { name: 'bad-bodies' })).agentKey;
+  });
+
+  test('malformed bodies get 400 naming the field', async () => {
+    const good = makeHeartbeat({ pods: makePods(5) });
+    const cases: [unknown, string][] = [
+      [{ ...good, pods: good.pods.map((p, i) => (i === 3 ? { ...p, restarts: -1 } : p)) }, 'pods.3.restarts:'],
+      [{ ...good, nodes: [{ ...good.nodes[0], status: 'Sleeping' }] }, 'nodes.0.status:'],
+      [(({ capabilities: _, ...rest }) => rest)(good), 'capabilities:'],
+      [{ ...good, protocol: 'two' }, 'protocol:'],
+      [{ ...makeHeartbeatV1(), podsRunning: 'eleven' }, 'podsRunning:'],
+    ];
+    for (const [body, field] of cases) {
+      const e = await errorOf(await sendHeartbeat(t, key, body));
+      expect(e.status).toBe(400);
+      expect(e.code).toBe('invalid_heartbeat');
+      expect(e.message).toStartWith(field);
+    }
+    const notJson = await errorOf(await t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': key }, body: '{"protocol": 2,' }));
+    expect(notJson).toMatchObject({ status: 400, code: 'invalid_heartbeat' });
+    expect(notJson.message).toStartWith('body is not valid JSON');
+    const old = await errorOf(await sendHeartbeat(t, key, { ...good, protocol: 0 }));
+    expect(old.status).toBe(400);
+    expect(old.message).toStartWith('protocol:');
+    const nul = await errorOf(await sendHeartbeat(t, key, { ...good, agentVersion: 'a\u0000b' }));
+    expect(nul).toMatchObject({ status: 400, code: 'invalid_heartbeat' });
+  });
+
+  test('values the database cannot hold get a 400, not a hang or a 500', async () => {
+    const good = makeHeartbeat({ pods: makePods(3) });
+    const huge = await errorOf(await sendHeartbeat(t, key, { ...good, pods: good.pods.map((p, i) => (i === 1 ? { ...p, restarts: 3_000_000_000 } : p)) }));
+    expect(huge).toMatchObject({ status: 400, code: 'invalid_heartbeat' });
+    const surrogate = await errorOf(await sendHeartbeat(t, key, { ...good, pods: good.pods.map((p, i) => (i === 1 ? { ...p, labels: { bad: '\ud800' } } : p)) }));
+    expect(surrogate).toMatchObject({ status: 400, code: 'invalid_heartbeat' });
+    // The cluster still takes good beats afterwards.
+    expect((await sendHeartbeat(t, key, good)).status).toBe(200);
+  });
+
+  test('a newer protocol with extra fields is accepted', async () => {
+    const good = makeHeartbeat({ pods: makePods(2) });
+    const res = await sendHeartbeat(t, key, { ...good, protocol: 3, somethingNew: { x: 1 }, pods: good.pods.map((p) => ({ ...p, futureField: true })) });
+    expect(res.status).toBe(200);
+  });
+
+  test('broken gzip is a 400, an unknown encoding a 415', async () => {
+    const broken = await t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': key, 'content-encoding': 'gzip' }, body: 'not gzip at all' });
+    expect(await errorOf(broken)).toMatchObject({ status: 400, code: 'malformed_body' });
+    const br = await t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': key, 'content-encoding': 'br' }, body: 'x' });
+    expect(br.status).toBe(415);
+  });
+});
+
+describe('agent authentication', () => {
+  test('wrong, malformed or missing keys get 401; user credentials are refused', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'auth' });
+    const body = makeHeartbeat();
+    const wrong = c.agentKey.slice(0, -3) + (c.agentKey.endsWith('abc') ? 'xyz' : 'abc');
+    expect(await errorOf(await sendHeartbeat(t, wrong, body))).toMatchObject({ status: 401, code: 'invalid_agent_key' });
+    expect(await errorOf(await sendHeartbeat(t, 'niro_agent_nope', body))).toMatchObject({ status: 401, code: 'invalid_agent_key' });
+    const missing = await t.request('/v1/agent/heartbeat', { method: 'POST', body: JSON.stringify(body) });
+    expect(await errorOf(missing)).toMatchObject({ status: 401, code: 'unauthorized' });
+    const bearer = await t.request('/v1/agent/heartbeat', { method: 'POST', headers: { authorization: `Bearer ${api.token}` }, body: JSON.stringify(body) });
+    expect((await errorOf(bearer)).message).toContain('not accepted on agent endpoints');
+    const user = await makeUser(t.db);
+    await makeOrg(t.db, 'Cookie Org', null, { userId: user.id, role: 'owner' });
+    const browser = await signIn(t, user);
+    const cookie = await browser.send('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-csrf-token': browser.csrf }, body: JSON.stringify(body) });
+    expect((await errorOf(cookie)).message).toBe('user sessions are not accepted on agent endpoints');
+    // And the agent key is refused on user endpoints.
+    expect((await t.request('/v1/clusters', { headers: { 'x-niro-agent-key': c.agentKey } })).status).toBe(401);
+  });
+
+  test("a deleted cluster's key gets 401 with a clear body", async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'to-delete' });
+    expect((await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: makePods(3) }))).status).toBe(200);
+    expect((await api.call('DELETE', `/v1/clusters/${c.clusterId}`)).status).toBe(200);
+    const e = await errorOf(await sendHeartbeat(t, c.agentKey, makeHeartbeat()));
+    expect(e.status).toBe(401);
+    expect(e.code).toBe('cluster_deleted');
+    expect(e.message).toContain('"to-delete" was deleted');
+    expect(e.message).toContain('kubectl delete namespace niro-system');
+    expect(await count(t.db, sql`select count(*)::int as n from cluster_pods where cluster_id = ${c.clusterId}`)).toBe(0);
+  });
+});
+
+describe('limits', () => {
+  let small: { t: TestApp; api: Api };
+  beforeAll(async () => {
+    small = await setup({ maxBodyBytes: 256 * 1024, maxPodsPerHeartbeat: 10, heartbeatBurst: 3, heartbeatRatePerMinute: 1 });
+  });
+  afterAll(async () => {
+    await small.t.close();
+  });
+
+  test('too many pods: the first ones are stored, the list is flagged truncated and the cluster marked', async () => {
+    const c = await createEnrolledCluster(small.t, small.api, { name: 'many-pods' });
+    const res = await sendHeartbeat(small.t, c.agentKey, makeHeartbeat({ pods: makePods(15) }));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { maxPods: number }).maxPods).toBe(10);
+    const cl = (await (await small.api.call('GET', `/v1/clusters/${c.clusterId}`)).json()) as ClusterJson;
+    expect(cl.pods).toMatchObject({ total: 15, listed: 10, truncated: true });
+    const tl = (await (await small.api.call('GET', `/v1/clusters/${c.clusterId}/timeline?kind=truncation`)).json()) as { entries: { message: string }[] };
+    expect(tl.entries[0].message).toBe('Pod list truncated: 10 of 15 pods stored (server cap)');
+  });
+
+  test('oversize bodies get 413, plain or gzipped', async () => {
+    const c = await createEnrolledCluster(small.t, small.api, { name: 'oversize' });
+    const big = makeHeartbeat({ pods: makePods(400) });
+    expect(JSON.stringify(big).length).toBeGreaterThan(256 * 1024);
+    expect(await errorOf(await sendHeartbeat(small.t, c.agentKey, big, { gzip: false }))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(gzipJson(big).length).toBeLessThan(256 * 1024);
+    const gz = await errorOf(await sendHeartbeat(small.t, c.agentKey, big));
+    expect(gz).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(gz.message).toContain('once decompressed');
+  });
+
+  test('a gzip bomb (1 GiB of zeros) gets 413 fast, with bounded memory', async () => {
+    const c = await createEnrolledCluster(small.t, small.api, { name: 'bomb' });
+    const bomb = await gzipZeros(1024);
+    expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
+    Bun.gc(true);
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const res = await small.t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': c.agentKey, 'content-encoding': 'gzip' }, body: bomb });
+    const ms = performance.now() - t0;
+    expect(res.status).toBe(413);
+    expect(ms).toBeLessThan(2000);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  test('per-cluster rate limit: 429 with Retry-After, other clusters unaffected', async () => {
+    const a = await createEnrolledCluster(small.t, small.api, { name: 'chatty' });
+    const b = await createEnrolledCluster(small.t, small.api, { name: 'quiet' });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 4; i++) {
+      const res = await sendHeartbeat(small.t, a.agentKey, makeHeartbeat());
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect((await sendHeartbeat(small.t, b.agentKey, makeHeartbeat())).status).toBe(200);
+  });
+});
+
+/** `mib` MiB of zeros, gzipped as a stream (the plain bytes never exist at once). */
+async function gzipZeros(mib: number): Promise<Uint8Array<ArrayBuffer>> {
+  const gz = createGzip({ level: 9 });
+  const out: Buffer[] = [];
+  gz.on('data', (d: Buffer) => out.push(d));
+  const done = new Promise((resolve) => gz.on('end', resolve));
+  const zero = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < mib; i++) if (!gz.write(zero)) await new Promise((resolve) => gz.once('drain', resolve));
+  gz.end();
+  await done;
+  return new Uint8Array(Buffer.concat(out));
+}

@@ -1,0 +1,64 @@
+// Operator actions on clusters, shared by the JSON API and the pages: each one audits itself and
+// writes the cluster timeline where the action shows there.
+import type { Db } from '../db/client';
+import { recordAudit } from '../audit/store';
+import type { Actor } from '../orgs/members';
+import type { Org } from '../orgs/schema';
+import { createCluster, deleteCluster, updateCluster } from './store';
+import { issueEnrollmentToken, type IssuedToken } from './enrollment';
+import { addTimeline } from './timeline';
+import type { Cluster, Environment } from './schema';
+
+export const CLUSTER_NAME_MAX = 100;
+
+/** A trimmed name of 1–100 printable characters, or a message naming the problem. */
+export function checkClusterName(raw: string): { ok: true; name: string } | { ok: false; message: string } {
+  const name = raw.trim();
+  if (!name) return { ok: false, message: 'name: must not be empty' };
+  if (name.length > CLUSTER_NAME_MAX) return { ok: false, message: `name: at most ${CLUSTER_NAME_MAX} characters` };
+  if (/[\u0000-\u001f\u007f]/.test(name)) return { ok: false, message: 'name: must not contain control characters' };
+  return { ok: true, name };
+}
+
+export type CreateResult = { ok: true; cluster: Cluster; issued: IssuedToken } | { ok: false; reason: 'name_taken' };
+
+export async function createClusterWithToken(db: Db, actor: Actor, org: Org, input: { name: string; environment: Environment }): Promise<CreateResult> {
+  const created = await createCluster(db, { orgId: org.id, name: input.name, environment: input.environment, createdBy: actor.userId });
+  if (!created.ok) return created;
+  const issued = await issueEnrollmentToken(db, created.cluster.id, actor.userId);
+  if (!issued.ok) throw new Error(`a new cluster could not get a token: ${issued.reason}`);
+  await recordAudit(db, { orgId: org.id, actorUserId: actor.userId, actor: actor.email, action: 'cluster.create', target: created.cluster.id, details: { name: input.name, environment: input.environment, token: `niro_enr_${issued.issued.publicId}` }, ip: actor.ip });
+  return { ok: true, cluster: created.cluster, issued: issued.issued };
+}
+
+export type ChangeResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
+
+export async function changeCluster(db: Db, actor: Actor, cluster: Cluster, patch: { name?: string; environment?: Environment }): Promise<ChangeResult> {
+  const changes: Record<string, { from: string; to: string }> = {};
+  if (patch.name !== undefined && patch.name !== cluster.name) changes.name = { from: cluster.name, to: patch.name };
+  if (patch.environment !== undefined && patch.environment !== cluster.environment) changes.environment = { from: cluster.environment, to: patch.environment };
+  if (Object.keys(changes).length === 0) return { ok: true, cluster };
+  const res = await updateCluster(db, cluster.id, patch);
+  if (!res.ok) return res;
+  const text = Object.entries(changes).map(([k, v]) => `${k} ${v.from} → ${v.to}`).join(', ');
+  await addTimeline(db, cluster.id, [{ kind: 'settings', message: `${actor.email} changed ${text}`, details: changes }], new Date());
+  await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'cluster.update', target: cluster.id, details: changes, ip: actor.ip });
+  return res;
+}
+
+export type NewTokenResult = { ok: true; issued: IssuedToken } | { ok: false; reason: 'enrolled' | 'not_found' };
+
+export async function regenerateToken(db: Db, actor: Actor, cluster: Cluster): Promise<NewTokenResult> {
+  const res = await issueEnrollmentToken(db, cluster.id, actor.userId);
+  if (!res.ok) return res;
+  await addTimeline(db, cluster.id, [{ kind: 'token', message: `${actor.email} created a new enrollment token (earlier ones no longer work)`, details: { token: `niro_enr_${res.issued.publicId}` } }], new Date());
+  await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'cluster.token', target: cluster.id, details: { token: `niro_enr_${res.issued.publicId}` }, ip: actor.ip });
+  return res;
+}
+
+export async function removeCluster(db: Db, actor: Actor, cluster: Cluster): Promise<void> {
+  await deleteCluster(db, cluster);
+  await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'cluster.delete', target: cluster.id, details: { name: cluster.name, agentKey: cluster.agentKeyPublicId ? `niro_agent_${cluster.agentKeyPublicId}` : null }, ip: actor.ip });
+}
+
+export const UNINSTALL_COMMAND = 'kubectl delete namespace niro-system';

@@ -1,0 +1,254 @@
+// HTML for clusters: the fleet overview at `/`, its polled fragment, creating a cluster, and the
+// cluster detail tabs. Every page embeds the fragment its own poll route renders.
+import { Elysia, t } from 'elysia';
+import type { AppDeps } from '../app';
+import type { Db } from '../db/client';
+import { requireCaller, type Caller } from '../http/caller';
+import { badRequest } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import { redirect, renderPage, setFlash } from '../http/page';
+import { actorOf } from '../orgs/api';
+import { requireOrg, defaultOrg } from '../orgs/access';
+import { roleAtLeast } from '../orgs/store';
+import { countOpenIncidents, listIncidents } from '../incidents/store';
+import { FleetLive, FleetPage, type FleetFilters, type FleetLiveProps } from '../../views/clusters/fleet';
+import { ClusterCreatedPage, NewClusterPage } from '../../views/clusters/new';
+import { ClusterLayout, OverviewLive, OverviewTab, SettingsTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
+import { orgsForNewClusters, requireCluster } from './access';
+import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
+import { installCommand } from './enrollment';
+import { countFleetByStatus, countWorkloads, listFleet, listNodes } from './store';
+import { listTimeline } from './timeline';
+import { latestNodeUsage } from './usage';
+import { CLUSTER_STATUSES, ENVIRONMENTS, type Cluster, type ClusterStatus, type Environment } from './schema';
+
+const FLEET_PAGE_SIZE = 100;
+const NODES_SHOWN = 200;
+const TIMELINE_PAGE_SIZE = 50;
+
+const FleetQuery = t.Object({
+  q: t.Optional(t.String({ maxLength: 100 })),
+  status: t.Optional(t.String({ maxLength: 20 })),
+  environment: t.Optional(t.String({ maxLength: 20 })),
+  orgId: t.Optional(t.String({ maxLength: 64 })),
+  cursor: t.Optional(t.String({ maxLength: 2048 })),
+});
+type FleetQuery = typeof FleetQuery.static;
+
+/** Filters from the URL; values that aren't one of ours are ignored (a stale bookmark still loads). */
+function fleetFilters(caller: Caller, q: FleetQuery): FleetFilters {
+  return {
+    q: (q.q ?? '').trim(),
+    status: (CLUSTER_STATUSES as readonly string[]).includes(q.status ?? '') ? q.status! : '',
+    environment: (ENVIRONMENTS as readonly string[]).includes(q.environment ?? '') ? q.environment! : '',
+    orgId: caller.scopeOrgIds.includes(q.orgId ?? '') ? q.orgId! : '',
+  };
+}
+
+function queryString(filters: FleetFilters, cursor?: string): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(filters)) if (v) p.set(k, v);
+  if (cursor) p.set('cursor', cursor);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLiveProps> {
+  const filters = fleetFilters(caller, q);
+  const after = q.cursor ? (decodeCursor(q.cursor, ['s', 's']) as [string, string]) : undefined;
+  const where = { orgIds: caller.scopeOrgIds, q: filters.q || undefined, status: (filters.status || undefined) as ClusterStatus | undefined, environment: (filters.environment || undefined) as Environment | undefined, orgId: filters.orgId || undefined };
+  const [rows, counts] = await Promise.all([listFleet(db, where, { limit: FLEET_PAGE_SIZE, after }), countFleetByStatus(db, where)]);
+  const incidents = await countOpenIncidents(db, rows.map((r) => r.id));
+  const last = rows[rows.length - 1];
+  return {
+    rows: rows.map((r) => ({ ...r, podListAvailable: (r.protocol ?? 2) >= 2, openIncidents: incidents.get(r.id) ?? 0 })),
+    counts,
+    filters,
+    now: new Date(),
+    liveUrl: `/fleet/live${queryString(filters, q.cursor)}`,
+    nextPageUrl: rows.length === FLEET_PAGE_SIZE ? `/${queryString(filters, encodeCursor([last.name, last.id]))}` : null,
+    hasFilters: Object.values(filters).some(Boolean),
+  };
+}
+
+async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate: boolean): Promise<OverviewProps> {
+  const [nodes, usage, incidents] = await Promise.all([
+    listNodes(db, cluster.id, { limit: NODES_SHOWN + 1 }),
+    latestNodeUsage(db, cluster.id),
+    listIncidents(db, [cluster.orgId], { state: 'open', limit: 20, clusterId: cluster.id }),
+  ]);
+  return {
+    cluster,
+    nodes: nodes.slice(0, NODES_SHOWN).map((n) => {
+      const u = usage?.byNode.get(n.name);
+      return { ...n, cpuUsageMilli: u?.cpuMilli ?? null, memUsageBytes: u?.memBytes ?? null };
+    }),
+    moreNodes: nodes.length > NODES_SHOWN,
+    usageAt: usage?.at ?? null,
+    incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, openedAt: i.openedAt })),
+    now: new Date(),
+    liveUrl: `/clusters/${cluster.id}/live`,
+    canOperate,
+    csrfToken: caller.session?.csrfToken ?? '',
+  };
+}
+
+export function clustersPages(deps: AppDeps) {
+  const { db, config } = deps;
+  const csrf = (caller: Caller) => caller.session?.csrfToken ?? '';
+  return new Elysia({ name: 'clusters-pages' })
+    .get(
+      '/',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const live = await loadFleet(db, caller, ctx.query);
+        const orgs = caller.orgs.filter((o) => caller.scopeOrgIds.includes(o.id));
+        const body = <FleetPage {...live} orgs={orgs} canCreate={orgsForNewClusters(caller).length > 0} />;
+        return renderPage(caller, ctx.cookie, { title: 'Fleet', active: 'fleet', body });
+      },
+      { query: FleetQuery },
+    )
+    .get('/fleet/live', async (ctx) => <FleetLive {...await loadFleet(db, await requireCaller(db, ctx), ctx.query)} />, { query: FleetQuery })
+    .get('/clusters/new', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const orgs = orgsForNewClusters(caller);
+      const body = <NewClusterPage csrfToken={csrf(caller)} orgs={orgs} defaultOrgId={defaultOrg(caller)?.id ?? null} />;
+      return renderPage(caller, ctx.cookie, { title: 'Add a cluster', active: 'fleet', body });
+    })
+    .post(
+      '/clusters',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const org = requireOrg(caller, ctx.body.orgId, 'member');
+        const environment = (ENVIRONMENTS as readonly string[]).includes(ctx.body.environment) ? (ctx.body.environment as Environment) : null;
+        if (!environment) throw badRequest('environment: must be production, staging, dev or unspecified');
+        const name = checkClusterName(ctx.body.name);
+        const again = (error: string) => {
+          ctx.set.status = 422;
+          const body = <NewClusterPage csrfToken={csrf(caller)} orgs={orgsForNewClusters(caller)} defaultOrgId={org.id} values={{ name: ctx.body.name, environment, orgId: org.id }} error={error} />;
+          return renderPage(caller, ctx.cookie, { title: 'Add a cluster', active: 'fleet', body });
+        };
+        if (!name.ok) return again(name.message.replace(/^name: /, 'Name: '));
+        const res = await createClusterWithToken(db, actorOf(caller, ctx, config.trustProxy), org, { name: name.name, environment });
+        if (!res.ok) return again(`A cluster named "${name.name}" already exists in ${org.name}.`);
+        // Rendered directly (no redirect) so the token never travels in a cookie or URL.
+        const enrollment = { token: res.issued.token, expiresAt: res.issued.expiresAt, installCommand: installCommand(config.publicUrl, res.issued.token) };
+        const body = <ClusterCreatedPage clusterId={res.cluster.id} clusterName={res.cluster.name} enrollment={enrollment} />;
+        ctx.set.status = 201;
+        return renderPage(caller, ctx.cookie, { title: `Cluster ${res.cluster.name}`, active: 'fleet', body });
+      },
+      { body: t.Object({ name: t.String({ maxLength: 200 }), environment: t.String({ maxLength: 20 }), orgId: t.String({ maxLength: 64 }), _csrf: t.Optional(t.String()) }) },
+    )
+    .get('/clusters/:id', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+      const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
+      const body = (
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" now={props.now}>
+          <OverviewTab {...props} />
+        </ClusterLayout>
+      );
+      return renderPage(caller, ctx.cookie, { title: cluster.name, active: 'fleet', body });
+    })
+    .get('/clusters/:id/live', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+      return <OverviewLive {...await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'))} />;
+    })
+    .get('/clusters/:id/workloads', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+      const body = (
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="workloads" now={new Date()}>
+          <WorkloadsTab cluster={cluster} counts={await countWorkloads(db, cluster.id)} />
+        </ClusterLayout>
+      );
+      return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Workloads`, active: 'fleet', body });
+    })
+    .get(
+      '/clusters/:id/timeline',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+        const beforeId = ctx.query.cursor ? Number(decodeCursor(ctx.query.cursor, ['n'])[0]) : undefined;
+        const entries = await listTimeline(db, cluster.id, { limit: TIMELINE_PAGE_SIZE, beforeId });
+        const olderUrl = entries.length === TIMELINE_PAGE_SIZE ? `/clusters/${cluster.id}/timeline?cursor=${encodeCursor([entries[entries.length - 1].id])}` : null;
+        const body = (
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="timeline" now={new Date()}>
+            <TimelineTab entries={entries} now={new Date()} olderUrl={olderUrl} />
+          </ClusterLayout>
+        );
+        return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Timeline`, active: 'fleet', body });
+      },
+      { query: t.Object({ cursor: t.Optional(t.String({ maxLength: 2048 })) }) },
+    )
+    .get('/clusters/:id/settings', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+      const body = (
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+          <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} />
+        </ClusterLayout>
+      );
+      return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
+    })
+    .post(
+      '/clusters/:id/settings',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
+        const environment = (ENVIRONMENTS as readonly string[]).includes(ctx.body.environment) ? (ctx.body.environment as Environment) : null;
+        if (!environment) throw badRequest('environment: must be production, staging, dev or unspecified');
+        const name = checkClusterName(ctx.body.name);
+        const res = name.ok ? await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { name: name.name, environment }) : null;
+        if (!res?.ok) {
+          ctx.set.status = 422;
+          const error = !name.ok ? name.message.replace(/^name: /, 'Name: ') : `A cluster named "${ctx.body.name.trim()}" already exists in ${org.name}.`;
+          const body = (
+            <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+              <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate canDelete={roleAtLeast(org.role, 'admin')} error={error} />
+            </ClusterLayout>
+          );
+          return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
+        }
+        setFlash(ctx.cookie, { kind: 'ok', text: 'Cluster settings saved.' });
+        return redirect(`/clusters/${cluster.id}/settings`);
+      },
+      { body: t.Object({ name: t.String({ maxLength: 200 }), environment: t.String({ maxLength: 20 }), _csrf: t.Optional(t.String()) }) },
+    )
+    .post(
+      '/clusters/:id/token',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
+        const res = await regenerateToken(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        if (!res.ok) {
+          setFlash(ctx.cookie, { kind: 'error', text: 'The cluster is already enrolled: its agent uses its key, not a token.' });
+          return redirect(`/clusters/${cluster.id}/settings`);
+        }
+        const enrollment = { token: res.issued.token, expiresAt: res.issued.expiresAt, installCommand: installCommand(config.publicUrl, res.issued.token) };
+        const body = (
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+            <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate canDelete={roleAtLeast(org.role, 'admin')} enrollment={enrollment} />
+          </ClusterLayout>
+        );
+        return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
+      },
+      { body: t.Object({ _csrf: t.Optional(t.String()) }) },
+    )
+    .post(
+      '/clusters/:id/delete',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'admin');
+        if (ctx.body.confirm.trim() !== cluster.name) {
+          setFlash(ctx.cookie, { kind: 'error', text: 'The name you typed does not match; the cluster was not deleted.' });
+          return redirect(`/clusters/${cluster.id}/settings`);
+        }
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        setFlash(ctx.cookie, { kind: 'ok', text: `Cluster "${cluster.name}" deleted. Uninstall its agent with: ${UNINSTALL_COMMAND}` });
+        return redirect('/');
+      },
+      { body: t.Object({ confirm: t.String({ maxLength: 200 }), _csrf: t.Optional(t.String()) }) },
+    );
+}

@@ -1,0 +1,247 @@
+import { pgTable, uuid, text, timestamp, integer, bigint, boolean, jsonb, bigserial, primaryKey, index, uniqueIndex, check } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { orgs } from '../orgs/schema';
+import { users } from '../accounts/schema';
+import type { Capabilities, ContainerDetail, PodDetail } from '../contract';
+
+export const ENVIRONMENTS = ['production', 'staging', 'dev', 'unspecified'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/**
+ * Stored status. 'pending' = created, no heartbeat yet. Unknown and Offline are written by the
+ * status job from heartbeat age; Warning and Critical come from open incidents (see status.ts).
+ */
+export const CLUSTER_STATUSES = ['pending', 'healthy', 'warning', 'critical', 'unknown', 'offline'] as const;
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+const big = (name: string) => bigint(name, { mode: 'number' });
+
+export const clusters = pgTable(
+  'clusters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    environment: text('environment').$type<Environment>().notNull().default('unspecified'),
+    status: text('status').$type<ClusterStatus>().notNull().default('pending'),
+    statusSince: ts('status_since').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    enrolledAt: ts('enrolled_at'),
+    /** Agent key `niro_agent_<publicId>_<secret>`: the public id finds the row, only the secret's hash is kept. */
+    agentKeyPublicId: text('agent_key_public_id').unique(),
+    agentKeyHash: text('agent_key_hash'),
+    // What the agent last said about itself and its cluster.
+    agentVersion: text('agent_version'),
+    protocol: integer('protocol'),
+    k8sVersion: text('k8s_version'),
+    distribution: text('distribution'),
+    platform: text('platform'),
+    /** Null until a protocol-2 agent reports them (protocol 1 has no capabilities). */
+    capabilities: jsonb('capabilities').$type<Capabilities>(),
+    /**
+     * Not indexed on purpose: it changes every beat, and an index on it would make every heartbeat's
+     * row update non-HOT (a new entry in every index). The status job scans the table instead.
+     */
+    lastHeartbeatAt: ts('last_heartbeat_at'),
+    // Aggregates of the latest heartbeat, so the fleet reads one row per cluster.
+    nodeCount: integer('node_count').notNull().default(0),
+    nodesReady: integer('nodes_ready').notNull().default(0),
+    /** Counts as the agent computed them before any truncation (the whole cluster). */
+    podsTotal: integer('pods_total').notNull().default(0),
+    podsRunning: integer('pods_running').notNull().default(0),
+    podsFailed: integer('pods_failed').notNull().default(0),
+    namespaces: integer('namespaces').notNull().default(0),
+    /** Rows in cluster_pods; 0 for protocol-1 agents, which send counts only. */
+    podsListed: integer('pods_listed').notNull().default(0),
+    /** The pod list was cut (by the agent or by this server's cap): podsListed < podsTotal. */
+    podsTruncated: boolean('pods_truncated').notNull().default(false),
+    cpuCapacityMilli: big('cpu_capacity_milli').notNull().default(0),
+    memCapacityBytes: big('mem_capacity_bytes').notNull().default(0),
+    cpuAllocatableMilli: big('cpu_allocatable_milli').notNull().default(0),
+    memAllocatableBytes: big('mem_allocatable_bytes').notNull().default(0),
+    /** Sum over nodes with metrics; null when metrics.k8s.io gave nothing. */
+    cpuUsageMilli: big('cpu_usage_milli'),
+    memUsageBytes: big('mem_usage_bytes'),
+    // Digests of the last stored inventory: an equal digest means nothing to diff or write.
+    podsHash: text('pods_hash'),
+    nodesHash: text('nodes_hash'),
+    eventsHash: text('events_hash'),
+    /** The usage_key_sets row the latest samples index into. */
+    usageKeysId: text('usage_keys_id'),
+  },
+  (t) => [
+    uniqueIndex('clusters_org_name_idx').on(t.orgId, sql`lower(${t.name})`),
+    index('clusters_org_status_idx').on(t.orgId, t.status),
+    check('clusters_environment_check', sql`${t.environment} in ('production','staging','dev','unspecified')`),
+    check('clusters_status_check', sql`${t.status} in ('pending','healthy','warning','critical','unknown','offline')`),
+  ],
+);
+
+/** Single-use, one hour: `niro_enr_<publicId>_<secret>`; only the secret's hash is kept. */
+export const enrollmentTokens = pgTable(
+  'enrollment_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    publicId: text('public_id').notNull().unique(),
+    secretHash: text('secret_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+    consumedAt: ts('consumed_at'),
+    /** Set when a newer token replaced this one before it was used. */
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('enrollment_tokens_cluster_idx').on(t.clusterId)],
+);
+
+/**
+ * Agent keys of deleted clusters, so their agents get "cluster deleted" instead of a bare
+ * "invalid key" and an operator reading the agent's log knows to uninstall it.
+ */
+export const retiredAgentKeys = pgTable('retired_agent_keys', {
+  publicId: text('public_id').primaryKey(),
+  clusterId: uuid('cluster_id').notNull(),
+  clusterName: text('cluster_name').notNull(),
+  retiredAt: ts('retired_at').notNull().defaultNow(),
+});
+
+/** Node inventory of the latest heartbeat. Usage is not here: it goes to usage_samples every beat. */
+export const clusterNodes = pgTable(
+  'cluster_nodes',
+  {
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    roles: text('roles').array().notNull(),
+    kubeletVersion: text('kubelet_version').notNull(),
+    cpuCapacityMilli: big('cpu_capacity_milli').notNull(),
+    memCapacityBytes: big('mem_capacity_bytes').notNull(),
+    cpuAllocatableMilli: big('cpu_allocatable_milli').notNull(),
+    memAllocatableBytes: big('mem_allocatable_bytes').notNull(),
+    podCount: integer('pod_count'),
+    unschedulable: boolean('unschedulable').notNull().default(false),
+    pressures: text('pressures').array().notNull(),
+    internalIp: text('internal_ip'),
+    osImage: text('os_image'),
+    architecture: text('architecture'),
+    containerRuntime: text('container_runtime'),
+    k8sCreatedAt: ts('k8s_created_at'),
+    /** Digest of every field above: an unchanged node is not rewritten. */
+    contentHash: text('content_hash').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.name] })],
+);
+
+/** cluster_pods.detail: the pod as the agent sent it, usage removed (pod and containers). */
+export type PodDetailJson = Omit<PodDetail, 'cpuUsageMilli' | 'memUsageBytes' | 'containerDetails'> & {
+  containerDetails: Omit<ContainerDetail, 'cpuUsageMilli' | 'memUsageBytes'>[];
+};
+
+/** Pod inventory of the latest heartbeat (protocol 2+). Usage lives in usage_samples. */
+export const clusterPods = pgTable(
+  'cluster_pods',
+  {
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    uid: text('uid'),
+    phase: text('phase').notNull(),
+    /** kubectl's STATUS column: Running, CrashLoopBackOff, Init:0/1, Completed… */
+    status: text('status').notNull(),
+    nodeName: text('node_name').notNull(),
+    restarts: integer('restarts').notNull(),
+    ready: text('ready').notNull(),
+    containers: text('containers').array().notNull(),
+    startedAt: ts('started_at'),
+    k8sCreatedAt: ts('k8s_created_at'),
+    ownerKind: text('owner_kind').notNull(),
+    ownerName: text('owner_name').notNull(),
+    cpuRequestMilli: big('cpu_request_milli').notNull(),
+    cpuLimitMilli: big('cpu_limit_milli').notNull(),
+    memRequestBytes: big('mem_request_bytes').notNull(),
+    memLimitBytes: big('mem_limit_bytes').notNull(),
+    privileged: boolean('privileged').notNull(),
+    podIp: text('pod_ip').notNull(),
+    qosClass: text('qos_class').notNull(),
+    message: text('message'),
+    /** False when metrics.k8s.io had no sample for the pod (its usage is then null in usage_samples). */
+    usageAvailable: boolean('usage_available').notNull(),
+    /** Every container's image (init and sidecars included), for search. */
+    images: text('images').array().notNull(),
+    detail: jsonb('detail').$type<PodDetailJson>().notNull(),
+    /** Digest of every field above: an unchanged pod is not rewritten. */
+    contentHash: text('content_hash').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.name] })],
+);
+
+export const TIMELINE_KINDS = ['enrolled', 'status', 'capability', 'agent', 'event', 'restart', 'incident', 'truncation', 'settings', 'token'] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+/** A cluster's activity feed, newest first by id. */
+export const clusterTimeline = pgTable(
+  'cluster_timeline',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull(),
+    kind: text('kind').$type<TimelineKind>().notNull(),
+    message: text('message').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    /** Set for entries that must appear once (a Kubernetes event by uid); null never conflicts. */
+    dedupeKey: text('dedupe_key'),
+  },
+  (t) => [
+    index('cluster_timeline_cluster_idx').on(t.clusterId, t.id),
+    uniqueIndex('cluster_timeline_dedupe_idx').on(t.clusterId, t.dedupeKey),
+    check('cluster_timeline_kind_check', sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token')`),
+  ],
+);
+
+/**
+ * Usage history, one row per cluster per heartbeat: arrays aligned with a key set (pods sorted by
+ * namespace/name, nodes by name). Key sets change only when pods come or go, so an unchanged
+ * inventory adds exactly one usage row per beat whatever the pod count. Retention deletes by
+ * (cluster_id, at) range on the primary key; a key set no sample points to can then be removed.
+ */
+export const usageKeySets = pgTable(
+  'usage_key_sets',
+  {
+    /** Digest of the two key lists: the same set is stored once. */
+    id: text('id').primaryKey(),
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    /** "namespace/name", sorted. */
+    podKeys: text('pod_keys').array().notNull(),
+    nodeKeys: text('node_keys').array().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('usage_key_sets_cluster_idx').on(t.clusterId)],
+);
+
+export const usageSamples = pgTable(
+  'usage_samples',
+  {
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull(),
+    keysId: text('keys_id').notNull(),
+    /** Millicores per pod, aligned with the key set's pod_keys; null = no metrics for that pod. */
+    podCpu: integer('pod_cpu').array().notNull(),
+    /** Bytes per pod. */
+    podMem: bigint('pod_mem', { mode: 'number' }).array().notNull(),
+    nodeCpu: integer('node_cpu').array().notNull(),
+    nodeMem: bigint('node_mem', { mode: 'number' }).array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.at] })],
+);
+
+export type Cluster = typeof clusters.$inferSelect;
+export type ClusterNode = typeof clusterNodes.$inferSelect;
+export type ClusterPod = typeof clusterPods.$inferSelect;
+export type TimelineEntry = typeof clusterTimeline.$inferSelect;
+export type EnrollmentToken = typeof enrollmentTokens.$inferSelect;

@@ -1,0 +1,158 @@
+import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client';
+import { orgs } from '../orgs/schema';
+import { forgetAgentKey } from './agent-auth';
+import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode, type ClusterStatus, type Environment } from './schema';
+import type { Capability } from '../contract';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
+
+export async function createCluster(db: Db, input: { orgId: string; name: string; environment: Environment; createdBy: string | null }): Promise<CreateClusterResult> {
+  const [cluster] = await db
+    .insert(clusters)
+    .values(input)
+    // The only unique key a new row can hit is (org, lower(name)).
+    .onConflictDoNothing()
+    .returning();
+  return cluster ? { ok: true, cluster } : { ok: false, reason: 'name_taken' };
+}
+
+/** The cluster if it belongs to one of `orgIds`; null otherwise (callers answer 404 either way). */
+export async function findCluster(db: Db, id: string, orgIds: readonly string[]): Promise<Cluster | null> {
+  if (!isUuid(id) || orgIds.length === 0) return null;
+  const [row] = await db.select().from(clusters).where(and(eq(clusters.id, id), inArray(clusters.orgId, [...orgIds])));
+  return row ?? null;
+}
+
+export type UpdateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
+
+export async function updateCluster(db: Db, id: string, patch: { name?: string; environment?: Environment }): Promise<UpdateClusterResult> {
+  try {
+    const [cluster] = await db.update(clusters).set(patch).where(eq(clusters.id, id)).returning();
+    return { ok: true, cluster };
+  } catch (e) {
+    if (isUniqueViolation(e)) return { ok: false, reason: 'name_taken' };
+    throw e;
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string } };
+  return err?.code === '23505' || err?.cause?.code === '23505';
+}
+
+/**
+ * Deletes the cluster and everything hanging off it (cascade). Its agent key is remembered as
+ * retired so the still-running agent is told why it is refused.
+ */
+export async function deleteCluster(db: Db, cluster: Cluster): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (cluster.agentKeyPublicId) {
+      await tx.insert(retiredAgentKeys).values({ publicId: cluster.agentKeyPublicId, clusterId: cluster.id, clusterName: cluster.name }).onConflictDoNothing();
+    }
+    await tx.delete(clusters).where(eq(clusters.id, cluster.id));
+  });
+  if (cluster.agentKeyPublicId) forgetAgentKey(cluster.agentKeyPublicId);
+}
+
+export type FleetFilter = {
+  orgIds: readonly string[];
+  status?: ClusterStatus;
+  environment?: Environment;
+  /** Narrow to one org (must be one of orgIds). */
+  orgId?: string;
+  /** Case-insensitive substring of the name. */
+  q?: string;
+};
+
+export type FleetRow = Cluster & { orgName: string };
+
+function fleetConditions(f: FleetFilter, withStatus: boolean): SQL | undefined {
+  const ids = f.orgId ? f.orgIds.filter((id) => id === f.orgId) : [...f.orgIds];
+  const conds: SQL[] = [inArray(clusters.orgId, ids.length ? ids : ['00000000-0000-0000-0000-000000000000'])];
+  if (withStatus && f.status) conds.push(eq(clusters.status, f.status));
+  if (f.environment) conds.push(eq(clusters.environment, f.environment));
+  if (f.q) conds.push(ilike(clusters.name, `%${f.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`));
+  return and(...conds);
+}
+
+/** A page of the fleet ordered by name then id; `after` is the (name, id) of the previous page's last row. */
+export async function listFleet(db: Db, f: FleetFilter, page: { limit: number; after?: [string, string] }): Promise<FleetRow[]> {
+  if (f.orgIds.length === 0) return [];
+  const conds = [fleetConditions(f, true)];
+  if (page.after) {
+    const [name, id] = page.after;
+    conds.push(or(gt(clusters.name, name), and(eq(clusters.name, name), gt(clusters.id, id))));
+  }
+  const rows = await db
+    .select({ cluster: clusters, orgName: orgs.name })
+    .from(clusters)
+    .innerJoin(orgs, eq(orgs.id, clusters.orgId))
+    .where(and(...conds))
+    .orderBy(asc(clusters.name), asc(clusters.id))
+    .limit(page.limit);
+  return rows.map((r) => ({ ...r.cluster, orgName: r.orgName }));
+}
+
+/** Clusters per status under the same filter (ignoring the status filter itself), for the summary chips. */
+export async function countFleetByStatus(db: Db, f: FleetFilter): Promise<Record<ClusterStatus, number>> {
+  const counts: Record<ClusterStatus, number> = { pending: 0, healthy: 0, warning: 0, critical: 0, unknown: 0, offline: 0 };
+  if (f.orgIds.length === 0) return counts;
+  const rows = await db
+    .select({ status: clusters.status, n: sql<number>`count(*)::int` })
+    .from(clusters)
+    .where(fleetConditions(f, false))
+    .groupBy(clusters.status);
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+export async function listNodes(db: Db, clusterId: string, page: { limit: number; after?: string }): Promise<ClusterNode[]> {
+  const conds = [eq(clusterNodes.clusterId, clusterId)];
+  if (page.after !== undefined) conds.push(gt(clusterNodes.name, page.after));
+  return db.select().from(clusterNodes).where(and(...conds)).orderBy(asc(clusterNodes.name)).limit(page.limit);
+}
+
+export type WorkloadCount = { namespace: string; phase: string; count: number };
+
+/** Pods per namespace and phase (what the Workloads tab shows), from the stored inventory. */
+export async function countWorkloads(db: Db, clusterId: string): Promise<WorkloadCount[]> {
+  const rows = await queryRows<{ namespace: string; phase: string; n: number }>(
+    db,
+    sql`select namespace, phase, count(*)::int as n from cluster_pods where cluster_id = ${clusterId} group by namespace, phase order by namespace, phase`,
+  );
+  return rows.map((r) => ({ namespace: r.namespace, phase: r.phase, count: Number(r.n) }));
+}
+
+export type ScopeCluster = Pick<Cluster, 'id' | 'orgId' | 'name' | 'status' | 'lastHeartbeatAt' | 'protocol' | 'podsListed' | 'podsTotal' | 'podsTruncated'> & {
+  /** The podMetrics capability as last reported; null when the agent reports no capabilities (protocol 1). */
+  podMetrics: Capability | null;
+};
+
+/** Every cluster of `orgIds` by name, with what pod views need (unbounded: one row per cluster, not per pod). */
+export async function listScopeClusters(db: Db, orgIds: readonly string[]): Promise<ScopeCluster[]> {
+  if (orgIds.length === 0) return [];
+  return db
+    .select({
+      id: clusters.id,
+      orgId: clusters.orgId,
+      name: clusters.name,
+      status: clusters.status,
+      lastHeartbeatAt: clusters.lastHeartbeatAt,
+      protocol: clusters.protocol,
+      // One capability, not the whole document: this runs on every pod page for every cluster in scope.
+      podMetrics: sql<Capability | null>`${clusters.capabilities}->'podMetrics'`,
+      podsListed: clusters.podsListed,
+      podsTotal: clusters.podsTotal,
+      podsTruncated: clusters.podsTruncated,
+    })
+    .from(clusters)
+    .where(inArray(clusters.orgId, [...orgIds]))
+    .orderBy(asc(clusters.name), asc(clusters.id));
+}

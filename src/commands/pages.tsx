@@ -1,0 +1,99 @@
+// HTML for the command channel: the cluster's Commands tab (Ping button, last latency, history) and
+// the fragments htmx swaps — the ping answer and the polled history.
+import { Elysia, t } from 'elysia';
+import type { AppDeps } from '../app';
+import type { Db } from '../db/client';
+import { requireCaller, type Caller } from '../http/caller';
+import { badRequest } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import { isHtmx, redirect, renderPage, setFlash } from '../http/page';
+import { actorOf } from '../orgs/api';
+import { roleAtLeast } from '../orgs/store';
+import { requireCluster } from '../clusters/access';
+import type { Cluster } from '../clusters/schema';
+import { ClusterLayout } from '../../views/clusters/detail';
+import { CommandHistory, CommandsTab, PingResult, type CommandView, type PingView } from '../../views/commands/commands';
+import { commandSignals } from './signals';
+import { latencyOf, pingCluster } from './service';
+import { effectiveStatus, findLastPing, listCommands, type CommandListRow } from './store';
+import type { CommandRow } from './schema';
+import { PING_WAIT_SECONDS, timeoutMessage } from './api';
+
+const HISTORY_PAGE_SIZE = 30;
+
+function view(row: CommandListRow, now: Date): CommandView {
+  return { id: row.id, type: row.type, status: effectiveStatus(row, now), summary: row.summary, createdAt: row.createdAt, createdBy: row.createdByEmail, latencyMs: latencyOf(row), message: row.result?.message ?? null };
+}
+
+function pingView(row: CommandRow | null): PingView {
+  const latency = row ? latencyOf(row) : null;
+  return row && latency !== null ? { latencyMs: latency, at: row.completedAt! } : null;
+}
+
+async function loadHistory(db: Db, cluster: Cluster, cursor: string | undefined) {
+  let before: { createdAt: Date; id: string } | undefined;
+  if (cursor) {
+    const [at, id] = decodeCursor(cursor, ['s', 's']) as [string, string];
+    const createdAt = new Date(at);
+    if (Number.isNaN(createdAt.getTime())) throw badRequest('cursor: malformed');
+    before = { createdAt, id };
+  }
+  const rows = await listCommands(db, cluster.id, { limit: HISTORY_PAGE_SIZE, before });
+  const now = new Date();
+  const last = rows[rows.length - 1];
+  const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+  return {
+    commands: rows.map((r) => view(r, now)),
+    now,
+    liveUrl: `/clusters/${cluster.id}/commands/live${query}`,
+    olderUrl: rows.length === HISTORY_PAGE_SIZE ? `/clusters/${cluster.id}/commands?cursor=${encodeCursor([last.createdAt.toISOString(), last.id])}` : null,
+  };
+}
+
+const csrf = (caller: Caller): string => caller.session?.csrfToken ?? '';
+const CursorQuery = t.Object({ cursor: t.Optional(t.String({ maxLength: 2048 })) });
+
+export function commandsPages(deps: AppDeps) {
+  const { db, bus, config } = deps;
+  const signals = commandSignals(bus);
+  return new Elysia({ name: 'commands-pages' })
+    .get(
+      '/clusters/:id/commands',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+        const [history, last] = await Promise.all([loadHistory(db, cluster, ctx.query.cursor), findLastPing(db, cluster.id)]);
+        const body = (
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="commands" now={history.now}>
+            <CommandsTab clusterId={cluster.id} canOperate={roleAtLeast(org.role, 'member')} csrfToken={csrf(caller)} last={pingView(last)} {...history} />
+          </ClusterLayout>
+        );
+        return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Commands`, active: 'fleet', body });
+      },
+      { query: CursorQuery },
+    )
+    .get(
+      '/clusters/:id/commands/live',
+      async (ctx) => {
+        const { cluster } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
+        return <CommandHistory {...await loadHistory(db, cluster, ctx.query.cursor)} />;
+      },
+      { query: CursorQuery },
+    )
+    .post(
+      '/clusters/:id/ping',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
+        const res = await pingCluster(db, signals, actorOf(caller, ctx, config.trustProxy), cluster, PING_WAIT_SECONDS, ctx.request.signal);
+        const now = new Date();
+        const timeout = res.ok ? null : timeoutMessage(cluster, PING_WAIT_SECONDS, now);
+        if (!isHtmx(ctx.request)) {
+          setFlash(ctx.cookie, res.ok ? { kind: 'ok', text: `Pong from ${cluster.name} in ${res.latencyMs} ms.` } : { kind: 'error', text: timeout! });
+          return redirect(`/clusters/${cluster.id}/commands`);
+        }
+        return <PingResult last={res.ok ? pingView(res.command) : await findLastPing(db, cluster.id).then(pingView)} now={now} timeout={timeout} fresh={res.ok} />;
+      },
+      { body: t.Object({ _csrf: t.Optional(t.String()) }) },
+    );
+}

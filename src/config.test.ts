@@ -1,0 +1,32 @@
+// Configuration: validated at start-up, every bad variable named at once.
+import { expect, test } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './config';
+
+test('defaults: embedded database, a generated secret persisted in the data dir', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'niro-cfg-'));
+  const a = loadConfig({ NIRO_DATA_DIR: dir });
+  const b = loadConfig({ NIRO_DATA_DIR: dir });
+  expect(a.ok && b.ok).toBe(true);
+  if (!a.ok || !b.ok) return;
+  expect(a.config.databaseUrl).toBeNull();
+  expect(a.config.port).toBe(3000);
+  expect(a.config.secret.length).toBeGreaterThanOrEqual(32);
+  expect(b.config.secret).toBe(a.config.secret);
+});
+
+test('every bad variable is named', () => {
+  const r = loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', NIRO_PUBLIC_URL: 'ftp://x', NIRO_LOG_LEVEL: 'loud', NIRO_SECRET: 'short', NIRO_TRUST_PROXY: 'yes' });
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  const text = r.errors.join('\n');
+  for (const name of ['PORT', 'DATABASE_URL', 'NIRO_PUBLIC_URL', 'NIRO_LOG_LEVEL', 'NIRO_SECRET', 'NIRO_TRUST_PROXY']) expect(text).toContain(name);
+});
+
+test('a shared secret is required with an external database', () => {
+  const r = loadConfig({ DATABASE_URL: 'postgres://localhost/niro' });
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.errors.join()).toContain('NIRO_SECRET');
+});

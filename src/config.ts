@@ -1,0 +1,156 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pkg from '../package.json' with { type: 'json' };
+
+/** The image deploy/agent/Dockerfile builds (`docker build -t niro-agent:<version>`); set NIRO_AGENT_IMAGE to your registry's. */
+export const DEFAULT_AGENT_IMAGE = `niro-agent:${pkg.version}`;
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type Config = {
+  port: number;
+  /** Postgres URL; null means the embedded PGlite database under dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Base URL users and agents reach us at, without a trailing slash. */
+  publicUrl: string;
+  /** Server secret (signing, derived keys). Never logged. */
+  secret: string;
+  logLevel: LogLevel;
+  /** Seconds without a heartbeat before a cluster is Offline (Unknown comes at 2.5 × the interval). */
+  offlineAfterSeconds: number;
+  heartbeatIntervalSeconds: number;
+  /** Pods kept per heartbeat; more are dropped and the cluster is marked truncated. */
+  maxPodsPerHeartbeat: number;
+  /** Largest request body accepted, after decompression, in bytes. */
+  maxBodyBytes: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+  /** How often the status job looks for clusters that stopped heartbeating. */
+  statusCheckSeconds: number;
+  /** Per-cluster heartbeat rate limit: sustained beats per minute, and the burst allowed above it. */
+  heartbeatRatePerMinute: number;
+  heartbeatBurst: number;
+  /** How long the server holds an agent's empty command long-poll, in seconds (≤ 30, the contract's bound). */
+  commandsPollSeconds: number;
+  /** Agent image written into the served install.sh. */
+  agentImage: string;
+  /** Bounds of live log streams (src/streams). */
+  streams: StreamLimits;
+};
+
+/** Every live log stream is bounded: beyond a cap the viewer is told it was throttled or ended. */
+export type StreamLimits = {
+  /** Open streams per cluster and per organization (a new one beyond is refused with 429). */
+  perCluster: number;
+  perOrg: number;
+  /** A stream ends once it has carried this many bytes or lines. */
+  maxBytes: number;
+  maxLines: number;
+  /** Sustained lines per second per stream; above it lines are dropped and counted ("stream throttled"). */
+  linesPerSecond: number;
+  /** Longer lines are cut, with a marker saying how much was dropped. */
+  maxLineChars: number;
+  /** Lines each replica keeps per stream for resuming (Last-Event-ID) and slow viewers. */
+  bufferLines: number;
+  bufferBytes: number;
+  /** A stream with no output for this long ends. */
+  idleSeconds: number;
+  /** A stream nobody watches (no SSE connection on any replica) for this long ends. */
+  detachSeconds: number;
+  /** A stream no agent picked up within this long ends ("the cluster's agent is not connected"). */
+  startSeconds: number;
+};
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+function readInt(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number, errors: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    errors.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return n;
+}
+
+/** Reads and validates the environment; every bad variable is named in `errors`. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ConfigResult {
+  const errors: string[] = [];
+  const port = readInt(env, 'PORT', 3000, 0, 65535, errors);
+
+  let databaseUrl: string | null = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    errors.push('DATABASE_URL must start with postgres:// or postgresql://');
+    databaseUrl = null;
+  }
+  const dataDir = env.NIRO_DATA_DIR?.trim() || './data';
+
+  let publicUrl = (env.NIRO_PUBLIC_URL?.trim() || `http://localhost:${port || 3000}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    errors.push(`NIRO_PUBLIC_URL must be an http(s) URL (got "${env.NIRO_PUBLIC_URL}")`);
+    publicUrl = 'http://localhost:3000';
+  }
+
+  const logLevel = (env.NIRO_LOG_LEVEL?.trim() || 'info') as LogLevel;
+  if (!LEVELS.includes(logLevel)) errors.push(`NIRO_LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+
+  let secret = env.NIRO_SECRET?.trim() || '';
+  if (secret && secret.length < 32) errors.push('NIRO_SECRET must be at least 32 characters');
+  if (!secret && databaseUrl) errors.push('NIRO_SECRET is required with DATABASE_URL (replicas must share it)');
+
+  const heartbeatIntervalSeconds = readInt(env, 'NIRO_HEARTBEAT_INTERVAL', 15, 2, 600, errors);
+  const offlineAfterSeconds = readInt(env, 'NIRO_OFFLINE_AFTER', 300, 5, 86400, errors);
+  const maxPodsPerHeartbeat = readInt(env, 'NIRO_MAX_PODS_PER_HEARTBEAT', 5000, 1, 50000, errors);
+  const maxBodyBytes = readInt(env, 'NIRO_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024, errors);
+
+  const statusCheckSeconds = readInt(env, 'NIRO_STATUS_CHECK_SECONDS', 5, 1, 300, errors);
+  const heartbeatRatePerMinute = readInt(env, 'NIRO_HEARTBEAT_RATE_PER_MINUTE', 12, 1, 1_000_000, errors);
+  const heartbeatBurst = readInt(env, 'NIRO_HEARTBEAT_BURST', 10, 1, 1_000_000, errors);
+
+  const commandsPollSeconds = readInt(env, 'NIRO_COMMANDS_POLL_SECONDS', 30, 1, 30, errors);
+  const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(agentImage)) errors.push(`NIRO_AGENT_IMAGE must be an image reference such as registry.example.com/niro/agent:1.0 (got "${agentImage}")`);
+
+  const streams: StreamLimits = {
+    perCluster: readInt(env, 'NIRO_LOG_STREAMS_PER_CLUSTER', 10, 1, 10_000, errors),
+    perOrg: readInt(env, 'NIRO_LOG_STREAMS_PER_ORG', 50, 1, 100_000, errors),
+    maxBytes: readInt(env, 'NIRO_LOG_STREAM_MAX_BYTES', 256 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024, errors),
+    maxLines: readInt(env, 'NIRO_LOG_STREAM_MAX_LINES', 2_000_000, 10, 1_000_000_000, errors),
+    linesPerSecond: readInt(env, 'NIRO_LOG_STREAM_LINES_PER_SECOND', 20_000, 1, 1_000_000, errors),
+    maxLineChars: readInt(env, 'NIRO_LOG_MAX_LINE_CHARS', 64 * 1024, 256, 1024 * 1024, errors),
+    bufferLines: readInt(env, 'NIRO_LOG_STREAM_BUFFER_LINES', 10_000, 100, 1_000_000, errors),
+    bufferBytes: readInt(env, 'NIRO_LOG_STREAM_BUFFER_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024, errors),
+    idleSeconds: readInt(env, 'NIRO_LOG_STREAM_IDLE_SECONDS', 900, 1, 86_400, errors),
+    detachSeconds: readInt(env, 'NIRO_LOG_STREAM_DETACH_SECONDS', 30, 1, 3600, errors),
+    startSeconds: readInt(env, 'NIRO_LOG_STREAM_START_SECONDS', 20, 1, 600, errors),
+  };
+
+  const trustProxyRaw = env.NIRO_TRUST_PROXY?.trim() || '0';
+  if (trustProxyRaw !== '0' && trustProxyRaw !== '1') errors.push('NIRO_TRUST_PROXY must be 0 or 1');
+  const trustProxy = trustProxyRaw === '1';
+
+  if (errors.length) return { ok: false, errors };
+  if (!secret) secret = loadOrCreateSecret(dataDir);
+  return {
+    ok: true,
+    config: { port, databaseUrl, dataDir, publicUrl, secret, logLevel, heartbeatIntervalSeconds, offlineAfterSeconds, maxPodsPerHeartbeat, maxBodyBytes, trustProxy, statusCheckSeconds, heartbeatRatePerMinute, heartbeatBurst, commandsPollSeconds, agentImage, streams },
+  };
+}
+
+/** The embedded default keeps a generated secret in the data dir so restarts keep sessions valid. */
+function loadOrCreateSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

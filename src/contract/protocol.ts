@@ -1,0 +1,73 @@
+// Versioning, endpoints and bounds shared by the control plane and the agent.
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * Bumped on every additive change to a wire shape. History:
+ * 1 — heartbeat with aggregate counts only (`pods` is a number, no pod list).
+ * 2 — full heartbeat: `pods` is a PodDetail[], plus `counts`, events, capabilities; commands; log streams.
+ */
+export const PROTOCOL = 2
+/** The oldest agent protocol the control plane still accepts. */
+export const MIN_SUPPORTED_PROTOCOL = 1
+
+/** Header carrying the agent key on every agent endpoint (HTTP and the WebSocket upgrade). */
+export const AGENT_KEY_HEADER = 'X-Niro-Agent-Key'
+
+/**
+ * Agent-facing endpoints, relative to NIRO_URL. `:id` is a command id (Elysia path syntax, so the
+ * server can mount these strings as is; the agent substitutes the id).
+ */
+export const AGENT_PATHS = {
+  enroll: '/v1/agent/enroll',
+  heartbeat: '/v1/agent/heartbeat',
+  commands: '/v1/agent/commands',
+  commandResult: '/v1/agent/commands/:id/result',
+  stream: '/v1/agent/stream',
+} as const
+
+/** The long-poll for commands is held by the server at most this long before answering `{commands: []}`. */
+export const COMMANDS_LONG_POLL_SECONDS = 30
+
+/** Default heartbeat cadence; the server may steer it with `nextIntervalSeconds`. */
+export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 15
+
+/**
+ * Upper bounds written into the schemas so no wire shape is unbounded. The server may cap lower by
+ * configuration (e.g. pods per heartbeat); the agent truncates to these before sending.
+ */
+export const LIMITS = {
+  /** DNS-1123 subdomain: names of namespaces, pods, nodes, owners, secrets… */
+  name: 253,
+  /** Label keys: optional DNS prefix (253) + '/' + name (63). */
+  labelKey: 317,
+  labelValue: 63,
+  labelsPerPod: 64,
+  /** Event and status messages; longer ones are cut by the agent. */
+  message: 1024,
+  /** Short machine words: phase, status reason, QoS class, kind, distribution. */
+  word: 128,
+  image: 512,
+  version: 128,
+  podsPerHeartbeat: 5000,
+  nodesPerHeartbeat: 1000,
+  eventsPerHeartbeat: 500,
+  containersPerPod: 64,
+  rolesPerNode: 16,
+  imagePullSecretsPerPod: 32,
+  ownerChainDepth: 8,
+  commandsPerPoll: 100,
+  /** Multi-document YAML of one apply command, in characters. */
+  manifests: 1_048_576,
+  /** One log data frame, in characters (a frame holds whole lines; one over-long line travels alone). */
+  frameData: 2_097_152,
+  token: 512,
+} as const
+
+/** Error body of every control-plane error response (`{ "error": { "code", "message" } }`). */
+export const ApiError = Type.Object({
+  error: Type.Object({
+    code: Type.String({ maxLength: LIMITS.word }),
+    message: Type.String({ maxLength: 4096 }),
+  }),
+})
+export type ApiError = Static<typeof ApiError>

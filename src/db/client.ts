@@ -1,0 +1,158 @@
+import postgres from 'postgres';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPgliteBus, createPostgresBus, type Bus } from './bus';
+
+/** The query executor every store function takes first: the database or a transaction. */
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+export type Database = {
+  db: Db;
+  bus: Bus;
+  driver: 'postgres' | 'pglite';
+  /** Applies pending migrations; safe when several replicas start at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export const MIGRATIONS_FOLDER = join(import.meta.dir, '..', '..', 'drizzle');
+
+/** Advisory lock ids (one namespace for the whole app, so no two uses collide). */
+export const LOCKS = { migrate: 7_301_001, offlineJob: 7_301_002, pruneJob: 7_301_003, commandsJob: 7_301_004, podIndexJob: 7_301_005 } as const;
+
+export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConnections?: number };
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10);
+  return openPglite(join(opts.dataDir, 'pg'));
+}
+
+function openPostgres(url: string, max: number): Database {
+  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'niro' } });
+  const db = drizzlePostgres(client) as unknown as Db;
+  return {
+    db,
+    bus: createPostgresBus(client),
+    driver: 'postgres',
+    async migrate() {
+      // A reserved connection holds the session lock while the pool runs the migrations:
+      // a second replica blocks here and then finds nothing left to apply.
+      const lockConn = await client.reserve();
+      try {
+        await lockConn`select pg_advisory_lock(${LOCKS.migrate})`;
+        await migratePostgres(drizzlePostgres(client), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await lockConn`select pg_advisory_unlock(${LOCKS.migrate})`.catch(() => {});
+        lockConn.release();
+      }
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(dir: string): Promise<Database> {
+  mkdirSync(dir, { recursive: true });
+  // pg_trgm: the fleet pod search's trigram index (migration 0005).
+  const pg = await PGlite.create(dir, { extensions: { pg_trgm } });
+  const db = drizzlePglite(pg) as unknown as Db;
+  return {
+    db,
+    bus: createPgliteBus(pg),
+    driver: 'pglite',
+    async migrate() {
+      // One process owns an embedded database, so no lock is needed.
+      await migratePglite(drizzlePglite(pg), { migrationsFolder: MIGRATIONS_FOLDER });
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}
+
+/** Rows of a raw query, whichever driver answered (postgres.js returns an array, PGlite `{ rows }`). */
+export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
+  const res = (await db.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(res) ? res : res.rows;
+}
+
+/**
+ * Runs `fn` only if no other replica holds `lockId`; the lock lives as long as the transaction.
+ * Returns false when another replica is running the job.
+ */
+export async function runExclusive(db: Db, lockId: number, fn: (tx: Db) => Promise<void>): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await queryRows<{ locked: boolean }>(tx as unknown as Db, sql`select pg_try_advisory_xact_lock(${lockId}) as locked`);
+    if (!row?.locked) return false;
+    await fn(tx as unknown as Db);
+    return true;
+  });
+}
+
+/** A COPY whose confirmation has not come by then is abandoned (see copyFrom). */
+const COPY_TIMEOUT_MS = 30_000;
+
+/**
+ * Bulk-loads rows with COPY (text format: tab-separated, `\N` for null, see encodeCopyField) on the
+ * connection behind `db` — inside a transaction, the transaction's own. COPY parses far less than a
+ * parameterized insert of the same rows, so it is how large batches enter the database. `table` and
+ * `columns` are trusted identifiers from code.
+ *
+ * Load into an all-text staging table with no constraints, so no value can fail the COPY itself:
+ * postgres.js 3.4 loses a COPY error that arrives after the stream has ended (the completion
+ * callback just never comes). The timeout is the safety net for that and for a dead connection, so
+ * a stuck COPY cannot hold its transaction's locks forever.
+ */
+export async function copyFrom(db: Db, table: string, columns: string[], text: string): Promise<void> {
+  const client = (db as unknown as { session: { client: CopyClient } }).session.client;
+  const statement = `copy ${table} (${columns.join(', ')}) from`;
+  if (!('unsafe' in client)) {
+    await client.query(`${statement} '/dev/blob'`, [], { blob: new Blob([text]) });
+    return;
+  }
+  const writable = await client.unsafe(`${statement} stdin`).writable();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`COPY into ${table} not confirmed after ${COPY_TIMEOUT_MS} ms`)), COPY_TIMEOUT_MS);
+    writable.on('error', (e: unknown) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    writable.end(text, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+type CopyClient =
+  | { unsafe(query: string): { writable(): Promise<NodeJS.WritableStream & { on(e: string, f: (...a: unknown[]) => void): void }> } }
+  | { query(query: string, params: unknown[], options: { blob: Blob }): Promise<unknown> };
+
+/** One field of a COPY text row: backslash, tab, newline and carriage return escaped; null as \N. */
+export function encodeCopyField(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value !== 'string') return String(value);
+  return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
+}
+
+/** A Postgres array literal of text or numbers, e.g. {"a","b\"c"} — for COPY fields and `$1::text::int[]` params. */
+export function pgArrayLiteral(values: readonly (string | number | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i) out += ',';
+    if (v === null) out += 'NULL';
+    else if (typeof v === 'number') out += String(v);
+    else out += '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+  }
+  return out + '}';
+}

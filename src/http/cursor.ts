@@ -1,0 +1,23 @@
+// Opaque keyset cursors: the sort key of the last row of a page, base64url JSON. Opaque so clients
+// don't build them; decoded strictly so a tampered cursor is a 400, never a 500.
+import { badRequest } from './errors';
+
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** The key, checked against the expected element types ('s' string, 'n' safe integer); 400 when malformed. */
+export function decodeCursor(cursor: string, shape: readonly ('s' | 'n')[]): (string | number)[] {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest('cursor: malformed');
+  }
+  const ok =
+    Array.isArray(key) &&
+    key.length === shape.length &&
+    key.every((v, i) => (shape[i] === 's' ? typeof v === 'string' && v.length <= 1024 : Number.isSafeInteger(v)));
+  if (!ok) throw badRequest('cursor: malformed');
+  return key as (string | number)[];
+}

@@ -1,0 +1,60 @@
+// Which incidents a heartbeat's changes open or may close. Pure: the heartbeat service applies them.
+import type { Environment } from '../clusters/schema';
+import { severityFor, type NewIncident } from './store';
+
+/** A crash-loop incident closes once its pod has gone this long without a new restart. */
+export const CRASH_LOOP_QUIET_MS = 10 * 60 * 1000;
+
+export type ClusterContext = { orgId: string; clusterId: string; environment: Environment };
+
+export type ChangedPod = {
+  namespace: string;
+  name: string;
+  status: string;
+  restarts: number;
+  crashLooping: boolean;
+  lastTermination: string | null;
+  /** Restarts at the previous beat; null when the pod is new. */
+  previousRestarts: number | null;
+};
+
+/**
+ * A pod is crash-looping when Kubernetes says CrashLoopBackOff or when its restarts climbed since the
+ * previous beat. Others that changed are "calm" candidates: closed once quiet for CRASH_LOOP_QUIET_MS.
+ */
+export function crashLoopChanges(ctx: ClusterContext, changed: readonly ChangedPod[]): { open: NewIncident[]; calm: string[] } {
+  const open: NewIncident[] = [];
+  const calm: string[] = [];
+  for (const p of changed) {
+    const subject = `${p.namespace}/${p.name}`;
+    const climbed = p.previousRestarts !== null && p.restarts > p.previousRestarts;
+    if (p.crashLooping || climbed) {
+      const why = p.crashLooping ? 'in CrashLoopBackOff' : `restarted (${p.previousRestarts} → ${p.restarts})`;
+      open.push({
+        ...ctx,
+        kind: 'pod_crash_looping',
+        severity: severityFor('pod_crash_looping', ctx.environment),
+        subject,
+        title: `Pod ${subject} is crash-looping: ${why}${p.lastTermination ? `, last exit ${p.lastTermination}` : ''}`,
+        details: { restarts: p.restarts, status: p.status, lastTermination: p.lastTermination },
+      });
+    } else calm.push(subject);
+  }
+  return { open, calm };
+}
+
+/** Nodes whose Ready condition is not True; every other node's incident closes. */
+export function nodeNotReady(ctx: ClusterContext, nodes: readonly { name: string; status: string }[]): { open: NewIncident[]; notReady: string[] } {
+  const bad = nodes.filter((n) => n.status !== 'Ready');
+  return {
+    notReady: bad.map((n) => n.name),
+    open: bad.map((n) => ({
+      ...ctx,
+      kind: 'node_not_ready' as const,
+      severity: severityFor('node_not_ready', ctx.environment),
+      subject: n.name,
+      title: `Node ${n.name} is ${n.status}`,
+      details: { status: n.status },
+    })),
+  };
+}

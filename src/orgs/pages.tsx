@@ -1,0 +1,73 @@
+import { Elysia, t } from 'elysia';
+import type { AppDeps } from '../app';
+import { requireCaller, clientIp } from '../http/caller';
+import { HttpError, badRequest, notFound } from '../http/errors';
+import { redirect, renderPage, setFlash } from '../http/page';
+import { recordAudit } from '../audit/store';
+import { MembersPage } from '../../views/orgs/members';
+import { OrgsPage } from '../../views/orgs/children';
+import { defaultOrg, requireOrg } from './access';
+import { addMember, removeMember } from './members';
+import { createOrg, listMembers, roleAtLeast, isRole } from './store';
+import { actorOf } from './api';
+
+export function orgsPages(deps: AppDeps) {
+  const { db } = deps;
+  return new Elysia({ name: 'orgs-pages' })
+    .get('/settings/members', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const org = defaultOrg(caller);
+      if (!org) throw notFound('organization');
+      const members = await listMembers(db, org.id);
+      const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage={roleAtLeast(org.role, 'admin')} />;
+      return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
+    })
+    .post(
+      '/settings/members',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const org = requireOrg(caller, ctx.body.orgId, 'admin');
+        if (!isRole(ctx.body.role)) throw badRequest('role: must be owner, admin, member or viewer');
+        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'only an owner can add an owner');
+        if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ctx.body.email.trim())) throw badRequest('email: not a valid address');
+        const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        const members = await listMembers(db, org.id);
+        const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage added={res} />;
+        return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
+      },
+      { body: t.Object({ orgId: t.String({ maxLength: 64 }), email: t.String({ maxLength: 254 }), role: t.String({ maxLength: 16 }), _csrf: t.Optional(t.String()) }) },
+    )
+    .post(
+      '/settings/members/:userId/remove',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const org = requireOrg(caller, ctx.body.orgId, 'admin');
+        const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
+        if (!res.ok) setFlash(ctx.cookie, { kind: 'error', text: res.reason === 'last_owner' ? 'An organization must keep at least one owner.' : 'No such member.' });
+        else setFlash(ctx.cookie, { kind: 'ok', text: 'Member removed.' });
+        return redirect('/settings/members');
+      },
+      { body: t.Object({ orgId: t.String({ maxLength: 64 }), _csrf: t.Optional(t.String()) }) },
+    )
+    .get('/settings/orgs', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const parentChoices = caller.orgs.filter((o) => roleAtLeast(o.role, 'admin') && o.depth < 5);
+      const body = <OrgsPage orgs={caller.orgs} csrfToken={caller.session?.csrfToken ?? ''} parentChoices={parentChoices} />;
+      return renderPage(caller, ctx.cookie, { title: 'Organizations', active: 'settings', body });
+    })
+    .post(
+      '/settings/orgs',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const parent = requireOrg(caller, ctx.body.parentId, 'admin');
+        const name = ctx.body.name.trim();
+        if (!name) throw badRequest('name: must not be empty');
+        const res = await createOrg(db, { name, parent, plan: parent.plan });
+        if (!res.ok) throw new HttpError(422, 'too_deep', 'the org tree may not be deeper than 5 levels');
+        await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        setFlash(ctx.cookie, { kind: 'ok', text: `Organization "${name}" created.` });
+        return redirect('/settings/orgs');
+      },
+      { body: t.Object({ parentId: t.String({ maxLength: 64 }), name: t.String({ maxLength: 100 }), _csrf: t.Optional(t.String()) }) },
+    );
+}

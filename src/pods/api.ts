@@ -1,0 +1,207 @@
+// JSON API for pods (curl users): the fleet-wide list, one cluster's pods, one pod, its usage history.
+// Scoped to the caller's org subtree; keyset-paginated with opaque cursors; bounded everywhere.
+import { Elysia, t } from 'elysia';
+import type { AppDeps } from '../app';
+import { requireCaller } from '../http/caller';
+import { badRequest, notFound } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import { requireCluster } from '../clusters/access';
+import { isUuid } from '../clusters/store';
+import { POD_SORTS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow, type PodSort } from './store';
+import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
+
+const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
+
+const FilterQuery = {
+  namespace: t.Optional(t.String({ maxLength: 253, description: 'Exact namespace' })),
+  status: t.Optional(t.String({ maxLength: 128, description: 'Exact kubectl STATUS, e.g. Running, CrashLoopBackOff, Init:0/1' })),
+  q: t.Optional(t.String({ maxLength: 100, description: 'Case-insensitive substring of pod, namespace, owner or image' })),
+  owner: t.Optional(t.String({ maxLength: 400, description: 'Top owner as Kind/name (e.g. Deployment/web), or a name of any kind' })),
+  node: t.Optional(t.String({ maxLength: 253, description: 'Exact node name' })),
+  problem: t.Optional(t.Union([t.Literal('true'), t.Literal('false'), t.Literal('1'), t.Literal('0')], { description: 'Only pods not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or at ≥ 90 % of their memory limit' })),
+  sort: t.Optional(literals(POD_SORTS)),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, description: 'Page size, 1–200 (default 50)' })),
+  cursor: t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page (same sort)' })),
+};
+
+const FleetQuery = t.Object(
+  {
+    cluster: t.Optional(t.Union([t.String({ maxLength: 4000 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 200 })], { description: 'Cluster id(s): repeat the parameter or separate with commas' })),
+    ...FilterQuery,
+  },
+  { additionalProperties: false },
+);
+const ClusterQuery = t.Object(FilterQuery, { additionalProperties: false });
+
+const CURSOR_SHAPE = ['s', 'n', 's', 's', 's'] as const;
+
+function cursorOf(c: PodCursor): string {
+  return encodeCursor([c.sort, c.key, c.namespace, c.name, c.clusterId]);
+}
+
+/** The cursor's position; a cursor that is malformed or from another sort is a 400. */
+function readCursor(cursor: string | undefined, sort: PodSort): PodCursor | undefined {
+  if (!cursor) return undefined;
+  const [s, key, namespace, name, clusterId] = decodeCursor(cursor, CURSOR_SHAPE) as [string, number, string, string, string];
+  if (s !== sort) throw badRequest(`cursor: belongs to sort=${String(s).slice(0, 20)}, not sort=${sort}; start again without a cursor`);
+  if (!isUuid(clusterId) || hasNul(namespace, name)) throw badRequest('cursor: malformed');
+  return { sort, key, namespace, name, clusterId };
+}
+
+function clusterIdsOf(raw: string | string[] | undefined): string[] {
+  if (raw === undefined) return [];
+  const list = Array.isArray(raw) ? raw : [raw];
+  const ids = list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (ids.length > 200) throw badRequest('cluster: at most 200 clusters');
+  return ids;
+}
+
+function iso(unix: number): string | null {
+  return unix ? new Date(unix * 1000).toISOString() : null;
+}
+
+function podJson(r: PodRow, clusters: Map<string, ScopeCluster>) {
+  const c = clusters.get(r.clusterId);
+  return {
+    clusterId: r.clusterId,
+    clusterName: c?.name ?? null,
+    clusterLastHeartbeatAt: c?.lastHeartbeatAt?.toISOString() ?? null,
+    namespace: r.namespace,
+    name: r.name,
+    status: r.status,
+    phase: r.phase,
+    ready: r.ready,
+    restarts: r.restarts,
+    node: r.nodeName,
+    createdAt: iso(r.createdUnix),
+    owner: r.ownerKind ? { kind: r.ownerKind, name: r.ownerName } : null,
+    images: r.images,
+    cpu: { usageMilli: r.cpuMilli, requestMilli: r.cpuRequestMilli, limitMilli: r.cpuLimitMilli },
+    memory: { usageBytes: r.memBytes, requestBytes: r.memRequestBytes, limitBytes: r.memLimitBytes },
+    usageAt: r.usageAt?.toISOString() ?? null,
+    problems: r.problems,
+  };
+}
+
+function filterInput(q: Record<string, unknown>, clusters: string[]): FilterInput {
+  return {
+    clusters,
+    q: q.q as string | undefined,
+    namespace: q.namespace as string | undefined,
+    status: q.status as string | undefined,
+    owner: q.owner as string | undefined,
+    node: q.node as string | undefined,
+    problem: q.problem === 'true' || q.problem === '1',
+  };
+}
+
+export function podsApi(deps: AppDeps) {
+  const { db } = deps;
+  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }) => {
+    const sort = query.sort ?? 'name';
+    const limit = query.limit ?? 50;
+    const after = readCursor(query.cursor, sort);
+    const { filter } = buildFilter(scope, input, true);
+    const res = await listPods(db, filter, { sort, limit, after });
+    const byId = new Map(scope.map((c) => [c.id, c]));
+    const listed = new Set(filter.clusterIds);
+    return {
+      pods: res.rows.map((r) => podJson(r, byId)),
+      nextCursor: res.next ? cursorOf(res.next) : null,
+      // Clusters whose agents send counts only: they are in scope but can never list pods.
+      clustersWithoutPodList: scope.filter((c) => listed.has(c.id) && c.protocol !== null && c.protocol < 2).map((c) => ({ id: c.id, name: c.name })),
+    };
+  };
+  return new Elysia({ name: 'pods-api', prefix: '/v1' })
+    .get(
+      '/clusters/pods',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const scope = await loadScope(db, caller);
+        return page(scope, filterInput(ctx.query, clusterIdsOf(ctx.query.cluster)), ctx.query);
+      },
+      {
+        query: FleetQuery,
+        detail: { tags: ['pods'], summary: 'Pods of every cluster in the caller’s org subtree, filtered, sorted (name, restarts, age, cpu, memory) and keyset-paginated' },
+      },
+    )
+    .get(
+      '/clusters/:id/pods',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster } = await requireCluster(db, caller, ctx.params.id);
+        const scope = (await loadScope(db, caller)).filter((c) => c.id === cluster.id);
+        // A cluster visible through another org than the current one is still the caller's to read.
+        const own = scope.length ? scope : [{ ...cluster, ...metricsOf(cluster) }];
+        return page(own, filterInput(ctx.query, [cluster.id]), ctx.query);
+      },
+      { query: ClusterQuery, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
+    )
+    .get(
+      '/clusters/:id/pods/:namespace/:name',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster } = await requireCluster(db, caller, ctx.params.id);
+        const { namespace, name } = ctx.params;
+        const found = hasNul(namespace, name) ? null : await findPodDetail(db, cluster.id, namespace, name);
+        if (!found) throw notFound('pod');
+        const usage = found.usageAvailable ? await latestPodUsage(db, cluster.id, namespace, name) : null;
+        const metrics = metricsState(metricsOf(cluster), found.usageAvailable);
+        const now = new Date();
+        return {
+          clusterId: cluster.id,
+          clusterName: cluster.name,
+          clusterLastHeartbeatAt: cluster.lastHeartbeatAt?.toISOString() ?? null,
+          pod: found.detail,
+          usage: usage ? { at: usage.at.toISOString(), cpuMilli: usage.cpuMilli, memBytes: usage.memBytes } : null,
+          metrics: metrics.available ? { available: true, reason: null } : { available: false, reason: metrics.reason },
+          problems: podProblems(found.detail, usage?.memBytes ?? null, now),
+          firstSeenAt: found.firstSeenAt.toISOString(),
+          updatedAt: found.updatedAt.toISOString(),
+        };
+      },
+      { detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
+    )
+    .get(
+      '/clusters/:id/pods/:namespace/:name/metrics',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+        const { namespace, name } = ctx.params;
+        const from = ctx.query.from !== undefined ? parseTime(ctx.query.from) : undefined;
+        const to = ctx.query.to !== undefined ? parseTime(ctx.query.to) : undefined;
+        if (from === null) throw badRequest('from: not a time (ISO 8601 or unix seconds)');
+        if (to === null) throw badRequest('to: not a time (ISO 8601 or unix seconds)');
+        const found = hasNul(namespace, name) ? null : await findPodDetail(db, cluster.id, namespace, name);
+        if (!found) throw notFound('pod');
+        const now = new Date();
+        const window = resolveWindow(org.plan, now, { from, to, stepSeconds: ctx.query.step });
+        const series = await podUsageSeries(db, cluster.id, namespace, name, { ...window, now });
+        const metrics = metricsState(metricsOf(cluster), found.usageAvailable);
+        const d = found.detail;
+        return {
+          plan: org.plan,
+          retentionFrom: window.retentionFrom.toISOString(),
+          from: series.from.toISOString(),
+          to: series.to.toISOString(),
+          stepSeconds: series.stepSeconds,
+          source: series.source,
+          metrics: metrics.available ? { available: true, reason: null } : { available: false, reason: metrics.reason },
+          cpu: { requestMilli: d.cpuRequestMilli, limitMilli: d.cpuLimitMilli },
+          memory: { requestBytes: d.memRequestBytes, limitBytes: d.memLimitBytes },
+          points: series.points.map((p) => ({ t: new Date(p.t * 1000).toISOString(), cpuMilli: p.cpuMilli, memBytes: p.memBytes })),
+        };
+      },
+      {
+        query: t.Object(
+          {
+            from: t.Optional(t.String({ maxLength: 40, description: 'Start (ISO 8601 or unix seconds); default one hour before `to`; moved up to the plan’s retention start' })),
+            to: t.Optional(t.String({ maxLength: 40, description: 'End (ISO 8601 or unix seconds); default now' })),
+            step: t.Optional(t.Integer({ minimum: 15, maximum: 86400, description: 'Bucket size in seconds (15–86400); default keeps ~360 points' })),
+          },
+          { additionalProperties: false },
+        ),
+        detail: { tags: ['pods'], summary: 'A pod’s CPU and memory over time in buckets (CPU averaged, memory peak), within the org plan’s retention (free 24 h, pro 7 d, enterprise 30 d)' },
+      },
+    );
+}

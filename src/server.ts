@@ -1,0 +1,61 @@
+import type { Config } from './config';
+import type { Logger } from './log';
+import { openDatabase, type Database } from './db/client';
+import { createApp, type App } from './app';
+import { startStatusJob } from './clusters/status';
+import { startCommandExpiryJob } from './commands/expiry';
+import { existingStreamHub } from './streams/hub';
+import { startPodIndexJob } from './pods/fleet-index';
+import { startRetentionJob } from './pods/retention';
+
+export type RunningServer = { app: App; database: Database; url: string; stop(): Promise<void> };
+
+/**
+ * Opens the database, applies migrations (under the advisory lock), and serves the app.
+ * `stop` is graceful: the listener closes first, in-flight requests finish, then the database closes.
+ */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let ready = false;
+  const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready });
+  await database.migrate();
+  ready = true;
+  // Bun refuses bodies far over the limit on its own; bodies just over it get our JSON 413 from the app.
+  app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes * 2, idleTimeout: 60 });
+  const url = `http://localhost:${app.server!.port}`;
+  log.info('listening', { url, publicUrl: config.publicUrl, database: database.driver });
+  const statusJob = startStatusJob({ db: database.db, config, log });
+  const expiryJob = startCommandExpiryJob({ db: database.db, config, log });
+  const podIndexJob = startPodIndexJob({ db: database.db, log });
+  const retentionJob = startRetentionJob({ db: database.db, log });
+  return {
+    app,
+    database,
+    url,
+    async stop() {
+      // Log streams first: viewers' responses end (they reconnect elsewhere) so the listener can drain.
+      await existingStreamHub(database.bus)?.shutdown();
+      await app.server?.stop(false);
+      await statusJob.stop();
+      await expiryJob.stop();
+      await podIndexJob.stop();
+      await retentionJob.stop();
+      await database.close();
+    },
+  };
+}
+
+/** Stops on SIGTERM/SIGINT once, then exits. */
+export function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    stop()
+      .catch((e) => log.error('shutdown failed', { error: String(e) }))
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}

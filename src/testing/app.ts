@@ -1,0 +1,108 @@
+// A whole control plane for tests: real Postgres database, the real app, helpers to sign in.
+import type { AnyElysia } from 'elysia';
+import { createApp } from '../app';
+import { loadConfig, type Config } from '../config';
+import { createLogger } from '../log';
+import { createUser } from '../accounts/store';
+import { createOrg, setMembership } from '../orgs/store';
+import type { Org, Role } from '../orgs/schema';
+import type { Db } from '../db/client';
+import type { Bus } from '../db/bus';
+import { createTestDatabase, type TestDatabase } from './db';
+
+export const TEST_ORIGIN = 'http://niro.test';
+
+export type TestApp = {
+  app: AnyElysia;
+  db: Db;
+  bus: Bus;
+  config: Config;
+  testDb: TestDatabase;
+  logs: string[];
+  /** Sends a request through the app (no network). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+};
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const loaded = loadConfig({ NIRO_SECRET: 'x'.repeat(40), NIRO_PUBLIC_URL: TEST_ORIGIN, DATABASE_URL: 'postgres://unused/x' });
+  if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+  return { ...loaded.config, ...overrides };
+}
+
+export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const testDb = await createTestDatabase();
+  const logs: string[] = [];
+  const config = testConfig({ trustProxy: true, ...overrides, databaseUrl: testDb.url });
+  const log = createLogger('debug', (l) => logs.push(l));
+  const { db, bus } = testDb.database;
+  const app = createApp({ db, bus, config, log });
+  return {
+    app,
+    db,
+    bus,
+    config,
+    testDb,
+    logs,
+    request: (path, init) => app.handle(new Request(TEST_ORIGIN + path, init)),
+    close: () => testDb.drop(),
+  };
+}
+
+export type TestUser = { id: string; email: string; password: string };
+
+let seq = 0;
+export async function makeUser(db: Db, email = `user${++seq}-${Math.random().toString(36).slice(2, 7)}@example.com`): Promise<TestUser> {
+  const password = 'correct horse battery';
+  const u = await createUser(db, { email, password });
+  return { id: u.id, email: u.email, password };
+}
+
+export async function makeOrg(db: Db, name: string, parent: Org | null = null, member?: { userId: string; role: Role }): Promise<Org> {
+  const res = await createOrg(db, { name, parent });
+  if (!res.ok) throw new Error('too deep');
+  if (member) await setMembership(db, res.org.id, member.userId, member.role);
+  return res.org;
+}
+
+/** A signed-in browser: its cookie jar and CSRF token, and a fetch-like helper through the app. */
+export type Browser = {
+  cookie: string;
+  csrf: string;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+  send(path: string, init: RequestInit): Promise<Response>;
+};
+
+/** Signs in through the real login form and returns a cookie-carrying client. */
+export async function signIn(t: TestApp, user: TestUser): Promise<Browser> {
+  const res = await t.request('/login', { method: 'POST', body: new URLSearchParams({ email: user.email, password: user.password, next: '/' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('niro_session='));
+  if (!setCookie) throw new Error('no session cookie');
+  const cookie = setCookie.split(';')[0];
+  const page = await (await t.request('/settings/profile', { headers: { cookie } })).text();
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(page)?.[1];
+  if (!csrf) throw new Error('no csrf token on page');
+  const send = (path: string, init: RequestInit) => t.request(path, { ...init, headers: { cookie, ...(init.headers as Record<string, string>) } });
+  return {
+    cookie,
+    csrf,
+    send,
+    get: (path, headers = {}) => send(path, { headers }),
+    post: (path, form, headers = {}) =>
+      send(path, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, ...form }), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }),
+  };
+}
+
+/** Creates an API token through the API and returns a bearer-authenticated JSON client. */
+export async function apiClient(t: TestApp, browser: Browser): Promise<{ token: string; call(method: string, path: string, body?: unknown): Promise<Response> }> {
+  const res = await browser.send('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'test' }), headers: { 'content-type': 'application/json', 'x-csrf-token': browser.csrf } });
+  if (res.status !== 201) throw new Error(`token create failed: ${res.status} ${await res.text()}`);
+  const { token } = (await res.json()) as { token: string };
+  return {
+    token,
+    call: (method, path, body) =>
+      t.request(path, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) }),
+  };
+}

@@ -1,0 +1,81 @@
+import Html from '@kitajs/html';
+import { SettingsNav } from '../settings/nav';
+
+export type TokenRow = { id: string; name: string; publicId: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
+
+export const NEW_TOKEN_ID = 'new-token';
+
+function when(d: Date | null): string {
+  return d ? d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : 'never';
+}
+
+export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newToken?: string | null }): JSX.Element {
+  return (
+    <>
+      <h1>Settings</h1>
+      <SettingsNav active="tokens" />
+      {props.newToken ? (
+        <div class="panel" id={NEW_TOKEN_ID}>
+          <h2>Your new API token</h2>
+          <p class="muted">Copy it now: it is shown only once. Use it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+          <div class="secret" data-token safe>
+            {props.newToken}
+          </div>
+        </div>
+      ) : (
+        ''
+      )}
+      <div class="panel">
+        <h2>Create a token</h2>
+        <form method="post" action="/settings/tokens" class="row">
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <input type="text" name="name" placeholder="Token name, e.g. ci-script" required maxlength="100" />
+          <button>Create token</button>
+        </form>
+      </div>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Prefix</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th>Status</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.tokens.length === 0 ? (
+              <tr>
+                <td colspan="6" class="empty">
+                  No tokens yet.
+                </td>
+              </tr>
+            ) : (
+              props.tokens.map((t) => (
+                <tr>
+                  <td safe>{t.name}</td>
+                  <td class="mono" safe>{`niro_pat_${t.publicId}_…`}</td>
+                  <td safe>{when(t.createdAt)}</td>
+                  <td safe>{when(t.lastUsedAt)}</td>
+                  <td>{t.revokedAt ? <span class="badge">revoked</span> : <span class="badge healthy">active</span>}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      ''
+                    ) : (
+                      <form method="post" action={`/settings/tokens/${t.id}/revoke`} data-confirm="Revoke this token? Scripts using it will stop working.">
+                        <input type="hidden" name="_csrf" value={props.csrfToken} />
+                        <button class="secondary">Revoke</button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

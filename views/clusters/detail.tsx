@@ -1,0 +1,452 @@
+import Html from '@kitajs/html';
+import type { Cluster, TimelineEntry } from '../../src/clusters/schema';
+import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
+import { EnrollmentPanel, type EnrollmentView } from './new';
+
+export type ClusterTab = 'overview' | 'workloads' | 'logs' | 'timeline' | 'commands' | 'settings';
+
+/** The polled part of the Overview tab (tiles and nodes). */
+export const CLUSTER_LIVE_ID = 'cluster-live';
+
+const TABS: { key: ClusterTab; path: string; label: string }[] = [
+  { key: 'overview', path: '', label: 'Overview' },
+  { key: 'workloads', path: '/workloads', label: 'Workloads' },
+  { key: 'logs', path: '/logs', label: 'Logs' },
+  { key: 'timeline', path: '/timeline', label: 'Timeline' },
+  { key: 'commands', path: '/commands', label: 'Commands' },
+  { key: 'settings', path: '/settings', label: 'Settings' },
+];
+
+export function ClusterLayout(props: { cluster: Cluster; orgName: string; tab: ClusterTab; now: Date; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+  const c = props.cluster;
+  return (
+    <>
+      <p class="muted">
+        <a href="/">Fleet</a> / <span safe>{props.orgName}</span>
+      </p>
+      <div class="row">
+        <h1 safe>{c.name}</h1>
+        <StatusBadge status={c.status} />
+        <span class="chip">{c.environment}</span>
+        <span class="spacer"></span>
+        <span class="muted">
+          Last heartbeat <Age at={c.lastHeartbeatAt} now={props.now} />
+        </span>
+      </div>
+      <nav class="tabs">
+        {TABS.map((t) => (
+          <a href={`/clusters/${c.id}${t.path}`} class={t.key === props.tab ? 'active' : ''} safe>
+            {t.label}
+          </a>
+        ))}
+      </nav>
+      {props.children as 'safe'}
+    </>
+  );
+}
+
+export type NodeView = {
+  name: string;
+  status: string;
+  roles: string[];
+  kubeletVersion: string;
+  cpuCapacityMilli: number;
+  cpuAllocatableMilli: number;
+  cpuUsageMilli: number | null;
+  memCapacityBytes: number;
+  memAllocatableBytes: number;
+  memUsageBytes: number | null;
+  podCount: number | null;
+  unschedulable: boolean;
+  pressures: string[];
+  internalIp: string | null;
+  updatedAt: Date;
+};
+
+export type IncidentBrief = { id: string; title: string; severity: string; openedAt: Date };
+
+export type OverviewProps = {
+  cluster: Cluster;
+  nodes: NodeView[];
+  moreNodes: boolean;
+  usageAt: Date | null;
+  incidents: IncidentBrief[];
+  now: Date;
+  liveUrl: string;
+  canOperate: boolean;
+  csrfToken: string;
+};
+
+export function OverviewLive(props: OverviewProps): JSX.Element {
+  const c = props.cluster;
+  return (
+    <div id={CLUSTER_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+      <div class="grid">
+        <div class="tile">
+          <div class="muted">Nodes</div>
+          <div class="v">
+            {c.nodesReady}/{c.nodeCount}
+          </div>
+          <small class="muted">ready</small>
+        </div>
+        <div class="tile">
+          <div class="muted">Pods</div>
+          <div class="v">
+            {c.podsRunning}/{c.podsTotal}
+          </div>
+          <small class="muted">
+            running{c.podsFailed ? `, ${c.podsFailed} failed` : ''} · {c.namespaces} namespaces
+          </small>
+        </div>
+        <div class="tile">
+          <div class="muted">CPU</div>
+          <UsageBar used={c.cpuUsageMilli} total={c.cpuCapacityMilli} format={formatCpu} />
+        </div>
+        <div class="tile">
+          <div class="muted">Memory</div>
+          <UsageBar used={c.memUsageBytes} total={c.memCapacityBytes} format={formatBytes} />
+        </div>
+      </div>
+      {props.incidents.length ? (
+        <div class="panel">
+          <h2>Open incidents</h2>
+          <ul>
+            {props.incidents.map((i) => (
+              <li>
+                <span class={`badge ${i.severity === 'high' ? 'critical' : 'warning'}`} safe>{i.severity}</span> <span safe>{i.title}</span>{' '}
+                <span class="muted">
+                  since <Age at={i.openedAt} now={props.now} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        ''
+      )}
+      <h2>Nodes</h2>
+      <p class="muted small">
+        Inventory from the last heartbeat (<Age at={c.lastHeartbeatAt} now={props.now} />
+        ); usage sampled <Age at={props.usageAt} now={props.now} never="never (no metrics)" />.
+      </p>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Node</th>
+              <th>Status</th>
+              <th>Roles</th>
+              <th>Kubelet</th>
+              <th>CPU used / allocatable</th>
+              <th>Memory used / allocatable</th>
+              <th>Capacity</th>
+              <th>Pods</th>
+              <th>IP</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.nodes.length === 0 ? (
+              <tr>
+                <td colspan="9" class="empty">
+                  No nodes reported yet.
+                </td>
+              </tr>
+            ) : (
+              props.nodes.map((n) => (
+                <tr id={`node-${n.name}`}>
+                  <td class="mono" safe>
+                    {n.name}
+                  </td>
+                  <td>
+                    <span class={`badge ${n.status === 'Ready' ? 'healthy' : 'critical'}`} safe>
+                      {n.status}
+                    </span>
+                    {n.unschedulable ? <span class="chip">cordoned</span> : ''}
+                    {n.pressures.map((p) => (
+                      <span class="chip" safe>
+                        {p}
+                      </span>
+                    ))}
+                  </td>
+                  <td safe>{n.roles.join(', ') || 'worker'}</td>
+                  <td class="mono" safe>
+                    {n.kubeletVersion}
+                  </td>
+                  <td>
+                    <UsageBar used={n.cpuUsageMilli} total={n.cpuAllocatableMilli} format={formatCpu} />
+                  </td>
+                  <td>
+                    <UsageBar used={n.memUsageBytes} total={n.memAllocatableBytes} format={formatBytes} />
+                  </td>
+                  <td>
+                    <small safe>{`${formatCpu(n.cpuCapacityMilli)} · ${formatBytes(n.memCapacityBytes)}`}</small>
+                  </td>
+                  <td>{n.podCount ?? '—'}</td>
+                  <td class="mono" safe>
+                    {n.internalIp ?? ''}
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+      {props.moreNodes ? <p class="muted">Only the first {props.nodes.length} nodes are shown; the API lists them all.</p> : ''}
+    </div>
+  );
+}
+
+export function OverviewTab(props: OverviewProps): JSX.Element {
+  const c = props.cluster;
+  // Agent-reported text: a variable typed string, so the scanner holds it to `safe` (it trusts template literals).
+  const agentText: string = c.agentVersion ? `${c.agentVersion} (protocol ${c.protocol})` : '—';
+  return (
+    <>
+      {c.status === 'pending' ? <PendingPanel cluster={c} canOperate={props.canOperate} csrfToken={props.csrfToken} /> : ''}
+      <OverviewLive {...props} />
+      <h2>Cluster</h2>
+      <dl class="kv panel">
+        <dt>Kubernetes</dt>
+        <dd safe>{[c.distribution, c.k8sVersion, c.platform].filter(Boolean).join(' · ') || '—'}</dd>
+        <dt>Agent</dt>
+        <dd safe>{agentText}</dd>
+        <dt>Capabilities</dt>
+        <dd>
+          <CapabilityChips capabilities={c.capabilities} />
+        </dd>
+        <dt>Enrolled</dt>
+        <dd>{c.enrolledAt ? c.enrolledAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : 'not yet'}</dd>
+        <dt>Cluster id</dt>
+        <dd class="mono" safe>{c.id}</dd>
+      </dl>
+    </>
+  );
+}
+
+function PendingPanel(props: { cluster: Cluster; canOperate: boolean; csrfToken: string }): JSX.Element {
+  const c = props.cluster;
+  return (
+    <div class="panel">
+      <h2>{c.enrolledAt ? 'Enrolled — waiting for the first heartbeat' : 'Waiting for the agent'}</h2>
+      {c.enrolledAt ? (
+        <p class="muted">The agent has its key; its first heartbeat should arrive within a few seconds.</p>
+      ) : (
+        <>
+          <p class="muted">
+            The install command with its token was shown once when the cluster was created. Lost it, or did the hour pass? Create a new token (the old one
+            stops working).
+          </p>
+          {props.canOperate ? (
+            <form method="post" action={`/clusters/${c.id}/token`}>
+              <input type="hidden" name="_csrf" value={props.csrfToken} />
+              <button>New enrollment token</button>
+            </form>
+          ) : (
+            ''
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+export type WorkloadCount = { namespace: string; phase: string; count: number };
+
+const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
+
+export function WorkloadsTab(props: { cluster: Cluster; counts: WorkloadCount[] }): JSX.Element {
+  const c = props.cluster;
+  if ((c.protocol ?? 0) < 2 && c.status !== 'pending') {
+    return (
+      <p class="panel" safe>
+        {`This agent (protocol ${c.protocol ?? 1}) reports counts only: ${c.podsTotal} pods, ${c.podsRunning} running, ${c.podsFailed} failed, in ${c.namespaces} namespaces. Upgrade the agent to see pods by namespace.`}
+      </p>
+    );
+  }
+  const byNs = new Map<string, Map<string, number>>();
+  const extraPhases = new Set<string>();
+  for (const w of props.counts) {
+    if (!byNs.has(w.namespace)) byNs.set(w.namespace, new Map());
+    byNs.get(w.namespace)!.set(w.phase, w.count);
+    if (!PHASES.includes(w.phase)) extraPhases.add(w.phase);
+  }
+  const phases = [...PHASES, ...extraPhases];
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  return (
+    <>
+      {c.podsTruncated ? (
+        <p class="flash info">
+          The agent's pod list was truncated: {c.podsListed} of {c.podsTotal} pods are counted here.
+        </p>
+      ) : (
+        ''
+      )}
+      <p>
+        <a href={`/pods?cluster=${c.id}`}>Every pod of this cluster, with usage →</a>
+      </p>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Namespace</th>
+              {phases.map((p) => (
+                <th safe>{p}</th>
+              ))}
+              <th>Total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {byNs.size === 0 ? (
+              <tr>
+                <td colspan={String(phases.length + 2)} class="empty">
+                  No pods reported yet.
+                </td>
+              </tr>
+            ) : (
+              [...byNs.entries()].map(([ns, m]) => (
+                <tr>
+                  <td class="mono">
+                    <a href={`/pods?cluster=${c.id}&namespace=${encodeURIComponent(ns)}`} title="These pods in the pod table" safe>
+                      {ns}
+                    </a>
+                  </td>
+                  {phases.map((p) => (
+                    <td>{m.get(p) ? String(m.get(p)) : <span class="muted">0</span>}</td>
+                  ))}
+                  <td>
+                    <strong>{total(m)}</strong>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+export function TimelineTab(props: { entries: TimelineEntry[]; now: Date; olderUrl: string | null }): JSX.Element {
+  return (
+    <>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>What</th>
+              <th>Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.entries.length === 0 ? (
+              <tr>
+                <td colspan="3" class="empty">
+                  Nothing happened yet.
+                </td>
+              </tr>
+            ) : (
+              props.entries.map((e) => (
+                <tr>
+                  <td>
+                    <Age at={e.at} now={props.now} />
+                  </td>
+                  <td>
+                    <span class="chip">{e.kind}</span>
+                  </td>
+                  <td class="wrap" safe>
+                    {e.message}
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+      {props.olderUrl ? (
+        <div class="pager">
+          <a class="button secondary" href={props.olderUrl}>
+            Older →
+          </a>
+        </div>
+      ) : (
+        ''
+      )}
+    </>
+  );
+}
+
+export function SettingsTab(props: { cluster: Cluster; csrfToken: string; canOperate: boolean; canDelete: boolean; enrollment?: EnrollmentView | null; error?: string | null }): JSX.Element {
+  const c = props.cluster;
+  return (
+    <>
+      {props.enrollment ? <EnrollmentPanel clusterId={c.id} clusterName={c.name} enrollment={props.enrollment} /> : ''}
+      {props.error ? (
+        <div class="flash error" role="alert" safe>
+          {props.error}
+        </div>
+      ) : (
+        ''
+      )}
+      <div class="panel">
+        <h2>Name and environment</h2>
+        {props.canOperate ? (
+          <form method="post" action={`/clusters/${c.id}/settings`} class="stack">
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <label>
+              Name
+              <input type="text" name="name" value={c.name} required maxlength="100" />
+            </label>
+            <label>
+              Environment
+              <select name="environment">
+                {['production', 'staging', 'dev', 'unspecified'].map((e) => (
+                  <option value={e} selected={c.environment === e} safe>
+                    {e}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <div>
+              <button>Save</button>
+            </div>
+          </form>
+        ) : (
+          <p class="muted">Viewers can't change clusters.</p>
+        )}
+      </div>
+      {!c.enrolledAt && props.canOperate ? (
+        <div class="panel">
+          <h2>Enrollment token</h2>
+          <p class="muted">The agent has not enrolled yet. A new token replaces the previous one, which stops working.</p>
+          <form method="post" action={`/clusters/${c.id}/token`}>
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <button>New enrollment token</button>
+          </form>
+        </div>
+      ) : (
+        ''
+      )}
+      <div class="panel">
+        <h2>Delete cluster</h2>
+        <p class="muted">
+          Removes the cluster, its inventory, usage history and timeline from Niro, and refuses its agent from then on. The agent keeps running in the
+          cluster until you uninstall it there:
+        </p>
+        <pre class="secret">kubectl delete namespace niro-system</pre>
+        {props.canDelete ? (
+          <form method="post" action={`/clusters/${c.id}/delete`} class="row" data-confirm={`Delete cluster ${c.name}? This cannot be undone.`}>
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <label class="inline">
+              Type the cluster name to confirm
+              <input type="text" name="confirm" required maxlength="100" autocomplete="off" />
+            </label>
+            <button class="danger">Delete</button>
+          </form>
+        ) : (
+          <p class="muted">Deleting a cluster needs the admin role.</p>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,227 @@
+import Html from '@kitajs/html';
+import type { Capabilities } from '../../src/contract';
+import { Age, CapabilityChips, StatusBadge, STATUS_TEXT, UsageBar, formatBytes, formatCpu, type StatusKey } from './parts';
+
+/** The polled part of the fleet page: it replaces itself (morph) every 5 s while the tab is visible. */
+export const FLEET_LIVE_ID = 'fleet-live';
+
+export type FleetRowView = {
+  id: string;
+  name: string;
+  environment: string;
+  orgName: string;
+  status: StatusKey;
+  nodeCount: number;
+  nodesReady: number;
+  podsTotal: number;
+  podsRunning: number;
+  podsListed: number;
+  podsTruncated: boolean;
+  /** False for protocol-1 agents (counts only). */
+  podListAvailable: boolean;
+  cpuUsageMilli: number | null;
+  cpuCapacityMilli: number;
+  memUsageBytes: number | null;
+  memCapacityBytes: number;
+  agentVersion: string | null;
+  capabilities: Capabilities | null;
+  lastHeartbeatAt: Date | null;
+  openIncidents: number;
+};
+
+export type FleetFilters = { status: string; environment: string; orgId: string; q: string };
+
+export type FleetLiveProps = {
+  rows: FleetRowView[];
+  counts: Record<StatusKey, number>;
+  filters: FleetFilters;
+  now: Date;
+  /** The URL of this fragment with the current filters (and page). */
+  liveUrl: string;
+  nextPageUrl: string | null;
+  hasFilters: boolean;
+};
+
+const STATUS_ORDER: StatusKey[] = ['critical', 'warning', 'unknown', 'offline', 'healthy', 'pending'];
+
+function filterUrl(filters: FleetFilters, change: Partial<FleetFilters>): string {
+  const merged = { ...filters, ...change };
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(merged)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `/?${s}` : '/';
+}
+
+export function FleetLive(props: FleetLiveProps): JSX.Element {
+  const total = Object.values(props.counts).reduce((a, b) => a + b, 0);
+  return (
+    <div id={FLEET_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+      <div class="row summary" aria-label="Clusters by status">
+        <a class={`chip${props.filters.status === '' ? ' on' : ''}`} href={filterUrl(props.filters, { status: '' })}>
+          All {total}
+        </a>
+        {STATUS_ORDER.map((s) => (
+          <a class={`chip${props.filters.status === s ? ' on' : ''}`} href={filterUrl(props.filters, { status: s })} data-count={s} safe>
+            {`${STATUS_TEXT[s]} ${props.counts[s]}`}
+          </a>
+        ))}
+      </div>
+      <div class="table-wrap">
+        <table id="fleet-table">
+          <thead>
+            <tr>
+              <th>Status</th>
+              <th>Cluster</th>
+              <th>Environment</th>
+              <th>Organization</th>
+              <th>Nodes</th>
+              <th>Pods</th>
+              <th>CPU</th>
+              <th>Memory</th>
+              <th>Agent</th>
+              <th>Capabilities</th>
+              <th>Last heartbeat</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.length === 0 ? (
+              <tr>
+                <td colspan="11" class="empty">
+                  {props.hasFilters ? 'No cluster matches these filters.' : <span>No clusters yet. <a href="/clusters/new">Add your first cluster</a>.</span>}
+                </td>
+              </tr>
+            ) : (
+              props.rows.map((r) => <FleetRow row={r} now={props.now} />)
+            )}
+          </tbody>
+        </table>
+      </div>
+      {props.nextPageUrl ? (
+        <div class="pager">
+          <a class="button secondary" href={props.nextPageUrl}>
+            Next →
+          </a>
+        </div>
+      ) : (
+        ''
+      )}
+    </div>
+  );
+}
+
+function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
+  const r = props.row;
+  return (
+    <tr id={`cluster-${r.id}`} data-cluster={r.name}>
+      <td>
+        <StatusBadge status={r.status} />
+        {r.openIncidents > 0 ? (
+          <a class="muted small" href={`/incidents?cluster=${r.id}`} title="Open incidents">
+            {' '}
+            {r.openIncidents} open
+          </a>
+        ) : (
+          ''
+        )}
+      </td>
+      <td>
+        <a href={`/clusters/${r.id}`} safe>
+          {r.name}
+        </a>
+      </td>
+      <td>
+        <span class="chip" safe>
+          {r.environment}
+        </span>
+      </td>
+      <td safe>{r.orgName}</td>
+      <td>{r.status === 'pending' ? <span class="muted">—</span> : <span safe>{`${r.nodesReady}/${r.nodeCount} ready`}</span>}</td>
+      <td data-pods>
+        {r.status === 'pending' ? (
+          <span class="muted">—</span>
+        ) : (
+          <>
+            <span safe>{`${r.podsRunning}/${r.podsTotal} running`}</span>
+            {!r.podListAvailable ? <span class="chip" title="This agent (protocol 1) reports counts only; upgrade it to see the pod list"> counts only</span> : ''}
+            {r.podsTruncated ? <span class="chip" title={`Only ${r.podsListed} of ${r.podsTotal} pods are listed`}> truncated</span> : ''}
+          </>
+        )}
+      </td>
+      <td>{r.status === 'pending' ? <span class="muted">—</span> : <UsageBar used={r.cpuUsageMilli} total={r.cpuCapacityMilli} format={formatCpu} />}</td>
+      <td>{r.status === 'pending' ? <span class="muted">—</span> : <UsageBar used={r.memUsageBytes} total={r.memCapacityBytes} format={formatBytes} />}</td>
+      <td class="mono" safe>
+        {r.agentVersion ?? '—'}
+      </td>
+      <td>
+        <CapabilityChips capabilities={r.capabilities} onlyEnabled />
+      </td>
+      <td data-last-heartbeat>
+        <Age at={r.lastHeartbeatAt} now={props.now} />
+      </td>
+    </tr>
+  );
+}
+
+export type FleetPageProps = FleetLiveProps & {
+  orgs: { id: string; name: string; depth: number }[];
+  canCreate: boolean;
+};
+
+export function FleetPage(props: FleetPageProps): JSX.Element {
+  const f = props.filters;
+  return (
+    <>
+      <div class="row">
+        <h1>Fleet</h1>
+        <span class="spacer"></span>
+        {props.canCreate ? (
+          <a class="button" href="/clusters/new">
+            Add cluster
+          </a>
+        ) : (
+          ''
+        )}
+      </div>
+      <form method="get" action="/" class="row filters panel" role="search">
+        <input type="search" name="q" value={f.q} placeholder="Search by name" maxlength="100" aria-label="Search by name" />
+        <select name="status" aria-label="Status">
+          <option value="">Any status</option>
+          {STATUS_ORDER.map((s) => (
+            <option value={s} selected={f.status === s} safe>
+              {STATUS_TEXT[s]}
+            </option>
+          ))}
+        </select>
+        <select name="environment" aria-label="Environment">
+          <option value="">Any environment</option>
+          {['production', 'staging', 'dev', 'unspecified'].map((e) => (
+            <option value={e} selected={f.environment === e} safe>
+              {e}
+            </option>
+          ))}
+        </select>
+        {props.orgs.length > 1 ? (
+          <select name="orgId" aria-label="Organization">
+            <option value="">Any organization</option>
+            {props.orgs.map((o) => (
+              <option value={o.id} selected={f.orgId === o.id} safe>
+                {'\u00a0\u00a0'.repeat(o.depth) + o.name}
+              </option>
+            ))}
+          </select>
+        ) : (
+          ''
+        )}
+        <button>Filter</button>
+        {props.hasFilters ? (
+          <a href="/" class="button secondary">
+            Clear
+          </a>
+        ) : (
+          ''
+        )}
+      </form>
+      <FleetLive {...props} />
+    </>
+  );
+}

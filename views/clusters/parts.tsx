@@ -1,0 +1,95 @@
+import Html from '@kitajs/html';
+import type { Capabilities, CapabilityName } from '../../src/contract';
+
+export type StatusKey = 'pending' | 'healthy' | 'warning' | 'critical' | 'unknown' | 'offline';
+
+export const STATUS_TEXT: Record<StatusKey, string> = {
+  pending: 'Awaiting agent',
+  healthy: 'Healthy',
+  warning: 'Warning',
+  critical: 'Critical',
+  unknown: 'Unknown',
+  offline: 'Offline',
+};
+
+export function StatusBadge(props: { status: StatusKey }): JSX.Element {
+  const cls = props.status === 'pending' || props.status === 'unknown' ? '' : props.status;
+  return (
+    <span class={`badge ${cls}`} data-status={props.status} safe>
+      {STATUS_TEXT[props.status]}
+    </span>
+  );
+}
+
+/** "12 s ago", "5 min ago", "3 h ago", "2 d ago" — rendered on the server, refreshed by the poll. */
+export function formatAge(from: Date, now: Date): string {
+  const s = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export function Age(props: { at: Date | null; now: Date; never?: string }): JSX.Element {
+  if (!props.at) return <span class="muted" safe>{props.never ?? 'never'}</span>;
+  const iso = props.at.toISOString();
+  return (
+    <time datetime={iso} title={iso.replace('T', ' ').slice(0, 19) + ' UTC'} safe>
+      {formatAge(props.at, props.now)}
+    </time>
+  );
+}
+
+export function formatCpu(milli: number): string {
+  if (milli < 1000) return `${milli}m`;
+  const cores = milli / 1000;
+  return `${cores >= 10 ? cores.toFixed(0) : cores.toFixed(1)} cores`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** A bar of used / total with the figures beside it; "—" when usage is unknown. */
+export function UsageBar(props: { used: number | null; total: number; format: (n: number) => string }): JSX.Element {
+  if (props.used === null || props.total <= 0) {
+    return <span class="muted">{props.total > 0 ? `— / ${props.format(props.total)}` : '—'}</span>;
+  }
+  const pct = Math.min(100, Math.round((props.used / props.total) * 100));
+  return (
+    <div class="usage" title={`${props.format(props.used)} of ${props.format(props.total)} (${pct}%)`}>
+      <div class={`bar${pct >= 90 ? ' hot' : ''}`}>
+        <span style={`width:${pct}%`}></span>
+      </div>
+      <small safe>{`${pct}% · ${props.format(props.used)} / ${props.format(props.total)}`}</small>
+    </div>
+  );
+}
+
+const CAPABILITY_TEXT: Record<CapabilityName, string> = { pods: 'pods', logs: 'logs', apply: 'apply', selfUpdate: 'self-update', podMetrics: 'metrics' };
+
+/** Every capability, on or off; `onlyEnabled` (the fleet table) keeps the row narrow. */
+export function CapabilityChips(props: { capabilities: Capabilities | null; onlyEnabled?: boolean }): JSX.Element {
+  if (!props.capabilities) return <span class="muted">—</span>;
+  const caps = props.capabilities;
+  const names = (Object.keys(CAPABILITY_TEXT) as CapabilityName[]).filter((k) => !props.onlyEnabled || caps[k]?.enabled);
+  if (names.length === 0) return <span class="muted">none</span>;
+  return (
+    <span class="chips">
+      {names.map((k) => (
+        <span class={`chip${caps[k]?.enabled ? ' on' : ''}`} title={`${caps[k]?.enabled ? 'enabled' : 'disabled'} — ${caps[k]?.detectedBy ?? ''}`} safe>
+          {CAPABILITY_TEXT[k]}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export const ENVIRONMENT_TEXT: Record<string, string> = { production: 'production', staging: 'staging', dev: 'dev', unspecified: 'unspecified' };

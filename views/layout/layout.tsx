@@ -1,0 +1,120 @@
+import Html from '@kitajs/html';
+import { assetUrl } from '../../src/http/assets';
+
+export type NavKey = 'fleet' | 'pods' | 'incidents' | 'deployments' | 'settings' | 'none';
+
+export type ShellProps = {
+  title: string;
+  active: NavKey;
+  user: { email: string; name: string };
+  csrfToken: string;
+  orgs: { id: string; name: string; depth: number }[];
+  currentOrgId: string | null;
+  flash?: { kind: 'ok' | 'error' | 'info'; text: string } | null;
+  /** Extra scripts the page needs (asset names), e.g. uplot.js. */
+  scripts?: string[];
+  children?: JSX.Element | JSX.Element[] | string;
+};
+
+const NAV: { key: NavKey; href: string; label: string }[] = [
+  { key: 'fleet', href: '/', label: 'Fleet' },
+  { key: 'pods', href: '/pods', label: 'Pods' },
+  { key: 'incidents', href: '/incidents', label: 'Incidents' },
+  { key: 'deployments', href: '/deployments', label: 'Deployments' },
+  { key: 'settings', href: '/settings', label: 'Settings' },
+];
+
+export function Document(props: { title: string; csrfToken?: string; scripts?: string[]; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+  return (
+    <>
+      {'<!doctype html>'}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="color-scheme" content="light dark" />
+          {props.csrfToken ? <meta name="csrf-token" content={props.csrfToken} /> : ''}
+          <title safe>{props.title} · Niro</title>
+          <link rel="icon" href={assetUrl('favicon.svg')} />
+          <link rel="stylesheet" href={assetUrl('app.css')} />
+          <script src={assetUrl('htmx.js')} defer></script>
+          <script src={assetUrl('hx-sse.js')} defer></script>
+          <script src={assetUrl('app.js')} defer></script>
+          {(props.scripts ?? []).map((s) =>
+            s.endsWith('.css') ? <link rel="stylesheet" href={assetUrl(s)} /> : <script src={assetUrl(s)} defer></script>,
+          )}
+          <script src={assetUrl('alpine.js')} defer></script>
+        </head>
+        <body>{props.children as 'safe'}</body>
+      </html>
+    </>
+  );
+}
+
+/** The signed-in shell: top nav, org switcher, flash message, then the page. */
+export function Shell(props: ShellProps): JSX.Element {
+  return (
+    <Document title={props.title} csrfToken={props.csrfToken} scripts={props.scripts}>
+      <header class="top">
+        <a class="brand" href="/">
+          <img src={assetUrl('favicon.svg')} width="22" height="22" alt="" /> Niro
+        </a>
+        <nav>
+          {NAV.map((n) => (
+            <a href={n.href} class={n.key === props.active ? 'active' : ''} safe>
+              {n.label}
+            </a>
+          ))}
+        </nav>
+        <div class="user">
+          <form method="post" action="/org-switch" class="row">
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <input type="hidden" name="back" value="" x-data x-init="$el.value = location.pathname + location.search" />
+            <select name="orgId" aria-label="Organization" onchange="this.form.submit()">
+              <option value="" selected={props.currentOrgId === null}>All organizations</option>
+              {props.orgs.map((o) => (
+                <option value={o.id} selected={o.id === props.currentOrgId} safe>
+                  {'\u00a0\u00a0'.repeat(o.depth) + o.name}
+                </option>
+              ))}
+            </select>
+            <noscript>
+              <button class="secondary">Switch</button>
+            </noscript>
+          </form>
+          <a href="/settings/profile" safe>{props.user.email}</a>
+          <form method="post" action="/logout">
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <button class="link">Sign out</button>
+          </form>
+        </div>
+      </header>
+      <main>
+        <div id="flash">{props.flash ? <Flash kind={props.flash.kind} text={props.flash.text} /> : ''}</div>
+        {props.children as 'safe'}
+      </main>
+    </Document>
+  );
+}
+
+export function Flash(props: { kind: 'ok' | 'error' | 'info'; text: string }): JSX.Element {
+  return (
+    <div class={`flash ${props.kind}`} role={props.kind === 'error' ? 'alert' : 'status'} safe>
+      {props.text}
+    </div>
+  );
+}
+
+export function ErrorPage(props: { status: number; message: string }): JSX.Element {
+  return (
+    <Document title={`Error ${props.status}`}>
+      <main class="center-card panel">
+        <h1 safe>{`Error ${props.status}`}</h1>
+        <p safe>{props.message}</p>
+        <p>
+          <a href="/">Back to the fleet</a>
+        </p>
+      </main>
+    </Document>
+  );
+}

@@ -1,0 +1,424 @@
+import Html from '@kitajs/html';
+import type { PodDetailJson } from '../../src/clusters/schema';
+import { Age, formatBytes, formatCpu, type StatusKey } from '../clusters/parts';
+import { PROBLEM_TEXT, PodStatusBadge, formatDuration, usageBase } from './parts';
+import { POD_DRAWER_ID, podPath } from './table';
+
+export const POD_DRAWER_LIVE_ID = 'pod-drawer-live';
+export const POD_DRAWER_DETAILS_ID = 'pod-drawer-details';
+export const POD_CHART_ID = 'pod-chart';
+
+export const CHART_WINDOWS = [
+  { key: '1h', seconds: 3600, label: '1 h' },
+  { key: '6h', seconds: 6 * 3600, label: '6 h' },
+  { key: '24h', seconds: 24 * 3600, label: '24 h' },
+  { key: '7d', seconds: 7 * 86400, label: '7 d' },
+  { key: '30d', seconds: 30 * 86400, label: '30 d' },
+] as const;
+export type ChartWindow = (typeof CHART_WINDOWS)[number]['key'];
+
+export type DrawerCluster = { id: string; name: string; status: StatusKey; lastHeartbeatAt: Date | null; logsEnabled: boolean };
+
+export type MetricsState = { available: true } | { available: false; reason: string };
+
+export type ChartData = {
+  /** Bucket starts, unix seconds. */
+  t: number[];
+  cpu: (number | null)[];
+  mem: (number | null)[];
+  cpuRequest: number;
+  cpuLimit: number;
+  memRequest: number;
+  memLimit: number;
+  stepSeconds: number;
+  source: 'raw' | 'rollup';
+  /** The window shown, unix seconds: the x axis spans it whatever the data covers. */
+  from: number;
+  to: number;
+};
+
+export type ChartProps = {
+  clusterId: string;
+  namespace: string;
+  name: string;
+  window: ChartWindow;
+  /** Windows the org's plan keeps history for. */
+  windows: ChartWindow[];
+  plan: string;
+  metrics: MetricsState;
+  data: ChartData | null;
+};
+
+export type DrawerLiveProps = {
+  cluster: DrawerCluster;
+  namespace: string;
+  name: string;
+  /** Null when the latest heartbeat no longer lists the pod. */
+  pod: PodDetailJson | null;
+  usage: { cpuMilli: number | null; memBytes: number | null; at: Date } | null;
+  metrics: MetricsState;
+  problems: string[];
+  now: Date;
+};
+
+export type PodDrawerProps = DrawerLiveProps & { chart: ChartProps; closeUrl: string };
+
+function Tile(props: { label: string; children?: JSX.Element | JSX.Element[] | string; attrs?: Record<string, string> }): JSX.Element {
+  return (
+    <div class="tile" {...(props.attrs ?? {})}>
+      <div class="muted small" safe>
+        {props.label}
+      </div>
+      {props.children as 'safe'}
+    </div>
+  );
+}
+
+/** Usage against request and limit, each with its % bar. */
+function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number | null; request: number; limit: number; unavailable: string | null }): JSX.Element {
+  const format = props.kind === 'cpu' ? formatCpu : formatBytes;
+  const bar = (total: number, of: string) => {
+    if (props.used === null || total <= 0) {
+      return (
+        <div class="small muted" safe>
+          {`${of}: ${total > 0 ? format(total) : 'not set'}`}
+        </div>
+      );
+    }
+    const pct = Math.round((props.used / total) * 100);
+    return (
+      <div class="usage" data-pct-of={of} data-pct={String(pct)}>
+        <div class={`bar${of === 'limit' && pct >= 90 ? ' hot' : ''}`}>
+          <span style={`width:${Math.min(100, pct)}%`}></span>
+        </div>
+        <small safe>{`${pct}% of ${of} (${format(total)})`}</small>
+      </div>
+    );
+  };
+  return (
+    <Tile label={props.label} attrs={{ 'data-usage-tile': props.kind }}>
+      {props.used === null ? (
+        <div class="v muted" title={props.unavailable ?? ''}>
+          —
+        </div>
+      ) : (
+        <div class="v" safe>
+          {format(props.used)}
+        </div>
+      )}
+      {bar(props.request, 'request')}
+      {bar(props.limit, 'limit')}
+      {usageBase(props.request, props.limit) ? '' : <small class="muted">no request or limit set</small>}
+    </Tile>
+  );
+}
+
+function ContainerRows(props: { pod: PodDetailJson; now: Date }): JSX.Element {
+  return (
+    <div class="table-wrap">
+      <table class="containers">
+        <thead>
+          <tr>
+            <th>Container</th>
+            <th>State</th>
+            <th>Ready</th>
+            <th>Restarts</th>
+            <th>Last termination</th>
+            <th>Probes</th>
+            <th>Requests / limits</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.pod.containerDetails.map((c) => (
+            <tr data-container={c.name}>
+              <td class="wrap container-name">
+                <strong class="mono" safe>
+                  {c.name}
+                </strong>
+                {c.kind !== 'app' ? <span class="chip">{c.kind}</span> : ''}
+                {c.privileged ? <span class="chip privileged">privileged</span> : ''}
+                <div class="mono small" safe>
+                  {c.image}
+                </div>
+              </td>
+              <td class="wrap">
+                <span>{c.state}</span>
+                {c.stateReason ? <strong safe>{` · ${c.stateReason}`}</strong> : ''}
+                {c.exitCode !== undefined ? <span safe>{` (exit ${c.exitCode})`}</span> : ''}
+                {c.stateMessage ? (
+                  <div class="small muted" safe>
+                    {c.stateMessage}
+                  </div>
+                ) : (
+                  ''
+                )}
+              </td>
+              <td>{c.ready ? 'yes' : 'no'}</td>
+              <td safe>{String(c.restarts)}</td>
+              <td class="wrap" data-last-termination>
+                {c.lastTerminationReason ? (
+                  <>
+                    <strong safe>{c.lastTerminationReason}</strong>
+                    {c.lastTerminationExitCode !== undefined ? <span safe>{` (exit ${c.lastTerminationExitCode})`}</span> : ''}
+                    {c.lastTerminatedAt ? (
+                      <div class="small muted">
+                        <Age at={new Date(c.lastTerminatedAt * 1000)} now={props.now} />
+                      </div>
+                    ) : (
+                      ''
+                    )}
+                  </>
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </td>
+              <td safe>{[c.hasLivenessProbe ? 'liveness' : '', c.hasReadinessProbe ? 'readiness' : '', c.hasStartupProbe ? 'startup' : ''].filter(Boolean).join(', ') || 'none'}</td>
+              <td class="small" safe>
+                {`CPU ${c.cpuRequestMilli ? formatCpu(c.cpuRequestMilli) : '—'} / ${c.cpuLimitMilli ? formatCpu(c.cpuLimitMilli) : '—'} · memory ${c.memRequestBytes ? formatBytes(c.memRequestBytes) : '—'} / ${c.memLimitBytes ? formatBytes(c.memLimitBytes) : '—'}`}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The drawer's upper polled part (every 5 s): state, why it is stuck, usage tiles. */
+export function PodDrawerLive(props: DrawerLiveProps): JSX.Element {
+  const p = props.pod;
+  const path = podPath(props.cluster.id, props.namespace, props.name);
+  const unavailable = props.metrics.available ? null : props.metrics.reason;
+  return (
+    <div id={POD_DRAWER_LIVE_ID} hx-get={`${path}/live`} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+      {!p ? (
+        <p class="flash info" data-pod-gone>
+          The cluster's latest heartbeat (<Age at={props.cluster.lastHeartbeatAt} now={props.now} />) no longer lists this pod.
+        </p>
+      ) : (
+        <>
+          <div class="row">
+            <PodStatusBadge status={p.status} />
+            <span class="muted" safe>{`phase ${p.phase}`}</span>
+            {props.problems.map((x) => (
+              <span class="chip problem" safe>
+                {PROBLEM_TEXT[x] ?? x}
+              </span>
+            ))}
+          </div>
+          {p.message ? (
+            <p class="flash info" safe>
+              {p.message}
+            </p>
+          ) : (
+            ''
+          )}
+          <div class="grid tiles">
+            <Tile label="Ready" attrs={{ 'data-tile': 'ready' }}>
+              <div class="v" safe>
+                {p.ready}
+              </div>
+            </Tile>
+            <Tile label="Restarts" attrs={{ 'data-tile': 'restarts' }}>
+              <div class="v" safe>
+                {String(p.restarts)}
+              </div>
+            </Tile>
+            <Tile label="Age" attrs={{ 'data-tile': 'age' }}>
+              <div class="v">
+                {p.createdUnix ? formatDuration(props.now.getTime() / 1000 - p.createdUnix) : '—'}
+              </div>
+              {p.startedUnix ? <small class="muted" safe>{`started ${formatDuration(props.now.getTime() / 1000 - p.startedUnix)} ago`}</small> : ''}
+            </Tile>
+            <UsageTile label="CPU" kind="cpu" used={props.usage?.cpuMilli ?? null} request={p.cpuRequestMilli} limit={p.cpuLimitMilli} unavailable={unavailable} />
+            <UsageTile label="Memory" kind="memory" used={props.usage?.memBytes ?? null} request={p.memRequestBytes} limit={p.memLimitBytes} unavailable={unavailable} />
+          </div>
+          {props.metrics.available ? (
+            props.usage ? (
+              <p class="small muted">
+                Usage as of <Age at={props.usage.at} now={props.now} /> (metrics.k8s.io, through the cluster's last heartbeat).
+              </p>
+            ) : (
+              ''
+            )
+          ) : (
+            <p class="flash info" data-metrics-unavailable safe>
+              {`Metrics unavailable: ${props.metrics.reason}`}
+            </p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+/** The drawer's lower polled part (every 10 s): containers and metadata. */
+export function PodDrawerDetails(props: DrawerLiveProps): JSX.Element {
+  const p = props.pod;
+  const path = podPath(props.cluster.id, props.namespace, props.name);
+  return (
+    <div id={POD_DRAWER_DETAILS_ID} hx-get={`${path}/details`} hx-trigger="every 10s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+      {!p ? (
+        ''
+      ) : (
+        <>
+          <h2>Containers</h2>
+          <ContainerRows pod={p} now={props.now} />
+          <h2>Details</h2>
+          <dl class="kv">
+            <dt>Node</dt>
+            <dd class="mono" safe>
+              {p.nodeName || 'not scheduled'}
+            </dd>
+            <dt>Pod IP</dt>
+            <dd class="mono" safe>
+              {p.podIP || '—'}
+            </dd>
+            <dt>QoS class</dt>
+            <dd safe>{p.qosClass || '—'}</dd>
+            <dt>Owners</dt>
+            <dd data-owner-chain>
+              {p.ownerChain.length === 0 ? (
+                <span class="muted">none (a bare pod)</span>
+              ) : (
+                p.ownerChain.map((o, i) => (
+                  <>
+                    {i ? ' → ' : ''}
+                    <span class="mono" safe>{`${o.kind}/${o.name}`}</span>
+                  </>
+                ))
+              )}
+            </dd>
+            <dt>Images</dt>
+            <dd>
+              {[...new Set(p.containerDetails.map((c) => c.image))].map((i) => (
+                <div class="mono" safe>
+                  {i}
+                </div>
+              ))}
+            </dd>
+            <dt>Privileged</dt>
+            <dd>{p.privileged ? 'yes — a container runs privileged' : 'no'}</dd>
+            <dt>Labels</dt>
+            <dd>
+              {Object.keys(p.labels).length === 0 ? (
+                <span class="muted">none</span>
+              ) : (
+                <span class="chips wrap">
+                  {Object.entries(p.labels).map(([k, v]) => (
+                    <span class="chip mono" safe>{`${k}=${v}`}</span>
+                  ))}
+                </span>
+              )}
+            </dd>
+            {p.imagePullSecrets.length ? (
+              <>
+                <dt>Pull secrets</dt>
+                <dd class="mono" safe>
+                  {p.imagePullSecrets.join(', ')}
+                </dd>
+              </>
+            ) : (
+              ''
+            )}
+            <dt>UID</dt>
+            <dd class="mono small" safe>
+              {p.uid ?? '—'}
+            </dd>
+          </dl>
+        </>
+      )}
+    </div>
+  );
+}
+
+/** The usage chart with its window picker, or why there is none. Not polled with the drawer: it reloads itself every 30 s. */
+export function PodChart(props: ChartProps): JSX.Element {
+  const path = podPath(props.clusterId, props.namespace, props.name);
+  return (
+    <section id={POD_CHART_ID} hx-get={`${path}/chart?window=${props.window}`} hx-trigger="every 30s [document.visibilityState === 'visible']" hx-swap="outerHTML">
+      <div class="row">
+        <h2>Usage history</h2>
+        <span class="spacer"></span>
+        <nav class="tabs compact" aria-label="Chart window">
+          {CHART_WINDOWS.map((w) =>
+            props.windows.includes(w.key) ? (
+              <a href={`${path}/chart?window=${w.key}`} hx-get={`${path}/chart?window=${w.key}`} hx-target={`#${POD_CHART_ID}`} hx-swap="outerHTML" class={w.key === props.window ? 'active' : ''} data-window={w.key}>
+                {w.label}
+              </a>
+            ) : (
+              <span class="muted" title={`The ${props.plan} plan keeps ${props.windows[props.windows.length - 1]} of history`}>
+                {w.label}
+              </span>
+            ),
+          )}
+        </nav>
+      </div>
+      {!props.metrics.available ? (
+        <p class="flash info" data-metrics-unavailable safe>
+          {`Metrics unavailable: ${props.metrics.reason}`}
+        </p>
+      ) : props.data && (props.data.cpu.some((v) => v !== null) || props.data.mem.some((v) => v !== null)) ? (
+        <>
+          <div class="chart" data-pod-chart="cpu" data-chart={JSON.stringify({ ...props.data, series: 'cpu' })}></div>
+          <div class="chart" data-pod-chart="memory" data-chart={JSON.stringify({ ...props.data, series: 'memory' })}></div>
+          <p class="small muted" safe>
+            {`${props.data.t.length} points, ${formatDuration(props.data.stepSeconds)} buckets (CPU averaged, memory at its peak)${props.data.source === 'rollup' ? ', from 10-minute rollups' : ''}. Dashed lines: request (grey) and limit (red).`}
+          </p>
+        </>
+      ) : (
+        <p class="muted" data-chart-empty>
+          No usage samples in this window yet.
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function PodDrawer(props: PodDrawerProps): JSX.Element {
+  const path = podPath(props.cluster.id, props.namespace, props.name);
+  const owner = props.pod?.ownerKind ? `${props.pod.ownerKind}/${props.pod.ownerName}` : '';
+  return (
+    <aside class="drawer" aria-label="Pod" data-drawer-pod={`${props.cluster.id}/${props.namespace}/${props.name}`}>
+      <div class="row">
+        <div>
+          <div class="muted small">
+            <a href={`/clusters/${props.cluster.id}`} safe>
+              {props.cluster.name}
+            </a>
+            {' / '}
+            <span class="mono" safe>
+              {props.namespace}
+            </span>
+            {' · last heartbeat '}
+            <Age at={props.cluster.lastHeartbeatAt} now={props.now} />
+          </div>
+          <h2 class="mono" safe>
+            {props.name}
+          </h2>
+        </div>
+        <span class="spacer"></span>
+        <a href={props.closeUrl} class="button secondary" data-close-drawer aria-label="Close">
+          ✕
+        </a>
+      </div>
+      <div class="row actions">
+        <a class={`button${props.cluster.logsEnabled ? '' : ' secondary'}`} href={`${path}/logs`} title={props.cluster.logsEnabled ? 'Live tail of this pod' : 'Log streaming is not enabled for this cluster'} data-view-logs>
+          View logs
+        </a>
+        {owner ? (
+          <a class="button secondary" href={`/pods?owner=${encodeURIComponent(owner)}&group=owner`} safe>
+            {`${owner} across clusters`}
+          </a>
+        ) : (
+          ''
+        )}
+      </div>
+      <PodDrawerLive {...props} />
+      {props.pod ? <PodChart {...props.chart} /> : ''}
+      <PodDrawerDetails {...props} />
+    </aside>
+  );
+}
+
+export { POD_DRAWER_ID };

@@ -1,0 +1,119 @@
+import Html from '@kitajs/html';
+import type { PodBrief } from '../../src/clusters/pod-lookup';
+
+export type LogsTabProps = {
+  clusterId: string;
+  pods: PodBrief[];
+  q: string;
+  limit: number;
+  enabled: boolean;
+};
+
+/** Path of a pod's full-screen log viewer (the pod drawer links here too). */
+export function podLogsPath(clusterId: string, namespace: string, pod: string, opts: { container?: string; previous?: boolean } = {}): string {
+  const query = new URLSearchParams();
+  if (opts.container) query.set('container', opts.container);
+  if (opts.previous) query.set('previous', '1');
+  const qs = query.toString();
+  return `/clusters/${encodeURIComponent(clusterId)}/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/logs${qs ? `?${qs}` : ''}`;
+}
+
+/** Path of a workload tail across clusters. */
+export function workloadLogsPath(kind: string, name: string, namespace: string | null, clusterIds: string[]): string {
+  const query = new URLSearchParams({ kind, name });
+  if (namespace) query.set('namespace', namespace);
+  for (const id of clusterIds) query.append('cluster', id);
+  return `/logs/workload?${query}`;
+}
+
+/** A crashed container's previous instance is what on-call wants first. */
+function previousContainer(p: PodBrief): string | null {
+  const crashed = p.containers.find((c) => c.restarts > 0 || c.lastTerminationReason);
+  return crashed ? crashed.name : null;
+}
+
+function ownerLabel(p: PodBrief): string {
+  return p.ownerKind ? `${p.ownerKind}/${p.ownerName}` : '-';
+}
+
+/** The cluster's Logs tab: its pods (searchable), each one click from its live tail. */
+export function LogsTab(props: LogsTabProps): JSX.Element {
+  return (
+    <>
+      <form method="get" class="row" style="margin-bottom: 12px">
+        <input type="search" name="q" value={props.q} placeholder="Pod, namespace or owner" aria-label="Search pods" />
+        <button class="secondary">Search</button>
+        <span class="muted" safe>
+          {props.pods.length >= props.limit ? `first ${props.limit} pods; search to narrow` : `${props.pods.length} pods`}
+        </span>
+      </form>
+      <div class="table-wrap">
+        <table id="log-pods">
+          <thead>
+            <tr>
+              <th>Namespace</th>
+              <th>Pod</th>
+              <th>Status</th>
+              <th>Restarts</th>
+              <th>Containers</th>
+              <th>Owner</th>
+              <th>Logs</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.pods.length === 0 ? (
+              <tr>
+                <td colspan="7" class="empty">
+                  No pods {props.q ? 'match' : 'reported yet'}.
+                </td>
+              </tr>
+            ) : (
+              props.pods.map((p) => {
+                const previous = previousContainer(p);
+                return (
+                  <tr data-pod={`${p.namespace}/${p.name}`}>
+                    <td class="mono" safe>
+                      {p.namespace}
+                    </td>
+                    <td class="mono">
+                      <a href={podLogsPath(props.clusterId, p.namespace, p.name)} safe>
+                        {p.name}
+                      </a>
+                    </td>
+                    <td safe>{p.status}</td>
+                    <td safe>{String(p.restarts)}</td>
+                    <td class="wrap mono" safe>
+                      {p.containers.map((c) => (c.kind === 'app' ? c.name : `${c.name} (${c.kind})`)).join(', ')}
+                    </td>
+                    <td class="mono" safe>
+                      {ownerLabel(p)}
+                    </td>
+                    <td class="row">
+                      <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name)}>
+                        Logs
+                      </a>
+                      {previous ? (
+                        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })} title="Logs of the previous (crashed) instance">
+                          Previous
+                        </a>
+                      ) : (
+                        ''
+                      )}
+                      {p.ownerKind && p.ownerKind !== 'Node' ? (
+                        <a class="button secondary" href={workloadLogsPath(p.ownerKind, p.ownerName, p.namespace, [])} title="Every pod of this workload, across clusters">
+                          Workload
+                        </a>
+                      ) : (
+                        ''
+                      )}
+                    </td>
+                  </tr>
+                );
+              })
+            )}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,178 @@
+import Html from '@kitajs/html';
+
+/** Ids the viewer script and the tests look for. */
+export const LOG_VIEWER_ID = 'log-viewer';
+export const LOG_LINES_ID = 'log-lines';
+export const LOG_STATE_ID = 'log-state';
+
+export type ViewerContainer = {
+  name: string;
+  kind: 'init' | 'app' | 'sidecar';
+  restarts: number;
+  /** Why the previous instance ended (OOMKilled, Error…); present when there is a previous instance. */
+  lastTerminationReason?: string;
+};
+
+/** One pod's stream, or (workload tail) the owner whose pods are merged. What static/logs.js reads from data-config. */
+export type ViewerConfig =
+  | {
+      mode: 'pod';
+      clusterId: string;
+      namespace: string;
+      pod: string;
+      containers: ViewerContainer[];
+      container: string;
+      previous: boolean;
+      follow: boolean;
+      tailLines: number;
+      timestamps: boolean;
+    }
+  | {
+      mode: 'workload';
+      ownerKind: string;
+      ownerName: string;
+      namespace: string | null;
+      clusterIds: string[];
+      container: string | null;
+      follow: boolean;
+      tailLines: number;
+      timestamps: boolean;
+    };
+
+const SINCE = [
+  ['', 'All'],
+  ['300', '5 min'],
+  ['900', '15 min'],
+  ['3600', '1 h'],
+  ['21600', '6 h'],
+  ['86400', '24 h'],
+] as const;
+
+function kindLabel(c: ViewerContainer): string {
+  return c.kind === 'app' ? c.name : `${c.name} (${c.kind})`;
+}
+
+/**
+ * The log viewer: a toolbar (Alpine state) over a scrolling pane that static/logs.js fills with one element
+ * per line, text only. Every value from the cluster reaches the script through data-config (an escaped
+ * attribute) and the page through `safe` children — never as markup or script.
+ */
+export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: JSX.Element }): JSX.Element {
+  const c = props.config;
+  const pod = c.mode === 'pod' ? c : null;
+  return (
+    <div id={LOG_VIEWER_ID} class="logs" x-data="logViewer" data-config={JSON.stringify(c)}>
+      <div class="logs-head">
+        <div class="row">
+          {props.crumbs as 'safe'}
+          <span class="spacer"></span>
+          <span id={LOG_STATE_ID} class="conn" x-bind:data-state="state" data-state="connecting" x-text="stateLabel">
+            connecting…
+          </span>
+        </div>
+        <div class="logs-bar row">
+          {pod ? (
+            <label class="inline">
+              Container
+              <select name="container" x-model="container" x-on:change="restart()" aria-label="Container">
+                {pod.containers.map((ct) => (
+                  <option value={ct.name} selected={ct.name === pod.container} safe>
+                    {kindLabel(ct)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            ''
+          )}
+          <label class="inline">
+            <input type="checkbox" name="follow" x-model="follow" x-on:change="restart()" checked={c.follow} /> Follow
+          </label>
+          <label class="inline">
+            Tail
+            <input type="number" name="tailLines" min="0" max="100000" step="100" class="narrow" x-model="tailLines" x-on:change="restart()" value={String(c.tailLines)} />
+          </label>
+          <label class="inline">
+            Since
+            <select name="since" x-model="since" x-on:change="restart()">
+              {SINCE.map(([v, l]) => (
+                <option value={v}>{l}</option>
+              ))}
+            </select>
+          </label>
+          {pod ? (
+            <button type="button" class="secondary" name="previous" x-bind:class="previous ? 'on' : ''" x-bind:disabled="!hasPrevious" x-on:click="togglePrevious()" title="The previous (crashed or restarted) instance of this container">
+              <span x-text="previous ? 'Current container' : 'Previous container'">Previous container</span>
+            </button>
+          ) : (
+            ''
+          )}
+          <label class="inline">
+            <input type="checkbox" name="timestamps" x-model="timestamps" x-on:change="restart()" checked={c.timestamps} /> Timestamps
+          </label>
+          <label class="inline">
+            <input type="checkbox" name="wrap" x-model="wrap" /> Wrap
+          </label>
+          <form class="row inline-form" x-on:submit="$event.preventDefault(); restart()">
+            <input type="search" name="filter" placeholder="Agent-side filter" x-model="filter" aria-label="Filter lines before they leave the cluster" />
+            <label class="inline" title="Regular expression instead of plain text">
+              <input type="checkbox" name="regex" x-model="regex" /> regex
+            </label>
+          </form>
+        </div>
+        <div class="logs-bar row">
+          <button type="button" class="secondary" name="pause" x-on:click="togglePause()" x-text="paused ? `Resume (${buffered} new)` : 'Pause'">
+            Pause
+          </button>
+          <button type="button" class="secondary" name="clear" x-on:click="clearView()">
+            Clear
+          </button>
+          <button type="button" class="secondary" name="copy" x-on:click="copyAll()" x-text="copied ? 'Copied' : 'Copy'">
+            Copy
+          </button>
+          <button type="button" class="secondary" name="download" x-on:click="download()">
+            Download
+          </button>
+          <button type="button" class="secondary" name="stop" x-on:click="stop()" x-bind:disabled="state === 'ended'">
+            Stop
+          </button>
+          <button type="button" class="secondary" name="restart" x-on:click="restart()" x-show="state === 'ended'">
+            Restart
+          </button>
+          <span class="spacer"></span>
+          <input type="search" name="search" placeholder="Search in buffer" x-model="search" x-on:input="runSearch()" x-on:keydown="searchKey($event)" aria-label="Search in buffer" />
+          <span class="muted mono" x-text="searchLabel"></span>
+          <button type="button" class="secondary" name="prev-match" x-on:click="jump(-1)" x-bind:disabled="!matchCount" title="Previous match">
+            ↑
+          </button>
+          <button type="button" class="secondary" name="next-match" x-on:click="jump(1)" x-bind:disabled="!matchCount" title="Next match">
+            ↓
+          </button>
+          <span class="muted" x-text="countLabel"></span>
+        </div>
+      </div>
+      <div class="logs-pane" x-ref="pane" x-bind:class="wrap ? 'wrap' : ''" x-on:scroll="onScroll()">
+        <div class="logs-dropped" x-show="droppedOld > 0" x-text="`${droppedOld} older lines dropped: the view keeps the last ${maxLines}. Download or narrow with Since/Tail to see them.`"></div>
+        <div id={LOG_LINES_ID} class="logs-lines mono" role="log" aria-live="off"></div>
+      </div>
+      <button type="button" class="jump-latest" name="latest" x-show="!stick" x-on:click="toLatest()" x-text="pendingBelow ? `↓ Latest (${pendingBelow} new)` : '↓ Latest'">
+        ↓ Latest
+      </button>
+    </div>
+  );
+}
+
+/** The cluster lacks the logs capability: say so, and give the exact command that enables it. */
+export function LogsNotEnabled(props: { clusterName: string; command: string; detail: string }): JSX.Element {
+  return (
+    <div class="panel" id="logs-not-enabled">
+      <h2>Log streaming not enabled for this cluster</h2>
+      <p safe>{props.detail}</p>
+      <p>Run this on the cluster (as a cluster admin). It grants the agent read access to pod logs; no new token is needed, and the change shows here within one heartbeat:</p>
+      <pre class="secret" safe>
+        {props.command}
+      </pre>
+      <p class="muted">Enabling it lets everyone who can see this cluster in Niro read its container logs, which may contain secrets.</p>
+    </div>
+  );
+}
