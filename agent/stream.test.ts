@@ -30,8 +30,8 @@ const server = Bun.serve({
     message(_ws, message) {
       received.push(JSON.parse(String(message)) as AgentFrame)
     },
-    close() {
-      socket = null
+    close(ws) {
+      if (socket === ws) socket = null
     },
   },
 })
@@ -61,6 +61,8 @@ function start(grants: string[]) {
 const stops: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop()
+  // The next test must not send on this test's connection while it is still closing.
+  await waitFor(() => socket === null, 5000, 'the connection to close')
 })
 
 const send = (frame: ServerFrame): void => {
