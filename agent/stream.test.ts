@@ -136,6 +136,22 @@ test('a followed log that ends is re-opened from its last line, without duplicat
   expect(dataFrames('s4').filter((f) => f.seam)).toEqual([{ type: 'data', streamId: 's4', seq: 2, data: '', seam: '2026-06-12T10:00:05Z' }])
 })
 
+test('after the container restarts, the new run is read whole even where it shares the crash’s timestamp', async () => {
+  const { fake } = start(['get pods/log'])
+  fake.state.pods = [structuredClone(pod)]
+  await waitFor(() => socket !== null, 3000, 'connection')
+  startLog('s9')
+  await waitFor(() => fake.state.logs.length === 1, 2000, 'log request')
+  fake.state.logs[0]!.emit('2026-06-12T10:00:05.5Z panic: boom\n')
+  await waitFor(() => dataFrames('s9').length >= 1, 2000, 'the crash line')
+  fake.state.pods[0]!.status!.containerStatuses![0]!.restartCount += 1
+  fake.state.logs[0]!.end()
+  await waitFor(() => fake.state.logs.length === 2, 3000, 're-open')
+  fake.state.logs[1]!.emit('2026-06-12T10:00:05.5Z starting again\n')
+  await waitFor(() => dataFrames('s9').map((f) => f.data).join('').includes('again'), 2000, 'the new run')
+  expect(dataFrames('s9').map((f) => f.data).join('')).toBe('panic: boom\nstarting again\n')
+})
+
 test('a Kubernetes error on open ends the stream with that error', async () => {
   const { fake } = start(['get pods/log'])
   await waitFor(() => socket !== null, 3000, 'connection')

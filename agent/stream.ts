@@ -14,6 +14,7 @@ import {
 } from '../src/contract/index.ts'
 import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, computeBackoffMs, sleep } from './backoff.ts'
 import type { KubeApi, LogHandle, LogOptions } from './kube-api.ts'
+import type { Pod } from './kube-objects.ts'
 import { LineBatcher, compileFilter } from './log-lines.ts'
 import type { Logger } from './log.ts'
 import type { NiroClient } from './niro-client.ts'
@@ -152,6 +153,11 @@ export class LogSession {
     // Picking up where the server's copy of this stream ends: ask from that second, drop what was delivered.
     if (frame.resumeAfter) options = { ...options, tailLines: undefined, sinceSeconds: undefined, sinceTime: toSinceTime(frame.resumeAfter) }
     const resumable = frame.follow && !frame.previous && frame.limitBytes === undefined
+    // Which run of the container the open request reads: after a restart nothing of the new run was
+    // delivered, so its lines are never skipped as duplicates (they may share the crash's timestamp).
+    let restarts: Promise<number | undefined> = resumable
+      ? deps.kube.getPod(frame.namespace, frame.pod).then((pod) => restartCountOf(pod, frame.container), () => undefined)
+      : Promise.resolve(undefined)
     let emptyReopens = 0
     let firstRequest = true
     let endError: string | undefined
@@ -181,6 +187,9 @@ export class LogSession {
       // on-call wants to keep tailing a crash loop across restarts.
       emptyReopens = received ? 0 : emptyReopens + 1
       const pod = await deps.kube.getPod(frame.namespace, frame.pod).catch(() => undefined)
+      const restartsBefore = await restarts
+      const restartsNow = restartCountOf(pod, frame.container)
+      restarts = Promise.resolve(restartsNow)
       if (pod === null) {
         endError = 'pod deleted'
         break
@@ -192,7 +201,8 @@ export class LogSession {
         break
       }
       if (!(await sleep(computeBackoffMs(emptyReopens + 1, REOPEN_BACKOFF), this.stopSignal.signal))) break
-      batcher.skipThrough = batcher.lastTimestamp
+      const restarted = restartsNow !== undefined && restartsBefore !== undefined && restartsNow > restartsBefore
+      batcher.skipThrough = restarted ? null : batcher.lastTimestamp
       const sinceTime = toSinceTime(batcher.lastTimestamp ?? openedAt)
       options = { ...options, tailLines: undefined, sinceSeconds: undefined, sinceTime }
       // Tell the viewer once per seam (not on every quiet re-open of a silent container).
@@ -204,6 +214,13 @@ export class LogSession {
     batcher.end()
     this.finish(endError, batcher.lastTimestamp)
   }
+}
+
+/** The container's restart count, or undefined when the pod or its status is not known. */
+function restartCountOf(pod: Pod | null | undefined, container: string | undefined): number | undefined {
+  const statuses = pod?.status?.containerStatuses ?? []
+  const status = container ? statuses.find((c) => c.name === container) : statuses.length === 1 ? statuses[0] : undefined
+  return status?.restartCount
 }
 
 export interface StreamDeps {
