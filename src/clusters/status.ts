@@ -3,7 +3,8 @@
 // each pass (advisory lock); the clock is a parameter so tests move time instead of sleeping.
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config';
-import { LOCKS, queryRows, runExclusive, type Db } from '../db/client';
+import { LOCKS, queryRows, type Db } from '../db/client';
+import { startLockedJob, type Job } from '../db/jobs';
 import type { Logger } from '../log';
 import { CRASH_LOOP_QUIET_MS } from '../incidents/detection';
 import { openIncidents, openSeverities, resolveQuietCrashLoops, severityFor } from '../incidents/store';
@@ -79,32 +80,18 @@ export async function detectClusterStatus(db: Db, config: Pick<Config, 'heartbea
   return { unknown: unknown.length, offline: offline.length, recomputed };
 }
 
-export type Job = { stop(): Promise<void> };
-
 /**
  * Runs detectClusterStatus every `statusCheckSeconds` on whichever replica gets the advisory lock
- * first; the others skip that pass. A failed pass is logged and the next one retries: the job's
- * work is idempotent, so nothing is lost by skipping a beat.
+ * first; the others skip that pass.
  */
 export function startStatusJob(deps: { db: Db; config: Config; log: Logger }): Job {
-  let running: Promise<void> | null = null;
-  const pass = async (): Promise<void> => {
-    try {
-      await runExclusive(deps.db, LOCKS.offlineJob, async (tx) => {
-        const r = await detectClusterStatus(tx, deps.config, new Date());
-        if (r.unknown || r.offline || r.recomputed) deps.log.info('cluster status changes', r);
-      });
-    } catch (e) {
-      deps.log.error('status job failed', { error: String((e as Error)?.stack ?? e) });
-    }
-  };
-  const timer = setInterval(() => {
-    if (!running) running = pass().finally(() => (running = null));
-  }, deps.config.statusCheckSeconds * 1000);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startLockedJob(deps, {
+    name: 'status job',
+    lock: LOCKS.offlineJob,
+    intervalMs: deps.config.statusCheckSeconds * 1000,
+    pass: async (tx) => {
+      const r = await detectClusterStatus(tx, deps.config, new Date());
+      if (r.unknown || r.offline || r.recomputed) deps.log.info('cluster status changes', r);
     },
-  };
+  });
 }

@@ -9,7 +9,8 @@ import { startAgentProcess, waitUntil, type AgentProcess } from '../../agent/tes
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { browserSignIn, launchBrowser, listen } from '../testing/browser';
 import { createLogger } from '../log';
-import { startPodIndexJob, type Job } from './fleet-index';
+import type { Job } from '../db/jobs';
+import { startPodIndexJob } from './fleet-index';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type PodJson = { namespace: string; name: string; status: string; cpu: { usageMilli: number | null }; memory: { usageBytes: number | null } };

@@ -3,7 +3,8 @@
 // heartbeat on purpose: ingest stays "write only what changed, a constant two rows per unchanged beat",
 // and this job writes a pod only when its inventory digest changed or its usage moved noticeably.
 import { sql, type SQL } from 'drizzle-orm';
-import { LOCKS, queryRows, runExclusive, type Db } from '../db/client';
+import { LOCKS, queryRows, type Db } from '../db/client';
+import { startLockedJob, type Job } from '../db/jobs';
 import type { Logger } from '../log';
 
 /** STATUS values of pods that are fine or on their way (anything else counts as failing). */
@@ -162,31 +163,18 @@ export async function refreshClusterUsage(db: Db, clusterId: string, now: Date):
     where cluster_id = ${clusterId}`);
 }
 
-export type Job = { stop(): Promise<void> };
-
 /**
  * Runs indexFleetPods every `intervalMs` on whichever replica holds the lock; the others skip the
- * pass. A failed pass is logged and the next one retries: a pass only ever converges the index.
+ * pass. A pass only ever converges the index.
  */
 export function startPodIndexJob(deps: { db: Db; log: Logger; intervalMs?: number; usageEverySeconds?: number }): Job {
-  let running: Promise<void> | null = null;
-  const pass = async (): Promise<void> => {
-    try {
-      await runExclusive(deps.db, LOCKS.podIndexJob, async (tx) => {
-        const r = await indexFleetPods(tx, { now: new Date(), usageEverySeconds: deps.usageEverySeconds ?? 30 });
-        if (r.failed) deps.log.warn('pod index: clusters failed to sync', r);
-      });
-    } catch (e) {
-      deps.log.error('pod index job failed', { error: String((e as Error)?.stack ?? e) });
-    }
-  };
-  const timer = setInterval(() => {
-    if (!running) running = pass().finally(() => (running = null));
-  }, deps.intervalMs ?? 3000);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startLockedJob(deps, {
+    name: 'pod index job',
+    lock: LOCKS.podIndexJob,
+    intervalMs: deps.intervalMs ?? 3000,
+    pass: async (tx) => {
+      const r = await indexFleetPods(tx, { now: new Date(), usageEverySeconds: deps.usageEverySeconds ?? 30 });
+      if (r.failed) deps.log.warn('pod index: clusters failed to sync', r);
     },
-  };
+  });
 }

@@ -4,6 +4,7 @@
 // sample or rollup points to any more go with it.
 import { sql } from 'drizzle-orm';
 import { LOCKS, queryRows, runExclusive, type Db } from '../db/client';
+import { startLockedJob, type Job } from '../db/jobs';
 import type { Logger } from '../log';
 import type { Plan } from '../orgs/schema';
 import { RAW_RETENTION_HOURS, RETENTION_HOURS, ROLLUP_SECONDS } from './store';
@@ -142,30 +143,18 @@ export async function runRetentionExclusive(db: Db, now: Date): Promise<Retentio
   return result;
 }
 
-export type Job = { stop(): Promise<void> };
-
 /**
- * Runs runRetentionExclusive every `intervalMs`; a replica that finds the lock taken skips that
- * pass. Failures are logged and retried next pass: a pass is idempotent (rollups never overwrite,
- * deletes are by cutoff).
+ * Runs runRetention every `intervalMs` under LOCKS.pruneJob; a replica that finds the lock taken
+ * skips that pass. A pass is idempotent (rollups never overwrite, deletes are by cutoff).
  */
 export function startRetentionJob(deps: { db: Db; log: Logger; intervalMs?: number }): Job {
-  let running: Promise<void> | null = null;
-  const pass = async (): Promise<void> => {
-    try {
-      const r = await runRetentionExclusive(deps.db, new Date());
-      if (r && (r.samplesDeleted || r.rollupsDeleted || r.keySetsDeleted)) deps.log.info('usage history pruned', r);
-    } catch (e) {
-      deps.log.error('usage retention job failed', { error: String((e as Error)?.stack ?? e) });
-    }
-  };
-  const timer = setInterval(() => {
-    if (!running) running = pass().finally(() => (running = null));
-  }, deps.intervalMs ?? 60_000);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startLockedJob(deps, {
+    name: 'usage retention job',
+    lock: LOCKS.pruneJob,
+    intervalMs: deps.intervalMs ?? 60_000,
+    pass: async (tx) => {
+      const r = await runRetention(tx, new Date());
+      if (r.samplesDeleted || r.rollupsDeleted || r.keySetsDeleted) deps.log.info('usage history pruned', r);
     },
-  };
+  });
 }

@@ -1,0 +1,58 @@
+// Periodic jobs: two replicas over one database never run the same pass at once, a replica never
+// overlaps its own passes, a failed pass is logged and the next tick retries, stop waits for a pass.
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { createLogger } from '../log';
+import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { startLockedJob } from './jobs';
+
+let pg: TestDatabase;
+beforeAll(async () => {
+  pg = await createTestDatabase();
+});
+afterAll(async () => {
+  await pg.drop();
+});
+
+const LOCK = 990_001;
+
+test('two replicas: at most one pass at a time, and no replica overlaps itself', async () => {
+  let inside = 0;
+  let most = 0;
+  let passes = 0;
+  const pass = async (): Promise<void> => {
+    inside++;
+    most = Math.max(most, inside);
+    await Bun.sleep(60);
+    passes++;
+    inside--;
+  };
+  const log = createLogger('error', () => {});
+  const a = startLockedJob({ db: pg.database.db, log }, { name: 'test job', lock: LOCK, intervalMs: 10, pass });
+  const b = startLockedJob({ db: pg.database.db, log }, { name: 'test job', lock: LOCK, intervalMs: 10, pass });
+  await Bun.sleep(600);
+  await Promise.all([a.stop(), b.stop()]);
+  expect(passes).toBeGreaterThan(2);
+  expect(most).toBe(1);
+  expect(inside).toBe(0);
+});
+
+test('a failed pass is logged with the job name and retried at the next tick', async () => {
+  const lines: string[] = [];
+  const log = createLogger('info', (line) => lines.push(line));
+  let calls = 0;
+  const job = startLockedJob({ db: pg.database.db, log }, {
+    name: 'flaky job',
+    lock: LOCK,
+    intervalMs: 20,
+    pass: async () => {
+      calls++;
+      if (calls === 1) throw new Error('first pass fails');
+    },
+  });
+  const deadline = Date.now() + 5000;
+  while (calls < 3 && Date.now() < deadline) await Bun.sleep(20);
+  await job.stop();
+  expect(calls).toBeGreaterThanOrEqual(3);
+  expect(lines.filter((l) => l.includes('flaky job failed'))).toHaveLength(1);
+  expect(lines.find((l) => l.includes('flaky job failed'))).toContain('first pass fails');
+});

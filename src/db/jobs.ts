@@ -1,0 +1,37 @@
+// Periodic background work shared by every replica: each pass runs under a Postgres advisory lock,
+// so exactly one replica does it and the others skip that beat. Passes never overlap on a replica,
+// and a failed pass is logged and retried at the next tick — every job here is idempotent.
+import type { Logger } from '../log';
+import { runExclusive, type Db } from './client';
+
+export type Job = { stop(): Promise<void> };
+
+export type LockedJob = {
+  /** Named in the log line of a failed pass. */
+  name: string;
+  /** One of LOCKS. */
+  lock: number;
+  intervalMs: number;
+  /** One pass, inside the lock's transaction. */
+  pass: (tx: Db) => Promise<void>;
+};
+
+export function startLockedJob(deps: { db: Db; log: Logger }, job: LockedJob): Job {
+  let running: Promise<void> | null = null;
+  const pass = async (): Promise<void> => {
+    try {
+      await runExclusive(deps.db, job.lock, job.pass);
+    } catch (e) {
+      deps.log.error(`${job.name} failed`, { error: String((e as Error)?.stack ?? e) });
+    }
+  };
+  const timer = setInterval(() => {
+    if (!running) running = pass().finally(() => (running = null));
+  }, job.intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
