@@ -212,7 +212,11 @@
           call('POST', url, body)
             .then(function (res) {
               return res.json().catch(function () { return null; }).then(function (json) {
-                if (gen !== s.gen) return;
+                if (gen !== s.gen) {
+                  // Replaced while it was being opened: nobody will watch it, so stop it now.
+                  if (res.ok && json) call('DELETE', json.streamId ? '/v1/streams/' + json.streamId : '/v1/tails/' + json.tailId).catch(function () {});
+                  return;
+                }
                 if (!res.ok) {
                   s.ended = true;
                   self.addEntry({ kind: 'end', text: errorText(res, json) });
