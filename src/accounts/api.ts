@@ -1,10 +1,8 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import { clientIp, requireCaller } from '../http/caller';
-import { badRequest, notFound } from '../http/errors';
-import { recordAudit } from '../audit/store';
-import { createApiToken, listApiTokens, revokeApiToken } from './store';
-import { primaryOrgId } from './login';
+import { listApiTokens } from './store';
+import { issueApiToken, withdrawApiToken } from './tokens';
 import type { ApiToken } from './schema';
 
 const TokenJson = t.Object({
@@ -56,10 +54,7 @@ export function accountsApi(deps: AppDeps) {
       '/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const name = ctx.body.name.trim();
-        if (!name) throw badRequest('name: must not be empty');
-        const { token, row } = await createApiToken(db, caller.user.id, name);
-        await recordAudit(db, { orgId: await primaryOrgId(db, caller.user.id), actorUserId: caller.user.id, actor: caller.user.email, action: 'token.create', target: `niro_pat_${row.publicId}`, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        const { token, row } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
         ctx.set.status = 201;
         return { ...tokenJson(row), token };
       },
@@ -72,9 +67,7 @@ export function accountsApi(deps: AppDeps) {
       '/tokens/:id',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const row = await revokeApiToken(db, caller.user.id, ctx.params.id).catch(() => null);
-        if (!row) throw notFound('token');
-        await recordAudit(db, { orgId: await primaryOrgId(db, caller.user.id), actorUserId: caller.user.id, actor: caller.user.email, action: 'token.revoke', target: `niro_pat_${row.publicId}`, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        const row = await withdrawApiToken(db, caller, ctx.params.id, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
         return tokenJson(row);
       },
       { detail: { tags: ['account'], summary: 'Revoke an API token' } },

@@ -7,7 +7,8 @@ import { recordAudit } from '../audit/store';
 import { LoginPage } from '../../views/accounts/login';
 import { ProfilePage } from '../../views/accounts/profile';
 import { TokensPage } from '../../views/accounts/tokens';
-import { createApiToken, listApiTokens, revokeApiToken, setPassword, verifyLogin, getUser } from './store';
+import { listApiTokens, setPassword, verifyLogin, getUser } from './store';
+import { issueApiToken, withdrawApiToken } from './tokens';
 import { deleteSession, setSessionOrg, normalizeEmail } from './store';
 import { attemptLogin, primaryOrgId } from './login';
 import { users } from './schema';
@@ -123,10 +124,7 @@ export function accountsPages(deps: AppDeps) {
       '/settings/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const name = ctx.body.name.trim();
-        if (!name) throw badRequest('name: must not be empty');
-        const { token, row } = await createApiToken(db, caller.user.id, name);
-        await recordAudit(db, { orgId: await primaryOrgId(db, caller.user.id), actorUserId: caller.user.id, actor: caller.user.email, action: 'token.create', target: `niro_pat_${row.publicId}`, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        const { token, row } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
         const tokens = await listApiTokens(db, caller.user.id);
         // Rendered directly (no redirect) so the secret never travels in a cookie or URL.
         return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={token} /> });
@@ -135,9 +133,7 @@ export function accountsPages(deps: AppDeps) {
     )
     .post('/settings/tokens/:id/revoke', async (ctx) => {
       const caller = await requireCaller(db, ctx);
-      const row = await revokeApiToken(db, caller.user.id, ctx.params.id).catch(() => null);
-      if (!row) throw notFound('token');
-      await recordAudit(db, { orgId: await primaryOrgId(db, caller.user.id), actorUserId: caller.user.id, actor: caller.user.email, action: 'token.revoke', target: `niro_pat_${row.publicId}`, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+      const row = await withdrawApiToken(db, caller, ctx.params.id, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
       setFlash(ctx.cookie, { kind: 'ok', text: `Token "${row.name}" revoked.` });
       return redirect('/settings/tokens');
     });
