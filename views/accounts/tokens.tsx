@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
 import { SettingsNav } from '../settings/nav';
 
 export type TokenRow = { id: string; name: string; publicId: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
@@ -47,11 +48,7 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
           </thead>
           <tbody>
             {props.tokens.length === 0 ? (
-              <tr>
-                <td colspan="6" class="empty">
-                  No tokens yet.
-                </td>
-              </tr>
+              <EmptyRow columns={6}>No tokens yet.</EmptyRow>
             ) : (
               props.tokens.map((t) => (
                 <tr>

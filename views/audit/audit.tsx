@@ -1,4 +1,6 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
+import { Pager } from '../shared/pager';
 import { SettingsNav } from '../settings/nav';
 
 export type AuditRow = { id: number; orgName: string; actor: string; action: string; target: string; ip: string | null; at: Date; details: Record<string, unknown> };
@@ -27,11 +29,7 @@ export function AuditPage(props: { rows: AuditRow[]; nextCursor: string | null; 
               </thead>
               <tbody>
                 {props.rows.length === 0 ? (
-                  <tr>
-                    <td colspan="7" class="empty">
-                      Nothing recorded yet.
-                    </td>
-                  </tr>
+                  <EmptyRow columns={7}>Nothing recorded yet.</EmptyRow>
                 ) : (
                   props.rows.map((r) => (
                     <tr>
@@ -48,15 +46,7 @@ export function AuditPage(props: { rows: AuditRow[]; nextCursor: string | null; 
               </tbody>
             </table>
           </div>
-          {props.nextCursor ? (
-            <div class="pager">
-              <a class="button secondary" href={`/settings/audit?cursor=${props.nextCursor}`}>
-                Older →
-              </a>
-            </div>
-          ) : (
-            ''
-          )}
+          <Pager href={props.nextCursor ? `/settings/audit?cursor=${props.nextCursor}` : null} label="Older →" />
         </>
       )}
     </>

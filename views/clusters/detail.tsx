@@ -1,4 +1,6 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
+import { Pager } from '../shared/pager';
 import type { Cluster, TimelineEntry } from '../../src/clusters/schema';
 import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
 import { EnrollmentPanel, type EnrollmentView } from './new';
@@ -146,11 +148,7 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
           </thead>
           <tbody>
             {props.nodes.length === 0 ? (
-              <tr>
-                <td colspan="9" class="empty">
-                  No nodes reported yet.
-                </td>
-              </tr>
+              <EmptyRow columns={9}>No nodes reported yet.</EmptyRow>
             ) : (
               props.nodes.map((n) => (
                 <tr id={`node-${n.name}`}>
@@ -297,11 +295,7 @@ export function WorkloadsTab(props: { cluster: Cluster; counts: WorkloadCount[] 
           </thead>
           <tbody>
             {byNs.size === 0 ? (
-              <tr>
-                <td colspan={String(phases.length + 2)} class="empty">
-                  No pods reported yet.
-                </td>
-              </tr>
+              <EmptyRow columns={phases.length + 2}>No pods reported yet.</EmptyRow>
             ) : (
               [...byNs.entries()].map(([ns, m]) => (
                 <tr>
@@ -340,11 +334,7 @@ export function TimelineTab(props: { entries: TimelineEntry[]; now: Date; olderU
           </thead>
           <tbody>
             {props.entries.length === 0 ? (
-              <tr>
-                <td colspan="3" class="empty">
-                  Nothing happened yet.
-                </td>
-              </tr>
+              <EmptyRow columns={3}>Nothing happened yet.</EmptyRow>
             ) : (
               props.entries.map((e) => (
                 <tr>
@@ -363,15 +353,7 @@ export function TimelineTab(props: { entries: TimelineEntry[]; now: Date; olderU
           </tbody>
         </table>
       </div>
-      {props.olderUrl ? (
-        <div class="pager">
-          <a class="button secondary" href={props.olderUrl}>
-            Older →
-          </a>
-        </div>
-      ) : (
-        ''
-      )}
+      <Pager href={props.olderUrl} label="Older →" />
     </>
   );
 }

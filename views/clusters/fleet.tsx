@@ -1,4 +1,6 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
+import { Pager } from '../shared/pager';
 import type { Capabilities } from '../../src/contract';
 import { Age, CapabilityChips, StatusBadge, STATUS_TEXT, UsageBar, formatBytes, formatCpu, type StatusKey } from './parts';
 
@@ -85,26 +87,14 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
           </thead>
           <tbody>
             {props.rows.length === 0 ? (
-              <tr>
-                <td colspan="11" class="empty">
-                  {props.hasFilters ? 'No cluster matches these filters.' : <span>No clusters yet. <a href="/clusters/new">Add your first cluster</a>.</span>}
-                </td>
-              </tr>
+              <EmptyRow columns={11}>{props.hasFilters ? 'No cluster matches these filters.' : <span>No clusters yet. <a href="/clusters/new">Add your first cluster</a>.</span>}</EmptyRow>
             ) : (
               props.rows.map((r) => <FleetRow row={r} now={props.now} />)
             )}
           </tbody>
         </table>
       </div>
-      {props.nextPageUrl ? (
-        <div class="pager">
-          <a class="button secondary" href={props.nextPageUrl}>
-            Next →
-          </a>
-        </div>
-      ) : (
-        ''
-      )}
+      <Pager href={props.nextPageUrl} label="Next →" />
     </div>
   );
 }

@@ -1,4 +1,6 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
+import { Pager } from '../shared/pager';
 import type { CommandStatus } from '../../src/commands/schema';
 import { Age } from '../clusters/parts';
 
@@ -60,11 +62,7 @@ export function CommandHistory(props: { commands: CommandView[]; now: Date; live
           </thead>
           <tbody>
             {props.commands.length === 0 ? (
-              <tr>
-                <td colspan="6" class="empty">
-                  No commands yet.
-                </td>
-              </tr>
+              <EmptyRow columns={6}>No commands yet.</EmptyRow>
             ) : (
               props.commands.map((c) => (
                 <tr id={`command-${c.id}`} data-status={c.status}>
@@ -88,15 +86,7 @@ export function CommandHistory(props: { commands: CommandView[]; now: Date; live
           </tbody>
         </table>
       </div>
-      {props.olderUrl ? (
-        <div class="pager">
-          <a class="button secondary" href={props.olderUrl}>
-            Older →
-          </a>
-        </div>
-      ) : (
-        ''
-      )}
+      <Pager href={props.olderUrl} label="Older →" />
     </div>
   );
 }

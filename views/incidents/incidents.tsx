@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
 import { Age } from '../clusters/parts';
 
 export type IncidentRow = {
@@ -38,11 +39,7 @@ function IncidentTable(props: { rows: IncidentRow[]; now: Date; empty: string })
         </thead>
         <tbody>
           {props.rows.length === 0 ? (
-            <tr>
-              <td colspan="6" class="empty" safe>
-                {props.empty}
-              </td>
-            </tr>
+            <EmptyRow columns={6}>{Html.escapeHtml(props.empty)}</EmptyRow>
           ) : (
             props.rows.map((r) => (
               <tr id={`incident-${r.id}`}>

@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
 import { Age, StatusBadge, type StatusKey } from '../clusters/parts';
 import { PROBLEM_TEXT, PodAge, PodStatusBadge, UsageCell } from './parts';
 import type { WorkloadGroup } from '../../src/pods/store';
@@ -181,17 +182,15 @@ function PodTable(props: PodsLiveProps): JSX.Element {
         </thead>
         <tbody>
           {props.rows.length === 0 ? (
-            <tr>
-              <td colspan="11" class="empty">
-                {Object.keys(props.clusters).length === 0 ? (
-                  <span>
-                    No clusters yet. <a href="/clusters/new">Add a cluster</a> and its pods show here after its first heartbeat.
-                  </span>
-                ) : (
-                  'No pod matches these filters.'
-                )}
-              </td>
-            </tr>
+            <EmptyRow columns={11}>
+              {Object.keys(props.clusters).length === 0 ? (
+                <span>
+                  No clusters yet. <a href="/clusters/new">Add a cluster</a> and its pods show here after its first heartbeat.
+                </span>
+              ) : (
+                'No pod matches these filters.'
+              )}
+            </EmptyRow>
           ) : (
             props.rows.map((r) => <PodRow row={r} {...props} />)
           )}

@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { EmptyRow } from '../shared/empty-row';
 import type { PodBrief } from '../../src/clusters/pod-lookup';
 
 export type LogsTabProps = {
@@ -62,11 +63,7 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
           </thead>
           <tbody>
             {props.pods.length === 0 ? (
-              <tr>
-                <td colspan="7" class="empty">
-                  No pods {props.q ? 'match' : 'reported yet'}.
-                </td>
-              </tr>
+              <EmptyRow columns={7}>No pods {props.q ? 'match' : 'reported yet'}.</EmptyRow>
             ) : (
               props.pods.map((p) => {
                 const previous = previousContainer(p);
