@@ -32,6 +32,8 @@ const REQUEST_TIMEOUT_MS = 30_000
 /** Discovery answers are cached this long; a CRD installed meanwhile is found by one refresh on a miss. */
 const DISCOVERY_TTL_MS = 5 * 60_000
 const FIELD_MANAGER = 'niro'
+/** Lists of metadata only, as `kubectl get -o name` asks; a server without it answers the full list. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json'
 
 export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
   const kc = new k8s.KubeConfig()
@@ -87,10 +89,10 @@ export function createKube(options: KubeOptions): KubeApi {
   async function send(
     method: string,
     path: string,
-    init: { body?: string; contentType?: string; signal?: AbortSignal; stream?: boolean } = {},
+    init: { body?: string; contentType?: string; accept?: string; signal?: AbortSignal; stream?: boolean } = {},
   ): Promise<Response> {
     const conn = await connect()
-    const headers: Record<string, string> = { ...conn.headers, Accept: 'application/json' }
+    const headers: Record<string, string> = { ...conn.headers, Accept: init.accept ?? 'application/json' }
     if (init.contentType) headers['Content-Type'] = init.contentType
     const signal = init.stream
       ? init.signal
@@ -111,27 +113,27 @@ export function createKube(options: KubeOptions): KubeApi {
     }
   }
 
-  async function requestJson<T>(method: string, path: string, init: { body?: string; contentType?: string } = {}): Promise<T> {
+  async function requestJson<T>(method: string, path: string, init: { body?: string; contentType?: string; accept?: string } = {}): Promise<T> {
     const response = await send(method, path, init)
     if (!response.ok) throw await readKubeError(response, `${method} ${path}`)
     return (await response.json()) as T
   }
 
   /** Visits every item page by page, following `continue` tokens so no response holds thousands of objects. */
-  async function visitPages<T>(path: string, visit: (items: T[]) => void, query: Record<string, string> = {}, pageSize: number = PAGE_SIZE): Promise<void> {
+  async function visitPages<T>(path: string, visit: (items: T[]) => void, query: Record<string, string> = {}, pageSize: number = PAGE_SIZE, accept?: string): Promise<void> {
     let token: string | undefined
     do {
       const params = new URLSearchParams({ ...query, limit: String(pageSize) })
       if (token) params.set('continue', token)
-      const page = await requestJson<{ items?: T[]; metadata?: { continue?: string } }>('GET', `${path}?${params}`)
+      const page = await requestJson<{ items?: T[]; metadata?: { continue?: string } }>('GET', `${path}?${params}`, { accept })
       visit(page.items ?? [])
       token = page.metadata?.continue || undefined
     } while (token)
   }
 
-  async function listAll<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
+  async function listAll<T>(path: string, query: Record<string, string> = {}, accept?: string): Promise<T[]> {
     const items: T[] = []
-    await visitPages<T>(path, (page) => items.push(...page), query)
+    await visitPages<T>(path, (page) => items.push(...page), query, PAGE_SIZE, accept)
     return items
   }
 
@@ -225,8 +227,9 @@ export function createKube(options: KubeOptions): KubeApi {
     },
     listPods: (visit) => visitPages<Pod>('/api/v1/pods', visit, {}, POD_PAGE_SIZE),
     listWarningEvents: () => listAll<Event>('/api/v1/events', { fieldSelector: 'type=Warning' }),
-    listReplicaSets: () => listAll<OwnedObject>('/apis/apps/v1/replicasets'),
-    listJobs: () => listAll<OwnedObject>('/apis/batch/v1/jobs'),
+    // Owner resolution needs only metadata: skip the pod templates, most of these objects' bytes.
+    listReplicaSets: () => listAll<OwnedObject>('/apis/apps/v1/replicasets', {}, METADATA_ONLY),
+    listJobs: () => listAll<OwnedObject>('/apis/batch/v1/jobs', {}, METADATA_ONLY),
     listPodMetrics: () => listMetrics<PodMetrics>('/apis/metrics.k8s.io/v1beta1/pods'),
     listNodeMetrics: () => listMetrics<NodeMetrics>('/apis/metrics.k8s.io/v1beta1/nodes'),
 

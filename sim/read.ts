@@ -76,10 +76,22 @@ export function serveList(request: ReadRequest): Response {
   if (wantsTable(request.accept)) {
     return respondJson(buildTable(key, objects, includeObject(url), String(rv), next, remaining), 200, TABLE_CONTENT_TYPE);
   }
+  if (wantsPartialMetadata(request.accept)) {
+    const items = objects.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }));
+    const metadata = { resourceVersion: String(rv), ...(next ? { continue: next, remainingItemCount: remaining } : {}) };
+    return respondJson({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata, items }, 200, PARTIAL_METADATA_LIST_CONTENT_TYPE);
+  }
   // Items are cached JSON strings: a 1000-pod list is one join.
   const items = objects.map((o) => cluster.store.serialize(key, o)).join(',');
   const metadata = JSON.stringify({ resourceVersion: String(rv), ...(next ? { continue: next, remainingItemCount: remaining } : {}) });
   return respondJson(`{"kind":"${type.kind}List","apiVersion":"${apiVersionOf(type)}","metadata":${metadata},"items":[${items}]}`);
+}
+
+const PARTIAL_METADATA_LIST_CONTENT_TYPE = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io';
+
+/** `Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1`: only each item's metadata (as the API server answers it). */
+function wantsPartialMetadata(accept: string | null): boolean {
+  return accept !== null && /as=PartialObjectMetadataList/.test(accept) && /g=meta\.k8s\.io/.test(accept);
 }
 
 function objectId(object: KubeObject): string {

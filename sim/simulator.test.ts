@@ -202,6 +202,19 @@ describe('lists', () => {
     expect(table.columnDefinitions.slice(0, 5).map((c) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
     expect(table.rows[0].cells[2]).toBe('CrashLoopBackOff');
   });
+
+  test('metadata only (PartialObjectMetadataList) when asked for it, paged like any list', async () => {
+    const accept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
+    const full = await kubeJson<List>(sim, '/apis/apps/v1/replicasets');
+    const first = await kubeFetch(sim, '/apis/apps/v1/replicasets?limit=2', { headers: { Accept: accept } });
+    expect(first.headers.get('content-type')).toContain('as=PartialObjectMetadataList');
+    const page = (await first.json()) as List;
+    expect(page.kind).toBe('PartialObjectMetadataList');
+    expect(page.items).toHaveLength(2);
+    expect(page.metadata.continue).toBeString();
+    expect(page.items[0]).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: full.body.items[0].metadata });
+    expect(page.items[0].metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', controller: true });
+  });
 });
 
 describe('metrics.k8s.io', () => {
