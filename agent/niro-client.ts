@@ -154,7 +154,7 @@ export function createNiroClient(baseUrl: string, options: NiroClientOptions): N
         AGENT_PATHS.heartbeat,
         {
           key,
-          body: Bun.gzipSync(new TextEncoder().encode(JSON.stringify(body)), { level: 5 }),
+          body: Bun.gzipSync(JSON.stringify(body), { level: 5 }),
           headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
           signal,
           timeoutMs: REQUEST_TIMEOUT_MS,

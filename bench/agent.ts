@@ -31,7 +31,7 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
@@ -87,17 +87,17 @@ async function waitBeats(stub: ReturnType<typeof startStub>, count: number, time
   }
 }
 
-/** RSS of the one-line program left running for a moment. */
-async function idleRss(binary: string): Promise<number> {
+/** RSS of the one-line program left running for a moment, and how much of it is the binary's file pages. */
+async function idleRss(binary: string): Promise<{ rss: number; file: number; anon: number }> {
   const p = Bun.spawn([binary], { stdout: 'ignore', stderr: 'ignore' });
   await Bun.sleep(500);
-  const rss = procStatus(p.pid, 'VmRSS');
+  const measured = { rss: procStatus(p.pid, 'VmRSS'), file: procStatus(p.pid, 'RssFile'), anon: procStatus(p.pid, 'RssAnon') };
   p.kill('SIGKILL');
   await p.exited;
-  return rss;
+  return measured;
 }
 
-type Measured = { firstBeatMs: number; rssSteady: number; rssPeak: number; cpuPerBeat: number; bodyBytes: number; gzBytes: number; serializeMs: number };
+type Measured = { firstBeatMs: number; rssSteady: number; rssPeak: number; anonPeak: number; fileSteady: number; cpuPerBeat: number; bodyBytes: number; gzBytes: number; serializeMs: number };
 
 /** One agent against a fresh simulator of `pods` pods: time to first beat, RSS after warm-up, CPU over BEATS beats. */
 async function measure(binary: string, pods: number, nodes: number): Promise<Measured> {
@@ -113,10 +113,15 @@ async function measure(binary: string, pods: number, nodes: number): Promise<Mea
     const pid = member.agentPid()!;
     const from = stub.beats.length;
     const cpu0 = cpuMs(pid);
+    // VmHWM has no anonymous-only twin: sample RssAnon (heap, buffers) while the beats run.
+    let anonPeak = 0;
+    const sampler = setInterval(() => (anonPeak = Math.max(anonPeak, procStatus(pid, 'RssAnon'))), 20);
     await waitBeats(stub, from + BEATS, BEATS * 3000 + 10_000);
+    clearInterval(sampler);
     const cpuPerBeat = (cpuMs(pid) - cpu0) / (stub.beats.length - from);
     const rssSteady = procStatus(pid, 'VmRSS');
     const rssPeak = procStatus(pid, 'VmHWM');
+    const fileSteady = procStatus(pid, 'RssFile');
     const last = stub.beats.at(-1)!.gzipped;
     const json = gunzipSync(last);
     // Floor of one beat in-process: stringify a parsed copy of the same body and gzip it at the agent's level.
@@ -127,7 +132,7 @@ async function measure(binary: string, pods: number, nodes: number): Promise<Mea
       gzipSync(JSON.stringify(parsed), { level: 5 });
       runs.push(performance.now() - s);
     }
-    return { firstBeatMs, rssSteady, rssPeak, cpuPerBeat, bodyBytes: json.length, gzBytes: last.length, serializeMs: median(runs) };
+    return { firstBeatMs, rssSteady, rssPeak, anonPeak, fileSteady, cpuPerBeat, bodyBytes: json.length, gzBytes: last.length, serializeMs: median(runs) };
   } finally {
     await member?.stop();
     stub.stop();
@@ -147,7 +152,7 @@ try {
   const baseSize = statSync(hello).size;
   const startMs = await timeStarts(binary);
   const baseStartMs = await timeStarts(hello);
-  const baseRss = await idleRss(hello);
+  const { rss: baseRss, file: baseFile, anon: baseAnon } = await idleRss(hello);
   const idle = await measure(binary, 60, 3);
   const big = await measure(binary, 1000, 10);
 
@@ -159,6 +164,7 @@ try {
     ['spawn → first heartbeat, 1000 pods', `${big.firstBeatMs.toFixed(0)} ms`, ''],
     ['RSS idle, 60 pods (steady / peak)', `${(idle.rssSteady / MIB).toFixed(1)} / ${(idle.rssPeak / MIB).toFixed(1)} MiB`, `${(baseRss / MIB).toFixed(1)} MiB idle`],
     ['RSS 1000 pods (steady / peak)', `${(big.rssSteady / MIB).toFixed(1)} / ${(big.rssPeak / MIB).toFixed(1)} MiB`, ''],
+    ['  of which file pages / anon peak', `${(big.fileSteady / MIB).toFixed(1)} / ${(big.anonPeak / MIB).toFixed(1)} MiB`, `${(baseFile / MIB).toFixed(1)} / ${(baseAnon / MIB).toFixed(1)} MiB`],
     ['CPU per beat, 60 pods', `${idle.cpuPerBeat.toFixed(1)} ms`, `${idle.serializeMs.toFixed(1)} ms stringify+gzip`],
     ['CPU per beat, 1000 pods', `${big.cpuPerBeat.toFixed(1)} ms`, `${big.serializeMs.toFixed(1)} ms stringify+gzip`],
     ['heartbeat body, 1000 pods', `${(big.bodyBytes / 1024).toFixed(0)} KiB JSON, ${(big.gzBytes / 1024).toFixed(0)} KiB gzipped`, ''],
@@ -168,7 +174,7 @@ try {
   for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd());
   console.log(`targets: RSS ≤ 80 MiB with 1000 pods (peak ${(big.rssPeak / MIB).toFixed(1)}), ≤ 50 ms CPU per heartbeat (${big.cpuPerBeat.toFixed(1)})`);
   console.log(
-    `RESULT agent binary_mb=${(size / MIB).toFixed(1)} rss_mib_idle=${(idle.rssSteady / MIB).toFixed(1)} rss_mib_1000_pods=${(big.rssPeak / MIB).toFixed(1)} cpu_ms_per_beat=${big.cpuPerBeat.toFixed(1)} startup_ms=${startMs.toFixed(0)}`,
+    `RESULT agent binary_mb=${(size / MIB).toFixed(1)} rss_mib_idle=${(idle.rssSteady / MIB).toFixed(1)} rss_mib_1000_pods=${(big.rssPeak / MIB).toFixed(1)} cpu_ms_per_beat=${big.cpuPerBeat.toFixed(1)} startup_ms=${startMs.toFixed(0)} anon_mib_1000_pods=${(big.anonPeak / MIB).toFixed(1)} cpu_vs_serialize=${(big.cpuPerBeat / big.serializeMs).toFixed(1)}`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
