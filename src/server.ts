@@ -7,6 +7,7 @@ import { startCommandExpiryJob } from './commands/expiry';
 import { existingStreamHub } from './streams/hub';
 import { startPodIndexJob } from './pods/fleet-index';
 import { startRetentionJob } from './pods/retention';
+import { startHousekeepingJob } from './housekeeping';
 
 export type RunningServer = { app: App; database: Database; url: string; stop(): Promise<void> };
 
@@ -28,6 +29,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const expiryJob = startCommandExpiryJob({ db: database.db, config, log });
   const podIndexJob = startPodIndexJob({ db: database.db, log });
   const retentionJob = startRetentionJob({ db: database.db, log });
+  const housekeepingJob = startHousekeepingJob({ db: database.db, log });
   return {
     app,
     database,
@@ -40,6 +42,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await expiryJob.stop();
       await podIndexJob.stop();
       await retentionJob.stop();
+      await housekeepingJob.stop();
       await database.close();
     },
   };

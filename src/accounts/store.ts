@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { deleteBounded, type Db } from '../db/client';
 import { mintSecret, parseSecret, randomId, secretMatches, sha256Hex } from '../security/secrets';
 import { apiTokens, loginFailures, sessions, users, type ApiToken, type User } from './schema';
 
@@ -71,8 +71,12 @@ export async function setSessionOrg(db: Db, idHash: string, orgId: string | null
   await db.update(sessions).set({ currentOrgId: orgId }).where(eq(sessions.idHash, idHash));
 }
 
-export async function deleteExpiredSessions(db: Db): Promise<void> {
-  await db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+/** Sessions past their expiry (they no longer sign anyone in) and login-failure windows older than `before`. */
+export async function pruneAccounts(db: Db, now: Date, before: Date): Promise<{ sessions: number; loginFailures: number }> {
+  return {
+    sessions: await deleteBounded(db, 'sessions', sql`expires_at < ${now.toISOString()}::timestamptz`),
+    loginFailures: await deleteBounded(db, 'login_failures', sql`window_start < ${before.toISOString()}::timestamptz`),
+  };
 }
 
 export async function createApiToken(db: Db, userId: string, name: string): Promise<{ token: string; row: ApiToken }> {

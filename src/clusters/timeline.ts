@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { deleteBounded, type Db } from '../db/client';
 import { clusterTimeline, type TimelineEntry, type TimelineKind } from './schema';
 import type { PreparedEvent } from './inventory';
 
@@ -32,4 +32,9 @@ export async function listTimeline(db: Db, clusterId: string, opts: { limit: num
   if (opts.beforeId !== undefined) conds.push(lt(clusterTimeline.id, opts.beforeId));
   if (opts.kind) conds.push(eq(clusterTimeline.kind, opts.kind));
   return db.select().from(clusterTimeline).where(and(...conds)).orderBy(desc(clusterTimeline.id)).limit(opts.limit);
+}
+
+/** Timeline entries older than `before`. */
+export async function pruneTimeline(db: Db, before: Date): Promise<number> {
+  return deleteBounded(db, 'cluster_timeline', sql`at < ${before.toISOString()}::timestamptz`);
 }

@@ -1,6 +1,6 @@
 // Queries of the command channel: queue, claim (exactly once), record results, expire, list.
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, gt, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, gt, sql, type SQL } from 'drizzle-orm';
+import { deleteBounded, type Db } from '../db/client';
 import { users } from '../accounts/schema';
 import type { CommandResult, CommandType } from '../contract';
 import { commands, type CommandRow, type CommandStatus } from './schema';
@@ -156,4 +156,9 @@ export function effectiveStatus(row: Pick<CommandRow, 'status' | 'expiresAt' | '
   if (row.status === 'queued' && row.expiresAt.getTime() <= now.getTime()) return 'expired';
   if (row.status === 'delivered' && row.deliveredAt && row.deliveredAt.getTime() + RESULT_TIMEOUT_MS <= now.getTime()) return 'expired';
   return row.status;
+}
+
+/** Finished commands (succeeded, failed, expired) created before `before`. */
+export async function pruneCommands(db: Db, before: Date): Promise<number> {
+  return deleteBounded(db, 'commands', sql`created_at < ${before.toISOString()}::timestamptz and status in ('succeeded', 'failed', 'expired')`);
 }

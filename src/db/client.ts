@@ -26,7 +26,7 @@ export type Database = {
 export const MIGRATIONS_FOLDER = join(import.meta.dir, '..', '..', 'drizzle');
 
 /** Advisory lock ids (one namespace for the whole app, so no two uses collide). */
-export const LOCKS = { migrate: 7_301_001, offlineJob: 7_301_002, pruneJob: 7_301_003, commandsJob: 7_301_004, podIndexJob: 7_301_005 } as const;
+export const LOCKS = { migrate: 7_301_001, offlineJob: 7_301_002, pruneJob: 7_301_003, commandsJob: 7_301_004, podIndexJob: 7_301_005, housekeepingJob: 7_301_006 } as const;
 
 export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConnections?: number };
 
@@ -155,4 +155,25 @@ export function pgArrayLiteral(values: readonly (string | number | null)[]): str
     else out += '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
   }
   return out + '}';
+}
+
+/**
+ * Deletes rows of `table` matching `where`, at most `batch` per statement and `batches` statements,
+ * so a large backlog is worked off over several passes instead of in one long transaction.
+ * Returns how many rows went. `table` is a trusted identifier (never user input).
+ */
+export async function deleteBounded(db: Db, table: string, where: SQL, opts: { batch?: number; batches?: number } = {}): Promise<number> {
+  const batch = opts.batch ?? 5000;
+  let deleted = 0;
+  for (let i = 0; i < (opts.batches ?? 10); i++) {
+    const [row] = await queryRows<{ n: number }>(
+      db,
+      sql`with d as (delete from ${sql.identifier(table)} where ctid = any(array(select ctid from ${sql.identifier(table)} where ${where} limit ${batch})) returning 1)
+        select count(*)::int as n from d`,
+    );
+    const n = Number(row?.n ?? 0);
+    deleted += n;
+    if (n < batch) break;
+  }
+  return deleted;
 }

@@ -2,7 +2,7 @@
 // (leases) are the database's clock, so replicas with skewed clocks agree.
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { queryRows } from '../db/client';
+import { deleteBounded, queryRows } from '../db/client';
 import { logStreams, logTails, type LogStreamOptions, type LogStreamRow, type LogTailRow } from './schema';
 
 /** Advisory lock class for "count then insert" of one org's streams (the second key is the org). */
@@ -201,4 +201,10 @@ export async function endTail(db: Db, id: string, reason: string): Promise<boole
 /** The tail's member streams, open or ended. */
 export async function listTailStreams(db: Db, tailId: string): Promise<LogStreamRow[]> {
   return db.select().from(logStreams).where(eq(logStreams.tailId, tailId)).orderBy(logStreams.createdAt);
+}
+
+/** Stream and tail records (never contents) of viewers that ended before `before`. */
+export async function pruneEndedStreams(db: Db, before: Date): Promise<number> {
+  const at = before.toISOString();
+  return (await deleteBounded(db, 'log_streams', sql`ended_at < ${at}::timestamptz`)) + (await deleteBounded(db, 'log_tails', sql`ended_at < ${at}::timestamptz`));
 }

@@ -1,0 +1,41 @@
+// Tables that only ever grow are trimmed here, by one replica at a time: expired sessions and old
+// login-failure windows, records of log viewers that ended (never log contents: Niro stores none),
+// cluster timelines and finished commands past their keeping time. Usage history has its own
+// plan-based retention (pods/retention.ts); the audit log is kept.
+import { pruneAccounts } from './accounts/store';
+import { pruneTimeline } from './clusters/timeline';
+import { pruneCommands } from './commands/store';
+import { LOCKS, type Db } from './db/client';
+import { startLockedJob, type Job } from './db/jobs';
+import type { Logger } from './log';
+import { pruneEndedStreams } from './streams/store';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How long each kind of record is kept, in days. */
+export const KEEP_DAYS = { loginFailures: 1, endedLogStreams: 7, timeline: 90, commands: 90 } as const;
+
+export type HousekeepingResult = { sessions: number; loginFailures: number; logStreams: number; timeline: number; commands: number };
+
+export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingResult> {
+  const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
+  const accounts = await pruneAccounts(db, now, ago(KEEP_DAYS.loginFailures));
+  return {
+    ...accounts,
+    logStreams: await pruneEndedStreams(db, ago(KEEP_DAYS.endedLogStreams)),
+    timeline: await pruneTimeline(db, ago(KEEP_DAYS.timeline)),
+    commands: await pruneCommands(db, ago(KEEP_DAYS.commands)),
+  };
+}
+
+export function startHousekeepingJob(deps: { db: Db; log: Logger; intervalMs?: number }): Job {
+  return startLockedJob(deps, {
+    name: 'housekeeping job',
+    lock: LOCKS.housekeepingJob,
+    intervalMs: deps.intervalMs ?? 15 * 60_000,
+    pass: async (tx) => {
+      const r = await runHousekeeping(tx, new Date());
+      if (Object.values(r).some((n) => n > 0)) deps.log.info('housekeeping', r);
+    },
+  });
+}
