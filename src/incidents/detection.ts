@@ -18,16 +18,21 @@ export type ChangedPod = {
   previousRestarts: number | null;
 };
 
+/** Restarts between two heartbeats that count as a crash loop even when no beat caught the back-off. */
+export const CRASH_LOOP_RESTARTS_PER_BEAT = 2;
+
 /**
- * A pod is crash-looping when Kubernetes says CrashLoopBackOff or when its restarts climbed since the
- * previous beat. Others that changed are "calm" candidates: closed once quiet for CRASH_LOOP_QUIET_MS.
+ * A pod is crash-looping when Kubernetes says CrashLoopBackOff or when it restarted more than once
+ * since the previous beat. A single restart (one OOM kill, a probe that failed during a deploy) is on
+ * the timeline but opens nothing: an incident must mean someone should look. Others that changed are
+ * "calm" candidates: closed once quiet for CRASH_LOOP_QUIET_MS.
  */
 export function crashLoopChanges(ctx: ClusterContext, changed: readonly ChangedPod[]): { open: NewIncident[]; calm: string[] } {
   const open: NewIncident[] = [];
   const calm: string[] = [];
   for (const p of changed) {
     const subject = `${p.namespace}/${p.name}`;
-    const climbed = p.previousRestarts !== null && p.restarts > p.previousRestarts;
+    const climbed = p.previousRestarts !== null && p.restarts - p.previousRestarts >= CRASH_LOOP_RESTARTS_PER_BEAT;
     if (p.crashLooping || climbed) {
       const why = p.crashLooping ? 'in CrashLoopBackOff' : `restarted (${p.previousRestarts} → ${p.restarts})`;
       open.push({
