@@ -1,15 +1,12 @@
 // Housekeeping trims what only grows — on Postgres and on the embedded database — and keeps the rest:
 // each kind of record just inside its keeping time stays, just outside it goes.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createCluster } from './clusters/store';
-import { deleteBounded, openDatabase, queryRows, type Database, type Db } from './db/client';
+import { deleteBounded, queryRows, type Db } from './db/client';
 import { KEEP_DAYS, runHousekeeping } from './housekeeping';
 import { makeOrg, makeUser } from './testing/app';
-import { createTestDatabase, type TestDatabase } from './testing/db';
+import { createTestDatabase, type TestDatabase, createTestPglite } from './testing/db';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -96,15 +93,7 @@ describe('on Postgres', () => {
 
 describe('on PGlite (the embedded database)', () => {
   suite(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'niro-housekeeping-'));
-    const database: Database = await openDatabase({ databaseUrl: null, dataDir: dir });
-    await database.migrate();
-    return {
-      db: database.db,
-      close: async () => {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    const pglite = await createTestPglite();
+    return { db: pglite.database.db, close: () => pglite.drop() };
   });
 });

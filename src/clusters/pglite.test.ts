@@ -1,10 +1,8 @@
 // The embedded database (PGlite, used when no DATABASE_URL is set) runs the same ingest: COPY staging, the one-statement unchanged beat, status detection.
+import { createTestPglite, type TestDatabase } from '../testing/db';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { LOCKS, openDatabase, queryRows, runExclusive, type Database, type Db } from '../db/client';
+import { LOCKS, queryRows, runExclusive, type Database, type Db } from '../db/client';
 import { testConfig } from '../testing/app';
 import { makeHeartbeat, makeHeartbeatV1, makePods } from '../testing/heartbeats';
 import { createOrg } from '../orgs/store';
@@ -14,16 +12,14 @@ import { parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
 import { detectClusterStatus } from './status';
 
-let dir: string;
+let pglite: TestDatabase;
 let database: Database;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'niro-pglite-'));
-  database = await openDatabase({ databaseUrl: null, dataDir: dir });
-  await database.migrate();
+  pglite = await createTestPglite();
+  database = pglite.database;
 }, 120_000);
 afterAll(async () => {
-  await database?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await pglite?.drop();
 });
 
 function snapshot(body: unknown) {

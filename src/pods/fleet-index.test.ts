@@ -1,11 +1,8 @@
 // The fleet pod index follows the heartbeat's inventory (new, changed, gone pods, protocol 1, deleted clusters), writes usage only when it moved noticeably, does nothing when nothing changed — on Postgres and on PGlite.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { openDatabase, queryRows, type Database, type Db } from '../db/client';
-import { createTestDatabase, type TestDatabase } from '../testing/db';
+import { queryRows, type Database, type Db } from '../db/client';
+import { createTestDatabase, type TestDatabase, createTestPglite } from '../testing/db';
 import { makeHeartbeat, makeHeartbeatV1, makePod } from '../testing/heartbeats';
 import { makeFleetPods } from '../testing/pod-fleet';
 import type { PodDetail } from '../contract';
@@ -137,16 +134,14 @@ describe('on Postgres', () => {
 });
 
 describe('on PGlite (the embedded database)', () => {
-  let dir: string;
+  let pglite: TestDatabase;
   let database: Database;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'niro-pods-pglite-'));
-    database = await openDatabase({ databaseUrl: null, dataDir: dir });
-    await database.migrate();
+    pglite = await createTestPglite();
+    database = pglite.database;
   }, 120_000);
   afterAll(async () => {
-    await database?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await pglite?.drop();
   });
 
   test('index, trigram search, sorts, rollups and pruning run the same', async () => {

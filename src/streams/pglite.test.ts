@@ -1,10 +1,8 @@
 // On the embedded database (PGlite, one replica, the bus in-process) a log stream runs end to end: open, start-log on the agent socket, lines over SSE, stop, the row's counts and end.
+import { createTestPglite, type TestDatabase } from '../testing/db';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AnyElysia } from 'elysia';
-import { openDatabase, type Database } from '../db/client';
+import { type Database } from '../db/client';
 import { createApp } from '../app';
 import { createLogger } from '../log';
 import { testConfig } from '../testing/app';
@@ -19,14 +17,13 @@ import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
 import { existingStreamHub } from './hub';
 import { findStream } from './store';
 
-let dir: string;
+let pglite: TestDatabase;
 let database: Database;
 let app: AnyElysia;
 let base = '';
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'niro-pglite-logs-'));
-  database = await openDatabase({ databaseUrl: null, dataDir: dir });
-  await database.migrate();
+  pglite = await createTestPglite();
+  database = pglite.database;
   app = createApp({ db: database.db, bus: database.bus, config: testConfig({ databaseUrl: null }), log: createLogger('error', () => {}) });
   app.listen({ port: 0, hostname: '127.0.0.1' });
   base = `http://127.0.0.1:${app.server!.port}`;
@@ -34,8 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   app?.server?.stop(true);
   await existingStreamHub(database.bus)?.shutdown();
-  await database?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await pglite?.drop();
 });
 
 test('open, stream, stop — on PGlite', async () => {

@@ -1,7 +1,8 @@
 // Test databases: one fresh Postgres database per test file, cloned from a migrated template.
 import postgres from 'postgres';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS_FOLDER, openDatabase, type Database } from '../db/client';
 
@@ -77,6 +78,22 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
       } finally {
         await a.end();
       }
+    },
+  };
+}
+
+/** A migrated embedded database (PGlite) in a fresh temporary directory; `drop` closes and removes it. */
+export async function createTestPglite(): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'niro-pglite-'));
+  const database = await openDatabase({ databaseUrl: null, dataDir: dir });
+  await database.migrate();
+  return {
+    database,
+    url: dir,
+    name: 'pglite',
+    async drop() {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
