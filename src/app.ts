@@ -96,8 +96,12 @@ export function createApp(deps: AppDeps): AnyElysia {
       const t0 = started.get(request);
       const url = new URL(request.url);
       if (url.pathname.startsWith('/assets/')) return;
+      // Agents beat every 15 s and probes poll: their successful requests would drown everything
+      // else, so they are logged at debug; refusals and everyone else's requests at info.
+      const status = typeof set.status === 'number' ? set.status : 200;
+      const routine = status < 400 && (url.pathname.startsWith('/v1/agent/') || url.pathname === '/healthz' || url.pathname === '/readyz');
       // Path only: query strings may carry search terms users consider private.
-      deps.log.info('request', { method: request.method, path: url.pathname, status: set.status, ms: t0 ? Math.round(performance.now() - t0) : undefined });
+      (routine ? deps.log.debug : deps.log.info)('request', { method: request.method, path: url.pathname, status: set.status, ms: t0 ? Math.round(performance.now() - t0) : undefined });
     })
     .use(assetRoutes())
     .use(healthRoutes(deps))
