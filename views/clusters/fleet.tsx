@@ -74,6 +74,7 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
             <tr>
               <th>Status</th>
               <th>Cluster</th>
+              <th>Last heartbeat</th>
               <th>Environment</th>
               <th>Organization</th>
               <th>Nodes</th>
@@ -82,7 +83,6 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
               <th>Memory</th>
               <th>Agent</th>
               <th>Capabilities</th>
-              <th>Last heartbeat</th>
             </tr>
           </thead>
           <tbody>
@@ -119,6 +119,9 @@ function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
           {r.name}
         </a>
       </td>
+      <td data-last-heartbeat>
+        <Age at={r.lastHeartbeatAt} now={props.now} />
+      </td>
       <td>
         <span class="chip" safe>
           {r.environment}
@@ -142,11 +145,8 @@ function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
       <td class="mono" safe>
         {r.agentVersion ?? '—'}
       </td>
-      <td>
+      <td class="caps">
         <CapabilityChips capabilities={r.capabilities} onlyEnabled />
-      </td>
-      <td data-last-heartbeat>
-        <Age at={r.lastHeartbeatAt} now={props.now} />
       </td>
     </tr>
   );
