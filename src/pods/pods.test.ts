@@ -282,6 +282,20 @@ describe('filters, search, sorts', () => {
     expect(first).toContain(live.slice(0, 200));
   });
 
+  test('the cluster filter is one checkbox per cluster in scope, the chosen ones checked and counted', async () => {
+    const all = await (await owner.browser.get('/pods')).text();
+    expect(all).toContain('<summary aria-label="Clusters">All clusters</summary>');
+    expect(all).toContain(`name="cluster" value="${shop.clusterId}"`);
+    expect(all).not.toContain(secret.clusterId);
+    const one = await (await owner.browser.get(`/pods?cluster=${shop.clusterId}`)).text();
+    expect(one).toContain('<summary aria-label="Clusters">1 cluster</summary>');
+    expect(one).toMatch(new RegExp(`name="cluster" value="${shop.clusterId}" checked`));
+    expect(one).not.toMatch(new RegExp(`name="cluster" value="${depot.clusterId}" checked`));
+    const keys = [...one.matchAll(/<tr data-pod="([^"]+)"/g)].map((m) => m[1]);
+    expect(keys.length).toBe(50);
+    expect(keys.every((k) => k.startsWith(`${shop.clusterId}/`))).toBe(true);
+  });
+
   test('a search on the page: rows, pages, status chips and the problem count agree with the API', async () => {
     const all = await walk(owner.api, 'q=registry', 50);
     const problems = await walk(owner.api, 'q=registry&problem=1', 50);

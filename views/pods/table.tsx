@@ -408,13 +408,18 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
         <input type="hidden" name="group" value={f.group} />
         <div class="row">
           <input type="search" name="q" value={f.q} placeholder="Search pod, namespace, owner, image" maxlength="100" aria-label="Search" />
-          <select name="cluster" multiple="multiple" size="3" aria-label="Clusters" title="Clusters (none selected = all)">
-            {props.clusterOptions.map((c) => (
-              <option value={c.id} selected={f.clusters.includes(c.id)} safe>
-                {c.name}
-              </option>
-            ))}
-          </select>
+          <details class="pick">
+            <summary aria-label="Clusters" safe>
+              {f.clusters.length === 0 ? 'All clusters' : `${f.clusters.length} cluster${f.clusters.length === 1 ? '' : 's'}`}
+            </summary>
+            <div class="pick-list">
+              {props.clusterOptions.map((c) => (
+                <label>
+                  <input type="checkbox" name="cluster" value={c.id} checked={f.clusters.includes(c.id)} /> <span safe>{c.name}</span>
+                </label>
+              ))}
+            </div>
+          </details>
           <input type="text" name="namespace" value={f.namespace} placeholder="Namespace" maxlength="253" aria-label="Namespace" />
           <input type="text" name="status" value={f.status} placeholder="Status, e.g. CrashLoopBackOff" maxlength="128" aria-label="Status" list="pod-statuses" />
           <datalist id="pod-statuses">
