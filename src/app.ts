@@ -18,6 +18,7 @@ import { auditApi } from './audit/api';
 import { clustersApi } from './clusters/api';
 import { agentApi } from './clusters/agent-api';
 import { clustersPages } from './clusters/pages';
+import { incidentsApi } from './incidents/api';
 import { incidentsPages } from './incidents/pages';
 import { deploymentsPages } from './deployments/pages';
 import { commandsApi } from './commands/api';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(agentApi(deps))
     .use(clustersPages(deps))
     .use(incidentsPages(deps))
+    .use(incidentsApi(deps))
     .use(deploymentsPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))

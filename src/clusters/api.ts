@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import { requireCaller } from '../http/caller';
 import { HttpError, badRequest } from '../http/errors';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
 import { requireOrg, defaultOrg } from '../orgs/access';
 import { actorOf } from '../orgs/api';
 import { requireCluster } from './access';
@@ -18,8 +18,6 @@ import type { IssuedToken } from './enrollment';
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
 const EnvironmentT = literals(ENVIRONMENTS);
 const StatusT = literals(CLUSTER_STATUSES);
-const Limit = (max: number) => t.Optional(t.Integer({ minimum: 1, maximum: max, description: `Page size, 1–${max}` }));
-const Cursor = t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page' }));
 
 export function clusterJson(c: Cluster & { orgName?: string }) {
   return {
@@ -91,8 +89,8 @@ export function clustersApi(deps: AppDeps) {
           environment: t.Optional(EnvironmentT),
           orgId: t.Optional(t.String({ maxLength: 64 })),
           q: t.Optional(t.String({ maxLength: 100, description: 'Case-insensitive part of the name' })),
-          limit: Limit(200),
-          cursor: Cursor,
+          limit: PageLimit(200),
+          cursor: PageCursor,
         }),
         detail: { tags: ['clusters'], summary: 'Clusters of the caller’s orgs (and their descendants), by name' },
       },
@@ -186,7 +184,7 @@ export function clustersApi(deps: AppDeps) {
           nextCursor: nodes.length === limit ? encodeCursor([nodes[nodes.length - 1].name]) : null,
         };
       },
-      { query: t.Object({ limit: Limit(500), cursor: Cursor }), detail: { tags: ['clusters'], summary: 'Nodes of the latest heartbeat, with usage from the latest sample' } },
+      { query: t.Object({ limit: PageLimit(500), cursor: PageCursor }), detail: { tags: ['clusters'], summary: 'Nodes of the latest heartbeat, with usage from the latest sample' } },
     )
     .get(
       '/clusters/:id/timeline',
@@ -198,7 +196,7 @@ export function clustersApi(deps: AppDeps) {
         return { entries: entries.map(timelineJson), nextCursor: entries.length === limit ? encodeCursor([entries[entries.length - 1].id]) : null };
       },
       {
-        query: t.Object({ limit: Limit(200), cursor: Cursor, kind: t.Optional(literals(TIMELINE_KINDS)) }),
+        query: t.Object({ limit: PageLimit(200), cursor: PageCursor, kind: t.Optional(literals(TIMELINE_KINDS)) }),
         detail: { tags: ['clusters'], summary: 'Cluster activity, newest first: enrollment, status and capability changes, Warning events, restarts, incidents' },
       },
     );

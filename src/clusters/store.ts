@@ -1,15 +1,10 @@
 import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Db } from '../db/client';
+import { isUuid, queryRows, type Db } from '../db/client';
 import { orgs } from '../orgs/schema';
 import { forgetAgentKey } from './agent-auth';
 import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode, type ClusterStatus, type Environment } from './schema';
 import type { Capability } from '../contract';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
 

@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import { requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
 import { actorOf } from '../orgs/api';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
@@ -118,8 +118,8 @@ export function commandsApi(deps: AppDeps) {
       },
       {
         query: t.Object({
-          limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, description: 'Page size, 1–200' })),
-          cursor: t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page' })),
+          limit: PageLimit(200),
+          cursor: PageCursor,
           type: t.Optional(literals(['ping', 'apply', 'delete', 'self-update'] as const)),
           status: t.Optional(literals(COMMAND_STATUSES)),
         }),

@@ -177,3 +177,8 @@ export async function deleteBounded(db: Db, table: string, where: SQL, opts: { b
   }
   return deleted;
 }
+
+/** Whether `value` can be a uuid column's value: ids from URLs are checked before they reach a query. */
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,5 +1,6 @@
 // Opaque keyset cursors: the sort key of the last row of a page, base64url JSON. Opaque so clients
 // don't build them; decoded strictly so a tampered cursor is a 400, never a 500.
+import { t } from 'elysia';
 import { badRequest } from './errors';
 
 export function encodeCursor(key: readonly (string | number)[]): string {
@@ -21,3 +22,8 @@ export function decodeCursor(cursor: string, shape: readonly ('s' | 'n')[]): (st
   if (!ok) throw badRequest('cursor: malformed');
   return key as (string | number)[];
 }
+
+/** The `limit` query parameter of a paginated list. */
+export const PageLimit = (max: number) => t.Optional(t.Integer({ minimum: 1, maximum: max, description: `Page size, 1–${max}` }));
+/** The `cursor` query parameter of a paginated list. */
+export const PageCursor = t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page' }));

@@ -106,11 +106,19 @@ export async function resolveQuietCrashLoops(db: Db, quietSince: Date, now: Date
 
 export type IncidentListRow = Incident & { clusterName: string; environment: Environment };
 
-/** Open or resolved incidents of the given orgs' clusters, newest first, at most `limit`. */
-export async function listIncidents(db: Db, orgIds: string[], opts: { state: 'open' | 'resolved'; limit: number; clusterId?: string }): Promise<IncidentListRow[]> {
+/**
+ * Open or resolved incidents of the given orgs' clusters, newest first, at most `limit`; `before` is
+ * the (opened_at, id) of the previous page's last row.
+ */
+export async function listIncidents(
+  db: Db,
+  orgIds: string[],
+  opts: { state: 'open' | 'resolved'; limit: number; clusterId?: string; before?: { openedAt: Date; id: string } },
+): Promise<IncidentListRow[]> {
   if (orgIds.length === 0) return [];
   const conds = [inArray(incidents.orgId, orgIds), opts.state === 'open' ? isNull(incidents.resolvedAt) : isNotNull(incidents.resolvedAt)];
   if (opts.clusterId) conds.push(eq(incidents.clusterId, opts.clusterId));
+  if (opts.before) conds.push(sql`(${incidents.openedAt}, ${incidents.id}) < (${opts.before.openedAt.toISOString()}::timestamptz, ${opts.before.id}::uuid)`);
   const rows = await db
     .select({ incident: incidents, clusterName: clusters.name, environment: clusters.environment })
     .from(incidents)

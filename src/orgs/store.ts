@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../db/client';
+import { isUuid, queryRows, type Db } from '../db/client';
 import { users } from '../accounts/schema';
 import { MAX_ORG_DEPTH, ROLES, memberships, orgs, type Org, type Plan, type Role } from './schema';
 
@@ -57,9 +57,6 @@ export function subtreeOf(all: VisibleOrg[], rootId: string): VisibleOrg[] {
   return all.filter((o) => ids.has(o.id));
 }
 
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
 
 export type CreateOrgResult = { ok: true; org: Org } | { ok: false; reason: 'too_deep' };
 

@@ -11,7 +11,7 @@ import { badRequest, notFound } from '../http/errors';
 import { isHtmx, redirect, renderPage } from '../http/page';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
-import { isUuid } from '../clusters/store';
+import { isUuid } from '../db/client';
 import type { VisibleOrg } from '../orgs/store';
 import { PodsLive, PodsPage, SORTS, podsUrl, type ClusterRef, type PodsFilters, type PodsLiveProps, type SortKey } from '../../views/pods/table';
 import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type ChartWindow, type DrawerLiveProps } from '../../views/pods/drawer';
