@@ -10,6 +10,7 @@ import { connectAgent, type ScriptedAgent } from '../testing/stream-agent';
 import type { Capabilities, PodDetail, StartLogFrame } from '../contract';
 import type { StreamLimits } from '../config';
 import { SEAM_NOTE } from './hub';
+import { waitUntil } from '../../agent/testing/agent-process';
 
 const LOGS_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } };
 
@@ -199,7 +200,9 @@ describe('one container, one replica', () => {
     await viewer.waitFor(() => linesOf(viewer).length === 1, 3000, 'a line');
     viewer.close();
     await env.agent.waitFor(() => env.agent.received.some((f) => f.type === 'stop' && f.streamId === json.streamId), 6000, 'stop after detach');
-    expect((await row(env, json.streamId)).end_reason).toBe('nobody watching for 2 s');
+    // The agent is told first (its Kubernetes request ends at once); the row records the end just after.
+    const ended = await waitUntil(async () => (await row(env, json.streamId)).end_reason, 3000, 'the end recorded');
+    expect(ended).toBe('nobody watching for 2 s');
   });
 
   test('the container: auto-selected when the pod has one app container; init and sidecar containers by name; unknown ones refused', async () => {
