@@ -124,7 +124,7 @@ export function accountsPages(deps: AppDeps) {
       '/settings/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { token, row } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+        const { token } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
         const tokens = await listApiTokens(db, caller.user.id);
         // Rendered directly (no redirect) so the secret never travels in a cookie or URL.
         return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={token} /> });

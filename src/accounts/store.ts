@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import { deleteBounded, type Db } from '../db/client';
 import { mintSecret, parseSecret, randomId, secretMatches, sha256Hex } from '../security/secrets';
 import { apiTokens, loginFailures, sessions, users, type ApiToken, type User } from './schema';
