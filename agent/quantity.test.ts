@@ -52,3 +52,29 @@ describe('invalid or absent', () => {
   })
   test('negative quantities count as zero', () => expect(parseCpuMilli('-1')).toBe(0))
 })
+
+describe('whole quantities (the fast path) agree with exact decimal arithmetic', () => {
+  const SUFFIX_EXP10: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9 }
+  /** value × scale rounded up, in BigInt, straight from the definition. */
+  function exact(digits: string, suffix: string, scale: number): number {
+    const exp10 = SUFFIX_EXP10[suffix]!
+    const numerator = BigInt(digits) * BigInt(scale) * 10n ** BigInt(Math.max(0, exp10))
+    const denominator = 10n ** BigInt(Math.max(0, -exp10))
+    return Number(numerator / denominator + (numerator % denominator === 0n ? 0n : 1n))
+  }
+  // A fixed pseudo-random sequence: the same cases every run.
+  let seed = 42
+  const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31)
+  for (const suffix of Object.keys(SUFFIX_EXP10)) {
+    test(`suffix "${suffix}"`, () => {
+      for (let i = 0; i < 500; i++) {
+        const digits = String(next() * (1 + (next() % 100_000))).slice(0, 1 + (next() % 15))
+        for (const scale of [1, 1000]) expect(parseQuantityScaled(`${digits}${suffix}`, scale)).toBe(exact(digits, suffix, scale))
+      }
+    })
+  }
+  test('beyond 2^53 the exact path answers', () => {
+    expect(parseBytes('9007199254740993')).toBe(9_007_199_254_740_993)
+    expect(parseCpuMilli('999999999999999G')).toBe(999_999_999_999_999e12)
+  })
+})

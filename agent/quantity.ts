@@ -14,6 +14,8 @@ const BINARY_SUFFIX: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, 
 export function parseQuantityScaled(quantity: string | number | undefined, scale: number): number | null {
   if (quantity === undefined) return null
   if (typeof quantity === 'number') return Number.isFinite(quantity) ? Math.ceil(quantity * scale) : null
+  const simple = parseWholeQuantity(quantity, scale)
+  if (simple !== null) return simple
   const match = QUANTITY.exec(quantity.trim())
   if (!match) return null
   const [, sign, digits, binary, decimal, exponent] = match
@@ -33,29 +35,32 @@ export function parseQuantityScaled(quantity: string | number | undefined, scale
   return sign === '-' ? -result : result
 }
 
-// A heartbeat parses tens of thousands of quantities, but a cluster uses few distinct ones ("100m",
-// "128Mi"…), while usage values from metrics-server vary. A small memo skips the BigInt work for the
-// repeated ones; it is cleared when full so varying usage values can't grow it without bound.
-const MEMO_LIMIT = 4096
-const cpuMemo = new Map<string, number>()
-const bytesMemo = new Map<string, number>()
+// The common shape: whole digits and an optional suffix, as metrics-server writes usage ("41235678n",
+// "123456Ki") and most manifests write requests. Whole numbers below 2^53 multiply, and divide by a
+// power of ten with an exact remainder, without rounding error, so no BigInt is needed.
+const WHOLE_QUANTITY = /^(\d{1,15})(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE]))?$/
 
-function parseMemoized(memo: Map<string, number>, quantity: string | number | undefined, scale: number): number {
-  if (typeof quantity !== 'string') return Math.max(0, parseQuantityScaled(quantity, scale) ?? 0)
-  const known = memo.get(quantity)
-  if (known !== undefined) return known
-  const value = Math.max(0, parseQuantityScaled(quantity, scale) ?? 0)
-  if (memo.size >= MEMO_LIMIT) memo.clear()
-  memo.set(quantity, value)
-  return value
+function parseWholeQuantity(quantity: string, scale: number): number | null {
+  const match = WHOLE_QUANTITY.exec(quantity)
+  if (!match) return null
+  const [, digits, binary, decimal] = match
+  let value = Number(digits) * scale
+  if (binary) value *= 2 ** BINARY_SUFFIX[binary]!
+  const exp10 = decimal ? DECIMAL_SUFFIX[decimal]! : 0
+  if (exp10 > 0) value *= 10 ** exp10
+  if (!Number.isSafeInteger(value)) return null
+  if (exp10 >= 0) return value
+  const divisor = 10 ** -exp10
+  const remainder = value % divisor
+  return (value - remainder) / divisor + (remainder > 0 ? 1 : 0)
 }
 
 /** CPU quantity in millicores ("250m" → 250, "1" → 1000, "1.5" → 1500); 0 when absent or invalid. */
 export function parseCpuMilli(quantity: string | number | undefined): number {
-  return parseMemoized(cpuMemo, quantity, 1000)
+  return Math.max(0, parseQuantityScaled(quantity, 1000) ?? 0)
 }
 
 /** Memory (or any byte) quantity in bytes ("128Mi" → 134217728, "500M" → 500000000); 0 when absent or invalid. */
 export function parseBytes(quantity: string | number | undefined): number {
-  return parseMemoized(bytesMemo, quantity, 1)
+  return Math.max(0, parseQuantityScaled(quantity, 1) ?? 0)
 }
