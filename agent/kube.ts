@@ -27,7 +27,7 @@ interface Connection {
 const CONNECTION_TTL_MS = 60_000
 const PAGE_SIZE = 500
 /** Pods are the heaviest objects: smaller pages keep the agent's peak memory low in big clusters. */
-const POD_PAGE_SIZE = 250
+export const POD_PAGE_SIZE = 250
 const REQUEST_TIMEOUT_MS = 30_000
 /** Discovery answers are cached this long; a CRD installed meanwhile is found by one refresh on a miss. */
 const DISCOVERY_TTL_MS = 5 * 60_000

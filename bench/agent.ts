@@ -3,13 +3,16 @@
 //   size      — of the binary, next to a compiled one-line program (the Bun runtime alone);
 //   start-up  — `--version` wall time, next to the one-line program; and spawn → first heartbeat;
 //   RSS       — idle (a 60-pod cluster, between beats) and with 1000 pods (peak VmHWM and steady VmRSS);
-//   CPU       — utime+stime from /proc/<pid>/stat over N beats at a 1 s interval, per beat, next to this
-//               process gzipping the same body (the serialization floor of one beat).
+//   CPU       — utime+stime from /proc/<pid>/stat over N beats at a 1 s interval, per beat, split by thread
+//               (/proc/<pid>/task), next to two floors measured in the same run: this process gzipping the
+//               same body (serialization), and a compiled program that only lists the same pods the way
+//               the agent does, over the same TLS, once a second (reading).
 // Usage: bun bench/agent.ts [--quick]
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { POD_PAGE_SIZE } from '../agent/kube';
 import { startFleetMember, type FleetMember } from '../sim/fleet';
 
 const quick = process.argv.includes('--quick');
@@ -42,6 +45,62 @@ function cpuMs(pid: number): number {
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** The threads' own CPU time in ms, summed by thread name (the runtime names its helper threads). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * TICK_MS);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
+}
+
+/** Per-beat CPU by thread group: the JavaScript thread, the HTTP client thread, and the rest (allocator, JIT, GC helpers). */
+function splitPerBeat(before: Map<string, number>, after: Map<string, number>, mainName: string, beats: number): { js: number; http: number; other: number } {
+  const split = { js: 0, http: 0, other: 0 };
+  for (const [name, ms] of after) {
+    const delta = (ms - (before.get(name) ?? 0)) / beats;
+    if (name === mainName) split.js += delta;
+    else if (name === 'HTTP' || name === 'HTTP Client') split.http += delta;
+    else split.other += delta;
+  }
+  return split;
+}
+
+/** The reading floor: a compiled program listing the simulator's pods as the agent does, every second, for `reads` reads. */
+async function readFloor(program: string, member: FleetMember, reads: number): Promise<{ cpuPerRead: number; peak: number }> {
+  const p = Bun.spawn([program], {
+    env: { SIM_URL: member.sim.url, SIM_TOKEN: member.sim.token, NODE_EXTRA_CA_CERTS: member.sim.caFile, PAGE: String(POD_PAGE_SIZE) },
+    stdout: 'pipe',
+    stderr: 'ignore',
+  });
+  const reader = p.stdout.getReader();
+  let done = 0;
+  const waitReads = async (count: number): Promise<void> => {
+    while (done < count) {
+      const { value, done: ended } = await reader.read();
+      if (ended) throw new Error('the read-floor program exited');
+      done += value.filter((byte) => byte === 10).length;
+    }
+  };
+  try {
+    await waitReads(3);
+    const from = done;
+    const cpu0 = cpuMs(p.pid);
+    await waitReads(from + reads);
+    return { cpuPerRead: (cpuMs(p.pid) - cpu0) / (done - from), peak: procStatus(p.pid, 'VmHWM') };
+  } finally {
+    p.kill('SIGKILL');
+    await p.exited;
+  }
 }
 
 async function timeStarts(binary: string): Promise<number> {
@@ -97,10 +156,14 @@ async function idleRss(binary: string): Promise<{ rss: number; file: number; ano
   return measured;
 }
 
-type Measured = { firstBeatMs: number; rssSteady: number; rssPeak: number; anonPeak: number; fileSteady: number; cpuPerBeat: number; bodyBytes: number; gzBytes: number; serializeMs: number };
+type Measured = {
+  firstBeatMs: number; rssSteady: number; rssPeak: number; anonPeak: number; fileSteady: number; cpuPerBeat: number;
+  split: { js: number; http: number; other: number }; bodyBytes: number; gzBytes: number; serializeMs: number;
+  floor: { cpuPerRead: number; peak: number } | null;
+};
 
 /** One agent against a fresh simulator of `pods` pods: time to first beat, RSS after warm-up, CPU over BEATS beats. */
-async function measure(binary: string, pods: number, nodes: number): Promise<Measured> {
+async function measure(binary: string, pods: number, nodes: number, floorProgram: string | null): Promise<Measured> {
   const stub = startStub();
   let member: FleetMember | null = null;
   try {
@@ -113,12 +176,15 @@ async function measure(binary: string, pods: number, nodes: number): Promise<Mea
     const pid = member.agentPid()!;
     const from = stub.beats.length;
     const cpu0 = cpuMs(pid);
+    const threads0 = threadCpuMs(pid);
     // VmHWM has no anonymous-only twin: sample RssAnon (heap, buffers) while the beats run.
     let anonPeak = 0;
     const sampler = setInterval(() => (anonPeak = Math.max(anonPeak, procStatus(pid, 'RssAnon'))), 20);
     await waitBeats(stub, from + BEATS, BEATS * 3000 + 10_000);
     clearInterval(sampler);
-    const cpuPerBeat = (cpuMs(pid) - cpu0) / (stub.beats.length - from);
+    const beats = stub.beats.length - from;
+    const cpuPerBeat = (cpuMs(pid) - cpu0) / beats;
+    const split = splitPerBeat(threads0, threadCpuMs(pid), readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), beats);
     const rssSteady = procStatus(pid, 'VmRSS');
     const rssPeak = procStatus(pid, 'VmHWM');
     const fileSteady = procStatus(pid, 'RssFile');
@@ -132,7 +198,10 @@ async function measure(binary: string, pods: number, nodes: number): Promise<Mea
       gzipSync(JSON.stringify(parsed), { level: 5 });
       runs.push(performance.now() - s);
     }
-    return { firstBeatMs, rssSteady, rssPeak, anonPeak, fileSteady, cpuPerBeat, bodyBytes: json.length, gzBytes: last.length, serializeMs: median(runs) };
+    // With the agent stopped, the same simulator's pods read by the floor program.
+    await member.stopAgent();
+    const floor = floorProgram ? await readFloor(floorProgram, member, BEATS) : null;
+    return { firstBeatMs, rssSteady, rssPeak, anonPeak, fileSteady, cpuPerBeat, split, bodyBytes: json.length, gzBytes: last.length, serializeMs: median(runs), floor };
   } finally {
     await member?.stop();
     stub.stop();
@@ -148,13 +217,35 @@ try {
   writeFileSync(join(work, 'hello.ts'), "console.log('hello')\nif (!process.argv.includes('--version')) setInterval(() => {}, 1000)\n");
   run(['bun', 'build', join(work, 'hello.ts'), '--compile', '--bytecode', '--format=esm', '--outfile', hello], work);
 
+  // The reading floor: list every pod in the agent's page size over HTTPS, parse, nothing else; a line per read.
+  const floorProgram = join(work, 'read-floor');
+  writeFileSync(
+    join(work, 'read-floor.ts'),
+    [
+      'const { SIM_URL, SIM_TOKEN, PAGE } = process.env',
+      'for (;;) {',
+      "  let token = ''",
+      '  do {',
+      "    const query = new URLSearchParams({ limit: PAGE! }); if (token) query.set('continue', token)",
+      "    const response = await fetch(`${SIM_URL}/api/v1/pods?${query}`, { headers: { Authorization: `Bearer ${SIM_TOKEN}`, Accept: 'application/json' } })",
+      "    const page = (await response.json()) as { metadata?: { continue?: string } }",
+      "    token = page.metadata?.continue ?? ''",
+      '  } while (token)',
+      "  console.log('read')",
+      '  await Bun.sleep(1000)',
+      '}',
+    ].join('\n'),
+  );
+  run(['bun', 'build', join(work, 'read-floor.ts'), '--compile', '--bytecode', '--format=esm', '--outfile', floorProgram], work);
+
   const size = statSync(binary).size;
   const baseSize = statSync(hello).size;
   const startMs = await timeStarts(binary);
   const baseStartMs = await timeStarts(hello);
   const { rss: baseRss, file: baseFile, anon: baseAnon } = await idleRss(hello);
-  const idle = await measure(binary, 60, 3);
-  const big = await measure(binary, 1000, 10);
+  const idle = await measure(binary, 60, 3, null);
+  const big = await measure(binary, 1000, 10, floorProgram);
+  const floor = big.floor!;
 
   const rows: [string, string, string][] = [
     ['measure', 'agent', 'baseline (bun runtime, hello world)'],
@@ -167,6 +258,8 @@ try {
     ['  of which file pages / anon peak', `${(big.fileSteady / MIB).toFixed(1)} / ${(big.anonPeak / MIB).toFixed(1)} MiB`, `${(baseFile / MIB).toFixed(1)} / ${(baseAnon / MIB).toFixed(1)} MiB`],
     ['CPU per beat, 60 pods', `${idle.cpuPerBeat.toFixed(1)} ms`, `${idle.serializeMs.toFixed(1)} ms stringify+gzip`],
     ['CPU per beat, 1000 pods', `${big.cpuPerBeat.toFixed(1)} ms`, `${big.serializeMs.toFixed(1)} ms stringify+gzip`],
+    ['  JS thread / HTTP thread / other', `${big.split.js.toFixed(1)} / ${big.split.http.toFixed(1)} / ${big.split.other.toFixed(1)} ms`, ''],
+    ['reading the 1000 pods alone', '', `${floor.cpuPerRead.toFixed(1)} ms CPU, ${(floor.peak / MIB).toFixed(1)} MiB peak RSS`],
     ['heartbeat body, 1000 pods', `${(big.bodyBytes / 1024).toFixed(0)} KiB JSON, ${(big.gzBytes / 1024).toFixed(0)} KiB gzipped`, ''],
   ];
   console.log(`agent binary against the simulator, ${BEATS} beats at 1 s per measurement${quick ? ' (quick)' : ''}`);
@@ -174,7 +267,7 @@ try {
   for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd());
   console.log(`targets: RSS ≤ 80 MiB with 1000 pods (peak ${(big.rssPeak / MIB).toFixed(1)}), ≤ 50 ms CPU per heartbeat (${big.cpuPerBeat.toFixed(1)})`);
   console.log(
-    `RESULT agent binary_mb=${(size / MIB).toFixed(1)} rss_mib_idle=${(idle.rssSteady / MIB).toFixed(1)} rss_mib_1000_pods=${(big.rssPeak / MIB).toFixed(1)} cpu_ms_per_beat=${big.cpuPerBeat.toFixed(1)} startup_ms=${startMs.toFixed(0)} anon_mib_1000_pods=${(big.anonPeak / MIB).toFixed(1)} cpu_vs_serialize=${(big.cpuPerBeat / big.serializeMs).toFixed(1)}`,
+    `RESULT agent binary_mb=${(size / MIB).toFixed(1)} rss_mib_idle=${(idle.rssSteady / MIB).toFixed(1)} rss_mib_1000_pods=${(big.rssPeak / MIB).toFixed(1)} cpu_ms_per_beat=${big.cpuPerBeat.toFixed(1)} startup_ms=${startMs.toFixed(0)} anon_mib_1000_pods=${(big.anonPeak / MIB).toFixed(1)} cpu_vs_serialize=${(big.cpuPerBeat / big.serializeMs).toFixed(1)} cpu_vs_read=${(big.cpuPerBeat / floor.cpuPerRead).toFixed(1)} read_floor_ms=${floor.cpuPerRead.toFixed(1)} read_floor_rss_mib=${(floor.peak / MIB).toFixed(1)}`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
