@@ -1,4 +1,4 @@
-// Workload tails: every pod of one owner across clusters merged on one SSE connection (member-tagged events, per-member seqs), pods that appear join on refresh, a reconnect with the cursor vector resumes each member without duplicates, clusters without the logs capability are skipped, DELETE stops every member.
+// Workload tails: every pod of one owner across clusters merged on one SSE connection (member-tagged events, per-member seqs), pods that appear join on refresh, a reconnect with the cursor vector resumes each member without duplicates, clusters without the logs capability are skipped, DELETE stops every member, and the start and stop are audited in each org the tail touched.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePod, sendHeartbeat } from '../testing/heartbeats';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
@@ -6,6 +6,8 @@ import { listen } from '../testing/browser';
 import { openSse, type SseClient } from '../testing/sse';
 import { connectAgent, type ScriptedAgent } from '../testing/stream-agent';
 import type { Capabilities, PodDetail } from '../contract';
+import { queryRows } from '../db/client';
+import { sql } from 'drizzle-orm';
 
 const LOGS_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'test' } };
 
@@ -14,6 +16,8 @@ let base = '';
 let api: Awaited<ReturnType<typeof apiClient>>;
 let auth: Record<string, string>;
 const edge: { id: string; key: string; agent: ScriptedAgent | null }[] = [];
+/** edge-0's org (customer A), edge-1's (customer B), edge-2's (the MSP itself). */
+const orgIds: string[] = [];
 
 function webPods(cluster: number, n: number): PodDetail[] {
   return Array.from({ length: n }, (_, i) => {
@@ -33,11 +37,13 @@ beforeAll(async () => {
   t = await startTestApp();
   base = listen(t);
   const user = await makeUser(t.db);
-  const org = await makeOrg(t.db, 'Tails', null, { userId: user.id, role: 'owner' });
+  // An MSP and two customers: one workload tailed across orgs, each org's audit log gets the tail.
+  const msp = await makeOrg(t.db, 'Tails MSP', null, { userId: user.id, role: 'owner' });
+  orgIds.push((await makeOrg(t.db, 'Customer A', msp)).id, (await makeOrg(t.db, 'Customer B', msp)).id, msp.id);
   api = await apiClient(t, await signIn(t, user));
   auth = { authorization: `Bearer ${api.token}` };
   for (const [i, caps] of [LOGS_ON, LOGS_ON, ALL_CAPABILITIES_OFF].entries()) {
-    const c = await createEnrolledCluster(t, api, { name: `edge-${i}`, orgId: org.id });
+    const c = await createEnrolledCluster(t, api, { name: `edge-${i}`, orgId: orgIds[i]! });
     await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: [...webPods(i, 2), other()], capabilities: caps }));
     edge.push({ id: c.clusterId, key: c.agentKey, agent: i < 2 ? await connectAgent(base, c.agentKey) : null });
   }
@@ -119,6 +125,12 @@ test('a workload across clusters: merged, tagged, new pods join, resume by curso
   await a1.waitFor(() => a1.received.filter((f) => f.type === 'stop').length === 3, 3000, 'stops on edge-1');
   await second.waitFor(() => second.events.some((e) => e.event === 'end' && !JSON.parse(e.data).m), 5000, 'the tail’s end');
   await second.closed;
+
+  // Audited in every org the tail touched: the start where pods were opened or skipped, the stop where streams ran.
+  const audit = await queryRows<{ action: string; org_id: string | null }>(t.db, sql`select action, org_id from audit_events where target = ${body.tailId} order by id`);
+  const orgsOf = (action: string): (string | null)[] => audit.filter((a) => a.action === action).map((a) => a.org_id).sort();
+  expect(orgsOf('logs.tail.start')).toEqual([...orgIds].sort());
+  expect(orgsOf('logs.tail.stop')).toEqual([orgIds[0]!, orgIds[1]!].sort());
 
   // Not the caller's tail: 404; no such workload: 404.
   const stranger = await makeUser(t.db);

@@ -2,7 +2,7 @@
 // with the tail's id, merged for the viewer by tail-sse.ts. Pods are found in the inventory (the latest
 // heartbeats); a refresh — the viewer asks every few seconds — lets pods that appeared since join.
 import type { Db } from '../db/client';
-import { recordAudit } from '../audit/store';
+import { recordAudit, type AuditEntry } from '../audit/store';
 import type { Actor } from '../orgs/members';
 import type { Caller } from '../http/caller';
 import { findCluster } from '../clusters/store';
@@ -69,9 +69,8 @@ export async function openTail(ctx: OpenContext, caller: Caller, actor: Actor, i
     container: input.container ?? null,
     options,
   });
-  const { joined, skipped } = await joinPods(ctx, caller, actor, tail);
-  await recordAudit(ctx.db, {
-    orgId: null,
+  const { joined, skipped, orgIds } = await joinPods(ctx, caller, actor, tail);
+  await auditTail(ctx.db, orgIds, {
     actorUserId: actor.userId,
     actor: actor.email,
     action: 'logs.tail.start',
@@ -83,13 +82,18 @@ export async function openTail(ctx: OpenContext, caller: Caller, actor: Actor, i
 }
 
 /** Opens streams for the workload's pods that are not members yet (all of them on the first call). */
-export async function joinPods(ctx: OpenContext, caller: Caller, actor: Actor, tail: LogTailRow): Promise<{ joined: TailMember[]; skipped: TailSkip[] }> {
+export async function joinPods(
+  ctx: OpenContext,
+  caller: Caller,
+  actor: Actor,
+  tail: LogTailRow,
+): Promise<{ joined: TailMember[]; skipped: TailSkip[]; orgIds: string[] }> {
   const joined: TailMember[] = [];
   const skipped: TailSkip[] = [];
-  if (tail.endedAt) return { joined, skipped };
+  if (tail.endedAt) return { joined, skipped, orgIds: [] };
   const members = await listTailStreams(ctx.db, tail.id);
   const known = new Set(members.map((m) => `${m.clusterId}/${m.namespace}/${m.pod}`));
-  if (members.length >= MAX_TAIL_PODS) return { joined, skipped };
+  if (members.length >= MAX_TAIL_PODS) return { joined, skipped, orgIds: [] };
   const pods = await listWorkloadPods(ctx.db, scopeOf(caller, tail), { kind: tail.ownerKind, name: tail.ownerName, namespace: tail.namespace }, MAX_TAIL_PODS);
   const clusters = new Map<string, Cluster | null>();
   const visible = caller.orgs.map((o) => o.id);
@@ -113,11 +117,23 @@ export async function joinPods(ctx: OpenContext, caller: Caller, actor: Actor, t
     if (opened.ok) joined.push({ streamId: opened.row.id, clusterId: cluster.id, cluster: cluster.name, namespace: pod.namespace, pod: pod.name, container: opened.row.container });
     else skipped.push({ clusterId: cluster.id, cluster: cluster.name, namespace: pod.namespace, pod: pod.name, reason: opened.message });
   }
-  return { joined, skipped };
+  const orgIds = [...clusters.values()].flatMap((cluster) => (cluster ? [cluster.orgId] : []));
+  return { joined, skipped, orgIds: [...new Set(orgIds)] };
+}
+
+/**
+ * A tail can span clusters of several orgs (an MSP member tailing one workload across customers): its
+ * start and stop are recorded once in each of those orgs' audit logs, so every org's admins see who
+ * tailed their clusters. Without any (nothing was opened) the event is recorded without an org.
+ */
+async function auditTail(db: Db, orgIds: string[], entry: Omit<AuditEntry, 'orgId'>): Promise<void> {
+  for (const orgId of orgIds.length ? orgIds : [null]) await recordAudit(db, { ...entry, orgId });
 }
 
 export async function closeTail(db: Db, tail: LogTailRow, actor: Actor, reason: string): Promise<boolean> {
   const ended = await endTail(db, tail.id, reason);
-  if (ended) await recordAudit(db, { orgId: null, actorUserId: actor.userId, actor: actor.email, action: 'logs.tail.stop', target: tail.id, details: { ownerKind: tail.ownerKind, ownerName: tail.ownerName, reason }, ip: actor.ip });
-  return ended;
+  if (!ended) return false;
+  const orgIds = [...new Set((await listTailStreams(db, tail.id)).map((stream) => stream.orgId))];
+  await auditTail(db, orgIds, { actorUserId: actor.userId, actor: actor.email, action: 'logs.tail.stop', target: tail.id, details: { ownerKind: tail.ownerKind, ownerName: tail.ownerName, reason }, ip: actor.ip });
+  return true;
 }
