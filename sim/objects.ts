@@ -1,5 +1,6 @@
 // Builders of real Kubernetes JSON from the simulator's compact models (pods, nodes, events, metadata).
 // The models hold what changes; these functions render what the API server would return.
+import { podManagedFields } from './managed-fields.ts';
 import type { KubeObject, ObjectMeta, OwnerReference } from './store.ts';
 
 export type JsonObject = Record<string, unknown>;
@@ -331,6 +332,8 @@ export function renderPod(pod: PodModel): KubeObject {
     status.qosClass = qosClassOf(pod.spec);
     if (pod.startedAt !== null) status.startTime = iso(pod.startedAt);
   }
+  // Pods of controllers are written by k3s (its embedded controller manager and kubelet); bare ones by kubectl.
+  meta.managedFields = podManagedFields({ metadata: meta, spec: pod.spec, status }, pod.owner ? 'k3s' : 'kubectl-create', iso(pod.createdAt), iso(pod.startedAt ?? pod.createdAt));
   return { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: pod.spec, status };
 }
 

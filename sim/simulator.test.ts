@@ -124,6 +124,21 @@ describe('a fresh k3s plus workloads', () => {
     expect(podStatus(completed).containerStatuses[0].state.terminated.reason).toBe('Completed');
   });
 
+  test('pods carry managedFields like the API server records them: the creator’s spec, the kubelet’s status', async () => {
+    const listed = (await kubeJson<List>(sim, '/api/v1/pods')).body.items;
+    const pod = listed.find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && (p.status as any).phase === 'Running')!;
+    const [spec, status] = pod.metadata.managedFields as Record<string, any>[];
+    expect(spec).toMatchObject({ apiVersion: 'v1', fieldsType: 'FieldsV1', manager: 'k3s', operation: 'Update', time: pod.metadata.creationTimestamp });
+    const containers = (pod.spec as any).containers as { name: string }[];
+    expect(Object.keys(spec!.fieldsV1['f:spec']['f:containers'])).toEqual(containers.map((c) => `k:{"name":"${c.name}"}`));
+    expect(spec!.fieldsV1['f:metadata']['f:labels']).toMatchObject({ '.': {}, 'f:pod-template-hash': {} });
+    expect(status).toMatchObject({ manager: 'k3s', operation: 'Update', subresource: 'status' });
+    expect(Object.keys(status!.fieldsV1['f:status']['f:conditions'])).toContain('k:{"type":"Ready"}');
+    // As on a real cluster they are a large share of what a pod list weighs.
+    const share = JSON.stringify(pod.metadata.managedFields).length / JSON.stringify(pod).length;
+    expect(share).toBeGreaterThan(0.25);
+  });
+
   test('nodes look like k3s: roles, kubelet version, capacity', async () => {
     const nodes = (await kubeJson<List>(sim, '/api/v1/nodes')).body.items;
     expect(nodes).toHaveLength(3);
