@@ -8,6 +8,7 @@ import { existingStreamHub } from './streams/hub';
 import { startPodIndexJob } from './pods/fleet-index';
 import { startRetentionJob } from './pods/retention';
 import { startHousekeepingJob } from './housekeeping';
+import { subscribeRetiredKeys } from './clusters/agent-auth';
 
 export type RunningServer = { app: App; database: Database; url: string; stop(): Promise<void> };
 
@@ -20,6 +21,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let ready = false;
   const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready });
   await database.migrate();
+  // Cluster deletions on any replica evict the agent key from this one's cache at once.
+  const unsubscribeRetiredKeys = await subscribeRetiredKeys(database.bus);
   ready = true;
   // Bun refuses bodies far over the limit on its own; bodies just over it get our JSON 413 from the app.
   app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes * 2, idleTimeout: 60 });
@@ -43,6 +46,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await podIndexJob.stop();
       await retentionJob.stop();
       await housekeepingJob.stop();
+      await unsubscribeRetiredKeys().catch(() => undefined);
       await database.close();
     },
   };

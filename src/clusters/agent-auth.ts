@@ -1,5 +1,6 @@
 // Agent authentication: the cluster's identity comes only from its key, never from a body.
 import { eq } from 'drizzle-orm';
+import type { Bus } from '../db/bus';
 import type { Db } from '../db/client';
 import { HttpError } from '../http/errors';
 import { SESSION_COOKIE } from '../http/caller';
@@ -13,9 +14,9 @@ export type AgentCluster = { id: string; orgId: string; name: string };
 /**
  * Key rows found recently, by public id. Thousands of clusters beating every 15 s should not each
  * cost a query just to find their row; the secret is still checked against the stored hash on
- * every request. A deleted cluster's key can pass here for up to KEY_CACHE_MS on a replica that saw
- * it (deleteCluster evicts it on its own replica): every write path re-reads the cluster row, and
- * ingest answers "cluster deleted" when it is gone.
+ * every request. Deleting a cluster evicts its key on every replica at once (RETIRED_KEY_CHANNEL);
+ * should that notification be lost (a replica's listening connection was down), the entry still
+ * lapses after KEY_CACHE_MS, and every write path re-reads the cluster row anyway.
  */
 const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 100_000;
@@ -24,6 +25,14 @@ const keyCache = new Map<string, { cluster: AgentCluster; hash: string; until: n
 /** Drops a key from this replica's cache (its cluster was deleted). */
 export function forgetAgentKey(publicId: string): void {
   keyCache.delete(publicId);
+}
+
+/** Bus channel of retired agent keys; payload = the key's public id. Notified by the deleting transaction. */
+export const RETIRED_KEY_CHANNEL = 'niro_agent_key_retired';
+
+/** Evicts keys retired on any replica from this one's cache; each replica subscribes once at start. */
+export function subscribeRetiredKeys(bus: Bus): Promise<() => Promise<void>> {
+  return bus.subscribe(RETIRED_KEY_CHANNEL, forgetAgentKey);
 }
 
 async function findKey(db: Db, publicId: string): Promise<{ cluster: AgentCluster; hash: string } | null> {

@@ -7,6 +7,8 @@ import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from
 import { createEnrolledCluster, gzipJson, makeHeartbeat, makeHeartbeatV1, makeNode, makePod, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
+import { requireAgent, RETIRED_KEY_CHANNEL, subscribeRetiredKeys } from './agent-auth';
+import { AGENT_KEY_HEADER } from '../contract';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 
@@ -282,6 +284,42 @@ describe('agent authentication', () => {
     expect(e.message).toContain('"to-delete" was deleted');
     expect(e.message).toContain('kubectl delete namespace niro-system');
     expect(await count(t.db, sql`select count(*)::int as n from cluster_pods where cluster_id = ${c.clusterId}`)).toBe(0);
+  });
+
+  test('a deletion reaches every replica: the deleting transaction notifies, listeners evict the key', async () => {
+    const keyRequest = (key: string): Request => new Request('http://replica/v1/agent/commands', { headers: { [AGENT_KEY_HEADER]: key } });
+    const publicIdOf = async (clusterId: string): Promise<string> =>
+      (await queryRows<{ id: string }>(t.db, sql`select agent_key_public_id as id from clusters where id = ${clusterId}`))[0]!.id;
+    const until = async (what: string, check: () => Promise<boolean> | boolean): Promise<void> => {
+      const deadline = Date.now() + 3000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await Bun.sleep(20);
+      }
+    };
+
+    // Deleting publishes the retired key's public id on the bus, once committed.
+    const first = await createEnrolledCluster(t, api, { name: 'notify-delete' });
+    const heard: string[] = [];
+    const stopListening = await t.bus.subscribe(RETIRED_KEY_CHANNEL, (id) => heard.push(id));
+    const firstId = await publicIdOf(first.clusterId);
+    expect((await api.call('DELETE', `/v1/clusters/${first.clusterId}`)).status).toBe(200);
+    await until('the notification', () => heard.includes(firstId));
+    await stopListening();
+
+    // Another replica deleted a cluster whose key this replica has cached: the notification evicts it.
+    const stopEvicting = await subscribeRetiredKeys(t.bus);
+    try {
+      const second = await createEnrolledCluster(t, api, { name: 'elsewhere-delete' });
+      expect((await sendHeartbeat(t, second.agentKey, makeHeartbeat())).status).toBe(200);
+      const secondId = await publicIdOf(second.clusterId);
+      await t.db.execute(sql`delete from clusters where id = ${second.clusterId}`);
+      expect((await requireAgent(t.db, keyRequest(second.agentKey))).id).toBe(second.clusterId); // still cached here
+      await t.bus.publish(RETIRED_KEY_CHANNEL, secondId);
+      await until('the key to be refused', () => requireAgent(t.db, keyRequest(second.agentKey)).then(() => false, () => true));
+    } finally {
+      await stopEvicting();
+    }
   });
 });
 

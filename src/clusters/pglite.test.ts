@@ -1,4 +1,4 @@
-// The embedded database (PGlite, used when no DATABASE_URL is set) runs the same ingest: COPY staging, the one-statement unchanged beat, status detection.
+// The embedded database (PGlite, used when no DATABASE_URL is set) runs the same ingest: COPY staging, the one-statement unchanged beat, status detection, and the deletion's notification.
 import { createTestPglite, type TestDatabase } from '../testing/db';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
@@ -6,7 +6,8 @@ import { LOCKS, queryRows, runExclusive, type Database, type Db } from '../db/cl
 import { testConfig } from '../testing/app';
 import { makeHeartbeat, makeHeartbeatV1, makePods } from '../testing/heartbeats';
 import { createOrg } from '../orgs/store';
-import { createCluster } from './store';
+import { createCluster, deleteCluster, findCluster } from './store';
+import { RETIRED_KEY_CHANNEL } from './agent-auth';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from './enrollment';
 import { parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
@@ -67,4 +68,14 @@ test('enroll, ingest changed and unchanged beats, detect Offline — on PGlite',
   const [cluster] = await queryRows<{ status: string }>(db, sql`select status from clusters where id = ${id}`);
   expect(cluster.status).toBe('offline');
   expect(await count(db, 'incidents', id)).toBe(1);
+
+  // Deleting it tells every replica's listener (here, the same process) which key retired, on commit.
+  const heard: string[] = [];
+  const stop = await database.bus.subscribe(RETIRED_KEY_CHANNEL, (publicId) => heard.push(publicId));
+  const [row] = await queryRows<{ public_id: string }>(db, sql`select agent_key_public_id as public_id from clusters where id = ${id}`);
+  const deleting = (await findCluster(db, id, [org.org.id]))!;
+  await deleteCluster(db, deleting);
+  for (let i = 0; i < 100 && heard.length === 0; i++) await Bun.sleep(20);
+  expect(heard).toEqual([row.public_id]);
+  await stop();
 }, 60_000);
