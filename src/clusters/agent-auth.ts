@@ -27,12 +27,31 @@ export function forgetAgentKey(publicId: string): void {
   keyCache.delete(publicId);
 }
 
-/** Bus channel of retired agent keys; payload = the key's public id. Notified by the deleting transaction. */
+/** Bus channel of retired agent keys, notified by the deleting transaction; payload: RetiredKey as JSON. */
 export const RETIRED_KEY_CHANNEL = 'niro_agent_key_retired';
+
+/** `key`: the agent key's public id; `cluster`: the deleted cluster's id. */
+export type RetiredKey = { key: string; cluster: string };
+
+export function retiredKeyPayload(retired: RetiredKey): string {
+  return JSON.stringify(retired);
+}
+
+export function parseRetiredKey(payload: string): RetiredKey | null {
+  try {
+    const value = JSON.parse(payload) as Partial<RetiredKey> | null;
+    return typeof value?.key === 'string' && typeof value.cluster === 'string' ? { key: value.key, cluster: value.cluster } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Evicts keys retired on any replica from this one's cache; each replica subscribes once at start. */
 export function subscribeRetiredKeys(bus: Bus): Promise<() => Promise<void>> {
-  return bus.subscribe(RETIRED_KEY_CHANNEL, forgetAgentKey);
+  return bus.subscribe(RETIRED_KEY_CHANNEL, (payload) => {
+    const retired = parseRetiredKey(payload);
+    if (retired) forgetAgentKey(retired.key);
+  });
 }
 
 async function findKey(db: Db, publicId: string): Promise<{ cluster: AgentCluster; hash: string } | null> {

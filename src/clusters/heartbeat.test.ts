@@ -7,7 +7,7 @@ import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from
 import { createEnrolledCluster, gzipJson, makeHeartbeat, makeHeartbeatV1, makeNode, makePod, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
-import { requireAgent, RETIRED_KEY_CHANNEL, subscribeRetiredKeys } from './agent-auth';
+import { parseRetiredKey, requireAgent, RETIRED_KEY_CHANNEL, retiredKeyPayload, subscribeRetiredKeys } from './agent-auth';
 import { AGENT_KEY_HEADER } from '../contract';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
@@ -301,7 +301,7 @@ describe('agent authentication', () => {
     // Deleting publishes the retired key's public id on the bus, once committed.
     const first = await createEnrolledCluster(t, api, { name: 'notify-delete' });
     const heard: string[] = [];
-    const stopListening = await t.bus.subscribe(RETIRED_KEY_CHANNEL, (id) => heard.push(id));
+    const stopListening = await t.bus.subscribe(RETIRED_KEY_CHANNEL, (payload) => heard.push(parseRetiredKey(payload)?.key ?? payload));
     const firstId = await publicIdOf(first.clusterId);
     expect((await api.call('DELETE', `/v1/clusters/${first.clusterId}`)).status).toBe(200);
     await until('the notification', () => heard.includes(firstId));
@@ -315,7 +315,7 @@ describe('agent authentication', () => {
       const secondId = await publicIdOf(second.clusterId);
       await t.db.execute(sql`delete from clusters where id = ${second.clusterId}`);
       expect((await requireAgent(t.db, keyRequest(second.agentKey))).id).toBe(second.clusterId); // still cached here
-      await t.bus.publish(RETIRED_KEY_CHANNEL, secondId);
+      await t.bus.publish(RETIRED_KEY_CHANNEL, retiredKeyPayload({ key: secondId, cluster: second.clusterId }));
       await until('the key to be refused', () => requireAgent(t.db, keyRequest(second.agentKey)).then(() => false, () => true));
     } finally {
       await stopEvicting();

@@ -7,7 +7,7 @@ import { testConfig } from '../testing/app';
 import { makeHeartbeat, makeHeartbeatV1, makePods } from '../testing/heartbeats';
 import { createOrg } from '../orgs/store';
 import { createCluster, deleteCluster, findCluster } from './store';
-import { RETIRED_KEY_CHANNEL } from './agent-auth';
+import { parseRetiredKey, RETIRED_KEY_CHANNEL } from './agent-auth';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from './enrollment';
 import { parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
@@ -71,11 +71,11 @@ test('enroll, ingest changed and unchanged beats, detect Offline — on PGlite',
 
   // Deleting it tells every replica's listener (here, the same process) which key retired, on commit.
   const heard: string[] = [];
-  const stop = await database.bus.subscribe(RETIRED_KEY_CHANNEL, (publicId) => heard.push(publicId));
+  const stop = await database.bus.subscribe(RETIRED_KEY_CHANNEL, (payload) => heard.push(payload));
   const [row] = await queryRows<{ public_id: string }>(db, sql`select agent_key_public_id as public_id from clusters where id = ${id}`);
   const deleting = (await findCluster(db, id, [org.org.id]))!;
   await deleteCluster(db, deleting);
   for (let i = 0; i < 100 && heard.length === 0; i++) await Bun.sleep(20);
-  expect(heard).toEqual([row.public_id]);
+  expect(heard.map(parseRetiredKey)).toEqual([{ key: row.public_id, cluster: id }]);
   await stop();
 }, 60_000);

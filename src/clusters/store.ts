@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { isUuid, queryRows, type Db } from '../db/client';
 import { orgs } from '../orgs/schema';
-import { forgetAgentKey, RETIRED_KEY_CHANNEL } from './agent-auth';
+import { forgetAgentKey, RETIRED_KEY_CHANNEL, retiredKeyPayload } from './agent-auth';
 import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode, type ClusterStatus, type Environment } from './schema';
 import type { Capability } from '../contract';
 
@@ -44,14 +44,15 @@ function isUniqueViolation(e: unknown): boolean {
 
 /**
  * Deletes the cluster and everything hanging off it (cascade). Its agent key is remembered as
- * retired so the still-running agent is told why it is refused, and every replica is told to drop
- * the key from its cache: NOTIFY inside the transaction is delivered on commit, never before.
+ * retired so the still-running agent is told why it is refused, and every replica is told (drop the
+ * key from the cache, close the agent's stream socket): NOTIFY inside the transaction is delivered on
+ * commit, never before.
  */
 export async function deleteCluster(db: Db, cluster: Cluster): Promise<void> {
   await db.transaction(async (tx) => {
     if (cluster.agentKeyPublicId) {
       await tx.insert(retiredAgentKeys).values({ publicId: cluster.agentKeyPublicId, clusterId: cluster.id, clusterName: cluster.name }).onConflictDoNothing();
-      await tx.execute(sql`select pg_notify(${RETIRED_KEY_CHANNEL}, ${cluster.agentKeyPublicId})`);
+      await tx.execute(sql`select pg_notify(${RETIRED_KEY_CHANNEL}, ${retiredKeyPayload({ key: cluster.agentKeyPublicId, cluster: cluster.id })})`);
     }
     await tx.delete(clusters).where(eq(clusters.id, cluster.id));
   });

@@ -17,6 +17,7 @@ import type { Db } from '../db/client';
 import type { StreamLimits } from '../config';
 import type { Logger } from '../log';
 import { recordAudit } from '../audit/store';
+import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/agent-auth';
 import type { DataFrame, ServerFrame, StartLogFrame } from '../contract';
 import { LineBudget, capReached, shapeLine, throttledNote } from './limits';
 import { Relay, type PendingWork } from './relay';
@@ -127,6 +128,7 @@ export class StreamHub {
   private renewedAt = 0;
   private sweptAt = 0;
   private closed = false;
+  private retiredKeys: Promise<() => Promise<void>> | null = null;
 
   constructor(private readonly deps: HubDeps) {
     this.relay = new Relay(deps.bus, this.replicaId, { pending: (r) => this.pending(r), receive: (m) => this.receive(m) }, deps.log);
@@ -138,7 +140,17 @@ export class StreamHub {
       this.timer = setInterval(() => this.tick(), TICK_MS);
       this.timer.unref?.();
     }
-    await this.relay.listen();
+    // A deleted cluster's agent loses its stream socket on every replica; reconnecting, it is refused.
+    this.retiredKeys ??= this.deps.bus
+      .subscribe(RETIRED_KEY_CHANNEL, (payload) => {
+        const retired = parseRetiredKey(payload);
+        if (retired) for (const socket of this.agents.values()) if (socket.clusterId === retired.cluster) socket.close(4401, 'cluster deleted');
+      })
+      .catch((e) => {
+        this.retiredKeys = null;
+        throw e;
+      });
+    await Promise.all([this.relay.listen(), this.retiredKeys]);
   }
 
   // ── Agents ────────────────────────────────────────────────────────────────────────────────────────
@@ -712,6 +724,8 @@ export class StreamHub {
     }
     for (const socket of this.agents.values()) socket.close(1012, 'control plane restarting');
     await this.relay.close();
+    const unsubscribe = await this.retiredKeys?.catch(() => null);
+    await unsubscribe?.().catch(() => {});
   }
 
   get isClosed(): boolean {

@@ -9,7 +9,7 @@ import { checkSequence, linesOf, openSse, type SseClient } from '../testing/sse'
 import { connectAgent, type ScriptedAgent } from '../testing/stream-agent';
 import type { Capabilities, PodDetail, StartLogFrame } from '../contract';
 import type { StreamLimits } from '../config';
-import { SEAM_NOTE } from './hub';
+import { existingStreamHub, SEAM_NOTE } from './hub';
 import { waitUntil } from '../../agent/testing/agent-process';
 
 const LOGS_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } };
@@ -388,5 +388,21 @@ describe('not enabled', () => {
     expect(env.agent.starts()).toEqual([]);
     const [{ n }] = await queryRows<{ n: number }>(env.t.db, sql`select count(*)::int as n from log_streams`);
     expect(n).toBe(0);
+  });
+});
+
+describe('a deleted cluster', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await setup();
+  });
+  afterAll(() => teardown(env));
+
+  test('its agent loses the stream socket at once, and reconnecting is refused', async () => {
+    await existingStreamHub(env.t.bus)!.ready(); // the replica listens (it starts to when its first agent connects)
+    expect((await env.api.call('DELETE', `/v1/clusters/${env.clusterId}`)).status).toBe(200);
+    const closed = await Promise.race([env.agent.closed, Bun.sleep(3000).then(() => null)]);
+    expect(closed).toEqual({ code: 4401, reason: 'cluster deleted' });
+    await expect(connectAgent(env.base, env.agentKey)).rejects.toThrow();
   });
 });
