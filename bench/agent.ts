@@ -2,7 +2,8 @@
 // Kubernetes simulator and a stub control plane that answers the contract and counts beats:
 //   size      — of the binary, next to a compiled one-line program (the Bun runtime alone);
 //   start-up  — `--version` wall time, next to the one-line program; and spawn → first heartbeat;
-//   RSS       — idle (a 60-pod cluster, between beats) and with 1000 pods (peak VmHWM and steady VmRSS);
+//   RSS       — idle (a 60-pod cluster, between beats), with 1000 pods, and at the contract's cap of pods per
+//               heartbeat next to the shipped Deployment's memory limit (peak VmHWM and steady VmRSS);
 //   CPU       — utime+stime from /proc/<pid>/stat over N beats at a 1 s interval, per beat, split by thread
 //               (/proc/<pid>/task), next to two floors measured in the same run: this process gzipping the
 //               same body (serialization), and a compiled program that only lists the same pods the way
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { POD_PAGE_SIZE } from '../agent/kube';
+import { LIMITS } from '../src/contract';
 import { startFleetMember, type FleetMember } from '../sim/fleet';
 
 const quick = process.argv.includes('--quick');
@@ -73,6 +75,14 @@ function splitPerBeat(before: Map<string, number>, after: Map<string, number>, m
     else split.other += delta;
   }
   return split;
+}
+
+/** limits.memory of the agent container in the shipped Deployment, in MiB. */
+function deploymentMemoryLimitMib(): number {
+  const manifest = readFileSync(join(root, 'deploy', 'agent', 'deployment.yaml'), 'utf8');
+  const limit = /limits:\s*\n(?:\s+cpu:.*\n)?\s+memory:\s*(\d+)Mi/.exec(manifest);
+  if (!limit) throw new Error('deploy/agent/deployment.yaml: no memory limit in Mi found');
+  return Number(limit[1]);
 }
 
 /** The reading floor: a compiled program listing the simulator's pods as the agent does, every second, for `reads` reads. */
@@ -245,6 +255,9 @@ try {
   const { rss: baseRss, file: baseFile, anon: baseAnon } = await idleRss(hello);
   const idle = await measure(binary, 60, 3, null);
   const big = await measure(binary, 1000, 10, floorProgram);
+  // The contract's cap on pods per heartbeat: the shipped Deployment's memory limit has to hold it.
+  const max = await measure(binary, LIMITS.podsPerHeartbeat, 50, null);
+  const limitMib = deploymentMemoryLimitMib();
   const floor = big.floor!;
 
   const rows: [string, string, string][] = [
@@ -259,6 +272,8 @@ try {
     ['CPU per beat, 60 pods', `${idle.cpuPerBeat.toFixed(1)} ms`, `${idle.serializeMs.toFixed(1)} ms stringify+gzip`],
     ['CPU per beat, 1000 pods', `${big.cpuPerBeat.toFixed(1)} ms`, `${big.serializeMs.toFixed(1)} ms stringify+gzip`],
     ['  JS thread / HTTP thread / other', `${big.split.js.toFixed(1)} / ${big.split.http.toFixed(1)} / ${big.split.other.toFixed(1)} ms`, ''],
+    [`RSS ${LIMITS.podsPerHeartbeat} pods (steady / peak)`, `${(max.rssSteady / MIB).toFixed(1)} / ${(max.rssPeak / MIB).toFixed(1)} MiB`, `${limitMib} MiB Deployment memory limit`],
+    [`CPU per beat, ${LIMITS.podsPerHeartbeat} pods`, `${max.cpuPerBeat.toFixed(1)} ms`, ''],
     ['reading the 1000 pods alone', '', `${floor.cpuPerRead.toFixed(1)} ms CPU, ${(floor.peak / MIB).toFixed(1)} MiB peak RSS`],
     ['heartbeat body, 1000 pods', `${(big.bodyBytes / 1024).toFixed(0)} KiB JSON, ${(big.gzBytes / 1024).toFixed(0)} KiB gzipped`, ''],
   ];
@@ -267,7 +282,7 @@ try {
   for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd());
   console.log(`targets: RSS ≤ 80 MiB with 1000 pods (peak ${(big.rssPeak / MIB).toFixed(1)}), ≤ 50 ms CPU per heartbeat (${big.cpuPerBeat.toFixed(1)})`);
   console.log(
-    `RESULT agent binary_mb=${(size / MIB).toFixed(1)} rss_mib_idle=${(idle.rssSteady / MIB).toFixed(1)} rss_mib_1000_pods=${(big.rssPeak / MIB).toFixed(1)} cpu_ms_per_beat=${big.cpuPerBeat.toFixed(1)} startup_ms=${startMs.toFixed(0)} anon_mib_1000_pods=${(big.anonPeak / MIB).toFixed(1)} cpu_vs_serialize=${(big.cpuPerBeat / big.serializeMs).toFixed(1)} cpu_vs_read=${(big.cpuPerBeat / floor.cpuPerRead).toFixed(1)} read_floor_ms=${floor.cpuPerRead.toFixed(1)} read_floor_rss_mib=${(floor.peak / MIB).toFixed(1)}`,
+    `RESULT agent binary_mb=${(size / MIB).toFixed(1)} rss_mib_idle=${(idle.rssSteady / MIB).toFixed(1)} rss_mib_1000_pods=${(big.rssPeak / MIB).toFixed(1)} cpu_ms_per_beat=${big.cpuPerBeat.toFixed(1)} startup_ms=${startMs.toFixed(0)} anon_mib_1000_pods=${(big.anonPeak / MIB).toFixed(1)} cpu_vs_serialize=${(big.cpuPerBeat / big.serializeMs).toFixed(1)} cpu_vs_read=${(big.cpuPerBeat / floor.cpuPerRead).toFixed(1)} read_floor_ms=${floor.cpuPerRead.toFixed(1)} read_floor_rss_mib=${(floor.peak / MIB).toFixed(1)} rss_mib_${LIMITS.podsPerHeartbeat}_pods=${(max.rssPeak / MIB).toFixed(1)} memory_limit_mib=${limitMib}`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

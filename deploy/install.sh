@@ -277,13 +277,15 @@ spec:
                   name: niro-enrollment
                   key: token
                   optional: true
+          # Memory grows with the cluster: ~70 MiB idle, ~110 MiB at 1000 pods, ~200 MiB at the 5000
+          # pods a heartbeat carries at most (bun run bench agent); the limit leaves room above that.
           resources:
             requests:
               cpu: 50m
-              memory: 64Mi
+              memory: 96Mi
             limits:
               cpu: 500m
-              memory: 160Mi
+              memory: 320Mi
           securityContext:
             allowPrivilegeEscalation: false
             readOnlyRootFilesystem: true
