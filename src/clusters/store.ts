@@ -5,7 +5,6 @@ import { forgetAgentKey, RETIRED_KEY_CHANNEL, retiredKeyPayload } from './agent-
 import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode, type ClusterStatus, type Environment } from './schema';
 import type { Capability } from '../contract';
 
-
 export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
 
 export async function createCluster(db: Db, input: { orgId: string; name: string; environment: Environment; createdBy: string | null }): Promise<CreateClusterResult> {

@@ -57,7 +57,6 @@ export function subtreeOf(all: VisibleOrg[], rootId: string): VisibleOrg[] {
   return all.filter((o) => ids.has(o.id));
 }
 
-
 export type CreateOrgResult = { ok: true; org: Org } | { ok: false; reason: 'too_deep' };
 
 export async function createOrg(db: Db, input: { name: string; parent?: Org | null; plan?: Plan }): Promise<CreateOrgResult> {
