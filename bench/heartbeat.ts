@@ -133,7 +133,7 @@ function copyText(body: Uint8Array<ArrayBuffer>): string {
 }
 
 async function copyRows(text: string): Promise<void> {
-  await db.transaction(async (tx) => copyFrom(tx as unknown as Db, 'bench_copy_pods', ['cluster_id', ...POD_CONTENT_COLUMNS, 'first_seen_at', 'updated_at'], text));
+  await db.transaction(async (tx) => copyFrom(tx, 'bench_copy_pods', ['cluster_id', ...POD_CONTENT_COLUMNS, 'first_seen_at', 'updated_at'], text));
 }
 
 /** Beats per second of `n` calls of `fn`, CONCURRENCY at a time. */
@@ -159,8 +159,7 @@ async function rowsPerUnchangedBeat(db: Db, clusterId: string): Promise<number> 
   for (let i = -1; i < 5; i++) {
     const parsed = parseHeartbeat(JSON.stringify(makeHeartbeat({ pods: makePods(PODS, 100 + i, 0) })), PODS);
     if (!parsed.ok) throw new Error(parsed.message);
-    const n = await db.transaction(async (txRaw) => {
-      const tx = txRaw as unknown as Db;
+    const n = await db.transaction(async (tx) => {
       const [before] = await queryRows<{ n: number }>(tx, writes);
       await ingestHeartbeat(tx, clusterId, parsed.snapshot, new Date(Date.now() + 1000 + i));
       const [after] = await queryRows<{ n: number }>(tx, writes);

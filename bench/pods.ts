@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
-import { queryRows, type Db } from '../src/db/client';
+import { queryRows } from '../src/db/client';
 import { createTestDatabase } from '../src/testing/db';
 import { TEST_ORIGIN, apiClient, signIn, testConfig, type TestApp } from '../src/testing/app';
 import { makeHeartbeat } from '../src/testing/heartbeats';
@@ -40,7 +40,7 @@ const testDb = await createTestDatabase();
 // The app's database handle records the statements it sends while `recording` is set.
 const client = postgres(testDb.url, { max: 10, onnotice: () => {} });
 let recording: { sql: string; params: unknown[] }[] | null = null;
-const db = drizzle(client, { logger: { logQuery: (q: string, params: unknown[]) => recording?.push({ sql: q, params }) } }) as unknown as Db;
+const db = drizzle(client, { logger: { logQuery: (q: string, params: unknown[]) => recording?.push({ sql: q, params }) } });
 const config = testConfig({ databaseUrl: testDb.url });
 const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}) });
 type Stats = { p50: number; p99: number };

@@ -52,8 +52,7 @@ const WRITES = sql`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::i
  * inside one transaction and the difference taken (counters are not flushed mid-transaction).
  */
 async function rowsWrittenBy(db: Db, fn: (tx: Db) => Promise<unknown>): Promise<number> {
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  return db.transaction(async (tx) => {
     const before = await count(tx, WRITES);
     await fn(tx);
     return (await count(tx, WRITES)) - before;

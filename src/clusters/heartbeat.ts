@@ -105,8 +105,7 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
   rememberPodsHash(clusterId, expect.podsHash);
   if (unchanged) return { ok: true, status: unchanged as ClusterStatus, podsStored: snap.pods ? snap.pods.length : 0, truncated: snap.podsTruncated };
 
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  return db.transaction(async (tx) => {
     const [prev] = await queryRows<ClusterState>(
       tx,
       // set_config: no WAL-flush wait at commit, as for the one-statement path (see recordUnchangedBeat).

@@ -40,8 +40,7 @@ async function rows(db: Db, clusterId: string): Promise<{ namespace: string; nam
 /** Rows the fleet index (fleet_pods, fleet_pod_usage) gained, changed or lost during `fn`, from Postgres's own counters. */
 async function fleetWrites(db: Db, fn: (tx: Db) => Promise<unknown>): Promise<number> {
   const q = sql`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::int as n from pg_stat_xact_user_tables where relname in ('fleet_pods', 'fleet_pod_usage')`;
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  return db.transaction(async (tx) => {
     const [before] = await queryRows<{ n: number }>(tx, q);
     await fn(tx);
     const [after] = await queryRows<{ n: number }>(tx, q);

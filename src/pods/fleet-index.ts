@@ -46,8 +46,8 @@ export async function indexFleetPods(db: Db, opts: { now: Date; usageEverySecond
     try {
       // A savepoint per cluster: a cluster deleted meanwhile (its rows' foreign key fails) costs only its own sync.
       await db.transaction(async (sp) => {
-        if (c.inventory) await syncClusterPods(sp as unknown as Db, c.id, opts.now);
-        else await refreshClusterUsage(sp as unknown as Db, c.id, opts.now);
+        if (c.inventory) await syncClusterPods(sp, c.id, opts.now);
+        else await refreshClusterUsage(sp, c.id, opts.now);
       });
       if (c.inventory) result.inventory++;
       else result.usage++;

@@ -128,7 +128,7 @@ test('samples older than the plan window disappear after a pass; changing the pl
 
 test('exactly one replica runs a pass: the others find the lock taken and skip it', async () => {
   await t.db.transaction(async (tx) => {
-    await (tx as unknown as Db).execute(sql`select pg_advisory_xact_lock(${LOCKS.pruneJob})`);
+    await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.pruneJob})`);
     // Another connection of the pool, as another replica would be.
     expect(await runRetentionExclusive(t.db, new Date())).toBeNull();
   });
@@ -136,8 +136,7 @@ test('exactly one replica runs a pass: the others find the lock taken and skip i
 });
 
 test('pruning deletes by (cluster_id, at) range on the primary keys', async () => {
-  const plans = await t.db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  const plans = await t.db.transaction(async (tx) => {
     // Tiny test tables favour a scan; with scans priced out, the plan shows the index range the statement can use.
     await tx.execute(sql`set local enable_seqscan = off`);
     const out: string[] = [];

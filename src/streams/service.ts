@@ -97,8 +97,7 @@ export async function openStream(ctx: OpenContext, actor: Actor, cluster: Cluste
   if (input.filter) options.filter = input.filter;
 
   const { limits } = ctx;
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const db = tx as unknown as Db;
+  const outcome = await ctx.db.transaction(async (db) => {
     await lockOrgStreams(db, cluster.orgId);
     // Streams nobody picked up in time stop counting here, at the latest.
     const swept = await sweepStaleStreams(db, limits.startSeconds, cluster.orgId);
