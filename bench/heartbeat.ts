@@ -18,7 +18,8 @@ import { createCluster } from '../src/clusters/store';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from '../src/clusters/enrollment';
 import { parseHeartbeat } from '../src/clusters/heartbeat-parse';
 import { ingestHeartbeat } from '../src/clusters/heartbeat';
-import { POD_CONTENT_COLUMNS, podCopyLine, preparePods, takePodUsage } from '../src/clusters/inventory';
+import { POD_CONTENT_COLUMNS, podCopyLine, preparePods, takePodUsage } from '../src/inventory/prepare';
+import { createPodsCopyTable, usageRowBytes } from '../src/inventory/measure';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../src/contract';
 
 const quick = process.argv.includes('--quick');
@@ -45,7 +46,7 @@ try {
   const churn = Array.from({ length: CHURN_BEATS * ROUNDS }, (_, beat) => gzipJson(makeHeartbeat({ pods: makePods(PODS, beat, beat + 1) })));
   const bodyBytes = JSON.stringify(makeHeartbeat({ pods: makePods(PODS) })).length;
   const copyPayloads = churn.slice(0, CHURN_BEATS).map(copyText);
-  await db.execute(sql.raw(`create table bench_copy_pods (like cluster_pods including all); alter table bench_copy_pods set (fillfactor = 80)`));
+  await createPodsCopyTable(db, 'bench_copy_pods');
 
   // Every cluster starts from the same stored inventory.
   for (let c = 0; c < CLUSTERS; c++) await beat(keys[c], gzipJson(makeHeartbeat({ pods: makePods(PODS, 0, 0) })));
@@ -69,7 +70,7 @@ try {
   const b = med(results.b);
 
   const rowsPerBeat = await rowsPerUnchangedBeat(db, clusters[0]);
-  const [sample] = await queryRows<{ bytes: number }>(db, sql`select avg(pg_column_size(s.*))::int as bytes from usage_samples s`);
+  const sampleBytes = (await usageRowBytes(db)).sample ?? 0;
 
   const table: [string, string, string, string][] = [
     ['case', 'beats/s', 'pods/s', 'ms/beat'],
@@ -83,7 +84,7 @@ try {
   console.log(`body: ${(bodyBytes / 1024).toFixed(0)} KiB JSON, ${(unchanged[0].length / 1024).toFixed(0)} KiB gzipped`);
   const widths = [0, 1, 2, 3].map((col) => Math.max(...table.map((r) => r[col].length)));
   for (const row of table) console.log(row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('  '));
-  console.log(`rows written per unchanged beat: ${rowsPerBeat} (cluster row + one usage sample; ${sample?.bytes ?? 0} bytes per sample, ${((sample?.bytes ?? 0) / PODS).toFixed(1)} per pod)`);
+  console.log(`rows written per unchanged beat: ${rowsPerBeat} (cluster row + one usage sample; ${sampleBytes} bytes per sample, ${(sampleBytes / PODS).toFixed(1)} per pod)`);
   console.log(`targets: (a) >= 1/3 of parse-only, (b) >= 1/2 of COPY, (a) constant rows`);
   console.log(`RESULT heartbeat unchanged_vs_parse=${(a / parseA).toFixed(2)} churn_vs_copy=${(b / copy).toFixed(2)} rows_per_unchanged_beat=${rowsPerBeat}`);
 } finally {

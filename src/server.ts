@@ -5,8 +5,8 @@ import { createApp, type App } from './app';
 import { startStatusJob } from './clusters/status';
 import { startCommandExpiryJob } from './commands/expiry';
 import { existingStreamHub } from './streams/hub';
-import { startPodIndexJob } from './pods/fleet-index';
-import { startRetentionJob } from './pods/retention';
+import { startPodIndexJob } from './inventory/fleet-index';
+import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
 import { subscribeRetiredKeys } from './clusters/agent-auth';
 

@@ -9,10 +9,11 @@ import { actorOf } from '../orgs/api';
 import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
-import { listFleet, listNodes } from './store';
+import { listFleet } from './store';
 import { listTimeline } from './timeline';
-import { latestNodeUsage } from './usage';
-import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS, type Cluster, type ClusterNode, type TimelineEntry } from './schema';
+import { listNodes, type ClusterNode } from '../inventory/store';
+import { latestNodeUsage } from '../inventory/usage';
+import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS, type Cluster, type TimelineEntry } from './schema';
 import type { IssuedToken } from './enrollment';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));

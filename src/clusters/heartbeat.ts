@@ -8,9 +8,9 @@ import { crashLoopChanges, nodeNotReady, CRASH_LOOP_QUIET_MS, type ClusterContex
 import { openIncidents, openSeverities, openSubjects, resolveIncidents } from '../incidents/store';
 import type { Incident } from '../incidents/schema';
 import { clusters, type ClusterStatus, type Environment } from './schema';
-import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from './inventory';
-import { clearPods, syncNodes, syncPods } from './inventory-store';
-import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from './usage';
+import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from '../inventory/prepare';
+import { clearPods, syncNodes, syncPods } from '../inventory/store';
+import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from './timeline';
 import { STATUS_LABEL, statusFromSeverities } from './status-rules';
 import type { Snapshot } from './heartbeat-parse';

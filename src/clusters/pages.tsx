@@ -17,9 +17,10 @@ import { ClusterLayout, OverviewLive, OverviewTab, SettingsTab, TimelineTab, Wor
 import { orgsForNewClusters, requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
-import { countFleetByStatus, countWorkloads, listFleet, listNodes } from './store';
+import { countFleetByStatus, listFleet } from './store';
 import { listTimeline } from './timeline';
-import { latestNodeUsage } from './usage';
+import { countWorkloads, listNodes } from '../inventory/store';
+import { latestNodeUsage } from '../inventory/usage';
 import { CLUSTER_STATUSES, ENVIRONMENTS, type Cluster, type ClusterStatus, type Environment } from './schema';
 
 const FLEET_PAGE_SIZE = 100;

@@ -1,8 +1,8 @@
 import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { isUuid, queryRows, type Db } from '../db/client';
+import { isUuid, type Db } from '../db/client';
 import { orgs } from '../orgs/schema';
 import { forgetAgentKey, RETIRED_KEY_CHANNEL, retiredKeyPayload } from './agent-auth';
-import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode, type ClusterStatus, type Environment } from './schema';
+import { clusters, retiredAgentKeys, type Cluster, type ClusterStatus, type Environment } from './schema';
 import type { Capability } from '../contract';
 
 export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
@@ -108,23 +108,6 @@ export async function countFleetByStatus(db: Db, f: FleetFilter): Promise<Record
     .groupBy(clusters.status);
   for (const r of rows) counts[r.status] = Number(r.n);
   return counts;
-}
-
-export async function listNodes(db: Db, clusterId: string, page: { limit: number; after?: string }): Promise<ClusterNode[]> {
-  const conds = [eq(clusterNodes.clusterId, clusterId)];
-  if (page.after !== undefined) conds.push(gt(clusterNodes.name, page.after));
-  return db.select().from(clusterNodes).where(and(...conds)).orderBy(asc(clusterNodes.name)).limit(page.limit);
-}
-
-export type WorkloadCount = { namespace: string; phase: string; count: number };
-
-/** Pods per namespace and phase (what the Workloads tab shows), from the stored inventory. */
-export async function countWorkloads(db: Db, clusterId: string): Promise<WorkloadCount[]> {
-  const rows = await queryRows<{ namespace: string; phase: string; n: number }>(
-    db,
-    sql`select namespace, phase, count(*)::int as n from cluster_pods where cluster_id = ${clusterId} group by namespace, phase order by namespace, phase`,
-  );
-  return rows.map((r) => ({ namespace: r.namespace, phase: r.phase, count: Number(r.n) }));
 }
 
 export type ScopeCluster = Pick<Cluster, 'id' | 'orgId' | 'name' | 'status' | 'lastHeartbeatAt' | 'protocol' | 'podsListed' | 'podsTotal' | 'podsTruncated'> & {

@@ -15,7 +15,9 @@ import { isUuid } from '../db/client';
 import type { VisibleOrg } from '../orgs/store';
 import { PodsLive, PodsPage, SORTS, podsUrl, type ClusterRef, type PodsFilters, type PodsLiveProps, type SortKey } from '../../views/pods/table';
 import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type ChartWindow, type DrawerLiveProps } from '../../views/pods/drawer';
-import { countPodsByStatus, countProblemPods, findPodDetail, latestPodUsage, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage } from './store';
+import { countPodsByStatus, countProblemPods, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage } from '../inventory/fleet-pods';
+import { findPodDetail } from '../inventory/store';
+import { latestPodUsage } from '../inventory/usage';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, podProblems, podUsageSeries, windowsForPlan, WINDOWS, defaultStep, type ScopeCluster } from './service';
 
 const PAGE_SIZE = 50;

@@ -5,9 +5,11 @@ import type { Caller } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { listScopeClusters, type ScopeCluster } from '../clusters/store';
 import type { Plan } from '../orgs/schema';
-import type { Cluster, PodDetailJson } from '../clusters/schema';
-import { PENDING_PROBLEM_MINUTES, RESTART_PROBLEM_MINUTES, RETENTION_HOURS, podUsageSeries, type PodFilter } from './store';
-import { HEALTHY_STATUSES, PROGRESS_STATUSES } from './fleet-index';
+import type { Cluster } from '../clusters/schema';
+import type { PodDetailJson } from '../inventory/store';
+import { PENDING_PROBLEM_MINUTES, RESTART_PROBLEM_MINUTES, type PodFilter } from '../inventory/fleet-pods';
+import { RETENTION_HOURS, podUsageSeries } from '../inventory/usage';
+import { HEALTHY_STATUSES, PROGRESS_STATUSES } from '../inventory/fleet-index';
 
 export type { ScopeCluster };
 

@@ -7,7 +7,7 @@ import type { AppDeps } from '../app';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
 import { requireCluster } from '../clusters/access';
-import { findPodBrief, listPodBriefs } from '../clusters/pod-lookup';
+import { findPodBrief, listPodBriefs } from '../inventory/pod-lookup';
 import { ClusterLayout } from '../../views/clusters/detail';
 import { LogViewer, LogsNotEnabled, type ViewerConfig } from '../../views/streams/viewer';
 import { LogsTab } from '../../views/streams/pods';

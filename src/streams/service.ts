@@ -6,7 +6,7 @@ import type { StreamLimits } from '../config';
 import { recordAudit } from '../audit/store';
 import type { Actor } from '../orgs/members';
 import type { Cluster } from '../clusters/schema';
-import { findPodBrief, type PodBrief } from '../clusters/pod-lookup';
+import { findPodBrief, type PodBrief } from '../inventory/pod-lookup';
 import type { LogFilter } from '../contract';
 import type { StreamHub } from './hub';
 import type { LogStreamOptions, LogStreamRow } from './schema';

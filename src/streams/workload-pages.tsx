@@ -6,7 +6,7 @@ import Html from '@kitajs/html';
 import type { AppDeps } from '../app';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
-import { listWorkloadPods } from '../clusters/pod-lookup';
+import { listWorkloadPods } from '../inventory/pod-lookup';
 import { LogViewer, type ViewerConfig } from '../../views/streams/viewer';
 import { MAX_TAIL_PODS } from './tail';
 

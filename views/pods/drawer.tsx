@@ -1,5 +1,5 @@
 import Html from '@kitajs/html';
-import type { PodDetailJson } from '../../src/clusters/schema';
+import type { PodDetailJson } from '../../src/inventory/store';
 import { Age, formatBytes, formatCpu, type StatusKey } from '../clusters/parts';
 import { PROBLEM_TEXT, PodStatusBadge, formatDuration, usageBase } from './parts';
 import { POD_DRAWER_ID, podPath } from './table';

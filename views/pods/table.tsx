@@ -2,7 +2,7 @@ import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Age, StatusBadge, type StatusKey } from '../clusters/parts';
 import { PROBLEM_TEXT, PodAge, PodStatusBadge, UsageCell } from './parts';
-import type { WorkloadGroup } from '../../src/pods/store';
+import type { WorkloadGroup } from '../../src/inventory/fleet-pods';
 
 /** The polled part of /pods: chips, table (or workload groups) and pager; replaced by a morph every 5 s. */
 export const PODS_LIVE_ID = 'pods-live';

@@ -1,6 +1,6 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
-import type { PodBrief } from '../../src/clusters/pod-lookup';
+import type { PodBrief } from '../../src/inventory/pod-lookup';
 
 export type LogsTabProps = {
   clusterId: string;

@@ -11,7 +11,7 @@ import { createCluster, deleteCluster } from '../clusters/store';
 import { parseHeartbeat } from '../clusters/heartbeat-parse';
 import { ingestHeartbeat } from '../clusters/heartbeat';
 import { indexFleetPods } from './fleet-index';
-import { countPodsByStatus, listPods } from './store';
+import { countPodsByStatus, listPods } from './fleet-pods';
 import { runRetention } from './retention';
 
 function snapshot(body: unknown) {
