@@ -7,6 +7,7 @@
 // Usage: bun bench/heartbeat.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
 import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app';
+import { createReplicaState } from '../src/server';
 import { createLogger } from '../src/log';
 import { copyFrom, queryRows, type Db } from '../src/db/client';
 import { createTestDatabase } from '../src/testing/db';
@@ -16,8 +17,8 @@ import { readBody } from '../src/http/body';
 import { createOrg } from '../src/orgs/store';
 import { createCluster } from '../src/clusters/store';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from '../src/clusters/enrollment';
-import { parseHeartbeat } from '../src/clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../src/clusters/heartbeat';
+import { parseHeartbeat } from '../src/agents/heartbeat-parse';
+import { ingestHeartbeat } from '../src/agents/heartbeat';
 import { POD_CONTENT_COLUMNS, podCopyLine, preparePods, takePodUsage } from '../src/inventory/prepare';
 import { createPodsCopyTable, usageRowBytes } from '../src/inventory/measure';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../src/contract';
@@ -35,7 +36,9 @@ const CONCURRENCY = 2;
 const testDb = await createTestDatabase();
 const { db } = testDb.database;
 const config = testConfig({ databaseUrl: testDb.url, heartbeatRatePerMinute: 1_000_000_000, heartbeatBurst: 1_000_000_000 });
-const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}) });
+// Beats through the app and direct ingests share one replica's state, as in a server.
+const replica = createReplicaState();
+const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}), ...replica });
 
 try {
   const { clusters, keys } = await enrollClusters(db, CLUSTERS);
@@ -162,7 +165,7 @@ async function rowsPerUnchangedBeat(db: Db, clusterId: string): Promise<number> 
     if (!parsed.ok) throw new Error(parsed.message);
     const n = await db.transaction(async (tx) => {
       const [before] = await queryRows<{ n: number }>(tx, writes);
-      await ingestHeartbeat(tx, clusterId, parsed.snapshot, new Date(Date.now() + 1000 + i));
+      await ingestHeartbeat(tx, clusterId, parsed.snapshot, new Date(Date.now() + 1000 + i), replica.podsHashes);
       const [after] = await queryRows<{ n: number }>(tx, writes);
       return Number(after.n) - Number(before.n);
     });

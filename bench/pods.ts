@@ -10,6 +10,7 @@ import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { createApp } from '../src/app';
+import { createReplicaState } from '../src/server';
 import { createLogger } from '../src/log';
 import { createTestDatabase } from '../src/testing/db';
 import { TEST_ORIGIN, apiClient, signIn, testConfig, type TestApp } from '../src/testing/app';
@@ -18,8 +19,8 @@ import { makeFleetPods } from '../src/testing/pod-fleet';
 import { createUser } from '../src/accounts/store';
 import { createOrg, setMembership } from '../src/orgs/store';
 import { createCluster } from '../src/clusters/store';
-import { parseHeartbeat } from '../src/clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../src/clusters/heartbeat';
+import { parseHeartbeat } from '../src/agents/heartbeat-parse';
+import { ingestHeartbeat } from '../src/agents/heartbeat';
 import { indexFleetPods } from '../src/inventory/fleet-index';
 import { rollUpCluster } from '../src/inventory/retention';
 import { countPodsByStatus } from '../src/inventory/fleet-pods';
@@ -43,7 +44,9 @@ const client = postgres(testDb.url, { max: 10, onnotice: () => {} });
 let recording: { sql: string; params: unknown[] }[] | null = null;
 const db = drizzle(client, { logger: { logQuery: (q: string, params: unknown[]) => recording?.push({ sql: q, params }) } });
 const config = testConfig({ databaseUrl: testDb.url });
-const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}) });
+// Beats through the app and direct ingests share one replica's state, as in a server.
+const replica = createReplicaState();
+const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}), ...replica });
 type Stats = { p50: number; p99: number };
 const EMPTY: Stats = { p50: NaN, p99: NaN };
 let replayConn: postgres.ReservedSql | null = null;
@@ -188,7 +191,7 @@ try {
 async function beat(clusterId: string, pods: ReturnType<typeof makeFleetPods>, at: Date): Promise<void> {
   const parsed = parseHeartbeat(JSON.stringify(makeHeartbeat({ pods })), 5000);
   if (!parsed.ok) throw new Error(parsed.message);
-  const res = await ingestHeartbeat(db, clusterId, parsed.snapshot, at);
+  const res = await ingestHeartbeat(db, clusterId, parsed.snapshot, at, replica.podsHashes);
   if (!res.ok) throw new Error(res.reason);
 }
 

@@ -1,9 +1,6 @@
 import { Elysia, type AnyElysia } from 'elysia';
 import { html } from '@elysiajs/html';
-import type { Config } from './config';
-import type { Db } from './db/client';
-import type { Bus } from './db/bus';
-import type { Logger } from './log';
+import type { AppDeps } from './deps';
 import { HttpError, describeValidation, jsonError } from './http/errors';
 import { assetRoutes } from './http/assets';
 import { ErrorPage, Flash } from '../views/layout/layout';
@@ -16,30 +13,21 @@ import { orgsApi } from './orgs/api';
 import { auditPages } from './audit/pages';
 import { auditApi } from './audit/api';
 import { clustersApi } from './clusters/api';
-import { agentApi } from './clusters/agent-api';
+import { agentApi } from './agents/api';
 import { clustersPages } from './clusters/pages';
 import { incidentsApi } from './incidents/api';
 import { incidentsPages } from './incidents/pages';
 import { deploymentsPages } from './deployments/pages';
 import { commandsApi } from './commands/api';
-import { commandsAgentApi } from './commands/agent-api';
+import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
 import { installScriptRoutes } from './http/install-script';
 import { streamsApi } from './streams/api';
 import { tailsApi } from './streams/tail-api';
-import { agentStreamSocket, AGENT_WEBSOCKET_OPTIONS } from './streams/agent-socket';
+import { agentStreamSocket, AGENT_WEBSOCKET_OPTIONS } from './agents/stream-socket';
 import { streamsPages } from './streams/pages';
 import { podsApi } from './pods/api';
 import { podsPages } from './pods/pages';
-
-export type AppDeps = {
-  db: Db;
-  bus: Bus;
-  config: Config;
-  log: Logger;
-  /** True once migrations have been applied (readiness). */
-  isReady?: () => boolean;
-};
 
 function wantsJson(request: Request): boolean {
   const path = new URL(request.url).pathname;

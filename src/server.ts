@@ -2,15 +2,21 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import { openDatabase, type Database } from './db/client';
 import { createApp, type App } from './app';
+import type { ReplicaState } from './deps';
 import { startStatusJob } from './clusters/status';
 import { startCommandExpiryJob } from './commands/expiry';
 import { existingStreamHub } from './streams/hub';
 import { startPodIndexJob } from './inventory/fleet-index';
 import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
-import { subscribeRetiredKeys } from './clusters/agent-auth';
+import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 
-export type RunningServer = { app: App; database: Database; url: string; stop(): Promise<void> };
+export type RunningServer = { app: App; database: Database; replica: ReplicaState; url: string; stop(): Promise<void> };
+
+/** The state one replica keeps in memory, fresh: one per process (tests make one per simulated replica). */
+export function createReplicaState(): ReplicaState {
+  return { agentKeys: createAgentKeyCache(), podsHashes: new Map() };
+}
 
 /**
  * Opens the database, applies migrations (under the advisory lock), and serves the app.
@@ -19,10 +25,11 @@ export type RunningServer = { app: App; database: Database; url: string; stop():
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let ready = false;
-  const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready });
+  const replica = createReplicaState();
+  const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready, ...replica });
   await database.migrate();
   // Cluster deletions on any replica evict the agent key from this one's cache at once.
-  const unsubscribeRetiredKeys = await subscribeRetiredKeys(database.bus);
+  const unsubscribeRetiredKeys = await subscribeRetiredKeys(database.bus, replica.agentKeys);
   ready = true;
   // Bun refuses bodies far over the limit on its own; bodies just over it get our JSON 413 from the app.
   app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes * 2, idleTimeout: 60 });
@@ -36,6 +43,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     app,
     database,
+    replica,
     url,
     async stop() {
       // Log streams first: viewers' responses end (they reconnect elsewhere) so the listener can drain.

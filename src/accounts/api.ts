@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { clientIp, requireCaller } from '../http/caller';
 import { listApiTokens } from './store';
 import { issueApiToken, withdrawApiToken } from './tokens';

@@ -1,6 +1,6 @@
 // JSON API for clusters (curl users): /v1/clusters… Scoped to the caller's orgs, paginated by cursor.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { HttpError, badRequest } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
@@ -155,7 +155,7 @@ export function clustersApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster } = await requireCluster(db, caller, ctx.params.id, 'admin');
-        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, deps.agentKeys);
         return { deleted: true, id: cluster.id, uninstall: UNINSTALL_COMMAND };
       },
       { detail: { tags: ['clusters'], summary: 'Delete a cluster (admin); its agent key stops working — uninstall the agent with the returned command' } },

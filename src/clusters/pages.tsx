@@ -1,7 +1,7 @@
 // HTML for clusters: the fleet overview at `/`, its polled fragment, creating a cluster, and the
 // cluster detail tabs. Every page embeds the fragment its own poll route renders.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
@@ -246,7 +246,7 @@ export function clustersPages(deps: AppDeps) {
           setFlash(ctx.cookie, { kind: 'error', text: 'The name you typed does not match; the cluster was not deleted.' });
           return redirect(`/clusters/${cluster.id}/settings`);
         }
-        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, deps.agentKeys);
         setFlash(ctx.cookie, { kind: 'ok', text: `Cluster "${cluster.name}" deleted. Uninstall its agent with: ${UNINSTALL_COMMAND}` });
         return redirect('/');
       },

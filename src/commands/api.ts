@@ -1,7 +1,7 @@
 // JSON API of the command channel (curl users): ping a cluster, queue apply/delete, read the history.
 // Every route goes through requireCluster: a cluster outside the caller's orgs is a 404.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';

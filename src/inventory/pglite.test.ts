@@ -6,11 +6,10 @@ import { LOCKS, queryRows, runExclusive, type Database, type Db } from '../db/cl
 import { testConfig } from '../testing/app';
 import { makeHeartbeat, makeHeartbeatV1, makePods } from '../testing/heartbeats';
 import { createOrg } from '../orgs/store';
-import { createCluster, deleteCluster, findCluster } from '../clusters/store';
-import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/agent-auth';
+import { createCluster, deleteCluster, findCluster, parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from '../clusters/enrollment';
-import { parseHeartbeat } from '../clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../clusters/heartbeat';
+import { parseHeartbeat } from '../agents/heartbeat-parse';
+import { ingestHeartbeat } from '../agents/heartbeat';
 import { detectClusterStatus } from '../clusters/status';
 
 let pglite: TestDatabase;

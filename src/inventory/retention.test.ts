@@ -4,8 +4,8 @@ import { sql } from 'drizzle-orm';
 import { LOCKS, queryRows, runExclusive, type Db } from '../db/client';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makePod } from '../testing/heartbeats';
-import { parseHeartbeat } from '../clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../clusters/heartbeat';
+import { parseHeartbeat } from '../agents/heartbeat-parse';
+import { ingestHeartbeat } from '../agents/heartbeat';
 import type { PodDetail } from '../contract';
 import { runRetention, type RetentionResult } from './retention';
 

@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { clientIp, requireCaller, type Caller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { recordAudit } from '../audit/store';

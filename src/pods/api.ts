@@ -1,7 +1,7 @@
 // JSON API for pods (curl users): the fleet-wide list, one cluster's pods, one pod, its usage history.
 // Scoped to the caller's org subtree; keyset-paginated with opaque cursors; bounded everywhere.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';

@@ -3,7 +3,7 @@
 // the fragments their own routes render.
 import { Elysia, t } from 'elysia';
 import Html from '@kitajs/html';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { requireCaller, type Caller } from '../http/caller';
 import { decodeCursor, encodeCursor } from '../http/cursor';

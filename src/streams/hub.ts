@@ -17,7 +17,7 @@ import type { Db } from '../db/client';
 import type { StreamLimits } from '../config';
 import type { Logger } from '../log';
 import { recordAudit } from '../audit/store';
-import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/agent-auth';
+import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
 import type { DataFrame, ServerFrame, StartLogFrame } from '../contract';
 import { LineBudget, capReached, shapeLine, throttledNote } from './limits';
 import { Relay, type PendingWork } from './relay';

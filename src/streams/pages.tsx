@@ -3,7 +3,7 @@
 // the stream through the JSON API (POST) and reads it over SSE, so the page itself has no side effects.
 import { Elysia, t } from 'elysia';
 import Html from '@kitajs/html';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
 import { requireCluster } from '../clusters/access';

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { AnyElysia } from 'elysia';
 import { type Database } from '../db/client';
 import { createApp } from '../app';
+import { createReplicaState } from '../server';
 import { createLogger } from '../log';
 import { testConfig } from '../testing/app';
 import { ALL_CAPABILITIES_OFF, gzipJson, makeHeartbeat, makePod } from '../testing/heartbeats';
@@ -24,7 +25,7 @@ let base = '';
 beforeAll(async () => {
   pglite = await createTestPglite();
   database = pglite.database;
-  app = createApp({ db: database.db, bus: database.bus, config: testConfig({ databaseUrl: null }), log: createLogger('error', () => {}) });
+  app = createApp({ db: database.db, bus: database.bus, config: testConfig({ databaseUrl: null }), log: createLogger('error', () => {}), ...createReplicaState() });
   app.listen({ port: 0, hostname: '127.0.0.1' });
   base = `http://127.0.0.1:${app.server!.port}`;
 }, 120_000);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { AnyElysia } from 'elysia';
 import { createApp } from '../app';
+import { createReplicaState } from '../server';
 import { openDatabase, type Database } from '../db/client';
 import type { Bus } from '../db/bus';
 import { createLogger } from '../log';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   baseA = listen(a);
   dbB = await openDatabase({ databaseUrl: a.testDb.url, dataDir: '', maxConnections: 5 });
   flaky = flakyBus(dbB.bus);
-  appB = createApp({ db: dbB.db, bus: flaky, config: a.config, log: createLogger('error', () => {}) });
+  appB = createApp({ db: dbB.db, bus: flaky, config: a.config, log: createLogger('error', () => {}), ...createReplicaState() });
   appB.listen({ port: 0, hostname: '127.0.0.1' });
   baseB = `http://127.0.0.1:${appB.server!.port}`;
 

@@ -1,6 +1,8 @@
 // A whole control plane for tests: real Postgres database, the real app, helpers to sign in.
 import type { AnyElysia } from 'elysia';
 import { createApp } from '../app';
+import { createReplicaState } from '../server';
+import type { ReplicaState } from '../deps';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../log';
 import { createUser } from '../accounts/store';
@@ -17,6 +19,8 @@ export type TestApp = {
   db: Db;
   bus: Bus;
   config: Config;
+  /** The app's replica state (its agent-key cache, heartbeat hints). */
+  replica: ReplicaState;
   testDb: TestDatabase;
   logs: string[];
   /** Sends a request through the app (no network). */
@@ -36,12 +40,14 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const config = testConfig({ trustProxy: true, ...overrides, databaseUrl: testDb.url });
   const log = createLogger('debug', (l) => logs.push(l));
   const { db, bus } = testDb.database;
-  const app = createApp({ db, bus, config, log });
+  const replica = createReplicaState();
+  const app = createApp({ db, bus, config, log, ...replica });
   return {
     app,
     db,
     bus,
     config,
+    replica,
     testDb,
     logs,
     request: (path, init) => app.handle(new Request(TEST_ORIGIN + path, init)),
