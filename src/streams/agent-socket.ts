@@ -8,7 +8,8 @@ import type { AppDeps } from '../app';
 import { AGENT_PATHS, AgentFrame, type ServerFrame } from '../contract';
 import { HttpError } from '../http/errors';
 import { requireAgent, type AgentCluster } from '../clusters/agent-auth';
-import { streamHub, type AgentSocket } from './hub';
+import { streamHub } from './hub';
+import type { AgentSocket } from './local-stream';
 
 const checkFrame = TypeCompiler.Compile(AgentFrame);
 

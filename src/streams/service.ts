@@ -11,7 +11,7 @@ import type { LogFilter } from '../contract';
 import type { StreamHub } from './hub';
 import type { LogStreamOptions, LogStreamRow } from './schema';
 import { countOpenStreams, insertStream, lockOrgStreams, sweepStaleStreams } from './store';
-import { auditStop } from './hub';
+import { auditStop } from './audit';
 
 export const LOGS_NOT_ENABLED = 'Log streaming not enabled for this cluster';
 

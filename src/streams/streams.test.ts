@@ -9,7 +9,8 @@ import { checkSequence, linesOf, openSse, type SseClient } from '../testing/sse'
 import { connectAgent, type ScriptedAgent } from '../testing/stream-agent';
 import type { Capabilities, PodDetail, StartLogFrame } from '../contract';
 import type { StreamLimits } from '../config';
-import { existingStreamHub, SEAM_NOTE } from './hub';
+import { existingStreamHub } from './hub';
+import { SEAM_NOTE } from './owner';
 import { waitUntil } from '../../agent/testing/agent-process';
 
 const LOGS_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } };
