@@ -4,6 +4,8 @@ import type { Config } from './config';
 import type { Db } from './db/client';
 import type { Bus } from './db/bus';
 import type { Logger } from './log';
+import type { StreamHub } from './streams/hub';
+import type { CommandSignals } from './commands/signals';
 import { HttpError, describeValidation, jsonError } from './http/errors';
 import { assetRoutes } from './http/assets';
 import { ErrorPage, Flash } from '../views/layout/layout';
@@ -37,6 +39,10 @@ export type AppDeps = {
   bus: Bus;
   config: Config;
   log: Logger;
+  /** This replica's live log streams (one per replica: created by server.ts, shut down when it stops). */
+  streamHub: StreamHub;
+  /** This replica's wake-ups of the command channel (one per replica, created by server.ts). */
+  commandSignals: CommandSignals;
   /** True once migrations have been applied (readiness). */
   isReady?: () => boolean;
 };

@@ -7,7 +7,6 @@ import { AGENT_PATHS, COMMANDS_LONG_POLL_SECONDS, CommandResult, CommandsRespons
 import { HttpError } from '../http/errors';
 import { parseJson, readBody } from '../http/body';
 import { requireAgent } from '../clusters/agent-auth';
-import { commandSignals } from './signals';
 import { claimCommands, recordResult } from './store';
 import type { CommandRow } from './schema';
 
@@ -23,8 +22,7 @@ function envelope(row: CommandRow): CommandEnvelope {
 }
 
 export function commandsAgentApi(deps: AppDeps) {
-  const { db, bus, config, log } = deps;
-  const signals = commandSignals(bus);
+  const { db, config, log, commandSignals: signals } = deps;
   return new Elysia({ name: 'commands-agent-api' })
     .get(
       AGENT_PATHS.commands,

@@ -8,7 +8,6 @@ import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/curso
 import { actorOf } from '../orgs/api';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
-import { commandSignals } from './signals';
 import { DEFAULT_TTL_SECONDS, USER_COMMAND_TYPES, awaitResult, latencyOf, pingCluster, queueCommand } from './service';
 import { effectiveStatus, findCommandView, listCommands, type CommandListRow } from './store';
 import { COMMAND_STATUSES, type CommandRow } from './schema';
@@ -53,8 +52,7 @@ export function timeoutMessage(cluster: Cluster, seconds: number, now: Date): st
 }
 
 export function commandsApi(deps: AppDeps) {
-  const { db, bus, config } = deps;
-  const signals = commandSignals(bus);
+  const { db, config, commandSignals: signals } = deps;
   return new Elysia({ name: 'commands-api', prefix: '/v1' })
     .post(
       '/clusters/:id/ping',

@@ -13,7 +13,6 @@ import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
 import { ClusterLayout } from '../../views/clusters/detail';
 import { CommandHistory, CommandsTab, PingResult, type CommandView, type PingView } from '../../views/commands/commands';
-import { commandSignals } from './signals';
 import { latencyOf, pingCluster } from './service';
 import { effectiveStatus, findLastPing, listCommands, type CommandListRow } from './store';
 import type { CommandRow } from './schema';
@@ -54,8 +53,7 @@ const csrf = (caller: Caller): string => caller.session?.csrfToken ?? '';
 const CursorQuery = t.Object({ cursor: t.Optional(t.String({ maxLength: 2048 })) });
 
 export function commandsPages(deps: AppDeps) {
-  const { db, bus, config } = deps;
-  const signals = commandSignals(bus);
+  const { db, config, commandSignals: signals } = deps;
   return new Elysia({ name: 'commands-pages' })
     .get(
       '/clusters/:id/commands',

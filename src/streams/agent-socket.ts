@@ -8,7 +8,6 @@ import type { AppDeps } from '../app';
 import { AGENT_PATHS, AgentFrame, type ServerFrame } from '../contract';
 import { HttpError } from '../http/errors';
 import { requireAgent, type AgentCluster } from '../clusters/agent-auth';
-import { streamHub } from './hub';
 import type { AgentSocket } from './local-stream';
 
 const checkFrame = TypeCompiler.Compile(AgentFrame);
@@ -29,8 +28,7 @@ export const AGENT_WEBSOCKET_OPTIONS = {
 type SocketData = { agent?: AgentCluster };
 
 export function agentStreamSocket(deps: AppDeps) {
-  const { db, config, log } = deps;
-  const hub = streamHub({ db, bus: deps.bus, limits: config.streams, log });
+  const { db, config, log, streamHub: hub } = deps;
   const ownOrigin = new URL(config.publicUrl).origin;
   return new Elysia({ name: 'streams-agent-socket' }).ws(AGENT_PATHS.stream, {
     async beforeHandle(ctx) {

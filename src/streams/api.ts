@@ -12,7 +12,6 @@ import { actorOf } from '../orgs/api';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import { LIMITS } from '../contract';
-import { streamHub } from './hub';
 import { openStream } from './service';
 import { endedResponse, streamResponse, type SseFormat } from './sse';
 import { findStream } from './store';
@@ -78,8 +77,7 @@ export function streamJson(row: LogStreamRow) {
 }
 
 export function streamsApi(deps: AppDeps) {
-  const { db, config } = deps;
-  const hub = streamHub({ db, bus: deps.bus, limits: config.streams, log: deps.log });
+  const { db, config, streamHub: hub } = deps;
   const openCtx = { db, hub, limits: config.streams, publicUrl: config.publicUrl };
   return new Elysia({ name: 'streams-api', prefix: '/v1' })
     .post(

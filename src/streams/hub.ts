@@ -19,8 +19,9 @@
 //   agent-socket.ts → onAgentData (here) → owner.ts: lines into the buffer (ring.ts) → sse.ts on this replica;
 //   for a viewer elsewhere: relay.ts takes owner.ts's pending entries → bus → receive (here, on the viewer's
 //   replica) → mirror.ts: the same seqs into its buffer → sse.ts there.
+//
+// One hub per replica: server.ts creates it and passes it to the routes through the app's deps.
 import { randomBytes } from 'node:crypto';
-import type { Bus } from '../db/bus';
 import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/agent-auth';
 import type { DataFrame } from '../contract';
 import { auditStop } from './audit';
@@ -253,18 +254,4 @@ export class StreamHub {
   get isClosed(): boolean {
     return this.closed;
   }
-}
-
-const hubs = new WeakMap<Bus, StreamHub>();
-
-/** The hub of one replica (one bus); every plugin of an app shares it. */
-export function streamHub(deps: HubDeps): StreamHub {
-  let hub = hubs.get(deps.bus);
-  if (!hub) hubs.set(deps.bus, (hub = new StreamHub(deps)));
-  return hub;
-}
-
-/** The hub already made for this bus, if any (shutdown). */
-export function existingStreamHub(bus: Bus): StreamHub | undefined {
-  return hubs.get(bus);
 }

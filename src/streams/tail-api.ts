@@ -9,7 +9,6 @@ import { requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { actorOf } from '../orgs/api';
 import { LIMITS } from '../contract';
-import { streamHub } from './hub';
 import { checkFilter } from './service';
 import { OpenStreamBody } from './api';
 import { closeTail, findCallerTail, joinPods, openTail } from './tail';
@@ -31,8 +30,7 @@ const TailBody = t.Object(
 );
 
 export function tailsApi(deps: AppDeps) {
-  const { db, config } = deps;
-  const hub = streamHub({ db, bus: deps.bus, limits: config.streams, log: deps.log });
+  const { db, config, streamHub: hub } = deps;
   const openCtx = { db, hub, limits: config.streams, publicUrl: config.publicUrl };
   return new Elysia({ name: 'tails-api', prefix: '/v1' })
     .post(
