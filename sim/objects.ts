@@ -1,9 +1,9 @@
 // Builders of real Kubernetes JSON from the simulator's compact models (pods, nodes, events, metadata).
 // The models hold what changes; these functions render what the API server would return.
 import { podManagedFields } from './managed-fields.ts';
-import type { KubeObject, ObjectMeta, OwnerReference } from './store.ts';
+import type { JsonObject, KubeObject, ObjectMeta, OwnerReference } from './store.ts';
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject };
 
 export type ContainerState =
   | { running: { startedAt: string } }
