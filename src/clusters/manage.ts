@@ -7,7 +7,8 @@ import type { Org } from '../orgs/schema';
 import { createCluster, deleteCluster, updateCluster } from './store';
 import { issueEnrollmentToken, type IssuedToken } from './enrollment';
 import { addTimeline } from './timeline';
-import type { Cluster, Environment } from './schema';
+import type { Cluster } from './schema';
+import type { Environment } from './vocabulary';
 
 export const CLUSTER_NAME_MAX = 100;
 

@@ -20,7 +20,8 @@ import { installCommand } from './enrollment';
 import { countFleetByStatus, countWorkloads, listFleet, listNodes } from './store';
 import { listTimeline } from './timeline';
 import { latestNodeUsage } from './usage';
-import { CLUSTER_STATUSES, ENVIRONMENTS, type Cluster, type ClusterStatus, type Environment } from './schema';
+import type { Cluster } from './schema';
+import { CLUSTER_STATUSES, ENVIRONMENTS, type ClusterStatus, type Environment } from './vocabulary';
 
 const FLEET_PAGE_SIZE = 100;
 const NODES_SHOWN = 200;

@@ -8,10 +8,12 @@ import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/curso
 import { actorOf } from '../orgs/api';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
+import { COMMAND_TYPES } from '../contract';
 import { commandSignals } from './signals';
 import { DEFAULT_TTL_SECONDS, USER_COMMAND_TYPES, awaitResult, latencyOf, pingCluster, queueCommand } from './service';
 import { effectiveStatus, findCommandView, listCommands, type CommandListRow } from './store';
-import { COMMAND_STATUSES, type CommandRow } from './schema';
+import type { CommandRow } from './schema';
+import { COMMAND_STATUSES } from './vocabulary';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
 
@@ -120,7 +122,7 @@ export function commandsApi(deps: AppDeps) {
         query: t.Object({
           limit: PageLimit(200),
           cursor: PageCursor,
-          type: t.Optional(literals(['ping', 'apply', 'delete', 'self-update'] as const)),
+          type: t.Optional(literals(COMMAND_TYPES)),
           status: t.Optional(literals(COMMAND_STATUSES)),
         }),
         detail: { tags: ['commands'], summary: 'The cluster’s commands, newest first' },

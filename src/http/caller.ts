@@ -2,10 +2,10 @@ import type { Db } from '../db/client';
 import type { User } from '../accounts/schema';
 import { authenticateApiToken, findSession, type SessionRow } from '../accounts/store';
 import { listVisibleOrgs, subtreeOf, type VisibleOrg } from '../orgs/store';
+import { AGENT_KEY_HEADER } from '../contract';
 import { HttpError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'niro_session';
-export const AGENT_KEY_HEADER = 'x-niro-agent-key';
 
 /** A signed-in user, how they proved it, and the orgs they can see (their tenancy scope). */
 export type Caller = {

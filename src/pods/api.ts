@@ -7,7 +7,8 @@ import { badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { requireCluster } from '../clusters/access';
 import { isUuid } from '../db/client';
-import { POD_SORTS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow, type PodSort } from './store';
+import { findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow } from './store';
+import { POD_SORTS, type PodSort } from './vocabulary';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));

@@ -7,7 +7,8 @@ import { listScopeClusters, type ScopeCluster } from '../clusters/store';
 import type { Plan } from '../orgs/schema';
 import type { Cluster, PodDetailJson } from '../clusters/schema';
 import { PENDING_PROBLEM_MINUTES, RESTART_PROBLEM_MINUTES, RETENTION_HOURS, podUsageSeries, type PodFilter } from './store';
-import { HEALTHY_STATUSES, PROGRESS_STATUSES } from './fleet-index';
+import { HEALTHY_STATUSES, PROGRESS_STATUSES, isInitProgress } from '../inventory/pod-status';
+import { CHART_WINDOWS, type ChartWindow, type PodProblem } from './vocabulary';
 
 export type { ScopeCluster };
 
@@ -105,10 +106,10 @@ const HEALTHY = new Set<string>(HEALTHY_STATUSES);
 const PROGRESS = new Set<string>(PROGRESS_STATUSES);
 
 /** The same problem reasons the fleet table shows, for one pod as of its latest heartbeat. */
-export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date): string[] {
-  const out: string[] = [];
+export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date): PodProblem[] {
+  const out: PodProblem[] = [];
   const s = Math.floor(now.getTime() / 1000);
-  const init = /^Init:\d+\/\d+$/.test(p.status);
+  const init = isInitProgress(p.status);
   if (!HEALTHY.has(p.status) && !PROGRESS.has(p.status) && !init) out.push('failing');
   const crash = p.status.endsWith('CrashLoopBackOff') || p.containerDetails.some((c) => c.stateReason === 'CrashLoopBackOff');
   const lastRestart = Math.max(0, ...p.containerDetails.map((c) => c.lastTerminatedAt ?? 0));
@@ -121,11 +122,12 @@ export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date
   return out;
 }
 
-export const WINDOWS: Record<string, number> = { '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 86400, '30d': 30 * 86400 };
+/** Seconds of each chart window, by key. */
+export const WINDOWS: Record<string, number> = Object.fromEntries(CHART_WINDOWS.map((w) => [w.key, w.seconds]));
 
 /** Chart windows within the plan's retention, shortest first. */
-export function windowsForPlan(plan: Plan): string[] {
-  return Object.keys(WINDOWS).filter((k) => WINDOWS[k] <= RETENTION_HOURS[plan] * 3600);
+export function windowsForPlan(plan: Plan): ChartWindow[] {
+  return CHART_WINDOWS.filter((w) => w.seconds <= RETENTION_HOURS[plan] * 3600).map((w) => w.key);
 }
 
 const NICE_STEPS = [15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 21600, 43200, 86400];

@@ -3,6 +3,7 @@ import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
 import type { Cluster, TimelineEntry } from '../../src/clusters/schema';
 import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
+import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
 import { EnrollmentPanel, type EnrollmentView } from './new';
 
 export type ClusterTab = 'overview' | 'workloads' | 'logs' | 'timeline' | 'commands' | 'settings';
@@ -382,7 +383,7 @@ export function SettingsTab(props: { cluster: Cluster; csrfToken: string; canOpe
             <label>
               Environment
               <select name="environment">
-                {['production', 'staging', 'dev', 'unspecified'].map((e) => (
+                {ENVIRONMENTS.map((e) => (
                   <option value={e} selected={c.environment === e} safe>
                     {e}
                   </option>

@@ -1,6 +1,8 @@
 import Html from '@kitajs/html';
 import type { PodDetailJson } from '../../src/clusters/schema';
-import { Age, formatBytes, formatCpu, type StatusKey } from '../clusters/parts';
+import { Age, formatBytes, formatCpu } from '../clusters/parts';
+import type { ClusterStatus } from '../../src/clusters/vocabulary';
+import { CHART_WINDOWS, type ChartWindow, type PodProblem } from '../../src/pods/vocabulary';
 import { PROBLEM_TEXT, PodStatusBadge, formatDuration, usageBase } from './parts';
 import { POD_DRAWER_ID, podPath } from './table';
 
@@ -8,16 +10,7 @@ export const POD_DRAWER_LIVE_ID = 'pod-drawer-live';
 export const POD_DRAWER_DETAILS_ID = 'pod-drawer-details';
 export const POD_CHART_ID = 'pod-chart';
 
-export const CHART_WINDOWS = [
-  { key: '1h', seconds: 3600, label: '1 h' },
-  { key: '6h', seconds: 6 * 3600, label: '6 h' },
-  { key: '24h', seconds: 24 * 3600, label: '24 h' },
-  { key: '7d', seconds: 7 * 86400, label: '7 d' },
-  { key: '30d', seconds: 30 * 86400, label: '30 d' },
-] as const;
-export type ChartWindow = (typeof CHART_WINDOWS)[number]['key'];
-
-export type DrawerCluster = { id: string; name: string; status: StatusKey; lastHeartbeatAt: Date | null; logsEnabled: boolean };
+export type DrawerCluster = { id: string; name: string; status: ClusterStatus; lastHeartbeatAt: Date | null; logsEnabled: boolean };
 
 export type MetricsState = { available: true } | { available: false; reason: string };
 
@@ -57,7 +50,7 @@ export type DrawerLiveProps = {
   pod: PodDetailJson | null;
   usage: { cpuMilli: number | null; memBytes: number | null; at: Date } | null;
   metrics: MetricsState;
-  problems: string[];
+  problems: PodProblem[];
   now: Date;
 };
 

@@ -1,6 +1,8 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
-import { Age, StatusBadge, type StatusKey } from '../clusters/parts';
+import { Age, StatusBadge } from '../clusters/parts';
+import type { ClusterStatus } from '../../src/clusters/vocabulary';
+import { POD_SORTS, type PodProblem, type PodSort } from '../../src/pods/vocabulary';
 import { PROBLEM_TEXT, PodAge, PodStatusBadge, UsageCell } from './parts';
 import type { WorkloadGroup } from '../../src/pods/store';
 
@@ -9,9 +11,7 @@ export const PODS_LIVE_ID = 'pods-live';
 /** Where the pod drawer goes; outside the polled part, so a refresh never closes it. */
 export const POD_DRAWER_ID = 'pod-drawer';
 
-export const SORTS = ['name', 'restarts', 'age', 'cpu', 'memory'] as const;
-export type SortKey = (typeof SORTS)[number];
-export const SORT_TEXT: Record<SortKey, string> = { name: 'Name', restarts: 'Restarts (most first)', age: 'Age (newest first)', cpu: 'CPU (highest first)', memory: 'Memory (highest first)' };
+export const SORT_TEXT: Record<PodSort, string> = { name: 'Name', restarts: 'Restarts (most first)', age: 'Age (newest first)', cpu: 'CPU (highest first)', memory: 'Memory (highest first)' };
 
 export type PodsFilters = {
   q: string;
@@ -22,14 +22,14 @@ export type PodsFilters = {
   owner: string;
   node: string;
   problem: boolean;
-  sort: SortKey;
+  sort: PodSort;
   group: 'pods' | 'owner';
 };
 
 export type ClusterRef = {
   id: string;
   name: string;
-  status: StatusKey;
+  status: ClusterStatus;
   lastHeartbeatAt: Date | null;
   /** Why usage is missing for the whole cluster, or null when it reports metrics. */
   metricsUnavailable: string | null;
@@ -52,7 +52,7 @@ export type PodRowView = {
   memLimitBytes: number;
   cpuMilli: number | null;
   memBytes: number | null;
-  problems: string[];
+  problems: PodProblem[];
 };
 
 export type PodsLiveProps = {
@@ -111,7 +111,7 @@ function chipStatuses(counts: Record<string, number>, current: string): string[]
   return list;
 }
 
-function SortHeader(props: { filters: PodsFilters; sort: SortKey; label: string }): JSX.Element {
+function SortHeader(props: { filters: PodsFilters; sort: PodSort; label: string }): JSX.Element {
   const on = props.filters.sort === props.sort;
   return (
     <th aria-sort={on ? (props.sort === 'name' ? 'ascending' : 'descending') : undefined}>
@@ -433,7 +433,7 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
             <input type="checkbox" name="problem" value="1" checked={f.problem} /> Problem pods only
           </label>
           <select name="sort" aria-label="Sort">
-            {SORTS.map((s) => (
+            {POD_SORTS.map((s) => (
               <option value={s} selected={f.sort === s} safe>
                 {`Sort: ${SORT_TEXT[s]}`}
               </option>
