@@ -1,5 +1,5 @@
 import Html from '@kitajs/html';
-import type { PodDetailJson } from '../../src/clusters/schema';
+import type { ContainerDetail, PodDetail } from '../../src/contract';
 import { Age, formatBytes, formatCpu } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
 import { CHART_WINDOWS, type ChartWindow, type PodProblem } from '../../src/pods/vocabulary';
@@ -11,6 +11,11 @@ export const POD_DRAWER_DETAILS_ID = 'pod-drawer-details';
 export const POD_CHART_ID = 'pod-chart';
 
 export type DrawerCluster = { id: string; name: string; status: ClusterStatus; lastHeartbeatAt: Date | null; logsEnabled: boolean };
+
+/** The pod as its latest heartbeat described it; its usage comes separately (DrawerLiveProps.usage). */
+export type DrawerPod = Omit<PodDetail, 'cpuUsageMilli' | 'memUsageBytes' | 'containerDetails'> & {
+  containerDetails: Omit<ContainerDetail, 'cpuUsageMilli' | 'memUsageBytes'>[];
+};
 
 export type MetricsState = { available: true } | { available: false; reason: string };
 
@@ -47,7 +52,7 @@ export type DrawerLiveProps = {
   namespace: string;
   name: string;
   /** Null when the latest heartbeat no longer lists the pod. */
-  pod: PodDetailJson | null;
+  pod: DrawerPod | null;
   usage: { cpuMilli: number | null; memBytes: number | null; at: Date } | null;
   metrics: MetricsState;
   problems: PodProblem[];
@@ -106,7 +111,7 @@ function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number 
   );
 }
 
-function ContainerRows(props: { pod: PodDetailJson; now: Date }): JSX.Element {
+function ContainerRows(props: { pod: DrawerPod; now: Date }): JSX.Element {
   return (
     <div class="table-wrap">
       <table class="containers">
