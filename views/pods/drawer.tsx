@@ -4,7 +4,8 @@ import { Age, formatBytes, formatCpu } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
 import { CHART_WINDOWS, type ChartWindow, type PodProblem } from '../../src/pods/vocabulary';
 import { PROBLEM_TEXT, PodStatusBadge, formatDuration, usageBase } from './parts';
-import { POD_DRAWER_ID, podPath } from './table';
+import { podPath } from './filters';
+import { POD_DRAWER_ID } from './table';
 
 export const POD_DRAWER_LIVE_ID = 'pod-drawer-live';
 export const POD_DRAWER_DETAILS_ID = 'pod-drawer-details';
