@@ -12,8 +12,8 @@ import { installCommand } from './enrollment';
 import { listFleet, listNodes } from './store';
 import { listTimeline } from './timeline';
 import { latestNodeUsage } from './usage';
-import { TIMELINE_KINDS, type Cluster, type ClusterNode, type TimelineEntry } from './schema';
-import { CLUSTER_STATUSES, ENVIRONMENTS } from './vocabulary';
+import type { Cluster, ClusterNode, TimelineEntry } from './schema';
+import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
 import type { IssuedToken } from './enrollment';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { orgs } from '../orgs/schema';
 import { users } from '../accounts/schema';
 import type { Capabilities, ContainerDetail, PodDetail } from '../contract';
-import type { ClusterStatus, Environment } from './vocabulary';
+import type { ClusterStatus, Environment, TimelineKind } from './vocabulary';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 const big = (name: string) => bigint(name, { mode: 'number' });
@@ -171,9 +171,6 @@ export const clusterPods = pgTable(
   },
   (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.name] })],
 );
-
-export const TIMELINE_KINDS = ['enrolled', 'status', 'capability', 'agent', 'event', 'restart', 'incident', 'truncation', 'settings', 'token'] as const;
-export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 /** A cluster's activity feed, newest first by id. */
 export const clusterTimeline = pgTable(

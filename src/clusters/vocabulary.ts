@@ -20,3 +20,7 @@ export const STATUS_LABEL: Record<ClusterStatus, string> = {
   unknown: 'Unknown',
   offline: 'Offline',
 };
+
+/** What a cluster timeline entry is about. */
+export const TIMELINE_KINDS = ['enrolled', 'status', 'capability', 'agent', 'event', 'restart', 'incident', 'truncation', 'settings', 'token'] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];

@@ -3,7 +3,7 @@ import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
 import type { Capabilities } from '../../src/contract';
 import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
-import type { ClusterStatus, Environment } from '../../src/clusters/vocabulary';
+import type { ClusterStatus, Environment, TimelineKind } from '../../src/clusters/vocabulary';
 
 export type ClusterTab = 'overview' | 'workloads' | 'logs' | 'timeline' | 'commands' | 'settings';
 
@@ -49,7 +49,7 @@ export type ClusterView = {
   memUsageBytes: number | null;
 };
 
-export type TimelineEntryView = { at: Date; kind: string; message: string };
+export type TimelineEntryView = { at: Date; kind: TimelineKind; message: string };
 
 export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; now: Date; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
   const c = props.cluster;

@@ -186,7 +186,7 @@ export function FleetPage(props: FleetPageProps): JSX.Element {
         <select name="environment" aria-label="Environment">
           <option value="">Any environment</option>
           {ENVIRONMENTS.map((e) => (
-            <option value={e} selected={f.environment === e} safe>
+            <option value={e} selected={f.environment === e}>
               {e}
             </option>
           ))}

@@ -61,7 +61,7 @@ export function NewClusterPage(props: {
               Environment
               <select name="environment">
                 {ENVIRONMENTS.map((e) => (
-                  <option value={e} selected={v.environment === e} safe>
+                  <option value={e} selected={v.environment === e}>
                     {e}
                   </option>
                 ))}

@@ -29,7 +29,7 @@ export function SettingsTab(props: { cluster: ClusterView; csrfToken: string; ca
               Environment
               <select name="environment">
                 {ENVIRONMENTS.map((e) => (
-                  <option value={e} selected={c.environment === e} safe>
+                  <option value={e} selected={c.environment === e}>
                     {e}
                   </option>
                 ))}
