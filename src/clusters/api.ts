@@ -1,11 +1,10 @@
 // JSON API for clusters (curl users): /v1/clusters… Scoped to the caller's orgs, paginated by cursor.
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
 import { requireOrg, defaultOrg } from '../orgs/access';
-import { actorOf } from '../orgs/api';
 import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';

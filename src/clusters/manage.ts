@@ -2,7 +2,7 @@
 // writes the cluster timeline where the action shows there.
 import type { Db } from '../db/client';
 import { recordAudit } from '../audit/store';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Org } from '../orgs/schema';
 import { createCluster, deleteCluster, updateCluster } from './store';
 import { issueEnrollmentToken, type IssuedToken } from './enrollment';

@@ -3,11 +3,10 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import type { Db } from '../db/client';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { redirect, renderPage, setFlash } from '../http/page';
-import { actorOf } from '../orgs/api';
 import { requireOrg, defaultOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { countOpenIncidents, listIncidents } from '../incidents/store';

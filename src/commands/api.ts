@@ -2,10 +2,9 @@
 // Every route goes through requireCluster: a cluster outside the caller's orgs is a 404.
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
-import { actorOf } from '../orgs/api';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
 import { COMMAND_TYPES } from '../contract';

@@ -14,7 +14,7 @@ import type { Db } from '../db/client';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Org } from '../orgs/schema';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
 import type { Environment } from '../clusters/vocabulary';
 import { listFleet } from '../clusters/store';

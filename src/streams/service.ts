@@ -4,7 +4,7 @@
 import type { Db } from '../db/client';
 import type { StreamLimits } from '../config';
 import { recordAudit } from '../audit/store';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
 import { findPodBrief, type PodBrief } from '../clusters/pod-lookup';
 import type { LogFilter } from '../contract';
