@@ -93,7 +93,7 @@ function clusterRefs(scope: ScopeCluster[]): Record<string, ClusterRef> {
 
 async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<PodsLiveProps> {
   const filters = filtersOf(q, scope);
-  const { filter } = buildFilter(scope, { ...filters, clusters: filters.clusters }, false);
+  const { filter } = buildFilter(scope, { ...filters, clusters: filters.clusters });
   const now = new Date();
   const base = podsUrl(filters);
   let rows: PodsLiveProps['rows'] = [];
