@@ -20,15 +20,8 @@ export function enableLogsCommand(publicUrl: string): string {
   return `curl -fsSL ${publicUrl}/install.sh | NIRO_ENABLE_LOGS=1 sh`;
 }
 
-export type OpenInput = {
-  container?: string;
-  follow: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  previous: boolean;
-  timestamps: boolean;
-  filter?: LogFilter;
-};
+/** What the viewer asks for: how to read the log, and of which container (see chooseContainer when absent). */
+export type OpenInput = LogStreamOptions & { container?: string };
 
 export type OpenResult =
   | { ok: true; row: LogStreamRow }
