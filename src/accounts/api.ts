@@ -1,6 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { clientIp, requireCaller } from '../http/caller';
+import { actorOf, requireCaller } from '../http/caller';
+import { badRequest, notFound } from '../http/errors';
 import { listApiTokens } from './store';
 import { issueApiToken, withdrawApiToken } from './tokens';
 import type { ApiToken } from './schema';
@@ -54,9 +55,10 @@ export function accountsApi(deps: AppDeps) {
       '/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { token, row } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+        const issued = await issueApiToken(db, actorOf(caller, ctx, deps.config.trustProxy), ctx.body.name);
+        if (!issued.ok) throw badRequest('name: must not be empty');
         ctx.set.status = 201;
-        return { ...tokenJson(row), token };
+        return { ...tokenJson(issued.row), token: issued.token };
       },
       {
         body: t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
@@ -67,7 +69,8 @@ export function accountsApi(deps: AppDeps) {
       '/tokens/:id',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const row = await withdrawApiToken(db, caller, ctx.params.id, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+        const row = await withdrawApiToken(db, actorOf(caller, ctx, deps.config.trustProxy), ctx.params.id);
+        if (!row) throw notFound('token');
         return tokenJson(row);
       },
       { detail: { tags: ['account'], summary: 'Revoke an API token' } },

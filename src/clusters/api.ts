@@ -1,18 +1,18 @@
 // JSON API for clusters (curl users): /v1/clusters… Scoped to the caller's orgs, paginated by cursor.
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
 import { requireOrg, defaultOrg } from '../orgs/access';
-import { actorOf } from '../orgs/api';
 import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
 import { listFleet, listNodes } from './store';
 import { listTimeline } from './timeline';
 import { latestNodeUsage } from './usage';
-import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS, type Cluster, type ClusterNode, type TimelineEntry } from './schema';
+import type { Cluster, ClusterNode, TimelineEntry } from './schema';
+import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
 import type { IssuedToken } from './enrollment';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));

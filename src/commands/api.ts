@@ -2,15 +2,16 @@
 // Every route goes through requireCluster: a cluster outside the caller's orgs is a 404.
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
-import { actorOf } from '../orgs/api';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
+import { COMMAND_TYPES } from '../contract';
 import { DEFAULT_TTL_SECONDS, USER_COMMAND_TYPES, awaitResult, latencyOf, pingCluster, queueCommand } from './service';
 import { effectiveStatus, findCommandView, listCommands, type CommandListRow } from './store';
-import { COMMAND_STATUSES, type CommandRow } from './schema';
+import type { CommandRow } from './schema';
+import { COMMAND_STATUSES } from './vocabulary';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
 
@@ -118,7 +119,7 @@ export function commandsApi(deps: AppDeps) {
         query: t.Object({
           limit: PageLimit(200),
           cursor: PageCursor,
-          type: t.Optional(literals(['ping', 'apply', 'delete', 'self-update'] as const)),
+          type: t.Optional(literals(COMMAND_TYPES)),
           status: t.Optional(literals(COMMAND_STATUSES)),
         }),
         detail: { tags: ['commands'], summary: 'The cluster’s commands, newest first' },

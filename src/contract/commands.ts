@@ -2,12 +2,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { LIMITS } from './protocol.ts'
 
-export const CommandType = Type.Union([
-  Type.Literal('ping'),
-  Type.Literal('apply'),
-  Type.Literal('delete'),
-  Type.Literal('self-update'),
-])
+export const COMMAND_TYPES = ['ping', 'apply', 'delete', 'self-update'] as const
+export const CommandType = Type.Union(COMMAND_TYPES.map((type) => Type.Literal(type)))
 export type CommandType = Static<typeof CommandType>
 
 export const PingPayload = Type.Object({})

@@ -1,10 +1,10 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { clientIp, requireCaller, type Caller } from '../http/caller';
+import { actorOf, clientIp, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { recordAudit } from '../audit/store';
 import { requireOrg } from './access';
-import { addMember, changeMemberRole, removeMember, type Actor } from './members';
+import { addMember, changeMemberRole, removeMember } from './members';
 import { createOrg, listChildOrgs, listMembers, updateOrg } from './store';
 import { PLANS, ROLES, type Org } from './schema';
 
@@ -13,10 +13,6 @@ const PlanT = t.Union(PLANS.map((p) => t.Literal(p)));
 
 export function orgJson(o: Org & { role?: string }) {
   return { id: o.id, name: o.name, parentId: o.parentId, plan: o.plan, depth: o.depth, role: o.role ?? null, createdAt: o.createdAt.toISOString() };
-}
-
-export function actorOf(caller: Caller, ctx: { request: Request; server: Parameters<typeof clientIp>[1] }, trustProxy: boolean): Actor {
-  return { userId: caller.user.id, email: caller.user.email, ip: clientIp(ctx.request, ctx.server, trustProxy) };
 }
 
 export function orgsApi(deps: AppDeps) {

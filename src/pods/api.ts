@@ -7,7 +7,8 @@ import { badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { requireCluster } from '../clusters/access';
 import { isUuid } from '../db/client';
-import { POD_SORTS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow, type PodSort } from './store';
+import { RETENTION_HOURS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow } from './store';
+import { POD_SORTS, type PodSort } from './vocabulary';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
@@ -101,7 +102,9 @@ export function podsApi(deps: AppDeps) {
     const sort = query.sort ?? 'name';
     const limit = query.limit ?? 50;
     const after = readCursor(query.cursor, sort);
-    const { filter } = buildFilter(scope, input, true);
+    const { filter, outside } = buildFilter(scope, input);
+    // A foreign cluster id answers like a missing one.
+    if (outside.length) throw notFound('cluster');
     const res = await listPods(db, filter, { sort, limit, after });
     const byId = new Map(scope.map((c) => [c.id, c]));
     const listed = new Set(filter.clusterIds);
@@ -176,6 +179,7 @@ export function podsApi(deps: AppDeps) {
         if (!found) throw notFound('pod');
         const now = new Date();
         const window = resolveWindow(org.plan, now, { from, to, stepSeconds: ctx.query.step });
+        if (!window) throw badRequest(`from: must be before to, within the ${org.plan} plan's ${RETENTION_HOURS[org.plan]} h of history`);
         const series = await podUsageSeries(db, cluster.id, namespace, name, { ...window, now });
         const metrics = metricsState(metricsOf(cluster), found.usageAvailable);
         const d = found.detail;

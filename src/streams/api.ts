@@ -6,9 +6,8 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import type { Db } from '../db/client';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { HttpError, badRequest, notFound, forbidden } from '../http/errors';
-import { actorOf } from '../orgs/api';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import { LIMITS } from '../contract';

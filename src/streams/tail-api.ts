@@ -5,9 +5,8 @@
 //   DELETE /v1/tails/:id            stops every member stream
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
-import { actorOf } from '../orgs/api';
 import { LIMITS } from '../contract';
 import { checkFilter } from './service';
 import { OpenStreamBody } from './api';
