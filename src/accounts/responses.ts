@@ -1,9 +1,9 @@
 // What the account API answers: the caller, and API tokens (never their secret, except once at creation).
 import { t } from 'elysia';
-import { Nullable, OneOf, Timestamp } from '../http/responses';
+import { Exact, Nullable, OneOf, Timestamp } from '../http/responses';
 import { PLANS, ROLES } from '../orgs/schema';
 
-export const TokenJson = t.Object({
+export const TokenJson = Exact({
   id: t.String(),
   name: t.String(),
   prefix: t.String({ description: 'Identifies the token without revealing it: niro_pat_<publicId>' }),
@@ -13,19 +13,19 @@ export const TokenJson = t.Object({
 });
 export type TokenJson = typeof TokenJson.static;
 
-export const TokenList = t.Object({ tokens: t.Array(TokenJson) });
+export const TokenList = Exact({ tokens: t.Array(TokenJson) });
 export type TokenList = typeof TokenList.static;
 
-export const TokenCreated = t.Composite([TokenJson, t.Object({ token: t.String({ description: 'The whole token, shown this once: niro_pat_<publicId>_<secret>' }) })]);
+export const TokenCreated = Exact({ ...TokenJson.properties, token: t.String({ description: 'The whole token, shown this once: niro_pat_<publicId>_<secret>' }) });
 export type TokenCreated = typeof TokenCreated.static;
 
-export const MeJson = t.Object({
+export const MeJson = Exact({
   id: t.String(),
   email: t.String(),
   name: t.String(),
   authenticatedBy: OneOf(['session', 'token'] as const),
   orgs: t.Array(
-    t.Object({
+    Exact({
       id: t.String(),
       name: t.String(),
       parentId: Nullable(t.String()),

@@ -1,9 +1,9 @@
 // What the audit API answers: audit events, newest first.
 import { t } from 'elysia';
-import { Nullable, Page, Timestamp } from '../http/responses';
+import { Exact, Integer, Nullable, Page, Timestamp } from '../http/responses';
 
-export const AuditEventJson = t.Object({
-  id: t.Integer({ description: 'Increasing: a later event has a larger id' }),
+export const AuditEventJson = Exact({
+  id: Integer({ description: 'Increasing: a later event has a larger id' }),
   orgId: Nullable(t.String({ description: 'null for events without an org (a failed login for an unknown email)' })),
   actor: t.String({ description: 'Who, as shown: an email, "agent", "system"' }),
   action: t.String({ description: 'e.g. org.create, member.add, cluster.delete, logs.start' }),

@@ -1,29 +1,29 @@
 // What the orgs API answers: orgs of the caller's tree and their members.
 import { t } from 'elysia';
-import { Nullable, OneOf, Timestamp } from '../http/responses';
+import { Count, Exact, Nullable, OneOf, OneOfOrNull, Timestamp } from '../http/responses';
 import { PLANS, ROLES } from './schema';
 
-export const OrgJson = t.Object({
+export const OrgJson = Exact({
   id: t.String(),
   name: t.String(),
   parentId: Nullable(t.String()),
   plan: OneOf(PLANS),
-  depth: t.Integer({ minimum: 0, description: '0 for a root org' }),
-  role: Nullable(OneOf(ROLES, { description: 'The caller’s role here; null where the route does not resolve it (children)' })),
+  depth: Count({ description: '0 for a root org' }),
+  role: OneOfOrNull(ROLES, { description: 'The caller’s role here; null where the route does not resolve it (children)' }),
   createdAt: Timestamp,
 });
 export type OrgJson = typeof OrgJson.static;
 
-export const OrgList = t.Object({ orgs: t.Array(OrgJson) });
+export const OrgList = Exact({ orgs: t.Array(OrgJson) });
 export type OrgList = typeof OrgList.static;
 
-export const MemberJson = t.Object({ userId: t.String(), email: t.String(), name: t.String(), role: OneOf(ROLES), since: Timestamp });
+export const MemberJson = Exact({ userId: t.String(), email: t.String(), name: t.String(), role: OneOf(ROLES), since: Timestamp });
 export type MemberJson = typeof MemberJson.static;
 
-export const MemberList = t.Object({ members: t.Array(MemberJson) });
+export const MemberList = Exact({ members: t.Array(MemberJson) });
 export type MemberList = typeof MemberList.static;
 
-export const MemberAdded = t.Object({
+export const MemberAdded = Exact({
   ok: t.Literal(true),
   userId: t.String(),
   email: t.String(),
