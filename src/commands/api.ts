@@ -12,6 +12,7 @@ import { commandSignals } from './signals';
 import { DEFAULT_TTL_SECONDS, USER_COMMAND_TYPES, awaitResult, latencyOf, pingCluster, queueCommand } from './service';
 import { effectiveStatus, findCommandView, listCommands, type CommandListRow } from './store';
 import { COMMAND_STATUSES, type CommandRow } from './schema';
+import { CommandJson, CommandPage, PingJson } from './responses';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
 
@@ -19,7 +20,7 @@ const literals = <T extends string>(values: readonly T[]) => t.Union(values.map(
 export const PING_WAIT_SECONDS = 10;
 
 /** The command as the API shows it. An apply's manifests may hold Secret data: only their size is shown. */
-export function commandJson(row: CommandRow & { createdByEmail?: string | null }, now: Date) {
+export function commandJson(row: CommandRow & { createdByEmail?: string | null }, now: Date): CommandJson {
   const payload = row.type === 'apply' ? { ...row.payload, manifests: undefined, manifestsBytes: String(row.payload.manifests ?? '').length } : row.payload;
   return {
     id: row.id,
@@ -69,6 +70,7 @@ export function commandsApi(deps: AppDeps) {
       },
       {
         query: t.Object({ timeoutSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 30, description: `How long to wait for the agent (default ${PING_WAIT_SECONDS})` })) }),
+        response: { 200: PingJson },
         detail: { tags: ['commands'], summary: 'Round trip through the cluster’s agent; answers its latency, or 504 when the agent does not answer in time (member)' },
       },
     )
@@ -102,6 +104,7 @@ export function commandsApi(deps: AppDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: CommandJson, 202: CommandJson },
         detail: { tags: ['commands'], summary: 'Queue apply or delete (needs the cluster’s apply capability, 409 otherwise) or ping for the agent (member); audited' },
       },
     )
@@ -123,6 +126,7 @@ export function commandsApi(deps: AppDeps) {
           type: t.Optional(literals(['ping', 'apply', 'delete', 'self-update'] as const)),
           status: t.Optional(literals(COMMAND_STATUSES)),
         }),
+        response: { 200: CommandPage },
         detail: { tags: ['commands'], summary: 'The cluster’s commands, newest first' },
       },
     )
@@ -134,6 +138,6 @@ export function commandsApi(deps: AppDeps) {
         if (!row) throw notFound('command');
         return commandJson(row, new Date());
       },
-      { detail: { tags: ['commands'], summary: 'One command with its result' } },
+      { response: { 200: CommandJson }, detail: { tags: ['commands'], summary: 'One command with its result' } },
     );
 }

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor';
 import { requireCluster } from '../clusters/access';
 import { isUuid } from '../db/client';
 import { POD_SORTS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow, type PodSort } from './store';
+import { PodDetailResponse, PodJson, PodMetricsResponse, PodPage } from './responses';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
 
 const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
@@ -60,7 +61,7 @@ function iso(unix: number): string | null {
   return unix ? new Date(unix * 1000).toISOString() : null;
 }
 
-function podJson(r: PodRow, clusters: Map<string, ScopeCluster>) {
+function podJson(r: PodRow, clusters: Map<string, ScopeCluster>): PodJson {
   const c = clusters.get(r.clusterId);
   return {
     clusterId: r.clusterId,
@@ -97,7 +98,7 @@ function filterInput(q: Record<string, unknown>, clusters: string[]): FilterInpu
 
 export function podsApi(deps: AppDeps) {
   const { db } = deps;
-  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }) => {
+  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }): Promise<PodPage> => {
     const sort = query.sort ?? 'name';
     const limit = query.limit ?? 50;
     const after = readCursor(query.cursor, sort);
@@ -122,6 +123,7 @@ export function podsApi(deps: AppDeps) {
       },
       {
         query: FleetQuery,
+        response: { 200: PodPage },
         detail: { tags: ['pods'], summary: 'Pods of every cluster in the caller’s org subtree, filtered, sorted (name, restarts, age, cpu, memory) and keyset-paginated' },
       },
     )
@@ -135,7 +137,7 @@ export function podsApi(deps: AppDeps) {
         const own = scope.length ? scope : [{ ...cluster, ...metricsOf(cluster) }];
         return page(own, filterInput(ctx.query, [cluster.id]), ctx.query);
       },
-      { query: ClusterQuery, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
+      { query: ClusterQuery, response: { 200: PodPage }, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name',
@@ -160,7 +162,7 @@ export function podsApi(deps: AppDeps) {
           updatedAt: found.updatedAt.toISOString(),
         };
       },
-      { detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
+      { response: { 200: PodDetailResponse }, detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name/metrics',
@@ -201,6 +203,7 @@ export function podsApi(deps: AppDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: PodMetricsResponse },
         detail: { tags: ['pods'], summary: 'A pod’s CPU and memory over time in buckets (CPU averaged, memory peak), within the org plan’s retention (free 24 h, pro 7 d, enterprise 30 d)' },
       },
     );
