@@ -44,6 +44,12 @@ export function errorBoundary(deps: { log: Logger; maxBodyBytes: number }): AnyE
       if (error instanceof HttpError) return errorResponse(request, error.status, error.code, error.message, error.headers);
       switch (code) {
         case 'VALIDATION':
+          if (error.type === 'response') {
+            // An answer that breaks its own response schema is our bug, not the client's. Logged by field
+            // only: the values may be secrets shown once (a new API token, an agent key).
+            log.error('response does not match its schema', { path: new URL(request.url).pathname, fields: error.all.map((e) => `${e.path}: ${e.message}`) });
+            return errorResponse(request, 500, 'internal', 'internal error; it has been logged');
+          }
           return errorResponse(request, 400, 'invalid_request', describeValidation(error, request));
         case 'PARSE':
           return errorResponse(request, 400, 'malformed_body', 'request body could not be parsed (malformed JSON or form data)');

@@ -1,5 +1,6 @@
 // JSON API for pods (curl users): the fleet-wide list, one cluster's pods, one pod, its usage history.
 // Scoped to the caller's org subtree; keyset-paginated with opaque cursors; bounded everywhere.
+import { OneOf } from '../http/responses';
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import { requireCaller } from '../http/caller';
@@ -9,9 +10,9 @@ import { requireCluster } from '../clusters/access';
 import { isUuid } from '../db/client';
 import { RETENTION_HOURS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow } from './store';
 import { POD_SORTS, type PodSort } from './vocabulary';
+import { PodDetailResponse, PodJson, PodMetricsResponse, PodPage } from './responses';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
 
-const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
 
 const FilterQuery = {
   namespace: t.Optional(t.String({ maxLength: 253, description: 'Exact namespace' })),
@@ -20,7 +21,7 @@ const FilterQuery = {
   owner: t.Optional(t.String({ maxLength: 400, description: 'Top owner as Kind/name (e.g. Deployment/web), or a name of any kind' })),
   node: t.Optional(t.String({ maxLength: 253, description: 'Exact node name' })),
   problem: t.Optional(t.Union([t.Literal('true'), t.Literal('false'), t.Literal('1'), t.Literal('0')], { description: 'Only pods not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or at ≥ 90 % of their memory limit' })),
-  sort: t.Optional(literals(POD_SORTS)),
+  sort: t.Optional(OneOf(POD_SORTS)),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, description: 'Page size, 1–200 (default 50)' })),
   cursor: t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page (same sort)' })),
 };
@@ -61,7 +62,7 @@ function iso(unix: number): string | null {
   return unix ? new Date(unix * 1000).toISOString() : null;
 }
 
-function podJson(r: PodRow, clusters: Map<string, ScopeCluster>) {
+function podJson(r: PodRow, clusters: Map<string, ScopeCluster>): PodJson {
   const c = clusters.get(r.clusterId);
   return {
     clusterId: r.clusterId,
@@ -98,7 +99,7 @@ function filterInput(q: Record<string, unknown>, clusters: string[]): FilterInpu
 
 export function podsApi(deps: AppDeps) {
   const { db } = deps;
-  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }) => {
+  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }): Promise<PodPage> => {
     const sort = query.sort ?? 'name';
     const limit = query.limit ?? 50;
     const after = readCursor(query.cursor, sort);
@@ -125,6 +126,7 @@ export function podsApi(deps: AppDeps) {
       },
       {
         query: FleetQuery,
+        response: { 200: PodPage },
         detail: { tags: ['pods'], summary: 'Pods of every cluster in the caller’s org subtree, filtered, sorted (name, restarts, age, cpu, memory) and keyset-paginated' },
       },
     )
@@ -138,7 +140,7 @@ export function podsApi(deps: AppDeps) {
         const own = scope.length ? scope : [{ ...cluster, ...metricsOf(cluster) }];
         return page(own, filterInput(ctx.query, [cluster.id]), ctx.query);
       },
-      { query: ClusterQuery, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
+      { query: ClusterQuery, response: { 200: PodPage }, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name',
@@ -163,7 +165,7 @@ export function podsApi(deps: AppDeps) {
           updatedAt: found.updatedAt.toISOString(),
         };
       },
-      { detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
+      { response: { 200: PodDetailResponse }, detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name/metrics',
@@ -205,6 +207,7 @@ export function podsApi(deps: AppDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: PodMetricsResponse },
         detail: { tags: ['pods'], summary: 'A pod’s CPU and memory over time in buckets (CPU averaged, memory peak), within the org plan’s retention (free 24 h, pro 7 d, enterprise 30 d)' },
       },
     );

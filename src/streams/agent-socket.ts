@@ -31,6 +31,11 @@ export function agentStreamSocket(deps: AppDeps) {
   const { db, config, log, streamHub: hub } = deps;
   const ownOrigin = new URL(config.publicUrl).origin;
   return new Elysia({ name: 'streams-agent-socket' }).ws(AGENT_PATHS.stream, {
+    detail: {
+      tags: ['agent'],
+      summary: 'The agent’s stream channel: a WebSocket of JSON frames (log sessions, multiplexed by streamId; called by the agent; X-Niro-Agent-Key)',
+      responses: { 101: { description: 'Switching Protocols: the connection is now the WebSocket' } },
+    },
     async beforeHandle(ctx) {
       const request = ctx.request;
       if (request.headers.get('cookie')) throw new HttpError(401, 'unauthorized', 'browser sessions are not accepted on the agent stream');
