@@ -37,8 +37,9 @@ const testDb = await createTestDatabase();
 const { db } = testDb.database;
 const config = testConfig({ databaseUrl: testDb.url, heartbeatRatePerMinute: 1_000_000_000, heartbeatBurst: 1_000_000_000 });
 // Beats through the app and direct ingests share one replica's state, as in a server.
-const replica = createReplicaState();
-const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}), ...replica });
+const log = createLogger('error', () => {});
+const replica = createReplicaState({ db, bus: testDb.database.bus, config, log });
+const app = createApp({ db, bus: testDb.database.bus, config, log, ...replica });
 
 try {
   const { clusters, keys } = await enrollClusters(db, CLUSTERS);

@@ -45,8 +45,9 @@ let recording: { sql: string; params: unknown[] }[] | null = null;
 const db = drizzle(client, { logger: { logQuery: (q: string, params: unknown[]) => recording?.push({ sql: q, params }) } });
 const config = testConfig({ databaseUrl: testDb.url });
 // Beats through the app and direct ingests share one replica's state, as in a server.
-const replica = createReplicaState();
-const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}), ...replica });
+const log = createLogger('error', () => {});
+const replica = createReplicaState({ db, bus: testDb.database.bus, config, log });
+const app = createApp({ db, bus: testDb.database.bus, config, log, ...replica });
 type Stats = { p50: number; p99: number };
 const EMPTY: Stats = { p50: NaN, p99: NaN };
 let replayConn: postgres.ReservedSql | null = null;

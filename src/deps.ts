@@ -1,10 +1,13 @@
 // What every route plugin is handed: the shared connections and settings, and the state this replica
-// keeps for itself. Types only, so plugins import it instead of src/app.ts (which imports every plugin).
+// keeps for itself. Types only (its imports are type imports, gone at run time), so plugins import it
+// instead of src/app.ts (which imports every plugin).
 // server.ts creates the replica state once per process (tests build one per simulated replica).
 import type { Config } from './config';
 import type { Bus } from './db/bus';
 import type { Db } from './db/client';
 import type { Logger } from './log';
+import type { StreamHub } from './streams/hub';
+import type { CommandSignals } from './commands/signals';
 
 /** A cluster as its agent key identifies it. */
 export type AgentCluster = { id: string; orgId: string; name: string };
@@ -34,6 +37,10 @@ export type PodsHashHints = Map<string, string | null>;
 export type ReplicaState = {
   agentKeys: AgentKeyCache;
   podsHashes: PodsHashHints;
+  /** This replica's live log streams (shut down when the replica stops). */
+  streamHub: StreamHub;
+  /** This replica's wake-ups of the command channel (a second set on the same bus would LISTEN twice). */
+  commandSignals: CommandSignals;
 };
 
 export type AppDeps = ReplicaState & {

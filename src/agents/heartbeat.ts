@@ -7,13 +7,13 @@ import type { Capabilities, CapabilityName } from '../contract';
 import { crashLoopChanges, nodeNotReady, CRASH_LOOP_QUIET_MS, type ClusterContext } from '../incidents/detection';
 import { openIncidents, openSeverities, openSubjects, resolveIncidents } from '../incidents/store';
 import type { Incident } from '../incidents/schema';
-import type { ClusterStatus } from '../clusters/schema';
+import { STATUS_LABEL, type ClusterStatus } from '../clusters/vocabulary';
 import { lockClusterForBeat, recordBeat } from '../clusters/store';
 import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from '../inventory/prepare';
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
-import { STATUS_LABEL, statusFromSeverities } from '../clusters/status-rules';
+import { statusFromSeverities } from '../clusters/status-rules';
 import type { Snapshot } from './heartbeat-parse';
 
 /** Restart entries per beat on the timeline; a mass restart adds one summary line for the rest. */

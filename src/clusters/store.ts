@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { isUuid, queryRows, type Db } from '../db/client';
 import { orgs } from '../orgs/schema';
-import { clusters, retiredAgentKeys, type Cluster, type ClusterStatus, type Environment } from './schema';
+import { clusters, retiredAgentKeys, type Cluster } from './schema';
+import type { ClusterStatus, Environment } from './vocabulary';
 import type { Capabilities, Capability } from '../contract';
 
 export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };

@@ -2,16 +2,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import type { AnyElysia } from 'elysia';
-import { createApp } from '../app';
-import { createReplicaState } from '../server';
 import { openDatabase, queryRows, type Database } from '../db/client';
 import { createLogger } from '../log';
 import { AGENT_KEY_HEADER, AGENT_PATHS, type CommandEnvelope, type CommandResult, type Capabilities } from '../contract';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type Browser, type TestApp } from '../testing/app';
+import { apiClient, commandSignals, createApp, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type Browser, type TestApp } from '../testing/app';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import type { Org } from '../orgs/schema';
 import { MAX_HELD_POLLS_PER_CLUSTER } from '../agents/commands-api';
-import { commandSignals } from './signals';
 import { waitUntil } from '../../agent/testing/agent-process';
 import { RESULT_TIMEOUT_MS, claimCommands, effectiveStatus, expireCommands, findCommand } from './store';
 
@@ -137,7 +134,7 @@ describe('long-poll', () => {
     const c = await newCluster();
     const second: Database = await openDatabase({ databaseUrl: t.testDb.url, dataDir: '', maxConnections: 4 });
     try {
-      const replica: AnyElysia = createApp({ db: second.db, bus: second.bus, config: t.config, log: createLogger('error', () => {}), ...createReplicaState() });
+      const replica: AnyElysia = createApp({ db: second.db, bus: second.bus, config: t.config, log: createLogger('error', () => {}) });
       const listeners = async (): Promise<number> =>
         Number((await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen%niro_command_queued%'`))[0]!.n);
       const before = await listeners();

@@ -3,9 +3,7 @@
 // to the caller's org subtree; nothing here decides who may see what.
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-
-export const POD_SORTS = ['name', 'restarts', 'age', 'cpu', 'memory'] as const;
-export type PodSort = (typeof POD_SORTS)[number];
+import type { PodProblem, PodSort } from '../pods/vocabulary';
 
 /** A pod Pending (or still creating) longer than this is a problem pod. */
 export const PENDING_PROBLEM_MINUTES = 5;
@@ -52,7 +50,7 @@ export type PodRow = {
   memBytes: number | null;
   usageAt: Date | null;
   /** Why this is a problem pod (empty when it is not): failing, not_ready, crash_loop, restarting, pending, oom_risk. */
-  problems: string[];
+  problems: PodProblem[];
 };
 
 export type PodPage = { rows: PodRow[]; next: PodCursor | null };
@@ -174,7 +172,7 @@ type RawRow = {
 function toRow(r: RawRow, now: Date): PodRow {
   const c = cutoffs(now);
   const created = Number(r.created_unix);
-  const problems: string[] = [];
+  const problems: PodProblem[] = [];
   if (r.failing) problems.push('failing');
   if (r.crash_looping) problems.push('crash_loop');
   else if (r.restarts > 0 && Number(r.last_restart_unix) > c.restart) problems.push('restarting');

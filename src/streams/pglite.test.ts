@@ -3,10 +3,8 @@ import { createTestPglite, type TestDatabase } from '../testing/db';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { AnyElysia } from 'elysia';
 import { type Database } from '../db/client';
-import { createApp } from '../app';
-import { createReplicaState } from '../server';
 import { createLogger } from '../log';
-import { testConfig } from '../testing/app';
+import { createApp, existingStreamHub, testConfig } from '../testing/app';
 import { ALL_CAPABILITIES_OFF, gzipJson, makeHeartbeat, makePod } from '../testing/heartbeats';
 import { linesOf, openSse } from '../testing/sse';
 import { connectAgent } from '../testing/stream-agent';
@@ -15,7 +13,6 @@ import { createOrg, setMembership } from '../orgs/store';
 import { createCluster } from '../clusters/store';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from '../clusters/enrollment';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
-import { existingStreamHub } from './hub';
 import { findStream } from './store';
 
 let pglite: TestDatabase;
@@ -25,7 +22,7 @@ let base = '';
 beforeAll(async () => {
   pglite = await createTestPglite();
   database = pglite.database;
-  app = createApp({ db: database.db, bus: database.bus, config: testConfig({ databaseUrl: null }), log: createLogger('error', () => {}), ...createReplicaState() });
+  app = createApp({ db: database.db, bus: database.bus, config: testConfig({ databaseUrl: null }), log: createLogger('error', () => {}) });
   app.listen({ port: 0, hostname: '127.0.0.1' });
   base = `http://127.0.0.1:${app.server!.port}`;
 }, 120_000);
