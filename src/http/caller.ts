@@ -52,7 +52,7 @@ export async function resolveCaller(db: Db, ctx: RequestLike): Promise<Caller | 
   return null;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Cookie-authenticated state changes must prove they come from our own pages: the session's

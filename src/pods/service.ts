@@ -111,8 +111,8 @@ export function metricsOf(cluster: Pick<Cluster, 'protocol' | 'capabilities'>): 
   return { protocol: cluster.protocol, podMetrics: cluster.capabilities?.podMetrics ?? null };
 }
 
-const HEALTHY = new Set<string>(HEALTHY_STATUSES);
-const PROGRESS = new Set<string>(PROGRESS_STATUSES);
+const HEALTHY: ReadonlySet<string> = new Set(HEALTHY_STATUSES);
+const PROGRESS: ReadonlySet<string> = new Set(PROGRESS_STATUSES);
 
 /** The same problem reasons the fleet table shows, for one pod as of its latest heartbeat. */
 export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date): PodProblem[] {
