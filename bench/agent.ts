@@ -174,8 +174,17 @@ async function idleRss(binary: string): Promise<{ rss: number; file: number; ano
 }
 
 type Measured = {
-  firstBeatMs: number; rssSteady: number; rssPeak: number; anonPeak: number; fileSteady: number; cpuPerBeat: number;
-  split: { js: number; http: number; other: number }; bodyBytes: number; gzBytes: number; serializeMs: number; perBeat: Summary;
+  firstBeatMs: number;
+  rssSteady: number;
+  rssPeak: number;
+  anonPeak: number;
+  fileSteady: number;
+  cpuPerBeat: number;
+  split: { js: number; http: number; other: number };
+  bodyBytes: number;
+  gzBytes: number;
+  serializeMs: number;
+  perBeat: Summary;
   floor: { cpuPerRead: number; peak: number } | null;
 };
 
@@ -184,7 +193,17 @@ async function measure(binary: string, pods: number, nodes: number, floorProgram
   const stub = startStub();
   let member: FleetMember | null = null;
   try {
-    member = await startFleetMember({ name: `bench-${pods}`, nodes, pods, seed: 7, tickMs: 2000, logLinesPerSecond: 0, niroUrl: stub.url, agentCommand: [binary], agentEnv: { NIRO_LOG_LEVEL: 'warn' } });
+    member = await startFleetMember({
+      name: `bench-${pods}`,
+      nodes,
+      pods,
+      seed: 7,
+      tickMs: 2000,
+      logLinesPerSecond: 0,
+      niroUrl: stub.url,
+      agentCommand: [binary],
+      agentEnv: { NIRO_LOG_LEVEL: 'warn' },
+    });
     const t0 = performance.now();
     member.startAgent('niro_enr_bench');
     await waitBeats(stub, 1, 30_000);
@@ -202,7 +221,10 @@ async function measure(binary: string, pods: number, nodes: number, floorProgram
     clearInterval(sampler);
     const beats = stub.beats.length - from;
     // Each beat's own CPU: from the agent's CPU at one beat's arrival to the next (the first watched beat opens the series).
-    const measured = stub.beats.slice(from).map((b) => b.cpu).filter((c) => Number.isFinite(c));
+    const measured = stub.beats
+      .slice(from)
+      .map((b) => b.cpu)
+      .filter((c) => Number.isFinite(c));
     const perBeat = summarize(measured.slice(1).map((c, i) => c - measured[i]!));
     const cpuPerBeat = (cpuMs(pid) - cpu0) / beats;
     const split = splitPerBeat(threads0, threadCpuMs(pid), readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), beats);
@@ -222,7 +244,20 @@ async function measure(binary: string, pods: number, nodes: number, floorProgram
     // With the agent stopped, the same simulator's pods read by the floor program.
     await member.stopAgent();
     const floor = floorProgram ? await readFloor(floorProgram, member, BEATS) : null;
-    return { firstBeatMs, rssSteady, rssPeak, anonPeak, fileSteady, cpuPerBeat, split, bodyBytes: json.length, gzBytes: last.length, serializeMs: median(runs), floor, perBeat };
+    return {
+      firstBeatMs,
+      rssSteady,
+      rssPeak,
+      anonPeak,
+      fileSteady,
+      cpuPerBeat,
+      split,
+      bodyBytes: json.length,
+      gzBytes: last.length,
+      serializeMs: median(runs),
+      floor,
+      perBeat,
+    };
   } finally {
     await member?.stop();
     stub.stop();
@@ -233,7 +268,18 @@ try {
   const binary = join(work, 'niro-agent');
   const hello = join(work, 'hello');
   // Built exactly as package.json's build:agent does, into the scratch dir (a concurrent build can't interfere).
-  run(['bun', 'build', 'agent/main.ts', '--compile', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--outfile', binary]);
+  run([
+    'bun',
+    'build',
+    'agent/main.ts',
+    '--compile',
+    '--bytecode',
+    '--format=esm',
+    '--no-compile-autoload-dotenv',
+    '--no-compile-autoload-bunfig',
+    '--outfile',
+    binary,
+  ]);
   // Prints and exits with --version (start-up baseline); otherwise stays up, idle (RSS baseline).
   writeFileSync(join(work, 'hello.ts'), "console.log('hello')\nif (!process.argv.includes('--version')) setInterval(() => {}, 1000)\n");
   run(['bun', 'build', join(work, 'hello.ts'), '--compile', '--bytecode', '--format=esm', '--outfile', hello], work);
@@ -249,7 +295,7 @@ try {
       '  do {',
       "    const query = new URLSearchParams({ limit: PAGE! }); if (token) query.set('continue', token)",
       "    const response = await fetch(`${SIM_URL}/api/v1/pods?${query}`, { headers: { Authorization: `Bearer ${SIM_TOKEN}`, Accept: 'application/json' } })",
-      "    const page = (await response.json()) as { metadata?: { continue?: string } }",
+      '    const page = (await response.json()) as { metadata?: { continue?: string } }',
       "    token = page.metadata?.continue ?? ''",
       '  } while (token)',
       "  console.log('read')",
@@ -284,31 +330,63 @@ try {
   const rows: [string, string, string][] = [
     ['measure', 'agent', 'baseline (bun runtime, hello world)'],
     ['binary size', `${(size / MB).toFixed(1)} MB (${(size / MIB).toFixed(1)} MiB)`, `${(baseSize / MB).toFixed(1)} MB (${(baseSize / MIB).toFixed(1)} MiB)`],
-    ['image: binary layer + base layers', `${(imageTar / MB).toFixed(1)} MB (${(imageGz / MB).toFixed(1)} MB gzipped)`, `base ${(baseTar / MB).toFixed(1)} MB (${(baseGz / MB).toFixed(1)} MB gzipped)`],
+    [
+      'image: binary layer + base layers',
+      `${(imageTar / MB).toFixed(1)} MB (${(imageGz / MB).toFixed(1)} MB gzipped)`,
+      `base ${(baseTar / MB).toFixed(1)} MB (${(baseGz / MB).toFixed(1)} MB gzipped)`,
+    ],
     ['start-up (--version, median)', `${startMs.toFixed(0)} ms`, `${baseStartMs.toFixed(0)} ms`],
     ['spawn → first heartbeat, 60 pods', `${idle.firstBeatMs.toFixed(0)} ms`, ''],
     ['spawn → first heartbeat, 1000 pods', `${big.firstBeatMs.toFixed(0)} ms`, ''],
-    ['RSS idle, 60 pods (steady / peak)', `${(idle.rssSteady / MIB).toFixed(1)} / ${(idle.rssPeak / MIB).toFixed(1)} MiB`, `${(baseRss / MIB).toFixed(1)} MiB idle`],
+    [
+      'RSS idle, 60 pods (steady / peak)',
+      `${(idle.rssSteady / MIB).toFixed(1)} / ${(idle.rssPeak / MIB).toFixed(1)} MiB`,
+      `${(baseRss / MIB).toFixed(1)} MiB idle`,
+    ],
     ['RSS 1000 pods (steady / peak)', `${(big.rssSteady / MIB).toFixed(1)} / ${(big.rssPeak / MIB).toFixed(1)} MiB`, ''],
-    ['  of which file pages / anon peak', `${(big.fileSteady / MIB).toFixed(1)} / ${(big.anonPeak / MIB).toFixed(1)} MiB`, `${(baseFile / MIB).toFixed(1)} / ${(baseAnon / MIB).toFixed(1)} MiB`],
-    ['CPU per beat, 60 pods (mean, p99)', `${idle.cpuPerBeat.toFixed(1)} ms, ${idle.perBeat.p99.toFixed(0)} ms`, `${idle.serializeMs.toFixed(1)} ms stringify+gzip`],
-    ['CPU per beat, 1000 pods (mean, p99)', `${big.cpuPerBeat.toFixed(1)} ms, ${big.perBeat.p99.toFixed(0)} ms`, `${big.serializeMs.toFixed(1)} ms stringify+gzip`],
+    [
+      '  of which file pages / anon peak',
+      `${(big.fileSteady / MIB).toFixed(1)} / ${(big.anonPeak / MIB).toFixed(1)} MiB`,
+      `${(baseFile / MIB).toFixed(1)} / ${(baseAnon / MIB).toFixed(1)} MiB`,
+    ],
+    [
+      'CPU per beat, 60 pods (mean, p99)',
+      `${idle.cpuPerBeat.toFixed(1)} ms, ${idle.perBeat.p99.toFixed(0)} ms`,
+      `${idle.serializeMs.toFixed(1)} ms stringify+gzip`,
+    ],
+    [
+      'CPU per beat, 1000 pods (mean, p99)',
+      `${big.cpuPerBeat.toFixed(1)} ms, ${big.perBeat.p99.toFixed(0)} ms`,
+      `${big.serializeMs.toFixed(1)} ms stringify+gzip`,
+    ],
     ['  JS thread / HTTP thread / other', `${big.split.js.toFixed(1)} / ${big.split.http.toFixed(1)} / ${big.split.other.toFixed(1)} ms`, ''],
-    [`RSS ${LIMITS.podsPerHeartbeat} pods (steady / peak)`, `${(max.rssSteady / MIB).toFixed(1)} / ${(max.rssPeak / MIB).toFixed(1)} MiB`, `${limitMib} MiB Deployment memory limit`],
+    [
+      `RSS ${LIMITS.podsPerHeartbeat} pods (steady / peak)`,
+      `${(max.rssSteady / MIB).toFixed(1)} / ${(max.rssPeak / MIB).toFixed(1)} MiB`,
+      `${limitMib} MiB Deployment memory limit`,
+    ],
     [`CPU per beat, ${LIMITS.podsPerHeartbeat} pods (mean, p99)`, `${max.cpuPerBeat.toFixed(1)} ms, ${max.perBeat.p99.toFixed(0)} ms`, ''],
     ['reading the 1000 pods alone', '', `${floor.cpuPerRead.toFixed(1)} ms CPU, ${(floor.peak / MIB).toFixed(1)} MiB peak RSS`],
     ['heartbeat body, 1000 pods', `${(big.bodyBytes / 1024).toFixed(0)} KiB JSON, ${(big.gzBytes / 1024).toFixed(0)} KiB gzipped`, ''],
   ];
   console.log(`agent binary against the simulator, ${BEATS} beats at 1 s per measurement after ${WARMUP_BEATS} warm-up${quick ? ' (quick)' : ''}`);
   const widths = [0, 1, 2].map((col) => Math.max(...rows.map((r) => r[col]!.length)));
-  for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join('  ')
+        .trimEnd(),
+    );
   console.log(
     `image layers (tar MB / gzipped MB): ${[binaryLayer, ...base.layers].map((l) => `${l.name} ${(l.tarBytes / MB).toFixed(2)}/${(l.gzBytes / MB).toFixed(2)}${l.source === 'installed' ? ' (from the installed package)' : ''}`).join(', ')}`,
   );
   console.log(
     `base image ${base.image}: not pulled (no container daemon or registry here); rebuilt from its Debian bookworm packages as apt serves them today, plus the CA bundle; its few small configuration files (< 10 kB) not counted${base.missing.length ? `; MISSING (not counted): ${base.missing.join(', ')}` : ''}`,
   );
-  console.log(`targets: RSS ≤ 80 MiB with 1000 pods (peak ${(big.rssPeak / MIB).toFixed(1)}), ≤ 50 ms CPU per heartbeat (${big.cpuPerBeat.toFixed(1)} mean, ${big.perBeat.p99.toFixed(0)} p99)`);
+  console.log(
+    `targets: RSS ≤ 80 MiB with 1000 pods (peak ${(big.rssPeak / MIB).toFixed(1)}), ≤ 50 ms CPU per heartbeat (${big.cpuPerBeat.toFixed(1)} mean, ${big.perBeat.p99.toFixed(0)} p99)`,
+  );
   report.finish({
     binary_mb: (size / MB).toFixed(1),
     binary_mib: (size / MIB).toFixed(1),
@@ -328,7 +406,6 @@ try {
     [`rss_mib_${LIMITS.podsPerHeartbeat}_pods`]: (max.rssPeak / MIB).toFixed(1),
     memory_limit_mib: limitMib,
   });
-
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -26,7 +26,12 @@ type Run = { code: number; stdout: string; stderr: string; seconds: number };
 function runQuick(name: string): Promise<Run> {
   const started = performance.now();
   const proc = Bun.spawn([process.execPath, join(dir, `${name}.ts`), '--quick'], { cwd: join(dir, '..'), stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
-  return Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]).then(([stdout, stderr, code]) => ({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 }));
+  return Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]).then(([stdout, stderr, code]) => ({
+    code,
+    stdout,
+    stderr,
+    seconds: (performance.now() - started) / 1000,
+  }));
 }
 
 // Two at a time: most of a quick run is waiting (paced beats, 1 s agent intervals), and two keep the
@@ -43,7 +48,10 @@ function runOf(name: string): Promise<Run> {
     };
     for (const n of benchmarks) {
       const slot = new Promise<void>((start) => (running < 2 ? (running++, start()) : waiting.push(() => (running++, start()))));
-      started.set(n, slot.then(() => runQuick(n).finally(release)));
+      started.set(
+        n,
+        slot.then(() => runQuick(n).finally(release)),
+      );
     }
     runs = started;
   }
@@ -54,7 +62,8 @@ function runOf(name: string): Promise<Run> {
 function problemsOf(name: string, stdout: string): string[] {
   const problems: string[] = [];
   const lines = stdout.split('\n');
-  if (!lines.some((l) => /^machine: .+, \d+ cores, .*load average [\d.]+ [\d.]+ [\d.]+/.test(l))) problems.push('no machine line (CPU, cores, load average at start)');
+  if (!lines.some((l) => /^machine: .+, \d+ cores, .*load average [\d.]+ [\d.]+ [\d.]+/.test(l)))
+    problems.push('no machine line (CPU, cores, load average at start)');
   if (!lines.some((l) => /^load at end: [\d.]+ [\d.]+ [\d.]+/.test(l))) problems.push('no load-at-end line');
   const results = lines.filter((l) => l.startsWith(`RESULT ${name} `));
   if (results.length !== 1) return [...problems, `${results.length} RESULT ${name} lines`];
@@ -77,15 +86,18 @@ function problemsOf(name: string, stdout: string): string[] {
   }
   if (cases.size === 0) return [...problems, 'no CASE lines'];
   for (const [key, p99] of cases) if (result.get(`${key}_p99_ms`) !== p99) problems.push(`case ${key} (p99 ${p99}) is not in RESULT as ${key}_p99_ms=${p99}`);
-  for (const key of result.keys()) if (key.endsWith('_p99_ms') && key !== 'worst_p99_ms' && !cases.has(key.slice(0, -'_p99_ms'.length))) problems.push(`RESULT key ${key} has no CASE line`);
+  for (const key of result.keys())
+    if (key.endsWith('_p99_ms') && key !== 'worst_p99_ms' && !cases.has(key.slice(0, -'_p99_ms'.length))) problems.push(`RESULT key ${key} has no CASE line`);
   const worst = Math.max(...[...cases.values()].map(Number));
   if (Number(result.get('worst_p99_ms')) !== worst) problems.push(`worst_p99_ms=${result.get('worst_p99_ms')}, but the highest case p99 is ${worst}`);
-  if (Number(cases.get(result.get('worst_case') ?? '')) !== worst) problems.push(`worst_case=${result.get('worst_case')} is not a case with the highest p99 (${worst})`);
+  if (Number(cases.get(result.get('worst_case') ?? '')) !== worst)
+    problems.push(`worst_case=${result.get('worst_case')} is not a case with the highest p99 (${worst})`);
   return problems;
 }
 
 describe('the RESULT check', () => {
-  const machine = 'machine: Some CPU, 2 cores, 8.0 GiB RAM, Linux 6; Bun 1; load average 0.10 0.20 0.30 (1/5/15 min) at start\nload at end: 0.40 0.50 0.60 (1/5/15 min)';
+  const machine =
+    'machine: Some CPU, 2 cores, 8.0 GiB RAM, Linux 6; Bun 1; load average 0.10 0.20 0.30 (1/5/15 min) at start\nload at end: 0.40 0.50 0.60 (1/5/15 min)';
   const head = `${machine}\nCASE x a n=10 p50_ms=1.0 p99_ms=9.5 max_ms=9.9\nCASE x b n=10 p50_ms=2.0 p99_ms=60.1 max_ms=70.0`;
   const tail = 'cores=2 load_start=0.10 load_end=0.40';
 

@@ -16,8 +16,11 @@
 // beats at the real interval.
 // Usage: bun bench/heartbeat.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
 import postgres from 'postgres';
+import { getTableName } from 'drizzle-orm';
 import { gzipJson, makeHeartbeat, makePods } from '../src/testing/heartbeats';
 import { readBody } from '../src/http/body';
+import { clusters } from '../src/clusters/schema';
+import { countIndexedPods, createPodsCopyTable, podRowsCopyText, usageRowBytes } from '../src/inventory/measure';
 import { startReport, summarize, median, printTable, ms } from './lib/report';
 import { describePostgres, diffWrites, readIndexScans, readWrites } from './lib/postgres';
 import { parallel, startBenchPlane, waitFor, type EnrolledCluster } from './lib/control-plane';
@@ -43,13 +46,15 @@ const PACED_WINDOW_S = quick ? 12 : 60;
 /** The COPY baseline's rows carry this cluster id until each copy gets a fresh one. */
 const PLACEHOLDER_ID = '00000000-0000-4000-8000-0000000c0b1e';
 const OWN_TABLES = ['bench_copy_pods'];
+/** The agent-key lookup's index, named through the clusters schema: index scans on it count the lookups. */
+const KEY_INDEX = [getTableName(clusters), clusters.agentKeyPublicId.name] as const;
 
 const plane = await startBenchPlane({
   // The per-cluster limiter is consulted on every beat either way; raised so the rounds, which beat
   // each cluster every ~15 s but in bursts, are never refused.
   config: { heartbeatRatePerMinute: 1_000_000_000, heartbeatBurst: 1_000_000_000 },
 });
-const { admin } = plane;
+const { admin, adminDb } = plane;
 const copier = postgres(plane.testDb.url, { max: CONCURRENCY, onnotice: () => {} });
 
 try {
@@ -77,12 +82,12 @@ try {
     await plane.beat(copySource!.agentKey, body);
     copyTexts.push(await exportPodRows(copySource!.clusterId));
   }
-  await admin.unsafe('create table bench_copy_pods (like cluster_pods including all); alter table bench_copy_pods set (fillfactor = 80)');
+  await createPodsCopyTable(adminDb, 'bench_copy_pods');
 
   // The pod index job indexes every seeded cluster before anything is measured.
   const tIndex = performance.now();
   const expected = (all.length + 1) * PODS;
-  await waitFor(async () => (await count('fleet_pods')) >= expected, 15 * 60_000, `the pod index job to index ${expected} pods`);
+  await waitFor(async () => (await countIndexedPods(adminDb)) >= expected, 15 * 60_000, `the pod index job to index ${expected} pods`);
   const indexS = (performance.now() - tIndex) / 1000;
 
   // --- Paced: every (a) cluster beats at the real interval; count every row written and every key lookup.
@@ -100,11 +105,11 @@ try {
   });
   await Bun.sleep(PACED_WARMUP_S * 1000);
   const writes0 = await readWrites(admin);
-  const lookups0 = await readIndexScans(admin, 'clusters', 'agent_key_public_id');
+  const lookups0 = await readIndexScans(admin, ...KEY_INDEX);
   const beats0 = paced.beats;
   await Bun.sleep(PACED_WINDOW_S * 1000);
   const writes1 = await readWrites(admin);
-  const lookups1 = await readIndexScans(admin, 'clusters', 'agent_key_public_id');
+  const lookups1 = await readIndexScans(admin, ...KEY_INDEX);
   const pacedBeats = paced.beats - beats0;
   await paced.stop();
   const written = diffWrites(writes0, writes1, OWN_TABLES);
@@ -129,7 +134,7 @@ try {
     lastBeatAt.set(cluster.clusterId, now);
     return plane.beat(cluster.agentKey, body);
   };
-  const lookupsBefore = await readIndexScans(admin, 'clusters', 'agent_key_public_id');
+  const lookupsBefore = await readIndexScans(admin, ...KEY_INDEX);
   let roundBeats = 0;
   const sides = {
     parseA: () => rate('parseA', A_PER_ROUND, (i) => parseOnly(unchanged[i % USAGE_VARIANTS]!)),
@@ -158,8 +163,8 @@ try {
   }
   // Stopping the server ends its pool's backends, which flushes their statistics: the lookup count is then complete.
   await plane.stopServer();
-  const roundLookups = ((await readIndexScans(admin, 'clusters', 'agent_key_public_id')) - lookupsBefore) / roundBeats;
-  const [sample] = await admin<{ bytes: number }[]>`select coalesce(avg(pg_column_size(s.*)), 0)::int as bytes from usage_samples s`;
+  const roundLookups = ((await readIndexScans(admin, ...KEY_INDEX)) - lookupsBefore) / roundBeats;
+  const sampleBytes = (await usageRowBytes(adminDb)).sample ?? 0;
 
   const unchangedRatios = rates.a.map((a, i) => a / rates.parseA[i]!);
   const churnRatios = rates.b.map((b, i) => b / rates.copy[i]!);
@@ -167,8 +172,12 @@ try {
   const bStats = summarize(latencies.b);
 
   // --- Report.
-  console.log(`heartbeat ingest: ${PODS} pods per beat; ${A_CLUSTERS} + ${B_CLUSTERS} clusters (unchanged + churn), ${CONCURRENCY} in flight, ${ROUNDS} alternating rounds${quick ? ' (quick)' : ''}`);
-  console.log(`body: ${(bodyBytes / 1024).toFixed(0)} KiB JSON, ${(unchanged[0]!.length / 1024).toFixed(0)} KiB gzipped; enrol + first beats ${loadS.toFixed(1)} s, pod index caught up in ${indexS.toFixed(1)} s`);
+  console.log(
+    `heartbeat ingest: ${PODS} pods per beat; ${A_CLUSTERS} + ${B_CLUSTERS} clusters (unchanged + churn), ${CONCURRENCY} in flight, ${ROUNDS} alternating rounds${quick ? ' (quick)' : ''}`,
+  );
+  console.log(
+    `body: ${(bodyBytes / 1024).toFixed(0)} KiB JSON, ${(unchanged[0]!.length / 1024).toFixed(0)} KiB gzipped; enrol + first beats ${loadS.toFixed(1)} s, pod index caught up in ${indexS.toFixed(1)} s`,
+  );
   const row = (label: string, r: number[], l: number[]): string[] => {
     const m = median(r);
     const s = summarize(l);
@@ -182,15 +191,26 @@ try {
     row('COPY of the same pod rows (sync commit off)', rates.copy, latencies.copy),
     row('(b) every pod changed', rates.b, latencies.b),
   ]);
-  console.log(`(a)/parse-only per round: median ${median(unchangedRatios).toFixed(2)}, worst ${Math.min(...unchangedRatios).toFixed(2)} [${unchangedRatios.map((r) => r.toFixed(2)).join(' ')}]`);
-  console.log(`(b)/COPY per round:       median ${median(churnRatios).toFixed(2)}, worst ${Math.min(...churnRatios).toFixed(2)} [${churnRatios.map((r) => r.toFixed(2)).join(' ')}]`);
-  console.log(`a cluster's beats in the rounds came at least ${(gap.a / 1000).toFixed(1)} s (a) / ${(gap.b / 1000).toFixed(1)} s (b) apart; agent-key lookups per beat: ${roundLookups.toFixed(2)} (rounds), ${pacedLookups.toFixed(2)} (paced)`);
-  if (Math.min(gap.a, gap.b) < intervalMs) console.log(`note: some clusters beat again within ${intervalMs / 1000} s in the rounds, so their agent-key lookups could hit the cache${quick ? ' (expected with --quick: too few clusters)' : ': raise A_CLUSTERS / B_CLUSTERS'}`);
+  console.log(
+    `(a)/parse-only per round: median ${median(unchangedRatios).toFixed(2)}, worst ${Math.min(...unchangedRatios).toFixed(2)} [${unchangedRatios.map((r) => r.toFixed(2)).join(' ')}]`,
+  );
+  console.log(
+    `(b)/COPY per round:       median ${median(churnRatios).toFixed(2)}, worst ${Math.min(...churnRatios).toFixed(2)} [${churnRatios.map((r) => r.toFixed(2)).join(' ')}]`,
+  );
+  console.log(
+    `a cluster's beats in the rounds came at least ${(gap.a / 1000).toFixed(1)} s (a) / ${(gap.b / 1000).toFixed(1)} s (b) apart; agent-key lookups per beat: ${roundLookups.toFixed(2)} (rounds), ${pacedLookups.toFixed(2)} (paced)`,
+  );
+  if (Math.min(gap.a, gap.b) < intervalMs)
+    console.log(
+      `note: some clusters beat again within ${intervalMs / 1000} s in the rounds, so their agent-key lookups could hit the cache${quick ? ' (expected with --quick: too few clusters)' : ': raise A_CLUSTERS / B_CLUSTERS'}`,
+    );
   console.log(
     `paced, every ${plane.config.heartbeatIntervalSeconds} s per cluster: ${pacedBeats} beats in ${PACED_WINDOW_S} s (after ${PACED_WARMUP_S} s warm-up), p50 ${ms(pacedStats.p50)} ms, p99 ${ms(pacedStats.p99)} ms, at most ${paced.lateMs.toFixed(0)} ms behind schedule`,
   );
-  console.log(`rows written per unchanged beat, whole database (ingest + jobs): ${rowsPerBeat.toFixed(2)} = ${written.byTable.map(([t, n]) => `${t} ${(n / pacedBeats).toFixed(2)}`).join(' + ') || 'nothing'}`);
-  console.log(`usage sample: ${sample!.bytes} bytes per row (${(sample!.bytes / PODS).toFixed(1)} per pod)`);
+  console.log(
+    `rows written per unchanged beat, whole database (ingest + jobs): ${rowsPerBeat.toFixed(2)} = ${written.byTable.map(([t, n]) => `${t} ${(n / pacedBeats).toFixed(2)}`).join(' + ') || 'nothing'}`,
+  );
+  console.log(`usage sample: ${sampleBytes} bytes per row (${(sampleBytes / PODS).toFixed(1)} per pod)`);
   console.log('targets: (a) >= 1/3 of parse-only, (b) >= 1/2 of COPY, (a) constant rows per beat');
   report.addCase('unchanged', aStats);
   report.addCase('churn', bStats);
@@ -226,11 +246,6 @@ try {
   await plane.stop();
 }
 
-async function count(table: string): Promise<number> {
-  const [r] = await admin.unsafe<{ n: number }[]>(`select count(*)::int as n from ${table}`);
-  return r!.n;
-}
-
 /** What any server must do with a body at least: read it through the same gunzip, then JSON.parse. */
 async function parseOnly(body: Uint8Array<ArrayBuffer>): Promise<void> {
   const read = await readBody(new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip' }, body }), plane.config.maxBodyBytes);
@@ -240,20 +255,8 @@ async function parseOnly(body: Uint8Array<ArrayBuffer>): Promise<void> {
 
 /** The stored rows of a cluster's pods as COPY text, under PLACEHOLDER_ID instead of its id. */
 async function exportPodRows(clusterId: string): Promise<string> {
-  const columns = await admin<{ name: string }[]>`
-    select column_name as name from information_schema.columns where table_schema = 'public' and table_name = 'cluster_pods' order by ordinal_position`;
-  const list = columns.map((c) => (c.name === 'cluster_id' ? `'${PLACEHOLDER_ID}'::uuid` : `"${c.name}"`)).join(', ');
-  // A connection of its own, ended after: postgres.js 3.4 never hands a connection back after a COPY TO, so the next query on it would wait forever.
-  const exporter = postgres(plane.testDb.url, { max: 1, onnotice: () => {} });
-  const chunks: Buffer[] = [];
-  try {
-    const stream = await exporter.unsafe(`copy (select ${list} from cluster_pods where cluster_id = '${clusterId}') to stdout`).readable();
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-  } finally {
-    await exporter.end({ timeout: 1 });
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.split('\n').length - 1 !== PODS) throw new Error(`copy source: expected ${PODS} rows`);
+  const { rows, text } = await podRowsCopyText(adminDb, clusterId, PLACEHOLDER_ID);
+  if (rows !== PODS) throw new Error(`copy source: expected ${PODS} rows, found ${rows}`);
   return text;
 }
 

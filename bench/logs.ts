@@ -13,16 +13,14 @@
 // Busy streams also count lines: every offered line must be received or announced as dropped (a throttled
 // note or a gap event); a seq hole, a duplicate, or a line neither received nor announced is a *silent drop*.
 // Usage: bun bench/logs.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
-import { eq } from 'drizzle-orm';
 import { createTestDatabase } from '../src/testing/db';
 import { spawnControlPlane, type Child } from '../src/testing/spawn';
 import { startLogCluster, type LogCluster } from '../src/testing/log-cluster';
 import { checkSequence, linesOf, openSse, type SseClient } from '../src/testing/sse';
 import { createUser, createApiToken } from '../src/accounts/store';
 import { createOrg, setMembership } from '../src/orgs/store';
-import { createCluster } from '../src/clusters/store';
+import { createCluster, findCluster } from '../src/clusters/store';
 import { issueEnrollmentToken } from '../src/clusters/enrollment';
-import { clusters } from '../src/clusters/schema';
 import { startReport, summarize, printTable, ms, type Summary } from './lib/report';
 
 const report = startReport('logs');
@@ -61,7 +59,13 @@ type Stream = { id: string; pod: string; sse: SseClient; from: number };
 type Accounting = { emitted: number; received: number; announced: number; silent: number; perSecond: number };
 
 try {
-  const env = { DATABASE_URL: testDb.url, NIRO_HEARTBEAT_INTERVAL: '2', NIRO_HEARTBEAT_RATE_PER_MINUTE: '600', NIRO_LOG_LEVEL: 'info', NIRO_LOG_STREAM_DETACH_SECONDS: '30' };
+  const env = {
+    DATABASE_URL: testDb.url,
+    NIRO_HEARTBEAT_INTERVAL: '2',
+    NIRO_HEARTBEAT_RATE_PER_MINUTE: '600',
+    NIRO_LOG_LEVEL: 'info',
+    NIRO_LOG_STREAM_DETACH_SECONDS: '30',
+  };
   const [a, b] = await Promise.all([spawnControlPlane(env), spawnControlPlane(env)]);
   children.push(a, b);
   const db = testDb.database.db;
@@ -82,10 +86,14 @@ try {
     pods: PODS.map((name) => ({ namespace: 'bench', name, containers: [{ name: 'app', image: 'busybox:1.37' }] })),
   });
   const sim = cluster.sim;
-  await waitUntil(async () => {
-    const [row] = await db.select({ capabilities: clusters.capabilities }).from(clusters).where(eq(clusters.id, clusterId));
-    return row?.capabilities?.logs?.enabled === true;
-  }, 60_000, 'the logs capability');
+  await waitUntil(
+    async () => {
+      const row = await findCluster(db, clusterId, [org.org.id]);
+      return row?.capabilities?.logs?.enabled === true;
+    },
+    60_000,
+    'the logs capability',
+  );
   await cluster.agent.waitForLog((l) => l.msg === 'stream connected', 30_000, 'agent stream socket');
   const auth = { authorization: `Bearer ${apiToken}` };
   /** Emit time of every timed line, by its text (each line is unique). */
@@ -98,16 +106,24 @@ try {
 
   /** Opens a stream of `pod` on `replica` (tail 0: only what is written from now on), proven open end to end by a marker line. */
   async function open(replica: string, pod: string): Promise<Stream> {
-    const res = await fetch(`${replica}/v1/clusters/${clusterId}/pods/bench/${pod}/logs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ tailLines: 0 }) });
+    const res = await fetch(`${replica}/v1/clusters/${clusterId}/pods/bench/${pod}/logs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ tailLines: 0 }),
+    });
     if (res.status !== 201) throw new Error(`open: ${res.status} ${await res.text()}`);
     const { streamId } = (await res.json()) as { streamId: string };
     const sse = await openSse(`${replica}/v1/streams/${streamId}`, { headers: auth });
     await sse.waitFor(() => sse.events.some((e) => e.event === 'state' && e.data.includes('live')), 15_000, 'live');
     const marker = `warmup ${streamId}`;
-    await waitUntil(() => {
-      sim.emitLines('bench', pod, 'app', [marker]);
-      return Bun.sleep(100).then(() => linesOf(sse).includes(marker));
-    }, 15_000, 'warm-up line');
+    await waitUntil(
+      () => {
+        sim.emitLines('bench', pod, 'app', [marker]);
+        return Bun.sleep(100).then(() => linesOf(sse).includes(marker));
+      },
+      15_000,
+      'warm-up line',
+    );
     return { id: streamId, pod, sse, from: sse.entries.length };
   }
 
@@ -122,10 +138,14 @@ try {
 
   /** Latencies of the stream's lines starting with `prefix`, once all `count` of them (or their drop notices) arrived. */
   async function latencies(s: Stream, prefix: string, count: number): Promise<number[]> {
-    await s.sse.waitFor(() => {
-      const t = tally(s, prefix);
-      return t.received + t.announced >= count;
-    }, 60_000, `${count} "${prefix}" lines`);
+    await s.sse.waitFor(
+      () => {
+        const t = tally(s, prefix);
+        return t.received + t.announced >= count;
+      },
+      60_000,
+      `${count} "${prefix}" lines`,
+    );
     const out: number[] = [];
     for (const e of s.sse.entries.slice(s.from)) {
       const at = typeof e.item === 'string' && e.item.startsWith(prefix) ? emittedAt.get(e.item) : undefined;
@@ -141,7 +161,7 @@ try {
     let lastAt = 0;
     for (const e of s.sse.entries.slice(s.from)) {
       if (typeof e.item === 'string') {
-        if (e.item.startsWith(prefix)) (received++, (lastAt = e.at));
+        if (e.item.startsWith(prefix)) received++, (lastAt = e.at);
       } else if ('note' in e.item) {
         const m = /stream throttled: (\d+) lines? dropped/.exec(e.item.note);
         if (m) announced += Number(m[1]);
@@ -173,7 +193,14 @@ try {
    * Streams fed every TICK_MS for `seconds`: each busy one `perSecond` lines/s, and (if asked) the last one
    * a single line every LONE_GAP_MS. Returns every busy line's latency, the quiet ones', and the accounting.
    */
-  async function busy(replica: string, tag: string, busyCount: number, perSecond: number, seconds: number, quiet: boolean): Promise<{ busy: number[]; quiet: number[]; accounts: Accounting[] }> {
+  async function busy(
+    replica: string,
+    tag: string,
+    busyCount: number,
+    perSecond: number,
+    seconds: number,
+    quiet: boolean,
+  ): Promise<{ busy: number[]; quiet: number[]; accounts: Accounting[] }> {
     const streams: Stream[] = [];
     for (let i = 0; i < busyCount + (quiet ? 1 : 0); i++) streams.push(await open(replica, PODS[i]!));
     const perTick = Math.round((perSecond * TICK_MS) / 1000);
@@ -183,7 +210,11 @@ try {
     const started = performance.now();
     let next = started;
     for (let tick = 0; performance.now() < started + seconds * 1000; tick++) {
-      for (let k = 0; k < busyCount; k++) emit(streams[k]!.pod, Array.from({ length: perTick }, (_, j) => `${tag}${k} ${emitted + j} ${LINE_PAD}`));
+      for (let k = 0; k < busyCount; k++)
+        emit(
+          streams[k]!.pod,
+          Array.from({ length: perTick }, (_, j) => `${tag}${k} ${emitted + j} ${LINE_PAD}`),
+        );
       emitted += perTick;
       if (quiet && tick % quietEvery === 0) emit(streams[busyCount]!.pod, [`${tag}q ${quietEmitted++} ${LINE_PAD}`]);
       next += TICK_MS;
@@ -198,8 +229,20 @@ try {
     return { busy: busyLatencies, quiet: quietLatencies, accounts };
   }
 
-  const results: { replica: 'same' | 'cross'; lone: Summary; chatty: Summary; concurrent: Summary; quiet: Summary; throughput: Summary; concurrentAccounts: Accounting[]; throughputAccount: Accounting }[] = [];
-  for (const [replica, url] of [['same', b.url], ['cross', a.url]] as const) {
+  const results: {
+    replica: 'same' | 'cross';
+    lone: Summary;
+    chatty: Summary;
+    concurrent: Summary;
+    quiet: Summary;
+    throughput: Summary;
+    concurrentAccounts: Accounting[];
+    throughputAccount: Accounting;
+  }[] = [];
+  for (const [replica, url] of [
+    ['same', b.url],
+    ['cross', a.url],
+  ] as const) {
     const lone = summarize(await spaced(url, `${replica}-lone`, LONE_LINES, LONE_GAP_MS));
     report.addCase(`${replica}_lone`, lone);
     const chatty = summarize(await spaced(url, `${replica}-chatty`, CHATTY_LINES, CHATTY_GAP_MS));
@@ -221,23 +264,53 @@ try {
     const label = r.replica === 'same' ? 'same replica' : 'cross replica (NOTIFY)';
     table.push([`${label}: lone, a line every ${LONE_GAP_MS} ms`, String(r.lone.n), ms(r.lone.p50), ms(r.lone.p99), ms(r.lone.max)]);
     table.push([`${label}: chatty, a line every ${CHATTY_GAP_MS} ms`, String(r.chatty.n), ms(r.chatty.p50), ms(r.chatty.p99), ms(r.chatty.max)]);
-    table.push([`${label}: ${CONCURRENT_BUSY} streams × ${CONCURRENT_PER_SECOND} lines/s`, String(r.concurrent.n), ms(r.concurrent.p50), ms(r.concurrent.p99), ms(r.concurrent.max)]);
+    table.push([
+      `${label}: ${CONCURRENT_BUSY} streams × ${CONCURRENT_PER_SECOND} lines/s`,
+      String(r.concurrent.n),
+      ms(r.concurrent.p50),
+      ms(r.concurrent.p99),
+      ms(r.concurrent.max),
+    ]);
     table.push([`${label}:   + a quiet stream beside them`, String(r.quiet.n), ms(r.quiet.p50), ms(r.quiet.p99), ms(r.quiet.max)]);
-    table.push([`${label}: one stream × ${THROUGHPUT_PER_SECOND} lines/s`, String(r.throughput.n), ms(r.throughput.p50), ms(r.throughput.p99), ms(r.throughput.max)]);
+    table.push([
+      `${label}: one stream × ${THROUGHPUT_PER_SECOND} lines/s`,
+      String(r.throughput.n),
+      ms(r.throughput.p50),
+      ms(r.throughput.p99),
+      ms(r.throughput.max),
+    ]);
   }
   printTable(table);
   const counts: string[][] = [['lines accounted for', 'received/s', 'offered', 'received', 'announced', 'silent']];
   for (const r of results) {
-    r.concurrentAccounts.forEach((c, k) => counts.push([`${r.replica} replica, concurrent stream ${k + 1}`, String(Math.round(c.perSecond)), String(c.emitted), String(c.received), String(c.announced), String(c.silent)]));
+    r.concurrentAccounts.forEach((c, k) =>
+      counts.push([
+        `${r.replica} replica, concurrent stream ${k + 1}`,
+        String(Math.round(c.perSecond)),
+        String(c.emitted),
+        String(c.received),
+        String(c.announced),
+        String(c.silent),
+      ]),
+    );
     const t = r.throughputAccount;
-    counts.push([`${r.replica} replica, ${THROUGHPUT_PER_SECOND}/s stream`, String(Math.round(t.perSecond)), String(t.emitted), String(t.received), String(t.announced), String(t.silent)]);
+    counts.push([
+      `${r.replica} replica, ${THROUGHPUT_PER_SECOND}/s stream`,
+      String(Math.round(t.perSecond)),
+      String(t.emitted),
+      String(t.received),
+      String(t.announced),
+      String(t.silent),
+    ]);
   }
   printTable(counts);
   const accounts = results.flatMap((r) => [...r.concurrentAccounts, r.throughputAccount]);
   const silent = accounts.reduce((n, c) => n + c.silent, 0);
   const throughputRate = Math.round(Math.min(...results.map((r) => r.throughputAccount.perSecond)));
   const concurrentRate = Math.round(Math.min(...results.flatMap((r) => r.concurrentAccounts.map((c) => c.perSecond))));
-  console.log('targets: same replica p50 <= 50 ms / p99 <= 250 ms; cross replica p50 <= 100 ms / p99 <= 500 ms; >= 5,000 lines/s per stream with zero silent drops');
+  console.log(
+    'targets: same replica p50 <= 50 ms / p99 <= 250 ms; cross replica p50 <= 100 ms / p99 <= 500 ms; >= 5,000 lines/s per stream with zero silent drops',
+  );
   const sameWorst = results[0]!;
   const crossWorst = results[1]!;
   const worstOf = (r: (typeof results)[number]) => [r.lone, r.chatty, r.concurrent, r.quiet, r.throughput];

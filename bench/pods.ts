@@ -10,20 +10,21 @@
 // Then the storage cost of usage history per pod-day (a scratch database of its own, no jobs).
 // Usage: bun bench/pods.ts [--quick]   (DATABASE_URL or the local Postgres; scratch databases are made and dropped)
 import postgres from 'postgres';
-import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
-import { queryRows, type Db } from '../src/db/client';
+import type { Db } from '../src/db/client';
+import type { PodsHashHints } from '../src/deps';
 import { createTestDatabase } from '../src/testing/db';
 import { TEST_ORIGIN } from '../src/testing/app';
 import { gzipJson, makeHeartbeat } from '../src/testing/heartbeats';
 import { makeFleetPods } from '../src/testing/pod-fleet';
 import { createOrg } from '../src/orgs/store';
 import { createCluster } from '../src/clusters/store';
-import { parseHeartbeat } from '../src/clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../src/clusters/heartbeat';
-import { rollUpCluster } from '../src/pods/retention';
+import { parseHeartbeat } from '../src/agents/heartbeat-parse';
+import { ingestHeartbeat } from '../src/agents/heartbeat';
+import { rollUpCluster } from '../src/inventory/retention';
+import { countIndexedPods, usageHistoryBytes, usageRowBytes, vacuumUsageSamples } from '../src/inventory/measure';
 import type { PodDetail } from '../src/contract';
 import { startReport, summarize, printTable, ms, type Summary } from './lib/report';
 import { describePostgres } from './lib/postgres';
@@ -78,8 +79,9 @@ client.unsafe = ((query: string, params?: postgres.ParameterOrJSON<never>[], opt
   }
   return pending;
 }) as typeof client.unsafe;
-const db = drizzle(client, { logger: { logQuery: () => void (recording && logged++) } }) as unknown as Db;
-const app = createApp({ db, bus: plane.server.database.bus, config: plane.config, log: createLogger('error', () => {}) });
+const db = drizzle(client, { logger: { logQuery: () => void (recording && logged++) } });
+// The server's replica state: one process answering these requests beside the agents' beats.
+const app = createApp({ db, bus: plane.server.database.bus, config: plane.config, log: createLogger('error', () => {}), ...plane.server.replica });
 const auth = { api: { authorization: `Bearer ${plane.api.token}` }, page: { cookie: plane.browser.cookie } };
 
 try {
@@ -91,9 +93,18 @@ try {
   const clusters = await plane.enroll(CLUSTERS, 'site');
   const seriesCluster = CLUSTERS - 1;
   const hourStart = Date.now() - 3600_000;
-  for (let b = 0; b < 240; b++) await ingestAt(plane.server.database.db, clusters[seriesCluster]!.clusterId, makeFleetPods(seriesCluster, PODS, 100 + b), new Date(hourStart + b * 15_000));
+  for (let b = 0; b < 240; b++)
+    await ingestAt(
+      plane.server.database.db,
+      plane.server.replica.podsHashes,
+      clusters[seriesCluster]!.clusterId,
+      makeFleetPods(seriesCluster, PODS, 100 + b),
+      new Date(hourStart + b * 15_000),
+    );
   // Each cluster's bodies: usage alternates every beat; crash-looping pods' restart counts move every RESTART_EVERY_BEATS beats.
-  const bodies = Array.from({ length: CLUSTERS }, (_, c) => [0, 1].map((g) => [0, 1].map((v) => gzipJson(makeHeartbeat({ pods: withRestarts(makeFleetPods(c, PODS, v), g) })))));
+  const bodies = Array.from({ length: CLUSTERS }, (_, c) =>
+    [0, 1].map((g) => [0, 1].map((v) => gzipJson(makeHeartbeat({ pods: withRestarts(makeFleetPods(c, PODS, v), g) })))),
+  );
   const beatNo = new Array<number>(CLUSTERS).fill(0);
   const fleetBeat = (c: number): Promise<number> => {
     const n = beatNo[c]!++;
@@ -102,11 +113,11 @@ try {
   await parallel(4, CLUSTERS * 2, (i) => fleetBeat(i % CLUSTERS).then(() => {}));
   const loadS = (performance.now() - tLoad) / 1000;
   const tIndex = performance.now();
-  await waitFor(async () => (await count('fleet_pods')) >= CLUSTERS * PODS, 15 * 60_000, 'the pod index job to index the fleet');
+  await waitFor(async () => (await countIndexedPods(plane.adminDb)) >= CLUSTERS * PODS, 15 * 60_000, 'the pod index job to index the fleet');
   const indexS = (performance.now() - tIndex) / 1000;
   // Planner statistics as autovacuum keeps them in production (no vacuum: dead rows stay as they would).
   await plane.admin`analyze`;
-  const total = await count('fleet_pods');
+  const total = await countIndexedPods(plane.adminDb);
 
   const cases = [
     { slug: 'no_filter', name: 'no filter', query: '' },
@@ -133,7 +144,8 @@ try {
   for (const c of cases) {
     // The workloads view has no JSON twin.
     if (!c.query.startsWith('group=')) {
-      const call = () => get(`/v1/clusters/pods?limit=50${c.query ? `&${c.query}` : ''}`, 'api', (body) => (JSON.parse(body) as { pods: unknown[] }).pods.length);
+      const call = () =>
+        get(`/v1/clusters/pods?limit=50${c.query ? `&${c.query}` : ''}`, 'api', (body) => (JSON.parse(body) as { pods: unknown[] }).pods.length);
       const steps = await record(call);
       probes.push({ row: newRow('api', c.name, c.slug, steps), call, steps });
     }
@@ -172,29 +184,51 @@ try {
 
   // --- Report.
   const rows = probes.map((p) => p.row);
-  console.log(`pods: ${total.toLocaleString('en-US')} pods in ${CLUSTERS} clusters${quick ? ' (quick)' : ''}; ${RUNS} runs per case after ${WARMUP} warm-up, idle and loaded`);
+  console.log(
+    `pods: ${total.toLocaleString('en-US')} pods in ${CLUSTERS} clusters${quick ? ' (quick)' : ''}; ${RUNS} runs per case after ${WARMUP} warm-up, idle and loaded`,
+  );
   console.log(`load: enrol + 2 beats per cluster ${loadS.toFixed(1)} s; pod index caught up in ${indexS.toFixed(1)} s`);
   console.log(
     `loaded = ${CLUSTERS} clusters beating every ${intervalMs / 1000} s through the app (${(loadBeats / loadedS).toFixed(1)} beats/s while measured; beat p50 ${ms(beatStats.p50)} ms, p99 ${ms(beatStats.p99)} ms, at most ${late.toFixed(0)} ms behind schedule), crash-looping pods restarting every ${RESTART_EVERY_BEATS} beats, the pod index and every other job running`,
   );
-  const table: string[][] = [['first page (50 rows)', 'idle p50', 'idle p99', 'SQL p99', '×SQL', 'loaded p50', 'loaded p99', 'SQL p99', '×SQL', 'rows/size', 'stmts']];
+  const table: string[][] = [
+    ['first page (50 rows)', 'idle p50', 'idle p99', 'SQL p99', '×SQL', 'loaded p50', 'loaded p99', 'SQL p99', '×SQL', 'rows/size', 'stmts'],
+  ];
   for (const r of rows) {
     const l = r.loaded!;
     table.push([
       `${r.target === 'page' ? 'page' : 'API '} ${r.name}`,
-      ms(r.idle.app.p50), ms(r.idle.app.p99), ms(r.idle.sql.p99), ratio(r.idle),
-      ms(l.app.p50), ms(l.app.p99), ms(l.sql.p99), ratio(l),
-      r.target === 'page' ? `${(r.rows / 1024).toFixed(0)} KiB` : String(r.rows), r.concurrent ? `${r.statements} (${r.concurrent} ∥)` : String(r.statements),
+      ms(r.idle.app.p50),
+      ms(r.idle.app.p99),
+      ms(r.idle.sql.p99),
+      ratio(r.idle),
+      ms(l.app.p50),
+      ms(l.app.p99),
+      ms(l.sql.p99),
+      ratio(l),
+      r.target === 'page' ? `${(r.rows / 1024).toFixed(0)} KiB` : String(r.rows),
+      r.concurrent ? `${r.statements} (${r.concurrent} ∥)` : String(r.statements),
     ]);
   }
   printTable(table);
-  console.log('ms. SQL = every statement the request issued (auth, scope, list, counts), replayed through the driver; ∥ = statements the request ran concurrently, replayed concurrently.');
-  console.log(`usage history: ${storage.sampleBytes} bytes per sample row, ${storage.rollupRowBytes} per rollup row (${PODS} pods); raw ${fmtBytes(storage.rawPerPodDay)} per pod-day (15 s samples, kept 24 h); 10-minute rollups ${fmtBytes(storage.rollPerPodDay)} per pod-day (kept for the plan: 7 d pro, 30 d enterprise)`);
-  console.log(`  → a pod's 30-day enterprise history: ${fmtBytes(storage.rawPerPodDay + 29 * storage.rollPerPodDay)} (raw day + 29 rollup days), vs ${fmtBytes(30 * storage.rawPerPodDay)} kept raw`);
-  const all = rows.flatMap((r) => [{ r, f: r.idle, when: 'idle' }, { r, f: r.loaded!, when: 'loaded' }]);
+  console.log(
+    'ms. SQL = every statement the request issued (auth, scope, list, counts), replayed through the driver; ∥ = statements the request ran concurrently, replayed concurrently.',
+  );
+  console.log(
+    `usage history: ${storage.sampleBytes} bytes per sample row, ${storage.rollupRowBytes} per rollup row (${PODS} pods); raw ${fmtBytes(storage.rawPerPodDay)} per pod-day (15 s samples, kept 24 h); 10-minute rollups ${fmtBytes(storage.rollPerPodDay)} per pod-day (kept for the plan: 7 d pro, 30 d enterprise)`,
+  );
+  console.log(
+    `  → a pod's 30-day enterprise history: ${fmtBytes(storage.rawPerPodDay + 29 * storage.rollPerPodDay)} (raw day + 29 rollup days), vs ${fmtBytes(30 * storage.rawPerPodDay)} kept raw`,
+  );
+  const all = rows.flatMap((r) => [
+    { r, f: r.idle, when: 'idle' },
+    { r, f: r.loaded!, when: 'loaded' },
+  ]);
   const worstRatio = all.reduce((w, x) => (x.f.app.p99 / x.f.sql.p99 > w.f.app.p99 / w.f.sql.p99 ? x : w));
   const over = all.filter((x) => x.f.app.p99 > GOAL_MS);
-  console.log(`targets: p99 <= ${GOAL_MS} ms and <= 3x bare SQL, in every case; over ${GOAL_MS} ms: ${over.map((x) => `${x.when} ${x.r.target} ${x.r.name} (${ms(x.f.app.p99)})`).join(', ') || 'none'}`);
+  console.log(
+    `targets: p99 <= ${GOAL_MS} ms and <= 3x bare SQL, in every case; over ${GOAL_MS} ms: ${over.map((x) => `${x.when} ${x.r.target} ${x.r.name} (${ms(x.f.app.p99)})`).join(', ') || 'none'}`,
+  );
   report.finish({
     p99_vs_sql: (worstRatio.f.app.p99 / worstRatio.f.sql.p99).toFixed(2),
     p99_vs_sql_case: `${worstRatio.when}_${worstRatio.r.target}_${worstRatio.r.slug}`,
@@ -228,7 +262,8 @@ async function record(fn: () => Promise<unknown>): Promise<Step[]> {
   await fn();
   const statements: Statement[] = recording;
   recording = null;
-  if (statements.length !== logged) throw new Error(`recorded ${statements.length} of ${logged} statements: the request ran some outside the pool (a transaction?)`);
+  if (statements.length !== logged)
+    throw new Error(`recorded ${statements.length} of ${logged} statements: the request ran some outside the pool (a transaction?)`);
   return statements.map((s, j) => ({ statement: s, after: statements.slice(0, j).flatMap((p, i) => (p.done <= s.issued ? [i] : [])) }));
 }
 
@@ -237,7 +272,9 @@ async function replay(steps: Step[]): Promise<void> {
   const runs: Promise<unknown>[] = [];
   steps.forEach((step, j) => {
     const s = step.statement;
-    runs[j] = Promise.all(step.after.map((i) => runs[i])).then(() => client.unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[], { prepare: s.prepare }));
+    runs[j] = Promise.all(step.after.map((i) => runs[i])).then(() =>
+      client.unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[], { prepare: s.prepare }),
+    );
   });
   await Promise.all(runs);
 }
@@ -261,15 +298,17 @@ async function measure(call: () => Promise<unknown>, steps: Step[]): Promise<Fig
 function withRestarts(pods: PodDetail[], bump: number): PodDetail[] {
   if (!bump) return pods;
   return pods.map((p) =>
-    p.status === 'CrashLoopBackOff' ? { ...p, restarts: p.restarts + bump, containerDetails: p.containerDetails.map((c) => ({ ...c, restarts: c.restarts + bump })) } : p,
+    p.status === 'CrashLoopBackOff'
+      ? { ...p, restarts: p.restarts + bump, containerDetails: p.containerDetails.map((c) => ({ ...c, restarts: c.restarts + bump })) }
+      : p,
   );
 }
 
-/** One heartbeat stored for `clusterId` as of `at` (history written in the past, outside the app). */
-async function ingestAt(target: Db, clusterId: string, pods: PodDetail[], at: Date): Promise<void> {
+/** One heartbeat stored for `clusterId` as of `at` (history written in the past, outside the app), with the replica's write-path hints. */
+async function ingestAt(target: Db, hints: PodsHashHints, clusterId: string, pods: PodDetail[], at: Date): Promise<void> {
   const parsed = parseHeartbeat(JSON.stringify(makeHeartbeat({ pods })), 5000);
   if (!parsed.ok) throw new Error(parsed.message);
-  const res = await ingestHeartbeat(target, clusterId, parsed.snapshot, at);
+  const res = await ingestHeartbeat(target, clusterId, parsed.snapshot, at, hints);
   if (!res.ok) throw new Error(res.reason);
 }
 
@@ -286,37 +325,32 @@ async function measureStorage(): Promise<{ sampleBytes: number; rollupRowBytes: 
       if (!created.ok) throw new Error('cluster');
       ids.push(created.cluster.id);
     }
-    const size = async (tables: string[]) => Number((await queryRows<{ n: string | number }>(sdb, sql.raw(`select ${tables.map((t) => `pg_total_relation_size('${t}')`).join(' + ')} as n`)))[0]!.n);
+    const hints: PodsHashHints = new Map();
     const start = Date.now() - 2 * 3600_000;
     // The inventory first, so what follows writes samples (and the cluster row) only.
-    await parallel(4, STORAGE_CLUSTERS, (c) => ingestAt(sdb, ids[c]!, makeFleetPods(c, PODS, 0), new Date(start - (ROLLUP_BUCKETS + 1) * 600_000)));
-    await sdb.execute(sql`vacuum usage_samples`);
-    const rawBefore = await size(['usage_samples', 'usage_key_sets']);
+    await parallel(4, STORAGE_CLUSTERS, (c) => ingestAt(sdb, hints, ids[c]!, makeFleetPods(c, PODS, 0), new Date(start - (ROLLUP_BUCKETS + 1) * 600_000)));
+    await vacuumUsageSamples(sdb);
+    const rawBefore = (await usageHistoryBytes(sdb)).raw;
     await parallel(4, STORAGE_CLUSTERS, async (c) => {
-      for (let b = 0; b < STORAGE_BEATS; b++) await ingestAt(sdb, ids[c]!, makeFleetPods(c, PODS, 10 + b), new Date(start + b * 15_000));
+      for (let b = 0; b < STORAGE_BEATS; b++) await ingestAt(sdb, hints, ids[c]!, makeFleetPods(c, PODS, 10 + b), new Date(start + b * 15_000));
     });
-    await sdb.execute(sql`vacuum usage_samples`);
-    const rawBytes = (await size(['usage_samples', 'usage_key_sets'])) - rawBefore;
+    await vacuumUsageSamples(sdb);
+    const rawBytes = (await usageHistoryBytes(sdb)).raw - rawBefore;
     const rawPerPodDay = (rawBytes / (STORAGE_CLUSTERS * PODS * STORAGE_BEATS)) * BEATS_PER_DAY;
     // Rollups: older beats one per 10-minute bucket (so many buckets, few raw rows), then every bucket rolled up.
     await parallel(4, STORAGE_CLUSTERS, async (c) => {
-      for (let b = 0; b < ROLLUP_BUCKETS; b++) await ingestAt(sdb, ids[c]!, makeFleetPods(c, PODS, 500 + b), new Date(start - (ROLLUP_BUCKETS - b) * 600_000));
+      for (let b = 0; b < ROLLUP_BUCKETS; b++)
+        await ingestAt(sdb, hints, ids[c]!, makeFleetPods(c, PODS, 500 + b), new Date(start - (ROLLUP_BUCKETS - b) * 600_000));
     });
-    const rollBefore = await size(['usage_rollups', 'usage_key_set_uses']);
+    const rollBefore = (await usageHistoryBytes(sdb)).rollups;
     let buckets = 0;
     for (const id of ids) buckets += await rollUpCluster(sdb, id, new Date());
-    const rollBytes = (await size(['usage_rollups', 'usage_key_set_uses'])) - rollBefore;
-    const [{ n: sampleBytes }] = await queryRows<{ n: number }>(sdb, sql`select avg(pg_column_size(s.*))::int as n from usage_samples s`);
-    const [{ n: rollupRowBytes }] = await queryRows<{ n: number }>(sdb, sql`select avg(pg_column_size(r.*))::int as n from usage_rollups r`);
-    return { sampleBytes, rollupRowBytes, rawPerPodDay, rollPerPodDay: buckets ? (rollBytes / (buckets * PODS)) * 144 : 0 };
+    const rollBytes = (await usageHistoryBytes(sdb)).rollups - rollBefore;
+    const { sample, rollup } = await usageRowBytes(sdb);
+    return { sampleBytes: sample ?? 0, rollupRowBytes: rollup ?? 0, rawPerPodDay, rollPerPodDay: buckets ? (rollBytes / (buckets * PODS)) * 144 : 0 };
   } finally {
     await scratch.drop();
   }
-}
-
-async function count(table: string): Promise<number> {
-  const [r] = await plane.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from ${table}`);
-  return r!.n;
 }
 
 function ratio(f: Figures): string {
@@ -326,4 +360,3 @@ function ratio(f: Figures): string {
 function fmtBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${Math.round(n)} B`;
 }
-

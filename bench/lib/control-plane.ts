@@ -5,8 +5,10 @@
 // `app.handle` (routing, auth, body reading, handlers), not over a socket: the benchmarks measure the
 // server, not a local HTTP client in the same process.
 import postgres from 'postgres';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import { startServer, type RunningServer } from '../../src/server';
 import type { Config } from '../../src/config';
+import type { Db } from '../../src/db/client';
 import { createLogger } from '../../src/log';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/db';
 import { TEST_ORIGIN, apiClient, makeUser, signIn, testConfig, type Browser, type TestApp } from '../../src/testing/app';
@@ -25,6 +27,8 @@ export type BenchPlane = {
   testDb: TestDatabase;
   /** A separate connection for the benchmark's own queries (counters, sizes), outside the app's pool. */
   admin: postgres.Sql;
+  /** The same connection as a database handle, for the inventory's measurements (src/inventory/measure.ts). */
+  adminDb: Db;
   browser: Browser;
   api: Awaited<ReturnType<typeof apiClient>>;
   orgId: string;
@@ -49,6 +53,7 @@ export async function startBenchPlane(opts: { config?: Partial<Config>; plan?: P
     db: server.database.db,
     bus: server.database.bus,
     config,
+    replica: server.replica,
     testDb,
     logs: [],
     request: (path, init) => server.app.handle(new Request(TEST_ORIGIN + path, init)),
@@ -69,6 +74,7 @@ export async function startBenchPlane(opts: { config?: Partial<Config>; plan?: P
     config,
     testDb,
     admin,
+    adminDb: drizzle(admin),
     browser,
     api,
     orgId: org.org.id,

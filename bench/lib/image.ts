@@ -51,8 +51,15 @@ function packageTar(pkg: string, cache: string): { tar: Uint8Array; source: 'apt
   }
   const listed = run(['dpkg-query', '-L', pkg]);
   if (!listed.ok) return null;
-  const files = listed.out.toString().split('\n').filter((f) => f && existsSync(f));
-  const tar = Bun.spawnSync(['tar', '-cf', '-', '--no-recursion', '-T', '-'], { stdin: new TextEncoder().encode(files.join('\n')), stdout: 'pipe', stderr: 'pipe' });
+  const files = listed.out
+    .toString()
+    .split('\n')
+    .filter((f) => f && existsSync(f));
+  const tar = Bun.spawnSync(['tar', '-cf', '-', '--no-recursion', '-T', '-'], {
+    stdin: new TextEncoder().encode(files.join('\n')),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
   return tar.exitCode === 0 ? { tar: tar.stdout, source: 'installed' } : null;
 }
 

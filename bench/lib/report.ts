@@ -25,7 +25,10 @@ export function summarize(samples: readonly number[]): Summary {
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** A duration as RESULT and CASE lines print it: ms with one decimal. */
@@ -64,7 +67,9 @@ export function startReport(bench: string): Report {
   const quick = process.argv.includes('--quick');
   const loadStart = loadavg()[0]!;
   const cores = cpus().length;
-  console.log(`machine: ${cpuModel()}, ${cores} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}; Bun ${Bun.version}; load average ${loadText()} (1/5/15 min) at start${quick ? '; --quick' : ''}`);
+  console.log(
+    `machine: ${cpuModel()}, ${cores} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Linux ${release()}; Bun ${Bun.version}; load average ${loadText()} (1/5/15 min) at start${quick ? '; --quick' : ''}`,
+  );
   const cases: { key: string; summary: Summary }[] = [];
   return {
     quick,
@@ -99,5 +104,11 @@ export function startReport(bench: string): Report {
 /** Prints rows as a table: the first column left-aligned, the others right-aligned. */
 export function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    );
 }

@@ -1,20 +1,13 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
-import { clientIp, requireCaller } from '../http/caller';
+import type { AppDeps } from '../deps';
+import { actorOf, requireCaller } from '../http/caller';
+import { badRequest, notFound } from '../http/errors';
 import { listApiTokens } from './store';
 import { issueApiToken, withdrawApiToken } from './tokens';
 import type { ApiToken } from './schema';
+import { MeJson, TokenCreated, TokenJson, TokenList } from './responses';
 
-const TokenJson = t.Object({
-  id: t.String(),
-  name: t.String(),
-  prefix: t.String({ description: 'Identifies the token without revealing it: niro_pat_<publicId>' }),
-  createdAt: t.String(),
-  lastUsedAt: t.Union([t.String(), t.Null()]),
-  revokedAt: t.Union([t.String(), t.Null()]),
-});
-
-function tokenJson(row: ApiToken): typeof TokenJson.static {
+function tokenJson(row: ApiToken): TokenJson {
   return {
     id: row.id,
     name: row.name,
@@ -40,7 +33,7 @@ export function accountsApi(deps: AppDeps) {
           orgs: caller.orgs.map((o) => ({ id: o.id, name: o.name, parentId: o.parentId, role: o.role, plan: o.plan })),
         };
       },
-      { detail: { tags: ['account'], summary: 'The caller and the orgs they can see' } },
+      { response: { 200: MeJson }, detail: { tags: ['account'], summary: 'The caller and the orgs they can see' } },
     )
     .get(
       '/tokens',
@@ -48,18 +41,20 @@ export function accountsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         return { tokens: (await listApiTokens(db, caller.user.id)).map(tokenJson) };
       },
-      { detail: { tags: ['account'], summary: "List the caller's API tokens (never the secrets)" } },
+      { response: { 200: TokenList }, detail: { tags: ['account'], summary: "List the caller's API tokens (never the secrets)" } },
     )
     .post(
       '/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { token, row } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+        const issued = await issueApiToken(db, actorOf(caller, ctx, deps.config.trustProxy), ctx.body.name);
+        if (!issued.ok) throw badRequest('name: must not be empty');
         ctx.set.status = 201;
-        return { ...tokenJson(row), token };
+        return { ...tokenJson(issued.row), token: issued.token };
       },
       {
         body: t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        response: { 201: TokenCreated },
         detail: { tags: ['account'], summary: 'Create an API token; the secret is in the response once' },
       },
     )
@@ -67,9 +62,10 @@ export function accountsApi(deps: AppDeps) {
       '/tokens/:id',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const row = await withdrawApiToken(db, caller, ctx.params.id, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+        const row = await withdrawApiToken(db, actorOf(caller, ctx, deps.config.trustProxy), ctx.params.id);
+        if (!row) throw notFound('token');
         return tokenJson(row);
       },
-      { detail: { tags: ['account'], summary: 'Revoke an API token' } },
+      { response: { 200: TokenJson }, detail: { tags: ['account'], summary: 'Revoke an API token' } },
     );
 }

@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
-import { requireCaller, resolveCaller, clientIp, SESSION_COOKIE } from '../http/caller';
+import type { AppDeps } from '../deps';
+import { actorOf, requireCaller, resolveCaller, clientIp, SESSION_COOKIE } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash } from '../http/page';
 import { recordAudit } from '../audit/store';
@@ -124,16 +124,18 @@ export function accountsPages(deps: AppDeps) {
       '/settings/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { token } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+        const issued = await issueApiToken(db, actorOf(caller, ctx, deps.config.trustProxy), ctx.body.name);
+        if (!issued.ok) throw badRequest('name: must not be empty');
         const tokens = await listApiTokens(db, caller.user.id);
         // Rendered directly (no redirect) so the secret never travels in a cookie or URL.
-        return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={token} /> });
+        return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={issued.token} /> });
       },
       { body: t.Object({ name: t.String({ maxLength: 100 }), _csrf: t.Optional(t.String()) }) },
     )
     .post('/settings/tokens/:id/revoke', async (ctx) => {
       const caller = await requireCaller(db, ctx);
-      const row = await withdrawApiToken(db, caller, ctx.params.id, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+      const row = await withdrawApiToken(db, actorOf(caller, ctx, deps.config.trustProxy), ctx.params.id);
+      if (!row) throw notFound('token');
       setFlash(ctx.cookie, { kind: 'ok', text: `Token "${row.name}" revoked.` });
       return redirect('/settings/tokens');
     });

@@ -2,10 +2,11 @@ import type { Db } from '../db/client';
 import type { User } from '../accounts/schema';
 import { authenticateApiToken, findSession, type SessionRow } from '../accounts/store';
 import { listVisibleOrgs, subtreeOf, type VisibleOrg } from '../orgs/store';
+import type { Actor } from '../audit/store';
+import { AGENT_KEY_HEADER } from '../contract';
 import { HttpError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'niro_session';
-export const AGENT_KEY_HEADER = 'x-niro-agent-key';
 
 /** A signed-in user, how they proved it, and the orgs they can see (their tenancy scope). */
 export type Caller = {
@@ -51,7 +52,7 @@ export async function resolveCaller(db: Db, ctx: RequestLike): Promise<Caller | 
   return null;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Cookie-authenticated state changes must prove they come from our own pages: the session's
@@ -77,6 +78,11 @@ export async function requireCaller(db: Db, ctx: RequestLike): Promise<Caller> {
   }
   checkCsrf(caller, ctx);
   return caller;
+}
+
+/** The caller as services and the audit log record them: who, and from which address. */
+export function actorOf(caller: Caller, ctx: { request: Request; server: Parameters<typeof clientIp>[1] }, trustProxy: boolean): Actor {
+  return { userId: caller.user.id, email: caller.user.email, ip: clientIp(ctx.request, ctx.server, trustProxy) };
 }
 
 /** Client address: the socket peer; X-Forwarded-For is honoured only when the deployment says so. */

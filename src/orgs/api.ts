@@ -1,22 +1,20 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
-import { clientIp, requireCaller, type Caller } from '../http/caller';
+import type { AppDeps } from '../deps';
+import { actorOf, clientIp, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { recordAudit } from '../audit/store';
 import { requireOrg } from './access';
-import { addMember, changeMemberRole, removeMember, type Actor } from './members';
+import { addMember, changeMemberRole, removeMember } from './members';
 import { createOrg, listChildOrgs, listMembers, updateOrg } from './store';
-import { PLANS, ROLES, type Org } from './schema';
+import { PLANS, ROLES, type Org, type Role } from './schema';
+import { Ok } from '../http/responses';
+import { MemberAdded, MemberList, OrgJson, OrgList } from './responses';
 
 const RoleT = t.Union(ROLES.map((r) => t.Literal(r)));
 const PlanT = t.Union(PLANS.map((p) => t.Literal(p)));
 
-export function orgJson(o: Org & { role?: string }) {
+export function orgJson(o: Org & { role?: Role }): OrgJson {
   return { id: o.id, name: o.name, parentId: o.parentId, plan: o.plan, depth: o.depth, role: o.role ?? null, createdAt: o.createdAt.toISOString() };
-}
-
-export function actorOf(caller: Caller, ctx: { request: Request; server: Parameters<typeof clientIp>[1] }, trustProxy: boolean): Actor {
-  return { userId: caller.user.id, email: caller.user.email, ip: clientIp(ctx.request, ctx.server, trustProxy) };
 }
 
 export function orgsApi(deps: AppDeps) {
@@ -28,9 +26,9 @@ export function orgsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         return { orgs: caller.orgs.map(orgJson) };
       },
-      { detail: { tags: ['orgs'], summary: 'Every org the caller can see (memberships and their descendants)' } },
+      { response: { 200: OrgList }, detail: { tags: ['orgs'], summary: 'Every org the caller can see (memberships and their descendants)' } },
     )
-    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), { detail: { tags: ['orgs'], summary: 'One org' } })
+    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), { response: { 200: OrgJson }, detail: { tags: ['orgs'], summary: 'One org' } })
     .post(
       '/orgs',
       async (ctx) => {
@@ -46,6 +44,7 @@ export function orgsApi(deps: AppDeps) {
       },
       {
         body: t.Object({ parentId: t.String({ maxLength: 64 }), name: t.String({ minLength: 1, maxLength: 100 }), plan: t.Optional(PlanT) }, { additionalProperties: false }),
+        response: { 201: OrgJson },
         detail: { tags: ['orgs'], summary: 'Create a child org (admin of the parent)' },
       },
     )
@@ -62,6 +61,7 @@ export function orgsApi(deps: AppDeps) {
       },
       {
         body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), plan: t.Optional(PlanT) }, { additionalProperties: false }),
+        response: { 200: OrgJson },
         detail: { tags: ['orgs'], summary: 'Rename an org (admin) or change its plan (owner)' },
       },
     )
@@ -71,7 +71,7 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(await requireCaller(db, ctx), ctx.params.id);
         return { orgs: (await listChildOrgs(db, org.id)).map((o) => orgJson(o)) };
       },
-      { detail: { tags: ['orgs'], summary: 'Direct child orgs' } },
+      { response: { 200: OrgList }, detail: { tags: ['orgs'], summary: 'Direct child orgs' } },
     )
     .get(
       '/orgs/:id/members',
@@ -80,7 +80,7 @@ export function orgsApi(deps: AppDeps) {
         const members = await listMembers(db, org.id);
         return { members: members.map((m) => ({ userId: m.userId, email: m.email, name: m.name, role: m.role, since: m.createdAt.toISOString() })) };
       },
-      { detail: { tags: ['orgs'], summary: 'Direct members of an org' } },
+      { response: { 200: MemberList }, detail: { tags: ['orgs'], summary: 'Direct members of an org' } },
     )
     .post(
       '/orgs/:id/members',
@@ -94,6 +94,7 @@ export function orgsApi(deps: AppDeps) {
       },
       {
         body: t.Object({ email: t.String({ format: 'email', maxLength: 254 }), role: RoleT }, { additionalProperties: false }),
+        response: { 201: MemberAdded },
         detail: { tags: ['orgs'], summary: 'Add a member by email (creates the account with a temporary password if needed)' },
       },
     )
@@ -108,7 +109,7 @@ export function orgsApi(deps: AppDeps) {
         if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
         return { ok: true };
       },
-      { body: t.Object({ role: RoleT }, { additionalProperties: false }), detail: { tags: ['orgs'], summary: "Change a member's role" } },
+      { body: t.Object({ role: RoleT }, { additionalProperties: false }), response: { 200: Ok }, detail: { tags: ['orgs'], summary: "Change a member's role" } },
     )
     .delete(
       '/orgs/:id/members/:userId',
@@ -120,6 +121,6 @@ export function orgsApi(deps: AppDeps) {
         if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
         return { ok: true };
       },
-      { detail: { tags: ['orgs'], summary: 'Remove a member' } },
+      { response: { 200: Ok }, detail: { tags: ['orgs'], summary: 'Remove a member' } },
     );
 }

@@ -1,11 +1,9 @@
 import type { Db } from '../db/client';
 import { createUser, findUserByEmail, normalizeEmail } from '../accounts/store';
 import { randomId } from '../security/secrets';
-import { recordAudit } from '../audit/store';
+import { recordAudit, type Actor } from '../audit/store';
 import { countOwners, findMembership, removeMembership, setMembership } from './store';
 import type { Org, Role } from './schema';
-
-export type Actor = { userId: string; email: string; ip: string | null };
 
 export type AddMemberResult = { ok: true; userId: string; email: string; role: Role; temporaryPassword: string | null };
 

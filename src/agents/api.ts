@@ -1,0 +1,112 @@
+// The agent's endpoints: enrollment and heartbeat. Bodies are read by hand (gzip, decompressed-size
+// cap) and validated against the wire contract; errors are the API's `{"error":{code,message}}`.
+import { Elysia } from 'elysia';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import type { AppDeps } from '../deps';
+import { AGENT_PATHS, EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse, LIMITS } from '../contract';
+import { HttpError } from '../http/errors';
+import { clientIp } from '../http/caller';
+import { routeCopy } from '../http/responses';
+import { parseJson, readBody } from '../http/body';
+import { requireAgent } from './auth';
+import { exchangeEnrollmentToken } from '../clusters/enrollment';
+import { firstError, parseHeartbeat } from './heartbeat-parse';
+import { ingestHeartbeat } from './heartbeat';
+import { createRateLimiter } from './rate-limit';
+import { hasPendingCommands } from '../commands/store';
+
+const checkEnroll = TypeCompiler.Compile(EnrollRequest);
+
+/** OpenAPI request body from a contract schema (TypeBox emits JSON Schema, which OpenAPI takes as is). */
+function jsonRequestDoc(schema: TSchema) {
+  return { content: { 'application/json': { schema: schema as never } } };
+}
+
+/** An enroll body is a token and a few facts. */
+const MAX_ENROLL_BYTES = 64 * 1024;
+
+const INVALID_TOKEN = new HttpError(401, 'invalid_token', 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro');
+
+/** Data Postgres refused (e.g. a lone surrogate in a string): the agent's fault, not a server error. */
+function isDataError(e: unknown): boolean {
+  const code = (e as { code?: string; cause?: { code?: string } })?.code ?? (e as { cause?: { code?: string } })?.cause?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+function jsonBody(text: string): unknown {
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new HttpError(400, 'invalid_request', parsed.message);
+  return parsed.value;
+}
+
+export function agentApi(deps: AppDeps) {
+  const { db, config, log } = deps;
+  const limiter = createRateLimiter({ perMinute: config.heartbeatRatePerMinute, burst: config.heartbeatBurst });
+  return new Elysia({ name: 'agent-api' })
+    .post(
+      AGENT_PATHS.enroll,
+      async ({ request, server }) => {
+        if (request.headers.get('authorization')) throw new HttpError(401, 'unauthorized', 'user API tokens are not accepted on agent endpoints');
+        const body = await readBody(request, MAX_ENROLL_BYTES);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+        const value = jsonBody(body.text);
+        if (!checkEnroll.Check(value)) throw new HttpError(400, 'invalid_request', firstError(checkEnroll, value));
+        const ip = clientIp(request, server, config.trustProxy);
+        const res = await exchangeEnrollmentToken(db, { token: value.token, agentVersion: value.agentVersion, protocol: value.protocol, facts: value.clusterFacts, ip });
+        if (!res.ok) {
+          log.warn('enrollment refused', { reason: res.reason, ip });
+          throw INVALID_TOKEN;
+        }
+        log.info('cluster enrolled', { clusterId: res.clusterId, agentVersion: value.agentVersion });
+        const out: EnrollResponse = { agentKey: res.agentKey, clusterId: res.clusterId, heartbeatIntervalSeconds: config.heartbeatIntervalSeconds };
+        return out;
+      },
+      {
+        parse: 'none',
+        response: { 200: routeCopy(EnrollResponse) },
+        detail: {
+          tags: ['agent'],
+          summary: 'Exchange a single-use enrollment token for the cluster’s agent key (called by the agent)',
+          requestBody: jsonRequestDoc(EnrollRequest),
+        },
+      },
+    )
+    .post(
+      AGENT_PATHS.heartbeat,
+      async ({ request }) => {
+        const agent = await requireAgent(db, deps.agentKeys, request);
+        // Before reading the body: a looping agent costs one key lookup per refused request.
+        const rate = limiter.take(agent.id);
+        if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
+        const body = await readBody(request, config.maxBodyBytes);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+        const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
+        if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
+        const snap = parsed.snapshot;
+        if (snap.truncatedByServer) log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
+        const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
+          if (isDataError(e)) throw new HttpError(400, 'invalid_heartbeat', 'body: a value cannot be stored (invalid text, e.g. a lone UTF-16 surrogate)');
+          throw e;
+        });
+        if (!res.ok) throw new HttpError(401, 'cluster_deleted', `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`);
+        const out: HeartbeatResponse = {
+          nextIntervalSeconds: config.heartbeatIntervalSeconds,
+          // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
+          commandsPending: await hasPendingCommands(db, agent.id, new Date()),
+          serverTime: new Date().toISOString(),
+          maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
+        };
+        return out;
+      },
+      {
+        parse: 'none',
+        response: { 200: routeCopy(HeartbeatResponse) },
+        detail: {
+          tags: ['agent'],
+          summary: 'Report the cluster’s state (called by the agent every ~15 s; gzip accepted; X-Niro-Agent-Key)',
+          requestBody: jsonRequestDoc(HeartbeatRequest),
+        },
+      },
+    );
+}

@@ -1,0 +1,185 @@
+// Heartbeat ingest: writes only what changed. An unchanged inventory (the usual beat) is one
+// statement writing two rows — the cluster row and one usage sample — whatever the pod count;
+// anything else is one transaction that diffs and writes the difference.
+import type { Db } from '../db/client';
+import type { PodsHashHints } from '../deps';
+import type { Capabilities, CapabilityName } from '../contract';
+import { crashLoopChanges, nodeNotReady, CRASH_LOOP_QUIET_MS, type ClusterContext } from '../incidents/detection';
+import { openIncidents, openSeverities, openSubjects, resolveIncidents } from '../incidents/store';
+import type { Incident } from '../incidents/schema';
+import { STATUS_LABEL, type ClusterStatus } from '../clusters/vocabulary';
+import { lockClusterForBeat, recordBeat } from '../clusters/store';
+import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from '../inventory/prepare';
+import { clearPods, syncNodes, syncPods } from '../inventory/store';
+import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
+import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
+import { statusFromSeverities } from '../clusters/status-rules';
+import type { Snapshot } from './heartbeat-parse';
+
+/** Restart entries per beat on the timeline; a mass restart adds one summary line for the rest. */
+const MAX_RESTART_ENTRIES = 20;
+
+export type IngestResult =
+  | { ok: true; status: ClusterStatus; podsStored: number; truncated: boolean }
+  | { ok: false; reason: 'cluster_gone' };
+
+/** Remembers the beat's pod-inventory digest in this replica's hints, which stay bounded. */
+function rememberPodsHash(hints: PodsHashHints, clusterId: string, hash: string | null): void {
+  if (hints.size >= 100_000) hints.clear();
+  hints.set(clusterId, hash);
+}
+
+const CAPABILITY_LABEL: Record<CapabilityName, string> = { pods: 'Pods', logs: 'Logs', apply: 'Apply', selfUpdate: 'Self-update', podMetrics: 'Pod metrics' };
+
+/** Timeline lines for capabilities that appeared, turned on or turned off. */
+export function capabilityChanges(previous: Capabilities | null, next: Capabilities | null): NewTimelineEntry[] {
+  if (!next) return [];
+  const out: NewTimelineEntry[] = [];
+  for (const name of Object.keys(CAPABILITY_LABEL) as CapabilityName[]) {
+    const was = previous?.[name]?.enabled ?? null;
+    const now = next[name].enabled;
+    if (was === now || (was === null && !now)) continue;
+    out.push({ kind: 'capability', message: `${CAPABILITY_LABEL[name]} ${now ? 'enabled' : 'disabled'} (${next[name].detectedBy})`, details: { capability: name, enabled: now, detectedBy: next[name].detectedBy } });
+  }
+  return out;
+}
+
+/**
+ * Applies one validated heartbeat of `clusterId` at time `now` (the snapshot's pods lose their usage
+ * fields on the way: they are moved into the usage sample). Usage and the inventory digest are
+ * computed before the transaction opens; inside it, the cluster row is locked first so two beats of
+ * the same cluster never diff against the same old state. Per-pod work happens only when the
+ * digest says the inventory changed. `hints` are this replica's (see PodsHashHints); without them
+ * every beat tries the one-statement path first.
+ */
+export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot, now: Date, hints?: PodsHashHints): Promise<IngestResult> {
+  const podUsage = snap.pods ? takePodUsage(snap.pods) : null;
+  const nodes = prepareNodes(snap.nodes);
+  const usage = usageVectors(clusterId, podUsage, nodes);
+  const events = prepareEvents(snap.events, now);
+  let cpuUsage: number | null = null;
+  let memUsage: number | null = null;
+  for (const n of nodes.nodes) {
+    if (n.cpu !== null) cpuUsage = (cpuUsage ?? 0) + n.cpu;
+    if (n.mem !== null) memUsage = (memUsage ?? 0) + n.mem;
+  }
+  const facts: BeatFacts = {
+    protocol: snap.protocol,
+    k8sVersion: snap.k8sVersion,
+    distribution: snap.distribution,
+    platform: snap.platform,
+    podsTotal: Math.max(snap.counts.pods, snap.podsTotal),
+    podsRunning: snap.counts.podsRunning,
+    podsFailed: snap.counts.podsFailed,
+    namespaces: snap.counts.namespaces,
+    cpuUsageMilli: cpuUsage,
+    memUsageBytes: memUsage,
+  };
+
+  const expect = {
+    podsHash: podUsage?.setHash ?? null,
+    nodesHash: nodes.setHash,
+    eventsHash: events.setHash,
+    agentVersion: snap.agentVersion,
+    capabilitiesJson: snap.capabilities ? JSON.stringify(snap.capabilities) : null,
+    podsTruncated: snap.podsTruncated,
+  };
+  // The one-statement path is tried unless this replica knows the pod inventory just changed
+  // (then the attempt would be a wasted round trip). The hint only picks the order, never the outcome.
+  const hint = hints?.get(clusterId);
+  const unchanged = hint === undefined || hint === expect.podsHash ? await recordUnchangedBeat(db, clusterId, expect, facts, usage, now) : null;
+  if (hints) rememberPodsHash(hints, clusterId, expect.podsHash);
+  if (unchanged) return { ok: true, status: unchanged as ClusterStatus, podsStored: snap.pods ? snap.pods.length : 0, truncated: snap.podsTruncated };
+
+  return db.transaction(async (tx) => {
+    const prev = await lockClusterForBeat(tx, clusterId);
+    if (!prev) return { ok: false as const, reason: 'cluster_gone' as const };
+    const ctx: ClusterContext = { orgId: prev.org_id, clusterId, environment: prev.environment };
+    const timeline: NewTimelineEntry[] = [];
+    const opened: Incident[] = [];
+    const resolved: Incident[] = [];
+
+    let podsStored = snap.pods ? prev.pods_listed : 0;
+    if (snap.pods && podUsage && podUsage.setHash !== prev.pods_hash) {
+      const prepared = preparePods(snap.pods, podUsage);
+      podsStored = prepared.length;
+      const sync = await syncPods(tx, clusterId, prepared, now);
+      const climbed = sync.changed.filter((c) => c.previousRestarts !== null && c.pod.restarts > c.previousRestarts);
+      for (const c of climbed.slice(0, MAX_RESTART_ENTRIES)) {
+        const p = c.pod;
+        timeline.push({
+          kind: 'restart',
+          message: `Pod ${p.namespace}/${p.name} restarted (${c.previousRestarts} → ${p.restarts})${p.lastTermination ? `, last exit ${p.lastTermination}` : ''}`,
+          details: { namespace: p.namespace, pod: p.name, restarts: p.restarts, previous: c.previousRestarts, lastTermination: p.lastTermination },
+        });
+      }
+      if (climbed.length > MAX_RESTART_ENTRIES) timeline.push({ kind: 'restart', message: `…and ${climbed.length - MAX_RESTART_ENTRIES} more pods restarted`, details: { more: climbed.length - MAX_RESTART_ENTRIES } });
+      const crash = crashLoopChanges(ctx, sync.changed.map((c) => ({ ...c.pod, previousRestarts: c.previousRestarts })));
+      opened.push(...(await openIncidents(tx, crash.open, now)));
+      // Only pods with an open incident can close one; usually there are none, and a churning
+      // thousand-pod beat should not send a thousand subjects to find that out.
+      const open = await openSubjects(tx, clusterId, 'pod_crash_looping');
+      const calm = crash.calm.filter((s) => open.has(s));
+      const removed = sync.removed.filter((s) => open.has(s));
+      const quietSince = new Date(now.getTime() - CRASH_LOOP_QUIET_MS);
+      if (calm.length) resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'pod_crash_looping', subjects: calm, quietSince }, now)));
+      if (removed.length) resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'pod_crash_looping', subjects: removed }, now)));
+    } else if (!snap.pods && prev.pods_hash !== null) {
+      await clearPods(tx, clusterId);
+      resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'pod_crash_looping' }, now)));
+    }
+
+    if (nodes.setHash !== prev.nodes_hash) {
+      await syncNodes(tx, clusterId, nodes.nodes, now);
+      const nr = nodeNotReady(ctx, nodes.nodes);
+      opened.push(...(await openIncidents(tx, nr.open, now)));
+      resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'node_not_ready', exceptSubjects: nr.notReady }, now)));
+    }
+
+    if (usage.hasAny) await recordUsageSample(tx, clusterId, usage, now, prev.usage_keys_id);
+    if (events.setHash !== prev.events_hash) await upsertEventEntries(tx, clusterId, events.events);
+
+    // Back from Unknown/Offline: the beat itself ends the offline incident.
+    const wasAway = prev.status === 'unknown' || prev.status === 'offline' || prev.status === 'pending';
+    if (prev.status === 'offline') resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'cluster_offline' }, now)));
+
+    for (const i of opened) timeline.push({ kind: 'incident', message: `Incident opened: ${i.title}`, details: { incidentId: i.id, kind: i.kind, severity: i.severity } });
+    for (const i of resolved) timeline.push({ kind: 'incident', message: `Incident resolved: ${i.title}`, details: { incidentId: i.id, kind: i.kind } });
+    timeline.push(...capabilityChanges(prev.capabilities, snap.capabilities));
+    if (prev.agent_version && prev.agent_version !== snap.agentVersion) {
+      timeline.push({ kind: 'agent', message: `Agent ${prev.agent_version} → ${snap.agentVersion} (protocol ${snap.protocol})`, details: { from: prev.agent_version, to: snap.agentVersion, protocol: snap.protocol } });
+    }
+    if (snap.podsTruncated && !prev.pods_truncated) {
+      timeline.push({ kind: 'truncation', message: `Pod list truncated: ${podsStored} of ${snap.podsTotal} pods stored${snap.truncatedByServer ? ' (server cap)' : ' (agent cap)'}`, details: { stored: podsStored, total: snap.podsTotal, byServer: snap.truncatedByServer } });
+    } else if (!snap.podsTruncated && prev.pods_truncated) {
+      timeline.push({ kind: 'truncation', message: `Pod list complete again (${podsStored} pods)`, details: { stored: podsStored } });
+    }
+
+    let status = prev.status;
+    if (wasAway || opened.length > 0 || resolved.length > 0) status = statusFromSeverities(await openSeverities(tx, clusterId));
+    if (status !== prev.status) timeline.push({ kind: 'status', message: `${STATUS_LABEL[prev.status]} → ${STATUS_LABEL[status]}`, details: { from: prev.status, to: status } });
+
+    const sum = (f: (n: (typeof nodes.nodes)[number]) => number): number => nodes.nodes.reduce((a, n) => a + f(n), 0);
+    await recordBeat(tx, clusterId, {
+      lastHeartbeatAt: now,
+      ...facts,
+      agentVersion: snap.agentVersion,
+      capabilities: snap.capabilities,
+      nodeCount: nodes.nodes.length,
+      nodesReady: nodes.nodes.filter((n) => n.status === 'Ready').length,
+      podsListed: podsStored,
+      podsTruncated: snap.podsTruncated,
+      cpuCapacityMilli: sum((n) => n.row.cpuCapacityMilli),
+      memCapacityBytes: sum((n) => n.row.memCapacityBytes),
+      cpuAllocatableMilli: sum((n) => n.row.cpuAllocatableMilli),
+      memAllocatableBytes: sum((n) => n.row.memAllocatableBytes),
+      podsHash: podUsage?.setHash ?? null,
+      nodesHash: nodes.setHash,
+      eventsHash: events.setHash,
+      usageKeysId: usage.hasAny ? usage.keysId : prev.usage_keys_id,
+      ...(status !== prev.status ? { status, statusSince: now } : {}),
+    });
+    await addTimeline(tx, clusterId, timeline, now);
+    return { ok: true as const, status, podsStored, truncated: snap.podsTruncated };
+  });
+}

@@ -1,0 +1,175 @@
+// The fleet pod index job: keeps fleet_pods (what /pods lists, sorts and searches) in step with the
+// heartbeat's pod inventory and usage, on exactly one replica (advisory lock). It runs apart from the
+// heartbeat on purpose: ingest stays "write only what changed, a constant two rows per unchanged beat",
+// and this job writes a pod only when its inventory digest changed or its usage moved noticeably.
+import { sql, type SQL } from 'drizzle-orm';
+import { LOCKS, queryRows, type Db } from '../db/client';
+import { startLockedJob, type Job } from '../db/jobs';
+import type { Logger } from '../log';
+import { HEALTHY_STATUSES, INIT_PROGRESS_PATTERN as INIT_PROGRESS, PROGRESS_STATUSES } from './pod-status';
+
+/**
+ * A usage change smaller than this is not written (the table shows usage, the drawer the exact sample):
+ * CPU within max(5m, 10 %), memory within max(1 MiB, 1 %).
+ */
+const CPU_SLACK_MILLI = 5;
+const MEM_SLACK_BYTES = 1024 * 1024;
+
+export type IndexPassResult = { inventory: number; usage: number; failed: number };
+
+type Due = { id: string; inventory: boolean };
+
+/**
+ * One pass at time `now`: clusters whose pod inventory digest differs from what the index was built
+ * from are re-synced (changed rows only); the others get their usage refreshed when they beat since
+ * the last refresh and that was at least `usageEverySeconds` ago. `onlyClusterIds` narrows the pass.
+ */
+export async function indexFleetPods(db: Db, opts: { now: Date; usageEverySeconds: number; onlyClusterIds?: readonly string[] }): Promise<IndexPassResult> {
+  const nowIso = opts.now.toISOString();
+  const only = opts.onlyClusterIds ? sql`and c.id = any(${`{${opts.onlyClusterIds.join(',')}}`}::uuid[])` : sql``;
+  const due = await queryRows<Due>(
+    db,
+    sql`select c.id, (c.pods_hash is distinct from s.pods_hash) as inventory
+        from clusters c left join fleet_pod_state s on s.cluster_id = c.id
+        where (c.pods_hash is distinct from s.pods_hash
+           or (c.pods_hash is not null and c.last_heartbeat_at > s.synced_at
+               and s.synced_at <= ${nowIso}::timestamptz - make_interval(secs => ${opts.usageEverySeconds})))
+          ${only}`,
+  );
+  const result: IndexPassResult = { inventory: 0, usage: 0, failed: 0 };
+  for (const c of due) {
+    try {
+      // A savepoint per cluster: a cluster deleted meanwhile (its rows' foreign key fails) costs only its own sync.
+      await db.transaction(async (sp) => {
+        if (c.inventory) await syncClusterPods(sp, c.id, opts.now);
+        else await refreshClusterUsage(sp, c.id, opts.now);
+      });
+      if (c.inventory) result.inventory++;
+      else result.usage++;
+    } catch {
+      result.failed++;
+    }
+  }
+  return result;
+}
+
+/**
+ * The usage sample of the cluster's latest heartbeat as (key, cpu, mem, at) rows; null values = no
+ * metrics for that pod. No rows when that beat brought no sample (metrics-server gone): an older
+ * sample would show usage the cluster no longer reports.
+ */
+function latestUsage(clusterId: string) {
+  return sql`latest as (
+      select s.at, k.pod_keys, s.pod_cpu, s.pod_mem
+      from usage_samples s join usage_key_sets k on k.id = s.keys_id
+      where s.cluster_id = ${clusterId} and s.at >= (select last_heartbeat_at from clusters where id = ${clusterId})
+      order by s.at desc limit 1),
+    u as (select l.at, x.key, x.cpu, x.mem from latest l cross join lateral unnest(l.pod_keys, l.pod_cpu, l.pod_mem) as x(key, cpu, mem))`;
+}
+
+/** True when the usage (cpu, mem) moved enough from the stored row `fu` (fleet_pod_usage) to be written. */
+function usageMoved(cpu: SQL, mem: SQL): SQL {
+  return sql`((fu.cpu_milli is null) <> (${cpu} is null) or (fu.mem_bytes is null) <> (${mem} is null)
+      or coalesce(abs(fu.cpu_milli - ${cpu}) > greatest(${CPU_SLACK_MILLI}, fu.cpu_milli / 10), false)
+      or coalesce(abs(fu.mem_bytes - ${mem}) > greatest(${MEM_SLACK_BYTES}, fu.mem_bytes / 100), false))`;
+}
+
+/** Writes `from`'s (cluster_id, namespace, name, cpu, mem, at) rows into fleet_pod_usage where missing or moved. */
+function upsertUsage(from: SQL): SQL {
+  return sql`insert into fleet_pod_usage (cluster_id, namespace, name, cpu_milli, mem_bytes, usage_at)
+      select n.cluster_id, n.namespace, n.name, n.cpu, n.mem, n.at from ${from} n
+        left join fleet_pod_usage fu on fu.cluster_id = n.cluster_id and fu.namespace = n.namespace and fu.name = n.name
+      where fu.cluster_id is null or ${usageMoved(sql`n.cpu`, sql`n.mem`)}
+      on conflict (cluster_id, namespace, name) do update set cpu_milli = excluded.cpu_milli, mem_bytes = excluded.mem_bytes, usage_at = excluded.usage_at
+      returning 1`;
+}
+
+/**
+ * Brings the cluster's fleet_pods rows to its cluster_pods rows (new or changed ones upserted, vanished
+ * ones deleted with their usage), their usage to the latest beat's, and records the digest and
+ * per-status counts — one statement, so it all comes from one snapshot of the inventory. (The usage
+ * rows reference pods inserted by the same statement: foreign keys are checked at its end.)
+ */
+export async function syncClusterPods(db: Db, clusterId: string, now: Date): Promise<void> {
+  const healthy = `{${HEALTHY_STATUSES.join(',')}}`;
+  const progress = `{${PROGRESS_STATUSES.join(',')}}`;
+  await db.execute(sql`with ${latestUsage(clusterId)},
+    src as (
+      select p.cluster_id, p.namespace, p.name, p.status, p.phase, p.ready, p.restarts, p.node_name, p.owner_kind, p.owner_name,
+        coalesce(floor(extract(epoch from p.k8s_created_at)), 0)::bigint as created_unix, p.images,
+        p.cpu_request_milli, p.cpu_limit_milli, p.mem_request_bytes, p.mem_limit_bytes,
+        u.cpu, u.mem, u.at, p.content_hash,
+        (p.phase = 'Running' and split_part(p.ready, '/', 1) <> split_part(p.ready, '/', 2)) as not_ready,
+        (p.status <> all(${healthy}::text[]) and p.status <> all(${progress}::text[]) and p.status !~ ${INIT_PROGRESS}) as failing,
+        (p.status like '%CrashLoopBackOff' or jsonb_path_exists(p.detail, '$.containerDetails[*] ? (@.stateReason == "CrashLoopBackOff")')) as crash_looping,
+        (p.status = any(${progress}::text[]) and p.status <> 'Terminating' or p.status ~ ${INIT_PROGRESS}) as pending_like,
+        coalesce((select max((c->>'lastTerminatedAt')::bigint) from jsonb_array_elements(p.detail->'containerDetails') c), 0) as last_restart_unix,
+        (p.mem_limit_bytes > 0 and u.mem >= 0.9 * p.mem_limit_bytes) is true as oom_risk,
+        lower(p.namespace || ' ' || p.name || ' ' || p.owner_kind || '/' || p.owner_name || ' ' || array_to_string(p.images, ' ')) as search
+      from cluster_pods p left join u on u.key = p.namespace || '/' || p.name
+      where p.cluster_id = ${clusterId}),
+    upserted as (
+      insert into fleet_pods (cluster_id, namespace, name, status, phase, ready, restarts, node_name, owner_kind, owner_name, created_unix, images,
+        cpu_request_milli, cpu_limit_milli, mem_request_bytes, mem_limit_bytes,
+        not_ready, failing, crash_looping, pending_like, last_restart_unix, oom_risk, search, content_hash)
+      select src.cluster_id, src.namespace, src.name, src.status, src.phase, src.ready, src.restarts, src.node_name, src.owner_kind, src.owner_name, src.created_unix, src.images,
+        src.cpu_request_milli, src.cpu_limit_milli, src.mem_request_bytes, src.mem_limit_bytes,
+        src.not_ready, src.failing, src.crash_looping, src.pending_like, src.last_restart_unix, src.oom_risk, src.search, src.content_hash
+      from src left join fleet_pods f on f.cluster_id = src.cluster_id and f.namespace = src.namespace and f.name = src.name
+      where f.cluster_id is null or f.content_hash <> src.content_hash or f.oom_risk <> src.oom_risk
+      on conflict (cluster_id, namespace, name) do update set
+        status = excluded.status, phase = excluded.phase, ready = excluded.ready, restarts = excluded.restarts, node_name = excluded.node_name,
+        owner_kind = excluded.owner_kind, owner_name = excluded.owner_name, created_unix = excluded.created_unix, images = excluded.images,
+        cpu_request_milli = excluded.cpu_request_milli, cpu_limit_milli = excluded.cpu_limit_milli, mem_request_bytes = excluded.mem_request_bytes,
+        mem_limit_bytes = excluded.mem_limit_bytes, not_ready = excluded.not_ready, failing = excluded.failing, crash_looping = excluded.crash_looping,
+        pending_like = excluded.pending_like, last_restart_unix = excluded.last_restart_unix, oom_risk = excluded.oom_risk, search = excluded.search,
+        content_hash = excluded.content_hash
+      returning 1),
+    usage as (${upsertUsage(sql`src`)}),
+    removed as (
+      delete from fleet_pods f where f.cluster_id = ${clusterId}
+        and not exists (select 1 from cluster_pods p where p.cluster_id = f.cluster_id and p.namespace = f.namespace and p.name = f.name)
+      returning 1)
+    insert into fleet_pod_state (cluster_id, pods_hash, usage_at, status_counts, synced_at)
+    select c.id, c.pods_hash, (select at from latest),
+      coalesce((select jsonb_object_agg(status, n) from (select status, count(*) as n from src group by status) g), '{}'::jsonb),
+      ${now.toISOString()}::timestamptz
+    from clusters c where c.id = ${clusterId}
+    on conflict (cluster_id) do update set pods_hash = excluded.pods_hash, usage_at = excluded.usage_at, status_counts = excluded.status_counts, synced_at = excluded.synced_at`);
+}
+
+/**
+ * Moves the latest beat's usage (none: null) into the cluster's fleet_pod_usage rows, only where it
+ * moved noticeably; a pod's fleet_pods row changes only when its OOM-risk flag flips.
+ */
+export async function refreshClusterUsage(db: Db, clusterId: string, now: Date): Promise<void> {
+  await db.execute(sql`with ${latestUsage(clusterId)},
+    n as (
+      select f.cluster_id, f.namespace, f.name, u.cpu, u.mem, u.at, f.oom_risk as was_oom,
+        (f.mem_limit_bytes > 0 and u.mem >= 0.9 * f.mem_limit_bytes) is true as oom
+      from fleet_pods f left join u on u.key = f.namespace || '/' || f.name
+      where f.cluster_id = ${clusterId}),
+    usage as (${upsertUsage(sql`n`)}),
+    flipped as (
+      update fleet_pods f set oom_risk = n.oom
+      from n where f.cluster_id = n.cluster_id and f.namespace = n.namespace and f.name = n.name and n.oom <> n.was_oom
+      returning 1)
+    update fleet_pod_state set usage_at = coalesce((select at from latest), usage_at), synced_at = ${now.toISOString()}::timestamptz
+    where cluster_id = ${clusterId}`);
+}
+
+/**
+ * Runs indexFleetPods every `intervalMs` on whichever replica holds the lock; the others skip the
+ * pass. A pass only ever converges the index.
+ */
+export function startPodIndexJob(deps: { db: Db; log: Logger; intervalMs?: number; usageEverySeconds?: number }): Job {
+  return startLockedJob(deps, {
+    name: 'pod index job',
+    lock: LOCKS.podIndexJob,
+    intervalMs: deps.intervalMs ?? 3000,
+    pass: async (tx) => {
+      const r = await indexFleetPods(tx, { now: new Date(), usageEverySeconds: deps.usageEverySeconds ?? 30 });
+      if (r.failed) deps.log.warn('pod index: clusters failed to sync', r);
+    },
+  });
+}
