@@ -40,3 +40,21 @@ test('sign in, see the shell, create a token and call /v1/me with it', async () 
   expect(me.body.authenticatedBy).toBe('token');
   await page.close();
 });
+
+test('a sign-in link with a hostile next lands on our own origin', async () => {
+  const user = await makeUser(t.db);
+  await makeOrg(t.db, 'Redirect Org', null, { userId: user.id, role: 'owner' });
+  const page = await browser.newPage();
+  // Had the browser left for the other origin, it would land here (no network needed).
+  await page.route('http://evil.example/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>evil</h1>' }));
+  for (const next of ['/\t/evil.example/x', '/\\evil.example/x', '/.//evil.example/x', '//evil.example/x']) {
+    await page.context().clearCookies();
+    await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
+    await page.fill('input[name=email]', user.email);
+    await page.fill('input[name=password]', user.password);
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+    expect(new URL(page.url()).origin).toBe(base);
+    expect(await page.locator('h1', { hasText: 'evil' }).count()).toBe(0);
+  }
+  await page.close();
+});

@@ -12,12 +12,8 @@ import { issueApiToken, withdrawApiToken } from './tokens';
 import { deleteSession, setSessionOrg, normalizeEmail } from './store';
 import { attemptLogin, primaryOrgId } from './login';
 import { users } from './schema';
+import { safeNextPath } from './next-path';
 import { eq } from 'drizzle-orm';
-
-/** Only same-site paths are allowed as a post-login destination. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') && next.length < 2000 ? next : '/';
-}
 
 export function accountsPages(deps: AppDeps) {
   const { db, config } = deps;
@@ -25,7 +21,7 @@ export function accountsPages(deps: AppDeps) {
   return new Elysia({ name: 'accounts-pages' })
     .get('/login', async (ctx) => {
       const caller = await resolveCaller(db, ctx).catch(() => null);
-      const next = safeNext(ctx.query.next);
+      const next = safeNextPath(ctx.query.next);
       if (caller) return redirect(next);
       return <LoginPage next={next} />;
     })
@@ -39,7 +35,7 @@ export function accountsPages(deps: AppDeps) {
           throw new HttpError(403, 'forbidden', 'cross-site sign-in refused');
         }
         const ip = clientIp(request, server, config.trustProxy);
-        const next = safeNext(body.next);
+        const next = safeNextPath(body.next);
         const result = await attemptLogin(db, { email: body.email, password: body.password, ip });
         if (!result.ok) {
           if (result.reason === 'rate_limited') {
@@ -78,7 +74,7 @@ export function accountsPages(deps: AppDeps) {
         const orgId = ctx.body.orgId || null;
         if (orgId && !caller.orgs.some((o) => o.id === orgId)) throw notFound('organization');
         await setSessionOrg(db, caller.session!.idHash, orgId);
-        return redirect(safeNext(ctx.body.back));
+        return redirect(safeNextPath(ctx.body.back));
       },
       { body: t.Object({ orgId: t.String({ maxLength: 64 }), back: t.Optional(t.String({ maxLength: 2000 })), _csrf: t.Optional(t.String()) }) },
     )
