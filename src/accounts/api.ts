@@ -3,13 +3,16 @@ import type { AppDeps } from '../app';
 import { clientIp, requireCaller } from '../http/caller';
 import { listApiTokens } from './store';
 import { issueApiToken, withdrawApiToken } from './tokens';
-import type { ApiToken } from './schema';
+import { TOKEN_SCOPES, type ApiToken } from './schema';
+import { MAX_TOKEN_DAYS } from './tokens';
 
 const TokenJson = t.Object({
   id: t.String(),
   name: t.String(),
   prefix: t.String({ description: 'Identifies the token without revealing it: niro_pat_<publicId>' }),
+  scope: t.Union(TOKEN_SCOPES.map((s) => t.Literal(s)), { description: '`read`: GET/HEAD/OPTIONS only (any other method answers 403); `write`: everything the user may do' }),
   createdAt: t.String(),
+  expiresAt: t.Union([t.String(), t.Null()], { description: 'null: never expires' }),
   lastUsedAt: t.Union([t.String(), t.Null()]),
   revokedAt: t.Union([t.String(), t.Null()]),
 });
@@ -19,7 +22,9 @@ function tokenJson(row: ApiToken): typeof TokenJson.static {
     id: row.id,
     name: row.name,
     prefix: `niro_pat_${row.publicId}`,
+    scope: row.scope,
     createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
   };
@@ -37,6 +42,7 @@ export function accountsApi(deps: AppDeps) {
           email: caller.user.email,
           name: caller.user.name,
           authenticatedBy: caller.via,
+          tokenScope: caller.token?.scope ?? null,
           orgs: caller.orgs.map((o) => ({ id: o.id, name: o.name, parentId: o.parentId, role: o.role, plan: o.plan })),
         };
       },
@@ -54,13 +60,20 @@ export function accountsApi(deps: AppDeps) {
       '/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { token, row } = await issueApiToken(db, caller, ctx.body.name, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
+        const { token, row } = await issueApiToken(db, caller, ctx.body, clientIp(ctx.request, ctx.server, deps.config.trustProxy));
         ctx.set.status = 201;
         return { ...tokenJson(row), token };
       },
       {
-        body: t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-        detail: { tags: ['account'], summary: 'Create an API token; the secret is in the response once' },
+        body: t.Object(
+          {
+            name: t.String({ minLength: 1, maxLength: 100 }),
+            scope: t.Optional(t.Union(TOKEN_SCOPES.map((s) => t.Literal(s)), { description: 'default `write`; `read` may only GET' })),
+            expiresInDays: t.Optional(t.Integer({ minimum: 1, maximum: MAX_TOKEN_DAYS, description: 'absent: the token lasts until revoked' })),
+          },
+          { additionalProperties: false },
+        ),
+        detail: { tags: ['account'], summary: 'Create an API token (optionally read-only, optionally expiring); the secret is in the response once' },
       },
     )
     .delete(
