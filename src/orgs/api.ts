@@ -5,7 +5,7 @@ import { HttpError, badRequest, notFound } from '../http/errors';
 import { recordAudit } from '../audit/store';
 import { requireOrg } from './access';
 import { addMember, changeMemberRole, removeMember, type Actor } from './members';
-import { createOrg, listChildOrgs, listMembers, updateOrg } from './store';
+import { createOrg, listChildOrgs, listMembers, updateOrg, type CreateOrgResult, type UpdateOrgResult } from './store';
 import { PLANS, ROLES, type Org } from './schema';
 
 const RoleT = t.Union(ROLES.map((r) => t.Literal(r)));
@@ -13,6 +13,25 @@ const PlanT = t.Union(PLANS.map((p) => t.Literal(p)));
 
 export function orgJson(o: Org & { role?: string }) {
   return { id: o.id, name: o.name, parentId: o.parentId, plan: o.plan, depth: o.depth, role: o.role ?? null, createdAt: o.createdAt.toISOString() };
+}
+
+/** The error for an org create or plan change refused by the tree's rules (depth, plans within the parent's). */
+export function orgRefusal(res: Exclude<CreateOrgResult | UpdateOrgResult, { ok: true }>): HttpError {
+  switch (res.reason) {
+    case 'too_deep':
+      return new HttpError(422, 'too_deep', 'parentId: the org tree may not be deeper than 5 levels');
+    case 'plan_above_parent':
+      return new HttpError(422, 'plan_above_parent', `plan: may not exceed the parent organization's plan (${res.parentPlan})`);
+    case 'plan_below_child':
+      return new HttpError(409, 'plan_below_child', `plan: the child organization "${res.child.name}" has plan ${res.child.plan}; lower it first`);
+  }
+}
+
+/** The error for a membership change refused by the org's rules. */
+export function memberRefusal(reason: 'not_member' | 'last_owner' | 'owner_only'): HttpError {
+  if (reason === 'not_member') return notFound('member');
+  if (reason === 'owner_only') return new HttpError(403, 'owner_only', 'role: only an owner can make, change or remove an owner');
+  return new HttpError(409, 'last_owner', 'an org must keep at least one owner');
 }
 
 export function actorOf(caller: Caller, ctx: { request: Request; server: Parameters<typeof clientIp>[1] }, trustProxy: boolean): Actor {
@@ -38,15 +57,15 @@ export function orgsApi(deps: AppDeps) {
         const parent = requireOrg(caller, ctx.body.parentId, 'admin');
         const name = ctx.body.name.trim();
         if (!name) throw badRequest('name: must not be empty');
-        const res = await createOrg(db, { name, parent, plan: ctx.body.plan ?? parent.plan });
-        if (!res.ok) throw new HttpError(422, 'too_deep', 'parentId: the org tree may not be deeper than 5 levels');
+        const res = await createOrg(db, { name, parent, plan: ctx.body.plan });
+        if (!res.ok) throw orgRefusal(res);
         await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         ctx.set.status = 201;
         return orgJson({ ...res.org, role: parent.role });
       },
       {
         body: t.Object({ parentId: t.String({ maxLength: 64 }), name: t.String({ minLength: 1, maxLength: 100 }), plan: t.Optional(PlanT) }, { additionalProperties: false }),
-        detail: { tags: ['orgs'], summary: 'Create a child org (admin of the parent)' },
+        detail: { tags: ['orgs'], summary: "Create a child org (admin of the parent); its plan defaults to, and may not exceed, the parent's" },
       },
     )
     .patch(
@@ -56,13 +75,15 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(caller, ctx.params.id, ctx.body.plan ? 'owner' : 'admin');
         const name = ctx.body.name?.trim();
         if (name === '') throw badRequest('name: must not be empty');
-        const updated = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
+        const res = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
+        if (!res.ok) throw orgRefusal(res);
+        const updated = res.org;
         await recordAudit(db, { orgId: org.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.update', target: org.id, details: { name, plan: ctx.body.plan }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         return orgJson({ ...updated, role: org.role });
       },
       {
         body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), plan: t.Optional(PlanT) }, { additionalProperties: false }),
-        detail: { tags: ['orgs'], summary: 'Rename an org (admin) or change its plan (owner)' },
+        detail: { tags: ['orgs'], summary: "Rename an org (admin) or change its plan (owner; never above the parent's, nor below a child's)" },
       },
     )
     .get(
@@ -87,8 +108,8 @@ export function orgsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'role: only an owner can add an owner');
         const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        if (!res.ok) throw memberRefusal(res.reason);
         ctx.set.status = 201;
         return res;
       },
@@ -102,13 +123,11 @@ export function orgsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'role: only an owner can make an owner');
         const res = await changeMemberRole(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId, ctx.body.role).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok && res.reason === 'not_member') throw notFound('member');
-        if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
+        if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { body: t.Object({ role: RoleT }, { additionalProperties: false }), detail: { tags: ['orgs'], summary: "Change a member's role" } },
+      { body: t.Object({ role: RoleT }, { additionalProperties: false }), detail: { tags: ['orgs'], summary: "Change a member's role (only an owner makes or changes an owner)" } },
     )
     .delete(
       '/orgs/:id/members/:userId',
@@ -116,10 +135,9 @@ export function orgsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
         const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok && res.reason === 'not_member') throw notFound('member');
-        if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
+        if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { detail: { tags: ['orgs'], summary: 'Remove a member' } },
+      { detail: { tags: ['orgs'], summary: 'Remove a member (only an owner removes an owner)' } },
     );
 }
