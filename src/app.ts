@@ -6,6 +6,7 @@ import type { Bus } from './db/bus';
 import type { Logger } from './log';
 import { HttpError, describeValidation, jsonError } from './http/errors';
 import { assetRoutes } from './http/assets';
+import { securityHeadersPlugin } from './http/headers';
 import { ErrorPage, Flash } from '../views/layout/layout';
 import { healthRoutes } from './http/health';
 import { openapiRoutes } from './http/openapi';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
   const app: AnyElysia = new Elysia({ name: 'niro', normalize: false, websocket: AGENT_WEBSOCKET_OPTIONS })
     .use(html({ autoDetect: true }))
+    .use(securityHeadersPlugin(deps.config.publicUrl))
     .onRequest(({ request }) => {
       started.set(request, performance.now());
       const len = Number(request.headers.get('content-length') ?? '0');

@@ -146,6 +146,16 @@
         get countLabel() {
           return this.lineCount + (this.lineCount === 1 ? ' line' : ' lines');
         },
+        // Labels with numbers in them live here, not in the markup: Alpine's CSP build reads no template literals.
+        get pauseLabel() {
+          return this.paused ? 'Resume (' + this.buffered + ' new)' : 'Pause';
+        },
+        get droppedLabel() {
+          return this.droppedOld + ' older lines dropped: the view keeps the last ' + this.maxLines + '. Download or narrow with Since/Tail to see them.';
+        },
+        get latestLabel() {
+          return this.pendingBelow ? '↓ Latest (' + this.pendingBelow + ' new)' : '↓ Latest';
+        },
         get hasPrevious() {
           if (!s.cfg || s.cfg.mode !== 'pod') return false;
           var name = this.container;
@@ -606,6 +616,12 @@
           if (!s.matches.length) return;
           s.matchIndex = (s.matchIndex + delta + s.matches.length) % s.matches.length;
           this.markCurrent(true);
+        },
+
+        // The agent-side filter form: applying it restarts the stream instead of navigating.
+        submitFilter: function (evt) {
+          evt.preventDefault();
+          this.restart();
         },
 
         searchKey: function (evt) {
