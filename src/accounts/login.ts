@@ -22,6 +22,11 @@ export const ACCOUNT_AT_ADDRESS: ThrottlePolicy = { free: 5, maxDelaySeconds: 15
  */
 export const ADDRESS: ThrottlePolicy = { free: 100, maxDelaySeconds: 60, quietSeconds: 3600 };
 
+/** The throttle key of one account (normalised email) at one client address. */
+export function accountAtAddressKey(email: string, ip: string | null): string {
+  return `account:${normalizeEmail(email)}|address:${ip ?? 'unknown'}`;
+}
+
 /** The org a user's account-level events (logins, tokens) are filed under: their oldest membership. */
 export async function primaryOrgId(db: Db, userId: string): Promise<string | null> {
   const [m] = await db.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, userId)).orderBy(asc(memberships.createdAt)).limit(1);
@@ -36,9 +41,8 @@ export async function primaryOrgId(db: Db, userId: string): Promise<string | nul
  */
 export async function attemptLogin(db: Db, input: { email: string; password: string; ip: string | null }): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
-  const address = input.ip ?? 'unknown';
-  const pairKey = `account:${email}|address:${address}`;
-  const addressKey = `address:${address}`;
+  const pairKey = accountAtAddressKey(email, input.ip);
+  const addressKey = `address:${input.ip ?? 'unknown'}`;
 
   const pair = await takeLoginAttempt(db, pairKey, ACCOUNT_AT_ADDRESS);
   if (!pair.ok) return { ok: false, reason: 'rate_limited', retryAfter: pair.retryAfter };
