@@ -100,6 +100,25 @@ test('every page, its polls and its widgets run without a CSP violation or scrip
   await page.waitForSelector('#fleet-live');
   await waitForSwap(page);
 
+  // Hidden, the tab stops polling: two poll ticks come and are dropped before any request leaves.
+  let polls = 0;
+  const countPolls = (r: { url(): string }) => void (new URL(r.url()).pathname === '/fleet/live' && polls++);
+  page.on('request', countPolls);
+  const dropped = await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    return new Promise<number>((resolve, reject) => {
+      let n = 0;
+      document.addEventListener('htmx:config:request', (e) => {
+        const ctx = (e as CustomEvent<{ ctx?: { sourceEvent?: Event } }>).detail.ctx;
+        if (ctx?.sourceEvent?.type === 'every' && e.defaultPrevented && ++n === 2) resolve(n);
+      });
+      setTimeout(() => reject(new Error('no poll tick within 15 s')), 15_000);
+    });
+  });
+  expect(dropped).toBe(2);
+  expect(polls).toBe(0);
+  page.off('request', countPolls);
+
   // The cluster and every tab it links to.
   await page.goto(`${base}/clusters/${clusterId}`);
   const tabs = await page.$$eval('nav.tabs a', (as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')!));
