@@ -6,11 +6,10 @@
 // (b) churn: every pod changes every beat — compared with COPY (rows/s).
 // Usage: bun bench/heartbeat.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
 import { sql } from 'drizzle-orm';
-import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
 import { copyFrom, queryRows, type Db } from '../src/db/client';
 import { createTestDatabase } from '../src/testing/db';
-import { testConfig } from '../src/testing/app';
+import { createApp, testConfig } from '../src/testing/app';
 import { gzipJson, makeHeartbeat, makePods } from '../src/testing/heartbeats';
 import { readBody } from '../src/http/body';
 import { createOrg } from '../src/orgs/store';

@@ -9,11 +9,10 @@
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
 import { queryRows, type Db } from '../src/db/client';
 import { createTestDatabase } from '../src/testing/db';
-import { TEST_ORIGIN, apiClient, signIn, testConfig, type TestApp } from '../src/testing/app';
+import { TEST_ORIGIN, apiClient, createApp, signIn, testConfig, type TestApp } from '../src/testing/app';
 import { makeHeartbeat } from '../src/testing/heartbeats';
 import { makeFleetPods } from '../src/testing/pod-fleet';
 import { createUser } from '../src/accounts/store';

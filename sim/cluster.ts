@@ -9,7 +9,8 @@ import { advancePod, flapProbe, forgetPod } from './pods.ts';
 import { createRandom, randomHex, randomUid } from './random.ts';
 import { metricsServerSeed, planScenario, plantScenario, seedEvents, seedNamespaces, seedServices } from './scenario.ts';
 import { createStore, type KubeObject } from './store.ts';
-import { refreshStatuses, replaceOnePod, restartWorkload, runCronJobs } from './workloads.ts';
+import { refreshStatuses } from './workload-status.ts';
+import { replaceOnePod, restartWorkload, runCronJobs } from './workloads.ts';
 
 export type ClusterOptions = {
   /** Prefix of node names. */

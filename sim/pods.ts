@@ -1,25 +1,13 @@
 // Pod lifecycle: create a pod from a template, give it a behaviour, and move it along on every tick
 // (crash loops restart with climbing counts, image pulls retry, job pods complete, deleted pods go away).
-import { type Cluster, containerLogKey, podKey } from './cluster-types.ts';
+// What happens to each container is in containers.ts; the pod's JSON is rendered by pod-objects.ts.
+import { type Cluster, podKey } from './cluster-types.ts';
+import { buildContainer, crashContainer, crashLoopWaiting, imagePullWaiting, involvedPod, logKey, startContainer, terminateContainer } from './containers.ts';
 import { recordEvent } from './events.ts';
-import { profileForImage } from './log-profiles.ts';
-import {
-  type ContainerModel,
-  type ContainerRole,
-  type ContainerState,
-  defaultPodSpec,
-  iso,
-  type JsonObject,
-  type NodeModel,
-  parseQuantity,
-  type PodBehaviour,
-  type PodModel,
-  renderPod,
-} from './objects.ts';
-import { createRandom, hashString, randomHex, randomSuffix, randomUid } from './random.ts';
+import { type ContainerModel, iso, type JsonObject, type NodeModel, type PodBehaviour, type PodModel } from './objects.ts';
+import { defaultPodSpec, renderPod } from './pod-objects.ts';
+import { randomHex, randomSuffix, randomUid } from './random.ts';
 import type { OwnerReference } from './store.ts';
-
-const MI = 1024 * 1024;
 
 export type NewPod = {
   namespace: string;
@@ -34,32 +22,6 @@ export type NewPod = {
   /** Pin to a node (DaemonSet pods); otherwise the least loaded Ready node. */
   nodeName?: string;
 };
-
-/** "nginx:1.27" → "docker.io/library/nginx:1.27", the way containerd reports image names. */
-export function normalizeImage(image: string): string {
-  let ref = image;
-  const first = ref.split('/')[0];
-  if (!ref.includes('/')) ref = `docker.io/library/${ref}`;
-  else if (!first.includes('.') && !first.includes(':') && first !== 'localhost') ref = `docker.io/${ref}`;
-  const last = ref.split('/').pop() ?? '';
-  if (!last.includes(':') && !last.includes('@')) ref += ':latest';
-  return ref;
-}
-
-function imageDigest(image: string): string {
-  const random = createRandom(hashString(image));
-  return `${normalizeImage(image).replace(/:[^:/]+$/, '')}@sha256:${randomHex(random, 64)}`;
-}
-
-/** Go's duration format for back-off messages: 10s, 1m20s, 5m0s. */
-function goDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds}s`;
-  return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
-}
-
-function backOffSeconds(restarts: number): number {
-  return Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
-}
 
 function pickNode(cluster: Cluster): NodeModel | null {
   const counts = new Map<string, number>();
@@ -78,58 +40,6 @@ function nextPodIp(cluster: Cluster, node: NodeModel): string {
   return `10.42.${node.index}.${host}`;
 }
 
-function buildContainer(cluster: Cluster, spec: JsonObject, role: ContainerRole): ContainerModel {
-  const image = String(spec.image ?? 'busybox');
-  const resources = (spec.resources ?? {}) as { requests?: JsonObject; limits?: JsonObject };
-  const cpuRequest = parseQuantity(resources.requests?.cpu, true);
-  const memRequest = parseQuantity(resources.requests?.memory, false);
-  const memLimit = parseQuantity(resources.limits?.memory, false);
-  const random = cluster.random;
-  const cpuBase = cpuRequest ? cpuRequest * (0.1 + random.next() * 0.8) : 1 + random.next() * 40;
-  const memBase = memRequest ? memRequest * (0.4 + random.next() * 0.6) : (8 + random.next() * 180) * MI;
-  return {
-    name: String(spec.name),
-    role,
-    image: normalizeImage(image),
-    state: { waiting: { reason: 'ContainerCreating' } },
-    lastState: null,
-    restartCount: 0,
-    ready: false,
-    started: false,
-    containerId: `containerd://${randomHex(random, 64)}`,
-    imageId: imageDigest(image),
-    profile: profileForImage(image),
-    cpuMilli: cpuBase,
-    memBytes: memBase,
-    cpuBaseMilli: cpuBase,
-    memBaseBytes: memLimit ? Math.min(memBase, memLimit * 0.9) : memBase,
-    memLimitBytes: memLimit,
-  };
-}
-
-function involvedPod(pod: PodModel, container?: ContainerModel): { kind: string; namespace: string; name: string; uid: string; apiVersion: string; fieldPath?: string } {
-  const list = container?.role === 'app' ? 'containers' : 'initContainers';
-  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, apiVersion: 'v1', ...(container ? { fieldPath: `spec.${list}{${container.name}}` } : {}) };
-}
-
-function logKey(pod: PodModel, container: ContainerModel): string {
-  return containerLogKey(pod.namespace, pod.name, container.name);
-}
-
-function startContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number): void {
-  c.state = { running: { startedAt: iso(at) } };
-  c.started = true;
-  c.ready = true;
-  c.containerId = `containerd://${randomHex(cluster.random, 64)}`;
-  cluster.logs.start(logKey(pod, c), at);
-}
-
-function terminateContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, startedAt: number, finishedAt: number, exitCode: number, reason: string): ContainerState {
-  const state: ContainerState = { terminated: { containerID: c.containerId, exitCode, finishedAt: iso(finishedAt), reason, startedAt: iso(startedAt) } };
-  cluster.logs.finish(logKey(pod, c), finishedAt, reason === 'Completed' ? 'complete' : reason === 'OOMKilled' ? 'oom' : 'error');
-  return state;
-}
-
 /** Run every container of a pod to its "up and ready" state at time `at` (init containers complete first). */
 function runPod(cluster: Cluster, pod: PodModel, at: number): void {
   pod.phase = 'Running';
@@ -145,22 +55,6 @@ function runPod(cluster: Cluster, pod: PodModel, at: number): void {
   }
   for (const c of pod.containers) startContainer(cluster, pod, c, at + 4000);
   pod.readySince = at + 6000;
-}
-
-function crashLoopWaiting(pod: PodModel, c: ContainerModel): ContainerState {
-  return {
-    waiting: {
-      message: `back-off ${goDuration(backOffSeconds(c.restartCount))} restarting failed container=${c.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
-      reason: 'CrashLoopBackOff',
-    },
-  };
-}
-
-function imagePullWaiting(c: ContainerModel, backOff: boolean): ContainerState {
-  const image = c.image.replace(/^docker\.io\/(library\/)?/, '');
-  return backOff
-    ? { waiting: { message: `Back-off pulling image "${image}"`, reason: 'ImagePullBackOff' } }
-    : { waiting: { message: `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": ${c.image}: not found`, reason: 'ErrImagePull' } };
 }
 
 /** The container a broken pod's trouble is about: its first app container. */
@@ -338,22 +232,6 @@ export function forgetPod(cluster: Cluster, namespace: string, name: string): vo
   if (!pod) return;
   cluster.pods.delete(podKey(namespace, name));
   for (const c of [...pod.initContainers, ...pod.containers]) cluster.logs.remove(logKey(pod, c));
-}
-
-export function crashContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, now: number, reason: 'Error' | 'OOMKilled'): void {
-  const running = 'running' in c.state ? Date.parse(c.state.running.startedAt) : now - 5000;
-  c.lastState = terminateContainer(cluster, pod, c, running, now, reason === 'OOMKilled' ? 137 : 1, reason);
-  c.ready = false;
-  c.started = false;
-  c.state = crashLoopWaiting(pod, c);
-  recordEvent(cluster, {
-    type: 'Warning',
-    reason: 'BackOff',
-    message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`,
-    involved: involvedPod(pod, c),
-    component: 'kubelet',
-    host: pod.nodeName ?? undefined,
-  }, now);
 }
 
 /** Turn a running pod into a crash-looping one (tests: "make a pod crash"). */

@@ -5,7 +5,8 @@ import { recordRepeatedEvent } from './events.ts';
 import { buildMeta, type JsonObject, type PodBehaviour } from './objects.ts';
 import { randomHex, randomUid } from './random.ts';
 import type { KubeObject } from './store.ts';
-import { buildJob, buildWorkload, reconcileWorkload, storeKeyOfKind, type WorkloadKind } from './workloads.ts';
+import { buildJob, buildWorkload, storeKeyOfKind, type WorkloadKind } from './workload-objects.ts';
+import { reconcileWorkload } from './workloads.ts';
 import { createPod } from './pods.ts';
 import { AGENT_NAME, AGENT_NAMESPACE } from './rbac.ts';
 

@@ -1,46 +1,14 @@
 // Workload controllers, reduced to what makes owner chains and statuses real: Deployment → ReplicaSet → Pod,
 // StatefulSet → Pod, DaemonSet → one Pod per node, CronJob → Job → Pod. They run when a workload is created or
-// changed and on every tick (statuses follow the pods).
+// changed and on every tick. The objects they act on are built in workload-objects.ts; their statuses follow
+// the pods in workload-status.ts.
 import { type Cluster, type WorkloadHints } from './cluster-types.ts';
 import { recordEvent } from './events.ts';
 import { buildMeta, iso, type JsonObject, ownerRef, type PodBehaviour, type PodModel } from './objects.ts';
-import { beginPodDeletion, createPod, isPodReady } from './pods.ts';
-import { createRandom, hashString, randomSuffix, randomUid } from './random.ts';
+import { beginPodDeletion, createPod } from './pods.ts';
+import { randomSuffix, randomUid } from './random.ts';
 import type { KubeObject } from './store.ts';
-
-type PodTemplate = { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: JsonObject };
-
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob';
-
-const STORE_KEY: Record<WorkloadKind | 'ReplicaSet', string> = {
-  Deployment: 'apps/deployments',
-  ReplicaSet: 'apps/replicasets',
-  StatefulSet: 'apps/statefulsets',
-  DaemonSet: 'apps/daemonsets',
-  Job: 'batch/jobs',
-  CronJob: 'batch/cronjobs',
-};
-
-export function storeKeyOfKind(kind: string): string | null {
-  return (STORE_KEY as Record<string, string>)[kind] ?? null;
-}
-
-// SafeEncodeString of an FNV hash: the shape of pod-template-hash / controller-revision-hash values.
-function safeHash(text: string, length: number): string {
-  return randomSuffix(createRandom(hashString(text)), length);
-}
-
-export function templateHash(template: unknown): string {
-  return safeHash(JSON.stringify(template ?? {}), 10);
-}
-
-function templateOf(object: KubeObject): PodTemplate {
-  return ((object.spec as JsonObject | undefined)?.template ?? {}) as PodTemplate;
-}
-
-function specOf(object: KubeObject): JsonObject {
-  return (object.spec ?? {}) as JsonObject;
-}
+import { buildJob, specOf, storeKeyOfKind, templateHash, templateOf } from './workload-objects.ts';
 
 /** Hints of a workload, looked up through its controller (a ReplicaSet uses its Deployment's). */
 function hintsOf(cluster: Cluster, object: KubeObject): WorkloadHints {
@@ -50,19 +18,8 @@ function hintsOf(cluster: Cluster, object: KubeObject): WorkloadHints {
   return (owner && cluster.hints.get(owner.uid)) ?? {};
 }
 
-/** Pods by controller uid, built once per pass. */
-export function indexPodsByOwner(cluster: Cluster): Map<string, PodModel[]> {
-  const index = new Map<string, PodModel[]>();
-  for (const pod of cluster.pods.values()) {
-    if (!pod.owner) continue;
-    let list = index.get(pod.owner.uid);
-    if (!list) index.set(pod.owner.uid, (list = []));
-    list.push(pod);
-  }
-  return index;
-}
-
-function isActive(pod: PodModel): boolean {
+/** Counts toward its controller's replicas: not deleted, not finished. */
+export function isActive(pod: PodModel): boolean {
   return pod.deletedAt === null && pod.phase !== 'Failed' && pod.phase !== 'Succeeded';
 }
 
@@ -295,126 +252,6 @@ export function runCronJobs(cluster: Cluster, now: number, everyTicks: number): 
   }
 }
 
-export function buildJob(cluster: Cluster, namespace: string, name: string, jobSpec: JsonObject, createdAt: number, owner: KubeObject | null): KubeObject {
-  const uid = randomUid(cluster.random);
-  const template = (jobSpec.template ?? {}) as PodTemplate;
-  const selectorLabels = { 'batch.kubernetes.io/controller-uid': uid };
-  const podLabels = { ...(template.metadata?.labels ?? {}), ...selectorLabels, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: buildMeta({ name, namespace, uid, createdAt, labels: { ...selectorLabels, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name }, owner: owner ? ownerRef(owner) : null, generation: 1 }),
-    spec: {
-      backoffLimit: 6,
-      completionMode: 'NonIndexed',
-      completions: 1,
-      manualSelector: false,
-      parallelism: 1,
-      podReplacementPolicy: 'TerminatingOrFailed',
-      suspend: false,
-      ...jobSpec,
-      selector: { matchLabels: selectorLabels },
-      template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } },
-    },
-    status: {},
-  };
-}
-
-function condition(type: string, status: boolean, at: string, reason?: string, message?: string): JsonObject {
-  return { lastTransitionTime: at, lastUpdateTime: at, ...(message ? { message } : {}), ...(reason ? { reason } : {}), status: status ? 'True' : 'False', type };
-}
-
-function computeStatus(cluster: Cluster, object: KubeObject, byOwner: Map<string, PodModel[]>, now: number): JsonObject | null {
-  const spec = specOf(object);
-  const generation = object.metadata.generation ?? 1;
-  const pods = (byOwner.get(object.metadata.uid) ?? []).filter(isActive);
-  const ready = pods.filter(isPodReady).length;
-  const previous = (object.status ?? {}) as JsonObject;
-  const since = (type: string, status: string): string => {
-    const found = ((previous.conditions as JsonObject[] | undefined) ?? []).find((c) => c.type === type && c.status === status);
-    return String(found?.lastTransitionTime ?? iso(now));
-  };
-  switch (object.kind) {
-    case 'ReplicaSet':
-      return { availableReplicas: ready, fullyLabeledReplicas: pods.length, observedGeneration: generation, readyReplicas: ready, replicas: pods.length };
-    case 'Deployment': {
-      const ns = object.metadata.namespace;
-      const sets = cluster.store.list('apps/replicasets', ns).filter((rs) => rs.metadata.ownerReferences?.[0]?.uid === object.metadata.uid);
-      const currentName = `${object.metadata.name}-${templateHash(templateOf(object))}`;
-      const all = sets.flatMap((rs) => (byOwner.get(rs.metadata.uid) ?? []).filter(isActive));
-      const updated = sets.filter((rs) => rs.metadata.name === currentName).flatMap((rs) => (byOwner.get(rs.metadata.uid) ?? []).filter(isActive));
-      const readyAll = all.filter(isPodReady).length;
-      const desired = Number(spec.replicas ?? 1);
-      const available = readyAll >= desired - Math.floor(desired / 4);
-      const complete = updated.length === desired && all.length === desired && readyAll === desired;
-      return {
-        availableReplicas: readyAll,
-        conditions: [
-          condition('Available', available, since('Available', available ? 'True' : 'False'), available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.'),
-          condition('Progressing', true, since('Progressing', 'True'), complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated', complete ? `ReplicaSet "${currentName}" has successfully progressed.` : `ReplicaSet "${currentName}" is progressing.`),
-        ],
-        observedGeneration: generation,
-        readyReplicas: readyAll,
-        replicas: all.length,
-        ...(all.length - readyAll > 0 ? { unavailableReplicas: Math.max(0, desired - readyAll) } : {}),
-        updatedReplicas: updated.length,
-      };
-    }
-    case 'StatefulSet': {
-      const revision = `${object.metadata.name}-${templateHash(templateOf(object)).slice(0, 10)}`;
-      return { availableReplicas: ready, collisionCount: 0, currentReplicas: pods.length, currentRevision: revision, observedGeneration: generation, readyReplicas: ready, replicas: pods.length, updateRevision: revision, updatedReplicas: pods.length };
-    }
-    case 'DaemonSet': {
-      const desired = cluster.nodes.length;
-      return { currentNumberScheduled: pods.length, desiredNumberScheduled: desired, numberAvailable: ready, numberMisscheduled: 0, numberReady: ready, observedGeneration: generation, updatedNumberScheduled: pods.length, ...(desired - ready > 0 ? { numberUnavailable: desired - ready } : {}) };
-    }
-    case 'Job': {
-      const all = byOwner.get(object.metadata.uid) ?? [];
-      const succeeded = all.filter((p) => p.phase === 'Succeeded').length;
-      const failed = all.filter((p) => p.phase === 'Failed').length;
-      const active = all.filter(isActive).length;
-      const start = all.length > 0 ? iso(Math.min(...all.map((p) => p.createdAt))) : object.metadata.creationTimestamp;
-      const base = { ...(active > 0 ? { active } : {}), ...(failed > 0 ? { failed } : {}), ready: all.filter(isPodReady).length, startTime: start, ...(succeeded > 0 ? { succeeded } : {}), terminating: 0, uncountedTerminatedPods: {} };
-      if (succeeded >= Number(spec.completions ?? 1)) {
-        const done = iso(Math.max(...all.filter((p) => p.phase === 'Succeeded').map((p) => p.readySince)));
-        return { ...base, completionTime: done, conditions: [condition('SuccessCriteriaMet', true, done, 'CompletionsReached', 'Reached expected number of succeeded pods'), condition('Complete', true, done, 'CompletionsReached', 'Reached expected number of succeeded pods')] };
-      }
-      if (active === 0 && succeeded === 0 && failed > Number(spec.backoffLimit ?? 6)) {
-        const done = iso(Math.max(...all.map((p) => p.readySince)));
-        return { ...base, conditions: [condition('FailureTarget', true, done, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'), condition('Failed', true, done, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')] };
-      }
-      return base;
-    }
-    case 'CronJob': {
-      const jobs = cluster.store.list('batch/jobs', object.metadata.namespace).filter((j) => j.metadata.ownerReferences?.[0]?.uid === object.metadata.uid);
-      const activeJobs = jobs.filter((j) => !((j.status as JsonObject | undefined)?.conditions));
-      const done = jobs.map((j) => (j.status as JsonObject | undefined)?.completionTime).filter((t): t is string => typeof t === 'string').sort();
-      const scheduled = jobs.map((j) => j.metadata.creationTimestamp).sort();
-      return {
-        ...(activeJobs.length > 0 ? { active: activeJobs.map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name, namespace: j.metadata.namespace, resourceVersion: j.metadata.resourceVersion, uid: j.metadata.uid })) } : {}),
-        ...(scheduled.length > 0 ? { lastScheduleTime: scheduled[scheduled.length - 1] } : previous.lastScheduleTime ? { lastScheduleTime: previous.lastScheduleTime } : {}),
-        ...(done.length > 0 ? { lastSuccessfulTime: done[done.length - 1] } : {}),
-      };
-    }
-    default:
-      return null;
-  }
-}
-
-/** Recompute workload statuses from their pods; only objects whose status changed get a new resourceVersion. */
-export function refreshStatuses(cluster: Cluster, now: number): void {
-  const byOwner = indexPodsByOwner(cluster);
-  // Order matters: Jobs before CronJobs (which read Job status), ReplicaSets before Deployments.
-  for (const key of ['apps/replicasets', 'apps/deployments', 'apps/statefulsets', 'apps/daemonsets', 'batch/jobs', 'batch/cronjobs']) {
-    for (const object of cluster.store.list(key)) {
-      const status = computeStatus(cluster, object, byOwner, now);
-      if (!status || JSON.stringify(status) === JSON.stringify(object.status ?? {})) continue;
-      object.status = status;
-      cluster.store.touch(key, object);
-    }
-  }
-}
-
 /** `kubectl rollout restart`: a new template annotation makes a new ReplicaSet replace every pod. */
 export function restartWorkload(cluster: Cluster, object: KubeObject, now: number): void {
   const template = templateOf(object);
@@ -432,98 +269,5 @@ export function replaceOnePod(cluster: Cluster, pod: PodModel, now: number): voi
   const rs = cluster.store.findByUid(pod.owner.uid)?.object;
   beginPodDeletion(cluster, pod, now);
   if (rs) reconcileReplicaSet(cluster, rs, now, false);
-}
-
-/** A workload object as stored at seed time; the controllers then create its children. */
-export function buildWorkload(cluster: Cluster, fields: {
-  kind: WorkloadKind;
-  namespace: string;
-  name: string;
-  labels?: Record<string, string>;
-  replicas?: number;
-  podSpec: JsonObject;
-  createdAt: number;
-  schedule?: string;
-  owner?: KubeObject | null;
-  annotations?: Record<string, string>;
-}): KubeObject {
-  const appLabels = fields.labels ?? { app: fields.name };
-  const template = { metadata: { labels: appLabels }, spec: fields.podSpec };
-  const meta = buildMeta({ name: fields.name, namespace: fields.namespace, uid: randomUid(cluster.random), createdAt: fields.createdAt, labels: appLabels, annotations: fields.annotations, generation: 1, owner: fields.owner ? ownerRef(fields.owner) : null });
-  switch (fields.kind) {
-    case 'Deployment':
-      return {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: meta,
-        spec: {
-          progressDeadlineSeconds: 600,
-          replicas: fields.replicas ?? 1,
-          revisionHistoryLimit: 10,
-          selector: { matchLabels: appLabels },
-          strategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' },
-          template,
-        },
-        status: {},
-      };
-    case 'StatefulSet':
-      return {
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        metadata: meta,
-        spec: {
-          persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-          podManagementPolicy: 'OrderedReady',
-          replicas: fields.replicas ?? 1,
-          revisionHistoryLimit: 10,
-          selector: { matchLabels: appLabels },
-          serviceName: fields.name,
-          template,
-          updateStrategy: { rollingUpdate: { partition: 0 }, type: 'RollingUpdate' },
-        },
-        status: {},
-      };
-    case 'DaemonSet':
-      return {
-        apiVersion: 'apps/v1',
-        kind: 'DaemonSet',
-        metadata: { ...meta, annotations: { 'deprecated.daemonset.template.generation': '1', ...(fields.annotations ?? {}) } },
-        spec: { revisionHistoryLimit: 10, selector: { matchLabels: appLabels }, template, updateStrategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 }, type: 'RollingUpdate' } },
-        status: {},
-      };
-    case 'Job': {
-      const job = buildJob(cluster, fields.namespace, fields.name, { template: { ...template, spec: { restartPolicy: 'Never', ...fields.podSpec } }, backoffLimit: fields.podSpec.restartPolicy === 'OnFailure' ? 6 : 1 }, fields.createdAt, fields.owner ?? null);
-      if (fields.labels) job.metadata.labels = { ...fields.labels, ...job.metadata.labels };
-      if (fields.owner) job.metadata.ownerReferences = [{ ...ownerRef(fields.owner), controller: true }];
-      return job;
-    }
-    case 'CronJob':
-      return {
-        apiVersion: 'batch/v1',
-        kind: 'CronJob',
-        metadata: meta,
-        spec: {
-          concurrencyPolicy: 'Forbid',
-          failedJobsHistoryLimit: 1,
-          jobTemplate: { metadata: { creationTimestamp: null }, spec: { backoffLimit: 2, template: { metadata: { creationTimestamp: null, labels: appLabels }, spec: { restartPolicy: 'OnFailure', ...fields.podSpec } } } },
-          schedule: fields.schedule ?? '*/5 * * * *',
-          successfulJobsHistoryLimit: 3,
-          suspend: false,
-        },
-        status: {},
-      };
-  }
-}
-
-/** Children for a workload read from the API (create / apply / update), with defaults a real API server adds. */
-export function defaultWorkload(object: KubeObject): void {
-  const spec = (object.spec ??= {}) as JsonObject;
-  if (object.kind === 'Deployment' || object.kind === 'StatefulSet' || object.kind === 'ReplicaSet') spec.replicas ??= 1;
-  if (object.kind === 'Deployment') {
-    spec.progressDeadlineSeconds ??= 600;
-    spec.revisionHistoryLimit ??= 10;
-    spec.strategy ??= { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' }, type: 'RollingUpdate' };
-  }
-  object.status ??= {};
 }
 

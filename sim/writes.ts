@@ -1,14 +1,17 @@
 // Writes through the API (create, replace, patch, server-side apply, delete) with the API server's admission
 // defaults and error codes; workloads written here are reconciled at once, so an applied Deployment gets pods.
 import type { Cluster } from './cluster-types.ts';
-import { iso, type JsonObject, renderPod } from './objects.ts';
+import { iso, type JsonObject } from './objects.ts';
+import { renderPod } from './pod-objects.ts';
 import { type JsonMap, parseApplyBody, type PatchKind, patchObject } from './patch.ts';
 import { beginPodDeletion, createPod, savePod } from './pods.ts';
 import { randomSuffix, randomUid } from './random.ts';
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType, storeKey } from './resources.ts';
 import { alreadyExists, type ApiError, badRequest, conflict, invalid, notFound, successBody } from './status.ts';
 import type { KubeObject, OwnerReference } from './store.ts';
-import { buildJob, defaultWorkload, reconcileWorkload, refreshStatuses } from './workloads.ts';
+import { buildJob, defaultWorkload } from './workload-objects.ts';
+import { refreshStatuses } from './workload-status.ts';
+import { reconcileWorkload } from './workloads.ts';
 
 export type WriteResult = { ok: true; code: number; body: object } | { ok: false; error: ApiError };
 

@@ -4,7 +4,8 @@ import { openDatabase, type Database } from './db/client';
 import { createApp, type App } from './app';
 import { startStatusJob } from './clusters/status';
 import { startCommandExpiryJob } from './commands/expiry';
-import { existingStreamHub } from './streams/hub';
+import { StreamHub } from './streams/hub';
+import { createCommandSignals } from './commands/signals';
 import { startPodIndexJob } from './pods/fleet-index';
 import { startRetentionJob } from './pods/retention';
 import { startHousekeepingJob } from './housekeeping';
@@ -19,7 +20,10 @@ export type RunningServer = { app: App; database: Database; url: string; stop():
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let ready = false;
-  const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready });
+  // Per-replica state lives here, created once and handed to the app; nothing is found through a module.
+  const streamHub = new StreamHub({ db: database.db, bus: database.bus, limits: config.streams, log });
+  const commandSignals = createCommandSignals(database.bus);
+  const app = createApp({ db: database.db, bus: database.bus, config, log, streamHub, commandSignals, isReady: () => ready });
   await database.migrate();
   // Cluster deletions on any replica evict the agent key from this one's cache at once.
   const unsubscribeRetiredKeys = await subscribeRetiredKeys(database.bus);
@@ -39,7 +43,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     url,
     async stop() {
       // Log streams first: viewers' responses end (they reconnect elsewhere) so the listener can drain.
-      await existingStreamHub(database.bus)?.shutdown();
+      await streamHub.shutdown();
       await app.server?.stop(false);
       await statusJob.stop();
       await expiryJob.stop();

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import { eq } from 'drizzle-orm';
 import type { AppDeps } from '../app';
-import { requireCaller, resolveCaller, clientIp, SESSION_COOKIE, type Caller } from '../http/caller';
+import { actorOf, requireCaller, resolveCaller, clientIp, SESSION_COOKIE, type Caller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash, takeFlash } from '../http/page';
 import { recordAudit } from '../audit/store';
@@ -11,7 +11,7 @@ import { TokensPage, TOKEN_LIFETIMES } from '../../views/accounts/tokens';
 import { changePassword, countSessions, deleteSession, endSessions, listApiTokens, passwordMatches, setSessionOrg } from './store';
 import { issueApiToken, withdrawApiToken } from './tokens';
 import { attemptLogin, primaryOrgId } from './login';
-import { TOKEN_SCOPES, users, type TokenScope } from './schema';
+import { TOKEN_SCOPES, users } from './schema';
 import { safeNextPath } from './next-path';
 
 function plural(n: number, one: string, many: string): string {
@@ -155,20 +155,24 @@ export function accountsPages(deps: AppDeps) {
       '/settings/tokens',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const scope = (ctx.body.scope ?? 'write') as TokenScope;
-        if (!TOKEN_SCOPES.includes(scope)) throw badRequest('scope: must be read or write');
+        const asked = ctx.body.scope ?? 'write';
+        const scope = TOKEN_SCOPES.find((s) => s === asked);
+        if (!scope) throw badRequest('scope: must be read or write');
         const lifetime = ctx.body.expiresInDays ?? '';
         if (!TOKEN_LIFETIMES.some(([v]) => v === lifetime)) throw badRequest(`expiresInDays: must be one of ${TOKEN_LIFETIMES.map(([v]) => v || 'empty').join(', ')}`);
-        const { token } = await issueApiToken(db, caller, { name: ctx.body.name, scope, expiresInDays: lifetime ? Number(lifetime) : null }, ipOf(ctx));
+        const issued = await issueApiToken(db, actorOf(caller, ctx, config.trustProxy), { name: ctx.body.name, scope, expiresInDays: lifetime ? Number(lifetime) : null });
+        // The lifetime is one the form offers, so only the name can be refused here.
+        if (!issued.ok) throw badRequest(issued.reason === 'empty_name' ? 'name: must not be empty' : 'expiresInDays: not a lifetime this form offers');
         const tokens = await listApiTokens(db, caller.user.id);
         // Rendered directly (no redirect) so the secret never travels in a cookie or URL.
-        return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={token} /> });
+        return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={issued.token} /> });
       },
       { body: t.Object({ name: t.String({ maxLength: 100 }), scope: t.Optional(t.String({ maxLength: 10 })), expiresInDays: t.Optional(t.String({ maxLength: 10 })), _csrf: t.Optional(t.String()) }) },
     )
     .post('/settings/tokens/:id/revoke', async (ctx) => {
       const caller = await requireCaller(db, ctx);
-      const row = await withdrawApiToken(db, caller, ctx.params.id, ipOf(ctx));
+      const row = await withdrawApiToken(db, actorOf(caller, ctx, config.trustProxy), ctx.params.id);
+      if (!row) throw notFound('token');
       setFlash(ctx.cookie, { kind: 'ok', text: `Token "${row.name}" revoked.` });
       return redirect('/settings/tokens');
     });

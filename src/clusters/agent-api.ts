@@ -4,9 +4,10 @@ import { Elysia } from 'elysia';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import type { AppDeps } from '../app';
-import { AGENT_PATHS, EnrollRequest, HeartbeatRequest, LIMITS, type EnrollResponse, type HeartbeatResponse } from '../contract';
+import { AGENT_PATHS, EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse, LIMITS } from '../contract';
 import { HttpError } from '../http/errors';
 import { clientIp } from '../http/caller';
+import { routeCopy } from '../http/responses';
 import { parseJson, readBody } from '../http/body';
 import { requireAgent } from './agent-auth';
 import { exchangeEnrollmentToken } from './enrollment';
@@ -63,6 +64,7 @@ export function agentApi(deps: AppDeps) {
       },
       {
         parse: 'none',
+        response: { 200: routeCopy(EnrollResponse) },
         detail: {
           tags: ['agent'],
           summary: 'Exchange a single-use enrollment token for the cluster’s agent key (called by the agent)',
@@ -99,6 +101,7 @@ export function agentApi(deps: AppDeps) {
       },
       {
         parse: 'none',
+        response: { 200: routeCopy(HeartbeatResponse) },
         detail: {
           tags: ['agent'],
           summary: 'Report the cluster’s state (called by the agent every ~15 s; gzip accepted; X-Niro-Agent-Key)',

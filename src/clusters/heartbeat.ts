@@ -7,12 +7,13 @@ import type { Capabilities, CapabilityName } from '../contract';
 import { crashLoopChanges, nodeNotReady, CRASH_LOOP_QUIET_MS, type ClusterContext } from '../incidents/detection';
 import { openIncidents, openSeverities, openSubjects, resolveIncidents } from '../incidents/store';
 import type { Incident } from '../incidents/schema';
-import { clusters, type ClusterStatus, type Environment } from './schema';
+import { clusters } from './schema';
+import { STATUS_LABEL, type ClusterStatus, type Environment } from './vocabulary';
 import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from './inventory';
 import { clearPods, syncNodes, syncPods } from './inventory-store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from './usage';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from './timeline';
-import { STATUS_LABEL, statusFromSeverities } from './status-rules';
+import { statusFromSeverities } from './status-rules';
 import type { Snapshot } from './heartbeat-parse';
 
 /** Restart entries per beat on the timeline; a mass restart adds one summary line for the rest. */

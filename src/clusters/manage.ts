@@ -2,12 +2,13 @@
 // writes the cluster timeline where the action shows there.
 import type { Db } from '../db/client';
 import { recordAudit } from '../audit/store';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Org } from '../orgs/schema';
 import { createCluster, deleteCluster, updateCluster } from './store';
 import { issueEnrollmentToken, type IssuedToken } from './enrollment';
 import { addTimeline } from './timeline';
-import type { Cluster, Environment } from './schema';
+import type { Cluster } from './schema';
+import type { Environment } from './vocabulary';
 
 export const CLUSTER_NAME_MAX = 100;
 

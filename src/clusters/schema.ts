@@ -3,16 +3,7 @@ import { sql } from 'drizzle-orm';
 import { orgs } from '../orgs/schema';
 import { users } from '../accounts/schema';
 import type { Capabilities, ContainerDetail, PodDetail } from '../contract';
-
-export const ENVIRONMENTS = ['production', 'staging', 'dev', 'unspecified'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
-
-/**
- * Stored status. 'pending' = created, no heartbeat yet. Unknown and Offline are written by the
- * status job from heartbeat age; Warning and Critical come from open incidents (see status.ts).
- */
-export const CLUSTER_STATUSES = ['pending', 'healthy', 'warning', 'critical', 'unknown', 'offline'] as const;
-export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
+import type { ClusterStatus, Environment, TimelineKind } from './vocabulary';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 const big = (name: string) => bigint(name, { mode: 'number' });
@@ -180,9 +171,6 @@ export const clusterPods = pgTable(
   },
   (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.name] })],
 );
-
-export const TIMELINE_KINDS = ['enrolled', 'status', 'capability', 'agent', 'event', 'restart', 'incident', 'truncation', 'settings', 'token'] as const;
-export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 /** A cluster's activity feed, newest first by id. */
 export const clusterTimeline = pgTable(

@@ -2,7 +2,8 @@ import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm
 import { isUuid, queryRows, type Db } from '../db/client';
 import { orgs } from '../orgs/schema';
 import { forgetAgentKey, RETIRED_KEY_CHANNEL, retiredKeyPayload } from './agent-auth';
-import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode, type ClusterStatus, type Environment } from './schema';
+import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode } from './schema';
+import type { ClusterStatus, Environment } from './vocabulary';
 import type { Capability } from '../contract';
 
 export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };

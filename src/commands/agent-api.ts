@@ -5,9 +5,9 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { AppDeps } from '../app';
 import { AGENT_PATHS, COMMANDS_LONG_POLL_SECONDS, CommandResult, CommandsResponse, LIMITS, type CommandEnvelope } from '../contract';
 import { HttpError } from '../http/errors';
+import { NoContent, routeCopy } from '../http/responses';
 import { parseJson, readBody } from '../http/body';
 import { requireAgent } from '../clusters/agent-auth';
-import { commandSignals } from './signals';
 import { claimCommands, recordResult } from './store';
 import type { CommandRow } from './schema';
 
@@ -23,8 +23,7 @@ function envelope(row: CommandRow): CommandEnvelope {
 }
 
 export function commandsAgentApi(deps: AppDeps) {
-  const { db, bus, config, log } = deps;
-  const signals = commandSignals(bus);
+  const { db, config, log, commandSignals: signals } = deps;
   return new Elysia({ name: 'commands-agent-api' })
     .get(
       AGENT_PATHS.commands,
@@ -59,6 +58,7 @@ export function commandsAgentApi(deps: AppDeps) {
         }
       },
       {
+        response: { 200: routeCopy(CommandsResponse) },
         detail: {
           tags: ['agent'],
           summary: `Long-poll for the cluster’s commands (called by the agent; held up to ${COMMANDS_LONG_POLL_SECONDS} s, answers at once when one is queued; X-Niro-Agent-Key)`,
@@ -95,6 +95,7 @@ export function commandsAgentApi(deps: AppDeps) {
           tags: ['agent'],
           summary: 'Report a command’s result, once (called by the agent; X-Niro-Agent-Key)',
           requestBody: { content: { 'application/json': { schema: CommandResult as never } } },
+          responses: { 204: NoContent('Recorded') },
         },
       },
     );

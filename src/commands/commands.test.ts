@@ -2,15 +2,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import type { AnyElysia } from 'elysia';
-import { createApp } from '../app';
 import { openDatabase, queryRows, type Database } from '../db/client';
 import { createLogger } from '../log';
 import { AGENT_KEY_HEADER, AGENT_PATHS, type CommandEnvelope, type CommandResult, type Capabilities } from '../contract';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type Browser, type TestApp } from '../testing/app';
+import { apiClient, commandSignals, createApp, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type Browser, type TestApp } from '../testing/app';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import type { Org } from '../orgs/schema';
 import { MAX_HELD_POLLS_PER_CLUSTER } from './agent-api';
-import { commandSignals } from './signals';
 import { waitUntil } from '../../agent/testing/agent-process';
 import { RESULT_TIMEOUT_MS, claimCommands, effectiveStatus, expireCommands, findCommand } from './store';
 

@@ -3,17 +3,15 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import type { Db } from '../db/client';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { isHtmx, redirect, renderPage, setFlash } from '../http/page';
-import { actorOf } from '../orgs/api';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
 import { ClusterLayout } from '../../views/clusters/detail';
 import { CommandHistory, CommandsTab, PingResult, type CommandView, type PingView } from '../../views/commands/commands';
-import { commandSignals } from './signals';
 import { latencyOf, pingCluster } from './service';
 import { effectiveStatus, findLastPing, listCommands, type CommandListRow } from './store';
 import type { CommandRow } from './schema';
@@ -54,8 +52,7 @@ const csrf = (caller: Caller): string => caller.session?.csrfToken ?? '';
 const CursorQuery = t.Object({ cursor: t.Optional(t.String({ maxLength: 2048 })) });
 
 export function commandsPages(deps: AppDeps) {
-  const { db, bus, config } = deps;
-  const signals = commandSignals(bus);
+  const { db, config, commandSignals: signals } = deps;
   return new Elysia({ name: 'commands-pages' })
     .get(
       '/clusters/:id/commands',

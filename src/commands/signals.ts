@@ -93,22 +93,18 @@ function createTopic(bus: Bus, channel: string) {
   };
 }
 
-const byBus = new WeakMap<Bus, CommandSignals>();
-
-/** The signals of one replica (one bus); every plugin of an app shares them. */
-export function commandSignals(bus: Bus): CommandSignals {
-  let signals = byBus.get(bus);
-  if (!signals) {
-    const queued = createTopic(bus, QUEUED_CHANNEL);
-    const done = createTopic(bus, DONE_CHANNEL);
-    signals = {
-      watchQueued: (clusterId) => queued.watch(clusterId),
-      watchDone: (commandId) => done.watch(commandId),
-      publishQueued: (clusterId) => queued.publish(clusterId),
-      publishDone: (commandId) => done.publish(commandId),
-      heldPolls: (clusterId) => queued.count(clusterId),
-    };
-    byBus.set(bus, signals);
-  }
-  return signals;
+/**
+ * The signals of one replica (one bus). server.ts creates them once and every plugin of the app shares
+ * them through its deps: a second set on the same bus would LISTEN twice and not count the first's polls.
+ */
+export function createCommandSignals(bus: Bus): CommandSignals {
+  const queued = createTopic(bus, QUEUED_CHANNEL);
+  const done = createTopic(bus, DONE_CHANNEL);
+  return {
+    watchQueued: (clusterId) => queued.watch(clusterId),
+    watchDone: (commandId) => done.watch(commandId),
+    publishQueued: (clusterId) => queued.publish(clusterId),
+    publishDone: (commandId) => done.publish(commandId),
+    heldPolls: (clusterId) => queued.count(clusterId),
+  };
 }

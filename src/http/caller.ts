@@ -2,11 +2,12 @@ import type { Db } from '../db/client';
 import type { ApiToken, User } from '../accounts/schema';
 import { authenticateApiToken, findSession, type SessionRow } from '../accounts/store';
 import { listVisibleOrgs, subtreeOf, type VisibleOrg } from '../orgs/store';
+import type { Actor } from '../audit/store';
+import { AGENT_KEY_HEADER } from '../contract';
 import { constantTimeEqual } from '../security/secrets';
 import { HttpError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'niro_session';
-export const AGENT_KEY_HEADER = 'x-niro-agent-key';
 
 /** A signed-in user, how they proved it, and the orgs they can see (their tenancy scope). */
 export type Caller = {
@@ -32,7 +33,7 @@ function bearerToken(request: Request): string | null {
   return m ? m[1] : '';
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Who is calling, or null when nobody is signed in. A bad bearer token is a 401, not "anonymous".
@@ -84,6 +85,11 @@ export async function requireCaller(db: Db, ctx: RequestLike): Promise<Caller> {
   }
   checkCsrf(caller, ctx);
   return caller;
+}
+
+/** The caller as services and the audit log record them: who, and from which address. */
+export function actorOf(caller: Caller, ctx: { request: Request; server: Parameters<typeof clientIp>[1] }, trustProxy: boolean): Actor {
+  return { userId: caller.user.id, email: caller.user.email, ip: clientIp(ctx.request, ctx.server, trustProxy) };
 }
 
 /** Client address: the socket peer; X-Forwarded-For is honoured only when the deployment says so. */

@@ -1,4 +1,4 @@
-import { Elysia } from 'elysia';
+import { Elysia, type AnyElysia } from 'elysia';
 
 /**
  * What a browser may do with our pages. Scripts and styles come only from our origin (no inline script,
@@ -38,7 +38,7 @@ export function securityHeaders(publicUrl: string): Record<string, string> {
  * Sets the security headers before anything else runs, so they reach every response: pages, JSON,
  * redirects, streams, static files and errors alike (Elysia merges `set.headers` into all of them).
  */
-export function securityHeadersPlugin(publicUrl: string) {
+export function securityHeadersPlugin(publicUrl: string): AnyElysia {
   const headers = securityHeaders(publicUrl);
   return new Elysia({ name: 'security-headers' }).onRequest(({ set }) => {
     Object.assign(set.headers, headers);

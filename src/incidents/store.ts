@@ -1,7 +1,9 @@
 import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, notInArray, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-import { clusters, type Environment } from '../clusters/schema';
-import { incidents, type Incident, type IncidentKind, type Severity } from './schema';
+import { clusters } from '../clusters/schema';
+import type { Environment } from '../clusters/vocabulary';
+import { incidents, type Incident } from './schema';
+import type { IncidentKind, Severity } from './vocabulary';
 
 const RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3 };
 

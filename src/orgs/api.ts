@@ -1,41 +1,21 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { clientIp, requireCaller, type Caller } from '../http/caller';
-import { HttpError, badRequest, notFound } from '../http/errors';
+import { actorOf, clientIp, requireCaller } from '../http/caller';
+import { badRequest } from '../http/errors';
 import { recordAudit } from '../audit/store';
 import { requireOrg } from './access';
-import { addMember, changeMemberRole, removeMember, type Actor } from './members';
-import { createOrg, listChildOrgs, listMembers, updateOrg, type CreateOrgResult, type UpdateOrgResult } from './store';
-import { PLANS, ROLES, type Org } from './schema';
+import { addMember, changeMemberRole, removeMember } from './members';
+import { createOrg, listChildOrgs, listMembers, updateOrg } from './store';
+import { memberRefusal, orgRefusal } from './refusals';
+import { PLANS, ROLES, type Org, type Role } from './schema';
+import { Ok } from '../http/responses';
+import { MemberAdded, MemberList, OrgJson, OrgList } from './responses';
 
 const RoleT = t.Union(ROLES.map((r) => t.Literal(r)));
 const PlanT = t.Union(PLANS.map((p) => t.Literal(p)));
 
-export function orgJson(o: Org & { role?: string }) {
+export function orgJson(o: Org & { role?: Role }): OrgJson {
   return { id: o.id, name: o.name, parentId: o.parentId, plan: o.plan, depth: o.depth, role: o.role ?? null, createdAt: o.createdAt.toISOString() };
-}
-
-/** The error for an org create or plan change refused by the tree's rules (depth, plans within the parent's). */
-export function orgRefusal(res: Exclude<CreateOrgResult | UpdateOrgResult, { ok: true }>): HttpError {
-  switch (res.reason) {
-    case 'too_deep':
-      return new HttpError(422, 'too_deep', 'parentId: the org tree may not be deeper than 5 levels');
-    case 'plan_above_parent':
-      return new HttpError(422, 'plan_above_parent', `plan: may not exceed the parent organization's plan (${res.parentPlan})`);
-    case 'plan_below_child':
-      return new HttpError(409, 'plan_below_child', `plan: the child organization "${res.child.name}" has plan ${res.child.plan}; lower it first`);
-  }
-}
-
-/** The error for a membership change refused by the org's rules. */
-export function memberRefusal(reason: 'not_member' | 'last_owner' | 'owner_only'): HttpError {
-  if (reason === 'not_member') return notFound('member');
-  if (reason === 'owner_only') return new HttpError(403, 'owner_only', 'role: only an owner can make, change or remove an owner');
-  return new HttpError(409, 'last_owner', 'an org must keep at least one owner');
-}
-
-export function actorOf(caller: Caller, ctx: { request: Request; server: Parameters<typeof clientIp>[1] }, trustProxy: boolean): Actor {
-  return { userId: caller.user.id, email: caller.user.email, ip: clientIp(ctx.request, ctx.server, trustProxy) };
 }
 
 export function orgsApi(deps: AppDeps) {
@@ -47,9 +27,9 @@ export function orgsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         return { orgs: caller.orgs.map(orgJson) };
       },
-      { detail: { tags: ['orgs'], summary: 'Every org the caller can see (memberships and their descendants)' } },
+      { response: { 200: OrgList }, detail: { tags: ['orgs'], summary: 'Every org the caller can see (memberships and their descendants)' } },
     )
-    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), { detail: { tags: ['orgs'], summary: 'One org' } })
+    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), { response: { 200: OrgJson }, detail: { tags: ['orgs'], summary: 'One org' } })
     .post(
       '/orgs',
       async (ctx) => {
@@ -65,6 +45,7 @@ export function orgsApi(deps: AppDeps) {
       },
       {
         body: t.Object({ parentId: t.String({ maxLength: 64 }), name: t.String({ minLength: 1, maxLength: 100 }), plan: t.Optional(PlanT) }, { additionalProperties: false }),
+        response: { 201: OrgJson },
         detail: { tags: ['orgs'], summary: "Create a child org (admin of the parent); its plan defaults to, and may not exceed, the parent's" },
       },
     )
@@ -83,6 +64,7 @@ export function orgsApi(deps: AppDeps) {
       },
       {
         body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), plan: t.Optional(PlanT) }, { additionalProperties: false }),
+        response: { 200: OrgJson },
         detail: { tags: ['orgs'], summary: "Rename an org (admin) or change its plan (owner; never above the parent's, nor below a child's)" },
       },
     )
@@ -92,7 +74,7 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(await requireCaller(db, ctx), ctx.params.id);
         return { orgs: (await listChildOrgs(db, org.id)).map((o) => orgJson(o)) };
       },
-      { detail: { tags: ['orgs'], summary: 'Direct child orgs' } },
+      { response: { 200: OrgList }, detail: { tags: ['orgs'], summary: 'Direct child orgs' } },
     )
     .get(
       '/orgs/:id/members',
@@ -101,7 +83,7 @@ export function orgsApi(deps: AppDeps) {
         const members = await listMembers(db, org.id);
         return { members: members.map((m) => ({ userId: m.userId, email: m.email, name: m.name, role: m.role, since: m.createdAt.toISOString() })) };
       },
-      { detail: { tags: ['orgs'], summary: 'Direct members of an org' } },
+      { response: { 200: MemberList }, detail: { tags: ['orgs'], summary: 'Direct members of an org' } },
     )
     .post(
       '/orgs/:id/members',
@@ -115,6 +97,7 @@ export function orgsApi(deps: AppDeps) {
       },
       {
         body: t.Object({ email: t.String({ format: 'email', maxLength: 254 }), role: RoleT }, { additionalProperties: false }),
+        response: { 201: MemberAdded },
         detail: { tags: ['orgs'], summary: 'Add a member by email (creates the account with a temporary password if needed)' },
       },
     )
@@ -127,7 +110,7 @@ export function orgsApi(deps: AppDeps) {
         if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { body: t.Object({ role: RoleT }, { additionalProperties: false }), detail: { tags: ['orgs'], summary: "Change a member's role (only an owner makes or changes an owner)" } },
+      { body: t.Object({ role: RoleT }, { additionalProperties: false }), response: { 200: Ok }, detail: { tags: ['orgs'], summary: "Change a member's role (only an owner makes or changes an owner)" } },
     )
     .delete(
       '/orgs/:id/members/:userId',
@@ -138,6 +121,6 @@ export function orgsApi(deps: AppDeps) {
         if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { detail: { tags: ['orgs'], summary: 'Remove a member (only an owner removes an owner)' } },
+      { response: { 200: Ok }, detail: { tags: ['orgs'], summary: 'Remove a member (only an owner removes an owner)' } },
     );
 }

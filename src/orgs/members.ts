@@ -1,11 +1,9 @@
 import type { Db } from '../db/client';
 import { createUser, findUserByEmail, normalizeEmail } from '../accounts/store';
 import { randomId } from '../security/secrets';
-import { recordAudit } from '../audit/store';
+import { recordAudit, type Actor } from '../audit/store';
 import { countOwners, findMembership, removeMembership, setMembership, type VisibleOrg } from './store';
 import type { Role } from './schema';
-
-export type Actor = { userId: string; email: string; ip: string | null };
 
 /** Only owners manage owners: nobody else may make, demote or remove one. */
 function ownerOnly(org: VisibleOrg, ...roles: (Role | undefined)[]): boolean {

@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
-import { requireCaller, clientIp } from '../http/caller';
+import { actorOf, requireCaller, clientIp } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash } from '../http/page';
 import { recordAudit } from '../audit/store';
@@ -9,7 +9,7 @@ import { OrgsPage } from '../../views/orgs/children';
 import { defaultOrg, requireOrg } from './access';
 import { addMember, removeMember } from './members';
 import { createOrg, listMembers, roleAtLeast, isRole } from './store';
-import { actorOf, memberRefusal, orgRefusal } from './api';
+import { memberRefusal, orgRefusal } from './refusals';
 
 const MEMBER_REFUSALS = {
   last_owner: 'An organization must keep at least one owner.',

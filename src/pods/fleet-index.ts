@@ -6,12 +6,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { LOCKS, queryRows, type Db } from '../db/client';
 import { startLockedJob, type Job } from '../db/jobs';
 import type { Logger } from '../log';
-
-/** STATUS values of pods that are fine or on their way (anything else counts as failing). */
-export const HEALTHY_STATUSES = ['Running', 'Completed', 'Succeeded'] as const;
-export const PROGRESS_STATUSES = ['Pending', 'ContainerCreating', 'PodInitializing', 'Terminating'] as const;
-/** Init containers still making progress: "Init:0/2". */
-const INIT_PROGRESS = '^Init:[0-9]+/[0-9]+$';
+import { HEALTHY_STATUSES, INIT_PROGRESS_PATTERN as INIT_PROGRESS, PROGRESS_STATUSES } from '../inventory/pod-status';
 
 /**
  * A usage change smaller than this is not written (the table shows usage, the drawer the exact sample):

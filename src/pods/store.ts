@@ -6,9 +6,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
 import type { PodDetailJson } from '../clusters/schema';
 import type { Plan } from '../orgs/schema';
+import type { PodProblem, PodSort } from './vocabulary';
 
-export const POD_SORTS = ['name', 'restarts', 'age', 'cpu', 'memory'] as const;
-export type PodSort = (typeof POD_SORTS)[number];
 
 /** A pod Pending (or still creating) longer than this is a problem pod. */
 export const PENDING_PROBLEM_MINUTES = 5;
@@ -55,7 +54,7 @@ export type PodRow = {
   memBytes: number | null;
   usageAt: Date | null;
   /** Why this is a problem pod (empty when it is not): failing, not_ready, crash_loop, restarting, pending, oom_risk. */
-  problems: string[];
+  problems: PodProblem[];
 };
 
 export type PodPage = { rows: PodRow[]; next: PodCursor | null };
@@ -177,7 +176,7 @@ type RawRow = {
 function toRow(r: RawRow, now: Date): PodRow {
   const c = cutoffs(now);
   const created = Number(r.created_unix);
-  const problems: string[] = [];
+  const problems: PodProblem[] = [];
   if (r.failing) problems.push('failing');
   if (r.crash_looping) problems.push('crash_loop');
   else if (r.restarts > 0 && Number(r.last_restart_unix) > c.restart) problems.push('restarting');

@@ -8,7 +8,7 @@ import type { AppDeps } from '../app';
 import { AGENT_PATHS, AgentFrame, type ServerFrame } from '../contract';
 import { HttpError } from '../http/errors';
 import { requireAgent, type AgentCluster } from '../clusters/agent-auth';
-import { streamHub, type AgentSocket } from './hub';
+import type { AgentSocket } from './local-stream';
 
 const checkFrame = TypeCompiler.Compile(AgentFrame);
 
@@ -28,10 +28,14 @@ export const AGENT_WEBSOCKET_OPTIONS = {
 type SocketData = { agent?: AgentCluster };
 
 export function agentStreamSocket(deps: AppDeps) {
-  const { db, config, log } = deps;
-  const hub = streamHub({ db, bus: deps.bus, limits: config.streams, log });
+  const { db, config, log, streamHub: hub } = deps;
   const ownOrigin = new URL(config.publicUrl).origin;
   return new Elysia({ name: 'streams-agent-socket' }).ws(AGENT_PATHS.stream, {
+    detail: {
+      tags: ['agent'],
+      summary: 'The agent’s stream channel: a WebSocket of JSON frames (log sessions, multiplexed by streamId; called by the agent; X-Niro-Agent-Key)',
+      responses: { 101: { description: 'Switching Protocols: the connection is now the WebSocket' } },
+    },
     async beforeHandle(ctx) {
       const request = ctx.request;
       if (request.headers.get('cookie')) throw new HttpError(401, 'unauthorized', 'browser sessions are not accepted on the agent stream');

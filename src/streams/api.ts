@@ -6,17 +6,16 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../app';
 import type { Db } from '../db/client';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { HttpError, badRequest, notFound, forbidden } from '../http/errors';
-import { actorOf } from '../orgs/api';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import { LIMITS } from '../contract';
-import { streamHub } from './hub';
 import { openStream } from './service';
 import { endedResponse, streamResponse, type SseFormat } from './sse';
 import { findStream } from './store';
 import type { LogStreamRow } from './schema';
+import { STREAM_EVENTS_RESPONSES, StreamJson, StreamOpened } from './responses';
 
 const name = (description: string) => t.String({ minLength: 1, maxLength: LIMITS.name, description });
 
@@ -59,7 +58,7 @@ export async function requireStream(db: Db, caller: Caller, id: string): Promise
   return row;
 }
 
-export function streamJson(row: LogStreamRow) {
+export function streamJson(row: LogStreamRow): StreamJson {
   return {
     id: row.id,
     clusterId: row.clusterId,
@@ -78,8 +77,7 @@ export function streamJson(row: LogStreamRow) {
 }
 
 export function streamsApi(deps: AppDeps) {
-  const { db, config } = deps;
-  const hub = streamHub({ db, bus: deps.bus, limits: config.streams, log: deps.log });
+  const { db, config, streamHub: hub } = deps;
   const openCtx = { db, hub, limits: config.streams, publicUrl: config.publicUrl };
   return new Elysia({ name: 'streams-api', prefix: '/v1' })
     .post(
@@ -108,6 +106,7 @@ export function streamsApi(deps: AppDeps) {
       {
         params: t.Object({ id: t.String({ maxLength: 64 }), namespace: name('Namespace'), name: name('Pod') }),
         body: OpenStreamBody,
+        response: { 201: StreamOpened },
         detail: {
           tags: ['logs'],
           summary: 'Open a live log stream of one container (viewer; 403 logs_not_enabled when the cluster lacks the logs capability, 429 beyond the per-cluster/per-org caps); audited',
@@ -135,6 +134,7 @@ export function streamsApi(deps: AppDeps) {
         detail: {
           tags: ['logs'],
           summary: 'Read a stream you opened (SSE: events lines/gap/state/end, id = seq; reconnect with Last-Event-ID to resume without gaps or duplicates)',
+          responses: STREAM_EVENTS_RESPONSES,
         },
       },
     )
@@ -150,6 +150,6 @@ export function streamsApi(deps: AppDeps) {
         const ended = await hub.stop(row, { userId: actor.userId, email: actor.email });
         return streamJson(ended ?? (await findStream(db, row.id)) ?? row);
       },
-      { detail: { tags: ['logs'], summary: 'Stop a stream: the agent cancels its Kubernetes request; audited with bytes, lines and reason' } },
+      { response: { 200: StreamJson }, detail: { tags: ['logs'], summary: 'Stop a stream: the agent cancels its Kubernetes request; audited with bytes, lines and reason' } },
     );
 }

@@ -3,9 +3,8 @@ import { createTestPglite, type TestDatabase } from '../testing/db';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { AnyElysia } from 'elysia';
 import { type Database } from '../db/client';
-import { createApp } from '../app';
 import { createLogger } from '../log';
-import { testConfig } from '../testing/app';
+import { createApp, existingStreamHub, testConfig } from '../testing/app';
 import { ALL_CAPABILITIES_OFF, gzipJson, makeHeartbeat, makePod } from '../testing/heartbeats';
 import { linesOf, openSse } from '../testing/sse';
 import { connectAgent } from '../testing/stream-agent';
@@ -14,7 +13,6 @@ import { createOrg, setMembership } from '../orgs/store';
 import { createCluster } from '../clusters/store';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from '../clusters/enrollment';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
-import { existingStreamHub } from './hub';
 import { findStream } from './store';
 
 let pglite: TestDatabase;

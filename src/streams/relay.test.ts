@@ -1,16 +1,14 @@
 // Two replicas (two apps, two connection pools, one Postgres) in one process: agent on B, viewer on A — lines relayed over LISTEN/NOTIFY in order with no gaps, long lines split and joined, failed NOTIFYs retried without losing a line; the viewer moving from A to B resumes by Last-Event-ID.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { AnyElysia } from 'elysia';
-import { createApp } from '../app';
 import { openDatabase, type Database } from '../db/client';
 import type { Bus } from '../db/bus';
 import { createLogger } from '../log';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePod, sendHeartbeat } from '../testing/heartbeats';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
+import { apiClient, createApp, existingStreamHub, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { listen } from '../testing/browser';
 import { checkSequence, linesOf, openSse } from '../testing/sse';
 import { connectAgent, type ScriptedAgent } from '../testing/stream-agent';
-import { existingStreamHub } from './hub';
 
 let a: TestApp;
 let dbB: Database;

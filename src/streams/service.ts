@@ -4,14 +4,14 @@
 import type { Db } from '../db/client';
 import type { StreamLimits } from '../config';
 import { recordAudit } from '../audit/store';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
 import { findPodBrief, type PodBrief } from '../clusters/pod-lookup';
 import type { LogFilter } from '../contract';
 import type { StreamHub } from './hub';
 import type { LogStreamOptions, LogStreamRow } from './schema';
 import { countOpenStreams, insertStream, lockOrgStreams, sweepStaleStreams } from './store';
-import { auditStop } from './hub';
+import { auditStop } from './audit';
 
 export const LOGS_NOT_ENABLED = 'Log streaming not enabled for this cluster';
 
@@ -20,15 +20,8 @@ export function enableLogsCommand(publicUrl: string): string {
   return `curl -fsSL ${publicUrl}/install.sh | NIRO_ENABLE_LOGS=1 sh`;
 }
 
-export type OpenInput = {
-  container?: string;
-  follow: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  previous: boolean;
-  timestamps: boolean;
-  filter?: LogFilter;
-};
+/** What the viewer asks for: how to read the log, and of which container (see chooseContainer when absent). */
+export type OpenInput = LogStreamOptions & { container?: string };
 
 export type OpenResult =
   | { ok: true; row: LogStreamRow }

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePod, sendHeartbeat } from '../testing/heartbeats';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, testConfig, type TestApp } from '../testing/app';
+import { apiClient, existingStreamHub, makeOrg, makeUser, signIn, startTestApp, testConfig, type TestApp } from '../testing/app';
 import { listen } from '../testing/browser';
 import { checkSequence, linesOf, openSse, type SseClient } from '../testing/sse';
 import { connectAgent, type ScriptedAgent } from '../testing/stream-agent';
 import type { Capabilities, PodDetail, StartLogFrame } from '../contract';
 import type { StreamLimits } from '../config';
-import { existingStreamHub, SEAM_NOTE } from './hub';
+import { SEAM_NOTE } from './owner';
 import { waitUntil } from '../../agent/testing/agent-process';
 
 const LOGS_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } };

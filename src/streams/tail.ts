@@ -3,7 +3,7 @@
 // heartbeats); a refresh — the viewer asks every few seconds — lets pods that appeared since join.
 import type { Db } from '../db/client';
 import { recordAudit, type AuditEntry } from '../audit/store';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Caller } from '../http/caller';
 import { findCluster } from '../clusters/store';
 import { listWorkloadPods } from '../clusters/pod-lookup';

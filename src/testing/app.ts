@@ -1,6 +1,6 @@
 // A whole control plane for tests: real Postgres database, the real app, helpers to sign in.
 import type { AnyElysia } from 'elysia';
-import { createApp } from '../app';
+import { createApp as createAppFromDeps, type AppDeps } from '../app';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../log';
 import { createUser } from '../accounts/store';
@@ -8,6 +8,8 @@ import { createOrg, setMembership } from '../orgs/store';
 import type { Org, Role } from '../orgs/schema';
 import type { Db } from '../db/client';
 import type { Bus } from '../db/bus';
+import { StreamHub } from '../streams/hub';
+import { createCommandSignals, type CommandSignals } from '../commands/signals';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const TEST_ORIGIN = 'http://niro.test';
@@ -28,6 +30,33 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   const loaded = loadConfig({ NIRO_SECRET: 'x'.repeat(40), NIRO_PUBLIC_URL: TEST_ORIGIN, DATABASE_URL: 'postgres://unused/x' });
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
   return { ...loaded.config, ...overrides };
+}
+
+type Replica = { streamHub: StreamHub; commandSignals: CommandSignals };
+
+/** The per-replica services of each app a test built, by its bus: how a test reaches its replica's hub or signals. */
+const replicas = new WeakMap<Bus, Replica>();
+
+/** An app built the way server.ts builds one: with a stream hub and command signals of its own (one replica). */
+export function createApp(deps: Omit<AppDeps, keyof Replica>): AnyElysia {
+  const replica: Replica = {
+    streamHub: new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log }),
+    commandSignals: createCommandSignals(deps.bus),
+  };
+  replicas.set(deps.bus, replica);
+  return createAppFromDeps({ ...deps, ...replica });
+}
+
+/** The stream hub of the app a test built on `bus`, if any. */
+export function existingStreamHub(bus: Bus): StreamHub | undefined {
+  return replicas.get(bus)?.streamHub;
+}
+
+/** The command signals of the app a test built on `bus`. */
+export function commandSignals(bus: Bus): CommandSignals {
+  const replica = replicas.get(bus);
+  if (!replica) throw new Error('no app was built on this bus');
+  return replica.commandSignals;
 }
 
 export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {

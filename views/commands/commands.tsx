@@ -1,7 +1,7 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
-import type { CommandStatus } from '../../src/commands/schema';
+import type { CommandStatus } from '../../src/commands/vocabulary';
 import { Age } from '../clusters/parts';
 
 /** The ping answer that the Ping button's request replaces. */

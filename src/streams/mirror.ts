@@ -1,0 +1,136 @@
+// The mirror: a viewer on this replica watches a stream whose agent socket is held by another replica (the
+// owner, owner.ts there). The mirror subscribes to the owner over the relay from the last seq it has and
+// inserts the entries it receives under the same numbers into its own buffer, so viewers here read it like
+// a local stream. It says "still watching" now and then, asks again when a seq is missing, and re-reads the
+// row when the owner falls silent (ended, moved, or gone).
+//
+// A frame's way: owner.ts on the agent's replica → relay.ts → hub.ts (receive) here → receiveFromOwner
+// (entries into the buffer) → the viewers' SSE responses (sse.ts) read it.
+import { createLocalStream, type HubContext, type LocalStream } from './local-stream';
+import type { Entry } from './ring';
+import type { LogStreamRow } from './schema';
+import { findStream } from './store';
+import type { RelayMsg } from './wire';
+
+/** A mirror says "still watching" this often (its owner forgets one silent for 15 s). */
+const KEEP_MS = 4000;
+/** A mirror that heard nothing from its owner this long re-reads the row (the owner may be gone). */
+const OWNER_SILENCE_MS = 9000;
+/** A mirror without a live owner re-reads the row at most this often. */
+const LOOKUP_MS = 1500;
+
+/** A mirror for a viewer of `row` who has seen up to `cursor`; registered and subscribed to the row's owner. */
+export function openMirror(ctx: HubContext, row: LogStreamRow, cursor: number): LocalStream {
+  const local = createLocalStream(ctx, row, cursor);
+  local.owner = row.ownerReplica === ctx.replicaId ? null : row.ownerReplica;
+  ctx.streams.set(row.id, local);
+  if (local.owner) subscribe(ctx, local);
+  return local;
+}
+
+/** The last viewer of a mirror left: tell the owner and forget it. */
+export function closeMirror(ctx: HubContext, local: LocalStream): void {
+  if (local.owner) ctx.relay.send(local.owner, { t: 'unsub', s: local.row.id, r: ctx.replicaId });
+  ctx.streams.delete(local.row.id);
+}
+
+/** True while the mirror's owner is known and has been heard from lately. */
+export function hearsOwner(local: LocalStream): boolean {
+  return Boolean(local.owner) && Date.now() - local.heardAt < OWNER_SILENCE_MS;
+}
+
+/** Asks the owner for everything after the mirror's last seq (again, when something went missing). */
+export function subscribe(ctx: HubContext, local: LocalStream): void {
+  if (!local.owner) return;
+  local.heardAt = Date.now();
+  local.keptAt = Date.now();
+  ctx.relay.send(local.owner, { t: 'sub', s: local.row.id, r: ctx.replicaId, a: local.log.lastSeq });
+  // Viewers waiting on the buffer re-read the state (waiting → live).
+  local.log.wake();
+}
+
+/** Another replica announced it owns stream `msg.s` now: follow it there. */
+export function followOwner(ctx: HubContext, msg: Extract<RelayMsg, { t: 'owned' }>): void {
+  const local = ctx.streams.get(msg.s);
+  if (!local || msg.o === ctx.replicaId) return;
+  if (local.role === 'owner') {
+    // Another replica adopted a stream this one had let go of: follow it from there.
+    if (local.socket) return;
+    local.role = 'mirror';
+  }
+  if (local.owner !== msg.o) {
+    local.owner = msg.o;
+    subscribe(ctx, local);
+  }
+}
+
+/** The owner's message: entries (whole or in parts), a beat with its last seq, or "I no longer hold it". */
+export function receiveFromOwner(ctx: HubContext, msg: Extract<RelayMsg, { t: 'd' | 'p' | 'hb' | 'gone' }>): void {
+  const local = ctx.streams.get(msg.s);
+  if (!local || local.role !== 'mirror') return;
+  const wasSilent = Date.now() - local.heardAt >= OWNER_SILENCE_MS;
+  local.heardAt = Date.now();
+  if (wasSilent) local.log.wake();
+  if (msg.t === 'gone') {
+    local.owner = null;
+    local.lookedUpAt = 0;
+    local.log.wake();
+    return;
+  }
+  if (msg.t === 'hb') {
+    if (msg.l > local.log.lastSeq) subscribe(ctx, local);
+    return;
+  }
+  const entries: [number, Entry['item']][] = [];
+  if (msg.t === 'p') {
+    const line = local.joiner.add(msg);
+    if (line === null) return;
+    entries.push([msg.q, line]);
+  } else entries.push(...msg.e);
+  for (const [seq, item] of entries) {
+    // A seq past the next one means a notification was lost: ask again from what we have.
+    if (local.log.insert(seq, item) === 'missing') {
+      subscribe(ctx, local);
+      return;
+    }
+  }
+}
+
+/** One housekeeping round for a mirror: forget it without viewers, keep the owner's subscription, look it up. */
+export function tickMirror(ctx: HubContext, local: LocalStream, now: number): void {
+  if (local.readers === 0) {
+    ctx.streams.delete(local.row.id);
+    return;
+  }
+  if (local.ended) return;
+  if (local.owner && now - local.keptAt > KEEP_MS) {
+    local.keptAt = now;
+    ctx.relay.send(local.owner, { t: 'keep', s: local.row.id, r: ctx.replicaId });
+  }
+  if ((!local.owner || now - local.heardAt > OWNER_SILENCE_MS) && now - local.lookedUpAt > LOOKUP_MS && !local.lookingUp) void lookUp(ctx, local);
+}
+
+/** A mirror without a live owner re-reads the row: ended, owned elsewhere now, or still waiting. */
+async function lookUp(ctx: HubContext, local: LocalStream): Promise<void> {
+  local.lookingUp = true;
+  local.lookedUpAt = Date.now();
+  try {
+    const row = await findStream(ctx.deps.db, local.row.id);
+    if (local.role !== 'mirror') return;
+    if (!row || row.endedAt) {
+      const lastSeq = row?.lastSeq ?? local.log.lastSeq;
+      if (lastSeq > local.log.lastSeq) local.log.insert(local.log.lastSeq + 1, { gap: lastSeq, reason: 'not relayed before the stream ended' });
+      local.log.insert(local.log.lastSeq + 1, { end: row?.endReason ?? 'the stream is gone' });
+      return;
+    }
+    if (row.ownerReplica && row.ownerReplica !== ctx.replicaId && (row.ownerReplica !== local.owner || Date.now() - local.heardAt > OWNER_SILENCE_MS)) {
+      local.owner = row.ownerReplica;
+      subscribe(ctx, local);
+    }
+    local.log.wake();
+  } catch (e) {
+    ctx.deps.log.warn('looking up a log stream failed', { streamId: local.row.id, error: String(e) });
+  } finally {
+    local.lookingUp = false;
+  }
+}
