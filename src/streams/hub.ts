@@ -100,7 +100,7 @@ export class StreamHub {
     await this.ready();
     const socket = agentFor(this.ctx, row.clusterId);
     if (row.ownerReplica === this.replicaId && socket) {
-      takeOver(this.ctx, row, null, socket);
+      takeOver(this.ctx, row, socket);
       return;
     }
     await this.ctx.relay.broadcast({ t: 'adopt', c: row.clusterId });
