@@ -3,6 +3,7 @@ import type { Capabilities, HeartbeatV2 } from '../src/contract/index.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from '../src/contract/index.ts'
 import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, backoffCeilingMs, computeBackoffMs, jitterInterval, sleep } from './backoff.ts'
 import { collectHeartbeat } from './collect/snapshot.ts'
+import { createTimestampReader, type TimestampReader } from './collect/text.ts'
 import type { KubeApi } from './kube-api.ts'
 import type { Logger } from './log.ts'
 import type { NiroClient } from './niro-client.ts'
@@ -43,10 +44,19 @@ export interface HeartbeatState {
   /** Lowered after a 413 so the next beat fits. */
   sizeCap: number | null
   lastCapabilities: string | null
+  /** Pod timestamps already parsed: they rarely change from one beat to the next. */
+  toUnix: TimestampReader
 }
 
 export function createHeartbeatState(): HeartbeatState {
-  return { failures: 0, intervalSeconds: DEFAULT_HEARTBEAT_INTERVAL_SECONDS, serverMaxPods: null, sizeCap: null, lastCapabilities: null }
+  return {
+    failures: 0,
+    intervalSeconds: DEFAULT_HEARTBEAT_INTERVAL_SECONDS,
+    serverMaxPods: null,
+    sizeCap: null,
+    lastCapabilities: null,
+    toUnix: createTimestampReader(),
+  }
 }
 
 /** One heartbeat: collect, send, interpret the answer. Never throws. */
@@ -59,6 +69,7 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
       namespace: deps.namespace,
       maxPods,
       nowUnix: Math.floor(nowMs / 1000),
+      toUnix: state.toUnix,
       onDegraded: (what, error) => deps.log.debug('partial read', { what, error }),
     })
   } catch (error) {

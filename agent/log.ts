@@ -15,7 +15,7 @@ export interface Logger {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
 /** Field names whose values never reach a log line, whatever a caller passes. */
-const SECRET_FIELDS = new Set(['token', 'key', 'agentkey', 'authorization', 'password', 'niro_token'])
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['token', 'key', 'agentkey', 'authorization', 'password', 'niro_token'])
 
 export function isLogLevel(value: string): value is LogLevel {
   return value in ORDER

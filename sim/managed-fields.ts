@@ -2,7 +2,7 @@
 // FieldsV1 notation ("f:<field>" for a field, "k:{…}" for a keyed list item, "." for the item itself).
 // Real pods carry two entries (the controller's spec, the kubelet's status) that are often as large as
 // the rest of the object, so every client listing pods pays for them — the agent included.
-import type { JsonObject } from './objects.ts';
+import type { JsonObject } from './store.ts';
 
 /** The merge keys of the keyed lists (x-kubernetes-list-map-keys); other lists are owned whole. */
 const LIST_KEYS: Record<string, string[]> = {

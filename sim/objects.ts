@@ -1,9 +1,9 @@
 // The simulator's compact models (containers, pods, nodes) and the builders of real Kubernetes JSON shared by
 // every kind: metadata, owner references, quantities, timestamps; nodes and events rendered as the API server
 // returns them. The models hold what changes; a pod's JSON is rendered in pod-objects.ts.
-import type { KubeObject, ObjectMeta, OwnerReference } from './store.ts';
+import type { JsonObject, KubeObject, ObjectMeta, OwnerReference } from './store.ts';
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject };
 
 export type ContainerState =
   | { running: { startedAt: string } }

@@ -1,6 +1,9 @@
 // The object store: every simulated object as real Kubernetes JSON, filed by resource and "namespace/name".
 // Objects are serialized once per change and lists join the cached strings, so listing 1000 pods costs a string join.
 
+/** Any Kubernetes JSON object, before the simulator gives it a typed shape. */
+export type JsonObject = Record<string, unknown>;
+
 export type OwnerReference = {
   apiVersion: string;
   kind: string;

@@ -6,7 +6,7 @@ import { parseBytes, parseCpuMilli } from '../quantity.ts'
 import { buildOwnerIndex, resolveOwnerChain, type OwnerIndex } from './owners.ts'
 import { computePodColumns, isSidecar } from './pod-status.ts'
 import { computePodResources, readContainerResources, type PodResources } from './resources.ts'
-import { clampText, toUnixSeconds } from './text.ts'
+import { clampText, type TimestampReader, toUnixSeconds } from './text.ts'
 
 export interface Usage {
   cpuMilli: number
@@ -24,6 +24,8 @@ export interface PodContext {
   owners: OwnerIndex
   /** null when metrics.k8s.io is unavailable: every pod then reports usageAvailable=false. */
   usage: PodUsageIndex | null
+  /** Reads the pod's timestamps; a remembering reader saves re-parsing them every beat (toUnixSeconds when absent). */
+  toUnix?: TimestampReader
 }
 
 /** Indexes metrics.k8s.io PodMetrics by namespace/name, summing containers. */
@@ -68,6 +70,7 @@ function mapContainer(
   kind: ContainerDetail['kind'],
   usage: Usage | undefined,
   resources: PodResources,
+  toUnix: TimestampReader,
 ): ContainerDetail {
   const state = status?.state
   const current = state?.running ? 'running' : state?.terminated ? 'terminated' : 'waiting'
@@ -93,12 +96,12 @@ function mapContainer(
   if (reason) detail.stateReason = clampText(reason, LIMITS.word)
   if (message) detail.stateMessage = clampText(message, LIMITS.message)
   if (state?.terminated) detail.exitCode = state.terminated.exitCode
-  const startedAt = toUnixSeconds(state?.running?.startedAt ?? state?.terminated?.startedAt)
+  const startedAt = toUnix(state?.running?.startedAt ?? state?.terminated?.startedAt)
   if (startedAt) detail.startedAt = startedAt
   if (last) {
     if (last.reason) detail.lastTerminationReason = clampText(last.reason, LIMITS.word)
     detail.lastTerminationExitCode = last.exitCode
-    const at = toUnixSeconds(last.finishedAt)
+    const at = toUnix(last.finishedAt)
     if (at) detail.lastTerminatedAt = at
   }
   if (usage) {
@@ -124,6 +127,7 @@ function explainPod(pod: Pod): string {
 
 /** Maps one pod; usage is joined from the context (zero and usageAvailable=false when absent). */
 export function mapPod(pod: Pod, context: PodContext): PodDetail {
+  const toUnix = context.toUnix ?? toUnixSeconds
   const spec = pod.spec ?? { containers: [] }
   const namespace = pod.metadata.namespace ?? ''
   const columns = computePodColumns(pod)
@@ -141,10 +145,10 @@ export function mapPod(pod: Pod, context: PodContext): PodDetail {
   }
   const containerDetails: ContainerDetail[] = []
   for (const c of initContainers) {
-    containerDetails.push(mapContainer(c, statusByName.get(c.name), isSidecar(c) ? 'sidecar' : 'init', usage?.containers.get(c.name), read(c)))
+    containerDetails.push(mapContainer(c, statusByName.get(c.name), isSidecar(c) ? 'sidecar' : 'init', usage?.containers.get(c.name), read(c), toUnix))
   }
   for (const c of spec.containers) {
-    containerDetails.push(mapContainer(c, statusByName.get(c.name), 'app', usage?.containers.get(c.name), read(c)))
+    containerDetails.push(mapContainer(c, statusByName.get(c.name), 'app', usage?.containers.get(c.name), read(c), toUnix))
   }
   containerDetails.length = Math.min(containerDetails.length, LIMITS.containersPerPod)
   const ownerChain = resolveOwnerChain(namespace, pod.metadata.ownerReferences, context.owners)
@@ -159,14 +163,14 @@ export function mapPod(pod: Pod, context: PodContext): PodDetail {
     restarts: columns.restarts,
     ready: `${columns.readyContainers}/${columns.totalContainers}`,
     containers: spec.containers.slice(0, LIMITS.containersPerPod).map((c) => clampText(c.name, LIMITS.name)),
-    startedUnix: toUnixSeconds(pod.status?.startTime),
+    startedUnix: toUnix(pod.status?.startTime),
     ownerKind: top?.kind ?? '',
     ownerName: top?.name ?? '',
     cpuUsageMilli: usage?.cpuMilli ?? 0,
     memUsageBytes: usage?.memBytes ?? 0,
     ...computePodResources(spec.containers, initContainers, spec.overhead, read),
     status: clampText(columns.status, LIMITS.word),
-    createdUnix: toUnixSeconds(pod.metadata.creationTimestamp),
+    createdUnix: toUnix(pod.metadata.creationTimestamp),
     containerDetails,
     privileged: containerDetails.some((c) => c.privileged),
     imagePullSecrets: (spec.imagePullSecrets ?? [])

@@ -7,7 +7,7 @@ import { detectCapabilities } from './capabilities.ts'
 import { mapWarningEvents } from './events.ts'
 import { indexNodeUsage, mapNode } from './nodes.ts'
 import { createPodCounter, indexOwners, indexPodUsage, mapPod } from './pods.ts'
-import { clampText } from './text.ts'
+import { clampText, type TimestampReader } from './text.ts'
 
 export interface SnapshotOptions {
   agentVersion: string
@@ -16,6 +16,8 @@ export interface SnapshotOptions {
   /** Pods sent at most; the rest are counted in podsTotal and flagged with podsTruncated. */
   maxPods: number
   nowUnix: number
+  /** Reads pod timestamps; the heartbeat loop passes one that remembers them between beats. */
+  toUnix?: TimestampReader
   /** Called for degraded-but-not-fatal reads (e.g. Jobs forbidden), so the loop can log them. */
   onDegraded?: (what: string, error: unknown) => void
 }
@@ -68,7 +70,7 @@ export async function collectHeartbeat(kube: KubeApi, options: SnapshotOptions):
     kube.listPodMetrics(),
     kube.listNodeMetrics(),
   ])
-  const context = { owners: indexOwners(replicaSets, jobs), usage: podMetrics ? indexPodUsage(podMetrics) : null }
+  const context = { owners: indexOwners(replicaSets, jobs), usage: podMetrics ? indexPodUsage(podMetrics) : null, toUnix: options.toUnix }
 
   const mapped: PodDetail[] = []
   const counter = createPodCounter()

@@ -16,19 +16,30 @@ export function clampText(text: string | undefined | null, max: number): string 
   return clean.slice(0, end)
 }
 
-// Object timestamps rarely change between heartbeats, and Date.parse was a tenth of the mapping time for
-// 1000 pods: remember recent answers (bounded: cleared when full).
-const MEMO_LIMIT = 16_384
-const unixMemo = new Map<string, number>()
+/** Reads an RFC 3339 timestamp as unix seconds: toUnixSeconds, or a reader that remembers its answers. */
+export type TimestampReader = (timestamp: string | undefined | null) => number
 
 /** RFC 3339 → unix seconds; 0 when absent or unparsable. */
 export function toUnixSeconds(timestamp: string | undefined | null): number {
   if (!timestamp) return 0
-  const known = unixMemo.get(timestamp)
-  if (known !== undefined) return known
   const ms = Date.parse(timestamp)
-  const seconds = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0
-  if (unixMemo.size >= MEMO_LIMIT) unixMemo.clear()
-  unixMemo.set(timestamp, seconds)
-  return seconds
+  return Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0
+}
+
+// Object timestamps rarely change between heartbeats, and Date.parse was a tenth of the mapping time for
+// 1000 pods: the heartbeat loop keeps one of these for its lifetime. Bounded: cleared when full.
+const MEMO_LIMIT = 16_384
+
+/** toUnixSeconds that remembers its recent answers (each reader has its own memory). */
+export function createTimestampReader(): TimestampReader {
+  const memo = new Map<string, number>()
+  return (timestamp) => {
+    if (!timestamp) return 0
+    const known = memo.get(timestamp)
+    if (known !== undefined) return known
+    const seconds = toUnixSeconds(timestamp)
+    if (memo.size >= MEMO_LIMIT) memo.clear()
+    memo.set(timestamp, seconds)
+    return seconds
+  }
 }

@@ -1,5 +1,5 @@
 // HTML of log streams: a cluster's Logs tab (its pods, one click from their tail), the full-screen viewer
-// of one pod, and the workload tail across clusters. The viewer page only renders; static/logs.js opens
+// of one pod, and the workload tail across clusters. The viewer page only renders; static/logs.ts opens
 // the stream through the JSON API (POST) and reads it over SSE, so the page itself has no side effects.
 import { Elysia, t } from 'elysia';
 import Html from '@kitajs/html';

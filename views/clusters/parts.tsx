@@ -1,5 +1,7 @@
 import Html from '@kitajs/html';
 import type { Capabilities, CapabilityName } from '../../src/contract';
+// The formats moved to a JSX-free file the browser bundle can share; re-exported for the views that import them here.
+export { formatBytes, formatCpu } from '../shared/format';
 
 export type StatusKey = 'pending' | 'healthy' | 'warning' | 'critical' | 'unknown' | 'offline';
 
@@ -38,23 +40,6 @@ export function Age(props: { at: Date | null; now: Date; never?: string }): JSX.
       {formatAge(props.at, props.now)}
     </time>
   );
-}
-
-export function formatCpu(milli: number): string {
-  if (milli < 1000) return `${milli}m`;
-  const cores = milli / 1000;
-  return `${cores >= 10 ? cores.toFixed(0) : cores.toFixed(1)} cores`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
 /** A bar of used / total with the figures beside it; "—" when usage is unknown. */

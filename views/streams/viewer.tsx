@@ -13,7 +13,7 @@ export type ViewerContainer = {
   lastTerminationReason?: string;
 };
 
-/** One pod's stream, or (workload tail) the owner whose pods are merged. What static/logs.js reads from data-config. */
+/** One pod's stream, or (workload tail) the owner whose pods are merged. What static/logs.ts reads from data-config. */
 export type ViewerConfig =
   | {
       mode: 'pod';
@@ -53,7 +53,7 @@ function kindLabel(c: ViewerContainer): string {
 }
 
 /**
- * The log viewer: a toolbar (Alpine state) over a scrolling pane that static/logs.js fills with one element
+ * The log viewer: a toolbar (Alpine state) over a scrolling pane that static/logs.ts fills with one element
  * per line, text only. Every value from the cluster reaches the script through data-config (an escaped
  * attribute) and the page through `safe` children — never as markup or script.
  */

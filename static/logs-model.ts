@@ -1,0 +1,109 @@
+// What the log viewer's parts share: the rows it shows, the state it keeps outside Alpine, and the
+// component as the parts see it. Types only, plus the one limit they agree on.
+import type { ViewerConfig } from '../views/streams/viewer.tsx';
+
+/** Lines the DOM keeps (older ones are dropped, and counted) and lines a pause holds back. */
+export const MAX_LINES = 5000;
+
+export type ConnState = 'connecting' | 'waiting' | 'live' | 'reconnecting' | 'ended';
+
+/** A row before it is shown. `m` names the workload tail's member it came from ('' or absent for one pod). */
+export type NewEntry = { kind: 'line' | 'note' | 'gap' | 'end'; text: string; seq?: number; m?: string; prefix?: string };
+
+/** A row with its text stripped of escape sequences (what search, copy and download see). */
+export type Entry = NewEntry & { plain: string; marked?: boolean };
+
+/** A row in the DOM, with the element that shows it. */
+export type ShownEntry = Entry & { el: HTMLElement };
+
+/** A member of a workload tail: the prefix its lines carry and the colour (0–7) of that prefix. */
+export type Member = { prefix: string; color: number };
+
+/**
+ * Non-reactive state: thousands of lines must not go through Alpine's proxies. `cfg`, `pane` and `box`
+ * are set by init(), before anything else runs.
+ */
+export type Internals = {
+  cfg: ViewerConfig | null;
+  pane: HTMLElement | null;
+  box: HTMLElement | null;
+  lines: ShownEntry[];
+  queued: Entry[];
+  held: Entry[];
+  heldDropped: number;
+  frame: number;
+  streamUrl: string | null;
+  deleteUrl: string | null;
+  lastId: string | null;
+  /** Bumped whenever the current connection is given up: callbacks of an older one see it and stop. */
+  gen: number;
+  ctrl: AbortController | null;
+  attempts: number;
+  ended: boolean;
+  lastSeq: Record<string, number>;
+  members: Record<string, Member>;
+  /** The search term, lower-cased; '' when not searching. */
+  term: string;
+  matches: HTMLElement[];
+  matchIndex: number;
+  refreshTimer: number;
+};
+
+export function newInternals(): Internals {
+  return {
+    cfg: null,
+    pane: null,
+    box: null,
+    lines: [],
+    queued: [],
+    held: [],
+    heldDropped: 0,
+    frame: 0,
+    streamUrl: null,
+    deleteUrl: null,
+    lastId: null,
+    gen: 0,
+    ctrl: null,
+    attempts: 0,
+    ended: false,
+    lastSeq: {},
+    members: {},
+    term: '',
+    matches: [],
+    matchIndex: -1,
+    refreshTimer: 0,
+  };
+}
+
+/** The component's reactive fields: what the toolbar binds to (views/streams/viewer.tsx). */
+export type ViewerFields = {
+  state: ConnState;
+  reason: string;
+  container: string;
+  follow: boolean;
+  tailLines: string;
+  since: string;
+  previous: boolean;
+  timestamps: boolean;
+  wrap: boolean;
+  filter: string;
+  regex: boolean;
+  paused: boolean;
+  buffered: number;
+  copied: boolean;
+  search: string;
+  searchLabel: string;
+  matchCount: number;
+  lineCount: number;
+  droppedOld: number;
+  maxLines: number;
+  stick: boolean;
+  pendingBelow: number;
+};
+
+/** The component as the stream and line code see it: its fields and the methods they call back. */
+export type LogViewer = ViewerFields & {
+  setState(state: ConnState, reason: string): void;
+  addEntry(entry: NewEntry): void;
+  clearView(): void;
+};
