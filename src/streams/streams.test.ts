@@ -192,6 +192,35 @@ describe('one container, one replica', () => {
     expect(text).toContain('# niro: stream ended: the log ended');
   });
 
+  test('curl -N never gets terminal control characters from a log line unless it asks for raw bytes', async () => {
+    const { json } = await open(env, {});
+    await startFrame(env, json.streamId);
+    const url = `${env.base}/v1/streams/${json.streamId}?format=text`;
+    const shown = await fetch(url, { headers: env.auth });
+    const raw = await fetch(`${url}&raw=1`, { headers: env.auth });
+    const hostile = [
+      '\u001b[31mred\u001b[0m',
+      '\u001b]0;retitled\u0007window',
+      'progress 10%\rprogress 100%',
+      'nul\u0000byte',
+      'tab\tstays',
+      'c1 csi \u009b2J',
+      'del\u007f',
+      'unicode ✓ é 😀',
+    ];
+    // The end reason quotes the cluster (a Kubernetes error): never raw.
+    env.agent.lines(json.streamId, hostile, { eof: true, err: 'kubelet said \u001b[2J' });
+    const end = '# niro: stream ended: kubelet said ␛[2J\n';
+    expect(await shown.text()).toBe(
+      ['# niro: log stream', '␛[31mred␛[0m', '␛]0;retitled␇window', 'progress 10%␍progress 100%', 'nul␀byte', 'tab\tstays', 'c1 csi \ufffd2J', 'del␡', 'unicode ✓ é 😀', ''].join('\n') + end,
+    );
+    expect(await raw.text()).toBe(['# niro: log stream', ...hostile, ''].join('\n') + end);
+    const refused = await fetch(`${url}&raw=yes`, { headers: env.auth });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect(await refused.text()).toContain('raw');
+  });
+
   test('closing the viewer (no SSE anywhere) stops the agent-side request after the detach grace', async () => {
     const { json } = await open(env, {});
     await startFrame(env, json.streamId);
