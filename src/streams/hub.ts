@@ -8,9 +8,10 @@
 // resuming with Last-Event-ID is "read after N", and a same-replica viewer never touches the database.
 //
 // Ownership moves when the agent's socket moves: the replica the agent reconnects to adopts the open
-// streams of its cluster (compare-and-swap on the row), re-opens the Kubernetes request from the last
-// line's timestamp and marks the seam. Everything the viewer cannot get is announced (a gap or a note),
-// never skipped silently.
+// streams of its cluster (compare-and-swap on the row; a dead owner's once its lease lapses) and re-opens
+// the Kubernetes request from the last resume point it holds — the agent's timestamp and how many lines
+// carried it, relayed with the entries — numbering on exactly where its copy ends. Everything the viewer
+// cannot get is announced (a gap or a note), never skipped silently.
 //
 // The files, one role each: this one keeps the registry (agent sockets, streams held here), answers the
 // routes and routes every event to its role; owner.ts runs a stream whose agent socket is here; mirror.ts
