@@ -58,8 +58,16 @@ describe('LineBatcher', () => {
     expect([resumed.batcher.lastTimestamp, resumed.batcher.lastTimestampLines]).toEqual(['2026-06-12T10:00:02Z', 3])
   })
 
+  test('the first timestamp of a tail may be shared with lines before it: its count is not known', () => {
+    const { batcher } = collect({ timestamped: true, tailWindow: true })
+    batcher.push('2026-06-12T10:00:01Z a\n2026-06-12T10:00:01Z b\n')
+    expect([batcher.lastTimestamp, batcher.lastTimestampLines]).toEqual(['2026-06-12T10:00:01Z', null])
+    batcher.push('2026-06-12T10:00:02Z c\n')
+    expect([batcher.lastTimestamp, batcher.lastTimestampLines]).toEqual(['2026-06-12T10:00:02Z', 1])
+  })
+
   test('a batch flushed at the size limit carries the timestamp of its own last line, not the next one', () => {
-    const sent: [string, string | null, number][] = []
+    const sent: [string, string | null, number | null][] = []
     const batcher: LineBatcher = new LineBatcher({
       timestamped: true,
       keepTimestamps: false,

@@ -44,6 +44,11 @@ export interface LineBatcherOptions {
   /** Keep that timestamp in the output (the viewer asked for timestamps). */
   keepTimestamps: boolean
   filter: ((line: string) => boolean) | null
+  /**
+   * The first request reads a tail (tailLines): its first timestamp may be shared with lines before the
+   * window, so how many lines carried it is not known.
+   */
+  tailWindow?: boolean
   /** Flush once a batch reaches this many characters. */
   batchChars: number
   /** Receives a batch: whole lines, each ended by "\n". */
@@ -58,17 +63,21 @@ export class LineBatcher {
   /** Timestamp of the newest line seen (sent or filtered out); where a resumed request picks up. */
   lastTimestamp: string | null = null
   /**
-   * How many lines stamped exactly lastTimestamp were seen. Timestamps tie (one write of several lines, a
-   * coarse clock), so "after this timestamp" alone would skip the tied lines not yet delivered.
+   * How many lines stamped exactly lastTimestamp were seen (null: not known). Timestamps tie (one write of
+   * several lines, a coarse clock), so "after this timestamp" alone would skip the tied lines not yet delivered.
    */
-  lastTimestampLines = 0
+  lastTimestampLines: number | null = null
   /** Lines at or before this timestamp are duplicates of what a previous request already delivered. */
   private skipThrough: string | null = null
   /** Of the lines stamped exactly skipThrough, how many were delivered (null: all of them). */
   private skipThroughLines: number | null = null
   private skippedAtStamp = 0
+  /** The next new timestamp is the first of a tail window (see LineBatcherOptions.tailWindow). */
+  private windowStart: boolean
 
-  constructor(private readonly options: LineBatcherOptions) {}
+  constructor(private readonly options: LineBatcherOptions) {
+    this.windowStart = options.tailWindow ?? false
+  }
 
   /**
    * A new request repeats what an earlier one delivered: drop lines before `stamp`, and of the lines
@@ -78,6 +87,8 @@ export class LineBatcher {
     this.skipThrough = stamp
     this.skipThroughLines = lines
     this.skippedAtStamp = 0
+    // The request this prepares reads from a time (sinceTime), never from inside a run of tied lines.
+    this.windowStart = false
   }
 
   /** Feeds decoded text as it arrives; chunk boundaries may fall anywhere, even inside a line. */
@@ -161,12 +172,17 @@ export class LineBatcher {
   /** Counts a line seen with `stamp`: the position a resumed request continues from. */
   private advance(stamp: string): void {
     if (stamp === this.lastTimestamp) {
-      this.lastTimestampLines++
+      if (this.lastTimestampLines !== null) this.lastTimestampLines++
       return
     }
     this.lastTimestamp = stamp
+    if (this.windowStart) {
+      this.windowStart = false
+      this.lastTimestampLines = null
+      return
+    }
     // The first new line at the resumed-from stamp follows the ones delivered before it.
     const tied = this.skipThrough !== null && compareLogTimestamps(stamp, this.skipThrough) === 0
-    this.lastTimestampLines = tied ? (this.skipThroughLines ?? 0) + 1 : 1
+    this.lastTimestampLines = tied && this.skipThroughLines !== null ? this.skipThroughLines + 1 : 1
   }
 }

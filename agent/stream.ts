@@ -116,6 +116,7 @@ export class LogSession {
       // The agent always asks Kubernetes for timestamps: they are how a resumed request skips what was sent.
       timestamped: true,
       keepTimestamps: frame.timestamps,
+      tailWindow: frame.tailLines !== undefined && !frame.resumeAfter,
       filter: filter.test,
       batchChars: STREAM_BATCH_CHARS,
       emit: (data, lines) => {
@@ -220,7 +221,7 @@ export class LogSession {
 function withPosition(frame: DataFrame, read: LineBatcher): void {
   if (!read.lastTimestamp) return
   frame.lastTimestamp = read.lastTimestamp
-  frame.lastTimestampLines = read.lastTimestampLines
+  if (read.lastTimestampLines !== null) frame.lastTimestampLines = read.lastTimestampLines
 }
 
 /** The container's restart count, or undefined when the pod or its status is not known. */
