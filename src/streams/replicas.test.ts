@@ -267,6 +267,12 @@ test('the agent’s replica B is SIGKILLed: viewers on A see the stream wait, th
   });
   viewerTargets.push(a.url);
   const auth = { authorization: `Bearer ${api.token}` };
+  // The simulated container starts a few seconds after its pod is created (its startup lines carry that
+  // time): write once it runs, so the log is in time order as a resumed request reads it.
+  const pod = sim.get('pods', 'shop', 'web-1') as { status: { containerStatuses: { state: { running?: { startedAt: string } } }[] } } | null;
+  const startedAt = Date.parse(pod?.status.containerStatuses[0].state.running?.startedAt ?? '');
+  expect(Number.isNaN(startedAt)).toBe(false);
+  await waitUntil(() => Date.now() > startedAt, 10_000, 'the container running');
 
   browser ??= await launchBrowser();
   const page = await browser.newPage();
