@@ -27,7 +27,7 @@ import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/agent-auth';
 import type { DataFrame } from '../contract';
 import { auditStop } from './audit';
 import { agentFor, LEASE_RENEW_MS, type AgentSocket, type HubContext, type HubDeps } from './local-stream';
-import { closeMirror, followOwner, hearsOwner, openMirror, receiveFromOwner, tickMirror } from './mirror';
+import { agentArrived, closeMirror, followOwner, hearsOwner, openMirror, receiveFromOwner, tickMirror } from './mirror';
 import { acceptData, adopt, finish, leaveSocket, pendingFor, receiveFromMirror, renewLeases, sweepStale, takeOver, tickOwned, type StopActor } from './owner';
 import { Relay } from './relay';
 import type { StreamLog } from './ring';
@@ -86,6 +86,7 @@ export class StreamHub {
   async addAgent(socket: AgentSocket): Promise<void> {
     this.ctx.agents.set(socket.id, socket);
     await this.ready();
+    agentArrived(this.ctx, socket.clusterId);
     await adopt(this.ctx, socket.clusterId);
   }
 

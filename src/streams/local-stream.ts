@@ -63,6 +63,8 @@ export class LocalStream {
   owner: string | null = null;
   /** When the owner was last heard from (0: not yet): a mirror is live only while its owner speaks. */
   heardAt = 0;
+  /** When the cluster's agent last connected to this replica: the owner may have lost it (died). */
+  agentHereAt = 0;
   /** The owner's last resume point this mirror holds (Entry.at), and the lines received after it. */
   resumeAt: ResumeAt | null = null;
   linesSinceResume = 0;

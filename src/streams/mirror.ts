@@ -39,9 +39,23 @@ export function closeMirror(ctx: HubContext, local: LocalStream): void {
   ctx.streams.delete(local.row.id);
 }
 
-/** True while the mirror's owner is known and has been heard from lately. */
+/**
+ * True while the mirror's owner is known and has been heard from lately — and since the cluster's agent
+ * connected here (it left the owner: unless the owner still runs the stream on another socket and says so,
+ * the stream waits until this replica can take it over).
+ */
 export function hearsOwner(local: LocalStream): boolean {
-  return Boolean(local.owner) && Date.now() - local.heardAt < OWNER_SILENCE_MS;
+  return Boolean(local.owner) && Date.now() - local.heardAt < OWNER_SILENCE_MS && local.heardAt >= local.agentHereAt;
+}
+
+/** The cluster's agent connected to this replica: its streams mirrored here wait for word from their owners. */
+export function agentArrived(ctx: HubContext, clusterId: string): void {
+  const now = Date.now();
+  for (const local of ctx.streams.values()) {
+    if (local.role !== 'mirror' || local.row.clusterId !== clusterId || local.ended) continue;
+    local.agentHereAt = now;
+    local.log.wake();
+  }
 }
 
 /**
@@ -88,7 +102,8 @@ export function followAsMirror(ctx: HubContext, local: LocalStream, owner: strin
 export function receiveFromOwner(ctx: HubContext, msg: Extract<RelayMsg, { t: 'd' | 'p' | 'hb' | 'gone' }>): void {
   const local = ctx.streams.get(msg.s);
   if (!local || local.role !== 'mirror') return;
-  const wasSilent = Date.now() - local.heardAt >= OWNER_SILENCE_MS;
+  // Heard again after a silence (or after the agent came here): viewers re-read the state.
+  const wasSilent = !hearsOwner(local);
   local.heardAt = Date.now();
   if (wasSilent) local.log.wake();
   if (msg.t === 'gone') {
@@ -148,7 +163,7 @@ export function tickMirror(ctx: HubContext, local: LocalStream, now: number): vo
     local.keptAt = now;
     ctx.relay.send(local.owner, { t: 'keep', s: local.row.id, r: ctx.replicaId });
   }
-  if ((!local.owner || now - local.heardAt > OWNER_SILENCE_MS) && now - local.lookedUpAt > LOOKUP_MS && !local.lookingUp) void lookUp(ctx, local);
+  if (!hearsOwner(local) && now - local.lookedUpAt > LOOKUP_MS && !local.lookingUp) void lookUp(ctx, local);
 }
 
 /** A mirror without a live owner re-reads the row: ended, owned elsewhere now, or still waiting. */
@@ -164,7 +179,7 @@ async function lookUp(ctx: HubContext, local: LocalStream): Promise<void> {
       local.log.insert(local.log.lastSeq + 1, { end: row?.endReason ?? 'the stream is gone' });
       return;
     }
-    const silent = Date.now() - local.heardAt > OWNER_SILENCE_MS;
+    const silent = !hearsOwner(local);
     if (row.ownerReplica && row.ownerReplica !== ctx.replicaId && (row.ownerReplica !== local.owner || silent)) {
       local.owner = row.ownerReplica;
       subscribe(ctx, local);

@@ -119,8 +119,9 @@ export function leaveSocket(ctx: HubContext, socketId: string, next: AgentSocket
     local.orphanedAt = Date.now();
     local.log.wake();
     local.releasing = releaseStream(ctx.deps.db, ctx.replicaId, local.progress())
-      // The agent may have reconnected elsewhere before this release landed: whoever holds it adopts now.
-      .then(() => ctx.relay.broadcast({ t: 'adopt', c: local.row.clusterId }))
+      // The agent may have reconnected elsewhere before this release landed: whoever holds it adopts now
+      // (not awaited: an adoption here waits for this release, never for a publish being retried).
+      .then(() => void ctx.relay.broadcast({ t: 'adopt', c: local.row.clusterId }).catch(() => {}))
       .catch((e) => ctx.deps.log.warn('releasing a log stream failed', { streamId: local.row.id, error: String(e) }))
       .finally(() => (local.releasing = null));
   }

@@ -1,4 +1,4 @@
-// Two stream hubs (two replicas) on one Postgres: the agent's replica B dies with a frame half relayed to the viewer's replica A; when the agent comes to A, A resumes it from the last resume point B relayed, drops the lines it already holds and numbers on — every line once, no gap, no seam — and a mirror is live only while its owner answers.
+// Two stream hubs (two replicas) on one Postgres: the agent's replica B dies with a frame half relayed to the viewer's replica A; when the agent comes to A, A resumes it from the last resume point B relayed, drops the lines it already holds and numbers on — every line once, no gap, no seam; an agent arriving on A makes A's viewers wait until the owner shows it still runs the stream.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import type { Bus } from '../db/bus';
@@ -118,5 +118,35 @@ test('A takes over from a dead B: the agent resumes from the last point B relaye
   const entries = entriesOf(viewer);
   expect(entries.map((e) => e.item)).toEqual([...first, ...second, ...after]);
   expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+  viewer.detach();
+}, 30_000);
+
+test('the agent connects to A while B still runs the stream on its socket: A’s viewer waits only until B speaks, and B keeps it', async () => {
+  const { db } = testDb.database;
+  const user = await makeUser(db);
+  const org = await makeOrg(db, 'Rolling', null, { userId: user.id, role: 'owner' });
+  const created = await createCluster(db, { orgId: org.id, name: 'rolling', environment: 'dev', createdBy: user.id });
+  if (!created.ok) throw new Error('cluster');
+  const clusterId = created.cluster.id;
+  const row = await insertStream(db, { orgId: org.id, clusterId, createdBy: user.id, actor: user.email, namespace: 'shop', pod: 'web-1', container: 'web', options: { follow: true, previous: false, timestamps: false } });
+  const a = hub(db, testDb.database.bus);
+  const b = hub(dbB.db, dbB.bus);
+  await Promise.all([a.ready(), b.ready()]);
+  const onB = agentSocket('old-agent-on-b', clusterId);
+  await b.addAgent(onB);
+  await waitUntil(() => onB.frames.some((f) => f.type === 'start-log'), 5000, 'start-log on B');
+  const viewer = await a.attach(row, 0);
+  if (!viewer) throw new Error('not attached');
+  await waitUntil(() => viewer.state() === 'live', 5000, 'the mirror hears B');
+
+  // The cluster's next agent connects to A (a rolling update): B may have lost the stream, so A's viewer waits…
+  const onA = agentSocket('new-agent-on-a', clusterId);
+  await a.addAgent(onA);
+  expect(viewer.state()).toBe('waiting');
+  // …until B shows it still runs it (its next beat); A does not take it from B.
+  await waitUntil(() => viewer.state() === 'live', 10_000, 'live again once B beats');
+  b.onAgentData(onB.id, data(row.id, 1, ['still on B'], '2026-06-12T10:00:01Z', 1));
+  await waitUntil(() => viewer.log.lastSeq === 1, 5000, 'the line from B on A');
+  expect(onA.frames.filter((f) => f.type === 'start-log')).toEqual([]);
   viewer.detach();
 }, 30_000);
