@@ -1,10 +1,11 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { badRequest } from '../http/errors';
 import { requireOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { listAudit } from './store';
+import { AuditPage } from './responses';
 
 export function auditApi(deps: AppDeps) {
   const { db } = deps;
@@ -33,6 +34,7 @@ export function auditApi(deps: AppDeps) {
         limit: t.Optional(t.Integer({ minimum: 1, maximum: 200 })),
         cursor: t.Optional(t.String({ maxLength: 32 })),
       }),
+      response: { 200: AuditPage },
       detail: { tags: ['audit'], summary: 'Audit events of the orgs the caller administers, newest first' },
     },
   );

@@ -2,6 +2,9 @@ import { and, desc, inArray, lt, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { auditEvents, type AuditEvent } from './schema';
 
+/** Who did something, as services receive them and the audit log records them. */
+export type Actor = { userId: string; email: string; ip: string | null };
+
 export type AuditEntry = {
   orgId?: string | null;
   actorUserId?: string | null;

@@ -1,25 +1,27 @@
 // JSON API for clusters (curl users): /v1/clusters… Scoped to the caller's orgs, paginated by cursor.
+import { OneOf } from '../http/responses';
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import type { AppDeps } from '../deps';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
 import { requireOrg, defaultOrg } from '../orgs/access';
-import { actorOf } from '../orgs/api';
 import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
-import { listFleet, listNodes } from './store';
+import { listFleet } from './store';
 import { listTimeline } from './timeline';
-import { latestNodeUsage } from './usage';
-import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS, type Cluster, type ClusterNode, type TimelineEntry } from './schema';
+import { listNodes, type ClusterNode } from '../inventory/store';
+import { latestNodeUsage } from '../inventory/usage';
+import type { Cluster, TimelineEntry } from './schema';
+import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
 import type { IssuedToken } from './enrollment';
+import { ClusterCreated, ClusterDeleted, ClusterJson, ClusterPage, EnrollmentJson, NodeJson, NodePage, TimelineEntryJson, TimelinePage } from './responses';
 
-const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
-const EnvironmentT = literals(ENVIRONMENTS);
-const StatusT = literals(CLUSTER_STATUSES);
+const EnvironmentT = OneOf(ENVIRONMENTS);
+const StatusT = OneOf(CLUSTER_STATUSES);
 
-export function clusterJson(c: Cluster & { orgName?: string }) {
+export function clusterJson(c: Cluster & { orgName?: string }): ClusterJson {
   return {
     id: c.id,
     name: c.name,
@@ -41,11 +43,11 @@ export function clusterJson(c: Cluster & { orgName?: string }) {
   };
 }
 
-function enrollmentJson(publicUrl: string, issued: IssuedToken) {
+function enrollmentJson(publicUrl: string, issued: IssuedToken): EnrollmentJson {
   return { token: issued.token, expiresAt: issued.expiresAt.toISOString(), installCommand: installCommand(publicUrl, issued.token) };
 }
 
-function nodeJson(n: ClusterNode, usage: { cpuMilli: number | null; memBytes: number | null } | undefined) {
+function nodeJson(n: ClusterNode, usage: { cpuMilli: number | null; memBytes: number | null } | undefined): NodeJson {
   return {
     name: n.name,
     status: n.status,
@@ -65,7 +67,7 @@ function nodeJson(n: ClusterNode, usage: { cpuMilli: number | null; memBytes: nu
   };
 }
 
-function timelineJson(e: TimelineEntry) {
+function timelineJson(e: TimelineEntry): TimelineEntryJson {
   return { id: String(e.id), at: e.at.toISOString(), kind: e.kind, message: e.message, details: e.details };
 }
 
@@ -92,6 +94,7 @@ export function clustersApi(deps: AppDeps) {
           limit: PageLimit(200),
           cursor: PageCursor,
         }),
+        response: { 200: ClusterPage },
         detail: { tags: ['clusters'], summary: 'Clusters of the caller’s orgs (and their descendants), by name' },
       },
     )
@@ -118,6 +121,7 @@ export function clustersApi(deps: AppDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 201: ClusterCreated },
         detail: { tags: ['clusters'], summary: 'Create a cluster; the response holds its one-hour enrollment token and install command, once' },
       },
     )
@@ -127,7 +131,7 @@ export function clustersApi(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
         return clusterJson({ ...cluster, orgName: org.name });
       },
-      { detail: { tags: ['clusters'], summary: 'One cluster' } },
+      { response: { 200: ClusterJson }, detail: { tags: ['clusters'], summary: 'One cluster' } },
     )
     .patch(
       '/clusters/:id',
@@ -146,6 +150,7 @@ export function clustersApi(deps: AppDeps) {
       },
       {
         body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), environment: t.Optional(EnvironmentT) }, { additionalProperties: false }),
+        response: { 200: ClusterJson },
         detail: { tags: ['clusters'], summary: 'Rename a cluster or change its environment (member)' },
       },
     )
@@ -154,10 +159,10 @@ export function clustersApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster } = await requireCluster(db, caller, ctx.params.id, 'admin');
-        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, deps.agentKeys);
         return { deleted: true, id: cluster.id, uninstall: UNINSTALL_COMMAND };
       },
-      { detail: { tags: ['clusters'], summary: 'Delete a cluster (admin); its agent key stops working — uninstall the agent with the returned command' } },
+      { response: { 200: ClusterDeleted }, detail: { tags: ['clusters'], summary: 'Delete a cluster (admin); its agent key stops working — uninstall the agent with the returned command' } },
     )
     .post(
       '/clusters/:id/enrollment-token',
@@ -169,7 +174,7 @@ export function clustersApi(deps: AppDeps) {
         ctx.set.status = 201;
         return enrollmentJson(config.publicUrl, res.issued);
       },
-      { detail: { tags: ['clusters'], summary: 'A new enrollment token for a cluster that has not enrolled yet (earlier tokens stop working)' } },
+      { response: { 201: EnrollmentJson }, detail: { tags: ['clusters'], summary: 'A new enrollment token for a cluster that has not enrolled yet (earlier tokens stop working)' } },
     )
     .get(
       '/clusters/:id/nodes',
@@ -184,7 +189,7 @@ export function clustersApi(deps: AppDeps) {
           nextCursor: nodes.length === limit ? encodeCursor([nodes[nodes.length - 1].name]) : null,
         };
       },
-      { query: t.Object({ limit: PageLimit(500), cursor: PageCursor }), detail: { tags: ['clusters'], summary: 'Nodes of the latest heartbeat, with usage from the latest sample' } },
+      { query: t.Object({ limit: PageLimit(500), cursor: PageCursor }), response: { 200: NodePage }, detail: { tags: ['clusters'], summary: 'Nodes of the latest heartbeat, with usage from the latest sample' } },
     )
     .get(
       '/clusters/:id/timeline',
@@ -196,7 +201,8 @@ export function clustersApi(deps: AppDeps) {
         return { entries: entries.map(timelineJson), nextCursor: entries.length === limit ? encodeCursor([entries[entries.length - 1].id]) : null };
       },
       {
-        query: t.Object({ limit: PageLimit(200), cursor: PageCursor, kind: t.Optional(literals(TIMELINE_KINDS)) }),
+        query: t.Object({ limit: PageLimit(200), cursor: PageCursor, kind: t.Optional(OneOf(TIMELINE_KINDS)) }),
+        response: { 200: TimelinePage },
         detail: { tags: ['clusters'], summary: 'Cluster activity, newest first: enrollment, status and capability changes, Warning events, restarts, incidents' },
       },
     );

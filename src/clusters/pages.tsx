@@ -1,26 +1,28 @@
 // HTML for clusters: the fleet overview at `/`, its polled fragment, creating a cluster, and the
 // cluster detail tabs. Every page embeds the fragment its own poll route renders.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { redirect, renderPage, setFlash } from '../http/page';
-import { actorOf } from '../orgs/api';
 import { requireOrg, defaultOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { countOpenIncidents, listIncidents } from '../incidents/store';
 import { FleetLive, FleetPage, type FleetFilters, type FleetLiveProps } from '../../views/clusters/fleet';
 import { ClusterCreatedPage, NewClusterPage } from '../../views/clusters/new';
-import { ClusterLayout, OverviewLive, OverviewTab, SettingsTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
+import { ClusterLayout, OverviewLive, OverviewTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
+import { SettingsTab } from '../../views/clusters/settings';
 import { orgsForNewClusters, requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
-import { countFleetByStatus, countWorkloads, listFleet, listNodes } from './store';
+import { countFleetByStatus, listFleet } from './store';
 import { listTimeline } from './timeline';
-import { latestNodeUsage } from './usage';
-import { CLUSTER_STATUSES, ENVIRONMENTS, type Cluster, type ClusterStatus, type Environment } from './schema';
+import { countWorkloads, listNodes } from '../inventory/store';
+import { latestNodeUsage } from '../inventory/usage';
+import type { Cluster } from './schema';
+import { CLUSTER_STATUSES, ENVIRONMENTS, type ClusterStatus, type Environment } from './vocabulary';
 
 const FLEET_PAGE_SIZE = 100;
 const NODES_SHOWN = 200;
@@ -245,7 +247,7 @@ export function clustersPages(deps: AppDeps) {
           setFlash(ctx.cookie, { kind: 'error', text: 'The name you typed does not match; the cluster was not deleted.' });
           return redirect(`/clusters/${cluster.id}/settings`);
         }
-        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, deps.agentKeys);
         setFlash(ctx.cookie, { kind: 'ok', text: `Cluster "${cluster.name}" deleted. Uninstall its agent with: ${UNINSTALL_COMMAND}` });
         return redirect('/');
       },

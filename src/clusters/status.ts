@@ -9,8 +9,8 @@ import type { Logger } from '../log';
 import { CRASH_LOOP_QUIET_MS } from '../incidents/detection';
 import { openIncidents, openSeverities, resolveQuietCrashLoops, severityFor } from '../incidents/store';
 import { addTimeline } from './timeline';
-import type { ClusterStatus, Environment } from './schema';
-import { STATUS_LABEL, statusFromSeverities, unknownAfterMs } from './status-rules';
+import { STATUS_LABEL, type ClusterStatus, type Environment } from './vocabulary';
+import { statusFromSeverities, unknownAfterMs } from './status-rules';
 
 export type DetectionResult = { unknown: number; offline: number; recomputed: number };
 

@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { deleteBounded, type Db } from '../db/client';
-import { clusterTimeline, type TimelineEntry, type TimelineKind } from './schema';
-import type { PreparedEvent } from './inventory';
+import { clusterTimeline, type TimelineEntry } from './schema';
+import type { TimelineKind } from './vocabulary';
+import type { PreparedEvent } from '../inventory/prepare';
 
 export type NewTimelineEntry = { kind: TimelineKind; message: string; details?: Record<string, unknown>; at?: Date };
 

@@ -1,24 +1,26 @@
 // JSON API of the command channel (curl users): ping a cluster, queue apply/delete, read the history.
 // Every route goes through requireCluster: a cluster outside the caller's orgs is a 404.
+import { OneOf } from '../http/responses';
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import type { AppDeps } from '../deps';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
-import { actorOf } from '../orgs/api';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
+import { COMMAND_TYPES } from '../contract';
 import { DEFAULT_TTL_SECONDS, USER_COMMAND_TYPES, awaitResult, latencyOf, pingCluster, queueCommand } from './service';
 import { effectiveStatus, findCommandView, listCommands, type CommandListRow } from './store';
-import { COMMAND_STATUSES, type CommandRow } from './schema';
+import type { CommandRow } from './schema';
+import { COMMAND_STATUSES } from './vocabulary';
+import { CommandJson, CommandPage, PingJson } from './responses';
 
-const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
 
 /** Ping waits this long for the agent unless the caller asks for another bound (1–30 s). */
 export const PING_WAIT_SECONDS = 10;
 
 /** The command as the API shows it. An apply's manifests may hold Secret data: only their size is shown. */
-export function commandJson(row: CommandRow & { createdByEmail?: string | null }, now: Date) {
+export function commandJson(row: CommandRow & { createdByEmail?: string | null }, now: Date): CommandJson {
   const payload = row.type === 'apply' ? { ...row.payload, manifests: undefined, manifestsBytes: String(row.payload.manifests ?? '').length } : row.payload;
   return {
     id: row.id,
@@ -67,6 +69,7 @@ export function commandsApi(deps: AppDeps) {
       },
       {
         query: t.Object({ timeoutSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 30, description: `How long to wait for the agent (default ${PING_WAIT_SECONDS})` })) }),
+        response: { 200: PingJson },
         detail: { tags: ['commands'], summary: 'Round trip through the cluster’s agent; answers its latency, or 504 when the agent does not answer in time (member)' },
       },
     )
@@ -88,7 +91,7 @@ export function commandsApi(deps: AppDeps) {
       {
         body: t.Object(
           {
-            type: literals(USER_COMMAND_TYPES),
+            type: OneOf(USER_COMMAND_TYPES),
             payload: t.Optional(
               t.Unknown({
                 description:
@@ -100,6 +103,7 @@ export function commandsApi(deps: AppDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: CommandJson, 202: CommandJson },
         detail: { tags: ['commands'], summary: 'Queue apply or delete (needs the cluster’s apply capability, 409 otherwise) or ping for the agent (member); audited' },
       },
     )
@@ -118,9 +122,10 @@ export function commandsApi(deps: AppDeps) {
         query: t.Object({
           limit: PageLimit(200),
           cursor: PageCursor,
-          type: t.Optional(literals(['ping', 'apply', 'delete', 'self-update'] as const)),
-          status: t.Optional(literals(COMMAND_STATUSES)),
+          type: t.Optional(OneOf(COMMAND_TYPES)),
+          status: t.Optional(OneOf(COMMAND_STATUSES)),
         }),
+        response: { 200: CommandPage },
         detail: { tags: ['commands'], summary: 'The cluster’s commands, newest first' },
       },
     )
@@ -132,6 +137,6 @@ export function commandsApi(deps: AppDeps) {
         if (!row) throw notFound('command');
         return commandJson(row, new Date());
       },
-      { detail: { tags: ['commands'], summary: 'One command with its result' } },
+      { response: { 200: CommandJson }, detail: { tags: ['commands'], summary: 'One command with its result' } },
     );
 }

@@ -1,13 +1,12 @@
 // HTML for the command channel: the cluster's Commands tab (Ping button, last latency, history) and
 // the fragments htmx swaps — the ping answer and the polled history.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { isHtmx, redirect, renderPage, setFlash } from '../http/page';
-import { actorOf } from '../orgs/api';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';

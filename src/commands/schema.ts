@@ -3,14 +3,7 @@ import { sql } from 'drizzle-orm';
 import { users } from '../accounts/schema';
 import { clusters } from '../clusters/schema';
 import type { CommandResult, CommandType } from '../contract';
-
-/**
- * queued → delivered (one long-poll claimed it) → succeeded | failed (the agent's result).
- * expired: not delivered by expires_at, or delivered and no result within the result timeout.
- * A late result still lands (the agent did run it), turning expired into succeeded/failed.
- */
-export const COMMAND_STATUSES = ['queued', 'delivered', 'succeeded', 'failed', 'expired'] as const;
-export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+import type { CommandStatus } from './vocabulary';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 

@@ -5,7 +5,7 @@ import { Type, type TObject, type TProperties } from '@sinclair/typebox';
 import { parseAllDocuments } from 'yaml';
 import type { Db } from '../db/client';
 import { recordAudit } from '../audit/store';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
 import { ApplyPayload, DeletePayload, PingPayload, type CommandType } from '../contract';
 import type { CommandSignals } from './signals';

@@ -3,7 +3,8 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, or, gt, sql, type S
 import { deleteBounded, type Db } from '../db/client';
 import { users } from '../accounts/schema';
 import type { CommandResult, CommandType } from '../contract';
-import { commands, type CommandRow, type CommandStatus } from './schema';
+import { commands, type CommandRow } from './schema';
+import type { CommandStatus } from './vocabulary';
 
 /** A delivered command with no result after this long is shown (and stored) as expired. */
 export const RESULT_TIMEOUT_MS = 5 * 60_000;

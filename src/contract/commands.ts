@@ -2,13 +2,9 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { LIMITS } from './protocol.ts'
 
-export const CommandType = Type.Union([
-  Type.Literal('ping'),
-  Type.Literal('apply'),
-  Type.Literal('delete'),
-  Type.Literal('self-update'),
-])
+export const CommandType = Type.Union([Type.Literal('ping'), Type.Literal('apply'), Type.Literal('delete'), Type.Literal('self-update')])
 export type CommandType = Static<typeof CommandType>
+export const COMMAND_TYPES: readonly CommandType[] = CommandType.anyOf.map((literal) => literal.const)
 
 export const PingPayload = Type.Object({})
 export type PingPayload = Static<typeof PingPayload>

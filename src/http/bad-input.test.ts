@@ -1,6 +1,9 @@
 // The error boundary: client mistakes get a clear 4xx naming the field, never a 500 or a stack trace.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
+import { Type } from '@sinclair/typebox';
+import { createApp } from '../testing/app';
+import { createLogger } from '../log';
+import { apiClient, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type TestApp } from '../testing/app';
 
 let t: TestApp;
 let api: Awaited<ReturnType<typeof apiClient>>;
@@ -81,6 +84,19 @@ test('no response ever carries a stack trace', async () => {
     expect(r.status).toBeLessThan(500);
     expect(r.text).not.toMatch(/at .*\.ts:\d+|node_modules|Error:/);
   }
+});
+
+test('an answer that breaks its response schema is a logged 500, never blamed on the client, and its values are not logged', async () => {
+  const logs: string[] = [];
+  const app = createApp({ db: t.db, bus: t.bus, config: t.config, log: createLogger('info', (l) => logs.push(l)) }).get('/v1/misdocumented', () => ({ token: 'niro_pat_shown-once' }) as never, {
+    response: { 200: Type.Object({ documented: Type.Boolean() }) },
+  });
+  const res = await app.handle(new Request(`${TEST_ORIGIN}/v1/misdocumented`));
+  expect(res.status).toBe(500);
+  expect(((await res.json()) as ErrorBody).error.code).toBe('internal');
+  const logged = logs.find((l) => l.includes('does not match its schema'));
+  expect(logged).toContain('/documented');
+  expect(logs.join('\n')).not.toContain('shown-once');
 });
 
 test('pages render errors as HTML pages', async () => {

@@ -1,14 +1,15 @@
 // JSON API for incidents (curl users): /v1/incidents, scoped to the caller's orgs, newest first.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { findCluster } from '../clusters/store';
 import { isUuid } from '../db/client';
 import { requireCaller } from '../http/caller';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
 import { badRequest, notFound } from '../http/errors';
 import { listIncidents, type IncidentListRow } from './store';
+import { IncidentJson, IncidentPage } from './responses';
 
-function incidentJson(i: IncidentListRow) {
+function incidentJson(i: IncidentListRow): IncidentJson {
   return {
     id: i.id,
     orgId: i.orgId,
@@ -51,6 +52,7 @@ export function incidentsApi(deps: AppDeps) {
         limit: PageLimit(200),
         cursor: PageCursor,
       }),
+      response: { 200: IncidentPage },
       detail: { tags: ['incidents'], summary: 'Incidents of the clusters in the caller’s orgs (and their descendants), newest first' },
     },
   );

@@ -1,5 +1,5 @@
 // Which incidents a heartbeat's changes open or may close. Pure: the heartbeat service applies them.
-import type { Environment } from '../clusters/schema';
+import type { Environment } from '../clusters/vocabulary';
 import { severityFor, type NewIncident } from './store';
 
 /** A crash-loop incident closes once its pod has gone this long without a new restart. */

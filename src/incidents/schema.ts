@@ -2,13 +2,7 @@ import { pgTable, uuid, text, timestamp, jsonb, index, uniqueIndex, check } from
 import { sql } from 'drizzle-orm';
 import { orgs } from '../orgs/schema';
 import { clusters } from '../clusters/schema';
-
-export const INCIDENT_KINDS = ['cluster_offline', 'pod_crash_looping', 'node_not_ready'] as const;
-export type IncidentKind = (typeof INCIDENT_KINDS)[number];
-
-/** low/medium make a cluster Warning, high makes it Critical. */
-export const SEVERITIES = ['low', 'medium', 'high'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import type { IncidentKind, Severity } from './vocabulary';
 
 export const incidents = pgTable(
   'incidents',

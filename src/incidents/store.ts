@@ -1,7 +1,10 @@
 import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, notInArray, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-import { clusters, type Environment } from '../clusters/schema';
-import { incidents, type Incident, type IncidentKind, type Severity } from './schema';
+import { clusters } from '../clusters/schema';
+import type { Environment } from '../clusters/vocabulary';
+import { storedPodCrashLooping } from '../inventory/store';
+import { incidents, type Incident } from './schema';
+import type { IncidentKind, Severity } from './vocabulary';
 
 const RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3 };
 
@@ -96,9 +99,7 @@ export async function resolveQuietCrashLoops(db: Db, quietSince: Date, now: Date
     db,
     sql`update incidents i set resolved_at = ${now.toISOString()}::timestamptz
         where i.kind = 'pod_crash_looping' and i.resolved_at is null and i.last_seen_at < ${quietSince.toISOString()}::timestamptz
-          and not exists (
-            select 1 from cluster_pods p
-            where p.cluster_id = i.cluster_id and p.namespace || '/' || p.name = i.subject and p.status = 'CrashLoopBackOff')
+          and not ${storedPodCrashLooping(sql`i.cluster_id`, sql`i.subject`)}
         returning i.cluster_id`,
   );
   return [...new Set(rows.map((r) => r.cluster_id))];

@@ -1,22 +1,21 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
-import { clientIp, requireCaller, type Caller } from '../http/caller';
-import { HttpError, badRequest, notFound } from '../http/errors';
+import type { AppDeps } from '../deps';
+import { actorOf, clientIp, requireCaller } from '../http/caller';
+import { badRequest } from '../http/errors';
 import { recordAudit } from '../audit/store';
 import { requireOrg } from './access';
-import { addMember, changeMemberRole, removeMember, type Actor } from './members';
+import { addMember, changeMemberRole, removeMember } from './members';
 import { createOrg, listChildOrgs, listMembers, updateOrg } from './store';
-import { PLANS, ROLES, type Org } from './schema';
+import { memberRefusal, orgRefusal } from './refusals';
+import { PLANS, ROLES, type Org, type Role } from './schema';
+import { Ok } from '../http/responses';
+import { MemberAdded, MemberList, OrgJson, OrgList } from './responses';
 
 const RoleT = t.Union(ROLES.map((r) => t.Literal(r)));
 const PlanT = t.Union(PLANS.map((p) => t.Literal(p)));
 
-export function orgJson(o: Org & { role?: string }) {
+export function orgJson(o: Org & { role?: Role }): OrgJson {
   return { id: o.id, name: o.name, parentId: o.parentId, plan: o.plan, depth: o.depth, role: o.role ?? null, createdAt: o.createdAt.toISOString() };
-}
-
-export function actorOf(caller: Caller, ctx: { request: Request; server: Parameters<typeof clientIp>[1] }, trustProxy: boolean): Actor {
-  return { userId: caller.user.id, email: caller.user.email, ip: clientIp(ctx.request, ctx.server, trustProxy) };
 }
 
 export function orgsApi(deps: AppDeps) {
@@ -28,9 +27,9 @@ export function orgsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         return { orgs: caller.orgs.map(orgJson) };
       },
-      { detail: { tags: ['orgs'], summary: 'Every org the caller can see (memberships and their descendants)' } },
+      { response: { 200: OrgList }, detail: { tags: ['orgs'], summary: 'Every org the caller can see (memberships and their descendants)' } },
     )
-    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), { detail: { tags: ['orgs'], summary: 'One org' } })
+    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), { response: { 200: OrgJson }, detail: { tags: ['orgs'], summary: 'One org' } })
     .post(
       '/orgs',
       async (ctx) => {
@@ -38,15 +37,16 @@ export function orgsApi(deps: AppDeps) {
         const parent = requireOrg(caller, ctx.body.parentId, 'admin');
         const name = ctx.body.name.trim();
         if (!name) throw badRequest('name: must not be empty');
-        const res = await createOrg(db, { name, parent, plan: ctx.body.plan ?? parent.plan });
-        if (!res.ok) throw new HttpError(422, 'too_deep', 'parentId: the org tree may not be deeper than 5 levels');
+        const res = await createOrg(db, { name, parent, plan: ctx.body.plan });
+        if (!res.ok) throw orgRefusal(res);
         await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         ctx.set.status = 201;
         return orgJson({ ...res.org, role: parent.role });
       },
       {
         body: t.Object({ parentId: t.String({ maxLength: 64 }), name: t.String({ minLength: 1, maxLength: 100 }), plan: t.Optional(PlanT) }, { additionalProperties: false }),
-        detail: { tags: ['orgs'], summary: 'Create a child org (admin of the parent)' },
+        response: { 201: OrgJson },
+        detail: { tags: ['orgs'], summary: "Create a child org (admin of the parent); its plan defaults to, and may not exceed, the parent's" },
       },
     )
     .patch(
@@ -56,13 +56,16 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(caller, ctx.params.id, ctx.body.plan ? 'owner' : 'admin');
         const name = ctx.body.name?.trim();
         if (name === '') throw badRequest('name: must not be empty');
-        const updated = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
+        const res = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
+        if (!res.ok) throw orgRefusal(res);
+        const updated = res.org;
         await recordAudit(db, { orgId: org.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.update', target: org.id, details: { name, plan: ctx.body.plan }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         return orgJson({ ...updated, role: org.role });
       },
       {
         body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), plan: t.Optional(PlanT) }, { additionalProperties: false }),
-        detail: { tags: ['orgs'], summary: 'Rename an org (admin) or change its plan (owner)' },
+        response: { 200: OrgJson },
+        detail: { tags: ['orgs'], summary: "Rename an org (admin) or change its plan (owner; never above the parent's, nor below a child's)" },
       },
     )
     .get(
@@ -71,7 +74,7 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(await requireCaller(db, ctx), ctx.params.id);
         return { orgs: (await listChildOrgs(db, org.id)).map((o) => orgJson(o)) };
       },
-      { detail: { tags: ['orgs'], summary: 'Direct child orgs' } },
+      { response: { 200: OrgList }, detail: { tags: ['orgs'], summary: 'Direct child orgs' } },
     )
     .get(
       '/orgs/:id/members',
@@ -80,20 +83,21 @@ export function orgsApi(deps: AppDeps) {
         const members = await listMembers(db, org.id);
         return { members: members.map((m) => ({ userId: m.userId, email: m.email, name: m.name, role: m.role, since: m.createdAt.toISOString() })) };
       },
-      { detail: { tags: ['orgs'], summary: 'Direct members of an org' } },
+      { response: { 200: MemberList }, detail: { tags: ['orgs'], summary: 'Direct members of an org' } },
     )
     .post(
       '/orgs/:id/members',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'role: only an owner can add an owner');
         const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        if (!res.ok) throw memberRefusal(res.reason);
         ctx.set.status = 201;
         return res;
       },
       {
         body: t.Object({ email: t.String({ format: 'email', maxLength: 254 }), role: RoleT }, { additionalProperties: false }),
+        response: { 201: MemberAdded },
         detail: { tags: ['orgs'], summary: 'Add a member by email (creates the account with a temporary password if needed)' },
       },
     )
@@ -102,13 +106,11 @@ export function orgsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'role: only an owner can make an owner');
         const res = await changeMemberRole(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId, ctx.body.role).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok && res.reason === 'not_member') throw notFound('member');
-        if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
+        if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { body: t.Object({ role: RoleT }, { additionalProperties: false }), detail: { tags: ['orgs'], summary: "Change a member's role" } },
+      { body: t.Object({ role: RoleT }, { additionalProperties: false }), response: { 200: Ok }, detail: { tags: ['orgs'], summary: "Change a member's role (only an owner makes or changes an owner)" } },
     )
     .delete(
       '/orgs/:id/members/:userId',
@@ -116,10 +118,9 @@ export function orgsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
         const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok && res.reason === 'not_member') throw notFound('member');
-        if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
+        if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { detail: { tags: ['orgs'], summary: 'Remove a member' } },
+      { response: { 200: Ok }, detail: { tags: ['orgs'], summary: 'Remove a member (only an owner removes an owner)' } },
     );
 }

@@ -1,16 +1,20 @@
 // JSON API for pods (curl users): the fleet-wide list, one cluster's pods, one pod, its usage history.
 // Scoped to the caller's org subtree; keyset-paginated with opaque cursors; bounded everywhere.
+import { OneOf } from '../http/responses';
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { requireCluster } from '../clusters/access';
 import { isUuid } from '../db/client';
-import { POD_SORTS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow, type PodSort } from './store';
+import { listPods, type PodCursor, type PodRow } from '../inventory/fleet-pods';
+import { findPodDetail } from '../inventory/store';
+import { RETENTION_HOURS, latestPodUsage } from '../inventory/usage';
+import { POD_SORTS, type PodSort } from './vocabulary';
+import { PodDetailResponse, PodJson, PodMetricsResponse, PodPage } from './responses';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
 
-const literals = <T extends string>(values: readonly T[]) => t.Union(values.map((v) => t.Literal(v)));
 
 const FilterQuery = {
   namespace: t.Optional(t.String({ maxLength: 253, description: 'Exact namespace' })),
@@ -19,7 +23,7 @@ const FilterQuery = {
   owner: t.Optional(t.String({ maxLength: 400, description: 'Top owner as Kind/name (e.g. Deployment/web), or a name of any kind' })),
   node: t.Optional(t.String({ maxLength: 253, description: 'Exact node name' })),
   problem: t.Optional(t.Union([t.Literal('true'), t.Literal('false'), t.Literal('1'), t.Literal('0')], { description: 'Only pods not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or at ≥ 90 % of their memory limit' })),
-  sort: t.Optional(literals(POD_SORTS)),
+  sort: t.Optional(OneOf(POD_SORTS)),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, description: 'Page size, 1–200 (default 50)' })),
   cursor: t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page (same sort)' })),
 };
@@ -60,7 +64,7 @@ function iso(unix: number): string | null {
   return unix ? new Date(unix * 1000).toISOString() : null;
 }
 
-function podJson(r: PodRow, clusters: Map<string, ScopeCluster>) {
+function podJson(r: PodRow, clusters: Map<string, ScopeCluster>): PodJson {
   const c = clusters.get(r.clusterId);
   return {
     clusterId: r.clusterId,
@@ -97,11 +101,13 @@ function filterInput(q: Record<string, unknown>, clusters: string[]): FilterInpu
 
 export function podsApi(deps: AppDeps) {
   const { db } = deps;
-  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }) => {
+  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }): Promise<PodPage> => {
     const sort = query.sort ?? 'name';
     const limit = query.limit ?? 50;
     const after = readCursor(query.cursor, sort);
-    const { filter } = buildFilter(scope, input, true);
+    const { filter, outside } = buildFilter(scope, input);
+    // A foreign cluster id answers like a missing one.
+    if (outside.length) throw notFound('cluster');
     const res = await listPods(db, filter, { sort, limit, after });
     const byId = new Map(scope.map((c) => [c.id, c]));
     const listed = new Set(filter.clusterIds);
@@ -122,6 +128,7 @@ export function podsApi(deps: AppDeps) {
       },
       {
         query: FleetQuery,
+        response: { 200: PodPage },
         detail: { tags: ['pods'], summary: 'Pods of every cluster in the caller’s org subtree, filtered, sorted (name, restarts, age, cpu, memory) and keyset-paginated' },
       },
     )
@@ -135,7 +142,7 @@ export function podsApi(deps: AppDeps) {
         const own = scope.length ? scope : [{ ...cluster, ...metricsOf(cluster) }];
         return page(own, filterInput(ctx.query, [cluster.id]), ctx.query);
       },
-      { query: ClusterQuery, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
+      { query: ClusterQuery, response: { 200: PodPage }, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name',
@@ -160,7 +167,7 @@ export function podsApi(deps: AppDeps) {
           updatedAt: found.updatedAt.toISOString(),
         };
       },
-      { detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
+      { response: { 200: PodDetailResponse }, detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name/metrics',
@@ -176,6 +183,7 @@ export function podsApi(deps: AppDeps) {
         if (!found) throw notFound('pod');
         const now = new Date();
         const window = resolveWindow(org.plan, now, { from, to, stepSeconds: ctx.query.step });
+        if (!window) throw badRequest(`from: must be before to, within the ${org.plan} plan's ${RETENTION_HOURS[org.plan]} h of history`);
         const series = await podUsageSeries(db, cluster.id, namespace, name, { ...window, now });
         const metrics = metricsState(metricsOf(cluster), found.usageAvailable);
         const d = found.detail;
@@ -201,6 +209,7 @@ export function podsApi(deps: AppDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: PodMetricsResponse },
         detail: { tags: ['pods'], summary: 'A pod’s CPU and memory over time in buckets (CPU averaged, memory peak), within the org plan’s retention (free 24 h, pro 7 d, enterprise 30 d)' },
       },
     );

@@ -3,7 +3,7 @@
 // the fragments their own routes render.
 import { Elysia, t } from 'elysia';
 import Html from '@kitajs/html';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { requireCaller, type Caller } from '../http/caller';
 import { decodeCursor, encodeCursor } from '../http/cursor';
@@ -13,10 +13,15 @@ import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
 import { isUuid } from '../db/client';
 import type { VisibleOrg } from '../orgs/store';
-import { PodsLive, PodsPage, SORTS, podsUrl, type ClusterRef, type PodsFilters, type PodsLiveProps, type SortKey } from '../../views/pods/table';
-import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type ChartWindow, type DrawerLiveProps } from '../../views/pods/drawer';
-import { countPodsByStatus, countProblemPods, findPodDetail, latestPodUsage, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage } from './store';
+import { PodsLive, type ClusterRef, type PodsLiveProps } from '../../views/pods/table';
+import { PodsPage } from '../../views/pods/page';
+import { podsUrl, type PodsFilters } from '../../views/pods/filters';
+import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type DrawerLiveProps } from '../../views/pods/drawer';
+import { countPodsByStatus, countProblemPods, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage } from '../inventory/fleet-pods';
+import { findPodDetail } from '../inventory/store';
+import { latestPodUsage } from '../inventory/usage';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, podProblems, podUsageSeries, windowsForPlan, WINDOWS, defaultStep, type ScopeCluster } from './service';
+import { POD_SORTS, type ChartWindow, type PodSort } from './vocabulary';
 
 const PAGE_SIZE = 50;
 const WORKLOADS_PER_PAGE = 10;
@@ -48,7 +53,7 @@ function filtersOf(q: PodsQuery, scope: ScopeCluster[]): PodsFilters {
     owner: (q.owner ?? '').trim(),
     node: (q.node ?? '').trim(),
     problem: q.problem === '1' || q.problem === 'true' || q.problem === 'on',
-    sort: (SORTS as readonly string[]).includes(q.sort ?? '') ? (q.sort as SortKey) : 'name',
+    sort: (POD_SORTS as readonly string[]).includes(q.sort ?? '') ? (q.sort as PodSort) : 'name',
     group: q.group === 'owner' ? 'owner' : 'pods',
   };
 }
@@ -71,7 +76,7 @@ function liveQuery(request: Request, own: PodsQuery): PodsQuery {
   }
 }
 
-function readPodCursor(cursor: string | undefined, sort: SortKey): PodCursor | undefined {
+function readPodCursor(cursor: string | undefined, sort: PodSort): PodCursor | undefined {
   if (!cursor) return undefined;
   const [s, key, namespace, name, clusterId] = decodeCursor(cursor, ['s', 'n', 's', 's', 's']) as [string, number, string, string, string];
   // A cursor of another sort (an edited URL) starts from the top rather than failing.
@@ -90,7 +95,7 @@ function clusterRefs(scope: ScopeCluster[]): Record<string, ClusterRef> {
 
 async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<PodsLiveProps> {
   const filters = filtersOf(q, scope);
-  const { filter } = buildFilter(scope, { ...filters, clusters: filters.clusters }, false);
+  const { filter } = buildFilter(scope, { ...filters, clusters: filters.clusters });
   const now = new Date();
   const base = podsUrl(filters);
   let rows: PodsLiveProps['rows'] = [];
@@ -152,7 +157,7 @@ function logsEnabled(cluster: Cluster): boolean {
 }
 
 async function loadChart(db: Db, cluster: Cluster, org: VisibleOrg, namespace: string, name: string, windowKey: string | undefined, usageAvailable: boolean, limits: { cpuRequest: number; cpuLimit: number; memRequest: number; memLimit: number }, now: Date): Promise<ChartProps> {
-  const windows = windowsForPlan(org.plan) as ChartWindow[];
+  const windows = windowsForPlan(org.plan);
   const window = (windows as string[]).includes(windowKey ?? '') ? (windowKey as ChartWindow) : '1h';
   const metrics = metricsState(metricsOf(cluster), usageAvailable);
   const seconds = WINDOWS[window];

@@ -2,12 +2,14 @@
 // are missing, and the usage chart's windows and buckets by plan.
 import type { Db } from '../db/client';
 import type { Caller } from '../http/caller';
-import { badRequest, notFound } from '../http/errors';
 import { listScopeClusters, type ScopeCluster } from '../clusters/store';
 import type { Plan } from '../orgs/schema';
-import type { Cluster, PodDetailJson } from '../clusters/schema';
-import { PENDING_PROBLEM_MINUTES, RESTART_PROBLEM_MINUTES, RETENTION_HOURS, podUsageSeries, type PodFilter } from './store';
-import { HEALTHY_STATUSES, PROGRESS_STATUSES } from './fleet-index';
+import type { Cluster } from '../clusters/schema';
+import type { PodDetailJson } from '../inventory/store';
+import { PENDING_PROBLEM_MINUTES, RESTART_PROBLEM_MINUTES, type PodFilter } from '../inventory/fleet-pods';
+import { RETENTION_HOURS, podUsageSeries } from '../inventory/usage';
+import { HEALTHY_STATUSES, PROGRESS_STATUSES, isInitProgress } from '../inventory/pod-status';
+import { CHART_WINDOWS, type ChartWindow, type PodProblem } from './vocabulary';
 
 export type { ScopeCluster };
 
@@ -42,18 +44,25 @@ export function parseOwner(owner: string): { kind?: string; name?: string } {
   return { kind: kind || undefined, name: name || undefined };
 }
 
+export type ScopedFilter = {
+  filter: PodFilter;
+  /** The requested clusters within scope, in request order, once each. */
+  clusters: string[];
+  /** Requested cluster ids outside `scope` (foreign, deleted, malformed), left out of the filter. */
+  outside: string[];
+};
+
 /**
- * The store filter for a request. Cluster ids outside `scope` (foreign, deleted, malformed) are a
- * 404 when `strict` (the API: a foreign id answers like a missing one), otherwise dropped (a stale
- * bookmark still loads).
+ * The store filter for a request. Cluster ids outside `scope` are dropped and listed in `outside`:
+ * the API answers them like a missing cluster, the page ignores them (a stale bookmark still loads).
  */
-export function buildFilter(scope: readonly ScopeCluster[], input: FilterInput, strict: boolean): { filter: PodFilter; clusters: string[] } {
+export function buildFilter(scope: readonly ScopeCluster[], input: FilterInput): ScopedFilter {
   const visible = new Set(scope.map((c) => c.id));
   const picked: string[] = [];
+  const outside: string[] = [];
   for (const id of input.clusters ?? []) {
-    if (visible.has(id)) {
-      if (!picked.includes(id)) picked.push(id);
-    } else if (strict) throw notFound('cluster');
+    if (!visible.has(id)) outside.push(id);
+    else if (!picked.includes(id)) picked.push(id);
   }
   const owner = parseOwner(input.owner ?? '');
   const clean = (s: string | undefined) => (s ?? '').trim() || undefined;
@@ -61,6 +70,7 @@ export function buildFilter(scope: readonly ScopeCluster[], input: FilterInput, 
   const impossible = [input.q, input.namespace, input.status, input.owner, input.node].some((v) => v?.includes('\u0000'));
   return {
     clusters: picked,
+    outside,
     filter: {
       clusterIds: impossible ? [] : picked.length ? picked : [...visible],
       q: clean(input.q),
@@ -101,14 +111,14 @@ export function metricsOf(cluster: Pick<Cluster, 'protocol' | 'capabilities'>): 
   return { protocol: cluster.protocol, podMetrics: cluster.capabilities?.podMetrics ?? null };
 }
 
-const HEALTHY = new Set<string>(HEALTHY_STATUSES);
-const PROGRESS = new Set<string>(PROGRESS_STATUSES);
+const HEALTHY: ReadonlySet<string> = new Set(HEALTHY_STATUSES);
+const PROGRESS: ReadonlySet<string> = new Set(PROGRESS_STATUSES);
 
 /** The same problem reasons the fleet table shows, for one pod as of its latest heartbeat. */
-export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date): string[] {
-  const out: string[] = [];
+export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date): PodProblem[] {
+  const out: PodProblem[] = [];
   const s = Math.floor(now.getTime() / 1000);
-  const init = /^Init:\d+\/\d+$/.test(p.status);
+  const init = isInitProgress(p.status);
   if (!HEALTHY.has(p.status) && !PROGRESS.has(p.status) && !init) out.push('failing');
   const crash = p.status.endsWith('CrashLoopBackOff') || p.containerDetails.some((c) => c.stateReason === 'CrashLoopBackOff');
   const lastRestart = Math.max(0, ...p.containerDetails.map((c) => c.lastTerminatedAt ?? 0));
@@ -121,11 +131,12 @@ export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date
   return out;
 }
 
-export const WINDOWS: Record<string, number> = { '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 86400, '30d': 30 * 86400 };
+/** Seconds of each chart window, by key. */
+export const WINDOWS: Record<string, number> = Object.fromEntries(CHART_WINDOWS.map((w) => [w.key, w.seconds]));
 
 /** Chart windows within the plan's retention, shortest first. */
-export function windowsForPlan(plan: Plan): string[] {
-  return Object.keys(WINDOWS).filter((k) => WINDOWS[k] <= RETENTION_HOURS[plan] * 3600);
+export function windowsForPlan(plan: Plan): ChartWindow[] {
+  return CHART_WINDOWS.filter((w) => w.seconds <= RETENTION_HOURS[plan] * 3600).map((w) => w.key);
 }
 
 const NICE_STEPS = [15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 21600, 43200, 86400];
@@ -142,13 +153,14 @@ export type UsageWindow = { from: Date; to: Date; stepSeconds: number; retention
 
 /**
  * Resolves a requested window against the plan: `from` before the retention start is moved up to it,
- * `to` after now comes back to now, `step` is at least window/MAX_POINTS. Bad combinations are 400s.
+ * `to` after now comes back to now, `step` is at least window/MAX_POINTS. Null when nothing is left
+ * (`from` not before `to` once both are moved).
  */
-export function resolveWindow(plan: Plan, now: Date, input: { from?: Date; to?: Date; stepSeconds?: number }): UsageWindow {
+export function resolveWindow(plan: Plan, now: Date, input: { from?: Date; to?: Date; stepSeconds?: number }): UsageWindow | null {
   const retentionFrom = new Date(now.getTime() - RETENTION_HOURS[plan] * 3600_000);
   const to = input.to && input.to < now ? input.to : now;
   const from = input.from ? (input.from < retentionFrom ? retentionFrom : input.from) : new Date(to.getTime() - 3600_000);
-  if (from >= to) throw badRequest(`from: must be before to, within the ${plan} plan's ${RETENTION_HOURS[plan]} h of history`);
+  if (from >= to) return null;
   const seconds = (to.getTime() - from.getTime()) / 1000;
   const step = Math.max(input.stepSeconds ?? defaultStep(seconds), Math.ceil(seconds / MAX_POINTS));
   return { from, to, stepSeconds: step, retentionFrom };

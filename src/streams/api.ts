@@ -5,11 +5,10 @@
 //   DELETE /v1/streams/:id                               stop it: the agent cancels the Kubernetes request
 // GET never starts or changes anything: it only reads the stream someone opened with POST.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { HttpError, badRequest, notFound, forbidden } from '../http/errors';
-import { actorOf } from '../orgs/api';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import { LIMITS } from '../contract';
@@ -17,6 +16,7 @@ import { openStream } from './service';
 import { endedResponse, streamResponse, type SseFormat } from './sse';
 import { findStream } from './store';
 import type { LogStreamRow } from './schema';
+import { STREAM_EVENTS_RESPONSES, StreamJson, StreamOpened } from './responses';
 
 const name = (description: string) => t.String({ minLength: 1, maxLength: LIMITS.name, description });
 
@@ -59,7 +59,7 @@ export async function requireStream(db: Db, caller: Caller, id: string): Promise
   return row;
 }
 
-export function streamJson(row: LogStreamRow) {
+export function streamJson(row: LogStreamRow): StreamJson {
   return {
     id: row.id,
     clusterId: row.clusterId,
@@ -107,6 +107,7 @@ export function streamsApi(deps: AppDeps) {
       {
         params: t.Object({ id: t.String({ maxLength: 64 }), namespace: name('Namespace'), name: name('Pod') }),
         body: OpenStreamBody,
+        response: { 201: StreamOpened },
         detail: {
           tags: ['logs'],
           summary: 'Open a live log stream of one container (viewer; 403 logs_not_enabled when the cluster lacks the logs capability, 429 beyond the per-cluster/per-org caps); audited',
@@ -121,7 +122,7 @@ export function streamsApi(deps: AppDeps) {
         const format: SseFormat = ctx.query.format !== 'text' ? 'sse' : ctx.query.raw === '1' ? 'text-raw' : 'text';
         const cursor = resumeCursor(ctx.request, ctx.query.after);
         // Plain text has no comment lines to keep the connection busy: lift the idle timeout instead.
-        if (format === 'text') ctx.server?.timeout(ctx.request, 0);
+        if (format !== 'sse') ctx.server?.timeout(ctx.request, 0);
         const attachment = await hub.attach(row, cursor);
         if (!attachment) return endedResponse(cursor, row.lastSeq, row.endReason ?? 'ended', format);
         return streamResponse(attachment, cursor, format, ctx.request.signal);
@@ -145,6 +146,7 @@ export function streamsApi(deps: AppDeps) {
           tags: ['logs'],
           summary:
             'Read a stream you opened (SSE: events lines/gap/state/end, id = seq; reconnect with Last-Event-ID to resume without gaps or duplicates; ?format=text: plain lines, terminal control characters made visible unless &raw=1)',
+          responses: STREAM_EVENTS_RESPONSES,
         },
       },
     )
@@ -160,6 +162,6 @@ export function streamsApi(deps: AppDeps) {
         const ended = await hub.stop(row, { userId: actor.userId, email: actor.email });
         return streamJson(ended ?? (await findStream(db, row.id)) ?? row);
       },
-      { detail: { tags: ['logs'], summary: 'Stop a stream: the agent cancels its Kubernetes request; audited with bytes, lines and reason' } },
+      { response: { 200: StreamJson }, detail: { tags: ['logs'], summary: 'Stop a stream: the agent cancels its Kubernetes request; audited with bytes, lines and reason' } },
     );
 }

@@ -4,9 +4,9 @@
 import type { Db } from '../db/client';
 import type { StreamLimits } from '../config';
 import { recordAudit } from '../audit/store';
-import type { Actor } from '../orgs/members';
+import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
-import { findPodBrief, type PodBrief } from '../clusters/pod-lookup';
+import { findPodBrief, type PodBrief } from '../inventory/pod-lookup';
 import type { LogFilter } from '../contract';
 import type { StreamHub } from './hub';
 import type { LogStreamOptions, LogStreamRow } from './schema';
@@ -20,15 +20,8 @@ export function enableLogsCommand(publicUrl: string): string {
   return `curl -fsSL ${publicUrl}/install.sh | NIRO_ENABLE_LOGS=1 sh`;
 }
 
-export type OpenInput = {
-  container?: string;
-  follow: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  previous: boolean;
-  timestamps: boolean;
-  filter?: LogFilter;
-};
+/** What the viewer asks for: how to read the log, and of which container (see chooseContainer when absent). */
+export type OpenInput = LogStreamOptions & { container?: string };
 
 export type OpenResult =
   | { ok: true; row: LogStreamRow }
@@ -97,8 +90,7 @@ export async function openStream(ctx: OpenContext, actor: Actor, cluster: Cluste
   if (input.filter) options.filter = input.filter;
 
   const { limits } = ctx;
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const db = tx as unknown as Db;
+  const outcome = await ctx.db.transaction(async (db) => {
     await lockOrgStreams(db, cluster.orgId);
     // Streams nobody picked up in time stop counting here, at the latest.
     const swept = await sweepStaleStreams(db, limits.startSeconds, cluster.orgId);

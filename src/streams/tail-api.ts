@@ -4,16 +4,16 @@
 //   GET    /v1/tails/:id            merged SSE (Last-Event-ID = the cursor vector of its id: fields)
 //   DELETE /v1/tails/:id            stops every member stream
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
-import { requireCaller } from '../http/caller';
+import type { AppDeps } from '../deps';
+import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
-import { actorOf } from '../orgs/api';
 import { LIMITS } from '../contract';
 import { checkFilter } from './service';
 import { OpenStreamBody } from './api';
 import { closeTail, findCallerTail, joinPods, openTail } from './tail';
 import { tailResponse } from './tail-sse';
 import { listTailStreams } from './store';
+import { TAIL_EVENTS_RESPONSES, TailEnded, TailJoined, TailOpened } from './responses';
 
 const { previous: _previous, container: _container, ...streamFields } = OpenStreamBody.properties;
 
@@ -58,6 +58,7 @@ export function tailsApi(deps: AppDeps) {
       },
       {
         body: TailBody,
+        response: { 201: TailOpened },
         detail: { tags: ['logs'], summary: 'Tail every pod of a workload across clusters, merged (each pod is a log stream; pods without the logs capability or beyond the caps are listed as skipped); audited' },
       },
     )
@@ -67,9 +68,11 @@ export function tailsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const tail = await findCallerTail(db, caller, ctx.params.id);
         if (!tail) throw notFound('tail');
-        return joinPods(openCtx, caller, actorOf(caller, ctx, config.trustProxy), tail);
+        // Not the whole result: its orgIds are for the audit trail, not for the caller.
+        const { joined, skipped } = await joinPods(openCtx, caller, actorOf(caller, ctx, config.trustProxy), tail);
+        return { joined, skipped };
       },
-      { detail: { tags: ['logs'], summary: 'Let pods of the workload that appeared since (in the latest heartbeats) join the tail' } },
+      { response: { 200: TailJoined }, detail: { tags: ['logs'], summary: 'Let pods of the workload that appeared since (in the latest heartbeats) join the tail' } },
     )
     .get(
       '/tails/:id',
@@ -79,7 +82,7 @@ export function tailsApi(deps: AppDeps) {
         if (!tail) throw notFound('tail');
         return tailResponse({ db, hub, orgIds: caller.orgs.map((o) => o.id) }, tail, ctx.request.headers.get('last-event-id'), ctx.request.signal);
       },
-      { detail: { tags: ['logs'], summary: 'Read a workload tail: SSE of every member stream, each event tagged with its member (m); reconnect with Last-Event-ID' } },
+      { detail: { tags: ['logs'], summary: 'Read a workload tail: SSE of every member stream, each event tagged with its member (m); reconnect with Last-Event-ID', responses: TAIL_EVENTS_RESPONSES } },
     )
     .delete(
       '/tails/:id',
@@ -92,6 +95,6 @@ export function tailsApi(deps: AppDeps) {
         for (const row of await listTailStreams(db, tail.id)) if (!row.endedAt) await hub.stop(row, { userId: actor.userId, email: actor.email });
         return { tailId: tail.id, ended: true };
       },
-      { detail: { tags: ['logs'], summary: 'Stop a workload tail and every stream in it' } },
+      { response: { 200: TailEnded }, detail: { tags: ['logs'], summary: 'Stop a workload tail and every stream in it' } },
     );
 }

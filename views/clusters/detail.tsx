@@ -1,9 +1,9 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
-import type { Cluster, TimelineEntry } from '../../src/clusters/schema';
+import type { Capabilities } from '../../src/contract';
 import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
-import { EnrollmentPanel, type EnrollmentView } from './new';
+import type { ClusterStatus, Environment, TimelineKind } from '../../src/clusters/vocabulary';
 
 export type ClusterTab = 'overview' | 'workloads' | 'logs' | 'timeline' | 'commands' | 'settings';
 
@@ -19,7 +19,39 @@ const TABS: { key: ClusterTab; path: string; label: string }[] = [
   { key: 'settings', path: '/settings', label: 'Settings' },
 ];
 
-export function ClusterLayout(props: { cluster: Cluster; orgName: string; tab: ClusterTab; now: Date; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+/** The cluster as its pages show it: what the agent last reported and the aggregates of its latest heartbeat. */
+export type ClusterView = {
+  id: string;
+  name: string;
+  environment: Environment;
+  status: ClusterStatus;
+  lastHeartbeatAt: Date | null;
+  enrolledAt: Date | null;
+  agentVersion: string | null;
+  protocol: number | null;
+  k8sVersion: string | null;
+  distribution: string | null;
+  platform: string | null;
+  capabilities: Capabilities | null;
+  nodeCount: number;
+  nodesReady: number;
+  podsTotal: number;
+  podsRunning: number;
+  podsFailed: number;
+  namespaces: number;
+  /** Pods in the stored list, fewer than podsTotal when the list was truncated. */
+  podsListed: number;
+  podsTruncated: boolean;
+  cpuCapacityMilli: number;
+  memCapacityBytes: number;
+  /** Null when the cluster reported no metrics. */
+  cpuUsageMilli: number | null;
+  memUsageBytes: number | null;
+};
+
+export type TimelineEntryView = { at: Date; kind: TimelineKind; message: string };
+
+export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; now: Date; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
   const c = props.cluster;
   return (
     <>
@@ -68,7 +100,7 @@ export type NodeView = {
 export type IncidentBrief = { id: string; title: string; severity: string; openedAt: Date };
 
 export type OverviewProps = {
-  cluster: Cluster;
+  cluster: ClusterView;
   nodes: NodeView[];
   moreNodes: boolean;
   usageAt: Date | null;
@@ -82,7 +114,7 @@ export type OverviewProps = {
 export function OverviewLive(props: OverviewProps): JSX.Element {
   const c = props.cluster;
   return (
-    <div id={CLUSTER_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={CLUSTER_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
       <div class="grid">
         <div class="tile">
           <div class="muted">Nodes</div>
@@ -221,7 +253,7 @@ export function OverviewTab(props: OverviewProps): JSX.Element {
   );
 }
 
-function PendingPanel(props: { cluster: Cluster; canOperate: boolean; csrfToken: string }): JSX.Element {
+function PendingPanel(props: { cluster: ClusterView; canOperate: boolean; csrfToken: string }): JSX.Element {
   const c = props.cluster;
   return (
     <div class="panel">
@@ -252,7 +284,7 @@ export type WorkloadCount = { namespace: string; phase: string; count: number };
 
 const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
 
-export function WorkloadsTab(props: { cluster: Cluster; counts: WorkloadCount[] }): JSX.Element {
+export function WorkloadsTab(props: { cluster: ClusterView; counts: WorkloadCount[] }): JSX.Element {
   const c = props.cluster;
   if ((c.protocol ?? 0) < 2 && c.status !== 'pending') {
     return (
@@ -320,7 +352,7 @@ export function WorkloadsTab(props: { cluster: Cluster; counts: WorkloadCount[] 
   );
 }
 
-export function TimelineTab(props: { entries: TimelineEntry[]; now: Date; olderUrl: string | null }): JSX.Element {
+export function TimelineTab(props: { entries: TimelineEntryView[]; now: Date; olderUrl: string | null }): JSX.Element {
   return (
     <>
       <div class="table-wrap">
@@ -354,81 +386,6 @@ export function TimelineTab(props: { entries: TimelineEntry[]; now: Date; olderU
         </table>
       </div>
       <Pager href={props.olderUrl} label="Older →" />
-    </>
-  );
-}
-
-export function SettingsTab(props: { cluster: Cluster; csrfToken: string; canOperate: boolean; canDelete: boolean; enrollment?: EnrollmentView | null; error?: string | null }): JSX.Element {
-  const c = props.cluster;
-  return (
-    <>
-      {props.enrollment ? <EnrollmentPanel clusterId={c.id} clusterName={c.name} enrollment={props.enrollment} /> : ''}
-      {props.error ? (
-        <div class="flash error" role="alert" safe>
-          {props.error}
-        </div>
-      ) : (
-        ''
-      )}
-      <div class="panel">
-        <h2>Name and environment</h2>
-        {props.canOperate ? (
-          <form method="post" action={`/clusters/${c.id}/settings`} class="stack">
-            <input type="hidden" name="_csrf" value={props.csrfToken} />
-            <label>
-              Name
-              <input type="text" name="name" value={c.name} required maxlength="100" />
-            </label>
-            <label>
-              Environment
-              <select name="environment">
-                {['production', 'staging', 'dev', 'unspecified'].map((e) => (
-                  <option value={e} selected={c.environment === e} safe>
-                    {e}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <div>
-              <button>Save</button>
-            </div>
-          </form>
-        ) : (
-          <p class="muted">Viewers can't change clusters.</p>
-        )}
-      </div>
-      {!c.enrolledAt && props.canOperate ? (
-        <div class="panel">
-          <h2>Enrollment token</h2>
-          <p class="muted">The agent has not enrolled yet. A new token replaces the previous one, which stops working.</p>
-          <form method="post" action={`/clusters/${c.id}/token`}>
-            <input type="hidden" name="_csrf" value={props.csrfToken} />
-            <button>New enrollment token</button>
-          </form>
-        </div>
-      ) : (
-        ''
-      )}
-      <div class="panel">
-        <h2>Delete cluster</h2>
-        <p class="muted">
-          Removes the cluster, its inventory, usage history and timeline from Niro, and refuses its agent from then on. The agent keeps running in the
-          cluster until you uninstall it there:
-        </p>
-        <pre class="secret">kubectl delete namespace niro-system</pre>
-        {props.canDelete ? (
-          <form method="post" action={`/clusters/${c.id}/delete`} class="row" data-confirm={`Delete cluster ${c.name}? This cannot be undone.`}>
-            <input type="hidden" name="_csrf" value={props.csrfToken} />
-            <label class="inline">
-              Type the cluster name to confirm
-              <input type="text" name="confirm" required maxlength="100" autocomplete="off" />
-            </label>
-            <button class="danger">Delete</button>
-          </form>
-        ) : (
-          <p class="muted">Deleting a cluster needs the admin role.</p>
-        )}
-      </div>
     </>
   );
 }

@@ -2,7 +2,8 @@ import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
 import type { Capabilities } from '../../src/contract';
-import { Age, CapabilityChips, StatusBadge, STATUS_TEXT, UsageBar, formatBytes, formatCpu, type StatusKey } from './parts';
+import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
+import { ENVIRONMENTS, STATUS_LABEL, type ClusterStatus } from '../../src/clusters/vocabulary';
 
 /** The polled part of the fleet page: it replaces itself (morph) every 5 s while the tab is visible. */
 export const FLEET_LIVE_ID = 'fleet-live';
@@ -12,7 +13,7 @@ export type FleetRowView = {
   name: string;
   environment: string;
   orgName: string;
-  status: StatusKey;
+  status: ClusterStatus;
   nodeCount: number;
   nodesReady: number;
   podsTotal: number;
@@ -35,7 +36,7 @@ export type FleetFilters = { status: string; environment: string; orgId: string;
 
 export type FleetLiveProps = {
   rows: FleetRowView[];
-  counts: Record<StatusKey, number>;
+  counts: Record<ClusterStatus, number>;
   filters: FleetFilters;
   now: Date;
   /** The URL of this fragment with the current filters (and page). */
@@ -44,7 +45,7 @@ export type FleetLiveProps = {
   hasFilters: boolean;
 };
 
-const STATUS_ORDER: StatusKey[] = ['critical', 'warning', 'unknown', 'offline', 'healthy', 'pending'];
+const STATUS_ORDER: ClusterStatus[] = ['critical', 'warning', 'unknown', 'offline', 'healthy', 'pending'];
 
 function filterUrl(filters: FleetFilters, change: Partial<FleetFilters>): string {
   const merged = { ...filters, ...change };
@@ -57,14 +58,14 @@ function filterUrl(filters: FleetFilters, change: Partial<FleetFilters>): string
 export function FleetLive(props: FleetLiveProps): JSX.Element {
   const total = Object.values(props.counts).reduce((a, b) => a + b, 0);
   return (
-    <div id={FLEET_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={FLEET_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
       <div class="row summary" aria-label="Clusters by status">
         <a class={`chip${props.filters.status === '' ? ' on' : ''}`} href={filterUrl(props.filters, { status: '' })}>
           All {total}
         </a>
         {STATUS_ORDER.map((s) => (
           <a class={`chip${props.filters.status === s ? ' on' : ''}`} href={filterUrl(props.filters, { status: s })} data-count={s} safe>
-            {`${STATUS_TEXT[s]} ${props.counts[s]}`}
+            {`${STATUS_LABEL[s]} ${props.counts[s]}`}
           </a>
         ))}
       </div>
@@ -178,14 +179,14 @@ export function FleetPage(props: FleetPageProps): JSX.Element {
           <option value="">Any status</option>
           {STATUS_ORDER.map((s) => (
             <option value={s} selected={f.status === s} safe>
-              {STATUS_TEXT[s]}
+              {STATUS_LABEL[s]}
             </option>
           ))}
         </select>
         <select name="environment" aria-label="Environment">
           <option value="">Any environment</option>
-          {['production', 'staging', 'dev', 'unspecified'].map((e) => (
-            <option value={e} selected={f.environment === e} safe>
+          {ENVIRONMENTS.map((e) => (
+            <option value={e} selected={f.environment === e}>
               {e}
             </option>
           ))}

@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
 
 export type EnrollmentView = { token: string; installCommand: string; expiresAt: Date };
 
@@ -59,8 +60,8 @@ export function NewClusterPage(props: {
             <label>
               Environment
               <select name="environment">
-                {['production', 'staging', 'dev', 'unspecified'].map((e) => (
-                  <option value={e} selected={v.environment === e} safe>
+                {ENVIRONMENTS.map((e) => (
+                  <option value={e} selected={v.environment === e}>
                     {e}
                   </option>
                 ))}

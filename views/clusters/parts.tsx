@@ -2,23 +2,14 @@ import Html from '@kitajs/html';
 import type { Capabilities, CapabilityName } from '../../src/contract';
 // The formats moved to a JSX-free file the browser bundle can share; re-exported for the views that import them here.
 export { formatBytes, formatCpu } from '../shared/format';
+import { STATUS_LABEL, type ClusterStatus } from '../../src/clusters/vocabulary';
 
-export type StatusKey = 'pending' | 'healthy' | 'warning' | 'critical' | 'unknown' | 'offline';
 
-export const STATUS_TEXT: Record<StatusKey, string> = {
-  pending: 'Awaiting agent',
-  healthy: 'Healthy',
-  warning: 'Warning',
-  critical: 'Critical',
-  unknown: 'Unknown',
-  offline: 'Offline',
-};
-
-export function StatusBadge(props: { status: StatusKey }): JSX.Element {
+export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
   const cls = props.status === 'pending' || props.status === 'unknown' ? '' : props.status;
   return (
     <span class={`badge ${cls}`} data-status={props.status} safe>
-      {STATUS_TEXT[props.status]}
+      {STATUS_LABEL[props.status]}
     </span>
   );
 }
@@ -76,5 +67,3 @@ export function CapabilityChips(props: { capabilities: Capabilities | null; only
     </span>
   );
 }
-
-export const ENVIRONMENT_TEXT: Record<string, string> = { production: 'production', staging: 'staging', dev: 'dev', unspecified: 'unspecified' };

@@ -1,7 +1,7 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
-import type { CommandStatus } from '../../src/commands/schema';
+import type { CommandStatus } from '../../src/commands/vocabulary';
 import { Age } from '../clusters/parts';
 
 /** The ping answer that the Ping button's request replaces. */
@@ -47,7 +47,7 @@ export function PingResult(props: { last: PingView; now: Date; timeout?: string 
 
 export function CommandHistory(props: { commands: CommandView[]; now: Date; liveUrl: string; olderUrl: string | null }): JSX.Element {
   return (
-    <div id={COMMAND_HISTORY_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={COMMAND_HISTORY_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
       <div class="table-wrap">
         <table>
           <thead>

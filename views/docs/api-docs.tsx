@@ -1,7 +1,8 @@
 import Html from '@kitajs/html';
 import { Document } from '../layout/layout';
 
-export type DocOperation = { method: string; path: string; summary: string; tag: string; parameters: string[]; body: string };
+/** `responses`: each success status with its content type and schema, as text. */
+export type DocOperation = { method: string; path: string; summary: string; tag: string; parameters: string[]; body: string; responses: string };
 
 export function ApiDocsPage(props: { ops: DocOperation[] }): JSX.Element {
   const tags = [...new Set(props.ops.map((o) => o.tag))];
@@ -33,6 +34,14 @@ export function ApiDocsPage(props: { ops: DocOperation[] }): JSX.Element {
                           <details>
                             <summary class="muted">request body</summary>
                             <pre safe>{o.body}</pre>
+                          </details>
+                        ) : (
+                          ''
+                        )}
+                        {o.responses ? (
+                          <details>
+                            <summary class="muted">responses</summary>
+                            <pre safe>{o.responses}</pre>
                           </details>
                         ) : (
                           ''

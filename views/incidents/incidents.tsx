@@ -1,20 +1,21 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Age } from '../clusters/parts';
+import type { IncidentKind, Severity } from '../../src/incidents/vocabulary';
 
 export type IncidentRow = {
   id: string;
   clusterId: string;
   clusterName: string;
-  kind: 'cluster_offline' | 'pod_crash_looping' | 'node_not_ready';
-  severity: 'low' | 'medium' | 'high';
+  kind: IncidentKind;
+  severity: Severity;
   subject: string;
   title: string;
   openedAt: Date;
   resolvedAt: Date | null;
 };
 
-const KIND_TEXT: Record<IncidentRow['kind'], string> = { cluster_offline: 'Cluster offline', pod_crash_looping: 'Pod crash-looping', node_not_ready: 'Node not ready' };
+const KIND_TEXT: Record<IncidentKind, string> = { cluster_offline: 'Cluster offline', pod_crash_looping: 'Pod crash-looping', node_not_ready: 'Node not ready' };
 
 function duration(from: Date, to: Date): string {
   const s = Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));

@@ -1,23 +1,22 @@
 import Html from '@kitajs/html';
-import type { PodDetailJson } from '../../src/clusters/schema';
-import { Age, formatBytes, formatCpu, type StatusKey } from '../clusters/parts';
+import type { ContainerDetail, PodDetail } from '../../src/contract';
+import { Age, formatBytes, formatCpu } from '../clusters/parts';
+import type { ClusterStatus } from '../../src/clusters/vocabulary';
+import { CHART_WINDOWS, type ChartWindow, type PodProblem } from '../../src/pods/vocabulary';
 import { PROBLEM_TEXT, PodStatusBadge, formatDuration, usageBase } from './parts';
-import { POD_DRAWER_ID, podPath } from './table';
+import { podPath } from './filters';
+import { POD_DRAWER_ID } from './table';
 
 export const POD_DRAWER_LIVE_ID = 'pod-drawer-live';
 export const POD_DRAWER_DETAILS_ID = 'pod-drawer-details';
 export const POD_CHART_ID = 'pod-chart';
 
-export const CHART_WINDOWS = [
-  { key: '1h', seconds: 3600, label: '1 h' },
-  { key: '6h', seconds: 6 * 3600, label: '6 h' },
-  { key: '24h', seconds: 24 * 3600, label: '24 h' },
-  { key: '7d', seconds: 7 * 86400, label: '7 d' },
-  { key: '30d', seconds: 30 * 86400, label: '30 d' },
-] as const;
-export type ChartWindow = (typeof CHART_WINDOWS)[number]['key'];
+export type DrawerCluster = { id: string; name: string; status: ClusterStatus; lastHeartbeatAt: Date | null; logsEnabled: boolean };
 
-export type DrawerCluster = { id: string; name: string; status: StatusKey; lastHeartbeatAt: Date | null; logsEnabled: boolean };
+/** The pod as its latest heartbeat described it; its usage comes separately (DrawerLiveProps.usage). */
+export type DrawerPod = Omit<PodDetail, 'cpuUsageMilli' | 'memUsageBytes' | 'containerDetails'> & {
+  containerDetails: Omit<ContainerDetail, 'cpuUsageMilli' | 'memUsageBytes'>[];
+};
 
 export type MetricsState = { available: true } | { available: false; reason: string };
 
@@ -54,10 +53,10 @@ export type DrawerLiveProps = {
   namespace: string;
   name: string;
   /** Null when the latest heartbeat no longer lists the pod. */
-  pod: PodDetailJson | null;
+  pod: DrawerPod | null;
   usage: { cpuMilli: number | null; memBytes: number | null; at: Date } | null;
   metrics: MetricsState;
-  problems: string[];
+  problems: PodProblem[];
   now: Date;
 };
 
@@ -113,7 +112,7 @@ function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number 
   );
 }
 
-function ContainerRows(props: { pod: PodDetailJson; now: Date }): JSX.Element {
+function ContainerRows(props: { pod: DrawerPod; now: Date }): JSX.Element {
   return (
     <div class="table-wrap">
       <table class="containers">
@@ -190,7 +189,7 @@ export function PodDrawerLive(props: DrawerLiveProps): JSX.Element {
   const path = podPath(props.cluster.id, props.namespace, props.name);
   const unavailable = props.metrics.available ? null : props.metrics.reason;
   return (
-    <div id={POD_DRAWER_LIVE_ID} hx-get={`${path}/live`} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={POD_DRAWER_LIVE_ID} hx-get={`${path}/live`} hx-trigger="every 5s" hx-swap="outerMorph">
       {!p ? (
         <p class="flash info" data-pod-gone>
           The cluster's latest heartbeat (<Age at={props.cluster.lastHeartbeatAt} now={props.now} />) no longer lists this pod.
@@ -257,7 +256,7 @@ export function PodDrawerDetails(props: DrawerLiveProps): JSX.Element {
   const p = props.pod;
   const path = podPath(props.cluster.id, props.namespace, props.name);
   return (
-    <div id={POD_DRAWER_DETAILS_ID} hx-get={`${path}/details`} hx-trigger="every 10s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={POD_DRAWER_DETAILS_ID} hx-get={`${path}/details`} hx-trigger="every 10s" hx-swap="outerMorph">
       {!p ? (
         ''
       ) : (
@@ -336,7 +335,7 @@ export function PodDrawerDetails(props: DrawerLiveProps): JSX.Element {
 export function PodChart(props: ChartProps): JSX.Element {
   const path = podPath(props.clusterId, props.namespace, props.name);
   return (
-    <section id={POD_CHART_ID} hx-get={`${path}/chart?window=${props.window}`} hx-trigger="every 30s [document.visibilityState === 'visible']" hx-swap="outerHTML">
+    <section id={POD_CHART_ID} hx-get={`${path}/chart?window=${props.window}`} hx-trigger="every 30s" hx-swap="outerHTML">
       <div class="row">
         <h2>Usage history</h2>
         <span class="spacer"></span>

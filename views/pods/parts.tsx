@@ -1,15 +1,17 @@
 import Html from '@kitajs/html';
 import { formatBytes, formatCpu } from '../clusters/parts';
+import { DONE_STATUSES, PROGRESS_STATUSES, RUNNING_STATUSES, isInitProgress } from '../../src/inventory/pod-status';
+import type { PodProblem } from '../../src/pods/vocabulary';
 
-const RUNNING = new Set(['Running']);
-const DONE = new Set(['Completed', 'Succeeded']);
-const PROGRESS = new Set(['Pending', 'ContainerCreating', 'PodInitializing', 'Terminating']);
+const RUNNING: ReadonlySet<string> = new Set(RUNNING_STATUSES);
+const DONE: ReadonlySet<string> = new Set(DONE_STATUSES);
+const PROGRESS: ReadonlySet<string> = new Set(PROGRESS_STATUSES);
 
 /** The badge colour of a kubectl STATUS, in the cluster badges' palette. */
 export function podStatusClass(status: string): string {
   if (RUNNING.has(status)) return 'running';
   if (DONE.has(status)) return 'completed';
-  if (PROGRESS.has(status) || /^Init:\d+\/\d+$/.test(status)) return 'pending';
+  if (PROGRESS.has(status) || isInitProgress(status)) return 'pending';
   if (status === 'Unknown' || status === '') return '';
   return 'error';
 }
@@ -22,7 +24,7 @@ export function PodStatusBadge(props: { status: string }): JSX.Element {
   );
 }
 
-export const PROBLEM_TEXT: Record<string, string> = {
+export const PROBLEM_TEXT: Record<PodProblem, string> = {
   failing: 'failing',
   crash_loop: 'crash loop',
   restarting: 'restarted < 1 h ago',

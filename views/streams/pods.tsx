@@ -1,10 +1,21 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
-import type { PodBrief } from '../../src/clusters/pod-lookup';
+import type { ContainerDetail } from '../../src/contract';
+
+/** A pod as the Logs tab lists it, with the containers one can tail. */
+export type LogsPod = {
+  namespace: string;
+  name: string;
+  status: string;
+  restarts: number;
+  ownerKind: string;
+  ownerName: string;
+  containers: Pick<ContainerDetail, 'name' | 'kind' | 'restarts' | 'lastTerminationReason'>[];
+};
 
 export type LogsTabProps = {
   clusterId: string;
-  pods: PodBrief[];
+  pods: LogsPod[];
   q: string;
   limit: number;
   enabled: boolean;
@@ -28,12 +39,12 @@ export function workloadLogsPath(kind: string, name: string, namespace: string |
 }
 
 /** A crashed container's previous instance is what on-call wants first. */
-function previousContainer(p: PodBrief): string | null {
+function previousContainer(p: LogsPod): string | null {
   const crashed = p.containers.find((c) => c.restarts > 0 || c.lastTerminationReason);
   return crashed ? crashed.name : null;
 }
 
-function ownerLabel(p: PodBrief): string {
+function ownerLabel(p: LogsPod): string {
   return p.ownerKind ? `${p.ownerKind}/${p.ownerName}` : '-';
 }
 

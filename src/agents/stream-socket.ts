@@ -4,11 +4,11 @@
 // Bun pings idle sockets (server-wide options below) and the agent's own ping frames get a pong.
 import { Elysia } from 'elysia';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { AppDeps } from '../app';
+import type { AgentCluster, AppDeps } from '../deps';
 import { AGENT_PATHS, AgentFrame, type ServerFrame } from '../contract';
 import { HttpError } from '../http/errors';
-import { requireAgent, type AgentCluster } from '../clusters/agent-auth';
-import type { AgentSocket } from './local-stream';
+import { requireAgent } from './auth';
+import type { AgentSocket } from '../streams/local-stream';
 
 const checkFrame = TypeCompiler.Compile(AgentFrame);
 
@@ -31,13 +31,18 @@ export function agentStreamSocket(deps: AppDeps) {
   const { db, config, log, streamHub: hub } = deps;
   const ownOrigin = new URL(config.publicUrl).origin;
   return new Elysia({ name: 'streams-agent-socket' }).ws(AGENT_PATHS.stream, {
+    detail: {
+      tags: ['agent'],
+      summary: 'The agent’s stream channel: a WebSocket of JSON frames (log sessions, multiplexed by streamId; called by the agent; X-Niro-Agent-Key)',
+      responses: { 101: { description: 'Switching Protocols: the connection is now the WebSocket' } },
+    },
     async beforeHandle(ctx) {
       const request = ctx.request;
       if (request.headers.get('cookie')) throw new HttpError(401, 'unauthorized', 'browser sessions are not accepted on the agent stream');
       const origin = request.headers.get('origin');
       if (origin && origin !== ownOrigin) throw new HttpError(403, 'forbidden_origin', 'cross-origin WebSocket requests are refused');
       // Kept on the context: Elysia copies it into the socket's data at the upgrade.
-      (ctx as unknown as SocketData).agent = await requireAgent(db, request);
+      (ctx as unknown as SocketData).agent = await requireAgent(db, deps.agentKeys, request);
     },
     open(ws) {
       const agent = (ws.data as unknown as SocketData).agent!;

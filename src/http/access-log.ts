@@ -1,0 +1,22 @@
+// The access log: one line per request once its response has gone, with the path (never the query:
+// it may carry search terms users consider private), the status and the time taken.
+import { Elysia, type AnyElysia } from 'elysia';
+import type { Logger } from '../log';
+
+export function accessLog(log: Logger): AnyElysia {
+  const started = new WeakMap<Request, number>();
+  return new Elysia({ name: 'access-log' })
+    .onRequest(({ request }) => {
+      started.set(request, performance.now());
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, set }) => {
+      const t0 = started.get(request);
+      const url = new URL(request.url);
+      if (url.pathname.startsWith('/assets/')) return;
+      // Agents beat every 15 s and probes poll: their successful requests would drown everything
+      // else, so they are logged at debug; refusals and everyone else's requests at info.
+      const status = typeof set.status === 'number' ? set.status : 200;
+      const routine = status < 400 && (url.pathname.startsWith('/v1/agent/') || url.pathname === '/healthz' || url.pathname === '/readyz');
+      (routine ? log.debug : log.info)('request', { method: request.method, path: url.pathname, status: set.status, ms: t0 ? Math.round(performance.now() - t0) : undefined });
+    });
+}

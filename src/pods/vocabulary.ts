@@ -1,0 +1,20 @@
+// The words of the pod table and drawer that the API, the pages and the views share. Pure (no db, no
+// config), so views import it too.
+
+/** Orders of the fleet pod table: name ascending, the others largest (or newest) first. */
+export const POD_SORTS = ['name', 'restarts', 'age', 'cpu', 'memory'] as const;
+export type PodSort = (typeof POD_SORTS)[number];
+
+/** Why a pod is a problem pod (see the fleet pod index's flags and podProblems for one pod). */
+export const POD_PROBLEMS = ['failing', 'crash_loop', 'restarting', 'not_ready', 'pending', 'oom_risk'] as const;
+export type PodProblem = (typeof POD_PROBLEMS)[number];
+
+/** The usage chart's windows, shortest first; a plan offers those within its retention. */
+export const CHART_WINDOWS = [
+  { key: '1h', seconds: 3600, label: '1 h' },
+  { key: '6h', seconds: 6 * 3600, label: '6 h' },
+  { key: '24h', seconds: 24 * 3600, label: '24 h' },
+  { key: '7d', seconds: 7 * 86400, label: '7 d' },
+  { key: '30d', seconds: 30 * 86400, label: '30 d' },
+] as const;
+export type ChartWindow = (typeof CHART_WINDOWS)[number]['key'];

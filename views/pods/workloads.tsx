@@ -1,0 +1,137 @@
+import Html from '@kitajs/html';
+import { StatusBadge } from '../clusters/parts';
+import type { ClusterStatus } from '../../src/clusters/vocabulary';
+import { PodStatusBadge } from './parts';
+import { podsUrl, type PodsFilters } from './filters';
+
+/** One workload (top owner) in one cluster and namespace. */
+export type WorkloadClusterView = {
+  clusterId: string;
+  namespace: string;
+  pods: number;
+  /** Containers ready / containers, summed over the pods. */
+  readyContainers: number;
+  containers: number;
+  restarts: number;
+  images: string[];
+  /** Pods per kubectl STATUS. */
+  statuses: Record<string, number>;
+};
+
+export type WorkloadGroupView = { ownerKind: string; ownerName: string; pods: number; clusters: WorkloadClusterView[] };
+
+export type WorkloadGroupsProps = {
+  filters: PodsFilters;
+  groups: WorkloadGroupView[];
+  clusters: Record<string, { name: string; status: ClusterStatus }>;
+};
+
+/** The most common image list among the clusters of a workload; others are drift. */
+function usualImages(g: WorkloadGroupView): string {
+  const tally = new Map<string, number>();
+  for (const c of g.clusters) {
+    const k = c.images.join('\n');
+    tally.set(k, (tally.get(k) ?? 0) + c.pods);
+  }
+  let best = '';
+  let n = -1;
+  for (const [k, v] of tally) if (v > n) (best = k), (n = v);
+  return best;
+}
+
+/** The workloads-across-clusters view of /pods: one panel per workload, one row per cluster and namespace. */
+export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
+  if (props.groups.length === 0) return <p class="empty panel">No workload matches these filters.</p>;
+  return (
+    <div class="workloads">
+      {props.groups.map((g) => {
+        const usual = usualImages(g);
+        const drift = g.clusters.filter((c) => c.images.join('\n') !== usual).length;
+        const ready = g.clusters.reduce((a, c) => a + c.readyContainers, 0);
+        const total = g.clusters.reduce((a, c) => a + c.containers, 0);
+        const sorted = [...g.clusters].sort((a, b) => (props.clusters[a.clusterId]?.name ?? '').localeCompare(props.clusters[b.clusterId]?.name ?? '') || a.namespace.localeCompare(b.namespace));
+        return (
+          <section class="panel workload" data-workload={`${g.ownerKind}/${g.ownerName}`}>
+            <div class="row">
+              <h2 safe>{`${g.ownerKind} ${g.ownerName}`}</h2>
+              <span class="muted" safe>
+                {`${g.clusters.length} cluster${g.clusters.length === 1 ? '' : 's'} · ${g.pods} pods · ${ready}/${total} containers ready`}
+              </span>
+              {drift ? (
+                <span class="chip drift" title="Clusters whose images differ from the most common set" safe>
+                  {`image drift in ${drift}`}
+                </span>
+              ) : (
+                ''
+              )}
+              <span class="spacer"></span>
+              <a href={podsUrl({ ...props.filters, owner: `${g.ownerKind}/${g.ownerName}`, group: 'pods' })} safe>
+                {`List its ${g.pods} pods`}
+              </a>
+            </div>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th>Cluster</th>
+                    <th>Namespace</th>
+                    <th>Pods</th>
+                    <th>Ready</th>
+                    <th>Restarts</th>
+                    <th>Statuses</th>
+                    <th>Images</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {sorted.map((c) => {
+                    const ref = props.clusters[c.clusterId];
+                    const differs = c.images.join('\n') !== usual;
+                    return (
+                      <tr data-workload-cluster={ref?.name ?? c.clusterId} class={differs ? 'drift' : ''}>
+                        <td>
+                          <a href={`/clusters/${c.clusterId}`} safe>
+                            {ref?.name ?? c.clusterId.slice(0, 8)}
+                          </a>
+                          {ref && (ref.status === 'unknown' || ref.status === 'offline') ? (
+                            <>
+                              {' '}
+                              <StatusBadge status={ref.status} />
+                            </>
+                          ) : (
+                            ''
+                          )}
+                        </td>
+                        <td class="mono" safe>
+                          {c.namespace}
+                        </td>
+                        <td safe>{String(c.pods)}</td>
+                        <td class={c.readyContainers < c.containers ? 'warn' : ''} safe>
+                          {`${c.readyContainers}/${c.containers}`}
+                        </td>
+                        <td safe>{String(c.restarts)}</td>
+                        <td>
+                          {Object.entries(c.statuses).map(([s, n]) => (
+                            <>
+                              <PodStatusBadge status={s} />
+                              {n > 1 ? <small safe>{` ×${n} `}</small> : ' '}
+                            </>
+                          ))}
+                        </td>
+                        <td class="mono wrap">
+                          {c.images.map((i) => (
+                            <div safe>{i}</div>
+                          ))}
+                          {differs ? <small class="muted">differs from the usual</small> : ''}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
