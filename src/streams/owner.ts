@@ -30,7 +30,7 @@ const DROP_REPORT_MS = 1000;
 
 /** Shown where a stream resumed without knowing where the agent's reading stood (lines were delivered, no timestamp). */
 export const SEAM_NOTE = 'stream resumed after a reconnect: lines around this point may be missing or repeated';
-const LOST_OWNER_GAP = 'the replica holding this stream went away before relaying these, and where they end is not known';
+const LOST_OWNER_GAP = 'the replica holding this stream went away before relaying these';
 
 export type StopActor = { userId: string | null; email: string };
 
