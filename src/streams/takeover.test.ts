@@ -1,4 +1,4 @@
-// Two stream hubs (two replicas) on one Postgres: the agent's replica B dies with a frame half relayed to the viewer's replica A; when the agent comes to A, A resumes it from the last resume point B relayed, drops the lines it already holds and numbers on — every line once, no gap, no seam; an agent arriving on A makes A's viewers wait until the owner shows it still runs the stream.
+// Two stream hubs (two replicas) on one Postgres: the agent's replica B dies with a frame half relayed to the viewer's replica A; when the agent comes to A, A resumes it from the last resume point B relayed, drops the lines it already holds and numbers on — every line once, no gap, no seam (what A never got and cannot read again is one real gap); an agent arriving on A makes A's viewers wait until the owner shows it still runs the stream.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import type { Bus } from '../db/bus';
@@ -148,5 +148,43 @@ test('the agent connects to A while B still runs the stream on its socket: A’s
   b.onAgentData(onB.id, data(row.id, 1, ['still on B'], '2026-06-12T10:00:01Z', 1));
   await waitUntil(() => viewer.log.lastSeq === 1, 5000, 'the line from B on A');
   expect(onA.frames.filter((f) => f.type === 'start-log')).toEqual([]);
+  viewer.detach();
+}, 30_000);
+
+test('B dies before relaying anything to A: the entries A never got are one real gap, and the stream goes on from B’s last report', async () => {
+  const { db } = testDb.database;
+  const user = await makeUser(db);
+  const org = await makeOrg(db, 'Unrelayed', null, { userId: user.id, role: 'owner' });
+  const created = await createCluster(db, { orgId: org.id, name: 'unrelayed', environment: 'dev', createdBy: user.id });
+  if (!created.ok) throw new Error('cluster');
+  const clusterId = created.cluster.id;
+  const row = await insertStream(db, { orgId: org.id, clusterId, createdBy: user.id, actor: user.email, namespace: 'shop', pod: 'web-1', container: 'web', options: { follow: true, previous: false, timestamps: false } });
+  const busB = dyingBus(dbB.bus);
+  const a = hub(db, testDb.database.bus);
+  const b = hub(dbB.db, busB);
+  await Promise.all([a.ready(), b.ready()]);
+  const onB = agentSocket('agent-on-b', clusterId);
+  await b.addAgent(onB);
+  await waitUntil(() => onB.frames.some((f) => f.type === 'start-log'), 5000, 'start-log on B');
+  const viewer = await a.attach(row, 0);
+  if (!viewer) throw new Error('not attached');
+  await waitUntil(() => viewer.state() === 'live', 5000, 'the mirror hears B');
+
+  // B's NOTIFYs fail from now on; it numbers three lines, reports them, and dies.
+  busB.allowed = 0;
+  b.onAgentData(onB.id, data(row.id, 1, ['x', 'y', 'z'], '2026-06-12T10:00:07Z', 1));
+  await b.shutdown();
+  await db.execute(sql`update log_streams set owner_replica = ${b.replicaId}, owner_seen_at = now() - interval '1 minute', last_seq = 3, last_timestamp = '2026-06-12T10:00:07Z' where id = ${row.id}`);
+
+  const onA = agentSocket('agent-on-a', clusterId);
+  await a.addAgent(onA);
+  const start = await waitUntil(() => onA.frames.find((f): f is StartLogFrame => f.type === 'start-log'), 5000, 'start-log on A');
+  expect([start.resumeAfter, start.resumeAfterLines]).toEqual(['2026-06-12T10:00:07Z', undefined]);
+  a.onAgentData(onA.id, data(row.id, 1, ['after'], '2026-06-12T10:00:08Z', 1));
+  await waitUntil(() => viewer.log.lastSeq === 4, 5000, 'the line after the gap');
+  expect(entriesOf(viewer).map((e) => [e.seq, e.item])).toEqual([
+    [1, { gap: 3, reason: 'the replica holding this stream went away before relaying these' }],
+    [4, 'after'],
+  ]);
   viewer.detach();
 }, 30_000);
