@@ -156,7 +156,7 @@ describe('agent and control plane, end to end', () => {
     expect(c.pods.total).toBe(simPods.length)
     expect(c.pods.listed).toBe(simPods.length)
     expect(c.agent.protocol).toBe(2)
-    const stored = await listPodBriefs(t.db, clusterId, { limit: 10_000 })
+    const { pods: stored } = await listPodBriefs(t.db, clusterId, { limit: 10_000 })
     expect(stored.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(simPods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort())
     const secret = sim.get('secrets', 'niro-system', 'niro-agent-key')
     expect(secret).not.toBeNull()
@@ -186,7 +186,7 @@ describe('agent and control plane, end to end', () => {
       return j.capabilities?.podMetrics?.enabled === false ? j : null
     }, ONE_HEARTBEAT_MS, 'podMetrics off')
     expect(HEARTBEATING).toContain(off.status)
-    const stored = await listPodBriefs(t.db, clusterId, { limit: 10_000 })
+    const { pods: stored } = await listPodBriefs(t.db, clusterId, { limit: 10_000 })
     const details = await Promise.all(stored.map((p) => findPodDetail(t.db, clusterId, p.namespace, p.name)))
     expect(details.filter((d) => d?.usageAvailable).length).toBe(0)
     expect(errorLines()).toEqual([])

@@ -46,6 +46,44 @@ function fillCurrentPath(): void {
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fillCurrentPath);
 else fillCurrentPath();
 
+/** Puts `text` on the clipboard; the async Clipboard API where the page may use it, a selection copy otherwise. */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.className = 'offscreen';
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand('copy');
+    area.remove();
+    return ok;
+  }
+}
+
+// <button data-copy="text"> copies its text; <button data-copy-from="#id"> copies that element's text.
+// The button says "Copied" for a moment (its data-copied attribute; labelled buttons change their label too).
+document.addEventListener('click', (evt) => {
+  const button = evt.target instanceof Element ? evt.target.closest<HTMLElement>('[data-copy], [data-copy-from]') : null;
+  if (!button) return;
+  evt.preventDefault();
+  const from = button.getAttribute('data-copy-from');
+  const text = from !== null ? (document.querySelector(from)?.textContent ?? '').trim() : (button.getAttribute('data-copy') ?? '');
+  void copyText(text).then((ok) => {
+    if (!ok) return;
+    button.setAttribute('data-copied', '');
+    const label = button.classList.contains('copy-button') ? button.textContent : null;
+    if (label !== null) button.textContent = 'Copied';
+    setTimeout(() => {
+      button.removeAttribute('data-copied');
+      if (label !== null) button.textContent = label;
+    }, 1500);
+  });
+});
+
 // data-confirm="Delete cluster x?" on a form asks before it submits.
 document.addEventListener(
   'submit',

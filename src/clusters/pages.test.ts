@@ -237,7 +237,7 @@ describe('pages', () => {
     const overview = await (await owner.browser.get(`/clusters/${c.clusterId}`)).text();
     expect(overview).toContain('id="cluster-live"');
     expect(overview).toContain('k3s-node-2');
-    expect(overview).toMatch(/30% · 1.2 cores \/ 4.0 cores/);
+    expect(overview).toMatch(/30% · 1.2 \/ 4 cores/);
     const workloads = await (await owner.browser.get(`/clusters/${c.clusterId}/workloads`)).text();
     expect(workloads).toContain('team-0');
     expect(workloads).toContain('<th>Pending</th>');

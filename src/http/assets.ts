@@ -23,6 +23,7 @@ const FILES: Record<string, string> = {
  */
 const SCRIPTS: Record<string, string> = {
   'app.js': 'static/app.ts',
+  'prefs.js': 'static/prefs.ts',
   'charts.js': 'static/charts.ts',
   'logs.js': 'static/logs.ts',
 };

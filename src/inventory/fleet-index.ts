@@ -74,13 +74,18 @@ function usageMoved(cpu: SQL, mem: SQL): SQL {
       or coalesce(abs(fu.mem_bytes - ${mem}) > greatest(${MEM_SLACK_BYTES}, fu.mem_bytes / 100), false))`;
 }
 
-/** Writes `from`'s (cluster_id, namespace, name, cpu, mem, at) rows into fleet_pod_usage where missing or moved. */
+/**
+ * Writes `from`'s (cluster_id, namespace, name, cpu, mem, at, and the pod's requests and limits) rows into
+ * fleet_pod_usage where missing, where usage moved, or where a request or limit changed (the share sorts read them).
+ */
 function upsertUsage(from: SQL): SQL {
-  return sql`insert into fleet_pod_usage (cluster_id, namespace, name, cpu_milli, mem_bytes, usage_at)
-      select n.cluster_id, n.namespace, n.name, n.cpu, n.mem, n.at from ${from} n
+  return sql`insert into fleet_pod_usage (cluster_id, namespace, name, cpu_milli, mem_bytes, usage_at, cpu_request_milli, cpu_limit_milli, mem_request_bytes, mem_limit_bytes)
+      select n.cluster_id, n.namespace, n.name, n.cpu, n.mem, n.at, n.cpu_request_milli, n.cpu_limit_milli, n.mem_request_bytes, n.mem_limit_bytes from ${from} n
         left join fleet_pod_usage fu on fu.cluster_id = n.cluster_id and fu.namespace = n.namespace and fu.name = n.name
       where fu.cluster_id is null or ${usageMoved(sql`n.cpu`, sql`n.mem`)}
-      on conflict (cluster_id, namespace, name) do update set cpu_milli = excluded.cpu_milli, mem_bytes = excluded.mem_bytes, usage_at = excluded.usage_at
+        or (fu.cpu_request_milli, fu.cpu_limit_milli, fu.mem_request_bytes, fu.mem_limit_bytes) <> (n.cpu_request_milli, n.cpu_limit_milli, n.mem_request_bytes, n.mem_limit_bytes)
+      on conflict (cluster_id, namespace, name) do update set cpu_milli = excluded.cpu_milli, mem_bytes = excluded.mem_bytes, usage_at = excluded.usage_at,
+        cpu_request_milli = excluded.cpu_request_milli, cpu_limit_milli = excluded.cpu_limit_milli, mem_request_bytes = excluded.mem_request_bytes, mem_limit_bytes = excluded.mem_limit_bytes
       returning 1`;
 }
 
@@ -146,6 +151,7 @@ export async function refreshClusterUsage(db: Db, clusterId: string, now: Date):
   await db.execute(sql`with ${latestUsage(clusterId)},
     n as (
       select f.cluster_id, f.namespace, f.name, u.cpu, u.mem, u.at, f.oom_risk as was_oom,
+        f.cpu_request_milli, f.cpu_limit_milli, f.mem_request_bytes, f.mem_limit_bytes,
         (f.mem_limit_bytes > 0 and u.mem >= 0.9 * f.mem_limit_bytes) is true as oom
       from fleet_pods f left join u on u.key = f.namespace || '/' || f.name
       where f.cluster_id = ${clusterId}),

@@ -3,7 +3,7 @@
 // to the caller's org subtree; nothing here decides who may see what.
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-import type { PodProblem, PodSort } from '../pods/vocabulary';
+import { USAGE_SORTS, type PodProblem, type PodSort } from '../pods/vocabulary';
 
 /** A pod Pending (or still creating) longer than this is a problem pod. */
 export const PENDING_PROBLEM_MINUTES = 5;
@@ -55,14 +55,23 @@ export type PodRow = {
 
 export type PodPage = { rows: PodRow[]; next: PodCursor | null };
 
-/** The sort key each sort orders by (ascending), then namespace, name, cluster id; unknown usage last. */
+/**
+ * The sort key each sort orders by (ascending), then namespace, name, cluster id; unknown usage last. The
+ * usage ones repeat fleet_pod_usage's index expressions word for word (shares in basis points: see the schema).
+ */
 const SORT_KEY: Record<PodSort, SQL> = {
   name: sql`0`,
   restarts: sql`(-f.restarts)`,
   age: sql`(-f.created_unix)`,
   cpu: sql`coalesce(-u.cpu_milli, 1)`,
   memory: sql`coalesce(-u.mem_bytes, 1)`,
+  cpu_of_request: sql`coalesce(-(u.cpu_milli::bigint * 10000 / nullif(u.cpu_request_milli, 0)), 1)`,
+  cpu_of_limit: sql`coalesce(-(u.cpu_milli::bigint * 10000 / nullif(u.cpu_limit_milli, 0)), 1)`,
+  memory_of_request: sql`coalesce(-(u.mem_bytes * 10000 / nullif(u.mem_request_bytes, 0)), 1)`,
+  memory_of_limit: sql`coalesce(-(u.mem_bytes * 10000 / nullif(u.mem_limit_bytes, 0)), 1)`,
 };
+
+const READS_USAGE_FIRST: ReadonlySet<PodSort> = new Set(USAGE_SORTS);
 
 /**
  * The rows to read: usage sorts walk fleet_pod_usage's index and look each pod up; the others walk
@@ -74,12 +83,12 @@ const SORT_KEY: Record<PodSort, SQL> = {
  * subquery from being flattened back into that join.)
  */
 const WITH_USAGE = sql`fleet_pods f left join lateral (
-    select u.cpu_milli, u.mem_bytes, u.usage_at from fleet_pod_usage u where u.cluster_id = f.cluster_id and u.namespace = f.namespace and u.name = f.name
+    select u.cpu_milli, u.mem_bytes, u.usage_at, u.cpu_request_milli, u.cpu_limit_milli, u.mem_request_bytes, u.mem_limit_bytes from fleet_pod_usage u where u.cluster_id = f.cluster_id and u.namespace = f.namespace and u.name = f.name
     limit 1) u on true`;
 
 function source(sort: PodSort): { from: SQL; t: SQL } {
   const on = sql`u.cluster_id = f.cluster_id and u.namespace = f.namespace and u.name = f.name`;
-  return sort === 'cpu' || sort === 'memory'
+  return READS_USAGE_FIRST.has(sort)
     ? { from: sql`fleet_pod_usage u join fleet_pods f on ${on}`, t: sql`u` }
     : { from: sql`fleet_pods f left join fleet_pod_usage u on ${on}`, t: sql`f` };
 }
@@ -134,8 +143,7 @@ const PAGE_USAGE = sql`left join lateral (
 
 /** A search's matched rows: with usage when the sort needs it, otherwise without (looked up per page row later). */
 function matchedColumns(sort: PodSort): { columns: SQL; from: SQL; pageUsage: SQL; pageColumns: SQL } {
-  const usageSort = sort === 'cpu' || sort === 'memory';
-  return usageSort
+  return READS_USAGE_FIRST.has(sort)
     ? { columns: ROW_COLUMNS, from: WITH_USAGE, pageUsage: sql``, pageColumns: sql`m.*` }
     : { columns: POD_COLUMNS, from: sql`fleet_pods f`, pageUsage: PAGE_USAGE, pageColumns: sql`m.*, ${USAGE_COLUMNS}` };
 }

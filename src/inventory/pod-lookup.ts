@@ -55,20 +55,33 @@ export async function findPodBrief(db: Db, clusterId: string, namespace: string,
   return row ? toBrief(row as Raw) : null;
 }
 
-/** A cluster's pods by namespace and name, optionally matching `q` (pod, namespace or owner), at most `limit`. */
-export async function listPodBriefs(db: Db, clusterId: string, opts: { q?: string; limit: number }): Promise<PodBrief[]> {
+/** Where a page of a cluster's pods starts: after this pod (namespace, then name). */
+export type PodBriefCursor = { namespace: string; name: string };
+
+/**
+ * One page of a cluster's pods by namespace and name, optionally matching `q` (pod, namespace or owner), at
+ * most `limit`, after `after` (keyset); `next` is where the following page starts, null on the last one.
+ */
+export async function listPodBriefs(
+  db: Db,
+  clusterId: string,
+  opts: { q?: string; limit: number; after?: PodBriefCursor },
+): Promise<{ pods: PodBrief[]; next: PodBriefCursor | null }> {
   const conds = [eq(clusterPods.clusterId, clusterId)];
   if (opts.q) {
     const like = `%${opts.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     conds.push(or(ilike(clusterPods.name, like), ilike(clusterPods.namespace, like), ilike(clusterPods.ownerName, like))!);
   }
+  if (opts.after) conds.push(sql`(${clusterPods.namespace}, ${clusterPods.name}) > (${opts.after.namespace}, ${opts.after.name})`);
   const rows = await db
     .select(columns)
     .from(clusterPods)
     .where(and(...conds))
     .orderBy(asc(clusterPods.namespace), asc(clusterPods.name))
-    .limit(opts.limit);
-  return (rows as Raw[]).map(toBrief);
+    .limit(opts.limit + 1);
+  const pods = (rows as Raw[]).slice(0, opts.limit).map(toBrief);
+  const last = pods[pods.length - 1];
+  return { pods, next: rows.length > opts.limit && last ? { namespace: last.namespace, name: last.name } : null };
 }
 
 /**

@@ -20,8 +20,8 @@ type PodJson = {
   createdAt: string | null;
   owner: { kind: string; name: string } | null;
   images: string[];
-  cpu: { usageMilli: number | null };
-  memory: { usageBytes: number | null; limitBytes: number };
+  cpu: { usageMilli: number | null; requestMilli: number; limitMilli: number };
+  memory: { usageBytes: number | null; requestBytes: number; limitBytes: number };
   problems: string[];
 };
 type ListJson = { pods: PodJson[]; nextCursor: string | null; clustersWithoutPodList: { id: string; name: string }[] };
@@ -214,6 +214,45 @@ describe('filters, search, sorts', () => {
     const max = Math.max(...[...shopPods, ...depotPods].filter((p) => p.usageAvailable).map((p) => p.memUsageBytes));
     expect(byMem[0].memory.usageBytes).toBe(max);
     expect(byMem[byMem.length - 1].memory.usageBytes).toBeNull();
+  });
+
+  test('usage as a share of request or of limit: largest first, pods without one (or without metrics) last, a changed limit re-sorts', async () => {
+    /** Basis points of usage over `of`, as the index keys them; null when either is unknown or unset. */
+    const share = (usage: number | null, of: number): number | null => (usage === null || !of ? null : Math.floor((usage * 10000) / of));
+    const shares: Record<string, (p: PodJson) => number | null> = {
+      cpu_of_request: (p) => share(p.cpu.usageMilli, p.cpu.requestMilli),
+      cpu_of_limit: (p) => share(p.cpu.usageMilli, p.cpu.limitMilli),
+      memory_of_request: (p) => share(p.memory.usageBytes, p.memory.requestBytes),
+      memory_of_limit: (p) => share(p.memory.usageBytes, p.memory.limitBytes),
+    };
+    const total = shopPods.length + depotPods.length;
+    for (const [sort, value] of Object.entries(shares)) {
+      const all = await walk(owner.api, `sort=${sort}`, 13);
+      expect({ sort, n: all.length, unique: new Set(keys(all)).size }).toEqual({ sort, n: total, unique: total });
+      const values = all.map(value);
+      const known = values.filter((v) => v !== null) as number[];
+      // Both kinds are in the fixture: pods with a share, and pods without one (no request/limit, no metrics).
+      expect({ sort, some: known.length > 0, without: known.length < values.length }).toEqual({ sort, some: true, without: true });
+      // Every pod with a share comes before every pod without, in descending order.
+      expect({ sort, sharesFirst: values.slice(0, known.length).every((v) => v !== null) }).toEqual({ sort, sharesFirst: true });
+      expect({ sort, descending: known.every((v, i) => i === 0 || known[i - 1] >= v) }).toEqual({ sort, descending: true });
+    }
+    // A search walks the same orders.
+    const searched = new Set(keys(await walk(owner.api, 'q=registry', 50)));
+    const got = await walk(owner.api, 'q=registry&sort=memory_of_limit', 9);
+    expect({ n: got.length, same: keys(got).every((k) => searched.has(k)) }).toEqual({ n: searched.size, same: true });
+
+    // A pod's limit shrinks under the same usage (only its inventory changed): it moves to the top.
+    const ranked = await walk(owner.api, `cluster=${depot.clusterId}&sort=memory_of_limit`, 100);
+    const last = [...ranked].reverse().find((p) => shares.memory_of_limit(p) !== null)!;
+    const pod = depotPods.find((p) => p.name === last.name)!;
+    const tight = depotPods.map((p) =>
+      p === pod ? { ...p, memLimitBytes: p.memUsageBytes, containerDetails: p.containerDetails.map((c) => ({ ...c, memLimitBytes: p.memUsageBytes })) } : p,
+    );
+    await beat(depot, tight);
+    const top = (await list(owner.api, `cluster=${depot.clusterId}&sort=memory_of_limit&limit=1`)).pods[0];
+    expect({ name: top.name, limit: top.memory.limitBytes }).toEqual({ name: pod.name, limit: pod.memUsageBytes });
+    await beat(depot, depotPods);
   });
 
   test('problem pods: failing, crash-looping, not ready, pending too long, restarted lately, near the memory limit — and not the others', async () => {
@@ -446,14 +485,25 @@ describe('bad input', () => {
       status: `Err${evil}`,
       message: `msg${evil}`,
       labels: { [`k${evil}`]: 'v<b>' },
-      containerDetails: makePod(1).containerDetails.map((c) => ({ ...c, name: `c${evil}`, image: `img${evil}`, stateReason: `r${evil}`, lastTerminationReason: `t${evil}` })),
+      containerDetails: makePod(1).containerDetails.map((c) => ({
+        ...c,
+        name: `c${evil}`,
+        image: `img${evil}`,
+        stateReason: `r${evil}`,
+        lastTerminationReason: `t${evil}`,
+      })),
       ownerChain: [{ kind: 'ReplicaSet', name: `rs${evil}` }],
     });
     await beat(hostile, [pod]);
     const page = await (await owner.browser.get(`/pods?cluster=${hostile.clusterId}`)).text();
-    expect(page).toContain('pod&lt;img src=x onerror=alert(1)&gt;');
+    // Long names are cut in the middle (two spans): the text, tags removed, still reads whole and escaped.
+    expect(page.replace(/<\/span><span class="trunc-tail">/g, '')).toContain('pod&lt;img src=x onerror=alert(1)&gt;');
     expect(markup(page)).not.toContain(evil);
-    const drawer = await (await owner.browser.get(`/clusters/${hostile.clusterId}/pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`, { 'hx-request': 'true' })).text();
+    const drawer = await (
+      await owner.browser.get(`/clusters/${hostile.clusterId}/pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`, {
+        'hx-request': 'true',
+      })
+    ).text();
     expect(drawer).toContain('msg&lt;img src=x onerror=alert(1)&gt;');
     expect(drawer).toContain('img&lt;img src=x onerror=alert(1)&gt;');
     expect(markup(drawer)).not.toContain(evil);

@@ -1,9 +1,16 @@
 // The words of the pod table and drawer that the API, the pages and the views share. Pure (no db, no
 // config), so views import it too.
 
-/** Orders of the fleet pod table: name ascending, the others largest (or newest) first. */
-export const POD_SORTS = ['name', 'restarts', 'age', 'cpu', 'memory'] as const;
+/**
+ * Orders of the fleet pod table: name ascending, the others largest (or newest) first. `cpu` and `memory`
+ * order by usage; `*_of_request` and `*_of_limit` by usage as a share of the pod's request or limit (pods
+ * without one come last, like pods without metrics).
+ */
+export const POD_SORTS = ['name', 'restarts', 'age', 'cpu', 'memory', 'cpu_of_request', 'cpu_of_limit', 'memory_of_request', 'memory_of_limit'] as const;
 export type PodSort = (typeof POD_SORTS)[number];
+
+/** The sorts that order by usage (they read the usage rows first). */
+export const USAGE_SORTS: readonly PodSort[] = ['cpu', 'memory', 'cpu_of_request', 'cpu_of_limit', 'memory_of_request', 'memory_of_limit'];
 
 /** Why a pod is a problem pod (see the fleet pod index's flags and podProblems for one pod). */
 export const POD_PROBLEMS = ['failing', 'crash_loop', 'restarting', 'not_ready', 'pending', 'oom_risk'] as const;

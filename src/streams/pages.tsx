@@ -7,14 +7,17 @@ import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
 import { requireCluster } from '../clusters/access';
-import { findPodBrief, listPodBriefs } from '../inventory/pod-lookup';
+import { findPodBrief, listPodBriefs, type PodBriefCursor } from '../inventory/pod-lookup';
+import { decodeCursor, encodeCursor } from '../http/cursor';
 import { ClusterLayout } from '../../views/clusters/detail';
 import { LogViewer, LogsNotEnabled, type ViewerConfig } from '../../views/streams/viewer';
 import { LogsTab } from '../../views/streams/pods';
 import { enableLogsCommand, logsEnabled, notEnabledMessage } from './service';
 import { workloadPage } from './workload-pages';
+import { plural } from '../../views/shared/format';
 
-const PODS_SHOWN = 200;
+/** Pods per page of the Logs tab. */
+const PODS_PER_PAGE = 50;
 const DEFAULT_TAIL = 500;
 
 export function streamsPages(deps: AppDeps) {
@@ -26,17 +29,37 @@ export function streamsPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
         const q = (ctx.query.q ?? '').trim();
-        const pods = await listPodBriefs(db, cluster.id, { q: q || undefined, limit: PODS_SHOWN });
+        let after: PodBriefCursor | undefined;
+        if (ctx.query.cursor) {
+          const [namespace, name] = decodeCursor(ctx.query.cursor, ['s', 's']) as [string, string];
+          // Postgres text cannot hold NUL: such a cursor was not ours, and starts from the top.
+          if (!`${namespace}${name}`.includes('\u0000')) after = { namespace, name };
+        }
+        const page = await listPodBriefs(db, cluster.id, { q: q || undefined, limit: PODS_PER_PAGE, after });
         const enabled = logsEnabled(cluster);
+        const base = `/clusters/${cluster.id}/logs${q ? `?q=${encodeURIComponent(q)}` : ''}`;
+        const pageUrl = (cursor: string): string => `${base}${q ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
         const body = (
           <ClusterLayout cluster={cluster} orgName={org.name} tab="logs" now={new Date()}>
-            {enabled ? '' : <LogsNotEnabled clusterName={cluster.name} command={enableLogsCommand(config.publicUrl)} detail={notEnabledMessage(cluster, config.publicUrl)} />}
-            <LogsTab clusterId={cluster.id} pods={pods} q={q} limit={PODS_SHOWN} enabled={enabled} />
+            {enabled ? (
+              ''
+            ) : (
+              <LogsNotEnabled clusterName={cluster.name} command={enableLogsCommand(config.publicUrl)} detail={notEnabledMessage(cluster, config.publicUrl)} />
+            )}
+            <LogsTab
+              clusterId={cluster.id}
+              pods={page.pods}
+              q={q}
+              total={q ? null : cluster.podsListed}
+              nextUrl={page.next ? pageUrl(encodeCursor([page.next.namespace, page.next.name])) : null}
+              firstUrl={after ? base : null}
+              enabled={enabled}
+            />
           </ClusterLayout>
         );
         return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Logs`, active: 'fleet', body });
       },
-      { query: t.Object({ q: t.Optional(t.String({ maxLength: 200 })) }) },
+      { query: t.Object({ q: t.Optional(t.String({ maxLength: 200 })), cursor: t.Optional(t.String({ maxLength: 2048 })) }) },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name/logs',
@@ -70,7 +93,7 @@ export function streamsPages(deps: AppDeps) {
             </strong>
             {pod ? (
               <span class="chip" safe>
-                {`${pod.status} · ${pod.restarts} restarts`}
+                {`${pod.status} · ${plural(pod.restarts, 'restart')}`}
               </span>
             ) : (
               ''

@@ -9,6 +9,7 @@ import { renderPage } from '../http/page';
 import { listWorkloadPods } from '../inventory/pod-lookup';
 import { LogViewer, type ViewerConfig } from '../../views/streams/viewer';
 import { MAX_TAIL_PODS } from './tail';
+import { plural } from '../../views/shared/format';
 
 export function workloadPage(deps: AppDeps) {
   const { db } = deps;
@@ -30,7 +31,7 @@ export function workloadPage(deps: AppDeps) {
           </strong>
           {q.namespace ? <span class="mono" safe>{` in ${q.namespace}`}</span> : ''}
           <span class="chip" safe>
-            {`${pods.length} pods in ${clusters.length} ${clusters.length === 1 ? 'cluster' : 'clusters'}: ${clusters.join(', ')}`}
+            {`${plural(pods.length, 'pod')} in ${plural(clusters.length, 'cluster')}: ${clusters.join(', ')}`}
           </span>
         </p>
       );

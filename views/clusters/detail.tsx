@@ -1,6 +1,8 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
+import { plural } from '../shared/format';
+import { Name } from '../shared/names';
 import type { Capabilities } from '../../src/contract';
 import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
 import type { ClusterStatus, Environment, TimelineKind } from '../../src/clusters/vocabulary';
@@ -129,7 +131,7 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
             {c.podsRunning}/{c.podsTotal}
           </div>
           <small class="muted">
-            running{c.podsFailed ? `, ${c.podsFailed} failed` : ''} · {c.namespaces} namespaces
+            running{c.podsFailed ? `, ${c.podsFailed} failed` : ''} · {plural(c.namespaces, 'namespace')}
           </small>
         </div>
         <div class="tile">
@@ -149,7 +151,7 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
               <li>
                 <span class={`badge ${i.severity === 'high' ? 'critical' : 'warning'}`} safe>{i.severity}</span> <span safe>{i.title}</span>{' '}
                 <span class="muted">
-                  since <Age at={i.openedAt} now={props.now} />
+                  opened <Age at={i.openedAt} now={props.now} />
                 </span>
               </li>
             ))}
@@ -164,18 +166,18 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
         ); usage sampled <Age at={props.usageAt} now={props.now} never="never (no metrics)" />.
       </p>
       <div class="table-wrap">
-        <table>
+        <table id="nodes-table" class="fit">
           <thead>
             <tr>
-              <th>Node</th>
-              <th>Status</th>
-              <th>Roles</th>
-              <th>Kubelet</th>
-              <th>CPU used / allocatable</th>
-              <th>Memory used / allocatable</th>
-              <th>Capacity</th>
-              <th>Pods</th>
-              <th>IP</th>
+              <th class="col-node">Node</th>
+              <th class="col-status">Status</th>
+              <th class="col-roles">Roles</th>
+              <th class="col-kubelet">Kubelet</th>
+              <th class="col-cpu">CPU used / allocatable</th>
+              <th class="col-memory">Memory used / allocatable</th>
+              <th class="col-capacity">Capacity</th>
+              <th class="col-pods">Pods</th>
+              <th class="col-ip">IP</th>
             </tr>
           </thead>
           <tbody>
@@ -184,8 +186,8 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
             ) : (
               props.nodes.map((n) => (
                 <tr id={`node-${n.name}`}>
-                  <td class="mono" safe>
-                    {n.name}
+                  <td>
+                    <Name text={n.name} mono what="node name" />
                   </td>
                   <td>
                     <span class={`badge ${n.status === 'Ready' ? 'healthy' : 'critical'}`} safe>
@@ -199,7 +201,7 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
                     ))}
                   </td>
                   <td safe>{n.roles.join(', ') || 'worker'}</td>
-                  <td class="mono" safe>
+                  <td class="mono" title={n.kubeletVersion} safe>
                     {n.kubeletVersion}
                   </td>
                   <td>
@@ -289,7 +291,7 @@ export function WorkloadsTab(props: { cluster: ClusterView; counts: WorkloadCoun
   if ((c.protocol ?? 0) < 2 && c.status !== 'pending') {
     return (
       <p class="panel" safe>
-        {`This agent (protocol ${c.protocol ?? 1}) reports counts only: ${c.podsTotal} pods, ${c.podsRunning} running, ${c.podsFailed} failed, in ${c.namespaces} namespaces. Upgrade the agent to see pods by namespace.`}
+        {`This agent (protocol ${c.protocol ?? 1}) reports counts only: ${plural(c.podsTotal, 'pod')}, ${c.podsRunning} running, ${c.podsFailed} failed, in ${plural(c.namespaces, 'namespace')}. Upgrade the agent to see pods by namespace.`}
       </p>
     );
   }

@@ -1,6 +1,8 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
+import { Name } from '../shared/names';
+import { ColumnChooser, DensityToggle, columnClass, type TableColumn } from '../shared/table-tools';
 import type { Capabilities } from '../../src/contract';
 import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } from './parts';
 import { ENVIRONMENTS, STATUS_LABEL, type ClusterStatus } from '../../src/clusters/vocabulary';
@@ -45,6 +47,23 @@ export type FleetLiveProps = {
   hasFilters: boolean;
 };
 
+/** The fleet table's columns, in order; the cluster's name always shows. */
+export const FLEET_COLUMNS: readonly TableColumn[] = [
+  { key: 'status', label: 'Status' },
+  { key: 'cluster', label: 'Cluster', fixed: true },
+  { key: 'heartbeat', label: 'Last heartbeat' },
+  { key: 'environment', label: 'Environment' },
+  { key: 'org', label: 'Organization' },
+  { key: 'nodes', label: 'Nodes' },
+  { key: 'pods', label: 'Pods' },
+  { key: 'cpu', label: 'CPU' },
+  { key: 'memory', label: 'Memory' },
+  { key: 'agent', label: 'Agent' },
+  { key: 'capabilities', label: 'Capabilities' },
+];
+export const FLEET_TABLE_ID = 'fleet-table';
+const col = (key: string): string => columnClass(FLEET_COLUMNS, key);
+
 const STATUS_ORDER: ClusterStatus[] = ['critical', 'warning', 'unknown', 'offline', 'healthy', 'pending'];
 
 function filterUrl(filters: FleetFilters, change: Partial<FleetFilters>): string {
@@ -70,25 +89,27 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
         ))}
       </div>
       <div class="table-wrap">
-        <table id="fleet-table">
+        <table id={FLEET_TABLE_ID} class="fit">
           <thead>
             <tr>
-              <th>Status</th>
-              <th>Cluster</th>
-              <th>Last heartbeat</th>
-              <th>Environment</th>
-              <th>Organization</th>
-              <th>Nodes</th>
-              <th>Pods</th>
-              <th>CPU</th>
-              <th>Memory</th>
-              <th>Agent</th>
-              <th>Capabilities</th>
+              {FLEET_COLUMNS.map((c) => (
+                <th class={col(c.key)} safe>
+                  {c.label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {props.rows.length === 0 ? (
-              <EmptyRow columns={11}>{props.hasFilters ? 'No cluster matches these filters.' : <span>No clusters yet. <a href="/clusters/new">Add your first cluster</a>.</span>}</EmptyRow>
+              <EmptyRow columns={FLEET_COLUMNS.length}>
+                {props.hasFilters ? (
+                  'No cluster matches these filters.'
+                ) : (
+                  <span>
+                    No clusters yet. <a href="/clusters/new">Add your first cluster</a>.
+                  </span>
+                )}
+              </EmptyRow>
             ) : (
               props.rows.map((r) => <FleetRow row={r} now={props.now} />)
             )}
@@ -104,33 +125,32 @@ function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
   const r = props.row;
   return (
     <tr id={`cluster-${r.id}`} data-cluster={r.name}>
-      <td>
+      <td class={col('status')}>
         <StatusBadge status={r.status} />
         {r.openIncidents > 0 ? (
-          <a class="muted small" href={`/incidents?cluster=${r.id}`} title="Open incidents">
-            {' '}
+          <a class="small muted open-incidents" href={`/incidents?cluster=${r.id}`} title="Open incidents">
             {r.openIncidents} open
           </a>
         ) : (
           ''
         )}
       </td>
-      <td>
-        <a href={`/clusters/${r.id}`} safe>
-          {r.name}
-        </a>
+      <td class={col('cluster')}>
+        <Name text={r.name} href={`/clusters/${r.id}`} what="cluster name" />
       </td>
-      <td data-last-heartbeat>
+      <td class={col('heartbeat')} data-last-heartbeat>
         <Age at={r.lastHeartbeatAt} now={props.now} />
       </td>
-      <td>
+      <td class={col('environment')}>
         <span class="chip" safe>
           {r.environment}
         </span>
       </td>
-      <td safe>{r.orgName}</td>
-      <td>{r.status === 'pending' ? <span class="muted">—</span> : <span safe>{`${r.nodesReady}/${r.nodeCount} ready`}</span>}</td>
-      <td data-pods>
+      <td class={col('org')}>
+        <Name text={r.orgName} copy={false} />
+      </td>
+      <td class={col('nodes')}>{r.status === 'pending' ? <span class="muted">—</span> : <span safe>{`${r.nodesReady}/${r.nodeCount} ready`}</span>}</td>
+      <td class={col('pods')} data-pods>
         {r.status === 'pending' ? (
           <span class="muted">—</span>
         ) : (
@@ -141,12 +161,16 @@ function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
           </>
         )}
       </td>
-      <td>{r.status === 'pending' ? <span class="muted">—</span> : <UsageBar used={r.cpuUsageMilli} total={r.cpuCapacityMilli} format={formatCpu} />}</td>
-      <td>{r.status === 'pending' ? <span class="muted">—</span> : <UsageBar used={r.memUsageBytes} total={r.memCapacityBytes} format={formatBytes} />}</td>
-      <td class="mono" safe>
+      <td class={col('cpu')}>
+        {r.status === 'pending' ? <span class="muted">—</span> : <UsageBar used={r.cpuUsageMilli} total={r.cpuCapacityMilli} format={formatCpu} />}
+      </td>
+      <td class={col('memory')}>
+        {r.status === 'pending' ? <span class="muted">—</span> : <UsageBar used={r.memUsageBytes} total={r.memCapacityBytes} format={formatBytes} />}
+      </td>
+      <td class={`${col('agent')} mono`} title={r.agentVersion ?? ''} safe>
         {r.agentVersion ?? '—'}
       </td>
-      <td class="caps">
+      <td class={`${col('capabilities')} caps`}>
         <CapabilityChips capabilities={r.capabilities} onlyEnabled />
       </td>
     </tr>
@@ -162,9 +186,11 @@ export function FleetPage(props: FleetPageProps): JSX.Element {
   const f = props.filters;
   return (
     <>
-      <div class="row">
+      <div class="row page-head">
         <h1>Fleet</h1>
         <span class="spacer"></span>
+        <ColumnChooser table={FLEET_TABLE_ID} columns={FLEET_COLUMNS} />
+        <DensityToggle />
         {props.canCreate ? (
           <a class="button" href="/clusters/new">
             Add cluster

@@ -2,6 +2,7 @@ import Html from '@kitajs/html';
 import type { Capabilities, CapabilityName } from '../../src/contract';
 // The formats moved to a JSX-free file the browser bundle can share; re-exported for the views that import them here.
 export { formatBytes, formatCpu } from '../shared/format';
+import { formatUsedOf, loadLevel } from '../shared/format';
 import { STATUS_LABEL, type ClusterStatus } from '../../src/clusters/vocabulary';
 
 
@@ -33,18 +34,19 @@ export function Age(props: { at: Date | null; now: Date; never?: string }): JSX.
   );
 }
 
-/** A bar of used / total with the figures beside it; "—" when usage is unknown. */
+/** A bar of used / total with the figures under it, coloured by load (loadLevel); "—" when usage is unknown. */
 export function UsageBar(props: { used: number | null; total: number; format: (n: number) => string }): JSX.Element {
   if (props.used === null || props.total <= 0) {
     return <span class="muted">{props.total > 0 ? `— / ${props.format(props.total)}` : '—'}</span>;
   }
   const pct = Math.min(100, Math.round((props.used / props.total) * 100));
+  const level = loadLevel(pct);
   return (
     <div class="usage" title={`${props.format(props.used)} of ${props.format(props.total)} (${pct}%)`}>
-      <div class={`bar${pct >= 90 ? ' hot' : ''}`}>
+      <div class={`bar ${level}`} data-load={level}>
         <span style={`width:${pct}%`}></span>
       </div>
-      <small safe>{`${pct}% · ${props.format(props.used)} / ${props.format(props.total)}`}</small>
+      <small safe>{`${pct}% · ${formatUsedOf(props.used, props.total, props.format)}`}</small>
     </div>
   );
 }

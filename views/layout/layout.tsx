@@ -37,6 +37,8 @@ export function Document(props: { title: string; csrfToken?: string; scripts?: s
           <title safe>{props.title} · Niro</title>
           <link rel="icon" href={assetUrl('favicon.svg')} />
           <link rel="stylesheet" href={assetUrl('app.css')} />
+          {/* Not deferred: remembered table preferences apply before the first paint. */}
+          <script src={assetUrl('prefs.js')}></script>
           <script src={assetUrl('htmx.js')} defer></script>
           <script src={assetUrl('hx-sse.js')} defer></script>
           <script src={assetUrl('app.js')} defer></script>
@@ -82,7 +84,9 @@ export function Shell(props: ShellProps): JSX.Element {
               <button class="secondary">Switch</button>
             </noscript>
           </form>
-          <a href="/settings/profile" safe>{props.user.email}</a>
+          <a href="/settings/profile" class="who" title={props.user.email} safe>
+            {props.user.email}
+          </a>
           <form method="post" action="/logout">
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button class="link">Sign out</button>

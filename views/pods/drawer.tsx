@@ -3,9 +3,11 @@ import type { ContainerDetail, PodDetail } from '../../src/contract';
 import { Age, formatBytes, formatCpu } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
 import { CHART_WINDOWS, type ChartWindow, type PodProblem } from '../../src/pods/vocabulary';
-import { PROBLEM_TEXT, PodStatusBadge, formatDuration, usageBase } from './parts';
+import { PROBLEM_TEXT, PodStatusBadge, formatDuration, podLoadLevel, usageBase } from './parts';
 import { podPath } from './filters';
 import { POD_DRAWER_ID } from './table';
+import { plural } from '../shared/format';
+import { CopyButton, Name } from '../shared/names';
 
 export const POD_DRAWER_LIVE_ID = 'pod-drawer-live';
 export const POD_DRAWER_DETAILS_ID = 'pod-drawer-details';
@@ -76,7 +78,7 @@ function Tile(props: { label: string; children?: JSX.Element | JSX.Element[] | s
 /** Usage against request and limit, each with its % bar. */
 function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number | null; request: number; limit: number; unavailable: string | null }): JSX.Element {
   const format = props.kind === 'cpu' ? formatCpu : formatBytes;
-  const bar = (total: number, of: string) => {
+  const bar = (total: number, of: 'limit' | 'request') => {
     if (props.used === null || total <= 0) {
       return (
         <div class="small muted" safe>
@@ -85,9 +87,10 @@ function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number 
       );
     }
     const pct = Math.round((props.used / total) * 100);
+    const level = podLoadLevel(pct, of);
     return (
       <div class="usage" data-pct-of={of} data-pct={String(pct)}>
-        <div class={`bar${of === 'limit' && pct >= 90 ? ' hot' : ''}`}>
+        <div class={`bar ${level}`} data-load={level}>
           <span style={`width:${Math.min(100, pct)}%`}></span>
         </div>
         <small safe>{`${pct}% of ${of} (${format(total)})`}</small>
@@ -115,29 +118,29 @@ function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number 
 function ContainerRows(props: { pod: DrawerPod; now: Date }): JSX.Element {
   return (
     <div class="table-wrap">
-      <table class="containers">
+      <table class="containers fit">
         <thead>
           <tr>
             <th>Container</th>
-            <th>State</th>
-            <th>Ready</th>
-            <th>Restarts</th>
-            <th>Last termination</th>
-            <th>Probes</th>
-            <th>Requests / limits</th>
+            <th class="col-state">State</th>
+            <th class="col-ready">Ready</th>
+            <th class="col-restarts">Restarts</th>
+            <th class="col-termination">Last termination</th>
+            <th class="col-probes">Probes</th>
+            <th class="col-resources">Requests / limits</th>
           </tr>
         </thead>
         <tbody>
           {props.pod.containerDetails.map((c) => (
             <tr data-container={c.name}>
-              <td class="wrap container-name">
-                <strong class="mono" safe>
-                  {c.name}
+              <td class="container-name">
+                <strong>
+                  <Name text={c.name} mono what="container name" />
                 </strong>
                 {c.kind !== 'app' ? <span class="chip">{c.kind}</span> : ''}
                 {c.privileged ? <span class="chip privileged">privileged</span> : ''}
-                <div class="mono small" safe>
-                  {c.image}
+                <div class="small">
+                  <Name text={c.image} mono what="image" />
                 </div>
               </td>
               <td class="wrap">
@@ -353,21 +356,18 @@ export function PodChart(props: ChartProps): JSX.Element {
           )}
         </nav>
       </div>
-      {!props.metrics.available ? (
-        <p class="flash info" data-metrics-unavailable safe>
-          {`Metrics unavailable: ${props.metrics.reason}`}
-        </p>
-      ) : props.data && (props.data.cpu.some((v) => v !== null) || props.data.mem.some((v) => v !== null)) ? (
+      {props.metrics.available && props.data && (props.data.cpu.some((v) => v !== null) || props.data.mem.some((v) => v !== null)) ? (
         <>
           <div class="chart" data-pod-chart="cpu" data-chart={JSON.stringify({ ...props.data, series: 'cpu' })}></div>
           <div class="chart" data-pod-chart="memory" data-chart={JSON.stringify({ ...props.data, series: 'memory' })}></div>
           <p class="small muted" safe>
-            {`${props.data.t.length} points, ${formatDuration(props.data.stepSeconds)} buckets (CPU averaged, memory at its peak)${props.data.source === 'rollup' ? ', from 10-minute rollups' : ''}. Dashed lines: request (grey) and limit (red).`}
+            {`${plural(props.data.t.length, 'point')}, ${formatDuration(props.data.stepSeconds)} buckets (CPU averaged, memory at its peak)${props.data.source === 'rollup' ? ', from 10-minute rollups' : ''}. Dashed lines: request (grey) and limit (red).`}
           </p>
         </>
       ) : (
+        // Without metrics, the drawer's live part above already says why (said once, not twice).
         <p class="muted" data-chart-empty>
-          No usage samples in this window yet.
+          {props.metrics.available ? 'No usage samples in this window yet.' : 'No usage history to chart.'}
         </p>
       )}
     </section>
@@ -379,7 +379,7 @@ export function PodDrawer(props: PodDrawerProps): JSX.Element {
   const owner = props.pod?.ownerKind ? `${props.pod.ownerKind}/${props.pod.ownerName}` : '';
   return (
     <aside class="drawer" aria-label="Pod" data-drawer-pod={`${props.cluster.id}/${props.namespace}/${props.name}`}>
-      <div class="row">
+      <div class="row drawer-head">
         <div>
           <div class="muted small">
             <a href={`/clusters/${props.cluster.id}`} safe>
@@ -392,8 +392,8 @@ export function PodDrawer(props: PodDrawerProps): JSX.Element {
             {' · last heartbeat '}
             <Age at={props.cluster.lastHeartbeatAt} now={props.now} />
           </div>
-          <h2 class="mono" safe>
-            {props.name}
+          <h2 class="mono">
+            <span safe>{props.name}</span> <CopyButton text={props.name} what="pod name" />
           </h2>
         </div>
         <span class="spacer"></span>

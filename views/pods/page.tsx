@@ -3,10 +3,22 @@
 import Html from '@kitajs/html';
 import { POD_SORTS, type PodSort } from '../../src/pods/vocabulary';
 import { podsUrl } from './filters';
-import { POD_DRAWER_ID, PodsLive, type PodsLiveProps } from './table';
+import { plural } from '../shared/format';
+import { POD_COLUMNS, POD_DRAWER_ID, PODS_TABLE_ID, PodsLive, type PodsLiveProps } from './table';
+import { ColumnChooser, DensityToggle } from '../shared/table-tools';
 
 /** How each sort reads in the sort menu. */
-export const SORT_TEXT: Record<PodSort, string> = { name: 'Name', restarts: 'Restarts (most first)', age: 'Age (newest first)', cpu: 'CPU (highest first)', memory: 'Memory (highest first)' };
+export const SORT_TEXT: Record<PodSort, string> = {
+  name: 'Name',
+  restarts: 'Restarts (most first)',
+  age: 'Age (newest first)',
+  cpu: 'CPU (highest first)',
+  memory: 'Memory (highest first)',
+  cpu_of_request: 'CPU, % of request',
+  cpu_of_limit: 'CPU, % of limit',
+  memory_of_request: 'Memory, % of request',
+  memory_of_limit: 'Memory, % of limit',
+};
 
 export type PodsPageProps = PodsLiveProps & {
   /** Every cluster in scope, for the cluster filter. */
@@ -23,12 +35,14 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
   const filtered = f.q || f.clusters.length || f.namespace || f.status || f.owner || f.node || f.problem;
   return (
     <>
-      <div class="row">
+      <div class="row page-head">
         <h1>Pods</h1>
         <span class="muted" safe>
-          {`across ${props.clusterOptions.length} cluster${props.clusterOptions.length === 1 ? '' : 's'}`}
+          {`across ${plural(props.clusterOptions.length, 'cluster')}`}
         </span>
         <span class="spacer"></span>
+        {f.group === 'pods' ? <ColumnChooser table={PODS_TABLE_ID} columns={POD_COLUMNS} /> : ''}
+        <DensityToggle />
         <nav class="tabs compact" aria-label="View">
           <a href={podsUrl({ ...f, group: 'pods' })} class={f.group === 'pods' ? 'active' : ''}>
             Pods

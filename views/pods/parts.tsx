@@ -1,5 +1,6 @@
 import Html from '@kitajs/html';
 import { formatBytes, formatCpu } from '../clusters/parts';
+import { loadLevel, type LoadLevel } from '../shared/format';
 import { DONE_STATUSES, PROGRESS_STATUSES, RUNNING_STATUSES, isInitProgress } from '../../src/inventory/pod-status';
 import type { PodProblem } from '../../src/pods/vocabulary';
 
@@ -52,21 +53,46 @@ export function PodAge(props: { unix: number; now: Date }): JSX.Element {
   );
 }
 
-/** What a usage figure is compared with: the limit when set, else the request. */
-export function usageBase(request: number, limit: number): { total: number; of: 'limit' | 'request' } | null {
+/**
+ * What a usage figure is compared with: the limit when set, else the request; `prefer` asks for the
+ * other one first (the table sorted by % of request shows % of request).
+ */
+export function usageBase(request: number, limit: number, prefer: 'limit' | 'request' = 'limit'): { total: number; of: 'limit' | 'request' } | null {
+  if (prefer === 'request' && request > 0) return { total: request, of: 'request' };
   if (limit > 0) return { total: limit, of: 'limit' };
   if (request > 0) return { total: request, of: 'request' };
   return null;
 }
 
 /**
+ * How loaded a pod is against its limit (loadLevel) or its request: above its request a pod only uses
+ * more than it reserved, a warning at most (CPU beyond it is normal for a burstable pod).
+ */
+export function podLoadLevel(percent: number, of: 'limit' | 'request'): LoadLevel {
+  if (of === 'limit') return loadLevel(percent);
+  return percent > 100 ? 'warn' : 'normal';
+}
+
+/**
  * Usage with its share of the limit (or request) as a bar; "—" with the reason in the title when
  * the cluster has no metrics for the pod.
  */
-export function UsageCell(props: { used: number | null; request: number; limit: number; kind: 'cpu' | 'memory'; unavailable?: string }): JSX.Element {
+export function UsageCell(props: {
+  used: number | null;
+  request: number;
+  limit: number;
+  kind: 'cpu' | 'memory';
+  unavailable?: string;
+  prefer?: 'limit' | 'request';
+}): JSX.Element {
   const format = props.kind === 'cpu' ? formatCpu : formatBytes;
-  if (props.used === null) return <span class="muted" title={props.unavailable ?? 'metrics unavailable'}>—</span>;
-  const base = usageBase(props.request, props.limit);
+  if (props.used === null)
+    return (
+      <span class="muted" title={props.unavailable ?? 'metrics unavailable'}>
+        —
+      </span>
+    );
+  const base = usageBase(props.request, props.limit, props.prefer);
   if (!base) {
     return (
       <span class="usage" title="no request or limit set">
@@ -76,10 +102,10 @@ export function UsageCell(props: { used: number | null; request: number; limit: 
     );
   }
   const pct = Math.round((props.used / base.total) * 100);
-  const hot = props.kind === 'memory' && base.of === 'limit' && pct >= 90;
+  const level = podLoadLevel(pct, base.of);
   return (
-    <span class="usage" title={`${format(props.used)} of ${format(base.total)} ${base.of}`} data-usage-pct={String(pct)}>
-      <span class={`bar${hot ? ' hot' : ''}`}>
+    <span class="usage" title={`${format(props.used)} of ${format(base.total)} ${base.of}`} data-usage-pct={String(pct)} data-usage-of={base.of}>
+      <span class={`bar ${level}`} data-load={level}>
         <span style={`width:${Math.min(100, pct)}%`}></span>
       </span>
       <small safe>{`${format(props.used)} · ${pct}% of ${base.of}`}</small>

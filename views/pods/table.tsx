@@ -1,6 +1,8 @@
 // The polled part of /pods: status chips, the pod table (or the workload groups) and the pager.
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
+import { Name } from '../shared/names';
+import { columnClass, type TableColumn } from '../shared/table-tools';
 import { Age } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
 import type { PodProblem, PodSort } from '../../src/pods/vocabulary';
@@ -12,6 +14,23 @@ import { WorkloadGroups, type WorkloadGroupView } from './workloads';
 export const PODS_LIVE_ID = 'pods-live';
 /** Where the pod drawer goes; outside the polled part, so a refresh never closes it. */
 export const POD_DRAWER_ID = 'pod-drawer';
+export const PODS_TABLE_ID = 'pods-table';
+
+/** The pod table's columns, in order; the pod's name always shows. */
+export const POD_COLUMNS: readonly TableColumn[] = [
+  { key: 'cluster', label: 'Cluster' },
+  { key: 'namespace', label: 'Namespace' },
+  { key: 'pod', label: 'Pod', fixed: true },
+  { key: 'status', label: 'Status' },
+  { key: 'ready', label: 'Ready' },
+  { key: 'restarts', label: 'Restarts' },
+  { key: 'node', label: 'Node', hidden: true },
+  { key: 'age', label: 'Age' },
+  { key: 'cpu', label: 'CPU' },
+  { key: 'memory', label: 'Memory' },
+  { key: 'owner', label: 'Owner' },
+];
+const col = (key: string): string => columnClass(POD_COLUMNS, key);
 
 export type ClusterRef = {
   id: string;
@@ -71,13 +90,49 @@ function chipStatuses(counts: Record<string, number>, current: string): string[]
   return list;
 }
 
-function SortHeader(props: { filters: PodsFilters; sort: PodSort; label: string }): JSX.Element {
-  const on = props.filters.sort === props.sort;
+/**
+ * A column header that sorts. A usage column offers three orders, one click each in turn: usage, then % of
+ * request, then % of limit (`cycle`); the label says which one is on.
+ */
+function SortHeader(props: { filters: PodsFilters; column: string; label: string; cycle: readonly PodSort[] }): JSX.Element {
+  const current = props.cycle.indexOf(props.filters.sort);
+  const on = current >= 0;
+  const next = props.cycle[(current + 1) % props.cycle.length];
+  const shown = on ? props.filters.sort : props.cycle[0];
+  const label = props.label + (SORT_SUFFIX[shown] ?? '') + (on ? (shown === 'name' ? ' ▲' : ' ▼') : '');
+  const title = props.cycle.length > 1 ? `Sort by ${props.cycle.map((s) => SORT_HINT[s]).join(', then ')} (one click each)` : undefined;
   return (
-    <th aria-sort={on ? (props.sort === 'name' ? 'ascending' : 'descending') : undefined}>
-      <a href={podsUrl({ ...props.filters, sort: props.sort })} data-sort={props.sort} safe>
-        {props.label + (on ? (props.sort === 'name' ? ' ▲' : ' ▼') : '')}
+    <th class={col(props.column)} aria-sort={on ? (shown === 'name' ? 'ascending' : 'descending') : undefined}>
+      <a href={podsUrl({ ...props.filters, sort: next })} data-sort={next} title={title} safe>
+        {label}
       </a>
+    </th>
+  );
+}
+
+const SORT_SUFFIX: Partial<Record<PodSort, string>> = {
+  cpu_of_request: ' % req',
+  cpu_of_limit: ' % lim',
+  memory_of_request: ' % req',
+  memory_of_limit: ' % lim',
+};
+const SORT_HINT: Partial<Record<PodSort, string>> = {
+  cpu: 'usage',
+  memory: 'usage',
+  cpu_of_request: '% of request',
+  cpu_of_limit: '% of limit',
+  memory_of_request: '% of request',
+  memory_of_limit: '% of limit',
+};
+const CPU_SORTS: readonly PodSort[] = ['cpu', 'cpu_of_request', 'cpu_of_limit'];
+const MEMORY_SORTS: readonly PodSort[] = ['memory', 'memory_of_request', 'memory_of_limit'];
+
+/** Plain header cells of the columns that do not sort. */
+function Th(props: { column: string }): JSX.Element {
+  const c = POD_COLUMNS.find((x) => x.key === props.column)!;
+  return (
+    <th class={col(c.key)} safe>
+      {c.label}
     </th>
   );
 }
@@ -124,25 +179,25 @@ function PodTable(props: PodsLiveProps): JSX.Element {
   const f = props.filters;
   return (
     <div class="table-wrap">
-      <table id="pods-table">
+      <table id={PODS_TABLE_ID} class="fit">
         <thead>
           <tr>
-            <th>Cluster</th>
-            <th>Namespace</th>
-            <SortHeader filters={f} sort="name" label="Pod" />
-            <th>Status</th>
-            <th>Ready</th>
-            <SortHeader filters={f} sort="restarts" label="Restarts" />
-            <th>Node</th>
-            <SortHeader filters={f} sort="age" label="Age" />
-            <SortHeader filters={f} sort="cpu" label="CPU" />
-            <SortHeader filters={f} sort="memory" label="Memory" />
-            <th>Owner</th>
+            <Th column="cluster" />
+            <Th column="namespace" />
+            <SortHeader filters={f} column="pod" label="Pod" cycle={['name']} />
+            <Th column="status" />
+            <Th column="ready" />
+            <SortHeader filters={f} column="restarts" label="Restarts" cycle={['restarts']} />
+            <Th column="node" />
+            <SortHeader filters={f} column="age" label="Age" cycle={['age']} />
+            <SortHeader filters={f} column="cpu" label="CPU" cycle={CPU_SORTS} />
+            <SortHeader filters={f} column="memory" label="Memory" cycle={MEMORY_SORTS} />
+            <Th column="owner" />
           </tr>
         </thead>
         <tbody>
           {props.rows.length === 0 ? (
-            <EmptyRow columns={11}>
+            <EmptyRow columns={POD_COLUMNS.length}>
               {Object.keys(props.clusters).length === 0 ? (
                 <span>
                   No clusters yet. <a href="/clusters/new">Add a cluster</a> and its pods show here after its first heartbeat.
@@ -167,56 +222,87 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
   const stale = c && (c.status === 'unknown' || c.status === 'offline');
   const open = `${props.pageQuery}${props.pageQuery.includes('?') ? '&' : '?'}pod=${encodeURIComponent(key)}`;
   const ownerFilter = r.ownerKind ? `${r.ownerKind}/${r.ownerName}` : '';
+  // The cells show usage against what the table is sorted by: % of request when sorted so, else % of limit.
+  const prefer = props.filters.sort.endsWith('_of_request') ? 'request' : 'limit';
   return (
     <tr data-pod={key} class={props.selected === key ? 'selected' : ''}>
-      <td>
-        <a href={`/clusters/${r.clusterId}`} safe>
-          {c?.name ?? r.clusterId.slice(0, 8)}
-        </a>
-        <br />
+      <td class={col('cluster')}>
+        <Name text={c?.name ?? r.clusterId.slice(0, 8)} href={`/clusters/${r.clusterId}`} copy={false} />
         <small class={stale ? 'stale' : 'muted'} title="Last heartbeat of the cluster: the row is as of then" data-heartbeat>
           {stale ? <span class="chip">stale</span> : ''} <Age at={c?.lastHeartbeatAt ?? null} now={props.now} />
         </small>
       </td>
-      <td class="mono" safe>
-        {r.namespace}
+      <td class={col('namespace')}>
+        <Name text={r.namespace} mono what="namespace" />
       </td>
-      <td class="mono">
-        <a href={open} hx-get={podPath(r.clusterId, r.namespace, r.name)} hx-target={`#${POD_DRAWER_ID}`} hx-swap="innerHTML" hx-push-url={open} data-open-pod safe>
-          {r.name}
-        </a>
+      <td class={col('pod')}>
+        <Name
+          text={r.name}
+          mono
+          href={open}
+          attrs={{
+            'hx-get': podPath(r.clusterId, r.namespace, r.name),
+            'hx-target': `#${POD_DRAWER_ID}`,
+            'hx-swap': 'innerHTML',
+            'hx-push-url': open,
+            'data-open-pod': '',
+          }}
+          what="pod name"
+        />
         {r.problems.length ? (
           <small class="problems" safe>
-            {' ' + r.problems.map((p) => PROBLEM_TEXT[p] ?? p).join(', ')}
+            {r.problems.map((p) => PROBLEM_TEXT[p] ?? p).join(', ')}
           </small>
         ) : (
           ''
         )}
       </td>
-      <td>
+      <td class={col('status')}>
         <PodStatusBadge status={r.status} />
       </td>
-      <td class={r.problems.includes('not_ready') ? 'warn' : ''} safe>
+      <td class={`${col('ready')}${r.problems.includes('not_ready') ? ' warn' : ''}`} safe>
         {r.ready}
       </td>
-      <td safe>{String(r.restarts)}</td>
-      <td class="mono" safe>
-        {r.nodeName || '—'}
+      <td class={col('restarts')} safe>
+        {String(r.restarts)}
       </td>
-      <td>
+      <td class={col('node')}>{r.nodeName ? <Name text={r.nodeName} mono what="node name" /> : <span class="muted">—</span>}</td>
+      <td class={col('age')}>
         <PodAge unix={r.createdUnix} now={props.now} />
       </td>
-      <td>
-        <UsageCell used={r.cpuMilli} request={r.cpuRequestMilli} limit={r.cpuLimitMilli} kind="cpu" unavailable={c?.metricsUnavailable ?? undefined} />
+      <td class={col('cpu')}>
+        <UsageCell
+          used={r.cpuMilli}
+          request={r.cpuRequestMilli}
+          limit={r.cpuLimitMilli}
+          kind="cpu"
+          unavailable={c?.metricsUnavailable ?? undefined}
+          prefer={prefer}
+        />
       </td>
-      <td>
-        <UsageCell used={r.memBytes} request={r.memRequestBytes} limit={r.memLimitBytes} kind="memory" unavailable={c?.metricsUnavailable ?? undefined} />
+      <td class={col('memory')}>
+        <UsageCell
+          used={r.memBytes}
+          request={r.memRequestBytes}
+          limit={r.memLimitBytes}
+          kind="memory"
+          unavailable={c?.metricsUnavailable ?? undefined}
+          prefer={prefer}
+        />
       </td>
-      <td>
+      <td class={col('owner')}>
         {ownerFilter ? (
-          <a href={podsUrl({ ...props.filters, owner: ownerFilter, group: 'owner' })} title="This workload across clusters" safe>
-            {ownerFilter}
-          </a>
+          <>
+            <Name
+              text={r.ownerName}
+              href={podsUrl({ ...props.filters, owner: ownerFilter, group: 'owner' })}
+              attrs={{ title: `${ownerFilter}: this workload across clusters` }}
+              copy={false}
+            />
+            <small class="muted" safe>
+              {r.ownerKind}
+            </small>
+          </>
         ) : (
           <span class="muted">—</span>
         )}

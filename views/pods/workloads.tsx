@@ -3,6 +3,7 @@ import { StatusBadge } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
 import { PodStatusBadge } from './parts';
 import { podsUrl, type PodsFilters } from './filters';
+import { plural } from '../shared/format';
 
 /** One workload (top owner) in one cluster and namespace. */
 export type WorkloadClusterView = {
@@ -55,7 +56,7 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
             <div class="row">
               <h2 safe>{`${g.ownerKind} ${g.ownerName}`}</h2>
               <span class="muted" safe>
-                {`${g.clusters.length} cluster${g.clusters.length === 1 ? '' : 's'} · ${g.pods} pods · ${ready}/${total} containers ready`}
+                {`${plural(g.clusters.length, 'cluster')} · ${plural(g.pods, 'pod')} · ${ready}/${total} containers ready`}
               </span>
               {drift ? (
                 <span class="chip drift" title="Clusters whose images differ from the most common set" safe>
@@ -66,7 +67,7 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
               )}
               <span class="spacer"></span>
               <a href={podsUrl({ ...props.filters, owner: `${g.ownerKind}/${g.ownerName}`, group: 'pods' })} safe>
-                {`List its ${g.pods} pods`}
+                {g.pods === 1 ? 'List its pod' : `List its ${g.pods} pods`}
               </a>
             </div>
             <div class="table-wrap">

@@ -1,21 +1,58 @@
 // Number formats shared by the server-rendered views and the browser scripts (static/charts.ts bundles
 // this file): plain functions, no JSX, no imports, so a browser bundle can take them.
 
-/** Millicores as "250m" below one core, "1.5 cores" from one core up. */
+/** "1.5" but "2", not "2.0": one decimal, dropped when it is zero. */
+function oneDecimal(v: number): string {
+  const s = v.toFixed(1);
+  return s.endsWith('.0') ? s.slice(0, -2) : s;
+}
+
+/** Millicores as "250m" below one core, "1.5 cores" from one core up ("1 core", never "1.0 cores"). */
 export function formatCpu(milli: number): string {
   if (milli < 1000) return `${milli}m`;
   const cores = milli / 1000;
-  return `${cores >= 10 ? cores.toFixed(0) : cores.toFixed(1)} cores`;
+  const text = cores >= 10 ? cores.toFixed(0) : oneDecimal(cores);
+  return `${text} ${text === '1' ? 'core' : 'cores'}`;
 }
 
-/** Bytes in binary units: "512 B", "1.5 KiB", "12 MiB". */
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Bytes in binary units: "512 B", "1.5 KiB", "12 MiB", "1 GiB". */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
+  while (v >= 1024 && i < BYTE_UNITS.length - 1) {
     v /= 1024;
     i++;
   }
-  return `${v >= 10 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+  return `${v >= 10 || i === 0 ? v.toFixed(0) : oneDecimal(v)} ${BYTE_UNITS[i]}`;
+}
+
+/** "3.6 / 12 cores", "9 / 24 GiB": used and total in `format`, the unit said once when both share it. */
+export function formatUsedOf(used: number, total: number, format: (n: number) => string): string {
+  const a = format(used);
+  const b = format(total);
+  const unitA = a.slice(a.lastIndexOf(' ') + 1);
+  const unitB = b.slice(b.lastIndexOf(' ') + 1);
+  return a.includes(' ') && unitA === unitB ? `${a.slice(0, a.lastIndexOf(' '))} / ${b}` : `${a} / ${b}`;
+}
+
+/**
+ * Steps between memory axis ticks: powers of two from 1 KiB to 8 TiB, so ticks fall on round binary
+ * figures (256 MiB, 512 MiB, 1 GiB) rather than on decimal ones printed in binary units (954 MiB).
+ */
+export const BINARY_TICK_STEPS: readonly number[] = Array.from({ length: 34 }, (_, i) => 2 ** (10 + i));
+
+/** "1 pod", "3 pods", "1 restart"; `many` for irregular plurals. Counts print with thousands separators. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** How loaded a utilisation figure is: below 70 % normal, from 70 % a warning, from 90 % critical. */
+export type LoadLevel = 'normal' | 'warn' | 'crit';
+
+export function loadLevel(percent: number): LoadLevel {
+  if (percent >= 90) return 'crit';
+  if (percent >= 70) return 'warn';
+  return 'normal';
 }

@@ -1,5 +1,9 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
+import { Pager } from '../shared/pager';
+import { Name } from '../shared/names';
+import { plural } from '../shared/format';
+import { PodStatusBadge } from '../pods/parts';
 import type { ContainerDetail } from '../../src/contract';
 
 /** A pod as the Logs tab lists it, with the containers one can tail. */
@@ -15,9 +19,14 @@ export type LogsPod = {
 
 export type LogsTabProps = {
   clusterId: string;
+  /** One page of the cluster's pods (or of those matching `q`). */
   pods: LogsPod[];
   q: string;
-  limit: number;
+  /** Pods in the cluster's list, when not searching. */
+  total: number | null;
+  nextUrl: string | null;
+  /** The first page, when this is not it. */
+  firstUrl: string | null;
   enabled: boolean;
 };
 
@@ -48,7 +57,7 @@ function ownerLabel(p: LogsPod): string {
   return p.ownerKind ? `${p.ownerKind}/${p.ownerName}` : '-';
 }
 
-/** The cluster's Logs tab: its pods (searchable), each one click from its live tail. */
+/** The cluster's Logs tab: its pods (searchable, a page at a time), each one click from its live tail. */
 export function LogsTab(props: LogsTabProps): JSX.Element {
   return (
     <>
@@ -56,20 +65,20 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
         <input type="search" name="q" value={props.q} placeholder="Pod, namespace or owner" aria-label="Search pods" />
         <button class="secondary">Search</button>
         <span class="muted" safe>
-          {props.pods.length >= props.limit ? `first ${props.limit} pods; search to narrow` : `${props.pods.length} pods`}
+          {props.total !== null ? plural(props.total, 'pod') : ''}
         </span>
       </form>
       <div class="table-wrap">
-        <table id="log-pods">
+        <table id="log-pods" class="fit">
           <thead>
             <tr>
-              <th>Namespace</th>
-              <th>Pod</th>
-              <th>Status</th>
-              <th>Restarts</th>
-              <th>Containers</th>
-              <th>Owner</th>
-              <th>Logs</th>
+              <th class="col-namespace">Namespace</th>
+              <th class="col-pod">Pod</th>
+              <th class="col-status">Status</th>
+              <th class="col-restarts">Restarts</th>
+              <th class="col-containers">Containers</th>
+              <th class="col-owner">Owner</th>
+              <th class="col-logs">Logs</th>
             </tr>
           </thead>
           <tbody>
@@ -80,40 +89,50 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
                 const previous = previousContainer(p);
                 return (
                   <tr data-pod={`${p.namespace}/${p.name}`}>
-                    <td class="mono" safe>
-                      {p.namespace}
+                    <td>
+                      <Name text={p.namespace} mono what="namespace" />
                     </td>
-                    <td class="mono">
-                      <a href={podLogsPath(props.clusterId, p.namespace, p.name)} safe>
-                        {p.name}
-                      </a>
+                    <td>
+                      <Name text={p.name} mono href={podLogsPath(props.clusterId, p.namespace, p.name)} what="pod name" />
                     </td>
-                    <td safe>{p.status}</td>
+                    <td>
+                      <PodStatusBadge status={p.status} />
+                    </td>
                     <td safe>{String(p.restarts)}</td>
                     <td class="wrap mono" safe>
                       {p.containers.map((c) => (c.kind === 'app' ? c.name : `${c.name} (${c.kind})`)).join(', ')}
                     </td>
-                    <td class="mono" safe>
-                      {ownerLabel(p)}
+                    <td>
+                      <Name text={ownerLabel(p)} mono copy={false} />
                     </td>
-                    <td class="row">
-                      <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name)}>
-                        Logs
-                      </a>
-                      {previous ? (
-                        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })} title="Logs of the previous (crashed) instance">
-                          Previous
+                    <td>
+                      <div class="row actions">
+                        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name)}>
+                          Logs
                         </a>
-                      ) : (
-                        ''
-                      )}
-                      {p.ownerKind && p.ownerKind !== 'Node' ? (
-                        <a class="button secondary" href={workloadLogsPath(p.ownerKind, p.ownerName, p.namespace, [])} title="Every pod of this workload, across clusters">
-                          Workload
-                        </a>
-                      ) : (
-                        ''
-                      )}
+                        {previous ? (
+                          <a
+                            class="button secondary"
+                            href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })}
+                            title="Logs of the previous (crashed) instance"
+                          >
+                            Previous
+                          </a>
+                        ) : (
+                          ''
+                        )}
+                        {p.ownerKind && p.ownerKind !== 'Node' ? (
+                          <a
+                            class="button secondary"
+                            href={workloadLogsPath(p.ownerKind, p.ownerName, p.namespace, [])}
+                            title="Every pod of this workload, across clusters"
+                          >
+                            Workload
+                          </a>
+                        ) : (
+                          ''
+                        )}
+                      </div>
                     </td>
                   </tr>
                 );
@@ -122,6 +141,7 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
           </tbody>
         </table>
       </div>
+      <Pager href={props.nextUrl} label="Next →" first={props.firstUrl} />
     </>
   );
 }
