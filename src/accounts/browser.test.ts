@@ -1,4 +1,4 @@
-// In real Chromium: sign in, see the shell, create an API token, use it with fetch against /v1/me.
+// In real Chromium: sign in, see the shell, create an API token (shown with its header, one click to copy), use it with fetch against /v1/me.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { makeOrg, makeUser, startTestApp, type TestApp } from '../testing/app';
@@ -31,6 +31,12 @@ test('sign in, see the shell, create a token and call /v1/me with it', async () 
   await page.click('text=Create token');
   const token = (await page.locator('[data-token]').textContent())!.trim();
   expect(token).toMatch(/^niro_pat_/);
+  // The header to send, with the token in it (as the browser shows it, not as markup).
+  expect(await page.locator('#new-token').innerText()).toContain(`Authorization: Bearer ${token}`);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.click('#new-token button.copy-button');
+  await page.waitForSelector('#new-token button.copy-button[data-copied]');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
   const me = await page.evaluate(async (tok) => {
     const res = await fetch('/v1/me', { headers: { authorization: `Bearer ${tok}` }, credentials: 'omit' });
     return { status: res.status, body: await res.json() };

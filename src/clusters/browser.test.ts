@@ -1,4 +1,4 @@
-// In real Chromium: add a cluster, see its token and install command, and watch the fleet row turn Healthy and its heartbeat age tick without a reload.
+// In real Chromium: add a cluster, see its token and install command (one click to copy), and watch the fleet row turn Healthy and its heartbeat age tick without a reload.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { makeOrg, makeUser, startTestApp, type TestApp } from '../testing/app';
@@ -46,6 +46,11 @@ test('add a cluster, install command shown, row goes live after a heartbeat', as
   const command = (await page.locator('[data-install-command]').textContent())!.trim();
   expect(token).toMatch(/^niro_enr_/);
   expect(command).toBe(`curl -fsSL ${t.config.publicUrl}/install.sh | NIRO_TOKEN=${token} sh`);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await page.click('#enrollment button.copy-button');
+  await page.waitForSelector('#enrollment button.copy-button[data-copied]');
+  expect(await page.locator('#enrollment button.copy-button').textContent()).toBe('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(command);
 
   await page.goto(`${base}/`);
   const row = page.locator('tr[data-cluster="edge-browser-01"]');

@@ -1,6 +1,7 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { SettingsNav } from '../settings/nav';
+import { CopyButton } from '../shared/names';
 
 export type TokenRow = { id: string; name: string; publicId: string; scope: 'read' | 'write'; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null; revokedAt: Date | null };
 
@@ -34,10 +35,16 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
       {props.newToken ? (
         <div class="panel" id={NEW_TOKEN_ID}>
           <h2>Your new API token</h2>
-          <p class="muted">Copy it now: it is shown only once. Use it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
-          <div class="secret" data-token safe>
-            {props.newToken}
+          <p class="muted">Copy it now: it is shown only once.</p>
+          <div class="secret-row">
+            <div class="secret" id="new-token-value" data-token safe>
+              {props.newToken}
+            </div>
+            <CopyButton from="#new-token-value" label="Copy" what="token" />
           </div>
+          <p class="muted">
+            Send it in a header: <code safe>{`Authorization: Bearer ${props.newToken}`}</code>
+          </p>
         </div>
       ) : (
         ''

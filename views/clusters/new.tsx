@@ -1,5 +1,6 @@
 import Html from '@kitajs/html';
 import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
+import { CopyButton } from '../shared/names';
 
 export type EnrollmentView = { token: string; installCommand: string; expiresAt: Date };
 
@@ -13,8 +14,11 @@ export function EnrollmentPanel(props: { clusterId: string; clusterName: string;
         Run this on a machine with <code>kubectl</code> access to the cluster. The token inside works once and expires at <span safe>{expires}</span>; it
         is shown only now.
       </p>
-      <div class="secret" data-install-command safe>
-        {props.enrollment.installCommand}
+      <div class="secret-row">
+        <div class="secret" id="install-command" data-install-command safe>
+          {props.enrollment.installCommand}
+        </div>
+        <CopyButton from="#install-command" label="Copy" what="install command" />
       </div>
       <p class="muted">
         Enrollment token: <code data-token safe>{props.enrollment.token}</code>

@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { CopyButton } from '../shared/names';
 
 /** Ids the viewer script and the tests look for. */
 export const LOG_VIEWER_ID = 'log-viewer';
@@ -169,9 +170,12 @@ export function LogsNotEnabled(props: { clusterName: string; command: string; de
       <h2>Log streaming not enabled for this cluster</h2>
       <p safe>{props.detail}</p>
       <p>Run this on the cluster (as a cluster admin). It grants the agent read access to pod logs; no new token is needed, and the change shows here within one heartbeat:</p>
-      <pre class="secret" safe>
-        {props.command}
-      </pre>
+      <div class="secret-row">
+        <pre class="secret" id="enable-logs-command" safe>
+          {props.command}
+        </pre>
+        <CopyButton from="#enable-logs-command" label="Copy" what="command" />
+      </div>
       <p class="muted">Enabling it lets everyone who can see this cluster in Niro read its container logs, which may contain secrets.</p>
     </div>
   );
