@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     // First, so every response carries the headers, the boundary's early 413s included.
     .use(securityHeadersPlugin(deps.config.publicUrl))
     .use(accessLog(deps.log))
-    .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
+    .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes, db: deps.db }))
     .use(assetRoutes())
     .use(healthRoutes(deps))
     .use(accountsPages(deps))
@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(podsApi(deps))
     .use(podsPages(deps))
     .use(installScriptRoutes(deps.config))
-    .use(openapiRoutes((): AnyElysia => app));
+    .use(openapiRoutes((): AnyElysia => app, deps.db));
   return app;
 }
 

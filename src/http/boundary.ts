@@ -4,8 +4,11 @@
 // too, before anything reads them.
 import { Elysia, type AnyElysia } from 'elysia';
 import type { Logger } from '../log';
-import { ErrorPage, Flash } from '../../views/layout/layout';
+import { ErrorPage, Flash, type ShellViewer } from '../../views/layout/layout';
+import type { Db } from '../db/client';
 import { HttpError, describeValidation, jsonError } from './errors';
+import { SESSION_COOKIE, resolveCaller } from './caller';
+import { shellViewer } from './page';
 
 function wantsJson(request: Request): boolean {
   const path = new URL(request.url).pathname;
@@ -14,8 +17,32 @@ function wantsJson(request: Request): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
-/** Renders an error the way the client asked for it: JSON, an htmx fragment, or a page. */
-export function errorResponse(request: Request, status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+/** The session cookie's value in a request, if any (the boundary sees the raw request, not Elysia's cookie jar). */
+function sessionCookie(request: Request): string | null {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return null;
+}
+
+/**
+ * Whom an error page is drawn for: the signed-in user (the page keeps their menu and org switcher), or
+ * nobody. Only for the client's own mistakes: a 5xx may come from the database, which is not asked again.
+ */
+async function errorViewer(db: Db, request: Request, status: number): Promise<ShellViewer | null> {
+  const value = sessionCookie(request);
+  if (!value || status >= 500) return null;
+  try {
+    const caller = await resolveCaller(db, { request, cookie: { [SESSION_COOKIE]: { value } } });
+    return caller?.via === 'session' ? shellViewer(caller) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Renders an error the way the client asked for it: JSON, an htmx fragment, or a page in the shell. */
+async function errorResponse(db: Db, request: Request, status: number, code: string, message: string, headers: Record<string, string> = {}): Promise<Response> {
   if (status >= 300 && status < 400 && headers.location) {
     if (request.headers.get('hx-request') === 'true') return new Response(null, { status: 200, headers: { 'hx-redirect': headers.location } });
     return new Response(null, { status, headers });
@@ -29,38 +56,39 @@ export function errorResponse(request: Request, status: number, code: string, me
       headers: { ...htmlHeaders, 'hx-retarget': '#flash', 'hx-reswap': 'innerHTML' },
     });
   }
-  return new Response(String(ErrorPage({ status, message })), { status, headers: htmlHeaders });
+  const page = await ErrorPage({ status, message, viewer: await errorViewer(db, request, status) });
+  return new Response(String(page), { status, headers: htmlHeaders });
 }
 
 /** The boundary as a plugin: its hooks are global, so they cover every route the app mounts after it. */
-export function errorBoundary(deps: { log: Logger; maxBodyBytes: number }): AnyElysia {
-  const { log, maxBodyBytes } = deps;
+export function errorBoundary(deps: { log: Logger; maxBodyBytes: number; db: Db }): AnyElysia {
+  const { log, maxBodyBytes, db } = deps;
   return new Elysia({ name: 'error-boundary' })
     .onRequest(({ request }) => {
       const len = Number(request.headers.get('content-length') ?? '0');
-      if (len > maxBodyBytes) return errorResponse(request, 413, 'payload_too_large', `request body exceeds ${maxBodyBytes} bytes`);
+      if (len > maxBodyBytes) return errorResponse(db, request, 413, 'payload_too_large', `request body exceeds ${maxBodyBytes} bytes`);
     })
     .onError({ as: 'global' }, ({ code, error, request }) => {
-      if (error instanceof HttpError) return errorResponse(request, error.status, error.code, error.message, error.headers);
+      if (error instanceof HttpError) return errorResponse(db, request, error.status, error.code, error.message, error.headers);
       switch (code) {
         case 'VALIDATION':
           if (error.type === 'response') {
             // An answer that breaks its own response schema is our bug, not the client's. Logged by field
             // only: the values may be secrets shown once (a new API token, an agent key).
             log.error('response does not match its schema', { path: new URL(request.url).pathname, fields: error.all.map((e) => `${e.path}: ${e.message}`) });
-            return errorResponse(request, 500, 'internal', 'internal error; it has been logged');
+            return errorResponse(db, request, 500, 'internal', 'internal error; it has been logged');
           }
-          return errorResponse(request, 400, 'invalid_request', describeValidation(error, request));
+          return errorResponse(db, request, 400, 'invalid_request', describeValidation(error, request));
         case 'PARSE':
-          return errorResponse(request, 400, 'malformed_body', 'request body could not be parsed (malformed JSON or form data)');
+          return errorResponse(db, request, 400, 'malformed_body', 'request body could not be parsed (malformed JSON or form data)');
         case 'NOT_FOUND':
-          return errorResponse(request, 404, 'not_found', 'no such page or endpoint');
+          return errorResponse(db, request, 404, 'not_found', 'no such page or endpoint');
         case 'INVALID_COOKIE_SIGNATURE':
-          return errorResponse(request, 400, 'bad_cookie', 'invalid cookie');
+          return errorResponse(db, request, 400, 'bad_cookie', 'invalid cookie');
       }
       const status = (error as { status?: number }).status;
-      if (status === 413) return errorResponse(request, 413, 'payload_too_large', 'request body too large');
+      if (status === 413) return errorResponse(db, request, 413, 'payload_too_large', 'request body too large');
       log.error('unhandled error', { path: new URL(request.url).pathname, error: String((error as Error)?.stack ?? error) });
-      return errorResponse(request, 500, 'internal', 'internal error; it has been logged');
+      return errorResponse(db, request, 500, 'internal', 'internal error; it has been logged');
     });
 }

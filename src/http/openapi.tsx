@@ -2,6 +2,9 @@ import { Elysia, type AnyElysia } from 'elysia';
 import { toOpenAPISchema } from '@elysiajs/openapi';
 import { ApiDocsPage, type DocOperation } from '../../views/docs/api-docs';
 import { ApiError } from './responses';
+import type { Db } from '../db/client';
+import { resolveCaller } from './caller';
+import { shellViewer } from './page';
 
 type Spec = { openapi: string; info: Record<string, string>; paths: Record<string, Record<string, any>>; components: unknown };
 
@@ -38,7 +41,7 @@ function describeResponses(responses: Record<string, any>): string {
  * The OpenAPI document of everything under /v1, generated from the routes' TypeBox schemas,
  * and a docs page rendered on the server (no CDN: it works with no internet access).
  */
-export function openapiRoutes(getApp: () => AnyElysia) {
+export function openapiRoutes(getApp: () => AnyElysia, db: Db) {
   let cached: Spec | null = null;
   const spec = (): Spec => {
     if (cached) return cached;
@@ -58,7 +61,9 @@ export function openapiRoutes(getApp: () => AnyElysia) {
   };
   return new Elysia({ name: 'openapi' })
     .get('/v1/openapi.json', () => spec(), { detail: { hide: true } })
-    .get('/docs/api', () => {
+    .get('/docs/api', async (ctx) => {
+      // Public, but a signed-in reader keeps their shell (menu, org switcher); a bad token is just nobody here.
+      const caller = await resolveCaller(db, ctx).catch(() => null);
       const ops: DocOperation[] = [];
       for (const [path, methods] of Object.entries(spec().paths)) {
         for (const [method, op] of Object.entries(methods)) {
@@ -73,6 +78,6 @@ export function openapiRoutes(getApp: () => AnyElysia) {
           });
         }
       }
-      return <ApiDocsPage ops={ops} />;
+      return <ApiDocsPage ops={ops} viewer={caller?.via === 'session' ? shellViewer(caller) : null} />;
     });
 }

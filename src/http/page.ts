@@ -1,5 +1,5 @@
 import type { Caller } from './caller';
-import { Shell, type NavKey } from '../../views/layout/layout';
+import { Shell, type NavKey, type ShellViewer } from '../../views/layout/layout';
 
 export const FLASH_COOKIE = 'niro_flash';
 
@@ -28,15 +28,17 @@ export function redirect(location: string, status = 303): Response {
   return new Response(null, { status, headers: { location } });
 }
 
+/** What the shell shows of a signed-in caller: their menu and the orgs they can switch to. */
+export function shellViewer(caller: Caller): ShellViewer {
+  return { user: caller.user, csrfToken: caller.session?.csrfToken ?? '', orgs: caller.orgs, currentOrgId: caller.currentOrg?.id ?? null };
+}
+
 /** A full page in the signed-in shell. */
 export function renderPage(caller: Caller, cookie: CookieJar, opts: { title: string; active: NavKey; body: JSX.Element; scripts?: string[] }): JSX.Element {
   return Shell({
     title: opts.title,
     active: opts.active,
-    user: caller.user,
-    csrfToken: caller.session?.csrfToken ?? '',
-    orgs: caller.orgs,
-    currentOrgId: caller.currentOrg?.id ?? null,
+    viewer: shellViewer(caller),
     flash: takeFlash(cookie),
     scripts: opts.scripts,
     children: opts.body,

@@ -118,7 +118,8 @@ export function streamsPages(deps: AppDeps) {
             </>
           );
         } else body = <LogViewer config={viewer} title={`${namespace}/${name}`} crumbs={crumbs} />;
-        return renderPage(caller, ctx.cookie, { title: `Logs · ${name}`, active: 'fleet', body, scripts: ['logs.css', 'logs.js'] });
+        // A pod's page lives under Pods (its own address redirects to the pod table's drawer); so do its logs.
+        return renderPage(caller, ctx.cookie, { title: `Logs · ${name}`, active: 'pods', body, scripts: ['logs.css', 'logs.js'] });
       },
       {
         query: t.Object({

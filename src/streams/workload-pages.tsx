@@ -46,7 +46,8 @@ export function workloadPage(deps: AppDeps) {
         ) : (
           <LogViewer config={config} title={`${q.kind}/${q.name}`} crumbs={crumbs} />
         );
-      return renderPage(caller, ctx.cookie, { title: `Logs · ${q.kind}/${q.name}`, active: 'fleet', body, scripts: ['logs.css', 'logs.js'] });
+      // A workload's pods across clusters: the Pods section's "workloads across clusters" view.
+      return renderPage(caller, ctx.cookie, { title: `Logs · ${q.kind}/${q.name}`, active: 'pods', body, scripts: ['logs.css', 'logs.js'] });
     },
     {
       query: t.Object({

@@ -204,10 +204,10 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
                   <td class="mono" title={n.kubeletVersion} safe>
                     {n.kubeletVersion}
                   </td>
-                  <td>
+                  <td class="col-cpu">
                     <UsageBar used={n.cpuUsageMilli} total={n.cpuAllocatableMilli} format={formatCpu} />
                   </td>
-                  <td>
+                  <td class="col-memory">
                     <UsageBar used={n.memUsageBytes} total={n.memAllocatableBytes} format={formatBytes} />
                   </td>
                   <td>

@@ -1,14 +1,15 @@
 import Html from '@kitajs/html';
-import { Document } from '../layout/layout';
+import { Shell, type ShellViewer } from '../layout/layout';
 
 /** `responses`: each success status with its content type and schema, as text. */
 export type DocOperation = { method: string; path: string; summary: string; tag: string; parameters: string[]; body: string; responses: string };
 
-export function ApiDocsPage(props: { ops: DocOperation[] }): JSX.Element {
+/** The API reference, in the shell (signed in or not: anyone may read it). */
+export function ApiDocsPage(props: { ops: DocOperation[]; viewer: ShellViewer | null }): JSX.Element {
   const tags = [...new Set(props.ops.map((o) => o.tag))];
   return (
-    <Document title="API reference">
-      <main>
+    <Shell title="API reference" active="none" viewer={props.viewer}>
+      <>
         <h1>Niro API reference</h1>
         <p>
           Machine-readable: <a href="/v1/openapi.json">/v1/openapi.json</a>. Authenticate with <code>Authorization: Bearer niro_pat_…</code>. Errors are{' '}
@@ -53,7 +54,7 @@ export function ApiDocsPage(props: { ops: DocOperation[] }): JSX.Element {
             </table>
           </section>
         ))}
-      </main>
-    </Document>
+      </>
+    </Shell>
   );
 }

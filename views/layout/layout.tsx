@@ -3,13 +3,19 @@ import { assetUrl } from '../../src/http/assets';
 
 export type NavKey = 'fleet' | 'pods' | 'incidents' | 'deployments' | 'settings' | 'none';
 
-export type ShellProps = {
-  title: string;
-  active: NavKey;
+/** Who the shell is drawn for: a signed-in user gets the org switcher and their menu. */
+export type ShellViewer = {
   user: { email: string; name: string };
   csrfToken: string;
   orgs: { id: string; name: string; depth: number }[];
   currentOrgId: string | null;
+};
+
+export type ShellProps = {
+  title: string;
+  active: NavKey;
+  /** Null on pages anyone may see (an error page, the API reference) when nobody is signed in. */
+  viewer: ShellViewer | null;
   flash?: { kind: 'ok' | 'error' | 'info'; text: string } | null;
   /** Extra scripts the page needs (asset names), e.g. uplot.js. */
   scripts?: string[];
@@ -53,10 +59,11 @@ export function Document(props: { title: string; csrfToken?: string; scripts?: s
   );
 }
 
-/** The signed-in shell: top nav, org switcher, flash message, then the page. */
+/** The shell: top nav, org switcher and user menu (or a sign-in link), flash message, then the page. */
 export function Shell(props: ShellProps): JSX.Element {
+  const v = props.viewer;
   return (
-    <Document title={props.title} csrfToken={props.csrfToken} scripts={props.scripts}>
+    <Document title={props.title} csrfToken={v?.csrfToken} scripts={props.scripts}>
       <header class="top">
         <a class="brand" href="/">
           <img src={assetUrl('favicon.svg')} width="22" height="22" alt="" /> Niro
@@ -68,30 +75,36 @@ export function Shell(props: ShellProps): JSX.Element {
             </a>
           ))}
         </nav>
-        <div class="user">
-          <form method="post" action="/org-switch" class="row">
-            <input type="hidden" name="_csrf" value={props.csrfToken} />
-            <input type="hidden" name="back" value="" data-current-path />
-            <select name="orgId" aria-label="Organization" data-autosubmit>
-              <option value="" selected={props.currentOrgId === null}>All organizations</option>
-              {props.orgs.map((o) => (
-                <option value={o.id} selected={o.id === props.currentOrgId} safe>
-                  {'\u00a0\u00a0'.repeat(o.depth) + o.name}
-                </option>
-              ))}
-            </select>
-            <noscript>
-              <button class="secondary">Switch</button>
-            </noscript>
-          </form>
-          <a href="/settings/profile" class="who" title={props.user.email} safe>
-            {props.user.email}
-          </a>
-          <form method="post" action="/logout">
-            <input type="hidden" name="_csrf" value={props.csrfToken} />
-            <button class="link">Sign out</button>
-          </form>
-        </div>
+        {v ? (
+          <div class="user">
+            <form method="post" action="/org-switch" class="row">
+              <input type="hidden" name="_csrf" value={v.csrfToken} />
+              <input type="hidden" name="back" value="" data-current-path />
+              <select name="orgId" aria-label="Organization" data-autosubmit>
+                <option value="" selected={v.currentOrgId === null}>All organizations</option>
+                {v.orgs.map((o) => (
+                  <option value={o.id} selected={o.id === v.currentOrgId} safe>
+                    {'\u00a0\u00a0'.repeat(o.depth) + o.name}
+                  </option>
+                ))}
+              </select>
+              <noscript>
+                <button class="secondary">Switch</button>
+              </noscript>
+            </form>
+            <a href="/settings/profile" class="who" title={v.user.email} safe>
+              {v.user.email}
+            </a>
+            <form method="post" action="/logout">
+              <input type="hidden" name="_csrf" value={v.csrfToken} />
+              <button class="link">Sign out</button>
+            </form>
+          </div>
+        ) : (
+          <div class="user">
+            <a href="/login">Sign in</a>
+          </div>
+        )}
       </header>
       <main>
         <div id="flash">{props.flash ? <Flash kind={props.flash.kind} text={props.flash.text} /> : ''}</div>
@@ -109,16 +122,15 @@ export function Flash(props: { kind: 'ok' | 'error' | 'info'; text: string }): J
   );
 }
 
-export function ErrorPage(props: { status: number; message: string }): JSX.Element {
+/** An error as a page, in the shell: the navigation stays, so the way on is one click. */
+export function ErrorPage(props: { status: number; message: string; viewer: ShellViewer | null }): JSX.Element {
   return (
-    <Document title={`Error ${props.status}`}>
-      <main class="center-card panel">
+    <Shell title={`Error ${props.status}`} active="none" viewer={props.viewer}>
+      <div class="center-card panel" data-error-page>
         <h1 safe>{`Error ${props.status}`}</h1>
         <p safe>{props.message}</p>
-        <p>
-          <a href="/">Back to the fleet</a>
-        </p>
-      </main>
-    </Document>
+        <p>{props.viewer ? <a href="/">Back to the fleet</a> : <a href="/login">Sign in</a>}</p>
+      </div>
+    </Shell>
   );
 }
