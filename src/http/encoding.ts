@@ -59,7 +59,7 @@ export function compressBody(body: Uint8Array<ArrayBuffer>, coding: Exclude<Codi
 }
 
 /** The strong validator of a body: its SHA-256, 128 bits of it in base64url (the coding is appended per variant). */
-export function etagOf(body: Uint8Array): string {
+function etagOf(body: Uint8Array): string {
   return createHash('sha256').update(body).digest('base64url').slice(0, 22);
 }
 
@@ -84,9 +84,10 @@ const HTML_TYPE = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json';
 const encoder = new TextEncoder();
 
-type Headers = Record<string, string | number>;
+/** Elysia's `set.headers`: what hooks and handlers set, merged into the response (its own headers win). */
+type SetHeaders = Record<string, string | number>;
 
-function headerOf(headers: Headers, name: string): string | undefined {
+function headerOf(headers: SetHeaders, name: string): string | undefined {
   const found = Object.keys(headers).find((k) => k.toLowerCase() === name);
   return found === undefined ? undefined : String(headers[found]);
 }
@@ -108,11 +109,11 @@ function renderValue(value: unknown, setType: string | undefined): { body: strin
  * The answer for a rendered body: 304 when a GET's `If-None-Match` names it, else the body in the coding the client
  * accepts. `set.status` is updated so the access log records what was sent.
  */
-export function encodeRendered(
+function encodeRendered(
   request: Request,
   body: Uint8Array<ArrayBuffer>,
   type: string,
-  set: { status?: number | string; headers: Headers },
+  set: { status?: number | string; headers: SetHeaders },
   opts: { html: boolean },
 ): Response {
   const status = set.status ?? 200;
@@ -143,9 +144,9 @@ export function encodeRendered(
  */
 export function responseEncoding(): AnyElysia {
   return new Elysia({ name: 'response-encoding' }).mapResponse({ as: 'global' }, ({ request, responseValue, set }) => {
-    const rendered = renderValue(responseValue, headerOf(set.headers as Headers, 'content-type'));
+    const rendered = renderValue(responseValue, headerOf(set.headers as SetHeaders, 'content-type'));
     if (!rendered) return;
-    return encodeRendered(request, encoder.encode(rendered.body), rendered.type, set as { status?: number | string; headers: Headers }, {
+    return encodeRendered(request, encoder.encode(rendered.body), rendered.type, set as { status?: number | string; headers: SetHeaders }, {
       html: rendered.html,
     });
   });
