@@ -1,23 +1,15 @@
 // The fleet page at 500 clusters (quick: 100), behind the real app, as a browser gets it: the first load on the
 // wire (the page and every asset it references, gzip and br), its 5 s poll when nothing changed (304) and when a
 // third of the shown clusters beat since the last one (what live agents cause), and the JSON list. The clusters are
-// enrolled and beat through the real heartbeat path. Baselines from the same run: the same answers uncompressed
-// (what the wire carried before compression), and the page rendered without compressing.
+// created through the API and beat through the agents' heartbeat endpoint, on the real server with its jobs running
+// (bench/lib/control-plane.ts). Baselines from the same run: the same answers uncompressed (what the wire carried
+// before compression), and the page rendered without compressing.
 // Request times are through app.handle (routing, session, queries, rendering, ETag, compression), not a socket;
 // bytes on the wire are the status line, the headers the app sets, a Content-Length, and the body.
 // Usage: bun bench/fleet-page.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
-import { createApp } from '../src/app';
-import { createReplicaState } from '../src/server';
-import { createLogger } from '../src/log';
-import { createTestDatabase } from '../src/testing/db';
-import { TEST_ORIGIN, apiClient, signIn, testConfig, type Browser, type TestApp } from '../src/testing/app';
-import { ALL_CAPABILITIES_OFF, makeHeartbeat, makeNode } from '../src/testing/heartbeats';
+import { ALL_CAPABILITIES_OFF, createEnrolledCluster, gzipJson, makeHeartbeat, makeNode } from '../src/testing/heartbeats';
 import { makeFleetPods } from '../src/testing/pod-fleet';
-import { createUser } from '../src/accounts/store';
-import { createOrg, setMembership } from '../src/orgs/store';
-import { createCluster } from '../src/clusters/store';
-import { parseHeartbeat } from '../src/agents/heartbeat-parse';
-import { ingestHeartbeat } from '../src/agents/heartbeat';
+import { parallel, startBenchPlane } from './lib/control-plane';
 import { median, percentile, printTable, startReport, summarize } from './lib/report';
 
 const report = startReport('fleet_page');
@@ -38,6 +30,7 @@ const CUSTOMERS = [
 ];
 const SITES = ['berlin', 'lisbon', 'oslo', 'lyon', 'porto', 'gdansk', 'malmo', 'graz', 'turin', 'ghent', 'cork', 'brno', 'tartu', 'split', 'basel', 'bilbao'];
 const ROLES = ['store', 'edge', 'plant', 'clinic', 'depot'];
+const ENVIRONMENTS = ['production', 'production', 'staging', 'dev', 'production'];
 const RUNS = quick ? 40 : 200;
 const WARMUP = quick ? 5 : 20;
 /** Rows the fleet page shows (FLEET_PAGE_SIZE in src/clusters/pages.tsx): the clusters a poll carries. */
@@ -49,13 +42,10 @@ const CHROMIUM = 'gzip, deflate, br, zstd';
 const FIRST_LOAD_GOAL_KB = 80;
 const UNCHANGED_POLL_GOAL_BYTES = 2048;
 
-const testDb = await createTestDatabase();
-const { db, bus } = testDb.database;
-const config = testConfig({ databaseUrl: testDb.url });
-const log = createLogger('error', () => {});
-const replica = createReplicaState({ db, bus, config, log });
-const app = createApp({ db, bus, config, log, ...replica });
-const harness = { request: (path: string, init?: RequestInit) => app.handle(new Request(TEST_ORIGIN + path, init)) } as unknown as TestApp;
+// The fleet stays as it was beaten while it is measured: no cluster may turn Unknown (2.5 intervals of silence) or
+// Offline under the status job mid-run, or the "unchanged" poll would not be.
+const plane = await startBenchPlane({ config: { heartbeatIntervalSeconds: 3600, offlineAfterSeconds: 4 * 3600 } });
+const { browser, api } = plane;
 
 /** Bytes of a response on the wire (HTTP/1.1): status line, headers, Content-Length, body. */
 async function onWire(res: Response): Promise<{ status: number; bytes: number; body: number; etag: string | null }> {
@@ -80,27 +70,14 @@ function clusterName(c: number): string {
 const nodesOf = (c: number): number => 1 + (c % 5);
 const podsOf = (c: number): number => 10 + ((c * 7) % 50);
 
-/** One heartbeat of cluster `c` through the agent heartbeat path's parse and ingest; `b` moves usage. */
-async function beat(clusterId: string, c: number, b: number, at: Date): Promise<void> {
+/** One heartbeat of cluster `c` through the heartbeat endpoint, as its agent sends it; `b` moves usage. */
+async function beat(agentKey: string, c: number, b: number): Promise<void> {
   const nodes = Array.from({ length: nodesOf(c) }, (_, i) =>
     makeNode(i, { cpuUsageMilli: 300 + ((c * 37 + b * 113 + i * 71) % 3400), memUsageBytes: Math.round((1.5 + ((c * 3 + b * 7 + i) % 50) / 10) * 1024 ** 3) }),
   );
   const agentVersion = ['0.4.0', '0.4.0', '0.4.0', '0.3.9', '0.4.1-rc.1'][c % 5];
   const hb = makeHeartbeat({ pods: makeFleetPods(c, podsOf(c), b), nodes, capabilities: CAPABILITIES, agentVersion });
-  const parsed = parseHeartbeat(JSON.stringify(hb), 5000);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const res = await ingestHeartbeat(db, clusterId, parsed.snapshot, at, replica.podsHashes);
-  if (!res.ok) throw new Error(res.reason);
-}
-
-/** Runs fn(0..n-1), `width` at a time. */
-async function parallel(width: number, n: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
+  await plane.beat(agentKey, gzipJson(hb));
 }
 
 /**
@@ -122,39 +99,32 @@ async function timeInterleaved(cases: Record<string, () => Promise<void>>): Prom
 const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
 
 try {
-  // --- The fleet: CLUSTERS clusters in one org, all but the pending ones beaten twice through ingest.
-  const password = 'correct horse battery';
-  const user = await createUser(db, { email: 'bench@example.com', password });
-  const org = await createOrg(db, { name: 'Bench MSP', parent: null, plan: 'enterprise' });
-  if (!org.ok) throw new Error('org');
-  await setMembership(db, org.org.id, user.id, 'owner');
+  // --- The fleet: CLUSTERS clusters in the MSP's customer orgs, all but the pending ones enrolled and beaten twice.
   const customers: string[] = [];
   for (const name of CUSTOMERS) {
-    const child = await createOrg(db, { name, parent: org.org, plan: 'enterprise' });
-    if (!child.ok) throw new Error('customer org');
-    customers.push(child.org.id);
+    const res = await api.call('POST', '/v1/orgs', { parentId: plane.orgId, name });
+    if (res.status !== 201) throw new Error(`customer org: ${res.status} ${await res.text()}`);
+    customers.push(((await res.json()) as { id: string }).id);
   }
-  const ids: string[] = [];
-  for (let c = 0; c < CLUSTERS; c++) {
-    const environment = (['production', 'production', 'staging', 'dev', 'production'] as const)[c % 5];
-    const created = await createCluster(db, { orgId: customers[c % customers.length], name: clusterName(c), environment, createdBy: null });
-    if (!created.ok) throw new Error('cluster');
-    ids.push(created.cluster.id);
-  }
-  const enrolled = ids.map((id, c) => ({ id, c })).filter(({ c }) => c % PENDING_EVERY !== PENDING_EVERY - 1);
+  const enrolled: { id: string; agentKey: string; c: number }[] = [];
   const t0 = performance.now();
-  const start = Date.now() - 60_000;
-  await parallel(4, enrolled.length, async (i) => {
-    for (let b = 0; b < 2; b++) await beat(enrolled[i].id, enrolled[i].c, b, new Date(start + b * 15_000));
+  await parallel(4, CLUSTERS, async (c) => {
+    const input = { name: clusterName(c), environment: ENVIRONMENTS[c % ENVIRONMENTS.length], orgId: customers[c % customers.length] };
+    if (c % PENDING_EVERY === PENDING_EVERY - 1) {
+      const res = await api.call('POST', '/v1/clusters', input);
+      if (res.status !== 201) throw new Error(`cluster: ${res.status} ${await res.text()}`);
+      return;
+    }
+    const cluster = await createEnrolledCluster(plane.t, api, input);
+    for (let b = 0; b < 2; b++) await beat(cluster.agentKey, c, b);
+    enrolled.push({ id: cluster.clusterId, agentKey: cluster.agentKey, c });
   });
   const loadMs = performance.now() - t0;
 
-  const browser: Browser = await signIn(harness, { id: user.id, email: user.email, password });
-  const api = await apiClient(harness, browser);
   const page = (encoding?: string) => browser.get('/', encoding ? { 'accept-encoding': encoding } : {});
   const poll = (headers: Record<string, string>) => browser.get('/fleet/live', { 'hx-request': 'true', 'accept-encoding': CHROMIUM, ...headers });
   const list = (headers: Record<string, string>) =>
-    harness.request(`/v1/clusters?limit=${SHOWN}`, { headers: { authorization: `Bearer ${api.token}`, ...headers } });
+    plane.t.request(`/v1/clusters?limit=${SHOWN}`, { headers: { authorization: `Bearer ${api.token}`, ...headers } });
 
   // --- First load on the wire: the document and every asset it references, with an empty cache.
   const html = await (await page()).text();
@@ -162,7 +132,7 @@ try {
   const firstLoad = async (encoding: string | undefined): Promise<{ page: number; assets: number }> => {
     const doc = await onWire(await page(encoding));
     let assets = 0;
-    for (const url of assetUrls) assets += (await onWire(await harness.request(url, { headers: encoding ? { 'accept-encoding': encoding } : {} }))).bytes;
+    for (const url of assetUrls) assets += (await onWire(await plane.t.request(url, { headers: encoding ? { 'accept-encoding': encoding } : {} }))).bytes;
     return { page: doc.bytes, assets };
   };
   const [loadRaw, loadGzip, loadBr] = [await firstLoad(undefined), await firstLoad('gzip'), await firstLoad(CHROMIUM)];
@@ -182,8 +152,7 @@ try {
   let tag = firstTag;
   for (let round = 0; round < 6; round++) {
     // 5 s of a fleet beating every 15 s: a third of the shown clusters sent a heartbeat since the last poll.
-    const at = new Date();
-    for (const { id, c } of shown.filter((_, i) => i % 3 === round % 3)) await beat(id, c, 2 + round, at);
+    for (const { agentKey, c } of shown.filter((_, i) => i % 3 === round % 3)) await beat(agentKey, c, 2 + round);
     const res = await onWire(await poll({ 'if-none-match': tag }));
     busyBytes.push(res.bytes);
     busyRaw.push((await onWire(await browser.get('/fleet/live', { 'hx-request': 'true' }))).bytes);
@@ -214,7 +183,7 @@ try {
 
   // --- Report.
   console.log(
-    `fleet: ${CLUSTERS} clusters of ${CUSTOMERS.length} customer orgs (${enrolled.length} enrolled with 1–5 nodes and 10–59 pods; ${CLUSTERS - enrolled.length} pending), the page shows ${SHOWN}; loaded in ${(loadMs / 1000).toFixed(1)} s through heartbeat ingest; ${RUNS} runs per case after ${WARMUP} warm-up`,
+    `fleet: ${CLUSTERS} clusters of ${CUSTOMERS.length} customer orgs (${enrolled.length} enrolled with 1–5 nodes and 10–59 pods; ${CLUSTERS - enrolled.length} pending), the page shows ${SHOWN}; created, enrolled and beaten through the API in ${(loadMs / 1000).toFixed(1)} s; ${RUNS} runs per case after ${WARMUP} warm-up`,
   );
   printTable([
     ['on the wire (KB)', 'uncompressed', 'gzip', 'br'],
@@ -249,5 +218,5 @@ try {
     busy_poll_raw_bytes: median(busyRaw),
   });
 } finally {
-  await testDb.drop();
+  await plane.stop();
 }
