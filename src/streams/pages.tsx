@@ -40,7 +40,7 @@ export function streamsPages(deps: AppDeps) {
         const base = `/clusters/${cluster.id}/logs${q ? `?q=${encodeURIComponent(q)}` : ''}`;
         const pageUrl = (cursor: string): string => `${base}${q ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
         const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="logs" now={new Date()}>
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="logs">
             {enabled ? (
               ''
             ) : (

@@ -40,7 +40,6 @@ export type FleetLiveProps = {
   rows: FleetRowView[];
   counts: Record<ClusterStatus, number>;
   filters: FleetFilters;
-  now: Date;
   /** The URL of this fragment with the current filters (and page). */
   liveUrl: string;
   nextPageUrl: string | null;
@@ -111,7 +110,7 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
                 )}
               </EmptyRow>
             ) : (
-              props.rows.map((r) => <FleetRow row={r} now={props.now} />)
+              props.rows.map((r) => <FleetRow row={r} />)
             )}
           </tbody>
         </table>
@@ -121,7 +120,7 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
   );
 }
 
-function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
+function FleetRow(props: { row: FleetRowView }): JSX.Element {
   const r = props.row;
   return (
     <tr id={`cluster-${r.id}`} data-cluster={r.name}>
@@ -139,7 +138,7 @@ function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
         <Name text={r.name} href={`/clusters/${r.id}`} what="cluster name" />
       </td>
       <td class={col('heartbeat')} data-last-heartbeat>
-        <Age at={r.lastHeartbeatAt} now={props.now} />
+        <Age at={r.lastHeartbeatAt} />
       </td>
       <td class={col('environment')}>
         <span class="chip" safe>

@@ -4,7 +4,7 @@ import type { Capabilities, CapabilityName } from '../../src/contract';
 export { formatBytes, formatCpu } from '../shared/format';
 import { formatUsedOf, loadLevel } from '../shared/format';
 import { STATUS_LABEL, type ClusterStatus } from '../../src/clusters/vocabulary';
-
+import { RelativeTime } from '../shared/time';
 
 export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
   const cls = props.status === 'pending' || props.status === 'unknown' ? '' : props.status;
@@ -15,23 +15,10 @@ export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
   );
 }
 
-/** "12 s ago", "5 min ago", "3 h ago", "2 d ago" — rendered on the server, refreshed by the poll. */
-export function formatAge(from: Date, now: Date): string {
-  const s = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
-}
-
-export function Age(props: { at: Date | null; now: Date; never?: string }): JSX.Element {
+/** "12 s ago" (worded by the browser), or `never` when there is no moment. */
+export function Age(props: { at: Date | null; never?: string }): JSX.Element {
   if (!props.at) return <span class="muted" safe>{props.never ?? 'never'}</span>;
-  const iso = props.at.toISOString();
-  return (
-    <time datetime={iso} title={iso.replace('T', ' ').slice(0, 19) + ' UTC'} safe>
-      {formatAge(props.at, props.now)}
-    </time>
-  );
+  return <RelativeTime at={props.at} style="ago" />;
 }
 
 /** A bar of used / total with the figures under it, coloured by load (loadLevel); "—" when usage is unknown. */

@@ -24,7 +24,7 @@ function chart(over: Partial<ChartProps> = {}): ChartProps {
 }
 
 function live(over: Partial<DrawerLiveProps> = {}): DrawerLiveProps {
-  return { cluster, namespace: pod.namespace, name: pod.name, pod, usage: null, metrics: { available: true }, problems: [], now, ...over };
+  return { cluster, namespace: pod.namespace, name: pod.name, pod, usage: null, metrics: { available: true }, problems: [], ...over };
 }
 
 const count = (html: string, text: string): number => html.split(text).length - 1;

@@ -68,7 +68,6 @@ export type PodsLiveProps = {
   counts: { byStatus: Record<string, number>; total: number };
   problemCount: number;
   clusters: Record<string, ClusterRef>;
-  now: Date;
   liveUrl: string;
   nextUrl: string | null;
   firstUrl: string | null;
@@ -229,7 +228,7 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
       <td class={col('cluster')}>
         <Name text={c?.name ?? r.clusterId.slice(0, 8)} href={`/clusters/${r.clusterId}`} copy={false} />
         <small class={stale ? 'stale' : 'muted'} title="Last heartbeat of the cluster: the row is as of then" data-heartbeat>
-          {stale ? <span class="chip">stale</span> : ''} <Age at={c?.lastHeartbeatAt ?? null} now={props.now} />
+          {stale ? <span class="chip">stale</span> : ''} <Age at={c?.lastHeartbeatAt ?? null} />
         </small>
       </td>
       <td class={col('namespace')}>
@@ -268,7 +267,7 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
       </td>
       <td class={col('node')}>{r.nodeName ? <Name text={r.nodeName} mono what="node name" /> : <span class="muted">—</span>}</td>
       <td class={col('age')}>
-        <PodAge unix={r.createdUnix} now={props.now} />
+        <PodAge unix={r.createdUnix} />
       </td>
       <td class={col('cpu')}>
         <UsageCell
