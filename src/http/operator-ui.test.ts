@@ -266,6 +266,7 @@ describe('navigation', () => {
     const active = () => page.locator('header.top nav a.active').allTextContents();
     await page.goto(`${base}/clusters/${clusterId}/pods/${encodeURIComponent(LONG.namespace)}/${encodeURIComponent(LONG.podNames[1])}/logs`);
     expect(await active()).toEqual(['Pods']);
+    expect(await page.locator('.crumbs .chip').textContent()).toBe('Running · 1 restart');
     await page.goto(`${base}/logs/workload?kind=Deployment&name=${encodeURIComponent(LONG.ownerName)}&namespace=${encodeURIComponent(LONG.namespace)}`);
     expect(await active()).toEqual(['Pods']);
     // A cluster's own Logs tab stays under Fleet, like its other tabs.

@@ -18,7 +18,7 @@ export const LONG = {
   image: 'registry.gitlab.example.com/northwind/platform/payments/reconciliation-worker:2024.11.3-rc.2',
 } as const;
 
-/** `n` pods in the long namespace, on the long nodes, with long names and images; the first one crash-loops. */
+/** `n` pods in the long namespace, on the long nodes, with long names and images; the first one crash-loops, the second restarted once. */
 export function longPods(n: number): PodDetail[] {
   return Array.from({ length: n }, (_, i) => {
     const base = makePod(i);
@@ -31,7 +31,7 @@ export function longPods(n: number): PodDetail[] {
       nodeName: LONG.nodeNames[i % LONG.nodeNames.length],
       ownerName: LONG.ownerName,
       status: crash ? 'CrashLoopBackOff' : base.status,
-      restarts: crash ? 14 : base.restarts,
+      restarts: crash ? 14 : i === 1 ? 1 : base.restarts,
       ready: crash ? '1/2' : base.ready,
       containerDetails: base.containerDetails.map((c, j) => ({
         ...c,
