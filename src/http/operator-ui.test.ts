@@ -103,7 +103,15 @@ async function nextSwapOf(page: Page, id: string): Promise<void> {
 
 test('fleet, pods, pod drawer, cluster tabs and incidents fit 1280×800 with long names', async () => {
   const page = await freshPage();
-  const paths = ['/', '/pods', `/pods?pod=${encodeURIComponent(podKey(LONG.podNames[0]))}`, '/incidents'];
+  const paths = [
+    '/',
+    '/pods',
+    `/pods?pod=${encodeURIComponent(podKey(LONG.podNames[0]))}`,
+    '/pods?group=owner',
+    '/incidents',
+    `/clusters/${clusterId}/pods/${encodeURIComponent(LONG.namespace)}/${encodeURIComponent(LONG.podNames[0])}/logs`,
+    `/logs/workload?kind=Deployment&name=${encodeURIComponent(LONG.ownerName)}`,
+  ];
   await page.goto(`${base}/clusters/${clusterId}`);
   paths.push(...(await page.$$eval('nav.tabs a', (as) => as.map((a) => a.getAttribute('href')!))));
   const found: Record<string, string[]> = {};

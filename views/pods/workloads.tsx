@@ -4,6 +4,7 @@ import type { ClusterStatus } from '../../src/clusters/vocabulary';
 import { PodStatusBadge } from './parts';
 import { podsUrl, type PodsFilters } from './filters';
 import { plural } from '../shared/format';
+import { Name } from '../shared/names';
 
 /** One workload (top owner) in one cluster and namespace. */
 export type WorkloadClusterView = {
@@ -71,16 +72,16 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
               </a>
             </div>
             <div class="table-wrap">
-              <table>
+              <table class="fit workload-clusters">
                 <thead>
                   <tr>
-                    <th>Cluster</th>
-                    <th>Namespace</th>
-                    <th>Pods</th>
-                    <th>Ready</th>
-                    <th>Restarts</th>
-                    <th>Statuses</th>
-                    <th>Images</th>
+                    <th class="col-cluster">Cluster</th>
+                    <th class="col-namespace">Namespace</th>
+                    <th class="col-pods">Pods</th>
+                    <th class="col-ready">Ready</th>
+                    <th class="col-restarts">Restarts</th>
+                    <th class="col-statuses">Statuses</th>
+                    <th class="col-images">Images</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -90,9 +91,7 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
                     return (
                       <tr data-workload-cluster={ref?.name ?? c.clusterId} class={differs ? 'drift' : ''}>
                         <td>
-                          <a href={`/clusters/${c.clusterId}`} safe>
-                            {ref?.name ?? c.clusterId.slice(0, 8)}
-                          </a>
+                          <Name text={ref?.name ?? c.clusterId.slice(0, 8)} href={`/clusters/${c.clusterId}`} what="cluster name" />
                           {ref && (ref.status === 'unknown' || ref.status === 'offline') ? (
                             <>
                               {' '}
@@ -102,8 +101,8 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
                             ''
                           )}
                         </td>
-                        <td class="mono" safe>
-                          {c.namespace}
+                        <td>
+                          <Name text={c.namespace} mono what="namespace" />
                         </td>
                         <td safe>{String(c.pods)}</td>
                         <td class={c.readyContainers < c.containers ? 'warn' : ''} safe>
