@@ -79,11 +79,14 @@ async function overflow(page: Page): Promise<string[]> {
       const wide = [...document.querySelectorAll<HTMLElement>('body *')]
         .filter((el) => el.getBoundingClientRect().right > doc.clientWidth + 1)
         .slice(-3)
-        .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(el.getBoundingClientRect().right)}`);
+        .map(
+          (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(el.getBoundingClientRect().right)}`,
+        );
       out.push(`document ${doc.scrollWidth} > ${doc.clientWidth} (${wide.join('; ')})`);
     }
     for (const el of document.querySelectorAll<HTMLElement>('.drawer, .table-wrap')) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className}${el.querySelector('table[id]') ? '#' + el.querySelector('table[id]')!.id : ''} ${el.scrollWidth} > ${el.clientWidth}`);
+      if (el.scrollWidth > el.clientWidth + 1)
+        out.push(`${el.className}${el.querySelector('table[id]') ? '#' + el.querySelector('table[id]')!.id : ''} ${el.scrollWidth} > ${el.clientWidth}`);
     }
     return out;
   });
@@ -161,7 +164,11 @@ describe('tables', () => {
     expect(await page.locator('#pods-table th.col-node').isVisible()).toBe(true);
 
     // Compact rows: shorter, remembered, and the button says it is on.
-    const rowHeight = () => page.locator('#pods-table tbody tr').first().evaluate((tr) => tr.getBoundingClientRect().height);
+    const rowHeight = () =>
+      page
+        .locator('#pods-table tbody tr')
+        .first()
+        .evaluate((tr) => tr.getBoundingClientRect().height);
     const comfortable = await rowHeight();
     await page.click('button[data-density-toggle]');
     expect(await page.getAttribute('html', 'data-density')).toBe('compact');
@@ -198,7 +205,9 @@ describe('tables', () => {
       await Promise.all([page.waitForURL((u) => u.searchParams.get('sort') === sort), page.click('#pods-table th.col-memory a')]);
     }
     expect(await page.locator('#pods-table th.col-memory').textContent()).toContain('% lim');
-    const shares = await page.$$eval('#pods-table td.col-memory [data-usage-pct]', (els) => els.map((e) => ({ of: e.getAttribute('data-usage-of'), pct: Number(e.getAttribute('data-usage-pct')) })));
+    const shares = await page.$$eval('#pods-table td.col-memory [data-usage-pct]', (els) =>
+      els.map((e) => ({ of: e.getAttribute('data-usage-of'), pct: Number(e.getAttribute('data-usage-pct')) })),
+    );
     expect(shares.length).toBe(50);
     expect(shares.every((s) => s.of === 'limit')).toBe(true);
     expect(shares.every((s, i) => i === 0 || shares[i - 1].pct >= s.pct)).toBe(true);
@@ -281,10 +290,17 @@ describe('navigation', () => {
     await page.goto(`${base}/clusters/${clusterId}/logs`);
     expect(await active()).toEqual(['Fleet']);
 
-    for (const [path, status] of [['/no-such-page', 404], ['/docs/api', 200], [`/clusters/00000000-0000-4000-8000-000000000000`, 404]] as const) {
+    for (const [path, status] of [
+      ['/no-such-page', 404],
+      ['/docs/api', 200],
+      [`/clusters/00000000-0000-4000-8000-000000000000`, 404],
+    ] as const) {
       const res = await page.goto(base + path);
       expect({ path, status: res?.status() }).toEqual({ path, status });
-      expect({ path, nav: await page.locator('header.top nav a').allTextContents() }).toEqual({ path, nav: ['Fleet', 'Pods', 'Incidents', 'Deployments', 'Settings'] });
+      expect({ path, nav: await page.locator('header.top nav a').allTextContents() }).toEqual({
+        path,
+        nav: ['Fleet', 'Pods', 'Incidents', 'Deployments', 'Settings'],
+      });
       expect({ path, who: await page.locator('header.top .who').getAttribute('title') }).toEqual({ path, who: user.email });
       expect({ path, switcher: await page.locator('header.top select[name=orgId]').count() }).toEqual({ path, switcher: 1 });
     }
@@ -294,7 +310,11 @@ describe('navigation', () => {
     const anonymous = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     for (const path of ['/no-such-page', '/docs/api']) {
       await anonymous.goto(base + path);
-      expect({ path, nav: await anonymous.locator('header.top nav a').count(), signIn: await anonymous.locator('header.top a[href="/login"]').count() }).toEqual({ path, nav: 5, signIn: 1 });
+      expect({
+        path,
+        nav: await anonymous.locator('header.top nav a').count(),
+        signIn: await anonymous.locator('header.top a[href="/login"]').count(),
+      }).toEqual({ path, nav: 5, signIn: 1 });
     }
     await anonymous.close();
   }, 60_000);
