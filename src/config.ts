@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pkg from '../package.json' with { type: 'json' };
 
+/** The control plane's version (`niro --version`, the agent image's default tag). */
+export const VERSION = pkg.version;
+
 /** The image deploy/agent/Dockerfile builds (`docker build -t niro-agent:<version>`); set NIRO_AGENT_IMAGE to your registry's. */
-export const DEFAULT_AGENT_IMAGE = `niro-agent:${pkg.version}`;
+export const DEFAULT_AGENT_IMAGE = `niro-agent:${VERSION}`;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

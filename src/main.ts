@@ -1,8 +1,14 @@
 // The control plane: config → database → migrations → app → listen. Nothing else lives here.
-import { loadConfig } from './config';
+// `niro --version` prints the version.
+import { VERSION, loadConfig } from './config';
 import { createLogger } from './log';
 import { startServer, stopOnSignals } from './server';
 
+const args = process.argv.slice(2);
+if (args[0] === '--version' || args[0] === '-v') {
+  console.log(`niro ${VERSION}`);
+  process.exit(0);
+}
 const loaded = loadConfig();
 if (!loaded.ok) {
   for (const e of loaded.errors) console.error(`config error: ${e}`);

@@ -1,14 +1,15 @@
 import postgres from 'postgres';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { PGlite, type Extension } from '@electric-sql/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MIGRATIONS_DIR, PGLITE_FILES, serverFile } from '../files';
 import { createPgliteBus, createPostgresBus, type Bus } from './bus';
 
 /** The query executor every store function takes first: the database or a transaction. */
@@ -23,7 +24,7 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export const MIGRATIONS_FOLDER = join(import.meta.dir, '..', '..', 'drizzle');
+export const MIGRATIONS_FOLDER = serverFile(MIGRATIONS_DIR);
 
 /** Advisory lock ids (one namespace for the whole app, so no two uses collide). */
 export const LOCKS = { migrate: 7_301_001, offlineJob: 7_301_002, pruneJob: 7_301_003, commandsJob: 7_301_004, podIndexJob: 7_301_005, housekeepingJob: 7_301_006 } as const;
@@ -32,7 +33,7 @@ export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConn
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10);
-  return openPglite(join(opts.dataDir, 'pg'));
+  return openPglite(opts.dataDir);
 }
 
 function openPostgres(url: string, max: number): Database {
@@ -60,10 +61,33 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
-async function openPglite(dir: string): Promise<Database> {
+/**
+ * The extension's bundle, copied next to the database: PGlite streams it from a file, and a stream cannot read the
+ * compiled binary's embedded files (a plain read can).
+ */
+function trigramExtension(dataDir: string): Extension {
+  const file = join(dataDir, 'pglite-extensions', 'pg_trgm.tar.gz');
+  mkdirSync(join(dataDir, 'pglite-extensions'), { recursive: true });
+  writeFileSync(file, readFileSync(serverFile(PGLITE_FILES.pgTrgm)));
+  return { name: 'pg_trgm', setup: async () => ({ bundlePath: pathToFileURL(file) }) };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const dir = join(dataDir, 'pg');
   mkdirSync(dir, { recursive: true });
+  // The engine's files are handed over by path from src/files.ts rather than found by PGlite next to its own module,
+  // which in the compiled binary is not where they are embedded.
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
+    WebAssembly.compile(readFileSync(serverFile(PGLITE_FILES.engine))),
+    WebAssembly.compile(readFileSync(serverFile(PGLITE_FILES.initdb))),
+  ]);
   // pg_trgm: the fleet pod search's trigram index (migration 0005).
-  const pg = await PGlite.create(dir, { extensions: { pg_trgm } });
+  const pg = await PGlite.create(dir, {
+    extensions: { pg_trgm: trigramExtension(dataDir) },
+    pgliteWasmModule,
+    initdbWasmModule,
+    fsBundle: new Blob([readFileSync(serverFile(PGLITE_FILES.fsBundle))]),
+  });
   const db = drizzlePglite(pg) as unknown as Db;
   return {
     db,

@@ -1,0 +1,45 @@
+// The compiled control plane (npm run build:server) needs no file of the repository: run from an empty directory
+// with no DATABASE_URL it creates its embedded database, applies the migrations, serves every page asset and the
+// agent installer, answers /readyz, and stops on SIGTERM.
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pkg from '../package.json' with { type: 'json' };
+import { spawnCommand } from '../src/testing/spawn';
+
+const work = mkdtempSync(join(tmpdir(), 'niro-server-bin-'));
+const binary = join(work, 'niro');
+/** Nothing of the developer's environment: the binary must not need it. */
+const BARE_ENV = { PATH: '/usr/bin:/bin', HOME: work };
+
+beforeAll(() => {
+  const build = Bun.spawnSync([process.execPath, 'tools/build-server.ts', '--outfile', binary], { cwd: join(import.meta.dir, '..'), stderr: 'pipe', stdout: 'pipe' });
+  if (build.exitCode !== 0) throw new Error(build.stderr.toString());
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+test('--version runs from anywhere', () => {
+  const run = Bun.spawnSync([binary, '--version'], { cwd: work, env: BARE_ENV });
+  expect(run.stdout.toString().trim()).toBe(`niro ${pkg.version}`);
+});
+
+test('boots on the embedded database to /readyz, serves its assets and the installer, stops on SIGTERM', async () => {
+  const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: join(work, 'data') }, work);
+  try {
+    const url = (JSON.parse(await server.waitFor((l) => l.includes('"msg":"listening"'), 90_000)) as { url: string }).url;
+    const ready = await fetch(`${url}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { ok: true } });
+    const login = await (await fetch(`${url}/login`)).text();
+    const assets = [...login.matchAll(/"(\/assets\/[0-9a-f]+\/[\w.-]+)"/g)].map((m) => m[1]);
+    expect(assets.map((a) => a.split('/').pop())).toEqual(expect.arrayContaining(['app.js', 'htmx.js', 'app.css']));
+    for (const asset of assets) expect({ asset, status: (await fetch(url + asset)).status }).toEqual({ asset, status: 200 });
+    const installer = await fetch(`${url}/install.sh`);
+    expect(installer.status).toBe(200);
+    expect(await installer.text()).toStartWith('#!/bin/sh');
+    server.proc.kill('SIGTERM');
+    expect(await server.proc.exited).toBe(0);
+  } finally {
+    server.proc.kill('SIGKILL');
+  }
+}, 120_000);
