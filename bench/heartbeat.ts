@@ -6,18 +6,21 @@
 // (b) churn: every pod changes every beat — compared with COPY (rows/s).
 // Usage: bun bench/heartbeat.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
 import { sql } from 'drizzle-orm';
+import { createApp } from '../src/app';
+import { createReplicaState } from '../src/server';
 import { createLogger } from '../src/log';
 import { copyFrom, queryRows, type Db } from '../src/db/client';
 import { createTestDatabase } from '../src/testing/db';
-import { createApp, testConfig } from '../src/testing/app';
+import { testConfig } from '../src/testing/app';
 import { gzipJson, makeHeartbeat, makePods } from '../src/testing/heartbeats';
 import { readBody } from '../src/http/body';
 import { createOrg } from '../src/orgs/store';
 import { createCluster } from '../src/clusters/store';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from '../src/clusters/enrollment';
-import { parseHeartbeat } from '../src/clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../src/clusters/heartbeat';
-import { POD_CONTENT_COLUMNS, podCopyLine, preparePods, takePodUsage } from '../src/clusters/inventory';
+import { parseHeartbeat } from '../src/agents/heartbeat-parse';
+import { ingestHeartbeat } from '../src/agents/heartbeat';
+import { POD_CONTENT_COLUMNS, podCopyLine, preparePods, takePodUsage } from '../src/inventory/prepare';
+import { createPodsCopyTable, usageRowBytes } from '../src/inventory/measure';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../src/contract';
 
 const quick = process.argv.includes('--quick');
@@ -33,7 +36,10 @@ const CONCURRENCY = 2;
 const testDb = await createTestDatabase();
 const { db } = testDb.database;
 const config = testConfig({ databaseUrl: testDb.url, heartbeatRatePerMinute: 1_000_000_000, heartbeatBurst: 1_000_000_000 });
-const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}) });
+// Beats through the app and direct ingests share one replica's state, as in a server.
+const log = createLogger('error', () => {});
+const replica = createReplicaState({ db, bus: testDb.database.bus, config, log });
+const app = createApp({ db, bus: testDb.database.bus, config, log, ...replica });
 
 try {
   const { clusters, keys } = await enrollClusters(db, CLUSTERS);
@@ -44,7 +50,7 @@ try {
   const churn = Array.from({ length: CHURN_BEATS * ROUNDS }, (_, beat) => gzipJson(makeHeartbeat({ pods: makePods(PODS, beat, beat + 1) })));
   const bodyBytes = JSON.stringify(makeHeartbeat({ pods: makePods(PODS) })).length;
   const copyPayloads = churn.slice(0, CHURN_BEATS).map(copyText);
-  await db.execute(sql.raw(`create table bench_copy_pods (like cluster_pods including all); alter table bench_copy_pods set (fillfactor = 80)`));
+  await createPodsCopyTable(db, 'bench_copy_pods');
 
   // Every cluster starts from the same stored inventory.
   for (let c = 0; c < CLUSTERS; c++) await beat(keys[c], gzipJson(makeHeartbeat({ pods: makePods(PODS, 0, 0) })));
@@ -68,7 +74,7 @@ try {
   const b = med(results.b);
 
   const rowsPerBeat = await rowsPerUnchangedBeat(db, clusters[0]);
-  const [sample] = await queryRows<{ bytes: number }>(db, sql`select avg(pg_column_size(s.*))::int as bytes from usage_samples s`);
+  const sampleBytes = (await usageRowBytes(db)).sample ?? 0;
 
   const table: [string, string, string, string][] = [
     ['case', 'beats/s', 'pods/s', 'ms/beat'],
@@ -82,7 +88,7 @@ try {
   console.log(`body: ${(bodyBytes / 1024).toFixed(0)} KiB JSON, ${(unchanged[0].length / 1024).toFixed(0)} KiB gzipped`);
   const widths = [0, 1, 2, 3].map((col) => Math.max(...table.map((r) => r[col].length)));
   for (const row of table) console.log(row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('  '));
-  console.log(`rows written per unchanged beat: ${rowsPerBeat} (cluster row + one usage sample; ${sample?.bytes ?? 0} bytes per sample, ${((sample?.bytes ?? 0) / PODS).toFixed(1)} per pod)`);
+  console.log(`rows written per unchanged beat: ${rowsPerBeat} (cluster row + one usage sample; ${sampleBytes} bytes per sample, ${(sampleBytes / PODS).toFixed(1)} per pod)`);
   console.log(`targets: (a) >= 1/3 of parse-only, (b) >= 1/2 of COPY, (a) constant rows`);
   console.log(`RESULT heartbeat unchanged_vs_parse=${(a / parseA).toFixed(2)} churn_vs_copy=${(b / copy).toFixed(2)} rows_per_unchanged_beat=${rowsPerBeat}`);
 } finally {
@@ -132,7 +138,7 @@ function copyText(body: Uint8Array<ArrayBuffer>): string {
 }
 
 async function copyRows(text: string): Promise<void> {
-  await db.transaction(async (tx) => copyFrom(tx as unknown as Db, 'bench_copy_pods', ['cluster_id', ...POD_CONTENT_COLUMNS, 'first_seen_at', 'updated_at'], text));
+  await db.transaction(async (tx) => copyFrom(tx, 'bench_copy_pods', ['cluster_id', ...POD_CONTENT_COLUMNS, 'first_seen_at', 'updated_at'], text));
 }
 
 /** Beats per second of `n` calls of `fn`, CONCURRENCY at a time. */
@@ -158,10 +164,9 @@ async function rowsPerUnchangedBeat(db: Db, clusterId: string): Promise<number> 
   for (let i = -1; i < 5; i++) {
     const parsed = parseHeartbeat(JSON.stringify(makeHeartbeat({ pods: makePods(PODS, 100 + i, 0) })), PODS);
     if (!parsed.ok) throw new Error(parsed.message);
-    const n = await db.transaction(async (txRaw) => {
-      const tx = txRaw as unknown as Db;
+    const n = await db.transaction(async (tx) => {
       const [before] = await queryRows<{ n: number }>(tx, writes);
-      await ingestHeartbeat(tx, clusterId, parsed.snapshot, new Date(Date.now() + 1000 + i));
+      await ingestHeartbeat(tx, clusterId, parsed.snapshot, new Date(Date.now() + 1000 + i), replica.podsHashes);
       const [after] = await queryRows<{ n: number }>(tx, writes);
       return Number(after.n) - Number(before.n);
     });

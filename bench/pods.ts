@@ -9,19 +9,22 @@
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
+import { createApp } from '../src/app';
+import { createReplicaState } from '../src/server';
 import { createLogger } from '../src/log';
-import { queryRows, type Db } from '../src/db/client';
 import { createTestDatabase } from '../src/testing/db';
-import { TEST_ORIGIN, apiClient, createApp, signIn, testConfig, type TestApp } from '../src/testing/app';
+import { TEST_ORIGIN, apiClient, signIn, testConfig, type TestApp } from '../src/testing/app';
 import { makeHeartbeat } from '../src/testing/heartbeats';
 import { makeFleetPods } from '../src/testing/pod-fleet';
 import { createUser } from '../src/accounts/store';
 import { createOrg, setMembership } from '../src/orgs/store';
 import { createCluster } from '../src/clusters/store';
-import { parseHeartbeat } from '../src/clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../src/clusters/heartbeat';
-import { indexFleetPods } from '../src/pods/fleet-index';
-import { rollUpCluster } from '../src/pods/retention';
+import { parseHeartbeat } from '../src/agents/heartbeat-parse';
+import { ingestHeartbeat } from '../src/agents/heartbeat';
+import { indexFleetPods } from '../src/inventory/fleet-index';
+import { rollUpCluster } from '../src/inventory/retention';
+import { countPodsByStatus } from '../src/inventory/fleet-pods';
+import { analyzeFleetIndex, usageHistoryBytes, usageRowBytes, vacuumUsageSamples } from '../src/inventory/measure';
 
 const quick = process.argv.includes('--quick');
 const CLUSTERS = quick ? 100 : 500;
@@ -39,9 +42,12 @@ const testDb = await createTestDatabase();
 // The app's database handle records the statements it sends while `recording` is set.
 const client = postgres(testDb.url, { max: 10, onnotice: () => {} });
 let recording: { sql: string; params: unknown[] }[] | null = null;
-const db = drizzle(client, { logger: { logQuery: (q: string, params: unknown[]) => recording?.push({ sql: q, params }) } }) as unknown as Db;
+const db = drizzle(client, { logger: { logQuery: (q: string, params: unknown[]) => recording?.push({ sql: q, params }) } });
 const config = testConfig({ databaseUrl: testDb.url });
-const app = createApp({ db, bus: testDb.database.bus, config, log: createLogger('error', () => {}) });
+// Beats through the app and direct ingests share one replica's state, as in a server.
+const log = createLogger('error', () => {});
+const replica = createReplicaState({ db, bus: testDb.database.bus, config, log });
+const app = createApp({ db, bus: testDb.database.bus, config, log, ...replica });
 type Stats = { p50: number; p99: number };
 const EMPTY: Stats = { p50: NaN, p99: NaN };
 let replayConn: postgres.ReservedSql | null = null;
@@ -70,10 +76,9 @@ try {
   const indexed = await indexFleetPods(db, { now: new Date(), usageEverySeconds: 30 });
   const indexMs = performance.now() - t1;
   if (indexed.failed) throw new Error('index pass failed');
-  await db.execute(sql`vacuum analyze fleet_pods`);
-  await db.execute(sql`vacuum analyze fleet_pod_state`);
+  await analyzeFleetIndex(db);
   await db.execute(sql`vacuum analyze clusters`);
-  const [{ n: total }] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from fleet_pods`);
+  const { total } = await countPodsByStatus(db, { clusterIds: ids });
 
   // --- Who asks: a signed-in browser (page) and an API token (curl).
   const browser = await signIn(harness, { id: user.id, email: user.email, password });
@@ -120,27 +125,25 @@ try {
   }
 
   // --- Storage: STORAGE_BEATS heartbeats' samples for STORAGE_CLUSTERS clusters, then their 10-minute rollups.
-  const size = async (tables: string[]) => Number((await queryRows<{ n: string | number }>(db, sql.raw(`select ${tables.map((t) => `pg_total_relation_size('${t}')`).join(' + ')} as n`)))[0].n);
-  await db.execute(sql`vacuum usage_samples`);
-  const rawBefore = await size(['usage_samples', 'usage_key_sets']);
+  await vacuumUsageSamples(db);
+  const rawBefore = (await usageHistoryBytes(db)).raw;
   const storageStart = Date.now() - 2 * 3600_000;
   await parallel(4, STORAGE_CLUSTERS, async (c) => {
     for (let b = 0; b < STORAGE_BEATS; b++) await beat(ids[c], makeFleetPods(c, PODS, 10 + b), new Date(storageStart + b * 15_000));
   });
-  await db.execute(sql`vacuum usage_samples`);
-  const rawBytes = (await size(['usage_samples', 'usage_key_sets'])) - rawBefore;
+  await vacuumUsageSamples(db);
+  const rawBytes = (await usageHistoryBytes(db)).raw - rawBefore;
   const rawPerPodDay = (rawBytes / (STORAGE_CLUSTERS * PODS * STORAGE_BEATS)) * BEATS_PER_DAY;
   // Rollups: older beats one per 10-minute bucket (so many buckets, few raw rows), then every bucket rolled up.
   await parallel(4, STORAGE_CLUSTERS, async (c) => {
     for (let b = 0; b < ROLLUP_BUCKETS; b++) await beat(ids[c], makeFleetPods(c, PODS, 500 + b), new Date(storageStart - (ROLLUP_BUCKETS - b) * 600_000));
   });
-  const rollBefore = await size(['usage_rollups', 'usage_key_set_uses']);
+  const rollBefore = (await usageHistoryBytes(db)).rollups;
   let buckets = 0;
   for (let c = 0; c < STORAGE_CLUSTERS; c++) buckets += await rollUpCluster(db, ids[c], new Date());
-  const rollBytes = (await size(['usage_rollups', 'usage_key_set_uses'])) - rollBefore;
+  const rollBytes = (await usageHistoryBytes(db)).rollups - rollBefore;
   const rollPerPodDay = buckets ? (rollBytes / (buckets * PODS)) * 144 : 0;
-  const [{ n: sampleBytes }] = await queryRows<{ n: number }>(db, sql`select avg(pg_column_size(s.*))::int as n from usage_samples s`);
-  const [{ n: rollupRowBytes }] = await queryRows<{ n: number }>(db, sql`select avg(pg_column_size(r.*))::int as n from usage_rollups r`);
+  const { sample: sampleBytes, rollup: rollupRowBytes } = await usageRowBytes(db);
 
   // --- One pod's series: the last hour from raw samples (240 beats at 15 s).
   const seriesCluster = ids[CLUSTERS - 1];
@@ -189,7 +192,7 @@ try {
 async function beat(clusterId: string, pods: ReturnType<typeof makeFleetPods>, at: Date): Promise<void> {
   const parsed = parseHeartbeat(JSON.stringify(makeHeartbeat({ pods })), 5000);
   if (!parsed.ok) throw new Error(parsed.message);
-  const res = await ingestHeartbeat(db, clusterId, parsed.snapshot, at);
+  const res = await ingestHeartbeat(db, clusterId, parsed.snapshot, at, replica.podsHashes);
   if (!res.ok) throw new Error(res.reason);
 }
 

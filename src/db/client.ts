@@ -12,7 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { MIGRATIONS_DIR, PGLITE_FILES, serverFile } from '../files';
 import { createPgliteBus, createPostgresBus, type Bus } from './bus';
 
-/** The query executor every store function takes first: the database or a transaction. */
+/**
+ * The query executor every store function takes first: the database, a transaction or a savepoint
+ * (drizzle's transactions extend its database class, so either driver's are assignable as they are).
+ */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 
 export type Database = {
@@ -38,7 +41,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 
 function openPostgres(url: string, max: number): Database {
   const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'niro' } });
-  const db = drizzlePostgres(client) as unknown as Db;
+  const db = drizzlePostgres(client);
   return {
     db,
     bus: createPostgresBus(client),
@@ -88,7 +91,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     initdbWasmModule,
     fsBundle: new Blob([readFileSync(serverFile(PGLITE_FILES.fsBundle))]),
   });
-  const db = drizzlePglite(pg) as unknown as Db;
+  const db = drizzlePglite(pg);
   return {
     db,
     bus: createPgliteBus(pg),
@@ -115,9 +118,9 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
  */
 export async function runExclusive(db: Db, lockId: number, fn: (tx: Db) => Promise<void>): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [row] = await queryRows<{ locked: boolean }>(tx as unknown as Db, sql`select pg_try_advisory_xact_lock(${lockId}) as locked`);
+    const [row] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${lockId}) as locked`);
     if (!row?.locked) return false;
-    await fn(tx as unknown as Db);
+    await fn(tx);
     return true;
   });
 }
