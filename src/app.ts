@@ -9,6 +9,7 @@ import { healthRoutes } from './http/health';
 import { openapiRoutes } from './http/openapi';
 import { accountsPages } from './accounts/pages';
 import { accountsApi } from './accounts/api';
+import { setupPages } from './accounts/setup-pages';
 import { orgsPages } from './orgs/pages';
 import { orgsApi } from './orgs/api';
 import { auditPages } from './audit/pages';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(healthRoutes(deps))
     .use(accountsPages(deps))
     .use(accountsApi(deps))
+    .use(setupPages(deps))
     .use(orgsPages(deps))
     .use(orgsApi(deps))
     .use(auditPages(deps))
