@@ -1,6 +1,7 @@
 // The compiled control plane (npm run build:server) needs no file of the repository: run from an empty directory
 // with no DATABASE_URL it creates its embedded database, applies the migrations, serves every page asset and the
-// agent installer, answers /readyz, and stops on SIGTERM.
+// agent installer, answers /readyz, prints its setup link, and stops on SIGTERM; `niro admin` works on the same
+// database once the server is stopped (and refuses while it runs).
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { spawnCommand } from '../src/testing/spawn';
 
 const work = mkdtempSync(join(tmpdir(), 'niro-server-bin-'));
 const binary = join(work, 'niro');
+const dataDir = join(work, 'data');
 /** Nothing of the developer's environment: the binary must not need it. */
 const BARE_ENV = { PATH: '/usr/bin:/bin', HOME: work };
 
@@ -25,7 +27,7 @@ test('--version runs from anywhere', () => {
 });
 
 test('boots on the embedded database to /readyz, serves its assets and the installer, stops on SIGTERM', async () => {
-  const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: join(work, 'data') }, work);
+  const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: dataDir }, work);
   try {
     const url = (JSON.parse(await server.waitFor((l) => l.includes('"msg":"listening"'), 90_000)) as { url: string }).url;
     const ready = await fetch(`${url}/readyz`);
@@ -37,6 +39,28 @@ test('boots on the embedded database to /readyz, serves its assets and the insta
     const installer = await fetch(`${url}/install.sh`);
     expect(installer.status).toBe(200);
     expect(await installer.text()).toStartWith('#!/bin/sh');
+    // No owner yet: the one-time setup link is printed.
+    expect(JSON.parse(await server.waitFor((l) => l.includes('"setupUrl"'), 10_000)).setupUrl).toContain('/setup?token=');
+    // The embedded database is this server's alone while it runs.
+    const beside = Bun.spawnSync([binary, 'admin', 'user', 'create', '--email', 'ops@bin.test', '--new-org', 'Bin'], { cwd: work, env: { ...BARE_ENV, NIRO_DATA_DIR: dataDir } });
+    expect({ code: beside.exitCode, err: beside.stderr.toString() }).toEqual({ code: 1, err: expect.stringContaining('is in use by process') });
+    server.proc.kill('SIGTERM');
+    expect(await server.proc.exited).toBe(0);
+  } finally {
+    server.proc.kill('SIGKILL');
+  }
+}, 120_000);
+
+test('niro admin creates the owner on the stopped server; started again, it offers no setup and the owner signs in', async () => {
+  const created = Bun.spawnSync([binary, 'admin', 'user', 'create', '--email', 'ops@bin.test', '--new-org', 'Bin'], { cwd: work, env: { ...BARE_ENV, NIRO_DATA_DIR: dataDir } });
+  expect({ code: created.exitCode, err: created.stderr.toString() }).toEqual({ code: 0, err: expect.stringContaining('created ops@bin.test (owner of Bin') });
+  const password = created.stdout.toString().trim();
+  const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: dataDir }, work);
+  try {
+    const url = (JSON.parse(await server.waitFor((l) => l.includes('"msg":"listening"'), 90_000)) as { url: string }).url;
+    const login = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: 'ops@bin.test', password }) });
+    expect(login.status).toBe(303);
+    expect(server.lines.some((l) => l.includes('"setupUrl"'))).toBe(false);
     server.proc.kill('SIGTERM');
     expect(await server.proc.exited).toBe(0);
   } finally {

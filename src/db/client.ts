@@ -6,7 +6,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MIGRATIONS_DIR, PGLITE_FILES, serverFile } from '../files';
@@ -75,6 +75,35 @@ function trigramExtension(dataDir: string): Extension {
   return { name: 'pg_trgm', setup: async () => ({ bundlePath: pathToFileURL(file) }) };
 }
 
+/**
+ * One process at a time opens an embedded database: two (a second server, or `niro admin` beside a running one)
+ * would corrupt it, and PGlite does not stop them. The owner's process id is kept in a file beside the database;
+ * a file naming a process that is gone (a crash) is taken over. Returns the release.
+ */
+function claimDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'niro.pid');
+  try {
+    const holder = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+      throw new Error(`the embedded database in ${dataDir} is in use by process ${holder}: stop it first (or, if no Niro runs there, delete ${file})`);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => rmSync(file, { force: true });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function openPglite(dataDir: string): Promise<Database> {
   const dir = join(dataDir, 'pg');
   mkdirSync(dir, { recursive: true });
@@ -84,12 +113,16 @@ async function openPglite(dataDir: string): Promise<Database> {
     WebAssembly.compile(readFileSync(serverFile(PGLITE_FILES.engine))),
     WebAssembly.compile(readFileSync(serverFile(PGLITE_FILES.initdb))),
   ]);
+  const release = claimDataDir(dataDir);
   // pg_trgm: the fleet pod search's trigram index (migration 0005).
   const pg = await PGlite.create(dir, {
     extensions: { pg_trgm: trigramExtension(dataDir) },
     pgliteWasmModule,
     initdbWasmModule,
     fsBundle: new Blob([readFileSync(serverFile(PGLITE_FILES.fsBundle))]),
+  }).catch((e: unknown) => {
+    release();
+    throw e;
   });
   const db = drizzlePglite(pg);
   return {
@@ -102,6 +135,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     async close() {
       await pg.close();
+      release();
     },
   };
 }
