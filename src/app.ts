@@ -6,6 +6,7 @@ import { errorBoundary } from './http/boundary';
 import { assetRoutes } from './http/assets';
 import { securityHeadersPlugin } from './http/headers';
 import { healthRoutes } from './http/health';
+import { metricsRoutes } from './http/metrics';
 import { openapiRoutes } from './http/openapi';
 import { accountsPages } from './accounts/pages';
 import { accountsApi } from './accounts/api';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
     .use(assetRoutes())
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(accountsPages(deps))
     .use(accountsApi(deps))
     .use(setupPages(deps))

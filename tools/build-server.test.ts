@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { spawnCommand } from '../src/testing/spawn';
+import { parsePrometheusText } from '../src/testing/prometheus';
 
 const work = mkdtempSync(join(tmpdir(), 'niro-server-bin-'));
 const binary = join(work, 'niro');
@@ -27,7 +28,8 @@ test('--version runs from anywhere', () => {
 });
 
 test('boots on the embedded database to /readyz, serves its assets and the installer, stops on SIGTERM', async () => {
-  const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: dataDir }, work);
+  const metricsToken = 'binary-metrics-token-0123456789';
+  const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: dataDir, NIRO_METRICS_TOKEN: metricsToken, NIRO_STATUS_CHECK_SECONDS: '1' }, work);
   try {
     const url = (JSON.parse(await server.waitFor((l) => l.includes('"msg":"listening"'), 90_000)) as { url: string }).url;
     const ready = await fetch(`${url}/readyz`);
@@ -39,6 +41,14 @@ test('boots on the embedded database to /readyz, serves its assets and the insta
     const installer = await fetch(`${url}/install.sh`);
     expect(installer.status).toBe(200);
     expect(await installer.text()).toStartWith('#!/bin/sh');
+    // Metrics, as wired by server.ts: the embedded database's one connection, and the jobs' passes.
+    const scrape = async () => parsePrometheusText(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text());
+    expect((await scrape()).samples.get('niro_db_pool_max_connections')).toBe(1);
+    const deadline = Date.now() + 20_000;
+    while (!(await scrape()).samples.get('niro_job_runs_total{job="status job",result="ran"}')) {
+      if (Date.now() > deadline) throw new Error('no status job pass counted');
+      await Bun.sleep(250);
+    }
     // No owner yet: the one-time setup link is printed.
     expect(JSON.parse(await server.waitFor((l) => l.includes('"setupUrl"'), 10_000)).setupUrl).toContain('/setup?token=');
     // The embedded database is this server's alone while it runs.

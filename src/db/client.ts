@@ -7,6 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MIGRATIONS_DIR, PGLITE_FILES, serverFile } from '../files';
@@ -22,6 +23,10 @@ export type Database = {
   db: Db;
   bus: Bus;
   driver: 'postgres' | 'pglite';
+  /** The most connections this process opens (the pool's size; the embedded database has one). */
+  maxConnections: number;
+  /** This process's open connections by state, as the database sees them (for /metrics). */
+  connections(): Promise<{ state: string; count: number }[]>;
   /** Applies pending migrations; safe when several replicas start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -40,12 +45,24 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 function openPostgres(url: string, max: number): Database {
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'niro' } });
+  // Named per process (a replica's pod name is its host name), so pg_stat_activity tells replicas apart.
+  const applicationName = `niro ${hostname()} ${process.pid}`.slice(0, 63);
+  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: applicationName } });
   const db = drizzlePostgres(client);
   return {
     db,
     bus: createPostgresBus(client),
     driver: 'postgres',
+    maxConnections: max,
+    async connections() {
+      // The connection running this query is one of them, and counts as active.
+      return queryRows<{ state: string; count: number }>(
+        db,
+        sql`select coalesce(state, 'unknown') as state, count(*)::int as count from pg_stat_activity
+            where application_name = ${applicationName} and datname = current_database()
+            group by 1 order by 1`,
+      );
+    },
     async migrate() {
       // A reserved connection holds the session lock while the pool runs the migrations:
       // a second replica blocks here and then finds nothing left to apply.
@@ -129,6 +146,9 @@ async function openPglite(dataDir: string): Promise<Database> {
     db,
     bus: createPgliteBus(pg),
     driver: 'pglite',
+    maxConnections: 1,
+    // The embedded database is one connection inside this process, always open.
+    connections: async () => [{ state: 'active', count: 1 }],
     async migrate() {
       // One process owns an embedded database, so no lock is needed.
       await migratePglite(drizzlePglite(pg), { migrationsFolder: MIGRATIONS_FOLDER });

@@ -16,8 +16,8 @@ export type KeepMsg = { t: 'keep'; s: string; r: string };
 export type UnsubMsg = { t: 'unsub'; s: string; r: string };
 /** Anyone → owner: end this stream (DELETE). */
 export type StopMsg = { t: 'stop'; s: string; by: string };
-/** Owner → mirror: entries, in order. */
-export type DataMsg = { t: 'd'; s: string; e: [number, Item][] };
+/** Owner → mirror: entries, in order; w = when the owner packed them (ms since the epoch, for the relay-lag metric). */
+export type DataMsg = { t: 'd'; s: string; w?: number; e: [number, Item][] };
 /** Owner → mirror: part i of n of one long line with seq q. */
 export type PartMsg = { t: 'p'; s: string; q: number; i: number; n: number; x: string };
 /** Owner → mirror: nothing new; l = the owner's last seq (a mirror behind it lost a message). */
@@ -75,9 +75,9 @@ export type Payload = { text: string; through: number };
  * Packs entries (in seq order) into payloads under the budget. `through` of each payload lets the
  * sender advance its cursor only past what was actually published.
  */
-export function encodeEntries(streamId: string, entries: readonly Entry[]): Payload[] {
+export function encodeEntries(streamId: string, entries: readonly Entry[], packedAtMs = Date.now()): Payload[] {
   const payloads: Payload[] = [];
-  const head = `{"t":"d","s":${JSON.stringify(streamId)},"e":[`;
+  const head = `{"t":"d","s":${JSON.stringify(streamId)},"w":${Math.round(packedAtMs)},"e":[`;
   const headBytes = byteLength(head) + 2;
   let parts: string[] = [];
   let used = headBytes;
