@@ -27,7 +27,12 @@ export function createMetrics(): Metrics {
   const registers = [registry];
   return {
     registry,
-    heartbeats: new Counter({ name: 'niro_heartbeats_total', help: 'Agent heartbeats accepted or refused (reason: the error code answered).', labelNames: ['result', 'reason'], registers }),
+    heartbeats: new Counter({
+      name: 'niro_heartbeats_total',
+      help: 'Agent heartbeats accepted or refused (reason: the error code answered).',
+      labelNames: ['result', 'reason'],
+      registers,
+    }),
     heartbeatIngestSeconds: new Histogram({
       name: 'niro_heartbeat_ingest_seconds',
       help: 'Time to take an accepted heartbeat in: check its key, read, parse and store it, answer.',
@@ -40,7 +45,12 @@ export function createMetrics(): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    jobRuns: new Counter({ name: 'niro_job_runs_total', help: 'Passes of periodic jobs: ran here, skipped (another replica held the lock) or failed.', labelNames: ['job', 'result'], registers }),
+    jobRuns: new Counter({
+      name: 'niro_job_runs_total',
+      help: 'Passes of periodic jobs: ran here, skipped (another replica held the lock) or failed.',
+      labelNames: ['job', 'result'],
+      registers,
+    }),
     jobSeconds: new Histogram({
       name: 'niro_job_duration_seconds',
       help: 'Duration of the periodic job passes that ran on this replica.',

@@ -17,7 +17,11 @@ const dataDir = join(work, 'data');
 const BARE_ENV = { PATH: '/usr/bin:/bin', HOME: work };
 
 beforeAll(() => {
-  const build = Bun.spawnSync([process.execPath, 'tools/build-server.ts', '--outfile', binary], { cwd: join(import.meta.dir, '..'), stderr: 'pipe', stdout: 'pipe' });
+  const build = Bun.spawnSync([process.execPath, 'tools/build-server.ts', '--outfile', binary], {
+    cwd: join(import.meta.dir, '..'),
+    stderr: 'pipe',
+    stdout: 'pipe',
+  });
   if (build.exitCode !== 0) throw new Error(build.stderr.toString());
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -29,7 +33,11 @@ test('--version runs from anywhere', () => {
 
 test('boots on the embedded database to /readyz, serves its assets and the installer, stops on SIGTERM', async () => {
   const metricsToken = 'binary-metrics-token-0123456789';
-  const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: dataDir, NIRO_METRICS_TOKEN: metricsToken, NIRO_STATUS_CHECK_SECONDS: '1' }, work);
+  const server = spawnCommand(
+    [binary],
+    { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: dataDir, NIRO_METRICS_TOKEN: metricsToken, NIRO_STATUS_CHECK_SECONDS: '1' },
+    work,
+  );
   try {
     const url = (JSON.parse(await server.waitFor((l) => l.includes('"msg":"listening"'), 90_000)) as { url: string }).url;
     const ready = await fetch(`${url}/readyz`);
@@ -52,7 +60,10 @@ test('boots on the embedded database to /readyz, serves its assets and the insta
     // No owner yet: the one-time setup link is printed.
     expect(JSON.parse(await server.waitFor((l) => l.includes('"setupUrl"'), 10_000)).setupUrl).toContain('/setup?token=');
     // The embedded database is this server's alone while it runs.
-    const beside = Bun.spawnSync([binary, 'admin', 'user', 'create', '--email', 'ops@bin.test', '--new-org', 'Bin'], { cwd: work, env: { ...BARE_ENV, NIRO_DATA_DIR: dataDir } });
+    const beside = Bun.spawnSync([binary, 'admin', 'user', 'create', '--email', 'ops@bin.test', '--new-org', 'Bin'], {
+      cwd: work,
+      env: { ...BARE_ENV, NIRO_DATA_DIR: dataDir },
+    });
     expect({ code: beside.exitCode, err: beside.stderr.toString() }).toEqual({ code: 1, err: expect.stringContaining('is in use by process') });
     server.proc.kill('SIGTERM');
     expect(await server.proc.exited).toBe(0);
@@ -62,7 +73,10 @@ test('boots on the embedded database to /readyz, serves its assets and the insta
 }, 120_000);
 
 test('niro admin creates the owner on the stopped server; started again, it offers no setup and the owner signs in', async () => {
-  const created = Bun.spawnSync([binary, 'admin', 'user', 'create', '--email', 'ops@bin.test', '--new-org', 'Bin'], { cwd: work, env: { ...BARE_ENV, NIRO_DATA_DIR: dataDir } });
+  const created = Bun.spawnSync([binary, 'admin', 'user', 'create', '--email', 'ops@bin.test', '--new-org', 'Bin'], {
+    cwd: work,
+    env: { ...BARE_ENV, NIRO_DATA_DIR: dataDir },
+  });
   expect({ code: created.exitCode, err: created.stderr.toString() }).toEqual({ code: 0, err: expect.stringContaining('created ops@bin.test (owner of Bin') });
   const password = created.stdout.toString().trim();
   const server = spawnCommand([binary], { ...BARE_ENV, PORT: '0', NIRO_DATA_DIR: dataDir }, work);

@@ -62,11 +62,14 @@ describe.skipIf(!kubectlPath)('kubectl', () => {
   });
 
   async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const child = Bun.spawn([kubectlPath!, '--kubeconfig', sim.kubeconfigPath, '--context', 'prod-admin', '--cache-dir', cacheDir, '--request-timeout', '10s', ...args], {
-      stdout: 'pipe',
-      stderr: 'pipe',
-      stdin: 'ignore',
-    });
+    const child = Bun.spawn(
+      [kubectlPath!, '--kubeconfig', sim.kubeconfigPath, '--context', 'prod-admin', '--cache-dir', cacheDir, '--request-timeout', '10s', ...args],
+      {
+        stdout: 'pipe',
+        stderr: 'pipe',
+        stdin: 'ignore',
+      },
+    );
     const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
     return { code, stdout, stderr };
   }
@@ -91,6 +94,8 @@ describe.skipIf(!kubectlPath)('kubectl', () => {
     // Applied for real, the new kind is stored and listed like any other.
     expect((await kubectl('apply', '-n', 'niro', '-f', join(DIR, 'poddisruptionbudget.yaml'))).stdout).toBe('poddisruptionbudget.policy/niro created\n');
     expect(sim.list('policy/poddisruptionbudgets', 'niro').map((o) => o.metadata.name)).toEqual(['niro']);
-    expect((await kubectl('get', 'pdb', '-n', 'niro')).stdout).toMatch(/^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nniro\s+1\s+N\/A\s+0\s+/);
+    expect((await kubectl('get', 'pdb', '-n', 'niro')).stdout).toMatch(
+      /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nniro\s+1\s+N\/A\s+0\s+/,
+    );
   });
 });

@@ -28,18 +28,25 @@ function generatePassword(): string {
 }
 
 async function findOrg(db: Db, ref: string): Promise<AdminResult<Org>> {
-  const found = isUuid(ref) ? await db.select().from(orgs).where(eq(orgs.id, ref)) : await db.select().from(orgs).where(eq(orgs.name, ref)).orderBy(asc(orgs.depth));
+  const found = isUuid(ref)
+    ? await db.select().from(orgs).where(eq(orgs.id, ref))
+    : await db.select().from(orgs).where(eq(orgs.name, ref)).orderBy(asc(orgs.depth));
   if (found.length === 1) return { ok: true, value: found[0] };
-  if (found.length === 0) return { ok: false, problem: `org: no organization ${isUuid(ref) ? 'with id' : 'named'} "${ref}" (--new-org creates a root organization)` };
+  if (found.length === 0)
+    return { ok: false, problem: `org: no organization ${isUuid(ref) ? 'with id' : 'named'} "${ref}" (--new-org creates a root organization)` };
   return { ok: false, problem: `org: ${found.length} organizations are named "${ref}": give the id of one (${found.map((o) => o.id).join(', ')})` };
 }
 
 /** Creates the account and its membership in one transaction; the password is the given one or a generated one. */
-export async function adminCreateUser(db: Db, input: CreateUserInput): Promise<AdminResult<{ userId: string; email: string; password: string; org: Org | null }>> {
+export async function adminCreateUser(
+  db: Db,
+  input: CreateUserInput,
+): Promise<AdminResult<{ userId: string; email: string; password: string; org: Org | null }>> {
   const password = input.password ?? generatePassword();
   const problem = accountProblem({ email: input.email, name: input.name, password });
   if (problem) return { ok: false, problem };
-  if (input.org && 'create' in input.org && !(input.org.create.trim() && input.org.create.trim().length <= 100)) return { ok: false, problem: 'new-org: must be 1 to 100 characters' };
+  if (input.org && 'create' in input.org && !(input.org.create.trim() && input.org.create.trim().length <= 100))
+    return { ok: false, problem: 'new-org: must be 1 to 100 characters' };
   return db.transaction(async (tx): Promise<AdminResult<{ userId: string; email: string; password: string; org: Org | null }>> => {
     if (await findUserByEmail(tx, input.email)) return { ok: false, problem: `email: an account with ${normalizeEmail(input.email)} exists already` };
     let org: Org | null = null;
@@ -54,7 +61,13 @@ export async function adminCreateUser(db: Db, input: CreateUserInput): Promise<A
     }
     const user = await createUser(tx, { email: input.email, password, name: input.name.trim() });
     if (org) await setMembership(tx, org.id, user.id, input.role);
-    await recordAudit(tx, { orgId: org?.id ?? null, actor: ACTOR, action: 'user.create', target: user.email, details: { role: org ? input.role : null, newOrg: input.org !== null && 'create' in input.org } });
+    await recordAudit(tx, {
+      orgId: org?.id ?? null,
+      actor: ACTOR,
+      action: 'user.create',
+      target: user.email,
+      details: { role: org ? input.role : null, newOrg: input.org !== null && 'create' in input.org },
+    });
     return { ok: true, value: { userId: user.id, email: user.email, password, org } };
   });
 }
@@ -72,13 +85,17 @@ export async function adminResetPassword(db: Db, email: string, given: string | 
 }
 
 /** An API token of the account, as Settings → API tokens makes one; the secret is in the answer only. */
-export async function adminCreateToken(db: Db, input: { email: string; name: string; scope: TokenScope; expiresInDays: number | null }): Promise<AdminResult<{ token: string }>> {
+export async function adminCreateToken(
+  db: Db,
+  input: { email: string; name: string; scope: TokenScope; expiresInDays: number | null },
+): Promise<AdminResult<{ token: string }>> {
   const user = await findUserByEmail(db, input.email);
   if (!user) return { ok: false, problem: `email: no account with ${normalizeEmail(input.email)}` };
   const name = input.name.trim();
   if (!name || name.length > 100) return { ok: false, problem: 'name: must be 1 to 100 characters' };
   const days = input.expiresInDays;
-  if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS)) return { ok: false, problem: `expires-days: must be a whole number from 1 to ${MAX_TOKEN_DAYS}` };
+  if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS))
+    return { ok: false, problem: `expires-days: must be a whole number from 1 to ${MAX_TOKEN_DAYS}` };
   const expiresAt = days === null ? null : new Date(Date.now() + days * 24 * 3600 * 1000);
   const created = await createApiToken(db, user.id, name, { scope: input.scope, expiresAt });
   await recordAudit(db, {

@@ -27,7 +27,9 @@ async function admin(args: string[], stdin = ''): Promise<Run> {
   return run;
 }
 
-async function me(headers: Record<string, string>): Promise<{ status: number; body: { email: string; orgs: { name: string; role: string; parentId: string | null }[] } }> {
+async function me(
+  headers: Record<string, string>,
+): Promise<{ status: number; body: { email: string; orgs: { name: string; role: string; parentId: string | null }[] } }> {
   const res = await t.request('/v1/me', { headers });
   return { status: res.status, body: res.status === 200 ? await res.json() : null };
 }
@@ -45,16 +47,24 @@ describe('user create', () => {
   });
 
   test('into an existing organization by name, with a role and a password from stdin', async () => {
-    const run = await admin(['user', 'create', '--email', 'viewer@acme.test', '--org', 'Acme MSP', '--role', 'viewer', '--password-stdin'], 'a password from stdin\n');
+    const run = await admin(
+      ['user', 'create', '--email', 'viewer@acme.test', '--org', 'Acme MSP', '--role', 'viewer', '--password-stdin'],
+      'a password from stdin\n',
+    );
     expect(run).toMatchObject({ code: 0, out: [] });
     const browser = await signIn(t, { id: '', email: 'viewer@acme.test', password: 'a password from stdin' });
     expect((await me({ cookie: browser.cookie })).body.orgs).toEqual([expect.objectContaining({ name: 'Acme MSP', role: 'viewer' })]);
   });
 
   test('refusals name the problem and change nothing', async () => {
-    expect(await admin(['user', 'create', '--email', 'ops@acme.test', '--new-org', 'Second'])).toMatchObject({ code: 1, err: ['niro admin: email: an account with ops@acme.test exists already'] });
+    expect(await admin(['user', 'create', '--email', 'ops@acme.test', '--new-org', 'Second'])).toMatchObject({
+      code: 1,
+      err: ['niro admin: email: an account with ops@acme.test exists already'],
+    });
     expect((await admin(['user', 'create', '--email', 'x@acme.test', '--org', 'Nope'])).err[0]).toContain('no organization named "Nope"');
-    expect((await admin(['user', 'create', '--email', 'x@acme.test', '--password-stdin'], 'short\n')).err[0]).toBe('niro admin: password: must be at least 10 characters');
+    expect((await admin(['user', 'create', '--email', 'x@acme.test', '--password-stdin'], 'short\n')).err[0]).toBe(
+      'niro admin: password: must be at least 10 characters',
+    );
     expect((await admin(['user', 'create', '--email', 'not-an-email'])).err[0]).toBe('niro admin: email: must be an email address');
     expect((await admin(['user', 'create', '--email', 'x@acme.test', '--new-org', 'Second'])).code).toBe(0);
     expect((await admin(['user', 'create', '--email', 'y@acme.test', '--new-org', 'Second'])).code).toBe(0);
@@ -81,16 +91,32 @@ test('token create: prints a token that authenticates as the account, read scope
   expect(run.out[0]).toMatch(/^niro_pat_/);
   const bearer = { authorization: `Bearer ${run.out[0]}` };
   expect((await me(bearer)).body.email).toBe('ops@acme.test');
-  const write = await t.request('/v1/tokens', { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x' }) });
+  const write = await t.request('/v1/tokens', {
+    method: 'POST',
+    headers: { ...bearer, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'x' }),
+  });
   expect(write.status).toBe(403);
   const audit = (await (await t.request('/v1/audit?action=token.create', { headers: bearer })).json()) as { events: { actor: string }[] };
   expect(audit.events.map((e) => e.actor)).toContain('niro admin');
 });
 
 test('usage errors exit 2 with the usage, before touching any database', async () => {
-  const cases = [[], ['user'], ['user', 'delete'], ['token', 'create', '--email', 'a@b.test'], ['user', 'create', '--email', 'a@b.test', '--role', 'boss', '--new-org', 'X'], ['user', 'create', '--bogus']];
+  const cases = [
+    [],
+    ['user'],
+    ['user', 'delete'],
+    ['token', 'create', '--email', 'a@b.test'],
+    ['user', 'create', '--email', 'a@b.test', '--role', 'boss', '--new-org', 'X'],
+    ['user', 'create', '--bogus'],
+  ];
   for (const args of cases) {
-    const run = await runAdminCli(args, { env: { DATABASE_URL: 'postgres://nowhere.invalid/x', NIRO_SECRET: 's'.repeat(40) }, out: () => {}, err: () => {}, readStdin: async () => '' });
+    const run = await runAdminCli(args, {
+      env: { DATABASE_URL: 'postgres://nowhere.invalid/x', NIRO_SECRET: 's'.repeat(40) },
+      out: () => {},
+      err: () => {},
+      readStdin: async () => '',
+    });
     expect({ args, code: run }).toEqual({ args, code: 2 });
   }
   const help: string[] = [];

@@ -105,7 +105,10 @@ function planCommand(parsed: Parsed, io: CliIo): (db: Db) => Promise<Outcome> {
         const given = await passwordFrom(parsed, io);
         const res = await adminResetPassword(db, email, given);
         if (!res.ok) return res;
-        return { ok: true, value: { message: `password set; ${res.value.sessionsEnded} session(s) signed out`, secret: given === null ? res.value.password : null } };
+        return {
+          ok: true,
+          value: { message: `password set; ${res.value.sessionsEnded} session(s) signed out`, secret: given === null ? res.value.password : null },
+        };
       };
     }
     case 'token create': {

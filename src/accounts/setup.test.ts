@@ -27,12 +27,29 @@ async function openForm(token: string): Promise<{ status: number; csrf: string; 
   const res = await t.request(`/setup?token=${encodeURIComponent(token)}`);
   const html = await res.text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('niro_setup_csrf='))?.split(';')[0] ?? '';
+  const cookie =
+    res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('niro_setup_csrf='))
+      ?.split(';')[0] ?? '';
   return { status: res.status, csrf, cookie };
 }
 
-function submit(token: string, form: { csrf: string; cookie: string }, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Response> {
-  const body = new URLSearchParams({ token, _csrf: form.csrf, orgName: 'Northwind MSP', name: 'Ada Ops', email: 'ada@northwind.test', password: 'a long first password', ...fields });
+function submit(
+  token: string,
+  form: { csrf: string; cookie: string },
+  fields: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const body = new URLSearchParams({
+    token,
+    _csrf: form.csrf,
+    orgName: 'Northwind MSP',
+    name: 'Ada Ops',
+    email: 'ada@northwind.test',
+    password: 'a long first password',
+    ...fields,
+  });
   return t.request('/setup', { method: 'POST', body, headers: { ...FORM, cookie: form.cookie, ...headers } });
 }
 
@@ -40,7 +57,11 @@ test('an empty server offers setup: the login page says how, and each start prin
   expect(await ownerExists(t.db)).toBe(false);
   expect(await (await t.request('/login')).text()).toContain('id="setup-pending"');
   const lines: string[] = [];
-  await offerSetup(t.db, 'https://niro.example.com', createLogger('info', (l) => lines.push(l)));
+  await offerSetup(
+    t.db,
+    'https://niro.example.com',
+    createLogger('info', (l) => lines.push(l)),
+  );
   const first = (JSON.parse(lines[0]) as { setupUrl: string }).setupUrl;
   expect(first).toMatch(/^https:\/\/niro\.example\.com\/setup\?token=[\w-]{40,}$/);
   const second = await issueSetupToken(t.db);
@@ -78,8 +99,16 @@ test('setup creates the owner and the root organization, signs them in on the fl
   const session = done.headers.getSetCookie().find((c) => c.startsWith('niro_session='))!;
   expect(session).toContain('HttpOnly');
   const cookie = session.split(';')[0];
-  const me = (await (await t.request('/v1/me', { headers: { cookie } })).json()) as { email: string; name: string; orgs: { name: string; role: string; parentId: string | null; plan: string }[] };
-  expect(me).toMatchObject({ email: 'ada@northwind.test', name: 'Ada Ops', orgs: [{ name: 'Northwind MSP', role: 'owner', parentId: null, plan: 'enterprise' }] });
+  const me = (await (await t.request('/v1/me', { headers: { cookie } })).json()) as {
+    email: string;
+    name: string;
+    orgs: { name: string; role: string; parentId: string | null; plan: string }[];
+  };
+  expect(me).toMatchObject({
+    email: 'ada@northwind.test',
+    name: 'Ada Ops',
+    orgs: [{ name: 'Northwind MSP', role: 'owner', parentId: null, plan: 'enterprise' }],
+  });
   expect((await t.request('/', { headers: { cookie } })).status).toBe(200);
   expect(await count('setup_tokens')).toBe(0);
 

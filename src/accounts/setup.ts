@@ -43,14 +43,20 @@ export async function issueSetupToken(db: Db): Promise<string | null> {
 /** True when `token` is the current setup token (the form is shown only then). */
 export async function setupTokenValid(db: Db, token: string): Promise<boolean> {
   if (!token || token.length > 100) return false;
-  const [row] = await db.select({ tokenHash: setupTokens.tokenHash }).from(setupTokens).where(eq(setupTokens.tokenHash, sha256Hex(token)));
+  const [row] = await db
+    .select({ tokenHash: setupTokens.tokenHash })
+    .from(setupTokens)
+    .where(eq(setupTokens.tokenHash, sha256Hex(token)));
   return row !== undefined;
 }
 
 /** At start: prints the setup URL when the server has no owner yet. */
 export async function offerSetup(db: Db, publicUrl: string, log: Logger): Promise<void> {
   const token = await issueSetupToken(db);
-  if (token) log.warn('no owner yet: open the setup URL to create the first account (it works once, until the next start)', { setupUrl: `${publicUrl}/setup?token=${token}` });
+  if (token)
+    log.warn('no owner yet: open the setup URL to create the first account (it works once, until the next start)', {
+      setupUrl: `${publicUrl}/setup?token=${token}`,
+    });
 }
 
 export type NewAccount = { email: string; name: string; password: string };
@@ -92,7 +98,15 @@ export async function completeSetup(db: Db, input: SetupInput): Promise<SetupRes
     if (!created.ok) throw new Error('a root organization has no parent to be refused by');
     await setMembership(tx, created.org.id, user.id, 'owner');
     const { cookieValue } = await createSession(tx, user.id, input.ip);
-    await recordAudit(tx, { orgId: created.org.id, actorUserId: user.id, actor: user.email, action: 'setup.complete', target: created.org.id, details: { org: created.org.name }, ip: input.ip });
+    await recordAudit(tx, {
+      orgId: created.org.id,
+      actorUserId: user.id,
+      actor: user.email,
+      action: 'setup.complete',
+      target: created.org.id,
+      details: { org: created.org.name },
+      ip: input.ip,
+    });
     return { ok: true, user, cookieValue };
   });
 }

@@ -65,11 +65,13 @@ export function parsePrometheusText(text: string): Scrape {
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`bad sample line: ${line}`);
     if (!familyOf(m[1], types)) throw new Error(`sample before its TYPE: ${line}`);
-    const labels = m[2] ? splitLabels(m[2]).map((pair) => {
-      const l = LABEL.exec(pair);
-      if (!l) throw new Error(`bad label ${pair} in: ${line}`);
-      return `${l[1]}="${l[2]}"`;
-    }) : [];
+    const labels = m[2]
+      ? splitLabels(m[2]).map((pair) => {
+          const l = LABEL.exec(pair);
+          if (!l) throw new Error(`bad label ${pair} in: ${line}`);
+          return `${l[1]}="${l[2]}"`;
+        })
+      : [];
     const key = labels.length ? `${m[1]}{${labels.sort().join(',')}}` : m[1];
     if (samples.has(key)) throw new Error(`duplicate sample: ${key}`);
     samples.set(key, parseValue(m[3], line));

@@ -20,8 +20,8 @@ export function SetupPage(props: SetupPageProps): JSX.Element {
         <div class="panel">
           <h1>Set up Niro</h1>
           <p>
-            Create the first account. It owns the organization you name here; customers and teams become organizations under it, and you add
-            people from its members page.
+            Create the first account. It owns the organization you name here; customers and teams become organizations under it, and you add people from its
+            members page.
           </p>
           {props.error ? <Flash kind="error" text={props.error} /> : ''}
           <form method="post" action="/setup" class="stack" id="setup-form">
