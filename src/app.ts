@@ -7,9 +7,11 @@ import { errorBoundary } from './http/boundary';
 import { assetRoutes } from './http/assets';
 import { securityHeadersPlugin } from './http/headers';
 import { healthRoutes } from './http/health';
+import { metricsRoutes } from './http/metrics';
 import { openapiRoutes } from './http/openapi';
 import { accountsPages } from './accounts/pages';
 import { accountsApi } from './accounts/api';
+import { setupPages } from './accounts/setup-pages';
 import { orgsPages } from './orgs/pages';
 import { orgsApi } from './orgs/api';
 import { auditPages } from './audit/pages';
@@ -44,8 +46,10 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
     .use(assetRoutes())
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(accountsPages(deps))
     .use(accountsApi(deps))
+    .use(setupPages(deps))
     .use(orgsPages(deps))
     .use(orgsApi(deps))
     .use(auditPages(deps))
