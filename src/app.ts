@@ -8,6 +8,7 @@ import type { StreamHub } from './streams/hub';
 import type { CommandSignals } from './commands/signals';
 import { accessLog } from './http/access-log';
 import { errorBoundary } from './http/boundary';
+import { inputGuard } from './http/input';
 import { assetRoutes } from './http/assets';
 import { healthRoutes } from './http/health';
 import { openapiRoutes } from './http/openapi';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(html({ autoDetect: true }))
     .use(accessLog(deps.log))
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
+    .use(inputGuard())
     .use(assetRoutes())
     .use(healthRoutes(deps))
     .use(accountsPages(deps))
