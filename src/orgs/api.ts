@@ -55,6 +55,8 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(caller, ctx.params.id, ctx.body.plan ? 'owner' : 'admin');
         const name = ctx.body.name?.trim();
         if (name === '') throw badRequest('name: must not be empty');
+        // Nothing to change: the org as it is, and nothing for the audit log.
+        if (name === undefined && ctx.body.plan === undefined) return orgJson(org);
         const updated = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
         await recordAudit(db, { orgId: org.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.update', target: org.id, details: { name, plan: ctx.body.plan }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         return orgJson({ ...updated, role: org.role });
@@ -89,6 +91,7 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(caller, ctx.params.id, 'admin');
         if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'role: only an owner can add an owner');
         const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        if (!res.ok) throw new HttpError(409, 'already_member', `email: already a member of ${org.name}; change their role with PATCH /v1/orgs/${org.id}/members/{userId}`);
         ctx.set.status = 201;
         return res;
       },

@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/store';
 import { MembersPage } from '../../views/orgs/members';
 import { OrgsPage } from '../../views/orgs/children';
 import { defaultOrg, requireOrg } from './access';
-import { addMember, removeMember } from './members';
+import { addMember, changeMemberRole, removeMember } from './members';
 import { createOrg, listMembers, roleAtLeast, isRole } from './store';
 
 export function orgsPages(deps: AppDeps) {
@@ -29,7 +29,15 @@ export function orgsPages(deps: AppDeps) {
         if (!isRole(ctx.body.role)) throw badRequest('role: must be owner, admin, member or viewer');
         if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'only an owner can add an owner');
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ctx.body.email.trim())) throw badRequest('email: not a valid address');
-        const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        const actor = actorOf(caller, ctx, deps.config.trustProxy);
+        const res = await addMember(db, actor, org, ctx.body.email, ctx.body.role);
+        if (!res.ok) {
+          // The form is also how this page changes a member's role: through the same rules as the API's PATCH.
+          const changed = await changeMemberRole(db, actor, org, res.userId, ctx.body.role);
+          if (changed.ok) setFlash(ctx.cookie, { kind: 'ok', text: `${ctx.body.email.trim()} is now ${ctx.body.role}.` });
+          else setFlash(ctx.cookie, { kind: 'error', text: changed.reason === 'last_owner' ? 'An organization must keep at least one owner.' : 'No such member.' });
+          return redirect('/settings/members');
+        }
         const members = await listMembers(db, org.id);
         const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage added={res} />;
         return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
