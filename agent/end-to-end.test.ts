@@ -4,10 +4,10 @@ import type { Server } from 'bun'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sql } from 'drizzle-orm'
 import { startSimulator, type Simulator } from '../sim/index.ts'
 import { apiClient, commandSignals, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../src/testing/app.ts'
-import { queryRows } from '../src/db/client.ts'
+import { findPodDetail } from '../src/inventory/store.ts'
+import { listPodBriefs } from '../src/inventory/pod-lookup.ts'
 import { insertCommand } from '../src/commands/store.ts'
 import { KEY_REJECTED_MESSAGE } from './heartbeat.ts'
 import { startAgentProcess, waitUntil, type AgentProcess, type LogLine } from './testing/agent-process.ts'
@@ -156,8 +156,8 @@ describe('agent and control plane, end to end', () => {
     expect(c.pods.total).toBe(simPods.length)
     expect(c.pods.listed).toBe(simPods.length)
     expect(c.agent.protocol).toBe(2)
-    const stored = await queryRows<{ key: string }>(t.db, sql`select namespace || '/' || name as key from cluster_pods where cluster_id = ${clusterId} order by 1`)
-    expect(stored.map((r) => r.key)).toEqual(simPods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort())
+    const stored = await listPodBriefs(t.db, clusterId, { limit: 10_000 })
+    expect(stored.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(simPods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort())
     const secret = sim.get('secrets', 'niro-system', 'niro-agent-key')
     expect(secret).not.toBeNull()
     const page = await (await browser.get(`/clusters/${clusterId}/workloads`)).text()
@@ -186,8 +186,9 @@ describe('agent and control plane, end to end', () => {
       return j.capabilities?.podMetrics?.enabled === false ? j : null
     }, ONE_HEARTBEAT_MS, 'podMetrics off')
     expect(HEARTBEATING).toContain(off.status)
-    const [usage] = await queryRows<{ available: number }>(t.db, sql`select count(*) filter (where usage_available)::int as available from cluster_pods where cluster_id = ${clusterId}`)
-    expect(Number(usage.available)).toBe(0)
+    const stored = await listPodBriefs(t.db, clusterId, { limit: 10_000 })
+    const details = await Promise.all(stored.map((p) => findPodDetail(t.db, clusterId, p.namespace, p.name)))
+    expect(details.filter((d) => d?.usageAvailable).length).toBe(0)
     expect(errorLines()).toEqual([])
     sim.setMetrics(true)
     await waitUntil(async () => (await cluster()).cpu.usageMilli !== null && (await cluster()).capabilities?.podMetrics?.enabled === true, ONE_HEARTBEAT_MS, 'usage back')

@@ -15,7 +15,7 @@ import { reconcileWorkload } from './workloads.ts';
 
 export type WriteResult = { ok: true; code: number; body: object } | { ok: false; error: ApiError };
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
+const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 const NAMESPACE_TYPE = { group: '', resource: 'namespaces' };
 
 function fail(error: ApiError): WriteResult {

@@ -1,15 +1,11 @@
 import { Elysia, type AnyElysia } from 'elysia';
 import { html } from '@elysiajs/html';
-import type { Config } from './config';
-import type { Db } from './db/client';
-import type { Bus } from './db/bus';
-import type { Logger } from './log';
-import type { StreamHub } from './streams/hub';
-import type { CommandSignals } from './commands/signals';
+import type { AppDeps } from './deps';
 import { accessLog } from './http/access-log';
 import { errorBoundary } from './http/boundary';
 import { inputGuard } from './http/input';
 import { assetRoutes } from './http/assets';
+import { securityHeadersPlugin } from './http/headers';
 import { healthRoutes } from './http/health';
 import { openapiRoutes } from './http/openapi';
 import { accountsPages } from './accounts/pages';
@@ -19,39 +15,28 @@ import { orgsApi } from './orgs/api';
 import { auditPages } from './audit/pages';
 import { auditApi } from './audit/api';
 import { clustersApi } from './clusters/api';
-import { agentApi } from './clusters/agent-api';
+import { agentApi } from './agents/api';
 import { clustersPages } from './clusters/pages';
 import { incidentsApi } from './incidents/api';
 import { incidentsPages } from './incidents/pages';
 import { deploymentsPages } from './deployments/pages';
 import { commandsApi } from './commands/api';
-import { commandsAgentApi } from './commands/agent-api';
+import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
 import { installScriptRoutes } from './http/install-script';
 import { streamsApi } from './streams/api';
 import { tailsApi } from './streams/tail-api';
-import { agentStreamSocket, AGENT_WEBSOCKET_OPTIONS } from './streams/agent-socket';
+import { agentStreamSocket, AGENT_WEBSOCKET_OPTIONS } from './agents/stream-socket';
 import { streamsPages } from './streams/pages';
 import { podsApi } from './pods/api';
 import { podsPages } from './pods/pages';
-
-export type AppDeps = {
-  db: Db;
-  bus: Bus;
-  config: Config;
-  log: Logger;
-  /** This replica's live log streams (one per replica: created by server.ts, shut down when it stops). */
-  streamHub: StreamHub;
-  /** This replica's wake-ups of the command channel (one per replica, created by server.ts). */
-  commandSignals: CommandSignals;
-  /** True once migrations have been applied (readiness). */
-  isReady?: () => boolean;
-};
 
 export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
   const app: AnyElysia = new Elysia({ name: 'niro', normalize: false, websocket: AGENT_WEBSOCKET_OPTIONS })
     .use(html({ autoDetect: true }))
+    // First, so every response carries the headers, the boundary's early 413s included.
+    .use(securityHeadersPlugin(deps.config.publicUrl))
     .use(accessLog(deps.log))
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
     .use(inputGuard())

@@ -1,7 +1,7 @@
 // Tables that only ever grow are trimmed here, by one replica at a time: expired sessions and old
 // login-failure windows, records of log viewers that ended (never log contents: Niro stores none),
 // cluster timelines and finished commands past their keeping time. Usage history has its own
-// plan-based retention (pods/retention.ts); the audit log is kept.
+// plan-based retention (inventory/retention.ts); the audit log is kept.
 import { pruneAccounts } from './accounts/store';
 import { pruneTimeline } from './clusters/timeline';
 import { pruneCommands } from './commands/store';

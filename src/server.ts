@@ -1,17 +1,33 @@
 import type { Config } from './config';
 import type { Logger } from './log';
-import { openDatabase, type Database } from './db/client';
+import { openDatabase, type Database, type Db } from './db/client';
+import type { Bus } from './db/bus';
 import { createApp, type App } from './app';
+import type { ReplicaState } from './deps';
 import { startStatusJob } from './clusters/status';
 import { startCommandExpiryJob } from './commands/expiry';
 import { StreamHub } from './streams/hub';
 import { createCommandSignals } from './commands/signals';
-import { startPodIndexJob } from './pods/fleet-index';
-import { startRetentionJob } from './pods/retention';
+import { startPodIndexJob } from './inventory/fleet-index';
+import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
-import { subscribeRetiredKeys } from './clusters/agent-auth';
+import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 
-export type RunningServer = { app: App; database: Database; url: string; stop(): Promise<void> };
+export type RunningServer = { app: App; database: Database; replica: ReplicaState; url: string; stop(): Promise<void> };
+
+/**
+ * The state one replica keeps in memory, fresh: one per process (tests make one per simulated replica).
+ * Nothing here listens yet: the hub subscribes when its first agent or stream needs it, the signals when
+ * something first waits on them.
+ */
+export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log: Logger }): ReplicaState {
+  return {
+    agentKeys: createAgentKeyCache(),
+    podsHashes: new Map(),
+    streamHub: new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log }),
+    commandSignals: createCommandSignals(deps.bus),
+  };
+}
 
 /**
  * Opens the database, applies migrations (under the advisory lock), and serves the app.
@@ -21,12 +37,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let ready = false;
   // Per-replica state lives here, created once and handed to the app; nothing is found through a module.
-  const streamHub = new StreamHub({ db: database.db, bus: database.bus, limits: config.streams, log });
-  const commandSignals = createCommandSignals(database.bus);
-  const app = createApp({ db: database.db, bus: database.bus, config, log, streamHub, commandSignals, isReady: () => ready });
+  const replica = createReplicaState({ db: database.db, bus: database.bus, config, log });
+  const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready, ...replica });
   await database.migrate();
   // Cluster deletions on any replica evict the agent key from this one's cache at once.
-  const unsubscribeRetiredKeys = await subscribeRetiredKeys(database.bus);
+  const unsubscribeRetiredKeys = await subscribeRetiredKeys(database.bus, replica.agentKeys);
   ready = true;
   // Bun refuses bodies far over the limit on its own; bodies just over it get our JSON 413 from the app.
   app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes * 2, idleTimeout: 60 });
@@ -40,10 +55,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   return {
     app,
     database,
+    replica,
     url,
     async stop() {
       // Log streams first: viewers' responses end (they reconnect elsewhere) so the listener can drain.
-      await streamHub.shutdown();
+      await replica.streamHub.shutdown();
       await app.server?.stop(false);
       await statusJob.stop();
       await expiryJob.stop();

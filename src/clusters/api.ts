@@ -1,7 +1,7 @@
 // JSON API for clusters (curl users): /v1/clusters… Scoped to the caller's orgs, paginated by cursor.
 import { OneOf } from '../http/responses';
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
@@ -9,10 +9,11 @@ import { requireOrg, defaultOrg } from '../orgs/access';
 import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
-import { listFleet, listNodes } from './store';
+import { listFleet } from './store';
 import { listTimeline } from './timeline';
-import { latestNodeUsage } from './usage';
-import type { Cluster, ClusterNode, TimelineEntry } from './schema';
+import { listNodes, type ClusterNode } from '../inventory/store';
+import { latestNodeUsage } from '../inventory/usage';
+import type { Cluster, TimelineEntry } from './schema';
 import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
 import type { IssuedToken } from './enrollment';
 import { ClusterCreated, ClusterDeleted, ClusterJson, ClusterPage, EnrollmentJson, NodeJson, NodePage, TimelineEntryJson, TimelinePage } from './responses';
@@ -158,7 +159,7 @@ export function clustersApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster } = await requireCluster(db, caller, ctx.params.id, 'admin');
-        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, deps.agentKeys);
         return { deleted: true, id: cluster.id, uninstall: UNINSTALL_COMMAND };
       },
       { response: { 200: ClusterDeleted }, detail: { tags: ['clusters'], summary: 'Delete a cluster (admin); its agent key stops working — uninstall the agent with the returned command' } },

@@ -58,8 +58,7 @@ export async function exchangeEnrollmentToken(
   const [row] = await db.select().from(enrollmentTokens).where(eq(enrollmentTokens.publicId, parts.publicId));
   if (!row || !secretMatches(parts.secret, row.secretHash)) return { ok: false, reason: 'unknown' };
   const tokenRef = `${ENROLLMENT_TOKEN_PREFIX}_${row.publicId}`;
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  return db.transaction(async (tx) => {
     const [consumed] = await tx
       .update(enrollmentTokens)
       .set({ consumedAt: now })

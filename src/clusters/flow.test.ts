@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../testing/app';
 import { enroll, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
+import { countWorkloads } from '../inventory/store';
 import { detectClusterStatus } from './status';
 
 let t: TestApp;
@@ -43,8 +44,8 @@ test('the whole life of a cluster', async () => {
 
   const N = 250;
   expect((await sendHeartbeat(t, agentKey, makeHeartbeat({ pods: makePods(N) }))).status).toBe(200);
-  const [stored] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from cluster_pods where cluster_id = ${cluster.id}`);
-  expect(Number(stored.n)).toBe(N);
+  const stored = (await countWorkloads(t.db, cluster.id)).reduce((n, w) => n + w.count, 0);
+  expect(stored).toBe(N);
   let row = await fleetRow(cluster.id);
   expect(row.status).toBe('healthy');
   expect(row.pods).toBe(`${N}/${N} running`);

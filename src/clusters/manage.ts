@@ -1,6 +1,7 @@
 // Operator actions on clusters, shared by the JSON API and the pages: each one audits itself and
 // writes the cluster timeline where the action shows there.
 import type { Db } from '../db/client';
+import type { AgentKeyCache } from '../deps';
 import { recordAudit } from '../audit/store';
 import type { Actor } from '../audit/store';
 import type { Org } from '../orgs/schema';
@@ -57,8 +58,10 @@ export async function regenerateToken(db: Db, actor: Actor, cluster: Cluster): P
   return res;
 }
 
-export async function removeCluster(db: Db, actor: Actor, cluster: Cluster): Promise<void> {
+/** Deletes the cluster; its agent key leaves this replica's `agentKeys` at once (the others hear it on the bus). */
+export async function removeCluster(db: Db, actor: Actor, cluster: Cluster, agentKeys: AgentKeyCache): Promise<void> {
   await deleteCluster(db, cluster);
+  if (cluster.agentKeyPublicId) agentKeys.forget(cluster.agentKeyPublicId);
   await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'cluster.delete', target: cluster.id, details: { name: cluster.name, agentKey: cluster.agentKeyPublicId ? `niro_agent_${cluster.agentKeyPublicId}` : null }, ip: actor.ip });
 }
 

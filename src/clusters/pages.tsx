@@ -1,7 +1,7 @@
 // HTML for clusters: the fleet overview at `/`, its polled fragment, creating a cluster, and the
 // cluster detail tabs. Every page embeds the fragment its own poll route renders.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
@@ -17,9 +17,10 @@ import { SettingsTab } from '../../views/clusters/settings';
 import { orgsForNewClusters, requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
-import { countFleetByStatus, countWorkloads, listFleet, listNodes } from './store';
+import { countFleetByStatus, listFleet } from './store';
 import { listTimeline } from './timeline';
-import { latestNodeUsage } from './usage';
+import { countWorkloads, listNodes } from '../inventory/store';
+import { latestNodeUsage } from '../inventory/usage';
 import type { Cluster } from './schema';
 import { CLUSTER_STATUSES, ENVIRONMENTS, type ClusterStatus, type Environment } from './vocabulary';
 
@@ -246,7 +247,7 @@ export function clustersPages(deps: AppDeps) {
           setFlash(ctx.cookie, { kind: 'error', text: 'The name you typed does not match; the cluster was not deleted.' });
           return redirect(`/clusters/${cluster.id}/settings`);
         }
-        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster);
+        await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, deps.agentKeys);
         setFlash(ctx.cookie, { kind: 'ok', text: `Cluster "${cluster.name}" deleted. Uninstall its agent with: ${UNINSTALL_COMMAND}` });
         return redirect('/');
       },

@@ -1,8 +1,8 @@
-import { pgTable, uuid, text, timestamp, integer, bigint, boolean, jsonb, bigserial, primaryKey, index, uniqueIndex, check } from 'drizzle-orm/pg-core';
+import { pgTable, uuid, text, timestamp, integer, bigint, boolean, jsonb, bigserial, index, uniqueIndex, check } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { orgs } from '../orgs/schema';
 import { users } from '../accounts/schema';
-import type { Capabilities, ContainerDetail, PodDetail } from '../contract';
+import type { Capabilities } from '../contract';
 import type { ClusterStatus, Environment, TimelineKind } from './vocabulary';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
@@ -44,7 +44,7 @@ export const clusters = pgTable(
     podsRunning: integer('pods_running').notNull().default(0),
     podsFailed: integer('pods_failed').notNull().default(0),
     namespaces: integer('namespaces').notNull().default(0),
-    /** Rows in cluster_pods; 0 for protocol-1 agents, which send counts only. */
+    /** Pods stored in the inventory (src/inventory/); 0 for protocol-1 agents, which send counts only. */
     podsListed: integer('pods_listed').notNull().default(0),
     /** The pod list was cut (by the agent or by this server's cap): podsListed < podsTotal. */
     podsTruncated: boolean('pods_truncated').notNull().default(false),
@@ -59,7 +59,7 @@ export const clusters = pgTable(
     podsHash: text('pods_hash'),
     nodesHash: text('nodes_hash'),
     eventsHash: text('events_hash'),
-    /** The usage_key_sets row the latest samples index into. */
+    /** The inventory's usage key set the latest samples index into. */
     usageKeysId: text('usage_keys_id'),
   },
   (t) => [
@@ -99,79 +99,6 @@ export const retiredAgentKeys = pgTable('retired_agent_keys', {
   retiredAt: ts('retired_at').notNull().defaultNow(),
 });
 
-/** Node inventory of the latest heartbeat. Usage is not here: it goes to usage_samples every beat. */
-export const clusterNodes = pgTable(
-  'cluster_nodes',
-  {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
-    status: text('status').notNull(),
-    roles: text('roles').array().notNull(),
-    kubeletVersion: text('kubelet_version').notNull(),
-    cpuCapacityMilli: big('cpu_capacity_milli').notNull(),
-    memCapacityBytes: big('mem_capacity_bytes').notNull(),
-    cpuAllocatableMilli: big('cpu_allocatable_milli').notNull(),
-    memAllocatableBytes: big('mem_allocatable_bytes').notNull(),
-    podCount: integer('pod_count'),
-    unschedulable: boolean('unschedulable').notNull().default(false),
-    pressures: text('pressures').array().notNull(),
-    internalIp: text('internal_ip'),
-    osImage: text('os_image'),
-    architecture: text('architecture'),
-    containerRuntime: text('container_runtime'),
-    k8sCreatedAt: ts('k8s_created_at'),
-    /** Digest of every field above: an unchanged node is not rewritten. */
-    contentHash: text('content_hash').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.clusterId, t.name] })],
-);
-
-/** cluster_pods.detail: the pod as the agent sent it, usage removed (pod and containers). */
-export type PodDetailJson = Omit<PodDetail, 'cpuUsageMilli' | 'memUsageBytes' | 'containerDetails'> & {
-  containerDetails: Omit<ContainerDetail, 'cpuUsageMilli' | 'memUsageBytes'>[];
-};
-
-/** Pod inventory of the latest heartbeat (protocol 2+). Usage lives in usage_samples. */
-export const clusterPods = pgTable(
-  'cluster_pods',
-  {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
-    namespace: text('namespace').notNull(),
-    name: text('name').notNull(),
-    uid: text('uid'),
-    phase: text('phase').notNull(),
-    /** kubectl's STATUS column: Running, CrashLoopBackOff, Init:0/1, Completed… */
-    status: text('status').notNull(),
-    nodeName: text('node_name').notNull(),
-    restarts: integer('restarts').notNull(),
-    ready: text('ready').notNull(),
-    containers: text('containers').array().notNull(),
-    startedAt: ts('started_at'),
-    k8sCreatedAt: ts('k8s_created_at'),
-    ownerKind: text('owner_kind').notNull(),
-    ownerName: text('owner_name').notNull(),
-    cpuRequestMilli: big('cpu_request_milli').notNull(),
-    cpuLimitMilli: big('cpu_limit_milli').notNull(),
-    memRequestBytes: big('mem_request_bytes').notNull(),
-    memLimitBytes: big('mem_limit_bytes').notNull(),
-    privileged: boolean('privileged').notNull(),
-    podIp: text('pod_ip').notNull(),
-    qosClass: text('qos_class').notNull(),
-    message: text('message'),
-    /** False when metrics.k8s.io had no sample for the pod (its usage is then null in usage_samples). */
-    usageAvailable: boolean('usage_available').notNull(),
-    /** Every container's image (init and sidecars included), for search. */
-    images: text('images').array().notNull(),
-    detail: jsonb('detail').$type<PodDetailJson>().notNull(),
-    /** Digest of every field above: an unchanged pod is not rewritten. */
-    contentHash: text('content_hash').notNull(),
-    firstSeenAt: ts('first_seen_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.name] })],
-);
-
 /** A cluster's activity feed, newest first by id. */
 export const clusterTimeline = pgTable(
   'cluster_timeline',
@@ -192,44 +119,6 @@ export const clusterTimeline = pgTable(
   ],
 );
 
-/**
- * Usage history, one row per cluster per heartbeat: arrays aligned with a key set (pods sorted by
- * namespace/name, nodes by name). Key sets change only when pods come or go, so an unchanged
- * inventory adds exactly one usage row per beat whatever the pod count. Retention deletes by
- * (cluster_id, at) range on the primary key; a key set no sample points to can then be removed.
- */
-export const usageKeySets = pgTable(
-  'usage_key_sets',
-  {
-    /** Digest of the two key lists: the same set is stored once. */
-    id: text('id').primaryKey(),
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
-    /** "namespace/name", sorted. */
-    podKeys: text('pod_keys').array().notNull(),
-    nodeKeys: text('node_keys').array().notNull(),
-    createdAt: ts('created_at').notNull().defaultNow(),
-  },
-  (t) => [index('usage_key_sets_cluster_idx').on(t.clusterId)],
-);
-
-export const usageSamples = pgTable(
-  'usage_samples',
-  {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
-    at: ts('at').notNull(),
-    keysId: text('keys_id').notNull(),
-    /** Millicores per pod, aligned with the key set's pod_keys; null = no metrics for that pod. */
-    podCpu: integer('pod_cpu').array().notNull(),
-    /** Bytes per pod. */
-    podMem: bigint('pod_mem', { mode: 'number' }).array().notNull(),
-    nodeCpu: integer('node_cpu').array().notNull(),
-    nodeMem: bigint('node_mem', { mode: 'number' }).array().notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.clusterId, t.at] })],
-);
-
 export type Cluster = typeof clusters.$inferSelect;
-export type ClusterNode = typeof clusterNodes.$inferSelect;
-export type ClusterPod = typeof clusterPods.$inferSelect;
 export type TimelineEntry = typeof clusterTimeline.$inferSelect;
 export type EnrollmentToken = typeof enrollmentTokens.$inferSelect;

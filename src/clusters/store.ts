@@ -2,10 +2,9 @@ import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm
 import { isUuid, queryRows, type Db } from '../db/client';
 import { violatedUniqueConstraint } from '../db/errors';
 import { orgs } from '../orgs/schema';
-import { forgetAgentKey, RETIRED_KEY_CHANNEL, retiredKeyPayload } from './agent-auth';
-import { clusterNodes, clusters, retiredAgentKeys, type Cluster, type ClusterNode } from './schema';
+import { clusters, retiredAgentKeys, type Cluster } from './schema';
 import type { ClusterStatus, Environment } from './vocabulary';
-import type { Capability } from '../contract';
+import type { Capabilities, Capability } from '../contract';
 
 export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
 
@@ -38,11 +37,30 @@ export async function updateCluster(db: Db, id: string, patch: { name?: string; 
   }
 }
 
+/** Bus channel of retired agent keys, notified by the deleting transaction; payload: RetiredKey as JSON. */
+export const RETIRED_KEY_CHANNEL = 'niro_agent_key_retired';
+
+/** `key`: the agent key's public id; `cluster`: the deleted cluster's id. */
+export type RetiredKey = { key: string; cluster: string };
+
+export function retiredKeyPayload(retired: RetiredKey): string {
+  return JSON.stringify(retired);
+}
+
+export function parseRetiredKey(payload: string): RetiredKey | null {
+  try {
+    const value = JSON.parse(payload) as Partial<RetiredKey> | null;
+    return typeof value?.key === 'string' && typeof value.cluster === 'string' ? { key: value.key, cluster: value.cluster } : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Deletes the cluster and everything hanging off it (cascade). Its agent key is remembered as
  * retired so the still-running agent is told why it is refused, and every replica is told (drop the
  * key from the cache, close the agent's stream socket): NOTIFY inside the transaction is delivered on
- * commit, never before.
+ * commit, never before. (The caller drops the key from its own replica's cache at once.)
  */
 export async function deleteCluster(db: Db, cluster: Cluster): Promise<void> {
   await db.transaction(async (tx) => {
@@ -52,7 +70,21 @@ export async function deleteCluster(db: Db, cluster: Cluster): Promise<void> {
     }
     await tx.delete(clusters).where(eq(clusters.id, cluster.id));
   });
-  if (cluster.agentKeyPublicId) forgetAgentKey(cluster.agentKeyPublicId);
+}
+
+/** The cluster holding the agent key `publicId`, with the hash of the key's secret; null when none does. */
+export async function findAgentKey(db: Db, publicId: string): Promise<{ id: string; orgId: string; name: string; hash: string } | null> {
+  const [row] = await db
+    .select({ id: clusters.id, orgId: clusters.orgId, name: clusters.name, hash: clusters.agentKeyHash })
+    .from(clusters)
+    .where(eq(clusters.agentKeyPublicId, publicId));
+  return row?.hash ? { id: row.id, orgId: row.orgId, name: row.name, hash: row.hash } : null;
+}
+
+/** The deleted cluster whose agent key was `publicId`; null when no deletion retired it. */
+export async function findRetiredAgentKey(db: Db, publicId: string): Promise<{ clusterName: string; retiredAt: Date } | null> {
+  const [row] = await db.select().from(retiredAgentKeys).where(eq(retiredAgentKeys.publicId, publicId));
+  return row ?? null;
 }
 
 export type FleetFilter = {
@@ -107,23 +139,6 @@ export async function countFleetByStatus(db: Db, f: FleetFilter): Promise<Record
   return counts;
 }
 
-export async function listNodes(db: Db, clusterId: string, page: { limit: number; after?: string }): Promise<ClusterNode[]> {
-  const conds = [eq(clusterNodes.clusterId, clusterId)];
-  if (page.after !== undefined) conds.push(gt(clusterNodes.name, page.after));
-  return db.select().from(clusterNodes).where(and(...conds)).orderBy(asc(clusterNodes.name)).limit(page.limit);
-}
-
-export type WorkloadCount = { namespace: string; phase: string; count: number };
-
-/** Pods per namespace and phase (what the Workloads tab shows), from the stored inventory. */
-export async function countWorkloads(db: Db, clusterId: string): Promise<WorkloadCount[]> {
-  const rows = await queryRows<{ namespace: string; phase: string; n: number }>(
-    db,
-    sql`select namespace, phase, count(*)::int as n from cluster_pods where cluster_id = ${clusterId} group by namespace, phase order by namespace, phase`,
-  );
-  return rows.map((r) => ({ namespace: r.namespace, phase: r.phase, count: Number(r.n) }));
-}
-
 export type ScopeCluster = Pick<Cluster, 'id' | 'orgId' | 'name' | 'status' | 'lastHeartbeatAt' | 'protocol' | 'podsListed' | 'podsTotal' | 'podsTruncated'> & {
   /** The podMetrics capability as last reported; null when the agent reports no capabilities (protocol 1). */
   podMetrics: Capability | null;
@@ -149,4 +164,42 @@ export async function listScopeClusters(db: Db, orgIds: readonly string[]): Prom
     .from(clusters)
     .where(inArray(clusters.orgId, [...orgIds]))
     .orderBy(asc(clusters.name), asc(clusters.id));
+}
+
+/** What a heartbeat diffs against: the cluster row as the previous beat left it. */
+export type BeatBaseline = {
+  org_id: string;
+  environment: Environment;
+  status: ClusterStatus;
+  agent_version: string | null;
+  capabilities: Capabilities | null;
+  pods_hash: string | null;
+  nodes_hash: string | null;
+  events_hash: string | null;
+  usage_keys_id: string | null;
+  pods_truncated: boolean;
+  pods_listed: number;
+};
+
+/**
+ * Locks the cluster row for the rest of the heartbeat's transaction (two beats of one cluster never
+ * diff against the same old state) and reads it; null when the cluster is gone.
+ */
+export async function lockClusterForBeat(tx: Db, clusterId: string): Promise<BeatBaseline | null> {
+  const [prev] = await queryRows<BeatBaseline>(
+    tx,
+    // set_config: no WAL-flush wait at commit, as for the one-statement path (see recordUnchangedBeat).
+    sql`select org_id, environment, status, agent_version, capabilities, pods_hash, nodes_hash, events_hash, usage_keys_id, pods_truncated, pods_listed,
+               set_config('synchronous_commit', 'off', true)
+        from clusters where id = ${clusterId} for update`,
+  );
+  return prev ?? null;
+}
+
+/** The cluster row's columns a heartbeat writes. */
+export type BeatValues = Partial<Omit<typeof clusters.$inferInsert, 'id' | 'orgId' | 'name' | 'environment' | 'createdAt' | 'createdBy'>>;
+
+/** Writes a heartbeat's outcome onto the cluster row (locked by lockClusterForBeat). */
+export async function recordBeat(tx: Db, clusterId: string, values: BeatValues): Promise<void> {
+  await tx.update(clusters).set(values).where(eq(clusters.id, clusterId));
 }

@@ -2,7 +2,7 @@ import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { deleteBounded, type Db } from '../db/client';
 import { clusterTimeline, type TimelineEntry } from './schema';
 import type { TimelineKind } from './vocabulary';
-import type { PreparedEvent } from './inventory';
+import type { PreparedEvent } from '../inventory/prepare';
 
 export type NewTimelineEntry = { kind: TimelineKind; message: string; details?: Record<string, unknown>; at?: Date };
 

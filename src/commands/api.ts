@@ -2,7 +2,7 @@
 // Every route goes through requireCluster: a cluster outside the caller's orgs is a 404.
 import { OneOf } from '../http/responses';
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';

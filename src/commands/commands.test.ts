@@ -8,7 +8,7 @@ import { AGENT_KEY_HEADER, AGENT_PATHS, type CommandEnvelope, type CommandResult
 import { apiClient, commandSignals, createApp, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type Browser, type TestApp } from '../testing/app';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import type { Org } from '../orgs/schema';
-import { MAX_HELD_POLLS_PER_CLUSTER } from './agent-api';
+import { MAX_HELD_POLLS_PER_CLUSTER } from '../agents/commands-api';
 import { waitUntil } from '../../agent/testing/agent-process';
 import { RESULT_TIMEOUT_MS, claimCommands, effectiveStatus, expireCommands, findCommand } from './store';
 

@@ -1,7 +1,7 @@
 // HTML for the command channel: the cluster's Commands tab (Ping button, last latency, history) and
 // the fragments htmx swaps — the ping answer and the polled history.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { decodeCursor, encodeCursor } from '../http/cursor';

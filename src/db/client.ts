@@ -11,7 +11,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPgliteBus, createPostgresBus, type Bus } from './bus';
 
-/** The query executor every store function takes first: the database or a transaction. */
+/**
+ * The query executor every store function takes first: the database, a transaction or a savepoint
+ * (drizzle's transactions extend its database class, so either driver's are assignable as they are).
+ */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 
 export type Database = {
@@ -37,7 +40,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 
 function openPostgres(url: string, max: number): Database {
   const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'niro' } });
-  const db = drizzlePostgres(client) as unknown as Db;
+  const db = drizzlePostgres(client);
   return {
     db,
     bus: createPostgresBus(client),
@@ -64,7 +67,7 @@ async function openPglite(dir: string): Promise<Database> {
   mkdirSync(dir, { recursive: true });
   // pg_trgm: the fleet pod search's trigram index (migration 0005).
   const pg = await PGlite.create(dir, { extensions: { pg_trgm } });
-  const db = drizzlePglite(pg) as unknown as Db;
+  const db = drizzlePglite(pg);
   return {
     db,
     bus: createPgliteBus(pg),
@@ -91,9 +94,9 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
  */
 export async function runExclusive(db: Db, lockId: number, fn: (tx: Db) => Promise<void>): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [row] = await queryRows<{ locked: boolean }>(tx as unknown as Db, sql`select pg_try_advisory_xact_lock(${lockId}) as locked`);
+    const [row] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${lockId}) as locked`);
     if (!row?.locked) return false;
-    await fn(tx as unknown as Db);
+    await fn(tx);
     return true;
   });
 }

@@ -6,4 +6,4 @@ export * from '../clusters/schema';
 export * from '../incidents/schema';
 export * from '../commands/schema';
 export * from '../streams/schema';
-export * from '../pods/schema';
+export * from '../inventory/schema';

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/client';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import type { AgentKeyCache } from '../deps';
 import type { Org } from '../orgs/schema';
 import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
@@ -68,7 +69,7 @@ async function findByName(db: Db, org: Org, name: string) {
 }
 
 /** Starts every simulator and agent; `niroUrl` is where the agents reach the control plane. */
-export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger; niroUrl: string; tree: DemoTree; actor: Actor; specs?: DemoClusterSpec[] }): Promise<DemoFleet> {
+export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger; agentKeys: AgentKeyCache; niroUrl: string; tree: DemoTree; actor: Actor; specs?: DemoClusterSpec[] }): Promise<DemoFleet> {
   const { db, config, log } = deps;
   const dir = join(config.dataDir, 'demo-fleet');
   mkdirSync(dir, { recursive: true });
@@ -109,7 +110,7 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
         const res = await regenerateToken(db, deps.actor, cluster);
         if (res.ok) token = res.issued.token;
       } else if (cluster) {
-        await removeCluster(db, deps.actor, cluster);
+        await removeCluster(db, deps.actor, cluster, deps.agentKeys);
         cluster = null;
       }
       if (!cluster) {

@@ -1,7 +1,7 @@
 // /deployments: a placeholder until managed deployments exist, so the nav entry is honest.
 import Html from '@kitajs/html';
 import { Elysia } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
 

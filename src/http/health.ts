@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia';
 import { sql } from 'drizzle-orm';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { Health } from './responses';
 
 /** Liveness (process up) and readiness (database reachable, migrations applied). */

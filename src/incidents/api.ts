@@ -1,6 +1,6 @@
 // JSON API for incidents (curl users): /v1/incidents, scoped to the caller's orgs, newest first.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { findCluster } from '../clusters/store';
 import { requireCaller } from '../http/caller';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';

@@ -1,6 +1,6 @@
 // /incidents: open and recently resolved incidents of the clusters in the caller's scope.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
 import { findCluster } from '../clusters/store';

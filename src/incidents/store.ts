@@ -2,6 +2,7 @@ import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, notInAr
 import { queryRows, type Db } from '../db/client';
 import { clusters } from '../clusters/schema';
 import type { Environment } from '../clusters/vocabulary';
+import { storedPodCrashLooping } from '../inventory/store';
 import { incidents, type Incident } from './schema';
 import type { IncidentKind, Severity } from './vocabulary';
 
@@ -98,9 +99,7 @@ export async function resolveQuietCrashLoops(db: Db, quietSince: Date, now: Date
     db,
     sql`update incidents i set resolved_at = ${now.toISOString()}::timestamptz
         where i.kind = 'pod_crash_looping' and i.resolved_at is null and i.last_seen_at < ${quietSince.toISOString()}::timestamptz
-          and not exists (
-            select 1 from cluster_pods p
-            where p.cluster_id = i.cluster_id and p.namespace || '/' || p.name = i.subject and p.status = 'CrashLoopBackOff')
+          and not ${storedPodCrashLooping(sql`i.cluster_id`, sql`i.subject`)}
         returning i.cluster_id`,
   );
   return [...new Set(rows.map((r) => r.cluster_id))];

@@ -3,17 +3,25 @@ import { createUser, findUserByEmail, normalizeEmail } from '../accounts/store';
 import { randomId } from '../security/secrets';
 import { recordAudit, type Actor } from '../audit/store';
 import { violatedUniqueConstraint } from '../db/errors';
-import { countOwners, findMembership, insertMembership, removeMembership, setMembership } from './store';
-import type { Org, Role } from './schema';
+import { countOwners, findMembership, insertMembership, removeMembership, setMembership, type VisibleOrg } from './store';
+import type { Role } from './schema';
 
-export type AddMemberResult = { ok: true; userId: string; email: string; role: Role; temporaryPassword: string | null } | { ok: false; reason: 'already_member'; userId: string };
+/** Only owners manage owners: nobody else may make, demote or remove one. */
+function ownerOnly(org: VisibleOrg, ...roles: (Role | undefined)[]): boolean {
+  return org.role !== 'owner' && roles.includes('owner');
+}
+
+export type AddMemberResult =
+  | { ok: true; userId: string; email: string; role: Role; temporaryPassword: string | null }
+  | { ok: false; reason: 'owner_only' }
+  | { ok: false; reason: 'already_member'; userId: string };
 
 /**
  * Adds a member by email; one who already is stays as they are (their role changes through
  * `changeMemberRole`, which knows the rules about owners). An email with no account gets one with a
- * random temporary password, returned once so the admin can hand it over.
+ * random temporary password, returned once so the admin can hand it over. `org.role` is the actor's.
  */
-export async function addMember(db: Db, actor: Actor, org: Org, emailRaw: string, role: Role): Promise<AddMemberResult> {
+export async function addMember(db: Db, actor: Actor, org: VisibleOrg, emailRaw: string, role: Role): Promise<AddMemberResult> {
   const email = normalizeEmail(emailRaw);
   try {
     return await addMemberOnce(db, actor, org, email, role);
@@ -25,24 +33,27 @@ export async function addMember(db: Db, actor: Actor, org: Org, emailRaw: string
   }
 }
 
-async function addMemberOnce(db: Db, actor: Actor, org: Org, email: string, role: Role): Promise<AddMemberResult> {
-  return db.transaction(async (tx) => {
+async function addMemberOnce(db: Db, actor: Actor, org: VisibleOrg, email: string, role: Role): Promise<AddMemberResult> {
+  return db.transaction(async (tx): Promise<AddMemberResult> => {
     let user = await findUserByEmail(tx, email);
+    // Re-adding an owner is touching an owner too, though it changes nothing.
+    if (ownerOnly(org, role, user ? (await findMembership(tx, org.id, user.id))?.role : undefined)) return { ok: false, reason: 'owner_only' };
     let temporaryPassword: string | null = null;
     if (!user) {
       temporaryPassword = randomId(12);
       user = await createUser(tx, { email, password: temporaryPassword });
     }
-    if (!(await insertMembership(tx, org.id, user.id, role))) return { ok: false as const, reason: 'already_member' as const, userId: user.id };
+    if (!(await insertMembership(tx, org.id, user.id, role))) return { ok: false, reason: 'already_member', userId: user.id };
     await recordAudit(tx, { orgId: org.id, actorUserId: actor.userId, actor: actor.email, action: 'member.add', target: email, details: { role, newAccount: temporaryPassword !== null }, ip: actor.ip });
     return { ok: true as const, userId: user.id, email, role, temporaryPassword };
   });
 }
 
-export type ChangeMemberResult = { ok: true } | { ok: false; reason: 'not_member' | 'last_owner' };
+export type ChangeMemberResult = { ok: true } | { ok: false; reason: 'not_member' | 'last_owner' | 'owner_only' };
 
-export async function changeMemberRole(db: Db, actor: Actor, org: Org, userId: string, role: Role): Promise<ChangeMemberResult> {
+export async function changeMemberRole(db: Db, actor: Actor, org: VisibleOrg, userId: string, role: Role): Promise<ChangeMemberResult> {
   return db.transaction(async (tx) => {
+    if (ownerOnly(org, role, (await findMembership(tx, org.id, userId))?.role)) return { ok: false as const, reason: 'owner_only' as const };
     if (role !== 'owner' && (await isLastOwner(tx, org.id, userId))) return { ok: false as const, reason: 'last_owner' as const };
     const removed = await removeMembership(tx, org.id, userId);
     if (!removed) return { ok: false as const, reason: 'not_member' as const };
@@ -52,8 +63,9 @@ export async function changeMemberRole(db: Db, actor: Actor, org: Org, userId: s
   });
 }
 
-export async function removeMember(db: Db, actor: Actor, org: Org, userId: string): Promise<ChangeMemberResult> {
+export async function removeMember(db: Db, actor: Actor, org: VisibleOrg, userId: string): Promise<ChangeMemberResult> {
   return db.transaction(async (tx) => {
+    if (ownerOnly(org, (await findMembership(tx, org.id, userId))?.role)) return { ok: false as const, reason: 'owner_only' as const };
     if (await isLastOwner(tx, org.id, userId)) return { ok: false as const, reason: 'last_owner' as const };
     const removed = await removeMembership(tx, org.id, userId);
     if (!removed) return { ok: false as const, reason: 'not_member' as const };

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { actorOf, requireCaller, clientIp } from '../http/caller';
-import { HttpError, badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash } from '../http/page';
 import { recordAudit } from '../audit/store';
 import { MembersPage } from '../../views/orgs/members';
@@ -9,6 +9,13 @@ import { OrgsPage } from '../../views/orgs/children';
 import { defaultOrg, requireOrg } from './access';
 import { addMember, changeMemberRole, removeMember } from './members';
 import { createOrg, listMembers, roleAtLeast, isRole } from './store';
+import { memberRefusal, orgRefusal } from './refusals';
+
+const MEMBER_REFUSALS = {
+  last_owner: 'An organization must keep at least one owner.',
+  owner_only: 'Only an owner can make, change or remove an owner.',
+  not_member: 'No such member.',
+} as const;
 
 export function orgsPages(deps: AppDeps) {
   const { db } = deps;
@@ -27,17 +34,17 @@ export function orgsPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.body.orgId, 'admin');
         if (!isRole(ctx.body.role)) throw badRequest('role: must be owner, admin, member or viewer');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'only an owner can add an owner');
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ctx.body.email.trim())) throw badRequest('email: not a valid address');
         const actor = actorOf(caller, ctx, deps.config.trustProxy);
         const res = await addMember(db, actor, org, ctx.body.email, ctx.body.role);
-        if (!res.ok) {
+        if (!res.ok && res.reason === 'already_member') {
           // The form is also how this page changes a member's role: through the same rules as the API's PATCH.
           const changed = await changeMemberRole(db, actor, org, res.userId, ctx.body.role);
           if (changed.ok) setFlash(ctx.cookie, { kind: 'ok', text: `${ctx.body.email.trim()} is now ${ctx.body.role}.` });
-          else setFlash(ctx.cookie, { kind: 'error', text: changed.reason === 'last_owner' ? 'An organization must keep at least one owner.' : 'No such member.' });
+          else setFlash(ctx.cookie, { kind: 'error', text: MEMBER_REFUSALS[changed.reason] });
           return redirect('/settings/members');
         }
+        if (!res.ok) throw memberRefusal(res.reason);
         const members = await listMembers(db, org.id);
         const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage added={res} />;
         return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
@@ -50,7 +57,7 @@ export function orgsPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.body.orgId, 'admin');
         const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok) setFlash(ctx.cookie, { kind: 'error', text: res.reason === 'last_owner' ? 'An organization must keep at least one owner.' : 'No such member.' });
+        if (!res.ok) setFlash(ctx.cookie, { kind: 'error', text: MEMBER_REFUSALS[res.reason] });
         else setFlash(ctx.cookie, { kind: 'ok', text: 'Member removed.' });
         return redirect('/settings/members');
       },
@@ -69,8 +76,8 @@ export function orgsPages(deps: AppDeps) {
         const parent = requireOrg(caller, ctx.body.parentId, 'admin');
         const name = ctx.body.name.trim();
         if (!name) throw badRequest('name: must not be empty');
-        const res = await createOrg(db, { name, parent, plan: parent.plan });
-        if (!res.ok) throw new HttpError(422, 'too_deep', 'the org tree may not be deeper than 5 levels');
+        const res = await createOrg(db, { name, parent });
+        if (!res.ok) throw orgRefusal(res);
         await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         setFlash(ctx.cookie, { kind: 'ok', text: `Organization "${name}" created.` });
         return redirect('/settings/orgs');

@@ -2,12 +2,14 @@
 // Scoped to the caller's org subtree; keyset-paginated with opaque cursors; bounded everywhere.
 import { OneOf } from '../http/responses';
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { requireCluster } from '../clusters/access';
-import { RETENTION_HOURS, findPodDetail, latestPodUsage, listPods, type PodCursor, type PodRow } from './store';
+import { listPods, type PodCursor, type PodRow } from '../inventory/fleet-pods';
+import { findPodDetail } from '../inventory/store';
+import { RETENTION_HOURS, latestPodUsage } from '../inventory/usage';
 import { POD_SORTS, type PodSort } from './vocabulary';
 import { PodDetailResponse, PodJson, PodMetricsResponse, PodPage } from './responses';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';

@@ -10,7 +10,7 @@ import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from
 import { browserSignIn, launchBrowser, listen } from '../testing/browser';
 import { createLogger } from '../log';
 import type { Job } from '../db/jobs';
-import { startPodIndexJob } from './fleet-index';
+import { startPodIndexJob } from '../inventory/fleet-index';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type PodJson = { namespace: string; name: string; status: string; cpu: { usageMilli: number | null }; memory: { usageBytes: number | null } };

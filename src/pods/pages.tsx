@@ -3,7 +3,7 @@
 // the fragments their own routes render.
 import { Elysia, t } from 'elysia';
 import Html from '@kitajs/html';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { requireCaller, type Caller } from '../http/caller';
 import { decodeCursor, encodeCursor } from '../http/cursor';
@@ -17,7 +17,9 @@ import { PodsLive, type ClusterRef, type PodsLiveProps } from '../../views/pods/
 import { PodsPage } from '../../views/pods/page';
 import { podsUrl, type PodsFilters } from '../../views/pods/filters';
 import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type DrawerLiveProps } from '../../views/pods/drawer';
-import { countPodsByStatus, countProblemPods, findPodDetail, latestPodUsage, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage } from './store';
+import { countPodsByStatus, countProblemPods, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage } from '../inventory/fleet-pods';
+import { findPodDetail } from '../inventory/store';
+import { latestPodUsage } from '../inventory/usage';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, podProblems, podUsageSeries, windowsForPlan, WINDOWS, defaultStep, type ScopeCluster } from './service';
 import { POD_SORTS, type ChartWindow, type PodSort } from './vocabulary';
 

@@ -5,7 +5,7 @@ import { createEnrolledCluster, makeHeartbeat, makeHeartbeatV1, makePod, sendHea
 import { makeFleetPods } from '../testing/pod-fleet';
 import type { PodDetail } from '../contract';
 import type { Org } from '../orgs/schema';
-import { indexFleetPods } from './fleet-index';
+import { indexFleetPods } from '../inventory/fleet-index';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type Client = { browser: Browser; api: Api };
@@ -421,7 +421,7 @@ describe('bad input', () => {
   });
 
   test('unknown filter values and search strings with SQL or HTML metacharacters give correct (empty) results, never a 500', async () => {
-    for (const query of ['status=Purple', 'namespace=nope', 'node=%25', 'owner=Nope%2Fnope', `q=${encodeURIComponent("'; drop table fleet_pods; --")}`, 'q=%25', 'q=_', 'q=%5C', `q=${encodeURIComponent('<script>alert(1)</script>')}`]) {
+    for (const query of ['status=Purple', 'namespace=nope', 'node=%25', 'owner=Nope%2Fnope', `q=${encodeURIComponent("'; drop table clusters; --")}`, 'q=%25', 'q=_', 'q=%5C', `q=${encodeURIComponent('<script>alert(1)</script>')}`]) {
       const res = await owner.api.call('GET', `/v1/clusters/pods?${query}`);
       expect({ query, status: res.status }).toEqual({ query, status: 200 });
       expect({ query, pods: ((await res.json()) as ListJson).pods.length }).toEqual({ query, pods: 0 });

@@ -4,8 +4,10 @@ import type { Db } from '../db/client';
 import type { Caller } from '../http/caller';
 import { listScopeClusters, type ScopeCluster } from '../clusters/store';
 import type { Plan } from '../orgs/schema';
-import type { Cluster, PodDetailJson } from '../clusters/schema';
-import { PENDING_PROBLEM_MINUTES, RESTART_PROBLEM_MINUTES, RETENTION_HOURS, podUsageSeries, type PodFilter } from './store';
+import type { Cluster } from '../clusters/schema';
+import type { PodDetailJson } from '../inventory/store';
+import { PENDING_PROBLEM_MINUTES, RESTART_PROBLEM_MINUTES, type PodFilter } from '../inventory/fleet-pods';
+import { RETENTION_HOURS, podUsageSeries } from '../inventory/usage';
 import { HEALTHY_STATUSES, PROGRESS_STATUSES, isInitProgress } from '../inventory/pod-status';
 import { CHART_WINDOWS, type ChartWindow, type PodProblem } from './vocabulary';
 
@@ -109,8 +111,8 @@ export function metricsOf(cluster: Pick<Cluster, 'protocol' | 'capabilities'>): 
   return { protocol: cluster.protocol, podMetrics: cluster.capabilities?.podMetrics ?? null };
 }
 
-const HEALTHY = new Set<string>(HEALTHY_STATUSES);
-const PROGRESS = new Set<string>(PROGRESS_STATUSES);
+const HEALTHY: ReadonlySet<string> = new Set(HEALTHY_STATUSES);
+const PROGRESS: ReadonlySet<string> = new Set(PROGRESS_STATUSES);
 
 /** The same problem reasons the fleet table shows, for one pod as of its latest heartbeat. */
 export function podProblems(p: PodDetailJson, memBytes: number | null, now: Date): PodProblem[] {

@@ -4,7 +4,7 @@
 //   DELETE /v1/streams/:id                               stop it: the agent cancels the Kubernetes request
 // GET never starts or changes anything: it only reads the stream someone opened with POST.
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { HttpError, badRequest, notFound, forbidden } from '../http/errors';

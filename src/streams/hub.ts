@@ -16,13 +16,13 @@
 // routes and routes every event to its role; owner.ts runs a stream whose agent socket is here; mirror.ts
 // follows one owned elsewhere; relay.ts and wire.ts carry entries between replicas; audit.ts records ends;
 // local-stream.ts is the state they share. A frame's way, once through each:
-//   agent-socket.ts → onAgentData (here) → owner.ts: lines into the buffer (ring.ts) → sse.ts on this replica;
+//   agents/stream-socket.ts → onAgentData (here) → owner.ts: lines into the buffer (ring.ts) → sse.ts on this replica;
 //   for a viewer elsewhere: relay.ts takes owner.ts's pending entries → bus → receive (here, on the viewer's
 //   replica) → mirror.ts: the same seqs into its buffer → sse.ts there.
 //
 // One hub per replica: server.ts creates it and passes it to the routes through the app's deps.
 import { randomBytes } from 'node:crypto';
-import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/agent-auth';
+import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
 import type { DataFrame } from '../contract';
 import { auditStop } from './audit';
 import { agentFor, LEASE_RENEW_MS, type AgentSocket, type HubContext, type HubDeps } from './local-stream';

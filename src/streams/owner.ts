@@ -3,7 +3,7 @@
 // entries in the stream's buffer (ring.ts) within the stream's limits, serves the mirrors that subscribed
 // from other replicas, and ends the stream (agent told to stop, row and audit written).
 //
-// A frame's way: agent-socket.ts → hub.ts (onAgentData) → here (acceptData: lines into the buffer) →
+// A frame's way: agents/stream-socket.ts → hub.ts (onAgentData) → here (acceptData: lines into the buffer) →
 // viewers on this replica read the buffer (sse.ts); relay.ts asks here for what each mirror is owed
 // (pendingFor) and publishes it → mirror.ts on the viewer's replica.
 import type { DataFrame, StartLogFrame } from '../contract';

@@ -3,11 +3,11 @@
 // the stream through the JSON API (POST) and reads it over SSE, so the page itself has no side effects.
 import { Elysia, t } from 'elysia';
 import Html from '@kitajs/html';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
 import { requireCluster } from '../clusters/access';
-import { findPodBrief, listPodBriefs } from '../clusters/pod-lookup';
+import { findPodBrief, listPodBriefs } from '../inventory/pod-lookup';
 import { ClusterLayout } from '../../views/clusters/detail';
 import { LogViewer, LogsNotEnabled, type ViewerConfig } from '../../views/streams/viewer';
 import { LogsTab } from '../../views/streams/pods';

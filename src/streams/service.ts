@@ -6,7 +6,7 @@ import type { StreamLimits } from '../config';
 import { recordAudit } from '../audit/store';
 import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
-import { findPodBrief, type PodBrief } from '../clusters/pod-lookup';
+import { findPodBrief, type PodBrief } from '../inventory/pod-lookup';
 import type { LogFilter } from '../contract';
 import type { StreamHub } from './hub';
 import type { LogStreamOptions, LogStreamRow } from './schema';
@@ -90,8 +90,7 @@ export async function openStream(ctx: OpenContext, actor: Actor, cluster: Cluste
   if (input.filter) options.filter = input.filter;
 
   const { limits } = ctx;
-  const outcome = await ctx.db.transaction(async (tx) => {
-    const db = tx as unknown as Db;
+  const outcome = await ctx.db.transaction(async (db) => {
     await lockOrgStreams(db, cluster.orgId);
     // Streams nobody picked up in time stop counting here, at the latest.
     const swept = await sweepStaleStreams(db, limits.startSeconds, cluster.orgId);

@@ -4,7 +4,7 @@
 //   GET    /v1/tails/:id            merged SSE (Last-Event-ID = the cursor vector of its id: fields)
 //   DELETE /v1/tails/:id            stops every member stream
 import { Elysia, t } from 'elysia';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { LIMITS } from '../contract';

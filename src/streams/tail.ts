@@ -6,7 +6,7 @@ import { recordAudit, type AuditEntry } from '../audit/store';
 import type { Actor } from '../audit/store';
 import type { Caller } from '../http/caller';
 import { findCluster } from '../clusters/store';
-import { listWorkloadPods } from '../clusters/pod-lookup';
+import { listWorkloadPods } from '../inventory/pod-lookup';
 import type { Cluster } from '../clusters/schema';
 import type { LogFilter } from '../contract';
 import { openStream, type OpenContext } from './service';

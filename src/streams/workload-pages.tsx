@@ -3,10 +3,10 @@
 // script opens the tail (POST /v1/tails), reads it over SSE and asks for a refresh so new pods join.
 import { Elysia, t } from 'elysia';
 import Html from '@kitajs/html';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
-import { listWorkloadPods } from '../clusters/pod-lookup';
+import { listWorkloadPods } from '../inventory/pod-lookup';
 import { LogViewer, type ViewerConfig } from '../../views/streams/viewer';
 import { MAX_TAIL_PODS } from './tail';
 

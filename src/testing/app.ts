@@ -1,6 +1,8 @@
 // A whole control plane for tests: real Postgres database, the real app, helpers to sign in.
 import type { AnyElysia } from 'elysia';
-import { createApp as createAppFromDeps, type AppDeps } from '../app';
+import { createApp as createAppFromDeps } from '../app';
+import { createReplicaState } from '../server';
+import type { AppDeps, ReplicaState } from '../deps';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../log';
 import { createUser } from '../accounts/store';
@@ -8,8 +10,8 @@ import { createOrg, setMembership } from '../orgs/store';
 import type { Org, Role } from '../orgs/schema';
 import type { Db } from '../db/client';
 import type { Bus } from '../db/bus';
-import { StreamHub } from '../streams/hub';
-import { createCommandSignals, type CommandSignals } from '../commands/signals';
+import type { StreamHub } from '../streams/hub';
+import type { CommandSignals } from '../commands/signals';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const TEST_ORIGIN = 'http://niro.test';
@@ -19,6 +21,8 @@ export type TestApp = {
   db: Db;
   bus: Bus;
   config: Config;
+  /** The app's replica state (its agent-key cache, heartbeat hints, stream hub, command signals). */
+  replica: ReplicaState;
   testDb: TestDatabase;
   logs: string[];
   /** Sends a request through the app (no network). */
@@ -32,19 +36,19 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...loaded.config, ...overrides };
 }
 
-type Replica = { streamHub: StreamHub; commandSignals: CommandSignals };
+/** The replica state of each app a test built, by its bus: how a test reaches its replica's hub or signals. */
+const replicas = new WeakMap<Bus, ReplicaState>();
 
-/** The per-replica services of each app a test built, by its bus: how a test reaches its replica's hub or signals. */
-const replicas = new WeakMap<Bus, Replica>();
-
-/** An app built the way server.ts builds one: with a stream hub and command signals of its own (one replica). */
-export function createApp(deps: Omit<AppDeps, keyof Replica>): AnyElysia {
-  const replica: Replica = {
-    streamHub: new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log }),
-    commandSignals: createCommandSignals(deps.bus),
-  };
+/** An app and its replica state, built the way server.ts builds them (one replica). */
+function buildReplica(deps: Omit<AppDeps, keyof ReplicaState>): { app: AnyElysia; replica: ReplicaState } {
+  const replica = createReplicaState(deps);
   replicas.set(deps.bus, replica);
-  return createAppFromDeps({ ...deps, ...replica });
+  return { app: createAppFromDeps({ ...deps, ...replica }), replica };
+}
+
+/** An app built the way server.ts builds one: with replica state of its own (one replica per bus). */
+export function createApp(deps: Omit<AppDeps, keyof ReplicaState>): AnyElysia {
+  return buildReplica(deps).app;
 }
 
 /** The stream hub of the app a test built on `bus`, if any. */
@@ -65,12 +69,13 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const config = testConfig({ trustProxy: true, ...overrides, databaseUrl: testDb.url });
   const log = createLogger('debug', (l) => logs.push(l));
   const { db, bus } = testDb.database;
-  const app = createApp({ db, bus, config, log });
+  const { app, replica } = buildReplica({ db, bus, config, log });
   return {
     app,
     db,
     bus,
     config,
+    replica,
     testDb,
     logs,
     request: (path, init) => app.handle(new Request(TEST_ORIGIN + path, init)),

@@ -3,9 +3,9 @@ import { formatBytes, formatCpu } from '../clusters/parts';
 import { DONE_STATUSES, PROGRESS_STATUSES, RUNNING_STATUSES, isInitProgress } from '../../src/inventory/pod-status';
 import type { PodProblem } from '../../src/pods/vocabulary';
 
-const RUNNING = new Set<string>(RUNNING_STATUSES);
-const DONE = new Set<string>(DONE_STATUSES);
-const PROGRESS = new Set<string>(PROGRESS_STATUSES);
+const RUNNING: ReadonlySet<string> = new Set(RUNNING_STATUSES);
+const DONE: ReadonlySet<string> = new Set(DONE_STATUSES);
+const PROGRESS: ReadonlySet<string> = new Set(PROGRESS_STATUSES);
 
 /** The badge colour of a kubectl STATUS, in the cluster badges' palette. */
 export function podStatusClass(status: string): string {

@@ -8,10 +8,10 @@ import { makeFleetPods } from '../testing/pod-fleet';
 import type { PodDetail } from '../contract';
 import { createOrg } from '../orgs/store';
 import { createCluster, deleteCluster } from '../clusters/store';
-import { parseHeartbeat } from '../clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../clusters/heartbeat';
+import { parseHeartbeat } from '../agents/heartbeat-parse';
+import { ingestHeartbeat } from '../agents/heartbeat';
 import { indexFleetPods } from './fleet-index';
-import { countPodsByStatus, listPods } from './store';
+import { countPodsByStatus, listPods } from './fleet-pods';
 import { runRetention } from './retention';
 
 function snapshot(body: unknown) {
@@ -40,8 +40,7 @@ async function rows(db: Db, clusterId: string): Promise<{ namespace: string; nam
 /** Rows the fleet index (fleet_pods, fleet_pod_usage) gained, changed or lost during `fn`, from Postgres's own counters. */
 async function fleetWrites(db: Db, fn: (tx: Db) => Promise<unknown>): Promise<number> {
   const q = sql`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::int as n from pg_stat_xact_user_tables where relname in ('fleet_pods', 'fleet_pod_usage')`;
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  return db.transaction(async (tx) => {
     const [before] = await queryRows<{ n: number }>(tx, q);
     await fn(tx);
     const [after] = await queryRows<{ n: number }>(tx, q);

@@ -6,12 +6,11 @@ import { LOCKS, queryRows, runExclusive, type Database, type Db } from '../db/cl
 import { testConfig } from '../testing/app';
 import { makeHeartbeat, makeHeartbeatV1, makePods } from '../testing/heartbeats';
 import { createOrg } from '../orgs/store';
-import { createCluster, deleteCluster, findCluster } from './store';
-import { parseRetiredKey, RETIRED_KEY_CHANNEL } from './agent-auth';
-import { exchangeEnrollmentToken, issueEnrollmentToken } from './enrollment';
-import { parseHeartbeat } from './heartbeat-parse';
-import { ingestHeartbeat } from './heartbeat';
-import { detectClusterStatus } from './status';
+import { createCluster, deleteCluster, findCluster, parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
+import { exchangeEnrollmentToken, issueEnrollmentToken } from '../clusters/enrollment';
+import { parseHeartbeat } from '../agents/heartbeat-parse';
+import { ingestHeartbeat } from '../agents/heartbeat';
+import { detectClusterStatus } from '../clusters/status';
 
 let pglite: TestDatabase;
 let database: Database;

@@ -4,11 +4,11 @@
 // Bun pings idle sockets (server-wide options below) and the agent's own ping frames get a pong.
 import { Elysia } from 'elysia';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { AppDeps } from '../app';
+import type { AgentCluster, AppDeps } from '../deps';
 import { AGENT_PATHS, AgentFrame, type ServerFrame } from '../contract';
 import { HttpError } from '../http/errors';
-import { requireAgent, type AgentCluster } from '../clusters/agent-auth';
-import type { AgentSocket } from './local-stream';
+import { requireAgent } from './auth';
+import type { AgentSocket } from '../streams/local-stream';
 
 const checkFrame = TypeCompiler.Compile(AgentFrame);
 
@@ -42,7 +42,7 @@ export function agentStreamSocket(deps: AppDeps) {
       const origin = request.headers.get('origin');
       if (origin && origin !== ownOrigin) throw new HttpError(403, 'forbidden_origin', 'cross-origin WebSocket requests are refused');
       // Kept on the context: Elysia copies it into the socket's data at the upgrade.
-      (ctx as unknown as SocketData).agent = await requireAgent(db, request);
+      (ctx as unknown as SocketData).agent = await requireAgent(db, deps.agentKeys, request);
     },
     open(ws) {
       const agent = (ws.data as unknown as SocketData).agent!;

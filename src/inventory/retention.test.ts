@@ -1,13 +1,13 @@
 // Usage history retention: 10-minute rollups (CPU average, memory peak), samples past the org plan's window gone after a pass, a plan change moving the window, unused key sets collected, one replica per pass, deletes by index range.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
-import { LOCKS, queryRows, type Db } from '../db/client';
+import { LOCKS, queryRows, runExclusive, type Db } from '../db/client';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makePod } from '../testing/heartbeats';
-import { parseHeartbeat } from '../clusters/heartbeat-parse';
-import { ingestHeartbeat } from '../clusters/heartbeat';
+import { parseHeartbeat } from '../agents/heartbeat-parse';
+import { ingestHeartbeat } from '../agents/heartbeat';
 import type { PodDetail } from '../contract';
-import { runRetention, runRetentionExclusive } from './retention';
+import { runRetention, type RetentionResult } from './retention';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type Metrics = { plan: string; retentionFrom: string; from: string; source: string; stepSeconds: number; points: { t: string; cpuMilli: number | null; memBytes: number | null }[] };
@@ -35,6 +35,15 @@ async function beatAt(clusterId: string, pods: PodDetail[], at: Date): Promise<v
   if (!parsed.ok) throw new Error(parsed.message);
   const res = await ingestHeartbeat(t.db, clusterId, parsed.snapshot, at);
   expect(res.ok).toBe(true);
+}
+
+/** runRetention under LOCKS.pruneJob, as the job takes it; null when another replica holds the lock. */
+async function runRetentionExclusive(db: Db, now: Date): Promise<RetentionResult | null> {
+  let result: RetentionResult | null = null;
+  await runExclusive(db, LOCKS.pruneJob, async (tx) => {
+    result = await runRetention(tx, now);
+  });
+  return result;
 }
 
 async function count(db: Db, query: ReturnType<typeof sql>): Promise<number> {
@@ -128,7 +137,7 @@ test('samples older than the plan window disappear after a pass; changing the pl
 
 test('exactly one replica runs a pass: the others find the lock taken and skip it', async () => {
   await t.db.transaction(async (tx) => {
-    await (tx as unknown as Db).execute(sql`select pg_advisory_xact_lock(${LOCKS.pruneJob})`);
+    await tx.execute(sql`select pg_advisory_xact_lock(${LOCKS.pruneJob})`);
     // Another connection of the pool, as another replica would be.
     expect(await runRetentionExclusive(t.db, new Date())).toBeNull();
   });
@@ -136,8 +145,7 @@ test('exactly one replica runs a pass: the others find the lock taken and skip i
 });
 
 test('pruning deletes by (cluster_id, at) range on the primary keys', async () => {
-  const plans = await t.db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  const plans = await t.db.transaction(async (tx) => {
     // Tiny test tables favour a scan; with scans priced out, the plan shows the index range the statement can use.
     await tx.execute(sql`set local enable_seqscan = off`);
     const out: string[] = [];

@@ -6,7 +6,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { LOCKS, queryRows, type Db } from '../db/client';
 import { startLockedJob, type Job } from '../db/jobs';
 import type { Logger } from '../log';
-import { HEALTHY_STATUSES, INIT_PROGRESS_PATTERN as INIT_PROGRESS, PROGRESS_STATUSES } from '../inventory/pod-status';
+import { HEALTHY_STATUSES, INIT_PROGRESS_PATTERN as INIT_PROGRESS, PROGRESS_STATUSES } from './pod-status';
 
 /**
  * A usage change smaller than this is not written (the table shows usage, the drawer the exact sample):
@@ -41,8 +41,8 @@ export async function indexFleetPods(db: Db, opts: { now: Date; usageEverySecond
     try {
       // A savepoint per cluster: a cluster deleted meanwhile (its rows' foreign key fails) costs only its own sync.
       await db.transaction(async (sp) => {
-        if (c.inventory) await syncClusterPods(sp as unknown as Db, c.id, opts.now);
-        else await refreshClusterUsage(sp as unknown as Db, c.id, opts.now);
+        if (c.inventory) await syncClusterPods(sp, c.id, opts.now);
+        else await refreshClusterUsage(sp, c.id, opts.now);
       });
       if (c.inventory) result.inventory++;
       else result.usage++;

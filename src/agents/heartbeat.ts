@@ -1,19 +1,19 @@
 // Heartbeat ingest: writes only what changed. An unchanged inventory (the usual beat) is one
 // statement writing two rows — the cluster row and one usage sample — whatever the pod count;
 // anything else is one transaction that diffs and writes the difference.
-import { eq, sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../db/client';
+import type { Db } from '../db/client';
+import type { PodsHashHints } from '../deps';
 import type { Capabilities, CapabilityName } from '../contract';
 import { crashLoopChanges, nodeNotReady, CRASH_LOOP_QUIET_MS, type ClusterContext } from '../incidents/detection';
 import { openIncidents, openSeverities, openSubjects, resolveIncidents } from '../incidents/store';
 import type { Incident } from '../incidents/schema';
-import { clusters } from './schema';
-import { STATUS_LABEL, type ClusterStatus, type Environment } from './vocabulary';
-import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from './inventory';
-import { clearPods, syncNodes, syncPods } from './inventory-store';
-import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from './usage';
-import { addTimeline, upsertEventEntries, type NewTimelineEntry } from './timeline';
-import { statusFromSeverities } from './status-rules';
+import { STATUS_LABEL, type ClusterStatus } from '../clusters/vocabulary';
+import { lockClusterForBeat, recordBeat } from '../clusters/store';
+import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from '../inventory/prepare';
+import { clearPods, syncNodes, syncPods } from '../inventory/store';
+import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
+import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
+import { statusFromSeverities } from '../clusters/status-rules';
 import type { Snapshot } from './heartbeat-parse';
 
 /** Restart entries per beat on the timeline; a mass restart adds one summary line for the rest. */
@@ -23,26 +23,10 @@ export type IngestResult =
   | { ok: true; status: ClusterStatus; podsStored: number; truncated: boolean }
   | { ok: false; reason: 'cluster_gone' };
 
-type ClusterState = {
-  org_id: string;
-  environment: Environment;
-  status: ClusterStatus;
-  agent_version: string | null;
-  capabilities: Capabilities | null;
-  pods_hash: string | null;
-  nodes_hash: string | null;
-  events_hash: string | null;
-  usage_keys_id: string | null;
-  pods_truncated: boolean;
-  pods_listed: number;
-};
-
-/** Per cluster, the pod-inventory digest of the last beat this replica saw (bounded; see ingestHeartbeat). */
-const lastPodsHash = new Map<string, string | null>();
-
-function rememberPodsHash(clusterId: string, hash: string | null): void {
-  if (lastPodsHash.size >= 100_000) lastPodsHash.clear();
-  lastPodsHash.set(clusterId, hash);
+/** Remembers the beat's pod-inventory digest in this replica's hints, which stay bounded. */
+function rememberPodsHash(hints: PodsHashHints, clusterId: string, hash: string | null): void {
+  if (hints.size >= 100_000) hints.clear();
+  hints.set(clusterId, hash);
 }
 
 const CAPABILITY_LABEL: Record<CapabilityName, string> = { pods: 'Pods', logs: 'Logs', apply: 'Apply', selfUpdate: 'Self-update', podMetrics: 'Pod metrics' };
@@ -65,9 +49,10 @@ export function capabilityChanges(previous: Capabilities | null, next: Capabilit
  * fields on the way: they are moved into the usage sample). Usage and the inventory digest are
  * computed before the transaction opens; inside it, the cluster row is locked first so two beats of
  * the same cluster never diff against the same old state. Per-pod work happens only when the
- * digest says the inventory changed.
+ * digest says the inventory changed. `hints` are this replica's (see PodsHashHints); without them
+ * every beat tries the one-statement path first.
  */
-export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot, now: Date): Promise<IngestResult> {
+export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot, now: Date, hints?: PodsHashHints): Promise<IngestResult> {
   const podUsage = snap.pods ? takePodUsage(snap.pods) : null;
   const nodes = prepareNodes(snap.nodes);
   const usage = usageVectors(clusterId, podUsage, nodes);
@@ -101,20 +86,13 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
   };
   // The one-statement path is tried unless this replica knows the pod inventory just changed
   // (then the attempt would be a wasted round trip). The hint only picks the order, never the outcome.
-  const hint = lastPodsHash.get(clusterId);
+  const hint = hints?.get(clusterId);
   const unchanged = hint === undefined || hint === expect.podsHash ? await recordUnchangedBeat(db, clusterId, expect, facts, usage, now) : null;
-  rememberPodsHash(clusterId, expect.podsHash);
+  if (hints) rememberPodsHash(hints, clusterId, expect.podsHash);
   if (unchanged) return { ok: true, status: unchanged as ClusterStatus, podsStored: snap.pods ? snap.pods.length : 0, truncated: snap.podsTruncated };
 
-  return db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
-    const [prev] = await queryRows<ClusterState>(
-      tx,
-      // set_config: no WAL-flush wait at commit, as for the one-statement path (see recordUnchangedBeat).
-      sql`select org_id, environment, status, agent_version, capabilities, pods_hash, nodes_hash, events_hash, usage_keys_id, pods_truncated, pods_listed,
-                 set_config('synchronous_commit', 'off', true)
-          from clusters where id = ${clusterId} for update`,
-    );
+  return db.transaction(async (tx) => {
+    const prev = await lockClusterForBeat(tx, clusterId);
     if (!prev) return { ok: false as const, reason: 'cluster_gone' as const };
     const ctx: ClusterContext = { orgId: prev.org_id, clusterId, environment: prev.environment };
     const timeline: NewTimelineEntry[] = [];
@@ -182,28 +160,25 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
     if (status !== prev.status) timeline.push({ kind: 'status', message: `${STATUS_LABEL[prev.status]} → ${STATUS_LABEL[status]}`, details: { from: prev.status, to: status } });
 
     const sum = (f: (n: (typeof nodes.nodes)[number]) => number): number => nodes.nodes.reduce((a, n) => a + f(n), 0);
-    await tx
-      .update(clusters)
-      .set({
-        lastHeartbeatAt: now,
-        ...facts,
-        agentVersion: snap.agentVersion,
-        capabilities: snap.capabilities,
-        nodeCount: nodes.nodes.length,
-        nodesReady: nodes.nodes.filter((n) => n.status === 'Ready').length,
-        podsListed: podsStored,
-        podsTruncated: snap.podsTruncated,
-        cpuCapacityMilli: sum((n) => n.row.cpuCapacityMilli),
-        memCapacityBytes: sum((n) => n.row.memCapacityBytes),
-        cpuAllocatableMilli: sum((n) => n.row.cpuAllocatableMilli),
-        memAllocatableBytes: sum((n) => n.row.memAllocatableBytes),
-        podsHash: podUsage?.setHash ?? null,
-        nodesHash: nodes.setHash,
-        eventsHash: events.setHash,
-        usageKeysId: usage.hasAny ? usage.keysId : prev.usage_keys_id,
-        ...(status !== prev.status ? { status, statusSince: now } : {}),
-      })
-      .where(eq(clusters.id, clusterId));
+    await recordBeat(tx, clusterId, {
+      lastHeartbeatAt: now,
+      ...facts,
+      agentVersion: snap.agentVersion,
+      capabilities: snap.capabilities,
+      nodeCount: nodes.nodes.length,
+      nodesReady: nodes.nodes.filter((n) => n.status === 'Ready').length,
+      podsListed: podsStored,
+      podsTruncated: snap.podsTruncated,
+      cpuCapacityMilli: sum((n) => n.row.cpuCapacityMilli),
+      memCapacityBytes: sum((n) => n.row.memCapacityBytes),
+      cpuAllocatableMilli: sum((n) => n.row.cpuAllocatableMilli),
+      memAllocatableBytes: sum((n) => n.row.memAllocatableBytes),
+      podsHash: podUsage?.setHash ?? null,
+      nodesHash: nodes.setHash,
+      eventsHash: events.setHash,
+      usageKeysId: usage.hasAny ? usage.keysId : prev.usage_keys_id,
+      ...(status !== prev.status ? { status, statusSince: now } : {}),
+    });
     await addTimeline(tx, clusterId, timeline, now);
     return { ok: true as const, status, podsStored, truncated: snap.podsTruncated };
   });

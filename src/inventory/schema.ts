@@ -1,9 +1,123 @@
+// The stored snapshot of every cluster: node and pod inventory of the latest heartbeat, usage history,
+// and the fleet-wide pod index built from them. Only src/inventory/ names these tables; other domains
+// go through its store.ts (and its named service files).
 import { pgTable, uuid, text, timestamp, integer, bigint, boolean, jsonb, primaryKey, index, foreignKey } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { clusters } from '../clusters/schema';
+import type { ContainerDetail, PodDetail } from '../contract';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 const big = (name: string) => bigint(name, { mode: 'number' });
+
+/** Node inventory of the latest heartbeat. Usage is not here: it goes to usage_samples every beat. */
+export const clusterNodes = pgTable(
+  'cluster_nodes',
+  {
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    roles: text('roles').array().notNull(),
+    kubeletVersion: text('kubelet_version').notNull(),
+    cpuCapacityMilli: big('cpu_capacity_milli').notNull(),
+    memCapacityBytes: big('mem_capacity_bytes').notNull(),
+    cpuAllocatableMilli: big('cpu_allocatable_milli').notNull(),
+    memAllocatableBytes: big('mem_allocatable_bytes').notNull(),
+    podCount: integer('pod_count'),
+    unschedulable: boolean('unschedulable').notNull().default(false),
+    pressures: text('pressures').array().notNull(),
+    internalIp: text('internal_ip'),
+    osImage: text('os_image'),
+    architecture: text('architecture'),
+    containerRuntime: text('container_runtime'),
+    k8sCreatedAt: ts('k8s_created_at'),
+    /** Digest of every field above: an unchanged node is not rewritten. */
+    contentHash: text('content_hash').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.name] })],
+);
+
+/** cluster_pods.detail: the pod as the agent sent it, usage removed (pod and containers). */
+export type PodDetailJson = Omit<PodDetail, 'cpuUsageMilli' | 'memUsageBytes' | 'containerDetails'> & {
+  containerDetails: Omit<ContainerDetail, 'cpuUsageMilli' | 'memUsageBytes'>[];
+};
+
+/** Pod inventory of the latest heartbeat (protocol 2+). Usage lives in usage_samples. */
+export const clusterPods = pgTable(
+  'cluster_pods',
+  {
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    uid: text('uid'),
+    phase: text('phase').notNull(),
+    /** kubectl's STATUS column: Running, CrashLoopBackOff, Init:0/1, Completed… */
+    status: text('status').notNull(),
+    nodeName: text('node_name').notNull(),
+    restarts: integer('restarts').notNull(),
+    ready: text('ready').notNull(),
+    containers: text('containers').array().notNull(),
+    startedAt: ts('started_at'),
+    k8sCreatedAt: ts('k8s_created_at'),
+    ownerKind: text('owner_kind').notNull(),
+    ownerName: text('owner_name').notNull(),
+    cpuRequestMilli: big('cpu_request_milli').notNull(),
+    cpuLimitMilli: big('cpu_limit_milli').notNull(),
+    memRequestBytes: big('mem_request_bytes').notNull(),
+    memLimitBytes: big('mem_limit_bytes').notNull(),
+    privileged: boolean('privileged').notNull(),
+    podIp: text('pod_ip').notNull(),
+    qosClass: text('qos_class').notNull(),
+    message: text('message'),
+    /** False when metrics.k8s.io had no sample for the pod (its usage is then null in usage_samples). */
+    usageAvailable: boolean('usage_available').notNull(),
+    /** Every container's image (init and sidecars included), for search. */
+    images: text('images').array().notNull(),
+    detail: jsonb('detail').$type<PodDetailJson>().notNull(),
+    /** Digest of every field above: an unchanged pod is not rewritten. */
+    contentHash: text('content_hash').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.name] })],
+);
+
+/**
+ * Usage history, one row per cluster per heartbeat: arrays aligned with a key set (pods sorted by
+ * namespace/name, nodes by name). Key sets change only when pods come or go, so an unchanged
+ * inventory adds exactly one usage row per beat whatever the pod count. Retention deletes by
+ * (cluster_id, at) range on the primary key; a key set no sample points to can then be removed.
+ */
+export const usageKeySets = pgTable(
+  'usage_key_sets',
+  {
+    /** Digest of the two key lists: the same set is stored once. */
+    id: text('id').primaryKey(),
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    /** "namespace/name", sorted. */
+    podKeys: text('pod_keys').array().notNull(),
+    nodeKeys: text('node_keys').array().notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('usage_key_sets_cluster_idx').on(t.clusterId)],
+);
+
+export const usageSamples = pgTable(
+  'usage_samples',
+  {
+    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull(),
+    keysId: text('keys_id').notNull(),
+    /** Millicores per pod, aligned with the key set's pod_keys; null = no metrics for that pod. */
+    podCpu: integer('pod_cpu').array().notNull(),
+    /** Bytes per pod. */
+    podMem: bigint('pod_mem', { mode: 'number' }).array().notNull(),
+    nodeCpu: integer('node_cpu').array().notNull(),
+    nodeMem: bigint('node_mem', { mode: 'number' }).array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.at] })],
+);
+
 
 /**
  * The fleet-wide pod index behind /pods: a narrow projection of cluster_pods, kept by one replica's
@@ -140,4 +254,6 @@ export const usageKeySetUses = pgTable(
   (t) => [index('usage_key_set_uses_cluster_idx').on(t.clusterId, t.lastUsedAt)],
 );
 
+export type ClusterNode = typeof clusterNodes.$inferSelect;
+export type ClusterPod = typeof clusterPods.$inferSelect;
 export type FleetPod = typeof fleetPods.$inferSelect;

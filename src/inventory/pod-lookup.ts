@@ -3,7 +3,8 @@
 import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { isUuid, type Db } from '../db/client';
 import type { ContainerDetail } from '../contract';
-import { clusterPods, clusters } from './schema';
+import { clusters } from '../clusters/schema';
+import { clusterPods } from './schema';
 
 export type PodContainer = Pick<ContainerDetail, 'name' | 'kind' | 'restarts' | 'state' | 'stateReason' | 'lastTerminationReason' | 'lastTerminatedAt'>;
 

@@ -1,13 +1,9 @@
-// Pod queries: the fleet table (fleet_pods, keyset-paginated on every sort), its status counts, the
-// workloads-across-clusters grouping, one pod's detail (cluster_pods, as of the latest heartbeat) and
-// its usage history (usage_samples and usage_rollups). Callers pass the cluster ids already scoped to
-// the caller's org subtree; nothing here decides who may see what.
+// The fleet pod table's queries over the index (fleet_pods, keyset-paginated on every sort): pages, status
+// and problem counts, the workloads-across-clusters grouping. Callers pass the cluster ids already scoped
+// to the caller's org subtree; nothing here decides who may see what.
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-import type { PodDetailJson } from '../clusters/schema';
-import type { Plan } from '../orgs/schema';
-import type { PodProblem, PodSort } from './vocabulary';
-
+import type { PodProblem, PodSort } from '../pods/vocabulary';
 
 /** A pod Pending (or still creating) longer than this is a problem pod. */
 export const PENDING_PROBLEM_MINUTES = 5;
@@ -401,86 +397,4 @@ export async function listWorkloads(db: Db, f: PodFilter, page: { limit: number;
 /** An element of a Postgres array literal, quoted. */
 function pgQuote(s: string): string {
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
-}
-
-export type PodDetailRow = {
-  clusterId: string;
-  detail: PodDetailJson;
-  firstSeenAt: Date;
-  updatedAt: Date;
-  usageAvailable: boolean;
-};
-
-/** The pod as of its cluster's latest heartbeat; null when the cluster did not report it. */
-export async function findPodDetail(db: Db, clusterId: string, namespace: string, name: string): Promise<PodDetailRow | null> {
-  const [row] = await queryRows<{ detail: PodDetailJson | string; first_seen_at: string | Date; updated_at: string | Date; usage_available: boolean }>(
-    db,
-    sql`select detail, first_seen_at, updated_at, usage_available from cluster_pods where cluster_id = ${clusterId} and namespace = ${namespace} and name = ${name}`,
-  );
-  if (!row) return null;
-  const detail = typeof row.detail === 'string' ? (JSON.parse(row.detail) as PodDetailJson) : row.detail;
-  return { clusterId, detail, firstSeenAt: new Date(row.first_seen_at), updatedAt: new Date(row.updated_at), usageAvailable: row.usage_available };
-}
-
-export type PodUsage = { at: Date; cpuMilli: number | null; memBytes: number | null };
-
-/** The pod's usage in the cluster's newest sample; null when there is no sample or the pod is not in it. */
-export async function latestPodUsage(db: Db, clusterId: string, namespace: string, name: string): Promise<PodUsage | null> {
-  const [row] = await queryRows<{ at: string | Date; cpu: number | null; mem: string | number | null }>(
-    db,
-    sql`select s.at, s.pod_cpu[i.i] as cpu, s.pod_mem[i.i] as mem
-        from (select at, keys_id, pod_cpu, pod_mem from usage_samples where cluster_id = ${clusterId} order by at desc limit 1) s
-        join usage_key_sets k on k.id = s.keys_id
-        cross join lateral (select array_position(k.pod_keys, ${`${namespace}/${name}`}) as i) i
-        where i.i is not null`,
-  );
-  if (!row) return null;
-  return { at: new Date(row.at), cpuMilli: row.cpu === null ? null : Number(row.cpu), memBytes: row.mem === null ? null : Number(row.mem) };
-}
-
-/** How long each plan keeps usage history. */
-export const RETENTION_HOURS: Record<Plan, number> = { free: 24, pro: 24 * 7, enterprise: 24 * 30 };
-/** Raw (per-heartbeat) samples are kept this long; older history lives in 10-minute rollups. */
-export const RAW_RETENTION_HOURS = 24;
-export const ROLLUP_SECONDS = 600;
-
-export type SeriesPoint = { t: number; cpuMilli: number | null; memBytes: number | null };
-export type PodSeries = { from: Date; to: Date; stepSeconds: number; source: 'raw' | 'rollup'; points: SeriesPoint[] };
-
-/**
- * The pod's usage between `from` and `to` in buckets of `stepSeconds` (bucket start in unix seconds;
- * CPU averaged, memory the bucket's peak). Buckets of 10 minutes or more, or windows reaching past
- * the raw samples' day, read the rollups (plus raw samples newer than the last rollup), so a 30-day
- * chart reads ~4300 rows, not 170,000.
- */
-export async function podUsageSeries(db: Db, clusterId: string, namespace: string, name: string, window: { from: Date; to: Date; stepSeconds: number; now: Date }): Promise<PodSeries> {
-  const key = `${namespace}/${name}`;
-  const rawStart = new Date(window.now.getTime() - RAW_RETENTION_HOURS * 3600_000);
-  const useRollups = window.stepSeconds >= ROLLUP_SECONDS || window.from < rawStart;
-  const step = useRollups ? Math.ceil(window.stepSeconds / ROLLUP_SECONDS) * ROLLUP_SECONDS : window.stepSeconds;
-  const from = window.from.toISOString();
-  const to = window.to.toISOString();
-  const fromTable = (table: SQL, lower: SQL) => sql`
-    select floor(extract(epoch from s.at) / ${step})::bigint * ${step} as t, s.pod_cpu[ks.i] as cpu, s.pod_mem[ks.i] as mem
-    from ${table} s join (
-      select k.id, array_position(k.pod_keys, ${key}) as i from usage_key_sets k
-      where k.cluster_id = ${clusterId} and k.id in (select distinct keys_id from ${table} where cluster_id = ${clusterId} and at >= ${lower} and at < ${to}::timestamptz)
-    ) ks on ks.id = s.keys_id
-    where s.cluster_id = ${clusterId} and s.at >= ${lower} and s.at < ${to}::timestamptz and ks.i is not null`;
-  const parts = useRollups
-    ? sql`${fromTable(sql`usage_rollups`, sql`${from}::timestamptz`)}
-        union all
-        ${fromTable(sql`usage_samples`, sql`greatest(${from}::timestamptz, coalesce((select max(at) + interval '10 minutes' from usage_rollups where cluster_id = ${clusterId}), ${from}::timestamptz))`)}`
-    : fromTable(sql`usage_samples`, sql`${from}::timestamptz`);
-  const rows = await queryRows<{ t: string | number; cpu: number | null; mem: string | number | null }>(
-    db,
-    sql`select t, round(avg(cpu))::int as cpu, max(mem) as mem from (${parts}) x group by t order by t`,
-  );
-  return {
-    from: window.from,
-    to: window.to,
-    stepSeconds: step,
-    source: useRollups ? 'rollup' : 'raw',
-    points: rows.map((r) => ({ t: Number(r.t), cpuMilli: r.cpu === null ? null : Number(r.cpu), memBytes: r.mem === null ? null : Number(r.mem) })),
-  };
 }

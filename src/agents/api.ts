@@ -3,14 +3,14 @@
 import { Elysia } from 'elysia';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { AGENT_PATHS, EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse, LIMITS } from '../contract';
 import { HttpError } from '../http/errors';
 import { clientIp } from '../http/caller';
 import { routeCopy } from '../http/responses';
 import { parseJson, readBody } from '../http/body';
-import { requireAgent } from './agent-auth';
-import { exchangeEnrollmentToken } from './enrollment';
+import { requireAgent } from './auth';
+import { exchangeEnrollmentToken } from '../clusters/enrollment';
 import { firstError, parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
 import { createRateLimiter } from './rate-limit';
@@ -75,7 +75,7 @@ export function agentApi(deps: AppDeps) {
     .post(
       AGENT_PATHS.heartbeat,
       async ({ request }) => {
-        const agent = await requireAgent(db, request);
+        const agent = await requireAgent(db, deps.agentKeys, request);
         // Before reading the body: a looping agent costs one key lookup per refused request.
         const rate = limiter.take(agent.id);
         if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
@@ -85,7 +85,7 @@ export function agentApi(deps: AppDeps) {
         if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
         const snap = parsed.snapshot;
         if (snap.truncatedByServer) log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
-        const res = await ingestHeartbeat(db, agent.id, snap, new Date()).catch((e) => {
+        const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
           if (isDataError(e)) throw new HttpError(400, 'invalid_heartbeat', 'body: a value cannot be stored (invalid text, e.g. a lone UTF-16 surrogate)');
           throw e;
         });

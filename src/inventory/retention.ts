@@ -3,11 +3,11 @@
 // (cluster_id, at) range on the primary keys — never a scan of the whole table — and key sets no
 // sample or rollup points to any more go with it.
 import { sql } from 'drizzle-orm';
-import { LOCKS, queryRows, runExclusive, type Db } from '../db/client';
+import { LOCKS, queryRows, type Db } from '../db/client';
 import { startLockedJob, type Job } from '../db/jobs';
 import type { Logger } from '../log';
 import type { Plan } from '../orgs/schema';
-import { RAW_RETENTION_HOURS, RETENTION_HOURS, ROLLUP_SECONDS } from './store';
+import { RAW_RETENTION_HOURS, RETENTION_HOURS, ROLLUP_SECONDS } from './usage';
 
 /** A bucket is rolled up once it ended this long ago (a heartbeat in flight still lands in it). */
 const ROLLUP_GRACE_MS = 30_000;
@@ -132,15 +132,6 @@ export async function runRetention(db: Db, now: Date): Promise<RetentionResult> 
     keySetsDeleted += await deleteUnusedKeySets(db, ids, plan, now);
   }
   return { rolledUp, samplesDeleted, rollupsDeleted, keySetsDeleted };
-}
-
-/** runRetention under LOCKS.pruneJob; null when another replica holds it (and is doing this pass). */
-export async function runRetentionExclusive(db: Db, now: Date): Promise<RetentionResult | null> {
-  let result: RetentionResult | null = null;
-  await runExclusive(db, LOCKS.pruneJob, async (tx) => {
-    result = await runRetention(tx, now);
-  });
-  return result;
 }
 
 /**

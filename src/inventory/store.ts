@@ -1,9 +1,12 @@
-// Writes node and pod inventory by difference: rows whose digest changed are upserted, rows that
-// disappeared are deleted, unchanged rows are not touched.
-import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+// The snapshot's node and pod inventory, as other domains reach it. Writes go by difference: rows
+// whose digest changed are upserted, rows that disappeared are deleted, unchanged rows are not touched.
+// Reads: a cluster's nodes, its pods per namespace and phase, one pod's detail.
+import { and, asc, eq, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { copyFrom, pgArrayLiteral, queryRows, type Db } from '../db/client';
-import { clusterNodes } from './schema';
-import { POD_CONTENT_COLUMNS, podCopyLine, podKey, type PreparedNode, type PreparedPod } from './inventory';
+import { clusterNodes, type ClusterNode, type PodDetailJson } from './schema';
+import { POD_CONTENT_COLUMNS, podCopyLine, podKey, type PreparedNode, type PreparedPod } from './prepare';
+
+export type { ClusterNode, PodDetailJson };
 
 export type PodSync = {
   /** Pods written (new or changed), with their restarts at the previous beat (null = new). */
@@ -94,4 +97,50 @@ export async function syncNodes(db: Db, clusterId: string, nodes: readonly Prepa
       .onConflictDoUpdate({ target: [clusterNodes.clusterId, clusterNodes.name], set });
   }
   if (gone.length > 0) await db.delete(clusterNodes).where(and(eq(clusterNodes.clusterId, clusterId), inArray(clusterNodes.name, gone)));
+}
+
+export async function listNodes(db: Db, clusterId: string, page: { limit: number; after?: string }): Promise<ClusterNode[]> {
+  const conds = [eq(clusterNodes.clusterId, clusterId)];
+  if (page.after !== undefined) conds.push(gt(clusterNodes.name, page.after));
+  return db.select().from(clusterNodes).where(and(...conds)).orderBy(asc(clusterNodes.name)).limit(page.limit);
+}
+
+export type WorkloadCount = { namespace: string; phase: string; count: number };
+
+/** Pods per namespace and phase (what the Workloads tab shows), from the stored inventory. */
+export async function countWorkloads(db: Db, clusterId: string): Promise<WorkloadCount[]> {
+  const rows = await queryRows<{ namespace: string; phase: string; n: number }>(
+    db,
+    sql`select namespace, phase, count(*)::int as n from cluster_pods where cluster_id = ${clusterId} group by namespace, phase order by namespace, phase`,
+  );
+  return rows.map((r) => ({ namespace: r.namespace, phase: r.phase, count: Number(r.n) }));
+}
+
+export type PodDetailRow = {
+  clusterId: string;
+  detail: PodDetailJson;
+  firstSeenAt: Date;
+  updatedAt: Date;
+  usageAvailable: boolean;
+};
+
+/** The pod as of its cluster's latest heartbeat; null when the cluster did not report it. */
+export async function findPodDetail(db: Db, clusterId: string, namespace: string, name: string): Promise<PodDetailRow | null> {
+  const [row] = await queryRows<{ detail: PodDetailJson | string; first_seen_at: string | Date; updated_at: string | Date; usage_available: boolean }>(
+    db,
+    sql`select detail, first_seen_at, updated_at, usage_available from cluster_pods where cluster_id = ${clusterId} and namespace = ${namespace} and name = ${name}`,
+  );
+  if (!row) return null;
+  const detail = typeof row.detail === 'string' ? (JSON.parse(row.detail) as PodDetailJson) : row.detail;
+  return { clusterId, detail, firstSeenAt: new Date(row.first_seen_at), updatedAt: new Date(row.updated_at), usageAvailable: row.usage_available };
+}
+
+/**
+ * SQL condition for another domain's statement: the stored pod `key` ("namespace/name") of `clusterId`
+ * is in CrashLoopBackOff (both are SQL of the caller's statement, e.g. an incident's columns).
+ */
+export function storedPodCrashLooping(clusterId: SQL, key: SQL): SQL {
+  return sql`exists (
+    select 1 from cluster_pods p
+    where p.cluster_id = ${clusterId} and p.namespace || '/' || p.name = ${key} and p.status = 'CrashLoopBackOff')`;
 }

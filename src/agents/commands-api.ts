@@ -2,14 +2,14 @@
 // Authenticated by the agent key only (requireAgent); a cluster sees and answers only its own commands.
 import { Elysia } from 'elysia';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { AGENT_PATHS, COMMANDS_LONG_POLL_SECONDS, CommandResult, CommandsResponse, LIMITS, type CommandEnvelope } from '../contract';
 import { HttpError } from '../http/errors';
 import { NoContent, routeCopy } from '../http/responses';
 import { parseJson, readBody } from '../http/body';
-import { requireAgent } from '../clusters/agent-auth';
-import { claimCommands, recordResult } from './store';
-import type { CommandRow } from './schema';
+import { requireAgent } from './auth';
+import { claimCommands, recordResult } from '../commands/store';
+import type { CommandRow } from '../commands/schema';
 
 const checkResult = TypeCompiler.Compile(CommandResult);
 
@@ -28,7 +28,7 @@ export function commandsAgentApi(deps: AppDeps) {
     .get(
       AGENT_PATHS.commands,
       async ({ request, server }) => {
-        const agent = await requireAgent(db, request);
+        const agent = await requireAgent(db, deps.agentKeys, request);
         if (signals.heldPolls(agent.id) >= MAX_HELD_POLLS_PER_CLUSTER) {
           throw new HttpError(429, 'too_many_polls', `this cluster already holds ${MAX_HELD_POLLS_PER_CLUSTER} command polls on this server; retry in 5 s`, { 'retry-after': '5' });
         }
@@ -68,7 +68,7 @@ export function commandsAgentApi(deps: AppDeps) {
     .post(
       AGENT_PATHS.commandResult,
       async ({ request, params }) => {
-        const agent = await requireAgent(db, request);
+        const agent = await requireAgent(db, deps.agentKeys, request);
         const body = await readBody(request, MAX_RESULT_BYTES);
         if (!body.ok) throw new HttpError(body.status, body.code, body.message);
         const parsed = parseJson(body.text);

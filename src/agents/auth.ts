@@ -1,0 +1,85 @@
+// Agent authentication: the cluster's identity comes only from its key, never from a body.
+import type { Bus } from '../db/bus';
+import type { Db } from '../db/client';
+import type { AgentCluster, AgentKeyCache, CachedAgentKey } from '../deps';
+import { HttpError } from '../http/errors';
+import { SESSION_COOKIE } from '../http/caller';
+import { AGENT_KEY_HEADER } from '../contract';
+import { parseSecret, secretMatches } from '../security/secrets';
+import { findAgentKey, findRetiredAgentKey, parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
+import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
+
+/**
+ * How long a found key row is trusted before it is read again, and how many this replica keeps.
+ * Deleting a cluster evicts its key on every replica at once (RETIRED_KEY_CHANNEL); should that
+ * notification be lost (a replica's listening connection was down), the entry still lapses after
+ * KEY_CACHE_MS, and every write path re-reads the cluster row anyway.
+ */
+const KEY_CACHE_MS = 10_000;
+const KEY_CACHE_MAX = 100_000;
+
+/** A replica's cache of agent keys (one per process; see AgentKeyCache). */
+export function createAgentKeyCache(): AgentKeyCache {
+  const entries = new Map<string, CachedAgentKey & { until: number }>();
+  return {
+    get(publicId, nowMs) {
+      const hit = entries.get(publicId);
+      return hit && hit.until > nowMs ? hit : null;
+    },
+    set(publicId, key, nowMs) {
+      if (entries.size >= KEY_CACHE_MAX) for (const [k, v] of entries) if (v.until <= nowMs) entries.delete(k);
+      if (entries.size < KEY_CACHE_MAX) entries.set(publicId, { ...key, until: nowMs + KEY_CACHE_MS });
+    },
+    forget(publicId) {
+      entries.delete(publicId);
+    },
+  };
+}
+
+/** Evicts keys retired on any replica from this one's cache; each replica subscribes once at start. */
+export function subscribeRetiredKeys(bus: Bus, keys: AgentKeyCache): Promise<() => Promise<void>> {
+  return bus.subscribe(RETIRED_KEY_CHANNEL, (payload) => {
+    const retired = parseRetiredKey(payload);
+    if (retired) keys.forget(retired.key);
+  });
+}
+
+async function findKey(db: Db, keys: AgentKeyCache, publicId: string): Promise<CachedAgentKey | null> {
+  const now = Date.now();
+  const hit = keys.get(publicId, now);
+  if (hit) return hit;
+  const row = await findAgentKey(db, publicId);
+  if (!row) {
+    keys.forget(publicId);
+    return null;
+  }
+  const entry = { cluster: { id: row.id, orgId: row.orgId, name: row.name }, hash: row.hash };
+  keys.set(publicId, entry, now);
+  return entry;
+}
+
+const refuse = (code: string, message: string): HttpError => new HttpError(401, code, message);
+
+/**
+ * The cluster whose agent key the request carries, or a 401 that says why: user credentials
+ * (a bearer token or a session) are never accepted here, a deleted cluster's key is named as such.
+ */
+export async function requireAgent(db: Db, keys: AgentKeyCache, request: Request): Promise<AgentCluster> {
+  const presented = request.headers.get(AGENT_KEY_HEADER);
+  if (request.headers.get('authorization')) throw refuse('unauthorized', `user API tokens are not accepted on agent endpoints; send the agent key in ${AGENT_KEY_HEADER}`);
+  if (!presented) {
+    const hasSession = (request.headers.get('cookie') ?? '').includes(`${SESSION_COOKIE}=`);
+    throw refuse('unauthorized', hasSession ? 'user sessions are not accepted on agent endpoints' : `missing ${AGENT_KEY_HEADER}`);
+  }
+  const parts = parseSecret(AGENT_KEY_PREFIX, presented.trim());
+  if (!parts) throw refuse('invalid_agent_key', 'agent key is malformed');
+  const found = await findKey(db, keys, parts.publicId);
+  if (found && secretMatches(parts.secret, found.hash)) return found.cluster;
+  if (!found) {
+    const retired = await findRetiredAgentKey(db, parts.publicId);
+    if (retired) {
+      throw refuse('cluster_deleted', `cluster "${retired.clusterName}" was deleted from Niro on ${retired.retiredAt.toISOString()}; this agent key is no longer accepted. Uninstall the agent with: kubectl delete namespace niro-system`);
+    }
+  }
+  throw refuse('invalid_agent_key', 'agent key is not valid');
+}

@@ -1,0 +1,53 @@
+// What every route plugin is handed: the shared connections and settings, and the state this replica
+// keeps for itself. Types only (its imports are type imports, gone at run time), so plugins import it
+// instead of src/app.ts (which imports every plugin).
+// server.ts creates the replica state once per process (tests build one per simulated replica).
+import type { Config } from './config';
+import type { Bus } from './db/bus';
+import type { Db } from './db/client';
+import type { Logger } from './log';
+import type { StreamHub } from './streams/hub';
+import type { CommandSignals } from './commands/signals';
+
+/** A cluster as its agent key identifies it. */
+export type AgentCluster = { id: string; orgId: string; name: string };
+
+/** A key row as found: its cluster and the hash of its secret (the secret is checked on every request). */
+export type CachedAgentKey = { cluster: AgentCluster; hash: string };
+
+/**
+ * Agent keys this replica found recently, by public id, so thousands of clusters beating every 15 s
+ * do not each cost a query to find their row (src/agents/auth.ts). Entries lapse on their own;
+ * deleting a cluster forgets its key at once.
+ */
+export type AgentKeyCache = {
+  /** The entry if it is still fresh at `nowMs`; null otherwise. */
+  get(publicId: string, nowMs: number): CachedAgentKey | null;
+  set(publicId: string, key: CachedAgentKey, nowMs: number): void;
+  forget(publicId: string): void;
+};
+
+/**
+ * Per cluster, the pod-inventory digest of the last heartbeat this replica took. It only picks which
+ * write path a beat tries first, never the outcome (src/agents/heartbeat.ts bounds it).
+ */
+export type PodsHashHints = Map<string, string | null>;
+
+/** What one replica (one process) keeps in memory for itself. */
+export type ReplicaState = {
+  agentKeys: AgentKeyCache;
+  podsHashes: PodsHashHints;
+  /** This replica's live log streams (shut down when the replica stops). */
+  streamHub: StreamHub;
+  /** This replica's wake-ups of the command channel (a second set on the same bus would LISTEN twice). */
+  commandSignals: CommandSignals;
+};
+
+export type AppDeps = ReplicaState & {
+  db: Db;
+  bus: Bus;
+  config: Config;
+  log: Logger;
+  /** True once migrations have been applied (readiness). */
+  isReady?: () => boolean;
+};
