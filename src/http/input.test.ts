@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../testing/app';
 import { installWriteCounter, type WriteCounter } from '../testing/writes';
-import { AGENT_PATHS } from '../contract';
+import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
+import { createEnrolledCluster } from '../testing/heartbeats';
 import { findUnstorableText, jsonTooDeep } from './input';
 
 let t: TestApp;
@@ -66,6 +67,18 @@ test('JSON nested past the bound is a 400 before anything reads it, signed in or
   expect(jsonTooDeep(`{"a":"\\"[[[[["}`, 1)).toBe(false);
 });
 
+test('a JSON body that is not an object is a 400 saying so, not a complaint about its characters', async () => {
+  for (const body of ['"x"', '[1,2]', '12', 'null']) {
+    const res = await t.request(`/v1/clusters/${clusterId}/pods/default/web/logs`, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+    });
+    expect({ body, status: res.status }).toEqual({ body, status: 400 });
+    expect(((await res.json()) as ErrorBody).error.message).toBe('body: expected a JSON object');
+  }
+});
+
 test('a NUL or a lone surrogate in a name is a 400 naming it, and nothing is created', async () => {
   for (const name of ['a\u0000b', 'a\ud800b', '\udfff']) {
     for (const [path, body] of [
@@ -100,6 +113,12 @@ test('NUL in query parameters, path parameters and form fields is a 400 naming t
     expect({ label, status: r.status, written: r.written }).toEqual({ label, status: 400, written: 0 });
     expect(messageOf(r.text)).toStartWith(prefix);
   }
+  // A path segment whose %-escapes are not UTF-8 (a lone surrogate's bytes, %FF) reached a handler as null.
+  for (const path of [`/v1/clusters/${clusterId}/pods/%ED%A0%80/web`, `/v1/clusters/${clusterId}/pods/default/%FF`, '/v1/orgs/%FF']) {
+    const res = await api.call('GET', path);
+    expect({ path, status: res.status }).toEqual({ path, status: 400 });
+    expect(((await res.json()) as ErrorBody).error.message).toMatch(/^(namespace|name|id): not valid UTF-8/);
+  }
   for (const path of ['/?q=%00', '/fleet/live?q=%00', '/logs/workload?kind=%00&name=web', '/logs/workload?kind=Deployment&name=web&namespace=%00']) {
     const res = await browser.get(path);
     expect({ path, status: res.status }).toEqual({ path, status: 400 });
@@ -109,12 +128,36 @@ test('NUL in query parameters, path parameters and form fields is a 400 naming t
   expect(form.text).toContain('name: must not contain NUL');
 });
 
+test('bodies the agent endpoints read themselves are held to the same text rules', async () => {
+  const enroll = await t.request(AGENT_PATHS.enroll, {
+    method: 'POST',
+    body: JSON.stringify({ token: 'niro_enr_x', agentVersion: '0.4\u0000', protocol: 2 }),
+    headers: { 'content-type': 'application/json' },
+  });
+  expect(enroll.status).toBe(400);
+  expect(((await enroll.json()) as ErrorBody).error.message).toStartWith('agentVersion: must not contain NUL');
+  const agent = await createEnrolledCluster(t, api, { name: 'edge-agent', orgId });
+  const id = crypto.randomUUID();
+  const result = { commandId: id, ok: false, message: 'x', details: { code: 'invalid_payload', agentVersion: '\ud800' }, durationMs: 5 };
+  const r = await measured(() =>
+    t.request(AGENT_PATHS.commandResult.replace(':id', id), {
+      method: 'POST',
+      body: JSON.stringify(result),
+      headers: { [AGENT_KEY_HEADER]: agent.agentKey, 'content-type': 'application/json' },
+    }),
+  );
+  expect([r.status, r.written]).toEqual([400, 0]);
+  expect(messageOf(r.text)).toStartWith('details.agentVersion: must be valid Unicode text');
+});
+
 test('numbers are plain decimal integers; anything else is a 400 naming the parameter as sent', async () => {
   for (const value of ['0x10', '%206e1%20', '1e3', '1.0', '+5', '010', '', '5abc', '99999999999999999999']) {
     const res = await api.call('GET', `/v1/clusters?limit=${value}`);
     expect({ value, status: res.status }).toEqual({ value, status: 400 });
     expect(((await res.json()) as ErrorBody).error.message).toStartWith('limit: ');
   }
+  for (const cursor of ['0x10', '%206e1%20', '1e3', '-5', '0']) expect((await api.call('GET', `/v1/audit?cursor=${cursor}`)).status).toBe(400);
+  expect((await api.call('GET', '/v1/audit?cursor=16')).status).toBe(200);
   const tooMany = await api.call('GET', '/v1/audit?limit=1000');
   expect(((await tooMany.json()) as ErrorBody).error.message).toStartWith('limit: ');
   expect((await api.call('GET', '/v1/clusters?limit=16')).status).toBe(200);

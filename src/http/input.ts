@@ -88,7 +88,11 @@ export function useStrictNumberFormats(): void {
 }
 
 /** Throws a 400 naming the first unstorable string among a request's decoded inputs. */
-function checkText(inputs: { params?: unknown; query?: unknown; body?: unknown }): void {
+function checkText(inputs: { params?: Record<string, unknown>; query?: unknown; body?: unknown }): void {
+  // Elysia hands over a path segment whose %-escapes are not UTF-8 (`%FF`, a lone surrogate's bytes) as null.
+  for (const [key, value] of Object.entries(inputs.params ?? {})) {
+    if (value === null) throw badRequest(`${key}: not valid UTF-8 once its %-escapes are decoded`, 'invalid_text');
+  }
   const found = findUnstorableText(inputs.params) ?? findUnstorableText(inputs.query) ?? findUnstorableText(inputs.body);
   if (found) throw badRequest(`${found.field}: ${found.problem}`, 'invalid_text');
 }
@@ -107,11 +111,16 @@ export function inputGuard(): AnyElysia {
       const text = await request.text();
       if (text === '') return undefined;
       if (jsonTooDeep(text)) throw badRequest(`body: nested deeper than ${MAX_JSON_DEPTH} levels`, 'malformed_body');
+      let value: unknown;
       try {
-        return JSON.parse(text) as unknown;
+        value = JSON.parse(text);
       } catch (e) {
         throw badRequest(`body: not valid JSON (${(e as Error).message.slice(0, 200)})`, 'malformed_body');
       }
+      // Every JSON body the API takes is an object; Elysia would spread a string or array into one
+      // (`"x"` → `{"0":"x"}`) and blame its characters.
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('body: expected a JSON object', 'malformed_body');
+      return value;
     })
     .onTransform({ as: 'global' }, ({ params, query, body }) => checkText({ params, query, body }));
 }
