@@ -55,7 +55,7 @@ export function errorBoundary(deps: { log: Logger; maxBodyBytes: number }): AnyE
           case 'PARSE':
             // A parse hook's own verdict (JSON too deep, …) travels as the cause.
             if (error.cause instanceof HttpError) return errorResponse(request, error.cause.status, error.cause.code, error.cause.message);
-            return errorResponse(request, 400, 'malformed_body', 'request body could not be parsed (malformed JSON or form data)');
+            return errorResponse(request, 400, 'malformed_body', 'body: could not be parsed (malformed JSON or form data)');
           case 'NOT_FOUND':
             return errorResponse(request, 404, 'not_found', 'no such page or endpoint');
           case 'INVALID_COOKIE_SIGNATURE':

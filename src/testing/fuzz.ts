@@ -214,6 +214,7 @@ function validJsonFor(s: Schema, name: string, op: Operation, f: Fixtures, depth
 
 /** Bodies no schema describes: malformed, the wrong shape, nested past any bound. */
 const RAW_BODIES = [
+  '',
   '{',
   '{"a":',
   '[]',
@@ -237,6 +238,15 @@ function bodyFor(op: Operation, f: Fixtures): fc.Arbitrary<{ body?: string; cont
     { arbitrary: json, weight: 8 },
     { arbitrary: fc.constantFrom(...RAW_BODIES).map((body) => ({ body, contentType: 'application/json' })), weight: 2 },
     { arbitrary: fc.constantFrom('name=x%00&role=owner', 'a=1', '').map((body) => ({ body, contentType: 'application/x-www-form-urlencoded' })), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom('text/plain', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/json; charset=utf-8', 'APPLICATION/JSON'),
+          fc.constantFrom('--x', '{"name":"x"}', 'abc', ''),
+        )
+        .map(([contentType, body]) => ({ body, contentType })),
+      weight: 1,
+    },
     { arbitrary: fc.constant({}), weight: 1 },
   );
 }
