@@ -53,7 +53,7 @@ function registerViewer(alpine: Alpine): void {
 
       get stateLabel(): string {
         if (this.state === 'live') return 'live';
-        if (this.state === 'waiting') return 'waiting for the cluster’s agent…';
+        if (this.state === 'waiting') return this.reason === 'reconnecting' ? 'reconnecting to the cluster…' : 'waiting for the cluster’s agent…';
         if (this.state === 'reconnecting') return 'reconnecting…';
         if (this.state === 'ended') return `ended${this.reason ? `: ${this.reason}` : ''}`;
         return 'connecting…';

@@ -36,7 +36,7 @@ export function orgsPages(deps: AppDeps) {
         if (!isRole(ctx.body.role)) throw badRequest('role: must be owner, admin, member or viewer');
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ctx.body.email.trim())) throw badRequest('email: not a valid address');
         const actor = actorOf(caller, ctx, deps.config.trustProxy);
-        const res = await addMember(db, actor, org, ctx.body.email, ctx.body.role);
+        const res = await addMember(db, deps.passwordHashing, actor, org, ctx.body.email, ctx.body.role);
         if (!res.ok && res.reason === 'already_member') {
           // The form is also how this page changes a member's role: through the same rules as the API's PATCH.
           const changed = await changeMemberRole(db, actor, org, res.userId, ctx.body.role);
