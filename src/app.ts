@@ -4,6 +4,7 @@ import type { AppDeps } from './deps';
 import { accessLog } from './http/access-log';
 import { responseEncoding } from './http/encoding';
 import { errorBoundary } from './http/boundary';
+import { inputGuard } from './http/input';
 import { assetRoutes } from './http/assets';
 import { securityHeadersPlugin } from './http/headers';
 import { healthRoutes } from './http/health';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(securityHeadersPlugin(deps.config.publicUrl))
     .use(accessLog(deps.log))
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
+    .use(inputGuard())
     .use(assetRoutes())
     .use(healthRoutes(deps))
     .use(metricsRoutes(deps))

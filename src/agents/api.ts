@@ -8,7 +8,7 @@ import { AGENT_PATHS, EnrollRequest, EnrollResponse, HeartbeatRequest, Heartbeat
 import { HttpError } from '../http/errors';
 import { clientIp } from '../http/caller';
 import { routeCopy } from '../http/responses';
-import { parseJson, readBody } from '../http/body';
+import { parseStorableJson, readBody } from '../http/body';
 import { requireAgent } from './auth';
 import { exchangeEnrollmentToken } from '../clusters/enrollment';
 import { firstError, parseHeartbeat } from './heartbeat-parse';
@@ -38,7 +38,7 @@ function isDataError(e: unknown): boolean {
 }
 
 function jsonBody(text: string): unknown {
-  const parsed = parseJson(text);
+  const parsed = parseStorableJson(text);
   if (!parsed.ok) throw new HttpError(400, 'invalid_request', parsed.message);
   return parsed.value;
 }
