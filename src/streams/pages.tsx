@@ -31,9 +31,8 @@ export function streamsPages(deps: AppDeps) {
         const q = (ctx.query.q ?? '').trim();
         let after: PodBriefCursor | undefined;
         if (ctx.query.cursor) {
-          const [namespace, name] = decodeCursor(ctx.query.cursor, ['s', 's']) as [string, string];
-          // Postgres text cannot hold NUL: such a cursor was not ours, and starts from the top.
-          if (!`${namespace}${name}`.includes('\u0000')) after = { namespace, name };
+          const [namespace, name] = decodeCursor(ctx.query.cursor, ['text', 'text']);
+          after = { namespace, name };
         }
         const page = await listPodBriefs(db, cluster.id, { q: q || undefined, limit: PODS_PER_PAGE, after });
         const enabled = logsEnabled(cluster);
