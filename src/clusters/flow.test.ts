@@ -25,7 +25,7 @@ afterAll(async () => {
 async function fleetRow(clusterId: string): Promise<{ status: string; pods: string; html: string }> {
   const html = await (await browser.get('/')).text();
   const row = new RegExp(`<tr id="cluster-${clusterId}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
-  return { status: /data-status="([a-z]+)"/.exec(row)?.[1] ?? '', pods: /<td data-pods>([\s\S]*?)<\/td>/.exec(row)?.[1].replace(/<[^>]+>/g, '').trim() ?? '', html: row };
+  return { status: /data-status="([a-z]+)"/.exec(row)?.[1] ?? '', pods: /<td[^>]* data-pods>([\s\S]*?)<\/td>/.exec(row)?.[1].replace(/<[^>]+>/g, '').trim() ?? '', html: row };
 }
 
 async function openIncidents(clusterId: string): Promise<{ kind: string; resolved_at: Date | null }[]> {
