@@ -5,7 +5,7 @@
 import { Elysia, type AnyElysia } from 'elysia';
 import { FormatRegistry } from '@sinclair/typebox';
 import { AGENT_PATHS } from '../contract';
-import { badRequest } from './errors';
+import { HttpError, badRequest } from './errors';
 
 /** Deepest nesting of arrays and objects a JSON body may have (the deepest real body, a manifest, is ~15). */
 export const MAX_JSON_DEPTH = 64;
@@ -122,5 +122,11 @@ export function inputGuard(): AnyElysia {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('body: expected a JSON object', 'malformed_body');
       return value;
     })
-    .onTransform({ as: 'global' }, ({ params, query, body }) => checkText({ params, query, body }));
+    .onTransform({ as: 'global' }, ({ params, query, body }) => {
+      // Text or bytes (text/plain, application/octet-stream) where every route takes JSON or a form: Elysia
+      // would spread a string into an object ("x" → {"0":"x"}) and blame its characters.
+      if ((typeof body === 'string' && body !== '') || (body instanceof ArrayBuffer && body.byteLength > 0))
+        throw new HttpError(415, 'unsupported_media_type', 'body: send JSON (Content-Type: application/json) or a form');
+      checkText({ params, query, body });
+    });
 }
