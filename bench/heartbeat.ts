@@ -122,7 +122,7 @@ async function beat(agentKey: string, body: Uint8Array<ArrayBuffer>): Promise<vo
 
 /** What any server must do with a body at least: read it through the same gunzip, then JSON.parse. */
 async function parseOnly(body: Uint8Array<ArrayBuffer>): Promise<void> {
-  const read = await readBody(new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip' }, body }), config.maxBodyBytes);
+  const read = await readBody(new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip' }, body }), config.maxBodyBytes, replica.inflating);
   if (!read.ok) throw new Error(read.message);
   JSON.parse(read.text);
 }

@@ -3,6 +3,7 @@ import { html } from '@elysiajs/html';
 import type { AppDeps } from './deps';
 import { accessLog } from './http/access-log';
 import { errorBoundary } from './http/boundary';
+import { bodyGuard } from './http/body-guard';
 import { assetRoutes } from './http/assets';
 import { healthRoutes } from './http/health';
 import { openapiRoutes } from './http/openapi';
@@ -35,6 +36,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(html({ autoDetect: true }))
     .use(accessLog(deps.log))
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
+    // Before any plugin that parses bodies: large ones only from callers who proved who they are.
+    .use(bodyGuard(deps))
     .use(assetRoutes())
     .use(healthRoutes(deps))
     .use(accountsPages(deps))

@@ -33,6 +33,18 @@ export type AgentKeyCache = {
  */
 export type PodsHashHints = Map<string, string | null>;
 
+/**
+ * Decompressed bytes this replica's requests hold at once (src/http/body.ts): a body whose output would
+ * pass it is refused with 503 instead of growing the process.
+ */
+export type InflateBudget = {
+  /** Reserves `bytes`; false, reserving nothing, when that would pass the budget. */
+  take(bytes: number): boolean;
+  give(bytes: number): void;
+  /** Bytes reserved now. */
+  inUse(): number;
+};
+
 /** What one replica (one process) keeps in memory for itself. */
 export type ReplicaState = {
   agentKeys: AgentKeyCache;
@@ -41,6 +53,8 @@ export type ReplicaState = {
   streamHub: StreamHub;
   /** This replica's wake-ups of the command channel (a second set on the same bus would LISTEN twice). */
   commandSignals: CommandSignals;
+  /** Shared by every request this replica decompresses. */
+  inflating: InflateBudget;
 };
 
 export type AppDeps = ReplicaState & {

@@ -48,8 +48,8 @@ export function agentApi(deps: AppDeps) {
       AGENT_PATHS.enroll,
       async ({ request, server }) => {
         if (request.headers.get('authorization')) throw new HttpError(401, 'unauthorized', 'user API tokens are not accepted on agent endpoints');
-        const body = await readBody(request, MAX_ENROLL_BYTES);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+        const body = await readBody(request, MAX_ENROLL_BYTES, deps.inflating);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
         const value = jsonBody(body.text);
         if (!checkEnroll.Check(value)) throw new HttpError(400, 'invalid_request', firstError(checkEnroll, value));
         const ip = clientIp(request, server, config.trustProxy);
@@ -79,8 +79,8 @@ export function agentApi(deps: AppDeps) {
         // Before reading the body: a looping agent costs one key lookup per refused request.
         const rate = limiter.take(agent.id);
         if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
-        const body = await readBody(request, config.maxBodyBytes);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+        const body = await readBody(request, config.maxBodyBytes, deps.inflating);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
         const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
         if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
         const snap = parsed.snapshot;
