@@ -38,10 +38,11 @@ export type PodsHashHints = Map<string, string | null>;
  * pass it is refused with 503 instead of growing the process.
  */
 export type InflateBudget = {
-  /** Reserves `bytes`; false, reserving nothing, when that would pass the budget. */
+  /** Reserves `bytes` as they come out of a decompressor; false, reserving nothing, when that would pass the budget. */
   take(bytes: number): boolean;
-  give(bytes: number): void;
-  /** Bytes reserved now. */
+  /** Ends a body's reservation: at once when it was `read` in full, drained over the next second when it `failed`. */
+  give(bytes: number, outcome: 'read' | 'failed'): void;
+  /** Bytes counted now (held and still draining). */
   inUse(): number;
 };
 

@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { constants, createGzip, gzipSync } from 'node:zlib';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
-import { createEnrolledCluster, makeHeartbeat, makePods } from '../testing/heartbeats';
+import { createEnrolledCluster, gzipJson, makeHeartbeat, makePods } from '../testing/heartbeats';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
 import { ANONYMOUS_BODY_BYTES } from './body-guard';
+import { createInflateBudget } from './body';
 
 type Plane = { t: TestApp; api: Awaited<ReturnType<typeof apiClient>>; cookie: string; agentKey: string; base: string };
 
@@ -144,12 +145,18 @@ describe('decompression is bounded per body and per replica', () => {
   afterAll(() => stopPlane(p));
   const sendBomb = (): Promise<Response> => p.t.request(AGENT_PATHS.heartbeat, { method: 'POST', headers: bombHeaders(p.agentKey), body: bomb });
 
-  test('a bomb (1 GiB of zeros) gets 413 and gives back what it held', async () => {
+  const drained = (): Promise<void> => waitUntil('the budget has drained', () => p.t.replica.inflating.inUse() === 0);
+
+  test('a heartbeat read in full gives its share back at once; a bomb gets 413 and gives it back within a second', async () => {
+    const beat = await p.t.request(AGENT_PATHS.heartbeat, { method: 'POST', headers: bombHeaders(p.agentKey), body: gzipJson(makeHeartbeat({ pods: makePods(100) })) });
+    expect(beat.status).toBe(200);
+    expect(p.t.replica.inflating.inUse()).toBe(0);
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
     const res = await sendBomb();
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('once decompressed');
-    expect(p.t.replica.inflating.inUse()).toBe(0);
+    expect(p.t.replica.inflating.inUse()).toBeGreaterThan(0);
+    await drained();
   });
 
   test('a body that would pass what others hold gets 503 with Retry-After; once they finish, the same body gets 413', async () => {
@@ -163,8 +170,9 @@ describe('decompression is bounded per body and per replica', () => {
     for (const h of held) h.end();
     // Cut off before the gzip trailer: malformed.
     for (const h of held) expect((await h.response).status).toBe(400);
-    expect(p.t.replica.inflating.inUse()).toBe(0);
+    await drained();
     expect((await sendBomb()).status).toBe(413);
+    await drained();
   });
 
   test('concurrent bombs over a socket: each gets 413 or 503 with Retry-After, and nothing stays held', async () => {
@@ -173,6 +181,29 @@ describe('decompression is bounded per body and per replica', () => {
       expect([413, 503]).toContain(r.status);
       if (r.status === 503) expect(Number(r.retryAfter)).toBeGreaterThan(0);
     }
-    expect(p.t.replica.inflating.inUse()).toBe(0);
+    await drained();
+  });
+});
+
+describe('the inflate budget', () => {
+  const MIB = 1024 * 1024;
+
+  test('holds at most its size; a body read in full gives back at once, a failed one over the next second', () => {
+    let now = 0;
+    const budget = createInflateBudget(8 * MIB, () => now);
+    expect(budget.take(6 * MIB)).toBe(true);
+    expect(budget.take(3 * MIB)).toBe(false);
+    expect(budget.take(2 * MIB)).toBe(true);
+    budget.give(6 * MIB, 'read');
+    expect(budget.inUse()).toBe(2 * MIB);
+    budget.give(2 * MIB, 'failed');
+    expect(budget.inUse()).toBe(2 * MIB);
+    expect(budget.take(7 * MIB)).toBe(false);
+    now = 125; // an eighth of a second: a MiB of the failed body's share has drained
+    expect(budget.inUse()).toBe(1 * MIB);
+    expect(budget.take(7 * MIB)).toBe(true);
+    budget.give(7 * MIB, 'read');
+    now = 1000;
+    expect(budget.inUse()).toBe(0);
   });
 });
