@@ -27,8 +27,7 @@ export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log
     podsHashes: new Map(),
     streamHub: new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log }),
     commandSignals: createCommandSignals(deps.bus),
-    // Two bodies at the limit at once: a legitimate largest body always fits beside another.
-    inflating: createInflateBudget(2 * deps.config.maxBodyBytes),
+    inflating: createInflateBudget(deps.config.inflateBudgetBytes),
   };
 }
 
