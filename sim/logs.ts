@@ -1,7 +1,8 @@
 // Container logs: a bounded ring of lines per container instance (current and previous), written lazily.
 // Lines are only generated when someone reads or follows a container, so a 1000-pod cluster costs nothing until
 // its logs are looked at; the timestamps still follow the configured rate as if the container had been writing all along.
-import { createGenerator, type LineGenerator } from './log-profiles.ts';
+import type { LineGenerator } from './log-lines.ts';
+import { createGenerator } from './log-profiles.ts';
 import { createRandom, hashString, type Random } from './random.ts';
 
 export type LogLine = { time: number; text: string };
@@ -197,7 +198,9 @@ export function createLogHub(options: LogHubOptions): LogHub {
       const now = Date.now();
       const fresh: LogLine[] = [];
       materialize(log, log.current, now, fresh);
-      append(log.current, now, texts, fresh);
+      // A container's log is in time order (a resumed request relies on it): a line emitted before the
+      // instance's start time (a new pod starts a few seconds ahead) carries that start time.
+      append(log.current, Math.max(now, log.current.startedAt), texts, fresh);
       deliver(log, fresh);
       return true;
     },
