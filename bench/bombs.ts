@@ -2,6 +2,7 @@
 //   heartbeat_bombs   — 40 clusters each post a 2 GiB gzip bomb (~2 MiB on the wire) to the heartbeat with
 //                       a valid agent key: the server inflates each up to NIRO_MAX_BODY_BYTES (413) unless
 //                       the replica's inflate budget is spent (503 + Retry-After);
+//   keyless_bombs     — the same bombs without an agent key: refused on their declared size, unread;
 //   enroll_bombs      — the largest bomb an anonymous caller gets read (60 MiB of zeros, 60 KiB on the wire,
 //                       under the 64 KiB anonymous limit) to the enrollment endpoint, from 40 addresses
 //                       (inflated up to its 64 KiB cap);
@@ -168,6 +169,9 @@ try {
 
   await runCase('heartbeat_bombs', `${CONCURRENT} × ${BOMB_MIB} MiB gzip bomb → heartbeat (valid keys)`, ROUNDS, () =>
     keys.map((key) => () => send(url + AGENT_PATHS.heartbeat, bombInit(bomb, { [AGENT_KEY_HEADER]: key }))),
+  );
+  await runCase('keyless_bombs', `${CONCURRENT} × ${BOMB_MIB} MiB gzip bomb → heartbeat without a key`, ROUNDS, () =>
+    keys.map(() => () => send(url + AGENT_PATHS.heartbeat, bombInit(bomb, {}))),
   );
   await runCase('enroll_bombs', `${CONCURRENT} × ${ANONYMOUS_BOMB_MIB} MiB gzip bomb → enroll (anonymous)`, ROUNDS, (round) =>
     keys.map((_, i) => () => send(url + AGENT_PATHS.enroll, bombInit(anonymousBomb, { 'x-forwarded-for': `10.${round}.0.${i + 1}` }))),

@@ -70,12 +70,18 @@ function slicesOf(max: number): TransformStream<Uint8Array<ArrayBuffer>, Uint8Ar
   });
 }
 
+/**
+ * On a refusal that leaves the body unread: the connection closes after the answer. Kept open, the
+ * server would have to read the rest of the body (megabytes of a bomb) only to throw it away.
+ */
+const UNREAD_REST = { connection: 'close' } as const;
+
 const busy = (): BodyFailure => ({
   ok: false,
   status: 503,
   code: 'busy_decompressing',
   message: `the server is decompressing as much as it allows at once; retry in ${INFLATE_RETRY_AFTER_SECONDS} s`,
-  headers: { 'retry-after': String(INFLATE_RETRY_AFTER_SECONDS) },
+  headers: { 'retry-after': String(INFLATE_RETRY_AFTER_SECONDS), ...UNREAD_REST },
 });
 
 /**
@@ -118,7 +124,7 @@ export async function readBody(request: Request, maxBytes: number, inflating: In
       if (done) break;
       total += value.byteLength;
       if (total > maxBytes) {
-        return await stop({ ok: false, status: 413, code: 'payload_too_large', message: `request body exceeds ${maxBytes} bytes${gzip ? ' once decompressed' : ''}` });
+        return await stop({ ok: false, status: 413, code: 'payload_too_large', message: `request body exceeds ${maxBytes} bytes${gzip ? ' once decompressed' : ''}`, headers: UNREAD_REST });
       }
       if (gzip && !reserve(total)) return await stop(busy());
       chunks.push(value);
