@@ -6,12 +6,15 @@
 //   enroll_bombs      — the largest bomb an anonymous caller gets read (60 MiB of zeros, 60 KiB on the wire,
 //                       under the 64 KiB anonymous limit) to the enrollment endpoint, from 40 addresses
 //                       (inflated up to its 64 KiB cap);
-//   anonymous_bodies  — 16 anonymous 15 MiB JSON posts to /v1/tokens (refused on their declared size, unread).
+//   anonymous_bodies  — 16 anonymous 15 MiB JSON posts to /v1/tokens (refused on their declared size, unread);
+//   heartbeats        — the baseline: 40 ordinary heartbeats at once (the test fleet's default body, gzipped),
+//                       alternating with the bomb rounds, so a bomb burst's cost reads against real traffic's.
 // Every request is timed from send to response headers on this process's clock. The server's RSS growth
 // is its peak during a round (VmHWM, reset before the round through /proc/<pid>/clear_refs) minus its RSS
 // just before it; its CPU time per round (user + system, 10 ms ticks) says what a round costs whatever the
-// neighbours do to the latencies. Rounds start 1.2 s apart, once the budget has drained from the last one,
-// so each measures a first burst. Goal: every bomb 413 or 503, p99 < 100 ms, RSS growth < 64 MiB.
+// neighbours do to the latencies. The cases take turns round by round; bursts start 1.2 s apart, once the
+// inflate budget has drained from the last one, so each measures a first burst.
+// Goal: every bomb 413 or 503, p99 < 100 ms, RSS growth < 64 MiB.
 // The per-cluster heartbeat rate limit is raised so that every round measures the bombs, not the limiter
 // (with the default, a cluster's 11th request within a minute gets 429 before its body is read).
 // Usage: bun bench/bombs.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
@@ -152,34 +155,56 @@ try {
   const idleRss = procStatusBytes(pid, 'VmRSS');
 
   const bombInit = (body: Uint8Array, headers: Record<string, string>): RequestInit => streamed(body, { 'content-type': 'application/json', 'content-encoding': 'gzip', ...headers });
-  const cases: CaseResult[] = [];
-  const runCase = async (key: string, label: string, rounds: number, requests: (round: number) => (() => Promise<Sent>)[]): Promise<void> => {
-    const sent: Sent[] = [];
-    let growth = 0;
-    const cpu: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const r = await burst(pid, requests(round));
-      sent.push(...r.sent);
-      growth = Math.max(growth, r.growth);
-      cpu.push(r.cpuMs);
-    }
-    report.addCase(key, summarize(sent.map((s) => s.ms)));
-    cases.push({ key, label, sent, growth, cpuMs: median(cpu) });
-  };
-
-  await runCase('heartbeat_bombs', `${CONCURRENT} × ${BOMB_MIB} MiB gzip bomb → heartbeat (valid keys)`, ROUNDS, () =>
-    keys.map((key) => () => send(url + AGENT_PATHS.heartbeat, bombInit(bomb, { [AGENT_KEY_HEADER]: key }))),
-  );
-  await runCase('keyless_bombs', `${CONCURRENT} × ${BOMB_MIB} MiB gzip bomb → heartbeat without a key`, ROUNDS, () =>
-    keys.map(() => () => send(url + AGENT_PATHS.heartbeat, bombInit(bomb, {}))),
-  );
-  await runCase('enroll_bombs', `${CONCURRENT} × ${ANONYMOUS_BOMB_MIB} MiB gzip bomb → enroll (anonymous)`, ROUNDS, (round) =>
-    keys.map((_, i) => () => send(url + AGENT_PATHS.enroll, bombInit(anonymousBomb, { 'x-forwarded-for': `10.${round}.0.${i + 1}` }))),
-  );
   const anonymousBody = new Uint8Array(ANONYMOUS_BYTES).fill(0x20);
-  await runCase('anonymous_bodies', `${ANONYMOUS} × ${ANONYMOUS_BYTES / MIB} MiB anonymous JSON → /v1/tokens`, ANONYMOUS_ROUNDS, () =>
-    Array.from({ length: ANONYMOUS }, () => () => send(url + '/v1/tokens', streamed(anonymousBody, { 'content-type': 'application/json' }))),
-  );
+  type Spec = { key: string; label: string; rounds: number; requests(round: number): (() => Promise<Sent>)[] };
+  const specs: Spec[] = [
+    {
+      key: 'heartbeats',
+      label: `${CONCURRENT} ordinary heartbeats (baseline)`,
+      rounds: ROUNDS,
+      requests: () => keys.map((key) => () => send(url + AGENT_PATHS.heartbeat, { method: 'POST', headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: small })),
+    },
+    {
+      key: 'heartbeat_bombs',
+      label: `${CONCURRENT} × ${BOMB_MIB} MiB gzip bomb → heartbeat (valid keys)`,
+      rounds: ROUNDS,
+      requests: () => keys.map((key) => () => send(url + AGENT_PATHS.heartbeat, bombInit(bomb, { [AGENT_KEY_HEADER]: key }))),
+    },
+    {
+      key: 'keyless_bombs',
+      label: `${CONCURRENT} × ${BOMB_MIB} MiB gzip bomb → heartbeat without a key`,
+      rounds: ROUNDS,
+      requests: () => keys.map(() => () => send(url + AGENT_PATHS.heartbeat, bombInit(bomb, {}))),
+    },
+    {
+      key: 'enroll_bombs',
+      label: `${CONCURRENT} × ${ANONYMOUS_BOMB_MIB} MiB gzip bomb → enroll (anonymous)`,
+      rounds: ROUNDS,
+      requests: (round) => keys.map((_, i) => () => send(url + AGENT_PATHS.enroll, bombInit(anonymousBomb, { 'x-forwarded-for': `10.${round}.0.${i + 1}` }))),
+    },
+    {
+      key: 'anonymous_bodies',
+      label: `${ANONYMOUS} × ${ANONYMOUS_BYTES / MIB} MiB anonymous JSON → /v1/tokens`,
+      rounds: ANONYMOUS_ROUNDS,
+      requests: () => Array.from({ length: ANONYMOUS }, () => () => send(url + '/v1/tokens', streamed(anonymousBody, { 'content-type': 'application/json' }))),
+    },
+  ];
+  // Round by round, every case in turn: a burst of load on the machine falls on all of them alike.
+  const measured = specs.map(() => ({ sent: [] as Sent[], growth: 0, cpu: [] as number[] }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, spec] of specs.entries()) {
+      if (round >= spec.rounds) continue;
+      const r = await burst(pid, spec.requests(round));
+      measured[i]!.sent.push(...r.sent);
+      measured[i]!.growth = Math.max(measured[i]!.growth, r.growth);
+      measured[i]!.cpu.push(r.cpuMs);
+    }
+  }
+  const cases: CaseResult[] = specs.map((spec, i) => {
+    const m = measured[i]!;
+    report.addCase(spec.key, summarize(m.sent.map((s) => s.ms)));
+    return { key: spec.key, label: spec.label, sent: m.sent, growth: m.growth, cpuMs: median(m.cpu) };
+  });
 
   const tally = (sent: Sent[]): string =>
     [...Map.groupBy(sent, (s) => s.status)]
@@ -197,7 +222,8 @@ try {
 
   const bombs = cases.filter((c) => c.key.endsWith('_bombs')).flatMap((c) => c.sent);
   const refused = (s: Sent): boolean => s.status === 413 || (s.status === 503 && s.retryAfter !== null);
-  const anonymous = cases.find((c) => c.key === 'anonymous_bodies')!.sent;
+  const byKey = (key: string): CaseResult => cases.find((c) => c.key === key)!;
+  const anonymous = byKey('anonymous_bodies').sent;
   report.finish({
     p99_ms: ms(summarize(bombs.map((s) => s.ms)).p99),
     rss_growth_mib: (Math.max(...cases.map((c) => c.growth)) / MIB).toFixed(1),
@@ -207,6 +233,7 @@ try {
     bombs_not_refused: bombs.filter((s) => !refused(s)).length,
     anonymous_not_413: anonymous.filter((s) => s.status !== 413).length,
     ...Object.fromEntries(cases.map((c) => [`${c.key}_cpu_ms`, c.cpuMs])),
+    bombs_vs_heartbeats_cpu: (byKey('heartbeat_bombs').cpuMs / Math.max(10, byKey('heartbeats').cpuMs)).toFixed(2),
     idle_rss_mib: (idleRss / MIB).toFixed(0),
   });
 } finally {
