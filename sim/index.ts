@@ -11,7 +11,7 @@ import { createCluster, setMetricsServer, setNodeReady, tickCluster } from './cl
 import { containerLogKey, podKey } from './cluster-types.ts';
 import { buildKubeconfig, createAdminToken, createServiceAccountToken, writeServiceAccountFiles } from './kubeconfig.ts';
 import type { JsonObject, PodBehaviour } from './objects.ts';
-import { createPod, makePodCrash } from './pods.ts';
+import { createPod, healPod, makePodCrash } from './pods.ts';
 import { ADMIN_USER, AGENT_USER, DEFAULT_GRANTS, type RbacGrants, type UserInfo } from './rbac.ts';
 import { findResourceType, storeKey } from './resources.ts';
 import { listenHttps } from './listen.ts';
@@ -90,8 +90,14 @@ export type Simulator = {
   setNodeReady(name: string, ready: boolean): boolean;
   /** A bare pod (no owner); its namespace is created when missing. Returns the pod JSON. */
   addPod(input: AddPodInput): KubeObject;
-  /** The pod's first container crashes now and keeps crash-looping on every tick; false when no such running pod. */
+  /**
+   * The pod's first container crashes now and keeps crash-looping: started again at the next tick, then failing
+   * seconds after each start and restarted on the kubelet's back-off (10 s doubling to 5 min). False when no
+   * such running pod.
+   */
   crashPod(namespace: string, name: string): boolean;
+  /** A crash-looping pod's cause goes away: its container stays up from its next start; false when not crash-looping. */
+  healPod(namespace: string, name: string): boolean;
   /** Append lines to a running container's log now (followers get them at once); false when it is not running. */
   emitLines(namespace: string, pod: string, container: string, lines: string[]): boolean;
   /** pods/log responses currently open (follow streams included). */
@@ -183,6 +189,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const pod = cluster.pods.get(podKey(namespace, podName));
       if (!pod || !('running' in pod.containers[0].state)) return false;
       makePodCrash(cluster, pod, Date.now());
+      return true;
+    },
+    healPod(namespace, podName) {
+      const pod = cluster.pods.get(podKey(namespace, podName));
+      if (!pod || pod.behaviour !== 'crashloop') return false;
+      healPod(cluster, pod);
       return true;
     },
     emitLines: (namespace, pod, container, lines) => cluster.logs.emit(containerLogKey(namespace, pod, container), lines),
