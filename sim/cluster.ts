@@ -7,8 +7,9 @@ import { walkUsage } from './metrics.ts';
 import { buildMeta, type NodeModel, renderNode } from './objects.ts';
 import { advancePod, flapProbe, forgetPod } from './pods.ts';
 import { createRandom, randomHex, randomUid } from './random.ts';
-import { metricsServerSeed, planScenario, plantScenario, seedEvents, seedNamespaces, seedServices } from './scenario.ts';
+import { planScenario, plantScenario, seedEvents, seedNamespaces, seedServices } from './scenario.ts';
 import { createStore, type KubeObject } from './store.ts';
+import { metricsServerSeed } from './system-seeds.ts';
 import { refreshStatuses } from './workload-status.ts';
 import { replaceOnePod, restartWorkload, runCronJobs } from './workloads.ts';
 

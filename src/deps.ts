@@ -8,6 +8,7 @@ import type { Db } from './db/client';
 import type { Logger } from './log';
 import type { StreamHub } from './streams/hub';
 import type { CommandSignals } from './commands/signals';
+import type { HashGate } from './accounts/hashing';
 
 /** A cluster as its agent key identifies it. */
 export type AgentCluster = { id: string; orgId: string; name: string };
@@ -41,6 +42,8 @@ export type ReplicaState = {
   streamHub: StreamHub;
   /** This replica's wake-ups of the command channel (a second set on the same bus would LISTEN twice). */
   commandSignals: CommandSignals;
+  /** The gate every password hash of this replica waits behind (sign-in, password change, new accounts). */
+  passwordHashing: HashGate;
 };
 
 export type AppDeps = ReplicaState & {

@@ -12,6 +12,7 @@ import { startPodIndexJob } from './inventory/fleet-index';
 import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
+import { createPasswordHashing } from './accounts/hashing';
 
 export type RunningServer = { app: App; database: Database; replica: ReplicaState; url: string; stop(): Promise<void> };
 
@@ -26,6 +27,7 @@ export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log
     podsHashes: new Map(),
     streamHub: new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log }),
     commandSignals: createCommandSignals(deps.bus),
+    passwordHashing: createPasswordHashing(),
   };
 }
 

@@ -26,7 +26,10 @@ function jsonRequestDoc(schema: TSchema) {
 /** An enroll body is a token and a few facts. */
 const MAX_ENROLL_BYTES = 64 * 1024;
 
-const INVALID_TOKEN = new HttpError(401, 'invalid_token', 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro');
+/** A fresh error per refusal: an Error made once at import would be one mutable object (and one stack) shared by every request. */
+function invalidToken(): HttpError {
+  return new HttpError(401, 'invalid_token', 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro');
+}
 
 /** Data Postgres refused (e.g. a lone surrogate in a string): the agent's fault, not a server error. */
 function isDataError(e: unknown): boolean {
@@ -56,7 +59,7 @@ export function agentApi(deps: AppDeps) {
         const res = await exchangeEnrollmentToken(db, { token: value.token, agentVersion: value.agentVersion, protocol: value.protocol, facts: value.clusterFacts, ip });
         if (!res.ok) {
           log.warn('enrollment refused', { reason: res.reason, ip });
-          throw INVALID_TOKEN;
+          throw invalidToken();
         }
         log.info('cluster enrolled', { clusterId: res.clusterId, agentVersion: value.agentVersion });
         const out: EnrollResponse = { agentKey: res.agentKey, clusterId: res.clusterId, heartbeatIntervalSeconds: config.heartbeatIntervalSeconds };

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { HashGate } from '../accounts/hashing';
 import { createUser, findUserByEmail, normalizeEmail } from '../accounts/store';
 import { randomId } from '../security/secrets';
 import { recordAudit, type Actor } from '../audit/store';
@@ -14,9 +15,10 @@ export type AddMemberResult = { ok: true; userId: string; email: string; role: R
 
 /**
  * Adds (or re-roles) a member by email. An email with no account gets one with a random
- * temporary password, returned once so the admin can hand it over. `org.role` is the actor's.
+ * temporary password, returned once so the admin can hand it over. `org.role` is the actor's; `hashing` is
+ * the replica's password-hashing gate (a new account's password waits for a slot).
  */
-export async function addMember(db: Db, actor: Actor, org: VisibleOrg, emailRaw: string, role: Role): Promise<AddMemberResult> {
+export async function addMember(db: Db, hashing: HashGate, actor: Actor, org: VisibleOrg, emailRaw: string, role: Role): Promise<AddMemberResult> {
   const email = normalizeEmail(emailRaw);
   return db.transaction(async (tx): Promise<AddMemberResult> => {
     let user = await findUserByEmail(tx, email);
@@ -24,7 +26,7 @@ export async function addMember(db: Db, actor: Actor, org: VisibleOrg, emailRaw:
     let temporaryPassword: string | null = null;
     if (!user) {
       temporaryPassword = randomId(12);
-      user = await createUser(tx, { email, password: temporaryPassword });
+      user = await createUser(tx, hashing, { email, password: temporaryPassword });
     }
     await setMembership(tx, org.id, user.id, role);
     await recordAudit(tx, { orgId: org.id, actorUserId: actor.userId, actor: actor.email, action: 'member.add', target: email, details: { role, newAccount: temporaryPassword !== null }, ip: actor.ip });

@@ -35,7 +35,7 @@ export function orgsPages(deps: AppDeps) {
         const org = requireOrg(caller, ctx.body.orgId, 'admin');
         if (!isRole(ctx.body.role)) throw badRequest('role: must be owner, admin, member or viewer');
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ctx.body.email.trim())) throw badRequest('email: not a valid address');
-        const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        const res = await addMember(db, deps.passwordHashing, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
         if (!res.ok) throw memberRefusal(res.reason);
         const members = await listMembers(db, org.id);
         const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage added={res} />;
