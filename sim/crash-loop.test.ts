@@ -12,7 +12,7 @@ const T0 = Date.parse('2025-01-15T10:00:00Z');
 const MIN = 60_000;
 
 function newCluster(): Cluster {
-  return createCluster({ name: 'kubelet', nodes: 1, pods: 8, seed: 5, metrics: false, logLinesPerSecond: 0, logRingLines: 50 }, T0);
+  return createCluster({ name: 'kubelet', nodes: 1, pods: 8, seed: 5, metrics: false, logLinesPerSecond: 0, logRingLines: 50, problems: [] }, T0);
 }
 
 function addPod(cluster: Cluster, name: string, behaviour: PodBehaviour, createdAt = T0, now = T0): PodModel {

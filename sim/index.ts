@@ -19,8 +19,10 @@ import { type ApiState, handleRequest } from './server.ts';
 import type { KubeObject } from './store.ts';
 import { buildNamespace } from './cluster.ts';
 import { randomUid } from './random.ts';
+import { PROBLEMS, type Problem } from './seeds.ts';
 
 export type { RbacGrants } from './rbac.ts';
+export { PROBLEMS, type Problem } from './seeds.ts';
 export type { KubeObject } from './store.ts';
 
 export type SimulatorOptions = {
@@ -46,6 +48,11 @@ export type SimulatorOptions = {
   logLinesPerSecond?: number;
   /** Lines kept per container instance (tailLines/sinceTime reach back this far). Default 1000. */
   logRingLines?: number;
+  /**
+   * The troubled workloads planted: a crash loop, an image pull back-off, an OOM-killed container, an unschedulable
+   * pod, an evicted leftover, a pod stuck Terminating, a failed Job. Default all of them; [] for a healthy cluster.
+   */
+  problems?: readonly Problem[];
   /** Default 0: any free port. */
   port?: number;
   /** Where ca.crt and kubeconfig are written; default a fresh temp dir, removed on stop(). */
@@ -129,6 +136,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     metrics: options.metrics ?? true,
     logLinesPerSecond: options.logLinesPerSecond ?? 0.5,
     logRingLines: options.logRingLines ?? 1000,
+    problems: options.problems ?? PROBLEMS,
   });
   const pki = generateClusterPki();
   const token = createServiceAccountToken();

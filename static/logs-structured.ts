@@ -106,7 +106,7 @@ export function parseJsonRecord(text: string): Record<string, unknown> | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
-const LEVEL_KEYS = new Set(['level', 'lvl', 'severity', 'loglevel', 'log_level', 'levelname', 'level_name', 'log.level', '@l', '@level']);
+const LEVEL_KEYS: ReadonlySet<string> = new Set(['level', 'lvl', 'severity', 'loglevel', 'log_level', 'levelname', 'level_name', 'log.level', '@l', '@level']);
 
 /** The level a JSON record carries (zap, logrus, slog, pino, bunyan, ECS, Cloud Logging…), null when none. */
 export function jsonLevel(record: Record<string, unknown>): Level | null {
@@ -128,9 +128,10 @@ export function jsonLevel(record: Record<string, unknown>): Level | null {
 export type LogfmtPair = [key: string, value: string];
 
 const LOGFMT_KEY = /^[A-Za-z_][\w.\-/@]*$/;
-// One pair at a time from where the last one ended (sticky): a key, "=", then a quoted value with escapes or a
-// bare one, ending at whitespace or the end of the line. Linear: the two value forms never overlap.
-const LOGFMT_PAIR = /[ \t]*([^\s="]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s"]*))(?=[ \t]|$)/y;
+// One pair: a key, "=", then a quoted value with escapes or a bare one, ending at whitespace or the end of the
+// line. Linear: the two value forms never overlap. Matched sticky (from where the last pair ended) by a copy made
+// per call, so no lastIndex outlives a parse.
+const LOGFMT_PAIR = /[ \t]*([^\s="]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s"]*))(?=[ \t]|$)/;
 
 /**
  * A logfmt line (`time=… level=info msg="a b"`) as its pairs in order; null unless every token is a key=value
@@ -141,9 +142,9 @@ export function parseLogfmt(text: string): LogfmtPair[] | null {
   if (text.length > MAX_PARSE_CHARS) return null;
   const pairs: LogfmtPair[] = [];
   const end = text.trimEnd().length;
-  LOGFMT_PAIR.lastIndex = 0;
-  while (LOGFMT_PAIR.lastIndex < end) {
-    const m = LOGFMT_PAIR.exec(text);
+  const pair = new RegExp(LOGFMT_PAIR.source, 'y');
+  while (pair.lastIndex < end) {
+    const m = pair.exec(text);
     if (!m || !LOGFMT_KEY.test(m[1])) return null;
     const value = m[2] === undefined ? m[3] : m[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
     pairs.push([m[1], value]);
