@@ -2,6 +2,7 @@ import { Elysia, type AnyElysia } from 'elysia';
 import { html } from '@elysiajs/html';
 import type { AppDeps } from './deps';
 import { accessLog } from './http/access-log';
+import { responseEncoding } from './http/encoding';
 import { errorBoundary } from './http/boundary';
 import { assetRoutes } from './http/assets';
 import { securityHeadersPlugin } from './http/headers';
@@ -33,6 +34,9 @@ import { podsPages } from './pods/pages';
 export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
   const app: AnyElysia = new Elysia({ name: 'niro', normalize: false, websocket: AGENT_WEBSOCKET_OPTIONS })
+    // Before html(): the first mapResponse hook that answers wins, and responseEncoding renders, tags and
+    // compresses pages, fragments and JSON itself.
+    .use(responseEncoding())
     .use(html({ autoDetect: true }))
     // First, so every response carries the headers, the boundary's early 413s included.
     .use(securityHeadersPlugin(deps.config.publicUrl))

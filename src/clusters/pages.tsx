@@ -66,7 +66,6 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLi
     rows: rows.map((r) => ({ ...r, podListAvailable: (r.protocol ?? 2) >= 2, openIncidents: incidents.get(r.id) ?? 0 })),
     counts,
     filters,
-    now: new Date(),
     liveUrl: `/fleet/live${queryString(filters, q.cursor)}`,
     nextPageUrl: rows.length === FLEET_PAGE_SIZE ? `/${queryString(filters, encodeCursor([last.name, last.id]))}` : null,
     hasFilters: Object.values(filters).some(Boolean),
@@ -88,7 +87,6 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
     moreNodes: nodes.length > NODES_SHOWN,
     usageAt: usage?.at ?? null,
     incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, openedAt: i.openedAt })),
-    now: new Date(),
     liveUrl: `/clusters/${cluster.id}/live`,
     canOperate,
     csrfToken: caller.session?.csrfToken ?? '',
@@ -146,7 +144,7 @@ export function clustersPages(deps: AppDeps) {
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
       const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
       const body = (
-        <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" now={props.now}>
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="overview">
           <OverviewTab {...props} />
         </ClusterLayout>
       );
@@ -161,7 +159,7 @@ export function clustersPages(deps: AppDeps) {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
       const body = (
-        <ClusterLayout cluster={cluster} orgName={org.name} tab="workloads" now={new Date()}>
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="workloads">
           <WorkloadsTab cluster={cluster} counts={await countWorkloads(db, cluster.id)} />
         </ClusterLayout>
       );
@@ -176,8 +174,8 @@ export function clustersPages(deps: AppDeps) {
         const entries = await listTimeline(db, cluster.id, { limit: TIMELINE_PAGE_SIZE, beforeId });
         const olderUrl = entries.length === TIMELINE_PAGE_SIZE ? `/clusters/${cluster.id}/timeline?cursor=${encodeCursor([entries[entries.length - 1].id])}` : null;
         const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="timeline" now={new Date()}>
-            <TimelineTab entries={entries} now={new Date()} olderUrl={olderUrl} />
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="timeline">
+            <TimelineTab entries={entries} olderUrl={olderUrl} />
           </ClusterLayout>
         );
         return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Timeline`, active: 'fleet', body });
@@ -188,7 +186,7 @@ export function clustersPages(deps: AppDeps) {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
       const body = (
-        <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
           <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} />
         </ClusterLayout>
       );
@@ -207,7 +205,7 @@ export function clustersPages(deps: AppDeps) {
           ctx.set.status = 422;
           const error = !name.ok ? name.message.replace(/^name: /, 'Name: ') : `A cluster named "${ctx.body.name.trim()}" already exists in ${org.name}.`;
           const body = (
-            <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+            <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
               <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate canDelete={roleAtLeast(org.role, 'admin')} error={error} />
             </ClusterLayout>
           );
@@ -230,7 +228,7 @@ export function clustersPages(deps: AppDeps) {
         }
         const enrollment = { token: res.issued.token, expiresAt: res.issued.expiresAt, installCommand: installCommand(config.publicUrl, res.issued.token) };
         const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
             <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate canDelete={roleAtLeast(org.role, 'admin')} enrollment={enrollment} />
           </ClusterLayout>
         );

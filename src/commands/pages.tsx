@@ -42,7 +42,6 @@ async function loadHistory(db: Db, cluster: Cluster, cursor: string | undefined)
   const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
   return {
     commands: rows.map((r) => view(r, now)),
-    now,
     liveUrl: `/clusters/${cluster.id}/commands/live${query}`,
     olderUrl: rows.length === HISTORY_PAGE_SIZE ? `/clusters/${cluster.id}/commands?cursor=${encodeCursor([last.createdAt.toISOString(), last.id])}` : null,
   };
@@ -61,7 +60,7 @@ export function commandsPages(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
         const [history, last] = await Promise.all([loadHistory(db, cluster, ctx.query.cursor), findLastPing(db, cluster.id)]);
         const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="commands" now={history.now}>
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="commands">
             <CommandsTab clusterId={cluster.id} canOperate={roleAtLeast(org.role, 'member')} csrfToken={csrf(caller)} last={pingView(last)} {...history} />
           </ClusterLayout>
         );
@@ -83,13 +82,12 @@ export function commandsPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
         const res = await pingCluster(db, signals, actorOf(caller, ctx, config.trustProxy), cluster, PING_WAIT_SECONDS, ctx.request.signal);
-        const now = new Date();
-        const timeout = res.ok ? null : timeoutMessage(cluster, PING_WAIT_SECONDS, now);
+        const timeout = res.ok ? null : timeoutMessage(cluster, PING_WAIT_SECONDS, new Date());
         if (!isHtmx(ctx.request)) {
           setFlash(ctx.cookie, res.ok ? { kind: 'ok', text: `Pong from ${cluster.name} in ${res.latencyMs} ms.` } : { kind: 'error', text: timeout! });
           return redirect(`/clusters/${cluster.id}/commands`);
         }
-        return <PingResult last={res.ok ? pingView(res.command) : await findLastPing(db, cluster.id).then(pingView)} now={now} timeout={timeout} fresh={res.ok} />;
+        return <PingResult last={res.ok ? pingView(res.command) : await findLastPing(db, cluster.id).then(pingView)} timeout={timeout} fresh={res.ok} />;
       },
       { body: t.Object({ _csrf: t.Optional(t.String()) }) },
     );

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIN_COMPRESS_BYTES, compressBody, negotiateCoding } from './encoding';
 
 const ROOT = join(import.meta.dir, '..', '..');
 
@@ -27,13 +28,23 @@ const SCRIPTS: Record<string, string> = {
   'logs.js': 'static/logs.ts',
 };
 
-type Asset = { body: Buffer; hash: string; type: string };
+/** A file as served: its bytes, and the same bytes br- and gzip-compressed once (null when not worth it). */
+type Asset = { body: Uint8Array<ArrayBuffer>; br: Uint8Array<ArrayBuffer> | null; gzip: Uint8Array<ArrayBuffer> | null; hash: string; type: string };
 
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
 
-function toAsset(name: string, body: Buffer): Asset {
+function toAsset(name: string, bytes: Buffer): Asset {
+  const body = new Uint8Array(bytes);
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { body, hash, type: TYPES[name.split('.').pop()!] ?? 'application/octet-stream' };
+  // Every type we serve is text; compressed at the highest settings, since it is done once per process.
+  const compress = body.length >= MIN_COMPRESS_BYTES;
+  return {
+    body,
+    br: compress ? compressBody(body, 'br', 'static') : null,
+    gzip: compress ? compressBody(body, 'gzip', 'static') : null,
+    hash,
+    type: TYPES[name.split('.').pop()!] ?? 'application/octet-stream',
+  };
 }
 
 /** Bundles one script; a script that does not build stops the server from starting (Bun.build throws). */
@@ -67,12 +78,22 @@ export function assetUrl(name: string): string {
   return a ? `/assets/${a.hash}/${name}` : `/assets/missing/${name}`;
 }
 
-/** Serves fingerprinted files with a year-long immutable cache; an old fingerprint gets the current bytes uncached. */
+/**
+ * Serves fingerprinted files with a year-long immutable cache; an old fingerprint gets the current bytes uncached.
+ * The body goes in the coding the client accepts (negotiated as for rendered answers, see encoding.ts).
+ */
 export function assetRoutes(): Elysia {
-  return new Elysia({ name: 'assets' }).get('/assets/:hash/:name', ({ params }) => {
+  return new Elysia({ name: 'assets' }).get('/assets/:hash/:name', ({ params, request }) => {
     const a = assets.get(params.name);
     if (!a) return new Response('not found', { status: 404 });
-    const cache = a.hash === params.hash ? 'public, max-age=31536000, immutable' : 'no-cache';
-    return new Response(new Uint8Array(a.body), { headers: { 'content-type': a.type, 'cache-control': cache } });
+    const headers: Record<string, string> = {
+      'content-type': a.type,
+      'cache-control': a.hash === params.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+      vary: 'Accept-Encoding',
+    };
+    const coding = negotiateCoding(request.headers.get('accept-encoding'));
+    const encoded = coding === 'br' ? a.br : coding === 'gzip' ? a.gzip : null;
+    if (encoded) headers['content-encoding'] = coding;
+    return new Response(encoded ?? a.body, { headers });
   }) as unknown as Elysia;
 }

@@ -142,7 +142,6 @@ async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<Po
     counts: counted.counts,
     problemCount: counted.problems,
     clusters: clusterRefs(scope),
-    now,
     liveUrl: `/pods/live${base.slice('/pods'.length)}`,
     nextUrl,
     firstUrl: cursorParam ? base : null,
@@ -185,8 +184,8 @@ async function loadChart(db: Db, cluster: Cluster, org: VisibleOrg, namespace: s
 }
 
 /** The drawer's polled part: the pod as of its cluster's latest heartbeat and its latest usage. */
-async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name: string): Promise<DrawerLiveProps & { usageAvailable: boolean }> {
-  const now = new Date();
+/** `now` decides which problems a pod has (pending too long, restarted lately). */
+async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name: string, now = new Date()): Promise<DrawerLiveProps & { usageAvailable: boolean }> {
   const found = hasNul(namespace, name) ? null : await findPodDetail(db, cluster.id, namespace, name);
   const usage = found?.usageAvailable ? await latestPodUsage(db, cluster.id, namespace, name) : null;
   const p = found?.detail ?? null;
@@ -198,18 +197,18 @@ async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name:
     usage: usage ? { cpuMilli: usage.cpuMilli, memBytes: usage.memBytes, at: usage.at } : null,
     metrics: metricsState(metricsOf(cluster), found?.usageAvailable ?? false),
     problems: p ? podProblems(p, usage?.memBytes ?? null, now) : [],
-    now,
     usageAvailable: found?.usageAvailable ?? false,
   };
 }
 
 /** The whole drawer: its polled part and the usage chart. */
 async function loadDrawer(db: Db, cluster: Cluster, org: VisibleOrg, namespace: string, name: string, windowKey?: string): Promise<DrawerLiveProps & { chart: ChartProps }> {
-  const live = await loadDrawerLive(db, cluster, namespace, name);
+  const now = new Date();
+  const live = await loadDrawerLive(db, cluster, namespace, name, now);
   const p = live.pod;
   if (!p) return { ...live, chart: {} as ChartProps };
   const limits = { cpuRequest: p.cpuRequestMilli, cpuLimit: p.cpuLimitMilli, memRequest: p.memRequestBytes, memLimit: p.memLimitBytes };
-  return { ...live, chart: await loadChart(db, cluster, org, namespace, name, windowKey, live.usageAvailable, limits, live.now) };
+  return { ...live, chart: await loadChart(db, cluster, org, namespace, name, windowKey, live.usageAvailable, limits, now) };
 }
 
 /** "clusterId/namespace/name" → its parts, or null when malformed. */

@@ -51,7 +51,7 @@ export type ClusterView = {
 
 export type TimelineEntryView = { at: Date; kind: TimelineKind; message: string };
 
-export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; now: Date; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
   const c = props.cluster;
   return (
     <>
@@ -64,7 +64,7 @@ export function ClusterLayout(props: { cluster: ClusterView; orgName: string; ta
         <span class="chip">{c.environment}</span>
         <span class="spacer"></span>
         <span class="muted">
-          Last heartbeat <Age at={c.lastHeartbeatAt} now={props.now} />
+          Last heartbeat <Age at={c.lastHeartbeatAt} />
         </span>
       </div>
       <nav class="tabs">
@@ -105,7 +105,6 @@ export type OverviewProps = {
   moreNodes: boolean;
   usageAt: Date | null;
   incidents: IncidentBrief[];
-  now: Date;
   liveUrl: string;
   canOperate: boolean;
   csrfToken: string;
@@ -149,7 +148,7 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
               <li>
                 <span class={`badge ${i.severity === 'high' ? 'critical' : 'warning'}`} safe>{i.severity}</span> <span safe>{i.title}</span>{' '}
                 <span class="muted">
-                  since <Age at={i.openedAt} now={props.now} />
+                  since <Age at={i.openedAt} />
                 </span>
               </li>
             ))}
@@ -160,8 +159,8 @@ export function OverviewLive(props: OverviewProps): JSX.Element {
       )}
       <h2>Nodes</h2>
       <p class="muted small">
-        Inventory from the last heartbeat (<Age at={c.lastHeartbeatAt} now={props.now} />
-        ); usage sampled <Age at={props.usageAt} now={props.now} never="never (no metrics)" />.
+        Inventory from the last heartbeat (<Age at={c.lastHeartbeatAt} />
+        ); usage sampled <Age at={props.usageAt} never="never (no metrics)" />.
       </p>
       <div class="table-wrap">
         <table>
@@ -352,7 +351,7 @@ export function WorkloadsTab(props: { cluster: ClusterView; counts: WorkloadCoun
   );
 }
 
-export function TimelineTab(props: { entries: TimelineEntryView[]; now: Date; olderUrl: string | null }): JSX.Element {
+export function TimelineTab(props: { entries: TimelineEntryView[]; olderUrl: string | null }): JSX.Element {
   return (
     <>
       <div class="table-wrap">
@@ -371,7 +370,7 @@ export function TimelineTab(props: { entries: TimelineEntryView[]; now: Date; ol
               props.entries.map((e) => (
                 <tr>
                   <td>
-                    <Age at={e.at} now={props.now} />
+                    <Age at={e.at} />
                   </td>
                   <td>
                     <span class="chip">{e.kind}</span>

@@ -49,7 +49,6 @@ export type PodsLiveProps = {
   counts: { byStatus: Record<string, number>; total: number };
   problemCount: number;
   clusters: Record<string, ClusterRef>;
-  now: Date;
   liveUrl: string;
   nextUrl: string | null;
   firstUrl: string | null;
@@ -175,7 +174,7 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
         </a>
         <br />
         <small class={stale ? 'stale' : 'muted'} title="Last heartbeat of the cluster: the row is as of then" data-heartbeat>
-          {stale ? <span class="chip">stale</span> : ''} <Age at={c?.lastHeartbeatAt ?? null} now={props.now} />
+          {stale ? <span class="chip">stale</span> : ''} <Age at={c?.lastHeartbeatAt ?? null} />
         </small>
       </td>
       <td class="mono" safe>
@@ -204,7 +203,7 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
         {r.nodeName || '—'}
       </td>
       <td>
-        <PodAge unix={r.createdUnix} now={props.now} />
+        <PodAge unix={r.createdUnix} />
       </td>
       <td>
         <UsageCell used={r.cpuMilli} request={r.cpuRequestMilli} limit={r.cpuLimitMilli} kind="cpu" unavailable={c?.metricsUnavailable ?? undefined} />
