@@ -19,7 +19,11 @@ test('klog, logfmt and JSON profiles: one format each, info, warnings and errors
   expect(profileForImage('rancher/mirrored-metrics-server:v0.7.2')).toBe('klog');
   expect(profileForImage('rancher/local-path-provisioner:v0.0.30')).toBe('logfmt');
   expect(profileForImage('registry.example.com/shop/api:1.14.2')).toBe('goJson');
-  for (const [profile, format] of [['klog', 'klog'], ['logfmt', 'logfmt'], ['goJson', 'json']] as const) {
+  for (const [profile, format] of [
+    ['klog', 'klog'],
+    ['logfmt', 'logfmt'],
+    ['goJson', 'json'],
+  ] as const) {
     const { formats, levels } = readLines(profile, 600);
     expect({ profile, formats: [...formats] }).toEqual({ profile, formats: [format] });
     for (const level of ['info', 'warn', 'error']) expect({ profile, level, seen: levels.has(level) }).toEqual({ profile, level, seen: true });

@@ -33,7 +33,13 @@ test('no problems: every pod is Running and ready or a completed Job', () => {
 
 test('one problem: that trouble and no other', () => {
   for (const problem of PROBLEMS) {
-    const troubles = [...new Set(podsOf([problem]).map(troubleOf).filter((t) => t !== null))];
+    const troubles = [
+      ...new Set(
+        podsOf([problem])
+          .map(troubleOf)
+          .filter((t) => t !== null),
+      ),
+    ];
     expect({ problem, troubles }).toEqual({ problem, troubles: [problem] });
   }
 });

@@ -162,7 +162,9 @@ function registerViewer(alpine: Alpine): void {
 
       /** What Copy and Download take: the rows kept that the level filter shows, as logged (never re-indented), notes marked with '#'. */
       bufferText(): string {
-        return `${shownEntries(this, s).map((e) => (e.prefix ? `${e.prefix} ` : '') + (e.kind === 'line' ? e.plain : `# ${e.plain}`)).join('\n')}\n`;
+        return `${shownEntries(this, s)
+          .map((e) => (e.prefix ? `${e.prefix} ` : '') + (e.kind === 'line' ? e.plain : `# ${e.plain}`))
+          .join('\n')}\n`;
       },
 
       copyAll(): void {
