@@ -4,7 +4,7 @@
 // moves whole pods with these.
 import { type CrashBackOff, nextBackOff, restartAt } from './backoff.ts';
 import { type Cluster, containerLogKey } from './cluster-types.ts';
-import { recordEvent } from './events.ts';
+import { recordPeriodicEvent } from './events.ts';
 import { profileForImage } from './log-profiles.ts';
 import { type ContainerModel, type ContainerRole, type ContainerState, iso, type JsonObject, parseQuantity, type PodModel } from './objects.ts';
 import { createRandom, hashString, randomHex } from './random.ts';
@@ -122,17 +122,17 @@ export function crashContainer(cluster: Cluster, pod: PodModel, c: ContainerMode
   }
   c.lastState = ended;
   c.state = crashLoopWaiting(pod, c, c.backOff);
-  if (!quiet) {
-    recordEvent(cluster, {
-      type: 'Warning',
-      reason: 'BackOff',
-      message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`,
-      involved: involvedPod(pod, c),
-      component: 'kubelet',
-      host: pod.nodeName ?? undefined,
-    }, at);
-  }
+  if (!quiet) noteBackOff(cluster, pod, c, at);
   return restart;
+}
+
+/** How often the kubelet's pod worker retries a pod whose container is held by its back-off (workerBackOffPeriod). */
+const KUBELET_RETRY_MS = 10_000;
+
+/** The kubelet retried a container held by its back-off and said so: a BackOff event, at most one per retry period. */
+export function noteBackOff(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number): void {
+  const message = `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`;
+  recordPeriodicEvent(cluster, { type: 'Warning', reason: 'BackOff', message, involved: involvedPod(pod, c), component: 'kubelet', host: pod.nodeName ?? undefined }, at, KUBELET_RETRY_MS);
 }
 
 /** The kubelet starts an exited container again at `at`: the restart count climbs and the back-off moves on. */

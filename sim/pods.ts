@@ -3,7 +3,7 @@
 // What happens to each container is in containers.ts; the pod's JSON is rendered by pod-objects.ts.
 import { BACKOFF_MAX_MS } from './backoff.ts';
 import { type Cluster, podKey } from './cluster-types.ts';
-import { buildContainer, crashContainer, imagePullWaiting, involvedPod, logKey, restartContainer, startContainer, terminateContainer } from './containers.ts';
+import { buildContainer, crashContainer, imagePullWaiting, involvedPod, logKey, noteBackOff, restartContainer, startContainer, terminateContainer } from './containers.ts';
 import { recordEvent } from './events.ts';
 import { type ContainerModel, iso, type JsonObject, type NodeModel, type PodBehaviour, type PodModel } from './objects.ts';
 import { defaultPodSpec, renderPod } from './pod-objects.ts';
@@ -326,6 +326,8 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
     advanceTrouble(cluster, pod, now, false);
     savePod(cluster, pod);
   }
+  const held = troubled(pod);
+  if (held && 'waiting' in held.state && held.state.waiting.reason === 'CrashLoopBackOff') noteBackOff(cluster, pod, held, now);
   if (cluster.tickCount < pod.nextActionTick) return true;
   const c = troubled(pod);
   switch (pod.behaviour) {

@@ -54,7 +54,7 @@ export function seedEvents(cluster: Cluster, now: number): void {
     const repeats = (every: number): number => Math.max(1, Math.floor((now - since) / every));
     switch (pod.behaviour) {
       case 'crashloop':
-        recordRepeatedEvent(cluster, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`, involved: atContainer, component: 'kubelet', host }, since, now - 20_000, repeats(30_000));
+        recordRepeatedEvent(cluster, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`, involved: atContainer, component: 'kubelet', host }, since, now - 20_000, repeats(10_000));
         break;
       case 'imagepull':
         recordRepeatedEvent(cluster, { type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${c.image}"`, involved: atContainer, component: 'kubelet', host }, since, now - 15_000, repeats(20_000));
