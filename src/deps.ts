@@ -9,6 +9,7 @@ import type { Logger } from './log';
 import type { StreamHub } from './streams/hub';
 import type { CommandSignals } from './commands/signals';
 import type { HashGate } from './accounts/hashing';
+import type { Metrics } from './metrics';
 
 /** A cluster as its agent key identifies it. */
 export type AgentCluster = { id: string; orgId: string; name: string };
@@ -44,6 +45,8 @@ export type ReplicaState = {
   commandSignals: CommandSignals;
   /** The gate every password hash of this replica waits behind (sign-in, password change, new accounts). */
   passwordHashing: HashGate;
+  /** This replica's Prometheus registry and what records into it (GET /metrics). */
+  metrics: Metrics;
 };
 
 export type AppDeps = ReplicaState & {

@@ -8,7 +8,7 @@ import { AGENT_PATHS, EnrollRequest, EnrollResponse, HeartbeatRequest, Heartbeat
 import { HttpError } from '../http/errors';
 import { clientIp } from '../http/caller';
 import { routeCopy } from '../http/responses';
-import { parseJson, readBody } from '../http/body';
+import { parseStorableJson, readBody } from '../http/body';
 import { requireAgent } from './auth';
 import { exchangeEnrollmentToken } from '../clusters/enrollment';
 import { firstError, parseHeartbeat } from './heartbeat-parse';
@@ -38,14 +38,40 @@ function isDataError(e: unknown): boolean {
 }
 
 function jsonBody(text: string): unknown {
-  const parsed = parseJson(text);
+  const parsed = parseStorableJson(text);
   if (!parsed.ok) throw new HttpError(400, 'invalid_request', parsed.message);
   return parsed.value;
 }
 
 export function agentApi(deps: AppDeps) {
-  const { db, config, log } = deps;
+  const { db, config, log, metrics } = deps;
   const limiter = createRateLimiter({ perMinute: config.heartbeatRatePerMinute, burst: config.heartbeatBurst });
+
+  async function takeHeartbeat(request: Request): Promise<HeartbeatResponse> {
+    const agent = await requireAgent(db, deps.agentKeys, request);
+    // Before reading the body: a looping agent costs one key lookup per refused request.
+    const rate = limiter.take(agent.id);
+    if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
+    const body = await readBody(request, config.maxBodyBytes);
+    if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+    const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
+    if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
+    const snap = parsed.snapshot;
+    if (snap.truncatedByServer) log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
+    const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
+      if (isDataError(e)) throw new HttpError(400, 'invalid_heartbeat', 'body: a value cannot be stored (invalid text, e.g. a lone UTF-16 surrogate)');
+      throw e;
+    });
+    if (!res.ok) throw new HttpError(401, 'cluster_deleted', `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`);
+    return {
+      nextIntervalSeconds: config.heartbeatIntervalSeconds,
+      // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
+      commandsPending: await hasPendingCommands(db, agent.id, new Date()),
+      serverTime: new Date().toISOString(),
+      maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
+    };
+  }
+
   return new Elysia({ name: 'agent-api' })
     .post(
       AGENT_PATHS.enroll,
@@ -78,29 +104,17 @@ export function agentApi(deps: AppDeps) {
     .post(
       AGENT_PATHS.heartbeat,
       async ({ request }) => {
-        const agent = await requireAgent(db, deps.agentKeys, request);
-        // Before reading the body: a looping agent costs one key lookup per refused request.
-        const rate = limiter.take(agent.id);
-        if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
-        const body = await readBody(request, config.maxBodyBytes);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
-        const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
-        if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
-        const snap = parsed.snapshot;
-        if (snap.truncatedByServer) log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
-        const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
-          if (isDataError(e)) throw new HttpError(400, 'invalid_heartbeat', 'body: a value cannot be stored (invalid text, e.g. a lone UTF-16 surrogate)');
+        const started = performance.now();
+        try {
+          const out = await takeHeartbeat(request);
+          metrics.heartbeats.inc({ result: 'accepted', reason: '' });
+          metrics.heartbeatIngestSeconds.observe((performance.now() - started) / 1000);
+          return out;
+        } catch (e) {
+          // The refusal's code is the reason (a handful of values); anything else is a server error.
+          metrics.heartbeats.inc({ result: 'refused', reason: e instanceof HttpError ? e.code : 'server_error' });
           throw e;
-        });
-        if (!res.ok) throw new HttpError(401, 'cluster_deleted', `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`);
-        const out: HeartbeatResponse = {
-          nextIntervalSeconds: config.heartbeatIntervalSeconds,
-          // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
-          commandsPending: await hasPendingCommands(db, agent.id, new Date()),
-          serverTime: new Date().toISOString(),
-          maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
-        };
-        return out;
+        }
       },
       {
         parse: 'none',

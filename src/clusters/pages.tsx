@@ -57,7 +57,7 @@ function queryString(filters: FleetFilters, cursor?: string): string {
 
 async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLiveProps> {
   const filters = fleetFilters(caller, q);
-  const after = q.cursor ? (decodeCursor(q.cursor, ['s', 's']) as [string, string]) : undefined;
+  const after = q.cursor ? decodeCursor(q.cursor, ['text', 'uuid']) : undefined;
   const where = { orgIds: caller.scopeOrgIds, q: filters.q || undefined, status: (filters.status || undefined) as ClusterStatus | undefined, environment: (filters.environment || undefined) as Environment | undefined, orgId: filters.orgId || undefined };
   const [rows, counts] = await Promise.all([listFleet(db, where, { limit: FLEET_PAGE_SIZE, after }), countFleetByStatus(db, where)]);
   const incidents = await countOpenIncidents(db, rows.map((r) => r.id));
@@ -170,7 +170,7 @@ export function clustersPages(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-        const beforeId = ctx.query.cursor ? Number(decodeCursor(ctx.query.cursor, ['n'])[0]) : undefined;
+        const beforeId = ctx.query.cursor ? decodeCursor(ctx.query.cursor, ['int'])[0] : undefined;
         const entries = await listTimeline(db, cluster.id, { limit: TIMELINE_PAGE_SIZE, beforeId });
         const olderUrl = entries.length === TIMELINE_PAGE_SIZE ? `/clusters/${cluster.id}/timeline?cursor=${encodeCursor([entries[entries.length - 1].id])}` : null;
         const body = (

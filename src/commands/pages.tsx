@@ -4,7 +4,6 @@ import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
-import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { isHtmx, redirect, renderPage, setFlash } from '../http/page';
 import { roleAtLeast } from '../orgs/store';
@@ -31,9 +30,7 @@ function pingView(row: CommandRow | null): PingView {
 async function loadHistory(db: Db, cluster: Cluster, cursor: string | undefined) {
   let before: { createdAt: Date; id: string } | undefined;
   if (cursor) {
-    const [at, id] = decodeCursor(cursor, ['s', 's']) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime())) throw badRequest('cursor: malformed');
+    const [createdAt, id] = decodeCursor(cursor, ['time', 'uuid']);
     before = { createdAt, id };
   }
   const rows = await listCommands(db, cluster.id, { limit: HISTORY_PAGE_SIZE, before });

@@ -89,6 +89,19 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
   let stopping = false;
   /** Agents enrolled this run whose key is not saved yet. */
   const pending = new Map<string, FleetMember>();
+  // The agents are this process's children: never leave them running, whatever ends the demo — also when it
+  // ends while the fleet is still starting (a signal then exits the process before stop() exists).
+  const killAll = (): void => {
+    for (const m of members) {
+      const pid = m.agentPid();
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+  };
+  process.once('exit', killAll);
 
   for (const spec of deps.specs ?? DEMO_FLEET) {
     const org = spec.org === 'msp' ? deps.tree.msp : deps.tree.customers[spec.org];
@@ -177,19 +190,6 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
     };
     cycle();
   }
-
-  // The agents are this process's children: never leave them running, whatever ends the demo.
-  const killAll = (): void => {
-    for (const m of members) {
-      const pid = m.agentPid();
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {}
-      }
-    }
-  };
-  process.once('exit', killAll);
 
   return {
     clusters,

@@ -1,5 +1,6 @@
 // Request bodies read by hand: Bun and Elysia do not decompress them, and the limit that matters
 // is on the decompressed size (a 1 MB gzip of zeros inflates to 1 GB).
+import { MAX_JSON_DEPTH, findUnstorableText, jsonTooDeep } from './input';
 
 export type BodyResult =
   | { ok: true; text: string }
@@ -38,11 +39,24 @@ export async function readBody(request: Request, maxBytes: number): Promise<Body
   return { ok: true, text: new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)) };
 }
 
-/** JSON.parse as a value: a syntax error is an expected outcome here, not a bug. */
+/** JSON.parse as a value: a syntax error (or nesting deeper than MAX_JSON_DEPTH) is an expected outcome here, not a bug. */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (jsonTooDeep(text)) return { ok: false, message: `body: nested deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
-    return { ok: false, message: `body is not valid JSON: ${(e as Error).message}`.slice(0, 300) };
+    return { ok: false, message: `body: not valid JSON (${(e as Error).message.slice(0, 200)})` };
   }
+}
+
+/**
+ * parseJson, and then no string Postgres cannot store (NUL, a lone surrogate) anywhere in the value: for
+ * bodies read by hand, which the input guard does not see. Walks every string, so it is meant for small
+ * bodies (heartbeats check their text instead).
+ */
+export function parseStorableJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const found = findUnstorableText(parsed.value);
+  return found ? { ok: false, message: `${found.field}: ${found.problem}` } : parsed;
 }

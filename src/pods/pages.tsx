@@ -78,9 +78,9 @@ function liveQuery(request: Request, own: PodsQuery): PodsQuery {
 
 function readPodCursor(cursor: string | undefined, sort: PodSort): PodCursor | undefined {
   if (!cursor) return undefined;
-  const [s, key, namespace, name, clusterId] = decodeCursor(cursor, ['s', 'n', 's', 's', 's']) as [string, number, string, string, string];
+  const [s, key, namespace, name, clusterId] = decodeCursor(cursor, ['text', 'int', 'text', 'text', 'uuid']);
   // A cursor of another sort (an edited URL) starts from the top rather than failing.
-  if (s !== sort || !isUuid(clusterId) || hasNul(namespace, name)) return undefined;
+  if (s !== sort) return undefined;
   return { sort, key, namespace, name, clusterId };
 }
 
@@ -106,11 +106,9 @@ async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<Po
   if (filters.group === 'owner') {
     let after: { ownerName: string; ownerKind: string } | undefined;
     if (q.cursor) {
-      const [name, kind] = decodeCursor(q.cursor, ['s', 's']) as [string, string];
-      if (!hasNul(name, kind)) {
-        after = { ownerName: name, ownerKind: kind };
-        cursorParam = q.cursor;
-      }
+      const [name, kind] = decodeCursor(q.cursor, ['text', 'text']);
+      after = { ownerName: name, ownerKind: kind };
+      cursorParam = q.cursor;
     }
     const res = await listWorkloads(db, filter, { limit: WORKLOADS_PER_PAGE, after, now });
     groups = res.groups;
