@@ -143,4 +143,12 @@ export const CORE_PRINTERS: Record<string, Printer> = {
       return [s.metadata.name, spec.type ?? 'ClusterIP', spec.clusterIP ?? '<none>', external, ports || '<none>', age(s, now), Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'];
     },
   },
+  'policy/poddisruptionbudgets': {
+    columns: [NAME, col('Min Available', 'The minimum number of pods that must be available'), col('Max Unavailable', 'The maximum number of pods that may be unavailable'), col('Allowed Disruptions', 'Calculated number of pods that may be disrupted at this time'), AGE],
+    row: (p, now) => {
+      const spec = (p.spec ?? {}) as { minAvailable?: number | string; maxUnavailable?: number | string };
+      const status = (p.status ?? {}) as { disruptionsAllowed?: number };
+      return [p.metadata.name, String(spec.minAvailable ?? 'N/A'), String(spec.maxUnavailable ?? 'N/A'), num(status.disruptionsAllowed), age(p, now)];
+    },
+  },
 };

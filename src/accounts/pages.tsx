@@ -13,6 +13,7 @@ import { issueApiToken, withdrawApiToken } from './tokens';
 import { attemptLogin, primaryOrgId } from './login';
 import { TOKEN_SCOPES, users } from './schema';
 import { safeNextPath } from './next-path';
+import { ownerExists } from './setup';
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -31,7 +32,7 @@ export function accountsPages(deps: AppDeps) {
       const next = safeNextPath(ctx.query.next);
       if (caller) return redirect(next);
       const flash = takeFlash(ctx.cookie);
-      return <LoginPage next={next} info={flash?.text} />;
+      return <LoginPage next={next} info={flash?.text} setupPending={!(await ownerExists(db))} />;
     })
     .post(
       '/login',
