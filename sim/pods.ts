@@ -1,14 +1,14 @@
 // Pod lifecycle: create a pod from a template, give it a behaviour, and move it along on every tick
 // (crash loops restart on the kubelet's back-off, image pulls retry, job pods complete, deleted pods go away).
 // What happens to each container is in containers.ts; the pod's JSON is rendered by pod-objects.ts.
-import { BACKOFF_MAX_MS } from './backoff.ts';
 import { type Cluster, podKey } from './cluster-types.ts';
-import { buildContainer, crashContainer, imagePullWaiting, involvedPod, logKey, noteBackOff, restartContainer, startContainer, terminateContainer } from './containers.ts';
+import { buildContainer, crashContainer, imagePullWaiting, involvedPod, logKey, noteBackOff, startContainer, terminateContainer } from './containers.ts';
 import { recordEvent } from './events.ts';
-import { type ContainerModel, iso, type JsonObject, type NodeModel, type PodBehaviour, type PodModel } from './objects.ts';
+import { iso, type JsonObject, type NodeModel, type PodBehaviour, type PodModel } from './objects.ts';
 import { defaultPodSpec, renderPod } from './pod-objects.ts';
-import { createRandom, hashString, type Random, randomHex, randomSuffix, randomUid } from './random.ts';
+import { randomSuffix, randomUid } from './random.ts';
 import type { OwnerReference } from './store.ts';
+import { NEVER, advanceTrouble, crashLoopRunMs, oomRunMs, troubled } from './pod-trouble.ts';
 
 export type NewPod = {
   namespace: string;
@@ -58,74 +58,6 @@ function runPod(cluster: Cluster, pod: PodModel, at: number): void {
   pod.readySince = at + 6000;
 }
 
-/** The container a broken pod's trouble is about: its first app container. */
-function troubled(pod: PodModel): ContainerModel {
-  return pod.containers[0];
-}
-
-/** `troubleAt` of a pod whose container has nothing coming. */
-const NEVER = Number.MAX_SAFE_INTEGER;
-
-// Each run of a troubled container draws from its own stream (pod, container, restart count), not the cluster's:
-// how many runs a seeded past replays depends on the clock, and must not change the rest of the seeded cluster.
-function runRandom(pod: PodModel, c: ContainerModel): Random {
-  return createRandom(hashString(`${pod.uid}/${c.name}/${c.restartCount}`));
-}
-
-/** How long a crash-looping container runs before it fails again: a bad config or a missing secret fails fast. */
-function crashLoopRunMs(pod: PodModel, c: ContainerModel): number {
-  return runRandom(pod, c).int(1, 8) * 1000;
-}
-
-/** How long an OOM-killed container runs before its leak reaches the memory limit again. */
-function oomRunMs(pod: PodModel, c: ContainerModel): number {
-  return runRandom(pod, c).int(2 * 60, 6 * 60) * 60_000;
-}
-
-/** One crash and restart once the back-off is at its cap (the run taken as its middle value). */
-const CAPPED_CYCLE_MS = BACKOFF_MAX_MS + 4500;
-
-/**
- * Every crash and restart of the pod's troubled container due by `now`, each at its own time, so restart counts
- * and times follow the kubelet's back-off however often the cluster ticks. `quiet`: a seeded past (no events).
- */
-function advanceTrouble(cluster: Cluster, pod: PodModel, now: number, quiet: boolean): void {
-  const c = troubled(pod);
-  while (pod.troubleAt <= now) {
-    const at = pod.troubleAt;
-    if ('running' in c.state) {
-      if (pod.behaviour !== 'crashloop' && pod.behaviour !== 'oom') {
-        pod.troubleAt = NEVER;
-        break;
-      }
-      pod.troubleAt = crashContainer(cluster, pod, c, at, pod.behaviour === 'oom' ? 'OOMKilled' : 'Error', quiet);
-      continue;
-    }
-    // A long past at the back-off cap (a pod seeded days into its crash loop) repeats one cycle: skip whole
-    // cycles, counting their restarts, and live only the last ones.
-    const skip = 'waiting' in c.state && c.backOff?.delayMs === BACKOFF_MAX_MS ? Math.floor((now - at) / CAPPED_CYCLE_MS) - 1 : 0;
-    if (skip > 0) {
-      c.restartCount += skip;
-      pod.troubleAt = at + skip * CAPPED_CYCLE_MS;
-      continue;
-    }
-    restartContainer(cluster, pod, c, at, `containerd://${randomHex(runRandom(pod, c), 64)}`);
-    if (pod.behaviour === 'crashloop') {
-      c.ready = false; // it fails before its first readiness probe passes
-      pod.troubleAt = at + crashLoopRunMs(pod, c);
-    } else if (pod.behaviour === 'oom') {
-      c.memBytes = c.memBaseBytes * 0.6;
-      pod.readySince = at + 3000;
-      pod.troubleAt = at + oomRunMs(pod, c);
-    } else {
-      // Healed while it waited: this start stays up.
-      pod.readySince = at + 3000;
-      pod.troubleAt = NEVER;
-    }
-  }
-}
-
-// Give a freshly built pod its behaviour as if it had been living it for a while (seeded clusters start "mid-story").
 function applyBehaviour(cluster: Cluster, pod: PodModel, now: number): void {
   const random = cluster.random;
   const age = now - pod.createdAt;
