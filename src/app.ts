@@ -4,6 +4,7 @@ import type { AppDeps } from './deps';
 import { accessLog } from './http/access-log';
 import { responseEncoding } from './http/encoding';
 import { errorBoundary } from './http/boundary';
+import { bodyGuard } from './http/body-guard';
 import { inputGuard } from './http/input';
 import { assetRoutes } from './http/assets';
 import { securityHeadersPlugin } from './http/headers';
@@ -45,6 +46,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(securityHeadersPlugin(deps.config.publicUrl))
     .use(accessLog(deps.log))
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes, db: deps.db }))
+    // Before any plugin that parses bodies: large ones only from callers who proved who they are.
+    .use(bodyGuard(deps))
     .use(inputGuard())
     .use(assetRoutes())
     .use(healthRoutes(deps))

@@ -30,3 +30,12 @@ test('a shared secret is required with an external database', () => {
   expect(r.ok).toBe(false);
   if (!r.ok) expect(r.errors.join()).toContain('NIRO_SECRET');
 });
+
+test('the inflate budget defaults to two bodies at the limit and must hold at least one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'niro-cfg-'));
+  const d = loadConfig({ NIRO_DATA_DIR: dir, NIRO_MAX_BODY_BYTES: '1048576' });
+  expect(d.ok && d.config.inflateBudgetBytes).toBe(2 * 1048576);
+  const small = loadConfig({ NIRO_DATA_DIR: dir, NIRO_MAX_BODY_BYTES: '1048576', NIRO_INFLATE_BUDGET_BYTES: '1048575' });
+  expect(small.ok).toBe(false);
+  if (!small.ok) expect(small.errors.join()).toContain('NIRO_INFLATE_BUDGET_BYTES');
+});

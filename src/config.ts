@@ -32,6 +32,8 @@ export type Config = {
   maxPodsPerHeartbeat: number;
   /** Largest request body accepted, after decompression, in bytes. */
   maxBodyBytes: number;
+  /** Decompressed bytes all gzip bodies may hold at once on a replica (≥ maxBodyBytes); beyond it, 503. */
+  inflateBudgetBytes: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
   /** How often the status job looks for clusters that stopped heartbeating. */
@@ -119,6 +121,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const offlineAfterSeconds = readInt(env, 'NIRO_OFFLINE_AFTER', 300, 5, 86400, errors);
   const maxPodsPerHeartbeat = readInt(env, 'NIRO_MAX_PODS_PER_HEARTBEAT', 5000, 1, 50000, errors);
   const maxBodyBytes = readInt(env, 'NIRO_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024, errors);
+  // At least one body at the limit must fit; by default two do, so the largest never shuts out the rest.
+  const inflateBudgetBytes = readInt(env, 'NIRO_INFLATE_BUDGET_BYTES', 2 * maxBodyBytes, maxBodyBytes, 4 * 1024 * 1024 * 1024, errors);
 
   const statusCheckSeconds = readInt(env, 'NIRO_STATUS_CHECK_SECONDS', 5, 1, 300, errors);
   const heartbeatRatePerMinute = readInt(env, 'NIRO_HEARTBEAT_RATE_PER_MINUTE', 12, 1, 1_000_000, errors);
@@ -152,7 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!secret) secret = loadOrCreateSecret(dataDir);
   return {
     ok: true,
-    config: { port, databaseUrl, dataDir, publicUrl, secret, logLevel, heartbeatIntervalSeconds, offlineAfterSeconds, maxPodsPerHeartbeat, maxBodyBytes, trustProxy, statusCheckSeconds, heartbeatRatePerMinute, heartbeatBurst, commandsPollSeconds, agentImage, metricsToken, streams },
+    config: { port, databaseUrl, dataDir, publicUrl, secret, logLevel, heartbeatIntervalSeconds, offlineAfterSeconds, maxPodsPerHeartbeat, maxBodyBytes, inflateBudgetBytes, trustProxy, statusCheckSeconds, heartbeatRatePerMinute, heartbeatBurst, commandsPollSeconds, agentImage, metricsToken, streams },
   };
 }
 

@@ -13,6 +13,7 @@ import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
+import { createInflateBudget } from './http/body';
 import { createMetrics, watchDatabase, watchStreams } from './metrics';
 
 export type RunningServer = { app: App; database: Database; replica: ReplicaState; url: string; stop(): Promise<void> };
@@ -26,7 +27,15 @@ export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log
   const metrics = createMetrics();
   const streamHub = new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log, metrics });
   watchStreams(metrics, () => streamHub.stats());
-  return { agentKeys: createAgentKeyCache(), podsHashes: new Map(), streamHub, commandSignals: createCommandSignals(deps.bus), passwordHashing: createPasswordHashing(), metrics };
+  return {
+    agentKeys: createAgentKeyCache(),
+    podsHashes: new Map(),
+    streamHub,
+    commandSignals: createCommandSignals(deps.bus),
+    passwordHashing: createPasswordHashing(),
+    metrics,
+    inflating: createInflateBudget(deps.config.inflateBudgetBytes),
+  };
 }
 
 /**

@@ -26,6 +26,14 @@ function jsonRequestDoc(schema: TSchema) {
 /** An enroll body is a token and a few facts. */
 const MAX_ENROLL_BYTES = 64 * 1024;
 
+/**
+ * Enrollments per client address: a burst of 30, then one every 2 s. A token is 32 random bytes, so
+ * this is not what keeps it from being guessed; it bounds what an address can make the server do
+ * (token lookups, audit rows). An operator enrolling a fleet from one address gets the rest through
+ * within minutes: agents wait as Retry-After says.
+ */
+const ENROLL_RATE = { perMinute: 30, burst: 30 } as const;
+
 /** A fresh error per refusal: an Error made once at import would be one mutable object (and one stack) shared by every request. */
 function invalidToken(): HttpError {
   return new HttpError(401, 'invalid_token', 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro');
@@ -46,14 +54,15 @@ function jsonBody(text: string): unknown {
 export function agentApi(deps: AppDeps) {
   const { db, config, log, metrics } = deps;
   const limiter = createRateLimiter({ perMinute: config.heartbeatRatePerMinute, burst: config.heartbeatBurst });
+  const enrollLimiter = createRateLimiter(ENROLL_RATE);
 
   async function takeHeartbeat(request: Request): Promise<HeartbeatResponse> {
     const agent = await requireAgent(db, deps.agentKeys, request);
     // Before reading the body: a looping agent costs one key lookup per refused request.
     const rate = limiter.take(agent.id);
     if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
-    const body = await readBody(request, config.maxBodyBytes);
-    if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+    const body = await readBody(request, config.maxBodyBytes, deps.inflating);
+    if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
     const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
     if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
     const snap = parsed.snapshot;
@@ -77,11 +86,16 @@ export function agentApi(deps: AppDeps) {
       AGENT_PATHS.enroll,
       async ({ request, server }) => {
         if (request.headers.get('authorization')) throw new HttpError(401, 'unauthorized', 'user API tokens are not accepted on agent endpoints');
-        const body = await readBody(request, MAX_ENROLL_BYTES);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+        const ip = clientIp(request, server, config.trustProxy);
+        // Before the body is read. A request with no address (not from a socket) has nobody to count against.
+        if (ip !== null) {
+          const rate = enrollLimiter.take(ip);
+          if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many enrollment attempts from this address; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
+        }
+        const body = await readBody(request, MAX_ENROLL_BYTES, deps.inflating);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
         const value = jsonBody(body.text);
         if (!checkEnroll.Check(value)) throw new HttpError(400, 'invalid_request', firstError(checkEnroll, value));
-        const ip = clientIp(request, server, config.trustProxy);
         const res = await exchangeEnrollmentToken(db, { token: value.token, agentVersion: value.agentVersion, protocol: value.protocol, facts: value.clusterFacts, ip });
         if (!res.ok) {
           log.warn('enrollment refused', { reason: res.reason, ip });

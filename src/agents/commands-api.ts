@@ -69,8 +69,8 @@ export function commandsAgentApi(deps: AppDeps) {
       AGENT_PATHS.commandResult,
       async ({ request, params }) => {
         const agent = await requireAgent(db, deps.agentKeys, request);
-        const body = await readBody(request, MAX_RESULT_BYTES);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+        const body = await readBody(request, MAX_RESULT_BYTES, deps.inflating);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
         const parsed = parseStorableJson(body.text);
         if (!parsed.ok) throw new HttpError(400, 'invalid_request', parsed.message);
         const value = parsed.value;

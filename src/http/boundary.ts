@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import { ErrorPage, Flash, type ShellViewer } from '../../views/layout/layout';
 import type { Db } from '../db/client';
 import { HttpError, describeValidation, jsonError } from './errors';
-import { SESSION_COOKIE, resolveCaller } from './caller';
+import { SESSION_COOKIE, resolveCaller, sessionCookieOf } from './caller';
 import { shellViewer } from './page';
 
 function wantsJson(request: Request): boolean {
@@ -17,21 +17,12 @@ function wantsJson(request: Request): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
-/** The session cookie's value in a request, if any (the boundary sees the raw request, not Elysia's cookie jar). */
-function sessionCookie(request: Request): string | null {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return null;
-}
-
 /**
  * Whom an error page is drawn for: the signed-in user (the page keeps their menu and org switcher), or
  * nobody. Only for the client's own mistakes: a 5xx may come from the database, which is not asked again.
  */
 async function errorViewer(db: Db, request: Request, status: number): Promise<ShellViewer | null> {
-  const value = sessionCookie(request);
+  const value = sessionCookieOf(request);
   if (!value || status >= 500) return null;
   try {
     const caller = await resolveCaller(db, { request, cookie: { [SESSION_COOKIE]: { value } } });
@@ -42,7 +33,7 @@ async function errorViewer(db: Db, request: Request, status: number): Promise<Sh
 }
 
 /** Renders an error the way the client asked for it: JSON, an htmx fragment, or a page in the shell. */
-async function errorResponse(db: Db, request: Request, status: number, code: string, message: string, headers: Record<string, string> = {}): Promise<Response> {
+export async function errorResponse(db: Db, request: Request, status: number, code: string, message: string, headers: Record<string, string> = {}): Promise<Response> {
   if (status >= 300 && status < 400 && headers.location) {
     if (request.headers.get('hx-request') === 'true') return new Response(null, { status: 200, headers: { 'hx-redirect': headers.location } });
     return new Response(null, { status, headers });

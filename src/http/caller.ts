@@ -24,6 +24,15 @@ export type Caller = {
   scopeOrgIds: string[];
 };
 
+/** The session cookie's value, read from the request's header (for hooks that run before Elysia parses cookies). */
+export function sessionCookieOf(request: Request): string | undefined {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
 export type RequestLike = { request: Request; cookie: Record<string, { value?: unknown }>; body?: unknown };
 
 function bearerToken(request: Request): string | null {
