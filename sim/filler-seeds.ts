@@ -6,8 +6,11 @@ import { container, HOUR, registryFor, type Seed } from './seeds.ts';
 const NAMESPACE_WORDS = ['storefront', 'inventory', 'billing', 'identity', 'notifications', 'analytics', 'platform', 'search', 'media', 'partners', 'support', 'marketing', 'logistics', 'pricing', 'reviews', 'fulfillment', 'catalog', 'loyalty', 'fraud', 'reporting'];
 const APP_WORDS = ['api', 'web', 'worker', 'scheduler', 'gateway', 'consumer', 'exporter', 'cache', 'admin', 'sync', 'indexer', 'webhooks', 'graphql', 'auth-proxy', 'renderer', 'mailer', 'ingest', 'events', 'backend', 'frontend'];
 
-/** Ordinary apps until the pod budget is spent: mixed images, some with sidecars, some without limits or probes. */
-export function fillerSeeds(cluster: Cluster, budget: number, clusterAge: number): Seed[] {
+/**
+ * Ordinary apps until the pod budget is spent: mixed images, some with sidecars, some without limits or probes,
+ * and (with `crashLoops`) now and then one whose replicas crash-loop.
+ */
+export function fillerSeeds(cluster: Cluster, budget: number, clusterAge: number, crashLoops: boolean): Seed[] {
   const random = cluster.random;
   const seeds: Seed[] = [];
   let remaining = budget;
@@ -31,7 +34,8 @@ export function fillerSeeds(cluster: Cluster, budget: number, clusterAge: number
       const limited = random.chance(0.75);
       const containers = [container(app, image, { cpu: `${random.pick([10, 25, 50, 100, 250, 500])}m`, memory: `${random.pick([32, 64, 128, 256, 512])}Mi`, ...(limited ? { memoryLimit: '1Gi' } : {}), ports: [{ containerPort: 8080, name: 'http' }], probes: random.chance(0.7) })];
       if (random.chance(0.15)) containers.push(container('envoy', 'envoyproxy/envoy:v1.32.1', { cpu: '20m', memory: '48Mi', ports: [{ containerPort: 9901, name: 'admin' }] }));
-      const broken = replicas > 1 && random.chance(0.03);
+      // Drawn whether or not it is used, so the rest of the cluster is the same with and without crash loops.
+      const broken = replicas > 1 && random.chance(0.03) && crashLoops;
       seeds.push({ kind: 'Deployment', namespace, name: app, replicas, ...(broken ? { behaviours: ['crashloop'] } : {}), ageMs: random.int(1, Math.max(2, Math.floor(clusterAge / HOUR) - 1)) * HOUR, cost: replicas, podSpec: { containers } });
       nsPods -= replicas;
       remaining -= replicas;

@@ -61,24 +61,37 @@ export const traefik: Profile = (random) => {
   };
 };
 
+// metrics-server: mostly I lines, a W when a watch ends early, an E when a node's kubelet does not answer.
 export const klog: Profile = (random) => ({
   rate: 0.2,
   startup: (t) => [`I${klogTime(t)}       1 serving.go:374] Generated self-signed cert (/tmp/apiserver.crt, /tmp/apiserver.key)`, `I${klogTime(t)}       1 secure_serving.go:213] Serving securely on [::]:10250`],
-  next: (t) =>
-    random.chance(0.7)
-      ? [`I${klogTime(t)}       1 server.go:191] "Scraped metrics" nodes=${random.int(1, 5)} duration="${random.int(20, 200)}ms"`]
-      : [`E${klogTime(t)}       1 scraper.go:149] "Failed to scrape node" err="Get \\"https://192.168.56.${random.int(10, 20)}:10250/metrics/resource\\": context deadline exceeded" node="${random.pick(['agent-1', 'agent-2'])}"`],
+  next: (t) => {
+    const r = random.next();
+    if (r < 0.7) return [`I${klogTime(t)}       1 server.go:191] "Scraped metrics" nodes=${random.int(1, 5)} duration="${random.int(20, 200)}ms"`];
+    if (r < 0.85) return [`W${klogTime(t)}       1 reflector.go:561] k8s.io/client-go/informers/factory.go:160: watch of *v1.Node ended with: an error on the server ("unable to decode an event from the watch stream: context canceled") has prevented the request from succeeding`];
+    return [`E${klogTime(t)}       1 scraper.go:149] "Failed to scrape node" err="Get \\"https://192.168.56.${random.int(10, 20)}:10250/metrics/resource\\": context deadline exceeded" node="${random.pick(['agent-1', 'agent-2'])}"`];
+  },
   crash: (t) => [`F${klogTime(t)}       1 server.go:148] unable to load configmap based request-header-client-ca-file`],
   complete: () => [],
 });
 
-export const logfmt: Profile = (random) => ({
-  rate: 0.1,
-  startup: (t) => [`time="${isoMs(t).slice(0, 19)}Z" level=info msg="Starting local-path-provisioner"`],
-  next: (t) => [`time="${isoMs(t).slice(0, 19)}Z" level=info msg="${random.pick(['Provisioning volume', 'Volume has been created', 'Deleting volume'])} pvc-${randomHex(random, 8)}-${randomHex(random, 4)}"`],
-  crash: () => [],
-  complete: () => [],
-});
+// local-path-provisioner (logrus, logfmt): volumes come and go at info, a slow helper pod warns, a failed one errors.
+export const logfmt: Profile = (random) => {
+  const stamp = (t: number): string => `${isoMs(t).slice(0, 19)}Z`;
+  const pvc = (): string => `pvc-${randomHex(random, 8)}-${randomHex(random, 4)}`;
+  return {
+    rate: 0.1,
+    startup: (t) => [`time="${stamp(t)}" level=info msg="Starting local-path-provisioner"`, `time="${stamp(t)}" level=debug msg="Config loaded" nodePathMap=DEFAULT_PATH_FOR_NON_LISTED_NODES paths=/var/lib/rancher/k3s/storage`],
+    next: (t) => {
+      const r = random.next();
+      if (r < 0.08) return [`time="${stamp(t)}" level=warning msg="Helper pod helper-pod-create-${pvc()} is taking longer than expected" namespace=kube-system elapsed=${random.int(30, 120)}s`];
+      if (r < 0.12) return [`time="${stamp(t)}" level=error msg="failed to provision volume" pvc=${pvc()} error="create process timeout after 120 seconds"`];
+      return [`time="${stamp(t)}" level=info msg="${random.pick(['Provisioning volume', 'Volume has been created', 'Deleting volume'])} ${pvc()}"`];
+    },
+    crash: () => [],
+    complete: () => [],
+  };
+};
 
 export const helm: Profile = () => ({
   rate: 0,

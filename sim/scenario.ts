@@ -9,7 +9,7 @@ import { fillerSeeds } from './filler-seeds.ts';
 import { buildMeta, type JsonObject } from './objects.ts';
 import { createPod } from './pods.ts';
 import { randomUid } from './random.ts';
-import { DAY, type Seed } from './seeds.ts';
+import { DAY, type Problem, type Seed } from './seeds.ts';
 import type { KubeObject } from './store.ts';
 import { systemSeeds } from './system-seeds.ts';
 import { troubleSeeds } from './trouble-seeds.ts';
@@ -54,7 +54,7 @@ export function seedEvents(cluster: Cluster, now: number): void {
     const repeats = (every: number): number => Math.max(1, Math.floor((now - since) / every));
     switch (pod.behaviour) {
       case 'crashloop':
-        recordRepeatedEvent(cluster, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`, involved: atContainer, component: 'kubelet', host }, since, now - 20_000, repeats(30_000));
+        recordRepeatedEvent(cluster, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`, involved: atContainer, component: 'kubelet', host }, since, now - 20_000, repeats(10_000));
         break;
       case 'imagepull':
         recordRepeatedEvent(cluster, { type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${c.image}"`, involved: atContainer, component: 'kubelet', host }, since, now - 15_000, repeats(20_000));
@@ -112,17 +112,29 @@ export function seedServices(cluster: Cluster, clusterCreated: number, metrics: 
   for (const object of services) cluster.store.put('services', object);
 }
 
-/** Plant everything; returns the namespaces it used so the caller can create them first. */
-export function planScenario(cluster: Cluster, options: { pods: number; metrics: boolean; clusterAgeMs: number }): Seed[] {
+/** A trouble seed as a cluster without its problem has it: the workload without its extras, or nothing. */
+function withoutProblem(seed: Seed, problems: ReadonlySet<Problem>): Seed | null {
+  if (!seed.problem || problems.has(seed.problem)) return seed;
+  if (!seed.extras) return null;
+  return { ...seed, extras: undefined, problem: undefined, cost: seed.cost - seed.extras.length };
+}
+
+/**
+ * What to plant, spending the pod budget on k3s itself, the trouble shapes the cluster is seeded with
+ * (`problems`), then filler apps.
+ */
+export function planScenario(cluster: Cluster, options: { pods: number; metrics: boolean; clusterAgeMs: number; problems: readonly Problem[] }): Seed[] {
+  const problems: ReadonlySet<Problem> = new Set(options.problems);
   const system = systemSeeds(cluster, options.metrics, options.clusterAgeMs);
   let budget = options.pods - system.reduce((sum, s) => sum + s.cost, 0);
   const chosen: Seed[] = [...system];
-  for (const seed of troubleSeeds(cluster.nodes.length)) {
-    if (seed.cost > budget) continue;
+  for (const trouble of troubleSeeds(cluster.nodes.length)) {
+    const seed = withoutProblem(trouble, problems);
+    if (!seed || seed.cost > budget) continue;
     chosen.push(seed);
     budget -= seed.cost;
   }
-  if (budget > 0) chosen.push(...fillerSeeds(cluster, budget, options.clusterAgeMs));
+  if (budget > 0) chosen.push(...fillerSeeds(cluster, budget, options.clusterAgeMs, problems.has('crashloop')));
   return chosen;
 }
 

@@ -44,6 +44,14 @@ export function container(name: string, image: string, o: ContainerOptions = {})
   };
 }
 
+/**
+ * The troubles a cluster can be seeded with, one workload each (trouble-seeds.ts): a crash loop (ledger-sync, and
+ * now and then a filler app), an image that cannot be pulled, a container OOM-killed every few hours, a pod no node
+ * can fit, an evicted leftover, a pod stuck Terminating, a failed Job.
+ */
+export const PROBLEMS = ['crashloop', 'imagepull', 'oom', 'pending', 'evicted', 'stuck', 'failed-job'] as const;
+export type Problem = (typeof PROBLEMS)[number];
+
 export type Seed = {
   kind: WorkloadKind | 'Pod';
   namespace: string;
@@ -61,6 +69,8 @@ export type Seed = {
   owner?: KubeObject;
   /** Pods this seed creates (DaemonSets: one per node). */
   cost: number;
+  /** The trouble this seed shows; a cluster seeded without it plants the seed without its extras, or not at all. */
+  problem?: Problem;
 };
 
 export function registryFor(namespace: string): string {

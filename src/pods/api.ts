@@ -7,10 +7,10 @@ import { requireCaller } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { requireCluster } from '../clusters/access';
-import { listPods, type PodCursor, type PodRow } from '../inventory/fleet-pods';
+import { listPods, type PodCursor } from '../inventory/fleet-pods';
 import { findPodDetail } from '../inventory/store';
 import { RETENTION_HOURS, latestPodUsage } from '../inventory/usage';
-import { POD_SORTS, type PodSort } from './vocabulary';
+import { POD_SORTS, type PodRow, type PodSort } from './vocabulary';
 import { PodDetailResponse, PodJson, PodMetricsResponse, PodPage } from './responses';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
 

@@ -1,24 +1,12 @@
 import Html from '@kitajs/html';
 import { StatusBadge } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
+import type { WorkloadGroup } from '../../src/pods/vocabulary';
 import { PodStatusBadge } from './parts';
 import { podsUrl, type PodsFilters } from './filters';
 
-/** One workload (top owner) in one cluster and namespace. */
-export type WorkloadClusterView = {
-  clusterId: string;
-  namespace: string;
-  pods: number;
-  /** Containers ready / containers, summed over the pods. */
-  readyContainers: number;
-  containers: number;
-  restarts: number;
-  images: string[];
-  /** Pods per kubectl STATUS. */
-  statuses: Record<string, number>;
-};
-
-export type WorkloadGroupView = { ownerKind: string; ownerName: string; pods: number; clusters: WorkloadClusterView[] };
+/** The workload grouping shows what the index query returns. */
+export type WorkloadGroupView = WorkloadGroup;
 
 export type WorkloadGroupsProps = {
   filters: PodsFilters;
