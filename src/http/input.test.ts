@@ -79,6 +79,14 @@ test('a JSON body that is not an object is a 400 saying so, not a complaint abou
   }
 });
 
+test('text or bytes where JSON belongs is a 415 naming the body', async () => {
+  for (const contentType of ['text/plain', 'application/octet-stream']) {
+    const res = await t.request('/v1/tokens', { method: 'POST', body: '--x', headers: { authorization: `Bearer ${api.token}`, 'content-type': contentType } });
+    expect({ contentType, status: res.status }).toEqual({ contentType, status: 415 });
+    expect(((await res.json()) as ErrorBody).error.message).toStartWith('body: ');
+  }
+});
+
 test('a NUL or a lone surrogate in a name is a 400 naming it, and nothing is created', async () => {
   for (const name of ['a\u0000b', 'a\ud800b', '\udfff']) {
     for (const [path, body] of [

@@ -1,11 +1,12 @@
 // Input every route can rely on, checked once for all of them before any validation or handler runs:
-// JSON no deeper than MAX_JSON_DEPTH (checked on the text, before it is parsed), and text Postgres can
-// store — no NUL, no lone UTF-16 surrogate — in every path parameter, query parameter and body field.
-// A request that breaks either is a 400 naming the field, so no handler (and no write) ever sees it.
+// a JSON body is an object no deeper than MAX_JSON_DEPTH (checked on the text, before it is parsed), text
+// Postgres can store — no NUL, no lone UTF-16 surrogate — in every path parameter, query parameter and body
+// field, and numbers read from strings in plain decimal. A request that breaks any of it is refused naming
+// the field (400; 415 for a body that is neither JSON nor a form), so no handler (and no write) sees it.
 import { Elysia, type AnyElysia } from 'elysia';
 import { FormatRegistry } from '@sinclair/typebox';
 import { AGENT_PATHS } from '../contract';
-import { badRequest } from './errors';
+import { HttpError, badRequest } from './errors';
 
 /** Deepest nesting of arrays and objects a JSON body may have (the deepest real body, a manifest, is ~15). */
 export const MAX_JSON_DEPTH = 64;
@@ -106,6 +107,7 @@ export function inputGuard(): AnyElysia {
   useStrictNumberFormats();
   return new Elysia({ name: 'input-guard' })
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      // null, not undefined: undefined would let Elysia's own parser consume the body these handlers read.
       if (new URL(request.url).pathname.startsWith(SELF_READING_PREFIX)) return null;
       if (contentType !== 'application/json') return undefined;
       const text = await request.text();
@@ -122,5 +124,11 @@ export function inputGuard(): AnyElysia {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('body: expected a JSON object', 'malformed_body');
       return value;
     })
-    .onTransform({ as: 'global' }, ({ params, query, body }) => checkText({ params, query, body }));
+    .onTransform({ as: 'global' }, ({ params, query, body }) => {
+      // Text or bytes (text/plain, application/octet-stream) where every route takes JSON or a form: Elysia
+      // would spread a string into an object ("x" → {"0":"x"}) and blame its characters.
+      if ((typeof body === 'string' && body !== '') || (body instanceof ArrayBuffer && body.byteLength > 0))
+        throw new HttpError(415, 'unsupported_media_type', 'body: send JSON (Content-Type: application/json) or a form');
+      checkText({ params, query, body });
+    });
 }
