@@ -16,12 +16,12 @@ type PodJson = {
   name: string;
   status: string;
   restarts: number;
-  node: string;
+  node: string | null;
   createdAt: string | null;
   owner: { kind: string; name: string } | null;
   images: string[];
   cpu: { usageMilli: number | null };
-  memory: { usageBytes: number | null; limitBytes: number };
+  memory: { usageBytes: number | null; limitBytes: number | null };
   problems: string[];
 };
 type ListJson = { pods: PodJson[]; nextCursor: string | null; clustersWithoutPodList: { id: string; name: string }[] };
@@ -492,10 +492,12 @@ describe('protocol 1 and metrics', () => {
     expect((await sendHeartbeat(t, bare.agentKey, body)).status).toBe(200);
     await indexFleetPods(t.db, { now: new Date(), usageEverySeconds: 0 });
     const p = pods[0];
-    const detail = (await (await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}`)).json()) as { metrics: { available: boolean; reason: string }; usage: unknown };
+    const detail = (await (await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}`)).json()) as PodJson & { metrics: { available: boolean; reason: string }; usageAt: string | null };
     expect(detail.metrics.available).toBe(false);
     expect(detail.metrics.reason).toContain('metrics-server is not installed');
-    expect(detail.usage).toBeNull();
+    expect(detail.cpu.usageMilli).toBeNull();
+    expect(detail.memory.usageBytes).toBeNull();
+    expect(detail.usageAt).toBeNull();
     const metrics = await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}/metrics`);
     expect(metrics.status).toBe(200);
     expect(((await metrics.json()) as { metrics: { available: boolean }; points: unknown[] }).metrics.available).toBe(false);
@@ -505,5 +507,42 @@ describe('protocol 1 and metrics', () => {
     const row = (await list(owner.api, `cluster=${bare.clusterId}&sort=memory`)).pods[0];
     expect(row.memory.usageBytes).toBeNull();
     await owner.api.call('DELETE', `/v1/clusters/${bare.clusterId}`);
+  });
+});
+
+describe('one pod object', () => {
+  test('a row of the list and the pod endpoint answer the same fields with the same values; the pod endpoint adds its containers', async () => {
+    const site = await createEnrolledCluster(t, owner.api, { name: 'same-shape', orgId: msp.id });
+    const pods = makeFleetPods(3, 4);
+    await beat(site, pods);
+    const rows = (await list(owner.api, `cluster=${site.clusterId}&limit=200`)).pods as unknown as Record<string, unknown>[];
+    expect(rows.length).toBe(pods.length);
+    for (const row of rows) {
+      const res = await owner.api.call('GET', `/v1/clusters/${site.clusterId}/pods/${row.namespace}/${row.name}`);
+      expect(res.status).toBe(200);
+      const detail = (await res.json()) as Record<string, unknown>;
+      for (const [field, value] of Object.entries(row)) expect({ pod: row.name, field, value: detail[field] }).toEqual({ pod: row.name, field, value });
+      expect(Array.isArray(detail.containers)).toBe(true);
+    }
+    await owner.api.call('DELETE', `/v1/clusters/${site.clusterId}`);
+  });
+
+  test('a request or limit that is not set is null, not 0, in the list, the pod, its containers and its usage history', async () => {
+    const site = await createEnrolledCluster(t, owner.api, { name: 'no-limits', orgId: msp.id });
+    const pod = makePod(7, { namespace: 'free', name: 'unbounded', cpuRequestMilli: 0, cpuLimitMilli: 0, memRequestBytes: 0, memLimitBytes: 0, nodeName: '' });
+    pod.containerDetails = pod.containerDetails.map((c) => ({ ...c, cpuRequestMilli: 0, cpuLimitMilli: 0, memRequestBytes: 0, memLimitBytes: 0 }));
+    await beat(site, [pod]);
+    const [row] = (await list(owner.api, `cluster=${site.clusterId}`)).pods;
+    const unset = { cpu: { requestMilli: null, limitMilli: null }, memory: { requestBytes: null, limitBytes: null } };
+    expect(row).toMatchObject({ ...unset, node: null });
+    const detail = (await (await owner.api.call('GET', `/v1/clusters/${site.clusterId}/pods/free/unbounded`)).json()) as { containers: unknown[] };
+    expect(detail).toMatchObject({ ...unset, node: null });
+    for (const c of detail.containers) expect(c).toMatchObject(unset);
+    const history = await (await owner.api.call('GET', `/v1/clusters/${site.clusterId}/pods/free/unbounded/metrics`)).json();
+    expect(history).toMatchObject(unset);
+    // A set one is the number itself.
+    const [set] = (await list(owner.api, `cluster=${shop.clusterId}&limit=1`)).pods;
+    expect(set.memory.limitBytes).toBeGreaterThan(0);
+    await owner.api.call('DELETE', `/v1/clusters/${site.clusterId}`);
   });
 });
