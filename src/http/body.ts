@@ -3,7 +3,7 @@
 
 export type BodyResult =
   | { ok: true; text: string }
-  | { ok: false; status: 400 | 413 | 415; code: string; message: string };
+  | { ok: false; status: 400 | 413 | 415; code: 'unsupported_encoding' | 'payload_too_large' | 'malformed_body'; message: string };
 
 /**
  * The body as text, gunzipped when `Content-Encoding: gzip`. Reading stops as soon as more than

@@ -39,7 +39,7 @@ export function tailsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const b = ctx.body;
         const badFilter = checkFilter(b.filter);
-        if (badFilter) throw badRequest(badFilter, 'invalid_request');
+        if (badFilter) throw badRequest(badFilter);
         const opened = await openTail(openCtx, caller, actorOf(caller, ctx, config.trustProxy), {
           ownerKind: b.ownerKind,
           ownerName: b.ownerName,
@@ -52,7 +52,7 @@ export function tailsApi(deps: AppDeps) {
           timestamps: b.timestamps ?? false,
           filter: b.filter,
         });
-        if (!opened.ok) throw opened.reason === 'not_found' ? new HttpError(404, 'not_found', opened.message) : badRequest(opened.message, 'invalid_request');
+        if (!opened.ok) throw opened.reason === 'not_found' ? new HttpError(404, 'not_found', opened.message) : badRequest(opened.message);
         ctx.set.status = 201;
         return { tailId: opened.tail.id, url: `/v1/tails/${opened.tail.id}`, members: opened.joined, skipped: opened.skipped };
       },
