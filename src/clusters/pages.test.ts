@@ -142,6 +142,19 @@ describe('API', () => {
 });
 
 describe('pages', () => {
+  test('a status is the same word in the API and on the page (the page capitalises it)', async () => {
+    const org = await makeOrg(t.db, 'Words', msp);
+    const fresh = await createEnrolledCluster(t, owner.api, { name: 'words-new', orgId: org.id });
+    const live = await createEnrolledCluster(t, owner.api, { name: 'words-live', orgId: org.id });
+    await sendHeartbeat(t, live.agentKey, makeHeartbeat({ pods: makePods(2) }));
+    const page = await (await owner.browser.get(`/?orgId=${org.id}`)).text();
+    for (const c of [fresh, live]) {
+      const api = (await (await owner.api.call('GET', `/v1/clusters/${c.clusterId}`)).json()) as { name: string; status: string };
+      const badge = new RegExp(`data-cluster="${api.name}"[\\s\\S]*?data-status="([a-z]+)"[^>]*>([^<]+)<`).exec(page);
+      expect({ name: api.name, status: badge?.[1], label: badge?.[2].trim().toLowerCase() }).toEqual({ name: api.name, status: api.status, label: api.status });
+    }
+  });
+
   test('fleet filters live in the URL; summary counts; the polled fragment is the same element', async () => {
     const org = await makeOrg(t.db, 'Filters', msp);
     const a = await createEnrolledCluster(t, owner.api, { name: 'alpha-edge', orgId: org.id, environment: 'production' });
@@ -151,7 +164,7 @@ describe('pages', () => {
     expect(page).toContain('alpha-edge');
     expect(page).toContain('beta-edge');
     expect(page).toMatch(/data-count="healthy"[^>]*>\s*Healthy 1/);
-    expect(page).toMatch(/data-count="pending"[^>]*>\s*Awaiting agent 1/);
+    expect(page).toMatch(/data-count="pending"[^>]*>\s*Pending 1/);
     const healthy = await (await owner.browser.get(`/?orgId=${org.id}&status=healthy`)).text();
     expect(healthy).toContain('alpha-edge');
     expect(healthy).not.toContain('beta-edge');
@@ -243,7 +256,7 @@ describe('pages', () => {
     expect(workloads).toContain('<th>Pending</th>');
     const timeline = await (await owner.browser.get(`/clusters/${c.clusterId}/timeline`)).text();
     expect(timeline).toContain('enrolled');
-    expect(timeline).toContain('Awaiting agent → Healthy');
+    expect(timeline).toContain('Pending → Healthy');
     expect((await owner.browser.get('/deployments')).status).toBe(200);
   });
 });

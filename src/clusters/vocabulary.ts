@@ -11,14 +11,20 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const CLUSTER_STATUSES = ['pending', 'healthy', 'warning', 'critical', 'unknown', 'offline'] as const;
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
 
-/** A status as badges, filters and timeline entries ("Healthy → Offline") name it. */
-export const STATUS_LABEL: Record<ClusterStatus, string> = {
-  pending: 'Awaiting agent',
-  healthy: 'Healthy',
-  warning: 'Warning',
-  critical: 'Critical',
-  unknown: 'Unknown',
-  offline: 'Offline',
+/**
+ * A status as badges, filters and timeline entries ("Healthy → Offline") name it: the API's word, capitalised,
+ * so what a script reads and what an operator sees are the same word.
+ */
+export const STATUS_LABEL = Object.fromEntries(CLUSTER_STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)])) as Record<ClusterStatus, string>;
+
+/** What each status means, for a badge's tooltip and the API's documentation. */
+export const STATUS_MEANING: Record<ClusterStatus, string> = {
+  pending: 'created; its agent has not sent a first heartbeat yet',
+  healthy: 'heartbeats arrive and no incident is open',
+  warning: 'an incident of low or medium severity is open',
+  critical: 'an incident of high severity is open',
+  unknown: 'no heartbeat for 2.5 heartbeat intervals',
+  offline: 'no heartbeat for longer than the offline threshold',
 };
 
 /** What a cluster timeline entry is about. */

@@ -2,13 +2,13 @@ import Html from '@kitajs/html';
 import type { Capabilities, CapabilityName } from '../../src/contract';
 // The formats moved to a JSX-free file the browser bundle can share; re-exported for the views that import them here.
 export { formatBytes, formatCpu } from '../shared/format';
-import { STATUS_LABEL, type ClusterStatus } from '../../src/clusters/vocabulary';
+import { STATUS_LABEL, STATUS_MEANING, type ClusterStatus } from '../../src/clusters/vocabulary';
 
 
 export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
   const cls = props.status === 'pending' || props.status === 'unknown' ? '' : props.status;
   return (
-    <span class={`badge ${cls}`} data-status={props.status} safe>
+    <span class={`badge ${cls}`} data-status={props.status} title={`${STATUS_LABEL[props.status]}: ${STATUS_MEANING[props.status]}`} safe>
       {STATUS_LABEL[props.status]}
     </span>
   );
