@@ -14,7 +14,7 @@ import { listTimeline } from './timeline';
 import { listNodes, type ClusterNode } from '../inventory/store';
 import { latestNodeUsage } from '../inventory/usage';
 import type { Cluster, TimelineEntry } from './schema';
-import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
+import { CLUSTER_NAME_RULE, CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
 import type { IssuedToken } from './enrollment';
 import { ClusterCreated, ClusterDeleted, ClusterJson, ClusterPage, EnrollmentJson, NodeJson, NodePage, TimelineEntryJson, TimelinePage } from './responses';
 
@@ -115,7 +115,7 @@ export function clustersApi(deps: AppDeps) {
       {
         body: t.Object(
           {
-            name: t.String({ minLength: 1, maxLength: 100 }),
+            name: t.String({ minLength: 1, maxLength: 100, description: `A DNS label: ${CLUSTER_NAME_RULE}` }),
             environment: t.Optional(EnvironmentT),
             orgId: t.Optional(t.String({ maxLength: 64, description: 'Defaults to the caller’s current (or first) org' })),
           },
@@ -140,7 +140,7 @@ export function clustersApi(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
         let name: string | undefined;
         if (ctx.body.name !== undefined) {
-          const checked = checkClusterName(ctx.body.name);
+          const checked = checkClusterName(ctx.body.name, cluster.name);
           if (!checked.ok) throw badRequest(checked.message);
           name = checked.name;
         }
@@ -149,7 +149,7 @@ export function clustersApi(deps: AppDeps) {
         return clusterJson({ ...res.cluster, orgName: org.name });
       },
       {
-        body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), environment: t.Optional(EnvironmentT) }, { additionalProperties: false }),
+        body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100, description: `A DNS label: ${CLUSTER_NAME_RULE}` })), environment: t.Optional(EnvironmentT) }, { additionalProperties: false }),
         response: { 200: ClusterJson },
         detail: { tags: ['clusters'], summary: 'Rename a cluster or change its environment (member)' },
       },

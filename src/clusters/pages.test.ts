@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makeHeartbeatV1, makePod, makePods, sendHeartbeat } from '../testing/heartbeats';
 import type { Org } from '../orgs/schema';
+import { eq } from 'drizzle-orm';
+import { clusters } from './schema';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type Client = { browser: Browser; api: Api };
@@ -93,6 +95,33 @@ describe('scope', () => {
 });
 
 describe('API', () => {
+  test('a cluster name is a DNS label, in the API and the forms; a refusal suggests one that would do', async () => {
+    for (const bad of ['Bad Name!!', 'UPPER', '-edge', 'edge-', 'edge_1', 'a'.repeat(64), 'ünïcode']) {
+      const res = await owner.api.call('POST', '/v1/clusters', { name: bad, orgId: msp.id });
+      const body = await json<{ error: { code: string; message: string } }>(res);
+      expect({ bad, status: res.status, code: body.error.code }).toEqual({ bad, status: 400, code: 'invalid_request' });
+      expect(body.error.message).toStartWith('name: must be lowercase letters, digits and "-"');
+    }
+    const res = await owner.api.call('POST', '/v1/clusters', { name: 'Bad Name!!', orgId: msp.id });
+    expect((await json<{ error: { message: string } }>(res)).error.message).toEndWith('— e.g. "bad-name"');
+    const ok = await json<{ cluster: { id: string; name: string } }>(await owner.api.call('POST', '/v1/clusters', { name: 'store-berlin-01', orgId: msp.id }));
+    expect(ok.cluster.name).toBe('store-berlin-01');
+    // A rename follows the rule; a name from before the rule may stay as it is while the environment changes.
+    expect((await owner.api.call('PATCH', `/v1/clusters/${ok.cluster.id}`, { name: 'Store Berlin' })).status).toBe(400);
+    await t.db.update(clusters).set({ name: 'Legacy Name' }).where(eq(clusters.id, ok.cluster.id));
+    expect((await owner.api.call('PATCH', `/v1/clusters/${ok.cluster.id}`, { name: 'Legacy Name', environment: 'dev' })).status).toBe(200);
+    // The forms: the browser is told the rule, the server holds it.
+    const form = await (await owner.browser.get('/clusters/new')).text();
+    expect(form).toContain('pattern="[a-z0-9]([a-z0-9\\-]*[a-z0-9])?"');
+    expect(form).toContain('maxlength="63"');
+    const refused = await owner.browser.post('/clusters', { name: 'Bad Name!!', environment: 'dev', orgId: msp.id });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('e.g. &quot;bad-name&quot;');
+    const settings = await owner.browser.post(`/clusters/${ok.cluster.id}/settings`, { name: 'Also Bad', environment: 'dev' });
+    expect(settings.status).toBe(422);
+    await owner.api.call('DELETE', `/v1/clusters/${ok.cluster.id}`);
+  });
+
   test('unknown fields and bad values are 400s naming the field; duplicate names 409', async () => {
     const extra = await owner.api.call('POST', '/v1/clusters', { name: 'x1', colour: 'red' });
     expect(extra.status).toBe(400);
@@ -103,7 +132,7 @@ describe('API', () => {
     const blank = await owner.api.call('POST', '/v1/clusters', { name: '   ' });
     expect(blank.status).toBe(400);
     expect((await owner.api.call('POST', '/v1/clusters', { name: 'dup', orgId: msp.id })).status).toBe(201);
-    const dup = await owner.api.call('POST', '/v1/clusters', { name: 'DUP', orgId: msp.id });
+    const dup = await owner.api.call('POST', '/v1/clusters', { name: ' dup ', orgId: msp.id });
     expect(dup.status).toBe(409);
     // The same name in another org is fine.
     expect((await owner.api.call('POST', '/v1/clusters', { name: 'dup', orgId: customer.id })).status).toBe(201);
@@ -218,7 +247,9 @@ describe('pages', () => {
 
   test('cluster-supplied text is escaped everywhere it shows', async () => {
     const evil = '<img src=x onerror=alert(1)>';
-    const c = await createEnrolledCluster(t, owner.api, { name: `x${evil}`, orgId: customer.id });
+    const c = await createEnrolledCluster(t, owner.api, { name: 'evil-names', orgId: customer.id });
+    // Names follow a rule now, but one given before it may hold anything.
+    await t.db.update(clusters).set({ name: `x${evil}` }).where(eq(clusters.id, c.clusterId));
     const pod = { ...makePod(1), namespace: `ns${evil}`, name: `pod${evil}`, status: 'CrashLoopBackOff' };
     const event = { namespace: 'default', involvedKind: 'Pod', involvedName: `p${evil}`, reason: 'BackOff', message: `boom ${evil}`, count: 1, firstSeen: 1_780_000_000, lastSeen: 1_780_000_000, uid: 'evil-1' };
     const node = { ...makeHeartbeat().nodes[0], name: `n${evil}`, roles: [`r${evil}`], kubeletVersion: `v${evil}` };

@@ -201,7 +201,7 @@ export function clustersPages(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
         const environment = (ENVIRONMENTS as readonly string[]).includes(ctx.body.environment) ? (ctx.body.environment as Environment) : null;
         if (!environment) throw badRequest('environment: must be production, staging, dev or unspecified');
-        const name = checkClusterName(ctx.body.name);
+        const name = checkClusterName(ctx.body.name, cluster.name);
         const res = name.ok ? await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { name: name.name, environment }) : null;
         if (!res?.ok) {
           ctx.set.status = 422;

@@ -27,6 +27,25 @@ export const STATUS_MEANING: Record<ClusterStatus, string> = {
   offline: 'no heartbeat for longer than the offline threshold',
 };
 
+/**
+ * A cluster's name is a DNS label (RFC 1123), as Kubernetes names namespaces and services: it goes into kubectl
+ * contexts, file names and URLs unchanged. Written for the HTML `pattern` attribute too (implicitly anchored
+ * there, run in the `v` mode that needs the "-" escaped).
+ */
+export const CLUSTER_NAME_PATTERN = '[a-z0-9]([a-z0-9\\-]*[a-z0-9])?';
+export const CLUSTER_NAME_MAX = 63;
+export const CLUSTER_NAME_RULE = `lowercase letters, digits and "-", starting and ending with a letter or digit, at most ${CLUSTER_NAME_MAX} characters`;
+
+/** What is typed, turned into a name the rule accepts ("Store Berlin #1" → "store-berlin-1"); "" when nothing is left. */
+export function suggestClusterName(raw: string): string {
+  return raw
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, CLUSTER_NAME_MAX)
+    .replace(/^-+|-+$/g, '');
+}
+
 /** What a cluster timeline entry is about. */
 export const TIMELINE_KINDS = ['enrolled', 'status', 'capability', 'agent', 'event', 'restart', 'incident', 'truncation', 'settings', 'token'] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
