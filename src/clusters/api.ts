@@ -10,7 +10,7 @@ import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
 import { listFleet } from './store';
-import { listTimeline } from './timeline';
+import { listTimeline, readTimelineCursor, timelineCursor } from './timeline';
 import { listNodes, type ClusterNode } from '../inventory/store';
 import { latestNodeUsage } from '../inventory/usage';
 import type { Cluster, TimelineEntry } from './schema';
@@ -196,14 +196,13 @@ export function clustersApi(deps: AppDeps) {
       async (ctx) => {
         const { cluster } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
         const limit = ctx.query.limit ?? 50;
-        const beforeId = ctx.query.cursor ? Number(decodeCursor(ctx.query.cursor, ['n'])[0]) : undefined;
-        const entries = await listTimeline(db, cluster.id, { limit, beforeId, kind: ctx.query.kind });
-        return { entries: entries.map(timelineJson), nextCursor: entries.length === limit ? encodeCursor([entries[entries.length - 1].id]) : null };
+        const entries = await listTimeline(db, cluster.id, { limit, before: readTimelineCursor(ctx.query.cursor), kind: ctx.query.kind });
+        return { entries: entries.map(timelineJson), nextCursor: timelineCursor(entries, limit) };
       },
       {
         query: t.Object({ limit: PageLimit(200), cursor: PageCursor, kind: t.Optional(OneOf(TIMELINE_KINDS)) }),
         response: { 200: TimelinePage },
-        detail: { tags: ['clusters'], summary: 'Cluster activity, newest first: enrollment, status and capability changes, Warning events, restarts, incidents' },
+        detail: { tags: ['clusters'], summary: 'Cluster activity, newest first (by time, then id): enrollment, status and capability changes, Warning events, restarts, incidents' },
       },
     );
 }

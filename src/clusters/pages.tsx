@@ -18,7 +18,7 @@ import { orgsForNewClusters, requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
 import { countFleetByStatus, listFleet } from './store';
-import { listTimeline } from './timeline';
+import { listTimeline, readTimelineCursor, timelineCursor } from './timeline';
 import { countWorkloads, listNodes } from '../inventory/store';
 import { latestNodeUsage } from '../inventory/usage';
 import type { Cluster } from './schema';
@@ -172,9 +172,9 @@ export function clustersPages(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-        const beforeId = ctx.query.cursor ? Number(decodeCursor(ctx.query.cursor, ['n'])[0]) : undefined;
-        const entries = await listTimeline(db, cluster.id, { limit: TIMELINE_PAGE_SIZE, beforeId });
-        const olderUrl = entries.length === TIMELINE_PAGE_SIZE ? `/clusters/${cluster.id}/timeline?cursor=${encodeCursor([entries[entries.length - 1].id])}` : null;
+        const entries = await listTimeline(db, cluster.id, { limit: TIMELINE_PAGE_SIZE, before: readTimelineCursor(ctx.query.cursor) });
+        const next = timelineCursor(entries, TIMELINE_PAGE_SIZE);
+        const olderUrl = next ? `/clusters/${cluster.id}/timeline?cursor=${encodeURIComponent(next)}` : null;
         const body = (
           <ClusterLayout cluster={cluster} orgName={org.name} tab="timeline" now={new Date()}>
             <TimelineTab entries={entries} now={new Date()} olderUrl={olderUrl} />

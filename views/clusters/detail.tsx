@@ -49,7 +49,7 @@ export type ClusterView = {
   memUsageBytes: number | null;
 };
 
-export type TimelineEntryView = { at: Date; kind: TimelineKind; message: string };
+export type TimelineEntryView = { id: number; at: Date; kind: TimelineKind; message: string };
 
 export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; now: Date; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
   const c = props.cluster;
@@ -369,7 +369,7 @@ export function TimelineTab(props: { entries: TimelineEntryView[]; now: Date; ol
               <EmptyRow columns={3}>Nothing happened yet.</EmptyRow>
             ) : (
               props.entries.map((e) => (
-                <tr>
+                <tr data-entry={String(e.id)}>
                   <td>
                     <Age at={e.at} now={props.now} />
                   </td>
