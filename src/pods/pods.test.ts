@@ -338,13 +338,31 @@ describe('filters, search, sorts', () => {
     const drifted = depotPods.map((p) => (p.ownerName === 'coredns' ? { ...p, containerDetails: p.containerDetails.map((c) => ({ ...c, image: 'rancher/mirrored-coredns-coredns:1.10.1' })) } : p));
     await beat(depot, drifted);
     const html = await (await owner.browser.get('/pods?group=owner&owner=Deployment/coredns')).text();
-    expect(html).toContain('data-workload="Deployment/coredns"');
+    expect(html).toContain('data-workload="kube-system/Deployment/coredns"');
     expect(html).toContain('data-workload-cluster="shop-edge"');
     expect(html).toContain('data-workload-cluster="depot-edge"');
     expect(html).toContain('rancher/mirrored-coredns-coredns:1.12.0');
     expect(html).toContain('rancher/mirrored-coredns-coredns:1.10.1');
     expect(html).toContain('image drift in 1');
     await beat(depot, depotPods);
+  });
+
+  test('workloads are (namespace, kind, name): one name in two namespaces is two workloads, neither drifting', async () => {
+    const teams = await createEnrolledCluster(t, owner.api, { name: 'two-teams', orgId: msp.id });
+    const api = (namespace: string, image: string, i: number): PodDetail => {
+      const pod = makePod(900 + i, { namespace, name: `api-5d8f-${namespace}-${i}`, ownerKind: 'Deployment', ownerName: 'api', ownerChain: [{ kind: 'ReplicaSet', name: 'api-5d8f' }, { kind: 'Deployment', name: 'api' }] });
+      pod.containerDetails = pod.containerDetails.map((c) => ({ ...c, image }));
+      return pod;
+    };
+    await beat(teams, [api('team-a', 'registry.example.com/a/api:1.0', 0), api('team-a', 'registry.example.com/a/api:1.0', 1), api('team-b', 'registry.example.com/b/api:7.3', 2)]);
+    const html = await (await owner.browser.get(`/pods?group=owner&cluster=${teams.clusterId}`)).text();
+    const workloads = [...html.matchAll(/data-workload="([^"]+)"/g)].map((m) => m[1]);
+    expect(workloads).toEqual(['team-a/Deployment/api', 'team-b/Deployment/api']);
+    expect(html).not.toContain('image drift');
+    expect(html).toContain('data-note="workload-identity"');
+    // Each workload's pod list is its own namespace's pods.
+    expect(html).toContain(`href="/pods?cluster=${teams.clusterId}&namespace=team-a&owner=Deployment%2Fapi"`);
+    await owner.api.call('DELETE', `/v1/clusters/${teams.clusterId}`);
   });
 });
 
@@ -412,6 +430,7 @@ describe('bad input', () => {
     expect((await owner.api.call('GET', `/v1/clusters/pods?cursor=${nulCursor}`)).status).toBe(400);
     expect((await owner.browser.get(`/pods?cursor=${nulCursor}`)).status).toBe(200);
     expect((await owner.browser.get(`/pods?group=owner&cursor=${Buffer.from(JSON.stringify(['a\u0000', 'b'])).toString('base64url')}`)).status).toBe(200);
+    expect((await owner.browser.get(`/pods?group=owner&cursor=${Buffer.from(JSON.stringify(['a\u0000', 'b', 'c'])).toString('base64url')}`)).status).toBe(200);
     expect((await owner.browser.get(`/clusters/${shop.clusterId}/pods/%00/x/chart`, { 'hx-request': 'true' })).status).toBe(404);
     expect((await owner.browser.get('/pods?cursor=garbage')).status).toBe(400);
   });
