@@ -34,10 +34,53 @@ describe('LineBatcher', () => {
 
   test('after a resume, lines at or before the last seen timestamp are skipped', () => {
     const { batcher, frames } = collect({ timestamped: true })
-    batcher.skipThrough = '2026-06-12T10:00:01.5Z'
+    batcher.skipUntil('2026-06-12T10:00:01.5Z', null)
     batcher.push('2026-06-12T10:00:01Z old\n2026-06-12T10:00:01.500000000Z same\n2026-06-12T10:00:01.6Z new\n')
     batcher.end()
     expect(frames).toEqual(['new\n'])
+  })
+
+  test('lines sharing a timestamp are counted, and a resume skips exactly the ones delivered', () => {
+    const first = collect({ timestamped: true })
+    first.batcher.push('2026-06-12T10:00:01Z a\n2026-06-12T10:00:02Z b\n2026-06-12T10:00:02Z c\n')
+    first.batcher.flush()
+    expect(first.frames).toEqual(['a\nb\nc\n'])
+    expect([first.batcher.lastTimestamp, first.batcher.lastTimestampLines]).toEqual(['2026-06-12T10:00:02Z', 2])
+    // The next request repeats from that second: b and c were delivered, d shares their timestamp and was not.
+    const resumed = collect({ timestamped: true })
+    resumed.batcher.skipUntil('2026-06-12T10:00:02Z', 2)
+    resumed.batcher.push('2026-06-12T10:00:02Z b\n2026-06-12T10:00:02Z c\n2026-06-12T10:00:02Z d\n2026-06-12T10:00:03Z e\n')
+    resumed.batcher.end()
+    expect(resumed.frames).toEqual(['d\ne\n'])
+    resumed.batcher.skipUntil('2026-06-12T10:00:02Z', 2)
+    resumed.batcher.push('2026-06-12T10:00:02Z b\n2026-06-12T10:00:02Z c\n2026-06-12T10:00:02Z d\n')
+    resumed.batcher.flush()
+    expect([resumed.batcher.lastTimestamp, resumed.batcher.lastTimestampLines]).toEqual(['2026-06-12T10:00:02Z', 3])
+  })
+
+  test('the first timestamp of a tail may be shared with lines before it: its count is not known', () => {
+    const { batcher } = collect({ timestamped: true, tailWindow: true })
+    batcher.push('2026-06-12T10:00:01Z a\n2026-06-12T10:00:01Z b\n')
+    expect([batcher.lastTimestamp, batcher.lastTimestampLines]).toEqual(['2026-06-12T10:00:01Z', null])
+    batcher.push('2026-06-12T10:00:02Z c\n')
+    expect([batcher.lastTimestamp, batcher.lastTimestampLines]).toEqual(['2026-06-12T10:00:02Z', 1])
+  })
+
+  test('a batch flushed at the size limit carries the timestamp of its own last line, not the next one', () => {
+    const sent: [string, string | null, number | null][] = []
+    const batcher: LineBatcher = new LineBatcher({
+      timestamped: true,
+      keepTimestamps: false,
+      filter: null,
+      batchChars: 10,
+      emit: (data) => sent.push([data, batcher.lastTimestamp, batcher.lastTimestampLines]),
+    })
+    batcher.push('2026-06-12T10:00:01Z aaaa\n2026-06-12T10:00:02Z bbbb\n2026-06-12T10:00:03Z cc\n')
+    batcher.end()
+    expect(sent).toEqual([
+      ['aaaa\nbbbb\n', '2026-06-12T10:00:02Z', 1],
+      ['cc\n', '2026-06-12T10:00:03Z', 1],
+    ])
   })
 
   test('the filter sees the line without its timestamp', () => {

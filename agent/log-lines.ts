@@ -44,6 +44,11 @@ export interface LineBatcherOptions {
   /** Keep that timestamp in the output (the viewer asked for timestamps). */
   keepTimestamps: boolean
   filter: ((line: string) => boolean) | null
+  /**
+   * The first request reads a tail (tailLines): its first timestamp may be shared with lines before the
+   * window, so how many lines carried it is not known.
+   */
+  tailWindow?: boolean
   /** Flush once a batch reaches this many characters. */
   batchChars: number
   /** Receives a batch: whole lines, each ended by "\n". */
@@ -57,10 +62,34 @@ export class LineBatcher {
   private batchChars = 0
   /** Timestamp of the newest line seen (sent or filtered out); where a resumed request picks up. */
   lastTimestamp: string | null = null
+  /**
+   * How many lines stamped exactly lastTimestamp were seen (null: not known). Timestamps tie (one write of
+   * several lines, a coarse clock), so "after this timestamp" alone would skip the tied lines not yet delivered.
+   */
+  lastTimestampLines: number | null = null
   /** Lines at or before this timestamp are duplicates of what a previous request already delivered. */
-  skipThrough: string | null = null
+  private skipThrough: string | null = null
+  /** Of the lines stamped exactly skipThrough, how many were delivered (null: all of them). */
+  private skipThroughLines: number | null = null
+  private skippedAtStamp = 0
+  /** The next new timestamp is the first of a tail window (see LineBatcherOptions.tailWindow). */
+  private windowStart: boolean
 
-  constructor(private readonly options: LineBatcherOptions) {}
+  constructor(private readonly options: LineBatcherOptions) {
+    this.windowStart = options.tailWindow ?? false
+  }
+
+  /**
+   * A new request repeats what an earlier one delivered: drop lines before `stamp`, and of the lines
+   * stamped exactly `stamp` the first `lines` (all of them when null). A null stamp drops nothing.
+   */
+  skipUntil(stamp: string | null, lines: number | null): void {
+    this.skipThrough = stamp
+    this.skipThroughLines = lines
+    this.skippedAtStamp = 0
+    // The request this prepares reads from a time (sinceTime), never from inside a run of tied lines.
+    this.windowStart = false
+  }
 
   /** Feeds decoded text as it arrives; chunk boundaries may fall anywhere, even inside a line. */
   push(text: string): void {
@@ -105,20 +134,55 @@ export class LineBatcher {
   private acceptLine(full: string): void {
     const raw = full.length > MAX_LINE_CHARS ? full.slice(0, MAX_LINE_CHARS) + TRUNCATION_MARKER : full
     let line = raw
+    let stamp: string | null = null
     if (this.options.timestamped) {
       const space = raw.indexOf(' ')
-      const stamp = space > 0 ? raw.slice(0, space) : raw
-      if (LOG_TIMESTAMP.test(stamp)) {
-        if (this.skipThrough && compareLogTimestamps(stamp, this.skipThrough) <= 0) return
-        this.lastTimestamp = stamp
+      const head = space > 0 ? raw.slice(0, space) : raw
+      if (LOG_TIMESTAMP.test(head)) {
+        if (this.delivered(head)) return
+        stamp = head
         if (!this.options.keepTimestamps) line = space > 0 ? raw.slice(space + 1) : ''
       }
     }
-    if (this.options.filter && !this.options.filter(line)) return
+    if (this.options.filter && !this.options.filter(line)) {
+      if (stamp) this.advance(stamp)
+      return
+    }
     const framed = `${line}\n`
+    // Flush before counting this line: a batch leaves with the timestamp of its own last line, never of
+    // the next one (a resume from there would skip that line).
     if (this.batchChars + framed.length > this.options.batchChars) this.flush()
+    if (stamp) this.advance(stamp)
     this.batch.push(framed)
     this.batchChars += framed.length
     if (this.batchChars >= this.options.batchChars) this.flush()
+  }
+
+  /** True for a line an earlier request already delivered (see skipUntil). */
+  private delivered(stamp: string): boolean {
+    if (this.skipThrough === null) return false
+    const order = compareLogTimestamps(stamp, this.skipThrough)
+    if (order < 0) return true
+    if (order > 0) return false
+    if (this.skipThroughLines !== null && this.skippedAtStamp >= this.skipThroughLines) return false
+    this.skippedAtStamp++
+    return true
+  }
+
+  /** Counts a line seen with `stamp`: the position a resumed request continues from. */
+  private advance(stamp: string): void {
+    if (stamp === this.lastTimestamp) {
+      if (this.lastTimestampLines !== null) this.lastTimestampLines++
+      return
+    }
+    this.lastTimestamp = stamp
+    if (this.windowStart) {
+      this.windowStart = false
+      this.lastTimestampLines = null
+      return
+    }
+    // The first new line at the resumed-from stamp follows the ones delivered before it.
+    const tied = this.skipThrough !== null && compareLogTimestamps(stamp, this.skipThrough) === 0
+    this.lastTimestampLines = tied && this.skipThroughLines !== null ? this.skipThroughLines + 1 : 1
   }
 }

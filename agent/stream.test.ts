@@ -4,7 +4,7 @@
 // resumeAfter (the server resuming its copy of a stream) and a stream re-sent on a new connection.
 import { afterAll, afterEach, expect, test } from 'bun:test'
 import type { ServerWebSocket } from 'bun'
-import { AGENT_KEY_HEADER, type AgentFrame, type DataFrame, type ServerFrame } from '../src/contract/index.ts'
+import { AGENT_KEY_HEADER, PROTOCOL, type AgentFrame, type DataFrame, type ServerFrame } from '../src/contract/index.ts'
 import type { Pod } from './kube-objects.ts'
 import { createLogger } from './log.ts'
 import { createNiroClient } from './niro-client.ts'
@@ -76,7 +76,7 @@ test('streams a followed log in seq-numbered frames and cancels the request on s
   const { fake } = start(['get pods/log'])
   await waitFor(() => socket !== null && received.some((f) => f.type === 'hello'), 3000, 'hello')
   expect(upgradeKeys).toEqual(['niro_ak_stream'])
-  expect(received.find((f) => f.type === 'hello')).toEqual({ type: 'hello', agentVersion: '0.4.0', protocol: 2, logsEnabled: true })
+  expect(received.find((f) => f.type === 'hello')).toEqual({ type: 'hello', agentVersion: '0.4.0', protocol: PROTOCOL, logsEnabled: true })
 
   startLog('s1', { tailLines: 10 })
   await waitFor(() => fake.state.logs.length === 1, 2000, 'log request')
@@ -87,7 +87,7 @@ test('streams a followed log in seq-numbered frames and cancels the request on s
   // The first line leaves at once (nothing was sent recently); the second follows within the flush interval.
   await waitFor(() => dataFrames('s1').map((f) => f.data).join('').includes('[ERROR]'), 2000, 'data')
   expect(dataFrames('s1').map((f) => f.data).join('')).toBe('[INFO] plugin/reload: Running configuration\n[ERROR] read udp: i/o timeout\n')
-  expect(dataFrames('s1').at(-1)!.lastTimestamp).toBe('2026-06-12T10:00:00.2Z')
+  expect(dataFrames('s1').at(-1)).toMatchObject({ lastTimestamp: '2026-06-12T10:00:00.2Z', lastTimestampLines: 1 })
 
   send({ type: 'stop', streamId: 's1' })
   await waitFor(() => dataFrames('s1').some((f) => f.eof), 2000, 'eof')
@@ -181,6 +181,17 @@ test('a start-log with resumeAfter asks from that second and drops what was alre
   fake.state.logs[0]!.emit('2026-06-12T10:00:05.1Z old\n2026-06-12T10:00:05.5Z delivered\n2026-06-12T10:00:05.7Z new\n')
   await waitFor(() => dataFrames('s7').length >= 1, 2000, 'data')
   expect(dataFrames('s7').map((f) => f.data).join('')).toBe('new\n')
+})
+
+test('resumeAfterLines: of the lines sharing the resume timestamp only the delivered ones are dropped', async () => {
+  const { fake } = start(['get pods/log'])
+  await waitFor(() => socket !== null, 3000, 'connection')
+  startLog('s10', { resumeAfter: '2026-06-12T10:00:05.5Z', resumeAfterLines: 2 })
+  await waitFor(() => fake.state.logs.length === 1, 2000, 'log request')
+  fake.state.logs[0]!.emit('2026-06-12T10:00:05.5Z one\n2026-06-12T10:00:05.5Z two\n2026-06-12T10:00:05.5Z three\n')
+  await waitFor(() => dataFrames('s10').length >= 1, 2000, 'data')
+  expect(dataFrames('s10').map((f) => f.data).join('')).toBe('three\n')
+  expect(dataFrames('s10').at(-1)).toMatchObject({ lastTimestamp: '2026-06-12T10:00:05.5Z', lastTimestampLines: 3 })
 })
 
 test('a stream re-sent on a new connection starts again once its old request has closed', async () => {

@@ -78,7 +78,7 @@ export class LogSession {
     this.handle?.abort()
   }
 
-  private sendData(data: string, lines: number, lastTimestamp: string | null): void {
+  private sendData(data: string, lines: number, read: LineBatcher): void {
     if (this.deps.sink.congested()) {
       // A slow viewer must not grow the agent's memory: drop, count, and say so in the next frame.
       this.dropped += lines
@@ -86,17 +86,17 @@ export class LogSession {
     }
     const frame: DataFrame = { type: 'data', streamId: this.frame.streamId, seq: ++this.seq, data }
     if (this.dropped > 0) frame.droppedLines = this.dropped
-    if (lastTimestamp) frame.lastTimestamp = lastTimestamp
+    withPosition(frame, read)
     this.dropped = 0
     this.deps.sink.send(frame)
   }
 
-  private finish(err?: string, lastTimestamp?: string | null): void {
+  private finish(err?: string, read?: LineBatcher): void {
     if (this.flushTimer) clearTimeout(this.flushTimer)
     const frame: DataFrame = { type: 'data', streamId: this.frame.streamId, seq: ++this.seq, data: '', eof: true }
     if (err) frame.err = err.slice(0, LIMITS.message)
     if (this.dropped > 0) frame.droppedLines = this.dropped
-    if (lastTimestamp) frame.lastTimestamp = lastTimestamp
+    if (read) withPosition(frame, read)
     this.deps.sink.send(frame)
   }
 
@@ -116,11 +116,12 @@ export class LogSession {
       // The agent always asks Kubernetes for timestamps: they are how a resumed request skips what was sent.
       timestamped: true,
       keepTimestamps: frame.timestamps,
+      tailWindow: frame.tailLines !== undefined && !frame.resumeAfter,
       filter: filter.test,
       batchChars: STREAM_BATCH_CHARS,
       emit: (data, lines) => {
         lastFlushAt = Date.now()
-        this.sendData(data, lines, batcher.lastTimestamp)
+        this.sendData(data, lines, batcher)
       },
     })
     // Leading edge: a chunk after a quiet spell goes out at once (a line someone is waiting for); chunks
@@ -138,7 +139,7 @@ export class LogSession {
         batcher.flush()
       }, wait)
     }
-    if (frame.resumeAfter) batcher.skipThrough = frame.resumeAfter
+    if (frame.resumeAfter) batcher.skipUntil(frame.resumeAfter, frame.resumeAfterLines ?? null)
 
     let options: LogOptions = {
       container: frame.container,
@@ -202,7 +203,7 @@ export class LogSession {
       }
       if (!(await sleep(computeBackoffMs(emptyReopens + 1, REOPEN_BACKOFF), this.stopSignal.signal))) break
       const restarted = restartsNow !== undefined && restartsBefore !== undefined && restartsNow > restartsBefore
-      batcher.skipThrough = restarted ? null : batcher.lastTimestamp
+      batcher.skipUntil(restarted ? null : batcher.lastTimestamp, batcher.lastTimestampLines)
       const sinceTime = toSinceTime(batcher.lastTimestamp ?? openedAt)
       options = { ...options, tailLines: undefined, sinceSeconds: undefined, sinceTime }
       // Tell the viewer once per seam (not on every quiet re-open of a silent container).
@@ -212,8 +213,15 @@ export class LogSession {
       }
     }
     batcher.end()
-    this.finish(endError, batcher.lastTimestamp)
+    this.finish(endError, batcher)
   }
+}
+
+/** Where the agent's reading stands once this frame is sent: the newest timestamp read and how many lines carried it. */
+function withPosition(frame: DataFrame, read: LineBatcher): void {
+  if (!read.lastTimestamp) return
+  frame.lastTimestamp = read.lastTimestamp
+  if (read.lastTimestampLines !== null) frame.lastTimestampLines = read.lastTimestampLines
 }
 
 /** The container's restart count, or undefined when the pod or its status is not known. */

@@ -197,7 +197,9 @@ export function createLogHub(options: LogHubOptions): LogHub {
       const now = Date.now();
       const fresh: LogLine[] = [];
       materialize(log, log.current, now, fresh);
-      append(log.current, now, texts, fresh);
+      // A container's log is in time order (a resumed request relies on it): a line emitted before the
+      // instance's start time (a new pod starts a few seconds ahead) carries that start time.
+      append(log.current, Math.max(now, log.current.startedAt), texts, fresh);
       deliver(log, fresh);
       return true;
     },

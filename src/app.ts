@@ -4,6 +4,7 @@ import type { AppDeps } from './deps';
 import { accessLog } from './http/access-log';
 import { errorBoundary } from './http/boundary';
 import { assetRoutes } from './http/assets';
+import { securityHeadersPlugin } from './http/headers';
 import { healthRoutes } from './http/health';
 import { openapiRoutes } from './http/openapi';
 import { accountsPages } from './accounts/pages';
@@ -33,6 +34,8 @@ export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
   const app: AnyElysia = new Elysia({ name: 'niro', normalize: false, websocket: AGENT_WEBSOCKET_OPTIONS })
     .use(html({ autoDetect: true }))
+    // First, so every response carries the headers, the boundary's early 413s included.
+    .use(securityHeadersPlugin(deps.config.publicUrl))
     .use(accessLog(deps.log))
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
     .use(assetRoutes())

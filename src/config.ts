@@ -15,7 +15,11 @@ export type Config = {
   dataDir: string;
   /** Base URL users and agents reach us at, without a trailing slash. */
   publicUrl: string;
-  /** Server secret (signing, derived keys). Never logged. */
+  /**
+   * Server secret (≥ 32 characters). The key that encrypts secrets at rest (registry credentials,
+   * notification channel secrets, Git tokens) is derived from it: see src/security/encryption.ts.
+   * Never logged; changing it makes what was encrypted under the old one unreadable.
+   */
   secret: string;
   logLevel: LogLevel;
   /** Seconds without a heartbeat before a cluster is Offline (Unknown comes at 2.5 × the interval). */
@@ -145,7 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** The embedded default keeps a generated secret in the data dir so restarts keep sessions valid. */
+/** The embedded default keeps a generated secret in the data dir so restarts can still open encrypted secrets. */
 function loadOrCreateSecret(dataDir: string): string {
   const file = join(dataDir, 'secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();

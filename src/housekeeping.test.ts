@@ -28,7 +28,7 @@ async function seed(db: Db): Promise<void> {
     await db.execute(sql`insert into sessions (id_hash, user_id, csrf_token, expires_at) values (${id}, ${user.id}, 'x', ${expires}::timestamptz)`);
   }
   for (const [key, start] of [['recent', at(KEEP_DAYS.loginFailures - 0.1)], ['old', at(KEEP_DAYS.loginFailures + 0.1)]] as const) {
-    await db.execute(sql`insert into login_failures (key, window_start, count) values (${key}, ${start}::timestamptz, 3)`);
+    await db.execute(sql`insert into login_throttle (key, attempts, last_attempt_at, blocked_until) values (${key}, 3, ${start}::timestamptz, ${start}::timestamptz)`);
   }
   const options = JSON.stringify({ follow: true });
   for (const ended of [null, at(KEEP_DAYS.endedLogStreams - 0.1), at(KEEP_DAYS.endedLogStreams + 0.1)]) {
@@ -64,7 +64,7 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
     const result = await runHousekeeping(handle.db, NOW);
     expect(result).toEqual({ sessions: 1, loginFailures: 1, logStreams: 2, timeline: 1, commands: 2 });
     expect(await count(handle.db, 'sessions')).toBe(1);
-    expect(await count(handle.db, 'login_failures')).toBe(1);
+    expect(await count(handle.db, 'login_throttle')).toBe(1);
     expect(await count(handle.db, 'log_streams')).toBe(2);
     expect(await count(handle.db, 'log_tails')).toBe(2);
     expect(await count(handle.db, 'cluster_timeline')).toBe(1);

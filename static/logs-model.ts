@@ -40,6 +40,8 @@ export type Internals = {
   ctrl: AbortController | null;
   attempts: number;
   ended: boolean;
+  /** The stream has been live: waiting after that means the cluster's agent went away and is coming back. */
+  wasLive: boolean;
   lastSeq: Record<string, number>;
   members: Record<string, Member>;
   /** The search term, lower-cased; '' when not searching. */
@@ -66,6 +68,7 @@ export function newInternals(): Internals {
     ctrl: null,
     attempts: 0,
     ended: false,
+    wasLive: false,
     lastSeq: {},
     members: {},
     term: '',
@@ -78,6 +81,7 @@ export function newInternals(): Internals {
 /** The component's reactive fields: what the toolbar binds to (views/streams/viewer.tsx). */
 export type ViewerFields = {
   state: ConnState;
+  /** Why it ended; while waiting, 'reconnecting' when the stream had been live. */
   reason: string;
   container: string;
   follow: boolean;

@@ -43,6 +43,7 @@ export function openStream(v: LogViewer, s: Internals): void {
   s.lastSeq = {};
   s.members = {};
   s.ended = false;
+  s.wasLive = false;
   v.clearView();
   v.setState('connecting', '');
   const cfg = s.cfg;
@@ -194,7 +195,13 @@ function handleEvent(v: LogViewer, s: Internals, evt: SseEvent): void {
   const member = s.members[m];
   const prefix = member ? member.prefix : '';
   if (isEvent(evt, d, 'state')) {
-    if (!s.ended) v.setState(d.state === 'waiting' ? 'waiting' : 'live', '');
+    if (s.ended) return;
+    if (d.state === 'waiting') {
+      v.setState('waiting', s.wasLive ? 'reconnecting' : '');
+      return;
+    }
+    s.wasLive = true;
+    v.setState('live', '');
   } else if (isEvent(evt, d, 'member')) {
     if (s.members[d.m]) return; // announced again after a reconnect
     s.members[d.m] = { prefix: `${d.cluster}/${d.pod}${d.container ? `:${d.container}` : ''}`, color: Object.keys(s.members).length % 8 };

@@ -2,6 +2,8 @@
 // itself (open, SSE, reconnect) is logs-stream.ts; the rows (render, trim, search) are logs-lines.ts;
 // ANSI colours are logs-ansi.ts. The DOM keeps the last MAX_LINES lines so a chatty pod never freezes the tab.
 // Bundled by src/http/assets.ts (with the files it imports) into one classic script.
+// Types only: the page loads Alpine's CSP build (@alpinejs/csp, which ships no types); it is the same Alpine
+// object with an expression reader that runs no eval, so this file uses nothing the CSP build lacks.
 import type { Alpine } from 'alpinejs';
 import type { ViewerConfig } from '../views/streams/viewer.tsx';
 import { parseAnsi } from './logs-ansi.ts';
@@ -51,13 +53,23 @@ function registerViewer(alpine: Alpine): void {
 
       get stateLabel(): string {
         if (this.state === 'live') return 'live';
-        if (this.state === 'waiting') return 'waiting for the cluster’s agent…';
+        if (this.state === 'waiting') return this.reason === 'reconnecting' ? 'reconnecting to the cluster…' : 'waiting for the cluster’s agent…';
         if (this.state === 'reconnecting') return 'reconnecting…';
         if (this.state === 'ended') return `ended${this.reason ? `: ${this.reason}` : ''}`;
         return 'connecting…';
       },
       get countLabel(): string {
         return this.lineCount + (this.lineCount === 1 ? ' line' : ' lines');
+      },
+      // Labels with numbers in them live here, not in the markup: Alpine's CSP build reads no template literals.
+      get pauseLabel(): string {
+        return this.paused ? `Resume (${this.buffered} new)` : 'Pause';
+      },
+      get droppedLabel(): string {
+        return `${this.droppedOld} older lines dropped: the view keeps the last ${this.maxLines}. Download or narrow with Since/Tail to see them.`;
+      },
+      get latestLabel(): string {
+        return this.pendingBelow ? `↓ Latest (${this.pendingBelow} new)` : '↓ Latest';
       },
       get hasPrevious(): boolean {
         if (!s.cfg || s.cfg.mode !== 'pod') return false;
@@ -200,6 +212,11 @@ function registerViewer(alpine: Alpine): void {
       },
       jump(delta: number): void {
         jump(this, s, delta);
+      },
+      /** The agent-side filter form: applying it restarts the stream instead of navigating. */
+      submitFilter(evt: SubmitEvent): void {
+        evt.preventDefault();
+        this.restart();
       },
       searchKey(evt: KeyboardEvent): void {
         if (evt.key === 'Enter') {

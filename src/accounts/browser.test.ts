@@ -40,3 +40,56 @@ test('sign in, see the shell, create a token and call /v1/me with it', async () 
   expect(me.body.authenticatedBy).toBe('token');
   await page.close();
 });
+
+test('a sign-in link with a hostile next lands on our own origin', async () => {
+  const user = await makeUser(t.db);
+  await makeOrg(t.db, 'Redirect Org', null, { userId: user.id, role: 'owner' });
+  const page = await browser.newPage();
+  // Had the browser left for the other origin, it would land here (no network needed).
+  await page.route('http://evil.example/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>evil</h1>' }));
+  for (const next of ['/\t/evil.example/x', '/\\evil.example/x', '/.//evil.example/x', '//evil.example/x']) {
+    await page.context().clearCookies();
+    await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
+    await page.fill('input[name=email]', user.email);
+    await page.fill('input[name=password]', user.password);
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+    expect(new URL(page.url()).origin).toBe(base);
+    expect(await page.locator('h1', { hasText: 'evil' }).count()).toBe(0);
+  }
+  await page.close();
+});
+
+test('a guesser is slowed at their address while the owner signs in from another', async () => {
+  const user = await makeUser(t.db);
+  await makeOrg(t.db, 'Throttle Org', null, { userId: user.id, role: 'owner' });
+  // Two clients behind a proxy that reports their addresses (NIRO_TRUST_PROXY=1 in the test app).
+  const attacker = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': '203.0.113.66' } });
+  const owner = await browser.newContext({ extraHTTPHeaders: { 'x-forwarded-for': '198.51.100.77' } });
+  // Eight guessing tabs submit at once: the budget (5) is checked, every other one is refused before its
+  // password is looked at.
+  const pages = await Promise.all(Array.from({ length: 8 }, () => attacker.newPage()));
+  for (const [i, page] of pages.entries()) {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=email]', user.email);
+    await page.fill('input[name=password]', `wrong-${i}`);
+  }
+  const statuses = await Promise.all(
+    pages.map(async (page) => {
+      const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login'), page.click('button[type=submit]')]);
+      return res.status();
+    }),
+  );
+  expect(statuses.filter((s) => s === 429).length).toBe(3);
+  expect(statuses.filter((s) => s === 401).length).toBe(5);
+  const refused = pages[statuses.indexOf(429)];
+  expect(await refused.locator('.flash').textContent()).toContain('Too many failed sign-ins');
+  expect(new URL(refused.url()).pathname).toBe('/login');
+
+  // The owner, elsewhere, is not slowed at all.
+  const page = await owner.newPage();
+  await browserSignIn(page, base, user.email, user.password);
+  expect(new URL(page.url()).pathname).toBe('/');
+  expect(await page.locator('header.top').count()).toBe(1);
+  await attacker.close();
+  await owner.close();
+});

@@ -1,13 +1,16 @@
 // What the account API answers: the caller, and API tokens (never their secret, except once at creation).
 import { t } from 'elysia';
-import { Exact, Nullable, OneOf, Timestamp } from '../http/responses';
+import { Exact, Nullable, OneOf, OneOfOrNull, Timestamp } from '../http/responses';
 import { PLANS, ROLES } from '../orgs/schema';
+import { TOKEN_SCOPES } from './schema';
 
 export const TokenJson = Exact({
   id: t.String(),
   name: t.String(),
   prefix: t.String({ description: 'Identifies the token without revealing it: niro_pat_<publicId>' }),
+  scope: OneOf(TOKEN_SCOPES, { description: '`read`: GET/HEAD/OPTIONS only (any other method answers 403); `write`: everything the user may do' }),
   createdAt: Timestamp,
+  expiresAt: Nullable(Timestamp, { description: 'null: never expires' }),
   lastUsedAt: Nullable(Timestamp),
   revokedAt: Nullable(Timestamp),
 });
@@ -24,6 +27,7 @@ export const MeJson = Exact({
   email: t.String(),
   name: t.String(),
   authenticatedBy: OneOf(['session', 'token'] as const),
+  tokenScope: OneOfOrNull(TOKEN_SCOPES, { description: 'The scope of the API token the request came with; null for a browser session' }),
   orgs: t.Array(
     Exact({
       id: t.String(),

@@ -1,4 +1,5 @@
-import { pgTable, uuid, text, timestamp, index, integer } from 'drizzle-orm/pg-core';
+import { pgTable, uuid, text, timestamp, index, integer, check } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -26,6 +27,10 @@ export const sessions = pgTable(
   (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
 );
 
+/** What an API token may do: `read` answers 403 to every request that is not GET/HEAD/OPTIONS. */
+export const TOKEN_SCOPES = ['read', 'write'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 /** API tokens for curl users: `niro_pat_<publicId>_<secret>`; only the secret's hash is kept. */
 export const apiTokens = pgTable(
   'api_tokens',
@@ -35,19 +40,31 @@ export const apiTokens = pgTable(
     name: text('name').notNull(),
     publicId: text('public_id').notNull().unique(),
     secretHash: text('secret_hash').notNull(),
+    scope: text('scope').$type<TokenScope>().notNull().default('write'),
+    /** Null: the token does not expire (it can still be revoked). */
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
   },
-  (t) => [index('api_tokens_user_idx').on(t.userId)],
+  (t) => [index('api_tokens_user_idx').on(t.userId), check('api_tokens_scope_check', sql`${t.scope} in ('read','write')`)],
 );
 
-/** Failed logins per key (ip or email) in fixed windows; shared by every replica. */
-export const loginFailures = pgTable('login_failures', {
-  key: text('key').primaryKey(),
-  windowStart: timestamp('window_start', { withTimezone: true, precision: 3 }).notNull(),
-  count: integer('count').notNull(),
-});
+/**
+ * Sign-in attempts per key (an account at one client address, or one client address), shared by every
+ * replica. `attempts` counts attempts since the key was last quiet; the next one is allowed from
+ * `blockedUntil` on (exponential delays), so a guesser is slowed, never anyone at another address.
+ */
+export const loginThrottle = pgTable(
+  'login_throttle',
+  {
+    key: text('key').primaryKey(),
+    attempts: integer('attempts').notNull(),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, precision: 3 }).notNull(),
+    blockedUntil: timestamp('blocked_until', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('login_throttle_last_attempt_idx').on(t.lastAttemptAt)],
+);
 
 export type User = typeof users.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;

@@ -2,17 +2,35 @@
 import type { Db } from '../db/client';
 import { recordAudit, type Actor } from '../audit/store';
 import { primaryOrgId } from './login';
-import type { ApiToken } from './schema';
+import type { ApiToken, TokenScope } from './schema';
 import { createApiToken, revokeApiToken } from './store';
 
-export type IssueTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; reason: 'empty_name' };
+/** `bad_expiry`: expiresInDays is not a whole number from 1 to MAX_TOKEN_DAYS. */
+export type IssueTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; reason: 'empty_name' | 'bad_expiry' };
 
-/** Creates a token named `name` for the caller; the secret is in the answer only, never stored. */
-export async function issueApiToken(db: Db, actor: Actor, name: string): Promise<IssueTokenResult> {
-  const trimmed = name.trim();
-  if (!trimmed) return { ok: false, reason: 'empty_name' };
-  const created = await createApiToken(db, actor.userId, trimmed);
-  await recordAudit(db, { orgId: await primaryOrgId(db, actor.userId), actorUserId: actor.userId, actor: actor.email, action: 'token.create', target: `niro_pat_${created.row.publicId}`, details: { name: trimmed }, ip: actor.ip });
+/** Longest lifetime a token may be given; without one it lasts until revoked. */
+export const MAX_TOKEN_DAYS = 3650;
+
+export type TokenRequest = { name: string; scope?: TokenScope; expiresInDays?: number | null };
+
+/** Creates a token for the caller (write scope and no expiry unless asked); the secret is in the answer only, never stored. */
+export async function issueApiToken(db: Db, actor: Actor, input: TokenRequest): Promise<IssueTokenResult> {
+  const name = input.name.trim();
+  if (!name) return { ok: false, reason: 'empty_name' };
+  const days = input.expiresInDays ?? null;
+  if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS)) return { ok: false, reason: 'bad_expiry' };
+  const scope = input.scope ?? 'write';
+  const expiresAt = days === null ? null : new Date(Date.now() + days * 24 * 3600 * 1000);
+  const created = await createApiToken(db, actor.userId, name, { scope, expiresAt });
+  await recordAudit(db, {
+    orgId: await primaryOrgId(db, actor.userId),
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'token.create',
+    target: `niro_pat_${created.row.publicId}`,
+    details: { name, scope, expiresAt: expiresAt?.toISOString() ?? null },
+    ip: actor.ip,
+  });
   return { ok: true, ...created };
 }
 

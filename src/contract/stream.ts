@@ -31,6 +31,11 @@ export const StartLogFrame = Type.Object({
    * second) and drops lines at or before it; tailLines and sinceSeconds are then ignored.
    */
   resumeAfter: Type.Optional(Type.String({ maxLength: 64 })),
+  /**
+   * With resumeAfter: how many lines stamped exactly resumeAfter were delivered (timestamps tie); the agent
+   * drops those and sends the ones after them. Absent: every line stamped resumeAfter was delivered.
+   */
+  resumeAfterLines: Type.Optional(Type.Integer({ minimum: 0 })),
   previous: Type.Boolean(),
   timestamps: Type.Boolean(),
   filter: Type.Optional(LogFilter),
@@ -79,6 +84,8 @@ export const DataFrame = Type.Object({
   droppedLines: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Kubernetes timestamp (RFC 3339, nanoseconds) of the newest line read so far: where a resumed request picks up. */
   lastTimestamp: Type.Optional(Type.String({ maxLength: 64 })),
+  /** How many lines stamped exactly lastTimestamp were read so far: a resume (resumeAfterLines) skips exactly those. */
+  lastTimestampLines: Type.Optional(Type.Integer({ minimum: 1 })),
   /**
    * The followed Kubernetes request ended early (the container restarted, the kubelet or a proxy closed it)
    * and the agent re-opened it from this time (RFC 3339): the viewer is shown the seam.

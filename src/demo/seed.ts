@@ -22,7 +22,7 @@ export async function seedDemo(db: Db, login: { email: string; password: string 
   let user = await findUserByEmail(db, login.email);
   if (!user) user = await createUser(db, { email: login.email, password: login.password, name: 'Demo Operator' });
   else await setPassword(db, user.id, login.password);
-  const msp = await findOrCreateOrg(db, 'Northwind MSP', null, 'pro');
+  const msp = await findOrCreateOrg(db, 'Northwind MSP', null, 'enterprise');
   const customers = [await findOrCreateOrg(db, 'Contoso Retail', msp, 'pro'), await findOrCreateOrg(db, 'Fabrikam Factories', msp, 'enterprise')];
   await setMembership(db, msp.id, user.id, 'owner');
   return { userId: user.id, msp, customers };

@@ -9,7 +9,7 @@ const ROOT = join(import.meta.dir, '..', '..');
 const FILES: Record<string, string> = {
   'htmx.js': 'node_modules/htmx.org/dist/htmx.min.js',
   'hx-sse.js': 'node_modules/htmx.org/dist/ext/hx-sse.min.js',
-  'alpine.js': 'node_modules/alpinejs/dist/cdn.min.js',
+  'alpine.js': 'node_modules/@alpinejs/csp/dist/cdn.min.js',
   'uplot.js': 'node_modules/uplot/dist/uPlot.iife.min.js',
   'uplot.css': 'node_modules/uplot/dist/uPlot.min.css',
   'app.css': 'static/app.css',

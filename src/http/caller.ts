@@ -1,9 +1,10 @@
 import type { Db } from '../db/client';
-import type { User } from '../accounts/schema';
+import type { ApiToken, User } from '../accounts/schema';
 import { authenticateApiToken, findSession, type SessionRow } from '../accounts/store';
 import { listVisibleOrgs, subtreeOf, type VisibleOrg } from '../orgs/store';
 import type { Actor } from '../audit/store';
 import { AGENT_KEY_HEADER } from '../contract';
+import { constantTimeEqual } from '../security/secrets';
 import { HttpError, forbidden, unauthorized } from './errors';
 
 export const SESSION_COOKIE = 'niro_session';
@@ -13,6 +14,8 @@ export type Caller = {
   user: User;
   via: 'session' | 'token';
   session: SessionRow | null;
+  /** The API token the request came with (via 'token'). */
+  token: ApiToken | null;
   /** Every org visible to the user (own memberships + descendants). */
   orgs: VisibleOrg[];
   /** The org the UI is narrowed to, if any (always one of `orgs`). */
@@ -30,14 +33,20 @@ function bearerToken(request: Request): string | null {
   return m ? m[1] : '';
 }
 
-/** Who is calling, or null when nobody is signed in. A bad bearer token is a 401, not "anonymous". */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Who is calling, or null when nobody is signed in. A bad bearer token is a 401, not "anonymous".
+ * A read-scoped token is refused here, for every route at once, on anything but a safe method.
+ */
 export async function resolveCaller(db: Db, ctx: RequestLike): Promise<Caller | null> {
   const bearer = bearerToken(ctx.request);
   if (bearer !== null) {
     const found = await authenticateApiToken(db, bearer);
-    if (!found) throw unauthorized('invalid or revoked API token');
+    if (!found) throw unauthorized('invalid, expired or revoked API token');
+    if (found.token.scope === 'read' && !SAFE_METHODS.has(ctx.request.method)) throw forbidden('this API token is read-only (scope "read"); create a write token to change things');
     const orgs = await listVisibleOrgs(db, found.user.id);
-    return { user: found.user, via: 'token', session: null, orgs, currentOrg: null, scopeOrgIds: orgs.map((o) => o.id) };
+    return { user: found.user, via: 'token', session: null, token: found.token, orgs, currentOrg: null, scopeOrgIds: orgs.map((o) => o.id) };
   }
   const cookieValue = ctx.cookie[SESSION_COOKIE]?.value;
   if (typeof cookieValue === 'string' && cookieValue) {
@@ -46,13 +55,11 @@ export async function resolveCaller(db: Db, ctx: RequestLike): Promise<Caller | 
     const orgs = await listVisibleOrgs(db, found.user.id);
     const currentOrg = orgs.find((o) => o.id === found.session.currentOrgId) ?? null;
     const scope = currentOrg ? subtreeOf(orgs, currentOrg.id) : orgs;
-    return { user: found.user, via: 'session', session: found.session, orgs, currentOrg, scopeOrgIds: scope.map((o) => o.id) };
+    return { user: found.user, via: 'session', session: found.session, token: null, orgs, currentOrg, scopeOrgIds: scope.map((o) => o.id) };
   }
   if (ctx.request.headers.get(AGENT_KEY_HEADER)) throw unauthorized('agent keys are not accepted on user endpoints');
   return null;
 }
-
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Cookie-authenticated state changes must prove they come from our own pages: the session's
@@ -64,7 +71,7 @@ export function checkCsrf(caller: Caller, ctx: RequestLike): void {
   const header = ctx.request.headers.get('x-csrf-token');
   const field = ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, unknown>)._csrf : undefined;
   const presented = header ?? (typeof field === 'string' ? field : null);
-  if (!presented || presented !== caller.session!.csrfToken) throw forbidden('missing or invalid CSRF token; reload the page and try again');
+  if (!presented || !constantTimeEqual(presented, caller.session!.csrfToken)) throw forbidden('missing or invalid CSRF token; reload the page and try again');
 }
 
 /** The signed-in caller, or a 401 (API) / redirect to the login page (pages). Also enforces CSRF. */

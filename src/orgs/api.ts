@@ -1,11 +1,12 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import { actorOf, clientIp, requireCaller } from '../http/caller';
-import { HttpError, badRequest, notFound } from '../http/errors';
+import { badRequest } from '../http/errors';
 import { recordAudit } from '../audit/store';
 import { requireOrg } from './access';
 import { addMember, changeMemberRole, removeMember } from './members';
 import { createOrg, listChildOrgs, listMembers, updateOrg } from './store';
+import { memberRefusal, orgRefusal } from './refusals';
 import { PLANS, ROLES, type Org, type Role } from './schema';
 import { Ok } from '../http/responses';
 import { MemberAdded, MemberList, OrgJson, OrgList } from './responses';
@@ -36,8 +37,8 @@ export function orgsApi(deps: AppDeps) {
         const parent = requireOrg(caller, ctx.body.parentId, 'admin');
         const name = ctx.body.name.trim();
         if (!name) throw badRequest('name: must not be empty');
-        const res = await createOrg(db, { name, parent, plan: ctx.body.plan ?? parent.plan });
-        if (!res.ok) throw new HttpError(422, 'too_deep', 'parentId: the org tree may not be deeper than 5 levels');
+        const res = await createOrg(db, { name, parent, plan: ctx.body.plan });
+        if (!res.ok) throw orgRefusal(res);
         await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         ctx.set.status = 201;
         return orgJson({ ...res.org, role: parent.role });
@@ -45,7 +46,7 @@ export function orgsApi(deps: AppDeps) {
       {
         body: t.Object({ parentId: t.String({ maxLength: 64 }), name: t.String({ minLength: 1, maxLength: 100 }), plan: t.Optional(PlanT) }, { additionalProperties: false }),
         response: { 201: OrgJson },
-        detail: { tags: ['orgs'], summary: 'Create a child org (admin of the parent)' },
+        detail: { tags: ['orgs'], summary: "Create a child org (admin of the parent); its plan defaults to, and may not exceed, the parent's" },
       },
     )
     .patch(
@@ -55,14 +56,16 @@ export function orgsApi(deps: AppDeps) {
         const org = requireOrg(caller, ctx.params.id, ctx.body.plan ? 'owner' : 'admin');
         const name = ctx.body.name?.trim();
         if (name === '') throw badRequest('name: must not be empty');
-        const updated = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
+        const res = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
+        if (!res.ok) throw orgRefusal(res);
+        const updated = res.org;
         await recordAudit(db, { orgId: org.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.update', target: org.id, details: { name, plan: ctx.body.plan }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         return orgJson({ ...updated, role: org.role });
       },
       {
         body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), plan: t.Optional(PlanT) }, { additionalProperties: false }),
         response: { 200: OrgJson },
-        detail: { tags: ['orgs'], summary: 'Rename an org (admin) or change its plan (owner)' },
+        detail: { tags: ['orgs'], summary: "Rename an org (admin) or change its plan (owner; never above the parent's, nor below a child's)" },
       },
     )
     .get(
@@ -87,8 +90,8 @@ export function orgsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'role: only an owner can add an owner');
         const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        if (!res.ok) throw memberRefusal(res.reason);
         ctx.set.status = 201;
         return res;
       },
@@ -103,13 +106,11 @@ export function orgsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'role: only an owner can make an owner');
         const res = await changeMemberRole(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId, ctx.body.role).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok && res.reason === 'not_member') throw notFound('member');
-        if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
+        if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { body: t.Object({ role: RoleT }, { additionalProperties: false }), response: { 200: Ok }, detail: { tags: ['orgs'], summary: "Change a member's role" } },
+      { body: t.Object({ role: RoleT }, { additionalProperties: false }), response: { 200: Ok }, detail: { tags: ['orgs'], summary: "Change a member's role (only an owner makes or changes an owner)" } },
     )
     .delete(
       '/orgs/:id/members/:userId',
@@ -117,10 +118,9 @@ export function orgsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
         const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok && res.reason === 'not_member') throw notFound('member');
-        if (!res.ok) throw new HttpError(409, 'last_owner', 'an org must keep at least one owner');
+        if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { response: { 200: Ok }, detail: { tags: ['orgs'], summary: 'Remove a member' } },
+      { response: { 200: Ok }, detail: { tags: ['orgs'], summary: 'Remove a member (only an owner removes an owner)' } },
     );
 }

@@ -2,19 +2,25 @@ import type { Db } from '../db/client';
 import { createUser, findUserByEmail, normalizeEmail } from '../accounts/store';
 import { randomId } from '../security/secrets';
 import { recordAudit, type Actor } from '../audit/store';
-import { countOwners, findMembership, removeMembership, setMembership } from './store';
-import type { Org, Role } from './schema';
+import { countOwners, findMembership, removeMembership, setMembership, type VisibleOrg } from './store';
+import type { Role } from './schema';
 
-export type AddMemberResult = { ok: true; userId: string; email: string; role: Role; temporaryPassword: string | null };
+/** Only owners manage owners: nobody else may make, demote or remove one. */
+function ownerOnly(org: VisibleOrg, ...roles: (Role | undefined)[]): boolean {
+  return org.role !== 'owner' && roles.includes('owner');
+}
+
+export type AddMemberResult = { ok: true; userId: string; email: string; role: Role; temporaryPassword: string | null } | { ok: false; reason: 'owner_only' };
 
 /**
  * Adds (or re-roles) a member by email. An email with no account gets one with a random
- * temporary password, returned once so the admin can hand it over.
+ * temporary password, returned once so the admin can hand it over. `org.role` is the actor's.
  */
-export async function addMember(db: Db, actor: Actor, org: Org, emailRaw: string, role: Role): Promise<AddMemberResult> {
+export async function addMember(db: Db, actor: Actor, org: VisibleOrg, emailRaw: string, role: Role): Promise<AddMemberResult> {
   const email = normalizeEmail(emailRaw);
-  return db.transaction(async (tx) => {
+  return db.transaction(async (tx): Promise<AddMemberResult> => {
     let user = await findUserByEmail(tx, email);
+    if (ownerOnly(org, role, user ? (await findMembership(tx, org.id, user.id))?.role : undefined)) return { ok: false, reason: 'owner_only' };
     let temporaryPassword: string | null = null;
     if (!user) {
       temporaryPassword = randomId(12);
@@ -26,10 +32,11 @@ export async function addMember(db: Db, actor: Actor, org: Org, emailRaw: string
   });
 }
 
-export type ChangeMemberResult = { ok: true } | { ok: false; reason: 'not_member' | 'last_owner' };
+export type ChangeMemberResult = { ok: true } | { ok: false; reason: 'not_member' | 'last_owner' | 'owner_only' };
 
-export async function changeMemberRole(db: Db, actor: Actor, org: Org, userId: string, role: Role): Promise<ChangeMemberResult> {
+export async function changeMemberRole(db: Db, actor: Actor, org: VisibleOrg, userId: string, role: Role): Promise<ChangeMemberResult> {
   return db.transaction(async (tx) => {
+    if (ownerOnly(org, role, (await findMembership(tx, org.id, userId))?.role)) return { ok: false as const, reason: 'owner_only' as const };
     if (role !== 'owner' && (await isLastOwner(tx, org.id, userId))) return { ok: false as const, reason: 'last_owner' as const };
     const removed = await removeMembership(tx, org.id, userId);
     if (!removed) return { ok: false as const, reason: 'not_member' as const };
@@ -39,8 +46,9 @@ export async function changeMemberRole(db: Db, actor: Actor, org: Org, userId: s
   });
 }
 
-export async function removeMember(db: Db, actor: Actor, org: Org, userId: string): Promise<ChangeMemberResult> {
+export async function removeMember(db: Db, actor: Actor, org: VisibleOrg, userId: string): Promise<ChangeMemberResult> {
   return db.transaction(async (tx) => {
+    if (ownerOnly(org, (await findMembership(tx, org.id, userId))?.role)) return { ok: false as const, reason: 'owner_only' as const };
     if (await isLastOwner(tx, org.id, userId)) return { ok: false as const, reason: 'last_owner' as const };
     const removed = await removeMembership(tx, org.id, userId);
     if (!removed) return { ok: false as const, reason: 'not_member' as const };

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import { actorOf, requireCaller, clientIp } from '../http/caller';
-import { HttpError, badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash } from '../http/page';
 import { recordAudit } from '../audit/store';
 import { MembersPage } from '../../views/orgs/members';
@@ -9,6 +9,13 @@ import { OrgsPage } from '../../views/orgs/children';
 import { defaultOrg, requireOrg } from './access';
 import { addMember, removeMember } from './members';
 import { createOrg, listMembers, roleAtLeast, isRole } from './store';
+import { memberRefusal, orgRefusal } from './refusals';
+
+const MEMBER_REFUSALS = {
+  last_owner: 'An organization must keep at least one owner.',
+  owner_only: 'Only an owner can remove an owner.',
+  not_member: 'No such member.',
+} as const;
 
 export function orgsPages(deps: AppDeps) {
   const { db } = deps;
@@ -27,9 +34,9 @@ export function orgsPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.body.orgId, 'admin');
         if (!isRole(ctx.body.role)) throw badRequest('role: must be owner, admin, member or viewer');
-        if (ctx.body.role === 'owner' && org.role !== 'owner') throw new HttpError(403, 'forbidden', 'only an owner can add an owner');
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ctx.body.email.trim())) throw badRequest('email: not a valid address');
         const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        if (!res.ok) throw memberRefusal(res.reason);
         const members = await listMembers(db, org.id);
         const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage added={res} />;
         return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
@@ -42,7 +49,7 @@ export function orgsPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.body.orgId, 'admin');
         const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
-        if (!res.ok) setFlash(ctx.cookie, { kind: 'error', text: res.reason === 'last_owner' ? 'An organization must keep at least one owner.' : 'No such member.' });
+        if (!res.ok) setFlash(ctx.cookie, { kind: 'error', text: MEMBER_REFUSALS[res.reason] });
         else setFlash(ctx.cookie, { kind: 'ok', text: 'Member removed.' });
         return redirect('/settings/members');
       },
@@ -61,8 +68,8 @@ export function orgsPages(deps: AppDeps) {
         const parent = requireOrg(caller, ctx.body.parentId, 'admin');
         const name = ctx.body.name.trim();
         if (!name) throw badRequest('name: must not be empty');
-        const res = await createOrg(db, { name, parent, plan: parent.plan });
-        if (!res.ok) throw new HttpError(422, 'too_deep', 'the org tree may not be deeper than 5 levels');
+        const res = await createOrg(db, { name, parent });
+        if (!res.ok) throw orgRefusal(res);
         await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
         setFlash(ctx.cookie, { kind: 'ok', text: `Organization "${name}" created.` });
         return redirect('/settings/orgs');

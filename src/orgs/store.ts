@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { isUuid, queryRows, type Db } from '../db/client';
 import { users } from '../accounts/schema';
-import { MAX_ORG_DEPTH, ROLES, memberships, orgs, type Org, type Plan, type Role } from './schema';
+import { MAX_ORG_DEPTH, PLANS, ROLES, memberships, orgs, type Org, type Plan, type Role } from './schema';
 
 export type VisibleOrg = Org & { role: Role };
 
@@ -57,21 +57,59 @@ export function subtreeOf(all: VisibleOrg[], rootId: string): VisibleOrg[] {
   return all.filter((o) => ids.has(o.id));
 }
 
-export type CreateOrgResult = { ok: true; org: Org } | { ok: false; reason: 'too_deep' };
+/** True when `plan` gives no more than `limit` (free < pro < enterprise). */
+export function planWithin(plan: Plan, limit: Plan): boolean {
+  return PLANS.indexOf(plan) <= PLANS.indexOf(limit);
+}
 
+/** The org's row, locked until the transaction ends (plan changes along one branch of the tree take turns). */
+async function lockOrg(tx: Db, orgId: string): Promise<Org | null> {
+  const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for('update');
+  return org ?? null;
+}
+
+export type CreateOrgResult = { ok: true; org: Org } | { ok: false; reason: 'too_deep' } | { ok: false; reason: 'plan_above_parent'; parentPlan: Plan };
+
+/** Creates an org under `parent` (a root without one). A child's plan never exceeds its parent's; absent, it is the parent's. */
 export async function createOrg(db: Db, input: { name: string; parent?: Org | null; plan?: Plan }): Promise<CreateOrgResult> {
   const depth = input.parent ? input.parent.depth + 1 : 0;
   if (depth > MAX_ORG_DEPTH) return { ok: false, reason: 'too_deep' };
-  const [org] = await db
-    .insert(orgs)
-    .values({ name: input.name, parentId: input.parent?.id ?? null, depth, plan: input.plan ?? 'free' })
-    .returning();
-  return { ok: true, org };
+  return db.transaction(async (tx): Promise<CreateOrgResult> => {
+    const parent = input.parent ? await lockOrg(tx, input.parent.id) : null;
+    const plan = input.plan ?? parent?.plan ?? 'free';
+    if (parent && !planWithin(plan, parent.plan)) return { ok: false, reason: 'plan_above_parent', parentPlan: parent.plan };
+    const [org] = await tx.insert(orgs).values({ name: input.name, parentId: parent?.id ?? null, depth, plan }).returning();
+    return { ok: true, org };
+  });
 }
 
-export async function updateOrg(db: Db, orgId: string, patch: { name?: string; plan?: Plan }): Promise<Org> {
-  const [org] = await db.update(orgs).set(patch).where(eq(orgs.id, orgId)).returning();
-  return org;
+export type UpdateOrgResult =
+  | { ok: true; org: Org }
+  | { ok: false; reason: 'plan_above_parent'; parentPlan: Plan }
+  | { ok: false; reason: 'plan_below_child'; child: { id: string; name: string; plan: Plan } };
+
+/**
+ * Renames an org and/or changes its plan, keeping every child's plan within its parent's: a plan may not
+ * rise above the parent's, nor fall below a direct child's (lower the child first). The parent's row is
+ * locked first, then this one, so a parent lowering and a child rising at once cannot both succeed.
+ */
+export async function updateOrg(db: Db, orgId: string, patch: { name?: string; plan?: Plan }): Promise<UpdateOrgResult> {
+  return db.transaction(async (tx): Promise<UpdateOrgResult> => {
+    const [current] = await tx.select({ parentId: orgs.parentId }).from(orgs).where(eq(orgs.id, orgId));
+    const parent = current?.parentId ? await lockOrg(tx, current.parentId) : null;
+    const self = await lockOrg(tx, orgId);
+    if (!self) throw new Error(`org ${orgId} vanished during an update`);
+    if (patch.plan && patch.plan !== self.plan) {
+      if (parent && !planWithin(patch.plan, parent.plan)) return { ok: false, reason: 'plan_above_parent', parentPlan: parent.plan };
+      const children = await tx.select({ id: orgs.id, name: orgs.name, plan: orgs.plan }).from(orgs).where(eq(orgs.parentId, orgId));
+      const above = children.find((c) => !planWithin(c.plan, patch.plan!));
+      if (above) return { ok: false, reason: 'plan_below_child', child: above };
+    }
+    const set = { ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.plan !== undefined ? { plan: patch.plan } : {}) };
+    if (Object.keys(set).length === 0) return { ok: true, org: self };
+    const [org] = await tx.update(orgs).set(set).where(eq(orgs.id, orgId)).returning();
+    return { ok: true, org };
+  });
 }
 
 export async function listChildOrgs(db: Db, orgId: string): Promise<Org[]> {

@@ -44,3 +44,13 @@ export function secretMatches(secret: string, storedHash: string): boolean {
 export function randomId(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
+
+/**
+ * Compares two strings in time that does not depend on where they differ (CSRF tokens and other
+ * presented secrets). Both sides are hashed first, so their lengths do not leak either.
+ */
+export function constantTimeEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,6 +1,7 @@
 // JSON + SSE API of log streams (the viewer uses it too; curl users with `curl -N`):
 //   POST   /v1/clusters/:id/pods/:namespace/:name/logs   open a stream → {streamId} (viewer; 403 when logs are off)
-//   GET    /v1/streams/:id                               SSE (Last-Event-ID resumes; ?format=text for plain lines)
+//   GET    /v1/streams/:id                               SSE (Last-Event-ID resumes; ?format=text for plain lines,
+//                                                        terminal controls made visible unless &raw=1)
 //   DELETE /v1/streams/:id                               stop it: the agent cancels the Kubernetes request
 // GET never starts or changes anything: it only reads the stream someone opened with POST.
 import { Elysia, t } from 'elysia';
@@ -118,22 +119,33 @@ export function streamsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const row = await requireStream(db, caller, ctx.params.id);
-        const format: SseFormat = ctx.query.format === 'text' ? 'text' : 'sse';
+        const format: SseFormat = ctx.query.format !== 'text' ? 'sse' : ctx.query.raw === '1' ? 'text-raw' : 'text';
         const cursor = resumeCursor(ctx.request, ctx.query.after);
         // Plain text has no comment lines to keep the connection busy: lift the idle timeout instead.
-        if (format === 'text') ctx.server?.timeout(ctx.request, 0);
+        if (format !== 'sse') ctx.server?.timeout(ctx.request, 0);
         const attachment = await hub.attach(row, cursor);
         if (!attachment) return endedResponse(cursor, row.lastSeq, row.endReason ?? 'ended', format);
         return streamResponse(attachment, cursor, format, ctx.request.signal);
       },
       {
         query: t.Object({
-          format: t.Optional(t.Union([t.Literal('sse'), t.Literal('text')], { description: 'sse (default): text/event-stream with seq ids; text: plain lines (curl -N)' })),
+          format: t.Optional(
+            t.Union([t.Literal('sse'), t.Literal('text')], {
+              description:
+                'sse (default): text/event-stream with seq ids (lines are JSON strings); text: plain lines for curl -N, with terminal control characters (ESC, CR, NUL, other C0 and C1 controls but TAB) shown as visible symbols (␛ ␍ ␀ …, C1 as U+FFFD) unless raw=1',
+            }),
+          ),
+          raw: t.Optional(
+            t.Union([t.Literal('0'), t.Literal('1')], {
+              description: 'With format=text: 1 passes log lines byte for byte, terminal control characters included (colours, cursor moves, carriage returns act on your terminal)',
+            }),
+          ),
           after: t.Optional(t.Integer({ minimum: 0, description: 'Resume after this seq (SSE clients send Last-Event-ID instead)' })),
         }),
         detail: {
           tags: ['logs'],
-          summary: 'Read a stream you opened (SSE: events lines/gap/state/end, id = seq; reconnect with Last-Event-ID to resume without gaps or duplicates)',
+          summary:
+            'Read a stream you opened (SSE: events lines/gap/state/end, id = seq; reconnect with Last-Event-ID to resume without gaps or duplicates; ?format=text: plain lines, terminal control characters made visible unless &raw=1)',
           responses: STREAM_EVENTS_RESPONSES,
         },
       },

@@ -8,9 +8,10 @@
 // resuming with Last-Event-ID is "read after N", and a same-replica viewer never touches the database.
 //
 // Ownership moves when the agent's socket moves: the replica the agent reconnects to adopts the open
-// streams of its cluster (compare-and-swap on the row), re-opens the Kubernetes request from the last
-// line's timestamp and marks the seam. Everything the viewer cannot get is announced (a gap or a note),
-// never skipped silently.
+// streams of its cluster (compare-and-swap on the row; a dead owner's once its lease lapses) and re-opens
+// the Kubernetes request from the last resume point it holds — the agent's timestamp and how many lines
+// carried it, relayed with the entries — numbering on exactly where its copy ends. Everything the viewer
+// cannot get is announced (a gap or a note), never skipped silently.
 //
 // The files, one role each: this one keeps the registry (agent sockets, streams held here), answers the
 // routes and routes every event to its role; owner.ts runs a stream whose agent socket is here; mirror.ts
@@ -26,7 +27,7 @@ import { parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
 import type { DataFrame } from '../contract';
 import { auditStop } from './audit';
 import { agentFor, LEASE_RENEW_MS, type AgentSocket, type HubContext, type HubDeps } from './local-stream';
-import { closeMirror, followOwner, hearsOwner, openMirror, receiveFromOwner, tickMirror } from './mirror';
+import { agentArrived, closeMirror, followOwner, hearsOwner, openMirror, receiveFromOwner, tickMirror } from './mirror';
 import { acceptData, adopt, finish, leaveSocket, pendingFor, receiveFromMirror, renewLeases, sweepStale, takeOver, tickOwned, type StopActor } from './owner';
 import { Relay } from './relay';
 import type { StreamLog } from './ring';
@@ -85,6 +86,7 @@ export class StreamHub {
   async addAgent(socket: AgentSocket): Promise<void> {
     this.ctx.agents.set(socket.id, socket);
     await this.ready();
+    agentArrived(this.ctx, socket.clusterId);
     await adopt(this.ctx, socket.clusterId);
   }
 
@@ -100,7 +102,7 @@ export class StreamHub {
     await this.ready();
     const socket = agentFor(this.ctx, row.clusterId);
     if (row.ownerReplica === this.replicaId && socket) {
-      takeOver(this.ctx, row, null, socket);
+      takeOver(this.ctx, row, socket);
       return;
     }
     await this.ctx.relay.broadcast({ t: 'adopt', c: row.clusterId });

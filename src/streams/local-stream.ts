@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import type { ServerFrame } from '../contract';
 import { LineBudget } from './limits';
 import type { Relay } from './relay';
-import { StreamLog } from './ring';
+import { StreamLog, type ResumeAt } from './ring';
 import type { LogStreamRow } from './schema';
 import type { StreamProgress } from './store';
 import { PartJoiner } from './wire';
@@ -38,7 +38,15 @@ export class LocalStream {
   // Owner side.
   socket: AgentSocket | null = null;
   agentSeq = 0;
+  /** Where the agent's reading stands once the numbered entries are (the resume point, with lastTimestampLines). */
   lastTimestamp: string | null;
+  /** Lines stamped exactly lastTimestamp the agent read (null: not known; a resume skips them all). */
+  lastTimestampLines: number | null = null;
+  /**
+   * Lines the resumed agent sends again that the buffer already holds (this replica took the stream over
+   * from a mirror that had lines past the last resume point it knew): dropped before numbering goes on.
+   */
+  replaySkip = 0;
   bytes: number;
   lines: number;
   dropped: number;
@@ -53,7 +61,13 @@ export class LocalStream {
   readonly remotes = new Map<string, Remote>();
   // Mirror side.
   owner: string | null = null;
-  heardAt = Date.now();
+  /** When the owner was last heard from (0: not yet): a mirror is live only while its owner speaks. */
+  heardAt = 0;
+  /** When the cluster's agent last connected to this replica: the owner may have lost it (died). */
+  agentHereAt = 0;
+  /** The owner's last resume point this mirror holds (Entry.at), and the lines received after it. */
+  resumeAt: ResumeAt | null = null;
+  linesSinceResume = 0;
   keptAt = 0;
   lookedUpAt = 0;
   lookingUp = false;
@@ -73,6 +87,12 @@ export class LocalStream {
 
   get ended(): boolean {
     return this.log.ended !== null;
+  }
+
+  /** The owner's resume point at log.lastSeq, or null when it has none (or lines to skip are still due). */
+  resumePoint(): ResumeAt | null {
+    if (!this.lastTimestamp || this.replaySkip > 0) return null;
+    return { ts: this.lastTimestamp, lines: this.lastTimestampLines };
   }
 
   progress(): StreamProgress {

@@ -9,8 +9,8 @@
 import type { DataFrame, StartLogFrame } from '../contract';
 import { auditStop } from './audit';
 import { capReached, shapeLine, throttledNote } from './limits';
-import { agentFor, createLocalStream, LEASE_RENEW_MS, type AgentSocket, type HubContext, type LocalStream } from './local-stream';
-import { subscribe } from './mirror';
+import { agentFor, createLocalStream, type AgentSocket, type HubContext, type LocalStream, type Remote } from './local-stream';
+import { followAsMirror } from './mirror';
 import type { PendingWork } from './relay';
 import type { Entry } from './ring';
 import type { LogStreamRow } from './schema';
@@ -28,8 +28,9 @@ const ENDED_RETENTION_MS = 60_000;
 /** Throttled lines are reported at most this often while dropping continues. */
 const DROP_REPORT_MS = 1000;
 
+/** Shown where a stream resumed without knowing where the agent's reading stood (lines were delivered, no timestamp). */
 export const SEAM_NOTE = 'stream resumed after a reconnect: lines around this point may be missing or repeated';
-const LOST_OWNER_GAP = 'the replica holding this stream went away; lines in between may be missing';
+const LOST_OWNER_GAP = 'the replica holding this stream went away before relaying these';
 
 export type StopActor = { userId: string | null; email: string };
 
@@ -44,7 +45,7 @@ export function adopt(ctx: HubContext, clusterId: string): Promise<void> {
     const claimed = await claimStreams(ctx.deps.db, clusterId, ctx.replicaId, LEASE_SECONDS);
     const socket = agentFor(ctx, clusterId);
     if (!socket) return;
-    for (const { row, previousOwner } of claimed) takeOver(ctx, row, previousOwner, socket);
+    for (const row of claimed) takeOver(ctx, row, socket);
   })()
     .catch((e) => ctx.deps.log.warn('adopting log streams failed', { clusterId, error: String(e) }))
     .finally(() => ctx.adopting.delete(clusterId));
@@ -52,33 +53,55 @@ export function adopt(ctx: HubContext, clusterId: string): Promise<void> {
   return job;
 }
 
-/** This replica now owns `row` (claimed in the database): continue its seqs, mark any seam, start the request. */
-export function takeOver(ctx: HubContext, row: LogStreamRow, previousOwner: string | null, socket: AgentSocket): void {
+/**
+ * This replica now owns `row` (claimed in the database): continue its seqs from where the agent's reading
+ * stood and start the request there.
+ *
+ * Resuming is exact by seq: the agent re-reads the log from a resume point (a timestamp and how many lines
+ * carried it) and the lines after it are numbered on from that point's seq — the same numbers the previous
+ * owner gave the same lines, so viewers that saw them (here, or on a replica that died) continue without a
+ * line lost, repeated or a gap announced. The resume point comes from this replica's own copy: as owner, its
+ * own; as mirror, the last one the owner relayed (lines held after it are dropped when they come again);
+ * with neither, the row's last report — entries the mirror never got before that are a real gap.
+ */
+export function takeOver(ctx: HubContext, row: LogStreamRow, socket: AgentSocket): void {
   let local = ctx.streams.get(row.id);
   // Already running here on another socket of the same cluster.
   if (local?.role === 'owner' && (local.socket !== null || local.ended)) return;
   if (!local) {
     local = createLocalStream(ctx, row, row.lastSeq);
     ctx.streams.set(row.id, local);
-  } else if (local.log.lastSeq < row.lastSeq) {
-    local.log.insert(local.log.lastSeq + 1, { gap: row.lastSeq, reason: 'not relayed before the agent reconnected' });
+  } else if (local.role === 'mirror' || local.log.lastSeq < row.lastSeq) {
+    continueFrom(local, row);
   }
   if (local.role === 'mirror') {
     local.role = 'owner';
     local.bytes = Math.max(local.bytes, row.bytes);
     local.lines = Math.max(local.lines, row.lines);
-    local.lastTimestamp ??= row.lastTimestamp;
     local.detachedSince = local.readers > 0 ? null : Date.now();
     local.lastOutputAt = Date.now();
   }
-  if (previousOwner !== null && previousOwner !== ctx.replicaId) {
-    // The previous owner died without handing over its last seq: numbers it may have used are skipped.
-    const jump = ctx.deps.limits.linesPerSecond * (LEASE_RENEW_MS / 1000) * 2 + 1000;
-    local.log.append({ gap: local.log.lastSeq + jump, reason: LOST_OWNER_GAP });
-  }
-  if ((local.log.lastSeq > 0 || local.lines > 0) && local.log.ended === null) local.log.append({ note: SEAM_NOTE });
+  // Lines were delivered but where the agent's reading stood is unknown: it starts over and the viewer is told.
+  if ((local.log.lastSeq > 0 || local.lines > 0) && !local.lastTimestamp && local.log.ended === null) local.log.append({ note: SEAM_NOTE });
   startOn(ctx, local, socket);
   void ctx.relay.broadcast({ t: 'owned', s: row.id, o: ctx.replicaId }).catch(() => {});
+}
+
+/** A copy this replica did not run (a mirror, or a run here overtaken elsewhere): pick the resume point. */
+function continueFrom(local: LocalStream, row: LogStreamRow): void {
+  const held = local.log.lastSeq;
+  if (local.role === 'mirror' && local.resumeAt) {
+    local.lastTimestamp = local.resumeAt.ts;
+    local.lastTimestampLines = local.resumeAt.lines;
+    local.replaySkip = local.linesSinceResume;
+    return;
+  }
+  // The row's last report: seq and resume point as the previous owner wrote them together.
+  if (row.lastSeq > held) local.log.insert(held + 1, { gap: row.lastSeq, reason: LOST_OWNER_GAP });
+  local.lastTimestamp = row.lastTimestamp;
+  local.lastTimestampLines = null;
+  // A viewer's cursor past the report (it read them on the replica that died): the lines in between come again.
+  local.replaySkip = Math.max(0, held - row.lastSeq);
 }
 
 /**
@@ -96,6 +119,9 @@ export function leaveSocket(ctx: HubContext, socketId: string, next: AgentSocket
     local.orphanedAt = Date.now();
     local.log.wake();
     local.releasing = releaseStream(ctx.deps.db, ctx.replicaId, local.progress())
+      // The agent may have reconnected elsewhere before this release landed: whoever holds it adopts now
+      // (not awaited: an adoption here waits for this release, never for a publish being retried).
+      .then(() => void ctx.relay.broadcast({ t: 'adopt', c: local.row.clusterId }).catch(() => {}))
       .catch((e) => ctx.deps.log.warn('releasing a log stream failed', { streamId: local.row.id, error: String(e) }))
       .finally(() => (local.releasing = null));
   }
@@ -108,7 +134,11 @@ function startOn(ctx: HubContext, local: LocalStream, socket: AgentSocket): void
   local.agentSeq = 0;
   local.lastOutputAt = Date.now();
   const frame = startFrame(local.row);
-  if (local.lines > 0 && local.lastTimestamp) frame.resumeAfter = local.lastTimestamp;
+  // Whatever the agent read before (lines sent or filtered out) is not read again.
+  if (local.lastTimestamp) {
+    frame.resumeAfter = local.lastTimestamp;
+    if (local.lastTimestampLines !== null) frame.resumeAfterLines = local.lastTimestampLines;
+  }
   if (!socket.send(frame)) ctx.deps.log.warn('could not send start-log', { streamId: local.row.id });
   local.log.wake();
 }
@@ -124,7 +154,10 @@ export function acceptData(ctx: HubContext, socketId: string, frame: DataFrame):
   }
   if (local.agentSeq > 0 && frame.seq > local.agentSeq + 1) local.log.append({ note: `${frame.seq - local.agentSeq - 1} frames from the agent were lost` });
   local.agentSeq = frame.seq;
-  if (frame.lastTimestamp) local.lastTimestamp = frame.lastTimestamp;
+  if (frame.lastTimestamp) {
+    local.lastTimestamp = frame.lastTimestamp;
+    local.lastTimestampLines = frame.lastTimestampLines ?? null;
+  }
   if (frame.droppedLines) countDropped(local, frame.droppedLines);
   if (frame.seam) local.log.append({ note: `log re-opened from ${frame.seam}: the container restarted or the connection dropped; lines around this point may be missing or repeated` });
   if (frame.data) {
@@ -135,7 +168,14 @@ export function acceptData(ctx: HubContext, socketId: string, frame: DataFrame):
     void finish(ctx, local, reason);
     return;
   }
+  markResume(local);
   kickRemotes(ctx, local);
+}
+
+/** The frame is numbered whole: the newest entry is where the agent's reading stands (relayed to mirrors). */
+function markResume(local: LocalStream): void {
+  const at = local.resumePoint();
+  if (at) local.log.markResume(at);
 }
 
 /** Lines of one frame into the buffer; false when a cap ended the stream. */
@@ -149,6 +189,10 @@ function ingest(ctx: HubContext, local: LocalStream, data: string): boolean {
     const end = newline === -1 ? data.length : newline;
     const line = data.slice(start, end);
     start = end + 1;
+    if (local.replaySkip > 0) {
+      local.replaySkip--;
+      continue;
+    }
     if (!local.budget.take(now)) {
       countDropped(local, 1);
       continue;
@@ -226,6 +270,13 @@ export function pendingFor(ctx: HubContext, replica: string): PendingWork[] {
   return work;
 }
 
+/** "Nothing new after seq l", with our resume point at l: the mirror knows it hears us and where the agent stands. */
+function beat(ctx: HubContext, local: LocalStream, replica: string, remote: Remote, now: number): void {
+  remote.sentAt = now;
+  const at = local.resumePoint();
+  ctx.relay.send(replica, at ? { t: 'hb', s: local.row.id, l: local.log.lastSeq, ts: at.ts, n: at.lines } : { t: 'hb', s: local.row.id, l: local.log.lastSeq });
+}
+
 /** A mirror's message: it subscribes from a seq, says it is still watching, leaves, or relays a DELETE. */
 export function receiveFromMirror(ctx: HubContext, msg: Extract<RelayMsg, { t: 'sub' | 'keep' | 'unsub' | 'stop' }>): void {
   const local = ctx.streams.get(msg.s);
@@ -235,9 +286,12 @@ export function receiveFromMirror(ctx: HubContext, msg: Extract<RelayMsg, { t: '
         ctx.relay.send(msg.r, { t: 'gone', s: msg.s });
         return;
       }
-      local.remotes.set(msg.r, { sent: msg.a, heardAt: Date.now(), sentAt: Date.now() });
+      const remote: Remote = { sent: msg.a, heardAt: Date.now(), sentAt: Date.now() };
+      local.remotes.set(msg.r, remote);
       local.detachedSince = null;
-      ctx.relay.kick(msg.r);
+      // A mirror is live once it hears from us: with nothing to send, say so at once.
+      if (remote.sent >= local.log.lastSeq) beat(ctx, local, msg.r, remote, Date.now());
+      else ctx.relay.kick(msg.r);
       return;
     }
     case 'keep': {
@@ -271,14 +325,12 @@ export function tickOwned(ctx: HubContext, local: LocalStream, now: number): voi
   }
   if (local.pendingDropped > 0 && now - local.pendingSince >= DROP_REPORT_MS) {
     reportDropped(local);
+    markResume(local);
     kickRemotes(ctx, local);
   }
   for (const [replica, remote] of local.remotes) {
     if (now - remote.heardAt > REMOTE_SILENCE_MS) local.remotes.delete(replica);
-    else if (remote.sent >= local.log.lastSeq && now - remote.sentAt > BEAT_MS) {
-      remote.sentAt = now;
-      ctx.relay.send(replica, { t: 'hb', s: local.row.id, l: local.log.lastSeq });
-    }
+    else if (remote.sent >= local.log.lastSeq && now - remote.sentAt > BEAT_MS) beat(ctx, local, replica, remote, now);
   }
   if (local.readers === 0 && local.remotes.size === 0) local.detachedSince ??= now;
   if (local.socket === null && local.orphanedAt !== null && now - local.orphanedAt > limits.startSeconds * 1000) {
@@ -300,10 +352,7 @@ async function expireOrphan(ctx: HubContext, local: LocalStream): Promise<void> 
     const row = await findStream(ctx.deps.db, local.row.id);
     if (local.role !== 'owner' || local.socket !== null) return;
     if (row?.ownerReplica && row.ownerReplica !== ctx.replicaId && !row.endedAt) {
-      local.role = 'mirror';
-      local.owner = row.ownerReplica;
-      local.remotes.clear();
-      subscribe(ctx, local);
+      followAsMirror(ctx, local, row.ownerReplica);
       return;
     }
     await finish(ctx, local, 'the cluster’s agent disconnected and did not come back');
@@ -332,11 +381,7 @@ export async function renewLeases(ctx: HubContext): Promise<void> {
       } else if (row.ownerReplica && row.ownerReplica !== ctx.replicaId) {
         // Adopted elsewhere while this replica's lease lapsed: stop here, follow it there.
         local.socket?.send({ type: 'stop', streamId: local.row.id });
-        local.socket = null;
-        local.role = 'mirror';
-        local.owner = row.ownerReplica;
-        local.remotes.clear();
-        subscribe(ctx, local);
+        followAsMirror(ctx, local, row.ownerReplica);
       } else {
         // Our release raced our own claim: claim it again (it keeps running on its socket meanwhile).
         void adopt(ctx, local.row.clusterId);

@@ -83,7 +83,12 @@ export const STREAM_EVENTS_RESPONSES = {
             'Server-sent events, id = the last seq the event holds: lines {seq, items: [line | {note}]}, gap {from, to, reason}, state {state: live | waiting}, end {seq, reason} (the last event; do not reconnect)',
         }),
       },
-      'text/plain': { schema: t.String({ description: 'format=text: one log line per line; notes, gaps and the end as lines starting with "# niro: "' }) },
+      'text/plain': {
+        schema: t.String({
+          description:
+            'format=text: one log line per line, terminal control characters (ESC, CR, NUL, the other C0 and C1 controls but TAB) shown as visible symbols unless raw=1; notes, gaps and the end as lines starting with "# niro: "',
+        }),
+      },
     },
   },
 };

@@ -6,8 +6,18 @@
 /** A log line (string), a note shown between lines, a range of seqs that can no longer be delivered, or the end. */
 export type Item = string | { note: string } | { gap: number; reason: string } | { end: string };
 
-/** `seq` is the entry's own number; a gap covers seq..gap (inclusive). */
-export type Entry = { seq: number; item: Item; size: number };
+/**
+ * Where the agent's reading of the Kubernetes log stood: the newest timestamp it read and how many lines
+ * carried exactly that timestamp (null: not known — a resume then skips every line of that timestamp).
+ */
+export type ResumeAt = { ts: string; lines: number | null };
+
+/**
+ * `seq` is the entry's own number; a gap covers seq..gap (inclusive). `at`, on some entries: once this
+ * entry is numbered, every line the agent read up to `at` is numbered too — a replica taking the stream
+ * over resumes the agent from there (and drops the lines it holds after it).
+ */
+export type Entry = { seq: number; item: Item; size: number; at?: ResumeAt };
 
 /** What a reader gets: entries after its cursor (a leading gap when it fell behind the buffer). */
 export type ReadResult = { entries: Entry[]; missed: { from: number; to: number } | null };
@@ -70,10 +80,10 @@ export class StreamLog {
    * Places an entry numbered elsewhere (a mirror receiving the owner's entries). Returns 'dup' for one
    * already held, 'missing' when entries before it never arrived (the caller asks for them again).
    */
-  insert(seq: number, item: Item): 'ok' | 'dup' | 'missing' {
+  insert(seq: number, item: Item, at?: ResumeAt): 'ok' | 'dup' | 'missing' {
     if (seq <= this.lastSeq) return 'dup';
     if (seq > this.lastSeq + 1) return 'missing';
-    this.push({ seq, item, size: itemSize(item) });
+    this.push(at ? { seq, item, size: itemSize(item), at } : { seq, item, size: itemSize(item) });
     return 'ok';
   }
 
@@ -93,6 +103,16 @@ export class StreamLog {
       this.head = 0;
     }
     this.wake();
+  }
+
+  /**
+   * Marks the newest entry as a resume point (see Entry.at). Called in the same turn as the appends it
+   * follows, before the relay reads them.
+   */
+  markResume(at: ResumeAt): void {
+    if (this.size === 0) return;
+    const newest = this.entries[this.entries.length - 1];
+    if (newest.seq === this.lastSeq) newest.at = at;
   }
 
   /** Wakes every waiting reader (new entries, or a state change they should look at). */

@@ -2,6 +2,9 @@
 // at the viewer's own pace. Every event carries `id:` = the last seq it holds, so a reconnect with
 // Last-Event-ID resumes exactly after it. Lines travel as JSON strings inside `data:` — a log line holding
 // "\n\ndata: …", "\r", NUL or HTML is one JSON string and can neither end the event nor start another.
+// Plain text goes to a terminal (`curl -N`): terminal control characters in a line (ESC sequences that
+// recolour, move the cursor or retitle the window, CR that overwrites, NUL…) are shown as visible symbols
+// unless the caller asks for the raw bytes (`&raw=1`, format 'text-raw').
 //
 //   event: lines   data: {"seq":41,"items":["a line", {"note":"stream throttled: 12 lines dropped"}]}
 //                  (item i has seq 41+i)
@@ -16,7 +19,23 @@ export const KEEPALIVE_MS = 15_000;
 /** Clients reconnect after this long (the SSE `retry:` field). */
 const RETRY_MS = 1000;
 
-export type SseFormat = 'sse' | 'text';
+/** sse: text/event-stream; text: plain lines, control characters made visible; text-raw: plain lines as sent. */
+export type SseFormat = 'sse' | 'text' | 'text-raw';
+
+/** Every C0 control but TAB (a line feed never occurs inside a line; one would be shown too), DEL, the C1 controls. */
+const TERMINAL_CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+
+/**
+ * The text with every terminal control character replaced by a visible symbol: C0 and DEL by their Unicode
+ * control pictures (ESC → ␛, CR → ␍, NUL → ␀), C1 by U+FFFD. A terminal shows them and acts on none.
+ */
+export function showControls(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    return code === 0x7f ? '\u2421' : '\ufffd';
+  });
+}
 
 const encoder = new TextEncoder();
 
@@ -57,15 +76,18 @@ function encodeSse(entries: readonly Entry[]): string {
   return out;
 }
 
-/** Plain text: one line per log line; notes, gaps and the end as lines starting with "# niro: ". */
-function encodeText(entries: readonly Entry[]): string {
+/**
+ * Plain text: one line per log line; notes, gaps and the end as lines starting with "# niro: " (their text
+ * may quote the cluster, e.g. a Kubernetes error, so its controls are always made visible).
+ */
+function encodeText(entries: readonly Entry[], raw: boolean): string {
   let out = '';
   for (const e of entries) {
     const item = e.item;
-    if (typeof item === 'string') out += item + '\n';
-    else if ('note' in item) out += `# niro: ${item.note}\n`;
-    else if ('gap' in item) out += `# niro: ${item.gap - e.seq + 1} entries missing: ${item.reason}\n`;
-    else out += `# niro: stream ended: ${item.end}\n`;
+    if (typeof item === 'string') out += (raw ? item : showControls(item)) + '\n';
+    else if ('note' in item) out += `# niro: ${showControls(item.note)}\n`;
+    else if ('gap' in item) out += `# niro: ${item.gap - e.seq + 1} entries missing: ${showControls(item.reason)}\n`;
+    else out += `# niro: stream ended: ${showControls(item.end)}\n`;
   }
   return out;
 }
@@ -86,7 +108,7 @@ export function streamResponse(attachment: Attachment, cursor: number, format: S
     attachment.detach();
   };
   signal.addEventListener('abort', done, { once: true });
-  const encode = format === 'sse' ? encodeSse : encodeText;
+  const encode = format === 'sse' ? encodeSse : (entries: readonly Entry[]) => encodeText(entries, format === 'text-raw');
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -146,6 +168,6 @@ export function endedResponse(cursor: number, lastSeq: number, reason: string, f
   if (format === 'sse') {
     if (lastSeq > cursor) out += `id: ${lastSeq}\nevent: gap\ndata: ${JSON.stringify({ from: cursor + 1, to: lastSeq, reason: 'the stream ended and its buffer is gone' })}\n\n`;
     out += `id: ${Math.max(cursor, lastSeq) + 1}\nevent: end\ndata: ${JSON.stringify({ seq: Math.max(cursor, lastSeq) + 1, reason })}\n\n`;
-  } else out = `# niro: stream ended: ${reason}\n`;
+  } else out = `# niro: stream ended: ${showControls(reason)}\n`;
   return new Response(out, { headers: format === 'sse' ? SSE_HEADERS : TEXT_HEADERS });
 }

@@ -55,16 +55,13 @@ export function isStreamId(id: string): boolean {
   return UUID.test(id);
 }
 
-/** An adoptable stream and who held it before (null: released or never picked up). */
-export type Claimed = { row: LogStreamRow; previousOwner: string | null };
-
 /**
  * Takes over the cluster's open streams that nobody holds: never picked up, released by a replica whose
  * agent socket closed, held by a replica whose lease expired (it died), or already this replica's (its
  * socket came back). Compare-and-swap per row, so
  * two replicas adopting at once never both win one.
  */
-export async function claimStreams(db: Db, clusterId: string, replica: string, leaseSeconds: number): Promise<Claimed[]> {
+export async function claimStreams(db: Db, clusterId: string, replica: string, leaseSeconds: number): Promise<LogStreamRow[]> {
   const candidates = await db
     .select({ id: logStreams.id, owner: logStreams.ownerReplica })
     .from(logStreams)
@@ -76,7 +73,7 @@ export async function claimStreams(db: Db, clusterId: string, replica: string, l
       ),
     )
     .limit(500);
-  const claimed: Claimed[] = [];
+  const claimed: LogStreamRow[] = [];
   for (const c of candidates) {
     const [row] = await db
       .update(logStreams)
@@ -93,7 +90,7 @@ export async function claimStreams(db: Db, clusterId: string, replica: string, l
         ),
       )
       .returning();
-    if (row) claimed.push({ row, previousOwner: c.owner });
+    if (row) claimed.push(row);
   }
   return claimed;
 }

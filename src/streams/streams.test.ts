@@ -192,6 +192,35 @@ describe('one container, one replica', () => {
     expect(text).toContain('# niro: stream ended: the log ended');
   });
 
+  test('curl -N never gets terminal control characters from a log line unless it asks for raw bytes', async () => {
+    const { json } = await open(env, {});
+    await startFrame(env, json.streamId);
+    const url = `${env.base}/v1/streams/${json.streamId}?format=text`;
+    const shown = await fetch(url, { headers: env.auth });
+    const raw = await fetch(`${url}&raw=1`, { headers: env.auth });
+    const hostile = [
+      '\u001b[31mred\u001b[0m',
+      '\u001b]0;retitled\u0007window',
+      'progress 10%\rprogress 100%',
+      'nul\u0000byte',
+      'tab\tstays',
+      'c1 csi \u009b2J',
+      'del\u007f',
+      'unicode ✓ é 😀',
+    ];
+    // The end reason quotes the cluster (a Kubernetes error): never raw.
+    env.agent.lines(json.streamId, hostile, { eof: true, err: 'kubelet said \u001b[2J' });
+    const end = '# niro: stream ended: kubelet said ␛[2J\n';
+    expect(await shown.text()).toBe(
+      ['# niro: log stream', '␛[31mred␛[0m', '␛]0;retitled␇window', 'progress 10%␍progress 100%', 'nul␀byte', 'tab\tstays', 'c1 csi \ufffd2J', 'del␡', 'unicode ✓ é 😀', ''].join('\n') + end,
+    );
+    expect(await raw.text()).toBe(['# niro: log stream', ...hostile, ''].join('\n') + end);
+    const refused = await fetch(`${url}&raw=yes`, { headers: env.auth });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect(await refused.text()).toContain('raw');
+  });
+
   test('closing the viewer (no SSE anywhere) stops the agent-side request after the detach grace', async () => {
     const { json } = await open(env, {});
     await startFrame(env, json.streamId);
@@ -267,22 +296,40 @@ describe('one container, one replica', () => {
     await env.agent.waitFor(() => env.agent.received.some((f) => f.type === 'pong' && f.ts === 42), 2000, 'pong');
   });
 
-  test('an agent that reconnects resumes its streams after the last delivered line and marks the seam', async () => {
+  test('an agent that reconnects resumes its streams exactly after the last delivered line, with no seam to show', async () => {
     const { json } = await open(env, {});
     await startFrame(env, json.streamId);
     const viewer = await sse(env, json.streamId);
-    env.agent.lines(json.streamId, ['before'], { lastTimestamp: '2026-06-12T10:00:05.123456789Z' });
+    env.agent.lines(json.streamId, ['before'], { lastTimestamp: '2026-06-12T10:00:05.123456789Z', lastTimestampLines: 2 });
     await viewer.waitFor(() => linesOf(viewer).length === 1, 3000, 'first line');
     env.agent.close();
     await env.agent.closed;
     await viewer.waitFor(() => viewer.events.some((e) => e.event === 'state' && e.data.includes('waiting')), 3000, 'waiting state');
     env.agent = await connectAgent(env.base, env.agentKey);
     const resumed = await startFrame(env, json.streamId);
-    expect(resumed.resumeAfter).toBe('2026-06-12T10:00:05.123456789Z');
+    expect([resumed.resumeAfter, resumed.resumeAfterLines]).toEqual(['2026-06-12T10:00:05.123456789Z', 2]);
+    env.agent.lines(json.streamId, ['after']);
+    await viewer.waitFor(() => linesOf(viewer).length === 2, 3000, 'line after the reconnect');
+    expect(viewer.entries.map((e) => e.item)).toEqual(['before', 'after']);
+    expect(checkSequence(viewer.entries)).toEqual({ duplicates: [], silentGaps: [], announcedGaps: 0 });
+    viewer.close();
+    await env.api.call('DELETE', `/v1/streams/${json.streamId}`);
+  });
+
+  test('lines delivered without a timestamp: the resumed stream starts over and the viewer is shown the seam', async () => {
+    const { json } = await open(env, {});
+    await startFrame(env, json.streamId);
+    const viewer = await sse(env, json.streamId);
+    env.agent.lines(json.streamId, ['before']);
+    await viewer.waitFor(() => linesOf(viewer).length === 1, 3000, 'first line');
+    env.agent.close();
+    await env.agent.closed;
+    env.agent = await connectAgent(env.base, env.agentKey);
+    const resumed = await startFrame(env, json.streamId);
+    expect(resumed.resumeAfter).toBeUndefined();
     env.agent.lines(json.streamId, ['after']);
     await viewer.waitFor(() => linesOf(viewer).length === 2, 3000, 'line after the seam');
     expect(viewer.entries.map((e) => e.item)).toEqual(['before', { note: SEAM_NOTE }, 'after']);
-    expect(checkSequence(viewer.entries)).toEqual({ duplicates: [], silentGaps: [], announcedGaps: 0 });
     viewer.close();
     await env.api.call('DELETE', `/v1/streams/${json.streamId}`);
   });

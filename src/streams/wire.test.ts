@@ -2,15 +2,15 @@
 import { describe, expect, test } from 'bun:test';
 import { MAX_BUS_PAYLOAD_BYTES } from '../db/bus';
 import { StreamLog, type Entry, type Item } from './ring';
-import { PartJoiner, encodeEntries, splitForJson, type DataMsg, type PartMsg } from './wire';
+import { PartJoiner, encodeEntries, resumeOf, splitForJson, type DataMsg, type PartMsg, type WireEntry } from './wire';
 import { LineBudget, capReached, shapeLine } from './limits';
 import { testConfig } from '../testing/app';
 
 const bytes = (s: string): number => new TextEncoder().encode(s).length;
 
-function decode(payloads: string[]): [number, Item][] {
+function decode(payloads: string[]): WireEntry[] {
   const joiner = new PartJoiner();
-  const out: [number, Item][] = [];
+  const out: WireEntry[] = [];
   for (const p of payloads) {
     const msg = JSON.parse(p) as DataMsg | PartMsg;
     if (msg.t === 'd') out.push(...msg.e);
@@ -25,6 +25,20 @@ function decode(payloads: string[]): [number, Item][] {
 const entries = (items: Item[], first = 1): Entry[] => items.map((item, i) => ({ seq: first + i, item, size: 0 }));
 
 describe('relay payloads', () => {
+  test('a resume point travels with its entry', () => {
+    const sent: Entry[] = [
+      { seq: 1, item: 'a', size: 0 },
+      { seq: 2, item: 'b', size: 0, at: { ts: '2026-06-12T10:00:02.5Z', lines: 2 } },
+      { seq: 3, item: { note: 'n' }, size: 0, at: { ts: '2026-06-12T10:00:02.5Z', lines: null } },
+    ];
+    const got = decode(encodeEntries('s', sent).map((p) => p.text));
+    expect(got.map((e) => [e[0], e[1], resumeOf(e)])).toEqual([
+      [1, 'a', undefined],
+      [2, 'b', { ts: '2026-06-12T10:00:02.5Z', lines: 2 }],
+      [3, { note: 'n' }, { ts: '2026-06-12T10:00:02.5Z', lines: null }],
+    ]);
+  });
+
   test('many short lines pack into few payloads, each under the limit, in order', () => {
     const items = Array.from({ length: 2000 }, (_, i) => `2026-06-12 line ${i} GET /api/v1/orders?id=${i} 200 12ms`);
     const payloads = encodeEntries('s', entries(items));

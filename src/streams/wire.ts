@@ -3,7 +3,7 @@
 // parts that the receiving replica joins again. Every entry keeps its seq, so the receiver sees a gap
 // (a lost notification) and asks again instead of skipping lines silently.
 import { MAX_BUS_PAYLOAD_BYTES } from '../db/bus';
-import { entryEnd, type Entry, type Item } from './ring';
+import { entryEnd, type Entry, type Item, type ResumeAt } from './ring';
 
 /** Owner → everyone: "this stream is held by replica o now" (waiting mirrors subscribe). */
 export type OwnedMsg = { t: 'owned'; s: string; o: string };
@@ -16,12 +16,17 @@ export type KeepMsg = { t: 'keep'; s: string; r: string };
 export type UnsubMsg = { t: 'unsub'; s: string; r: string };
 /** Anyone → owner: end this stream (DELETE). */
 export type StopMsg = { t: 'stop'; s: string; by: string };
+/** One entry on the wire: [seq, item], or [seq, item, ts, lines] for a resume point (Entry.at). */
+export type WireEntry = [number, Item] | [number, Item, string, number | null];
 /** Owner → mirror: entries, in order. */
-export type DataMsg = { t: 'd'; s: string; e: [number, Item][] };
+export type DataMsg = { t: 'd'; s: string; e: WireEntry[] };
 /** Owner → mirror: part i of n of one long line with seq q. */
 export type PartMsg = { t: 'p'; s: string; q: number; i: number; n: number; x: string };
-/** Owner → mirror: nothing new; l = the owner's last seq (a mirror behind it lost a message). */
-export type BeatMsg = { t: 'hb'; s: string; l: number };
+/**
+ * Owner → mirror: nothing new; l = the owner's last seq (a mirror behind it lost a message). `ts`/`n`:
+ * the owner's resume point at l (Entry.at), when it has one.
+ */
+export type BeatMsg = { t: 'hb'; s: string; l: number; ts?: string; n?: number | null };
 /** Owner → mirror: this replica does not hold that stream (any more). */
 export type GoneMsg = { t: 'gone'; s: string };
 
@@ -89,7 +94,7 @@ export function encodeEntries(streamId: string, entries: readonly Entry[]): Payl
     used = headBytes;
   };
   for (const entry of entries) {
-    const encoded = JSON.stringify([entry.seq, entry.item]);
+    const encoded = JSON.stringify(entry.at ? [entry.seq, entry.item, entry.at.ts, entry.at.lines] : [entry.seq, entry.item]);
     const bytes = byteLength(encoded) + 1;
     if (used + bytes > PAYLOAD_BUDGET) flush();
     if (headBytes + bytes <= PAYLOAD_BUDGET) {
@@ -139,3 +144,8 @@ export class PartJoiner {
 /** Bus channel names: one broadcast channel, one per replica for directed messages. */
 export const BROADCAST_CHANNEL = 'niro_logs';
 export const replicaChannel = (replicaId: string): string => `niro_logs_${replicaId}`;
+
+/** The resume point a wire entry carries, if any. */
+export function resumeOf(entry: WireEntry): ResumeAt | undefined {
+  return entry.length === 4 ? { ts: entry[2], lines: entry[3] } : undefined;
+}

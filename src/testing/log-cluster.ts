@@ -6,8 +6,18 @@ import { startAgentProcess, type AgentProcess } from '../../agent/testing/agent-
 
 export type LogCluster = { sim: Simulator; agent: AgentProcess; stop(): Promise<void> };
 
-export async function startLogCluster(opts: { controlPlaneUrl: string; token: string; name?: string; pods?: AddPodInput[]; logs?: boolean; logLinesPerSecond?: number }): Promise<LogCluster> {
-  const sim = await startSimulator({ name: opts.name ?? 'logs', nodes: 2, pods: 20, tickMs: 0, evolve: false, logLinesPerSecond: opts.logLinesPerSecond ?? 0, rbac: { logs: opts.logs ?? true } });
+/** `logRingLines`: lines each container keeps (what a resumed request can read again; the simulator keeps 1000). */
+export async function startLogCluster(opts: { controlPlaneUrl: string; token: string; name?: string; pods?: AddPodInput[]; logs?: boolean; logLinesPerSecond?: number; logRingLines?: number }): Promise<LogCluster> {
+  const sim = await startSimulator({
+    name: opts.name ?? 'logs',
+    nodes: 2,
+    pods: 20,
+    tickMs: 0,
+    evolve: false,
+    logLinesPerSecond: opts.logLinesPerSecond ?? 0,
+    logRingLines: opts.logRingLines,
+    rbac: { logs: opts.logs ?? true },
+  });
   for (const pod of opts.pods ?? []) sim.addPod(pod);
   const agent = startAgentProcess({
     NIRO_URL: opts.controlPlaneUrl,

@@ -1,7 +1,7 @@
 import Html from '@kitajs/html';
 import { SettingsNav } from '../settings/nav';
 
-export function ProfilePage(props: { email: string; name: string; csrfToken: string; orgs: { name: string; role: string }[] }): JSX.Element {
+export function ProfilePage(props: { email: string; name: string; csrfToken: string; sessions: number; orgs: { name: string; role: string }[] }): JSX.Element {
   return (
     <>
       <h1>Settings</h1>
@@ -33,7 +33,16 @@ export function ProfilePage(props: { email: string; name: string; csrfToken: str
             New password (at least 10 characters)
             <input type="password" name="password" required minlength="10" autocomplete="new-password" maxlength="1024" />
           </label>
+          <p class="muted">Changing it signs you out of every other session.</p>
           <button>Change password</button>
+        </form>
+      </div>
+      <div class="panel" id="sessions">
+        <h2>Sessions</h2>
+        <p safe>{`You are signed in in ${props.sessions} ${props.sessions === 1 ? 'session' : 'sessions'} (browsers and devices), this one included.`}</p>
+        <form method="post" action="/settings/sessions/end-all" data-confirm="Sign out of every session, this one included?">
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <button class="secondary">Sign out everywhere</button>
         </form>
       </div>
       <div class="panel">

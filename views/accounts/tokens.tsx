@@ -2,7 +2,22 @@ import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { SettingsNav } from '../settings/nav';
 
-export type TokenRow = { id: string; name: string; publicId: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
+export type TokenRow = { id: string; name: string; publicId: string; scope: 'read' | 'write'; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null; revokedAt: Date | null };
+
+/** Lifetimes offered by the form, as [days, label]; '' is "until revoked". */
+export const TOKEN_LIFETIMES: [string, string][] = [
+  ['', 'never expires'],
+  ['7', 'expires in 7 days'],
+  ['30', 'expires in 30 days'],
+  ['90', 'expires in 90 days'],
+  ['365', 'expires in 1 year'],
+];
+
+function status(t: TokenRow, now: number): JSX.Element {
+  if (t.revokedAt) return <span class="badge">revoked</span>;
+  if (t.expiresAt && t.expiresAt.getTime() <= now) return <span class="badge">expired</span>;
+  return <span class="badge healthy">active</span>;
+}
 
 export const NEW_TOKEN_ID = 'new-token';
 
@@ -11,6 +26,7 @@ function when(d: Date | null): string {
 }
 
 export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newToken?: string | null }): JSX.Element {
+  const now = Date.now();
   return (
     <>
       <h1>Settings</h1>
@@ -31,6 +47,17 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
         <form method="post" action="/settings/tokens" class="row">
           <input type="hidden" name="_csrf" value={props.csrfToken} />
           <input type="text" name="name" placeholder="Token name, e.g. ci-script" required maxlength="100" />
+          <select name="scope" aria-label="Scope">
+            <option value="write">read and write</option>
+            <option value="read">read only</option>
+          </select>
+          <select name="expiresInDays" aria-label="Expiry">
+            {TOKEN_LIFETIMES.map(([v, label]) => (
+              <option value={v} safe>
+                {label}
+              </option>
+            ))}
+          </select>
           <button>Create token</button>
         </form>
       </div>
@@ -40,7 +67,9 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
             <tr>
               <th>Name</th>
               <th>Prefix</th>
+              <th>Scope</th>
               <th>Created</th>
+              <th>Expires</th>
               <th>Last used</th>
               <th>Status</th>
               <th></th>
@@ -48,15 +77,17 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
           </thead>
           <tbody>
             {props.tokens.length === 0 ? (
-              <EmptyRow columns={6}>No tokens yet.</EmptyRow>
+              <EmptyRow columns={8}>No tokens yet.</EmptyRow>
             ) : (
               props.tokens.map((t) => (
                 <tr>
                   <td safe>{t.name}</td>
                   <td class="mono" safe>{`niro_pat_${t.publicId}_…`}</td>
+                  <td safe>{t.scope === 'read' ? 'read only' : 'read and write'}</td>
                   <td safe>{when(t.createdAt)}</td>
+                  <td safe>{t.expiresAt ? when(t.expiresAt) : 'never'}</td>
                   <td safe>{when(t.lastUsedAt)}</td>
-                  <td>{t.revokedAt ? <span class="badge">revoked</span> : <span class="badge healthy">active</span>}</td>
+                  <td>{status(t, now)}</td>
                   <td>
                     {t.revokedAt ? (
                       ''

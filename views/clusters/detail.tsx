@@ -114,7 +114,7 @@ export type OverviewProps = {
 export function OverviewLive(props: OverviewProps): JSX.Element {
   const c = props.cluster;
   return (
-    <div id={CLUSTER_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={CLUSTER_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
       <div class="grid">
         <div class="tile">
           <div class="muted">Nodes</div>

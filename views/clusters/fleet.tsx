@@ -58,7 +58,7 @@ function filterUrl(filters: FleetFilters, change: Partial<FleetFilters>): string
 export function FleetLive(props: FleetLiveProps): JSX.Element {
   const total = Object.values(props.counts).reduce((a, b) => a + b, 0);
   return (
-    <div id={FLEET_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={FLEET_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
       <div class="row summary" aria-label="Clusters by status">
         <a class={`chip${props.filters.status === '' ? ' on' : ''}`} href={filterUrl(props.filters, { status: '' })}>
           All {total}

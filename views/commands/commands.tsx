@@ -47,7 +47,7 @@ export function PingResult(props: { last: PingView; now: Date; timeout?: string 
 
 export function CommandHistory(props: { commands: CommandView[]; now: Date; liveUrl: string; olderUrl: string | null }): JSX.Element {
   return (
-    <div id={COMMAND_HISTORY_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={COMMAND_HISTORY_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
       <div class="table-wrap">
         <table>
           <thead>

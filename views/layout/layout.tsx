@@ -69,8 +69,8 @@ export function Shell(props: ShellProps): JSX.Element {
         <div class="user">
           <form method="post" action="/org-switch" class="row">
             <input type="hidden" name="_csrf" value={props.csrfToken} />
-            <input type="hidden" name="back" value="" x-data x-init="$el.value = location.pathname + location.search" />
-            <select name="orgId" aria-label="Organization" onchange="this.form.submit()">
+            <input type="hidden" name="back" value="" data-current-path />
+            <select name="orgId" aria-label="Organization" data-autosubmit>
               <option value="" selected={props.currentOrgId === null}>All organizations</option>
               {props.orgs.map((o) => (
                 <option value={o.id} selected={o.id === props.currentOrgId} safe>

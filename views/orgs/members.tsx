@@ -67,7 +67,7 @@ export function MembersPage(props: {
                 <td safe>{m.name}</td>
                 <td safe>{m.role}</td>
                 <td>
-                  {props.canManage ? (
+                  {props.canManage && (m.role !== 'owner' || props.org.role === 'owner') ? (
                     <form method="post" action={`/settings/members/${m.userId}/remove`} data-confirm={`Remove ${m.email}?`}>
                       <input type="hidden" name="_csrf" value={props.csrfToken} />
                       <input type="hidden" name="orgId" value={props.org.id} />

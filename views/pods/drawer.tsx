@@ -189,7 +189,7 @@ export function PodDrawerLive(props: DrawerLiveProps): JSX.Element {
   const path = podPath(props.cluster.id, props.namespace, props.name);
   const unavailable = props.metrics.available ? null : props.metrics.reason;
   return (
-    <div id={POD_DRAWER_LIVE_ID} hx-get={`${path}/live`} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={POD_DRAWER_LIVE_ID} hx-get={`${path}/live`} hx-trigger="every 5s" hx-swap="outerMorph">
       {!p ? (
         <p class="flash info" data-pod-gone>
           The cluster's latest heartbeat (<Age at={props.cluster.lastHeartbeatAt} now={props.now} />) no longer lists this pod.
@@ -256,7 +256,7 @@ export function PodDrawerDetails(props: DrawerLiveProps): JSX.Element {
   const p = props.pod;
   const path = podPath(props.cluster.id, props.namespace, props.name);
   return (
-    <div id={POD_DRAWER_DETAILS_ID} hx-get={`${path}/details`} hx-trigger="every 10s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={POD_DRAWER_DETAILS_ID} hx-get={`${path}/details`} hx-trigger="every 10s" hx-swap="outerMorph">
       {!p ? (
         ''
       ) : (
@@ -335,7 +335,7 @@ export function PodDrawerDetails(props: DrawerLiveProps): JSX.Element {
 export function PodChart(props: ChartProps): JSX.Element {
   const path = podPath(props.clusterId, props.namespace, props.name);
   return (
-    <section id={POD_CHART_ID} hx-get={`${path}/chart?window=${props.window}`} hx-trigger="every 30s [document.visibilityState === 'visible']" hx-swap="outerHTML">
+    <section id={POD_CHART_ID} hx-get={`${path}/chart?window=${props.window}`} hx-trigger="every 30s" hx-swap="outerHTML">
       <div class="row">
         <h2>Usage history</h2>
         <span class="spacer"></span>

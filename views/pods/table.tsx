@@ -85,7 +85,7 @@ function SortHeader(props: { filters: PodsFilters; sort: PodSort; label: string 
 export function PodsLive(props: PodsLiveProps): JSX.Element {
   const f = props.filters;
   return (
-    <div id={PODS_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s [document.visibilityState === 'visible']" hx-swap="outerMorph">
+    <div id={PODS_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
       <div class="row summary" aria-label="Pods by status">
         <a class={`chip${f.status === '' && !f.problem ? ' on' : ''}`} href={podsUrl({ ...f, status: '', problem: false })} data-count="all" safe>
           {`All ${props.counts.total.toLocaleString('en-US')}`}

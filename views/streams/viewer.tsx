@@ -113,7 +113,7 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
           <label class="inline">
             <input type="checkbox" name="wrap" x-model="wrap" /> Wrap
           </label>
-          <form class="row inline-form" x-on:submit="$event.preventDefault(); restart()">
+          <form class="row inline-form" x-on:submit="submitFilter($event)">
             <input type="search" name="filter" placeholder="Agent-side filter" x-model="filter" aria-label="Filter lines before they leave the cluster" />
             <label class="inline" title="Regular expression instead of plain text">
               <input type="checkbox" name="regex" x-model="regex" /> regex
@@ -121,7 +121,7 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
           </form>
         </div>
         <div class="logs-bar row">
-          <button type="button" class="secondary" name="pause" x-on:click="togglePause()" x-text="paused ? `Resume (${buffered} new)` : 'Pause'">
+          <button type="button" class="secondary" name="pause" x-on:click="togglePause()" x-text="pauseLabel">
             Pause
           </button>
           <button type="button" class="secondary" name="clear" x-on:click="clearView()">
@@ -152,10 +152,10 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
         </div>
       </div>
       <div class="logs-pane" x-ref="pane" x-bind:class="wrap ? 'wrap' : ''" x-on:scroll="onScroll()">
-        <div class="logs-dropped" x-show="droppedOld > 0" x-text="`${droppedOld} older lines dropped: the view keeps the last ${maxLines}. Download or narrow with Since/Tail to see them.`"></div>
+        <div class="logs-dropped" x-show="droppedOld > 0" x-text="droppedLabel"></div>
         <div id={LOG_LINES_ID} class="logs-lines mono" role="log" aria-live="off"></div>
       </div>
-      <button type="button" class="jump-latest" name="latest" x-show="!stick" x-on:click="toLatest()" x-text="pendingBelow ? `↓ Latest (${pendingBelow} new)` : '↓ Latest'">
+      <button type="button" class="jump-latest" name="latest" x-show="!stick" x-on:click="toLatest()" x-text="latestLabel">
         ↓ Latest
       </button>
     </div>
