@@ -280,6 +280,10 @@ describe('pages', () => {
     await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods }));
     const overview = await (await owner.browser.get(`/clusters/${c.clusterId}`)).text();
     expect(overview).toContain('id="cluster-live"');
+    // The poll answers the whole tab, header included: the status and the heartbeat age refresh with the nodes.
+    const live = await (await owner.browser.get(`/clusters/${c.clusterId}/live`, { 'hx-request': 'true' })).text();
+    expect(live.startsWith(`<div id="cluster-live" hx-get="/clusters/${c.clusterId}/live"`)).toBe(true);
+    for (const part of ['data-cluster-header', 'data-status="healthy"', 'data-last-heartbeat', 'k3s-node-2', '<h2>Cluster</h2>']) expect({ part, in: live.includes(part) }).toEqual({ part, in: true });
     expect(overview).toContain('k3s-node-2');
     expect(overview).toMatch(/30% · 1.2 cores \/ 4.0 cores/);
     const workloads = await (await owner.browser.get(`/clusters/${c.clusterId}/workloads`)).text();

@@ -12,7 +12,7 @@ import { roleAtLeast } from '../orgs/store';
 import { countOpenIncidents, listIncidents } from '../incidents/store';
 import { FleetLive, FleetPage, type FleetFilters, type FleetLiveProps } from '../../views/clusters/fleet';
 import { ClusterCreatedPage, NewClusterPage } from '../../views/clusters/new';
-import { ClusterLayout, OverviewLive, OverviewTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
+import { ClusterLayout, OverviewTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
 import { SettingsTab } from '../../views/clusters/settings';
 import { orgsForNewClusters, requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
@@ -89,7 +89,6 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
     usageAt: usage?.at ?? null,
     incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, openedAt: i.openedAt })),
     now: new Date(),
-    liveUrl: `/clusters/${cluster.id}/live`,
     canOperate,
     csrfToken: caller.session?.csrfToken ?? '',
   };
@@ -98,6 +97,17 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
 export function clustersPages(deps: AppDeps) {
   const { db, config } = deps;
   const csrf = (caller: Caller) => caller.session?.csrfToken ?? '';
+  /** The Overview tab, a live one: the page embeds exactly what its poll (`/clusters/:id/live`) answers. */
+  const overviewPage = async (caller: Caller, id: string): Promise<{ title: string; element: JSX.Element }> => {
+    const { cluster, org } = await requireCluster(db, caller, id);
+    const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
+    const element = (
+      <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" now={props.now} liveUrl={`/clusters/${cluster.id}/live`}>
+        <OverviewTab {...props} />
+      </ClusterLayout>
+    );
+    return { title: cluster.name, element };
+  };
   return new Elysia({ name: 'clusters-pages' })
     .get(
       '/',
@@ -143,20 +153,10 @@ export function clustersPages(deps: AppDeps) {
     )
     .get('/clusters/:id', async (ctx) => {
       const caller = await requireCaller(db, ctx);
-      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-      const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
-      const body = (
-        <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" now={props.now}>
-          <OverviewTab {...props} />
-        </ClusterLayout>
-      );
-      return renderPage(caller, ctx.cookie, { title: cluster.name, active: 'fleet', body });
+      const body = await overviewPage(caller, ctx.params.id);
+      return renderPage(caller, ctx.cookie, { title: body.title, active: 'fleet', body: body.element });
     })
-    .get('/clusters/:id/live', async (ctx) => {
-      const caller = await requireCaller(db, ctx);
-      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-      return <OverviewLive {...await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'))} />;
-    })
+    .get('/clusters/:id/live', async (ctx) => (await overviewPage(await requireCaller(db, ctx), ctx.params.id)).element)
     .get('/clusters/:id/workloads', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
