@@ -214,11 +214,17 @@ describe('pages', () => {
 
   test('creating a cluster in the UI shows the token and install command once; duplicates are explained', async () => {
     const res = await member.browser.post('/clusters', { name: 'ui-made', environment: 'staging', orgId: customer.id });
-    expect(res.status).toBe(201);
-    const html = await res.text();
+    // Post/redirect/get: the page it lands on shows the token once; a reload of it goes to the cluster, creating nothing.
+    expect(res.status).toBe(303);
+    const landed = await member.browser.follow(res);
+    expect(landed.status).toBe(200);
+    const html = await landed.text();
     const token = /data-token[^>]*>([^<]+)</.exec(html)?.[1];
     expect(token).toMatch(/^niro_enr_/);
     expect(html).toContain(`curl -fsSL ${t.config.publicUrl}/install.sh | NIRO_TOKEN=${token} sh`);
+    const again = await member.browser.get(res.headers.get('location')!);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toMatch(/^\/clusters\/[0-9a-f-]{36}$/);
     const dup = await member.browser.post('/clusters', { name: 'ui-made', environment: 'staging', orgId: customer.id });
     expect(dup.status).toBe(422);
     expect(await dup.text()).toContain('A cluster named &quot;ui-made&quot; already exists');
@@ -230,8 +236,8 @@ describe('pages', () => {
     const created = await json<{ cluster: { id: string }; enrollment: { token: string } }>(await owner.api.call('POST', '/v1/clusters', { name: 'regen-ui', orgId: customer.id }));
     const id = created.cluster.id;
     const regen = await owner.browser.post(`/clusters/${id}/token`, {});
-    expect(regen.status).toBe(200);
-    const newToken = /data-token[^>]*>([^<]+)</.exec(await regen.text())?.[1];
+    expect(regen.status).toBe(303);
+    const newToken = /data-token[^>]*>([^<]+)</.exec(await (await owner.browser.follow(regen)).text())?.[1];
     expect(newToken).toMatch(/^niro_enr_/);
     expect(newToken).not.toBe(created.enrollment.token);
     const settings = await (await owner.browser.get(`/clusters/${id}/settings`)).text();

@@ -7,6 +7,8 @@ import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { redirect, renderPage, setFlash } from '../http/page';
+import { setReveal, takeReveal } from '../http/reveal';
+import { createSecretBox } from '../security/encryption';
 import { requireOrg, defaultOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { countOpenIncidents, listIncidents } from '../incidents/store';
@@ -94,8 +96,15 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
   };
 }
 
+/** An enrollment token on its way to the page that shows it once. */
+type RevealedToken = { token: string; expiresAt: string };
+
 export function clustersPages(deps: AppDeps) {
   const { db, config } = deps;
+  const box = createSecretBox(config.secret);
+  const secureCookie = config.publicUrl.startsWith('https://');
+  const revealOf = (issued: { token: string; expiresAt: Date }): RevealedToken => ({ token: issued.token, expiresAt: issued.expiresAt.toISOString() });
+  const enrollmentOf = (r: RevealedToken) => ({ token: r.token, expiresAt: new Date(r.expiresAt), installCommand: installCommand(config.publicUrl, r.token) });
   const csrf = (caller: Caller) => caller.session?.csrfToken ?? '';
   /** The Overview tab, a live one: the page embeds exactly what its poll (`/clusters/:id/live`) answers. */
   const overviewPage = async (caller: Caller, id: string): Promise<{ title: string; element: JSX.Element }> => {
@@ -143,14 +152,23 @@ export function clustersPages(deps: AppDeps) {
         if (!name.ok) return again(name.message.replace(/^name: /, 'Name: '));
         const res = await createClusterWithToken(db, actorOf(caller, ctx, config.trustProxy), org, { name: name.name, environment });
         if (!res.ok) return again(`A cluster named "${name.name}" already exists in ${org.name}.`);
-        // Rendered directly (no redirect) so the token never travels in a cookie or URL.
-        const enrollment = { token: res.issued.token, expiresAt: res.issued.expiresAt, installCommand: installCommand(config.publicUrl, res.issued.token) };
-        const body = <ClusterCreatedPage clusterId={res.cluster.id} clusterName={res.cluster.name} enrollment={enrollment} />;
-        ctx.set.status = 201;
-        return renderPage(caller, ctx.cookie, { title: `Cluster ${res.cluster.name}`, active: 'fleet', body });
+        // Post/redirect/get: a reload shows the created cluster, it does not try to create it again. The token
+        // reaches that page sealed, once (reveal.ts).
+        const path = `/clusters/${res.cluster.id}/created`;
+        setReveal(ctx.cookie, box, caller, path, revealOf(res.issued), secureCookie);
+        return redirect(path);
       },
       { body: t.Object({ name: t.String({ maxLength: 200 }), environment: t.String({ maxLength: 20 }), orgId: t.String({ maxLength: 64 }), _csrf: t.Optional(t.String()) }) },
     )
+    .get('/clusters/:id/created', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const { cluster } = await requireCluster(db, caller, ctx.params.id);
+      const revealed = takeReveal<RevealedToken>(ctx.cookie, box, caller, `/clusters/${cluster.id}/created`);
+      // Shown once: later (a reload, a bookmark) the cluster's page offers a new token while it waits for its agent.
+      if (!revealed) return redirect(`/clusters/${cluster.id}`);
+      const body = <ClusterCreatedPage clusterId={cluster.id} clusterName={cluster.name} enrollment={enrollmentOf(revealed)} />;
+      return renderPage(caller, ctx.cookie, { title: `Cluster ${cluster.name}`, active: 'fleet', body });
+    })
     .get('/clusters/:id', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const body = await overviewPage(caller, ctx.params.id);
@@ -187,9 +205,10 @@ export function clustersPages(deps: AppDeps) {
     .get('/clusters/:id/settings', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+      const revealed = takeReveal<RevealedToken>(ctx.cookie, box, caller, `/clusters/${cluster.id}/settings`);
       const body = (
         <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
-          <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} />
+          <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} enrollment={revealed ? enrollmentOf(revealed) : null} />
         </ClusterLayout>
       );
       return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
@@ -222,19 +241,16 @@ export function clustersPages(deps: AppDeps) {
       '/clusters/:id/token',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
+        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
         const res = await regenerateToken(db, actorOf(caller, ctx, config.trustProxy), cluster);
         if (!res.ok) {
           setFlash(ctx.cookie, { kind: 'error', text: 'The cluster is already enrolled: its agent uses its key, not a token.' });
           return redirect(`/clusters/${cluster.id}/settings`);
         }
-        const enrollment = { token: res.issued.token, expiresAt: res.issued.expiresAt, installCommand: installCommand(config.publicUrl, res.issued.token) };
-        const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
-            <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate canDelete={roleAtLeast(org.role, 'admin')} enrollment={enrollment} />
-          </ClusterLayout>
-        );
-        return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
+        // Post/redirect/get, as for a new cluster: the token reaches the settings page sealed, once.
+        setReveal(ctx.cookie, box, caller, `/clusters/${cluster.id}/settings`, revealOf(res.issued), secureCookie);
+        setFlash(ctx.cookie, { kind: 'ok', text: 'New enrollment token created; the previous one no longer works.' });
+        return redirect(`/clusters/${cluster.id}/settings`);
       },
       { body: t.Object({ _csrf: t.Optional(t.String()) }) },
     )
