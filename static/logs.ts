@@ -10,6 +10,7 @@ import { parseAnsi } from './logs-ansi.ts';
 import { addEntry, jump, runSearch, scheduleFlush } from './logs-lines.ts';
 import { type ConnState, MAX_LINES, type NewEntry, newInternals, type ViewerFields } from './logs-model.ts';
 import { openStream, stopOnLeave, stopStream } from './logs-stream.ts';
+import { STREAM_ENDED_EVENT } from '../views/streams/viewer-ids.ts';
 
 declare global {
   interface Window {
@@ -113,8 +114,11 @@ function registerViewer(alpine: Alpine): void {
         stopStream(s);
       },
       setState(state: ConnState, reason: string): void {
+        const ended = state === 'ended' && this.state !== 'ended';
         this.state = state;
         this.reason = reason;
+        // A pod's stream that ended may mean the pod is gone (a rollout replaced it): the page asks and says so.
+        if (ended && s.cfg?.mode === 'pod') document.body.dispatchEvent(new CustomEvent(STREAM_ENDED_EVENT));
       },
       addEntry(entry: NewEntry): void {
         addEntry(this, s, entry);

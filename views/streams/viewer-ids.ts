@@ -11,3 +11,6 @@ export const LOG_SKIPPED_ID = 'log-skipped';
 /** The workload tail's container choice: each pod's main container, or all of them; any other value names one. */
 export const MAIN_CONTAINER = '';
 export const ALL_CONTAINERS = '*';
+
+/** Fired on document.body when a pod's stream ends: the page asks whether the pod is gone (views/streams/pod-gone.tsx). */
+export const STREAM_ENDED_EVENT = 'niro:stream-ended';
