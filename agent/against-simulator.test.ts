@@ -20,6 +20,7 @@ import {
 } from '../src/contract/index.ts'
 import { startSimulator, type Simulator } from '../sim/index.ts'
 import { waitFor } from './testing/fake-kube.ts'
+import { PROTOCOL } from '../src/contract/index.ts'
 
 const AGENT_KEY = 'niro_ak_e2e'
 
@@ -166,7 +167,7 @@ describe('agent against the simulator', () => {
   test('enrolls once and stores the key in niro-system/niro-agent-key', async () => {
     await waitFor(() => cp.heartbeats.length > 0, 15_000, 'first heartbeat')
     expect(cp.enrollments).toHaveLength(1)
-    expect(cp.enrollments[0]).toMatchObject({ token: 'niro_et_e2e', protocol: 2, clusterFacts: { distribution: 'k3s' } })
+    expect(cp.enrollments[0]).toMatchObject({ token: 'niro_et_e2e', protocol: PROTOCOL, clusterFacts: { distribution: 'k3s' } })
     const secret = sim.get('secrets', 'niro-system', 'niro-agent-key') as unknown as { data: Record<string, string> }
     expect(Buffer.from(secret.data.agentKey!, 'base64').toString()).toBe(AGENT_KEY)
     expect(agent.lines.join('\n')).not.toContain(AGENT_KEY)

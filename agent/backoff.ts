@@ -24,6 +24,16 @@ export function backoffCeilingMs(attempt: number, policy: BackoffPolicy): number
   return Math.min(policy.capMs, policy.baseMs * 2 ** exponent)
 }
 
+/**
+ * Delay before retry number `attempt` of a call the control plane answered with Retry-After (a 503
+ * while it is busy, say): never sooner than it asked, plus the usual jitter so agents told the same
+ * Retry-After do not all return in the same instant. Without Retry-After, plain backoff.
+ */
+export function retryDelayMs(retryAfterSeconds: number | undefined, attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const jitter = computeBackoffMs(attempt, policy, random)
+  return retryAfterSeconds === undefined ? jitter : retryAfterSeconds * 1000 + jitter
+}
+
 /** `ms` ± `fraction`: spreads periodic work (heartbeats) so a fleet never beats in lockstep. */
 export function jitterInterval(ms: number, fraction: number = 0.2, random: () => number = Math.random): number {
   return Math.round(ms * (1 - fraction + 2 * fraction * random()))

@@ -12,7 +12,7 @@ import {
   type ObjectResult,
   type SelfUpdatePayload,
 } from '../src/contract/index.ts'
-import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, computeBackoffMs, sleep } from './backoff.ts'
+import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, computeBackoffMs, retryDelayMs, sleep } from './backoff.ts'
 import { AGENT_CONTAINER, AGENT_DEPLOYMENT, detectCapability } from './collect/capabilities.ts'
 import { KubeError, type KubeApi } from './kube-api.ts'
 import type { KubeObject } from './kube-objects.ts'
@@ -175,7 +175,7 @@ async function reportResult(deps: CommandLoopDeps, result: CommandResult): Promi
       deps.log.warn('command result refused', { commandId: result.commandId, status: posted.failure.status, reason: posted.failure.message })
       return
     }
-    await sleep(computeBackoffMs(attempt, CONTROL_PLANE_BACKOFF), deps.signal)
+    await sleep(retryDelayMs(posted.failure.retryAfterSeconds, attempt, CONTROL_PLANE_BACKOFF), deps.signal)
   }
   deps.log.warn('command result lost', { commandId: result.commandId })
 }

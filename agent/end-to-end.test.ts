@@ -11,6 +11,7 @@ import { listPodBriefs } from '../src/inventory/pod-lookup.ts'
 import { insertCommand } from '../src/commands/store.ts'
 import { KEY_REJECTED_MESSAGE } from './heartbeat.ts'
 import { startAgentProcess, waitUntil, type AgentProcess, type LogLine } from './testing/agent-process.ts'
+import { PROTOCOL } from '../src/contract/index.ts'
 
 const INTERVAL_SECONDS = 2
 /** A capability change shows on the first heartbeat after it: one interval (+20 % jitter), the beat itself, slack. */
@@ -155,7 +156,7 @@ describe('agent and control plane, end to end', () => {
     const simPods = sim.list('pods')
     expect(c.pods.total).toBe(simPods.length)
     expect(c.pods.listed).toBe(simPods.length)
-    expect(c.agent.protocol).toBe(2)
+    expect(c.agent.protocol).toBe(PROTOCOL)
     const stored = await listPodBriefs(t.db, clusterId, { limit: 10_000 })
     expect(stored.map((p) => `${p.namespace}/${p.name}`).sort()).toEqual(simPods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort())
     const secret = sim.get('secrets', 'niro-system', 'niro-agent-key')

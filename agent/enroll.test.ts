@@ -2,6 +2,7 @@
 // in the Secret, a rejected token waits slowly, the Kubernetes API being down is waited out.
 import { expect, test } from 'bun:test'
 import type { EnrollRequest, EnrollResponse } from '../src/contract/index.ts'
+import { PROTOCOL } from '../src/contract/index.ts'
 import { REJECTED_RETRY_MS } from './backoff.ts'
 import { KEY_SECRET, exchangeToken, obtainAgentKey, readStoredKey, type EnrollDeps } from './enroll.ts'
 import { KubeError } from './kube-api.ts'
@@ -51,7 +52,7 @@ test('the token is exchanged with cluster facts and the key lands in the Secret'
   const { deps, requests, fake, lines } = setup(enrolled)
   expect(await obtainAgentKey(deps)).toEqual({ key: 'niro_ak_new', clusterId: 'c42' })
   expect(requests).toEqual([
-    { token: 'niro_et_1', agentVersion: '0.4.0', protocol: 2, clusterFacts: { k8sVersion: 'v1.31.4+k3s1', distribution: 'k3s', platform: 'linux/amd64' } },
+    { token: 'niro_et_1', agentVersion: '0.4.0', protocol: PROTOCOL, clusterFacts: { k8sVersion: 'v1.31.4+k3s1', distribution: 'k3s', platform: 'linux/amd64' } },
   ])
   expect(await readStoredKey(fake.kube, 'niro-system')).toEqual({ key: 'niro_ak_new', clusterId: 'c42' })
   expect(lines.join('\n')).not.toContain('niro_ak_new')

@@ -1,5 +1,5 @@
 // Checks one heartbeat's reactions: interval honoured with jitter, key rejection slows down and may
-// re-enroll, 413 shrinks the pod list, 429 honours Retry-After, an unreachable Kubernetes API backs off.
+// re-enroll, 413 shrinks the pod list, 429 and 503 honour Retry-After, an unreachable Kubernetes API backs off.
 import { describe, expect, test } from 'bun:test'
 import { Value } from '@sinclair/typebox/value'
 import { HeartbeatV2, type HeartbeatResponse } from '../src/contract/index.ts'
@@ -103,6 +103,15 @@ describe('beatOnce', () => {
   test('429 honours Retry-After', async () => {
     const { deps, state } = setup([fail({ kind: 'rate-limited', status: 429, message: 'slow down', retryAfterSeconds: 42 })])
     expect((await beatOnce(deps, state)).waitMs).toBe(42_000)
+  })
+
+  test('503 honours Retry-After, with jitter on top so a busy server is not hit by every agent at once', async () => {
+    const busy = (): NiroResult<HeartbeatResponse> => fail({ kind: 'unavailable', status: 503, message: 'busy_decompressing', retryAfterSeconds: 2 })
+    const { deps, state } = setup(Array.from({ length: 20 }, busy))
+    const waits: number[] = []
+    for (let i = 0; i < 20; i++) waits.push((await beatOnce(deps, state)).waitMs)
+    for (const w of waits) expect(w).toBeGreaterThanOrEqual(2_000)
+    expect(new Set(waits).size).toBeGreaterThan(1)
   })
 
   test('control plane down: backoff grows and stays under the cap, recovery resets it', async () => {

@@ -1,7 +1,7 @@
 // The heartbeat loop: a full snapshot every ~15 s. The control plane's answer steers the interval.
 import type { Capabilities, HeartbeatV2 } from '../src/contract/index.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from '../src/contract/index.ts'
-import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, backoffCeilingMs, computeBackoffMs, jitterInterval, sleep } from './backoff.ts'
+import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, backoffCeilingMs, computeBackoffMs, jitterInterval, retryDelayMs, sleep } from './backoff.ts'
 import { collectHeartbeat } from './collect/snapshot.ts'
 import { createTimestampReader, type TimestampReader } from './collect/text.ts'
 import type { KubeApi } from './kube-api.ts'
@@ -122,11 +122,12 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
       return { waitMs, sent: false }
     }
     default: {
-      // rejected (a contract mismatch: the message says which field) or unavailable: back off.
+      // rejected (a contract mismatch: the message says which field) or unavailable: back off, and never
+      // sooner than a busy server's Retry-After (a 503 while it decompresses as much as it allows).
       state.failures++
       const log = failure.kind === 'rejected' ? deps.log.error : deps.log.warn
-      // The delay is logged with the ceiling it was drawn from: the ceiling doubles per failure (up to the cap).
-      const waitMs = computeBackoffMs(state.failures, CONTROL_PLANE_BACKOFF)
+      // The delay is logged with the ceiling its jitter was drawn from: the ceiling doubles per failure (up to the cap).
+      const waitMs = retryDelayMs(failure.retryAfterSeconds, state.failures, CONTROL_PLANE_BACKOFF)
       log('heartbeat failed', { status: failure.status, reason: failure.message, attempt: state.failures, retryInMs: waitMs, retryCeilingMs: backoffCeilingMs(state.failures, CONTROL_PLANE_BACKOFF) })
       return { waitMs, sent: false }
     }

@@ -18,6 +18,7 @@ import { spawnControlPlane, type Child } from '../src/testing/spawn';
 import { startLogCluster, type LogCluster } from '../src/testing/log-cluster';
 import { checkSequence, linesOf, openSse, type SseClient } from '../src/testing/sse';
 import { createUser, createApiToken } from '../src/accounts/store';
+import { createPasswordHashing } from '../src/accounts/hashing';
 import { createOrg, setMembership } from '../src/orgs/store';
 import { createCluster, findCluster } from '../src/clusters/store';
 import { issueEnrollmentToken } from '../src/clusters/enrollment';
@@ -69,7 +70,7 @@ try {
   const [a, b] = await Promise.all([spawnControlPlane(env), spawnControlPlane(env)]);
   children.push(a, b);
   const db = testDb.database.db;
-  const user = await createUser(db, { email: 'bench@logs.test', password: 'bench-password-123' });
+  const user = await createUser(db, createPasswordHashing(), { email: 'bench@logs.test', password: 'bench-password-123' });
   const org = await createOrg(db, { name: 'Bench logs', parent: null });
   if (!org.ok) throw new Error('org');
   await setMembership(db, org.org.id, user.id, 'owner');

@@ -28,16 +28,22 @@ function randomSerial(): string {
   return '1' + forge.util.bytesToHex(forge.random.getBytesSync(15));
 }
 
+/** An unsigned certificate for `keys`' public key, with a fresh serial and the given validity. */
+function newCertificate(keys: { publicKey: forge.pki.rsa.PublicKey }, notBefore: Date, notAfter: Date): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = randomSerial();
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = notAfter;
+  return cert;
+}
+
 export function generateClusterPki(now: Date = new Date()): ClusterPki {
   const notBefore = new Date(now.getTime() - 60 * 60 * 1000);
   const notAfter = new Date(now.getTime() + 365 * 24 * 60 * 60 * 1000);
 
   const caKeys = generateRsaKeys();
-  const ca = forge.pki.createCertificate();
-  ca.publicKey = caKeys.publicKey;
-  ca.serialNumber = randomSerial();
-  ca.validity.notBefore = notBefore;
-  ca.validity.notAfter = notAfter;
+  const ca = newCertificate(caKeys, notBefore, notAfter);
   // UTF8String: '@' is not a PrintableString character, and Go's x509 parser (kubectl) rejects it there.
   // forge reads valueTagClass as the ASN.1 type of the value; @types/node-forge mistypes it as a Class.
   const utf8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
@@ -52,11 +58,7 @@ export function generateClusterPki(now: Date = new Date()): ClusterPki {
   ca.sign(caKeys.privateKey, forge.md.sha256.create());
 
   const serverKeys = generateRsaKeys();
-  const server = forge.pki.createCertificate();
-  server.publicKey = serverKeys.publicKey;
-  server.serialNumber = randomSerial();
-  server.validity.notBefore = notBefore;
-  server.validity.notAfter = notAfter;
+  const server = newCertificate(serverKeys, notBefore, notAfter);
   server.setSubject([
     { name: 'organizationName', value: 'k3s' },
     { name: 'commonName', value: 'k3s' },

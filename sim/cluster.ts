@@ -7,8 +7,10 @@ import { walkUsage } from './metrics.ts';
 import { buildMeta, type NodeModel, renderNode } from './objects.ts';
 import { advancePod, flapProbe, forgetPod } from './pods.ts';
 import { createRandom, randomHex, randomUid } from './random.ts';
-import { metricsServerSeed, planScenario, plantScenario, seedEvents, seedNamespaces, seedServices } from './scenario.ts';
+import { planScenario, plantScenario, seedEvents, seedNamespaces, seedServices } from './scenario.ts';
+import type { Problem } from './seeds.ts';
 import { createStore, type KubeObject } from './store.ts';
+import { metricsServerSeed } from './system-seeds.ts';
 import { refreshStatuses } from './workload-status.ts';
 import { replaceOnePod, restartWorkload, runCronJobs } from './workloads.ts';
 
@@ -23,6 +25,8 @@ export type ClusterOptions = {
   /** Average log lines per second per container, before each program's own chattiness. */
   logLinesPerSecond: number;
   logRingLines: number;
+  /** The troubled workloads planted (seeds.ts PROBLEMS): all of them in tests, a few in a believable demo. */
+  problems: readonly Problem[];
 };
 
 const DAY = 86_400_000;
@@ -93,7 +97,7 @@ export function createCluster(options: ClusterOptions, now: number = Date.now())
   cluster.nodes = buildNodes(cluster, options.nodes, options.name, clusterCreated);
   for (const node of cluster.nodes) store.put('nodes', renderNode(node));
 
-  const seeds = planScenario(cluster, { pods: options.pods, metrics: options.metrics, clusterAgeMs });
+  const seeds = planScenario(cluster, { pods: options.pods, metrics: options.metrics, clusterAgeMs, problems: options.problems });
   const system = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'niro-system'];
   for (const name of [...system, ...seedNamespaces(seeds)]) {
     if (store.get('namespaces', undefined, name)) continue;
@@ -165,10 +169,11 @@ export function tickCluster(cluster: Cluster, options: TickOptions, now: number 
     const movable = steady.filter((p) => !cluster.hints.get(cluster.store.findByUid(p.owner!.uid)?.object.metadata.ownerReferences?.[0]?.uid ?? '')?.pinned);
     if (movable.length > 0 && random.chance(0.1)) replaceOnePod(cluster, random.pick(movable), now);
     if (steady.length > 0 && random.chance(0.2)) flapProbe(cluster, random.pick(steady), now);
-    // One agent node occasionally stops reporting for a while, then comes back.
+    // Rarely (every few hours at 5 s ticks) an agent node stops reporting for a minute or so, then comes back:
+    // a real blip, not a cluster in trouble every few minutes.
     for (const node of cluster.nodes) if (!node.ready && cluster.tickCount >= node.recoverAtTick) setNodeReadiness(cluster, node, true, now);
     const workers = cluster.nodes.filter((n) => !n.controlPlane);
-    if (workers.length > 0 && workers.every((n) => n.ready) && random.chance(0.01)) {
+    if (workers.length > 0 && workers.every((n) => n.ready) && random.chance(0.0005)) {
       const node = workers[workers.length - 1];
       node.recoverAtTick = cluster.tickCount + random.int(6, 20);
       setNodeReadiness(cluster, node, false, now);

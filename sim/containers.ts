@@ -1,8 +1,10 @@
 // One container as the kubelet runs it: built from its spec (the image as containerd names it, a usage
-// baseline from its requests), started, terminated (its log closed with the reason), waiting in a crash-loop
-// back-off or on an image pull, and how its events address it. pods.ts moves whole pods with these.
+// baseline from its requests), started, terminated (its log closed with the reason), restarted after the
+// kubelet's crash back-off (backoff.ts) or waiting on an image pull, and how its events address it. pods.ts
+// moves whole pods with these.
+import { type CrashBackOff, nextBackOff, restartAt } from './backoff.ts';
 import { type Cluster, containerLogKey } from './cluster-types.ts';
-import { recordEvent } from './events.ts';
+import { recordPeriodicEvent } from './events.ts';
 import { profileForImage } from './log-profiles.ts';
 import { type ContainerModel, type ContainerRole, type ContainerState, iso, type JsonObject, parseQuantity, type PodModel } from './objects.ts';
 import { createRandom, hashString, randomHex } from './random.ts';
@@ -31,10 +33,6 @@ function goDuration(seconds: number): string {
   return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
 }
 
-function backOffSeconds(restarts: number): number {
-  return Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
-}
-
 /** A container of a new pod, not yet started: its image as containerd names it, usage around its requests. */
 export function buildContainer(cluster: Cluster, spec: JsonObject, role: ContainerRole): ContainerModel {
   const image = String(spec.image ?? 'busybox');
@@ -52,6 +50,7 @@ export function buildContainer(cluster: Cluster, spec: JsonObject, role: Contain
     state: { waiting: { reason: 'ContainerCreating' } },
     lastState: null,
     restartCount: 0,
+    backOff: null,
     ready: false,
     started: false,
     containerId: `containerd://${randomHex(random, 64)}`,
@@ -74,11 +73,12 @@ export function logKey(pod: PodModel, container: ContainerModel): string {
   return containerLogKey(pod.namespace, pod.name, container.name);
 }
 
-export function startContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number): void {
+/** `containerId`: the new instance's id; drawn from the cluster's stream when not given. */
+export function startContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number, containerId?: string): void {
   c.state = { running: { startedAt: iso(at) } };
   c.started = true;
   c.ready = true;
-  c.containerId = `containerd://${randomHex(cluster.random, 64)}`;
+  c.containerId = containerId ?? `containerd://${randomHex(cluster.random, 64)}`;
   cluster.logs.start(logKey(pod, c), at);
 }
 
@@ -88,10 +88,11 @@ export function terminateContainer(cluster: Cluster, pod: PodModel, c: Container
   return state;
 }
 
-export function crashLoopWaiting(pod: PodModel, c: ContainerModel): ContainerState {
+/** Waiting out the back-off: the message names the delay as the kubelet's does ("back-off 40s restarting …"). */
+function crashLoopWaiting(pod: PodModel, c: ContainerModel, backOff: CrashBackOff): ContainerState {
   return {
     waiting: {
-      message: `back-off ${goDuration(backOffSeconds(c.restartCount))} restarting failed container=${c.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
+      message: `back-off ${goDuration(Math.round(backOff.delayMs / 1000))} restarting failed container=${c.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
       reason: 'CrashLoopBackOff',
     },
   };
@@ -104,19 +105,42 @@ export function imagePullWaiting(c: ContainerModel, backOff: boolean): Container
     : { waiting: { message: `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": ${c.image}: not found`, reason: 'ErrImagePull' } };
 }
 
-/** The container exits (an error or the OOM killer) and waits in crash-loop back-off; the kubelet records BackOff. */
-export function crashContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, now: number, reason: 'Error' | 'OOMKilled'): void {
-  const running = 'running' in c.state ? Date.parse(c.state.running.startedAt) : now - 5000;
-  c.lastState = terminateContainer(cluster, pod, c, running, now, reason === 'OOMKilled' ? 137 : 1, reason);
+/**
+ * The container exits at `at` (an error, or the OOM killer) and returns when the kubelet starts it again. Until
+ * then it shows as terminated when the restart is immediate, or as waiting in CrashLoopBackOff (with a BackOff
+ * event, unless `quiet`: a seeded past) when its back-off holds it.
+ */
+export function crashContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number, reason: 'Error' | 'OOMKilled', quiet = false): number {
+  const running = 'running' in c.state ? Date.parse(c.state.running.startedAt) : at - 5000;
+  const ended = terminateContainer(cluster, pod, c, running, at, reason === 'OOMKilled' ? 137 : 1, reason);
   c.ready = false;
   c.started = false;
-  c.state = crashLoopWaiting(pod, c);
-  recordEvent(cluster, {
-    type: 'Warning',
-    reason: 'BackOff',
-    message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`,
-    involved: involvedPod(pod, c),
-    component: 'kubelet',
-    host: pod.nodeName ?? undefined,
-  }, now);
+  const restart = restartAt(c.backOff, at);
+  if (c.backOff === null || restart === at) {
+    c.state = ended;
+    return restart;
+  }
+  c.lastState = ended;
+  c.state = crashLoopWaiting(pod, c, c.backOff);
+  if (!quiet) noteBackOff(cluster, pod, c, at);
+  return restart;
+}
+
+/** How often the kubelet's pod worker retries a pod whose container is held by its back-off (workerBackOffPeriod). */
+const KUBELET_RETRY_MS = 10_000;
+
+/** The kubelet retried a container held by its back-off and said so: a BackOff event, at most one per retry period. */
+export function noteBackOff(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number): void {
+  const message = `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`;
+  recordPeriodicEvent(cluster, { type: 'Warning', reason: 'BackOff', message, involved: involvedPod(pod, c), component: 'kubelet', host: pod.nodeName ?? undefined }, at, KUBELET_RETRY_MS);
+}
+
+/** The kubelet starts an exited container again at `at`: the restart count climbs and the back-off moves on. */
+export function restartContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number, containerId: string): void {
+  const ended = 'terminated' in c.state ? c.state : c.lastState;
+  const exitedAt = ended && 'terminated' in ended ? Date.parse(ended.terminated.finishedAt) : at;
+  if (ended) c.lastState = ended;
+  c.restartCount += 1;
+  c.backOff = nextBackOff(c.backOff, exitedAt, at);
+  startContainer(cluster, pod, c, at, containerId);
 }

@@ -21,6 +21,16 @@ export function recordEvent(cluster: Cluster, input: EventInput, at: number = Da
   cluster.store.put('events', event);
 }
 
+/**
+ * Records the event unless the same one was recorded less than `everyMs` before `at`: a component that retries on a
+ * period and says so each time (the kubelet in a crash-loop back-off) without one event per tick.
+ */
+export function recordPeriodicEvent(cluster: Cluster, input: EventInput, at: number, everyMs: number): void {
+  const existing = cluster.events.get(`${input.involved.uid}|${input.reason}|${input.message}`);
+  if (existing && at - Date.parse(String(existing.lastTimestamp)) < everyMs) return;
+  recordEvent(cluster, input, at);
+}
+
 /** Seed an event that has been repeating since `first` (e.g. a crash loop that started before the simulator). */
 export function recordRepeatedEvent(cluster: Cluster, input: EventInput, first: number, last: number, count: number): void {
   const key = `${input.involved.uid}|${input.reason}|${input.message}`;

@@ -11,7 +11,7 @@ import { createCluster, setMetricsServer, setNodeReady, tickCluster } from './cl
 import { containerLogKey, podKey } from './cluster-types.ts';
 import { buildKubeconfig, createAdminToken, createServiceAccountToken, writeServiceAccountFiles } from './kubeconfig.ts';
 import type { JsonObject, PodBehaviour } from './objects.ts';
-import { createPod, makePodCrash } from './pods.ts';
+import { createPod, healPod, makePodCrash } from './pods.ts';
 import { ADMIN_USER, AGENT_USER, DEFAULT_GRANTS, type RbacGrants, type UserInfo } from './rbac.ts';
 import { findResourceType, storeKey } from './resources.ts';
 import { listenHttps } from './listen.ts';
@@ -19,8 +19,10 @@ import { type ApiState, handleRequest } from './server.ts';
 import type { KubeObject } from './store.ts';
 import { buildNamespace } from './cluster.ts';
 import { randomUid } from './random.ts';
+import { PROBLEMS, type Problem } from './seeds.ts';
 
 export type { RbacGrants } from './rbac.ts';
+export { PROBLEMS, type Problem } from './seeds.ts';
 export type { KubeObject } from './store.ts';
 
 export type SimulatorOptions = {
@@ -46,6 +48,11 @@ export type SimulatorOptions = {
   logLinesPerSecond?: number;
   /** Lines kept per container instance (tailLines/sinceTime reach back this far). Default 1000. */
   logRingLines?: number;
+  /**
+   * The troubled workloads planted: a crash loop, an image pull back-off, an OOM-killed container, an unschedulable
+   * pod, an evicted leftover, a pod stuck Terminating, a failed Job. Default all of them; [] for a healthy cluster.
+   */
+  problems?: readonly Problem[];
   /** Default 0: any free port. */
   port?: number;
   /** Where ca.crt and kubeconfig are written; default a fresh temp dir, removed on stop(). */
@@ -90,8 +97,14 @@ export type Simulator = {
   setNodeReady(name: string, ready: boolean): boolean;
   /** A bare pod (no owner); its namespace is created when missing. Returns the pod JSON. */
   addPod(input: AddPodInput): KubeObject;
-  /** The pod's first container crashes now and keeps crash-looping on every tick; false when no such running pod. */
+  /**
+   * The pod's first container crashes now and keeps crash-looping: started again at the next tick, then failing
+   * seconds after each start and restarted on the kubelet's back-off (10 s doubling to 5 min). False when no
+   * such running pod.
+   */
   crashPod(namespace: string, name: string): boolean;
+  /** A crash-looping pod's cause goes away: its container stays up from its next start; false when not crash-looping. */
+  healPod(namespace: string, name: string): boolean;
   /** Append lines to a running container's log now (followers get them at once); false when it is not running. */
   emitLines(namespace: string, pod: string, container: string, lines: string[]): boolean;
   /** pods/log responses currently open (follow streams included). */
@@ -123,6 +136,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     metrics: options.metrics ?? true,
     logLinesPerSecond: options.logLinesPerSecond ?? 0.5,
     logRingLines: options.logRingLines ?? 1000,
+    problems: options.problems ?? PROBLEMS,
   });
   const pki = generateClusterPki();
   const token = createServiceAccountToken();
@@ -183,6 +197,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const pod = cluster.pods.get(podKey(namespace, podName));
       if (!pod || !('running' in pod.containers[0].state)) return false;
       makePodCrash(cluster, pod, Date.now());
+      return true;
+    },
+    healPod(namespace, podName) {
+      const pod = cluster.pods.get(podKey(namespace, podName));
+      if (!pod || pod.behaviour !== 'crashloop') return false;
+      healPod(cluster, pod);
       return true;
     },
     emitLines: (namespace, pod, container, lines) => cluster.logs.emit(containerLogKey(namespace, pod, container), lines),

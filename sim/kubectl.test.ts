@@ -154,6 +154,23 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     }
   });
 
+  test('a server-side dry run (apply, server-side apply, delete) stores and removes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+    const file = join(dir, 'dry.yaml');
+    await Bun.write(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dry\n  namespace: shop\ndata:\n  mode: fast\n');
+    sim.setRbac({ apply: true });
+    try {
+      expect(await kubectlOk('apply', '--dry-run=server', '-f', file)).toBe('configmap/dry created (server dry run)\n');
+      expect(await kubectlOk('apply', '--server-side', '--field-manager', 'niro', '--dry-run=server', '-f', file)).toBe('configmap/dry serverside-applied (server dry run)\n');
+      expect(sim.get('configmaps', 'shop', 'dry')).toBeNull();
+      expect(await kubectlOk('delete', 'deployment', 'web', '-n', 'shop', '--dry-run=server')).toBe('deployment.apps "web" deleted (server dry run)\n');
+      expect(sim.get('apps/deployments', 'shop', 'web')).not.toBeNull();
+    } finally {
+      sim.setRbac({ apply: false });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('top pods reads metrics.k8s.io', async () => {
     const out = await kubectlOk('top', 'pods', '-n', 'shop');
     expect(out).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);

@@ -1,7 +1,8 @@
 // Container logs: a bounded ring of lines per container instance (current and previous), written lazily.
 // Lines are only generated when someone reads or follows a container, so a 1000-pod cluster costs nothing until
 // its logs are looked at; the timestamps still follow the configured rate as if the container had been writing all along.
-import { createGenerator, type LineGenerator } from './log-profiles.ts';
+import type { LineGenerator } from './log-lines.ts';
+import { createGenerator } from './log-profiles.ts';
 import { createRandom, hashString, type Random } from './random.ts';
 
 export type LogLine = { time: number; text: string };

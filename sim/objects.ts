@@ -1,6 +1,7 @@
 // The simulator's compact models (containers, pods, nodes) and the builders of real Kubernetes JSON shared by
 // every kind: metadata, owner references, quantities, timestamps; nodes and events rendered as the API server
 // returns them. The models hold what changes; a pod's JSON is rendered in pod-objects.ts.
+import type { CrashBackOff } from './backoff.ts';
 import type { JsonObject, KubeObject, ObjectMeta, OwnerReference } from './store.ts';
 
 export type { JsonObject };
@@ -19,6 +20,8 @@ export type ContainerModel = {
   state: ContainerState;
   lastState: ContainerState | null;
   restartCount: number;
+  /** The kubelet's crash back-off for this container (backoff.ts); null until it first restarted it. */
+  backOff: CrashBackOff | null;
   ready: boolean;
   started: boolean;
   containerId: string;
@@ -35,8 +38,9 @@ export type ContainerModel = {
 
 /**
  * What a pod is doing; the tick moves pods between these.
- * steady: running and ready · creating: ContainerCreating, running next tick · crashloop: one container restarts
- * again and again · imagepull: ImagePullBackOff forever · oom: runs, OOMKilled now and then · pending: unschedulable ·
+ * steady: running and ready · creating: ContainerCreating, running next tick · crashloop: one container fails seconds
+ * after each start, restarted on the kubelet's back-off · imagepull: ImagePullBackOff forever · oom: runs for hours,
+ * OOMKilled, restarted at once (it ran long enough for the back-off to reset) · pending: unschedulable ·
  * evicted: Failed/Evicted · stuck: Terminating forever (a finalizer never clears) · terminating: deleted, gone next tick ·
  * running-job: a Job pod that completes next tick · completed / failed: terminal Job pods.
  */
@@ -76,8 +80,13 @@ export type PodModel = {
   finalizers: string[];
   containers: ContainerModel[];
   initContainers: ContainerModel[];
-  /** Tick at which the behaviour acts next (crash, OOM, pull retry, job completion). */
+  /** Tick at which the behaviour acts next (pull retry, job completion, a created pod running). */
   nextActionTick: number;
+  /**
+   * When (ms) its troubled container next crashes (crashloop, oom) or is started again after an exit; far in the
+   * future otherwise. Time, not ticks: restarts follow the kubelet's back-off however often the cluster ticks.
+   */
+  troubleAt: number;
   /** Conditions' transition time: when the pod last became (un)ready. */
   readySince: number;
 };

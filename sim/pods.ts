@@ -1,12 +1,13 @@
 // Pod lifecycle: create a pod from a template, give it a behaviour, and move it along on every tick
-// (crash loops restart with climbing counts, image pulls retry, job pods complete, deleted pods go away).
+// (crash loops restart on the kubelet's back-off, image pulls retry, job pods complete, deleted pods go away).
 // What happens to each container is in containers.ts; the pod's JSON is rendered by pod-objects.ts.
+import { BACKOFF_MAX_MS } from './backoff.ts';
 import { type Cluster, podKey } from './cluster-types.ts';
-import { buildContainer, crashContainer, crashLoopWaiting, imagePullWaiting, involvedPod, logKey, startContainer, terminateContainer } from './containers.ts';
+import { buildContainer, crashContainer, imagePullWaiting, involvedPod, logKey, noteBackOff, restartContainer, startContainer, terminateContainer } from './containers.ts';
 import { recordEvent } from './events.ts';
 import { type ContainerModel, iso, type JsonObject, type NodeModel, type PodBehaviour, type PodModel } from './objects.ts';
 import { defaultPodSpec, renderPod } from './pod-objects.ts';
-import { randomHex, randomSuffix, randomUid } from './random.ts';
+import { createRandom, hashString, type Random, randomHex, randomSuffix, randomUid } from './random.ts';
 import type { OwnerReference } from './store.ts';
 
 export type NewPod = {
@@ -60,6 +61,68 @@ function runPod(cluster: Cluster, pod: PodModel, at: number): void {
 /** The container a broken pod's trouble is about: its first app container. */
 function troubled(pod: PodModel): ContainerModel {
   return pod.containers[0];
+}
+
+/** `troubleAt` of a pod whose container has nothing coming. */
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+// Each run of a troubled container draws from its own stream (pod, container, restart count), not the cluster's:
+// how many runs a seeded past replays depends on the clock, and must not change the rest of the seeded cluster.
+function runRandom(pod: PodModel, c: ContainerModel): Random {
+  return createRandom(hashString(`${pod.uid}/${c.name}/${c.restartCount}`));
+}
+
+/** How long a crash-looping container runs before it fails again: a bad config or a missing secret fails fast. */
+function crashLoopRunMs(pod: PodModel, c: ContainerModel): number {
+  return runRandom(pod, c).int(1, 8) * 1000;
+}
+
+/** How long an OOM-killed container runs before its leak reaches the memory limit again. */
+function oomRunMs(pod: PodModel, c: ContainerModel): number {
+  return runRandom(pod, c).int(2 * 60, 6 * 60) * 60_000;
+}
+
+/** One crash and restart once the back-off is at its cap (the run taken as its middle value). */
+const CAPPED_CYCLE_MS = BACKOFF_MAX_MS + 4500;
+
+/**
+ * Every crash and restart of the pod's troubled container due by `now`, each at its own time, so restart counts
+ * and times follow the kubelet's back-off however often the cluster ticks. `quiet`: a seeded past (no events).
+ */
+function advanceTrouble(cluster: Cluster, pod: PodModel, now: number, quiet: boolean): void {
+  const c = troubled(pod);
+  while (pod.troubleAt <= now) {
+    const at = pod.troubleAt;
+    if ('running' in c.state) {
+      if (pod.behaviour !== 'crashloop' && pod.behaviour !== 'oom') {
+        pod.troubleAt = NEVER;
+        break;
+      }
+      pod.troubleAt = crashContainer(cluster, pod, c, at, pod.behaviour === 'oom' ? 'OOMKilled' : 'Error', quiet);
+      continue;
+    }
+    // A long past at the back-off cap (a pod seeded days into its crash loop) repeats one cycle: skip whole
+    // cycles, counting their restarts, and live only the last ones.
+    const skip = 'waiting' in c.state && c.backOff?.delayMs === BACKOFF_MAX_MS ? Math.floor((now - at) / CAPPED_CYCLE_MS) - 1 : 0;
+    if (skip > 0) {
+      c.restartCount += skip;
+      pod.troubleAt = at + skip * CAPPED_CYCLE_MS;
+      continue;
+    }
+    restartContainer(cluster, pod, c, at, `containerd://${randomHex(runRandom(pod, c), 64)}`);
+    if (pod.behaviour === 'crashloop') {
+      c.ready = false; // it fails before its first readiness probe passes
+      pod.troubleAt = at + crashLoopRunMs(pod, c);
+    } else if (pod.behaviour === 'oom') {
+      c.memBytes = c.memBaseBytes * 0.6;
+      pod.readySince = at + 3000;
+      pod.troubleAt = at + oomRunMs(pod, c);
+    } else {
+      // Healed while it waited: this start stays up.
+      pod.readySince = at + 3000;
+      pod.troubleAt = NEVER;
+    }
+  }
 }
 
 // Give a freshly built pod its behaviour as if it had been living it for a while (seeded clusters start "mid-story").
@@ -134,29 +197,18 @@ function applyBehaviour(cluster: Cluster, pod: PodModel, now: number): void {
     c.restartCount = 1;
     c.state = { running: { startedAt: iso(finished + 5000) } };
   }
-  if (pod.behaviour === 'crashloop') {
-    const finished = now - random.int(5, 60) * 1000;
-    const started = finished - random.int(1, 8) * 1000;
-    c.restartCount = Math.min(random.int(3, 40), Math.max(1, Math.floor(age / 300_000)));
-    cluster.logs.start(logKey(pod, c), started);
-    c.lastState = terminateContainer(cluster, pod, c, started, finished, 1, 'Error');
-    c.state = crashLoopWaiting(pod, c);
-    c.ready = false;
-    c.started = false;
-    pod.readySince = pod.createdAt + 6000;
-    pod.nextActionTick = cluster.tickCount + random.int(1, 3);
-  }
-  if (pod.behaviour === 'oom') {
-    const finished = now - random.int(2, 50) * 60_000;
-    c.restartCount = random.int(1, 6);
-    cluster.logs.start(logKey(pod, c), finished - random.int(10, 60) * 60_000);
-    c.lastState = terminateContainer(cluster, pod, c, finished - 600_000, finished, 137, 'OOMKilled');
-    c.containerId = `containerd://${randomHex(random, 64)}`;
-    c.state = { running: { startedAt: iso(finished + 1000) } };
-    cluster.logs.start(logKey(pod, c), finished + 1000);
-    if (c.memLimitBytes) c.memBaseBytes = c.memLimitBytes * 0.85;
-    pod.readySince = finished + 3000;
-    pod.nextActionTick = cluster.tickCount + random.int(15, 40);
+  if (pod.behaviour === 'crashloop' || pod.behaviour === 'oom') {
+    // The pod has been living its trouble since it started: replay that past on the kubelet's schedule.
+    if (pod.behaviour === 'oom' && c.memLimitBytes) c.memBaseBytes = c.memLimitBytes * 0.85;
+    const started = 'running' in c.state ? Date.parse(c.state.running.startedAt) : pod.createdAt;
+    pod.troubleAt = started + (pod.behaviour === 'oom' ? oomRunMs(pod, c) : crashLoopRunMs(pod, c));
+    advanceTrouble(cluster, pod, now, true);
+    if (pod.behaviour === 'crashloop') {
+      // Caught mid-loop, a container spends all but a few seconds of each 5 min waiting: one met in its brief
+      // run (1–8 s) is shown as having just failed, so a seeded cluster always has its crash loop to look at.
+      if ('running' in c.state && c.restartCount > 0) pod.troubleAt = crashContainer(cluster, pod, c, now, 'Error', true);
+      pod.readySince = pod.createdAt + 6000;
+    }
   }
   if (pod.behaviour === 'stuck') {
     pod.deletedAt = now - random.int(10, 50) * 60_000;
@@ -192,6 +244,7 @@ export function createPod(cluster: Cluster, input: NewPod, now: number = Date.no
     containers: [],
     initContainers: [],
     nextActionTick: Number.MAX_SAFE_INTEGER,
+    troubleAt: NEVER,
     readySince: input.createdAt,
   };
   pod.initContainers = initSpecs.map((c) => buildContainer(cluster, c, c.restartPolicy === 'Always' ? 'sidecar' : 'init'));
@@ -234,13 +287,24 @@ export function forgetPod(cluster: Cluster, namespace: string, name: string): vo
   for (const c of [...pod.initContainers, ...pod.containers]) cluster.logs.remove(logKey(pod, c));
 }
 
-/** Turn a running pod into a crash-looping one (tests: "make a pod crash"). */
+/**
+ * Turn a running pod into a crash-looping one (tests: "make a pod crash"): its container exits now, the kubelet
+ * starts it again at the next tick (a first restart is immediate), and from then on it fails seconds after each
+ * start, restarted on the back-off.
+ */
 export function makePodCrash(cluster: Cluster, pod: PodModel, now: number): void {
   const c = troubled(pod);
   if (!('running' in c.state)) return;
   pod.behaviour = 'crashloop';
-  crashContainer(cluster, pod, c, now, 'Error');
-  pod.nextActionTick = cluster.tickCount + 1;
+  pod.troubleAt = crashContainer(cluster, pod, c, now, 'Error');
+  savePod(cluster, pod);
+}
+
+/** A crash loop's cause went away (a dependency is back): the container stays up from its next start on. */
+export function healPod(cluster: Cluster, pod: PodModel): void {
+  if (pod.behaviour !== 'crashloop') return;
+  pod.behaviour = 'steady';
+  if ('running' in troubled(pod).state) pod.troubleAt = NEVER;
   savePod(cluster, pod);
 }
 
@@ -258,6 +322,12 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
     }
     return true;
   }
+  if (pod.troubleAt <= now) {
+    advanceTrouble(cluster, pod, now, false);
+    savePod(cluster, pod);
+  }
+  const held = troubled(pod);
+  if (held && 'waiting' in held.state && held.state.waiting.reason === 'CrashLoopBackOff') noteBackOff(cluster, pod, held, now);
   if (cluster.tickCount < pod.nextActionTick) return true;
   const c = troubled(pod);
   switch (pod.behaviour) {
@@ -271,18 +341,6 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
         recordEvent(cluster, { type: 'Normal', reason: 'Started', message: `Started container ${container.name}`, involved, component: 'kubelet', host }, now);
       }
       pod.nextActionTick = Number.MAX_SAFE_INTEGER;
-      break;
-    case 'crashloop':
-      if ('waiting' in c.state) {
-        // Back-off elapsed: the kubelet starts the container again and the restart count climbs.
-        c.restartCount += 1;
-        startContainer(cluster, pod, c, now);
-        c.ready = false;
-        pod.nextActionTick = cluster.tickCount + 1;
-      } else {
-        crashContainer(cluster, pod, c, now, 'Error');
-        pod.nextActionTick = cluster.tickCount + random.int(2, 4);
-      }
       break;
     case 'imagepull': {
       const backOff = 'waiting' in c.state && c.state.waiting.reason === 'ErrImagePull';
@@ -298,16 +356,6 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
       pod.nextActionTick = cluster.tickCount + random.int(2, 4);
       break;
     }
-    case 'oom':
-      // The kernel kills the container at its memory limit; the kubelet restarts it at once.
-      c.restartCount += 1;
-      c.lastState = terminateContainer(cluster, pod, c, 'running' in c.state ? Date.parse(c.state.running.startedAt) : now - 60_000, now, 137, 'OOMKilled');
-      startContainer(cluster, pod, c, now + 1000);
-      c.memBytes = c.memBaseBytes * 0.6;
-      pod.readySince = now + 3000;
-      pod.nextActionTick = cluster.tickCount + random.int(15, 40);
-      recordEvent(cluster, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`, involved: involvedPod(pod, c), component: 'kubelet', host }, now);
-      break;
     case 'running-job':
       pod.behaviour = 'completed';
       pod.phase = 'Succeeded';

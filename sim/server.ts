@@ -34,7 +34,7 @@ import {
 import { isWatch, type ReadRequest, serveGet, serveList, serveMetrics, serveWatch } from './read.ts';
 import { findResourceType, METRICS_GROUP, type ResourceType } from './resources.ts';
 import { isPublicPath, reviewAccess, reviewRules, reviewSelf } from './reviews.ts';
-import { type ApiError, badRequest, forbidden, methodNotAllowed, pageNotFound, UNAUTHORIZED, unsupportedMediaType } from './status.ts';
+import { type ApiError, badRequest, forbidden, invalid, methodNotAllowed, pageNotFound, UNAUTHORIZED, unsupportedMediaType } from './status.ts';
 import type { KubeObject } from './store.ts';
 import { createObject, deleteObject, patchExistingOrApply, replaceObject, type WriteResult } from './writes.ts';
 
@@ -191,6 +191,10 @@ export async function handleRequest(state: ApiState, request: Request, context: 
 
   const readRequest: ReadRequest = { cluster, type, namespace, url, accept, signal: request.signal };
   const now = Date.now();
+  // `All` is the only dry-run value the API server knows; anything else is refused before a write starts.
+  const dryRunValue = url.searchParams.get('dryRun');
+  if (dryRunValue !== null && dryRunValue !== 'All' && ['create', 'update', 'patch', 'delete'].includes(verb)) return respondError(invalid('DryRun', '', 'dryRun', `Unsupported value: "${dryRunValue}": supported values: "All"`, 'meta.k8s.io'));
+  const dryRun = dryRunValue === 'All';
 
   if (type.group === METRICS_GROUP) {
     if (verb !== 'get' && verb !== 'list') return respondError(methodNotAllowed());
@@ -225,20 +229,26 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     case 'create': {
       const body = parseJsonBody(await request.text());
       if (!body.ok) return respondError(body.error);
-      return writeResponse(createObject(cluster, type, namespace, body.value, now, url.searchParams.get('fieldManager') ?? undefined));
+      return writeResponse(createObject(cluster, type, namespace, body.value, now, url.searchParams.get('fieldManager') ?? undefined, 'Update', dryRun));
     }
     case 'update': {
       const body = parseJsonBody(await request.text());
       if (!body.ok) return respondError(body.error);
-      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now));
+      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now, dryRun));
     }
     case 'patch': {
       const kind = patchKindOf(request.headers.get('content-type'));
       if (!kind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
-      return writeResponse(patchExistingOrApply(cluster, type, namespace, name!, kind, await request.text(), url.searchParams.get('fieldManager'), now));
+      return writeResponse(patchExistingOrApply(cluster, type, namespace, name!, kind, await request.text(), url.searchParams.get('fieldManager'), now, dryRun));
     }
-    case 'delete':
-      return writeResponse(deleteObject(cluster, type, namespace, name!, now));
+    case 'delete': {
+      // kubectl sends DeleteOptions in the body, its dryRun among them; the query parameter works too.
+      const text = await request.text();
+      const options = text ? parseJsonBody(text) : null;
+      if (options && !options.ok) return respondError(options.error);
+      const inBody = options?.ok && Array.isArray((options.value as { dryRun?: unknown }).dryRun) && ((options.value as { dryRun: unknown[] }).dryRun).includes('All');
+      return writeResponse(deleteObject(cluster, type, namespace, name!, now, dryRun || inBody === true));
+    }
     default:
       return respondError(methodNotAllowed());
   }

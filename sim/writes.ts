@@ -1,5 +1,7 @@
 // Writes through the API (create, replace, patch, server-side apply, delete) with the API server's admission
 // defaults and error codes; workloads written here are reconciled at once, so an applied Deployment gets pods.
+// A dry run (`?dryRun=All`) goes through the same checks and defaults, answers what would be stored, and stores
+// nothing.
 import type { Cluster } from './cluster-types.ts';
 import { iso, type JsonObject } from './objects.ts';
 import { renderPod } from './pod-objects.ts';
@@ -77,6 +79,10 @@ function admit(cluster: Cluster, object: KubeObject, now: number): void {
       object.status = { loadBalancer: {} };
       return;
     }
+    case 'PodDisruptionBudget':
+      // The disruption controller fills it in; until it has looked, nothing may be disrupted.
+      object.status = { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0, observedGeneration: 1 };
+      return;
     case 'Job': {
       const built = buildJob(cluster, object.metadata.namespace ?? 'default', object.metadata.name, spec, now, null);
       object.metadata.uid = built.metadata.uid;
@@ -109,7 +115,16 @@ function withManager(entries: unknown[] | undefined, entry: JsonObject): unknown
   return [...others, entry];
 }
 
-export function createObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, body: unknown, now: number, fieldManager?: string, operation: 'Apply' | 'Update' = 'Update'): WriteResult {
+export function createObject(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace: string | undefined,
+  body: unknown,
+  now: number,
+  fieldManager?: string,
+  operation: 'Apply' | 'Update' = 'Update',
+  dryRun = false,
+): WriteResult {
   const identity = checkIdentity(type, namespace, undefined, body);
   if (identity) return fail(identity);
   const input = structuredClone(body) as JsonObject;
@@ -120,7 +135,8 @@ export function createObject(cluster: Cluster, type: ResourceType, namespace: st
   if (type.namespaced && !cluster.store.get('namespaces', undefined, namespace ?? '')) return fail(notFound(NAMESPACE_TYPE, namespace ?? ''));
   if (cluster.store.get(key, namespace, name)) return fail(alreadyExists(type, name));
 
-  if (type.resource === 'pods' && !type.group) {
+  // A pod is created through the kubelet's model; a dry-run pod is only the object, like any other kind.
+  if (type.resource === 'pods' && !type.group && !dryRun) {
     const owner = Array.isArray(meta.ownerReferences) && isMap(meta.ownerReferences[0]) ? (meta.ownerReferences[0] as unknown as OwnerReference) : null;
     const pod = createPod(cluster, {
       namespace: namespace ?? 'default',
@@ -153,13 +169,14 @@ export function createObject(cluster: Cluster, type: ResourceType, namespace: st
   if (WORKLOAD_KINDS.has(object.kind)) object.metadata.generation = 1;
   if (fieldManager) object.metadata.managedFields = [managedEntry(fieldManager, operation, object.apiVersion, now)];
   admit(cluster, object, now);
+  if (dryRun) return { ok: true, code: 201, body: object };
   cluster.store.put(key, object);
   afterWrite(cluster, object, now);
   return { ok: true, code: 201, body: serialize(cluster, key, object) };
 }
 
 /** Replace an existing object with `next` (PUT, and the result of a patch or apply). */
-function replaceWith(cluster: Cluster, type: ResourceType, existing: KubeObject, next: JsonObject, now: number, checkVersion: boolean, managed?: JsonObject): WriteResult {
+function replaceWith(cluster: Cluster, type: ResourceType, existing: KubeObject, next: JsonObject, now: number, checkVersion: boolean, managed: JsonObject | undefined, dryRun: boolean): WriteResult {
   const key = storeKey(type);
   const nextMeta = (isMap(next.metadata) ? next.metadata : {}) as JsonObject;
   if (checkVersion && nextMeta.resourceVersion !== undefined && nextMeta.resourceVersion !== '' && nextMeta.resourceVersion !== existing.metadata.resourceVersion) {
@@ -168,6 +185,10 @@ function replaceWith(cluster: Cluster, type: ResourceType, existing: KubeObject,
   if (type.resource === 'pods' && !type.group) {
     // Pods are mostly immutable: labels and annotations change, the rest stays as the kubelet runs it.
     const pod = cluster.pods.get(`${existing.metadata.namespace}/${existing.metadata.name}`);
+    if (pod && dryRun) {
+      const rendered = renderPod(pod) as KubeObject;
+      return { ok: true, code: 200, body: { ...rendered, metadata: { ...rendered.metadata, labels: nextMeta.labels ?? {}, annotations: nextMeta.annotations ?? {} } } };
+    }
     if (pod) {
       pod.labels = (nextMeta.labels as Record<string, string>) ?? {};
       pod.annotations = (nextMeta.annotations as Record<string, string>) ?? {};
@@ -197,20 +218,31 @@ function replaceWith(cluster: Cluster, type: ResourceType, existing: KubeObject,
   else if (existing.metadata.managedFields) object.metadata.managedFields = existing.metadata.managedFields;
   if (object.kind === 'Secret') admit(cluster, object, now);
   if (object.kind === 'Namespace') object.spec = existing.spec;
+  if (dryRun) return { ok: true, code: 200, body: object };
   cluster.store.put(key, object);
   if (specChanged) afterWrite(cluster, object, now);
   return { ok: true, code: 200, body: serialize(cluster, key, object) };
 }
 
-export function replaceObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, body: unknown, now: number): WriteResult {
+export function replaceObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, body: unknown, now: number, dryRun = false): WriteResult {
   const existing = cluster.store.get(storeKey(type), namespace, name);
   if (!existing) return fail(notFound(type, name));
   const identity = checkIdentity(type, namespace, name, body);
   if (identity) return fail(identity);
-  return replaceWith(cluster, type, existing, structuredClone(body) as JsonObject, now, true);
+  return replaceWith(cluster, type, existing, structuredClone(body) as JsonObject, now, true, undefined, dryRun);
 }
 
-export function patchExistingOrApply(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, kind: PatchKind, text: string, fieldManager: string | null, now: number): WriteResult {
+export function patchExistingOrApply(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  kind: PatchKind,
+  text: string,
+  fieldManager: string | null,
+  now: number,
+  dryRun = false,
+): WriteResult {
   const existing = cluster.store.get(storeKey(type), namespace, name);
   if (kind === 'apply') {
     if (!fieldManager) return fail(invalid('PatchOptions', '', 'fieldManager', 'Required value: is required for apply patch', 'meta.k8s.io'));
@@ -220,21 +252,22 @@ export function patchExistingOrApply(cluster: Cluster, type: ResourceType, names
     if (identity) return fail(identity);
     if (!isMap(parsed.value.metadata) || parsed.value.metadata.name === undefined) parsed.value.metadata = { ...(isMap(parsed.value.metadata) ? parsed.value.metadata : {}), name };
     // Apply creates what does not exist yet.
-    if (!existing) return createObject(cluster, type, namespace, parsed.value, now, fieldManager, 'Apply');
+    if (!existing) return createObject(cluster, type, namespace, parsed.value, now, fieldManager, 'Apply', dryRun);
     const merged = patchObject('strategic', structuredClone(existing) as unknown as JsonMap, JSON.stringify(parsed.value));
     if (!merged.ok) return fail({ code: merged.code, reason: 'Invalid', message: merged.message });
-    return replaceWith(cluster, type, existing, merged.value, now, false, managedEntry(fieldManager, 'Apply', existing.apiVersion, now));
+    return replaceWith(cluster, type, existing, merged.value, now, false, managedEntry(fieldManager, 'Apply', existing.apiVersion, now), dryRun);
   }
   if (!existing) return fail(notFound(type, name));
   const patched = patchObject(kind, structuredClone(existing) as unknown as JsonMap, text);
   if (!patched.ok) return fail({ code: patched.code, reason: patched.code === 400 ? 'BadRequest' : 'Invalid', message: patched.message });
-  return replaceWith(cluster, type, existing, patched.value, now, true, fieldManager ? managedEntry(fieldManager, 'Update', existing.apiVersion, now) : undefined);
+  return replaceWith(cluster, type, existing, patched.value, now, true, fieldManager ? managedEntry(fieldManager, 'Update', existing.apiVersion, now) : undefined, dryRun);
 }
 
-export function deleteObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, now: number): WriteResult {
+export function deleteObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, now: number, dryRun = false): WriteResult {
   const key = storeKey(type);
   const existing = cluster.store.get(key, namespace, name);
   if (!existing) return fail(notFound(type, name));
+  if (dryRun) return { ok: true, code: 200, body: type.kind === 'Namespace' || type.kind === 'Pod' ? existing : successBody(type, name, existing.metadata.uid) };
   if (type.resource === 'pods' && !type.group) {
     const pod = cluster.pods.get(`${namespace}/${name}`);
     if (pod) {

@@ -2,13 +2,18 @@ import { Elysia, type AnyElysia } from 'elysia';
 import { html } from '@elysiajs/html';
 import type { AppDeps } from './deps';
 import { accessLog } from './http/access-log';
+import { responseEncoding } from './http/encoding';
 import { errorBoundary } from './http/boundary';
+import { bodyGuard } from './http/body-guard';
+import { inputGuard } from './http/input';
 import { assetRoutes } from './http/assets';
 import { securityHeadersPlugin } from './http/headers';
 import { healthRoutes } from './http/health';
+import { metricsRoutes } from './http/metrics';
 import { openapiRoutes } from './http/openapi';
 import { accountsPages } from './accounts/pages';
 import { accountsApi } from './accounts/api';
+import { setupPages } from './accounts/setup-pages';
 import { orgsPages } from './orgs/pages';
 import { orgsApi } from './orgs/api';
 import { auditPages } from './audit/pages';
@@ -34,15 +39,23 @@ import { podsPages } from './pods/pages';
 export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
   const app: AnyElysia = new Elysia({ name: 'niro', normalize: false, websocket: AGENT_WEBSOCKET_OPTIONS })
+    // Before html(): the first mapResponse hook that answers wins, and responseEncoding renders, tags and
+    // compresses pages, fragments and JSON itself.
+    .use(responseEncoding())
     .use(html({ autoDetect: true }))
     // First, so every response carries the headers, the boundary's early 413s included.
     .use(securityHeadersPlugin(deps.config.publicUrl))
     .use(accessLog(deps.log))
     .use(errorBoundary({ log: deps.log, maxBodyBytes: deps.config.maxBodyBytes }))
+    // Before any plugin that parses bodies: large ones only from callers who proved who they are.
+    .use(bodyGuard(deps))
+    .use(inputGuard())
     .use(assetRoutes())
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(accountsPages(deps))
     .use(accountsApi(deps))
+    .use(setupPages(deps))
     .use(orgsPages(deps))
     .use(orgsApi(deps))
     .use(auditPages(deps))

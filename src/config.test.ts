@@ -18,15 +18,24 @@ test('defaults: embedded database, a generated secret persisted in the data dir'
 });
 
 test('every bad variable is named', () => {
-  const r = loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', NIRO_PUBLIC_URL: 'ftp://x', NIRO_LOG_LEVEL: 'loud', NIRO_SECRET: 'short', NIRO_TRUST_PROXY: 'yes' });
+  const r = loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', NIRO_PUBLIC_URL: 'ftp://x', NIRO_LOG_LEVEL: 'loud', NIRO_SECRET: 'short', NIRO_TRUST_PROXY: 'yes', NIRO_METRICS_TOKEN: 'short' });
   expect(r.ok).toBe(false);
   if (r.ok) return;
   const text = r.errors.join('\n');
-  for (const name of ['PORT', 'DATABASE_URL', 'NIRO_PUBLIC_URL', 'NIRO_LOG_LEVEL', 'NIRO_SECRET', 'NIRO_TRUST_PROXY']) expect(text).toContain(name);
+  for (const name of ['PORT', 'DATABASE_URL', 'NIRO_PUBLIC_URL', 'NIRO_LOG_LEVEL', 'NIRO_SECRET', 'NIRO_TRUST_PROXY', 'NIRO_METRICS_TOKEN']) expect(text).toContain(name);
 });
 
 test('a shared secret is required with an external database', () => {
   const r = loadConfig({ DATABASE_URL: 'postgres://localhost/niro' });
   expect(r.ok).toBe(false);
   if (!r.ok) expect(r.errors.join()).toContain('NIRO_SECRET');
+});
+
+test('the inflate budget defaults to two bodies at the limit and must hold at least one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'niro-cfg-'));
+  const d = loadConfig({ NIRO_DATA_DIR: dir, NIRO_MAX_BODY_BYTES: '1048576' });
+  expect(d.ok && d.config.inflateBudgetBytes).toBe(2 * 1048576);
+  const small = loadConfig({ NIRO_DATA_DIR: dir, NIRO_MAX_BODY_BYTES: '1048576', NIRO_INFLATE_BUDGET_BYTES: '1048575' });
+  expect(small.ok).toBe(false);
+  if (!small.ok) expect(small.errors.join()).toContain('NIRO_INFLATE_BUDGET_BYTES');
 });

@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pkg from '../package.json' with { type: 'json' };
 
+/** The control plane's version (`niro --version`, the agent image's default tag). */
+export const VERSION = pkg.version;
+
 /** The image deploy/agent/Dockerfile builds (`docker build -t niro-agent:<version>`); set NIRO_AGENT_IMAGE to your registry's. */
-export const DEFAULT_AGENT_IMAGE = `niro-agent:${pkg.version}`;
+export const DEFAULT_AGENT_IMAGE = `niro-agent:${VERSION}`;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -29,6 +32,8 @@ export type Config = {
   maxPodsPerHeartbeat: number;
   /** Largest request body accepted, after decompression, in bytes. */
   maxBodyBytes: number;
+  /** Decompressed bytes all gzip bodies may hold at once on a replica (≥ maxBodyBytes); beyond it, 503. */
+  inflateBudgetBytes: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
   /** How often the status job looks for clusters that stopped heartbeating. */
@@ -40,6 +45,8 @@ export type Config = {
   commandsPollSeconds: number;
   /** Agent image written into the served install.sh. */
   agentImage: string;
+  /** The bearer token Prometheus presents to GET /metrics; null: /metrics is off. Never logged. */
+  metricsToken: string | null;
   /** Bounds of live log streams (src/streams). */
   streams: StreamLimits;
 };
@@ -114,6 +121,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const offlineAfterSeconds = readInt(env, 'NIRO_OFFLINE_AFTER', 300, 5, 86400, errors);
   const maxPodsPerHeartbeat = readInt(env, 'NIRO_MAX_PODS_PER_HEARTBEAT', 5000, 1, 50000, errors);
   const maxBodyBytes = readInt(env, 'NIRO_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024, errors);
+  // At least one body at the limit must fit; by default two do, so the largest never shuts out the rest.
+  const inflateBudgetBytes = readInt(env, 'NIRO_INFLATE_BUDGET_BYTES', 2 * maxBodyBytes, maxBodyBytes, 4 * 1024 * 1024 * 1024, errors);
 
   const statusCheckSeconds = readInt(env, 'NIRO_STATUS_CHECK_SECONDS', 5, 1, 300, errors);
   const heartbeatRatePerMinute = readInt(env, 'NIRO_HEARTBEAT_RATE_PER_MINUTE', 12, 1, 1_000_000, errors);
@@ -122,6 +131,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const commandsPollSeconds = readInt(env, 'NIRO_COMMANDS_POLL_SECONDS', 30, 1, 30, errors);
   const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;
   if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(agentImage)) errors.push(`NIRO_AGENT_IMAGE must be an image reference such as registry.example.com/niro/agent:1.0 (got "${agentImage}")`);
+  const metricsToken = env.NIRO_METRICS_TOKEN?.trim() || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken))) errors.push('NIRO_METRICS_TOKEN must be at least 16 printable characters without spaces');
 
   const streams: StreamLimits = {
     perCluster: readInt(env, 'NIRO_LOG_STREAMS_PER_CLUSTER', 10, 1, 10_000, errors),
@@ -145,7 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!secret) secret = loadOrCreateSecret(dataDir);
   return {
     ok: true,
-    config: { port, databaseUrl, dataDir, publicUrl, secret, logLevel, heartbeatIntervalSeconds, offlineAfterSeconds, maxPodsPerHeartbeat, maxBodyBytes, trustProxy, statusCheckSeconds, heartbeatRatePerMinute, heartbeatBurst, commandsPollSeconds, agentImage, streams },
+    config: { port, databaseUrl, dataDir, publicUrl, secret, logLevel, heartbeatIntervalSeconds, offlineAfterSeconds, maxPodsPerHeartbeat, maxBodyBytes, inflateBudgetBytes, trustProxy, statusCheckSeconds, heartbeatRatePerMinute, heartbeatBurst, commandsPollSeconds, agentImage, metricsToken, streams },
   };
 }
 

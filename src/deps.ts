@@ -8,6 +8,8 @@ import type { Db } from './db/client';
 import type { Logger } from './log';
 import type { StreamHub } from './streams/hub';
 import type { CommandSignals } from './commands/signals';
+import type { HashGate } from './accounts/hashing';
+import type { Metrics } from './metrics';
 
 /** A cluster as its agent key identifies it. */
 export type AgentCluster = { id: string; orgId: string; name: string };
@@ -33,6 +35,19 @@ export type AgentKeyCache = {
  */
 export type PodsHashHints = Map<string, string | null>;
 
+/**
+ * Decompressed bytes this replica's requests hold at once (src/http/body.ts): a body whose output would
+ * pass it is refused with 503 instead of growing the process.
+ */
+export type InflateBudget = {
+  /** Reserves `bytes` as they come out of a decompressor; false, reserving nothing, when that would pass the budget. */
+  take(bytes: number): boolean;
+  /** Ends a body's reservation: at once when it was `read` in full, drained over the next second when it `failed`. */
+  give(bytes: number, outcome: 'read' | 'failed'): void;
+  /** Bytes counted now (held and still draining). */
+  inUse(): number;
+};
+
 /** What one replica (one process) keeps in memory for itself. */
 export type ReplicaState = {
   agentKeys: AgentKeyCache;
@@ -41,6 +56,12 @@ export type ReplicaState = {
   streamHub: StreamHub;
   /** This replica's wake-ups of the command channel (a second set on the same bus would LISTEN twice). */
   commandSignals: CommandSignals;
+  /** The gate every password hash of this replica waits behind (sign-in, password change, new accounts). */
+  passwordHashing: HashGate;
+  /** This replica's Prometheus registry and what records into it (GET /metrics). */
+  metrics: Metrics;
+  /** Shared by every request this replica decompresses. */
+  inflating: InflateBudget;
 };
 
 export type AppDeps = ReplicaState & {

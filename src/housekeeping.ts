@@ -6,8 +6,7 @@ import { pruneAccounts } from './accounts/store';
 import { pruneTimeline } from './clusters/timeline';
 import { pruneCommands } from './commands/store';
 import { LOCKS, type Db } from './db/client';
-import { startLockedJob, type Job } from './db/jobs';
-import type { Logger } from './log';
+import { startLockedJob, type Job, type JobDeps } from './db/jobs';
 import { pruneEndedStreams } from './streams/store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -28,7 +27,7 @@ export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingRe
   };
 }
 
-export function startHousekeepingJob(deps: { db: Db; log: Logger; intervalMs?: number }): Job {
+export function startHousekeepingJob(deps: JobDeps & { intervalMs?: number }): Job {
   return startLockedJob(deps, {
     name: 'housekeeping job',
     lock: LOCKS.housekeepingJob,

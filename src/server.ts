@@ -12,6 +12,9 @@ import { startPodIndexJob } from './inventory/fleet-index';
 import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
+import { createPasswordHashing } from './accounts/hashing';
+import { createInflateBudget } from './http/body';
+import { createMetrics, watchDatabase, watchStreams } from './metrics';
 
 export type RunningServer = { app: App; database: Database; replica: ReplicaState; url: string; stop(): Promise<void> };
 
@@ -21,11 +24,17 @@ export type RunningServer = { app: App; database: Database; replica: ReplicaStat
  * something first waits on them.
  */
 export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log: Logger }): ReplicaState {
+  const metrics = createMetrics();
+  const streamHub = new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log, metrics });
+  watchStreams(metrics, () => streamHub.stats());
   return {
     agentKeys: createAgentKeyCache(),
     podsHashes: new Map(),
-    streamHub: new StreamHub({ db: deps.db, bus: deps.bus, limits: deps.config.streams, log: deps.log }),
+    streamHub,
     commandSignals: createCommandSignals(deps.bus),
+    passwordHashing: createPasswordHashing(),
+    metrics,
+    inflating: createInflateBudget(deps.config.inflateBudgetBytes),
   };
 }
 
@@ -38,6 +47,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let ready = false;
   // Per-replica state lives here, created once and handed to the app; nothing is found through a module.
   const replica = createReplicaState({ db: database.db, bus: database.bus, config, log });
+  watchDatabase(replica.metrics, { max: database.maxConnections, connections: () => database.connections() });
   const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready, ...replica });
   await database.migrate();
   // Cluster deletions on any replica evict the agent key from this one's cache at once.
@@ -47,11 +57,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes * 2, idleTimeout: 60 });
   const url = `http://localhost:${app.server!.port}`;
   log.info('listening', { url, publicUrl: config.publicUrl, database: database.driver });
-  const statusJob = startStatusJob({ db: database.db, config, log });
-  const expiryJob = startCommandExpiryJob({ db: database.db, config, log });
-  const podIndexJob = startPodIndexJob({ db: database.db, log });
-  const retentionJob = startRetentionJob({ db: database.db, log });
-  const housekeepingJob = startHousekeepingJob({ db: database.db, log });
+  const jobDeps = { db: database.db, log, metrics: replica.metrics };
+  const statusJob = startStatusJob({ ...jobDeps, config });
+  const expiryJob = startCommandExpiryJob({ ...jobDeps, config });
+  const podIndexJob = startPodIndexJob(jobDeps);
+  const retentionJob = startRetentionJob(jobDeps);
+  const housekeepingJob = startHousekeepingJob(jobDeps);
   return {
     app,
     database,

@@ -1,6 +1,8 @@
-// Niro page glue: CSRF header on every htmx request, polling only while the tab is visible, and "confirm" on
-// forms that destroy something. Bundled by src/http/assets.ts into one classic script loaded on every page.
-// No page carries inline script (the Content-Security-Policy forbids it): behaviour hangs on data-* attributes here.
+// Niro page glue: CSRF header on every htmx request, polling only while the tab is visible, relative times kept
+// current, and "confirm" on forms that destroy something. Bundled by src/http/assets.ts into one classic script
+// loaded on every page. No page carries inline script (the Content-Security-Policy forbids it): behaviour hangs on
+// data-* attributes here.
+import { renderRelativeTimes } from './relative-time.ts';
 
 /** What this script reads of htmx 4's request context. */
 type HtmxRequestContext = {
@@ -13,6 +15,8 @@ declare global {
   interface DocumentEventMap {
     /** htmx 4, before a request leaves: its headers can still be changed, and preventDefault() drops it. */
     'htmx:config:request': CustomEvent<{ ctx?: HtmxRequestContext } | null>;
+    /** htmx 4, with the parsed response: each task's fragment is what will be swapped in. */
+    'htmx:before:swap': CustomEvent<{ tasks?: { fragment?: DocumentFragment | null }[] } | null>;
   }
 }
 
@@ -45,6 +49,20 @@ function fillCurrentPath(): void {
 }
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fillCurrentPath);
 else fillCurrentPath();
+
+// Relative times (<time data-relative>): worded now (this script is deferred, so the document is parsed), once a
+// second while the tab is visible (the texts count seconds), at once when it becomes visible again, and in every
+// fragment htmx is about to swap in — before the swap, so a morph finds the same words and leaves those nodes alone.
+renderRelativeTimes(document, Date.now());
+setInterval(() => {
+  if (document.visibilityState === 'visible') renderRelativeTimes(document, Date.now());
+}, 1000);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') renderRelativeTimes(document, Date.now());
+});
+document.addEventListener('htmx:before:swap', (evt) => {
+  for (const task of evt.detail?.tasks ?? []) if (task.fragment) renderRelativeTimes(task.fragment, Date.now());
+});
 
 // data-confirm="Delete cluster x?" on a form asks before it submits.
 document.addEventListener(

@@ -1,6 +1,7 @@
 // What the log viewer's parts share: the rows it shows, the state it keeps outside Alpine, and the
 // component as the parts see it. Types only, plus the one limit they agree on.
 import type { ViewerConfig } from '../views/streams/viewer.tsx';
+import type { Level, LineFormat } from './logs-structured.ts';
 
 /** Lines the DOM keeps (older ones are dropped, and counted) and lines a pause holds back. */
 export const MAX_LINES = 5000;
@@ -10,8 +11,12 @@ export type ConnState = 'connecting' | 'waiting' | 'live' | 'reconnecting' | 'en
 /** A row before it is shown. `m` names the workload tail's member it came from ('' or absent for one pod). */
 export type NewEntry = { kind: 'line' | 'note' | 'gap' | 'end'; text: string; seq?: number; m?: string; prefix?: string };
 
-/** A row with its text stripped of escape sequences (what search, copy and download see). */
-export type Entry = NewEntry & { plain: string; marked?: boolean };
+/**
+ * A row with its text stripped of escape sequences (what search, copy and download see). Lines also carry their
+ * format and level (logs-structured.ts); an unleveled line that continues a record (a stack frame) has the
+ * record's level.
+ */
+export type Entry = NewEntry & { plain: string; marked?: boolean; format?: LineFormat; level?: Level | null };
 
 /** A row in the DOM, with the element that shows it. */
 export type ShownEntry = Entry & { el: HTMLElement };
@@ -44,6 +49,8 @@ export type Internals = {
   wasLive: boolean;
   lastSeq: Record<string, number>;
   members: Record<string, Member>;
+  /** Level of the last record of each member ('' for one pod), which its continuation lines take. */
+  lastLevel: Record<string, Level | null>;
   /** The search term, lower-cased; '' when not searching. */
   term: string;
   matches: HTMLElement[];
@@ -73,6 +80,7 @@ export function newInternals(): Internals {
     wasLive: false,
     lastSeq: {},
     members: {},
+    lastLevel: {},
     term: '',
     matches: [],
     matchIndex: -1,
@@ -93,6 +101,10 @@ export type ViewerFields = {
   previous: boolean;
   timestamps: boolean;
   wrap: boolean;
+  /** The level filter: '' shows every row, a level hides lines below it (and lines with no level). */
+  minLevel: '' | Level;
+  /** JSON lines shown re-indented. */
+  pretty: boolean;
   filter: string;
   regex: boolean;
   paused: boolean;
@@ -102,6 +114,8 @@ export type ViewerFields = {
   searchLabel: string;
   matchCount: number;
   lineCount: number;
+  /** Rows the level filter lets through (lineCount when there is no filter). */
+  shownCount: number;
   droppedOld: number;
   maxLines: number;
   stick: boolean;

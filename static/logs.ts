@@ -7,7 +7,7 @@
 import type { Alpine } from 'alpinejs';
 import type { ViewerConfig } from '../views/streams/viewer.tsx';
 import { parseAnsi } from './logs-ansi.ts';
-import { addEntry, jump, runSearch, scheduleFlush } from './logs-lines.ts';
+import { addEntry, applyLevelFilter, applyPretty, asMinLevel, jump, runSearch, scheduleFlush, shownEntries } from './logs-lines.ts';
 import { type ConnState, MAX_LINES, type NewEntry, newInternals, type ViewerFields } from './logs-model.ts';
 import { openStream, stopOnLeave, stopStream } from './logs-stream.ts';
 import { STREAM_ENDED_EVENT } from '../views/streams/viewer-ids.ts';
@@ -34,6 +34,8 @@ function registerViewer(alpine: Alpine): void {
       previous: false,
       timestamps: false,
       wrap: false,
+      minLevel: '',
+      pretty: false,
       filter: '',
       regex: false,
       paused: false,
@@ -43,6 +45,7 @@ function registerViewer(alpine: Alpine): void {
       searchLabel: '',
       matchCount: 0,
       lineCount: 0,
+      shownCount: 0,
       droppedOld: 0,
       maxLines: MAX_LINES,
       stick: true,
@@ -61,7 +64,8 @@ function registerViewer(alpine: Alpine): void {
         return 'connecting…';
       },
       get countLabel(): string {
-        return this.lineCount + (this.lineCount === 1 ? ' line' : ' lines');
+        const all = this.lineCount + (this.lineCount === 1 ? ' line' : ' lines');
+        return this.minLevel === '' ? all : `${this.shownCount} of ${all}`;
       },
       // Labels with numbers in them live here, not in the markup: Alpine's CSP build reads no template literals.
       get pauseLabel(): string {
@@ -136,6 +140,16 @@ function registerViewer(alpine: Alpine): void {
         scheduleFlush(this, s);
       },
 
+      /** The level select changed (x-model gives its string): rows below the level hide, the rest show. */
+      levelChanged(): void {
+        this.minLevel = asMinLevel(this.minLevel);
+        applyLevelFilter(this, s);
+      },
+
+      prettyChanged(): void {
+        applyPretty(this, s);
+      },
+
       togglePrevious(): void {
         this.previous = !this.previous;
         this.follow = !this.previous;
@@ -149,18 +163,22 @@ function registerViewer(alpine: Alpine): void {
         s.heldDropped = 0;
         s.matches = [];
         s.matchIndex = -1;
+        s.lastLevel = {};
         if (s.box) while (s.box.firstChild) s.box.removeChild(s.box.firstChild);
         this.buffered = 0;
         this.lineCount = 0;
+        this.shownCount = 0;
         this.droppedOld = 0;
         this.pendingBelow = 0;
         this.matchCount = 0;
         this.searchLabel = '';
       },
 
-      /** What Copy and Download take: the rows kept, as plain text, notes marked with '#'. */
+      /** What Copy and Download take: the rows kept that the level filter shows, as logged (never re-indented), notes marked with '#'. */
       bufferText(): string {
-        return `${s.lines.map((e) => (e.prefix ? `${e.prefix} ` : '') + (e.kind === 'line' ? e.plain : `# ${e.plain}`)).join('\n')}\n`;
+        return `${shownEntries(this, s)
+          .map((e) => (e.prefix ? `${e.prefix} ` : '') + (e.kind === 'line' ? e.plain : `# ${e.plain}`))
+          .join('\n')}\n`;
       },
 
       copyAll(): void {

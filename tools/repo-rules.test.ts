@@ -4,13 +4,23 @@
 //
 // Module-level mutable state, as parsed by the TypeScript compiler (declarations at the top level of a module):
 //   1. any `let` or `var`;
-//   2. a `const` holding `new Map/Set(…)` unless declared `ReadonlyMap`/`ReadonlySet` (so it is a constant by
-//      declaration), and any `new WeakMap/WeakSet(…)` (a weak cache is state by nature);
+//   2. a `const` whose value is made by `new` or by a call to a function named `create…` (`createHashGate(…)`,
+//      `ts.createProgram(…)`, `crypto.createHash(…)`), or holds such a value as a property or element of the object
+//      or array literal it is (`{ hub: createHub() }`): what a constructor or a factory returns is taken to hold
+//      state (a cache, a gate, a hub, a connection), with two exceptions:
+//        - immutable by declaration: the const is declared `ReadonlyMap`, `ReadonlySet` or `ReadonlyArray`, types
+//          with no method that changes them (not `Readonly<Map<…>>`: its `set` still works; and a weak collection
+//          or WeakRef is state whatever its declared type);
+//        - instances with nothing a caller can change: `new` of RegExp, URL, TextEncoder, TextDecoder or an Intl
+//          formatter;
+//      a temporary consumed while computing the value (`[...new Set(xs)]`, `new Date().getTime()`) is not held;
 //   3. a `const` holding an array or object literal that the same file mutates: assigns through it
 //      (`x.a = …`, `x[i] += …`, `x.a.b++`, `delete x.a`), calls a mutating method on it or on what it holds
 //      (`x.push(…)`, `x.list.splice(…)`, `x.set(…)`, …) or passes it to `Object.assign`/`Object.defineProperty`.
 // Names are resolved with the compiler's binder, so a local that shadows the constant is not taken for it.
-// Not caught: a literal handed to another module that mutates it, or state behind a function call's result.
+// Not caught: a literal handed to another module that mutates it; state behind a call not named `create…`
+// (`startJob()`); the `lastIndex` of a /g or /y RegExp (matchAll and replace do not carry it between calls); a
+// TextDecoder decoding with `{ stream: true }`.
 // Per-replica state belongs in src/server.ts, which creates it and passes it down through deps. An entry point
 // (a file no other file imports: src/main.ts, src/demo/main.ts, sim/main.ts, the bench scripts) is exempt too:
 // its top level is the program's main(), run once per process, and no importer can share what it holds.
@@ -103,8 +113,40 @@ function namesUsed(file: ts.SourceFile, checker: ts.TypeChecker, symbol: ts.Symb
   return found;
 }
 
-const COLLECTIONS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet']);
-const READONLY_TYPES = new Set(['ReadonlyMap', 'ReadonlySet']);
+/** Classes whose instances hold nothing a caller can change (rule 2). */
+const STATELESS_CLASSES = new Set(['RegExp', 'URL', 'TextEncoder', 'TextDecoder', 'Intl.Collator', 'Intl.DateTimeFormat', 'Intl.ListFormat', 'Intl.NumberFormat', 'Intl.PluralRules', 'Intl.RelativeTimeFormat', 'Intl.Segmenter']);
+const WEAK_CLASSES = new Set(['WeakMap', 'WeakSet', 'WeakRef']);
+/** Declared types that offer no way to change the value (rule 2). */
+const READONLY_TYPES = new Set(['ReadonlyMap', 'ReadonlySet', 'ReadonlyArray']);
+
+/** A factory by name: `create` alone or followed by a capital (`createHub`), not `createdAt`. */
+function isFactoryCall(e: ts.Expression): e is ts.CallExpression {
+  if (!ts.isCallExpression(e)) return false;
+  const callee = e.expression;
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  return /^create(?![a-z])/.test(name);
+}
+
+/**
+ * What in a module-level const's value was made by `new` or a `create…` call and holds state (rule 2), as
+ * "new X" / "createX(…)": the value itself, then the properties and elements of the literal it is, recursively.
+ * `declared` is the const's declared type name (`ReadonlyMap`, …), which speaks for the value itself only.
+ */
+function heldState(e: ts.Expression, file: ts.SourceFile, declared: string): string[] {
+  const value = unwrap(e);
+  if (ts.isNewExpression(value)) {
+    const cls = value.expression.getText(file);
+    if (WEAK_CLASSES.has(cls)) return [`new ${cls}`];
+    if (STATELESS_CLASSES.has(cls) || READONLY_TYPES.has(declared)) return [];
+    return [`new ${cls}`];
+  }
+  if (isFactoryCall(value)) return READONLY_TYPES.has(declared) ? [] : [`${value.expression.getText(file)}(…)`];
+  if (ts.isArrayLiteralExpression(value)) return value.elements.flatMap((el) => (ts.isSpreadElement(el) ? [] : heldState(el, file, '')));
+  if (ts.isObjectLiteralExpression(value)) {
+    return value.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? heldState(p.initializer, file, '') : []));
+  }
+  return [];
+}
 
 /** The module-level mutable state of one file, as "file:line name (why)". */
 function mutableState(file: ts.SourceFile, checker: ts.TypeChecker, rel: string): string[] {
@@ -122,10 +164,10 @@ function mutableState(file: ts.SourceFile, checker: ts.TypeChecker, rel: string)
       }
       if (!decl.initializer) continue;
       const init = unwrap(decl.initializer);
-      if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && COLLECTIONS.has(init.expression.text)) {
-        const kind = init.expression.text;
-        const declared = decl.type && ts.isTypeReferenceNode(decl.type) ? decl.type.typeName.getText(file) : '';
-        if (kind.startsWith('Weak') || !READONLY_TYPES.has(declared)) found.push(`${where(decl)} ${name} (new ${kind} at module level)`);
+      const declared = decl.type && ts.isTypeReferenceNode(decl.type) ? decl.type.typeName.getText(file) : '';
+      const held = heldState(init, file, declared);
+      if (held.length > 0) {
+        found.push(`${where(decl)} ${name} (${held.join(', ')} at module level)`);
         continue;
       }
       if ((ts.isArrayLiteralExpression(init) || ts.isObjectLiteralExpression(init)) && ts.isIdentifier(decl.name)) {
@@ -165,12 +207,51 @@ test(`no production source file is over ${MAX_LINES} lines`, () => {
   expect(long.map((f) => `${f.rel} (${f.lines} lines)`)).toEqual([]);
 });
 
+/** One program over the files alone (no imports, no lib): the binder is all that name resolution needs. */
+const PROGRAM_OPTIONS: ts.CompilerOptions = { noResolve: true, noLib: true, types: [], jsx: ts.JsxEmit.Preserve, allowJs: true, noEmit: true };
+
 test('no module-level mutable state outside src/server.ts and entry points', () => {
-  // One program over the files alone (no imports, no lib): the binder is all that name resolution needs.
   const imported = importedFiles();
   const roots = files.filter((rel) => !STATE_OWNERS.includes(rel) && imported.has(rel)).map((rel) => join(ROOT, rel));
-  const program = ts.createProgram(roots, { noResolve: true, noLib: true, types: [], jsx: ts.JsxEmit.Preserve, allowJs: true, noEmit: true });
+  const program = ts.createProgram(roots, PROGRAM_OPTIONS);
   const checker = program.getTypeChecker();
   const found = roots.flatMap((path) => mutableState(program.getSourceFile(path)!, checker, relative(ROOT, path)));
   expect(found).toEqual([]);
+});
+
+test('the state rule catches factories and constructors, and lets constants by declaration through', () => {
+  const path = join(ROOT, 'sample.ts');
+  const source = [
+    'export const passwordHashing: HashGate = createHashGate({ concurrency: 4, queue: 32 });',
+    'const hub = new StreamHub({ limits });',
+    'const cache: Map<string, number> = new Map();',
+    'const seen: ReadonlySet<object> = new WeakSet();',
+    'const replica = { signals: createCommandSignals(bus), limit: 3, parts: [new Parts()] };',
+    'const digest = crypto.createHash("sha256");',
+    'const INVALID = new HttpError(401, "invalid", "no");',
+    'const trap: Readonly<Map<string, number>> = new Map();',
+    'const KINDS: ReadonlySet<string> = new Set(["Deployment"]);',
+    'const INDEX: ReadonlyMap<string, number> = createIndex(["a"]);',
+    'const PATTERN = new RegExp("^Init:[0-9]+$");',
+    'const encoder = new TextEncoder();',
+    'const LINKS = { home: new URL("https://example.com/"), max: 3 };',
+    'const unique = [...new Set(["a", "a"])];',
+    'const epoch = new Date(0).getTime();',
+    'const created = createdAtOf(row);',
+    'function build() { return createHub(); }',
+  ].join('\n');
+  const host = ts.createCompilerHost(PROGRAM_OPTIONS);
+  const readFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, language, ...rest) => (name === path ? ts.createSourceFile(name, source, language) : readFile(name, language, ...rest));
+  const program = ts.createProgram([path], PROGRAM_OPTIONS, host);
+  expect(mutableState(program.getSourceFile(path)!, program.getTypeChecker(), 'sample.ts')).toEqual([
+    'sample.ts:1 passwordHashing (createHashGate(…) at module level)',
+    'sample.ts:2 hub (new StreamHub at module level)',
+    'sample.ts:3 cache (new Map at module level)',
+    'sample.ts:4 seen (new WeakSet at module level)',
+    'sample.ts:5 replica (createCommandSignals(…), new Parts at module level)',
+    'sample.ts:6 digest (crypto.createHash(…) at module level)',
+    'sample.ts:7 INVALID (new HttpError at module level)',
+    'sample.ts:8 trap (new Map at module level)',
+  ]);
 });

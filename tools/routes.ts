@@ -11,8 +11,8 @@ import { findRouteSources, routeKey } from './route-sources';
 export const ROOT = join(import.meta.dir, '..');
 export const ROUTES_FILE = join(ROOT, 'ROUTES.md');
 
-/** user: a signed-in user (session cookie or API token); agent: an agent credential; public: no credentials. */
-export type Auth = 'user' | 'agent' | 'public';
+/** user: a signed-in user (session cookie or API token); agent: an agent credential; metrics: the scrape token; public: no credentials. */
+export type Auth = 'user' | 'agent' | 'metrics' | 'public';
 
 export type RouteRow = { method: string; path: string; file: string; auth: Auth };
 
@@ -90,13 +90,15 @@ async function probeAuth(t: TestApp, method: string, path: string, hooks: { body
   const location = res.headers.get('location') ?? '';
   if (res.status >= 300 && res.status < 400 && location.startsWith('/login?next=')) return 'user';
   if (res.status === 401 && (res.headers.get('content-type') ?? '').includes('json') && errorCode(text) === 'unauthorized') return 'user';
+  if (res.status === 401 && (res.headers.get('www-authenticate') ?? '').includes('niro metrics')) return 'metrics';
   return 'public';
 }
 
 /** Every route of the app, sorted by path then method. */
 export async function listRoutes(): Promise<RouteRow[]> {
   const sources = findRouteSources(ROOT);
-  const t = await startTestApp();
+  // With a scrape token configured, so /metrics answers as it does in production (off otherwise).
+  const t = await startTestApp({ metricsToken: 'routes-probe-metrics-token' });
   try {
     const rows: RouteRow[] = [];
     for (const route of t.app.routes) {
@@ -121,7 +123,7 @@ export function renderRoutes(rows: RouteRow[]): string {
     'Auth: **user** — a signed-in user: a session cookie (pages redirect to `/login` without one) or an API token',
     '(`Authorization: Bearer`; the JSON API answers 401 without one, and 403 to a read-only token on any method but',
     'GET, HEAD and OPTIONS); **agent** — the in-cluster agent: its enrollment token for `enroll`, its agent key for',
-    'the rest; **public** — no credentials.',
+    'the rest; **metrics** — Prometheus, with the bearer token `NIRO_METRICS_TOKEN`; **public** — no credentials.',
     '',
     '| method | path | file | auth |',
     '| --- | --- | --- | --- |',

@@ -1,5 +1,6 @@
 // Password hashing is the most expensive thing an anonymous client can make us do (argon2id: tens of
-// milliseconds of CPU and 64 MiB of memory each), so it runs behind a gate shared by the whole process.
+// milliseconds of CPU and 64 MiB of memory each), so it runs behind a gate shared by the whole replica: server.ts
+// creates one (createPasswordHashing) in its replica state and every caller that hashes is handed it.
 import { availableParallelism } from 'node:os';
 import { randomId } from '../security/secrets';
 
@@ -73,15 +74,17 @@ export function createHashGate(opts: { concurrency: number; queue: number }): Ha
 
 const SLOTS = Math.min(4, Math.max(1, availableParallelism()));
 
-/** The process-wide gate: one hash per core (at most 4), and up to 8 sign-ins per slot waiting. */
-export const passwordHashing: HashGate = createHashGate({ concurrency: SLOTS, queue: 8 * SLOTS });
-
-export function hashPassword(password: string): Promise<string> {
-  return passwordHashing.run(() => Bun.password.hash(password));
+/** A replica's gate: one hash per core (at most 4), and up to 8 sign-ins per slot waiting. */
+export function createPasswordHashing(): HashGate {
+  return createHashGate({ concurrency: SLOTS, queue: 8 * SLOTS });
 }
 
-export function checkPassword(password: string, hash: string): Promise<boolean> {
-  return passwordHashing.run(() => Bun.password.verify(password, hash));
+export function hashPassword(gate: HashGate, password: string): Promise<string> {
+  return gate.run(() => Bun.password.hash(password));
+}
+
+export function checkPassword(gate: HashGate, password: string, hash: string): Promise<boolean> {
+  return gate.run(() => Bun.password.verify(password, hash));
 }
 
 // A real hash of a random password: verifying against it costs the same as against a user's,
@@ -92,9 +95,9 @@ const DUMMY_HASH = Bun.password.hash(randomId());
  * Checks a sign-in's password against the account's hash (or a dummy one when there is no such account,
  * so both take as long); 'busy' when the gate and its queue are full.
  */
-export async function checkSignInPassword(password: string, hash: string | null): Promise<boolean | 'busy'> {
+export async function checkSignInPassword(gate: HashGate, password: string, hash: string | null): Promise<boolean | 'busy'> {
   const against = hash ?? (await DUMMY_HASH);
-  const res = await passwordHashing.tryRun(() => Bun.password.verify(password, against));
+  const res = await gate.tryRun(() => Bun.password.verify(password, against));
   if (!res.ok) return 'busy';
   return res.value && hash !== null;
 }

@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { memberships } from '../orgs/schema';
 import { recordAudit } from '../audit/store';
-import { checkSignInPassword } from './hashing';
+import { checkSignInPassword, type HashGate } from './hashing';
 import { clearLoginAttempts, createSession, findUserByEmail, normalizeEmail, refundLoginAttempt, takeLoginAttempt, type ThrottlePolicy } from './store';
 
 export type LoginResult =
@@ -37,9 +37,9 @@ export async function primaryOrgId(db: Db, userId: string): Promise<string | nul
  * Checks credentials, throttled per account+address and per address (OWASP: delays, not lockout).
  * The attempt is counted before the password is hashed, so concurrent guesses cannot all slip in; a
  * throttled attempt is refused before any hashing or write. Every checked failure is audited; the message
- * to the client never says which part was wrong.
+ * to the client never says which part was wrong. `hashing` is the replica's password-hashing gate ('busy' when full).
  */
-export async function attemptLogin(db: Db, input: { email: string; password: string; ip: string | null }): Promise<LoginResult> {
+export async function attemptLogin(db: Db, hashing: HashGate, input: { email: string; password: string; ip: string | null }): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
   const pairKey = accountAtAddressKey(email, input.ip);
   const addressKey = `address:${input.ip ?? 'unknown'}`;
@@ -53,7 +53,7 @@ export async function attemptLogin(db: Db, input: { email: string; password: str
   }
 
   const known = await findUserByEmail(db, email);
-  const verdict = await checkSignInPassword(input.password, known?.passwordHash ?? null);
+  const verdict = await checkSignInPassword(hashing, input.password, known?.passwordHash ?? null);
   if (verdict === 'busy') {
     await refundLoginAttempt(db, pairKey, ACCOUNT_AT_ADDRESS);
     await refundLoginAttempt(db, addressKey, ADDRESS);

@@ -15,6 +15,7 @@ import { issueApiToken, withdrawApiToken } from './tokens';
 import { attemptLogin, primaryOrgId } from './login';
 import { TOKEN_SCOPES, users } from './schema';
 import { safeNextPath } from './next-path';
+import { ownerExists } from './setup';
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -23,7 +24,7 @@ function plural(n: number, one: string, many: string): string {
 const TOKENS_PATH = '/settings/tokens';
 
 export function accountsPages(deps: AppDeps) {
-  const { db, config } = deps;
+  const { db, config, passwordHashing } = deps;
   const secureCookie = config.publicUrl.startsWith('https://');
   const box = createSecretBox(config.secret);
   const ipOf = (ctx: { request: Request; server: Parameters<typeof clientIp>[1] }) => clientIp(ctx.request, ctx.server, config.trustProxy);
@@ -36,7 +37,7 @@ export function accountsPages(deps: AppDeps) {
       const next = safeNextPath(ctx.query.next);
       if (caller) return redirect(next);
       const flash = takeFlash(ctx.cookie);
-      return <LoginPage next={next} info={flash?.text} />;
+      return <LoginPage next={next} info={flash?.text} setupPending={!(await ownerExists(db))} />;
     })
     .post(
       '/login',
@@ -48,7 +49,7 @@ export function accountsPages(deps: AppDeps) {
           throw new HttpError(403, 'forbidden', 'cross-site sign-in refused');
         }
         const next = safeNextPath(body.next);
-        const result = await attemptLogin(db, { email: body.email, password: body.password, ip: ipOf(ctx) });
+        const result = await attemptLogin(db, passwordHashing, { email: body.email, password: body.password, ip: ipOf(ctx) });
         if (!result.ok) {
           if (result.reason === 'rate_limited') {
             set.status = 429;
@@ -124,13 +125,13 @@ export function accountsPages(deps: AppDeps) {
       '/settings/password',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        if (!(await passwordMatches(caller.user, ctx.body.current))) {
+        if (!(await passwordMatches(passwordHashing, caller.user, ctx.body.current))) {
           setFlash(ctx.cookie, { kind: 'error', text: 'Current password is incorrect.' });
           return redirect('/settings/profile');
         }
         if (ctx.body.password.length < 10) throw badRequest('password: must be at least 10 characters');
         // Whoever knew the old password may hold a session: every session but this one ends.
-        const ended = await changePassword(db, caller.user.id, ctx.body.password, caller.session?.idHash ?? null);
+        const ended = await changePassword(db, passwordHashing, caller.user.id, ctx.body.password, caller.session?.idHash ?? null);
         await audit(caller, 'password.change', ipOf(ctx), { sessionsEnded: ended });
         const others = ended ? ` You were signed out of ${plural(ended, 'other session', 'other sessions')}.` : ' No other session was signed in.';
         setFlash(ctx.cookie, { kind: 'ok', text: `Password changed.${others}` });

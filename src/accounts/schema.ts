@@ -66,5 +66,14 @@ export const loginThrottle = pgTable(
   (t) => [index('login_throttle_last_attempt_idx').on(t.lastAttemptAt)],
 );
 
+/**
+ * The one-time link that creates the first owner (src/accounts/setup.ts): only the SHA-256 of its token is kept.
+ * At most one row, replaced at every start while no owner exists, deleted once one does.
+ */
+export const setupTokens = pgTable('setup_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
 export type User = typeof users.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { deleteBounded, queryRows, type Db } from '../db/client';
 import { mintSecret, parseSecret, randomId, secretMatches, sha256Hex } from '../security/secrets';
-import { checkPassword, hashPassword } from './hashing';
+import { checkPassword, hashPassword, type HashGate } from './hashing';
 import { apiTokens, loginThrottle, sessions, users, type ApiToken, type TokenScope, type User } from './schema';
 
 export const API_TOKEN_PREFIX = 'niro_pat';
@@ -11,8 +11,9 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export async function createUser(db: Db, input: { email: string; password: string; name?: string }): Promise<User> {
-  const passwordHash = await hashPassword(input.password);
+/** `hashing`: the replica's password-hashing gate (the hash waits for a slot). */
+export async function createUser(db: Db, hashing: HashGate, input: { email: string; password: string; name?: string }): Promise<User> {
+  const passwordHash = await hashPassword(hashing, input.password);
   const [user] = await db.insert(users).values({ email: normalizeEmail(input.email), passwordHash, name: input.name ?? '' }).returning();
   return user;
 }
@@ -28,16 +29,16 @@ export async function getUser(db: Db, id: string): Promise<User | null> {
 }
 
 /** Sets the password as it is (no session ends): for seeding accounts, not for a user's own change. */
-export async function setPassword(db: Db, userId: string, password: string): Promise<void> {
-  await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, userId));
+export async function setPassword(db: Db, hashing: HashGate, userId: string, password: string): Promise<void> {
+  await db.update(users).set({ passwordHash: await hashPassword(hashing, password) }).where(eq(users.id, userId));
 }
 
 /**
  * Sets a new password and ends every other session of the user (whoever knew the old password is
  * signed out); `keepSession` is the session making the change. Returns how many sessions ended.
  */
-export async function changePassword(db: Db, userId: string, password: string, keepSession: string | null): Promise<number> {
-  const passwordHash = await hashPassword(password);
+export async function changePassword(db: Db, hashing: HashGate, userId: string, password: string, keepSession: string | null): Promise<number> {
+  const passwordHash = await hashPassword(hashing, password);
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     return endSessions(tx, userId, keepSession);
@@ -45,8 +46,8 @@ export async function changePassword(db: Db, userId: string, password: string, k
 }
 
 /** True when `password` is the user's current one (for re-authentication of a signed-in user). */
-export async function passwordMatches(user: User, password: string): Promise<boolean> {
-  return checkPassword(password, user.passwordHash);
+export async function passwordMatches(hashing: HashGate, user: User, password: string): Promise<boolean> {
+  return checkPassword(hashing, password, user.passwordHash);
 }
 
 export type SessionRow = typeof sessions.$inferSelect;

@@ -5,7 +5,6 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
 import { makeOrg, makeUser, startTestApp, type TestApp, type TestUser } from '../testing/app';
 import { ACCOUNT_AT_ADDRESS, ADDRESS, accountAtAddressKey } from './login';
-import { passwordHashing } from './hashing';
 import { takeLoginAttempt } from './store';
 
 let t: TestApp;
@@ -111,6 +110,7 @@ describe('per address', () => {
 describe('password hashing is bounded', () => {
   test('beyond the hashing slots and their queue a sign-in answers 503 with Retry-After, and is not counted', async () => {
     const user = await owner();
+    const passwordHashing = t.replica.passwordHashing;
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     // Occupy every slot and fill the queue, as a flood of sign-ins would.

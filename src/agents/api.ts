@@ -8,7 +8,7 @@ import { AGENT_PATHS, EnrollRequest, EnrollResponse, HeartbeatRequest, Heartbeat
 import { HttpError } from '../http/errors';
 import { clientIp } from '../http/caller';
 import { routeCopy } from '../http/responses';
-import { parseJson, readBody } from '../http/body';
+import { parseStorableJson, readBody } from '../http/body';
 import { requireAgent } from './auth';
 import { exchangeEnrollmentToken } from '../clusters/enrollment';
 import { firstError, parseHeartbeat } from './heartbeat-parse';
@@ -26,7 +26,18 @@ function jsonRequestDoc(schema: TSchema) {
 /** An enroll body is a token and a few facts. */
 const MAX_ENROLL_BYTES = 64 * 1024;
 
-const INVALID_TOKEN = new HttpError(401, 'invalid_token', 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro');
+/**
+ * Enrollments per client address: a burst of 30, then one every 2 s. A token is 32 random bytes, so
+ * this is not what keeps it from being guessed; it bounds what an address can make the server do
+ * (token lookups, audit rows). An operator enrolling a fleet from one address gets the rest through
+ * within minutes: agents wait as Retry-After says.
+ */
+const ENROLL_RATE = { perMinute: 30, burst: 30 } as const;
+
+/** A fresh error per refusal: an Error made once at import would be one mutable object (and one stack) shared by every request. */
+function invalidToken(): HttpError {
+  return new HttpError(401, 'invalid_token', 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro');
+}
 
 /** Data Postgres refused (e.g. a lone surrogate in a string): the agent's fault, not a server error. */
 function isDataError(e: unknown): boolean {
@@ -35,28 +46,60 @@ function isDataError(e: unknown): boolean {
 }
 
 function jsonBody(text: string): unknown {
-  const parsed = parseJson(text);
+  const parsed = parseStorableJson(text);
   if (!parsed.ok) throw new HttpError(400, 'invalid_request', parsed.message);
   return parsed.value;
 }
 
 export function agentApi(deps: AppDeps) {
-  const { db, config, log } = deps;
+  const { db, config, log, metrics } = deps;
   const limiter = createRateLimiter({ perMinute: config.heartbeatRatePerMinute, burst: config.heartbeatBurst });
+  const enrollLimiter = createRateLimiter(ENROLL_RATE);
+
+  async function takeHeartbeat(request: Request): Promise<HeartbeatResponse> {
+    const agent = await requireAgent(db, deps.agentKeys, request);
+    // Before reading the body: a looping agent costs one key lookup per refused request.
+    const rate = limiter.take(agent.id);
+    if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
+    const body = await readBody(request, config.maxBodyBytes, deps.inflating);
+    if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
+    const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
+    if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
+    const snap = parsed.snapshot;
+    if (snap.truncatedByServer) log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
+    const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
+      if (isDataError(e)) throw new HttpError(400, 'invalid_heartbeat', 'body: a value cannot be stored (invalid text, e.g. a lone UTF-16 surrogate)');
+      throw e;
+    });
+    if (!res.ok) throw new HttpError(401, 'cluster_deleted', `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`);
+    return {
+      nextIntervalSeconds: config.heartbeatIntervalSeconds,
+      // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
+      commandsPending: await hasPendingCommands(db, agent.id, new Date()),
+      serverTime: new Date().toISOString(),
+      maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
+    };
+  }
+
   return new Elysia({ name: 'agent-api' })
     .post(
       AGENT_PATHS.enroll,
       async ({ request, server }) => {
         if (request.headers.get('authorization')) throw new HttpError(401, 'unauthorized', 'user API tokens are not accepted on agent endpoints');
-        const body = await readBody(request, MAX_ENROLL_BYTES);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
+        const ip = clientIp(request, server, config.trustProxy);
+        // Before the body is read. A request with no address (not from a socket) has nobody to count against.
+        if (ip !== null) {
+          const rate = enrollLimiter.take(ip);
+          if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many enrollment attempts from this address; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
+        }
+        const body = await readBody(request, MAX_ENROLL_BYTES, deps.inflating);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
         const value = jsonBody(body.text);
         if (!checkEnroll.Check(value)) throw new HttpError(400, 'invalid_request', firstError(checkEnroll, value));
-        const ip = clientIp(request, server, config.trustProxy);
         const res = await exchangeEnrollmentToken(db, { token: value.token, agentVersion: value.agentVersion, protocol: value.protocol, facts: value.clusterFacts, ip });
         if (!res.ok) {
           log.warn('enrollment refused', { reason: res.reason, ip });
-          throw INVALID_TOKEN;
+          throw invalidToken();
         }
         log.info('cluster enrolled', { clusterId: res.clusterId, agentVersion: value.agentVersion });
         const out: EnrollResponse = { agentKey: res.agentKey, clusterId: res.clusterId, heartbeatIntervalSeconds: config.heartbeatIntervalSeconds };
@@ -75,29 +118,17 @@ export function agentApi(deps: AppDeps) {
     .post(
       AGENT_PATHS.heartbeat,
       async ({ request }) => {
-        const agent = await requireAgent(db, deps.agentKeys, request);
-        // Before reading the body: a looping agent costs one key lookup per refused request.
-        const rate = limiter.take(agent.id);
-        if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
-        const body = await readBody(request, config.maxBodyBytes);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
-        const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
-        if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
-        const snap = parsed.snapshot;
-        if (snap.truncatedByServer) log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
-        const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
-          if (isDataError(e)) throw new HttpError(400, 'invalid_heartbeat', 'body: a value cannot be stored (invalid text, e.g. a lone UTF-16 surrogate)');
+        const started = performance.now();
+        try {
+          const out = await takeHeartbeat(request);
+          metrics.heartbeats.inc({ result: 'accepted', reason: '' });
+          metrics.heartbeatIngestSeconds.observe((performance.now() - started) / 1000);
+          return out;
+        } catch (e) {
+          // The refusal's code is the reason (a handful of values); anything else is a server error.
+          metrics.heartbeats.inc({ result: 'refused', reason: e instanceof HttpError ? e.code : 'server_error' });
           throw e;
-        });
-        if (!res.ok) throw new HttpError(401, 'cluster_deleted', `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`);
-        const out: HeartbeatResponse = {
-          nextIntervalSeconds: config.heartbeatIntervalSeconds,
-          // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
-          commandsPending: await hasPendingCommands(db, agent.id, new Date()),
-          serverTime: new Date().toISOString(),
-          maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
-        };
-        return out;
+        }
       },
       {
         parse: 'none',

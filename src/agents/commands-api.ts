@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps';
 import { AGENT_PATHS, COMMANDS_LONG_POLL_SECONDS, CommandResult, CommandsResponse, LIMITS, type CommandEnvelope } from '../contract';
 import { HttpError } from '../http/errors';
 import { NoContent, routeCopy } from '../http/responses';
-import { parseJson, readBody } from '../http/body';
+import { parseStorableJson, readBody } from '../http/body';
 import { requireAgent } from './auth';
 import { claimCommands, recordResult } from '../commands/store';
 import type { CommandRow } from '../commands/schema';
@@ -69,9 +69,9 @@ export function commandsAgentApi(deps: AppDeps) {
       AGENT_PATHS.commandResult,
       async ({ request, params }) => {
         const agent = await requireAgent(db, deps.agentKeys, request);
-        const body = await readBody(request, MAX_RESULT_BYTES);
-        if (!body.ok) throw new HttpError(body.status, body.code, body.message);
-        const parsed = parseJson(body.text);
+        const body = await readBody(request, MAX_RESULT_BYTES, deps.inflating);
+        if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
+        const parsed = parseStorableJson(body.text);
         if (!parsed.ok) throw new HttpError(400, 'invalid_request', parsed.message);
         const value = parsed.value;
         if (!checkResult.Check(value)) {

@@ -98,7 +98,7 @@ describe('bad bodies', () => {
     }
     const notJson = await errorOf(await t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': key }, body: '{"protocol": 2,' }));
     expect(notJson).toMatchObject({ status: 400, code: 'invalid_heartbeat' });
-    expect(notJson.message).toStartWith('body is not valid JSON');
+    expect(notJson.message).toStartWith('body: not valid JSON');
     const old = await errorOf(await sendHeartbeat(t, key, { ...good, protocol: 0 }));
     expect(old.status).toBe(400);
     expect(old.message).toStartWith('protocol:');

@@ -1,6 +1,7 @@
-// Per-cluster heartbeat rate limit: a token bucket per key, in this replica's memory. With N
-// replicas behind a load balancer a cluster can get up to N times the rate — acceptable for its
-// purpose (one broken agent in a tight loop must not starve the others), and free of DB writes.
+// Rate limits of the agent endpoints (heartbeats per cluster, enrollments per client address): a token
+// bucket per key, in this replica's memory. With N replicas behind a load balancer a key can get up to
+// N times the rate — acceptable for their purpose (one broken agent or script in a tight loop must not
+// starve the others), and free of DB writes.
 
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 export type RateLimiter = { take(key: string, nowMs?: number): RateDecision };

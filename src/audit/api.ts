@@ -18,8 +18,9 @@ export function auditApi(deps: AppDeps) {
       const limit = ctx.query.limit ?? 50;
       let before: number | undefined;
       if (ctx.query.cursor) {
+        // An event id in plain decimal (Number() would also take `0x10` or ` 6e1 `).
+        if (!/^[1-9][0-9]{0,14}$/.test(ctx.query.cursor)) throw badRequest('cursor: malformed');
         before = Number(ctx.query.cursor);
-        if (!Number.isSafeInteger(before) || before <= 0) throw badRequest('cursor: malformed');
       }
       const rows = await listAudit(db, orgIds, { limit, before, action: ctx.query.action });
       return {

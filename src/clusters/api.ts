@@ -79,7 +79,7 @@ export function clustersApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const limit = ctx.query.limit ?? 50;
-        const after = ctx.query.cursor ? (decodeCursor(ctx.query.cursor, ['s', 's']) as [string, string]) : undefined;
+        const after = ctx.query.cursor ? decodeCursor(ctx.query.cursor, ['text', 'uuid']) : undefined;
         if (ctx.query.orgId) requireOrg(caller, ctx.query.orgId);
         const rows = await listFleet(db, { orgIds: caller.scopeOrgIds, status: ctx.query.status, environment: ctx.query.environment, orgId: ctx.query.orgId, q: ctx.query.q }, { limit, after });
         const last = rows[rows.length - 1];
@@ -181,7 +181,7 @@ export function clustersApi(deps: AppDeps) {
       async (ctx) => {
         const { cluster } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
         const limit = ctx.query.limit ?? 100;
-        const after = ctx.query.cursor ? String(decodeCursor(ctx.query.cursor, ['s'])[0]) : undefined;
+        const after = ctx.query.cursor ? decodeCursor(ctx.query.cursor, ['text'])[0] : undefined;
         const [nodes, usage] = await Promise.all([listNodes(db, cluster.id, { limit, after }), latestNodeUsage(db, cluster.id)]);
         return {
           nodes: nodes.map((n) => nodeJson(n, usage?.byNode.get(n.name))),

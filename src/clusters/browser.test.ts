@@ -1,4 +1,5 @@
 // In real Chromium (1280×800): add a cluster, see its token and install command, and watch the fleet row turn Healthy and its heartbeat age tick without a reload; a cluster page's header refreshes with its poll; the timeline shows its total order; a ping shows in the command history at once.
+// Ages are worded by the browser (they change with every request blocked), and an unchanged poll is answered 304.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
@@ -141,5 +142,43 @@ test('a ping shows in the command history as soon as it is answered, without wai
   await page.waitForSelector('#command-history tr[id^="command-"][data-status="succeeded"]', { timeout: 3000 });
   expect(Date.now() - clicked).toBeLessThan(12_000);
   expect(await page.locator('#command-history tr[id^="command-"]').count()).toBe(1);
+  await page.close();
+}, 60_000);
+
+test('heartbeat ages are worded by the browser, never shown absolute once it runs; an unchanged poll is answered 304', async () => {
+  const user = await makeUser(t.db);
+  const org = await makeOrg(t.db, 'Wire Fleet', null, { userId: user.id, role: 'owner' });
+  const api = await apiClient(t, await signIn(t, user));
+  const cluster = await createEnrolledCluster(t, api, { name: 'edge-wire-01', orgId: org.id });
+  expect((await sendHeartbeat(t, cluster.agentKey, makeHeartbeat({ pods: makePods(3) }))).status).toBe(200);
+
+  const page: Page = await browser.newPage();
+  await browserSignIn(page, base, user.email, user.password);
+  const time = page.locator('tr[data-cluster="edge-wire-01"] td[data-last-heartbeat] time');
+  expect(await time.getAttribute('data-relative')).toBe('ago');
+  expect((await time.textContent())!.trim()).toMatch(/^\d+ s ago$/);
+  // From here on, any relative time that shows the server's absolute text (even between a swap and the next tick) is caught.
+  await page.evaluate(() => {
+    const w = window as unknown as { absoluteSeen: string[] };
+    w.absoluteSeen = [];
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('time[data-relative]')) if (el.textContent?.includes('UTC')) w.absoluteSeen.push(el.textContent);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+
+  // Nothing changes in the fleet: the first poll of /fleet/live fills the browser's cache, the next goes out with
+  // If-None-Match on its own and is answered 304 (the access log records what was sent).
+  const polled304 = await waitFor(async () => t.logs.some((l) => l.includes('"path":"/fleet/live"') && l.includes('"status":304')), Boolean, 20_000);
+  expect(polled304).toBe(true);
+  expect(await page.locator('tr[data-cluster="edge-wire-01"] [data-status]').getAttribute('data-status')).toBe('healthy');
+
+  // No request reaches the server any more, and the words still change: the browser words them from datetime.
+  await page.route('**/*', (route) => route.abort());
+  const before = (await time.textContent())!.trim();
+  const after = await waitFor(async () => (await time.textContent())!.trim(), (a) => a !== before, 5_000);
+  expect(after).not.toBe(before);
+  expect(after).toMatch(/^\d+ s ago$/);
+  await page.unroute('**/*');
+  expect(await page.evaluate(() => (window as unknown as { absoluteSeen: string[] }).absoluteSeen)).toEqual([]);
   await page.close();
 }, 60_000);

@@ -1,9 +1,11 @@
-// Enrollment: single-use one-hour tokens stored hashed, exchanged atomically for an agent key; every bad token gets the same 401.
+// Enrollment: single-use one-hour tokens stored hashed, exchanged atomically for an agent key; every bad token gets the same 401;
+// a spent token retried is audited once per address and hour.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { enroll } from '../testing/heartbeats';
+import { exchangeEnrollmentToken } from './enrollment';
 
 let t: TestApp;
 let api: Awaited<ReturnType<typeof apiClient>>;
@@ -111,5 +113,26 @@ describe('tokens', () => {
     const c = await newCluster('edge-bearer');
     const withBearer = await t.request('/v1/agent/enroll', { method: 'POST', headers: { authorization: `Bearer ${api.token}` }, body: JSON.stringify({ token: c.token, agentVersion: '0.4.0', protocol: 2 }) });
     expect(withBearer.status).toBe(401);
+  });
+
+  test('a spent token tried 999 times from one address writes one audit row; another address writes a second', async () => {
+    const c = await newCluster('edge-retried');
+    expect((await enroll(t, c.token)).status).toBe(200);
+    const reuseRows = async (): Promise<{ ip: string | null }[]> =>
+      queryRows<{ ip: string | null }>(t.db, sql`select ip from audit_events where action = 'cluster.enroll_token_reused' and target = ${c.id} order by id`);
+    const attempt = (ip: string) => exchangeEnrollmentToken(t.db, { token: c.token, agentVersion: '0.4.0', protocol: 2, ip });
+    // 16 at a time: concurrent retries must not each find "no row yet".
+    let left = 999;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (left > 0) {
+          left--;
+          expect(await attempt('203.0.113.7')).toEqual({ ok: false, reason: 'reused' });
+        }
+      }),
+    );
+    expect(await reuseRows()).toEqual([{ ip: '203.0.113.7' }]);
+    expect((await attempt('198.51.100.9')).ok).toBe(false);
+    expect(await reuseRows()).toEqual([{ ip: '203.0.113.7' }, { ip: '198.51.100.9' }]);
   });
 });

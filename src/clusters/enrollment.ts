@@ -3,13 +3,19 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { ClusterFacts } from '../contract';
 import { mintSecret, parseSecret, secretMatches } from '../security/secrets';
-import { recordAudit } from '../audit/store';
+import { auditedSince, recordAudit } from '../audit/store';
 import { clusters, enrollmentTokens } from './schema';
 import { addTimeline } from './timeline';
 
 export const ENROLLMENT_TOKEN_PREFIX = 'niro_enr';
 export const AGENT_KEY_PREFIX = 'niro_agent';
 export const ENROLLMENT_TOKEN_TTL_MS = 60 * 60 * 1000;
+/**
+ * A spent token tried again is audited once per address and window: the first try is the signal (a
+ * leaked token, a copied install command); a script retrying it 999 times would otherwise bury the
+ * log under 999 identical rows.
+ */
+export const REUSE_AUDIT_WINDOW_MS = 60 * 60 * 1000;
 
 /** The command an operator pastes on the cluster (install.sh is served by the control plane). */
 export function installCommand(publicUrl: string, token: string): string {
@@ -69,8 +75,12 @@ export async function exchangeEnrollmentToken(
       // Read after the failed update: a concurrent winner's consumed_at is visible now.
       const [latest] = await tx.select({ consumedAt: enrollmentTokens.consumedAt }).from(enrollmentTokens).where(eq(enrollmentTokens.id, row.id));
       const reason = latest?.consumedAt || cluster?.enrolledAt ? 'reused' : row.revokedAt ? 'revoked' : 'expired';
+      // The cluster row is locked (FOR UPDATE above), so concurrent retries check and record one at a time.
       if (reason === 'reused' && cluster) {
-        await recordAudit(tx, { orgId: cluster.orgId, actor: 'agent', action: 'cluster.enroll_token_reused', target: row.clusterId, details: { token: tokenRef, cluster: cluster.name }, ip: input.ip });
+        const event = { orgId: cluster.orgId, action: 'cluster.enroll_token_reused', target: row.clusterId, ip: input.ip };
+        if (!(await auditedSince(tx, { ...event, token: tokenRef }, new Date(now.getTime() - REUSE_AUDIT_WINDOW_MS)))) {
+          await recordAudit(tx, { ...event, actor: 'agent', details: { token: tokenRef, cluster: cluster.name } });
+        }
       }
       return { ok: false as const, reason };
     }

@@ -59,7 +59,7 @@ function queryString(filters: FleetFilters, cursor?: string): string {
 
 async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLiveProps> {
   const filters = fleetFilters(caller, q);
-  const after = q.cursor ? (decodeCursor(q.cursor, ['s', 's']) as [string, string]) : undefined;
+  const after = q.cursor ? decodeCursor(q.cursor, ['text', 'uuid']) : undefined;
   const where = { orgIds: caller.scopeOrgIds, q: filters.q || undefined, status: (filters.status || undefined) as ClusterStatus | undefined, environment: (filters.environment || undefined) as Environment | undefined, orgId: filters.orgId || undefined };
   const [rows, counts] = await Promise.all([listFleet(db, where, { limit: FLEET_PAGE_SIZE, after }), countFleetByStatus(db, where)]);
   const incidents = await countOpenIncidents(db, rows.map((r) => r.id));
@@ -68,7 +68,6 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLi
     rows: rows.map((r) => ({ ...r, podListAvailable: (r.protocol ?? 2) >= 2, openIncidents: incidents.get(r.id) ?? 0 })),
     counts,
     filters,
-    now: new Date(),
     liveUrl: `/fleet/live${queryString(filters, q.cursor)}`,
     nextPageUrl: rows.length === FLEET_PAGE_SIZE ? `/${queryString(filters, encodeCursor([last.name, last.id]))}` : null,
     hasFilters: Object.values(filters).some(Boolean),
@@ -90,7 +89,6 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
     moreNodes: nodes.length > NODES_SHOWN,
     usageAt: usage?.at ?? null,
     incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, openedAt: i.openedAt })),
-    now: new Date(),
     canOperate,
     csrfToken: caller.session?.csrfToken ?? '',
   };
@@ -111,7 +109,7 @@ export function clustersPages(deps: AppDeps) {
     const { cluster, org } = await requireCluster(db, caller, id);
     const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
     const element = (
-      <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" now={props.now} liveUrl={`/clusters/${cluster.id}/live`}>
+      <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" liveUrl={`/clusters/${cluster.id}/live`}>
         <OverviewTab {...props} />
       </ClusterLayout>
     );
@@ -179,7 +177,7 @@ export function clustersPages(deps: AppDeps) {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
       const body = (
-        <ClusterLayout cluster={cluster} orgName={org.name} tab="workloads" now={new Date()}>
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="workloads">
           <WorkloadsTab cluster={cluster} counts={await countWorkloads(db, cluster.id)} />
         </ClusterLayout>
       );
@@ -194,8 +192,8 @@ export function clustersPages(deps: AppDeps) {
         const next = timelineCursor(entries, TIMELINE_PAGE_SIZE);
         const olderUrl = next ? `/clusters/${cluster.id}/timeline?cursor=${encodeURIComponent(next)}` : null;
         const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="timeline" now={new Date()}>
-            <TimelineTab entries={entries} now={new Date()} olderUrl={olderUrl} />
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="timeline">
+            <TimelineTab entries={entries} olderUrl={olderUrl} />
           </ClusterLayout>
         );
         return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Timeline`, active: 'fleet', body });
@@ -207,7 +205,7 @@ export function clustersPages(deps: AppDeps) {
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
       const revealed = takeReveal<RevealedToken>(ctx.cookie, box, caller, `/clusters/${cluster.id}/settings`);
       const body = (
-        <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+        <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
           <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} enrollment={revealed ? enrollmentOf(revealed) : null} />
         </ClusterLayout>
       );
@@ -226,7 +224,7 @@ export function clustersPages(deps: AppDeps) {
           ctx.set.status = 422;
           const error = !name.ok ? name.message.replace(/^name: /, 'Name: ') : `A cluster named "${ctx.body.name.trim()}" already exists in ${org.name}.`;
           const body = (
-            <ClusterLayout cluster={cluster} orgName={org.name} tab="settings" now={new Date()}>
+            <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
               <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate canDelete={roleAtLeast(org.role, 'admin')} error={error} />
             </ClusterLayout>
           );

@@ -4,8 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import { LOCKS, queryRows, type Db } from '../db/client';
-import { startLockedJob, type Job } from '../db/jobs';
-import type { Logger } from '../log';
+import { startLockedJob, type Job, type JobDeps } from '../db/jobs';
 import { CRASH_LOOP_QUIET_MS } from '../incidents/detection';
 import { openIncidents, openSeverities, resolveQuietCrashLoops, severityFor } from '../incidents/store';
 import { addTimeline } from './timeline';
@@ -84,7 +83,7 @@ export async function detectClusterStatus(db: Db, config: Pick<Config, 'heartbea
  * Runs detectClusterStatus every `statusCheckSeconds` on whichever replica gets the advisory lock
  * first; the others skip that pass.
  */
-export function startStatusJob(deps: { db: Db; config: Config; log: Logger }): Job {
+export function startStatusJob(deps: JobDeps & { config: Config }): Job {
   return startLockedJob(deps, {
     name: 'status job',
     lock: LOCKS.offlineJob,

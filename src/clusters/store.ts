@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { isUuid, queryRows, type Db } from '../db/client';
+import { violatedUniqueConstraint } from '../db/errors';
 import { orgs } from '../orgs/schema';
 import { clusters, retiredAgentKeys, type Cluster } from './schema';
 import type { ClusterStatus, Environment } from './vocabulary';
@@ -31,14 +32,9 @@ export async function updateCluster(db: Db, id: string, patch: { name?: string; 
     const [cluster] = await db.update(clusters).set(patch).where(eq(clusters.id, id)).returning();
     return { ok: true, cluster };
   } catch (e) {
-    if (isUniqueViolation(e)) return { ok: false, reason: 'name_taken' };
+    if (violatedUniqueConstraint(e) !== null) return { ok: false, reason: 'name_taken' };
     throw e;
   }
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: string; cause?: { code?: string } };
-  return err?.code === '23505' || err?.cause?.code === '23505';
 }
 
 /** Bus channel of retired agent keys, notified by the deleting transaction; payload: RetiredKey as JSON. */

@@ -1,6 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { decodeCursor, encodeCursor } from '../http/cursor';
-import { badRequest } from '../http/errors';
 import { deleteBounded, type Db } from '../db/client';
 import { clusterTimeline, type TimelineEntry } from './schema';
 import type { TimelineKind } from './vocabulary';
@@ -56,10 +55,8 @@ export function timelineCursor(entries: readonly TimelineEntry[], limit: number)
 
 export function readTimelineCursor(cursor: string | undefined): TimelineCursor | undefined {
   if (!cursor) return undefined;
-  const [at, id] = decodeCursor(cursor, ['s', 'n']) as [string, number];
-  const when = new Date(at);
-  if (Number.isNaN(when.getTime()) || !Number.isSafeInteger(id)) throw badRequest('cursor: malformed');
-  return { at: when, id };
+  const [at, id] = decodeCursor(cursor, ['time', 'int']);
+  return { at, id };
 }
 
 /** Timeline entries older than `before`. */

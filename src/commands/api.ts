@@ -41,9 +41,7 @@ export function commandJson(row: CommandRow & { createdByEmail?: string | null }
 }
 
 function decodeBefore(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = decodeCursor(cursor, ['s', 's']) as [string, string];
-  const createdAt = new Date(at);
-  if (Number.isNaN(createdAt.getTime())) throw badRequest('cursor: malformed');
+  const [createdAt, id] = decodeCursor(cursor, ['time', 'uuid']);
   return { createdAt, id };
 }
 

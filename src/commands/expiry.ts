@@ -2,12 +2,11 @@
 // it (effectiveStatus shows the same answer at once); it keeps the stored status, and so the history's
 // status filter, truthful. One replica per pass (advisory lock); idempotent, so a skipped pass loses nothing.
 import type { Config } from '../config';
-import { LOCKS, type Db } from '../db/client';
-import { startLockedJob, type Job } from '../db/jobs';
-import type { Logger } from '../log';
+import { LOCKS } from '../db/client';
+import { startLockedJob, type Job, type JobDeps } from '../db/jobs';
 import { expireCommands } from './store';
 
-export function startCommandExpiryJob(deps: { db: Db; config: Pick<Config, 'statusCheckSeconds'>; log: Logger }): Job {
+export function startCommandExpiryJob(deps: JobDeps & { config: Pick<Config, 'statusCheckSeconds'> }): Job {
   return startLockedJob(deps, {
     name: 'command expiry job',
     lock: LOCKS.commandsJob,

@@ -4,7 +4,6 @@ import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
-import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { isHtmx, redirect, renderPage, setFlash } from '../http/page';
 import { roleAtLeast } from '../orgs/store';
@@ -31,9 +30,7 @@ function pingView(row: CommandRow | null): PingView {
 async function loadHistory(db: Db, cluster: Cluster, cursor: string | undefined) {
   let before: { createdAt: Date; id: string } | undefined;
   if (cursor) {
-    const [at, id] = decodeCursor(cursor, ['s', 's']) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime())) throw badRequest('cursor: malformed');
+    const [createdAt, id] = decodeCursor(cursor, ['time', 'uuid']);
     before = { createdAt, id };
   }
   const rows = await listCommands(db, cluster.id, { limit: HISTORY_PAGE_SIZE, before });
@@ -42,7 +39,6 @@ async function loadHistory(db: Db, cluster: Cluster, cursor: string | undefined)
   const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
   return {
     commands: rows.map((r) => view(r, now)),
-    now,
     liveUrl: `/clusters/${cluster.id}/commands/live${query}`,
     olderUrl: rows.length === HISTORY_PAGE_SIZE ? `/clusters/${cluster.id}/commands?cursor=${encodeCursor([last.createdAt.toISOString(), last.id])}` : null,
   };
@@ -58,7 +54,7 @@ export function commandsPages(deps: AppDeps) {
     const { cluster, org } = await requireCluster(db, caller, id);
     const [history, last] = await Promise.all([loadHistory(db, cluster, cursor), findLastPing(db, cluster.id)]);
     const element = (
-      <ClusterLayout cluster={cluster} orgName={org.name} tab="commands" now={history.now} liveUrl={history.liveUrl}>
+      <ClusterLayout cluster={cluster} orgName={org.name} tab="commands" liveUrl={history.liveUrl}>
         <CommandsTab clusterId={cluster.id} canOperate={roleAtLeast(org.role, 'member')} csrfToken={csrf(caller)} last={pingView(last)} {...history} />
       </ClusterLayout>
     );
@@ -81,15 +77,14 @@ export function commandsPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
         const res = await pingCluster(db, signals, actorOf(caller, ctx, config.trustProxy), cluster, PING_WAIT_SECONDS, ctx.request.signal);
-        const now = new Date();
-        const timeout = res.ok ? null : timeoutMessage(cluster, PING_WAIT_SECONDS, now);
+        const timeout = res.ok ? null : timeoutMessage(cluster, PING_WAIT_SECONDS, new Date());
         if (!isHtmx(ctx.request)) {
           setFlash(ctx.cookie, res.ok ? { kind: 'ok', text: `Pong from ${cluster.name} in ${res.latencyMs} ms.` } : { kind: 'error', text: timeout! });
           return redirect(`/clusters/${cluster.id}/commands`);
         }
         // The ping is in the history now (answered or not): the live tab refreshes at once, not at its next tick.
         ctx.set.headers['hx-trigger'] = CLUSTER_CHANGED_EVENT;
-        return <PingResult last={res.ok ? pingView(res.command) : await findLastPing(db, cluster.id).then(pingView)} now={now} timeout={timeout} fresh={res.ok} />;
+        return <PingResult last={res.ok ? pingView(res.command) : await findLastPing(db, cluster.id).then(pingView)} timeout={timeout} fresh={res.ok} />;
       },
       { body: t.Object({ _csrf: t.Optional(t.String()) }) },
     );

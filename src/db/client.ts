@@ -1,14 +1,16 @@
 import postgres from 'postgres';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { PGlite, type Extension } from '@electric-sql/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MIGRATIONS_DIR, PGLITE_FILES, serverFile } from '../files';
 import { createPgliteBus, createPostgresBus, type Bus } from './bus';
 
 /**
@@ -21,30 +23,46 @@ export type Database = {
   db: Db;
   bus: Bus;
   driver: 'postgres' | 'pglite';
+  /** The most connections this process opens (the pool's size; the embedded database has one). */
+  maxConnections: number;
+  /** This process's open connections by state, as the database sees them (for /metrics). */
+  connections(): Promise<{ state: string; count: number }[]>;
   /** Applies pending migrations; safe when several replicas start at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
 };
 
-export const MIGRATIONS_FOLDER = join(import.meta.dir, '..', '..', 'drizzle');
+export const MIGRATIONS_FOLDER = serverFile(MIGRATIONS_DIR);
 
 /** Advisory lock ids (one namespace for the whole app, so no two uses collide). */
-export const LOCKS = { migrate: 7_301_001, offlineJob: 7_301_002, pruneJob: 7_301_003, commandsJob: 7_301_004, podIndexJob: 7_301_005, housekeepingJob: 7_301_006 } as const;
+export const LOCKS = { migrate: 7_301_001, offlineJob: 7_301_002, pruneJob: 7_301_003, commandsJob: 7_301_004, podIndexJob: 7_301_005, housekeepingJob: 7_301_006, setup: 7_301_007 } as const;
 
 export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConnections?: number };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10);
-  return openPglite(join(opts.dataDir, 'pg'));
+  return openPglite(opts.dataDir);
 }
 
 function openPostgres(url: string, max: number): Database {
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'niro' } });
+  // Named per process (a replica's pod name is its host name), so pg_stat_activity tells replicas apart.
+  const applicationName = `niro ${hostname()} ${process.pid}`.slice(0, 63);
+  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: applicationName } });
   const db = drizzlePostgres(client);
   return {
     db,
     bus: createPostgresBus(client),
     driver: 'postgres',
+    maxConnections: max,
+    async connections() {
+      // The connection running this query is one of them, and counts as active.
+      return queryRows<{ state: string; count: number }>(
+        db,
+        sql`select coalesce(state, 'unknown') as state, count(*)::int as count from pg_stat_activity
+            where application_name = ${applicationName} and datname = current_database()
+            group by 1 order by 1`,
+      );
+    },
     async migrate() {
       // A reserved connection holds the session lock while the pool runs the migrations:
       // a second replica blocks here and then finds nothing left to apply.
@@ -63,21 +81,81 @@ function openPostgres(url: string, max: number): Database {
   };
 }
 
-async function openPglite(dir: string): Promise<Database> {
+/**
+ * The extension's bundle, copied next to the database: PGlite streams it from a file, and a stream cannot read the
+ * compiled binary's embedded files (a plain read can).
+ */
+function trigramExtension(dataDir: string): Extension {
+  const file = join(dataDir, 'pglite-extensions', 'pg_trgm.tar.gz');
+  mkdirSync(join(dataDir, 'pglite-extensions'), { recursive: true });
+  writeFileSync(file, readFileSync(serverFile(PGLITE_FILES.pgTrgm)));
+  return { name: 'pg_trgm', setup: async () => ({ bundlePath: pathToFileURL(file) }) };
+}
+
+/**
+ * One process at a time opens an embedded database: two (a second server, or `niro admin` beside a running one)
+ * would corrupt it, and PGlite does not stop them. The owner's process id is kept in a file beside the database;
+ * a file naming a process that is gone (a crash) is taken over. Returns the release.
+ */
+function claimDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'niro.pid');
+  try {
+    const holder = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+      throw new Error(`the embedded database in ${dataDir} is in use by process ${holder}: stop it first (or, if no Niro runs there, delete ${file})`);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => rmSync(file, { force: true });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const dir = join(dataDir, 'pg');
   mkdirSync(dir, { recursive: true });
+  // The engine's files are handed over by path from src/files.ts rather than found by PGlite next to its own module,
+  // which in the compiled binary is not where they are embedded.
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([
+    WebAssembly.compile(readFileSync(serverFile(PGLITE_FILES.engine))),
+    WebAssembly.compile(readFileSync(serverFile(PGLITE_FILES.initdb))),
+  ]);
+  const release = claimDataDir(dataDir);
   // pg_trgm: the fleet pod search's trigram index (migration 0005).
-  const pg = await PGlite.create(dir, { extensions: { pg_trgm } });
+  const pg = await PGlite.create(dir, {
+    extensions: { pg_trgm: trigramExtension(dataDir) },
+    pgliteWasmModule,
+    initdbWasmModule,
+    fsBundle: new Blob([readFileSync(serverFile(PGLITE_FILES.fsBundle))]),
+  }).catch((e: unknown) => {
+    release();
+    throw e;
+  });
   const db = drizzlePglite(pg);
   return {
     db,
     bus: createPgliteBus(pg),
     driver: 'pglite',
+    maxConnections: 1,
+    // The embedded database is one connection inside this process, always open.
+    connections: async () => [{ state: 'active', count: 1 }],
     async migrate() {
       // One process owns an embedded database, so no lock is needed.
       await migratePglite(drizzlePglite(pg), { migrationsFolder: MIGRATIONS_FOLDER });
     },
     async close() {
       await pg.close();
+      release();
     },
   };
 }

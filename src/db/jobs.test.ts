@@ -1,7 +1,9 @@
 // Periodic jobs: two replicas over one database never run the same pass at once, a replica never
-// overlaps its own passes, a failed pass is logged and the next tick retries, stop waits for a pass.
+// overlaps its own passes, a failed pass is logged and the next tick retries, stop waits for a pass;
+// each replica counts its passes (ran, skipped, failed) in its own metrics.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { createLogger } from '../log';
+import { createMetrics } from '../metrics';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { startLockedJob } from './jobs';
 
@@ -27,20 +29,28 @@ test('two replicas: at most one pass at a time, and no replica overlaps itself',
     inside--;
   };
   const log = createLogger('error', () => {});
-  const a = startLockedJob({ db: pg.database.db, log }, { name: 'test job', lock: LOCK, intervalMs: 10, pass });
-  const b = startLockedJob({ db: pg.database.db, log }, { name: 'test job', lock: LOCK, intervalMs: 10, pass });
+  const metrics = [createMetrics(), createMetrics()];
+  const a = startLockedJob({ db: pg.database.db, log, metrics: metrics[0] }, { name: 'test job', lock: LOCK, intervalMs: 10, pass });
+  const b = startLockedJob({ db: pg.database.db, log, metrics: metrics[1] }, { name: 'test job', lock: LOCK, intervalMs: 10, pass });
   await Bun.sleep(600);
   await Promise.all([a.stop(), b.stop()]);
   expect(passes).toBeGreaterThan(2);
   expect(most).toBe(1);
   expect(inside).toBe(0);
+  // Every pass that ran is counted once, on the replica that ran it, with its duration.
+  const counted = await Promise.all(metrics.map(async (m) => (await m.jobRuns.get()).values));
+  const ran = counted.flat().filter((v) => v.labels.result === 'ran').reduce((sum, v) => sum + v.value, 0);
+  expect(ran).toBe(passes);
+  const timed = await Promise.all(metrics.map(async (m) => (await m.jobSeconds.get()).values.find((v) => v.metricName === 'niro_job_duration_seconds_count')?.value ?? 0));
+  expect(timed[0] + timed[1]).toBe(passes);
 });
 
 test('a failed pass is logged with the job name and retried at the next tick', async () => {
   const lines: string[] = [];
   const log = createLogger('info', (line) => lines.push(line));
   let calls = 0;
-  const job = startLockedJob({ db: pg.database.db, log }, {
+  const metrics = createMetrics();
+  const job = startLockedJob({ db: pg.database.db, log, metrics }, {
     name: 'flaky job',
     lock: LOCK,
     intervalMs: 20,
@@ -55,4 +65,5 @@ test('a failed pass is logged with the job name and retried at the next tick', a
   expect(calls).toBeGreaterThanOrEqual(3);
   expect(lines.filter((l) => l.includes('flaky job failed'))).toHaveLength(1);
   expect(lines.find((l) => l.includes('flaky job failed'))).toContain('first pass fails');
+  expect((await metrics.jobRuns.get()).values.find((v) => v.labels.result === 'failed')).toMatchObject({ labels: { job: 'flaky job' }, value: 1 });
 });

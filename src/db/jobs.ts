@@ -2,12 +2,13 @@
 // so exactly one replica does it and the others skip that beat. Passes never overlap on a replica,
 // and a failed pass is logged and retried at the next tick — every job here is idempotent.
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
 import { runExclusive, type Db } from './client';
 
 export type Job = { stop(): Promise<void> };
 
 export type LockedJob = {
-  /** Named in the log line of a failed pass. */
+  /** Named in the log line of a failed pass, and the `job` label of its metrics. */
   name: string;
   /** One of LOCKS. */
   lock: number;
@@ -16,12 +17,19 @@ export type LockedJob = {
   pass: (tx: Db) => Promise<void>;
 };
 
-export function startLockedJob(deps: { db: Db; log: Logger }, job: LockedJob): Job {
+/** What every job is started with. */
+export type JobDeps = { db: Db; log: Logger; metrics: Metrics };
+
+export function startLockedJob(deps: JobDeps, job: LockedJob): Job {
   let running: Promise<void> | null = null;
   const pass = async (): Promise<void> => {
+    const started = performance.now();
     try {
-      await runExclusive(deps.db, job.lock, job.pass);
+      const ran = await runExclusive(deps.db, job.lock, job.pass);
+      deps.metrics.jobRuns.inc({ job: job.name, result: ran ? 'ran' : 'skipped' });
+      if (ran) deps.metrics.jobSeconds.observe({ job: job.name }, (performance.now() - started) / 1000);
     } catch (e) {
+      deps.metrics.jobRuns.inc({ job: job.name, result: 'failed' });
       deps.log.error(`${job.name} failed`, { error: String((e as Error)?.stack ?? e) });
     }
   };

@@ -23,6 +23,7 @@ import { createClusterWithToken, regenerateToken, removeCluster } from '../clust
 import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
 import { parseSecret, secretMatches } from '../security/secrets';
 import { startFleetMember, type FleetMember } from '../../sim/fleet';
+import type { Problem } from '../../sim/index';
 import type { DemoTree } from './seed';
 
 export type DemoClusterSpec = {
@@ -35,20 +36,25 @@ export type DemoClusterSpec = {
   seed: number;
   metrics?: boolean;
   rbac?: { logs?: boolean; apply?: boolean };
+  /** The troubled workloads its simulator plants (none: a healthy cluster). */
+  problems: Problem[];
   /** The agent is stopped now and then, long enough for the cluster to go Offline, then started again. */
   flaps?: boolean;
 };
 
 /**
- * Different sizes, environments and orgs. edge-lab holds only k3s's own pods, so it shows Healthy; the
- * bigger ones carry the simulator's crash loops and pending pods, so they show Warning or Critical.
+ * Different sizes, environments and orgs, most of them Healthy as most clusters are, with a few believable
+ * problems: Northwind's own cluster keeps an evicted leftover and a failed import Job (history, not incidents);
+ * Berlin has a release candidate whose image tag does not exist and a pod no node can fit; the plant's production
+ * cluster has a crash loop (Critical) and a container OOM-killed every few hours; someone's experiment
+ * crash-loops in the dev lab (Warning: dev incidents are medium); line 07 loses its uplink now and then (Offline).
  */
 export const DEMO_FLEET: DemoClusterSpec[] = [
-  { name: 'northwind-ops', org: 'msp', environment: 'production', nodes: 3, pods: 60, seed: 11, rbac: { logs: true } },
-  { name: 'contoso-edge-lab', org: 0, environment: 'dev', nodes: 1, pods: 8, seed: 12 },
-  { name: 'contoso-store-berlin', org: 0, environment: 'production', nodes: 2, pods: 40, seed: 13, metrics: false },
-  { name: 'fabrikam-plant-01', org: 1, environment: 'production', nodes: 5, pods: 150, seed: 14, rbac: { logs: true, apply: true } },
-  { name: 'fabrikam-line-07', org: 1, environment: 'staging', nodes: 2, pods: 25, seed: 15, flaps: true },
+  { name: 'northwind-ops', org: 'msp', environment: 'production', nodes: 3, pods: 60, seed: 11, rbac: { logs: true }, problems: ['evicted', 'failed-job'] },
+  { name: 'contoso-edge-lab', org: 0, environment: 'dev', nodes: 1, pods: 9, seed: 12, problems: ['crashloop'] },
+  { name: 'contoso-store-berlin', org: 0, environment: 'production', nodes: 2, pods: 40, seed: 13, metrics: false, problems: ['imagepull', 'pending'] },
+  { name: 'fabrikam-plant-01', org: 1, environment: 'production', nodes: 5, pods: 150, seed: 14, rbac: { logs: true, apply: true }, problems: ['crashloop', 'oom', 'stuck'] },
+  { name: 'fabrikam-line-07', org: 1, environment: 'staging', nodes: 2, pods: 25, seed: 15, problems: [], flaps: true },
 ];
 
 export type DemoFleet = { clusters: { name: string; clusterId: string; agentPid: number | null }[]; stop(): Promise<void> };
@@ -83,6 +89,19 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
   let stopping = false;
   /** Agents enrolled this run whose key is not saved yet. */
   const pending = new Map<string, FleetMember>();
+  // The agents are this process's children: never leave them running, whatever ends the demo — also when it
+  // ends while the fleet is still starting (a signal then exits the process before stop() exists).
+  const killAll = (): void => {
+    for (const m of members) {
+      const pid = m.agentPid();
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+  };
+  process.once('exit', killAll);
 
   for (const spec of deps.specs ?? DEMO_FLEET) {
     const org = spec.org === 'msp' ? deps.tree.msp : deps.tree.customers[spec.org];
@@ -93,6 +112,7 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
       seed: spec.seed,
       metrics: spec.metrics ?? true,
       rbac: spec.rbac,
+      problems: spec.problems,
       tickMs: 5000,
       niroUrl: deps.niroUrl,
       agentLogFile: join(dir, `${spec.name}.log`),
@@ -143,10 +163,13 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
     }
   }
 
-  /** Down long enough to pass NIRO_OFFLINE_AFTER (Unknown, then Offline with an incident), then up again. */
+  /**
+   * Down long enough to pass NIRO_OFFLINE_AFTER (Unknown, then Offline with an incident), then up again: first a
+   * couple of minutes in, so a visitor sees it happen, then every half hour or so, as a flaky uplink would.
+   */
   function flap(member: FleetMember, name: string): void {
     const downMs = (config.offlineAfterSeconds + 3 * config.heartbeatIntervalSeconds) * 1000;
-    const upMs = Math.max(120_000, downMs);
+    let upMs = Math.max(120_000, downMs);
     const cycle = (): void => {
       timers.push(
         setTimeout(async () => {
@@ -158,6 +181,7 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
               if (stopping) return;
               log.info('demo: cluster back online', { cluster: name });
               member.startAgent();
+              upMs = Math.max(30 * 60_000, downMs);
               cycle();
             }, downMs),
           );
@@ -166,19 +190,6 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
     };
     cycle();
   }
-
-  // The agents are this process's children: never leave them running, whatever ends the demo.
-  const killAll = (): void => {
-    for (const m of members) {
-      const pid = m.agentPid();
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {}
-      }
-    }
-  };
-  process.once('exit', killAll);
 
   return {
     clusters,

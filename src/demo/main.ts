@@ -26,7 +26,7 @@ async function runDemo(config: Config, log: Logger, fleetWanted: boolean): Promi
   }, log);
   const server = await starting;
   const login = { email: process.env.NIRO_DEMO_EMAIL || DEMO_DEFAULTS.email, password: process.env.NIRO_DEMO_PASSWORD || DEMO_DEFAULTS.password };
-  const tree = await seedDemo(server.database.db, login);
+  const tree = await seedDemo(server.database.db, server.replica.passwordHashing, login);
   if (fleetWanted) {
     // Agents dial the listening socket directly: NIRO_PUBLIC_URL may name a proxy in front of it.
     fleet = startDemoFleet({ db: server.database.db, config, log, agentKeys: server.replica.agentKeys, niroUrl: server.url, tree, actor: { userId: tree.userId, email: login.email, ip: null } });

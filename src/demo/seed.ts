@@ -1,5 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import type { HashGate } from '../accounts/hashing';
 import { createUser, findUserByEmail, setPassword } from '../accounts/store';
 import { createOrg, setMembership } from '../orgs/store';
 import { orgs, type Org } from '../orgs/schema';
@@ -17,11 +18,14 @@ async function findOrCreateOrg(db: Db, name: string, parent: Org | null, plan: O
   return res.org;
 }
 
-/** Idempotent: the demo user (password reset to the given one) owning an MSP with two customers. */
-export async function seedDemo(db: Db, login: { email: string; password: string }): Promise<DemoTree> {
+/**
+ * Idempotent: the demo user (password reset to the given one) owning an MSP with two customers. `hashing`: the
+ * password-hashing gate of the replica the demo runs.
+ */
+export async function seedDemo(db: Db, hashing: HashGate, login: { email: string; password: string }): Promise<DemoTree> {
   let user = await findUserByEmail(db, login.email);
-  if (!user) user = await createUser(db, { email: login.email, password: login.password, name: 'Demo Operator' });
-  else await setPassword(db, user.id, login.password);
+  if (!user) user = await createUser(db, hashing, { email: login.email, password: login.password, name: 'Demo Operator' });
+  else await setPassword(db, hashing, user.id, login.password);
   const msp = await findOrCreateOrg(db, 'Northwind MSP', null, 'enterprise');
   const customers = [await findOrCreateOrg(db, 'Contoso Retail', msp, 'pro'), await findOrCreateOrg(db, 'Fabrikam Factories', msp, 'enterprise')];
   await setMembership(db, msp.id, user.id, 'owner');

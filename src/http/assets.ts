@@ -1,59 +1,39 @@
 import { Elysia } from 'elysia';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { BROWSER_SCRIPTS, BUNDLED_SCRIPTS_DIR, STATIC_FILES, bundleBrowserScript, serverFile } from '../files';
+import { MIN_COMPRESS_BYTES, compressBody, negotiateCoding } from './encoding';
 
-const ROOT = join(import.meta.dir, '..', '..');
-
-/** Files served as they are, by public name. Vendor files come from node_modules: no CDN. */
-const FILES: Record<string, string> = {
-  'htmx.js': 'node_modules/htmx.org/dist/htmx.min.js',
-  'hx-sse.js': 'node_modules/htmx.org/dist/ext/hx-sse.min.js',
-  'alpine.js': 'node_modules/@alpinejs/csp/dist/cdn.min.js',
-  'uplot.js': 'node_modules/uplot/dist/uPlot.iife.min.js',
-  'uplot.css': 'node_modules/uplot/dist/uPlot.min.css',
-  'app.css': 'static/app.css',
-  'logs.css': 'static/logs.css',
-  'favicon.svg': 'static/favicon.svg',
-};
-
-/**
- * Our browser scripts, by public name: TypeScript entry points that Bun bundles (with what they import)
- * into one classic script each when the server starts. They are type-checked with the rest of the repo.
- */
-const SCRIPTS: Record<string, string> = {
-  'app.js': 'static/app.ts',
-  'charts.js': 'static/charts.ts',
-  'logs.js': 'static/logs.ts',
-};
-
-type Asset = { body: Buffer; hash: string; type: string };
+/** A file as served: its bytes, and the same bytes br- and gzip-compressed once (null when not worth it). */
+type Asset = { body: Uint8Array<ArrayBuffer>; br: Uint8Array<ArrayBuffer> | null; gzip: Uint8Array<ArrayBuffer> | null; hash: string; type: string };
 
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
 
-function toAsset(name: string, body: Buffer): Asset {
+function toAsset(name: string, bytes: Uint8Array): Asset {
+  const body = new Uint8Array(bytes);
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { body, hash, type: TYPES[name.split('.').pop()!] ?? 'application/octet-stream' };
+  // Every type we serve is text; compressed at the highest settings, since it is done once per process.
+  const compress = body.length >= MIN_COMPRESS_BYTES;
+  return {
+    body,
+    br: compress ? compressBody(body, 'br', 'static') : null,
+    gzip: compress ? compressBody(body, 'gzip', 'static') : null,
+    hash,
+    type: TYPES[name.split('.').pop()!] ?? 'application/octet-stream',
+  };
 }
 
-/** Bundles one script; a script that does not build stops the server from starting (Bun.build throws). */
-async function bundleScript(entry: string): Promise<Buffer> {
-  const built = await Bun.build({ entrypoints: [join(ROOT, entry)], target: 'browser', format: 'iife' });
-  return Buffer.from(await built.outputs[0].arrayBuffer());
+/** A browser script's bundle: built now from source, or (in the compiled binary) the one built with the binary. */
+async function scriptBody(name: string, entry: string): Promise<Uint8Array> {
+  if (Bun.isStandaloneExecutable) return readFileSync(serverFile(`${BUNDLED_SCRIPTS_DIR}/${name}`));
+  return bundleBrowserScript(entry);
 }
 
+/** Every file is required: one that is missing stops the server from starting, rather than a page without its script. */
 async function loadAssets(): Promise<ReadonlyMap<string, Asset>> {
   const map = new Map<string, Asset>();
-  for (const [name, rel] of Object.entries(FILES)) {
-    let body: Buffer;
-    try {
-      body = readFileSync(join(ROOT, rel));
-    } catch {
-      continue; // optional files (added by later features) may not exist yet
-    }
-    map.set(name, toAsset(name, body));
-  }
-  const bundles = await Promise.all(Object.entries(SCRIPTS).map(async ([name, entry]) => [name, await bundleScript(entry)] as const));
+  for (const [name, path] of Object.entries(STATIC_FILES)) map.set(name, toAsset(name, readFileSync(serverFile(path))));
+  const bundles = await Promise.all(Object.entries(BROWSER_SCRIPTS).map(async ([name, entry]) => [name, await scriptBody(name, entry)] as const));
   for (const [name, body] of bundles) map.set(name, toAsset(name, body));
   return map;
 }
@@ -67,12 +47,22 @@ export function assetUrl(name: string): string {
   return a ? `/assets/${a.hash}/${name}` : `/assets/missing/${name}`;
 }
 
-/** Serves fingerprinted files with a year-long immutable cache; an old fingerprint gets the current bytes uncached. */
+/**
+ * Serves fingerprinted files with a year-long immutable cache; an old fingerprint gets the current bytes uncached.
+ * The body goes in the coding the client accepts (negotiated as for rendered answers, see encoding.ts).
+ */
 export function assetRoutes(): Elysia {
-  return new Elysia({ name: 'assets' }).get('/assets/:hash/:name', ({ params }) => {
+  return new Elysia({ name: 'assets' }).get('/assets/:hash/:name', ({ params, request }) => {
     const a = assets.get(params.name);
     if (!a) return new Response('not found', { status: 404 });
-    const cache = a.hash === params.hash ? 'public, max-age=31536000, immutable' : 'no-cache';
-    return new Response(new Uint8Array(a.body), { headers: { 'content-type': a.type, 'cache-control': cache } });
+    const headers: Record<string, string> = {
+      'content-type': a.type,
+      'cache-control': a.hash === params.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+      vary: 'Accept-Encoding',
+    };
+    const coding = negotiateCoding(request.headers.get('accept-encoding'));
+    const encoded = coding === 'br' ? a.br : coding === 'gzip' ? a.gzip : null;
+    if (encoded) headers['content-encoding'] = coding;
+    return new Response(encoded ?? a.body, { headers });
   }) as unknown as Elysia;
 }

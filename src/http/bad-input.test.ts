@@ -105,3 +105,14 @@ test('pages render errors as HTML pages', async () => {
   expect(res.headers.get('content-type')).toContain('text/html');
   expect(await res.text()).toContain('Error 404');
 });
+
+test('a workload tail naming a cluster id that is no uuid finds no pods (page) or nothing to tail (API), never a 500', async () => {
+  const member = await makeUser(t.db);
+  await makeOrg(t.db, 'Workloads', null, { userId: member.id, role: 'member' });
+  const browser = await signIn(t, member);
+  const page = await browser.get('/logs/workload?kind=Deployment&name=web&cluster=abc');
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('No pods of Deployment/web');
+  const tail = await send('/v1/tails', JSON.stringify({ ownerKind: 'Deployment', ownerName: 'web', clusterIds: ['abc', "'; select 1; --"] }));
+  expect(tail.status).toBe(404);
+});

@@ -40,27 +40,36 @@ export function errorBoundary(deps: { log: Logger; maxBodyBytes: number }): AnyE
       const len = Number(request.headers.get('content-length') ?? '0');
       if (len > maxBodyBytes) return errorResponse(request, 413, 'payload_too_large', `request body exceeds ${maxBodyBytes} bytes`);
     })
-    .onError({ as: 'global' }, ({ code, error, request }) => {
-      if (error instanceof HttpError) return errorResponse(request, error.status, error.code, error.message, error.headers);
-      switch (code) {
-        case 'VALIDATION':
-          if (error.type === 'response') {
-            // An answer that breaks its own response schema is our bug, not the client's. Logged by field
-            // only: the values may be secrets shown once (a new API token, an agent key).
-            log.error('response does not match its schema', { path: new URL(request.url).pathname, fields: error.all.map((e) => `${e.path}: ${e.message}`) });
-            return errorResponse(request, 500, 'internal', 'internal error; it has been logged');
-          }
-          return errorResponse(request, 400, 'invalid_request', describeValidation(error, request));
-        case 'PARSE':
-          return errorResponse(request, 400, 'malformed_body', 'request body could not be parsed (malformed JSON or form data)');
-        case 'NOT_FOUND':
-          return errorResponse(request, 404, 'not_found', 'no such page or endpoint');
-        case 'INVALID_COOKIE_SIGNATURE':
-          return errorResponse(request, 400, 'bad_cookie', 'invalid cookie');
-      }
-      const status = (error as { status?: number }).status;
-      if (status === 413) return errorResponse(request, 413, 'payload_too_large', 'request body too large');
-      log.error('unhandled error', { path: new URL(request.url).pathname, error: String((error as Error)?.stack ?? error) });
-      return errorResponse(request, 500, 'internal', 'internal error; it has been logged');
+    .onError({ as: 'global' }, ({ code, error, request, set, body }) => {
+      const answer = (): Response => {
+        if (error instanceof HttpError) return errorResponse(request, error.status, error.code, error.message, error.headers);
+        switch (code) {
+          case 'VALIDATION':
+            if (error.type === 'response') {
+              // An answer that breaks its own response schema is our bug, not the client's. Logged by field
+              // only: the values may be secrets shown once (a new API token, an agent key).
+              log.error('response does not match its schema', { path: new URL(request.url).pathname, fields: error.all.map((e) => `${e.path}: ${e.message}`) });
+              return errorResponse(request, 500, 'internal', 'internal error; it has been logged');
+            }
+            return errorResponse(request, 400, 'invalid_request', describeValidation(error, request, body));
+          case 'PARSE':
+            // A parse hook's own verdict (JSON too deep, …) travels as the cause.
+            if (error.cause instanceof HttpError) return errorResponse(request, error.cause.status, error.cause.code, error.cause.message);
+            return errorResponse(request, 400, 'malformed_body', 'body: could not be parsed (malformed JSON or form data)');
+          case 'NOT_FOUND':
+            return errorResponse(request, 404, 'not_found', 'no such page or endpoint');
+          case 'INVALID_COOKIE_SIGNATURE':
+            return errorResponse(request, 400, 'bad_cookie', 'invalid cookie');
+        }
+        const status = (error as { status?: number }).status;
+        if (status === 413) return errorResponse(request, 413, 'payload_too_large', 'request body too large');
+        log.error('unhandled error', { path: new URL(request.url).pathname, error: String((error as Error)?.stack ?? error) });
+        return errorResponse(request, 500, 'internal', 'internal error; it has been logged');
+      };
+      const res = answer();
+      // What the access log records: on the way here Elysia may have set another status (422 for a value
+      // it could not decode) that this answer replaced.
+      set.status = res.status;
+      return res;
     });
 }

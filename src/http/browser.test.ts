@@ -32,7 +32,7 @@ beforeAll(async () => {
   const body = (await created.json()) as { cluster: { id: string }; enrollment: { token: string } };
   clusterId = body.cluster.id;
   cluster = await startLogCluster({ controlPlaneUrl: base, token: body.enrollment.token, pods: [{ namespace: 'shop', name: 'web-1', containers: [{ name: 'web', image: 'nginx:1.27' }] }] });
-  indexJob = startPodIndexJob({ db: t.db, log: createLogger('error', () => {}), intervalMs: 300, usageEverySeconds: 0 });
+  indexJob = startPodIndexJob({ db: t.db, log: createLogger('error', () => {}), metrics: t.replica.metrics, intervalMs: 300, usageEverySeconds: 0 });
   await waitUntil(async () => {
     const c = (await (await api.call('GET', `/v1/clusters/${clusterId}`)).json()) as { capabilities: { logs?: { enabled: boolean } } | null; pods: { listed: number } };
     const listed = (await (await api.call('GET', `/v1/clusters/pods?cluster=${clusterId}&limit=1`)).json()) as { pods: unknown[] };

@@ -2,25 +2,52 @@
 // don't build them; decoded strictly so a tampered cursor is a 400, never a 500.
 import { t } from 'elysia';
 import { badRequest } from './errors';
+import { textProblem } from './input';
+import { isUuid } from '../db/client';
 
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-/** The key, checked against the expected element types ('s' string, 'n' safe integer); 400 when malformed. */
-export function decodeCursor(cursor: string, shape: readonly ('s' | 'n')[]): (string | number)[] {
+/**
+ * What each element of a cursor's key must be, so a tampered one fails here and never in a query:
+ * `text` any storable string, `int` a safe integer, `uuid` an id column's value, `time` an ISO instant
+ * as `Date.toISOString` writes it (decoded to a Date).
+ */
+export type CursorPart = 'text' | 'int' | 'uuid' | 'time';
+type PartValue<P extends CursorPart> = P extends 'int' ? number : P extends 'time' ? Date : string;
+export type CursorKey<S extends readonly CursorPart[]> = { -readonly [K in keyof S]: PartValue<S[K]> };
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+function decodePart(part: CursorPart, v: unknown): string | number | Date | undefined {
+  switch (part) {
+    case 'int':
+      return Number.isSafeInteger(v) ? (v as number) : undefined;
+    case 'text':
+      return typeof v === 'string' && v.length <= 1024 && textProblem(v) === null ? v : undefined;
+    case 'uuid':
+      return typeof v === 'string' && isUuid(v) ? v : undefined;
+    case 'time': {
+      if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return undefined;
+      const at = new Date(v);
+      return Number.isNaN(at.getTime()) ? undefined : at;
+    }
+  }
+}
+
+/** The key of `cursor`, each element checked against `shape`; a 400 naming the cursor when anything is off. */
+export function decodeCursor<const S extends readonly CursorPart[]>(cursor: string, shape: S): CursorKey<S> {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw badRequest('cursor: malformed');
   }
-  const ok =
-    Array.isArray(key) &&
-    key.length === shape.length &&
-    key.every((v, i) => (shape[i] === 's' ? typeof v === 'string' && v.length <= 1024 : Number.isSafeInteger(v)));
-  if (!ok) throw badRequest('cursor: malformed');
-  return key as (string | number)[];
+  if (!Array.isArray(key) || key.length !== shape.length) throw badRequest('cursor: malformed');
+  const out = shape.map((part, i) => decodePart(part, key[i]));
+  if (out.some((v) => v === undefined)) throw badRequest('cursor: malformed');
+  return out as CursorKey<S>;
 }
 
 /** The `limit` query parameter of a paginated list. */

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, meaning: 'No such resource in your organizations (one outside them answers the same)' },
   name_taken: { status: 409, meaning: 'Another cluster of the organization has this name' },
   already_enrolled: { status: 409, meaning: 'The cluster is enrolled; its agent uses its key, not a token' },
+  already_member: { status: 409, meaning: 'The user is already a member of the organization; change their role instead' },
   already_reported: { status: 409, meaning: 'A result for this command was already recorded' },
   not_delivered: { status: 409, meaning: 'The command has not been delivered to the agent yet' },
   last_owner: { status: 409, meaning: 'An organization must keep at least one owner' },
@@ -35,6 +36,7 @@ export const ERROR_CODES = {
   too_many_polls: { status: 429, meaning: 'The cluster already holds the most command long-polls a replica keeps' },
   too_many_streams: { status: 429, meaning: 'The per-cluster or per-organization cap on open log streams is reached' },
   internal: { status: 500, meaning: 'A bug on the server; it has been logged' },
+  busy_decompressing: { status: 503, meaning: 'The replica is decompressing as much as it allows at once; retry after the Retry-After header' },
   agent_timeout: { status: 504, meaning: 'The cluster’s agent did not answer in time' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

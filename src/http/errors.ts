@@ -21,8 +21,11 @@ export class HttpError extends Error {
 export const notFound = (what = 'resource'): HttpError => new HttpError(404, 'not_found', `${what} not found`);
 export const forbidden = (message = 'you do not have permission to do this'): HttpError => new HttpError(403, 'forbidden', message);
 export const unauthorized = (message = 'authentication required'): HttpError => new HttpError(401, 'unauthorized', message);
-/** A value the client sent is invalid: the message starts with the field ("name: must not be empty"). */
-export const badRequest = (message: string): HttpError => new HttpError(400, 'invalid_request', message);
+/**
+ * A value the client sent is invalid (the message starts with the field: "name: must not be empty"), or
+ * the body could not be parsed at all (`malformed_body`).
+ */
+export const badRequest = (message: string, code: 'invalid_request' | 'malformed_body' = 'invalid_request'): HttpError => new HttpError(400, code, message);
 
 export type ErrorBody = { error: { code: HttpErrorCode; message: string } };
 
@@ -37,7 +40,16 @@ export function jsonError(status: number, code: HttpErrorCode, message: string, 
   });
 }
 
-type SchemaLike = { const?: unknown; type?: string | string[]; anyOf?: SchemaLike[]; items?: SchemaLike };
+type SchemaLike = {
+  anyOf?: SchemaLike[];
+  const?: unknown;
+  type?: string | string[];
+  items?: SchemaLike;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+};
+type ValueErrorLike = { path?: string; message?: string; schema?: SchemaLike; value?: unknown };
 
 /** A schema in words, for "must be one of …": a literal as itself, anything else by its type. */
 function describeSchema(s: SchemaLike): string {
@@ -66,21 +78,55 @@ function echo(value: unknown): string {
   return ` (got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)})`;
 }
 
+function rangeOf(s: SchemaLike): string {
+  if (s.minimum !== undefined && s.maximum !== undefined) return ` from ${s.minimum} to ${s.maximum}`;
+  if (s.minimum !== undefined) return ` of at least ${s.minimum}`;
+  if (s.maximum !== undefined) return ` of at most ${s.maximum}`;
+  return '';
+}
+
 /**
- * Turns an Elysia validation error into "field: problem". Query parameters are validated one by
- * one and their errors lose the key, so the key is found again by the rejected value. A union names
- * the values it accepts.
+ * The problem in words: TypeBox says only "Expected union value" for a number read from a string (said
+ * as a whole number with its range) and for a word list (said as the values it takes, and the one it got).
  */
-export function describeValidation(err: unknown, request?: Request): string {
-  type ValueError = { path?: string; message?: string; schema?: unknown; value?: unknown };
-  const e = err as { type?: string; value?: unknown; valueError?: ValueError; all?: ValueError[] };
-  const first = e.valueError ?? e.all?.[0];
-  if (!first) return `invalid ${e.type ?? 'request'}`;
-  let field = (first.path ?? '').replace(/^\//, '').replace(/\//g, '.');
-  if (!field && request && (e.type === 'property' || e.type === 'query')) {
-    for (const [k, v] of new URL(request.url).searchParams) if (v === String(e.value)) field = k;
+function problemOf(e: ValueErrorLike): string {
+  const options = e.schema?.anyOf;
+  if (options?.length) {
+    const integer = options.find((o) => o.type === 'integer');
+    if (integer && options.some((o) => o.type === 'string' && o.format === 'integer'))
+      return `expected a whole number${rangeOf(integer)}, in plain decimal digits`;
+    return `${describeUnion(e.schema)}${echo(e.value)}`;
   }
-  const union = describeUnion(first.schema);
-  const problem = union ? `${union}${echo(first.value)}` : (first.message ?? 'invalid value');
-  return `${field || e.type || 'body'}: ${problem}`;
+  return e.message ?? 'invalid value';
+}
+
+/**
+ * Where the client sent `value`: a query parameter, else a field of the body. Elysia reports a number
+ * it decoded from a string (`?limit=1000`) without the key, so the key is found again by the value
+ * (strict number formats make the text of a decoded number canonical: `1000`, never `1e3`).
+ */
+function fieldHolding(value: unknown, request?: Request, body?: unknown): string | null {
+  const text = String(value);
+  if (request) for (const [k, v] of new URL(request.url).searchParams) if (v === text) return k;
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: body, path: '', depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    if ((typeof v === 'string' || typeof v === 'number') && String(v) === text && path) return path;
+    if (v && typeof v === 'object' && depth < 8)
+      for (const [k, child] of Object.entries(v)) stack.push({ v: child, path: path ? `${path}.${k}` : k, depth: depth + 1 });
+  }
+  return null;
+}
+
+/** Turns an Elysia validation error into "field: problem", the field named as the client sent it. */
+export function describeValidation(err: unknown, request?: Request, body?: unknown): string {
+  const e = err as { type?: string; value?: unknown; valueError?: ValueErrorLike; all?: ValueErrorLike[] };
+  const first = e.valueError ?? e.all?.[0];
+  if (!first) return `${e.type ?? 'request'}: invalid`;
+  // A body that did not arrive as JSON (text/plain, a bare string) is checked as a string, and its errors name
+  // character positions ("0: Unexpected property") the client never sent: say what the body should be.
+  if ((e.type === 'body' || e.type === 'property') && [e.value, body].some((v) => typeof v === 'string' || Array.isArray(v))) return 'body: must be a JSON object (Content-Type: application/json)';
+  let field = (first.path ?? '').replace(/^\//, '').replace(/\//g, '.');
+  if (!field && e.type === 'property') field = fieldHolding(e.value, request, body) ?? '';
+  return `${field || (e.type === 'body' || e.type === 'property' ? 'body' : e.type) || 'body'}: ${problemOf(first)}`;
 }

@@ -3,10 +3,10 @@
 // file into sh (`curl -fsSL <url>/install.sh | NIRO_TOKEN=… sh`).
 import { Elysia } from 'elysia';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../config';
+import { INSTALL_SCRIPT, serverFile } from '../files';
 
-export const INSTALL_SCRIPT_PATH = join(import.meta.dir, '..', '..', 'deploy', 'install.sh');
+export const INSTALL_SCRIPT_PATH = serverFile(INSTALL_SCRIPT);
 
 /**
  * Characters that mean something inside the script's double quotes (or the YAML it writes) are

@@ -36,6 +36,14 @@ test('openapi.json lists the /v1 endpoints with their schemas', async () => {
   expect(spec.openapi).toStartWith('3.');
   for (const p of ['/v1/me', '/v1/tokens', '/v1/orgs', '/v1/orgs/{id}/members', '/v1/audit']) expect(Object.keys(spec.paths)).toContain(p);
   expect(spec.paths['/v1/tokens'].post.requestBody).toBeDefined();
+  // Every request body is documented as JSON with its schema (a parse hook must not hide it from the generator).
+  const bodies = Object.entries(spec.paths).flatMap(([p, methods]) =>
+    Object.entries(methods)
+      .filter(([, op]) => op.requestBody)
+      .map(([m, op]) => ({ op: `${m} ${p}`, schema: (op.requestBody as { content?: Record<string, { schema?: unknown }> }).content?.['application/json']?.schema })),
+  );
+  expect(bodies.length).toBeGreaterThan(5);
+  expect(bodies.filter((b) => !b.schema).map((b) => b.op)).toEqual([]);
   expect(Object.keys(spec.paths).every((p) => p.startsWith('/v1/'))).toBe(true);
 });
 

@@ -35,6 +35,22 @@ function describeResponses(responses: Record<string, any>): string {
     .join('\n\n');
 }
 
+type RouteLike = { hooks?: { parse?: { fn: unknown }[] } & Record<string, unknown> } & Record<string, unknown>;
+
+/**
+ * The app as the OpenAPI generator reads it, without parse hooks that are functions (the input guard's):
+ * the generator takes a body's content types from a route's named parsers and, meeting a function, gives
+ * the body no content at all. Without them it falls back to the types Elysia parses by default.
+ */
+function documentedApp(app: AnyElysia): AnyElysia {
+  const source = app as unknown as { getGlobalRoutes(): RouteLike[]; getGlobalDefinitions?: () => unknown };
+  const routes = source.getGlobalRoutes().map((route) => {
+    const parse = route.hooks?.parse?.filter((p) => typeof p.fn !== 'function');
+    return { ...route, hooks: { ...route.hooks, parse: parse?.length ? parse : undefined } };
+  });
+  return { getGlobalRoutes: () => routes, getGlobalDefinitions: () => source.getGlobalDefinitions?.() } as unknown as AnyElysia;
+}
+
 /**
  * The OpenAPI document of everything under /v1, generated from the routes' TypeBox schemas,
  * and a docs page rendered on the server (no CDN: it works with no internet access).
@@ -43,7 +59,7 @@ export function openapiRoutes(getApp: () => AnyElysia) {
   let cached: Spec | null = null;
   const spec = (): Spec => {
     if (cached) return cached;
-    const generated = toOpenAPISchema(getApp(), undefined, undefined, undefined, OPENAPI_VERSION);
+    const generated = toOpenAPISchema(documentedApp(getApp()), undefined, undefined, undefined, OPENAPI_VERSION);
     const paths = Object.fromEntries(Object.entries(generated.paths).filter(([p]) => p.startsWith('/v1/')).map(([p, methods]) => [p, documentOperations(methods ?? {})]));
     cached = {
       openapi: OPENAPI_VERSION,

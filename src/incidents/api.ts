@@ -2,10 +2,9 @@
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import { findCluster } from '../clusters/store';
-import { isUuid } from '../db/client';
 import { requireCaller } from '../http/caller';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
-import { badRequest, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 import { listIncidents, type IncidentListRow } from './store';
 import { IncidentJson, IncidentPage } from './responses';
 
@@ -36,9 +35,7 @@ export function incidentsApi(deps: AppDeps) {
       const limit = ctx.query.limit ?? 50;
       let before: { openedAt: Date; id: string } | undefined;
       if (ctx.query.cursor) {
-        const [at, id] = decodeCursor(ctx.query.cursor, ['s', 's']) as [string, string];
-        const openedAt = new Date(at);
-        if (Number.isNaN(openedAt.getTime()) || !isUuid(id)) throw badRequest('cursor: malformed');
+        const [openedAt, id] = decodeCursor(ctx.query.cursor, ['time', 'uuid']);
         before = { openedAt, id };
       }
       const rows = await listIncidents(db, caller.scopeOrgIds, { state: ctx.query.state ?? 'open', limit, clusterId: cluster?.id, before });

@@ -1,5 +1,6 @@
 // Which incidents a heartbeat's changes open or may close. Pure: the heartbeat service applies them.
 import type { Environment } from '../clusters/vocabulary';
+import type { PreparedPod } from '../inventory/prepare';
 import { severityFor, type NewIncident } from './store';
 
 /** A crash-loop incident closes once its pod has gone this long without a new restart. */
@@ -7,14 +8,8 @@ export const CRASH_LOOP_QUIET_MS = 10 * 60 * 1000;
 
 export type ClusterContext = { orgId: string; clusterId: string; environment: Environment };
 
-export type ChangedPod = {
-  namespace: string;
-  name: string;
-  status: string;
-  restarts: number;
-  crashLooping: boolean;
-  lastTermination: string | null;
-  /** Restarts at the previous beat; null when the pod is new. */
+/** What crash-loop detection reads of a changed pod, with its restarts at the previous beat (null when the pod is new). */
+export type ChangedPod = Pick<PreparedPod, 'namespace' | 'name' | 'status' | 'restarts' | 'crashLooping' | 'lastTermination'> & {
   previousRestarts: number | null;
 };
 

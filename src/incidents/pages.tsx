@@ -23,7 +23,7 @@ export function incidentsPages(deps: AppDeps) {
         listIncidents(db, scope, { state: 'open', limit: OPEN_LIMIT, clusterId: cluster?.id }),
         listIncidents(db, scope, { state: 'resolved', limit: RESOLVED_LIMIT, clusterId: cluster?.id }),
       ]);
-      const body = <IncidentsPage open={open} resolved={resolved} now={new Date()} clusterName={cluster?.name ?? null} limit={OPEN_LIMIT} />;
+      const body = <IncidentsPage open={open} resolved={resolved} clusterName={cluster?.name ?? null} limit={OPEN_LIMIT} />;
       return renderPage(caller, ctx.cookie, { title: 'Incidents', active: 'incidents', body });
     },
     { query: t.Object({ cluster: t.Optional(t.String({ maxLength: 64 })) }) },

@@ -4,8 +4,7 @@
 // and this job writes a pod only when its inventory digest changed or its usage moved noticeably.
 import { sql, type SQL } from 'drizzle-orm';
 import { LOCKS, queryRows, type Db } from '../db/client';
-import { startLockedJob, type Job } from '../db/jobs';
-import type { Logger } from '../log';
+import { startLockedJob, type Job, type JobDeps } from '../db/jobs';
 import { HEALTHY_STATUSES, INIT_PROGRESS_PATTERN as INIT_PROGRESS, PROGRESS_STATUSES } from './pod-status';
 
 /**
@@ -162,7 +161,7 @@ export async function refreshClusterUsage(db: Db, clusterId: string, now: Date):
  * Runs indexFleetPods every `intervalMs` on whichever replica holds the lock; the others skip the
  * pass. A pass only ever converges the index.
  */
-export function startPodIndexJob(deps: { db: Db; log: Logger; intervalMs?: number; usageEverySeconds?: number }): Job {
+export function startPodIndexJob(deps: JobDeps & { intervalMs?: number; usageEverySeconds?: number }): Job {
   return startLockedJob(deps, {
     name: 'pod index job',
     lock: LOCKS.podIndexJob,

@@ -3,7 +3,7 @@
 // to the caller's org subtree; nothing here decides who may see what.
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-import type { PodProblem, PodSort } from '../pods/vocabulary';
+import type { PodProblem, PodRow, PodSort, WorkloadGroup } from '../pods/vocabulary';
 
 /** A pod Pending (or still creating) longer than this is a problem pod. */
 export const PENDING_PROBLEM_MINUTES = 5;
@@ -26,32 +26,6 @@ export type PodFilter = {
 
 /** Where a page starts: the sort key of the previous page's last row. */
 export type PodCursor = { sort: PodSort; key: number; namespace: string; name: string; clusterId: string };
-
-export type PodRow = {
-  clusterId: string;
-  namespace: string;
-  name: string;
-  status: string;
-  phase: string;
-  ready: string;
-  restarts: number;
-  nodeName: string;
-  ownerKind: string;
-  ownerName: string;
-  /** Unix seconds; 0 = unknown. */
-  createdUnix: number;
-  images: string[];
-  cpuRequestMilli: number;
-  cpuLimitMilli: number;
-  memRequestBytes: number;
-  memLimitBytes: number;
-  /** Null when the cluster has no metrics for the pod. */
-  cpuMilli: number | null;
-  memBytes: number | null;
-  usageAt: Date | null;
-  /** Why this is a problem pod (empty when it is not): failing, not_ready, crash_loop, restarting, pending, oom_risk. */
-  problems: PodProblem[];
-};
 
 export type PodPage = { rows: PodRow[]; next: PodCursor | null };
 
@@ -328,23 +302,6 @@ export async function searchPodsWithCounts(db: Db, f: PodFilter, page: { sort: P
     problems: Number(row.problems),
   };
 }
-
-export type WorkloadCluster = {
-  clusterId: string;
-  pods: number;
-  /** Containers ready / containers, summed over the pods ("ready" column of each pod). */
-  readyContainers: number;
-  containers: number;
-  restarts: number;
-  images: string[];
-  statuses: Record<string, number>;
-};
-
-/**
- * One workload: a namespace, a top owner kind and name, as Kubernetes identifies it. The same name in two
- * namespaces is two workloads (two teams' "api" share nothing); the same one in several clusters is one.
- */
-export type WorkloadGroup = { namespace: string; ownerKind: string; ownerName: string; pods: number; clusters: WorkloadCluster[] };
 
 export type WorkloadCursor = { ownerName: string; namespace: string; ownerKind: string };
 

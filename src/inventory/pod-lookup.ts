@@ -2,7 +2,7 @@
 // container), a bounded searchable list of a cluster's pods, the pods of one workload across clusters, and the
 // pods that replaced one that is gone.
 import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { isUuid, type Db } from '../db/client';
 import type { ContainerDetail } from '../contract';
 import { clusters } from '../clusters/schema';
 import { clusterPods } from './schema';
@@ -84,7 +84,11 @@ export async function listWorkloadPods(
 ): Promise<(PodBrief & { clusterName: string })[]> {
   if (scope.orgIds.length === 0) return [];
   const conds = [inArray(clusters.orgId, [...scope.orgIds]), eq(clusterPods.ownerKind, owner.kind), eq(clusterPods.ownerName, owner.name)];
-  if (scope.clusterIds) conds.push(inArray(clusterPods.clusterId, scope.clusterIds.length ? [...scope.clusterIds] : ['00000000-0000-0000-0000-000000000000']));
+  if (scope.clusterIds) {
+    // An id that is not a uuid names no cluster (and would fail the uuid cast).
+    const ids = scope.clusterIds.filter(isUuid);
+    conds.push(inArray(clusterPods.clusterId, ids.length ? ids : ['00000000-0000-0000-0000-000000000000']));
+  }
   if (owner.namespace) conds.push(eq(clusterPods.namespace, owner.namespace));
   const rows = await db
     .select({ ...columns, clusterName: clusters.name })

@@ -4,8 +4,7 @@
 // sample or rollup points to any more go with it.
 import { sql } from 'drizzle-orm';
 import { LOCKS, queryRows, type Db } from '../db/client';
-import { startLockedJob, type Job } from '../db/jobs';
-import type { Logger } from '../log';
+import { startLockedJob, type Job, type JobDeps } from '../db/jobs';
 import type { Plan } from '../orgs/schema';
 import { RAW_RETENTION_HOURS, RETENTION_HOURS, ROLLUP_SECONDS } from './usage';
 
@@ -138,7 +137,7 @@ export async function runRetention(db: Db, now: Date): Promise<RetentionResult> 
  * Runs runRetention every `intervalMs` under LOCKS.pruneJob; a replica that finds the lock taken
  * skips that pass. A pass is idempotent (rollups never overwrite, deletes are by cutoff).
  */
-export function startRetentionJob(deps: { db: Db; log: Logger; intervalMs?: number }): Job {
+export function startRetentionJob(deps: JobDeps & { intervalMs?: number }): Job {
   return startLockedJob(deps, {
     name: 'usage retention job',
     lock: LOCKS.pruneJob,

@@ -90,7 +90,7 @@ export function orgsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        const res = await addMember(db, deps.passwordHashing, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
         if (!res.ok) throw memberRefusal(res.reason);
         ctx.set.status = 201;
         return res;

@@ -9,13 +9,13 @@ import { recordAudit } from '../audit/store';
 import { MembersPage } from '../../views/orgs/members';
 import { OrgsPage } from '../../views/orgs/children';
 import { defaultOrg, requireOrg } from './access';
-import { addMember, removeMember } from './members';
+import { addMember, changeMemberRole, removeMember } from './members';
 import { createOrg, listMembers, roleAtLeast, isRole } from './store';
 import { memberRefusal, orgRefusal } from './refusals';
 
 const MEMBER_REFUSALS = {
   last_owner: 'An organization must keep at least one owner.',
-  owner_only: 'Only an owner can remove an owner.',
+  owner_only: 'Only an owner can make, change or remove an owner.',
   not_member: 'No such member.',
 } as const;
 
@@ -42,7 +42,15 @@ export function orgsPages(deps: AppDeps) {
         const org = requireOrg(caller, ctx.body.orgId, 'admin');
         if (!isRole(ctx.body.role)) throw badRequest('role: must be owner, admin, member or viewer');
         if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(ctx.body.email.trim())) throw badRequest('email: not a valid address');
-        const res = await addMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.body.email, ctx.body.role);
+        const actor = actorOf(caller, ctx, deps.config.trustProxy);
+        const res = await addMember(db, deps.passwordHashing, actor, org, ctx.body.email, ctx.body.role);
+        if (!res.ok && res.reason === 'already_member') {
+          // The form is also how this page changes a member's role: through the same rules as the API's PATCH.
+          const changed = await changeMemberRole(db, actor, org, res.userId, ctx.body.role);
+          if (changed.ok) setFlash(ctx.cookie, { kind: 'ok', text: `${ctx.body.email.trim()} is now ${ctx.body.role}.` });
+          else setFlash(ctx.cookie, { kind: 'error', text: MEMBER_REFUSALS[changed.reason] });
+          return redirect('/settings/members');
+        }
         if (!res.ok) throw memberRefusal(res.reason);
         // Post/redirect/get: a reload lists the members, it does not add again. A new account's temporary
         // password reaches the page sealed, once (reveal.ts).

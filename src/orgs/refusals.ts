@@ -16,8 +16,10 @@ export function orgRefusal(res: Exclude<CreateOrgResult | UpdateOrgResult, { ok:
 }
 
 /** The error for a membership change refused by the org's rules. */
-export function memberRefusal(reason: 'not_member' | 'last_owner' | 'owner_only'): HttpError {
+export function memberRefusal(reason: 'not_member' | 'last_owner' | 'owner_only' | 'already_member'): HttpError {
   if (reason === 'not_member') return notFound('member');
+  if (reason === 'already_member')
+    return new HttpError(409, 'already_member', 'email: already a member; change their role with PATCH /v1/orgs/{id}/members/{userId}');
   if (reason === 'owner_only') return new HttpError(403, 'owner_only', 'role: only an owner can make, change or remove an owner');
   return new HttpError(409, 'last_owner', 'an org must keep at least one owner');
 }

@@ -135,6 +135,12 @@ export async function setMembership(db: Db, orgId: string, userId: string, role:
     .onConflictDoUpdate({ target: [memberships.orgId, memberships.userId], set: { role } });
 }
 
+/** Adds the membership unless the user already has one in the org (then false, and nothing changes). */
+export async function insertMembership(db: Db, orgId: string, userId: string, role: Role): Promise<boolean> {
+  const rows = await db.insert(memberships).values({ orgId, userId, role }).onConflictDoNothing().returning({ userId: memberships.userId });
+  return rows.length > 0;
+}
+
 export async function removeMembership(db: Db, orgId: string, userId: string): Promise<boolean> {
   const rows = await db.delete(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId))).returning();
   return rows.length > 0;

@@ -49,7 +49,7 @@ beforeAll(async () => {
     NODE_EXTRA_CA_CERTS: join(root, 'var/run/secrets/kubernetes.io/serviceaccount/ca.crt'),
   });
   // What one replica runs in production, at a test's pace.
-  indexJob = startPodIndexJob({ db: t.db, log: createLogger('error', () => {}), intervalMs: 300, usageEverySeconds: 0 });
+  indexJob = startPodIndexJob({ db: t.db, log: createLogger('error', () => {}), metrics: t.replica.metrics, intervalMs: 300, usageEverySeconds: 0 });
   browser = await launchBrowser();
 }, 60_000);
 

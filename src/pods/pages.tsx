@@ -78,20 +78,24 @@ function liveQuery(request: Request, own: PodsQuery): PodsQuery {
 
 function readPodCursor(cursor: string | undefined, sort: PodSort): PodCursor | undefined {
   if (!cursor) return undefined;
-  const [s, key, namespace, name, clusterId] = decodeCursor(cursor, ['s', 'n', 's', 's', 's']) as [string, number, string, string, string];
+  const [s, key, namespace, name, clusterId] = decodeCursor(cursor, ['text', 'int', 'text', 'text', 'uuid']);
   // A cursor of another sort (an edited URL) starts from the top rather than failing.
-  if (s !== sort || !isUuid(clusterId) || hasNul(namespace, name)) return undefined;
+  if (s !== sort) return undefined;
   return { sort, key, namespace, name, clusterId };
 }
 
-/** A workloads page's cursor; one that is malformed or from before (a stale bookmark) starts from the top. */
+/**
+ * A workloads page's cursor. One of the shape before workloads were told apart by namespace (a stale
+ * bookmark: name and kind only) starts from the top; any other that does not decode is a 400.
+ */
 function readWorkloadCursor(cursor: string | undefined): WorkloadCursor | undefined {
   if (!cursor) return undefined;
   try {
-    const [name, namespace, kind] = decodeCursor(cursor, ['s', 's', 's']) as [string, string, string];
-    return hasNul(name, namespace, kind) ? undefined : { ownerName: name, namespace, ownerKind: kind };
-  } catch {
+    decodeCursor(cursor, ['text', 'text']);
     return undefined;
+  } catch {
+    const [name, namespace, kind] = decodeCursor(cursor, ['text', 'text', 'text']);
+    return { ownerName: name, namespace, ownerKind: kind };
   }
 }
 
@@ -147,7 +151,6 @@ async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<Po
     counts: counted.counts,
     problemCount: counted.problems,
     clusters: clusterRefs(scope),
-    now,
     liveUrl: `/pods/live${base.slice('/pods'.length)}`,
     nextUrl,
     firstUrl: cursorParam ? base : null,
@@ -190,8 +193,8 @@ async function loadChart(db: Db, cluster: Cluster, org: VisibleOrg, namespace: s
 }
 
 /** The drawer's polled part: the pod as of its cluster's latest heartbeat and its latest usage. */
-async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name: string): Promise<DrawerLiveProps & { usageAvailable: boolean }> {
-  const now = new Date();
+/** `now` decides which problems a pod has (pending too long, restarted lately). */
+async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name: string, now = new Date()): Promise<DrawerLiveProps & { usageAvailable: boolean }> {
   const found = hasNul(namespace, name) ? null : await findPodDetail(db, cluster.id, namespace, name);
   const usage = found?.usageAvailable ? await latestPodUsage(db, cluster.id, namespace, name) : null;
   const p = found?.detail ?? null;
@@ -203,18 +206,18 @@ async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name:
     usage: usage ? { cpuMilli: usage.cpuMilli, memBytes: usage.memBytes, at: usage.at } : null,
     metrics: metricsState(metricsOf(cluster), found?.usageAvailable ?? false),
     problems: p ? podProblems(p, usage?.memBytes ?? null, now) : [],
-    now,
     usageAvailable: found?.usageAvailable ?? false,
   };
 }
 
 /** The whole drawer: its polled part and the usage chart. */
 async function loadDrawer(db: Db, cluster: Cluster, org: VisibleOrg, namespace: string, name: string, windowKey?: string): Promise<DrawerLiveProps & { chart: ChartProps }> {
-  const live = await loadDrawerLive(db, cluster, namespace, name);
+  const now = new Date();
+  const live = await loadDrawerLive(db, cluster, namespace, name, now);
   const p = live.pod;
   if (!p) return { ...live, chart: {} as ChartProps };
   const limits = { cpuRequest: p.cpuRequestMilli, cpuLimit: p.cpuLimitMilli, memRequest: p.memRequestBytes, memLimit: p.memLimitBytes };
-  return { ...live, chart: await loadChart(db, cluster, org, namespace, name, windowKey, live.usageAvailable, limits, live.now) };
+  return { ...live, chart: await loadChart(db, cluster, org, namespace, name, windowKey, live.usageAvailable, limits, now) };
 }
 
 /** "clusterId/namespace/name" → its parts, or null when malformed. */

@@ -1,7 +1,7 @@
 // The one pod object of the API: a row of the fleet list and the pod endpoint answer the same fields with
 // the same names, units and formats (times ISO 8601, CPU in millicores, memory in bytes, null for what is
 // not set or not known); the pod endpoint adds what only one pod needs (containers, labels, owners…).
-import type { PodRow } from '../inventory/fleet-pods';
+import type { PodRow } from './vocabulary';
 import type { PodDetailJson } from '../inventory/store';
 import type { PodUsage } from '../inventory/usage';
 import type { ContainerJson, PodDetailResponse, PodJson } from './responses';

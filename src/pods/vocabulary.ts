@@ -18,3 +18,49 @@ export const CHART_WINDOWS = [
   { key: '30d', seconds: 30 * 86400, label: '30 d' },
 ] as const;
 export type ChartWindow = (typeof CHART_WINDOWS)[number]['key'];
+
+/** One row of the fleet pod table, as the index query returns it and the view shows it. */
+export type PodRow = {
+  clusterId: string;
+  namespace: string;
+  name: string;
+  status: string;
+  phase: string;
+  ready: string;
+  restarts: number;
+  nodeName: string;
+  ownerKind: string;
+  ownerName: string;
+  /** Unix seconds; 0 = unknown. */
+  createdUnix: number;
+  images: string[];
+  cpuRequestMilli: number;
+  cpuLimitMilli: number;
+  memRequestBytes: number;
+  memLimitBytes: number;
+  /** Null when the cluster has no metrics for the pod. */
+  cpuMilli: number | null;
+  memBytes: number | null;
+  usageAt: Date | null;
+  /** Why this is a problem pod (empty when it is not): failing, not_ready, crash_loop, restarting, pending, oom_risk. */
+  problems: PodProblem[];
+};
+
+/** One workload in one cluster. */
+export type WorkloadCluster = {
+  clusterId: string;
+  pods: number;
+  /** Containers ready / containers, summed over the pods ("ready" column of each pod). */
+  readyContainers: number;
+  containers: number;
+  restarts: number;
+  images: string[];
+  /** Pods per kubectl STATUS. */
+  statuses: Record<string, number>;
+};
+
+/**
+ * One workload: a namespace, a top owner kind and name, as Kubernetes identifies it. The same name in two
+ * namespaces is two workloads (two teams' "api" share nothing); the same one in several clusters is one.
+ */
+export type WorkloadGroup = { namespace: string; ownerKind: string; ownerName: string; pods: number; clusters: WorkloadCluster[] };

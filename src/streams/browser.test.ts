@@ -195,6 +195,105 @@ test('a workload tail merges its pods with a coloured cluster/pod prefix', async
   await page.close();
 });
 
+test('structured lines: JSON, logfmt and klog levels coloured, the level filter hides lower levels, pretty JSON expands records', async () => {
+  cluster.sim.addPod({ namespace: 'shop', name: 'structured-1', containers: [{ name: 'app', image: 'busybox:1.37' }] });
+  await waitUntil(async () => (await findPod('shop', 'structured-1')) !== null, 20_000, 'structured-1 in the inventory');
+  const page = await browser.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await browserSignIn(page, base, user.email, user.password);
+  await page.goto(`${base}/clusters/${clusterId}/pods/shop/structured-1/logs`);
+  await page.waitForSelector('#log-state[data-state="live"]', { timeout: 5000 });
+  await waitUntil(() => cluster.sim.openLogRequests() >= 1, 5000, 'request open');
+  const emitted = [
+    '{"level":"debug","msg":"json debug"}',
+    '{"level":"info","msg":"json info","status":200}',
+    '{"level":"error","msg":"json error","detail":{"code":42,"hosts":["a","b"]}}',
+    '\tat com.example.Shop.charge(Shop.java:87)',
+    'time="2025-01-15T10:31:02Z" level=warning msg="logfmt warn" volume=pvc-1',
+    'ts=2025-01-15T10:31:02Z level=info msg="logfmt info"',
+    'I0115 10:31:02.123456       1 server.go:191] "klog info" nodes=2',
+    'E0115 10:31:02.123456       1 scraper.go:149] "klog error" node="agent-1"',
+    'plain line that states no level',
+    '{"level":"error","msg":"<img src=x onerror=alert(1)>"}',
+    '{"level":"warn","msg":"looks like JSON" trailing',
+    'structured done',
+  ];
+  cluster.sim.emitLines('shop', 'structured-1', 'app', emitted);
+  await waitForLine(page, 'structured done', 5000);
+
+  type Row = { text: string; cls: string; format: string; color: string; shown: boolean };
+  const rows = (): Promise<Row[]> =>
+    page.$$eval('#log-lines .log-line', (els) =>
+      els.map((e) => ({ text: e.textContent ?? '', cls: e.className, format: (e as HTMLElement).dataset.format ?? '', color: getComputedStyle(e).color, shown: (e as HTMLElement).offsetParent !== null })),
+    );
+  const row = (all: Row[], text: string): Row => {
+    const found = all.find((r) => r.text === text);
+    if (!found) throw new Error(`no row ${text}`);
+    return found;
+  };
+  const level = (r: Row): string => /lvl-(\w+)/.exec(r.cls)?.[1] ?? '';
+  let all = await rows();
+  expect(emitted.map((line) => { const r = row(all, line); return [r.format, level(r)]; })).toEqual([
+    ['json', 'debug'],
+    ['json', 'info'],
+    ['json', 'error'],
+    ['text', 'error'], // a stack frame continues the error record above it
+    ['logfmt', 'warn'],
+    ['logfmt', 'info'],
+    ['klog', 'info'],
+    ['klog', 'error'],
+    ['text', ''],
+    ['json', 'error'],
+    ['text', 'warn'],
+    ['text', ''],
+  ]);
+  // Coloured by level: errors and warnings read differently from info, debug is dimmed.
+  const colours = new Set(['json debug', 'json info', 'json error', 'logfmt warn'].map((m) => row(all, emitted.find((l) => l.includes(`"${m}"`))!).color));
+  expect(colours.size).toBe(4);
+  expect(await page.$$eval('#log-lines img, #log-lines script', (els) => els.length)).toBe(0);
+
+  // Warnings and errors only: lower levels and lines with no level hide; the count says how many show.
+  const before = all.length;
+  await page.selectOption('select[name=level]', 'warn');
+  await page.waitForFunction(() => document.querySelectorAll('#log-lines .lvl-out').length > 0, undefined, { timeout: 2000 });
+  all = await rows();
+  expect(emitted.filter((line) => row(all, line).shown)).toEqual([emitted[2], emitted[3], emitted[4], emitted[7], emitted[9], emitted[10]]);
+  expect(all.filter((r) => r.cls.includes('lvl-info') || r.cls.includes('lvl-debug')).every((r) => !r.shown)).toBe(true);
+  const shownCount = all.filter((r) => r.shown).length;
+  expect(await page.textContent('.logs-bar span.muted:not(.mono)')).toBe(`${shownCount} of ${before} lines`);
+  // Search does not land on hidden rows.
+  await page.fill('input[name=search]', 'info');
+  await page.waitForFunction(() => document.querySelector('.logs-bar .mono')?.textContent !== '', undefined, { timeout: 2000 });
+  expect(await page.textContent('.logs-bar .mono')).toBe('no match');
+  await page.fill('input[name=search]', '');
+  await page.selectOption('select[name=level]', 'error');
+  await page.waitForFunction(() => !document.querySelector('#log-lines .lvl-warn:not(.lvl-out)'), undefined, { timeout: 2000 });
+  all = await rows();
+  expect(emitted.filter((line) => row(all, line).shown)).toEqual([emitted[2], emitted[3], emitted[7], emitted[9]]);
+  await page.selectOption('select[name=level]', '');
+  await page.waitForFunction(() => document.querySelectorAll('#log-lines .lvl-out').length === 0, undefined, { timeout: 2000 });
+
+  // Pretty JSON: records expand, re-indented as logged; other lines stay as they are; markup stays text.
+  await page.check('input[name=pretty]');
+  const pretty = '{\n  "level": "error",\n  "msg": "json error",\n  "detail": {\n    "code": 42,\n    "hosts": [\n      "a",\n      "b"\n    ]\n  }\n}';
+  await waitForLine(page, pretty, 2000);
+  all = await rows();
+  expect(all.some((r) => r.text === emitted[4])).toBe(true);
+  expect(all.some((r) => r.text === '{\n  "level": "error",\n  "msg": "<img src=x onerror=alert(1)>"\n}')).toBe(true);
+  expect(all.some((r) => r.text === emitted[10])).toBe(true);
+  const keys = await page.locator('#log-lines .log-line', { hasText: '"json error"' }).locator('.json-key').allTextContents();
+  expect(keys).toEqual(['"level"', '"msg"', '"detail"', '"code"', '"hosts"']);
+  expect(await page.$$eval('#log-lines img, #log-lines script', (els) => els.length)).toBe(0);
+  await page.uncheck('input[name=pretty]');
+  await waitForLine(page, emitted[2], 2000);
+  expect(dialogs).toEqual([]);
+  await page.close();
+}, 60_000);
+
 test('a cluster without the logs capability says so, with the exact command', async () => {
   const { clusterId: offId, agentKey } = await createEnrolledCluster(t, api, { name: 'no-logs', orgId });
   const pod = makePod(3, { namespace: 'shop', name: 'quiet-1', containers: ['app'] });

@@ -195,6 +195,10 @@ export class StreamHub {
         receiveFromMirror(this.ctx, msg);
         return;
       case 'd':
+        // Payloads from a replica that predates the stamp carry none.
+        if (msg.w !== undefined) this.ctx.deps.metrics.relayLagSeconds.observe(Math.max(0, Date.now() - msg.w) / 1000);
+        receiveFromOwner(this.ctx, msg);
+        return;
       case 'p':
       case 'hb':
       case 'gone':
@@ -221,15 +225,17 @@ export class StreamHub {
     }
   }
 
-  /** Counts for tests and the benchmark. */
-  stats(): { agents: number; owned: number; mirrors: number; relayRetries: number } {
+  /** What this replica holds now, for /metrics, tests and the benchmark: viewers are attached readers of any stream. */
+  stats(): { agents: number; owned: number; mirrors: number; viewers: number; relayRetries: number } {
     let owned = 0;
     let mirrors = 0;
+    let viewers = 0;
     for (const l of this.ctx.streams.values()) {
+      viewers += l.readers;
       if (l.role === 'owner' && !l.ended) owned++;
       else if (l.role === 'mirror') mirrors++;
     }
-    return { agents: this.ctx.agents.size, owned, mirrors, relayRetries: this.ctx.relay.retries };
+    return { agents: this.ctx.agents.size, owned, mirrors, viewers, relayRetries: this.ctx.relay.retries };
   }
 
   /**

@@ -1,6 +1,7 @@
 // One log stream as this replica holds it, and what the hub's roles share: the hub (hub.ts) keeps the
 // registry of agents and streams and routes each event to the role that handles it — owner.ts when this
 // replica holds the cluster's agent socket, mirror.ts when it follows an owner elsewhere over the relay.
+import type { Metrics } from '../metrics';
 import type { Bus } from '../db/bus';
 import type { Db } from '../db/client';
 import type { StreamLimits } from '../config';
@@ -22,7 +23,7 @@ export type AgentSocket = {
   close(code: number, reason: string): void;
 };
 
-export type HubDeps = { db: Db; bus: Bus; limits: StreamLimits; log: Logger };
+export type HubDeps = { db: Db; bus: Bus; limits: StreamLimits; log: Logger; metrics: Metrics };
 
 /** An owner renews its leases (and records progress) this often. */
 export const LEASE_RENEW_MS = 2000;

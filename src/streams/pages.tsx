@@ -31,7 +31,7 @@ export function streamsPages(deps: AppDeps) {
         const pods = await listPodBriefs(db, cluster.id, { q: q || undefined, limit: PODS_SHOWN });
         const enabled = logsEnabled(cluster);
         const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="logs" now={new Date()}>
+          <ClusterLayout cluster={cluster} orgName={org.name} tab="logs">
             {enabled ? '' : <LogsNotEnabled clusterName={cluster.name} command={enableLogsCommand(config.publicUrl)} detail={notEnabledMessage(cluster, config.publicUrl)} />}
             <LogsTab clusterId={cluster.id} pods={pods} q={q} limit={PODS_SHOWN} enabled={enabled} />
           </ClusterLayout>

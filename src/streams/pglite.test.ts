@@ -9,6 +9,7 @@ import { ALL_CAPABILITIES_OFF, gzipJson, makeHeartbeat, makePod } from '../testi
 import { linesOf, openSse } from '../testing/sse';
 import { connectAgent } from '../testing/stream-agent';
 import { createApiToken, createUser } from '../accounts/store';
+import { createPasswordHashing } from '../accounts/hashing';
 import { createOrg, setMembership } from '../orgs/store';
 import { createCluster } from '../clusters/store';
 import { exchangeEnrollmentToken, issueEnrollmentToken } from '../clusters/enrollment';
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 test('open, stream, stop — on PGlite', async () => {
   const db = database.db;
-  const user = await createUser(db, { email: 'pglite@logs.test', password: 'correct horse battery' });
+  const user = await createUser(db, createPasswordHashing(), { email: 'pglite@logs.test', password: 'correct horse battery' });
   const org = await createOrg(db, { name: 'Embedded', parent: null });
   if (!org.ok) throw new Error('org');
   await setMembership(db, org.org.id, user.id, 'owner');

@@ -79,7 +79,7 @@ test('opened on A, agent on B: every line reaches A in order, long ones whole, t
 
   const viewer = await openSse(`${baseA}/v1/streams/${streamId}`, { headers: auth });
   await viewer.waitFor(() => viewer.events.some((e) => e.event === 'state' && e.data.includes('live')), 5000, 'live on A');
-  expect(existingStreamHub(a.bus)!.stats().mirrors).toBe(1);
+  expect(existingStreamHub(a.bus)!.stats()).toMatchObject({ mirrors: 1, viewers: 1 });
 
   const sent: string[] = [];
   // Under the line cap (64 Ki characters) but ~8 NOTIFY payloads long.
@@ -97,6 +97,9 @@ test('opened on A, agent on B: every line reaches A in order, long ones whole, t
   expect(checkSequence(viewer.entries)).toEqual({ duplicates: [], silentGaps: [], announcedGaps: 0 });
   expect(flaky.failed).toBe(3);
   expect(existingStreamHub(flaky)!.stats().relayRetries).toBeGreaterThanOrEqual(3);
+  // A timed what it received from B (the relay-lag histogram of /metrics).
+  const lag = (await a.replica.metrics.relayLagSeconds.get()).values.find((v) => v.metricName === 'niro_log_relay_lag_seconds_count');
+  expect(lag?.value).toBeGreaterThan(0);
 
   // The viewer's replica goes away; it reconnects to B with Last-Event-ID: nothing lost, nothing twice.
   viewer.close();

@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../db/client';
 import { createCluster } from '../clusters/store';
 import type { DataFrame, ServerFrame, StartLogFrame } from '../contract';
 import { createLogger } from '../log';
+import { createMetrics } from '../metrics';
 import { makeOrg, makeUser, testConfig } from '../testing/app';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { waitUntil } from '../../agent/testing/agent-process';
@@ -50,7 +51,7 @@ function agentSocket(id: string, clusterId: string): AgentSocket & { frames: Ser
 }
 
 function hub(db: Database['db'], bus: Bus): StreamHub {
-  const made = new StreamHub({ db, bus, limits: testConfig().streams, log: createLogger('error', () => {}) });
+  const made = new StreamHub({ db, bus, limits: testConfig().streams, log: createLogger('error', () => {}), metrics: createMetrics() });
   hubs.push(made);
   return made;
 }

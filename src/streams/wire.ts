@@ -18,8 +18,8 @@ export type UnsubMsg = { t: 'unsub'; s: string; r: string };
 export type StopMsg = { t: 'stop'; s: string; by: string };
 /** One entry on the wire: [seq, item], or [seq, item, ts, lines] for a resume point (Entry.at). */
 export type WireEntry = [number, Item] | [number, Item, string, number | null];
-/** Owner → mirror: entries, in order. */
-export type DataMsg = { t: 'd'; s: string; e: WireEntry[] };
+/** Owner → mirror: entries, in order; w = when the owner packed them (ms since the epoch, for the relay-lag metric). */
+export type DataMsg = { t: 'd'; s: string; w?: number; e: WireEntry[] };
 /** Owner → mirror: part i of n of one long line with seq q. */
 export type PartMsg = { t: 'p'; s: string; q: number; i: number; n: number; x: string };
 /**
@@ -80,9 +80,9 @@ export type Payload = { text: string; through: number };
  * Packs entries (in seq order) into payloads under the budget. `through` of each payload lets the
  * sender advance its cursor only past what was actually published.
  */
-export function encodeEntries(streamId: string, entries: readonly Entry[]): Payload[] {
+export function encodeEntries(streamId: string, entries: readonly Entry[], packedAtMs = Date.now()): Payload[] {
   const payloads: Payload[] = [];
-  const head = `{"t":"d","s":${JSON.stringify(streamId)},"e":[`;
+  const head = `{"t":"d","s":${JSON.stringify(streamId)},"w":${Math.round(packedAtMs)},"e":[`;
   const headBytes = byteLength(head) + 2;
   let parts: string[] = [];
   let used = headBytes;

@@ -6,6 +6,7 @@ import type { AppDeps, ReplicaState } from '../deps';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../log';
 import { createUser } from '../accounts/store';
+import { createPasswordHashing } from '../accounts/hashing';
 import { createOrg, setMembership } from '../orgs/store';
 import type { Org, Role } from '../orgs/schema';
 import type { Db } from '../db/client';
@@ -21,7 +22,7 @@ export type TestApp = {
   db: Db;
   bus: Bus;
   config: Config;
-  /** The app's replica state (its agent-key cache, heartbeat hints, stream hub, command signals). */
+  /** The app's replica state (its agent-key cache, heartbeat hints, stream hub, command signals, password-hashing gate). */
   replica: ReplicaState;
   testDb: TestDatabase;
   logs: string[];
@@ -86,9 +87,11 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
 export type TestUser = { id: string; email: string; password: string };
 
 let seq = 0;
+/** The helpers' own hashing gate: users made for a test are not sign-ins, so they do not take the app's slots. */
+const helperHashing = createPasswordHashing();
 export async function makeUser(db: Db, email = `user${++seq}-${Math.random().toString(36).slice(2, 7)}@example.com`): Promise<TestUser> {
   const password = 'correct horse battery';
-  const u = await createUser(db, { email, password });
+  const u = await createUser(db, helperHashing, { email, password });
   return { id: u.id, email: u.email, password };
 }
 

@@ -5,7 +5,12 @@ export type Child = { proc: Subprocess<'ignore', 'pipe', 'pipe'>; lines: string[
 
 /** Runs `bun <args>` with extra env; stdout lines are collected and can be awaited. */
 export function spawnBun(args: string[], env: Record<string, string>): Child {
-  const proc = Bun.spawn([process.execPath, ...args], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  return spawnCommand([process.execPath, ...args], { ...process.env, ...env });
+}
+
+/** Runs a command with exactly `env` (nothing inherited); its output lines are collected and can be awaited. */
+export function spawnCommand(cmd: string[], env: Record<string, string | undefined>, cwd?: string): Child {
+  const proc = Bun.spawn(cmd, { env, cwd, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
   const lines: string[] = [];
   const waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>) => {

@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { ConfirmedPost } from '../shared/confirmed-post';
 import { SettingsNav } from '../settings/nav';
 
 export function ProfilePage(props: { email: string; name: string; csrfToken: string; sessions: number; orgs: { name: string; role: string }[] }): JSX.Element {
@@ -40,10 +41,12 @@ export function ProfilePage(props: { email: string; name: string; csrfToken: str
       <div class="panel" id="sessions">
         <h2>Sessions</h2>
         <p safe>{`You are signed in in ${props.sessions} ${props.sessions === 1 ? 'session' : 'sessions'} (browsers and devices), this one included.`}</p>
-        <form method="post" action="/settings/sessions/end-all" data-confirm="Sign out of every session, this one included?">
-          <input type="hidden" name="_csrf" value={props.csrfToken} />
-          <button class="secondary">Sign out everywhere</button>
-        </form>
+        <ConfirmedPost
+          action="/settings/sessions/end-all"
+          confirm="Sign out of every session, this one included?"
+          csrfToken={props.csrfToken}
+          label="Sign out everywhere"
+        />
       </div>
       <div class="panel">
         <h2>Your organizations</h2>

@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { ConfirmedPost } from '../shared/confirmed-post';
 import { EmptyRow } from '../shared/empty-row';
 import { SettingsNav } from '../settings/nav';
 
@@ -92,10 +93,12 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
                     {t.revokedAt ? (
                       ''
                     ) : (
-                      <form method="post" action={`/settings/tokens/${t.id}/revoke`} data-confirm="Revoke this token? Scripts using it will stop working.">
-                        <input type="hidden" name="_csrf" value={props.csrfToken} />
-                        <button class="secondary">Revoke</button>
-                      </form>
+                      <ConfirmedPost
+                        action={`/settings/tokens/${t.id}/revoke`}
+                        confirm="Revoke this token? Scripts using it will stop working."
+                        csrfToken={props.csrfToken}
+                        label="Revoke"
+                      />
                     )}
                   </td>
                 </tr>

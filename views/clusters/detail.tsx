@@ -63,7 +63,7 @@ export type TimelineEntryView = { id: number; at: Date; kind: TimelineKind; mess
  * that replaces itself from that URL every 5 s, and at once after a CLUSTER_CHANGED_EVENT; the URL answers
  * this same component.
  */
-export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; now: Date; liveUrl?: string; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; liveUrl?: string; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
   const c = props.cluster;
   const page = (
     <>
@@ -76,7 +76,7 @@ export function ClusterLayout(props: { cluster: ClusterView; orgName: string; ta
         <span class="chip">{c.environment}</span>
         <span class="spacer"></span>
         <span class="muted" data-last-heartbeat>
-          Last heartbeat <Age at={c.lastHeartbeatAt} now={props.now} />
+          Last heartbeat <Age at={c.lastHeartbeatAt} />
         </span>
       </div>
       <nav class="tabs">
@@ -123,7 +123,6 @@ export type OverviewProps = {
   moreNodes: boolean;
   usageAt: Date | null;
   incidents: IncidentBrief[];
-  now: Date;
   canOperate: boolean;
   csrfToken: string;
 };
@@ -167,7 +166,7 @@ function OverviewLive(props: OverviewProps): JSX.Element {
               <li>
                 <span class={`badge ${i.severity === 'high' ? 'critical' : 'warning'}`} safe>{i.severity}</span> <span safe>{i.title}</span>{' '}
                 <span class="muted">
-                  since <Age at={i.openedAt} now={props.now} />
+                  since <Age at={i.openedAt} />
                 </span>
               </li>
             ))}
@@ -178,8 +177,8 @@ function OverviewLive(props: OverviewProps): JSX.Element {
       )}
       <h2>Nodes</h2>
       <p class="muted small">
-        Inventory from the last heartbeat (<Age at={c.lastHeartbeatAt} now={props.now} />
-        ); usage sampled <Age at={props.usageAt} now={props.now} never="never (no metrics)" />.
+        Inventory from the last heartbeat (<Age at={c.lastHeartbeatAt} />
+        ); usage sampled <Age at={props.usageAt} never="never (no metrics)" />.
       </p>
       <div class="table-wrap">
         <table>
@@ -370,7 +369,7 @@ export function WorkloadsTab(props: { cluster: ClusterView; counts: WorkloadCoun
   );
 }
 
-export function TimelineTab(props: { entries: TimelineEntryView[]; now: Date; olderUrl: string | null }): JSX.Element {
+export function TimelineTab(props: { entries: TimelineEntryView[]; olderUrl: string | null }): JSX.Element {
   return (
     <>
       <div class="table-wrap">
@@ -389,7 +388,7 @@ export function TimelineTab(props: { entries: TimelineEntryView[]; now: Date; ol
               props.entries.map((e) => (
                 <tr data-entry={String(e.id)}>
                   <td>
-                    <Age at={e.at} now={props.now} />
+                    <Age at={e.at} />
                   </td>
                   <td>
                     <span class="chip">{e.kind}</span>

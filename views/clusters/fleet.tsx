@@ -38,7 +38,6 @@ export type FleetLiveProps = {
   rows: FleetRowView[];
   counts: Record<ClusterStatus, number>;
   filters: FleetFilters;
-  now: Date;
   /** The URL of this fragment with the current filters (and page). */
   liveUrl: string;
   nextPageUrl: string | null;
@@ -90,7 +89,7 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
             {props.rows.length === 0 ? (
               <EmptyRow columns={11}>{props.hasFilters ? 'No cluster matches these filters.' : <span>No clusters yet. <a href="/clusters/new">Add your first cluster</a>.</span>}</EmptyRow>
             ) : (
-              props.rows.map((r) => <FleetRow row={r} now={props.now} />)
+              props.rows.map((r) => <FleetRow row={r} />)
             )}
           </tbody>
         </table>
@@ -100,7 +99,7 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
   );
 }
 
-function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
+function FleetRow(props: { row: FleetRowView }): JSX.Element {
   const r = props.row;
   return (
     <tr id={`cluster-${r.id}`} data-cluster={r.name}>
@@ -121,7 +120,7 @@ function FleetRow(props: { row: FleetRowView; now: Date }): JSX.Element {
         </a>
       </td>
       <td data-last-heartbeat>
-        <Age at={r.lastHeartbeatAt} now={props.now} />
+        <Age at={r.lastHeartbeatAt} />
       </td>
       <td>
         <span class="chip" safe>

@@ -3,6 +3,7 @@ import type { Capabilities, CapabilityName } from '../../src/contract';
 // The formats moved to a JSX-free file the browser bundle can share; re-exported for the views that import them here.
 export { formatBytes, formatCpu } from '../shared/format';
 import { CLUSTER_NAME_MAX, CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE, STATUS_LABEL, STATUS_MEANING, type ClusterStatus } from '../../src/clusters/vocabulary';
+import { RelativeTime } from '../shared/time';
 
 
 export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
@@ -14,23 +15,10 @@ export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
   );
 }
 
-/** "12 s ago", "5 min ago", "3 h ago", "2 d ago" — rendered on the server, refreshed by the poll. */
-export function formatAge(from: Date, now: Date): string {
-  const s = Math.max(0, Math.floor((now.getTime() - from.getTime()) / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
-}
-
-export function Age(props: { at: Date | null; now: Date; never?: string }): JSX.Element {
+/** "12 s ago" (worded by the browser), or `never` when there is no moment. */
+export function Age(props: { at: Date | null; never?: string }): JSX.Element {
   if (!props.at) return <span class="muted" safe>{props.never ?? 'never'}</span>;
-  const iso = props.at.toISOString();
-  return (
-    <time datetime={iso} title={iso.replace('T', ' ').slice(0, 19) + ' UTC'} safe>
-      {formatAge(props.at, props.now)}
-    </time>
-  );
+  return <RelativeTime at={props.at} style="ago" />;
 }
 
 /** A bar of used / total with the figures beside it; "—" when usage is unknown. */

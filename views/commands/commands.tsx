@@ -26,7 +26,7 @@ export type PingView = { latencyMs: number; at: Date } | null;
 const STATUS_CLASS: Record<CommandStatus, string> = { queued: 'pending', delivered: 'pending', succeeded: 'succeeded', failed: 'failed', expired: 'offline' };
 
 /** Last answered ping, or the outcome of the one just sent (`timeout` carries the explanation). */
-export function PingResult(props: { last: PingView; now: Date; timeout?: string | null; fresh?: boolean }): JSX.Element {
+export function PingResult(props: { last: PingView; timeout?: string | null; fresh?: boolean }): JSX.Element {
   return (
     <span id={PING_RESULT_ID} class="muted" data-latency={props.last && !props.timeout ? String(props.last.latencyMs) : ''}>
       {props.timeout ? (
@@ -36,7 +36,7 @@ export function PingResult(props: { last: PingView; now: Date; timeout?: string 
       ) : props.last ? (
         <>
           {props.fresh ? 'Pong in ' : 'Last ping: '}
-          <strong safe>{`${props.last.latencyMs} ms`}</strong> <Age at={props.last.at} now={props.now} />
+          <strong safe>{`${props.last.latencyMs} ms`}</strong> <Age at={props.last.at} />
         </>
       ) : (
         'Not pinged yet.'
@@ -45,7 +45,7 @@ export function PingResult(props: { last: PingView; now: Date; timeout?: string 
   );
 }
 
-export function CommandHistory(props: { commands: CommandView[]; now: Date; olderUrl: string | null }): JSX.Element {
+export function CommandHistory(props: { commands: CommandView[]; olderUrl: string | null }): JSX.Element {
   return (
     <div id={COMMAND_HISTORY_ID}>
       <div class="table-wrap">
@@ -67,7 +67,7 @@ export function CommandHistory(props: { commands: CommandView[]; now: Date; olde
               props.commands.map((c) => (
                 <tr id={`command-${c.id}`} data-status={c.status}>
                   <td>
-                    <Age at={c.createdAt} now={props.now} />
+                    <Age at={c.createdAt} />
                   </td>
                   <td class="wrap" safe>
                     {c.summary}
@@ -97,7 +97,6 @@ export type CommandsTabProps = {
   csrfToken: string;
   last: PingView;
   commands: CommandView[];
-  now: Date;
   olderUrl: string | null;
 };
 
@@ -114,14 +113,14 @@ export function CommandsTab(props: CommandsTabProps): JSX.Element {
         ) : (
           ''
         )}
-        <PingResult last={props.last} now={props.now} />
+        <PingResult last={props.last} />
       </div>
       <p class="muted small">
         A ping travels the same way as every command: queued here, picked up by the agent's open connection, answered back. Apply and delete need the
         cluster's apply capability (API: <code>POST /v1/clusters/{'{id}'}/commands</code>).
       </p>
       <h2>History</h2>
-      <CommandHistory commands={props.commands} now={props.now} olderUrl={props.olderUrl} />
+      <CommandHistory commands={props.commands} olderUrl={props.olderUrl} />
     </>
   );
 }

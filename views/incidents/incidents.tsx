@@ -1,6 +1,8 @@
 import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Age } from '../clusters/parts';
+import { formatSpan } from '../shared/format';
+import { RelativeTime } from '../shared/time';
 import type { IncidentKind, Severity } from '../../src/incidents/vocabulary';
 
 export type IncidentRow = {
@@ -17,14 +19,7 @@ export type IncidentRow = {
 
 const KIND_TEXT: Record<IncidentKind, string> = { cluster_offline: 'Cluster offline', pod_crash_looping: 'Pod crash-looping', node_not_ready: 'Node not ready' };
 
-function duration(from: Date, to: Date): string {
-  const s = Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  return `${Math.round(s / 3600)} h`;
-}
-
-function IncidentTable(props: { rows: IncidentRow[]; now: Date; empty: string }): JSX.Element {
+function IncidentTable(props: { rows: IncidentRow[]; empty: string }): JSX.Element {
   return (
     <div class="table-wrap">
       <table>
@@ -57,9 +52,15 @@ function IncidentTable(props: { rows: IncidentRow[]; now: Date; empty: string })
                   {r.title}
                 </td>
                 <td>
-                  <Age at={r.openedAt} now={props.now} />
+                  <Age at={r.openedAt} />
                 </td>
-                <td safe>{r.resolvedAt ? `${duration(r.openedAt, r.resolvedAt)} (resolved)` : `${duration(r.openedAt, props.now)} so far`}</td>
+                <td>
+                  {r.resolvedAt ? (
+                    <span safe>{`${formatSpan((r.resolvedAt.getTime() - r.openedAt.getTime()) / 1000)} (resolved)`}</span>
+                  ) : (
+                    <RelativeTime at={r.openedAt} style="elapsed" />
+                  )}
+                </td>
               </tr>
             ))
           )}
@@ -69,7 +70,7 @@ function IncidentTable(props: { rows: IncidentRow[]; now: Date; empty: string })
   );
 }
 
-export function IncidentsPage(props: { open: IncidentRow[]; resolved: IncidentRow[]; now: Date; clusterName: string | null; limit: number }): JSX.Element {
+export function IncidentsPage(props: { open: IncidentRow[]; resolved: IncidentRow[]; clusterName: string | null; limit: number }): JSX.Element {
   return (
     <>
       <h1>Incidents{props.clusterName ? <span safe>{` — ${props.clusterName}`}</span> : ''}</h1>
@@ -81,9 +82,9 @@ export function IncidentsPage(props: { open: IncidentRow[]; resolved: IncidentRo
         ''
       )}
       <h2 safe>{`Open (${props.open.length === props.limit ? `${props.limit}+` : props.open.length})`}</h2>
-      <IncidentTable rows={props.open} now={props.now} empty="No open incidents." />
+      <IncidentTable rows={props.open} empty="No open incidents." />
       <h2>Recently resolved</h2>
-      <IncidentTable rows={props.resolved} now={props.now} empty="Nothing resolved yet." />
+      <IncidentTable rows={props.resolved} empty="Nothing resolved yet." />
       <p class="muted">Notifications for incidents are not available yet.</p>
     </>
   );

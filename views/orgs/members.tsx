@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { ConfirmedPost } from '../shared/confirmed-post';
 import { SettingsNav } from '../settings/nav';
 
 export type MemberView = { userId: string; email: string; name: string; role: string };
@@ -68,11 +69,13 @@ export function MembersPage(props: {
                 <td safe>{m.role}</td>
                 <td>
                   {props.canManage && (m.role !== 'owner' || props.org.role === 'owner') ? (
-                    <form method="post" action={`/settings/members/${m.userId}/remove`} data-confirm={`Remove ${m.email}?`}>
-                      <input type="hidden" name="_csrf" value={props.csrfToken} />
-                      <input type="hidden" name="orgId" value={props.org.id} />
-                      <button class="secondary">Remove</button>
-                    </form>
+                    <ConfirmedPost
+                      action={`/settings/members/${m.userId}/remove`}
+                      confirm={`Remove ${m.email}?`}
+                      csrfToken={props.csrfToken}
+                      label="Remove"
+                      fields={{ orgId: props.org.id }}
+                    />
                   ) : (
                     ''
                   )}

@@ -3,7 +3,9 @@ import type { ContainerDetail, PodDetail } from '../../src/contract';
 import { Age, formatBytes, formatCpu } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
 import { CHART_WINDOWS, type ChartWindow, type PodProblem } from '../../src/pods/vocabulary';
-import { PROBLEM_TEXT, PodStatusBadge, formatDuration, usageBase } from './parts';
+import { PROBLEM_TEXT, PodStatusBadge, usageBase } from './parts';
+import { formatDuration } from '../shared/format';
+import { RelativeTime } from '../shared/time';
 import { podPath } from './filters';
 import { POD_DRAWER_ID } from './table';
 
@@ -57,7 +59,6 @@ export type DrawerLiveProps = {
   usage: { cpuMilli: number | null; memBytes: number | null; at: Date } | null;
   metrics: MetricsState;
   problems: PodProblem[];
-  now: Date;
 };
 
 export type PodDrawerProps = DrawerLiveProps & { chart: ChartProps; closeUrl: string };
@@ -112,7 +113,7 @@ function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number 
   );
 }
 
-function ContainerRows(props: { pod: DrawerPod; now: Date }): JSX.Element {
+function ContainerRows(props: { pod: DrawerPod }): JSX.Element {
   return (
     <div class="table-wrap">
       <table class="containers">
@@ -161,7 +162,7 @@ function ContainerRows(props: { pod: DrawerPod; now: Date }): JSX.Element {
                     {c.lastTerminationExitCode !== undefined ? <span safe>{` (exit ${c.lastTerminationExitCode})`}</span> : ''}
                     {c.lastTerminatedAt ? (
                       <div class="small muted">
-                        <Age at={new Date(c.lastTerminatedAt * 1000)} now={props.now} />
+                        <Age at={new Date(c.lastTerminatedAt * 1000)} />
                       </div>
                     ) : (
                       ''
@@ -192,7 +193,7 @@ export function PodDrawerLive(props: DrawerLiveProps): JSX.Element {
     <div id={POD_DRAWER_LIVE_ID} hx-get={`${path}/live`} hx-trigger="every 5s" hx-swap="outerMorph">
       {!p ? (
         <p class="flash info" data-pod-gone>
-          The cluster's latest heartbeat (<Age at={props.cluster.lastHeartbeatAt} now={props.now} />) no longer lists this pod.
+          The cluster's latest heartbeat (<Age at={props.cluster.lastHeartbeatAt} />) no longer lists this pod.
         </p>
       ) : (
         <>
@@ -224,10 +225,14 @@ export function PodDrawerLive(props: DrawerLiveProps): JSX.Element {
               </div>
             </Tile>
             <Tile label="Age" attrs={{ 'data-tile': 'age' }}>
-              <div class="v">
-                {p.createdUnix ? formatDuration(props.now.getTime() / 1000 - p.createdUnix) : '—'}
-              </div>
-              {p.startedUnix ? <small class="muted" safe>{`started ${formatDuration(props.now.getTime() / 1000 - p.startedUnix)} ago`}</small> : ''}
+              <div class="v">{p.createdUnix ? <RelativeTime at={new Date(p.createdUnix * 1000)} style="age" /> : '—'}</div>
+              {p.startedUnix ? (
+                <small class="muted">
+                  started <RelativeTime at={new Date(p.startedUnix * 1000)} style="ago" />
+                </small>
+              ) : (
+                ''
+              )}
             </Tile>
             <UsageTile label="CPU" kind="cpu" used={props.usage?.cpuMilli ?? null} request={p.cpuRequestMilli} limit={p.cpuLimitMilli} unavailable={unavailable} />
             <UsageTile label="Memory" kind="memory" used={props.usage?.memBytes ?? null} request={p.memRequestBytes} limit={p.memLimitBytes} unavailable={unavailable} />
@@ -235,7 +240,7 @@ export function PodDrawerLive(props: DrawerLiveProps): JSX.Element {
           {props.metrics.available ? (
             props.usage ? (
               <p class="small muted">
-                Usage as of <Age at={props.usage.at} now={props.now} /> (metrics.k8s.io, through the cluster's last heartbeat).
+                Usage as of <Age at={props.usage.at} /> (metrics.k8s.io, through the cluster's last heartbeat).
               </p>
             ) : (
               ''
@@ -262,7 +267,7 @@ export function PodDrawerDetails(props: DrawerLiveProps): JSX.Element {
       ) : (
         <>
           <h2>Containers</h2>
-          <ContainerRows pod={p} now={props.now} />
+          <ContainerRows pod={p} />
           <h2>Details</h2>
           <dl class="kv">
             <dt>Node</dt>
@@ -390,7 +395,7 @@ export function PodDrawer(props: PodDrawerProps): JSX.Element {
               {props.namespace}
             </span>
             {' · last heartbeat '}
-            <Age at={props.cluster.lastHeartbeatAt} now={props.now} />
+            <Age at={props.cluster.lastHeartbeatAt} />
           </div>
           <h2 class="mono" safe>
             {props.name}

@@ -2,6 +2,7 @@ import Html from '@kitajs/html';
 import { formatBytes, formatCpu } from '../clusters/parts';
 import { DONE_STATUSES, PROGRESS_STATUSES, RUNNING_STATUSES, isInitProgress } from '../../src/inventory/pod-status';
 import type { PodProblem } from '../../src/pods/vocabulary';
+import { RelativeTime } from '../shared/time';
 
 const RUNNING: ReadonlySet<string> = new Set(RUNNING_STATUSES);
 const DONE: ReadonlySet<string> = new Set(DONE_STATUSES);
@@ -33,23 +34,10 @@ export const PROBLEM_TEXT: Record<PodProblem, string> = {
   oom_risk: 'memory ≥ 90 % of limit',
 };
 
-/** "45s", "12m", "3h", "5d" — kubectl's AGE column. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
-
-export function PodAge(props: { unix: number; now: Date }): JSX.Element {
+/** kubectl's AGE column ("12m", worded by the browser) for a moment in unix seconds; "—" when unknown (0). */
+export function PodAge(props: { unix: number }): JSX.Element {
   if (!props.unix) return <span class="muted">—</span>;
-  const iso = new Date(props.unix * 1000).toISOString();
-  return (
-    <time datetime={iso} title={iso.replace('T', ' ').slice(0, 19) + ' UTC'} safe>
-      {formatDuration(props.now.getTime() / 1000 - props.unix)}
-    </time>
-  );
+  return <RelativeTime at={new Date(props.unix * 1000)} style="age" />;
 }
 
 /** What a usage figure is compared with: the limit when set, else the request. */

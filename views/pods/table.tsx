@@ -3,7 +3,7 @@ import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { Age } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
-import type { PodProblem, PodSort } from '../../src/pods/vocabulary';
+import type { PodRow, PodSort } from '../../src/pods/vocabulary';
 import { PROBLEM_TEXT, PodAge, PodStatusBadge, UsageCell } from './parts';
 import { podKey, podPath, podsUrl, type PodsFilters } from './filters';
 import { WorkloadGroups, type WorkloadGroupView } from './workloads';
@@ -22,25 +22,8 @@ export type ClusterRef = {
   metricsUnavailable: string | null;
 };
 
-export type PodRowView = {
-  clusterId: string;
-  namespace: string;
-  name: string;
-  status: string;
-  ready: string;
-  restarts: number;
-  nodeName: string;
-  ownerKind: string;
-  ownerName: string;
-  createdUnix: number;
-  cpuRequestMilli: number;
-  cpuLimitMilli: number;
-  memRequestBytes: number;
-  memLimitBytes: number;
-  cpuMilli: number | null;
-  memBytes: number | null;
-  problems: PodProblem[];
-};
+/** The table shows neither the phase, the images nor when usage was measured. */
+export type PodRowView = Omit<PodRow, 'phase' | 'images' | 'usageAt'>;
 
 export type PodsLiveProps = {
   filters: PodsFilters;
@@ -49,7 +32,6 @@ export type PodsLiveProps = {
   counts: { byStatus: Record<string, number>; total: number };
   problemCount: number;
   clusters: Record<string, ClusterRef>;
-  now: Date;
   liveUrl: string;
   nextUrl: string | null;
   firstUrl: string | null;
@@ -175,7 +157,7 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
         </a>
         <br />
         <small class={stale ? 'stale' : 'muted'} title="Last heartbeat of the cluster: the row is as of then" data-heartbeat>
-          {stale ? <span class="chip">stale</span> : ''} <Age at={c?.lastHeartbeatAt ?? null} now={props.now} />
+          {stale ? <span class="chip">stale</span> : ''} <Age at={c?.lastHeartbeatAt ?? null} />
         </small>
       </td>
       <td class="mono" safe>
@@ -204,7 +186,7 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
         {r.nodeName || '—'}
       </td>
       <td>
-        <PodAge unix={r.createdUnix} now={props.now} />
+        <PodAge unix={r.createdUnix} />
       </td>
       <td>
         <UsageCell used={r.cpuMilli} request={r.cpuRequestMilli} limit={r.cpuLimitMilli} kind="cpu" unavailable={c?.metricsUnavailable ?? undefined} />

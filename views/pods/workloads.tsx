@@ -1,6 +1,7 @@
 import Html from '@kitajs/html';
 import { StatusBadge } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
+import type { WorkloadGroup } from '../../src/pods/vocabulary';
 import { PodStatusBadge } from './parts';
 import { podsUrl, type PodsFilters } from './filters';
 

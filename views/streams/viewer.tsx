@@ -41,6 +41,15 @@ export type ViewerConfig =
       timestamps: boolean;
     };
 
+/** The level filter's choices: a level keeps itself and everything more severe. */
+const LEVEL_FILTER = [
+  ['', 'All levels'],
+  ['debug', 'Debug and above'],
+  ['info', 'Info and above'],
+  ['warn', 'Warnings and errors'],
+  ['error', 'Errors only'],
+] as const;
+
 const SINCE = [
   ['', 'All'],
   ['300', '5 min'],
@@ -156,6 +165,17 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
           <button type="button" class="secondary" name="restart" x-on:click="restart()" x-show="state === 'ended'">
             Restart
           </button>
+          <label class="inline" title="Levels are read from JSON, logfmt and klog lines and from level words in plain text; lines that state none are hidden while a level is chosen">
+            Level
+            <select name="level" x-model="minLevel" x-on:change="levelChanged()" aria-label="Show lines at this level and above">
+              {LEVEL_FILTER.map(([v, l]) => (
+                <option value={v}>{l}</option>
+              ))}
+            </select>
+          </label>
+          <label class="inline" title="Show JSON lines re-indented, exactly as logged">
+            <input type="checkbox" name="pretty" x-model="pretty" x-on:change="prettyChanged()" /> Pretty JSON
+          </label>
           <span class="spacer"></span>
           <input type="search" name="search" placeholder="Search in buffer" x-model="search" x-on:input="runSearch()" x-on:keydown="searchKey($event)" aria-label="Search in buffer" />
           <span class="muted mono" x-text="searchLabel"></span>
