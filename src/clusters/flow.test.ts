@@ -82,6 +82,6 @@ test('the whole life of a cluster', async () => {
 
   const timeline = (await (await api.call('GET', `/v1/clusters/${cluster.id}/timeline?limit=50`)).json()) as { entries: { kind: string; message: string }[] };
   const statusChanges = timeline.entries.filter((e) => e.kind === 'status').map((e) => e.message).reverse();
-  expect(statusChanges).toEqual(['Awaiting agent → Healthy', 'Healthy → Unknown', 'Unknown → Offline', 'Offline → Healthy']);
+  expect(statusChanges).toEqual(['Pending → Healthy', 'Healthy → Unknown', 'Unknown → Offline', 'Offline → Healthy']);
   expect(timeline.entries.map((e) => e.kind)).toContain('enrolled');
 });

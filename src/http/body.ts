@@ -2,8 +2,9 @@
 // is on the decompressed size (a 1 MB gzip of zeros inflates to 1 GB).
 import type { InflateBudget } from '../deps';
 import { MAX_JSON_DEPTH, findUnstorableText, jsonTooDeep } from './input';
+import type { ErrorCode } from './error-codes';
 
-export type BodyFailure = { ok: false; status: 400 | 413 | 415 | 503; code: string; message: string; headers?: Record<string, string> };
+export type BodyFailure = { ok: false; status: 400 | 413 | 415 | 503; code: ErrorCode; message: string; headers?: Record<string, string> };
 export type BodyResult = { ok: true; text: string } | BodyFailure;
 
 /**

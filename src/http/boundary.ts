@@ -5,7 +5,7 @@
 import { Elysia, type AnyElysia } from 'elysia';
 import type { Logger } from '../log';
 import { ErrorPage, Flash } from '../../views/layout/layout';
-import { HttpError, describeValidation, jsonError } from './errors';
+import { HttpError, describeValidation, jsonError, type HttpErrorCode } from './errors';
 
 function wantsJson(request: Request): boolean {
   const path = new URL(request.url).pathname;
@@ -15,7 +15,7 @@ function wantsJson(request: Request): boolean {
 }
 
 /** Renders an error the way the client asked for it: JSON, an htmx fragment, or a page. */
-export function errorResponse(request: Request, status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(request: Request, status: number, code: HttpErrorCode, message: string, headers: Record<string, string> = {}): Response {
   if (status >= 300 && status < 400 && headers.location) {
     if (request.headers.get('hx-request') === 'true') return new Response(null, { status: 200, headers: { 'hx-redirect': headers.location } });
     return new Response(null, { status, headers });

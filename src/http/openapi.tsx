@@ -1,7 +1,8 @@
 import { Elysia, type AnyElysia } from 'elysia';
 import { toOpenAPISchema } from '@elysiajs/openapi';
 import { ApiDocsPage, type DocOperation } from '../../views/docs/api-docs';
-import { ApiError } from './responses';
+import { ApiErrorJson } from './responses';
+import { ERROR_CODES, ERROR_CODE_LIST } from './error-codes';
 
 type Spec = { openapi: string; info: Record<string, string>; paths: Record<string, Record<string, any>>; components: unknown };
 
@@ -62,11 +63,11 @@ export function openapiRoutes(getApp: () => AnyElysia) {
     const paths = Object.fromEntries(Object.entries(generated.paths).filter(([p]) => p.startsWith('/v1/')).map(([p, methods]) => [p, documentOperations(methods ?? {})]));
     cached = {
       openapi: OPENAPI_VERSION,
-      info: { title: 'Niro API', version: '1', description: 'Authenticate with `Authorization: Bearer niro_pat_…` (create a token under Settings → API tokens). Errors are `{"error":{"code","message"}}`.' },
+      info: { title: 'Niro API', version: '1', description: 'Authenticate with `Authorization: Bearer niro_pat_…` (create a token under Settings → API tokens). Errors are `{"error":{"code","message"}}`; the code is one of the `Error` schema\'s list.' },
       paths: paths as Spec['paths'],
       components: {
         ...generated.components,
-        schemas: { ...generated.components.schemas, Error: ApiError },
+        schemas: { ...generated.components.schemas, Error: ApiErrorJson },
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, agentKey: { type: 'apiKey', in: 'header', name: 'X-Niro-Agent-Key' } },
       },
     };
@@ -89,6 +90,6 @@ export function openapiRoutes(getApp: () => AnyElysia) {
           });
         }
       }
-      return <ApiDocsPage ops={ops} />;
+      return <ApiDocsPage ops={ops} errors={ERROR_CODE_LIST.map((code) => ({ code, ...ERROR_CODES[code] }))} />;
     });
 }

@@ -4,7 +4,10 @@ import { Document } from '../layout/layout';
 /** `responses`: each success status with its content type and schema, as text. */
 export type DocOperation = { method: string; path: string; summary: string; tag: string; parameters: string[]; body: string; responses: string };
 
-export function ApiDocsPage(props: { ops: DocOperation[] }): JSX.Element {
+/** One error code of the API's closed list, with its status and meaning. */
+export type DocErrorCode = { code: string; status: number; meaning: string };
+
+export function ApiDocsPage(props: { ops: DocOperation[]; errors: DocErrorCode[] }): JSX.Element {
   const tags = [...new Set(props.ops.map((o) => o.tag))];
   return (
     <Document title="API reference">
@@ -12,8 +15,26 @@ export function ApiDocsPage(props: { ops: DocOperation[] }): JSX.Element {
         <h1>Niro API reference</h1>
         <p>
           Machine-readable: <a href="/v1/openapi.json">/v1/openapi.json</a>. Authenticate with <code>Authorization: Bearer niro_pat_…</code>. Errors are{' '}
-          <code>{'{"error":{"code","message"}}'}</code>.
+          <code>{'{"error":{"code","message"}}'}</code>, the code one of those below.
         </p>
+        <section class="panel" id="error-codes">
+          <h2>Error codes</h2>
+          <table>
+            <tbody>
+              {props.errors.map((e) => (
+                <tr>
+                  <td class="mono" safe>
+                    {e.code}
+                  </td>
+                  <td>{e.status}</td>
+                  <td class="wrap" safe>
+                    {e.meaning}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
         {tags.map((tag) => (
           <section class="panel">
             <h2 safe>{tag}</h2>

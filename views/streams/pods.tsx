@@ -84,9 +84,13 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
                       {p.namespace}
                     </td>
                     <td class="mono">
-                      <a href={podLogsPath(props.clusterId, p.namespace, p.name)} safe>
-                        {p.name}
-                      </a>
+                      {props.enabled ? (
+                        <a href={podLogsPath(props.clusterId, p.namespace, p.name)} safe>
+                          {p.name}
+                        </a>
+                      ) : (
+                        <span safe>{p.name}</span>
+                      )}
                     </td>
                     <td safe>{p.status}</td>
                     <td safe>{String(p.restarts)}</td>
@@ -96,25 +100,13 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
                     <td class="mono" safe>
                       {ownerLabel(p)}
                     </td>
-                    <td class="row">
-                      <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name)}>
-                        Logs
-                      </a>
-                      {previous ? (
-                        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })} title="Logs of the previous (crashed) instance">
-                          Previous
-                        </a>
-                      ) : (
-                        ''
-                      )}
-                      {p.ownerKind && p.ownerKind !== 'Node' ? (
-                        <a class="button secondary" href={workloadLogsPath(p.ownerKind, p.ownerName, p.namespace, [])} title="Every pod of this workload, across clusters">
-                          Workload
-                        </a>
-                      ) : (
-                        ''
-                      )}
-                    </td>
+                    {props.enabled ? (
+                      <LogButtons clusterId={props.clusterId} pod={p} previous={previous} />
+                    ) : (
+                      <td class="muted" data-logs-off>
+                        off
+                      </td>
+                    )}
                   </tr>
                 );
               })
@@ -123,5 +115,32 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
         </table>
       </div>
     </>
+  );
+}
+
+/** A pod's way into its logs: the live tail, its previous instance when it restarted, its workload's tail. */
+function LogButtons(props: { clusterId: string; pod: LogsPod; previous: string | null }): JSX.Element {
+  const p = props.pod;
+  const previous = props.previous;
+  return (
+    <td class="row">
+      <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name)}>
+        Logs
+      </a>
+      {previous ? (
+        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })} title="Logs of the previous (crashed) instance">
+          Previous
+        </a>
+      ) : (
+        ''
+      )}
+      {p.ownerKind && p.ownerKind !== 'Node' ? (
+        <a class="button secondary" href={workloadLogsPath(p.ownerKind, p.ownerName, p.namespace, [])} title="Every pod of this workload, across clusters">
+          Workload
+        </a>
+      ) : (
+        ''
+      )}
+    </td>
   );
 }
