@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   plan_below_child: { status: 409, meaning: 'A child organization has a higher plan; lower it first' },
   capability_missing: { status: 409, meaning: 'The command needs a capability (apply) the cluster’s agent does not report' },
   payload_too_large: { status: 413, meaning: 'The body is over the size limit (after gzip decompression)' },
+  unsupported_media_type: { status: 415, meaning: 'The body is text or bytes where the endpoint takes JSON or a form' },
   unsupported_encoding: { status: 415, meaning: 'Content-Encoding other than gzip' },
   too_deep: { status: 422, meaning: 'The organization tree may not be deeper than 5 levels' },
   plan_above_parent: { status: 422, meaning: 'An organization’s plan may not exceed its parent’s' },
