@@ -30,6 +30,7 @@ import { commandsPages } from './commands/pages';
 import { installScriptRoutes } from './http/install-script';
 import { streamsApi } from './streams/api';
 import { tailsApi } from './streams/tail-api';
+import { followApi } from './streams/follow';
 import { agentStreamSocket, AGENT_WEBSOCKET_OPTIONS } from './agents/stream-socket';
 import { streamsPages } from './streams/pages';
 import { podsApi } from './pods/api';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(commandsAgentApi(deps))
     .use(commandsPages(deps))
     .use(streamsApi(deps))
+    .use(followApi(deps))
     .use(tailsApi(deps))
     .use(agentStreamSocket(deps))
     .use(streamsPages(deps))

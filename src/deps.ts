@@ -43,7 +43,11 @@ export type InflateBudget = {
   /** Reserves `bytes` as they come out of a decompressor; false, reserving nothing, when that would pass the budget. */
   take(bytes: number): boolean;
   /** Ends a body's reservation: at once when it was `read` in full, drained over the next second when it `failed`. */
-  give(bytes: number, outcome: 'read' | 'failed'): void;
+  /**
+   * Ends a body's reservation of `bytes`. The `wasted` part of it (what a body that failed had inflated)
+   * drains over the next second; the rest comes back at once.
+   */
+  give(bytes: number, wasted: number): void;
   /** Bytes counted now (held and still draining). */
   inUse(): number;
 };

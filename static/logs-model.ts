@@ -56,6 +56,8 @@ export type Internals = {
   matches: HTMLElement[];
   matchIndex: number;
   refreshTimer: number;
+  /** Keys of the workload tail's skipped pods already listed (a refresh reports them again). */
+  skipped: Set<string>;
 };
 
 export function newInternals(): Internals {
@@ -83,6 +85,7 @@ export function newInternals(): Internals {
     matches: [],
     matchIndex: -1,
     refreshTimer: 0,
+    skipped: new Set(),
   };
 }
 
@@ -117,6 +120,8 @@ export type ViewerFields = {
   maxLines: number;
   stick: boolean;
   pendingBelow: number;
+  /** Pods (or containers) a workload tail left out; listed under the toolbar. */
+  skippedCount: number;
 };
 
 /** The component as the stream and line code see it: its fields and the methods they call back. */

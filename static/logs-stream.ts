@@ -1,6 +1,7 @@
 // The log viewer's stream: opens it through the JSON API (POST), reads it over SSE with fetch, reconnects
 // with Last-Event-ID when the response ends without an end event, and turns events into rows.
 import type { Internals, LogViewer } from './logs-model.ts';
+import { ALL_CONTAINERS, LOG_SKIPPED_ID, MAIN_CONTAINER } from '../views/streams/viewer-ids.ts';
 import { callApi, type ErrorBody, errorText, type SseEvent, sseParser } from './logs-sse.ts';
 
 const RETRY_FIRST_MS = 500;
@@ -15,8 +16,10 @@ type LinesData = { m?: string; seq: number; items: (string | { note: string })[]
 type GapData = { m?: string; from: number; to: number; reason: string };
 type EndData = { m?: string; seq: number; reason: string };
 type EventData = { state: StateData; member: MemberData; lines: LinesData; gap: GapData; end: EndData };
+/** A pod (or one container of it) a workload tail left out, and why (POST /v1/tails and its refresh). */
+type Skipped = { cluster: string; namespace: string; pod: string; container: string | null; reason: string };
 /** What POST …/logs (a pod) or POST /v1/tails (a workload) answers. */
-type Opened = { streamId?: string; tailId?: string };
+type Opened = { streamId?: string; tailId?: string; skipped?: Skipped[] };
 
 /** The request body of POST …/logs and POST /v1/tails. */
 type OpenBody = {
@@ -26,6 +29,7 @@ type OpenBody = {
   sinceSeconds?: number;
   filter?: { pattern: string; regex: boolean };
   container?: string;
+  allContainers?: boolean;
   previous?: boolean;
   ownerKind?: string;
   ownerName?: string;
@@ -44,6 +48,7 @@ export function openStream(v: LogViewer, s: Internals): void {
   s.members = {};
   s.ended = false;
   s.wasLive = false;
+  clearSkipped(v, s);
   v.clearView();
   v.setState('connecting', '');
   const cfg = s.cfg;
@@ -63,7 +68,8 @@ export function openStream(v: LogViewer, s: Internals): void {
     body.ownerName = cfg.ownerName;
     if (cfg.namespace) body.namespace = cfg.namespace;
     if (cfg.clusterIds.length) body.clusterIds = cfg.clusterIds;
-    if (cfg.container) body.container = cfg.container;
+    if (v.container === ALL_CONTAINERS) body.allContainers = true;
+    else if (v.container !== MAIN_CONTAINER) body.container = v.container;
     url = '/v1/tails';
   }
   const gen = s.gen;
@@ -91,7 +97,8 @@ export function openStream(v: LogViewer, s: Internals): void {
           } else {
             s.streamUrl = `/v1/tails/${json.tailId}`;
             s.deleteUrl = s.streamUrl;
-            scheduleRefresh(s, `${json.tailId}`);
+            listSkipped(v, s, json.skipped ?? []);
+            scheduleRefresh(v, s, `${json.tailId}`);
           }
           connect(v, s);
         }),
@@ -102,13 +109,45 @@ export function openStream(v: LogViewer, s: Internals): void {
     });
 }
 
-function scheduleRefresh(s: Internals, tailId: string): void {
+function scheduleRefresh(v: LogViewer, s: Internals, tailId: string): void {
   clearInterval(s.refreshTimer);
+  const gen = s.gen;
   // New pods of the workload join the tail: the server looks at the inventory when asked.
   s.refreshTimer = window.setInterval(() => {
     if (s.ended || document.hidden) return;
-    callApi('POST', `/v1/tails/${tailId}/refresh`, {}).catch(() => {});
+    callApi('POST', `/v1/tails/${tailId}/refresh`, {})
+      .then((res) => (res.ok ? res.json() : null))
+      .then((json: { skipped?: Skipped[] } | null) => {
+        if (json && gen === s.gen) listSkipped(v, s, json.skipped ?? []);
+      })
+      .catch(() => {});
   }, TAIL_REFRESH_MS);
+}
+
+/** The list of pods the tail left out, under the toolbar: each once, with its reason, as text. */
+function listSkipped(v: LogViewer, s: Internals, skipped: Skipped[]): void {
+  const list = document.getElementById(LOG_SKIPPED_ID);
+  for (const sk of skipped) {
+    const where = `${sk.cluster}/${sk.namespace}/${sk.pod}${sk.container ? `:${sk.container}` : ''}`;
+    const key = `${where} ${sk.reason}`;
+    if (s.skipped.has(key)) continue;
+    s.skipped.add(key);
+    if (!list) continue;
+    const item = document.createElement('li');
+    const strong = document.createElement('strong');
+    strong.textContent = where;
+    item.append(strong, `: ${sk.reason}`);
+    item.dataset.skippedPod = `${sk.namespace}/${sk.pod}`;
+    list.appendChild(item);
+  }
+  v.skippedCount = s.skipped.size;
+}
+
+function clearSkipped(v: LogViewer, s: Internals): void {
+  s.skipped.clear();
+  const list = document.getElementById(LOG_SKIPPED_ID);
+  if (list) while (list.firstChild) list.removeChild(list.firstChild);
+  v.skippedCount = 0;
 }
 
 /** Gives up the current connection (its callbacks see the new generation and stop). */

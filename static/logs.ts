@@ -10,6 +10,7 @@ import { parseAnsi } from './logs-ansi.ts';
 import { addEntry, applyLevelFilter, applyPretty, asMinLevel, jump, runSearch, scheduleFlush, shownEntries } from './logs-lines.ts';
 import { type ConnState, MAX_LINES, type NewEntry, newInternals, type ViewerFields } from './logs-model.ts';
 import { openStream, stopOnLeave, stopStream } from './logs-stream.ts';
+import { STREAM_ENDED_EVENT } from '../views/streams/viewer-ids.ts';
 
 declare global {
   interface Window {
@@ -49,6 +50,7 @@ function registerViewer(alpine: Alpine): void {
       maxLines: MAX_LINES,
       stick: true,
       pendingBelow: 0,
+      skippedCount: 0,
     };
 
     return {
@@ -75,6 +77,17 @@ function registerViewer(alpine: Alpine): void {
       get latestLabel(): string {
         return this.pendingBelow ? `↓ Latest (${this.pendingBelow} new)` : '↓ Latest';
       },
+      get skippedLabel(): string {
+        return `${this.skippedCount} ${this.skippedCount === 1 ? 'pod' : 'pods'} not in the tail — why`;
+      },
+      /** Live and nothing shown yet: say what the quiet means instead of an empty pane. */
+      get showEmpty(): boolean {
+        return this.lineCount === 0 && (this.state === 'live' || this.state === 'waiting');
+      },
+      get emptyLabel(): string {
+        if (this.filter) return `No line matched “${this.filter}” yet: the agent sends only matching lines; the others never leave the cluster.`;
+        return this.follow ? 'No lines yet: the container has written nothing in the window asked for; new lines show up here.' : 'No lines in the window asked for.';
+      },
       get hasPrevious(): boolean {
         if (!s.cfg || s.cfg.mode !== 'pod') return false;
         const name = this.container;
@@ -90,10 +103,8 @@ function registerViewer(alpine: Alpine): void {
         this.follow = cfg.follow;
         this.tailLines = String(cfg.tailLines);
         this.timestamps = cfg.timestamps;
-        if (cfg.mode === 'pod') {
-          this.container = cfg.container;
-          this.previous = cfg.previous;
-        }
+        this.container = cfg.container;
+        if (cfg.mode === 'pod') this.previous = cfg.previous;
         // Leaving the page stops the stream at once (the server would also end it once nobody watches).
         window.addEventListener('pagehide', () => stopOnLeave(s));
         this.restart();
@@ -107,8 +118,11 @@ function registerViewer(alpine: Alpine): void {
         stopStream(s);
       },
       setState(state: ConnState, reason: string): void {
+        const ended = state === 'ended' && this.state !== 'ended';
         this.state = state;
         this.reason = reason;
+        // A pod's stream that ended may mean the pod is gone (a rollout replaced it): the page asks and says so.
+        if (ended && s.cfg?.mode === 'pod') document.body.dispatchEvent(new CustomEvent(STREAM_ENDED_EVENT));
       },
       addEntry(entry: NewEntry): void {
         addEntry(this, s, entry);

@@ -1,4 +1,4 @@
-// In real Chromium: sign in, see the shell, create an API token (shown with its header, one click to copy), use it with fetch against /v1/me.
+// In real Chromium: sign in, see the shell, create an API token (shown with its header, one click to copy), use it with fetch against /v1/me; reloading after a form created something (a token, a cluster) creates nothing more.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { makeOrg, makeUser, startTestApp, type TestApp } from '../testing/app';
@@ -46,6 +46,39 @@ test('sign in, see the shell, create a token and call /v1/me with it', async () 
   expect(me.body.authenticatedBy).toBe('token');
   await page.close();
 });
+
+test('reloading after "Create token" or "Create cluster" creates nothing: post/redirect/get, the secret shown once', async () => {
+  const user = await makeUser(t.db);
+  await makeOrg(t.db, 'Reload Org', null, { userId: user.id, role: 'owner' });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await browserSignIn(page, base, user.email, user.password);
+  await page.goto(`${base}/settings/tokens`);
+  await page.fill('input[name=name]', 'reloaded');
+  await page.click('text=Create token');
+  expect(new URL(page.url()).pathname).toBe('/settings/tokens');
+  const token = (await page.locator('[data-token]').textContent())!.trim();
+  expect(token).toMatch(/^niro_pat_/);
+  // No "resubmit the form?" and no second token: the reload is a GET of the list.
+  page.on('dialog', (d) => void d.accept());
+  await page.reload();
+  await page.reload();
+  const names = await page.$$eval('table tbody tr td:first-child', (tds) => tds.map((td) => td.textContent?.trim()));
+  expect(names.filter((n) => n === 'reloaded').length).toBe(1);
+  expect(await page.locator('[data-token]').count()).toBe(0);
+  expect(await page.content()).not.toContain(token);
+
+  await page.goto(`${base}/clusters/new`);
+  await page.fill('input[name=name]', 'reload-edge');
+  await page.click('button:has-text("Create cluster")');
+  expect(await page.locator('[data-install-command]').count()).toBe(1);
+  await page.reload();
+  // Back on the cluster, waiting for its agent: no "already exists", no second cluster.
+  expect(new URL(page.url()).pathname).toMatch(/^\/clusters\/[0-9a-f-]{36}$/);
+  expect(await page.locator('[data-install-command]').count()).toBe(0);
+  const clusters = await page.evaluate(async () => ((await (await fetch('/v1/clusters?q=reload-edge')).json()) as { clusters: unknown[] }).clusters.length);
+  expect(clusters).toBe(1);
+  await page.close();
+}, 60_000);
 
 test('a sign-in link with a hostile next lands on our own origin', async () => {
   const user = await makeUser(t.db);

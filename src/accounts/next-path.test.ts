@@ -59,6 +59,12 @@ describe('POST /login', () => {
   test('a hostile next redirects to /, never elsewhere and never 500', async () => {
     for (const next of [...HOSTILE, '/%0a/x'.replace('%0a', '\n')]) {
       const res = await login(next);
+      // A NUL is refused by the input guard before sign-in (400 naming the field), like NUL in any text.
+      if (next.includes('\u0000')) {
+        expect(res.status).toBe(400);
+        expect(await res.text()).toContain('next');
+        continue;
+      }
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe('/');
     }

@@ -4,6 +4,8 @@ import type { AppDeps } from '../deps';
 import { actorOf, requireCaller, resolveCaller, clientIp, SESSION_COOKIE, type Caller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash, takeFlash } from '../http/page';
+import { setReveal, takeReveal } from '../http/reveal';
+import { createSecretBox } from '../security/encryption';
 import { recordAudit } from '../audit/store';
 import { LoginPage } from '../../views/accounts/login';
 import { ProfilePage } from '../../views/accounts/profile';
@@ -19,9 +21,12 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+const TOKENS_PATH = '/settings/tokens';
+
 export function accountsPages(deps: AppDeps) {
   const { db, config, passwordHashing } = deps;
   const secureCookie = config.publicUrl.startsWith('https://');
+  const box = createSecretBox(config.secret);
   const ipOf = (ctx: { request: Request; server: Parameters<typeof clientIp>[1] }) => clientIp(ctx.request, ctx.server, config.trustProxy);
   const audit = async (caller: Caller, action: string, ip: string | null, details?: Record<string, unknown>) =>
     recordAudit(db, { orgId: await primaryOrgId(db, caller.user.id), actorUserId: caller.user.id, actor: caller.user.email, action, details, ip });
@@ -149,8 +154,9 @@ export function accountsPages(deps: AppDeps) {
     )
     .get('/settings/tokens', async (ctx) => {
       const caller = await requireCaller(db, ctx);
+      const created = takeReveal<{ token: string }>(ctx.cookie, box, caller, TOKENS_PATH);
       const tokens = await listApiTokens(db, caller.user.id);
-      return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} /> });
+      return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={created?.token ?? null} /> });
     })
     .post(
       '/settings/tokens',
@@ -164,9 +170,11 @@ export function accountsPages(deps: AppDeps) {
         const issued = await issueApiToken(db, actorOf(caller, ctx, config.trustProxy), { name: ctx.body.name, scope, expiresInDays: lifetime ? Number(lifetime) : null });
         // The lifetime is one the form offers, so only the name can be refused here.
         if (!issued.ok) throw badRequest(issued.reason === 'empty_name' ? 'name: must not be empty' : 'expiresInDays: not a lifetime this form offers');
-        const tokens = await listApiTokens(db, caller.user.id);
-        // Rendered directly (no redirect) so the secret never travels in a cookie or URL.
-        return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={issued.token} /> });
+        // Post/redirect/get: a reload of the page shows the list, it does not create a second token. The secret
+        // reaches the page sealed, once (reveal.ts).
+        setReveal(ctx.cookie, box, caller, TOKENS_PATH, { token: issued.token }, secureCookie);
+        setFlash(ctx.cookie, { kind: 'ok', text: `Token "${ctx.body.name.trim()}" created.` });
+        return redirect(TOKENS_PATH);
       },
       { body: t.Object({ name: t.String({ maxLength: 100 }), scope: t.Optional(t.String({ maxLength: 10 })), expiresInDays: t.Optional(t.String({ maxLength: 10 })), _csrf: t.Optional(t.String()) }) },
     )

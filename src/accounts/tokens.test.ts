@@ -88,7 +88,7 @@ test('expiry and scope are validated and named', async () => {
 
 test('the list shows scope and expiry, in the API and on the page', async () => {
   const res = await browser.post('/settings/tokens', { name: 'page-reader', scope: 'read', expiresInDays: '30' });
-  expect(res.status).toBe(200);
+  expect(res.status).toBe(303);
   const list = (await (await browser.get('/v1/tokens')).json()) as { tokens: TokenJson[] };
   const row = list.tokens.find((x) => x.name === 'page-reader')!;
   expect(row.scope).toBe('read');

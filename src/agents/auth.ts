@@ -58,7 +58,7 @@ async function findKey(db: Db, keys: AgentKeyCache, publicId: string): Promise<C
   return entry;
 }
 
-const refuse = (code: string, message: string): HttpError => new HttpError(401, code, message);
+const refuse = (code: 'unauthorized' | 'invalid_agent_key' | 'cluster_deleted', message: string): HttpError => new HttpError(401, code, message);
 
 /**
  * The cluster whose agent key the request carries, or a 401 that says why: user credentials

@@ -10,11 +10,11 @@ import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
 import { listFleet } from './store';
-import { listTimeline } from './timeline';
+import { listTimeline, readTimelineCursor, timelineCursor } from './timeline';
 import { listNodes, type ClusterNode } from '../inventory/store';
 import { latestNodeUsage } from '../inventory/usage';
 import type { Cluster, TimelineEntry } from './schema';
-import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
+import { CLUSTER_NAME_RULE, CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
 import type { IssuedToken } from './enrollment';
 import { ClusterCreated, ClusterDeleted, ClusterJson, ClusterPage, EnrollmentJson, NodeJson, NodePage, TimelineEntryJson, TimelinePage } from './responses';
 
@@ -115,7 +115,7 @@ export function clustersApi(deps: AppDeps) {
       {
         body: t.Object(
           {
-            name: t.String({ minLength: 1, maxLength: 100 }),
+            name: t.String({ minLength: 1, maxLength: 100, description: `A DNS label: ${CLUSTER_NAME_RULE}` }),
             environment: t.Optional(EnvironmentT),
             orgId: t.Optional(t.String({ maxLength: 64, description: 'Defaults to the caller’s current (or first) org' })),
           },
@@ -140,7 +140,7 @@ export function clustersApi(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
         let name: string | undefined;
         if (ctx.body.name !== undefined) {
-          const checked = checkClusterName(ctx.body.name);
+          const checked = checkClusterName(ctx.body.name, cluster.name);
           if (!checked.ok) throw badRequest(checked.message);
           name = checked.name;
         }
@@ -149,7 +149,7 @@ export function clustersApi(deps: AppDeps) {
         return clusterJson({ ...res.cluster, orgName: org.name });
       },
       {
-        body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100 })), environment: t.Optional(EnvironmentT) }, { additionalProperties: false }),
+        body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100, description: `A DNS label: ${CLUSTER_NAME_RULE}` })), environment: t.Optional(EnvironmentT) }, { additionalProperties: false }),
         response: { 200: ClusterJson },
         detail: { tags: ['clusters'], summary: 'Rename a cluster or change its environment (member)' },
       },
@@ -196,14 +196,13 @@ export function clustersApi(deps: AppDeps) {
       async (ctx) => {
         const { cluster } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
         const limit = ctx.query.limit ?? 50;
-        const beforeId = ctx.query.cursor ? decodeCursor(ctx.query.cursor, ['int'])[0] : undefined;
-        const entries = await listTimeline(db, cluster.id, { limit, beforeId, kind: ctx.query.kind });
-        return { entries: entries.map(timelineJson), nextCursor: entries.length === limit ? encodeCursor([entries[entries.length - 1].id]) : null };
+        const entries = await listTimeline(db, cluster.id, { limit, before: readTimelineCursor(ctx.query.cursor), kind: ctx.query.kind });
+        return { entries: entries.map(timelineJson), nextCursor: timelineCursor(entries, limit) };
       },
       {
         query: t.Object({ limit: PageLimit(200), cursor: PageCursor, kind: t.Optional(OneOf(TIMELINE_KINDS)) }),
         response: { 200: TimelinePage },
-        detail: { tags: ['clusters'], summary: 'Cluster activity, newest first: enrollment, status and capability changes, Warning events, restarts, incidents' },
+        detail: { tags: ['clusters'], summary: 'Cluster activity, newest first (by time, then id): enrollment, status and capability changes, Warning events, restarts, incidents' },
       },
     );
 }

@@ -1,10 +1,12 @@
-// In real Chromium: add a cluster, see its token and install command (one click to copy), and watch the fleet row turn Healthy and its heartbeat age tick without a reload;
-// the age is worded by the browser (it changes with every request blocked), and an unchanged poll is answered 304.
+// In real Chromium (1280×800): add a cluster, see its token and install command (one click to copy), and watch the fleet row turn Healthy and its heartbeat age tick without a reload; a cluster page's header refreshes with its poll; the timeline shows its total order; a ping shows in the command history at once.
+// Ages are worded by the browser (they change with every request blocked), and an unchanged poll is answered 304.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { browserSignIn, launchBrowser, listen } from '../testing/browser';
 import { createEnrolledCluster, enroll, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
+import { AGENT_KEY_HEADER, AGENT_PATHS, type CommandEnvelope } from '../contract';
+import { addTimeline } from './timeline';
 
 let t: TestApp;
 let browser: Browser;
@@ -73,6 +75,78 @@ test('add a cluster, install command shown, row goes live after a heartbeat', as
   expect(age2).not.toBe(age1);
   expect(age2).toMatch(/^\d+ s ago$/);
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+  await page.close();
+}, 60_000);
+
+/** A signed-in page at 1280×800 of a new owner's org, with an API client and an enrolled cluster that has not beaten yet. */
+async function clusterPage(name: string): Promise<{ page: Page; clusterId: string; agentKey: string }> {
+  const user = await makeUser(t.db);
+  const org = await makeOrg(t.db, `Org ${name}`, null, { userId: user.id, role: 'owner' });
+  const api = await apiClient(t, await signIn(t, user));
+  const { clusterId, agentKey } = await createEnrolledCluster(t, api, { name, orgId: org.id });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await browserSignIn(page, base, user.email, user.password);
+  return { page, clusterId, agentKey };
+}
+
+test('the cluster header refreshes with the tab: status and last heartbeat change between two polls, without a reload', async () => {
+  const { page, clusterId, agentKey } = await clusterPage('header-live');
+  await page.goto(`${base}/clusters/${clusterId}`);
+  const header = page.locator('[data-cluster-header]');
+  expect(await header.locator('[data-status]').getAttribute('data-status')).toBe('pending');
+  expect((await header.locator('[data-last-heartbeat]').textContent())!.trim()).toBe('Last heartbeat never');
+  await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
+
+  // The first heartbeat: the next poll turns the header Healthy and dates it, together with the nodes below.
+  expect((await sendHeartbeat(t, agentKey, makeHeartbeat({ pods: makePods(5) }))).status).toBe(200);
+  await waitFor(() => header.locator('[data-status]').getAttribute('data-status'), (s) => s === 'healthy', 12_000);
+  const first = await header.locator('[data-last-heartbeat] time').getAttribute('datetime');
+  expect(first).not.toBeNull();
+  expect(await page.locator('#cluster-live tr[id^="node-"]').count()).toBeGreaterThan(0);
+
+  // Another heartbeat: the header's time is the new one after the following poll.
+  await Bun.sleep(1100);
+  expect((await sendHeartbeat(t, agentKey, makeHeartbeat({ pods: makePods(5, 1) }))).status).toBe(200);
+  const second = await waitFor(() => header.locator('[data-last-heartbeat] time').getAttribute('datetime'), (d) => d !== first, 12_000);
+  expect(Date.parse(second!)).toBeGreaterThan(Date.parse(first!));
+  expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await page.close();
+}, 60_000);
+
+test('the Timeline tab is newest first by time, then id, also for entries of the same millisecond', async () => {
+  const { page, clusterId } = await clusterPage('timeline-ui');
+  const same = new Date(Date.now() - 60_000);
+  await addTimeline(t.db, clusterId, ['first', 'second', 'third'].map((m) => ({ kind: 'restart' as const, message: `same instant ${m}`, at: same })), same);
+  await addTimeline(t.db, clusterId, [{ kind: 'status', message: 'an hour before, written last', at: new Date(Date.now() - 3_600_000) }], new Date());
+  await page.goto(`${base}/clusters/${clusterId}/timeline`);
+  const shown = await page.$$eval('tr[data-entry]', (rows) => rows.map((r) => r.querySelector('td.wrap')?.textContent?.trim() ?? ''));
+  const mine = shown.filter((m) => m.startsWith('same instant') || m.startsWith('an hour before'));
+  expect(mine).toEqual(['same instant third', 'same instant second', 'same instant first', 'an hour before, written last']);
+  await page.close();
+}, 60_000);
+
+test('a ping shows in the command history as soon as it is answered, without waiting for a reload', async () => {
+  const { page, clusterId, agentKey } = await clusterPage('ping-history');
+  expect((await sendHeartbeat(t, agentKey, makeHeartbeat({ pods: makePods(2) }))).status).toBe(200);
+  await page.goto(`${base}/clusters/${clusterId}/commands`);
+  expect(await page.locator('#command-history tr[id^="command-"]').count()).toBe(0);
+  // The agent's long-poll picks the ping up and answers it.
+  const agent = (async () => {
+    const res = await t.request(AGENT_PATHS.commands, { headers: { [AGENT_KEY_HEADER]: agentKey } });
+    const { commands } = (await res.json()) as { commands: CommandEnvelope[] };
+    for (const c of commands) {
+      await t.request(AGENT_PATHS.commandResult.replace(':id', c.id), { method: 'POST', headers: { [AGENT_KEY_HEADER]: agentKey, 'content-type': 'application/json' }, body: JSON.stringify({ commandId: c.id, ok: true, message: 'pong', durationMs: 1 }) });
+    }
+  })();
+  const clicked = Date.now();
+  await page.click('button:has-text("Ping")');
+  await page.waitForSelector('#ping-result[data-latency]:not([data-latency=""])', { timeout: 12_000 });
+  await agent;
+  // At once, not at the next 5 s tick: the ping's answer tells the live tab to refresh.
+  await page.waitForSelector('#command-history tr[id^="command-"][data-status="succeeded"]', { timeout: 3000 });
+  expect(Date.now() - clicked).toBeLessThan(12_000);
+  expect(await page.locator('#command-history tr[id^="command-"]').count()).toBe(1);
   await page.close();
 }, 60_000);
 

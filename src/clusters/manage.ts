@@ -9,17 +9,21 @@ import { createCluster, deleteCluster, updateCluster } from './store';
 import { issueEnrollmentToken, type IssuedToken } from './enrollment';
 import { addTimeline } from './timeline';
 import type { Cluster } from './schema';
-import type { Environment } from './vocabulary';
+import { CLUSTER_NAME_MAX, CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE, suggestClusterName, type Environment } from './vocabulary';
 
-export const CLUSTER_NAME_MAX = 100;
+const NAME = new RegExp(`^${CLUSTER_NAME_PATTERN}$`, 'v');
 
-/** A trimmed name of 1–100 printable characters, or a message naming the problem. */
-export function checkClusterName(raw: string): { ok: true; name: string } | { ok: false; message: string } {
+/**
+ * A name the rule accepts (a DNS label, see vocabulary.ts), trimmed, or a message naming the problem and a
+ * name that would do. `current`: a cluster's own name passes unchanged, so one named before the rule can
+ * still have its environment changed.
+ */
+export function checkClusterName(raw: string, current?: string): { ok: true; name: string } | { ok: false; message: string } {
   const name = raw.trim();
   if (!name) return { ok: false, message: 'name: must not be empty' };
-  if (name.length > CLUSTER_NAME_MAX) return { ok: false, message: `name: at most ${CLUSTER_NAME_MAX} characters` };
-  if (/[\u0000-\u001f\u007f]/.test(name)) return { ok: false, message: 'name: must not contain control characters' };
-  return { ok: true, name };
+  if (name === current || (name.length <= CLUSTER_NAME_MAX && NAME.test(name))) return { ok: true, name };
+  const suggestion = suggestClusterName(name);
+  return { ok: false, message: `name: must be ${CLUSTER_NAME_RULE}${suggestion ? ` — e.g. "${suggestion}"` : ''}` };
 }
 
 export type CreateResult = { ok: true; cluster: Cluster; issued: IssuedToken } | { ok: false; reason: 'name_taken' };

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makeHeartbeatV1, makePod, makePods, sendHeartbeat } from '../testing/heartbeats';
 import type { Org } from '../orgs/schema';
+import { eq } from 'drizzle-orm';
+import { clusters } from './schema';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type Client = { browser: Browser; api: Api };
@@ -93,6 +95,33 @@ describe('scope', () => {
 });
 
 describe('API', () => {
+  test('a cluster name is a DNS label, in the API and the forms; a refusal suggests one that would do', async () => {
+    for (const bad of ['Bad Name!!', 'UPPER', '-edge', 'edge-', 'edge_1', 'a'.repeat(64), 'ünïcode']) {
+      const res = await owner.api.call('POST', '/v1/clusters', { name: bad, orgId: msp.id });
+      const body = await json<{ error: { code: string; message: string } }>(res);
+      expect({ bad, status: res.status, code: body.error.code }).toEqual({ bad, status: 400, code: 'invalid_request' });
+      expect(body.error.message).toStartWith('name: must be lowercase letters, digits and "-"');
+    }
+    const res = await owner.api.call('POST', '/v1/clusters', { name: 'Bad Name!!', orgId: msp.id });
+    expect((await json<{ error: { message: string } }>(res)).error.message).toEndWith('— e.g. "bad-name"');
+    const ok = await json<{ cluster: { id: string; name: string } }>(await owner.api.call('POST', '/v1/clusters', { name: 'store-berlin-01', orgId: msp.id }));
+    expect(ok.cluster.name).toBe('store-berlin-01');
+    // A rename follows the rule; a name from before the rule may stay as it is while the environment changes.
+    expect((await owner.api.call('PATCH', `/v1/clusters/${ok.cluster.id}`, { name: 'Store Berlin' })).status).toBe(400);
+    await t.db.update(clusters).set({ name: 'Legacy Name' }).where(eq(clusters.id, ok.cluster.id));
+    expect((await owner.api.call('PATCH', `/v1/clusters/${ok.cluster.id}`, { name: 'Legacy Name', environment: 'dev' })).status).toBe(200);
+    // The forms: the browser is told the rule, the server holds it.
+    const form = await (await owner.browser.get('/clusters/new')).text();
+    expect(form).toContain('pattern="[a-z0-9]([a-z0-9\\-]*[a-z0-9])?"');
+    expect(form).toContain('maxlength="63"');
+    const refused = await owner.browser.post('/clusters', { name: 'Bad Name!!', environment: 'dev', orgId: msp.id });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('e.g. &quot;bad-name&quot;');
+    const settings = await owner.browser.post(`/clusters/${ok.cluster.id}/settings`, { name: 'Also Bad', environment: 'dev' });
+    expect(settings.status).toBe(422);
+    await owner.api.call('DELETE', `/v1/clusters/${ok.cluster.id}`);
+  });
+
   test('unknown fields and bad values are 400s naming the field; duplicate names 409', async () => {
     const extra = await owner.api.call('POST', '/v1/clusters', { name: 'x1', colour: 'red' });
     expect(extra.status).toBe(400);
@@ -103,7 +132,7 @@ describe('API', () => {
     const blank = await owner.api.call('POST', '/v1/clusters', { name: '   ' });
     expect(blank.status).toBe(400);
     expect((await owner.api.call('POST', '/v1/clusters', { name: 'dup', orgId: msp.id })).status).toBe(201);
-    const dup = await owner.api.call('POST', '/v1/clusters', { name: 'DUP', orgId: msp.id });
+    const dup = await owner.api.call('POST', '/v1/clusters', { name: ' dup ', orgId: msp.id });
     expect(dup.status).toBe(409);
     // The same name in another org is fine.
     expect((await owner.api.call('POST', '/v1/clusters', { name: 'dup', orgId: customer.id })).status).toBe(201);
@@ -142,6 +171,19 @@ describe('API', () => {
 });
 
 describe('pages', () => {
+  test('a status is the same word in the API and on the page (the page capitalises it)', async () => {
+    const org = await makeOrg(t.db, 'Words', msp);
+    const fresh = await createEnrolledCluster(t, owner.api, { name: 'words-new', orgId: org.id });
+    const live = await createEnrolledCluster(t, owner.api, { name: 'words-live', orgId: org.id });
+    await sendHeartbeat(t, live.agentKey, makeHeartbeat({ pods: makePods(2) }));
+    const page = await (await owner.browser.get(`/?orgId=${org.id}`)).text();
+    for (const c of [fresh, live]) {
+      const api = (await (await owner.api.call('GET', `/v1/clusters/${c.clusterId}`)).json()) as { name: string; status: string };
+      const badge = new RegExp(`data-cluster="${api.name}"[\\s\\S]*?data-status="([a-z]+)"[^>]*>([^<]+)<`).exec(page);
+      expect({ name: api.name, status: badge?.[1], label: badge?.[2].trim().toLowerCase() }).toEqual({ name: api.name, status: api.status, label: api.status });
+    }
+  });
+
   test('fleet filters live in the URL; summary counts; the polled fragment is the same element', async () => {
     const org = await makeOrg(t.db, 'Filters', msp);
     const a = await createEnrolledCluster(t, owner.api, { name: 'alpha-edge', orgId: org.id, environment: 'production' });
@@ -151,7 +193,7 @@ describe('pages', () => {
     expect(page).toContain('alpha-edge');
     expect(page).toContain('beta-edge');
     expect(page).toMatch(/data-count="healthy"[^>]*>\s*Healthy 1/);
-    expect(page).toMatch(/data-count="pending"[^>]*>\s*Awaiting agent 1/);
+    expect(page).toMatch(/data-count="pending"[^>]*>\s*Pending 1/);
     const healthy = await (await owner.browser.get(`/?orgId=${org.id}&status=healthy`)).text();
     expect(healthy).toContain('alpha-edge');
     expect(healthy).not.toContain('beta-edge');
@@ -172,11 +214,17 @@ describe('pages', () => {
 
   test('creating a cluster in the UI shows the token and install command once; duplicates are explained', async () => {
     const res = await member.browser.post('/clusters', { name: 'ui-made', environment: 'staging', orgId: customer.id });
-    expect(res.status).toBe(201);
-    const html = await res.text();
+    // Post/redirect/get: the page it lands on shows the token once; a reload of it goes to the cluster, creating nothing.
+    expect(res.status).toBe(303);
+    const landed = await member.browser.follow(res);
+    expect(landed.status).toBe(200);
+    const html = await landed.text();
     const token = /data-token[^>]*>([^<]+)</.exec(html)?.[1];
     expect(token).toMatch(/^niro_enr_/);
     expect(html).toContain(`curl -fsSL ${t.config.publicUrl}/install.sh | NIRO_TOKEN=${token} sh`);
+    const again = await member.browser.get(res.headers.get('location')!);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toMatch(/^\/clusters\/[0-9a-f-]{36}$/);
     const dup = await member.browser.post('/clusters', { name: 'ui-made', environment: 'staging', orgId: customer.id });
     expect(dup.status).toBe(422);
     expect(await dup.text()).toContain('A cluster named &quot;ui-made&quot; already exists');
@@ -188,8 +236,8 @@ describe('pages', () => {
     const created = await json<{ cluster: { id: string }; enrollment: { token: string } }>(await owner.api.call('POST', '/v1/clusters', { name: 'regen-ui', orgId: customer.id }));
     const id = created.cluster.id;
     const regen = await owner.browser.post(`/clusters/${id}/token`, {});
-    expect(regen.status).toBe(200);
-    const newToken = /data-token[^>]*>([^<]+)</.exec(await regen.text())?.[1];
+    expect(regen.status).toBe(303);
+    const newToken = /data-token[^>]*>([^<]+)</.exec(await (await owner.browser.follow(regen)).text())?.[1];
     expect(newToken).toMatch(/^niro_enr_/);
     expect(newToken).not.toBe(created.enrollment.token);
     const settings = await (await owner.browser.get(`/clusters/${id}/settings`)).text();
@@ -205,7 +253,9 @@ describe('pages', () => {
 
   test('cluster-supplied text is escaped everywhere it shows', async () => {
     const evil = '<img src=x onerror=alert(1)>';
-    const c = await createEnrolledCluster(t, owner.api, { name: `x${evil}`, orgId: customer.id });
+    const c = await createEnrolledCluster(t, owner.api, { name: 'evil-names', orgId: customer.id });
+    // Names follow a rule now, but one given before it may hold anything.
+    await t.db.update(clusters).set({ name: `x${evil}` }).where(eq(clusters.id, c.clusterId));
     const pod = { ...makePod(1), namespace: `ns${evil}`, name: `pod${evil}`, status: 'CrashLoopBackOff' };
     const event = { namespace: 'default', involvedKind: 'Pod', involvedName: `p${evil}`, reason: 'BackOff', message: `boom ${evil}`, count: 1, firstSeen: 1_780_000_000, lastSeen: 1_780_000_000, uid: 'evil-1' };
     const node = { ...makeHeartbeat().nodes[0], name: `n${evil}`, roles: [`r${evil}`], kubeletVersion: `v${evil}` };
@@ -236,6 +286,10 @@ describe('pages', () => {
     await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods }));
     const overview = await (await owner.browser.get(`/clusters/${c.clusterId}`)).text();
     expect(overview).toContain('id="cluster-live"');
+    // The poll answers the whole tab, header included: the status and the heartbeat age refresh with the nodes.
+    const live = await (await owner.browser.get(`/clusters/${c.clusterId}/live`, { 'hx-request': 'true' })).text();
+    expect(live.startsWith(`<div id="cluster-live" hx-get="/clusters/${c.clusterId}/live"`)).toBe(true);
+    for (const part of ['data-cluster-header', 'data-status="healthy"', 'data-last-heartbeat', 'k3s-node-2', '<h2>Cluster</h2>']) expect({ part, in: live.includes(part) }).toEqual({ part, in: true });
     expect(overview).toContain('k3s-node-2');
     expect(overview).toMatch(/30% · 1.2 \/ 4 cores/);
     const workloads = await (await owner.browser.get(`/clusters/${c.clusterId}/workloads`)).text();
@@ -243,7 +297,7 @@ describe('pages', () => {
     expect(workloads).toContain('<th>Pending</th>');
     const timeline = await (await owner.browser.get(`/clusters/${c.clusterId}/timeline`)).text();
     expect(timeline).toContain('enrolled');
-    expect(timeline).toContain('Awaiting agent → Healthy');
+    expect(timeline).toContain('Pending → Healthy');
     expect((await owner.browser.get('/deployments')).status).toBe(200);
   });
 });

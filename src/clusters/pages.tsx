@@ -7,18 +7,20 @@ import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { redirect, renderPage, setFlash } from '../http/page';
+import { setReveal, takeReveal } from '../http/reveal';
+import { createSecretBox } from '../security/encryption';
 import { requireOrg, defaultOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { countOpenIncidents, listIncidents } from '../incidents/store';
 import { FleetLive, FleetPage, type FleetFilters, type FleetLiveProps } from '../../views/clusters/fleet';
 import { ClusterCreatedPage, NewClusterPage } from '../../views/clusters/new';
-import { ClusterLayout, OverviewLive, OverviewTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
+import { ClusterLayout, OverviewTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
 import { SettingsTab } from '../../views/clusters/settings';
 import { orgsForNewClusters, requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
 import { countFleetByStatus, listFleet } from './store';
-import { listTimeline } from './timeline';
+import { listTimeline, readTimelineCursor, timelineCursor } from './timeline';
 import { countWorkloads, listNodes } from '../inventory/store';
 import { latestNodeUsage } from '../inventory/usage';
 import type { Cluster } from './schema';
@@ -87,15 +89,32 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
     moreNodes: nodes.length > NODES_SHOWN,
     usageAt: usage?.at ?? null,
     incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, openedAt: i.openedAt })),
-    liveUrl: `/clusters/${cluster.id}/live`,
     canOperate,
     csrfToken: caller.session?.csrfToken ?? '',
   };
 }
 
+/** An enrollment token on its way to the page that shows it once. */
+type RevealedToken = { token: string; expiresAt: string };
+
 export function clustersPages(deps: AppDeps) {
   const { db, config } = deps;
+  const box = createSecretBox(config.secret);
+  const secureCookie = config.publicUrl.startsWith('https://');
+  const revealOf = (issued: { token: string; expiresAt: Date }): RevealedToken => ({ token: issued.token, expiresAt: issued.expiresAt.toISOString() });
+  const enrollmentOf = (r: RevealedToken) => ({ token: r.token, expiresAt: new Date(r.expiresAt), installCommand: installCommand(config.publicUrl, r.token) });
   const csrf = (caller: Caller) => caller.session?.csrfToken ?? '';
+  /** The Overview tab, a live one: the page embeds exactly what its poll (`/clusters/:id/live`) answers. */
+  const overviewPage = async (caller: Caller, id: string): Promise<{ title: string; element: JSX.Element }> => {
+    const { cluster, org } = await requireCluster(db, caller, id);
+    const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
+    const element = (
+      <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" liveUrl={`/clusters/${cluster.id}/live`}>
+        <OverviewTab {...props} />
+      </ClusterLayout>
+    );
+    return { title: cluster.name, element };
+  };
   return new Elysia({ name: 'clusters-pages' })
     .get(
       '/',
@@ -131,30 +150,29 @@ export function clustersPages(deps: AppDeps) {
         if (!name.ok) return again(name.message.replace(/^name: /, 'Name: '));
         const res = await createClusterWithToken(db, actorOf(caller, ctx, config.trustProxy), org, { name: name.name, environment });
         if (!res.ok) return again(`A cluster named "${name.name}" already exists in ${org.name}.`);
-        // Rendered directly (no redirect) so the token never travels in a cookie or URL.
-        const enrollment = { token: res.issued.token, expiresAt: res.issued.expiresAt, installCommand: installCommand(config.publicUrl, res.issued.token) };
-        const body = <ClusterCreatedPage clusterId={res.cluster.id} clusterName={res.cluster.name} enrollment={enrollment} />;
-        ctx.set.status = 201;
-        return renderPage(caller, ctx.cookie, { title: `Cluster ${res.cluster.name}`, active: 'fleet', body });
+        // Post/redirect/get: a reload shows the created cluster, it does not try to create it again. The token
+        // reaches that page sealed, once (reveal.ts).
+        const path = `/clusters/${res.cluster.id}/created`;
+        setReveal(ctx.cookie, box, caller, path, revealOf(res.issued), secureCookie);
+        return redirect(path);
       },
       { body: t.Object({ name: t.String({ maxLength: 200 }), environment: t.String({ maxLength: 20 }), orgId: t.String({ maxLength: 64 }), _csrf: t.Optional(t.String()) }) },
     )
+    .get('/clusters/:id/created', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const { cluster } = await requireCluster(db, caller, ctx.params.id);
+      const revealed = takeReveal<RevealedToken>(ctx.cookie, box, caller, `/clusters/${cluster.id}/created`);
+      // Shown once: later (a reload, a bookmark) the cluster's page offers a new token while it waits for its agent.
+      if (!revealed) return redirect(`/clusters/${cluster.id}`);
+      const body = <ClusterCreatedPage clusterId={cluster.id} clusterName={cluster.name} enrollment={enrollmentOf(revealed)} />;
+      return renderPage(caller, ctx.cookie, { title: `Cluster ${cluster.name}`, active: 'fleet', body });
+    })
     .get('/clusters/:id', async (ctx) => {
       const caller = await requireCaller(db, ctx);
-      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-      const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
-      const body = (
-        <ClusterLayout cluster={cluster} orgName={org.name} tab="overview">
-          <OverviewTab {...props} />
-        </ClusterLayout>
-      );
-      return renderPage(caller, ctx.cookie, { title: cluster.name, active: 'fleet', body });
+      const body = await overviewPage(caller, ctx.params.id);
+      return renderPage(caller, ctx.cookie, { title: body.title, active: 'fleet', body: body.element });
     })
-    .get('/clusters/:id/live', async (ctx) => {
-      const caller = await requireCaller(db, ctx);
-      const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-      return <OverviewLive {...await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'))} />;
-    })
+    .get('/clusters/:id/live', async (ctx) => (await overviewPage(await requireCaller(db, ctx), ctx.params.id)).element)
     .get('/clusters/:id/workloads', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
@@ -170,9 +188,9 @@ export function clustersPages(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-        const beforeId = ctx.query.cursor ? decodeCursor(ctx.query.cursor, ['int'])[0] : undefined;
-        const entries = await listTimeline(db, cluster.id, { limit: TIMELINE_PAGE_SIZE, beforeId });
-        const olderUrl = entries.length === TIMELINE_PAGE_SIZE ? `/clusters/${cluster.id}/timeline?cursor=${encodeCursor([entries[entries.length - 1].id])}` : null;
+        const entries = await listTimeline(db, cluster.id, { limit: TIMELINE_PAGE_SIZE, before: readTimelineCursor(ctx.query.cursor) });
+        const next = timelineCursor(entries, TIMELINE_PAGE_SIZE);
+        const olderUrl = next ? `/clusters/${cluster.id}/timeline?cursor=${encodeURIComponent(next)}` : null;
         const body = (
           <ClusterLayout cluster={cluster} orgName={org.name} tab="timeline">
             <TimelineTab entries={entries} olderUrl={olderUrl} />
@@ -185,9 +203,10 @@ export function clustersPages(deps: AppDeps) {
     .get('/clusters/:id/settings', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+      const revealed = takeReveal<RevealedToken>(ctx.cookie, box, caller, `/clusters/${cluster.id}/settings`);
       const body = (
         <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
-          <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} />
+          <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} enrollment={revealed ? enrollmentOf(revealed) : null} />
         </ClusterLayout>
       );
       return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
@@ -199,7 +218,7 @@ export function clustersPages(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
         const environment = (ENVIRONMENTS as readonly string[]).includes(ctx.body.environment) ? (ctx.body.environment as Environment) : null;
         if (!environment) throw badRequest('environment: must be production, staging, dev or unspecified');
-        const name = checkClusterName(ctx.body.name);
+        const name = checkClusterName(ctx.body.name, cluster.name);
         const res = name.ok ? await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { name: name.name, environment }) : null;
         if (!res?.ok) {
           ctx.set.status = 422;
@@ -220,19 +239,16 @@ export function clustersPages(deps: AppDeps) {
       '/clusters/:id/token',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
+        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
         const res = await regenerateToken(db, actorOf(caller, ctx, config.trustProxy), cluster);
         if (!res.ok) {
           setFlash(ctx.cookie, { kind: 'error', text: 'The cluster is already enrolled: its agent uses its key, not a token.' });
           return redirect(`/clusters/${cluster.id}/settings`);
         }
-        const enrollment = { token: res.issued.token, expiresAt: res.issued.expiresAt, installCommand: installCommand(config.publicUrl, res.issued.token) };
-        const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
-            <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate canDelete={roleAtLeast(org.role, 'admin')} enrollment={enrollment} />
-          </ClusterLayout>
-        );
-        return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
+        // Post/redirect/get, as for a new cluster: the token reaches the settings page sealed, once.
+        setReveal(ctx.cookie, box, caller, `/clusters/${cluster.id}/settings`, revealOf(res.issued), secureCookie);
+        setFlash(ctx.cookie, { kind: 'ok', text: 'New enrollment token created; the previous one no longer works.' });
+        return redirect(`/clusters/${cluster.id}/settings`);
       },
       { body: t.Object({ _csrf: t.Optional(t.String()) }) },
     )

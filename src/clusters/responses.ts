@@ -2,7 +2,7 @@
 import { t } from 'elysia';
 import { Capabilities } from '../contract';
 import { Count, Exact, Integer, Nullable, OneOf, Page, Timestamp } from '../http/responses';
-import { CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
+import { CLUSTER_STATUSES, ENVIRONMENTS, STATUS_MEANING, TIMELINE_KINDS } from './vocabulary';
 
 /** Null when metrics.k8s.io gave nothing. */
 const usage = () => Nullable(Count());
@@ -13,7 +13,7 @@ export const ClusterJson = Exact({
   environment: OneOf(ENVIRONMENTS),
   orgId: t.String(),
   orgName: Nullable(t.String()),
-  status: OneOf(CLUSTER_STATUSES, { description: 'pending until the first heartbeat' }),
+  status: OneOf(CLUSTER_STATUSES, { description: `The word the pages show, capitalised: ${CLUSTER_STATUSES.map((c) => `${c}: ${STATUS_MEANING[c]}`).join('; ')}` }),
   statusSince: Timestamp,
   createdAt: Timestamp,
   enrolledAt: Nullable(Timestamp),

@@ -99,7 +99,10 @@ export const retiredAgentKeys = pgTable('retired_agent_keys', {
   retiredAt: ts('retired_at').notNull().defaultNow(),
 });
 
-/** A cluster's activity feed, newest first by id. */
+/**
+ * A cluster's activity feed, newest first by (at, id): `at` is when it happened (a Warning event's first
+ * sighting may be older than its row), the id breaks ties between entries of the same instant.
+ */
 export const clusterTimeline = pgTable(
   'cluster_timeline',
   {
@@ -113,7 +116,7 @@ export const clusterTimeline = pgTable(
     dedupeKey: text('dedupe_key'),
   },
   (t) => [
-    index('cluster_timeline_cluster_idx').on(t.clusterId, t.id),
+    index('cluster_timeline_order_idx').on(t.clusterId, t.at.desc(), t.id.desc()),
     uniqueIndex('cluster_timeline_dedupe_idx').on(t.clusterId, t.dedupeKey),
     check('cluster_timeline_kind_check', sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token')`),
   ],

@@ -33,7 +33,7 @@ test('a heartbeat just inside the window keeps the cluster Healthy; just outside
   expect(await statusOf(c.clusterId)).toBe('healthy');
   await detectClusterStatus(t.db, t.config, new Date(last + windowMs + 1000));
   expect(await statusOf(c.clusterId)).toBe('unknown');
-  // A cluster that never sent a heartbeat stays "Awaiting agent", however late it is.
+  // A cluster that never sent a heartbeat stays "Pending", however late it is.
   const waiting = await createEnrolledCluster(t, api, { name: 'never-beat' });
   await detectClusterStatus(t.db, t.config, new Date(Date.now() + 7 * 86400_000));
   expect(await statusOf(waiting.clusterId)).toBe('pending');

@@ -1,4 +1,5 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { decodeCursor, encodeCursor } from '../http/cursor';
 import { deleteBounded, type Db } from '../db/client';
 import { clusterTimeline, type TimelineEntry } from './schema';
 import type { TimelineKind } from './vocabulary';
@@ -27,12 +28,35 @@ export async function upsertEventEntries(db: Db, clusterId: string, events: Prep
     });
 }
 
-/** Newest first; `beforeId` is the last id of the previous page. */
-export async function listTimeline(db: Db, clusterId: string, opts: { limit: number; beforeId?: number; kind?: TimelineKind }): Promise<TimelineEntry[]> {
+/** Where the next page starts: the last entry of the previous one. */
+export type TimelineCursor = { at: Date; id: number };
+
+/**
+ * Newest first by (at, id), a total order: entries of the same instant (a heartbeat writes several at once)
+ * come highest id first, and a page continues exactly after `before`.
+ */
+export async function listTimeline(db: Db, clusterId: string, opts: { limit: number; before?: TimelineCursor; kind?: TimelineKind }): Promise<TimelineEntry[]> {
   const conds = [eq(clusterTimeline.clusterId, clusterId)];
-  if (opts.beforeId !== undefined) conds.push(lt(clusterTimeline.id, opts.beforeId));
+  if (opts.before) conds.push(sql`(${clusterTimeline.at}, ${clusterTimeline.id}) < (${opts.before.at.toISOString()}::timestamptz, ${opts.before.id})`);
   if (opts.kind) conds.push(eq(clusterTimeline.kind, opts.kind));
-  return db.select().from(clusterTimeline).where(and(...conds)).orderBy(desc(clusterTimeline.id)).limit(opts.limit);
+  return db
+    .select()
+    .from(clusterTimeline)
+    .where(and(...conds))
+    .orderBy(desc(clusterTimeline.at), desc(clusterTimeline.id))
+    .limit(opts.limit);
+}
+
+/** The cursor of the page after `entries` (null when it was the last page), and back. */
+export function timelineCursor(entries: readonly TimelineEntry[], limit: number): string | null {
+  const last = entries[entries.length - 1];
+  return entries.length === limit && last ? encodeCursor([last.at.toISOString(), last.id]) : null;
+}
+
+export function readTimelineCursor(cursor: string | undefined): TimelineCursor | undefined {
+  if (!cursor) return undefined;
+  const [at, id] = decodeCursor(cursor, ['time', 'int']);
+  return { at, id };
 }
 
 /** Timeline entries older than `before`. */

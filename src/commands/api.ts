@@ -79,7 +79,8 @@ export function commandsApi(deps: AppDeps) {
         const queued = await queueCommand(db, signals, actorOf(caller, ctx, config.trustProxy), cluster, { type: ctx.body.type, payload: ctx.body.payload, ttlSeconds: ctx.body.ttlSeconds ?? DEFAULT_TTL_SECONDS }, new Date());
         if (!queued.ok) {
           if (queued.reason === 'capability_missing') throw new HttpError(409, 'capability_missing', queued.message);
-          throw badRequest(queued.message, queued.reason);
+          if (queued.reason === 'forbidden_target') throw new HttpError(400, 'forbidden_target', queued.message);
+          throw badRequest(queued.message);
         }
         let row: CommandRow = queued.command;
         if (ctx.body.waitSeconds) row = (await awaitResult(db, signals, cluster.id, row.id, ctx.body.waitSeconds * 1000, ctx.request.signal)) ?? row;

@@ -360,8 +360,15 @@ describe('scope, roles, history', () => {
     expect(page).toContain('ConfigMap shop/&lt;img src=x&gt;');
     expect(page).not.toContain('<img src=x>');
     expect(page).toContain('id="command-history"');
+    // The tab is live as a whole: header, tabs and history in one polled element.
     const live = await (await owner.browser.get(`/clusters/${c.id}/commands/live`, { 'hx-request': 'true' })).text();
-    expect(live.startsWith('<div id="command-history"')).toBe(true);
+    expect(live.startsWith('<div id="cluster-live" hx-get="/clusters/')).toBe(true);
+    expect(live).toContain('data-last-heartbeat');
+    expect(live).toContain('id="command-history"');
+    expect(page).toContain(live.slice(0, live.indexOf('>') + 1));
+    // A ping from the tab tells it to refresh at once: the ping is in the history before the next tick.
+    const ping = await owner.browser.post(`/clusters/${c.id}/ping`, {}, { 'hx-request': 'true' });
+    expect(ping.headers.get('hx-trigger')).toBe('niro:cluster-changed');
   });
 
   test('the routes are in the OpenAPI document', async () => {

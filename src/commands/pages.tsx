@@ -9,8 +9,8 @@ import { isHtmx, redirect, renderPage, setFlash } from '../http/page';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
-import { ClusterLayout } from '../../views/clusters/detail';
-import { CommandHistory, CommandsTab, PingResult, type CommandView, type PingView } from '../../views/commands/commands';
+import { CLUSTER_CHANGED_EVENT, ClusterLayout } from '../../views/clusters/detail';
+import { CommandsTab, PingResult, type CommandView, type PingView } from '../../views/commands/commands';
 import { latencyOf, pingCluster } from './service';
 import { effectiveStatus, findLastPing, listCommands, type CommandListRow } from './store';
 import type { CommandRow } from './schema';
@@ -49,30 +49,28 @@ const CursorQuery = t.Object({ cursor: t.Optional(t.String({ maxLength: 2048 }))
 
 export function commandsPages(deps: AppDeps) {
   const { db, config, commandSignals: signals } = deps;
+  /** The Commands tab, a live one: the page embeds exactly what its poll (`/clusters/:id/commands/live`) answers. */
+  const commandsTab = async (caller: Caller, id: string, cursor: string | undefined): Promise<{ title: string; element: JSX.Element }> => {
+    const { cluster, org } = await requireCluster(db, caller, id);
+    const [history, last] = await Promise.all([loadHistory(db, cluster, cursor), findLastPing(db, cluster.id)]);
+    const element = (
+      <ClusterLayout cluster={cluster} orgName={org.name} tab="commands" liveUrl={history.liveUrl}>
+        <CommandsTab clusterId={cluster.id} canOperate={roleAtLeast(org.role, 'member')} csrfToken={csrf(caller)} last={pingView(last)} {...history} />
+      </ClusterLayout>
+    );
+    return { title: `${cluster.name} · Commands`, element };
+  };
   return new Elysia({ name: 'commands-pages' })
     .get(
       '/clusters/:id/commands',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-        const [history, last] = await Promise.all([loadHistory(db, cluster, ctx.query.cursor), findLastPing(db, cluster.id)]);
-        const body = (
-          <ClusterLayout cluster={cluster} orgName={org.name} tab="commands">
-            <CommandsTab clusterId={cluster.id} canOperate={roleAtLeast(org.role, 'member')} csrfToken={csrf(caller)} last={pingView(last)} {...history} />
-          </ClusterLayout>
-        );
-        return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Commands`, active: 'fleet', body });
+        const tab = await commandsTab(caller, ctx.params.id, ctx.query.cursor);
+        return renderPage(caller, ctx.cookie, { title: tab.title, active: 'fleet', body: tab.element });
       },
       { query: CursorQuery },
     )
-    .get(
-      '/clusters/:id/commands/live',
-      async (ctx) => {
-        const { cluster } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
-        return <CommandHistory {...await loadHistory(db, cluster, ctx.query.cursor)} />;
-      },
-      { query: CursorQuery },
-    )
+    .get('/clusters/:id/commands/live', async (ctx) => (await commandsTab(await requireCaller(db, ctx), ctx.params.id, ctx.query.cursor)).element, { query: CursorQuery })
     .post(
       '/clusters/:id/ping',
       async (ctx) => {
@@ -84,6 +82,8 @@ export function commandsPages(deps: AppDeps) {
           setFlash(ctx.cookie, res.ok ? { kind: 'ok', text: `Pong from ${cluster.name} in ${res.latencyMs} ms.` } : { kind: 'error', text: timeout! });
           return redirect(`/clusters/${cluster.id}/commands`);
         }
+        // The ping is in the history now (answered or not): the live tab refreshes at once, not at its next tick.
+        ctx.set.headers['hx-trigger'] = CLUSTER_CHANGED_EVENT;
         return <PingResult last={res.ok ? pingView(res.command) : await findLastPing(db, cluster.id).then(pingView)} timeout={timeout} fresh={res.ok} />;
       },
       { body: t.Object({ _csrf: t.Optional(t.String()) }) },

@@ -7,7 +7,7 @@ import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from
 import { createEnrolledCluster, gzipJson, makeHeartbeat, makePods } from '../testing/heartbeats';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
 import { ANONYMOUS_BODY_BYTES } from './body-guard';
-import { createInflateBudget } from './body';
+import { createInflateBudget, readBody } from './body';
 
 type Plane = { t: TestApp; api: Awaited<ReturnType<typeof apiClient>>; cookie: string; agentKey: string; base: string };
 
@@ -188,22 +188,30 @@ describe('decompression is bounded per body and per replica', () => {
 describe('the inflate budget', () => {
   const MIB = 1024 * 1024;
 
-  test('holds at most its size; a body read in full gives back at once, a failed one over the next second', () => {
+  test('holds at most its size; a body read in full gives back at once, what a failed one inflated over the next second', () => {
     let now = 0;
     const budget = createInflateBudget(8 * MIB, () => now);
     expect(budget.take(6 * MIB)).toBe(true);
     expect(budget.take(3 * MIB)).toBe(false);
     expect(budget.take(2 * MIB)).toBe(true);
-    budget.give(6 * MIB, 'read');
+    budget.give(6 * MIB, 0);
     expect(budget.inUse()).toBe(2 * MIB);
-    budget.give(2 * MIB, 'failed');
-    expect(budget.inUse()).toBe(2 * MIB);
+    // A failed body that reserved 2 MiB and inflated 1.5 of them: half a MiB back now, the rest drains.
+    budget.give(2 * MIB, 1.5 * MIB);
+    expect(budget.inUse()).toBe(1.5 * MIB);
     expect(budget.take(7 * MIB)).toBe(false);
-    now = 125; // an eighth of a second: a MiB of the failed body's share has drained
-    expect(budget.inUse()).toBe(1 * MIB);
+    now = 125; // an eighth of a second: a MiB has drained
+    expect(budget.inUse()).toBe(0.5 * MIB);
     expect(budget.take(7 * MIB)).toBe(true);
-    budget.give(7 * MIB, 'read');
+    budget.give(7 * MIB, 0);
     now = 1000;
+    expect(budget.inUse()).toBe(0);
+  });
+
+  test('a gzip body refused before it inflated anything leaves nothing behind', async () => {
+    const budget = createInflateBudget(8 * MIB);
+    const garbage = new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: 'not gzip at all' });
+    expect(await readBody(garbage, MIB, budget)).toMatchObject({ ok: false, status: 400 });
     expect(budget.inUse()).toBe(0);
   });
 });

@@ -2,8 +2,9 @@
 // is on the decompressed size (a 1 MB gzip of zeros inflates to 1 GB).
 import type { InflateBudget } from '../deps';
 import { MAX_JSON_DEPTH, findUnstorableText, jsonTooDeep } from './input';
+import type { ErrorCode } from './error-codes';
 
-export type BodyFailure = { ok: false; status: 400 | 413 | 415 | 503; code: string; message: string; headers?: Record<string, string> };
+export type BodyFailure = { ok: false; status: 400 | 413 | 415 | 503; code: ErrorCode; message: string; headers?: Record<string, string> };
 export type BodyResult = { ok: true; text: string } | BodyFailure;
 
 /**
@@ -15,7 +16,8 @@ export const INFLATE_RETRY_AFTER_SECONDS = 2;
 /**
  * A replica's inflate budget: at most `atOnceBytes` of decompressed output held by all the requests it
  * is reading. A body read in full gives its share back at once. A body that fails (over the limit, bad
- * gzip, refused for budget) gives it back over the next second instead, for two reasons: its output is
+ * gzip, refused for budget) gives back what it inflated over the next second instead (and the rest of
+ * its reservation at once), for two reasons: that output is
  * garbage still in the heap until the collector runs, and bombs arrive a few milliseconds apart: if
  * each one's share came back at once, each would find the budget free again and inflate to the body
  * limit (40 of them: 640 MiB of work and garbage). Draining, the first few reach their 413 and the rest
@@ -38,10 +40,10 @@ export function createInflateBudget(atOnceBytes: number, nowMs: () => number = (
       held += bytes;
       return true;
     },
-    give(bytes, outcome) {
+    give(bytes, wasted) {
       drain();
       held = Math.max(0, held - bytes);
-      if (outcome === 'failed') draining += bytes;
+      draining += Math.min(wasted, bytes);
     },
     inUse() {
       drain();
@@ -114,7 +116,7 @@ export async function readBody(request: Request, maxBytes: number, inflating: In
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let outcome: 'read' | 'failed' = 'failed';
+  let readInFull = false;
   const stop = async (failure: BodyFailure): Promise<BodyFailure> => {
     await reader.cancel().catch(() => {});
     return failure;
@@ -133,12 +135,13 @@ export async function readBody(request: Request, maxBytes: number, inflating: In
     }
     // Decoded while the budget is still held: the chunks and their concatenation exist at once here.
     const text = new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
-    outcome = 'read';
+    readInFull = true;
     return { ok: true, text };
   } catch {
     return { ok: false, status: 400, code: 'malformed_body', message: gzip ? 'request body is not valid gzip' : 'request body could not be read' };
   } finally {
-    if (held > 0) inflating.give(held, outcome);
+    // A failed body's output drains (it is garbage until collected); what it reserved ahead comes back now.
+    if (held > 0) inflating.give(held, readInFull ? 0 : Math.min(held, total));
   }
 }
 

@@ -6,7 +6,7 @@ import { Elysia, type AnyElysia } from 'elysia';
 import type { Logger } from '../log';
 import { ErrorPage, Flash, type ShellViewer } from '../../views/layout/layout';
 import type { Db } from '../db/client';
-import { HttpError, describeValidation, jsonError } from './errors';
+import { HttpError, describeValidation, jsonError, type HttpErrorCode } from './errors';
 import { SESSION_COOKIE, resolveCaller, sessionCookieOf } from './caller';
 import { shellViewer } from './page';
 
@@ -33,7 +33,7 @@ async function errorViewer(db: Db, request: Request, status: number): Promise<Sh
 }
 
 /** Renders an error the way the client asked for it: JSON, an htmx fragment, or a page in the shell. */
-export async function errorResponse(db: Db, request: Request, status: number, code: string, message: string, headers: Record<string, string> = {}): Promise<Response> {
+export async function errorResponse(db: Db, request: Request, status: number, code: HttpErrorCode, message: string, headers: Record<string, string> = {}): Promise<Response> {
   if (status >= 300 && status < 400 && headers.location) {
     if (request.headers.get('hx-request') === 'true') return new Response(null, { status: 200, headers: { 'hx-redirect': headers.location } });
     return new Response(null, { status, headers });

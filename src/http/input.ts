@@ -92,10 +92,10 @@ export function useStrictNumberFormats(): void {
 function checkText(inputs: { params?: Record<string, unknown>; query?: unknown; body?: unknown }): void {
   // Elysia hands over a path segment whose %-escapes are not UTF-8 (`%FF`, a lone surrogate's bytes) as null.
   for (const [key, value] of Object.entries(inputs.params ?? {})) {
-    if (value === null) throw badRequest(`${key}: not valid UTF-8 once its %-escapes are decoded`, 'invalid_text');
+    if (value === null) throw badRequest(`${key}: not valid UTF-8 once its %-escapes are decoded`);
   }
   const found = findUnstorableText(inputs.params) ?? findUnstorableText(inputs.query) ?? findUnstorableText(inputs.body);
-  if (found) throw badRequest(`${found.field}: ${found.problem}`, 'invalid_text');
+  if (found) throw badRequest(`${found.field}: ${found.problem}`);
 }
 
 /**

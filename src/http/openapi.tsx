@@ -1,7 +1,8 @@
 import { Elysia, type AnyElysia } from 'elysia';
 import { toOpenAPISchema } from '@elysiajs/openapi';
 import { ApiDocsPage, type DocOperation } from '../../views/docs/api-docs';
-import { ApiError } from './responses';
+import { ApiErrorJson } from './responses';
+import { ERROR_CODES, ERROR_CODE_LIST } from './error-codes';
 import type { Db } from '../db/client';
 import { resolveCaller } from './caller';
 import { shellViewer } from './page';
@@ -65,11 +66,11 @@ export function openapiRoutes(getApp: () => AnyElysia, db: Db) {
     const paths = Object.fromEntries(Object.entries(generated.paths).filter(([p]) => p.startsWith('/v1/')).map(([p, methods]) => [p, documentOperations(methods ?? {})]));
     cached = {
       openapi: OPENAPI_VERSION,
-      info: { title: 'Niro API', version: '1', description: 'Authenticate with `Authorization: Bearer niro_pat_…` (create a token under Settings → API tokens). Errors are `{"error":{"code","message"}}`.' },
+      info: { title: 'Niro API', version: '1', description: 'Authenticate with `Authorization: Bearer niro_pat_…` (create a token under Settings → API tokens). Errors are `{"error":{"code","message"}}`; the code is one of the `Error` schema\'s list.' },
       paths: paths as Spec['paths'],
       components: {
         ...generated.components,
-        schemas: { ...generated.components.schemas, Error: ApiError },
+        schemas: { ...generated.components.schemas, Error: ApiErrorJson },
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, agentKey: { type: 'apiKey', in: 'header', name: 'X-Niro-Agent-Key' } },
       },
     };
@@ -94,6 +95,12 @@ export function openapiRoutes(getApp: () => AnyElysia, db: Db) {
           });
         }
       }
-      return <ApiDocsPage ops={ops} viewer={caller?.via === 'session' ? shellViewer(caller) : null} />;
+      return (
+        <ApiDocsPage
+          ops={ops}
+          errors={ERROR_CODE_LIST.map((code) => ({ code, ...ERROR_CODES[code] }))}
+          viewer={caller?.via === 'session' ? shellViewer(caller) : null}
+        />
+      );
     });
 }

@@ -4,8 +4,9 @@
 import { t, type TSchema } from 'elysia';
 import { CloneType, Type, type IntegerOptions, type ObjectOptions, type TArray, type TInteger, type TLiteral, type TNull, type TObject, type TProperties, type TUnion } from '@sinclair/typebox';
 import { ApiError } from '../contract';
+import { ERROR_CODES, ERROR_CODE_LIST } from './error-codes';
 
-/** Every error of the API and of the agent endpoints: `{ "error": { "code", "message" } }`. */
+/** Every error of the API and of the agent endpoints: `{ "error": { "code", "message" } }` (the agent's view: any code). */
 export { ApiError };
 
 /**
@@ -45,6 +46,15 @@ type PageProperties<K extends string, T extends TSchema, X extends TProperties> 
 export function Page<K extends string, T extends TSchema, X extends TProperties = {}>(key: K, item: T, extra?: X): TObject<PageProperties<K, T, X>> {
   return Exact({ [key]: t.Array(item), ...extra, nextCursor: NextCursor } as PageProperties<K, T, X>);
 }
+
+/** The error body as the API documents it: the code is one of the closed list in error-codes.ts. */
+export const ApiErrorJson = Exact({
+  error: Exact({
+    code: OneOf(ERROR_CODE_LIST, { description: ERROR_CODE_LIST.map((c) => `\`${c}\` (${ERROR_CODES[c].status}): ${ERROR_CODES[c].meaning}`).join('; ') }),
+    message: t.String({ description: 'For people: what was refused and why; a validation error starts with the field, and for a closed list names the values it accepts' }),
+  }),
+});
+export type ApiErrorJson = typeof ApiErrorJson.static;
 
 /** The answer of actions that have nothing else to say. */
 export const Ok = Exact({ ok: t.Literal(true) });

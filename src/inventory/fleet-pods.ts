@@ -311,55 +311,59 @@ export async function searchPodsWithCounts(db: Db, f: PodFilter, page: { sort: P
   };
 }
 
-export type WorkloadCursor = { ownerName: string; ownerKind: string };
+export type WorkloadCursor = { ownerName: string; namespace: string; ownerKind: string };
 
 /**
- * The same workload (top owner kind and name) across clusters, one entry per cluster and namespace,
- * ordered by owner name; `limit` workloads per page. Pods without an owner are left out.
+ * Workloads (namespace, top owner kind and name) across clusters, one entry per cluster, ordered by owner
+ * name, namespace, kind; `limit` workloads per page. Pods without an owner are left out.
  */
 export async function listWorkloads(db: Db, f: PodFilter, page: { limit: number; after?: WorkloadCursor; now?: Date }): Promise<{ groups: WorkloadGroup[]; next: WorkloadCursor | null }> {
   if (f.clusterIds.length === 0) return { groups: [], next: null };
   const now = page.now ?? new Date();
   const conds = [...conditions(f, now, { withStatus: true }), sql`f.owner_kind <> ''`];
-  if (page.after) conds.push(sql`(f.owner_name, f.owner_kind) > (${page.after.ownerName}, ${page.after.ownerKind})`);
+  if (page.after) conds.push(sql`(f.owner_name, f.namespace, f.owner_kind) > (${page.after.ownerName}, ${page.after.namespace}, ${page.after.ownerKind})`);
   const where = sql.join(conds, sql` and `);
-  const keys = await queryRows<{ owner_name: string; owner_kind: string }>(
+  const keys = await queryRows<{ owner_name: string; namespace: string; owner_kind: string }>(
     db,
-    sql`select f.owner_name, f.owner_kind from fleet_pods f where ${where} group by f.owner_name, f.owner_kind order by f.owner_name, f.owner_kind limit ${page.limit + 1}`,
+    sql`select f.owner_name, f.namespace, f.owner_kind from fleet_pods f where ${where}
+        group by f.owner_name, f.namespace, f.owner_kind order by f.owner_name, f.namespace, f.owner_kind limit ${page.limit + 1}`,
   );
   const more = keys.length > page.limit;
   const chosen = keys.slice(0, page.limit);
   if (chosen.length === 0) return { groups: [], next: null };
-  const names = `{${chosen.map((k) => pgQuote(k.owner_name)).join(',')}}`;
-  const kinds = `{${chosen.map((k) => pgQuote(k.owner_kind)).join(',')}}`;
-  const rows = await queryRows<{ owner_name: string; owner_kind: string; cluster_id: string; namespace: string; pods: number; ready_c: number; total_c: number; restarts: number; images: string[] | null; statuses: Record<string, number> }>(
+  const array = (values: string[]) => `{${values.map(pgQuote).join(',')}}`;
+  const names = array(chosen.map((k) => k.owner_name));
+  const namespaces = array(chosen.map((k) => k.namespace));
+  const kinds = array(chosen.map((k) => k.owner_kind));
+  const rows = await queryRows<{ owner_name: string; namespace: string; owner_kind: string; cluster_id: string; pods: number; ready_c: number; total_c: number; restarts: number; images: string[] | null; statuses: Record<string, number> }>(
     db,
     sql`with p as (
-          select f.owner_name, f.owner_kind, f.cluster_id, f.namespace, f.ready, f.restarts, f.status, f.images from fleet_pods f
-          where ${where} and (f.owner_name, f.owner_kind) in (select * from unnest(${names}::text[], ${kinds}::text[]))),
+          select f.owner_name, f.namespace, f.owner_kind, f.cluster_id, f.ready, f.restarts, f.status, f.images from fleet_pods f
+          where ${where} and (f.owner_name, f.namespace, f.owner_kind) in (select * from unnest(${names}::text[], ${namespaces}::text[], ${kinds}::text[]))),
         agg as (
-          select owner_name, owner_kind, cluster_id, namespace, count(*)::int as pods,
+          select owner_name, namespace, owner_kind, cluster_id, count(*)::int as pods,
             sum(coalesce(nullif(split_part(ready, '/', 1), '')::int, 0))::int as ready_c, sum(coalesce(nullif(split_part(ready, '/', 2), '')::int, 0))::int as total_c,
             sum(restarts)::int as restarts
           from p group by 1, 2, 3, 4),
-        imgs as (select owner_name, owner_kind, cluster_id, namespace, array_agg(distinct i order by i) as images from p cross join lateral unnest(p.images) i group by 1, 2, 3, 4),
+        imgs as (select owner_name, namespace, owner_kind, cluster_id, array_agg(distinct i order by i) as images from p cross join lateral unnest(p.images) i group by 1, 2, 3, 4),
         st as (
-          select owner_name, owner_kind, cluster_id, namespace, jsonb_object_agg(status, n) as statuses
-          from (select owner_name, owner_kind, cluster_id, namespace, status, count(*)::int as n from p group by 1, 2, 3, 4, 5) x group by 1, 2, 3, 4)
+          select owner_name, namespace, owner_kind, cluster_id, jsonb_object_agg(status, n) as statuses
+          from (select owner_name, namespace, owner_kind, cluster_id, status, count(*)::int as n from p group by 1, 2, 3, 4, 5) x group by 1, 2, 3, 4)
         select agg.*, imgs.images, st.statuses from agg
-          left join imgs using (owner_name, owner_kind, cluster_id, namespace)
-          left join st using (owner_name, owner_kind, cluster_id, namespace)`,
+          left join imgs using (owner_name, namespace, owner_kind, cluster_id)
+          left join st using (owner_name, namespace, owner_kind, cluster_id)`,
   );
+  const keyOf = (name: string, namespace: string, kind: string) => JSON.stringify([name, namespace, kind]);
   const groups = new Map<string, WorkloadGroup>();
-  for (const k of chosen) groups.set(`${k.owner_kind}/${k.owner_name}`, { ownerKind: k.owner_kind, ownerName: k.owner_name, pods: 0, clusters: [] });
+  for (const k of chosen) groups.set(keyOf(k.owner_name, k.namespace, k.owner_kind), { namespace: k.namespace, ownerKind: k.owner_kind, ownerName: k.owner_name, pods: 0, clusters: [] });
   for (const r of rows) {
-    const g = groups.get(`${r.owner_kind}/${r.owner_name}`);
+    const g = groups.get(keyOf(r.owner_name, r.namespace, r.owner_kind));
     if (!g) continue;
     g.pods += Number(r.pods);
-    g.clusters.push({ clusterId: r.cluster_id, namespace: r.namespace, pods: Number(r.pods), readyContainers: Number(r.ready_c), containers: Number(r.total_c), restarts: Number(r.restarts), images: r.images ?? [], statuses: r.statuses ?? {} });
+    g.clusters.push({ clusterId: r.cluster_id, pods: Number(r.pods), readyContainers: Number(r.ready_c), containers: Number(r.total_c), restarts: Number(r.restarts), images: r.images ?? [], statuses: r.statuses ?? {} });
   }
   const last = chosen[chosen.length - 1];
-  return { groups: [...groups.values()], next: more ? { ownerName: last.owner_name, ownerKind: last.owner_kind } : null };
+  return { groups: [...groups.values()], next: more ? { ownerName: last.owner_name, namespace: last.namespace, ownerKind: last.owner_kind } : null };
 }
 
 /** An element of a Postgres array literal, quoted. */

@@ -1,5 +1,6 @@
 // Reads of the pod inventory other domains need by name: one pod with its containers (log streams pick a
-// container), a bounded searchable list of a cluster's pods, and the pods of one workload across clusters.
+// container), a bounded searchable list of a cluster's pods, the pods of one workload across clusters, and the
+// pods that replaced one that is gone.
 import { and, asc, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { isUuid, type Db } from '../db/client';
 import type { ContainerDetail } from '../contract';
@@ -110,4 +111,27 @@ export async function listWorkloadPods(
     .orderBy(asc(clusters.name), asc(clusterPods.namespace), asc(clusterPods.name))
     .limit(limit);
   return rows.map((r) => ({ ...toBrief(r as unknown as Raw), clusterName: r.clusterName }));
+}
+
+/**
+ * The pods that took the place of a pod the cluster no longer reports (a rollout replaced it, its node was
+ * drained): the pods of the workload whose name the gone pod's name starts with ("web-7d9f-x2k4q" → the
+ * Deployment "web"), the longest such name winning, as Kubernetes names a workload's pods after it. Null when
+ * no workload of that namespace matches.
+ */
+export async function listReplacementPods(db: Db, clusterId: string, namespace: string, goneName: string, limit: number): Promise<{ ownerKind: string; ownerName: string; pods: PodBrief[] } | null> {
+  const [owner] = await db
+    .select({ kind: clusterPods.ownerKind, name: clusterPods.ownerName })
+    .from(clusterPods)
+    .where(and(eq(clusterPods.clusterId, clusterId), eq(clusterPods.namespace, namespace), sql`${clusterPods.ownerName} <> '' and starts_with(${goneName}, ${clusterPods.ownerName} || '-')`))
+    .orderBy(sql`length(${clusterPods.ownerName}) desc`)
+    .limit(1);
+  if (!owner) return null;
+  const rows = await db
+    .select(columns)
+    .from(clusterPods)
+    .where(and(eq(clusterPods.clusterId, clusterId), eq(clusterPods.namespace, namespace), eq(clusterPods.ownerKind, owner.kind), eq(clusterPods.ownerName, owner.name)))
+    .orderBy(asc(clusterPods.name))
+    .limit(limit);
+  return { ownerKind: owner.kind, ownerName: owner.name, pods: (rows as Raw[]).map(toBrief) };
 }

@@ -3,6 +3,8 @@ import type { AppDeps } from '../deps';
 import { actorOf, requireCaller, clientIp } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash } from '../http/page';
+import { setReveal, takeReveal } from '../http/reveal';
+import { createSecretBox } from '../security/encryption';
 import { recordAudit } from '../audit/store';
 import { MembersPage } from '../../views/orgs/members';
 import { OrgsPage } from '../../views/orgs/children';
@@ -17,15 +19,20 @@ const MEMBER_REFUSALS = {
   not_member: 'No such member.',
 } as const;
 
+const MEMBERS_PATH = '/settings/members';
+
 export function orgsPages(deps: AppDeps) {
-  const { db } = deps;
+  const { db, config } = deps;
+  const box = createSecretBox(config.secret);
+  const secureCookie = config.publicUrl.startsWith('https://');
   return new Elysia({ name: 'orgs-pages' })
     .get('/settings/members', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const org = defaultOrg(caller);
       if (!org) throw notFound('organization');
+      const added = takeReveal<{ email: string; temporaryPassword: string }>(ctx.cookie, box, caller, MEMBERS_PATH);
       const members = await listMembers(db, org.id);
-      const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage={roleAtLeast(org.role, 'admin')} />;
+      const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage={roleAtLeast(org.role, 'admin')} added={added} />;
       return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
     })
     .post(
@@ -45,9 +52,11 @@ export function orgsPages(deps: AppDeps) {
           return redirect('/settings/members');
         }
         if (!res.ok) throw memberRefusal(res.reason);
-        const members = await listMembers(db, org.id);
-        const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage added={res} />;
-        return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
+        // Post/redirect/get: a reload lists the members, it does not add again. A new account's temporary
+        // password reaches the page sealed, once (reveal.ts).
+        if (res.temporaryPassword) setReveal(ctx.cookie, box, caller, MEMBERS_PATH, { email: res.email, temporaryPassword: res.temporaryPassword }, secureCookie);
+        setFlash(ctx.cookie, { kind: 'ok', text: `${res.email} is now ${res.role} of ${org.name}.` });
+        return redirect(MEMBERS_PATH);
       },
       { body: t.Object({ orgId: t.String({ maxLength: 64 }), email: t.String({ maxLength: 254 }), role: t.String({ maxLength: 16 }), _csrf: t.Optional(t.String()) }) },
     )

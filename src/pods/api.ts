@@ -10,8 +10,9 @@ import { requireCluster } from '../clusters/access';
 import { listPods, type PodCursor } from '../inventory/fleet-pods';
 import { findPodDetail } from '../inventory/store';
 import { RETENTION_HOURS, latestPodUsage } from '../inventory/usage';
-import { POD_SORTS, type PodRow, type PodSort } from './vocabulary';
-import { PodDetailResponse, PodJson, PodMetricsResponse, PodPage } from './responses';
+import { POD_SORTS, type PodSort } from './vocabulary';
+import { PodDetailResponse, PodMetricsResponse, PodPage } from './responses';
+import { podDetailJson, podJsonOfRow, setOrNull } from './pod-json';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
 
 
@@ -58,33 +59,6 @@ function clusterIdsOf(raw: string | string[] | undefined): string[] {
   return ids;
 }
 
-function iso(unix: number): string | null {
-  return unix ? new Date(unix * 1000).toISOString() : null;
-}
-
-function podJson(r: PodRow, clusters: Map<string, ScopeCluster>): PodJson {
-  const c = clusters.get(r.clusterId);
-  return {
-    clusterId: r.clusterId,
-    clusterName: c?.name ?? null,
-    clusterLastHeartbeatAt: c?.lastHeartbeatAt?.toISOString() ?? null,
-    namespace: r.namespace,
-    name: r.name,
-    status: r.status,
-    phase: r.phase,
-    ready: r.ready,
-    restarts: r.restarts,
-    node: r.nodeName,
-    createdAt: iso(r.createdUnix),
-    owner: r.ownerKind ? { kind: r.ownerKind, name: r.ownerName } : null,
-    images: r.images,
-    cpu: { usageMilli: r.cpuMilli, requestMilli: r.cpuRequestMilli, limitMilli: r.cpuLimitMilli },
-    memory: { usageBytes: r.memBytes, requestBytes: r.memRequestBytes, limitBytes: r.memLimitBytes },
-    usageAt: r.usageAt?.toISOString() ?? null,
-    problems: r.problems,
-  };
-}
-
 function filterInput(q: Record<string, unknown>, clusters: string[]): FilterInput {
   return {
     clusters,
@@ -110,7 +84,8 @@ export function podsApi(deps: AppDeps) {
     const byId = new Map(scope.map((c) => [c.id, c]));
     const listed = new Set(filter.clusterIds);
     return {
-      pods: res.rows.map((r) => podJson(r, byId)),
+      // Every row's cluster is in `scope`: the filter only names clusters from it.
+      pods: res.rows.map((r) => podJsonOfRow(byId.get(r.clusterId)!, r)),
       nextCursor: res.next ? cursorOf(res.next) : null,
       // Clusters whose agents send counts only: they are in scope but can never list pods.
       clustersWithoutPodList: scope.filter((c) => listed.has(c.id) && c.protocol !== null && c.protocol < 2).map((c) => ({ id: c.id, name: c.name })),
@@ -152,20 +127,9 @@ export function podsApi(deps: AppDeps) {
         if (!found) throw notFound('pod');
         const usage = found.usageAvailable ? await latestPodUsage(db, cluster.id, namespace, name) : null;
         const metrics = metricsState(metricsOf(cluster), found.usageAvailable);
-        const now = new Date();
-        return {
-          clusterId: cluster.id,
-          clusterName: cluster.name,
-          clusterLastHeartbeatAt: cluster.lastHeartbeatAt?.toISOString() ?? null,
-          pod: found.detail,
-          usage: usage ? { at: usage.at.toISOString(), cpuMilli: usage.cpuMilli, memBytes: usage.memBytes } : null,
-          metrics: metrics.available ? { available: true, reason: null } : { available: false, reason: metrics.reason },
-          problems: podProblems(found.detail, usage?.memBytes ?? null, now),
-          firstSeenAt: found.firstSeenAt.toISOString(),
-          updatedAt: found.updatedAt.toISOString(),
-        };
+        return podDetailJson(cluster, found, usage, metrics, podProblems(found.detail, usage?.memBytes ?? null, new Date()));
       },
-      { response: { 200: PodDetailResponse }, detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: containers, owners, labels, requests/limits, latest usage (or why there is none)' } },
+      { response: { 200: PodDetailResponse }, detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: the object the lists answer, usage from the newest sample (or why there is none), and its containers, owners and labels' } },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name/metrics',
@@ -193,8 +157,8 @@ export function podsApi(deps: AppDeps) {
           stepSeconds: series.stepSeconds,
           source: series.source,
           metrics: metrics.available ? { available: true, reason: null } : { available: false, reason: metrics.reason },
-          cpu: { requestMilli: d.cpuRequestMilli, limitMilli: d.cpuLimitMilli },
-          memory: { requestBytes: d.memRequestBytes, limitBytes: d.memLimitBytes },
+          cpu: { requestMilli: setOrNull(d.cpuRequestMilli), limitMilli: setOrNull(d.cpuLimitMilli) },
+          memory: { requestBytes: setOrNull(d.memRequestBytes), limitBytes: setOrNull(d.memLimitBytes) },
           points: series.points.map((p) => ({ t: new Date(p.t * 1000).toISOString(), cpuMilli: p.cpuMilli, memBytes: p.memBytes })),
         };
       },

@@ -1,4 +1,4 @@
-// In real Chromium against the real agent on the Kubernetes simulator: /pods lists the cluster's pods, a row opens the drawer whose uPlot charts draw the agent's samples, the 5 s refresh keeps the drawer, selection and scroll, the back button returns to the previous pod, and without metrics-server the drawer says "metrics unavailable".
+// In real Chromium against the real agent on the Kubernetes simulator: workloads across clusters are (namespace, kind, name) — one name in two namespaces is two rows, no false drift; /pods lists the cluster's pods, a row opens the drawer whose uPlot charts draw the agent's samples, the 5 s refresh keeps the drawer, selection and scroll, the back button returns to the previous pod, and without metrics-server the drawer says "metrics unavailable".
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { browserSignIn, launchBrowser, listen } from '../testing/browser';
 import { createLogger } from '../log';
 import type { Job } from '../db/jobs';
 import { startPodIndexJob } from '../inventory/fleet-index';
+import { createEnrolledCluster, makeHeartbeat, makePod, sendHeartbeat } from '../testing/heartbeats';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type PodJson = { namespace: string; name: string; status: string; cpu: { usageMilli: number | null }; memory: { usageBytes: number | null } };
@@ -118,7 +119,9 @@ test('the drawer charts the agent’s samples, survives refreshes, and says "met
   // coredns has a memory limit in k3s: the limit line is drawn.
   expect(drawn.limitLine).toBe(true);
   expect(await page.locator('#pod-drawer [data-usage-tile="memory"] [data-pct-of="limit"]').count()).toBe(1);
-  expect(await page.locator('#pod-drawer [data-view-logs]').getAttribute('href')).toBe(`/clusters/${clusterId}/pods/${coredns.namespace}/${coredns.name}/logs`);
+  // This cluster does not grant the logs capability: no log button, but where to enable it.
+  expect(await page.locator('#pod-drawer [data-view-logs]').count()).toBe(0);
+  expect(await page.locator('#pod-drawer [data-logs-off] a').getAttribute('href')).toBe(`/clusters/${clusterId}/logs`);
   expect(await page.locator(`tr[data-pod="${key}"]`).getAttribute('class')).toContain('selected');
 
   // The 5 s refresh: drawer still open (same element), row still selected, scroll kept, no reload.
@@ -159,3 +162,29 @@ test('the drawer charts the agent’s samples, survives refreshes, and says "met
   expect((await page.locator(`tr[data-pod="${key}"] td`).nth(9).textContent())!.trim()).toBe('—');
   await page.close();
 }, 150_000);
+
+test('workloads across clusters: the same name in two namespaces is two workloads, and neither shows drift', async () => {
+  const org = (await (await api.call('GET', '/v1/orgs')).json()) as { orgs: { id: string; name: string }[] };
+  const orgId = org.orgs.find((o) => o.name === 'Browser Pods')!.id;
+  const teams = await createEnrolledCluster(t, api, { name: 'two-teams', orgId });
+  const pod = (i: number, namespace: string, image: string) => {
+    const p = makePod(700 + i, { namespace, name: `api-6c5d-${namespace}-${i}`, ownerKind: 'Deployment', ownerName: 'api' });
+    p.containerDetails = p.containerDetails.map((c) => ({ ...c, image }));
+    return p;
+  };
+  const beat = await sendHeartbeat(t, teams.agentKey, makeHeartbeat({ pods: [pod(0, 'team-a', 'registry.example.com/a/api:1.0'), pod(1, 'team-a', 'registry.example.com/a/api:1.0'), pod(2, 'team-b', 'registry.example.com/b/api:7.3')] }));
+  expect(beat.status).toBe(200);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await browserSignIn(page, base, user.email, user.password);
+  // The index job picks the heartbeat up within a pass or two.
+  await waitUntil(async () => {
+    await page.goto(`${base}/pods?group=owner&cluster=${teams.clusterId}`);
+    return (await page.locator('section[data-workload]').count()) === 2;
+  }, 15_000, 'two workloads listed');
+  expect(await page.$$eval('section[data-workload]', (els) => els.map((e) => e.getAttribute('data-workload')))).toEqual(['team-a/Deployment/api', 'team-b/Deployment/api']);
+  expect(await page.locator('.chip.drift').count()).toBe(0);
+  expect(await page.locator('tr.drift').count()).toBe(0);
+  expect(await page.locator('[data-note="workload-identity"]').isVisible()).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await page.close();
+}, 60_000);

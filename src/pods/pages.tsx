@@ -17,7 +17,7 @@ import { PodsLive, type ClusterRef, type PodsLiveProps } from '../../views/pods/
 import { PodsPage } from '../../views/pods/page';
 import { podsUrl, type PodsFilters } from '../../views/pods/filters';
 import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type DrawerLiveProps } from '../../views/pods/drawer';
-import { countPodsByStatus, countProblemPods, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage } from '../inventory/fleet-pods';
+import { countPodsByStatus, countProblemPods, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage, type WorkloadCursor } from '../inventory/fleet-pods';
 import { findPodDetail } from '../inventory/store';
 import { latestPodUsage } from '../inventory/usage';
 import { buildFilter, hasNul, loadScope, metricsOf, metricsState, podProblems, podUsageSeries, windowsForPlan, WINDOWS, defaultStep, type ScopeCluster } from './service';
@@ -84,6 +84,21 @@ function readPodCursor(cursor: string | undefined, sort: PodSort): PodCursor | u
   return { sort, key, namespace, name, clusterId };
 }
 
+/**
+ * A workloads page's cursor. One of the shape before workloads were told apart by namespace (a stale
+ * bookmark: name and kind only) starts from the top; any other that does not decode is a 400.
+ */
+function readWorkloadCursor(cursor: string | undefined): WorkloadCursor | undefined {
+  if (!cursor) return undefined;
+  try {
+    decodeCursor(cursor, ['text', 'text']);
+    return undefined;
+  } catch {
+    const [name, namespace, kind] = decodeCursor(cursor, ['text', 'text', 'text']);
+    return { ownerName: name, namespace, ownerKind: kind };
+  }
+}
+
 function clusterRefs(scope: ScopeCluster[]): Record<string, ClusterRef> {
   const out: Record<string, ClusterRef> = {};
   for (const c of scope) {
@@ -104,15 +119,11 @@ async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<Po
   let cursorParam: string | null = null;
   let counted: { counts: PodsLiveProps['counts']; problems: number } | null = null;
   if (filters.group === 'owner') {
-    let after: { ownerName: string; ownerKind: string } | undefined;
-    if (q.cursor) {
-      const [name, kind] = decodeCursor(q.cursor, ['text', 'text']);
-      after = { ownerName: name, ownerKind: kind };
-      cursorParam = q.cursor;
-    }
+    const after = readWorkloadCursor(q.cursor);
+    if (after) cursorParam = q.cursor!;
     const res = await listWorkloads(db, filter, { limit: WORKLOADS_PER_PAGE, after, now });
     groups = res.groups;
-    if (res.next) nextUrl = podsUrl(filters, { cursor: encodeCursor([res.next.ownerName, res.next.ownerKind]) });
+    if (res.next) nextUrl = podsUrl(filters, { cursor: encodeCursor([res.next.ownerName, res.next.namespace, res.next.ownerKind]) });
   } else {
     const after = readPodCursor(q.cursor, filters.sort);
     if (after) cursorParam = q.cursor!;

@@ -16,12 +16,12 @@ type PodJson = {
   name: string;
   status: string;
   restarts: number;
-  node: string;
+  node: string | null;
   createdAt: string | null;
   owner: { kind: string; name: string } | null;
   images: string[];
-  cpu: { usageMilli: number | null; requestMilli: number; limitMilli: number };
-  memory: { usageBytes: number | null; requestBytes: number; limitBytes: number };
+  cpu: { usageMilli: number | null; requestMilli: number | null; limitMilli: number | null };
+  memory: { usageBytes: number | null; requestBytes: number | null; limitBytes: number | null };
   problems: string[];
 };
 type ListJson = { pods: PodJson[]; nextCursor: string | null; clustersWithoutPodList: { id: string; name: string }[] };
@@ -218,7 +218,7 @@ describe('filters, search, sorts', () => {
 
   test('usage as a share of request or of limit: largest first, pods without one (or without metrics) last, a changed limit re-sorts', async () => {
     /** Basis points of usage over `of`, as the index keys them; null when either is unknown or unset. */
-    const share = (usage: number | null, of: number): number | null => (usage === null || !of ? null : Math.floor((usage * 10000) / of));
+    const share = (usage: number | null, of: number | null): number | null => (usage === null || !of ? null : Math.floor((usage * 10000) / of));
     const shares: Record<string, (p: PodJson) => number | null> = {
       cpu_of_request: (p) => share(p.cpu.usageMilli, p.cpu.requestMilli),
       cpu_of_limit: (p) => share(p.cpu.usageMilli, p.cpu.limitMilli),
@@ -377,13 +377,31 @@ describe('filters, search, sorts', () => {
     const drifted = depotPods.map((p) => (p.ownerName === 'coredns' ? { ...p, containerDetails: p.containerDetails.map((c) => ({ ...c, image: 'rancher/mirrored-coredns-coredns:1.10.1' })) } : p));
     await beat(depot, drifted);
     const html = await (await owner.browser.get('/pods?group=owner&owner=Deployment/coredns')).text();
-    expect(html).toContain('data-workload="Deployment/coredns"');
+    expect(html).toContain('data-workload="kube-system/Deployment/coredns"');
     expect(html).toContain('data-workload-cluster="shop-edge"');
     expect(html).toContain('data-workload-cluster="depot-edge"');
     expect(html).toContain('rancher/mirrored-coredns-coredns:1.12.0');
     expect(html).toContain('rancher/mirrored-coredns-coredns:1.10.1');
     expect(html).toContain('image drift in 1');
     await beat(depot, depotPods);
+  });
+
+  test('workloads are (namespace, kind, name): one name in two namespaces is two workloads, neither drifting', async () => {
+    const teams = await createEnrolledCluster(t, owner.api, { name: 'two-teams', orgId: msp.id });
+    const api = (namespace: string, image: string, i: number): PodDetail => {
+      const pod = makePod(900 + i, { namespace, name: `api-5d8f-${namespace}-${i}`, ownerKind: 'Deployment', ownerName: 'api', ownerChain: [{ kind: 'ReplicaSet', name: 'api-5d8f' }, { kind: 'Deployment', name: 'api' }] });
+      pod.containerDetails = pod.containerDetails.map((c) => ({ ...c, image }));
+      return pod;
+    };
+    await beat(teams, [api('team-a', 'registry.example.com/a/api:1.0', 0), api('team-a', 'registry.example.com/a/api:1.0', 1), api('team-b', 'registry.example.com/b/api:7.3', 2)]);
+    const html = await (await owner.browser.get(`/pods?group=owner&cluster=${teams.clusterId}`)).text();
+    const workloads = [...html.matchAll(/data-workload="([^"]+)"/g)].map((m) => m[1]);
+    expect(workloads).toEqual(['team-a/Deployment/api', 'team-b/Deployment/api']);
+    expect(html).not.toContain('image drift');
+    expect(html).toContain('data-note="workload-identity"');
+    // Each workload's pod list is its own namespace's pods.
+    expect(html).toContain(`href="/pods?cluster=${teams.clusterId}&namespace=team-a&owner=Deployment%2Fapi"`);
+    await owner.api.call('DELETE', `/v1/clusters/${teams.clusterId}`);
   });
 });
 
@@ -412,7 +430,7 @@ describe('drawer', () => {
     await beat(site, [pod]);
     const path = `/clusters/${site.clusterId}/pods/${pod.namespace}/${pod.name}`;
     const html = await (await owner.browser.get(path, { 'hx-request': 'true' })).text();
-    for (const text of ['ReplicaSet/web-7d9f8b6c5', 'Deployment/web', 'k3s-node-2', '10.42.2.17', 'Burstable', 'app=web', 'tier=frontend', 'registry.example.com/shop/app-4:1.4.0', 'liveness, readiness', 'yes — a container runs privileged', '>CrashLoopBackOff<', '>OOMKilled<', '(exit 137)', `href="${path}/logs"`, 'data-usage-tile="memory"', 'data-pod-chart="memory"', 'crash loop', 'not ready']) {
+    for (const text of ['ReplicaSet/web-7d9f8b6c5', 'Deployment/web', 'k3s-node-2', '10.42.2.17', 'Burstable', 'app=web', 'tier=frontend', 'registry.example.com/shop/app-4:1.4.0', 'liveness, readiness', 'yes — a container runs privileged', '>CrashLoopBackOff<', '>OOMKilled<', '(exit 137)', 'data-logs-off', 'data-usage-tile="memory"', 'data-pod-chart="memory"', 'crash loop', 'not ready']) {
       expect({ text, found: html.includes(text) }).toEqual({ text, found: true });
     }
     // The polled parts render the same pieces on their own.
@@ -455,6 +473,7 @@ describe('bad input', () => {
     expect((await owner.api.call('GET', `/v1/clusters/pods?cursor=${nulCursor}`)).status).toBe(400);
     expect((await owner.browser.get(`/pods?cursor=${nulCursor}`)).status).toBe(400);
     expect((await owner.browser.get(`/pods?group=owner&cursor=${Buffer.from(JSON.stringify(['a\u0000', 'b'])).toString('base64url')}`)).status).toBe(400);
+    expect((await owner.browser.get(`/pods?group=owner&cursor=${Buffer.from(JSON.stringify(['a\u0000', 'b', 'c'])).toString('base64url')}`)).status).toBe(400);
     expect((await owner.browser.get(`/clusters/${shop.clusterId}/pods/%00/x/chart`, { 'hx-request': 'true' })).status).toBe(400);
     expect((await owner.browser.get('/pods?cursor=garbage')).status).toBe(400);
   });
@@ -546,10 +565,12 @@ describe('protocol 1 and metrics', () => {
     expect((await sendHeartbeat(t, bare.agentKey, body)).status).toBe(200);
     await indexFleetPods(t.db, { now: new Date(), usageEverySeconds: 0 });
     const p = pods[0];
-    const detail = (await (await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}`)).json()) as { metrics: { available: boolean; reason: string }; usage: unknown };
+    const detail = (await (await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}`)).json()) as PodJson & { metrics: { available: boolean; reason: string }; usageAt: string | null };
     expect(detail.metrics.available).toBe(false);
     expect(detail.metrics.reason).toContain('metrics-server is not installed');
-    expect(detail.usage).toBeNull();
+    expect(detail.cpu.usageMilli).toBeNull();
+    expect(detail.memory.usageBytes).toBeNull();
+    expect(detail.usageAt).toBeNull();
     const metrics = await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}/metrics`);
     expect(metrics.status).toBe(200);
     expect(((await metrics.json()) as { metrics: { available: boolean }; points: unknown[] }).metrics.available).toBe(false);
@@ -559,5 +580,42 @@ describe('protocol 1 and metrics', () => {
     const row = (await list(owner.api, `cluster=${bare.clusterId}&sort=memory`)).pods[0];
     expect(row.memory.usageBytes).toBeNull();
     await owner.api.call('DELETE', `/v1/clusters/${bare.clusterId}`);
+  });
+});
+
+describe('one pod object', () => {
+  test('a row of the list and the pod endpoint answer the same fields with the same values; the pod endpoint adds its containers', async () => {
+    const site = await createEnrolledCluster(t, owner.api, { name: 'same-shape', orgId: msp.id });
+    const pods = makeFleetPods(3, 4);
+    await beat(site, pods);
+    const rows = (await list(owner.api, `cluster=${site.clusterId}&limit=200`)).pods as unknown as Record<string, unknown>[];
+    expect(rows.length).toBe(pods.length);
+    for (const row of rows) {
+      const res = await owner.api.call('GET', `/v1/clusters/${site.clusterId}/pods/${row.namespace}/${row.name}`);
+      expect(res.status).toBe(200);
+      const detail = (await res.json()) as Record<string, unknown>;
+      for (const [field, value] of Object.entries(row)) expect({ pod: row.name, field, value: detail[field] }).toEqual({ pod: row.name, field, value });
+      expect(Array.isArray(detail.containers)).toBe(true);
+    }
+    await owner.api.call('DELETE', `/v1/clusters/${site.clusterId}`);
+  });
+
+  test('a request or limit that is not set is null, not 0, in the list, the pod, its containers and its usage history', async () => {
+    const site = await createEnrolledCluster(t, owner.api, { name: 'no-limits', orgId: msp.id });
+    const pod = makePod(7, { namespace: 'free', name: 'unbounded', cpuRequestMilli: 0, cpuLimitMilli: 0, memRequestBytes: 0, memLimitBytes: 0, nodeName: '' });
+    pod.containerDetails = pod.containerDetails.map((c) => ({ ...c, cpuRequestMilli: 0, cpuLimitMilli: 0, memRequestBytes: 0, memLimitBytes: 0 }));
+    await beat(site, [pod]);
+    const [row] = (await list(owner.api, `cluster=${site.clusterId}`)).pods;
+    const unset = { cpu: { requestMilli: null, limitMilli: null }, memory: { requestBytes: null, limitBytes: null } };
+    expect(row).toMatchObject({ ...unset, node: null });
+    const detail = (await (await owner.api.call('GET', `/v1/clusters/${site.clusterId}/pods/free/unbounded`)).json()) as { containers: unknown[] };
+    expect(detail).toMatchObject({ ...unset, node: null });
+    for (const c of detail.containers) expect(c).toMatchObject(unset);
+    const history = await (await owner.api.call('GET', `/v1/clusters/${site.clusterId}/pods/free/unbounded/metrics`)).json();
+    expect(history).toMatchObject(unset);
+    // A set one is the number itself.
+    const [set] = (await list(owner.api, `cluster=${shop.clusterId}&limit=1`)).pods;
+    expect(set.memory.limitBytes).toBeGreaterThan(0);
+    await owner.api.call('DELETE', `/v1/clusters/${site.clusterId}`);
   });
 });

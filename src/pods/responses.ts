@@ -1,17 +1,21 @@
 // What the pods API answers: pod rows of the fleet list, one pod as its agent reported it, and its usage history.
 import { t } from 'elysia';
-import { ContainerDetail, PodDetail } from '../contract';
 import { Count, Exact, Integer, Nullable, OneOf, Page, Timestamp } from '../http/responses';
 import { PLANS } from '../orgs/schema';
+import { POD_PROBLEMS } from './vocabulary';
 
 /** Null when the cluster has no metrics for the pod. */
 const usage = () => Nullable(Count());
 
-const Problems = t.Array(t.String(), { description: 'Why this is a problem pod (empty when it is not): failing, not_ready, crash_loop, restarting, pending, oom_risk' });
+const Problems = t.Array(OneOf(POD_PROBLEMS), { description: 'Why this is a problem pod (empty when it is not)' });
 
-export const PodJson = Exact({
+/** A request or limit; null when not set. */
+const setting = (unit: string) => Nullable(Count(), { description: `${unit}; null when not set` });
+
+/** The fields a pod has wherever the API answers one: a row of a list, and the pod endpoint (which adds more). */
+const POD_FIELDS = {
   clusterId: t.String(),
-  clusterName: Nullable(t.String()),
+  clusterName: t.String(),
   clusterLastHeartbeatAt: Nullable(Timestamp),
   namespace: t.String(),
   name: t.String(),
@@ -19,15 +23,18 @@ export const PodJson = Exact({
   phase: t.String(),
   ready: t.String({ description: '"ready/total" as kubectl prints it' }),
   restarts: Count(),
-  node: t.String({ description: '"" while unscheduled' }),
+  node: Nullable(t.String(), { description: 'null while unscheduled' }),
   createdAt: Nullable(Timestamp),
   owner: Nullable(Exact({ kind: t.String(), name: t.String() }), { description: 'Top of the ownership chain; null when the pod has no owner' }),
-  images: t.Array(t.String()),
-  cpu: Exact({ usageMilli: usage(), requestMilli: Count(), limitMilli: Count() }),
-  memory: Exact({ usageBytes: usage(), requestBytes: Count(), limitBytes: Count() }),
-  usageAt: Nullable(Timestamp),
+  images: t.Array(t.String(), { description: 'Image of each container (init, sidecar and app), in spec order' }),
+  cpu: Exact({ usageMilli: usage(), requestMilli: setting('millicores'), limitMilli: setting('millicores') }, { description: 'Millicores; requests and limits are the pod’s effective ones, as the scheduler counts them' }),
+  memory: Exact({ usageBytes: usage(), requestBytes: setting('bytes'), limitBytes: setting('bytes') }, { description: 'Bytes' }),
+  usageAt: Nullable(Timestamp, { description: 'When the usage was sampled; null without usage' }),
   problems: Problems,
-});
+};
+
+/** A pod as every list answers it; the pod endpoint answers the same fields and more. */
+export const PodJson = Exact(POD_FIELDS);
 export type PodJson = typeof PodJson.static;
 
 export const PodPage = Page('pods', PodJson, {
@@ -35,12 +42,24 @@ export const PodPage = Page('pods', PodJson, {
 });
 export type PodPage = typeof PodPage.static;
 
-/** The pod as its agent reported it in the latest heartbeat, without usage (that is `usage`). */
-export const ReportedPod = t.Composite([
-  t.Omit(PodDetail, ['cpuUsageMilli', 'memUsageBytes', 'containerDetails']),
-  t.Object({ containerDetails: t.Array(t.Omit(ContainerDetail, ['cpuUsageMilli', 'memUsageBytes'])) }),
-]);
-export type ReportedPod = typeof ReportedPod.static;
+export const ContainerJson = Exact({
+  name: t.String(),
+  kind: OneOf(['init', 'sidecar', 'app'] as const, { description: 'sidecar: a native sidecar (an init container that keeps running)' }),
+  image: t.String(),
+  ready: t.Boolean(),
+  restarts: Count(),
+  state: OneOf(['running', 'waiting', 'terminated'] as const),
+  reason: Nullable(t.String(), { description: 'Why it waits or ended: CrashLoopBackOff, ImagePullBackOff, Completed…' }),
+  message: Nullable(t.String()),
+  exitCode: Nullable(Integer(), { description: 'When terminated' }),
+  startedAt: Nullable(Timestamp),
+  lastTermination: Nullable(Exact({ reason: Nullable(t.String()), exitCode: Nullable(Integer()), at: Nullable(Timestamp) }), { description: 'How the previous instance ended (OOMKilled, Error…); null when there was none' }),
+  probes: Exact({ liveness: t.Boolean(), readiness: t.Boolean(), startup: t.Boolean() }),
+  privileged: t.Boolean(),
+  cpu: Exact({ requestMilli: setting('millicores'), limitMilli: setting('millicores') }),
+  memory: Exact({ requestBytes: setting('bytes'), limitBytes: setting('bytes') }),
+});
+export type ContainerJson = typeof ContainerJson.static;
 
 export const MetricsStateJson = Exact({
   available: t.Boolean(),
@@ -48,14 +67,20 @@ export const MetricsStateJson = Exact({
 });
 export type MetricsStateJson = typeof MetricsStateJson.static;
 
+/** The pod endpoint: the list's pod object, usage from the cluster's newest sample, and the rest of what the agent reported. */
 export const PodDetailResponse = Exact({
-  clusterId: t.String(),
-  clusterName: t.String(),
-  clusterLastHeartbeatAt: Nullable(Timestamp),
-  pod: ReportedPod,
-  usage: Nullable(Exact({ at: Timestamp, cpuMilli: usage(), memBytes: usage() }), { description: 'From the cluster’s newest usage sample; null when the pod is not in it' }),
+  ...POD_FIELDS,
+  uid: Nullable(t.String()),
+  startedAt: Nullable(Timestamp, { description: 'When the kubelet accepted the pod' }),
+  message: Nullable(t.String({ description: 'Why the pod is not progressing, when Kubernetes says' })),
+  podIP: Nullable(t.String()),
+  qosClass: t.String({ description: 'Guaranteed, Burstable or BestEffort' }),
+  privileged: t.Boolean({ description: 'Any container runs privileged' }),
+  labels: t.Record(t.String(), t.String()),
+  ownerChain: t.Array(Exact({ kind: t.String(), name: t.String() }), { description: 'Nearest owner first: ReplicaSet, then Deployment…' }),
+  imagePullSecrets: t.Array(t.String()),
+  containers: t.Array(ContainerJson, { description: 'Init containers, native sidecars and app containers, in spec order' }),
   metrics: MetricsStateJson,
-  problems: Problems,
   firstSeenAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -69,8 +94,8 @@ export const PodMetricsResponse = Exact({
   stepSeconds: Integer({ minimum: 1 }),
   source: OneOf(['raw', 'rollup'] as const, { description: 'raw: per-heartbeat samples; rollup: 10-minute rollups' }),
   metrics: MetricsStateJson,
-  cpu: Exact({ requestMilli: Count(), limitMilli: Count() }),
-  memory: Exact({ requestBytes: Count(), limitBytes: Count() }),
+  cpu: Exact({ requestMilli: setting('millicores'), limitMilli: setting('millicores') }),
+  memory: Exact({ requestBytes: setting('bytes'), limitBytes: setting('bytes') }),
   points: t.Array(Exact({ t: Timestamp, cpuMilli: usage(), memBytes: usage() }), { description: 'Bucket start; CPU averaged over the bucket, memory its peak' }),
 });
 export type PodMetricsResponse = typeof PodMetricsResponse.static;

@@ -53,10 +53,9 @@ export type PodRow = {
   problems: PodProblem[];
 };
 
-/** One workload (top owner) in one cluster and namespace. */
+/** One workload in one cluster. */
 export type WorkloadCluster = {
   clusterId: string;
-  namespace: string;
   pods: number;
   /** Containers ready / containers, summed over the pods ("ready" column of each pod). */
   readyContainers: number;
@@ -67,4 +66,8 @@ export type WorkloadCluster = {
   statuses: Record<string, number>;
 };
 
-export type WorkloadGroup = { ownerKind: string; ownerName: string; pods: number; clusters: WorkloadCluster[] };
+/**
+ * One workload: a namespace, a top owner kind and name, as Kubernetes identifies it. The same name in two
+ * namespaces is two workloads (two teams' "api" share nothing); the same one in several clusters is one.
+ */
+export type WorkloadGroup = { namespace: string; ownerKind: string; ownerName: string; pods: number; clusters: WorkloadCluster[] };

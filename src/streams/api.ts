@@ -99,7 +99,7 @@ export function streamsApi(deps: AppDeps) {
         if (!opened.ok) {
           if (opened.reason === 'logs_not_enabled') throw new HttpError(403, 'logs_not_enabled', opened.message);
           if (opened.reason === 'too_many_streams') throw new HttpError(429, 'too_many_streams', opened.message, { 'retry-after': '5' });
-          throw badRequest(opened.message, 'invalid_request');
+          throw badRequest(opened.message);
         }
         ctx.set.status = 201;
         return { streamId: opened.row.id, container: opened.row.container, url: `/v1/streams/${opened.row.id}`, stream: streamJson(opened.row) };

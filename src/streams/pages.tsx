@@ -7,11 +7,12 @@ import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
 import { requireCluster } from '../clusters/access';
-import { findPodBrief, listPodBriefs, type PodBriefCursor } from '../inventory/pod-lookup';
+import { findPodBrief, listPodBriefs, listReplacementPods, type PodBriefCursor } from '../inventory/pod-lookup';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { ClusterLayout } from '../../views/clusters/detail';
 import { LogViewer, LogsNotEnabled, type ViewerConfig } from '../../views/streams/viewer';
 import { LogsTab } from '../../views/streams/pods';
+import { POD_STATUS_ID, PodGone, PodGonePlaceholder } from '../../views/streams/pod-gone';
 import { enableLogsCommand, logsEnabled, notEnabledMessage } from './service';
 import { workloadPage } from './workload-pages';
 import { plural } from '../../views/shared/format';
@@ -19,6 +20,7 @@ import { plural } from '../../views/shared/format';
 /** Pods per page of the Logs tab. */
 const PODS_PER_PAGE = 50;
 const DEFAULT_TAIL = 500;
+const REPLACEMENTS_SHOWN = 20;
 
 export function streamsPages(deps: AppDeps) {
   const { db, config } = deps;
@@ -91,11 +93,13 @@ export function streamsPages(deps: AppDeps) {
               {name}
             </strong>
             {pod ? (
-              <span class="chip" safe>
+              <span id={POD_STATUS_ID} class="chip" safe>
                 {`${pod.status} · ${plural(pod.restarts, 'restart')}`}
               </span>
             ) : (
-              ''
+              <span id={POD_STATUS_ID} class="chip">
+                gone
+              </span>
             )}
           </p>
         );
@@ -108,15 +112,22 @@ export function streamsPages(deps: AppDeps) {
             </>
           );
         } else if (containers.length === 0) {
+          // A link to a pod that is gone (a rollout replaced it): offer the pods that took its place.
+          const replacement = await listReplacementPods(db, cluster.id, namespace, name, REPLACEMENTS_SHOWN);
           body = (
             <>
               {crumbs}
-              <div class="panel" safe>
-                {`Pod ${namespace}/${name} is not in the cluster's last heartbeat, so its containers are unknown. If it was just created, wait for the next heartbeat; or open it with ?container=<name>.`}
-              </div>
+              <PodGone clusterId={cluster.id} namespace={namespace} pod={name} replacement={replacement} />
+              <p class="muted small">If it was created just now, it shows after the next heartbeat; or open it with ?container=&lt;name&gt;.</p>
             </>
           );
-        } else body = <LogViewer config={viewer} title={`${namespace}/${name}`} crumbs={crumbs} />;
+        } else
+          body = (
+            <>
+              <LogViewer config={viewer} title={`${namespace}/${name}`} crumbs={crumbs} />
+              <PodGonePlaceholder clusterId={cluster.id} namespace={namespace} pod={name} />
+            </>
+          );
         // A pod's page lives under Pods (its own address redirects to the pod table's drawer); so do its logs.
         return renderPage(caller, ctx.cookie, { title: `Logs · ${name}`, active: 'pods', body, scripts: ['logs.css', 'logs.js'] });
       },
@@ -127,5 +138,14 @@ export function streamsPages(deps: AppDeps) {
         }),
       },
     )
+    .get('/clusters/:id/pods/:namespace/:name/logs/gone', async (ctx) => {
+      // Asked by the viewer when its stream ended: still there → the empty placeholder, gone → what replaced it.
+      const caller = await requireCaller(db, ctx);
+      const { cluster } = await requireCluster(db, caller, ctx.params.id);
+      const { namespace, name } = ctx.params;
+      if (await findPodBrief(db, cluster.id, namespace, name)) return <PodGonePlaceholder clusterId={cluster.id} namespace={namespace} pod={name} />;
+      const replacement = await listReplacementPods(db, cluster.id, namespace, name, REPLACEMENTS_SHOWN);
+      return <PodGone clusterId={cluster.id} namespace={namespace} pod={name} replacement={replacement} oob />;
+    })
     .use(workloadPage(deps));
 }

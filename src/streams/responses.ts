@@ -2,7 +2,8 @@
 // documentation of their event streams (SSE or plain text, read with GET).
 import { t } from 'elysia';
 import { LogFilter } from '../contract';
-import { Count, Exact, Integer, Nullable, Timestamp } from '../http/responses';
+import { SKIP_CAUSES } from './vocabulary';
+import { Count, Exact, Integer, Nullable, OneOf, Timestamp } from '../http/responses';
 
 
 export const StreamJson = Exact({
@@ -41,13 +42,21 @@ export const StreamOpened = Exact({
 export type StreamOpened = typeof StreamOpened.static;
 
 const TailMember = Exact({ streamId: t.String(), clusterId: t.String(), cluster: t.String(), namespace: t.String(), pod: t.String(), container: t.String() });
-const TailSkip = Exact({ clusterId: t.String(), cluster: t.String(), namespace: t.String(), pod: t.String(), reason: t.String() });
+const TailSkip = Exact({
+  clusterId: t.String(),
+  cluster: t.String(),
+  namespace: t.String(),
+  pod: t.String(),
+  container: Nullable(t.String(), { description: 'The one container left out, when the others of the pod joined; null: the whole pod' }),
+  reason: t.String({ description: 'Why, in words an operator can act on' }),
+  cause: OneOf(SKIP_CAUSES, { description: 'logs_not_enabled: the cluster lacks the capability; too_many_streams: a stream cap; container: the pod has no such container' }),
+});
 
 export const TailOpened = Exact({
   tailId: t.String(),
   url: t.String({ description: 'Read the merged stream here (GET)' }),
   members: t.Array(TailMember, { description: 'Pods in the tail, one log stream each' }),
-  skipped: t.Array(TailSkip, { description: 'Pods of the workload left out (no logs capability, caps reached…), and why' }),
+  skipped: t.Array(TailSkip, { description: 'Pods of the workload left out (no logs capability, no such container, caps reached…), and why' }),
 });
 export type TailOpened = typeof TailOpened.static;
 

@@ -37,7 +37,15 @@ export function notEnabledMessage(cluster: Cluster, publicUrl: string): string {
   return `${LOGS_NOT_ENABLED} ("${cluster.name}": ${seen}). Enable it on the cluster — no new token needed, it shows within one heartbeat: ${enableLogsCommand(publicUrl)}`;
 }
 
-/** The container to stream: the one asked for (it must be the pod's), or the pod's only app container. */
+/**
+ * A pod's main container, the one a log shows when none is named: its first app container in spec order, as
+ * `kubectl logs` defaults to (sidecars such as envoy or fluent-bit come after it, or run as native sidecars).
+ */
+export function mainContainer(pod: PodBrief): string | null {
+  return (pod.containers.find((c) => c.kind === 'app') ?? pod.containers[0])?.name ?? null;
+}
+
+/** The container to stream: the one asked for (it must be the pod's), or the pod's main container. */
 export function chooseContainer(pod: PodBrief | null, asked: string | undefined, where: string): { ok: true; container: string } | { ok: false; message: string } {
   if (asked) {
     if (pod && !pod.containers.some((c) => c.name === asked)) {
@@ -45,11 +53,9 @@ export function chooseContainer(pod: PodBrief | null, asked: string | undefined,
     }
     return { ok: true, container: asked };
   }
-  if (!pod) return { ok: false, message: `container: required — pod ${where} is not in the cluster's last heartbeat, so its containers are unknown` };
-  const apps = pod.containers.filter((c) => c.kind === 'app');
-  if (pod.containers.length === 1) return { ok: true, container: pod.containers[0].name };
-  if (apps.length === 1) return { ok: true, container: apps[0].name };
-  return { ok: false, message: `container: pod ${where} has several containers; choose one of: ${pod.containers.map((c) => c.name).join(', ')}` };
+  const main = pod ? mainContainer(pod) : null;
+  if (!main) return { ok: false, message: `container: required — pod ${where} is not in the cluster's last heartbeat, so its containers are unknown` };
+  return { ok: true, container: main };
 }
 
 /**

@@ -94,26 +94,35 @@ function encodeText(entries: readonly Entry[], raw: boolean): string {
 
 const stateEvent = (state: StreamState): string => `event: state\ndata: ${JSON.stringify({ state })}\n\n`;
 
+export type StreamResponseOptions = {
+  /** Runs once the response is over: 'ended' after the stream's end entry, 'left' when the client went away or the replica is closing. */
+  onDone?: (how: 'ended' | 'left') => void;
+  /** The first line, after "# niro: " (default "log stream"): what a plain-text reader is looking at. */
+  banner?: string;
+};
+
 /**
  * Streams entries after `cursor` until the end entry, the client going away, or the replica shutting down
  * (then the response just ends: the client reconnects elsewhere with Last-Event-ID).
  */
-export function streamResponse(attachment: Attachment, cursor: number, format: SseFormat, signal: AbortSignal): Response {
+export function streamResponse(attachment: Attachment, cursor: number, format: SseFormat, signal: AbortSignal, opts: StreamResponseOptions = {}): Response {
   const { log } = attachment;
   let lastState: StreamState | null = null;
   let finished = false;
-  const done = (): void => {
+  const done = (how: 'ended' | 'left' = 'left'): void => {
     if (finished) return;
     finished = true;
     attachment.detach();
+    opts.onDone?.(how);
   };
-  signal.addEventListener('abort', done, { once: true });
+  signal.addEventListener('abort', () => done(), { once: true });
   const encode = format === 'sse' ? encodeSse : (entries: readonly Entry[]) => encodeText(entries, format === 'text-raw');
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       // Bun sends a streamed response's headers with its first chunk: write one at once.
-      controller.enqueue(encoder.encode(format === 'sse' ? `retry: ${RETRY_MS}\n: niro log stream\n\n` : '# niro: log stream\n'));
+      const banner = showControls(opts.banner ?? 'log stream');
+      controller.enqueue(encoder.encode(format === 'sse' ? `retry: ${RETRY_MS}\n: niro ${banner}\n\n` : `# niro: ${banner}\n`));
     },
     async pull(controller) {
       for (;;) {
@@ -142,7 +151,7 @@ export function streamResponse(attachment: Attachment, cursor: number, format: S
         if (out) {
           controller.enqueue(encoder.encode(out));
           if (ended) {
-            done();
+            done('ended');
             controller.close();
           }
           return;

@@ -10,7 +10,7 @@ import { HttpError, badRequest, notFound } from '../http/errors';
 import { LIMITS } from '../contract';
 import { checkFilter } from './service';
 import { OpenStreamBody } from './api';
-import { closeTail, findCallerTail, joinPods, openTail } from './tail';
+import { closeTail, findCallerTail, joinPods, openTail, type TailResult } from './tail';
 import { tailResponse } from './tail-sse';
 import { listTailStreams } from './store';
 import { TAIL_EVENTS_RESPONSES, TailEnded, TailJoined, TailOpened } from './responses';
@@ -23,11 +23,20 @@ const TailBody = t.Object(
     ownerName: t.String({ minLength: 1, maxLength: LIMITS.name }),
     namespace: t.Optional(t.String({ minLength: 1, maxLength: LIMITS.name })),
     clusterIds: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: 100, description: 'Only these clusters (default: every cluster in your scope)' })),
-    container: t.Optional(t.String({ minLength: 1, maxLength: LIMITS.name, description: 'Container name (default: each pod’s only app container)' })),
+    container: t.Optional(t.String({ minLength: 1, maxLength: LIMITS.name, description: 'Follow this container of each pod (pods without it are listed in skipped); default: each pod’s main container, its first app container, as kubectl logs picks it' })),
+    allContainers: t.Optional(t.Boolean({ description: 'Follow every container of each pod (app containers and sidecars; not init containers), one stream each; not with container' })),
     ...streamFields,
   },
   { additionalProperties: false },
 );
+
+/** Not one stream could be opened: the status of what kept them all out (201 with no members would look like a tail). */
+function tailRefusal(res: Exclude<TailResult, { ok: true }>): HttpError {
+  if (res.reason === 'not_found') return new HttpError(404, 'not_found', res.message);
+  if (res.cause === 'logs_not_enabled') return new HttpError(403, 'logs_not_enabled', res.message);
+  if (res.cause === 'too_many_streams') return new HttpError(429, 'too_many_streams', res.message, { 'retry-after': '5' });
+  return badRequest(res.message);
+}
 
 export function tailsApi(deps: AppDeps) {
   const { db, config, streamHub: hub } = deps;
@@ -39,27 +48,28 @@ export function tailsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const b = ctx.body;
         const badFilter = checkFilter(b.filter);
-        if (badFilter) throw badRequest(badFilter, 'invalid_request');
+        if (badFilter) throw badRequest(badFilter);
+        if (b.container && b.allContainers) throw badRequest('allContainers: not with container (name one container, or ask for all of them)');
         const opened = await openTail(openCtx, caller, actorOf(caller, ctx, config.trustProxy), {
           ownerKind: b.ownerKind,
           ownerName: b.ownerName,
           namespace: b.namespace,
           clusterIds: b.clusterIds,
-          container: b.container,
+          containers: b.allContainers ? { kind: 'all' } : b.container ? { kind: 'named', name: b.container } : { kind: 'main' },
           follow: b.follow ?? true,
           tailLines: b.tailLines,
           sinceSeconds: b.sinceSeconds,
           timestamps: b.timestamps ?? false,
           filter: b.filter,
         });
-        if (!opened.ok) throw opened.reason === 'not_found' ? new HttpError(404, 'not_found', opened.message) : badRequest(opened.message, 'invalid_request');
+        if (!opened.ok) throw tailRefusal(opened);
         ctx.set.status = 201;
         return { tailId: opened.tail.id, url: `/v1/tails/${opened.tail.id}`, members: opened.joined, skipped: opened.skipped };
       },
       {
         body: TailBody,
         response: { 201: TailOpened },
-        detail: { tags: ['logs'], summary: 'Tail every pod of a workload across clusters, merged (each pod is a log stream; pods without the logs capability or beyond the caps are listed as skipped); audited' },
+        detail: { tags: ['logs'], summary: 'Tail every pod of a workload across clusters, merged: each pod’s main container (or the one named, or all of them) is a log stream; pods left out (no logs capability, no such container, caps) are listed in skipped with the reason. Nothing to tail is an error: 403 logs_not_enabled, 429 too_many_streams or 400 invalid_request; audited' },
       },
     )
     .post(

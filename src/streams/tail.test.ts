@@ -1,5 +1,5 @@
 // Workload tails: every pod of one owner across clusters merged on one SSE connection (member-tagged events, per-member seqs), pods that appear join on refresh, a reconnect with the cursor vector resumes each member without duplicates, clusters without the logs capability are skipped, DELETE stops every member, and the start and stop are audited in each org the tail touched.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePod, sendHeartbeat } from '../testing/heartbeats';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { listen } from '../testing/browser';
@@ -146,4 +146,91 @@ test('the workload page lists the pods’ clusters and mounts the merged viewer'
   expect(html).toContain('id="log-viewer"');
   expect(html).toContain('7 pods in 3 clusters: edge-0, edge-1, edge-2');
   expect(html).toContain('&#34;mode&#34;:&#34;workload&#34;');
+});
+
+/** A Deployment whose pods run a second app container (envoy), and one with an init container and a native sidecar. */
+function sidecarPods(): PodDetail[] {
+  const checkout = [0, 1].map((i) => makePod(200 + i, { namespace: 'shop', name: `checkout-${i}`, ownerKind: 'Deployment', ownerName: 'checkout', containers: ['checkout', 'envoy'] }));
+  for (const p of checkout) p.containerDetails = [{ ...p.containerDetails[0], name: 'checkout' }, { ...p.containerDetails[1], name: 'envoy' }];
+  const api = makePod(210, { namespace: 'shop', name: 'api-0', ownerKind: 'Deployment', ownerName: 'api', containers: ['api'] });
+  const base = api.containerDetails[0];
+  api.containerDetails = [
+    { ...base, name: 'migrate', kind: 'init', state: 'terminated', stateReason: 'Completed' },
+    { ...base, name: 'log-shipper', kind: 'sidecar' },
+    { ...base, name: 'api', kind: 'app' },
+  ];
+  return [...checkout, api];
+}
+
+describe('workloads with sidecars', () => {
+  let site: { id: string; key: string; agent: ScriptedAgent };
+  let dark: { id: string; key: string };
+
+  beforeAll(async () => {
+    const a = await createEnrolledCluster(t, api, { name: 'sidecars', orgId: orgIds[2]! });
+    await sendHeartbeat(t, a.agentKey, makeHeartbeat({ pods: sidecarPods(), capabilities: LOGS_ON }));
+    site = { id: a.clusterId, key: a.agentKey, agent: await connectAgent(base, a.agentKey) };
+    const b = await createEnrolledCluster(t, api, { name: 'sidecars-dark', orgId: orgIds[2]! });
+    const only = makePod(220, { namespace: 'dark', name: 'lonely-0', ownerKind: 'Deployment', ownerName: 'lonely' });
+    await sendHeartbeat(t, b.agentKey, makeHeartbeat({ pods: [only], capabilities: ALL_CAPABILITIES_OFF }));
+    dark = { id: b.clusterId, key: b.agentKey };
+  });
+  afterAll(() => site?.agent.close());
+
+  type Opened = { tailId: string; members: { pod: string; container: string }[]; skipped: { pod: string; container: string | null; reason: string; cause: string }[] };
+  async function open(body: Record<string, unknown>): Promise<{ status: number; json: Opened & { error?: { code: string; message: string } } }> {
+    const res = await api.call('POST', '/v1/tails', { ownerKind: 'Deployment', namespace: 'shop', clusterIds: [site.id], tailLines: 5, ...body });
+    return { status: res.status, json: (await res.json()) as Opened & { error?: { code: string; message: string } } };
+  }
+  const close = async (o: Opened) => expect((await api.call('DELETE', `/v1/tails/${o.tailId}`)).status).toBe(200);
+
+  test('by default each pod’s main container (its first app container, as kubectl logs picks it) is tailed, and its lines arrive', async () => {
+    const { status, json } = await open({ ownerName: 'checkout' });
+    expect(status).toBe(201);
+    expect(json.members.map((m) => `${m.pod}:${m.container}`).sort()).toEqual(['checkout-0:checkout', 'checkout-1:checkout']);
+    expect(json.skipped).toEqual([]);
+    const started = await site.agent.waitFor(() => (site.agent.starts().filter((f) => f.pod.startsWith('checkout-')).length >= 2 ? site.agent.starts().filter((f) => f.pod.startsWith('checkout-')) : null), 3000, 'two starts');
+    const sse = await openSse(`${base}/v1/tails/${json.tailId}`, { headers: auth });
+    await sse.waitFor(() => members(sse).length === 2, 3000, 'two members');
+    for (const f of started) site.agent.lines(f.streamId, [`${f.pod} ${f.container} says hi`]);
+    await sse.waitFor(() => tagged(sse).length === 2, 3000, 'the lines');
+    expect(tagged(sse).map((e) => e.item).sort()).toEqual(['checkout-0 checkout says hi', 'checkout-1 checkout says hi']);
+    sse.close();
+    await close(json);
+    // A native sidecar and an init container do not make a main container: the app one is.
+    const sidecar = await open({ ownerName: 'api' });
+    expect(sidecar.json.members.map((m) => m.container)).toEqual(['api']);
+    await close(sidecar.json);
+  });
+
+  test('the user picks the container, or all of them (init containers aside); pods without it are skipped with the reason', async () => {
+    const envoy = await open({ ownerName: 'checkout', container: 'envoy' });
+    expect(envoy.status).toBe(201);
+    expect(envoy.json.members.map((m) => m.container)).toEqual(['envoy', 'envoy']);
+    await close(envoy.json);
+    const all = await open({ ownerName: 'api', allContainers: true });
+    expect(all.json.members.map((m) => m.container).sort()).toEqual(['api', 'log-shipper']);
+    await close(all.json);
+    // Pods in a cluster without the logs capability are listed with why; the others join.
+    const mixed = await api.call('POST', '/v1/tails', { ownerKind: 'Deployment', ownerName: 'web', container: 'web', clusterIds: [edge[0].id, edge[2].id] });
+    const body = (await mixed.json()) as Opened;
+    expect(mixed.status).toBe(201);
+    expect(body.skipped.every((s) => s.cause === 'logs_not_enabled' && s.reason.includes('Log streaming not enabled'))).toBe(true);
+    await close(body);
+    expect((await open({ ownerName: 'checkout', container: 'envoy', allContainers: true })).status).toBe(400);
+  });
+
+  test('nothing to tail is an error, never a 201 with no members: no such container 400, no logs capability 403', async () => {
+    const missing = await open({ ownerName: 'checkout', container: 'nginx' });
+    expect(missing.status).toBe(400);
+    expect(missing.json.error!.code).toBe('invalid_request');
+    expect(missing.json.error!.message).toStartWith('container: nothing to tail in Deployment/checkout: 2 pods skipped');
+    expect(missing.json.error!.message).toContain('no container "nginx" in this pod (it has: checkout, envoy)');
+    const off = await api.call('POST', '/v1/tails', { ownerKind: 'Deployment', ownerName: 'lonely', clusterIds: [dark.id] });
+    expect(off.status).toBe(403);
+    expect(((await off.json()) as { error: { code: string } }).error.code).toBe('logs_not_enabled');
+    // Neither left a tail open.
+    const open_ = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from log_tails where ended_at is null and owner_name in ('checkout', 'lonely')`);
+    expect(open_[0].n).toBe(0);
+  });
 });

@@ -6,10 +6,17 @@ import Html from '@kitajs/html';
 import type { AppDeps } from '../deps';
 import { requireCaller } from '../http/caller';
 import { renderPage } from '../http/page';
-import { listWorkloadPods } from '../inventory/pod-lookup';
-import { LogViewer, type ViewerConfig } from '../../views/streams/viewer';
+import { listWorkloadPods, type PodBrief } from '../inventory/pod-lookup';
+import { ALL_CONTAINERS, LogViewer, MAIN_CONTAINER, type ViewerConfig, type ViewerContainer } from '../../views/streams/viewer';
 import { MAX_TAIL_PODS } from './tail';
 import { plural } from '../../views/shared/format';
+
+/** Every container the workload's pods have, by name once each, init containers aside (a tail never follows them). */
+function workloadContainers(pods: readonly PodBrief[]): ViewerContainer[] {
+  const seen = new Map<string, ViewerContainer>();
+  for (const p of pods) for (const c of p.containers) if (c.kind !== 'init' && !seen.has(c.name)) seen.set(c.name, { name: c.name, kind: c.kind, restarts: 0 });
+  return [...seen.values()];
+}
 
 export function workloadPage(deps: AppDeps) {
   const { db } = deps;
@@ -22,7 +29,18 @@ export function workloadPage(deps: AppDeps) {
       const scope = clusterIds.length ? { orgIds: caller.orgs.map((o) => o.id), clusterIds } : { orgIds: caller.scopeOrgIds };
       const pods = await listWorkloadPods(db, scope, { kind: q.kind, name: q.name, namespace: q.namespace ?? null }, MAX_TAIL_PODS);
       const clusters = [...new Set(pods.map((p) => p.clusterName))];
-      const config: ViewerConfig = { mode: 'workload', ownerKind: q.kind, ownerName: q.name, namespace: q.namespace ?? null, clusterIds, container: q.container ?? null, follow: true, tailLines: 100, timestamps: false };
+      const config: ViewerConfig = {
+        mode: 'workload',
+        ownerKind: q.kind,
+        ownerName: q.name,
+        namespace: q.namespace ?? null,
+        clusterIds,
+        containers: workloadContainers(pods),
+        container: q.all === '1' ? ALL_CONTAINERS : (q.container ?? MAIN_CONTAINER),
+        follow: true,
+        tailLines: 100,
+        timestamps: false,
+      };
       const crumbs = (
         <p class="muted crumbs">
           <a href="/">Fleet</a> / workload{' '}
@@ -54,7 +72,8 @@ export function workloadPage(deps: AppDeps) {
         kind: t.String({ minLength: 1, maxLength: 128 }),
         name: t.String({ minLength: 1, maxLength: 253 }),
         namespace: t.Optional(t.String({ maxLength: 253 })),
-        container: t.Optional(t.String({ maxLength: 253 })),
+        container: t.Optional(t.String({ maxLength: 253, description: 'Follow this container of each pod (default: the main one)' })),
+        all: t.Optional(t.Literal('1', { description: 'Follow every container of each pod' })),
         cluster: t.Optional(t.Union([t.String({ maxLength: 64 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 100 })])),
       }),
     },

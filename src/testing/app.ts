@@ -109,7 +109,25 @@ export type Browser = {
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
   send(path: string, init: RequestInit): Promise<Response>;
+  /**
+   * Follows a redirect as a browser does: a GET of its Location carrying the cookies the response set (a flash,
+   * a sealed secret to reveal) beside the session; the answer's own cookies are kept for the next follow.
+   */
+  follow(res: Response): Promise<Response>;
 };
+
+/** The name=value pairs a response sets; a cookie cleared (Max-Age=0, or empty) maps to null. */
+export function setCookies(res: Response): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    out.set(name, value === '' || /;\s*max-age=0/i.test(line) ? null : value);
+  }
+  return out;
+}
 
 /** Signs in through the real login form and returns a cookie-carrying client. */
 export async function signIn(t: TestApp, user: TestUser): Promise<Browser> {
@@ -122,10 +140,20 @@ export async function signIn(t: TestApp, user: TestUser): Promise<Browser> {
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(page)?.[1];
   if (!csrf) throw new Error('no csrf token on page');
   const send = (path: string, init: RequestInit) => t.request(path, { ...init, headers: { cookie, ...(init.headers as Record<string, string>) } });
+  const jar = new Map<string, string>();
   return {
     cookie,
     csrf,
     send,
+    async follow(res) {
+      const location = res.headers.get('location');
+      if (!location || res.status < 300 || res.status >= 400) throw new Error(`not a redirect: ${res.status}`);
+      for (const [name, value] of setCookies(res)) value === null ? jar.delete(name) : jar.set(name, value);
+      const header = [cookie, ...[...jar].map(([n, v]) => `${n}=${v}`)].join('; ');
+      const next = await t.request(location, { headers: { cookie: header } });
+      for (const [name, value] of setCookies(next)) value === null ? jar.delete(name) : jar.set(name, value);
+      return next;
+    },
     get: (path, headers = {}) => send(path, { headers }),
     post: (path, form, headers = {}) =>
       send(path, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, ...form }), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }),

@@ -6,12 +6,17 @@ import { startAgentProcess, type AgentProcess } from '../../agent/testing/agent-
 
 export type LogCluster = { sim: Simulator; agent: AgentProcess; stop(): Promise<void> };
 
-/** `logRingLines`: lines each container keeps (what a resumed request can read again; the simulator keeps 1000). */
-export async function startLogCluster(opts: { controlPlaneUrl: string; token: string; name?: string; pods?: AddPodInput[]; logs?: boolean; logLinesPerSecond?: number; logRingLines?: number }): Promise<LogCluster> {
+/**
+ * `logRingLines`: lines each container keeps (what a resumed request can read again; the simulator keeps 1000).
+ * `simPods`: the simulated cluster's own pods (default 20: k3s's and the troubled shapes; 30 brings in its
+ * Deployments with sidecars, shop/api with a native fluent-bit sidecar and shop/checkout with envoy beside it).
+ * `pods` are added on top.
+ */
+export async function startLogCluster(opts: { controlPlaneUrl: string; token: string; name?: string; pods?: AddPodInput[]; simPods?: number; logs?: boolean; logLinesPerSecond?: number; logRingLines?: number }): Promise<LogCluster> {
   const sim = await startSimulator({
     name: opts.name ?? 'logs',
     nodes: 2,
-    pods: 20,
+    pods: opts.simPods ?? 20,
     tickMs: 0,
     evolve: false,
     logLinesPerSecond: opts.logLinesPerSecond ?? 0,

@@ -2,7 +2,7 @@
 // words the time after it), counts take the right plural.
 import { expect, test } from 'bun:test';
 import Html from '@kitajs/html';
-import { OverviewLive, type ClusterView } from './detail';
+import { OverviewTab, type ClusterView } from './detail';
 
 const now = new Date('2026-05-01T12:00:00Z');
 const cluster: ClusterView = {
@@ -34,13 +34,12 @@ const cluster: ClusterView = {
 
 test('an open incident says when it opened; one namespace is singular', async () => {
   const html = await (
-    <OverviewLive
+    <OverviewTab
       cluster={cluster}
       nodes={[]}
       moreNodes={false}
       usageAt={now}
       incidents={[{ id: 'i', title: 'Pod shop/web is crash-looping', severity: 'high', openedAt: new Date(now.getTime() - 60_000) }]}
-      liveUrl="/x"
       canOperate={false}
       csrfToken=""
     />

@@ -9,8 +9,15 @@ import type { ClusterStatus, Environment, TimelineKind } from '../../src/cluster
 
 export type ClusterTab = 'overview' | 'workloads' | 'logs' | 'timeline' | 'commands' | 'settings';
 
-/** The polled part of the Overview tab (tiles and nodes). */
+/**
+ * The polled part of a live cluster tab (Overview, Commands): the whole layout — header (status, last
+ * heartbeat), tabs and the tab's content — so what the page says refreshes together, never a fresh node table
+ * under a header from minutes ago.
+ */
 export const CLUSTER_LIVE_ID = 'cluster-live';
+
+/** Fired by a response that changed what a live cluster tab shows (a ping sent): the tab refreshes at once. */
+export const CLUSTER_CHANGED_EVENT = 'niro:cluster-changed';
 
 const TABS: { key: ClusterTab; path: string; label: string }[] = [
   { key: 'overview', path: '', label: 'Overview' },
@@ -51,21 +58,26 @@ export type ClusterView = {
   memUsageBytes: number | null;
 };
 
-export type TimelineEntryView = { at: Date; kind: TimelineKind; message: string };
+export type TimelineEntryView = { id: number; at: Date; kind: TimelineKind; message: string };
 
-export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+/**
+ * A cluster page: crumbs, header, tabs, then the tab. With `liveUrl` (a live tab) all of it is one element
+ * that replaces itself from that URL every 5 s, and at once after a CLUSTER_CHANGED_EVENT; the URL answers
+ * this same component.
+ */
+export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; liveUrl?: string; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
   const c = props.cluster;
-  return (
+  const page = (
     <>
       <p class="muted">
         <a href="/">Fleet</a> / <span safe>{props.orgName}</span>
       </p>
-      <div class="row">
+      <div class="row" data-cluster-header>
         <h1 safe>{c.name}</h1>
         <StatusBadge status={c.status} />
         <span class="chip">{c.environment}</span>
         <span class="spacer"></span>
-        <span class="muted">
+        <span class="muted" data-last-heartbeat>
           Last heartbeat <Age at={c.lastHeartbeatAt} />
         </span>
       </div>
@@ -78,6 +90,12 @@ export function ClusterLayout(props: { cluster: ClusterView; orgName: string; ta
       </nav>
       {props.children as 'safe'}
     </>
+  );
+  if (!props.liveUrl) return page;
+  return (
+    <div id={CLUSTER_LIVE_ID} hx-get={props.liveUrl} hx-trigger={`every 5s, ${CLUSTER_CHANGED_EVENT} from:body`} hx-swap="outerMorph">
+      {page}
+    </div>
   );
 }
 
@@ -107,15 +125,15 @@ export type OverviewProps = {
   moreNodes: boolean;
   usageAt: Date | null;
   incidents: IncidentBrief[];
-  liveUrl: string;
   canOperate: boolean;
   csrfToken: string;
 };
 
-export function OverviewLive(props: OverviewProps): JSX.Element {
+/** Tiles, open incidents and nodes: what changes with every heartbeat. */
+function OverviewLive(props: OverviewProps): JSX.Element {
   const c = props.cluster;
   return (
-    <div id={CLUSTER_LIVE_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
+    <div>
       <div class="grid">
         <div class="tile">
           <div class="muted">Nodes</div>
@@ -370,7 +388,7 @@ export function TimelineTab(props: { entries: TimelineEntryView[]; olderUrl: str
               <EmptyRow columns={3}>Nothing happened yet.</EmptyRow>
             ) : (
               props.entries.map((e) => (
-                <tr>
+                <tr data-entry={String(e.id)}>
                   <td>
                     <Age at={e.at} />
                   </td>

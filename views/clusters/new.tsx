@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { ClusterNameInput } from './parts';
 import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
 import { CopyButton } from '../shared/names';
 
@@ -59,7 +60,7 @@ export function NewClusterPage(props: {
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <label>
               Name
-              <input type="text" name="name" value={v.name} required maxlength="100" placeholder="e.g. store-berlin-01" autofocus />
+              <ClusterNameInput value={v.name} placeholder="e.g. store-berlin-01" autofocus />
             </label>
             <label>
               Environment

@@ -3,13 +3,14 @@ import type { Capabilities, CapabilityName } from '../../src/contract';
 // The formats moved to a JSX-free file the browser bundle can share; re-exported for the views that import them here.
 export { formatBytes, formatCpu } from '../shared/format';
 import { formatUsedOf, loadLevel } from '../shared/format';
-import { STATUS_LABEL, type ClusterStatus } from '../../src/clusters/vocabulary';
+import { CLUSTER_NAME_MAX, CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE, STATUS_LABEL, STATUS_MEANING, type ClusterStatus } from '../../src/clusters/vocabulary';
 import { RelativeTime } from '../shared/time';
+
 
 export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
   const cls = props.status === 'pending' || props.status === 'unknown' ? '' : props.status;
   return (
-    <span class={`badge ${cls}`} data-status={props.status} safe>
+    <span class={`badge ${cls}`} data-status={props.status} title={`${STATUS_LABEL[props.status]}: ${STATUS_MEANING[props.status]}`} safe>
       {STATUS_LABEL[props.status]}
     </span>
   );
@@ -54,5 +55,34 @@ export function CapabilityChips(props: { capabilities: Capabilities | null; only
         </span>
       ))}
     </span>
+  );
+}
+
+/**
+ * The cluster name field of the create and settings forms: the browser checks the same rule the server does
+ * (vocabulary.ts) and says it under the field. A cluster named before the rule keeps its name until renamed.
+ */
+export function ClusterNameInput(props: { value: string; placeholder?: string; autofocus?: boolean }): JSX.Element {
+  return (
+    <>
+      <input
+        type="text"
+        name="name"
+        value={props.value}
+        required
+        maxlength={String(CLUSTER_NAME_MAX)}
+        pattern={CLUSTER_NAME_PATTERN}
+        title={`Lowercase: ${CLUSTER_NAME_RULE}`}
+        autocapitalize="none"
+        spellcheck="false"
+        autocomplete="off"
+        placeholder={props.placeholder}
+        autofocus={props.autofocus}
+        aria-describedby="cluster-name-rule"
+      />
+      <small class="muted" id="cluster-name-rule" safe>
+        {`A DNS label, as Kubernetes names things: ${CLUSTER_NAME_RULE}.`}
+      </small>
+    </>
   );
 }

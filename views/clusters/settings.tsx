@@ -1,4 +1,5 @@
 import Html from '@kitajs/html';
+import { ClusterNameInput } from './parts';
 import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
 import type { ClusterView } from './detail';
 import { EnrollmentPanel, type EnrollmentView } from './new';
@@ -23,7 +24,7 @@ export function SettingsTab(props: { cluster: ClusterView; csrfToken: string; ca
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <label>
               Name
-              <input type="text" name="name" value={c.name} required maxlength="100" />
+              <ClusterNameInput value={c.name} />
             </label>
             <label>
               Environment

@@ -6,7 +6,7 @@ import { Age } from '../clusters/parts';
 
 /** The ping answer that the Ping button's request replaces. */
 export const PING_RESULT_ID = 'ping-result';
-/** The polled command history. */
+/** The command history (refreshed with the rest of the live Commands tab). */
 export const COMMAND_HISTORY_ID = 'command-history';
 
 export type CommandView = {
@@ -45,9 +45,9 @@ export function PingResult(props: { last: PingView; timeout?: string | null; fre
   );
 }
 
-export function CommandHistory(props: { commands: CommandView[]; liveUrl: string; olderUrl: string | null }): JSX.Element {
+export function CommandHistory(props: { commands: CommandView[]; olderUrl: string | null }): JSX.Element {
   return (
-    <div id={COMMAND_HISTORY_ID} hx-get={props.liveUrl} hx-trigger="every 5s" hx-swap="outerMorph">
+    <div id={COMMAND_HISTORY_ID}>
       <div class="table-wrap">
         <table>
           <thead>
@@ -97,7 +97,6 @@ export type CommandsTabProps = {
   csrfToken: string;
   last: PingView;
   commands: CommandView[];
-  liveUrl: string;
   olderUrl: string | null;
 };
 
@@ -121,7 +120,7 @@ export function CommandsTab(props: CommandsTabProps): JSX.Element {
         cluster's apply capability (API: <code>POST /v1/clusters/{'{id}'}/commands</code>).
       </p>
       <h2>History</h2>
-      <CommandHistory commands={props.commands} liveUrl={props.liveUrl} olderUrl={props.olderUrl} />
+      <CommandHistory commands={props.commands} olderUrl={props.olderUrl} />
     </>
   );
 }

@@ -4,8 +4,11 @@ import { Shell, type ShellViewer } from '../layout/layout';
 /** `responses`: each success status with its content type and schema, as text. */
 export type DocOperation = { method: string; path: string; summary: string; tag: string; parameters: string[]; body: string; responses: string };
 
+/** One error code of the API's closed list, with its status and meaning. */
+export type DocErrorCode = { code: string; status: number; meaning: string };
+
 /** The API reference, in the shell (signed in or not: anyone may read it). */
-export function ApiDocsPage(props: { ops: DocOperation[]; viewer: ShellViewer | null }): JSX.Element {
+export function ApiDocsPage(props: { ops: DocOperation[]; errors: DocErrorCode[]; viewer: ShellViewer | null }): JSX.Element {
   const tags = [...new Set(props.ops.map((o) => o.tag))];
   return (
     <Shell title="API reference" active="none" viewer={props.viewer}>
@@ -13,8 +16,26 @@ export function ApiDocsPage(props: { ops: DocOperation[]; viewer: ShellViewer | 
         <h1>Niro API reference</h1>
         <p>
           Machine-readable: <a href="/v1/openapi.json">/v1/openapi.json</a>. Authenticate with <code>Authorization: Bearer niro_pat_…</code>. Errors are{' '}
-          <code>{'{"error":{"code","message"}}'}</code>.
+          <code>{'{"error":{"code","message"}}'}</code>, the code one of those below.
         </p>
+        <section class="panel" id="error-codes">
+          <h2>Error codes</h2>
+          <table>
+            <tbody>
+              {props.errors.map((e) => (
+                <tr>
+                  <td class="mono" safe>
+                    {e.code}
+                  </td>
+                  <td>{e.status}</td>
+                  <td class="wrap" safe>
+                    {e.meaning}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
         {tags.map((tag) => (
           <section class="panel">
             <h2 safe>{tag}</h2>

@@ -406,9 +406,16 @@ export function PodDrawer(props: PodDrawerProps): JSX.Element {
         </a>
       </div>
       <div class="row actions">
-        <a class={`button${props.cluster.logsEnabled ? '' : ' secondary'}`} href={`${path}/logs`} title={props.cluster.logsEnabled ? 'Live tail of this pod' : 'Log streaming is not enabled for this cluster'} data-view-logs>
-          View logs
-        </a>
+        {props.cluster.logsEnabled ? (
+          <a class="button" href={`${path}/logs`} title="Live tail of this pod" data-view-logs>
+            View logs
+          </a>
+        ) : (
+          // No button that can only fail: say why, and where the command that enables it is.
+          <span class="muted" data-logs-off>
+            Logs are off for this cluster — <a href={`/clusters/${props.cluster.id}/logs`}>how to enable them</a>
+          </span>
+        )}
         {owner ? (
           <a class="button secondary" href={`/pods?owner=${encodeURIComponent(owner)}&group=owner`} safe>
             {`${owner} across clusters`}

@@ -7,8 +7,21 @@ import { podsUrl, type PodsFilters } from './filters';
 import { plural } from '../shared/format';
 import { Name } from '../shared/names';
 
-/** The workload grouping shows what the index query returns. */
-export type WorkloadGroupView = WorkloadGroup;
+/** One workload in one cluster. */
+export type WorkloadClusterView = {
+  clusterId: string;
+  pods: number;
+  /** Containers ready / containers, summed over the pods. */
+  readyContainers: number;
+  containers: number;
+  restarts: number;
+  images: string[];
+  /** Pods per kubectl STATUS. */
+  statuses: Record<string, number>;
+};
+
+/** A workload as Kubernetes identifies it (namespace, kind, name), across the clusters that run it. */
+export type WorkloadGroupView = { namespace: string; ownerKind: string; ownerName: string; pods: number; clusters: WorkloadClusterView[] };
 
 export type WorkloadGroupsProps = {
   filters: PodsFilters;
@@ -29,21 +42,30 @@ function usualImages(g: WorkloadGroupView): string {
   return best;
 }
 
-/** The workloads-across-clusters view of /pods: one panel per workload, one row per cluster and namespace. */
+/**
+ * The workloads-across-clusters view of /pods: one panel per workload (namespace, kind, name), one row per
+ * cluster. Image drift compares one workload's clusters only, never two namespaces' unrelated apps.
+ */
 export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
   if (props.groups.length === 0) return <p class="empty panel">No workload matches these filters.</p>;
   return (
     <div class="workloads">
+      <p class="muted small" data-note="workload-identity">
+        A workload is a namespace, a kind and a name: the same name in another namespace is another workload. Its rows are the clusters that run it.
+      </p>
       {props.groups.map((g) => {
         const usual = usualImages(g);
         const drift = g.clusters.filter((c) => c.images.join('\n') !== usual).length;
         const ready = g.clusters.reduce((a, c) => a + c.readyContainers, 0);
         const total = g.clusters.reduce((a, c) => a + c.containers, 0);
-        const sorted = [...g.clusters].sort((a, b) => (props.clusters[a.clusterId]?.name ?? '').localeCompare(props.clusters[b.clusterId]?.name ?? '') || a.namespace.localeCompare(b.namespace));
+        const sorted = [...g.clusters].sort((a, b) => (props.clusters[a.clusterId]?.name ?? '').localeCompare(props.clusters[b.clusterId]?.name ?? ''));
         return (
-          <section class="panel workload" data-workload={`${g.ownerKind}/${g.ownerName}`}>
+          <section class="panel workload" data-workload={`${g.namespace}/${g.ownerKind}/${g.ownerName}`}>
             <div class="row">
               <h2 safe>{`${g.ownerKind} ${g.ownerName}`}</h2>
+              <span class="chip mono" title="Namespace" safe>
+                {g.namespace}
+              </span>
               <span class="muted" safe>
                 {`${plural(g.clusters.length, 'cluster')} · ${plural(g.pods, 'pod')} · ${ready}/${total} containers ready`}
               </span>
@@ -55,7 +77,7 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
                 ''
               )}
               <span class="spacer"></span>
-              <a href={podsUrl({ ...props.filters, owner: `${g.ownerKind}/${g.ownerName}`, group: 'pods' })} safe>
+              <a href={podsUrl({ ...props.filters, namespace: g.namespace, owner: `${g.ownerKind}/${g.ownerName}`, group: 'pods' })} safe>
                 {g.pods === 1 ? 'List its pod' : `List its ${g.pods} pods`}
               </a>
             </div>
@@ -64,7 +86,6 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
                 <thead>
                   <tr>
                     <th class="col-cluster">Cluster</th>
-                    <th class="col-namespace">Namespace</th>
                     <th class="col-pods">Pods</th>
                     <th class="col-ready">Ready</th>
                     <th class="col-restarts">Restarts</th>
@@ -88,9 +109,6 @@ export function WorkloadGroups(props: WorkloadGroupsProps): JSX.Element {
                           ) : (
                             ''
                           )}
-                        </td>
-                        <td>
-                          <Name text={c.namespace} mono what="namespace" />
                         </td>
                         <td safe>{String(c.pods)}</td>
                         <td class={c.readyContainers < c.containers ? 'warn' : ''} safe>

@@ -93,7 +93,11 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
                       <Name text={p.namespace} mono what="namespace" />
                     </td>
                     <td>
-                      <Name text={p.name} mono href={podLogsPath(props.clusterId, p.namespace, p.name)} what="pod name" />
+                      {props.enabled ? (
+                        <Name text={p.name} mono href={podLogsPath(props.clusterId, p.namespace, p.name)} what="pod name" />
+                      ) : (
+                        <Name text={p.name} mono what="pod name" />
+                      )}
                     </td>
                     <td>
                       <PodStatusBadge status={p.status} />
@@ -105,35 +109,13 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
                     <td>
                       <Name text={ownerLabel(p)} mono copy={false} />
                     </td>
-                    <td>
-                      <div class="row actions">
-                        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name)}>
-                          Logs
-                        </a>
-                        {previous ? (
-                          <a
-                            class="button secondary"
-                            href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })}
-                            title="Logs of the previous (crashed) instance"
-                          >
-                            Previous
-                          </a>
-                        ) : (
-                          ''
-                        )}
-                        {p.ownerKind && p.ownerKind !== 'Node' ? (
-                          <a
-                            class="button secondary"
-                            href={workloadLogsPath(p.ownerKind, p.ownerName, p.namespace, [])}
-                            title="Every pod of this workload, across clusters"
-                          >
-                            Workload
-                          </a>
-                        ) : (
-                          ''
-                        )}
-                      </div>
-                    </td>
+                    {props.enabled ? (
+                      <LogButtons clusterId={props.clusterId} pod={p} previous={previous} />
+                    ) : (
+                      <td class="muted" data-logs-off>
+                        off
+                      </td>
+                    )}
                   </tr>
                 );
               })
@@ -143,5 +125,35 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
       </div>
       <Pager href={props.nextUrl} label="Next →" first={props.firstUrl} />
     </>
+  );
+}
+
+/** A pod's way into its logs: the live tail, its previous instance when it restarted, its workload's tail. */
+function LogButtons(props: { clusterId: string; pod: LogsPod; previous: string | null }): JSX.Element {
+  const p = props.pod;
+  const previous = props.previous;
+  // A flex row inside the cell: a cell that is itself a flex box leaves the table's fixed layout.
+  return (
+    <td>
+      <div class="row actions">
+        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name)}>
+          Logs
+        </a>
+        {previous ? (
+          <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })} title="Logs of the previous (crashed) instance">
+            Previous
+          </a>
+        ) : (
+          ''
+        )}
+        {p.ownerKind && p.ownerKind !== 'Node' ? (
+          <a class="button secondary" href={workloadLogsPath(p.ownerKind, p.ownerName, p.namespace, [])} title="Every pod of this workload, across clusters">
+            Workload
+          </a>
+        ) : (
+          ''
+        )}
+      </div>
+    </td>
   );
 }

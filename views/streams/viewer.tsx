@@ -1,10 +1,9 @@
 import Html from '@kitajs/html';
 import { CopyButton } from '../shared/names';
 
-/** Ids the viewer script and the tests look for. */
-export const LOG_VIEWER_ID = 'log-viewer';
-export const LOG_LINES_ID = 'log-lines';
-export const LOG_STATE_ID = 'log-state';
+import { ALL_CONTAINERS, LOG_LINES_ID, LOG_SKIPPED_ID, LOG_STATE_ID, LOG_VIEWER_ID, MAIN_CONTAINER } from './viewer-ids';
+
+export { ALL_CONTAINERS, LOG_LINES_ID, LOG_SKIPPED_ID, LOG_STATE_ID, LOG_VIEWER_ID, MAIN_CONTAINER };
 
 export type ViewerContainer = {
   name: string;
@@ -34,7 +33,10 @@ export type ViewerConfig =
       ownerName: string;
       namespace: string | null;
       clusterIds: string[];
-      container: string | null;
+      /** Every container the workload's pods have (by name, once each), for the picker. */
+      containers: ViewerContainer[];
+      /** MAIN_CONTAINER, ALL_CONTAINERS or a container's name. */
+      container: string;
       follow: boolean;
       tailLines: number;
       timestamps: boolean;
@@ -93,7 +95,22 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
               </select>
             </label>
           ) : (
-            ''
+            <label class="inline" title="Sidecars (envoy, fluent-bit…) log apart from the app: pick one, or all">
+              Container
+              <select name="container" x-model="container" x-on:change="restart()" aria-label="Container">
+                <option value={MAIN_CONTAINER} selected={c.container === MAIN_CONTAINER}>
+                  main (each pod’s first app container)
+                </option>
+                <option value={ALL_CONTAINERS} selected={c.container === ALL_CONTAINERS}>
+                  all containers
+                </option>
+                {c.containers.map((ct) => (
+                  <option value={ct.name} selected={ct.name === c.container} safe>
+                    {kindLabel(ct)}
+                  </option>
+                ))}
+              </select>
+            </label>
           )}
           <label class="inline">
             <input type="checkbox" name="follow" x-model="follow" x-on:change="restart()" checked={c.follow} /> Follow
@@ -172,8 +189,17 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
           <span class="muted" x-text="countLabel"></span>
         </div>
       </div>
+      {pod ? (
+        ''
+      ) : (
+        <details class="logs-skipped" x-show="skippedCount > 0" data-skipped>
+          <summary x-text="skippedLabel"></summary>
+          <ul id={LOG_SKIPPED_ID}></ul>
+        </details>
+      )}
       <div class="logs-pane" x-ref="pane" x-bind:class="wrap ? 'wrap' : ''" x-on:scroll="onScroll()">
         <div class="logs-dropped" x-show="droppedOld > 0" x-text="droppedLabel"></div>
+        <div class="logs-empty muted" x-show="showEmpty" x-text="emptyLabel" data-empty-hint></div>
         <div id={LOG_LINES_ID} class="logs-lines mono" role="log" aria-live="off"></div>
       </div>
       <button type="button" class="jump-latest" name="latest" x-show="!stick" x-on:click="toLatest()" x-text="latestLabel">
