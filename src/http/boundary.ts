@@ -33,7 +33,14 @@ async function errorViewer(db: Db, request: Request, status: number): Promise<Sh
 }
 
 /** Renders an error the way the client asked for it: JSON, an htmx fragment, or a page in the shell. */
-export async function errorResponse(db: Db, request: Request, status: number, code: HttpErrorCode, message: string, headers: Record<string, string> = {}): Promise<Response> {
+export async function errorResponse(
+  db: Db,
+  request: Request,
+  status: number,
+  code: HttpErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   if (status >= 300 && status < 400 && headers.location) {
     if (request.headers.get('hx-request') === 'true') return new Response(null, { status: 200, headers: { 'hx-redirect': headers.location } });
     return new Response(null, { status, headers });

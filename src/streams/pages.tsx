@@ -69,9 +69,13 @@ export function streamsPages(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
         const { namespace, name } = ctx.params;
         const pod = await findPodBrief(db, cluster.id, namespace, name);
-        const containers = pod?.containers.map((c) => ({ name: c.name, kind: c.kind, restarts: c.restarts, lastTerminationReason: c.lastTerminationReason })) ?? [];
+        const containers =
+          pod?.containers.map((c) => ({ name: c.name, kind: c.kind, restarts: c.restarts, lastTerminationReason: c.lastTerminationReason })) ?? [];
         const asked = ctx.query.container;
-        const container = asked && (containers.length === 0 || containers.some((c) => c.name === asked)) ? asked : (containers.find((c) => c.kind === 'app') ?? containers[0])?.name ?? asked ?? '';
+        const container =
+          asked && (containers.length === 0 || containers.some((c) => c.name === asked))
+            ? asked
+            : ((containers.find((c) => c.kind === 'app') ?? containers[0])?.name ?? asked ?? '');
         if (asked && containers.length === 0) containers.push({ name: asked, kind: 'app', restarts: 0, lastTerminationReason: undefined });
         const previous = ctx.query.previous === '1';
         const viewer: ViewerConfig = {
@@ -88,7 +92,15 @@ export function streamsPages(deps: AppDeps) {
         };
         const crumbs = (
           <p class="muted crumbs">
-            <a href="/">Fleet</a> / <span safe>{org.name}</span> / <a href={`/clusters/${cluster.id}/logs`} safe>{cluster.name}</a> / <span class="mono" safe>{namespace}</span> /{' '}
+            <a href="/">Fleet</a> / <span safe>{org.name}</span> /{' '}
+            <a href={`/clusters/${cluster.id}/logs`} safe>
+              {cluster.name}
+            </a>{' '}
+            /{' '}
+            <span class="mono" safe>
+              {namespace}
+            </span>{' '}
+            /{' '}
             <strong class="mono" safe>
               {name}
             </strong>

@@ -4,7 +4,16 @@ import { EmptyRow } from '../shared/empty-row';
 import { SettingsNav } from '../settings/nav';
 import { CopyButton } from '../shared/names';
 
-export type TokenRow = { id: string; name: string; publicId: string; scope: 'read' | 'write'; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null; revokedAt: Date | null };
+export type TokenRow = {
+  id: string;
+  name: string;
+  publicId: string;
+  scope: 'read' | 'write';
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+};
 
 /** Lifetimes offered by the form, as [days, label]; '' is "until revoked". */
 export const TOKEN_LIFETIMES: [string, string][] = [

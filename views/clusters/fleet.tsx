@@ -155,8 +155,22 @@ function FleetRow(props: { row: FleetRowView }): JSX.Element {
         ) : (
           <>
             <span safe>{`${r.podsRunning}/${r.podsTotal} running`}</span>
-            {!r.podListAvailable ? <span class="chip" title="This agent (protocol 1) reports counts only; upgrade it to see the pod list"> counts only</span> : ''}
-            {r.podsTruncated ? <span class="chip" title={`Only ${r.podsListed} of ${r.podsTotal} pods are listed`}> truncated</span> : ''}
+            {!r.podListAvailable ? (
+              <span class="chip" title="This agent (protocol 1) reports counts only; upgrade it to see the pod list">
+                {' '}
+                counts only
+              </span>
+            ) : (
+              ''
+            )}
+            {r.podsTruncated ? (
+              <span class="chip" title={`Only ${r.podsListed} of ${r.podsTotal} pods are listed`}>
+                {' '}
+                truncated
+              </span>
+            ) : (
+              ''
+            )}
           </>
         )}
       </td>

@@ -48,9 +48,7 @@ export function Document(props: { title: string; csrfToken?: string; scripts?: s
           <script src={assetUrl('htmx.js')} defer></script>
           <script src={assetUrl('hx-sse.js')} defer></script>
           <script src={assetUrl('app.js')} defer></script>
-          {(props.scripts ?? []).map((s) =>
-            s.endsWith('.css') ? <link rel="stylesheet" href={assetUrl(s)} /> : <script src={assetUrl(s)} defer></script>,
-          )}
+          {(props.scripts ?? []).map((s) => (s.endsWith('.css') ? <link rel="stylesheet" href={assetUrl(s)} /> : <script src={assetUrl(s)} defer></script>))}
           <script src={assetUrl('alpine.js')} defer></script>
         </head>
         <body>{props.children as 'safe'}</body>
@@ -81,7 +79,9 @@ export function Shell(props: ShellProps): JSX.Element {
               <input type="hidden" name="_csrf" value={v.csrfToken} />
               <input type="hidden" name="back" value="" data-current-path />
               <select name="orgId" aria-label="Organization" data-autosubmit>
-                <option value="" selected={v.currentOrgId === null}>All organizations</option>
+                <option value="" selected={v.currentOrgId === null}>
+                  All organizations
+                </option>
                 {v.orgs.map((o) => (
                   <option value={o.id} selected={o.id === v.currentOrgId} safe>
                     {'\u00a0\u00a0'.repeat(o.depth) + o.name}

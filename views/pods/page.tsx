@@ -69,7 +69,15 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
             </div>
           </details>
           <input type="text" name="namespace" value={f.namespace} placeholder="Namespace" maxlength="253" aria-label="Namespace" />
-          <input type="text" name="status" value={f.status} placeholder="Status, e.g. CrashLoopBackOff" maxlength="128" aria-label="Status" list="pod-statuses" />
+          <input
+            type="text"
+            name="status"
+            value={f.status}
+            placeholder="Status, e.g. CrashLoopBackOff"
+            maxlength="128"
+            aria-label="Status"
+            list="pod-statuses"
+          />
           <datalist id="pod-statuses">
             {Object.keys(props.counts.byStatus).map((s) => (
               <option value={s}></option>
@@ -108,7 +116,8 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
               </a>
             </>
           ))}{' '}
-          {props.countsOnly.length === 1 ? 'runs an agent' : 'run agents'} of protocol 1, which report{props.countsOnly.length === 1 ? 's' : ''} pod counts but no pod list: upgrade the agent to list its pods here.
+          {props.countsOnly.length === 1 ? 'runs an agent' : 'run agents'} of protocol 1, which report{props.countsOnly.length === 1 ? 's' : ''} pod counts but
+          no pod list: upgrade the agent to list its pods here.
         </p>
       ) : (
         ''
@@ -134,5 +143,3 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
     </>
   );
 }
-
-
