@@ -1,9 +1,9 @@
 // Checks configuration from the environment: defaults, validation errors naming the variable.
-import { expect, test } from 'bun:test'
-import { readConfig } from './config.ts'
+import { expect, test } from 'bun:test';
+import { readConfig } from './config.ts';
 
 test('defaults', () => {
-  const result = readConfig({ NIRO_URL: 'https://niro.example.com/' })
+  const result = readConfig({ NIRO_URL: 'https://niro.example.com/' });
   expect(result).toEqual({
     ok: true,
     config: {
@@ -16,8 +16,8 @@ test('defaults', () => {
       inClusterRoot: null,
       requested: { pods: null, logs: null, apply: null, selfUpdate: null },
     },
-  })
-})
+  });
+});
 
 test('everything set', () => {
   const result = readConfig({
@@ -29,7 +29,7 @@ test('everything set', () => {
     NIRO_ENABLE_APPLY: '0',
     POD_NAMESPACE: 'niro',
     KUBECONFIG: '/tmp/kubeconfig',
-  })
+  });
   expect(result.ok && result.config).toMatchObject({
     url: 'http://cp.internal:8080/base',
     token: 'niro_et_abc',
@@ -38,18 +38,18 @@ test('everything set', () => {
     namespace: 'niro',
     kubeconfig: '/tmp/kubeconfig',
     requested: { logs: true, apply: false, pods: null, selfUpdate: null },
-  })
-})
+  });
+});
 
 test('errors name the variable', () => {
   const error = (env: Record<string, string>): string => {
-    const result = readConfig(env)
-    return result.ok ? '' : result.error
-  }
-  expect(error({})).toStartWith('NIRO_URL is not set')
-  expect(error({ NIRO_URL: 'not a url' })).toStartWith('NIRO_URL is not a URL')
-  expect(error({ NIRO_URL: 'ftp://x' })).toStartWith('NIRO_URL must be http(s)')
-  expect(error({ NIRO_URL: 'https://x', NIRO_MAX_PODS: '-1' })).toStartWith('NIRO_MAX_PODS')
-  expect(error({ NIRO_URL: 'https://x', NIRO_LOG_LEVEL: 'chatty' })).toStartWith('NIRO_LOG_LEVEL')
-  expect(readConfig({ NIRO_URL: 'https://x', NIRO_MAX_PODS: '999999' })).toMatchObject({ ok: true, config: { maxPods: 5000 } })
-})
+    const result = readConfig(env);
+    return result.ok ? '' : result.error;
+  };
+  expect(error({})).toStartWith('NIRO_URL is not set');
+  expect(error({ NIRO_URL: 'not a url' })).toStartWith('NIRO_URL is not a URL');
+  expect(error({ NIRO_URL: 'ftp://x' })).toStartWith('NIRO_URL must be http(s)');
+  expect(error({ NIRO_URL: 'https://x', NIRO_MAX_PODS: '-1' })).toStartWith('NIRO_MAX_PODS');
+  expect(error({ NIRO_URL: 'https://x', NIRO_LOG_LEVEL: 'chatty' })).toStartWith('NIRO_LOG_LEVEL');
+  expect(readConfig({ NIRO_URL: 'https://x', NIRO_MAX_PODS: '999999' })).toMatchObject({ ok: true, config: { maxPods: 5000 } });
+});

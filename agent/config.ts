@@ -1,62 +1,62 @@
 // Agent configuration from the environment (set by deploy/agent/deployment.yaml and install.sh).
-import { LIMITS } from '../src/contract/index.ts'
-import { isLogLevel, type LogLevel } from './log.ts'
+import { LIMITS } from '../src/contract/index.ts';
+import { isLogLevel, type LogLevel } from './log.ts';
 
 export interface AgentConfig {
   /** Control-plane base URL, without a trailing slash. */
-  url: string
+  url: string;
   /** Enrollment token; only needed until the key Secret exists. */
-  token: string | null
+  token: string | null;
   /** Pods sent per heartbeat at most (the server may ask for fewer). */
-  maxPods: number
-  logLevel: LogLevel
+  maxPods: number;
+  logLevel: LogLevel;
   /** The agent's namespace: its key Secret and Deployment live here. */
-  namespace: string
+  namespace: string;
   /** KUBECONFIG path; null means in-cluster configuration. */
-  kubeconfig: string | null
+  kubeconfig: string | null;
   /**
    * NIRO_IN_CLUSTER_ROOT: directory under which the in-cluster service-account files
    * (var/run/secrets/kubernetes.io/serviceaccount/) are read; null = the filesystem root, as in a pod.
    * For running the agent outside a pod with a projected token, e.g. on a node or against a simulator.
    */
-  inClusterRoot: string | null
+  inClusterRoot: string | null;
   /**
    * What the installer asked for (NIRO_ENABLE_*), for logging only: capabilities are detected from
    * RBAC each heartbeat, so a role granted or revoked by hand is reported truthfully. null = not set.
    */
-  requested: { pods: boolean | null; logs: boolean | null; apply: boolean | null; selfUpdate: boolean | null }
+  requested: { pods: boolean | null; logs: boolean | null; apply: boolean | null; selfUpdate: boolean | null };
 }
 
-export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; error: string }
+export type ConfigResult = { ok: true; config: AgentConfig } | { ok: false; error: string };
 
 function readFlag(value: string | undefined): boolean | null {
-  if (value === undefined || value === '') return null
-  return value === '1' || value.toLowerCase() === 'true'
+  if (value === undefined || value === '') return null;
+  return value === '1' || value.toLowerCase() === 'true';
 }
 
 /** Reads and validates the environment. Errors name the variable. */
 export function readConfig(env: Record<string, string | undefined>): ConfigResult {
-  const rawUrl = env.NIRO_URL?.trim()
-  if (!rawUrl) return { ok: false, error: 'NIRO_URL is not set (the control plane URL, e.g. https://niro.example.com)' }
-  let url: URL
+  const rawUrl = env.NIRO_URL?.trim();
+  if (!rawUrl) return { ok: false, error: 'NIRO_URL is not set (the control plane URL, e.g. https://niro.example.com)' };
+  let url: URL;
   try {
-    url = new URL(rawUrl)
+    url = new URL(rawUrl);
   } catch {
-    return { ok: false, error: `NIRO_URL is not a URL: ${rawUrl}` }
+    return { ok: false, error: `NIRO_URL is not a URL: ${rawUrl}` };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return { ok: false, error: `NIRO_URL must be http(s): ${rawUrl}` }
+    return { ok: false, error: `NIRO_URL must be http(s): ${rawUrl}` };
   }
 
-  let maxPods: number = LIMITS.podsPerHeartbeat
+  let maxPods: number = LIMITS.podsPerHeartbeat;
   if (env.NIRO_MAX_PODS) {
-    const parsed = Number(env.NIRO_MAX_PODS)
-    if (!Number.isInteger(parsed) || parsed < 0) return { ok: false, error: `NIRO_MAX_PODS must be a whole number: ${env.NIRO_MAX_PODS}` }
-    maxPods = Math.min(parsed, LIMITS.podsPerHeartbeat)
+    const parsed = Number(env.NIRO_MAX_PODS);
+    if (!Number.isInteger(parsed) || parsed < 0) return { ok: false, error: `NIRO_MAX_PODS must be a whole number: ${env.NIRO_MAX_PODS}` };
+    maxPods = Math.min(parsed, LIMITS.podsPerHeartbeat);
   }
 
-  const logLevel = (env.NIRO_LOG_LEVEL || 'info').toLowerCase()
-  if (!isLogLevel(logLevel)) return { ok: false, error: `NIRO_LOG_LEVEL must be debug, info, warn or error: ${env.NIRO_LOG_LEVEL}` }
+  const logLevel = (env.NIRO_LOG_LEVEL || 'info').toLowerCase();
+  if (!isLogLevel(logLevel)) return { ok: false, error: `NIRO_LOG_LEVEL must be debug, info, warn or error: ${env.NIRO_LOG_LEVEL}` };
 
   return {
     ok: true,
@@ -75,5 +75,5 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
         selfUpdate: readFlag(env.NIRO_ENABLE_SELF_UPDATE),
       },
     },
-  }
+  };
 }

@@ -1,37 +1,37 @@
 // Checks one heartbeat's reactions: interval honoured with jitter, key rejection slows down and may
 // re-enroll, 413 shrinks the pod list, 429 and 503 honour Retry-After, an unreachable Kubernetes API backs off.
-import { describe, expect, test } from 'bun:test'
-import { Value } from '@sinclair/typebox/value'
-import { HeartbeatV2, type HeartbeatResponse } from '../src/contract/index.ts'
-import { REJECTED_RETRY_MS } from './backoff.ts'
-import { KEY_REJECTED_MESSAGE, beatOnce, createHeartbeatState, type HeartbeatDeps } from './heartbeat.ts'
-import { KubeError } from './kube-api.ts'
-import type { Pod } from './kube-objects.ts'
-import { createLogger } from './log.ts'
-import type { NiroClient, NiroFailure, NiroResult } from './niro-client.ts'
-import { AgentSession } from './session.ts'
-import { createFakeKube } from './testing/fake-kube.ts'
+import { describe, expect, test } from 'bun:test';
+import { Value } from '@sinclair/typebox/value';
+import { HeartbeatV2, type HeartbeatResponse } from '../src/contract/index.ts';
+import { REJECTED_RETRY_MS } from './backoff.ts';
+import { KEY_REJECTED_MESSAGE, beatOnce, createHeartbeatState, type HeartbeatDeps } from './heartbeat.ts';
+import { KubeError } from './kube-api.ts';
+import type { Pod } from './kube-objects.ts';
+import { createLogger } from './log.ts';
+import type { NiroClient, NiroFailure, NiroResult } from './niro-client.ts';
+import { AgentSession } from './session.ts';
+import { createFakeKube } from './testing/fake-kube.ts';
 
-const pod = (await Bun.file(new URL('./collect/testdata/pods/running-coredns.json', import.meta.url)).json()) as Pod
-const pods = Array.from({ length: 10 }, (_, i) => ({ ...pod, metadata: { ...pod.metadata, name: `coredns-${i}` } }))
+const pod = (await Bun.file(new URL('./collect/testdata/pods/running-coredns.json', import.meta.url)).json()) as Pod;
+const pods = Array.from({ length: 10 }, (_, i) => ({ ...pod, metadata: { ...pod.metadata, name: `coredns-${i}` } }));
 
 function setup(answers: NiroResult<HeartbeatResponse>[]) {
-  const sent: { key: string; body: HeartbeatV2 }[] = []
-  const lines: string[] = []
+  const sent: { key: string; body: HeartbeatV2 }[] = [];
+  const lines: string[] = [];
   const client: NiroClient = {
     enroll: async () => ({ ok: false, failure: { kind: 'unavailable', status: 0, message: 'unused' } }),
     heartbeat: async (key, body) => {
-      sent.push({ key, body })
-      return answers.shift() ?? { ok: false, failure: { kind: 'unavailable', status: 0, message: 'no answer' } }
+      sent.push({ key, body });
+      return answers.shift() ?? { ok: false, failure: { kind: 'unavailable', status: 0, message: 'no answer' } };
     },
     pollCommands: async () => ({ ok: true, value: { commands: [] } }),
     postResult: async () => ({ ok: true, value: null }),
     openStream: () => {
-      throw new Error('unused')
+      throw new Error('unused');
     },
-  }
-  const fake = createFakeKube({ pods })
-  const session = new AgentSession('niro_ak_test', 'c1')
+  };
+  const fake = createFakeKube({ pods });
+  const session = new AgentSession('niro_ak_test', 'c1');
   const deps: HeartbeatDeps = {
     kube: fake.kube,
     client,
@@ -41,102 +41,102 @@ function setup(answers: NiroResult<HeartbeatResponse>[]) {
     namespace: 'niro-system',
     maxPods: 5000,
     signal: new AbortController().signal,
-  }
-  return { deps, sent, lines, session, fake, state: createHeartbeatState() }
+  };
+  return { deps, sent, lines, session, fake, state: createHeartbeatState() };
 }
 
 const ok = (value: Partial<HeartbeatResponse> = {}): NiroResult<HeartbeatResponse> => ({
   ok: true,
   value: { nextIntervalSeconds: 15, commandsPending: false, serverTime: new Date().toISOString(), ...value },
-})
-const fail = (failure: NiroFailure): NiroResult<HeartbeatResponse> => ({ ok: false, failure })
+});
+const fail = (failure: NiroFailure): NiroResult<HeartbeatResponse> => ({ ok: false, failure });
 
 describe('beatOnce', () => {
   test('sends a valid heartbeat with the key and waits the server interval ±20%', async () => {
-    const { deps, sent, state } = setup([ok({ nextIntervalSeconds: 30 })])
-    const outcome = await beatOnce(deps, state)
-    expect(outcome.sent).toBe(true)
-    expect(outcome.waitMs).toBeGreaterThanOrEqual(24_000)
-    expect(outcome.waitMs).toBeLessThanOrEqual(36_000)
-    expect(sent[0]!.key).toBe('niro_ak_test')
-    expect(Value.Check(HeartbeatV2, sent[0]!.body)).toBe(true)
-    expect(sent[0]!.body.pods).toHaveLength(10)
-  })
+    const { deps, sent, state } = setup([ok({ nextIntervalSeconds: 30 })]);
+    const outcome = await beatOnce(deps, state);
+    expect(outcome.sent).toBe(true);
+    expect(outcome.waitMs).toBeGreaterThanOrEqual(24_000);
+    expect(outcome.waitMs).toBeLessThanOrEqual(36_000);
+    expect(sent[0]!.key).toBe('niro_ak_test');
+    expect(Value.Check(HeartbeatV2, sent[0]!.body)).toBe(true);
+    expect(sent[0]!.body.pods).toHaveLength(10);
+  });
 
   test('a rejected key is logged clearly, slows the loop and marks the session', async () => {
-    const { deps, session, lines, state } = setup([fail({ kind: 'unauthorized', status: 401, message: 'cluster_deleted: cluster deleted' })])
-    const outcome = await beatOnce(deps, state)
-    expect(session.keyRejected).toBe(true)
-    expect(outcome.waitMs).toBeGreaterThanOrEqual(REJECTED_RETRY_MS * 0.8)
-    expect(lines.some((l) => l.includes(KEY_REJECTED_MESSAGE))).toBe(true)
-    expect(lines.join('\n')).not.toContain('niro_ak_test')
-  })
+    const { deps, session, lines, state } = setup([fail({ kind: 'unauthorized', status: 401, message: 'cluster_deleted: cluster deleted' })]);
+    const outcome = await beatOnce(deps, state);
+    expect(session.keyRejected).toBe(true);
+    expect(outcome.waitMs).toBeGreaterThanOrEqual(REJECTED_RETRY_MS * 0.8);
+    expect(lines.some((l) => l.includes(KEY_REJECTED_MESSAGE))).toBe(true);
+    expect(lines.join('\n')).not.toContain('niro_ak_test');
+  });
 
   test('after rejection, a successful re-enrollment retries at once and the next beat clears the flag', async () => {
-    const { deps, session, sent, state } = setup([fail({ kind: 'unauthorized', status: 401, message: 'revoked' }), ok()])
+    const { deps, session, sent, state } = setup([fail({ kind: 'unauthorized', status: 401, message: 'revoked' }), ok()]);
     deps.reenroll = async () => {
-      session.replaceKey('niro_ak_new', 'c2')
-      return true
-    }
-    session.markKeyRejected()
-    expect((await beatOnce(deps, state)).waitMs).toBe(0)
-    await beatOnce(deps, state)
-    expect(sent[1]!.key).toBe('niro_ak_new')
-    expect(session.keyRejected).toBe(false)
-  })
+      session.replaceKey('niro_ak_new', 'c2');
+      return true;
+    };
+    session.markKeyRejected();
+    expect((await beatOnce(deps, state)).waitMs).toBe(0);
+    await beatOnce(deps, state);
+    expect(sent[1]!.key).toBe('niro_ak_new');
+    expect(session.keyRejected).toBe(false);
+  });
 
   test('413 halves the pods of the next beat, which is flagged truncated', async () => {
-    const { deps, sent, state } = setup([fail({ kind: 'too-large', status: 413, message: 'too large' }), ok()])
-    await beatOnce(deps, state)
-    await beatOnce(deps, state)
-    expect(sent[1]!.body.pods).toHaveLength(5)
-    expect([sent[1]!.body.podsTruncated, sent[1]!.body.podsTotal]).toEqual([true, 10])
-  })
+    const { deps, sent, state } = setup([fail({ kind: 'too-large', status: 413, message: 'too large' }), ok()]);
+    await beatOnce(deps, state);
+    await beatOnce(deps, state);
+    expect(sent[1]!.body.pods).toHaveLength(5);
+    expect([sent[1]!.body.podsTruncated, sent[1]!.body.podsTotal]).toEqual([true, 10]);
+  });
 
   test("the server's maxPods caps the next beat", async () => {
-    const { deps, sent, state } = setup([ok({ maxPods: 3 }), ok()])
-    await beatOnce(deps, state)
-    await beatOnce(deps, state)
-    expect(sent[1]!.body.pods).toHaveLength(3)
-  })
+    const { deps, sent, state } = setup([ok({ maxPods: 3 }), ok()]);
+    await beatOnce(deps, state);
+    await beatOnce(deps, state);
+    expect(sent[1]!.body.pods).toHaveLength(3);
+  });
 
   test('429 honours Retry-After', async () => {
-    const { deps, state } = setup([fail({ kind: 'rate-limited', status: 429, message: 'slow down', retryAfterSeconds: 42 })])
-    expect((await beatOnce(deps, state)).waitMs).toBe(42_000)
-  })
+    const { deps, state } = setup([fail({ kind: 'rate-limited', status: 429, message: 'slow down', retryAfterSeconds: 42 })]);
+    expect((await beatOnce(deps, state)).waitMs).toBe(42_000);
+  });
 
   test('503 honours Retry-After, with jitter on top so a busy server is not hit by every agent at once', async () => {
-    const busy = (): NiroResult<HeartbeatResponse> => fail({ kind: 'unavailable', status: 503, message: 'busy_decompressing', retryAfterSeconds: 2 })
-    const { deps, state } = setup(Array.from({ length: 20 }, busy))
-    const waits: number[] = []
-    for (let i = 0; i < 20; i++) waits.push((await beatOnce(deps, state)).waitMs)
-    for (const w of waits) expect(w).toBeGreaterThanOrEqual(2_000)
-    expect(new Set(waits).size).toBeGreaterThan(1)
-  })
+    const busy = (): NiroResult<HeartbeatResponse> => fail({ kind: 'unavailable', status: 503, message: 'busy_decompressing', retryAfterSeconds: 2 });
+    const { deps, state } = setup(Array.from({ length: 20 }, busy));
+    const waits: number[] = [];
+    for (let i = 0; i < 20; i++) waits.push((await beatOnce(deps, state)).waitMs);
+    for (const w of waits) expect(w).toBeGreaterThanOrEqual(2_000);
+    expect(new Set(waits).size).toBeGreaterThan(1);
+  });
 
   test('control plane down: backoff grows and stays under the cap, recovery resets it', async () => {
-    const down = (): NiroResult<HeartbeatResponse> => fail({ kind: 'unavailable', status: 0, message: 'connection refused' })
-    const { deps, state } = setup([down(), down(), down(), down(), down(), down(), down(), down(), ok()])
-    for (let i = 0; i < 8; i++) expect((await beatOnce(deps, state)).waitMs).toBeLessThan(60_000)
-    expect(state.failures).toBe(8)
-    await beatOnce(deps, state)
-    expect(state.failures).toBe(0)
-  })
+    const down = (): NiroResult<HeartbeatResponse> => fail({ kind: 'unavailable', status: 0, message: 'connection refused' });
+    const { deps, state } = setup([down(), down(), down(), down(), down(), down(), down(), down(), ok()]);
+    for (let i = 0; i < 8; i++) expect((await beatOnce(deps, state)).waitMs).toBeLessThan(60_000);
+    expect(state.failures).toBe(8);
+    await beatOnce(deps, state);
+    expect(state.failures).toBe(0);
+  });
 
   test('Kubernetes API down: nothing is sent (an empty snapshot would wipe the inventory)', async () => {
-    const { deps, sent, fake, state } = setup([ok()])
-    fake.state.down = new KubeError(0, 'connection refused')
-    const outcome = await beatOnce(deps, state)
-    expect([outcome.sent, sent.length, state.failures]).toEqual([false, 0, 1])
-  })
+    const { deps, sent, fake, state } = setup([ok()]);
+    fake.state.down = new KubeError(0, 'connection refused');
+    const outcome = await beatOnce(deps, state);
+    expect([outcome.sent, sent.length, state.failures]).toEqual([false, 0, 1]);
+  });
 
   test('capability changes are logged once', async () => {
-    const { deps, lines, fake, state } = setup([ok(), ok(), ok()])
-    await beatOnce(deps, state)
-    await beatOnce(deps, state)
-    fake.state.grants.add('get pods/log')
-    await beatOnce(deps, state)
-    const logged = lines.map((l) => JSON.parse(l) as { msg: string; logs?: boolean }).filter((l) => l.msg === 'capabilities')
-    expect(logged.map((l) => l.logs)).toEqual([false, true])
-  })
-})
+    const { deps, lines, fake, state } = setup([ok(), ok(), ok()]);
+    await beatOnce(deps, state);
+    await beatOnce(deps, state);
+    fake.state.grants.add('get pods/log');
+    await beatOnce(deps, state);
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; logs?: boolean }).filter((l) => l.msg === 'capabilities');
+    expect(logged.map((l) => l.logs)).toEqual([false, true]);
+  });
+});

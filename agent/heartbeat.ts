@@ -1,51 +1,51 @@
 // The heartbeat loop: a full snapshot every ~15 s. The control plane's answer steers the interval.
-import type { Capabilities, HeartbeatV2 } from '../src/contract/index.ts'
-import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from '../src/contract/index.ts'
-import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, backoffCeilingMs, computeBackoffMs, jitterInterval, retryDelayMs, sleep } from './backoff.ts'
-import { collectHeartbeat } from './collect/snapshot.ts'
-import { createTimestampReader, type TimestampReader } from './collect/text.ts'
-import type { KubeApi } from './kube-api.ts'
-import type { Logger } from './log.ts'
-import type { NiroClient } from './niro-client.ts'
-import type { AgentSession } from './session.ts'
+import type { Capabilities, HeartbeatV2 } from '../src/contract/index.ts';
+import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from '../src/contract/index.ts';
+import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, backoffCeilingMs, computeBackoffMs, jitterInterval, retryDelayMs, sleep } from './backoff.ts';
+import { collectHeartbeat } from './collect/snapshot.ts';
+import { createTimestampReader, type TimestampReader } from './collect/text.ts';
+import type { KubeApi } from './kube-api.ts';
+import type { Logger } from './log.ts';
+import type { NiroClient } from './niro-client.ts';
+import type { AgentSession } from './session.ts';
 
-export const KEY_REJECTED_MESSAGE = 'agent key rejected: cluster deleted or key revoked'
+export const KEY_REJECTED_MESSAGE = 'agent key rejected: cluster deleted or key revoked';
 
 export interface HeartbeatDeps {
-  kube: KubeApi
-  client: NiroClient
-  log: Logger
-  session: AgentSession
-  agentVersion: string
-  namespace: string
+  kube: KubeApi;
+  client: NiroClient;
+  log: Logger;
+  session: AgentSession;
+  agentVersion: string;
+  namespace: string;
   /** NIRO_MAX_PODS. */
-  maxPods: number
-  signal: AbortSignal
+  maxPods: number;
+  signal: AbortSignal;
   /** Tries to enroll again after the key was rejected (once per token); returns whether it worked. */
-  reenroll?: () => Promise<boolean>
+  reenroll?: () => Promise<boolean>;
 }
 
 /** Outcome of one beat: how long to wait before the next. Exported for tests. */
 export interface BeatOutcome {
-  waitMs: number
-  sent: boolean
+  waitMs: number;
+  sent: boolean;
 }
 
 function describeCapabilities(capabilities: Capabilities): Record<string, boolean> {
-  return Object.fromEntries(Object.entries(capabilities).map(([name, c]) => [name, c.enabled]))
+  return Object.fromEntries(Object.entries(capabilities).map(([name, c]) => [name, c.enabled]));
 }
 
 /** The loop's state between beats. */
 export interface HeartbeatState {
-  failures: number
-  intervalSeconds: number
+  failures: number;
+  intervalSeconds: number;
   /** The server's maxPods from its last answer. */
-  serverMaxPods: number | null
+  serverMaxPods: number | null;
   /** Lowered after a 413 so the next beat fits. */
-  sizeCap: number | null
-  lastCapabilities: string | null
+  sizeCap: number | null;
+  lastCapabilities: string | null;
   /** Pod timestamps already parsed: they rarely change from one beat to the next. */
-  toUnix: TimestampReader
+  toUnix: TimestampReader;
 }
 
 export function createHeartbeatState(): HeartbeatState {
@@ -56,13 +56,13 @@ export function createHeartbeatState(): HeartbeatState {
     sizeCap: null,
     lastCapabilities: null,
     toUnix: createTimestampReader(),
-  }
+  };
 }
 
 /** One heartbeat: collect, send, interpret the answer. Never throws. */
 export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs: number = Date.now()): Promise<BeatOutcome> {
-  const maxPods = Math.min(deps.maxPods, state.serverMaxPods ?? Infinity, state.sizeCap ?? Infinity)
-  let body: HeartbeatV2
+  const maxPods = Math.min(deps.maxPods, state.serverMaxPods ?? Infinity, state.sizeCap ?? Infinity);
+  let body: HeartbeatV2;
   try {
     body = await collectHeartbeat(deps.kube, {
       agentVersion: deps.agentVersion,
@@ -71,75 +71,86 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
       nowUnix: Math.floor(nowMs / 1000),
       toUnix: state.toUnix,
       onDegraded: (what, error) => deps.log.debug('partial read', { what, error }),
-    })
+    });
   } catch (error) {
     // The Kubernetes API is down or refusing us; a partial snapshot would wipe the inventory server-side.
-    state.failures++
-    deps.log.warn('cannot read the Kubernetes API; heartbeat skipped', { error, attempt: state.failures })
-    return { waitMs: computeBackoffMs(state.failures, CONTROL_PLANE_BACKOFF), sent: false }
+    state.failures++;
+    deps.log.warn('cannot read the Kubernetes API; heartbeat skipped', { error, attempt: state.failures });
+    return { waitMs: computeBackoffMs(state.failures, CONTROL_PLANE_BACKOFF), sent: false };
   }
 
-  const capabilities = JSON.stringify(describeCapabilities(body.capabilities))
+  const capabilities = JSON.stringify(describeCapabilities(body.capabilities));
   if (capabilities !== state.lastCapabilities) {
-    deps.log.info('capabilities', describeCapabilities(body.capabilities))
-    state.lastCapabilities = capabilities
+    deps.log.info('capabilities', describeCapabilities(body.capabilities));
+    state.lastCapabilities = capabilities;
   }
-  if (body.podsTruncated) deps.log.warn('pod list truncated', { sent: body.pods.length, total: body.podsTotal })
+  if (body.podsTruncated) deps.log.warn('pod list truncated', { sent: body.pods.length, total: body.podsTotal });
 
-  const result = await deps.client.heartbeat(deps.session.key, body, deps.signal)
+  const result = await deps.client.heartbeat(deps.session.key, body, deps.signal);
   if (result.ok) {
-    if (deps.session.keyRejected) deps.log.info('agent key accepted again')
-    deps.session.markKeyAccepted()
-    if (state.failures > 0) deps.log.info('heartbeat recovered', { afterFailures: state.failures })
-    state.failures = 0
-    state.intervalSeconds = result.value.nextIntervalSeconds
-    state.serverMaxPods = result.value.maxPods ?? null
+    if (deps.session.keyRejected) deps.log.info('agent key accepted again');
+    deps.session.markKeyAccepted();
+    if (state.failures > 0) deps.log.info('heartbeat recovered', { afterFailures: state.failures });
+    state.failures = 0;
+    state.intervalSeconds = result.value.nextIntervalSeconds;
+    state.serverMaxPods = result.value.maxPods ?? null;
     // commandsPending needs no action: the command loop's long-poll is always open and gets them first.
-    deps.log.debug('heartbeat sent', { pods: body.pods.length, nodes: body.nodes.length, events: body.events.length, commandsPending: result.value.commandsPending })
-    return { waitMs: jitterInterval(state.intervalSeconds * 1000), sent: true }
+    deps.log.debug('heartbeat sent', {
+      pods: body.pods.length,
+      nodes: body.nodes.length,
+      events: body.events.length,
+      commandsPending: result.value.commandsPending,
+    });
+    return { waitMs: jitterInterval(state.intervalSeconds * 1000), sent: true };
   }
 
-  const { failure } = result
+  const { failure } = result;
   switch (failure.kind) {
     case 'unauthorized': {
-      deps.session.markKeyRejected()
+      deps.session.markKeyRejected();
       // A deleted cluster stays deleted: retry rarely, so it costs the control plane next to nothing.
-      const waitMs = jitterInterval(REJECTED_RETRY_MS)
-      deps.log.error(KEY_REJECTED_MESSAGE, { status: failure.status, reason: failure.message, retryInMs: waitMs })
-      if (deps.reenroll && (await deps.reenroll())) return { waitMs: 0, sent: false }
-      return { waitMs, sent: false }
+      const waitMs = jitterInterval(REJECTED_RETRY_MS);
+      deps.log.error(KEY_REJECTED_MESSAGE, { status: failure.status, reason: failure.message, retryInMs: waitMs });
+      if (deps.reenroll && (await deps.reenroll())) return { waitMs: 0, sent: false };
+      return { waitMs, sent: false };
     }
     case 'too-large': {
       // Halve what we send until it fits; the truncated flag tells the operator.
-      state.sizeCap = Math.max(1, Math.floor(body.pods.length / 2))
-      deps.log.warn('heartbeat too large; sending fewer pods', { pods: body.pods.length, nextCap: state.sizeCap })
-      return { waitMs: computeBackoffMs(1, CONTROL_PLANE_BACKOFF), sent: false }
+      state.sizeCap = Math.max(1, Math.floor(body.pods.length / 2));
+      deps.log.warn('heartbeat too large; sending fewer pods', { pods: body.pods.length, nextCap: state.sizeCap });
+      return { waitMs: computeBackoffMs(1, CONTROL_PLANE_BACKOFF), sent: false };
     }
     case 'rate-limited': {
-      state.failures++
-      const waitMs = failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : computeBackoffMs(state.failures, CONTROL_PLANE_BACKOFF)
-      deps.log.warn('heartbeat rate-limited', { waitMs })
-      return { waitMs, sent: false }
+      state.failures++;
+      const waitMs = failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : computeBackoffMs(state.failures, CONTROL_PLANE_BACKOFF);
+      deps.log.warn('heartbeat rate-limited', { waitMs });
+      return { waitMs, sent: false };
     }
     default: {
       // rejected (a contract mismatch: the message says which field) or unavailable: back off, and never
       // sooner than a busy server's Retry-After (a 503 while it decompresses as much as it allows).
-      state.failures++
-      const log = failure.kind === 'rejected' ? deps.log.error : deps.log.warn
+      state.failures++;
+      const log = failure.kind === 'rejected' ? deps.log.error : deps.log.warn;
       // The delay is logged with the ceiling its jitter was drawn from: the ceiling doubles per failure (up to the cap).
-      const waitMs = retryDelayMs(failure.retryAfterSeconds, state.failures, CONTROL_PLANE_BACKOFF)
-      log('heartbeat failed', { status: failure.status, reason: failure.message, attempt: state.failures, retryInMs: waitMs, retryCeilingMs: backoffCeilingMs(state.failures, CONTROL_PLANE_BACKOFF) })
-      return { waitMs, sent: false }
+      const waitMs = retryDelayMs(failure.retryAfterSeconds, state.failures, CONTROL_PLANE_BACKOFF);
+      log('heartbeat failed', {
+        status: failure.status,
+        reason: failure.message,
+        attempt: state.failures,
+        retryInMs: waitMs,
+        retryCeilingMs: backoffCeilingMs(state.failures, CONTROL_PLANE_BACKOFF),
+      });
+      return { waitMs, sent: false };
     }
   }
 }
 
 /** Beats until aborted. */
 export async function runHeartbeatLoop(deps: HeartbeatDeps): Promise<void> {
-  const state = createHeartbeatState()
+  const state = createHeartbeatState();
   while (!deps.signal.aborted) {
-    const outcome = await beatOnce(deps, state)
-    if (deps.signal.aborted) break
-    await sleep(outcome.waitMs, deps.signal)
+    const outcome = await beatOnce(deps, state);
+    if (deps.signal.aborted) break;
+    await sleep(outcome.waitMs, deps.signal);
   }
 }

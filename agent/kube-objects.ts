@@ -3,156 +3,156 @@
 // so collectors can be tested with object JSON copied from a real cluster.
 
 export interface ObjectMeta {
-  name: string
-  namespace?: string
-  uid?: string
-  creationTimestamp?: string
-  deletionTimestamp?: string
-  labels?: Record<string, string>
-  annotations?: Record<string, string>
-  ownerReferences?: OwnerReference[]
-  resourceVersion?: string
+  name: string;
+  namespace?: string;
+  uid?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  resourceVersion?: string;
 }
 
 export interface OwnerReference {
-  apiVersion?: string
-  kind: string
-  name: string
-  uid?: string
-  controller?: boolean
+  apiVersion?: string;
+  kind: string;
+  name: string;
+  uid?: string;
+  controller?: boolean;
 }
 
-export type ResourceList = Record<string, string | number>
+export type ResourceList = Record<string, string | number>;
 
 export interface Container {
-  name: string
-  image?: string
-  resources?: { requests?: ResourceList; limits?: ResourceList }
-  livenessProbe?: unknown
-  readinessProbe?: unknown
-  startupProbe?: unknown
-  securityContext?: { privileged?: boolean }
+  name: string;
+  image?: string;
+  resources?: { requests?: ResourceList; limits?: ResourceList };
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  startupProbe?: unknown;
+  securityContext?: { privileged?: boolean };
   /** "Always" on an init container makes it a native sidecar. */
-  restartPolicy?: string
+  restartPolicy?: string;
 }
 
 export interface ContainerStateRunning {
-  startedAt?: string
+  startedAt?: string;
 }
 export interface ContainerStateWaiting {
-  reason?: string
-  message?: string
+  reason?: string;
+  message?: string;
 }
 export interface ContainerStateTerminated {
-  exitCode: number
-  signal?: number
-  reason?: string
-  message?: string
-  startedAt?: string
-  finishedAt?: string
+  exitCode: number;
+  signal?: number;
+  reason?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
 }
 export interface ContainerStateObject {
-  running?: ContainerStateRunning
-  waiting?: ContainerStateWaiting
-  terminated?: ContainerStateTerminated
+  running?: ContainerStateRunning;
+  waiting?: ContainerStateWaiting;
+  terminated?: ContainerStateTerminated;
 }
 
 export interface ContainerStatus {
-  name: string
-  image?: string
-  ready: boolean
-  started?: boolean
-  restartCount: number
-  state?: ContainerStateObject
-  lastState?: ContainerStateObject
+  name: string;
+  image?: string;
+  ready: boolean;
+  started?: boolean;
+  restartCount: number;
+  state?: ContainerStateObject;
+  lastState?: ContainerStateObject;
 }
 
 export interface Condition {
-  type: string
-  status: string
-  reason?: string
-  message?: string
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
 }
 
 export interface Pod {
-  metadata: ObjectMeta
+  metadata: ObjectMeta;
   spec?: {
-    nodeName?: string
-    containers: Container[]
-    initContainers?: Container[]
-    imagePullSecrets?: { name?: string }[]
-    overhead?: ResourceList
-  }
+    nodeName?: string;
+    containers: Container[];
+    initContainers?: Container[];
+    imagePullSecrets?: { name?: string }[];
+    overhead?: ResourceList;
+  };
   status?: {
-    phase?: string
-    reason?: string
-    message?: string
-    podIP?: string
-    qosClass?: string
-    startTime?: string
-    conditions?: Condition[]
-    containerStatuses?: ContainerStatus[]
-    initContainerStatuses?: ContainerStatus[]
-  }
+    phase?: string;
+    reason?: string;
+    message?: string;
+    podIP?: string;
+    qosClass?: string;
+    startTime?: string;
+    conditions?: Condition[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
 }
 
 export interface Node {
-  metadata: ObjectMeta
-  spec?: { unschedulable?: boolean }
+  metadata: ObjectMeta;
+  spec?: { unschedulable?: boolean };
   status?: {
-    capacity?: ResourceList
-    allocatable?: ResourceList
-    conditions?: Condition[]
-    addresses?: { type: string; address: string }[]
+    capacity?: ResourceList;
+    allocatable?: ResourceList;
+    conditions?: Condition[];
+    addresses?: { type: string; address: string }[];
     nodeInfo?: {
-      kubeletVersion?: string
-      osImage?: string
-      architecture?: string
-      containerRuntimeVersion?: string
-    }
-  }
+      kubeletVersion?: string;
+      osImage?: string;
+      architecture?: string;
+      containerRuntimeVersion?: string;
+    };
+  };
 }
 
 /** core/v1 Event. Newer fields (eventTime, series, reportingComponent) are set by events.k8s.io writers. */
 export interface Event {
-  metadata: ObjectMeta
-  type?: string
-  reason?: string
-  message?: string
-  count?: number
-  firstTimestamp?: string | null
-  lastTimestamp?: string | null
-  eventTime?: string | null
-  series?: { count?: number; lastObservedTime?: string }
-  involvedObject: { kind?: string; name?: string; namespace?: string }
-  source?: { component?: string }
-  reportingComponent?: string
+  metadata: ObjectMeta;
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+  series?: { count?: number; lastObservedTime?: string };
+  involvedObject: { kind?: string; name?: string; namespace?: string };
+  source?: { component?: string };
+  reportingComponent?: string;
 }
 
 /** Any object whose owners we follow (ReplicaSet, Job). */
 export interface OwnedObject {
-  metadata: ObjectMeta
+  metadata: ObjectMeta;
 }
 
 export interface PodMetrics {
-  metadata: { name: string; namespace: string }
-  containers: { name: string; usage: ResourceList }[]
+  metadata: { name: string; namespace: string };
+  containers: { name: string; usage: ResourceList }[];
 }
 
 export interface NodeMetrics {
-  metadata: { name: string }
-  usage: ResourceList
+  metadata: { name: string };
+  usage: ResourceList;
 }
 
 export interface Secret {
-  metadata: ObjectMeta
-  data?: Record<string, string>
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
 }
 
 /** Any object of a manifest, as parsed from YAML. */
 export interface KubeObject {
-  apiVersion: string
-  kind: string
-  metadata: ObjectMeta
-  [field: string]: unknown
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
 }

@@ -149,12 +149,17 @@ try {
   // Warm-up, not measured: every cluster beats once (its key is found, the server's code paths are compiled).
   const small = gzipJson(makeHeartbeat());
   for (const key of keys) {
-    const warm = await send(url + AGENT_PATHS.heartbeat, { method: 'POST', headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: small });
+    const warm = await send(url + AGENT_PATHS.heartbeat, {
+      method: 'POST',
+      headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: small,
+    });
     if (warm.status !== 200) throw new Error(`warm-up heartbeat: ${warm.status}`);
   }
   const idleRss = procStatusBytes(pid, 'VmRSS');
 
-  const bombInit = (body: Uint8Array, headers: Record<string, string>): RequestInit => streamed(body, { 'content-type': 'application/json', 'content-encoding': 'gzip', ...headers });
+  const bombInit = (body: Uint8Array, headers: Record<string, string>): RequestInit =>
+    streamed(body, { 'content-type': 'application/json', 'content-encoding': 'gzip', ...headers });
   const anonymousBody = new Uint8Array(ANONYMOUS_BYTES).fill(0x20);
   type Spec = { key: string; label: string; rounds: number; requests(round: number): (() => Promise<Sent>)[] };
   const specs: Spec[] = [
@@ -162,7 +167,15 @@ try {
       key: 'heartbeats',
       label: `${CONCURRENT} ordinary heartbeats (baseline)`,
       rounds: ROUNDS,
-      requests: () => keys.map((key) => () => send(url + AGENT_PATHS.heartbeat, { method: 'POST', headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: small })),
+      requests: () =>
+        keys.map(
+          (key) => () =>
+            send(url + AGENT_PATHS.heartbeat, {
+              method: 'POST',
+              headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+              body: small,
+            }),
+        ),
     },
     {
       key: 'heartbeat_bombs',

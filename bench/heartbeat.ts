@@ -248,7 +248,11 @@ try {
 
 /** What any server must do with a body at least: read it through the same gunzip, then JSON.parse. */
 async function parseOnly(body: Uint8Array<ArrayBuffer>): Promise<void> {
-  const read = await readBody(new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip' }, body }), plane.config.maxBodyBytes, plane.server.replica.inflating);
+  const read = await readBody(
+    new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip' }, body }),
+    plane.config.maxBodyBytes,
+    plane.server.replica.inflating,
+  );
   if (!read.ok) throw new Error(read.message);
   JSON.parse(read.text);
 }

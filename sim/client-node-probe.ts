@@ -24,18 +24,15 @@ async function main(): Promise<void> {
   const podMetrics = await new k8s.Metrics(kc).getPodMetrics('shop');
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   const review = await authz.createSelfSubjectAccessReview({
-    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'get', resource: 'pods', subresource: 'log', namespace: 'shop' } } },
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { verb: 'get', resource: 'pods', subresource: 'log', namespace: 'shop' } },
+    },
   });
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const configMap: k8s.V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe-settings', namespace: 'shop' }, data: { mode: 'fast' } };
-  const applied = await objects.patch(
-    configMap,
-    undefined,
-    undefined,
-    'niro',
-    true,
-    k8s.PatchStrategy.ServerSideApply,
-  );
+  const applied = await objects.patch(configMap, undefined, undefined, 'niro', true, k8s.PatchStrategy.ServerSideApply);
 
   const web = pods.items.find((p) => p.metadata?.namespace === 'shop' && p.metadata.name?.startsWith('web-'));
   if (!web?.metadata?.name) throw new Error('no web pod');

@@ -101,10 +101,16 @@ export function createCluster(options: ClusterOptions, now: number = Date.now())
   const system = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'niro-system'];
   for (const name of [...system, ...seedNamespaces(seeds)]) {
     if (store.get('namespaces', undefined, name)) continue;
-    const age = system.includes(name) ? clusterAgeMs : Math.min(clusterAgeMs, Math.max(...seeds.filter((s) => s.namespace === name).map((s) => s.ageMs)) + 60_000);
+    const age = system.includes(name)
+      ? clusterAgeMs
+      : Math.min(clusterAgeMs, Math.max(...seeds.filter((s) => s.namespace === name).map((s) => s.ageMs)) + 60_000);
     store.put('namespaces', buildNamespace(name, randomUid(random), now - age));
   }
-  store.put('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: buildMeta({ name: 'niro-agent', namespace: 'niro-system', uid: randomUid(random), createdAt: now - Math.min(clusterAgeMs, 3 * DAY) }) });
+  store.put('serviceaccounts', {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: buildMeta({ name: 'niro-agent', namespace: 'niro-system', uid: randomUid(random), createdAt: now - Math.min(clusterAgeMs, 3 * DAY) }),
+  });
   seedServices(cluster, clusterCreated, options.metrics);
   plantScenario(cluster, seeds, now);
   seedEvents(cluster, now);
@@ -117,14 +123,18 @@ function setNodeReadiness(cluster: Cluster, node: NodeModel, ready: boolean, now
   node.ready = ready;
   node.readyChangedAt = now;
   cluster.store.put('nodes', renderNode(node));
-  recordEvent(cluster, {
-    type: 'Normal',
-    reason: ready ? 'NodeReady' : 'NodeNotReady',
-    message: `Node ${node.name} status is now: ${ready ? 'NodeReady' : 'NodeNotReady'}`,
-    involved: { kind: 'Node', name: node.name, uid: node.uid, apiVersion: 'v1' },
-    component: ready ? 'kubelet' : 'node-controller',
-    host: node.name,
-  }, now);
+  recordEvent(
+    cluster,
+    {
+      type: 'Normal',
+      reason: ready ? 'NodeReady' : 'NodeNotReady',
+      message: `Node ${node.name} status is now: ${ready ? 'NodeReady' : 'NodeNotReady'}`,
+      involved: { kind: 'Node', name: node.name, uid: node.uid, apiVersion: 'v1' },
+      component: ready ? 'kubelet' : 'node-controller',
+      host: node.name,
+    },
+    now,
+  );
 }
 
 /** Take a node down or bring it back (tests); a down node recovers on its own only when made so by the tick. */

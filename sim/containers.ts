@@ -64,9 +64,19 @@ export function buildContainer(cluster: Cluster, spec: JsonObject, role: Contain
   };
 }
 
-export function involvedPod(pod: PodModel, container?: ContainerModel): { kind: string; namespace: string; name: string; uid: string; apiVersion: string; fieldPath?: string } {
+export function involvedPod(
+  pod: PodModel,
+  container?: ContainerModel,
+): { kind: string; namespace: string; name: string; uid: string; apiVersion: string; fieldPath?: string } {
   const list = container?.role === 'app' ? 'containers' : 'initContainers';
-  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, apiVersion: 'v1', ...(container ? { fieldPath: `spec.${list}{${container.name}}` } : {}) };
+  return {
+    kind: 'Pod',
+    namespace: pod.namespace,
+    name: pod.name,
+    uid: pod.uid,
+    apiVersion: 'v1',
+    ...(container ? { fieldPath: `spec.${list}{${container.name}}` } : {}),
+  };
 }
 
 export function logKey(pod: PodModel, container: ContainerModel): string {
@@ -82,7 +92,15 @@ export function startContainer(cluster: Cluster, pod: PodModel, c: ContainerMode
   cluster.logs.start(logKey(pod, c), at);
 }
 
-export function terminateContainer(cluster: Cluster, pod: PodModel, c: ContainerModel, startedAt: number, finishedAt: number, exitCode: number, reason: string): ContainerState {
+export function terminateContainer(
+  cluster: Cluster,
+  pod: PodModel,
+  c: ContainerModel,
+  startedAt: number,
+  finishedAt: number,
+  exitCode: number,
+  reason: string,
+): ContainerState {
   const state: ContainerState = { terminated: { containerID: c.containerId, exitCode, finishedAt: iso(finishedAt), reason, startedAt: iso(startedAt) } };
   cluster.logs.finish(logKey(pod, c), finishedAt, reason === 'Completed' ? 'complete' : reason === 'OOMKilled' ? 'oom' : 'error');
   return state;
@@ -102,7 +120,12 @@ export function imagePullWaiting(c: ContainerModel, backOff: boolean): Container
   const image = c.image.replace(/^docker\.io\/(library\/)?/, '');
   return backOff
     ? { waiting: { message: `Back-off pulling image "${image}"`, reason: 'ImagePullBackOff' } }
-    : { waiting: { message: `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": ${c.image}: not found`, reason: 'ErrImagePull' } };
+    : {
+        waiting: {
+          message: `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": failed to resolve reference "${c.image}": ${c.image}: not found`,
+          reason: 'ErrImagePull',
+        },
+      };
 }
 
 /**
@@ -132,7 +155,12 @@ const KUBELET_RETRY_MS = 10_000;
 /** The kubelet retried a container held by its back-off and said so: a BackOff event, at most one per retry period. */
 export function noteBackOff(cluster: Cluster, pod: PodModel, c: ContainerModel, at: number): void {
   const message = `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`;
-  recordPeriodicEvent(cluster, { type: 'Warning', reason: 'BackOff', message, involved: involvedPod(pod, c), component: 'kubelet', host: pod.nodeName ?? undefined }, at, KUBELET_RETRY_MS);
+  recordPeriodicEvent(
+    cluster,
+    { type: 'Warning', reason: 'BackOff', message, involved: involvedPod(pod, c), component: 'kubelet', host: pod.nodeName ?? undefined },
+    at,
+    KUBELET_RETRY_MS,
+  );
 }
 
 /** The kubelet starts an exited container again at `at`: the restart count climbs and the back-off moves on. */

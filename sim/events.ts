@@ -44,12 +44,13 @@ export function pruneEvents(cluster: Cluster, now: number, max: number): void {
   const entries = [...cluster.events.entries()];
   const expired = entries.filter(([, e]) => now - Date.parse(String(e.lastTimestamp)) > EVENT_TTL_MS);
   const alive = entries.length - expired.length;
-  const oldest = alive > max
-    ? entries
-        .filter(([, e]) => now - Date.parse(String(e.lastTimestamp)) <= EVENT_TTL_MS)
-        .sort(([, a], [, b]) => String(a.lastTimestamp).localeCompare(String(b.lastTimestamp)))
-        .slice(0, alive - max)
-    : [];
+  const oldest =
+    alive > max
+      ? entries
+          .filter(([, e]) => now - Date.parse(String(e.lastTimestamp)) <= EVENT_TTL_MS)
+          .sort(([, a], [, b]) => String(a.lastTimestamp).localeCompare(String(b.lastTimestamp)))
+          .slice(0, alive - max)
+      : [];
   for (const [key, event] of [...expired, ...oldest]) {
     cluster.events.delete(key);
     cluster.store.remove('events', event.metadata.namespace, event.metadata.name);

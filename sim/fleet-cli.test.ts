@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 type ClusterJson = { name: string; status: string; pods: { total: number } };
-const clusters = async (): Promise<ClusterJson[]> => ((await (await fetch(`${url}/v1/clusters`, { headers: { authorization: `Bearer ${token}` } })).json()) as { clusters: ClusterJson[] }).clusters;
+const clusters = async (): Promise<ClusterJson[]> =>
+  ((await (await fetch(`${url}/v1/clusters`, { headers: { authorization: `Bearer ${token}` } })).json()) as { clusters: ClusterJson[] }).clusters;
 
 test('three clusters of 30 pods enroll and heartbeat; Ctrl-C cleans up', async () => {
   fleet = spawnBun(['sim/main.ts', 'fleet', '--url', url, '--api-token', token, '--clusters', '3', '--pods', '30', '--prefix', 'load'], {});

@@ -90,7 +90,13 @@ export async function startFleetMember(options: FleetMemberOptions): Promise<Fle
         as: 'admin',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: KEY_SECRET, namespace: AGENT_NAMESPACE, labels: { 'app.kubernetes.io/name': 'niro-agent' } }, type: 'Opaque', data }),
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: KEY_SECRET, namespace: AGENT_NAMESPACE, labels: { 'app.kubernetes.io/name': 'niro-agent' } },
+          type: 'Opaque',
+          data,
+        }),
       });
       if (!res.ok) throw new Error(`cannot restore Secret ${AGENT_NAMESPACE}/${KEY_SECRET} in simulator ${sim.name}: ${res.status} ${await res.text()}`);
     },

@@ -127,7 +127,11 @@ function resolveStoreKey(resource: string): string {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   // Node names and kubeconfig entries derive from it: keep it a DNS label.
-  const name = (options.name ?? 'sim').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'sim';
+  const name =
+    (options.name ?? 'sim')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'sim';
   const cluster = createCluster({
     name,
     nodes: options.nodes ?? 3,
@@ -187,10 +191,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setNodeReady: (nodeName, ready) => setNodeReady(cluster, nodeName, ready),
     addPod(input) {
       const now = Date.now();
-      if (!cluster.store.get('namespaces', undefined, input.namespace)) cluster.store.put('namespaces', buildNamespace(input.namespace, randomUid(cluster.random), now));
+      if (!cluster.store.get('namespaces', undefined, input.namespace))
+        cluster.store.put('namespaces', buildNamespace(input.namespace, randomUid(cluster.random), now));
       const containers = input.containers ?? [{ name: (input.image ?? 'app').split('/').pop()!.split(':')[0], image: input.image ?? 'busybox:1.37' }];
       const template: JsonObject = { containers: containers.map((c) => ({ name: c.name, image: c.image })) };
-      const pod = createPod(cluster, { namespace: input.namespace, name: input.name, labels: input.labels ?? { run: input.name }, owner: null, template, behaviour: input.behaviour ?? 'steady', createdAt: now }, now);
+      const pod = createPod(
+        cluster,
+        {
+          namespace: input.namespace,
+          name: input.name,
+          labels: input.labels ?? { run: input.name },
+          owner: null,
+          template,
+          behaviour: input.behaviour ?? 'steady',
+          createdAt: now,
+        },
+        now,
+      );
       return cluster.store.get('pods', pod.namespace, pod.name)!;
     },
     crashPod(namespace, podName) {

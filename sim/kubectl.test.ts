@@ -116,11 +116,15 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
       const decoder = new TextDecoder();
       let out = '';
       sim.emitLines('shop', pod, 'nginx', ['follow 1', 'follow 2', 'follow 3']);
-      await waitFor('the followed lines', async () => {
-        const { value } = await reader.read();
-        out += decoder.decode(value);
-        return out.includes('follow 3');
-      }, 10_000);
+      await waitFor(
+        'the followed lines',
+        async () => {
+          const { value } = await reader.read();
+          out += decoder.decode(value);
+          return out.includes('follow 3');
+        },
+        10_000,
+      );
       expect(out).toContain('follow 1\nfollow 2\nfollow 3\n');
       child.kill();
       await child.exited;
@@ -134,7 +138,10 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
   test('apply --server-side through the agent context needs the apply grant', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
     const file = join(dir, 'app.yaml');
-    await Bun.write(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: greeter\n  namespace: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: greeter}\n  template:\n    metadata:\n      labels: {app: greeter}\n    spec:\n      containers:\n      - name: greeter\n        image: nginx:1.27.3-alpine\n');
+    await Bun.write(
+      file,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: greeter\n  namespace: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: greeter}\n  template:\n    metadata:\n      labels: {app: greeter}\n    spec:\n      containers:\n      - name: greeter\n        image: nginx:1.27.3-alpine\n',
+    );
     try {
       const denied = await kubectl('apply', '--server-side', '--field-manager', 'niro', '-f', file);
       expect(denied.code).toBe(1);
@@ -161,7 +168,9 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     sim.setRbac({ apply: true });
     try {
       expect(await kubectlOk('apply', '--dry-run=server', '-f', file)).toBe('configmap/dry created (server dry run)\n');
-      expect(await kubectlOk('apply', '--server-side', '--field-manager', 'niro', '--dry-run=server', '-f', file)).toBe('configmap/dry serverside-applied (server dry run)\n');
+      expect(await kubectlOk('apply', '--server-side', '--field-manager', 'niro', '--dry-run=server', '-f', file)).toBe(
+        'configmap/dry serverside-applied (server dry run)\n',
+      );
       expect(sim.get('configmaps', 'shop', 'dry')).toBeNull();
       expect(await kubectlOk('delete', 'deployment', 'web', '-n', 'shop', '--dry-run=server')).toBe('deployment.apps "web" deleted (server dry run)\n');
       expect(sim.get('apps/deployments', 'shop', 'web')).not.toBeNull();

@@ -18,9 +18,29 @@ export type LineGenerator = {
 /** `name`: the container's name, which services log as their own. */
 export type Profile = (random: Random, name: string) => LineGenerator;
 
-const PATHS = ['/', '/api/v1/products', '/api/v1/products/{id}', '/api/v1/cart', '/api/v1/orders', '/api/v1/orders/{id}', '/healthz', '/readyz', '/metrics', '/static/app.js', '/static/app.css', '/login', '/api/v1/search?q=shoes'];
+const PATHS = [
+  '/',
+  '/api/v1/products',
+  '/api/v1/products/{id}',
+  '/api/v1/cart',
+  '/api/v1/orders',
+  '/api/v1/orders/{id}',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/static/app.js',
+  '/static/app.css',
+  '/login',
+  '/api/v1/search?q=shoes',
+];
 export const METHODS = ['GET', 'GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
-export const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36', 'kube-probe/1.31+', 'curl/8.5.0', 'Go-http-client/1.1', 'Prometheus/2.54.1'];
+export const AGENTS = [
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+  'kube-probe/1.31+',
+  'curl/8.5.0',
+  'Go-http-client/1.1',
+  'Prometheus/2.54.1',
+];
 export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export function pad(n: number, width = 2): string {
@@ -65,6 +85,11 @@ export function ip(random: Random): string {
 
 // A long JSON payload: some services dump whole request bodies, and viewers must cope with 10 KB lines.
 export function longPayload(random: Random): string {
-  const items = Array.from({ length: random.int(60, 200) }, (_, i) => ({ sku: `SKU-${random.int(10000, 99999)}`, qty: random.int(1, 9), line: i, note: randomHex(random, 24) }));
+  const items = Array.from({ length: random.int(60, 200) }, (_, i) => ({
+    sku: `SKU-${random.int(10000, 99999)}`,
+    qty: random.int(1, 9),
+    line: i,
+    note: randomHex(random, 24),
+  }));
   return JSON.stringify({ cart: randomHex(random, 16), items });
 }

@@ -7,7 +7,23 @@ import { goJson, java, nginx, nodeJs, python } from './log-profiles-apps.ts';
 import { coredns, fluentBit, helm, klipperLb, klog, logfmt, niroAgent, postgres, redis, traefik } from './log-profiles-infra.ts';
 import type { Random } from './random.ts';
 
-const PROFILES: Record<string, Profile> = { nginx, goJson, java, python, nodeJs, postgres, redis, coredns, traefik, klog, logfmt, helm, klipperLb, fluentBit, niroAgent };
+const PROFILES: Record<string, Profile> = {
+  nginx,
+  goJson,
+  java,
+  python,
+  nodeJs,
+  postgres,
+  redis,
+  coredns,
+  traefik,
+  klog,
+  logfmt,
+  helm,
+  klipperLb,
+  fluentBit,
+  niroAgent,
+};
 
 export function createGenerator(profile: string, random: Random, name: string): LineGenerator {
   return (PROFILES[profile] ?? goJson)(random, name);

@@ -30,7 +30,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: bun run sim [--name sim] [--nodes 3] [--pods 60] [--port 0] [--seed 1] [--no-metrics] [--logs] [--apply] [--self-update] [--tick-ms 5000] [--lines-per-second 0.5] [--dir DIR]');
+  console.log(
+    'usage: bun run sim [--name sim] [--nodes 3] [--pods 60] [--port 0] [--seed 1] [--no-metrics] [--logs] [--apply] [--self-update] [--tick-ms 5000] [--lines-per-second 0.5] [--dir DIR]',
+  );
   process.exit(0);
 }
 
@@ -47,7 +49,9 @@ const sim = await startSimulator({
   dir: values.dir,
 });
 
-const grants = Object.entries(sim.rbac()).filter(([, on]) => on).map(([grant]) => grant);
+const grants = Object.entries(sim.rbac())
+  .filter(([, on]) => on)
+  .map(([grant]) => grant);
 console.log(`Simulated k3s cluster "${sim.name}" at ${sim.url}: ${values.nodes} nodes, ${sim.stats().pods} pods, metrics-server ${values['no-metrics'] ? 'absent' : 'on'}, agent grants: read-only${grants.length ? ` + ${grants.join(', ')}` : ''}
 
 kubeconfig  ${sim.kubeconfigPath}

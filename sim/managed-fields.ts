@@ -45,11 +45,24 @@ export function fieldsOf(value: unknown, field = '', item = false): JsonObject {
 }
 
 /** The two entries of a pod: its creator's (metadata and spec) and the kubelet's (status subresource). */
-export function podManagedFields(pod: { metadata: JsonObject; spec: unknown; status: unknown }, creator: string, createdAt: string, statusAt: string): JsonObject[] {
+export function podManagedFields(
+  pod: { metadata: JsonObject; spec: unknown; status: unknown },
+  creator: string,
+  createdAt: string,
+  statusAt: string,
+): JsonObject[] {
   const { generateName, labels, annotations, ownerReferences, finalizers } = pod.metadata;
   const metadata = Object.fromEntries(Object.entries({ generateName, labels, annotations, ownerReferences, finalizers }).filter(([, v]) => v !== undefined));
   return [
     { apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: fieldsOf({ metadata, spec: pod.spec }), manager: creator, operation: 'Update', time: createdAt },
-    { apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: fieldsOf({ status: pod.status }), manager: creator === 'kubectl-create' ? 'kubelet' : creator, operation: 'Update', subresource: 'status', time: statusAt },
+    {
+      apiVersion: 'v1',
+      fieldsType: 'FieldsV1',
+      fieldsV1: fieldsOf({ status: pod.status }),
+      manager: creator === 'kubectl-create' ? 'kubelet' : creator,
+      operation: 'Update',
+      subresource: 'status',
+      time: statusAt,
+    },
   ];
 }

@@ -71,7 +71,11 @@ export function buildNodeMetrics(cluster: Cluster, scrapedAt: number): JsonObjec
       const overheadCpu = node.controlPlane ? 180 : 60;
       const overheadMem = (node.controlPlane ? 900 : 350) * MI;
       return {
-        metadata: { name: node.name, creationTimestamp: iso(Date.now()), labels: { 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } },
+        metadata: {
+          name: node.name,
+          creationTimestamp: iso(Date.now()),
+          labels: { 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
+        },
         timestamp: iso(scrapedAt),
         window: NODE_WINDOW,
         usage: { cpu: formatNanoCpu(total.cpu + overheadCpu), memory: formatKi(total.mem + overheadMem) },

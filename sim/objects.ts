@@ -134,8 +134,18 @@ export function parseQuantity(value: unknown, cpu: boolean): number | null {
   if (!m) return null;
   const n = Number(m[1]);
   const units: Record<string, number> = {
-    n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
-    Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    '': 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
   };
   const factor = units[m[2]];
   if (factor === undefined) return null;

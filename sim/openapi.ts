@@ -22,7 +22,11 @@ export function buildOpenApiRoot(includeMetrics: boolean): object {
   return { paths };
 }
 
-const PATCH_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true } }));
+const PATCH_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true },
+}));
 
 /** One group-version: a PATCH operation per served kind, tagged with its GVK and the fieldValidation parameter. */
 export function buildOpenApiGroupVersion(prefix: string, includeMetrics: boolean): object | null {

@@ -77,7 +77,10 @@ type Operation = { op: string; path: string; value?: Json; from?: string };
 function pointer(path: string): string[] | null {
   if (path === '') return [];
   if (!path.startsWith('/')) return null;
-  return path.slice(1).split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function walk(root: Json, parts: string[]): { parent: Json; key: string } | null {
@@ -125,7 +128,12 @@ export function applyJsonPatch(target: JsonMap, operations: unknown): PatchResul
       case 'replace':
       case 'remove': {
         const exists = Array.isArray(parent) ? Number(key) < parent.length : isMap(parent) && key in parent;
-        if (!exists) return { ok: false, code: 422, message: `the server rejected our request due to an error in our request: ${raw.op} operation does not apply: doc is missing path: "${raw.path}"` };
+        if (!exists)
+          return {
+            ok: false,
+            code: 422,
+            message: `the server rejected our request due to an error in our request: ${raw.op} operation does not apply: doc is missing path: "${raw.path}"`,
+          };
         if (raw.op === 'remove') {
           if (Array.isArray(parent)) parent.splice(Number(key), 1);
           else delete (parent as JsonMap)[key];

@@ -43,21 +43,28 @@ function chooseInstance(request: LogRequest, previous: boolean): Choice {
     container = pod.containers[0];
   } else {
     const inits = pod.initContainers.map((c) => c.name).join(' ');
-    return { ok: false, error: badRequest(`a container name must be specified for pod ${pod.name}, choose one of: [${pod.containers.map((c) => c.name).join(' ')}]${inits ? ` or one of the init containers: [${inits}]` : ''}`) };
+    return {
+      ok: false,
+      error: badRequest(
+        `a container name must be specified for pod ${pod.name}, choose one of: [${pod.containers.map((c) => c.name).join(' ')}]${inits ? ` or one of the init containers: [${inits}]` : ''}`,
+      ),
+    };
   }
   if (pod.nodeName === null) return { ok: false, error: badRequest(`pod ${pod.name} does not have a host assigned`) };
   if (pod.reason === 'Evicted') return { ok: false, error: badRequest(`container "${container.name}" in pod "${pod.name}" is not available`) };
   const c = container;
   const state = c.state;
   if (previous) {
-    if (!c.lastState || !('terminated' in c.lastState)) return { ok: false, error: badRequest(`previous terminated container "${c.name}" in pod "${pod.name}" not found`) };
+    if (!c.lastState || !('terminated' in c.lastState))
+      return { ok: false, error: badRequest(`previous terminated container "${c.name}" in pod "${pod.name}" not found`) };
     // While waiting to restart, the last terminated instance is still the log's current file.
     return { ok: true, container: c, previous: !('waiting' in state) };
   }
   if ('running' in state || 'terminated' in state) return { ok: true, container: c, previous: false };
   if (c.lastState && 'terminated' in c.lastState) return { ok: true, container: c, previous: false };
   const reason = state.waiting.reason;
-  if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff') return { ok: false, error: badRequest(`container "${c.name}" in pod "${pod.name}" is waiting to start: image can't be pulled`) };
+  if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff')
+    return { ok: false, error: badRequest(`container "${c.name}" in pod "${pod.name}" is waiting to start: image can't be pulled`) };
   return { ok: false, error: badRequest(`container "${c.name}" in pod "${pod.name}" is waiting to start: ${reason}`) };
 }
 
@@ -68,10 +75,14 @@ function parseOptions(url: URL): { ok: true; options: Options } | { ok: false; e
   const sinceSeconds = intParam(url, 'sinceSeconds');
   const limitBytes = intParam(url, 'limitBytes');
   const sinceTime = url.searchParams.get('sinceTime');
-  if (tailLines !== null && (Number.isNaN(tailLines) || tailLines < 0)) return { ok: false, error: unprocessable('tailLines: Invalid value: must be greater than or equal to 0') };
-  if (sinceSeconds !== null && (Number.isNaN(sinceSeconds) || sinceSeconds < 1)) return { ok: false, error: unprocessable('sinceSeconds: Invalid value: must be greater than 0') };
-  if (limitBytes !== null && (Number.isNaN(limitBytes) || limitBytes < 1)) return { ok: false, error: unprocessable('limitBytes: Invalid value: must be greater than 0') };
-  if (sinceTime !== null && sinceSeconds !== null) return { ok: false, error: unprocessable('sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified') };
+  if (tailLines !== null && (Number.isNaN(tailLines) || tailLines < 0))
+    return { ok: false, error: unprocessable('tailLines: Invalid value: must be greater than or equal to 0') };
+  if (sinceSeconds !== null && (Number.isNaN(sinceSeconds) || sinceSeconds < 1))
+    return { ok: false, error: unprocessable('sinceSeconds: Invalid value: must be greater than 0') };
+  if (limitBytes !== null && (Number.isNaN(limitBytes) || limitBytes < 1))
+    return { ok: false, error: unprocessable('limitBytes: Invalid value: must be greater than 0') };
+  if (sinceTime !== null && sinceSeconds !== null)
+    return { ok: false, error: unprocessable('sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified') };
   let sinceMs: number | undefined;
   if (sinceSeconds !== null) sinceMs = Date.now() - sinceSeconds * 1000;
   if (sinceTime !== null) {

@@ -38,7 +38,9 @@ export function defaultPodSpec(template: JsonObject, nodeName: string | null, vo
     enableServiceLinks: template.enableServiceLinks ?? true,
     ...(nodeName ? { nodeName } : {}),
     preemptionPolicy: template.preemptionPolicy ?? 'PreemptLowerPriority',
-    priority: template.priority ?? (template.priorityClassName === 'system-cluster-critical' ? 2000000000 : template.priorityClassName === 'system-node-critical' ? 2000001000 : 0),
+    priority:
+      template.priority ??
+      (template.priorityClassName === 'system-cluster-critical' ? 2000000000 : template.priorityClassName === 'system-node-critical' ? 2000001000 : 0),
     restartPolicy: template.restartPolicy ?? 'Always',
     schedulerName: template.schedulerName ?? 'default-scheduler',
     securityContext: template.securityContext ?? {},
@@ -136,7 +138,7 @@ export function renderPod(pod: PodModel): KubeObject {
     status.conditions = [condition('PodScheduled', false, pod.createdAt, 'Unschedulable', pod.message ?? undefined)];
     status.qosClass = qosClassOf(pod.spec);
   } else {
-    const initialized = pod.initContainers.every((c) => c.role === 'sidecar' ? c.started : 'terminated' in c.state && c.state.terminated.exitCode === 0);
+    const initialized = pod.initContainers.every((c) => (c.role === 'sidecar' ? c.started : 'terminated' in c.state && c.state.terminated.exitCode === 0));
     const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
     const sandboxReady = !terminal && pod.behaviour !== 'creating';
     const ready = !terminal && notReady.length === 0 && pod.phase === 'Running';
@@ -144,7 +146,13 @@ export function renderPod(pod: PodModel): KubeObject {
     const unreadyMessage = terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
     const conditions = [
       condition('PodReadyToStartContainers', sandboxReady, scheduledAt + 2000),
-      condition('Initialized', initialized, scheduledAt + 3000, initialized ? (terminal && pod.phase === 'Succeeded' ? 'PodCompleted' : undefined) : 'ContainersNotInitialized', initialized ? undefined : `containers with incomplete status: [${pod.initContainers.map((c) => c.name).join(' ')}]`),
+      condition(
+        'Initialized',
+        initialized,
+        scheduledAt + 3000,
+        initialized ? (terminal && pod.phase === 'Succeeded' ? 'PodCompleted' : undefined) : 'ContainersNotInitialized',
+        initialized ? undefined : `containers with incomplete status: [${pod.initContainers.map((c) => c.name).join(' ')}]`,
+      ),
       condition('Ready', ready, pod.readySince, ready ? undefined : containersReason, ready ? undefined : unreadyMessage),
       condition('ContainersReady', ready, pod.readySince, ready ? undefined : containersReason, ready ? undefined : unreadyMessage),
       condition('PodScheduled', true, scheduledAt),
@@ -168,6 +176,11 @@ export function renderPod(pod: PodModel): KubeObject {
     if (pod.startedAt !== null) status.startTime = iso(pod.startedAt);
   }
   // Pods of controllers are written by k3s (its embedded controller manager and kubelet); bare ones by kubectl.
-  meta.managedFields = podManagedFields({ metadata: meta, spec: pod.spec, status }, pod.owner ? 'k3s' : 'kubectl-create', iso(pod.createdAt), iso(pod.startedAt ?? pod.createdAt));
+  meta.managedFields = podManagedFields(
+    { metadata: meta, spec: pod.spec, status },
+    pod.owner ? 'k3s' : 'kubectl-create',
+    iso(pod.createdAt),
+    iso(pod.startedAt ?? pod.createdAt),
+  );
   return { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: pod.spec, status };
 }

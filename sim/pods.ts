@@ -125,7 +125,9 @@ function applyBehaviour(cluster: Cluster, pod: PodModel, now: number): void {
   if (pod.behaviour === 'steady' && age > 2 * 86_400_000 && random.chance(0.08)) {
     // Long-lived pods sometimes restarted once, days ago (a node reboot, a liveness hiccup).
     const finished = now - random.int(1, Math.floor(age / 3_600_000)) * 3_600_000;
-    c.lastState = { terminated: { containerID: c.containerId, exitCode: 255, finishedAt: iso(finished), reason: 'Unknown', startedAt: iso(pod.createdAt + 4000) } };
+    c.lastState = {
+      terminated: { containerID: c.containerId, exitCode: 255, finishedAt: iso(finished), reason: 'Unknown', startedAt: iso(pod.createdAt + 4000) },
+    };
     c.restartCount = 1;
     c.state = { running: { startedAt: iso(finished + 5000) } };
   }
@@ -186,7 +188,17 @@ export function createPod(cluster: Cluster, input: NewPod, now: number = Date.no
   cluster.pods.set(podKey(pod.namespace, pod.name), pod);
   cluster.store.put('pods', renderPod(pod));
   if (pod.behaviour === 'creating' && node) {
-    recordEvent(cluster, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pod.namespace}/${pod.name} to ${node.name}`, involved: involvedPod(pod), component: 'default-scheduler' }, now);
+    recordEvent(
+      cluster,
+      {
+        type: 'Normal',
+        reason: 'Scheduled',
+        message: `Successfully assigned ${pod.namespace}/${pod.name} to ${node.name}`,
+        involved: involvedPod(pod),
+        component: 'default-scheduler',
+      },
+      now,
+    );
   }
   return pod;
 }
@@ -206,7 +218,19 @@ export function beginPodDeletion(cluster: Cluster, pod: PodModel, now: number): 
     return;
   }
   for (const c of pod.containers) {
-    if (c.ready) recordEvent(cluster, { type: 'Normal', reason: 'Killing', message: `Stopping container ${c.name}`, involved: involvedPod(pod, c), component: 'kubelet', host: pod.nodeName ?? undefined }, now);
+    if (c.ready)
+      recordEvent(
+        cluster,
+        {
+          type: 'Normal',
+          reason: 'Killing',
+          message: `Stopping container ${c.name}`,
+          involved: involvedPod(pod, c),
+          component: 'kubelet',
+          host: pod.nodeName ?? undefined,
+        },
+        now,
+      );
   }
   savePod(cluster, pod);
 }
@@ -250,7 +274,17 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
   }
   if (pod.behaviour === 'pending') {
     if (cluster.tickCount % 3 === 0) {
-      recordEvent(cluster, { type: 'Warning', reason: 'FailedScheduling', message: pod.message ?? 'no nodes available', involved: involvedPod(pod), component: 'default-scheduler' }, now);
+      recordEvent(
+        cluster,
+        {
+          type: 'Warning',
+          reason: 'FailedScheduling',
+          message: pod.message ?? 'no nodes available',
+          involved: involvedPod(pod),
+          component: 'default-scheduler',
+        },
+        now,
+      );
     }
     return true;
   }
@@ -268,7 +302,18 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
       runPod(cluster, pod, now - 6000);
       for (const container of pod.containers) {
         const involved = involvedPod(pod, container);
-        recordEvent(cluster, { type: 'Normal', reason: 'Pulled', message: `Container image "${container.image.replace(/^docker\.io\/(library\/)?/, '')}" already present on machine`, involved, component: 'kubelet', host }, now);
+        recordEvent(
+          cluster,
+          {
+            type: 'Normal',
+            reason: 'Pulled',
+            message: `Container image "${container.image.replace(/^docker\.io\/(library\/)?/, '')}" already present on machine`,
+            involved,
+            component: 'kubelet',
+            host,
+          },
+          now,
+        );
         recordEvent(cluster, { type: 'Normal', reason: 'Created', message: `Created container ${container.name}`, involved, component: 'kubelet', host }, now);
         recordEvent(cluster, { type: 'Normal', reason: 'Started', message: `Started container ${container.name}`, involved, component: 'kubelet', host }, now);
       }
@@ -279,7 +324,18 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
       c.state = imagePullWaiting(c, backOff);
       const involved = involvedPod(pod, c);
       if (!backOff) {
-        recordEvent(cluster, { type: 'Warning', reason: 'Failed', message: `Failed to pull image "${c.image}": ${(c.state as { waiting: { message?: string } }).waiting.message}`, involved, component: 'kubelet', host }, now);
+        recordEvent(
+          cluster,
+          {
+            type: 'Warning',
+            reason: 'Failed',
+            message: `Failed to pull image "${c.image}": ${(c.state as { waiting: { message?: string } }).waiting.message}`,
+            involved,
+            component: 'kubelet',
+            host,
+          },
+          now,
+        );
         recordEvent(cluster, { type: 'Warning', reason: 'Failed', message: 'Error: ErrImagePull', involved, component: 'kubelet', host }, now);
       } else {
         recordEvent(cluster, { type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${c.image}"`, involved, component: 'kubelet', host }, now);
@@ -312,16 +368,22 @@ export function flapProbe(cluster: Cluster, pod: PodModel, now: number): void {
   const c = pod.containers[0];
   if (!c || !('running' in c.state)) return;
   const port = ((pod.spec.containers as JsonObject[])[0]?.ports as { containerPort?: number }[] | undefined)?.[0]?.containerPort ?? 8080;
-  recordEvent(cluster, {
-    type: 'Warning',
-    reason: 'Unhealthy',
-    message: `Readiness probe failed: Get "http://${pod.podIP}:${port}/readyz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
-    involved: involvedPod(pod, c),
-    component: 'kubelet',
-    host: pod.nodeName ?? undefined,
-  }, now);
+  recordEvent(
+    cluster,
+    {
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message: `Readiness probe failed: Get "http://${pod.podIP}:${port}/readyz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+      involved: involvedPod(pod, c),
+      component: 'kubelet',
+      host: pod.nodeName ?? undefined,
+    },
+    now,
+  );
 }
 
 export function isPodReady(pod: PodModel): boolean {
-  return pod.phase === 'Running' && pod.deletedAt === null && [...pod.containers, ...pod.initContainers.filter((c) => c.role === 'sidecar')].every((c) => c.ready);
+  return (
+    pod.phase === 'Running' && pod.deletedAt === null && [...pod.containers, ...pod.initContainers.filter((c) => c.role === 'sidecar')].every((c) => c.ready)
+  );
 }

@@ -44,7 +44,9 @@ export function containersAndImages(template: unknown): [string, string] {
 
 export function selectorText(selector: unknown): string {
   const labels = (selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
-  const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  const text = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return text || '<none>';
 }
 

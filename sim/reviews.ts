@@ -21,7 +21,15 @@ export type ReviewResult = { ok: true; response: Response } | { ok: false; error
 export function reviewAccess(user: UserInfo, rules: PolicyRule[], body: unknown): ReviewResult {
   const spec = ((body as { spec?: AccessSpec } | null)?.spec ?? null) as AccessSpec | null;
   if (!spec || (!spec.resourceAttributes && !spec.nonResourceAttributes)) {
-    return { ok: false, error: { code: 422, reason: 'Invalid', message: 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified' } };
+    return {
+      ok: false,
+      error: {
+        code: 422,
+        reason: 'Invalid',
+        message:
+          'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      },
+    };
   }
   let allowed: boolean;
   if (spec.resourceAttributes) {
@@ -38,16 +46,23 @@ export function reviewAccess(user: UserInfo, rules: PolicyRule[], body: unknown)
     const n = spec.nonResourceAttributes ?? {};
     allowed = user.admin || (n.verb === 'get' && isPublicPath(n.path ?? ''));
   }
-  const reason = allowed ? (user.admin ? '' : `RBAC: allowed by ClusterRoleBinding "niro-agent" of ClusterRole "niro-agent" to ServiceAccount "niro-agent/niro-system"`) : '';
+  const reason = allowed
+    ? user.admin
+      ? ''
+      : `RBAC: allowed by ClusterRoleBinding "niro-agent" of ClusterRole "niro-agent" to ServiceAccount "niro-agent/niro-system"`
+    : '';
   return {
     ok: true,
-    response: respondJson({
-      kind: 'SelfSubjectAccessReview',
-      apiVersion: 'authorization.k8s.io/v1',
-      metadata: { creationTimestamp: null },
-      spec,
-      status: { allowed, ...(reason ? { reason } : {}) },
-    }, 201),
+    response: respondJson(
+      {
+        kind: 'SelfSubjectAccessReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec,
+        status: { allowed, ...(reason ? { reason } : {}) },
+      },
+      201,
+    ),
   };
 }
 
@@ -57,25 +72,31 @@ export function reviewRules(user: UserInfo, rules: PolicyRule[], body: unknown):
   const resourceRules = user.admin ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }] : rulesInNamespace(rules, namespace);
   return {
     ok: true,
-    response: respondJson({
-      kind: 'SelfSubjectRulesReview',
-      apiVersion: 'authorization.k8s.io/v1',
-      metadata: { creationTimestamp: null },
-      spec: { namespace },
-      status: {
-        resourceRules,
-        nonResourceRules: [{ verbs: user.admin ? ['*'] : ['get'], nonResourceURLs: user.admin ? ['*'] : PUBLIC_PATHS }],
-        incomplete: false,
+    response: respondJson(
+      {
+        kind: 'SelfSubjectRulesReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec: { namespace },
+        status: {
+          resourceRules,
+          nonResourceRules: [{ verbs: user.admin ? ['*'] : ['get'], nonResourceURLs: user.admin ? ['*'] : PUBLIC_PATHS }],
+          incomplete: false,
+        },
       },
-    }, 201),
+      201,
+    ),
   };
 }
 
 export function reviewSelf(user: UserInfo): Response {
-  return respondJson({
-    kind: 'SelfSubjectReview',
-    apiVersion: 'authentication.k8s.io/v1',
-    metadata: { creationTimestamp: null },
-    status: { userInfo: { username: user.username, groups: user.groups } },
-  }, 201);
+  return respondJson(
+    {
+      kind: 'SelfSubjectReview',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      status: { userInfo: { username: user.username, groups: user.groups } },
+    },
+    201,
+  );
 }

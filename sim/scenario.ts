@@ -19,11 +19,34 @@ import { reconcileWorkload } from './workloads.ts';
 function plant(cluster: Cluster, seed: Seed, now: number): void {
   const createdAt = now - seed.ageMs;
   if (seed.kind === 'Pod') {
-    createPod(cluster, { namespace: seed.namespace, name: seed.name, labels: { run: seed.name }, owner: null, template: seed.podSpec, behaviour: seed.behaviours?.[0] ?? 'steady', createdAt }, now);
+    createPod(
+      cluster,
+      {
+        namespace: seed.namespace,
+        name: seed.name,
+        labels: { run: seed.name },
+        owner: null,
+        template: seed.podSpec,
+        behaviour: seed.behaviours?.[0] ?? 'steady',
+        createdAt,
+      },
+      now,
+    );
     return;
   }
-  const object = buildWorkload(cluster, { kind: seed.kind, namespace: seed.namespace, name: seed.name, labels: seed.labels, replicas: seed.replicas, podSpec: seed.podSpec, createdAt, schedule: seed.schedule, owner: seed.owner ?? null });
-  if (seed.behaviours || seed.extras || seed.pinned) cluster.hints.set(object.metadata.uid, { behaviours: seed.behaviours, extras: seed.extras, pinned: seed.pinned });
+  const object = buildWorkload(cluster, {
+    kind: seed.kind,
+    namespace: seed.namespace,
+    name: seed.name,
+    labels: seed.labels,
+    replicas: seed.replicas,
+    podSpec: seed.podSpec,
+    createdAt,
+    schedule: seed.schedule,
+    owner: seed.owner ?? null,
+  });
+  if (seed.behaviours || seed.extras || seed.pinned)
+    cluster.hints.set(object.metadata.uid, { behaviours: seed.behaviours, extras: seed.extras, pinned: seed.pinned });
   cluster.store.put(storeKeyOfKind(seed.kind)!, object);
   if (seed.kind === 'CronJob') {
     // Its last runs: one Job per scheduled slot, newest last, each with a completed pod.
@@ -54,23 +77,91 @@ export function seedEvents(cluster: Cluster, now: number): void {
     const repeats = (every: number): number => Math.max(1, Math.floor((now - since) / every));
     switch (pod.behaviour) {
       case 'crashloop':
-        recordRepeatedEvent(cluster, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`, involved: atContainer, component: 'kubelet', host }, since, now - 20_000, repeats(10_000));
+        recordRepeatedEvent(
+          cluster,
+          {
+            type: 'Warning',
+            reason: 'BackOff',
+            message: `Back-off restarting failed container ${c.name} in pod ${pod.name}_${pod.namespace}(${pod.uid})`,
+            involved: atContainer,
+            component: 'kubelet',
+            host,
+          },
+          since,
+          now - 20_000,
+          repeats(10_000),
+        );
         break;
       case 'imagepull':
-        recordRepeatedEvent(cluster, { type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${c.image}"`, involved: atContainer, component: 'kubelet', host }, since, now - 15_000, repeats(20_000));
-        recordRepeatedEvent(cluster, { type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff', involved: atContainer, component: 'kubelet', host }, since, now - 15_000, repeats(20_000));
+        recordRepeatedEvent(
+          cluster,
+          { type: 'Normal', reason: 'BackOff', message: `Back-off pulling image "${c.image}"`, involved: atContainer, component: 'kubelet', host },
+          since,
+          now - 15_000,
+          repeats(20_000),
+        );
+        recordRepeatedEvent(
+          cluster,
+          { type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff', involved: atContainer, component: 'kubelet', host },
+          since,
+          now - 15_000,
+          repeats(20_000),
+        );
         break;
       case 'pending':
-        recordRepeatedEvent(cluster, { type: 'Warning', reason: 'FailedScheduling', message: pod.message ?? '', involved, component: 'default-scheduler' }, since, now - 40_000, repeats(300_000));
+        recordRepeatedEvent(
+          cluster,
+          { type: 'Warning', reason: 'FailedScheduling', message: pod.message ?? '', involved, component: 'default-scheduler' },
+          since,
+          now - 40_000,
+          repeats(300_000),
+        );
         break;
       case 'steady':
         if (now - pod.createdAt > 60 * 60_000 || !host) break;
-        recordRepeatedEvent(cluster, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${pod.namespace}/${pod.name} to ${host}`, involved, component: 'default-scheduler' }, pod.createdAt, pod.createdAt, 1);
+        recordRepeatedEvent(
+          cluster,
+          {
+            type: 'Normal',
+            reason: 'Scheduled',
+            message: `Successfully assigned ${pod.namespace}/${pod.name} to ${host}`,
+            involved,
+            component: 'default-scheduler',
+          },
+          pod.createdAt,
+          pod.createdAt,
+          1,
+        );
         for (const container of pod.containers) {
           const at = { ...involved, fieldPath: `spec.containers{${container.name}}` };
-          recordRepeatedEvent(cluster, { type: 'Normal', reason: 'Pulled', message: `Container image "${container.image.replace(/^docker\.io\/(library\/)?/, '')}" already present on machine`, involved: at, component: 'kubelet', host }, pod.createdAt + 2000, pod.createdAt + 2000, 1);
-          recordRepeatedEvent(cluster, { type: 'Normal', reason: 'Created', message: `Created container ${container.name}`, involved: at, component: 'kubelet', host }, pod.createdAt + 3000, pod.createdAt + 3000, 1);
-          recordRepeatedEvent(cluster, { type: 'Normal', reason: 'Started', message: `Started container ${container.name}`, involved: at, component: 'kubelet', host }, pod.createdAt + 4000, pod.createdAt + 4000, 1);
+          recordRepeatedEvent(
+            cluster,
+            {
+              type: 'Normal',
+              reason: 'Pulled',
+              message: `Container image "${container.image.replace(/^docker\.io\/(library\/)?/, '')}" already present on machine`,
+              involved: at,
+              component: 'kubelet',
+              host,
+            },
+            pod.createdAt + 2000,
+            pod.createdAt + 2000,
+            1,
+          );
+          recordRepeatedEvent(
+            cluster,
+            { type: 'Normal', reason: 'Created', message: `Created container ${container.name}`, involved: at, component: 'kubelet', host },
+            pod.createdAt + 3000,
+            pod.createdAt + 3000,
+            1,
+          );
+          recordRepeatedEvent(
+            cluster,
+            { type: 'Normal', reason: 'Started', message: `Started container ${container.name}`, involved: at, component: 'kubelet', host },
+            pod.createdAt + 4000,
+            pod.createdAt + 4000,
+            1,
+          );
         }
         break;
       default:
@@ -79,13 +170,30 @@ export function seedEvents(cluster: Cluster, now: number): void {
   }
 }
 
-function service(cluster: Cluster, namespace: string, name: string, createdAt: number, spec: JsonObject, labels: Record<string, string>, status: JsonObject = { loadBalancer: {} }): KubeObject {
+function service(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  createdAt: number,
+  spec: JsonObject,
+  labels: Record<string, string>,
+  status: JsonObject = { loadBalancer: {} },
+): KubeObject {
   const clusterIP = String(spec.clusterIP);
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: buildMeta({ name, namespace, uid: randomUid(cluster.random), createdAt, labels }),
-    spec: { clusterIP, clusterIPs: [clusterIP], internalTrafficPolicy: 'Cluster', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', sessionAffinity: 'None', type: 'ClusterIP', ...spec },
+    spec: {
+      clusterIP,
+      clusterIPs: [clusterIP],
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      sessionAffinity: 'None',
+      type: 'ClusterIP',
+      ...spec,
+    },
     status,
   };
 }
@@ -95,19 +203,57 @@ export function seedServices(cluster: Cluster, clusterCreated: number, metrics: 
   const port = (name: string, p: number, protocol = 'TCP', target: number | string = p): JsonObject => ({ name, port: p, protocol, targetPort: target });
   const nodeIps = cluster.nodes.map((n) => ({ ip: n.internalIp, ipMode: 'VIP' }));
   const services = [
-    service(cluster, 'default', 'kubernetes', clusterCreated, { clusterIP: '10.43.0.1', ports: [port('https', 443, 'TCP', 6443)] }, { component: 'apiserver', provider: 'kubernetes' }),
-    service(cluster, 'kube-system', 'kube-dns', clusterCreated, { clusterIP: '10.43.0.10', ports: [port('dns', 53, 'UDP', 53), port('dns-tcp', 53), port('metrics', 9153)], selector: { 'k8s-app': 'kube-dns' } }, { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' }),
-    service(cluster, 'kube-system', 'traefik', clusterCreated + 60_000, {
-      allocateLoadBalancerNodePorts: true,
-      clusterIP: `10.43.${cluster.random.int(1, 254)}.${cluster.random.int(1, 254)}`,
-      externalTrafficPolicy: 'Cluster',
-      ports: [{ ...port('web', 80, 'TCP', 'web'), nodePort: cluster.random.int(30000, 32767) }, { ...port('websecure', 443, 'TCP', 'websecure'), nodePort: cluster.random.int(30000, 32767) }],
-      selector: { 'app.kubernetes.io/instance': 'traefik-kube-system', 'app.kubernetes.io/name': 'traefik' },
-      type: 'LoadBalancer',
-    }, { 'app.kubernetes.io/instance': 'traefik-kube-system', 'app.kubernetes.io/name': 'traefik' }, { loadBalancer: { ingress: nodeIps } }),
+    service(
+      cluster,
+      'default',
+      'kubernetes',
+      clusterCreated,
+      { clusterIP: '10.43.0.1', ports: [port('https', 443, 'TCP', 6443)] },
+      { component: 'apiserver', provider: 'kubernetes' },
+    ),
+    service(
+      cluster,
+      'kube-system',
+      'kube-dns',
+      clusterCreated,
+      { clusterIP: '10.43.0.10', ports: [port('dns', 53, 'UDP', 53), port('dns-tcp', 53), port('metrics', 9153)], selector: { 'k8s-app': 'kube-dns' } },
+      { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' },
+    ),
+    service(
+      cluster,
+      'kube-system',
+      'traefik',
+      clusterCreated + 60_000,
+      {
+        allocateLoadBalancerNodePorts: true,
+        clusterIP: `10.43.${cluster.random.int(1, 254)}.${cluster.random.int(1, 254)}`,
+        externalTrafficPolicy: 'Cluster',
+        ports: [
+          { ...port('web', 80, 'TCP', 'web'), nodePort: cluster.random.int(30000, 32767) },
+          { ...port('websecure', 443, 'TCP', 'websecure'), nodePort: cluster.random.int(30000, 32767) },
+        ],
+        selector: { 'app.kubernetes.io/instance': 'traefik-kube-system', 'app.kubernetes.io/name': 'traefik' },
+        type: 'LoadBalancer',
+      },
+      { 'app.kubernetes.io/instance': 'traefik-kube-system', 'app.kubernetes.io/name': 'traefik' },
+      { loadBalancer: { ingress: nodeIps } },
+    ),
   ];
   if (metrics) {
-    services.push(service(cluster, 'kube-system', 'metrics-server', clusterCreated, { clusterIP: `10.43.${cluster.random.int(1, 254)}.${cluster.random.int(1, 254)}`, ports: [port('https', 443, 'TCP', 'https')], selector: { 'k8s-app': 'metrics-server' } }, { 'k8s-app': 'metrics-server', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'Metrics-server' }));
+    services.push(
+      service(
+        cluster,
+        'kube-system',
+        'metrics-server',
+        clusterCreated,
+        {
+          clusterIP: `10.43.${cluster.random.int(1, 254)}.${cluster.random.int(1, 254)}`,
+          ports: [port('https', 443, 'TCP', 'https')],
+          selector: { 'k8s-app': 'metrics-server' },
+        },
+        { 'k8s-app': 'metrics-server', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'Metrics-server' },
+      ),
+    );
   }
   for (const object of services) cluster.store.put('services', object);
 }

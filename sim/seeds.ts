@@ -29,7 +29,13 @@ export function container(name: string, image: string, o: ContainerOptions = {})
   if (o.cpuLimit) limits.cpu = o.cpuLimit;
   if (o.memoryLimit) limits.memory = o.memoryLimit;
   const port = o.ports?.[0]?.containerPort ?? 8080;
-  const probe = (path: string): JsonObject => ({ failureThreshold: 3, httpGet: { path, port, scheme: 'HTTP' }, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 });
+  const probe = (path: string): JsonObject => ({
+    failureThreshold: 3,
+    httpGet: { path, port, scheme: 'HTTP' },
+    periodSeconds: 10,
+    successThreshold: 1,
+    timeoutSeconds: 1,
+  });
   return {
     name,
     image,

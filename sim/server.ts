@@ -122,7 +122,9 @@ function serveDiscovery(state: ApiState, path: string, accept: string | null): R
     const core = path === '/api';
     const headers = { Vary: 'Accept' };
     if (wantsAggregatedDiscovery(accept)) {
-      return new Response(JSON.stringify(buildAggregatedDiscovery(core, metrics)), { headers: { ...headers, 'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE } });
+      return new Response(JSON.stringify(buildAggregatedDiscovery(core, metrics)), {
+        headers: { ...headers, 'Content-Type': AGGREGATED_DISCOVERY_CONTENT_TYPE },
+      });
     }
     return new Response(JSON.stringify(core ? buildCoreVersions() : buildGroupList(metrics)), { headers: { ...headers, 'Content-Type': 'application/json' } });
   }
@@ -166,7 +168,13 @@ export async function handleRequest(state: ApiState, request: Request, context: 
   if (parts[0] === 'api' && parts[1] === 'v1') route = parseResourcePath('', 'v1', parts.slice(2));
   else if (parts[0] === 'apis' && parts.length >= 4) route = parseResourcePath(parts[1], parts[2], parts.slice(3));
   if (!route) {
-    if (!user.admin && !isPublicPath(path)) return respondError({ code: 403, reason: 'Forbidden', message: `forbidden: User "${user.username}" cannot ${request.method.toLowerCase()} path "${path}"`, details: {} });
+    if (!user.admin && !isPublicPath(path))
+      return respondError({
+        code: 403,
+        reason: 'Forbidden',
+        message: `forbidden: User "${user.username}" cannot ${request.method.toLowerCase()} path "${path}"`,
+        details: {},
+      });
     return respondError(pageNotFound());
   }
   const { type, namespace, name, subresource } = route;
@@ -193,7 +201,8 @@ export async function handleRequest(state: ApiState, request: Request, context: 
   const now = Date.now();
   // `All` is the only dry-run value the API server knows; anything else is refused before a write starts.
   const dryRunValue = url.searchParams.get('dryRun');
-  if (dryRunValue !== null && dryRunValue !== 'All' && ['create', 'update', 'patch', 'delete'].includes(verb)) return respondError(invalid('DryRun', '', 'dryRun', `Unsupported value: "${dryRunValue}": supported values: "All"`, 'meta.k8s.io'));
+  if (dryRunValue !== null && dryRunValue !== 'All' && ['create', 'update', 'patch', 'delete'].includes(verb))
+    return respondError(invalid('DryRun', '', 'dryRun', `Unsupported value: "${dryRunValue}": supported values: "All"`, 'meta.k8s.io'));
   const dryRun = dryRunValue === 'All';
 
   if (type.group === METRICS_GROUP) {
@@ -204,13 +213,26 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     if (request.method !== 'POST') return respondError(methodNotAllowed());
     const body = parseJsonBody(await request.text());
     if (!body.ok) return respondError(body.error);
-    const result = type.resource === 'selfsubjectaccessreviews' ? reviewAccess(user, rules, body.value) : type.resource === 'selfsubjectrulesreviews' ? reviewRules(user, rules, body.value) : { ok: true as const, response: reviewSelf(user) };
+    const result =
+      type.resource === 'selfsubjectaccessreviews'
+        ? reviewAccess(user, rules, body.value)
+        : type.resource === 'selfsubjectrulesreviews'
+          ? reviewRules(user, rules, body.value)
+          : { ok: true as const, response: reviewSelf(user) };
     return result.ok ? result.response : respondError(result.error);
   }
 
   if (subresource === 'log') {
     if (verb !== 'get') return respondError(methodNotAllowed());
-    return servePodLogs({ cluster, namespace: namespace ?? 'default', name: name!, url, signal: request.signal, counter: state.logs, keepOpen: context.keepOpen });
+    return servePodLogs({
+      cluster,
+      namespace: namespace ?? 'default',
+      name: name!,
+      url,
+      signal: request.signal,
+      counter: state.logs,
+      keepOpen: context.keepOpen,
+    });
   }
   if (subresource !== undefined && verb === 'get') return serveGet(readRequest, name!);
   if (subresource !== undefined) return respondError(methodNotAllowed());
@@ -239,14 +261,17 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     case 'patch': {
       const kind = patchKindOf(request.headers.get('content-type'));
       if (!kind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
-      return writeResponse(patchExistingOrApply(cluster, type, namespace, name!, kind, await request.text(), url.searchParams.get('fieldManager'), now, dryRun));
+      return writeResponse(
+        patchExistingOrApply(cluster, type, namespace, name!, kind, await request.text(), url.searchParams.get('fieldManager'), now, dryRun),
+      );
     }
     case 'delete': {
       // kubectl sends DeleteOptions in the body, its dryRun among them; the query parameter works too.
       const text = await request.text();
       const options = text ? parseJsonBody(text) : null;
       if (options && !options.ok) return respondError(options.error);
-      const inBody = options?.ok && Array.isArray((options.value as { dryRun?: unknown }).dryRun) && ((options.value as { dryRun: unknown[] }).dryRun).includes('All');
+      const inBody =
+        options?.ok && Array.isArray((options.value as { dryRun?: unknown }).dryRun) && (options.value as { dryRun: unknown[] }).dryRun.includes('All');
       return writeResponse(deleteObject(cluster, type, namespace, name!, now, dryRun || inBody === true));
     }
     default:

@@ -55,7 +55,9 @@ describe('authentication and discovery', () => {
   });
 
   test('aggregated discovery v2 when asked for it', async () => {
-    const response = await kubeFetch(sim, '/apis', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
+    const response = await kubeFetch(sim, '/apis', {
+      headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' },
+    });
     expect(response.headers.get('content-type')).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
     const body = (await response.json()) as { kind: string; items: { metadata: { name: string } }[] };
     expect(body.kind).toBe('APIGroupDiscoveryList');
@@ -71,7 +73,15 @@ describe('authentication and discovery', () => {
 describe('a fresh k3s plus workloads', () => {
   test('k3s system components are there, owner chains are real', () => {
     const names = pods().map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-    for (const prefix of ['kube-system/coredns-', 'kube-system/traefik-', 'kube-system/svclb-traefik-', 'kube-system/metrics-server-', 'kube-system/local-path-provisioner-', 'kube-system/helm-install-traefik-crd-', 'niro-system/niro-agent-']) {
+    for (const prefix of [
+      'kube-system/coredns-',
+      'kube-system/traefik-',
+      'kube-system/svclb-traefik-',
+      'kube-system/metrics-server-',
+      'kube-system/local-path-provisioner-',
+      'kube-system/helm-install-traefik-crd-',
+      'niro-system/niro-agent-',
+    ]) {
       expect(names.some((n) => n.startsWith(prefix))).toBe(true);
     }
     const coredns = findPod((p) => p.metadata.name.startsWith('coredns-'));
@@ -211,7 +221,9 @@ describe('lists', () => {
   });
 
   test('a Table when kubectl asks for one', async () => {
-    const response = await kubeFetch(sim, '/api/v1/namespaces/payments/pods', { headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } });
+    const response = await kubeFetch(sim, '/api/v1/namespaces/payments/pods', {
+      headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
+    });
     const table = (await response.json()) as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
     expect(table.kind).toBe('Table');
     expect(table.columnDefinitions.slice(0, 5).map((c) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age']);
@@ -234,7 +246,9 @@ describe('lists', () => {
 
 describe('metrics.k8s.io', () => {
   test('pod and node metrics, then 404 and gone from discovery without metrics-server', async () => {
-    const podMetrics = (await kubeJson<{ kind: string; items: { containers: { usage: { cpu: string; memory: string } }[] }[] }>(sim, '/apis/metrics.k8s.io/v1beta1/pods')).body;
+    const podMetrics = (
+      await kubeJson<{ kind: string; items: { containers: { usage: { cpu: string; memory: string } }[] }[] }>(sim, '/apis/metrics.k8s.io/v1beta1/pods')
+    ).body;
     expect(podMetrics.kind).toBe('PodMetricsList');
     expect(podMetrics.items.length).toBeGreaterThan(30);
     expect(podMetrics.items[0].containers[0].usage.cpu).toMatch(/^\d+n$/);
@@ -292,9 +306,24 @@ describe('RBAC posture', () => {
   test('RBAC objects written through the API grant the agent more (what the installer manifests do)', async () => {
     const post = (path: string, body: object): Promise<{ status: number }> => kubeJson(sim, path, { method: 'POST', as: 'admin', body: JSON.stringify(body) });
     const rbac = '/apis/rbac.authorization.k8s.io/v1';
-    expect((await post(`${rbac}/clusterroles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'niro-agent-logs' }, rules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }] })).status).toBe(201);
+    expect(
+      (
+        await post(`${rbac}/clusterroles`, {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'niro-agent-logs' },
+          rules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }],
+        })
+      ).status,
+    ).toBe(201);
     expect(await canI({ verb: 'get', resource: 'pods', subresource: 'log', namespace: 'shop' })).toBe(false);
-    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'niro-agent-logs' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'niro-agent-logs' }, subjects: [{ kind: 'ServiceAccount', name: 'niro-agent', namespace: 'niro-system' }] };
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'niro-agent-logs' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'niro-agent-logs' },
+      subjects: [{ kind: 'ServiceAccount', name: 'niro-agent', namespace: 'niro-system' }],
+    };
     expect((await post(`${rbac}/clusterrolebindings`, binding)).status).toBe(201);
     expect(await canI({ verb: 'get', resource: 'pods', subresource: 'log', namespace: 'shop' })).toBe(true);
     await kubeFetch(sim, `${rbac}/clusterrolebindings/niro-agent-logs`, { method: 'DELETE', as: 'admin' });
@@ -304,7 +333,9 @@ describe('RBAC posture', () => {
   test('requests outside the posture get 403 Forbidden with the API server wording', async () => {
     const jobs = await kubeJson<Status>(sim, '/apis/batch/v1/jobs');
     expect(jobs.status).toBe(403);
-    expect(jobs.body.message).toBe('jobs.batch is forbidden: User "system:serviceaccount:niro-system:niro-agent" cannot list resource "jobs" in API group "batch" at the cluster scope');
+    expect(jobs.body.message).toBe(
+      'jobs.batch is forbidden: User "system:serviceaccount:niro-system:niro-agent" cannot list resource "jobs" in API group "batch" at the cluster scope',
+    );
     const pod = findPod((p) => p.metadata.name.startsWith('web-'));
     const log = await kubeJson<Status>(sim, `/api/v1/namespaces/shop/pods/${pod.metadata.name}/log`);
     expect(log.status).toBe(403);
@@ -347,7 +378,9 @@ describe('pod logs', () => {
     const pull = findPod((p) => p.metadata.name.startsWith('recommendations-'));
     expect((await kubeJson<Status>(sim, logPath(pull))).body.message).toContain("is waiting to start: image can't be pulled");
     const web = findPod((p) => p.metadata.name.startsWith('web-'));
-    expect((await kubeJson<Status>(sim, logPath(web, '?previous=true'))).body.message).toBe(`previous terminated container "nginx" in pod "${web.metadata.name}" not found`);
+    expect((await kubeJson<Status>(sim, logPath(web, '?previous=true'))).body.message).toBe(
+      `previous terminated container "nginx" in pod "${web.metadata.name}" not found`,
+    );
   });
 
   test('previous: the crashed instance of a crash-looping container ends in its stack trace', async () => {
@@ -408,7 +441,10 @@ describe('writes', () => {
     const again = await kubeJson<Status>(sim, secretPath, { method: 'POST', body: JSON.stringify(body) });
     expect(again.body).toMatchObject({ code: 409, reason: 'AlreadyExists', message: 'secrets "niro-agent-key" already exists' });
     const fetched = (await kubeJson<KubeObject>(sim, `${secretPath}/niro-agent-key`)).body;
-    const updated = await kubeJson<KubeObject>(sim, `${secretPath}/niro-agent-key`, { method: 'PUT', body: JSON.stringify({ ...fetched, data: { key: Buffer.from('def').toString('base64') } }) });
+    const updated = await kubeJson<KubeObject>(sim, `${secretPath}/niro-agent-key`, {
+      method: 'PUT',
+      body: JSON.stringify({ ...fetched, data: { key: Buffer.from('def').toString('base64') } }),
+    });
     expect(updated.status).toBe(200);
     expect(updated.body.metadata.resourceVersion).not.toBe(fetched.metadata.resourceVersion);
     const stale = await kubeJson<Status>(sim, `${secretPath}/niro-agent-key`, { method: 'PUT', body: JSON.stringify(fetched) });
@@ -418,9 +454,14 @@ describe('writes', () => {
   });
 
   test('server-side apply needs the apply grant, creates then updates, and a Deployment gets pods', async () => {
-    const manifest = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hello\n  namespace: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: hello}\n  template:\n    metadata:\n      labels: {app: hello}\n    spec:\n      containers:\n      - name: hello\n        image: nginx:1.27\n';
+    const manifest =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hello\n  namespace: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: hello}\n  template:\n    metadata:\n      labels: {app: hello}\n    spec:\n      containers:\n      - name: hello\n        image: nginx:1.27\n';
     const apply = (text: string, manager = 'niro'): Promise<{ status: number; body: KubeObject & Status }> =>
-      kubeJson(sim, `/apis/apps/v1/namespaces/shop/deployments/hello?fieldManager=${manager}`, { method: 'PATCH', body: text, headers: { 'Content-Type': 'application/apply-patch+yaml' } });
+      kubeJson(sim, `/apis/apps/v1/namespaces/shop/deployments/hello?fieldManager=${manager}`, {
+        method: 'PATCH',
+        body: text,
+        headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      });
     expect((await apply(manifest)).status).toBe(403);
     sim.setRbac({ apply: true });
     try {
@@ -434,7 +475,11 @@ describe('writes', () => {
       expect(sim.list('pods', 'shop').filter((p) => p.metadata.labels?.app === 'hello')).toHaveLength(3);
       sim.tick();
       expect((sim.get('apps/deployments', 'shop', 'hello')!.status as any).readyReplicas).toBe(3);
-      const noManager = await kubeJson<Status>(sim, '/apis/apps/v1/namespaces/shop/deployments/hello', { method: 'PATCH', body: manifest, headers: { 'Content-Type': 'application/apply-patch+yaml' } });
+      const noManager = await kubeJson<Status>(sim, '/apis/apps/v1/namespaces/shop/deployments/hello', {
+        method: 'PATCH',
+        body: manifest,
+        headers: { 'Content-Type': 'application/apply-patch+yaml' },
+      });
       expect(noManager.body).toMatchObject({ code: 422, reason: 'Invalid' });
       const deleted = await kubeJson<Status>(sim, '/apis/apps/v1/namespaces/shop/deployments/hello', { method: 'DELETE' });
       expect(deleted.body).toMatchObject({ kind: 'Status', status: 'Success' });
@@ -449,7 +494,11 @@ describe('writes', () => {
   test('self-update patches only the agent Deployment, and the patch rolls it', async () => {
     const patch = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'agent', image: 'ghcr.io/niro/niro-agent:0.2.0' }] } } } });
     const send = (namespace: string, name: string): Promise<{ status: number; body: KubeObject }> =>
-      kubeJson(sim, `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, { method: 'PATCH', body: patch, headers: { 'Content-Type': 'application/strategic-merge-patch+json' } });
+      kubeJson(sim, `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, {
+        method: 'PATCH',
+        body: patch,
+        headers: { 'Content-Type': 'application/strategic-merge-patch+json' },
+      });
     expect((await send('niro-system', 'niro-agent')).status).toBe(403);
     sim.setRbac({ selfUpdate: true });
     try {

@@ -18,7 +18,14 @@ const DEFAULT_PRINTER: Printer = { columns: [NAME, AGE], row: (o, now) => [o.met
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-export function buildTable(storeKey: string, objects: KubeObject[], include: IncludeObject, resourceVersion: string, continueToken?: string, remaining?: number): object {
+export function buildTable(
+  storeKey: string,
+  objects: KubeObject[],
+  include: IncludeObject,
+  resourceVersion: string,
+  continueToken?: string,
+  remaining?: number,
+): object {
   const printer = PRINTERS[storeKey] ?? DEFAULT_PRINTER;
   const now = Date.now();
   return {

@@ -11,7 +11,11 @@ export function kubeFetch(sim: Simulator, path: string, init: RequestInit & { as
   return fetch(`${sim.url}${path}`, { ...init, headers, tls: { ca: sim.caPem } });
 }
 
-export async function kubeJson<T = Record<string, unknown>>(sim: Simulator, path: string, init: RequestInit & { as?: AsUser } = {}): Promise<{ status: number; body: T }> {
+export async function kubeJson<T = Record<string, unknown>>(
+  sim: Simulator,
+  path: string,
+  init: RequestInit & { as?: AsUser } = {},
+): Promise<{ status: number; body: T }> {
   const response = await kubeFetch(sim, path, init);
   return { status: response.status, body: (await response.json()) as T };
 }

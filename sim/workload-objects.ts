@@ -48,7 +48,15 @@ export function buildJob(cluster: Cluster, namespace: string, name: string, jobS
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: buildMeta({ name, namespace, uid, createdAt, labels: { ...selectorLabels, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name }, owner: owner ? ownerRef(owner) : null, generation: 1 }),
+    metadata: buildMeta({
+      name,
+      namespace,
+      uid,
+      createdAt,
+      labels: { ...selectorLabels, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name },
+      owner: owner ? ownerRef(owner) : null,
+      generation: 1,
+    }),
     spec: {
       backoffLimit: 6,
       completionMode: 'NonIndexed',
@@ -66,21 +74,33 @@ export function buildJob(cluster: Cluster, namespace: string, name: string, jobS
 }
 
 /** A workload object as stored at seed time; the controllers then create its children. */
-export function buildWorkload(cluster: Cluster, fields: {
-  kind: WorkloadKind;
-  namespace: string;
-  name: string;
-  labels?: Record<string, string>;
-  replicas?: number;
-  podSpec: JsonObject;
-  createdAt: number;
-  schedule?: string;
-  owner?: KubeObject | null;
-  annotations?: Record<string, string>;
-}): KubeObject {
+export function buildWorkload(
+  cluster: Cluster,
+  fields: {
+    kind: WorkloadKind;
+    namespace: string;
+    name: string;
+    labels?: Record<string, string>;
+    replicas?: number;
+    podSpec: JsonObject;
+    createdAt: number;
+    schedule?: string;
+    owner?: KubeObject | null;
+    annotations?: Record<string, string>;
+  },
+): KubeObject {
   const appLabels = fields.labels ?? { app: fields.name };
   const template = { metadata: { labels: appLabels }, spec: fields.podSpec };
-  const meta = buildMeta({ name: fields.name, namespace: fields.namespace, uid: randomUid(cluster.random), createdAt: fields.createdAt, labels: appLabels, annotations: fields.annotations, generation: 1, owner: fields.owner ? ownerRef(fields.owner) : null });
+  const meta = buildMeta({
+    name: fields.name,
+    namespace: fields.namespace,
+    uid: randomUid(cluster.random),
+    createdAt: fields.createdAt,
+    labels: appLabels,
+    annotations: fields.annotations,
+    generation: 1,
+    owner: fields.owner ? ownerRef(fields.owner) : null,
+  });
   switch (fields.kind) {
     case 'Deployment':
       return {
@@ -119,11 +139,23 @@ export function buildWorkload(cluster: Cluster, fields: {
         apiVersion: 'apps/v1',
         kind: 'DaemonSet',
         metadata: { ...meta, annotations: { 'deprecated.daemonset.template.generation': '1', ...(fields.annotations ?? {}) } },
-        spec: { revisionHistoryLimit: 10, selector: { matchLabels: appLabels }, template, updateStrategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 }, type: 'RollingUpdate' } },
+        spec: {
+          revisionHistoryLimit: 10,
+          selector: { matchLabels: appLabels },
+          template,
+          updateStrategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: 1 }, type: 'RollingUpdate' },
+        },
         status: {},
       };
     case 'Job': {
-      const job = buildJob(cluster, fields.namespace, fields.name, { template: { ...template, spec: { restartPolicy: 'Never', ...fields.podSpec } }, backoffLimit: fields.podSpec.restartPolicy === 'OnFailure' ? 6 : 1 }, fields.createdAt, fields.owner ?? null);
+      const job = buildJob(
+        cluster,
+        fields.namespace,
+        fields.name,
+        { template: { ...template, spec: { restartPolicy: 'Never', ...fields.podSpec } }, backoffLimit: fields.podSpec.restartPolicy === 'OnFailure' ? 6 : 1 },
+        fields.createdAt,
+        fields.owner ?? null,
+      );
       if (fields.labels) job.metadata.labels = { ...fields.labels, ...job.metadata.labels };
       if (fields.owner) job.metadata.ownerReferences = [{ ...ownerRef(fields.owner), controller: true }];
       return job;
@@ -136,7 +168,13 @@ export function buildWorkload(cluster: Cluster, fields: {
         spec: {
           concurrencyPolicy: 'Forbid',
           failedJobsHistoryLimit: 1,
-          jobTemplate: { metadata: { creationTimestamp: null }, spec: { backoffLimit: 2, template: { metadata: { creationTimestamp: null, labels: appLabels }, spec: { restartPolicy: 'OnFailure', ...fields.podSpec } } } },
+          jobTemplate: {
+            metadata: { creationTimestamp: null },
+            spec: {
+              backoffLimit: 2,
+              template: { metadata: { creationTimestamp: null, labels: appLabels }, spec: { restartPolicy: 'OnFailure', ...fields.podSpec } },
+            },
+          },
           schedule: fields.schedule ?? '*/5 * * * *',
           successfulJobsHistoryLimit: 3,
           suspend: false,
@@ -157,4 +195,3 @@ export function defaultWorkload(object: KubeObject): void {
   }
   object.status ??= {};
 }
-

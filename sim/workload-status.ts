@@ -20,7 +20,14 @@ function indexPodsByOwner(cluster: Cluster): Map<string, PodModel[]> {
 }
 
 function condition(type: string, status: boolean, at: string, reason?: string, message?: string): JsonObject {
-  return { lastTransitionTime: at, lastUpdateTime: at, ...(message ? { message } : {}), ...(reason ? { reason } : {}), status: status ? 'True' : 'False', type };
+  return {
+    lastTransitionTime: at,
+    lastUpdateTime: at,
+    ...(message ? { message } : {}),
+    ...(reason ? { reason } : {}),
+    status: status ? 'True' : 'False',
+    type,
+  };
 }
 
 function computeStatus(cluster: Cluster, object: KubeObject, byOwner: Map<string, PodModel[]>, now: number): JsonObject | null {
@@ -49,8 +56,20 @@ function computeStatus(cluster: Cluster, object: KubeObject, byOwner: Map<string
       return {
         availableReplicas: readyAll,
         conditions: [
-          condition('Available', available, since('Available', available ? 'True' : 'False'), available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.'),
-          condition('Progressing', true, since('Progressing', 'True'), complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated', complete ? `ReplicaSet "${currentName}" has successfully progressed.` : `ReplicaSet "${currentName}" is progressing.`),
+          condition(
+            'Available',
+            available,
+            since('Available', available ? 'True' : 'False'),
+            available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+            available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+          ),
+          condition(
+            'Progressing',
+            true,
+            since('Progressing', 'True'),
+            complete ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
+            complete ? `ReplicaSet "${currentName}" has successfully progressed.` : `ReplicaSet "${currentName}" is progressing.`,
+          ),
         ],
         observedGeneration: generation,
         readyReplicas: readyAll,
@@ -61,11 +80,30 @@ function computeStatus(cluster: Cluster, object: KubeObject, byOwner: Map<string
     }
     case 'StatefulSet': {
       const revision = `${object.metadata.name}-${templateHash(templateOf(object)).slice(0, 10)}`;
-      return { availableReplicas: ready, collisionCount: 0, currentReplicas: pods.length, currentRevision: revision, observedGeneration: generation, readyReplicas: ready, replicas: pods.length, updateRevision: revision, updatedReplicas: pods.length };
+      return {
+        availableReplicas: ready,
+        collisionCount: 0,
+        currentReplicas: pods.length,
+        currentRevision: revision,
+        observedGeneration: generation,
+        readyReplicas: ready,
+        replicas: pods.length,
+        updateRevision: revision,
+        updatedReplicas: pods.length,
+      };
     }
     case 'DaemonSet': {
       const desired = cluster.nodes.length;
-      return { currentNumberScheduled: pods.length, desiredNumberScheduled: desired, numberAvailable: ready, numberMisscheduled: 0, numberReady: ready, observedGeneration: generation, updatedNumberScheduled: pods.length, ...(desired - ready > 0 ? { numberUnavailable: desired - ready } : {}) };
+      return {
+        currentNumberScheduled: pods.length,
+        desiredNumberScheduled: desired,
+        numberAvailable: ready,
+        numberMisscheduled: 0,
+        numberReady: ready,
+        observedGeneration: generation,
+        updatedNumberScheduled: pods.length,
+        ...(desired - ready > 0 ? { numberUnavailable: desired - ready } : {}),
+      };
     }
     case 'Job': {
       const all = byOwner.get(object.metadata.uid) ?? [];
@@ -73,25 +111,64 @@ function computeStatus(cluster: Cluster, object: KubeObject, byOwner: Map<string
       const failed = all.filter((p) => p.phase === 'Failed').length;
       const active = all.filter(isActive).length;
       const start = all.length > 0 ? iso(Math.min(...all.map((p) => p.createdAt))) : object.metadata.creationTimestamp;
-      const base = { ...(active > 0 ? { active } : {}), ...(failed > 0 ? { failed } : {}), ready: all.filter(isPodReady).length, startTime: start, ...(succeeded > 0 ? { succeeded } : {}), terminating: 0, uncountedTerminatedPods: {} };
+      const base = {
+        ...(active > 0 ? { active } : {}),
+        ...(failed > 0 ? { failed } : {}),
+        ready: all.filter(isPodReady).length,
+        startTime: start,
+        ...(succeeded > 0 ? { succeeded } : {}),
+        terminating: 0,
+        uncountedTerminatedPods: {},
+      };
       if (succeeded >= Number(spec.completions ?? 1)) {
         const done = iso(Math.max(...all.filter((p) => p.phase === 'Succeeded').map((p) => p.readySince)));
-        return { ...base, completionTime: done, conditions: [condition('SuccessCriteriaMet', true, done, 'CompletionsReached', 'Reached expected number of succeeded pods'), condition('Complete', true, done, 'CompletionsReached', 'Reached expected number of succeeded pods')] };
+        return {
+          ...base,
+          completionTime: done,
+          conditions: [
+            condition('SuccessCriteriaMet', true, done, 'CompletionsReached', 'Reached expected number of succeeded pods'),
+            condition('Complete', true, done, 'CompletionsReached', 'Reached expected number of succeeded pods'),
+          ],
+        };
       }
       if (active === 0 && succeeded === 0 && failed > Number(spec.backoffLimit ?? 6)) {
         const done = iso(Math.max(...all.map((p) => p.readySince)));
-        return { ...base, conditions: [condition('FailureTarget', true, done, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'), condition('Failed', true, done, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit')] };
+        return {
+          ...base,
+          conditions: [
+            condition('FailureTarget', true, done, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
+            condition('Failed', true, done, 'BackoffLimitExceeded', 'Job has reached the specified backoff limit'),
+          ],
+        };
       }
       return base;
     }
     case 'CronJob': {
       const jobs = cluster.store.list('batch/jobs', object.metadata.namespace).filter((j) => j.metadata.ownerReferences?.[0]?.uid === object.metadata.uid);
-      const activeJobs = jobs.filter((j) => !((j.status as JsonObject | undefined)?.conditions));
-      const done = jobs.map((j) => (j.status as JsonObject | undefined)?.completionTime).filter((t): t is string => typeof t === 'string').sort();
+      const activeJobs = jobs.filter((j) => !(j.status as JsonObject | undefined)?.conditions);
+      const done = jobs
+        .map((j) => (j.status as JsonObject | undefined)?.completionTime)
+        .filter((t): t is string => typeof t === 'string')
+        .sort();
       const scheduled = jobs.map((j) => j.metadata.creationTimestamp).sort();
       return {
-        ...(activeJobs.length > 0 ? { active: activeJobs.map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name, namespace: j.metadata.namespace, resourceVersion: j.metadata.resourceVersion, uid: j.metadata.uid })) } : {}),
-        ...(scheduled.length > 0 ? { lastScheduleTime: scheduled[scheduled.length - 1] } : previous.lastScheduleTime ? { lastScheduleTime: previous.lastScheduleTime } : {}),
+        ...(activeJobs.length > 0
+          ? {
+              active: activeJobs.map((j) => ({
+                apiVersion: 'batch/v1',
+                kind: 'Job',
+                name: j.metadata.name,
+                namespace: j.metadata.namespace,
+                resourceVersion: j.metadata.resourceVersion,
+                uid: j.metadata.uid,
+              })),
+            }
+          : {}),
+        ...(scheduled.length > 0
+          ? { lastScheduleTime: scheduled[scheduled.length - 1] }
+          : previous.lastScheduleTime
+            ? { lastScheduleTime: previous.lastScheduleTime }
+            : {}),
         ...(done.length > 0 ? { lastSuccessfulTime: done[done.length - 1] } : {}),
       };
     }
@@ -113,4 +190,3 @@ export function refreshStatuses(cluster: Cluster, now: number): void {
     }
   }
 }
-

@@ -28,7 +28,15 @@ function liveBehaviour(hinted: PodBehaviour | undefined): PodBehaviour {
   return hinted === 'crashloop' || hinted === 'imagepull' || hinted === 'pending' ? hinted : 'creating';
 }
 
-function spawnPod(cluster: Cluster, owner: KubeObject, name: string, behaviour: PodBehaviour, createdAt: number, extraLabels: Record<string, string>, nodeName?: string): PodModel {
+function spawnPod(
+  cluster: Cluster,
+  owner: KubeObject,
+  name: string,
+  behaviour: PodBehaviour,
+  createdAt: number,
+  extraLabels: Record<string, string>,
+  nodeName?: string,
+): PodModel {
   const template = templateOf(owner);
   return createPod(cluster, {
     namespace: owner.metadata.namespace ?? 'default',
@@ -44,13 +52,23 @@ function spawnPod(cluster: Cluster, owner: KubeObject, name: string, behaviour: 
 }
 
 function event(cluster: Cluster, object: KubeObject, reason: string, message: string, component: string, now: number): void {
-  recordEvent(cluster, {
-    type: 'Normal',
-    reason,
-    message,
-    involved: { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name, uid: object.metadata.uid, apiVersion: object.apiVersion },
-    component,
-  }, now);
+  recordEvent(
+    cluster,
+    {
+      type: 'Normal',
+      reason,
+      message,
+      involved: {
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+        uid: object.metadata.uid,
+        apiVersion: object.apiVersion,
+      },
+      component,
+    },
+    now,
+  );
 }
 
 /** `initial`: building the seeded cluster (pods get their hinted behaviour and backdated times). */
@@ -116,7 +134,14 @@ function reconcileDeployment(cluster: Cluster, deployment: KubeObject, now: numb
     specOf(current).replicas = replicas;
     current.metadata.generation = (current.metadata.generation ?? 1) + 1;
     cluster.store.touch('apps/replicasets', current);
-    event(cluster, deployment, 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rsName} from ${from} to ${replicas}`, 'deployment-controller', now);
+    event(
+      cluster,
+      deployment,
+      'ScalingReplicaSet',
+      `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rsName} from ${from} to ${replicas}`,
+      'deployment-controller',
+      now,
+    );
   }
   // Recreate-style rollout, kept simple: old ReplicaSets scale to zero as soon as the new one exists.
   for (const old of owned) {
@@ -199,10 +224,18 @@ function reconcileDaemonSet(cluster: Cluster, ds: KubeObject, now: number, initi
   for (const node of cluster.nodes) {
     if (pods.some((p) => p.nodeName === node.name && p.labels['controller-revision-hash'] === revision)) continue;
     const name = `${ds.metadata.name}-${randomSuffix(cluster.random, 5)}`;
-    spawnPod(cluster, ds, name, initial ? 'steady' : 'creating', initial ? Math.max(created, node.createdAt) + 5000 : now, {
-      'controller-revision-hash': revision,
-      'pod-template-generation': String(ds.metadata.generation ?? 1),
-    }, node.name);
+    spawnPod(
+      cluster,
+      ds,
+      name,
+      initial ? 'steady' : 'creating',
+      initial ? Math.max(created, node.createdAt) + 5000 : now,
+      {
+        'controller-revision-hash': revision,
+        'pod-template-generation': String(ds.metadata.generation ?? 1),
+      },
+      node.name,
+    );
     if (!initial) event(cluster, ds, 'SuccessfulCreate', `Created pod: ${name}`, 'daemonset-controller', now);
   }
 }
@@ -255,7 +288,10 @@ export function runCronJobs(cluster: Cluster, now: number, everyTicks: number): 
 /** `kubectl rollout restart`: a new template annotation makes a new ReplicaSet replace every pod. */
 export function restartWorkload(cluster: Cluster, object: KubeObject, now: number): void {
   const template = templateOf(object);
-  template.metadata = { ...(template.metadata ?? {}), annotations: { ...(template.metadata?.annotations ?? {}), 'kubectl.kubernetes.io/restartedAt': new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') } };
+  template.metadata = {
+    ...(template.metadata ?? {}),
+    annotations: { ...(template.metadata?.annotations ?? {}), 'kubectl.kubernetes.io/restartedAt': new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') },
+  };
   (object.spec as JsonObject).template = template;
   object.metadata.generation = (object.metadata.generation ?? 1) + 1;
   const key = storeKeyOfKind(object.kind);
@@ -270,4 +306,3 @@ export function replaceOnePod(cluster: Cluster, pod: PodModel, now: number): voi
   beginPodDeletion(cluster, pod, now);
   if (rs) reconcileReplicaSet(cluster, rs, now, false);
 }
-

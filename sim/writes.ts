@@ -35,11 +35,13 @@ function checkIdentity(type: ResourceType, namespace: string | undefined, name: 
   if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(type)) {
     return badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersionOf(type)})`);
   }
-  if (body.kind !== undefined && body.kind !== type.kind) return badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`);
+  if (body.kind !== undefined && body.kind !== type.kind)
+    return badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`);
   if (type.namespaced && meta.namespace !== undefined && meta.namespace !== namespace) {
     return badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
-  if (name !== undefined && meta.name !== undefined && meta.name !== name) return badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  if (name !== undefined && meta.name !== undefined && meta.name !== name)
+    return badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
   return null;
 }
 
@@ -129,7 +131,12 @@ export function createObject(
   if (identity) return fail(identity);
   const input = structuredClone(body) as JsonObject;
   const meta = (isMap(input.metadata) ? input.metadata : {}) as JsonObject;
-  const name = typeof meta.name === 'string' && meta.name ? meta.name : typeof meta.generateName === 'string' && meta.generateName ? `${meta.generateName}${randomSuffix(cluster.random, 5)}` : null;
+  const name =
+    typeof meta.name === 'string' && meta.name
+      ? meta.name
+      : typeof meta.generateName === 'string' && meta.generateName
+        ? `${meta.generateName}${randomSuffix(cluster.random, 5)}`
+        : null;
   if (!name) return fail(invalid(type.kind, '', 'metadata.name', 'Required value: name or generateName is required', type.group));
   const key = storeKey(type);
   if (type.namespaced && !cluster.store.get('namespaces', undefined, namespace ?? '')) return fail(notFound(NAMESPACE_TYPE, namespace ?? ''));
@@ -138,17 +145,21 @@ export function createObject(
   // A pod is created through the kubelet's model; a dry-run pod is only the object, like any other kind.
   if (type.resource === 'pods' && !type.group && !dryRun) {
     const owner = Array.isArray(meta.ownerReferences) && isMap(meta.ownerReferences[0]) ? (meta.ownerReferences[0] as unknown as OwnerReference) : null;
-    const pod = createPod(cluster, {
-      namespace: namespace ?? 'default',
-      name,
-      labels: (meta.labels as Record<string, string>) ?? {},
-      annotations: (meta.annotations as Record<string, string>) ?? {},
-      owner,
-      template: (input.spec as JsonObject) ?? {},
-      behaviour: 'creating',
-      createdAt: now,
-      nodeName: typeof (input.spec as JsonObject | undefined)?.nodeName === 'string' ? String((input.spec as JsonObject).nodeName) : undefined,
-    }, now);
+    const pod = createPod(
+      cluster,
+      {
+        namespace: namespace ?? 'default',
+        name,
+        labels: (meta.labels as Record<string, string>) ?? {},
+        annotations: (meta.annotations as Record<string, string>) ?? {},
+        owner,
+        template: (input.spec as JsonObject) ?? {},
+        behaviour: 'creating',
+        createdAt: now,
+        nodeName: typeof (input.spec as JsonObject | undefined)?.nodeName === 'string' ? String((input.spec as JsonObject).nodeName) : undefined,
+      },
+      now,
+    );
     return { ok: true, code: 201, body: renderPod(pod) };
   }
 
@@ -176,10 +187,24 @@ export function createObject(
 }
 
 /** Replace an existing object with `next` (PUT, and the result of a patch or apply). */
-function replaceWith(cluster: Cluster, type: ResourceType, existing: KubeObject, next: JsonObject, now: number, checkVersion: boolean, managed: JsonObject | undefined, dryRun: boolean): WriteResult {
+function replaceWith(
+  cluster: Cluster,
+  type: ResourceType,
+  existing: KubeObject,
+  next: JsonObject,
+  now: number,
+  checkVersion: boolean,
+  managed: JsonObject | undefined,
+  dryRun: boolean,
+): WriteResult {
   const key = storeKey(type);
   const nextMeta = (isMap(next.metadata) ? next.metadata : {}) as JsonObject;
-  if (checkVersion && nextMeta.resourceVersion !== undefined && nextMeta.resourceVersion !== '' && nextMeta.resourceVersion !== existing.metadata.resourceVersion) {
+  if (
+    checkVersion &&
+    nextMeta.resourceVersion !== undefined &&
+    nextMeta.resourceVersion !== '' &&
+    nextMeta.resourceVersion !== existing.metadata.resourceVersion
+  ) {
     return fail(conflict(type, existing.metadata.name));
   }
   if (type.resource === 'pods' && !type.group) {
@@ -187,7 +212,11 @@ function replaceWith(cluster: Cluster, type: ResourceType, existing: KubeObject,
     const pod = cluster.pods.get(`${existing.metadata.namespace}/${existing.metadata.name}`);
     if (pod && dryRun) {
       const rendered = renderPod(pod) as KubeObject;
-      return { ok: true, code: 200, body: { ...rendered, metadata: { ...rendered.metadata, labels: nextMeta.labels ?? {}, annotations: nextMeta.annotations ?? {} } } };
+      return {
+        ok: true,
+        code: 200,
+        body: { ...rendered, metadata: { ...rendered.metadata, labels: nextMeta.labels ?? {}, annotations: nextMeta.annotations ?? {} } },
+      };
     }
     if (pod) {
       pod.labels = (nextMeta.labels as Record<string, string>) ?? {};
@@ -224,7 +253,15 @@ function replaceWith(cluster: Cluster, type: ResourceType, existing: KubeObject,
   return { ok: true, code: 200, body: serialize(cluster, key, object) };
 }
 
-export function replaceObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, body: unknown, now: number, dryRun = false): WriteResult {
+export function replaceObject(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  body: unknown,
+  now: number,
+  dryRun = false,
+): WriteResult {
   const existing = cluster.store.get(storeKey(type), namespace, name);
   if (!existing) return fail(notFound(type, name));
   const identity = checkIdentity(type, namespace, name, body);
@@ -250,7 +287,8 @@ export function patchExistingOrApply(
     if (!parsed.ok) return fail({ code: parsed.code, reason: parsed.code === 400 ? 'BadRequest' : 'Invalid', message: parsed.message });
     const identity = checkIdentity(type, namespace, name, parsed.value);
     if (identity) return fail(identity);
-    if (!isMap(parsed.value.metadata) || parsed.value.metadata.name === undefined) parsed.value.metadata = { ...(isMap(parsed.value.metadata) ? parsed.value.metadata : {}), name };
+    if (!isMap(parsed.value.metadata) || parsed.value.metadata.name === undefined)
+      parsed.value.metadata = { ...(isMap(parsed.value.metadata) ? parsed.value.metadata : {}), name };
     // Apply creates what does not exist yet.
     if (!existing) return createObject(cluster, type, namespace, parsed.value, now, fieldManager, 'Apply', dryRun);
     const merged = patchObject('strategic', structuredClone(existing) as unknown as JsonMap, JSON.stringify(parsed.value));
@@ -260,14 +298,24 @@ export function patchExistingOrApply(
   if (!existing) return fail(notFound(type, name));
   const patched = patchObject(kind, structuredClone(existing) as unknown as JsonMap, text);
   if (!patched.ok) return fail({ code: patched.code, reason: patched.code === 400 ? 'BadRequest' : 'Invalid', message: patched.message });
-  return replaceWith(cluster, type, existing, patched.value, now, true, fieldManager ? managedEntry(fieldManager, 'Update', existing.apiVersion, now) : undefined, dryRun);
+  return replaceWith(
+    cluster,
+    type,
+    existing,
+    patched.value,
+    now,
+    true,
+    fieldManager ? managedEntry(fieldManager, 'Update', existing.apiVersion, now) : undefined,
+    dryRun,
+  );
 }
 
 export function deleteObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, now: number, dryRun = false): WriteResult {
   const key = storeKey(type);
   const existing = cluster.store.get(key, namespace, name);
   if (!existing) return fail(notFound(type, name));
-  if (dryRun) return { ok: true, code: 200, body: type.kind === 'Namespace' || type.kind === 'Pod' ? existing : successBody(type, name, existing.metadata.uid) };
+  if (dryRun)
+    return { ok: true, code: 200, body: type.kind === 'Namespace' || type.kind === 'Pod' ? existing : successBody(type, name, existing.metadata.uid) };
   if (type.resource === 'pods' && !type.group) {
     const pod = cluster.pods.get(`${namespace}/${name}`);
     if (pod) {

@@ -18,11 +18,20 @@ test('defaults: embedded database, a generated secret persisted in the data dir'
 });
 
 test('every bad variable is named', () => {
-  const r = loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', NIRO_PUBLIC_URL: 'ftp://x', NIRO_LOG_LEVEL: 'loud', NIRO_SECRET: 'short', NIRO_TRUST_PROXY: 'yes', NIRO_METRICS_TOKEN: 'short' });
+  const r = loadConfig({
+    PORT: 'abc',
+    DATABASE_URL: 'mysql://x',
+    NIRO_PUBLIC_URL: 'ftp://x',
+    NIRO_LOG_LEVEL: 'loud',
+    NIRO_SECRET: 'short',
+    NIRO_TRUST_PROXY: 'yes',
+    NIRO_METRICS_TOKEN: 'short',
+  });
   expect(r.ok).toBe(false);
   if (r.ok) return;
   const text = r.errors.join('\n');
-  for (const name of ['PORT', 'DATABASE_URL', 'NIRO_PUBLIC_URL', 'NIRO_LOG_LEVEL', 'NIRO_SECRET', 'NIRO_TRUST_PROXY', 'NIRO_METRICS_TOKEN']) expect(text).toContain(name);
+  for (const name of ['PORT', 'DATABASE_URL', 'NIRO_PUBLIC_URL', 'NIRO_LOG_LEVEL', 'NIRO_SECRET', 'NIRO_TRUST_PROXY', 'NIRO_METRICS_TOKEN'])
+    expect(text).toContain(name);
 });
 
 test('a shared secret is required with an external database', () => {

@@ -130,9 +130,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const commandsPollSeconds = readInt(env, 'NIRO_COMMANDS_POLL_SECONDS', 30, 1, 30, errors);
   const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(agentImage)) errors.push(`NIRO_AGENT_IMAGE must be an image reference such as registry.example.com/niro/agent:1.0 (got "${agentImage}")`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(agentImage))
+    errors.push(`NIRO_AGENT_IMAGE must be an image reference such as registry.example.com/niro/agent:1.0 (got "${agentImage}")`);
   const metricsToken = env.NIRO_METRICS_TOKEN?.trim() || null;
-  if (metricsToken !== null && (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken))) errors.push('NIRO_METRICS_TOKEN must be at least 16 printable characters without spaces');
+  if (metricsToken !== null && (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken)))
+    errors.push('NIRO_METRICS_TOKEN must be at least 16 printable characters without spaces');
 
   const streams: StreamLimits = {
     perCluster: readInt(env, 'NIRO_LOG_STREAMS_PER_CLUSTER', 10, 1, 10_000, errors),
@@ -156,7 +158,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!secret) secret = loadOrCreateSecret(dataDir);
   return {
     ok: true,
-    config: { port, databaseUrl, dataDir, publicUrl, secret, logLevel, heartbeatIntervalSeconds, offlineAfterSeconds, maxPodsPerHeartbeat, maxBodyBytes, inflateBudgetBytes, trustProxy, statusCheckSeconds, heartbeatRatePerMinute, heartbeatBurst, commandsPollSeconds, agentImage, metricsToken, streams },
+    config: {
+      port,
+      databaseUrl,
+      dataDir,
+      publicUrl,
+      secret,
+      logLevel,
+      heartbeatIntervalSeconds,
+      offlineAfterSeconds,
+      maxPodsPerHeartbeat,
+      maxBodyBytes,
+      inflateBudgetBytes,
+      trustProxy,
+      statusCheckSeconds,
+      heartbeatRatePerMinute,
+      heartbeatBurst,
+      commandsPollSeconds,
+      agentImage,
+      metricsToken,
+      streams,
+    },
   };
 }
 

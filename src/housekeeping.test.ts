@@ -24,11 +24,19 @@ async function seed(db: Db): Promise<void> {
   const created = await createCluster(db, { orgId: org.id, name: 'hk', environment: 'production', createdBy: null });
   if (!created.ok) throw new Error('cluster');
   const clusterId = created.cluster.id;
-  for (const [id, expires] of [['live', at(-1)], ['expired', at(0.01)]] as const) {
+  for (const [id, expires] of [
+    ['live', at(-1)],
+    ['expired', at(0.01)],
+  ] as const) {
     await db.execute(sql`insert into sessions (id_hash, user_id, csrf_token, expires_at) values (${id}, ${user.id}, 'x', ${expires}::timestamptz)`);
   }
-  for (const [key, start] of [['recent', at(KEEP_DAYS.loginFailures - 0.1)], ['old', at(KEEP_DAYS.loginFailures + 0.1)]] as const) {
-    await db.execute(sql`insert into login_throttle (key, attempts, last_attempt_at, blocked_until) values (${key}, 3, ${start}::timestamptz, ${start}::timestamptz)`);
+  for (const [key, start] of [
+    ['recent', at(KEEP_DAYS.loginFailures - 0.1)],
+    ['old', at(KEEP_DAYS.loginFailures + 0.1)],
+  ] as const) {
+    await db.execute(
+      sql`insert into login_throttle (key, attempts, last_attempt_at, blocked_until) values (${key}, 3, ${start}::timestamptz, ${start}::timestamptz)`,
+    );
   }
   const options = JSON.stringify({ follow: true });
   for (const ended of [null, at(KEEP_DAYS.endedLogStreams - 0.1), at(KEEP_DAYS.endedLogStreams + 0.1)]) {
@@ -38,7 +46,9 @@ async function seed(db: Db): Promise<void> {
       values ('a@example.com', 'Deployment', 'web', ${`{${clusterId}}`}::uuid[], ${options}::jsonb, ${at(30)}::timestamptz, ${ended}::timestamptz)`);
   }
   for (const when of [at(KEEP_DAYS.timeline - 0.1), at(KEEP_DAYS.timeline + 0.1)]) {
-    await db.execute(sql`insert into cluster_timeline (cluster_id, at, kind, message) values (${clusterId}, ${when}::timestamptz, 'status', 'Healthy → Warning')`);
+    await db.execute(
+      sql`insert into cluster_timeline (cluster_id, at, kind, message) values (${clusterId}, ${when}::timestamptz, 'status', 'Healthy → Warning')`,
+    );
   }
   const commands: [string, string][] = [
     [at(KEEP_DAYS.commands - 0.1), 'succeeded'],

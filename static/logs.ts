@@ -86,7 +86,9 @@ function registerViewer(alpine: Alpine): void {
       },
       get emptyLabel(): string {
         if (this.filter) return `No line matched “${this.filter}” yet: the agent sends only matching lines; the others never leave the cluster.`;
-        return this.follow ? 'No lines yet: the container has written nothing in the window asked for; new lines show up here.' : 'No lines in the window asked for.';
+        return this.follow
+          ? 'No lines yet: the container has written nothing in the window asked for; new lines show up here.'
+          : 'No lines in the window asked for.';
       },
       get hasPrevious(): boolean {
         if (!s.cfg || s.cfg.mode !== 'pod') return false;

@@ -114,7 +114,19 @@ function namesUsed(file: ts.SourceFile, checker: ts.TypeChecker, symbol: ts.Symb
 }
 
 /** Classes whose instances hold nothing a caller can change (rule 2). */
-const STATELESS_CLASSES = new Set(['RegExp', 'URL', 'TextEncoder', 'TextDecoder', 'Intl.Collator', 'Intl.DateTimeFormat', 'Intl.ListFormat', 'Intl.NumberFormat', 'Intl.PluralRules', 'Intl.RelativeTimeFormat', 'Intl.Segmenter']);
+const STATELESS_CLASSES = new Set([
+  'RegExp',
+  'URL',
+  'TextEncoder',
+  'TextDecoder',
+  'Intl.Collator',
+  'Intl.DateTimeFormat',
+  'Intl.ListFormat',
+  'Intl.NumberFormat',
+  'Intl.PluralRules',
+  'Intl.RelativeTimeFormat',
+  'Intl.Segmenter',
+]);
 const WEAK_CLASSES = new Set(['WeakMap', 'WeakSet', 'WeakRef']);
 /** Declared types that offer no way to change the value (rule 2). */
 const READONLY_TYPES = new Set(['ReadonlyMap', 'ReadonlySet', 'ReadonlyArray']);

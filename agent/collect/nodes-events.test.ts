@@ -1,18 +1,18 @@
 // Checks node and Warning-event mapping from real Kubernetes JSON: status, roles, capacity, usage, the event window.
-import { describe, expect, test } from 'bun:test'
-import { Value } from '@sinclair/typebox/value'
-import { NodeInfo, WarningEvent } from '../../src/contract/index.ts'
-import type { Event, Node } from '../kube-objects.ts'
-import { mapWarningEvents } from './events.ts'
-import { findNodeRoles, indexNodeUsage, mapNode } from './nodes.ts'
+import { describe, expect, test } from 'bun:test';
+import { Value } from '@sinclair/typebox/value';
+import { NodeInfo, WarningEvent } from '../../src/contract/index.ts';
+import type { Event, Node } from '../kube-objects.ts';
+import { mapWarningEvents } from './events.ts';
+import { findNodeRoles, indexNodeUsage, mapNode } from './nodes.ts';
 
-const nodes = ((await Bun.file(new URL('./testdata/nodes.json', import.meta.url)).json()) as { items: Node[] }).items
-const events = ((await Bun.file(new URL('./testdata/events.json', import.meta.url)).json()) as { items: Event[] }).items
+const nodes = ((await Bun.file(new URL('./testdata/nodes.json', import.meta.url)).json()) as { items: Node[] }).items;
+const events = ((await Bun.file(new URL('./testdata/events.json', import.meta.url)).json()) as { items: Event[] }).items;
 
 describe('nodes', () => {
   test('a ready k3s server with metrics', () => {
-    const usage = indexNodeUsage([{ metadata: { name: 'k3s-server-0' }, usage: { cpu: '350123456n', memory: '2097152Ki' } }])
-    const node = mapNode(nodes[0]!, usage.get('k3s-server-0'), 12)
+    const usage = indexNodeUsage([{ metadata: { name: 'k3s-server-0' }, usage: { cpu: '350123456n', memory: '2097152Ki' } }]);
+    const node = mapNode(nodes[0]!, usage.get('k3s-server-0'), 12);
     expect(node).toEqual({
       name: 'k3s-server-0',
       status: 'Ready',
@@ -32,12 +32,12 @@ describe('nodes', () => {
       architecture: 'amd64',
       containerRuntimeVersion: 'containerd://1.7.23-k3s2',
       createdUnix: Date.parse('2026-06-01T08:00:00Z') / 1000,
-    })
-    expect(Value.Check(NodeInfo, node)).toBe(true)
-  })
+    });
+    expect(Value.Check(NodeInfo, node)).toBe(true);
+  });
 
   test('an unreachable, cordoned agent without metrics', () => {
-    const node = mapNode(nodes[1]!, undefined, 0)
+    const node = mapNode(nodes[1]!, undefined, 0);
     expect(node).toMatchObject({
       status: 'Unknown',
       roles: ['edge'],
@@ -45,26 +45,26 @@ describe('nodes', () => {
       pressures: ['DiskPressure'],
       cpuAllocatableMilli: 1800,
       memCapacityBytes: 4 * 2 ** 30,
-    })
-    expect(node.cpuUsageMilli).toBeUndefined()
-    expect(Value.Check(NodeInfo, node)).toBe(true)
-  })
+    });
+    expect(node.cpuUsageMilli).toBeUndefined();
+    expect(Value.Check(NodeInfo, node)).toBe(true);
+  });
 
   test('NotReady when the Ready condition is False; workers have no roles', () => {
-    const node = structuredClone(nodes[0]!)
-    node.metadata.labels = { 'kubernetes.io/hostname': 'w' }
-    node.status!.conditions = [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady' }]
-    const mapped = mapNode(node, undefined, 0)
-    expect([mapped.status, mapped.roles]).toEqual(['NotReady', []])
-    expect(findNodeRoles({ 'node-role.kubernetes.io/': 'x' })).toEqual([])
-  })
-})
+    const node = structuredClone(nodes[0]!);
+    node.metadata.labels = { 'kubernetes.io/hostname': 'w' };
+    node.status!.conditions = [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady' }];
+    const mapped = mapNode(node, undefined, 0);
+    expect([mapped.status, mapped.roles]).toEqual(['NotReady', []]);
+    expect(findNodeRoles({ 'node-role.kubernetes.io/': 'x' })).toEqual([]);
+  });
+});
 
 describe('warning events', () => {
-  const now = Date.parse('2026-06-12T10:00:00Z') / 1000
+  const now = Date.parse('2026-06-12T10:00:00Z') / 1000;
 
   test('only Warnings of the last hour, newest first, old and new API shapes', () => {
-    const mapped = mapWarningEvents(events, now)
+    const mapped = mapWarningEvents(events, now);
     expect(mapped).toEqual([
       {
         namespace: 'data',
@@ -90,14 +90,14 @@ describe('warning events', () => {
         uid: 'ev-1',
         source: 'kubelet',
       },
-    ])
-    for (const event of mapped) expect(Value.Check(WarningEvent, event)).toBe(true)
-  })
+    ]);
+    for (const event of mapped) expect(Value.Check(WarningEvent, event)).toBe(true);
+  });
 
   test('bounded in count and message length', () => {
-    const many = Array.from({ length: 600 }, (_, i) => ({ ...events[0]!, message: 'x'.repeat(5000), metadata: { ...events[0]!.metadata, uid: `u${i}` } }))
-    const mapped = mapWarningEvents(many, now)
-    expect(mapped).toHaveLength(500)
-    expect(mapped[0]!.message).toHaveLength(1024)
-  })
-})
+    const many = Array.from({ length: 600 }, (_, i) => ({ ...events[0]!, message: 'x'.repeat(5000), metadata: { ...events[0]!.metadata, uid: `u${i}` } }));
+    const mapped = mapWarningEvents(many, now);
+    expect(mapped).toHaveLength(500);
+    expect(mapped[0]!.message).toHaveLength(1024);
+  });
+});

@@ -1,41 +1,41 @@
 // A KubeApi made of plain data, for tests of the builders and loops (the simulator covers the real API).
-import type { ObjectResult } from '../../src/contract/index.ts'
-import { KubeError, type KubeApi, type LogHandle, type LogOptions, type ObjectReference, type ResourceAttributes } from '../kube-api.ts'
-import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret } from '../kube-objects.ts'
+import type { ObjectResult } from '../../src/contract/index.ts';
+import { KubeError, type KubeApi, type LogHandle, type LogOptions, type ObjectReference, type ResourceAttributes } from '../kube-api.ts';
+import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret } from '../kube-objects.ts';
 
 export interface FakeLog {
-  namespace: string
-  pod: string
-  options: LogOptions
-  emit(text: string): void
-  end(error?: string): void
-  aborted: boolean
+  namespace: string;
+  pod: string;
+  options: LogOptions;
+  emit(text: string): void;
+  end(error?: string): void;
+  aborted: boolean;
 }
 
 export interface FakeKubeState {
-  version: { gitVersion: string; platform: string }
-  nodes: Node[]
-  pods: Pod[]
-  events: Event[]
-  replicaSets: OwnedObject[]
-  jobs: OwnedObject[] | KubeError
-  podMetrics: PodMetrics[] | null
-  nodeMetrics: NodeMetrics[] | null
+  version: { gitVersion: string; platform: string };
+  nodes: Node[];
+  pods: Pod[];
+  events: Event[];
+  replicaSets: OwnedObject[];
+  jobs: OwnedObject[] | KubeError;
+  podMetrics: PodMetrics[] | null;
+  nodeMetrics: NodeMetrics[] | null;
   /** Granted access, as "verb resource[/subresource][.group]" (namespace-independent). */
-  grants: Set<string>
-  secrets: Map<string, Secret>
+  grants: Set<string>;
+  secrets: Map<string, Secret>;
   /** When set, every read fails with this error (API server down). */
-  down: KubeError | null
-  applied: KubeObject[]
-  deleted: ObjectReference[]
-  patchedImages: string[]
-  logs: FakeLog[]
+  down: KubeError | null;
+  applied: KubeObject[];
+  deleted: ObjectReference[];
+  patchedImages: string[];
+  logs: FakeLog[];
   /** Kinds the fake API serves, with whether they are namespaced. */
-  kinds: Record<string, boolean>
+  kinds: Record<string, boolean>;
 }
 
 export function grantKey(a: ResourceAttributes): string {
-  return `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.group ? `.${a.group}` : ''}`
+  return `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.group ? `.${a.group}` : ''}`;
 }
 
 export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: KubeApi; state: FakeKubeState } {
@@ -57,12 +57,12 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
     logs: [],
     kinds: { 'v1/ConfigMap': true, 'apps/v1/Deployment': true, 'v1/Namespace': false, 'rbac.authorization.k8s.io/v1/ClusterRole': false },
     ...initial,
-  }
+  };
   const read = async <T>(value: T | KubeError): Promise<T> => {
-    if (state.down) throw state.down
-    if (value instanceof KubeError) throw value
-    return structuredClone(value)
-  }
+    if (state.down) throw state.down;
+    if (value instanceof KubeError) throw value;
+    return structuredClone(value);
+  };
 
   const kube: KubeApi = {
     getVersion: () => read(state.version),
@@ -70,10 +70,10 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
     listNodes: () => read(state.nodes),
     listPods: async (visit) => {
       // Two pages, as the real API sends big lists in several.
-      const pods = await read(state.pods)
-      const half = Math.ceil(pods.length / 2)
-      visit(pods.slice(0, half))
-      if (pods.length > half) visit(pods.slice(half))
+      const pods = await read(state.pods);
+      const half = Math.ceil(pods.length / 2);
+      visit(pods.slice(0, half));
+      if (pods.length > half) visit(pods.slice(half));
     },
     listWarningEvents: () => read(state.events),
     listReplicaSets: () => read(state.replicaSets),
@@ -81,18 +81,18 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
     listPodMetrics: async () => (state.down ? null : structuredClone(state.podMetrics)),
     listNodeMetrics: async () => (state.down ? null : structuredClone(state.nodeMetrics)),
     reviewAccess: async (attributes) => {
-      if (state.down) throw state.down
-      return state.grants.has(grantKey(attributes))
+      if (state.down) throw state.down;
+      return state.grants.has(grantKey(attributes));
     },
     getSecret: async (namespace, name) => (await read(state.secrets)).get(`${namespace}/${name}`) ?? null,
     writeSecret: async (namespace, name, data) => {
-      if (state.down) throw state.down
-      const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]))
-      state.secrets.set(`${namespace}/${name}`, { metadata: { name, namespace }, data: encoded })
+      if (state.down) throw state.down;
+      const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+      state.secrets.set(`${namespace}/${name}`, { metadata: { name, namespace }, data: encoded });
     },
     streamLog: (namespace, pod, options, onChunk): LogHandle => {
-      let settle: (value: { error?: string }) => void = () => undefined
-      const done = new Promise<{ error?: string }>((resolve) => (settle = resolve))
+      let settle: (value: { error?: string }) => void = () => undefined;
+      const done = new Promise<{ error?: string }>((resolve) => (settle = resolve));
       const entry: FakeLog = {
         namespace,
         pod,
@@ -100,43 +100,43 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
         aborted: false,
         emit: (text) => onChunk(text),
         end: (error) => settle(error ? { error } : {}),
-      }
-      state.logs.push(entry)
+      };
+      state.logs.push(entry);
       return {
         abort: () => {
-          entry.aborted = true
-          settle({})
+          entry.aborted = true;
+          settle({});
         },
         done,
-      }
+      };
     },
     applyObjects: async (objects, options): Promise<ObjectResult[]> => {
-      if (!options.dryRun) state.applied.push(...objects)
+      if (!options.dryRun) state.applied.push(...objects);
       return objects.map((o) => ({
         apiVersion: o.apiVersion,
         kind: o.kind,
         namespace: o.metadata.namespace ?? '',
         name: o.metadata.name,
         action: 'created' as const,
-      }))
+      }));
     },
     isNamespaced: async (apiVersion, kind) => state.kinds[`${apiVersion}/${kind}`] ?? null,
     deleteObject: async (ref) => {
-      state.deleted.push(ref)
-      return 'deleted'
+      state.deleted.push(ref);
+      return 'deleted';
     },
     patchOwnDeployment: async (_namespace, _name, _container, image) => {
-      state.patchedImages.push(image)
+      state.patchedImages.push(image);
     },
-  }
-  return { kube, state }
+  };
+  return { kube, state };
 }
 
 /** Waits until `condition` holds, polling briefly; fails after `timeoutMs` instead of hanging. */
 export async function waitFor(condition: () => boolean, timeoutMs: number = 2000, what: string = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

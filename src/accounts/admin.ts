@@ -75,7 +75,12 @@ export async function adminCreateUser(
 }
 
 /** Sets a new password (the given one or a generated one) and ends every session of the account. */
-export async function adminResetPassword(db: Db, hashing: HashGate, email: string, given: string | null): Promise<AdminResult<{ password: string; sessionsEnded: number }>> {
+export async function adminResetPassword(
+  db: Db,
+  hashing: HashGate,
+  email: string,
+  given: string | null,
+): Promise<AdminResult<{ password: string; sessionsEnded: number }>> {
   const user = await findUserByEmail(db, email);
   if (!user) return { ok: false, problem: `email: no account with ${normalizeEmail(email)}` };
   const password = given ?? generatePassword();

@@ -52,7 +52,8 @@ export function accountsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const issued = await issueApiToken(db, actorOf(caller, ctx, deps.config.trustProxy), ctx.body);
-        if (!issued.ok) throw badRequest(issued.reason === 'empty_name' ? 'name: must not be empty' : `expiresInDays: must be a whole number from 1 to ${MAX_TOKEN_DAYS}`);
+        if (!issued.ok)
+          throw badRequest(issued.reason === 'empty_name' ? 'name: must not be empty' : `expiresInDays: must be a whole number from 1 to ${MAX_TOKEN_DAYS}`);
         ctx.set.status = 201;
         return { ...tokenJson(issued.row), token: issued.token };
       },

@@ -21,7 +21,11 @@ describe('sign-in', () => {
     const user = await makeUser(t.db);
     await makeOrg(t.db, 'Org', null, { userId: user.id, role: 'owner' });
     const a = await signIn(t, user);
-    const res = await t.request('/login', { method: 'POST', body: new URLSearchParams({ email: user.email, password: user.password }), headers: { cookie: a.cookie, 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await t.request('/login', {
+      method: 'POST',
+      body: new URLSearchParams({ email: user.email, password: user.password }),
+      headers: { cookie: a.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const set = res.headers.getSetCookie().find((c) => c.startsWith('niro_session='))!;
     expect(set).toContain('HttpOnly');
     expect(set).toContain('SameSite=Lax');
@@ -33,7 +37,11 @@ describe('sign-in', () => {
   test('wrong password: generic message, 401, audited', async () => {
     const user = await makeUser(t.db);
     const org = await makeOrg(t.db, 'Org', null, { userId: user.id, role: 'owner' });
-    const res = await t.request('/login', { method: 'POST', body: new URLSearchParams({ email: user.email, password: 'nope' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await t.request('/login', {
+      method: 'POST',
+      body: new URLSearchParams({ email: user.email, password: 'nope' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(401);
     expect(await res.text()).toContain('Email or password is incorrect.');
     const b = await signIn(t, user);
@@ -57,9 +65,17 @@ describe('CSRF', () => {
     const user = await makeUser(t.db);
     await makeOrg(t.db, 'Org', null, { userId: user.id, role: 'owner' });
     const b = await signIn(t, user);
-    const res = await b.send('/settings/tokens', { method: 'POST', body: new URLSearchParams({ name: 'x' }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' } });
+    const res = await b.send('/settings/tokens', {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'x' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
+    });
     expect(res.status).toBe(403);
-    const bad = await b.send('/settings/tokens', { method: 'POST', body: new URLSearchParams({ name: 'x', _csrf: 'forged' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const bad = await b.send('/settings/tokens', {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'x', _csrf: 'forged' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(bad.status).toBe(403);
     const good = await b.post('/settings/tokens', { name: 'x' });
     expect(good.status).toBe(303);
@@ -67,7 +83,11 @@ describe('CSRF', () => {
 
   test('a cross-site login POST → 403', async () => {
     const user = await makeUser(t.db);
-    const res = await t.request('/login', { method: 'POST', body: new URLSearchParams({ email: user.email, password: user.password }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' } });
+    const res = await t.request('/login', {
+      method: 'POST',
+      body: new URLSearchParams({ email: user.email, password: user.password }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
+    });
     expect(res.status).toBe(403);
   });
 

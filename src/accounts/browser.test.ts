@@ -25,7 +25,8 @@ test('sign in, see the shell, create a token and call /v1/me with it', async () 
   await browserSignIn(page, base, user.email, user.password);
   await page.goto(`${base}/settings/tokens`);
   // The shell: nav and org switcher.
-  for (const label of ['Fleet', 'Pods', 'Incidents', 'Deployments', 'Settings']) expect(await page.locator('header.top nav a', { hasText: label }).count()).toBe(1);
+  for (const label of ['Fleet', 'Pods', 'Incidents', 'Deployments', 'Settings'])
+    expect(await page.locator('header.top nav a', { hasText: label }).count()).toBe(1);
   expect(await page.locator('select[name=orgId] option', { hasText: 'Browser Org' }).count()).toBe(1);
   await page.fill('input[name=name]', 'from-browser');
   await page.click('text=Create token');
@@ -108,7 +109,10 @@ test('a guesser is slowed at their address while the owner signs in from another
   }
   const statuses = await Promise.all(
     pages.map(async (page) => {
-      const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login'), page.click('button[type=submit]')]);
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login'),
+        page.click('button[type=submit]'),
+      ]);
       return res.status();
     }),
   );

@@ -29,7 +29,12 @@ export function accountAtAddressKey(email: string, ip: string | null): string {
 
 /** The org a user's account-level events (logins, tokens) are filed under: their oldest membership. */
 export async function primaryOrgId(db: Db, userId: string): Promise<string | null> {
-  const [m] = await db.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, userId)).orderBy(asc(memberships.createdAt)).limit(1);
+  const [m] = await db
+    .select({ orgId: memberships.orgId })
+    .from(memberships)
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt))
+    .limit(1);
   return m?.orgId ?? null;
 }
 
@@ -63,7 +68,14 @@ export async function attemptLogin(db: Db, hashing: HashGate, input: { email: st
   if (!known || !verdict) {
     // The delay this failure starts is recorded with it, so the audit shows when throttling began.
     const delaySeconds = Math.max(pair.delaySeconds, wide.delaySeconds);
-    await recordAudit(db, { orgId, actorUserId: known?.id, actor: email, action: 'login.failed', details: delaySeconds ? { throttledForSeconds: delaySeconds } : undefined, ip: input.ip });
+    await recordAudit(db, {
+      orgId,
+      actorUserId: known?.id,
+      actor: email,
+      action: 'login.failed',
+      details: delaySeconds ? { throttledForSeconds: delaySeconds } : undefined,
+      ip: input.ip,
+    });
     return { ok: false, reason: 'invalid' };
   }
   await clearLoginAttempts(db, pairKey);

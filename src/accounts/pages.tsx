@@ -54,7 +54,8 @@ export function accountsPages(deps: AppDeps) {
           if (result.reason === 'rate_limited') {
             set.status = 429;
             set.headers['retry-after'] = String(result.retryAfter);
-            const wait = result.retryAfter < 60 ? plural(result.retryAfter, 'second', 'seconds') : plural(Math.ceil(result.retryAfter / 60), 'minute', 'minutes');
+            const wait =
+              result.retryAfter < 60 ? plural(result.retryAfter, 'second', 'seconds') : plural(Math.ceil(result.retryAfter / 60), 'minute', 'minutes');
             return <LoginPage next={next} email={body.email} error={`Too many failed sign-ins from your address. Try again in ${wait}.`} />;
           }
           if (result.reason === 'busy') {
@@ -156,7 +157,11 @@ export function accountsPages(deps: AppDeps) {
       const caller = await requireCaller(db, ctx);
       const created = takeReveal<{ token: string }>(ctx.cookie, box, caller, TOKENS_PATH);
       const tokens = await listApiTokens(db, caller.user.id);
-      return renderPage(caller, ctx.cookie, { title: 'API tokens', active: 'settings', body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={created?.token ?? null} /> });
+      return renderPage(caller, ctx.cookie, {
+        title: 'API tokens',
+        active: 'settings',
+        body: <TokensPage csrfToken={caller.session?.csrfToken ?? ''} tokens={tokens} newToken={created?.token ?? null} />,
+      });
     })
     .post(
       '/settings/tokens',
@@ -166,8 +171,13 @@ export function accountsPages(deps: AppDeps) {
         const scope = TOKEN_SCOPES.find((s) => s === asked);
         if (!scope) throw badRequest('scope: must be read or write');
         const lifetime = ctx.body.expiresInDays ?? '';
-        if (!TOKEN_LIFETIMES.some(([v]) => v === lifetime)) throw badRequest(`expiresInDays: must be one of ${TOKEN_LIFETIMES.map(([v]) => v || 'empty').join(', ')}`);
-        const issued = await issueApiToken(db, actorOf(caller, ctx, config.trustProxy), { name: ctx.body.name, scope, expiresInDays: lifetime ? Number(lifetime) : null });
+        if (!TOKEN_LIFETIMES.some(([v]) => v === lifetime))
+          throw badRequest(`expiresInDays: must be one of ${TOKEN_LIFETIMES.map(([v]) => v || 'empty').join(', ')}`);
+        const issued = await issueApiToken(db, actorOf(caller, ctx, config.trustProxy), {
+          name: ctx.body.name,
+          scope,
+          expiresInDays: lifetime ? Number(lifetime) : null,
+        });
         // The lifetime is one the form offers, so only the name can be refused here.
         if (!issued.ok) throw badRequest(issued.reason === 'empty_name' ? 'name: must not be empty' : 'expiresInDays: not a lifetime this form offers');
         // Post/redirect/get: a reload of the page shows the list, it does not create a second token. The secret
@@ -176,7 +186,14 @@ export function accountsPages(deps: AppDeps) {
         setFlash(ctx.cookie, { kind: 'ok', text: `Token "${ctx.body.name.trim()}" created.` });
         return redirect(TOKENS_PATH);
       },
-      { body: t.Object({ name: t.String({ maxLength: 100 }), scope: t.Optional(t.String({ maxLength: 10 })), expiresInDays: t.Optional(t.String({ maxLength: 10 })), _csrf: t.Optional(t.String()) }) },
+      {
+        body: t.Object({
+          name: t.String({ maxLength: 100 }),
+          scope: t.Optional(t.String({ maxLength: 10 })),
+          expiresInDays: t.Optional(t.String({ maxLength: 10 })),
+          _csrf: t.Optional(t.String()),
+        }),
+      },
     )
     .post('/settings/tokens/:id/revoke', async (ctx) => {
       const caller = await requireCaller(db, ctx);

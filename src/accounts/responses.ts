@@ -19,7 +19,10 @@ export type TokenJson = typeof TokenJson.static;
 export const TokenList = Exact({ tokens: t.Array(TokenJson) });
 export type TokenList = typeof TokenList.static;
 
-export const TokenCreated = Exact({ ...TokenJson.properties, token: t.String({ description: 'The whole token, shown this once: niro_pat_<publicId>_<secret>' }) });
+export const TokenCreated = Exact({
+  ...TokenJson.properties,
+  token: t.String({ description: 'The whole token, shown this once: niro_pat_<publicId>_<secret>' }),
+});
 export type TokenCreated = typeof TokenCreated.static;
 
 export const MeJson = Exact({

@@ -15,7 +15,9 @@ export const sessions = pgTable(
   'sessions',
   {
     idHash: text('id_hash').primaryKey(),
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     /** Synchronizer token for CSRF; random per session, not a secret from the session's own pages. */
     csrfToken: text('csrf_token').notNull(),
     /** The org the UI is currently narrowed to (org switcher); null = all visible orgs. */
@@ -36,7 +38,9 @@ export const apiTokens = pgTable(
   'api_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     publicId: text('public_id').notNull().unique(),
     secretHash: text('secret_hash').notNull(),

@@ -20,7 +20,12 @@ async function owner(): Promise<TestUser> {
 
 /** The flash message a redirect carries to the next page. */
 function flashOf(res: Response): string {
-  const raw = res.headers.getSetCookie().find((c) => c.startsWith('niro_flash='))?.split(';')[0].slice('niro_flash='.length) ?? '';
+  const raw =
+    res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('niro_flash='))
+      ?.split(';')[0]
+      .slice('niro_flash='.length) ?? '';
   const jar = { niro_flash: { value: decodeURIComponent(raw), set() {}, remove() {} } };
   return takeFlash(jar)?.text ?? '';
 }
@@ -64,7 +69,11 @@ test('"sign out everywhere" ends every session of the user, this one included, a
 test('"sign out everywhere" needs the CSRF proof', async () => {
   const user = await owner();
   const b = await signIn(t, user);
-  const res = await b.send('/settings/sessions/end-all', { method: 'POST', body: new URLSearchParams({}), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const res = await b.send('/settings/sessions/end-all', {
+    method: 'POST',
+    body: new URLSearchParams({}),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   expect(res.status).toBe(403);
   expect((await b.get('/v1/me')).status).toBe(200);
 });

@@ -14,12 +14,18 @@ export function normalizeEmail(email: string): string {
 /** `hashing`: the replica's password-hashing gate (the hash waits for a slot). */
 export async function createUser(db: Db, hashing: HashGate, input: { email: string; password: string; name?: string }): Promise<User> {
   const passwordHash = await hashPassword(hashing, input.password);
-  const [user] = await db.insert(users).values({ email: normalizeEmail(input.email), passwordHash, name: input.name ?? '' }).returning();
+  const [user] = await db
+    .insert(users)
+    .values({ email: normalizeEmail(input.email), passwordHash, name: input.name ?? '' })
+    .returning();
   return user;
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | null> {
-  const [u] = await db.select().from(users).where(eq(users.email, normalizeEmail(email)));
+  const [u] = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)));
   return u ?? null;
 }
 
@@ -30,7 +36,10 @@ export async function getUser(db: Db, id: string): Promise<User | null> {
 
 /** Sets the password as it is (no session ends): for seeding accounts, not for a user's own change. */
 export async function setPassword(db: Db, hashing: HashGate, userId: string, password: string): Promise<void> {
-  await db.update(users).set({ passwordHash: await hashPassword(hashing, password) }).where(eq(users.id, userId));
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(hashing, password) })
+    .where(eq(users.id, userId));
 }
 
 /**
@@ -53,7 +62,12 @@ export async function passwordMatches(hashing: HashGate, user: User, password: s
 export type SessionRow = typeof sessions.$inferSelect;
 
 /** Creates a session; the returned `cookieValue` is the only copy of the secret. */
-export async function createSession(db: Db, userId: string, ip: string | null, currentOrgId: string | null = null): Promise<{ cookieValue: string; session: SessionRow }> {
+export async function createSession(
+  db: Db,
+  userId: string,
+  ip: string | null,
+  currentOrgId: string | null = null,
+): Promise<{ cookieValue: string; session: SessionRow }> {
   const cookieValue = randomId();
   const [session] = await db
     .insert(sessions)
@@ -102,12 +116,21 @@ export async function setSessionOrg(db: Db, idHash: string, orgId: string | null
 export async function pruneAccounts(db: Db, now: Date, before: Date): Promise<{ sessions: number; loginFailures: number }> {
   return {
     sessions: await deleteBounded(db, 'sessions', sql`expires_at < ${now.toISOString()}::timestamptz`),
-    loginFailures: await deleteBounded(db, 'login_throttle', sql`last_attempt_at < ${before.toISOString()}::timestamptz and blocked_until < ${now.toISOString()}::timestamptz`),
+    loginFailures: await deleteBounded(
+      db,
+      'login_throttle',
+      sql`last_attempt_at < ${before.toISOString()}::timestamptz and blocked_until < ${now.toISOString()}::timestamptz`,
+    ),
   };
 }
 
 /** A new token (write scope and no expiry unless given); the token string is the only copy of the secret. */
-export async function createApiToken(db: Db, userId: string, name: string, opts: { scope?: TokenScope; expiresAt?: Date | null } = {}): Promise<{ token: string; row: ApiToken }> {
+export async function createApiToken(
+  db: Db,
+  userId: string,
+  name: string,
+  opts: { scope?: TokenScope; expiresAt?: Date | null } = {},
+): Promise<{ token: string; row: ApiToken }> {
   const minted = mintSecret(API_TOKEN_PREFIX);
   const [row] = await db
     .insert(apiTokens)

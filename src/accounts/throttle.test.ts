@@ -38,7 +38,10 @@ describe('per account and address', () => {
     expect(statuses.filter((s) => s === 429).length).toBe(60 - ACCOUNT_AT_ADDRESS.free);
     for (const r of all.filter((r) => r.status === 429)) expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Refusals cost no audit row: only the checked guesses are recorded.
-    const [{ n }] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from audit_events where actor = ${user.email} and action = 'login.failed'`);
+    const [{ n }] = await queryRows<{ n: number }>(
+      t.db,
+      sql`select count(*)::int as n from audit_events where actor = ${user.email} and action = 'login.failed'`,
+    );
     expect(n).toBe(ACCOUNT_AT_ADDRESS.free);
   });
 
@@ -46,7 +49,9 @@ describe('per account and address', () => {
     const user = await owner();
     for (let i = 0; i < ACCOUNT_AT_ADDRESS.free; i++) expect((await login(user, `wrong-${i}`, '203.0.113.20')).status).toBe(401);
     // The guesser has kept at it for a while: their next attempt is 10 minutes away.
-    await t.db.execute(sql`update login_throttle set blocked_until = now() + interval '10 minutes' where key = ${accountAtAddressKey(user.email, '203.0.113.20')}`);
+    await t.db.execute(
+      sql`update login_throttle set blocked_until = now() + interval '10 minutes' where key = ${accountAtAddressKey(user.email, '203.0.113.20')}`,
+    );
     const refused = await login(user, user.password, '203.0.113.20');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(500);

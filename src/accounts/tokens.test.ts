@@ -21,18 +21,27 @@ afterAll(async () => {
 type TokenJson = { id: string; name: string; prefix: string; scope: string; expiresAt: string | null; token?: string };
 
 async function createToken(body: Record<string, unknown>): Promise<Response> {
-  return browser.send('/v1/tokens', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-csrf-token': browser.csrf } });
+  return browser.send('/v1/tokens', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'x-csrf-token': browser.csrf },
+  });
 }
 
 function call(token: string, method: string, path: string, body?: unknown): Promise<Response> {
-  return t.request(path, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return t.request(path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 test('a read token reads, and every write answers 403 before the handler runs', async () => {
   const created = (await (await createToken({ name: 'reader', scope: 'read' })).json()) as TokenJson;
   expect(created.scope).toBe('read');
   const token = created.token!;
-  for (const path of ['/v1/me', '/v1/tokens', '/v1/orgs', `/v1/orgs/${org.id}/members`, '/v1/clusters', '/v1/audit']) expect((await call(token, 'GET', path)).status).toBe(200);
+  for (const path of ['/v1/me', '/v1/tokens', '/v1/orgs', `/v1/orgs/${org.id}/members`, '/v1/clusters', '/v1/audit'])
+    expect((await call(token, 'GET', path)).status).toBe(200);
   const me = (await (await call(token, 'GET', '/v1/me')).json()) as { tokenScope: string };
   expect(me.tokenScope).toBe('read');
   const writes: [string, string, unknown][] = [
@@ -76,7 +85,11 @@ test('an expiring token works until its expiry, then answers 401', async () => {
 });
 
 test('expiry and scope are validated and named', async () => {
-  for (const body of [{ name: 'x', expiresInDays: 0 }, { name: 'x', expiresInDays: 1.5 }, { name: 'x', expiresInDays: 99999 }]) {
+  for (const body of [
+    { name: 'x', expiresInDays: 0 },
+    { name: 'x', expiresInDays: 1.5 },
+    { name: 'x', expiresInDays: 99999 },
+  ]) {
     const res = await createToken(body);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('expiresInDays');

@@ -38,6 +38,13 @@ export async function issueApiToken(db: Db, actor: Actor, input: TokenRequest): 
 export async function withdrawApiToken(db: Db, actor: Actor, id: string): Promise<ApiToken | null> {
   const row = await revokeApiToken(db, actor.userId, id).catch(() => null);
   if (!row) return null;
-  await recordAudit(db, { orgId: await primaryOrgId(db, actor.userId), actorUserId: actor.userId, actor: actor.email, action: 'token.revoke', target: `niro_pat_${row.publicId}`, ip: actor.ip });
+  await recordAudit(db, {
+    orgId: await primaryOrgId(db, actor.userId),
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'token.revoke',
+    target: `niro_pat_${row.publicId}`,
+    ip: actor.ip,
+  });
   return row;
 }

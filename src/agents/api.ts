@@ -60,18 +60,27 @@ export function agentApi(deps: AppDeps) {
     const agent = await requireAgent(db, deps.agentKeys, request);
     // Before reading the body: a looping agent costs one key lookup per refused request.
     const rate = limiter.take(agent.id);
-    if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
+    if (!rate.ok)
+      throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, {
+        'retry-after': String(rate.retryAfterSeconds),
+      });
     const body = await readBody(request, config.maxBodyBytes, deps.inflating);
     if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
     const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
     if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
     const snap = parsed.snapshot;
-    if (snap.truncatedByServer) log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
+    if (snap.truncatedByServer)
+      log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
     const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
       if (isDataError(e)) throw new HttpError(400, 'invalid_heartbeat', 'body: a value cannot be stored (invalid text, e.g. a lone UTF-16 surrogate)');
       throw e;
     });
-    if (!res.ok) throw new HttpError(401, 'cluster_deleted', `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`);
+    if (!res.ok)
+      throw new HttpError(
+        401,
+        'cluster_deleted',
+        `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`,
+      );
     return {
       nextIntervalSeconds: config.heartbeatIntervalSeconds,
       // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
@@ -90,13 +99,22 @@ export function agentApi(deps: AppDeps) {
         // Before the body is read. A request with no address (not from a socket) has nobody to count against.
         if (ip !== null) {
           const rate = enrollLimiter.take(ip);
-          if (!rate.ok) throw new HttpError(429, 'rate_limited', `too many enrollment attempts from this address; retry in ${rate.retryAfterSeconds} s`, { 'retry-after': String(rate.retryAfterSeconds) });
+          if (!rate.ok)
+            throw new HttpError(429, 'rate_limited', `too many enrollment attempts from this address; retry in ${rate.retryAfterSeconds} s`, {
+              'retry-after': String(rate.retryAfterSeconds),
+            });
         }
         const body = await readBody(request, MAX_ENROLL_BYTES, deps.inflating);
         if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
         const value = jsonBody(body.text);
         if (!checkEnroll.Check(value)) throw new HttpError(400, 'invalid_request', firstError(checkEnroll, value));
-        const res = await exchangeEnrollmentToken(db, { token: value.token, agentVersion: value.agentVersion, protocol: value.protocol, facts: value.clusterFacts, ip });
+        const res = await exchangeEnrollmentToken(db, {
+          token: value.token,
+          agentVersion: value.agentVersion,
+          protocol: value.protocol,
+          facts: value.clusterFacts,
+          ip,
+        });
         if (!res.ok) {
           log.warn('enrollment refused', { reason: res.reason, ip });
           throw invalidToken();

@@ -66,7 +66,8 @@ const refuse = (code: 'unauthorized' | 'invalid_agent_key' | 'cluster_deleted', 
  */
 export async function requireAgent(db: Db, keys: AgentKeyCache, request: Request): Promise<AgentCluster> {
   const presented = request.headers.get(AGENT_KEY_HEADER);
-  if (request.headers.get('authorization')) throw refuse('unauthorized', `user API tokens are not accepted on agent endpoints; send the agent key in ${AGENT_KEY_HEADER}`);
+  if (request.headers.get('authorization'))
+    throw refuse('unauthorized', `user API tokens are not accepted on agent endpoints; send the agent key in ${AGENT_KEY_HEADER}`);
   if (!presented) {
     const hasSession = (request.headers.get('cookie') ?? '').includes(`${SESSION_COOKIE}=`);
     throw refuse('unauthorized', hasSession ? 'user sessions are not accepted on agent endpoints' : `missing ${AGENT_KEY_HEADER}`);
@@ -78,7 +79,10 @@ export async function requireAgent(db: Db, keys: AgentKeyCache, request: Request
   if (!found) {
     const retired = await findRetiredAgentKey(db, parts.publicId);
     if (retired) {
-      throw refuse('cluster_deleted', `cluster "${retired.clusterName}" was deleted from Niro on ${retired.retiredAt.toISOString()}; this agent key is no longer accepted. Uninstall the agent with: kubectl delete namespace niro-system`);
+      throw refuse(
+        'cluster_deleted',
+        `cluster "${retired.clusterName}" was deleted from Niro on ${retired.retiredAt.toISOString()}; this agent key is no longer accepted. Uninstall the agent with: kubectl delete namespace niro-system`,
+      );
     }
   }
   throw refuse('invalid_agent_key', 'agent key is not valid');

@@ -30,7 +30,9 @@ export function commandsAgentApi(deps: AppDeps) {
       async ({ request, server }) => {
         const agent = await requireAgent(db, deps.agentKeys, request);
         if (signals.heldPolls(agent.id) >= MAX_HELD_POLLS_PER_CLUSTER) {
-          throw new HttpError(429, 'too_many_polls', `this cluster already holds ${MAX_HELD_POLLS_PER_CLUSTER} command polls on this server; retry in 5 s`, { 'retry-after': '5' });
+          throw new HttpError(429, 'too_many_polls', `this cluster already holds ${MAX_HELD_POLLS_PER_CLUSTER} command polls on this server; retry in 5 s`, {
+            'retry-after': '5',
+          });
         }
         const holdMs = config.commandsPollSeconds * 1000;
         // Bun's idle timeout must not cut a held poll short.
@@ -76,7 +78,11 @@ export function commandsAgentApi(deps: AppDeps) {
         const value = parsed.value;
         if (!checkResult.Check(value)) {
           const first = checkResult.Errors(value).First();
-          throw new HttpError(400, 'invalid_request', `${(first?.path ?? '').replace(/^\//, '').replace(/\//g, '.') || 'body'}: ${first?.message ?? 'invalid'}`);
+          throw new HttpError(
+            400,
+            'invalid_request',
+            `${(first?.path ?? '').replace(/^\//, '').replace(/\//g, '.') || 'body'}: ${first?.message ?? 'invalid'}`,
+          );
         }
         if (value.commandId !== params.id) throw new HttpError(400, 'invalid_request', 'commandId: must equal the command id in the path');
         const res = await recordResult(db, agent.id, params.id, value, new Date());

@@ -65,7 +65,11 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
   if (!checkProtocol.Check(body)) return { ok: false, code: 'invalid_heartbeat', message: firstError(checkProtocol, body) };
   const protocol = body.protocol;
   if (protocol < MIN_SUPPORTED_PROTOCOL) {
-    return { ok: false, code: 'unsupported_protocol', message: `protocol: ${protocol} is older than the oldest supported (${MIN_SUPPORTED_PROTOCOL}); upgrade the agent` };
+    return {
+      ok: false,
+      code: 'unsupported_protocol',
+      message: `protocol: ${protocol} is older than the oldest supported (${MIN_SUPPORTED_PROTOCOL}); upgrade the agent`,
+    };
   }
   if (protocol === 1) {
     if (!checkV1.Check(body)) return { ok: false, code: 'invalid_heartbeat', message: firstError(checkV1, body) };

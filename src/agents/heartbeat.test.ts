@@ -24,7 +24,14 @@ async function errorOf(res: Response): Promise<{ status: number; code: string; m
   return { status: res.status, ...body.error };
 }
 
-type ClusterJson = { status: string; pods: { total: number; listed: number; truncated: boolean; running: number; listAvailable: boolean }; nodes: { total: number; ready: number }; agent: { version: string }; lastHeartbeatAt: string | null; cpu: { usageMilli: number | null } };
+type ClusterJson = {
+  status: string;
+  pods: { total: number; listed: number; truncated: boolean; running: number; listAvailable: boolean };
+  nodes: { total: number; ready: number };
+  agent: { version: string };
+  lastHeartbeatAt: string | null;
+  cpu: { usageMilli: number | null };
+};
 
 let t: TestApp;
 let api: Api;
@@ -46,7 +53,10 @@ async function count(db: Db, query: ReturnType<typeof sql>): Promise<number> {
 
 describe('incidents from heartbeats', () => {
   test('a crash-looping pod makes a production cluster Critical, a dev one Warning; restarts reach the timeline', async () => {
-    for (const [environment, expected] of [['production', 'critical'], ['dev', 'warning']] as const) {
+    for (const [environment, expected] of [
+      ['production', 'critical'],
+      ['dev', 'warning'],
+    ] as const) {
       const c = await createEnrolledCluster(t, api, { name: `crash-${environment}`, environment });
       const pods = makePods(5);
       await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods }));
@@ -57,7 +67,10 @@ describe('incidents from heartbeats', () => {
       const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline`)).json()) as { entries: { kind: string; message: string }[] };
       expect(tl.entries.some((e) => e.kind === 'restart' && e.message.includes(`${pods[2].name} restarted (0 → 4)`))).toBe(true);
       expect(tl.entries.some((e) => e.kind === 'incident' && e.message.includes('crash-looping'))).toBe(true);
-      const open = await count(t.db, sql`select count(*)::int as n from incidents where cluster_id = ${c.clusterId} and kind = 'pod_crash_looping' and resolved_at is null`);
+      const open = await count(
+        t.db,
+        sql`select count(*)::int as n from incidents where cluster_id = ${c.clusterId} and kind = 'pod_crash_looping' and resolved_at is null`,
+      );
       expect(open).toBe(1);
     }
   });
@@ -110,7 +123,9 @@ describe('bad bodies', () => {
     const good = makeHeartbeat({ pods: makePods(3) });
     const huge = await errorOf(await sendHeartbeat(t, key, { ...good, pods: good.pods.map((p, i) => (i === 1 ? { ...p, restarts: 3_000_000_000 } : p)) }));
     expect(huge).toMatchObject({ status: 400, code: 'invalid_heartbeat' });
-    const surrogate = await errorOf(await sendHeartbeat(t, key, { ...good, pods: good.pods.map((p, i) => (i === 1 ? { ...p, labels: { bad: '\ud800' } } : p)) }));
+    const surrogate = await errorOf(
+      await sendHeartbeat(t, key, { ...good, pods: good.pods.map((p, i) => (i === 1 ? { ...p, labels: { bad: '\ud800' } } : p)) }),
+    );
     expect(surrogate).toMatchObject({ status: 400, code: 'invalid_heartbeat' });
     // The cluster still takes good beats afterwards.
     expect((await sendHeartbeat(t, key, good)).status).toBe(200);
@@ -123,7 +138,11 @@ describe('bad bodies', () => {
   });
 
   test('broken gzip is a 400, an unknown encoding a 415', async () => {
-    const broken = await t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': key, 'content-encoding': 'gzip' }, body: 'not gzip at all' });
+    const broken = await t.request('/v1/agent/heartbeat', {
+      method: 'POST',
+      headers: { 'x-niro-agent-key': key, 'content-encoding': 'gzip' },
+      body: 'not gzip at all',
+    });
     expect(await errorOf(broken)).toMatchObject({ status: 400, code: 'malformed_body' });
     const br = await t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': key, 'content-encoding': 'br' }, body: 'x' });
     expect(br.status).toBe(415);
@@ -192,7 +211,12 @@ describe('agent authentication', () => {
       await t.db.execute(sql`delete from clusters where id = ${second.clusterId}`);
       expect((await requireAgent(t.db, t.replica.agentKeys, keyRequest(second.agentKey))).id).toBe(second.clusterId); // still cached here
       await t.bus.publish(RETIRED_KEY_CHANNEL, retiredKeyPayload({ key: secondId, cluster: second.clusterId }));
-      await until('the key to be refused', () => requireAgent(t.db, t.replica.agentKeys, keyRequest(second.agentKey)).then(() => false, () => true));
+      await until('the key to be refused', () =>
+        requireAgent(t.db, t.replica.agentKeys, keyRequest(second.agentKey)).then(
+          () => false,
+          () => true,
+        ),
+      );
     } finally {
       await stopEvicting();
     }
@@ -237,7 +261,11 @@ describe('limits', () => {
     Bun.gc(true);
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    const res = await small.t.request('/v1/agent/heartbeat', { method: 'POST', headers: { 'x-niro-agent-key': c.agentKey, 'content-encoding': 'gzip' }, body: bomb });
+    const res = await small.t.request('/v1/agent/heartbeat', {
+      method: 'POST',
+      headers: { 'x-niro-agent-key': c.agentKey, 'content-encoding': 'gzip' },
+      body: bomb,
+    });
     const ms = performance.now() - t0;
     expect(res.status).toBe(413);
     expect(ms).toBeLessThan(2000);

@@ -19,9 +19,7 @@ import type { Snapshot } from './heartbeat-parse';
 /** Restart entries per beat on the timeline; a mass restart adds one summary line for the rest. */
 const MAX_RESTART_ENTRIES = 20;
 
-export type IngestResult =
-  | { ok: true; status: ClusterStatus; podsStored: number; truncated: boolean }
-  | { ok: false; reason: 'cluster_gone' };
+export type IngestResult = { ok: true; status: ClusterStatus; podsStored: number; truncated: boolean } | { ok: false; reason: 'cluster_gone' };
 
 /** Remembers the beat's pod-inventory digest in this replica's hints, which stay bounded. */
 function rememberPodsHash(hints: PodsHashHints, clusterId: string, hash: string | null): void {
@@ -39,7 +37,11 @@ export function capabilityChanges(previous: Capabilities | null, next: Capabilit
     const was = previous?.[name]?.enabled ?? null;
     const now = next[name].enabled;
     if (was === now || (was === null && !now)) continue;
-    out.push({ kind: 'capability', message: `${CAPABILITY_LABEL[name]} ${now ? 'enabled' : 'disabled'} (${next[name].detectedBy})`, details: { capability: name, enabled: now, detectedBy: next[name].detectedBy } });
+    out.push({
+      kind: 'capability',
+      message: `${CAPABILITY_LABEL[name]} ${now ? 'enabled' : 'disabled'} (${next[name].detectedBy})`,
+      details: { capability: name, enabled: now, detectedBy: next[name].detectedBy },
+    });
   }
   return out;
 }
@@ -113,8 +115,16 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
           details: { namespace: p.namespace, pod: p.name, restarts: p.restarts, previous: c.previousRestarts, lastTermination: p.lastTermination },
         });
       }
-      if (climbed.length > MAX_RESTART_ENTRIES) timeline.push({ kind: 'restart', message: `…and ${climbed.length - MAX_RESTART_ENTRIES} more pods restarted`, details: { more: climbed.length - MAX_RESTART_ENTRIES } });
-      const crash = crashLoopChanges(ctx, sync.changed.map((c) => ({ ...c.pod, previousRestarts: c.previousRestarts })));
+      if (climbed.length > MAX_RESTART_ENTRIES)
+        timeline.push({
+          kind: 'restart',
+          message: `…and ${climbed.length - MAX_RESTART_ENTRIES} more pods restarted`,
+          details: { more: climbed.length - MAX_RESTART_ENTRIES },
+        });
+      const crash = crashLoopChanges(
+        ctx,
+        sync.changed.map((c) => ({ ...c.pod, previousRestarts: c.previousRestarts })),
+      );
       opened.push(...(await openIncidents(tx, crash.open, now)));
       // Only pods with an open incident can close one; usually there are none, and a churning
       // thousand-pod beat should not send a thousand subjects to find that out.
@@ -143,21 +153,31 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
     const wasAway = prev.status === 'unknown' || prev.status === 'offline' || prev.status === 'pending';
     if (prev.status === 'offline') resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'cluster_offline' }, now)));
 
-    for (const i of opened) timeline.push({ kind: 'incident', message: `Incident opened: ${i.title}`, details: { incidentId: i.id, kind: i.kind, severity: i.severity } });
+    for (const i of opened)
+      timeline.push({ kind: 'incident', message: `Incident opened: ${i.title}`, details: { incidentId: i.id, kind: i.kind, severity: i.severity } });
     for (const i of resolved) timeline.push({ kind: 'incident', message: `Incident resolved: ${i.title}`, details: { incidentId: i.id, kind: i.kind } });
     timeline.push(...capabilityChanges(prev.capabilities, snap.capabilities));
     if (prev.agent_version && prev.agent_version !== snap.agentVersion) {
-      timeline.push({ kind: 'agent', message: `Agent ${prev.agent_version} → ${snap.agentVersion} (protocol ${snap.protocol})`, details: { from: prev.agent_version, to: snap.agentVersion, protocol: snap.protocol } });
+      timeline.push({
+        kind: 'agent',
+        message: `Agent ${prev.agent_version} → ${snap.agentVersion} (protocol ${snap.protocol})`,
+        details: { from: prev.agent_version, to: snap.agentVersion, protocol: snap.protocol },
+      });
     }
     if (snap.podsTruncated && !prev.pods_truncated) {
-      timeline.push({ kind: 'truncation', message: `Pod list truncated: ${podsStored} of ${snap.podsTotal} pods stored${snap.truncatedByServer ? ' (server cap)' : ' (agent cap)'}`, details: { stored: podsStored, total: snap.podsTotal, byServer: snap.truncatedByServer } });
+      timeline.push({
+        kind: 'truncation',
+        message: `Pod list truncated: ${podsStored} of ${snap.podsTotal} pods stored${snap.truncatedByServer ? ' (server cap)' : ' (agent cap)'}`,
+        details: { stored: podsStored, total: snap.podsTotal, byServer: snap.truncatedByServer },
+      });
     } else if (!snap.podsTruncated && prev.pods_truncated) {
       timeline.push({ kind: 'truncation', message: `Pod list complete again (${podsStored} pods)`, details: { stored: podsStored } });
     }
 
     let status = prev.status;
     if (wasAway || opened.length > 0 || resolved.length > 0) status = statusFromSeverities(await openSeverities(tx, clusterId));
-    if (status !== prev.status) timeline.push({ kind: 'status', message: `${STATUS_LABEL[prev.status]} → ${STATUS_LABEL[status]}`, details: { from: prev.status, to: status } });
+    if (status !== prev.status)
+      timeline.push({ kind: 'status', message: `${STATUS_LABEL[prev.status]} → ${STATUS_LABEL[status]}`, details: { from: prev.status, to: status } });
 
     const sum = (f: (n: (typeof nodes.nodes)[number]) => number): number => nodes.nodes.reduce((a, n) => a + f(n), 0);
     await recordBeat(tx, clusterId, {

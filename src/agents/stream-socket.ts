@@ -71,7 +71,12 @@ export function agentStreamSocket(deps: AppDeps) {
           ws.raw.send(JSON.stringify(message.ts === undefined ? { type: 'pong' } : { type: 'pong', ts: message.ts }));
           return;
         case 'hello':
-          log.info('agent stream hello', { clusterId: agent.id, agentVersion: message.agentVersion, protocol: message.protocol, logsEnabled: message.logsEnabled });
+          log.info('agent stream hello', {
+            clusterId: agent.id,
+            agentVersion: message.agentVersion,
+            protocol: message.protocol,
+            logsEnabled: message.logsEnabled,
+          });
           return;
         case 'pong':
           return;

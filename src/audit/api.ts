@@ -14,7 +14,9 @@ export function auditApi(deps: AppDeps) {
     async (ctx) => {
       const caller = await requireCaller(db, ctx);
       // Admins see the audit log of the orgs they administer (and their descendants).
-      const orgIds = ctx.query.orgId ? [requireOrg(caller, ctx.query.orgId, 'admin').id] : caller.orgs.filter((o) => roleAtLeast(o.role, 'admin')).map((o) => o.id);
+      const orgIds = ctx.query.orgId
+        ? [requireOrg(caller, ctx.query.orgId, 'admin').id]
+        : caller.orgs.filter((o) => roleAtLeast(o.role, 'admin')).map((o) => o.id);
       const limit = ctx.query.limit ?? 50;
       let before: number | undefined;
       if (ctx.query.cursor) {
@@ -24,7 +26,16 @@ export function auditApi(deps: AppDeps) {
       }
       const rows = await listAudit(db, orgIds, { limit, before, action: ctx.query.action });
       return {
-        events: rows.map((r) => ({ id: r.id, orgId: r.orgId, actor: r.actor, action: r.action, target: r.target, details: r.details, ip: r.ip, at: r.createdAt.toISOString() })),
+        events: rows.map((r) => ({
+          id: r.id,
+          orgId: r.orgId,
+          actor: r.actor,
+          action: r.action,
+          target: r.target,
+          details: r.details,
+          ip: r.ip,
+          at: r.createdAt.toISOString(),
+        })),
         nextCursor: rows.length === limit ? String(rows[rows.length - 1].id) : null,
       };
     },

@@ -41,7 +41,11 @@ const RECENT_AUDIT_SCAN = 500;
  * loop): the caller records one row per window instead of one per attempt. Race-free only when the
  * caller holds a lock that serialises the events it dedupes (e.g. the target's row, FOR UPDATE).
  */
-export async function auditedSince(db: Db, event: { orgId: string; action: string; target: string; ip: string | null; token?: string }, since: Date): Promise<boolean> {
+export async function auditedSince(
+  db: Db,
+  event: { orgId: string; action: string; target: string; ip: string | null; token?: string },
+  since: Date,
+): Promise<boolean> {
   const recent = db
     .select({ action: auditEvents.action, target: auditEvents.target, ip: auditEvents.ip, details: auditEvents.details, createdAt: auditEvents.createdAt })
     .from(auditEvents)
@@ -56,7 +60,11 @@ export async function auditedSince(db: Db, event: { orgId: string; action: strin
     gt(recent.createdAt, since),
   ];
   if (event.token !== undefined) conds.push(sql`${recent.details}->>'token' = ${event.token}`);
-  const [hit] = await db.select({ action: recent.action }).from(recent).where(and(...conds)).limit(1);
+  const [hit] = await db
+    .select({ action: recent.action })
+    .from(recent)
+    .where(and(...conds))
+    .limit(1);
   return hit !== undefined;
 }
 
@@ -66,5 +74,10 @@ export async function listAudit(db: Db, orgIds: string[], opts: { limit: number;
   const conds = [inArray(auditEvents.orgId, orgIds)];
   if (opts.before) conds.push(lt(auditEvents.id, opts.before));
   if (opts.action) conds.push(eq(auditEvents.action, opts.action));
-  return db.select().from(auditEvents).where(and(...conds)).orderBy(desc(auditEvents.id)).limit(opts.limit);
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(...conds))
+    .orderBy(desc(auditEvents.id))
+    .limit(opts.limit);
 }

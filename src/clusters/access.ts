@@ -11,7 +11,11 @@ import type { Cluster } from './schema';
  * same as one that does not exist; visible with too weak a role is a 403.
  */
 export async function requireCluster(db: Db, caller: Caller, id: string, minRole: Role = 'viewer'): Promise<{ cluster: Cluster; org: VisibleOrg }> {
-  const cluster = await findCluster(db, id, caller.orgs.map((o) => o.id));
+  const cluster = await findCluster(
+    db,
+    id,
+    caller.orgs.map((o) => o.id),
+  );
   const org = cluster && caller.orgs.find((o) => o.id === cluster.orgId);
   if (!cluster || !org) throw notFound('cluster');
   if (!roleAtLeast(org.role, minRole)) throw forbidden(`this needs the ${minRole} role in ${org.name}`);

@@ -37,7 +37,15 @@ export function clusterJson(c: Cluster & { orgName?: string }): ClusterJson {
     kubernetes: { version: c.k8sVersion, distribution: c.distribution, platform: c.platform },
     capabilities: c.capabilities,
     nodes: { total: c.nodeCount, ready: c.nodesReady },
-    pods: { total: c.podsTotal, running: c.podsRunning, failed: c.podsFailed, namespaces: c.namespaces, listed: c.podsListed, truncated: c.podsTruncated, listAvailable: (c.protocol ?? 0) >= 2 },
+    pods: {
+      total: c.podsTotal,
+      running: c.podsRunning,
+      failed: c.podsFailed,
+      namespaces: c.namespaces,
+      listed: c.podsListed,
+      truncated: c.podsTruncated,
+      listAvailable: (c.protocol ?? 0) >= 2,
+    },
     cpu: { capacityMilli: c.cpuCapacityMilli, allocatableMilli: c.cpuAllocatableMilli, usageMilli: c.cpuUsageMilli },
     memory: { capacityBytes: c.memCapacityBytes, allocatableBytes: c.memAllocatableBytes, usageBytes: c.memUsageBytes },
   };
@@ -81,7 +89,11 @@ export function clustersApi(deps: AppDeps) {
         const limit = ctx.query.limit ?? 50;
         const after = ctx.query.cursor ? decodeCursor(ctx.query.cursor, ['text', 'uuid']) : undefined;
         if (ctx.query.orgId) requireOrg(caller, ctx.query.orgId);
-        const rows = await listFleet(db, { orgIds: caller.scopeOrgIds, status: ctx.query.status, environment: ctx.query.environment, orgId: ctx.query.orgId, q: ctx.query.q }, { limit, after });
+        const rows = await listFleet(
+          db,
+          { orgIds: caller.scopeOrgIds, status: ctx.query.status, environment: ctx.query.environment, orgId: ctx.query.orgId, q: ctx.query.q },
+          { limit, after },
+        );
         const last = rows[rows.length - 1];
         return { clusters: rows.map(clusterJson), nextCursor: rows.length === limit ? encodeCursor([last.name, last.id]) : null };
       },
@@ -107,7 +119,10 @@ export function clustersApi(deps: AppDeps) {
         requireOrg(caller, org.id, 'member');
         const name = checkClusterName(ctx.body.name);
         if (!name.ok) throw badRequest(name.message);
-        const res = await createClusterWithToken(db, actorOf(caller, ctx, config.trustProxy), org, { name: name.name, environment: ctx.body.environment ?? 'unspecified' });
+        const res = await createClusterWithToken(db, actorOf(caller, ctx, config.trustProxy), org, {
+          name: name.name,
+          environment: ctx.body.environment ?? 'unspecified',
+        });
         if (!res.ok) throw new HttpError(409, 'name_taken', `name: a cluster named "${name.name}" already exists in ${org.name}`);
         ctx.set.status = 201;
         return { cluster: clusterJson({ ...res.cluster, orgName: org.name }), enrollment: enrollmentJson(config.publicUrl, res.issued) };
@@ -149,7 +164,13 @@ export function clustersApi(deps: AppDeps) {
         return clusterJson({ ...res.cluster, orgName: org.name });
       },
       {
-        body: t.Object({ name: t.Optional(t.String({ minLength: 1, maxLength: 100, description: `A DNS label: ${CLUSTER_NAME_RULE}` })), environment: t.Optional(EnvironmentT) }, { additionalProperties: false }),
+        body: t.Object(
+          {
+            name: t.Optional(t.String({ minLength: 1, maxLength: 100, description: `A DNS label: ${CLUSTER_NAME_RULE}` })),
+            environment: t.Optional(EnvironmentT),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: ClusterJson },
         detail: { tags: ['clusters'], summary: 'Rename a cluster or change its environment (member)' },
       },
@@ -162,7 +183,10 @@ export function clustersApi(deps: AppDeps) {
         await removeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, deps.agentKeys);
         return { deleted: true, id: cluster.id, uninstall: UNINSTALL_COMMAND };
       },
-      { response: { 200: ClusterDeleted }, detail: { tags: ['clusters'], summary: 'Delete a cluster (admin); its agent key stops working — uninstall the agent with the returned command' } },
+      {
+        response: { 200: ClusterDeleted },
+        detail: { tags: ['clusters'], summary: 'Delete a cluster (admin); its agent key stops working — uninstall the agent with the returned command' },
+      },
     )
     .post(
       '/clusters/:id/enrollment-token',
@@ -174,7 +198,10 @@ export function clustersApi(deps: AppDeps) {
         ctx.set.status = 201;
         return enrollmentJson(config.publicUrl, res.issued);
       },
-      { response: { 201: EnrollmentJson }, detail: { tags: ['clusters'], summary: 'A new enrollment token for a cluster that has not enrolled yet (earlier tokens stop working)' } },
+      {
+        response: { 201: EnrollmentJson },
+        detail: { tags: ['clusters'], summary: 'A new enrollment token for a cluster that has not enrolled yet (earlier tokens stop working)' },
+      },
     )
     .get(
       '/clusters/:id/nodes',
@@ -189,7 +216,11 @@ export function clustersApi(deps: AppDeps) {
           nextCursor: nodes.length === limit ? encodeCursor([nodes[nodes.length - 1].name]) : null,
         };
       },
-      { query: t.Object({ limit: PageLimit(500), cursor: PageCursor }), response: { 200: NodePage }, detail: { tags: ['clusters'], summary: 'Nodes of the latest heartbeat, with usage from the latest sample' } },
+      {
+        query: t.Object({ limit: PageLimit(500), cursor: PageCursor }),
+        response: { 200: NodePage },
+        detail: { tags: ['clusters'], summary: 'Nodes of the latest heartbeat, with usage from the latest sample' },
+      },
     )
     .get(
       '/clusters/:id/timeline',
@@ -202,7 +233,10 @@ export function clustersApi(deps: AppDeps) {
       {
         query: t.Object({ limit: PageLimit(200), cursor: PageCursor, kind: t.Optional(OneOf(TIMELINE_KINDS)) }),
         response: { 200: TimelinePage },
-        detail: { tags: ['clusters'], summary: 'Cluster activity, newest first (by time, then id): enrollment, status and capability changes, Warning events, restarts, incidents' },
+        detail: {
+          tags: ['clusters'],
+          summary: 'Cluster activity, newest first (by time, then id): enrollment, status and capability changes, Warning events, restarts, incidents',
+        },
       },
     );
 }

@@ -61,12 +61,20 @@ test('add a cluster, install command shown, row goes live after a heartbeat', as
   expect((await sendHeartbeat(t, agentKey, makeHeartbeat({ pods: makePods(20) }))).status).toBe(200);
 
   // The 5 s poll brings the heartbeat in.
-  const status = await waitFor(() => row.locator('[data-status]').getAttribute('data-status'), (s) => s === 'healthy', 12_000);
+  const status = await waitFor(
+    () => row.locator('[data-status]').getAttribute('data-status'),
+    (s) => s === 'healthy',
+    12_000,
+  );
   expect(status).toBe('healthy');
   expect((await row.locator('td[data-pods]').textContent())!.trim()).toBe('20/20 running');
   const age1 = (await row.locator('td[data-last-heartbeat] time').textContent())!.trim();
   expect(age1).toMatch(/^\d+ s ago$/);
-  const age2 = await waitFor(async () => (await row.locator('td[data-last-heartbeat] time').textContent())!.trim(), (a) => a !== age1, 12_000);
+  const age2 = await waitFor(
+    async () => (await row.locator('td[data-last-heartbeat] time').textContent())!.trim(),
+    (a) => a !== age1,
+    12_000,
+  );
   expect(age2).not.toBe(age1);
   expect(age2).toMatch(/^\d+ s ago$/);
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
@@ -94,7 +102,11 @@ test('the cluster header refreshes with the tab: status and last heartbeat chang
 
   // The first heartbeat: the next poll turns the header Healthy and dates it, together with the nodes below.
   expect((await sendHeartbeat(t, agentKey, makeHeartbeat({ pods: makePods(5) }))).status).toBe(200);
-  await waitFor(() => header.locator('[data-status]').getAttribute('data-status'), (s) => s === 'healthy', 12_000);
+  await waitFor(
+    () => header.locator('[data-status]').getAttribute('data-status'),
+    (s) => s === 'healthy',
+    12_000,
+  );
   const first = await header.locator('[data-last-heartbeat] time').getAttribute('datetime');
   expect(first).not.toBeNull();
   expect(await page.locator('#cluster-live tr[id^="node-"]').count()).toBeGreaterThan(0);
@@ -102,7 +114,11 @@ test('the cluster header refreshes with the tab: status and last heartbeat chang
   // Another heartbeat: the header's time is the new one after the following poll.
   await Bun.sleep(1100);
   expect((await sendHeartbeat(t, agentKey, makeHeartbeat({ pods: makePods(5, 1) }))).status).toBe(200);
-  const second = await waitFor(() => header.locator('[data-last-heartbeat] time').getAttribute('datetime'), (d) => d !== first, 12_000);
+  const second = await waitFor(
+    () => header.locator('[data-last-heartbeat] time').getAttribute('datetime'),
+    (d) => d !== first,
+    12_000,
+  );
   expect(Date.parse(second!)).toBeGreaterThan(Date.parse(first!));
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
@@ -112,7 +128,12 @@ test('the cluster header refreshes with the tab: status and last heartbeat chang
 test('the Timeline tab is newest first by time, then id, also for entries of the same millisecond', async () => {
   const { page, clusterId } = await clusterPage('timeline-ui');
   const same = new Date(Date.now() - 60_000);
-  await addTimeline(t.db, clusterId, ['first', 'second', 'third'].map((m) => ({ kind: 'restart' as const, message: `same instant ${m}`, at: same })), same);
+  await addTimeline(
+    t.db,
+    clusterId,
+    ['first', 'second', 'third'].map((m) => ({ kind: 'restart' as const, message: `same instant ${m}`, at: same })),
+    same,
+  );
   await addTimeline(t.db, clusterId, [{ kind: 'status', message: 'an hour before, written last', at: new Date(Date.now() - 3_600_000) }], new Date());
   await page.goto(`${base}/clusters/${clusterId}/timeline`);
   const shown = await page.$$eval('tr[data-entry]', (rows) => rows.map((r) => r.querySelector('td.wrap')?.textContent?.trim() ?? ''));
@@ -131,7 +152,11 @@ test('a ping shows in the command history as soon as it is answered, without wai
     const res = await t.request(AGENT_PATHS.commands, { headers: { [AGENT_KEY_HEADER]: agentKey } });
     const { commands } = (await res.json()) as { commands: CommandEnvelope[] };
     for (const c of commands) {
-      await t.request(AGENT_PATHS.commandResult.replace(':id', c.id), { method: 'POST', headers: { [AGENT_KEY_HEADER]: agentKey, 'content-type': 'application/json' }, body: JSON.stringify({ commandId: c.id, ok: true, message: 'pong', durationMs: 1 }) });
+      await t.request(AGENT_PATHS.commandResult.replace(':id', c.id), {
+        method: 'POST',
+        headers: { [AGENT_KEY_HEADER]: agentKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ commandId: c.id, ok: true, message: 'pong', durationMs: 1 }),
+      });
     }
   })();
   const clicked = Date.now();
@@ -175,7 +200,11 @@ test('heartbeat ages are worded by the browser, never shown absolute once it run
   // No request reaches the server any more, and the words still change: the browser words them from datetime.
   await page.route('**/*', (route) => route.abort());
   const before = (await time.textContent())!.trim();
-  const after = await waitFor(async () => (await time.textContent())!.trim(), (a) => a !== before, 5_000);
+  const after = await waitFor(
+    async () => (await time.textContent())!.trim(),
+    (a) => a !== before,
+    5_000,
+  );
   expect(after).not.toBe(before);
   expect(after).toMatch(/^\d+ s ago$/);
   await page.unroute('**/*');

@@ -28,7 +28,9 @@ async function newCluster(name: string): Promise<{ id: string; token: string; in
   return { id: body.cluster.id, ...body.enrollment };
 }
 
-const SAME_401 = { error: { code: 'invalid_token', message: 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro' } };
+const SAME_401 = {
+  error: { code: 'invalid_token', message: 'enrollment token is invalid, expired or already used; create a new token for this cluster in Niro' },
+};
 
 describe('tokens', () => {
   test('shown once with the install command, valid one hour, stored only as a hash', async () => {
@@ -105,13 +107,21 @@ describe('tokens', () => {
   });
 
   test('bad enroll bodies name the field; a user token is refused', async () => {
-    const res = await t.request('/v1/agent/enroll', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'x', agentVersion: '1', protocol: 0 }) });
+    const res = await t.request('/v1/agent/enroll', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'x', agentVersion: '1', protocol: 0 }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toStartWith('protocol:');
     const notJson = await t.request('/v1/agent/enroll', { method: 'POST', body: '{nope' });
     expect(notJson.status).toBe(400);
     const c = await newCluster('edge-bearer');
-    const withBearer = await t.request('/v1/agent/enroll', { method: 'POST', headers: { authorization: `Bearer ${api.token}` }, body: JSON.stringify({ token: c.token, agentVersion: '0.4.0', protocol: 2 }) });
+    const withBearer = await t.request('/v1/agent/enroll', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token}` },
+      body: JSON.stringify({ token: c.token, agentVersion: '0.4.0', protocol: 2 }),
+    });
     expect(withBearer.status).toBe(401);
   });
 

@@ -40,7 +40,9 @@ export async function issueEnrollmentToken(db: Db, clusterId: string, userId: st
       .where(and(eq(enrollmentTokens.clusterId, clusterId), isNull(enrollmentTokens.consumedAt), isNull(enrollmentTokens.revokedAt)));
     const minted = mintSecret(ENROLLMENT_TOKEN_PREFIX);
     const expiresAt = new Date(now.getTime() + ENROLLMENT_TOKEN_TTL_MS);
-    await tx.insert(enrollmentTokens).values({ clusterId, publicId: minted.publicId, secretHash: minted.secretHash, createdBy: userId, createdAt: now, expiresAt });
+    await tx
+      .insert(enrollmentTokens)
+      .values({ clusterId, publicId: minted.publicId, secretHash: minted.secretHash, createdBy: userId, createdAt: now, expiresAt });
     return { ok: true as const, issued: { token: minted.token, publicId: minted.publicId, expiresAt } };
   });
 }
@@ -70,7 +72,11 @@ export async function exchangeEnrollmentToken(
       .set({ consumedAt: now })
       .where(and(eq(enrollmentTokens.id, row.id), isNull(enrollmentTokens.consumedAt), isNull(enrollmentTokens.revokedAt), gt(enrollmentTokens.expiresAt, now)))
       .returning({ id: enrollmentTokens.id });
-    const [cluster] = await tx.select({ orgId: clusters.orgId, name: clusters.name, enrolledAt: clusters.enrolledAt }).from(clusters).where(eq(clusters.id, row.clusterId)).for('update');
+    const [cluster] = await tx
+      .select({ orgId: clusters.orgId, name: clusters.name, enrolledAt: clusters.enrolledAt })
+      .from(clusters)
+      .where(eq(clusters.id, row.clusterId))
+      .for('update');
     if (!consumed || !cluster || cluster.enrolledAt) {
       // Read after the failed update: a concurrent winner's consumed_at is visible now.
       const [latest] = await tx.select({ consumedAt: enrollmentTokens.consumedAt }).from(enrollmentTokens).where(eq(enrollmentTokens.id, row.id));
@@ -99,8 +105,26 @@ export async function exchangeEnrollmentToken(
       })
       .where(eq(clusters.id, row.clusterId));
     const facts = input.facts ? `, ${input.facts.distribution} ${input.facts.k8sVersion}` : '';
-    await addTimeline(tx, row.clusterId, [{ kind: 'enrolled', message: `Agent ${input.agentVersion} enrolled (protocol ${input.protocol}${facts})`, details: { agentVersion: input.agentVersion, protocol: input.protocol, ip: input.ip } }], now);
-    await recordAudit(tx, { orgId: cluster.orgId, actor: 'agent', action: 'cluster.enroll', target: row.clusterId, details: { token: tokenRef, agentKey: `${AGENT_KEY_PREFIX}_${key.publicId}`, agentVersion: input.agentVersion }, ip: input.ip });
+    await addTimeline(
+      tx,
+      row.clusterId,
+      [
+        {
+          kind: 'enrolled',
+          message: `Agent ${input.agentVersion} enrolled (protocol ${input.protocol}${facts})`,
+          details: { agentVersion: input.agentVersion, protocol: input.protocol, ip: input.ip },
+        },
+      ],
+      now,
+    );
+    await recordAudit(tx, {
+      orgId: cluster.orgId,
+      actor: 'agent',
+      action: 'cluster.enroll',
+      target: row.clusterId,
+      details: { token: tokenRef, agentKey: `${AGENT_KEY_PREFIX}_${key.publicId}`, agentVersion: input.agentVersion },
+      ip: input.ip,
+    });
     return { ok: true as const, clusterId: row.clusterId, agentKey: key.token };
   });
 }

@@ -25,7 +25,15 @@ afterAll(async () => {
 async function fleetRow(clusterId: string): Promise<{ status: string; pods: string; html: string }> {
   const html = await (await browser.get('/')).text();
   const row = new RegExp(`<tr id="cluster-${clusterId}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
-  return { status: /data-status="([a-z]+)"/.exec(row)?.[1] ?? '', pods: /<td data-pods>([\s\S]*?)<\/td>/.exec(row)?.[1].replace(/<[^>]+>/g, '').trim() ?? '', html: row };
+  return {
+    status: /data-status="([a-z]+)"/.exec(row)?.[1] ?? '',
+    pods:
+      /<td data-pods>([\s\S]*?)<\/td>/
+        .exec(row)?.[1]
+        .replace(/<[^>]+>/g, '')
+        .trim() ?? '',
+    html: row,
+  };
 }
 
 async function openIncidents(clusterId: string): Promise<{ kind: string; resolved_at: Date | null }[]> {
@@ -81,7 +89,10 @@ test('the whole life of a cluster', async () => {
   expect(after[0].resolved_at).not.toBeNull();
 
   const timeline = (await (await api.call('GET', `/v1/clusters/${cluster.id}/timeline?limit=50`)).json()) as { entries: { kind: string; message: string }[] };
-  const statusChanges = timeline.entries.filter((e) => e.kind === 'status').map((e) => e.message).reverse();
+  const statusChanges = timeline.entries
+    .filter((e) => e.kind === 'status')
+    .map((e) => e.message)
+    .reverse();
   // The status job ran on a clock moved forward, so the agent's return is stamped before the Offline entry and the
   // timeline (newest first by time) lists it earlier: the transitions are checked as a set here; order by time has its own test.
   expect(statusChanges.toSorted()).toEqual(['Pending → Healthy', 'Healthy → Unknown', 'Unknown → Offline', 'Offline → Healthy'].toSorted());

@@ -33,7 +33,15 @@ export async function createClusterWithToken(db: Db, actor: Actor, org: Org, inp
   if (!created.ok) return created;
   const issued = await issueEnrollmentToken(db, created.cluster.id, actor.userId);
   if (!issued.ok) throw new Error(`a new cluster could not get a token: ${issued.reason}`);
-  await recordAudit(db, { orgId: org.id, actorUserId: actor.userId, actor: actor.email, action: 'cluster.create', target: created.cluster.id, details: { name: input.name, environment: input.environment, token: `niro_enr_${issued.issued.publicId}` }, ip: actor.ip });
+  await recordAudit(db, {
+    orgId: org.id,
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'cluster.create',
+    target: created.cluster.id,
+    details: { name: input.name, environment: input.environment, token: `niro_enr_${issued.issued.publicId}` },
+    ip: actor.ip,
+  });
   return { ok: true, cluster: created.cluster, issued: issued.issued };
 }
 
@@ -46,9 +54,19 @@ export async function changeCluster(db: Db, actor: Actor, cluster: Cluster, patc
   if (Object.keys(changes).length === 0) return { ok: true, cluster };
   const res = await updateCluster(db, cluster.id, patch);
   if (!res.ok) return res;
-  const text = Object.entries(changes).map(([k, v]) => `${k} ${v.from} → ${v.to}`).join(', ');
+  const text = Object.entries(changes)
+    .map(([k, v]) => `${k} ${v.from} → ${v.to}`)
+    .join(', ');
   await addTimeline(db, cluster.id, [{ kind: 'settings', message: `${actor.email} changed ${text}`, details: changes }], new Date());
-  await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'cluster.update', target: cluster.id, details: changes, ip: actor.ip });
+  await recordAudit(db, {
+    orgId: cluster.orgId,
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'cluster.update',
+    target: cluster.id,
+    details: changes,
+    ip: actor.ip,
+  });
   return res;
 }
 
@@ -57,8 +75,27 @@ export type NewTokenResult = { ok: true; issued: IssuedToken } | { ok: false; re
 export async function regenerateToken(db: Db, actor: Actor, cluster: Cluster): Promise<NewTokenResult> {
   const res = await issueEnrollmentToken(db, cluster.id, actor.userId);
   if (!res.ok) return res;
-  await addTimeline(db, cluster.id, [{ kind: 'token', message: `${actor.email} created a new enrollment token (earlier ones no longer work)`, details: { token: `niro_enr_${res.issued.publicId}` } }], new Date());
-  await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'cluster.token', target: cluster.id, details: { token: `niro_enr_${res.issued.publicId}` }, ip: actor.ip });
+  await addTimeline(
+    db,
+    cluster.id,
+    [
+      {
+        kind: 'token',
+        message: `${actor.email} created a new enrollment token (earlier ones no longer work)`,
+        details: { token: `niro_enr_${res.issued.publicId}` },
+      },
+    ],
+    new Date(),
+  );
+  await recordAudit(db, {
+    orgId: cluster.orgId,
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'cluster.token',
+    target: cluster.id,
+    details: { token: `niro_enr_${res.issued.publicId}` },
+    ip: actor.ip,
+  });
   return res;
 }
 
@@ -66,7 +103,15 @@ export async function regenerateToken(db: Db, actor: Actor, cluster: Cluster): P
 export async function removeCluster(db: Db, actor: Actor, cluster: Cluster, agentKeys: AgentKeyCache): Promise<void> {
   await deleteCluster(db, cluster);
   if (cluster.agentKeyPublicId) agentKeys.forget(cluster.agentKeyPublicId);
-  await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'cluster.delete', target: cluster.id, details: { name: cluster.name, agentKey: cluster.agentKeyPublicId ? `niro_agent_${cluster.agentKeyPublicId}` : null }, ip: actor.ip });
+  await recordAudit(db, {
+    orgId: cluster.orgId,
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'cluster.delete',
+    target: cluster.id,
+    details: { name: cluster.name, agentKey: cluster.agentKeyPublicId ? `niro_agent_${cluster.agentKeyPublicId}` : null },
+    ip: actor.ip,
+  });
 }
 
 export const UNINSTALL_COMMAND = 'kubectl delete namespace niro-system';

@@ -144,11 +144,14 @@ describe('API', () => {
 
   test('a keyset walk visits every cluster once; filters narrow it', async () => {
     const org = await makeOrg(t.db, 'Paging', msp);
-    for (let i = 0; i < 7; i++) expect((await owner.api.call('POST', '/v1/clusters', { name: `page-${i}`, orgId: org.id, environment: i % 2 ? 'dev' : 'production' })).status).toBe(201);
+    for (let i = 0; i < 7; i++)
+      expect((await owner.api.call('POST', '/v1/clusters', { name: `page-${i}`, orgId: org.id, environment: i % 2 ? 'dev' : 'production' })).status).toBe(201);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { clusters: { name: string }[]; nextCursor: string | null } = await json(await owner.api.call('GET', `/v1/clusters?orgId=${org.id}&limit=3${cursor ? `&cursor=${cursor}` : ''}`));
+      const page: { clusters: { name: string }[]; nextCursor: string | null } = await json(
+        await owner.api.call('GET', `/v1/clusters?orgId=${org.id}&limit=3${cursor ? `&cursor=${cursor}` : ''}`),
+      );
       seen.push(...page.clusters.map((c) => c.name));
       cursor = page.nextCursor;
     } while (cursor);
@@ -163,7 +166,15 @@ describe('API', () => {
 
   test('the clusters API is in the OpenAPI document', async () => {
     const spec = await json<{ paths: Record<string, Record<string, { tags?: string[] }>> }>(await t.request('/v1/openapi.json'));
-    for (const p of ['/v1/clusters', '/v1/clusters/{id}', '/v1/clusters/{id}/enrollment-token', '/v1/clusters/{id}/nodes', '/v1/clusters/{id}/timeline', '/v1/agent/heartbeat', '/v1/agent/enroll']) {
+    for (const p of [
+      '/v1/clusters',
+      '/v1/clusters/{id}',
+      '/v1/clusters/{id}/enrollment-token',
+      '/v1/clusters/{id}/nodes',
+      '/v1/clusters/{id}/timeline',
+      '/v1/agent/heartbeat',
+      '/v1/agent/enroll',
+    ]) {
       expect(Object.keys(spec.paths)).toContain(p);
     }
     expect(spec.paths['/v1/clusters'].post.tags).toEqual(['clusters']);
@@ -233,7 +244,9 @@ describe('pages', () => {
   });
 
   test('new token from the settings page; delete asks for the name and shows the uninstall hint', async () => {
-    const created = await json<{ cluster: { id: string }; enrollment: { token: string } }>(await owner.api.call('POST', '/v1/clusters', { name: 'regen-ui', orgId: customer.id }));
+    const created = await json<{ cluster: { id: string }; enrollment: { token: string } }>(
+      await owner.api.call('POST', '/v1/clusters', { name: 'regen-ui', orgId: customer.id }),
+    );
     const id = created.cluster.id;
     const regen = await owner.browser.post(`/clusters/${id}/token`, {});
     expect(regen.status).toBe(303);
@@ -255,12 +268,35 @@ describe('pages', () => {
     const evil = '<img src=x onerror=alert(1)>';
     const c = await createEnrolledCluster(t, owner.api, { name: 'evil-names', orgId: customer.id });
     // Names follow a rule now, but one given before it may hold anything.
-    await t.db.update(clusters).set({ name: `x${evil}` }).where(eq(clusters.id, c.clusterId));
+    await t.db
+      .update(clusters)
+      .set({ name: `x${evil}` })
+      .where(eq(clusters.id, c.clusterId));
     const pod = { ...makePod(1), namespace: `ns${evil}`, name: `pod${evil}`, status: 'CrashLoopBackOff' };
-    const event = { namespace: 'default', involvedKind: 'Pod', involvedName: `p${evil}`, reason: 'BackOff', message: `boom ${evil}`, count: 1, firstSeen: 1_780_000_000, lastSeen: 1_780_000_000, uid: 'evil-1' };
+    const event = {
+      namespace: 'default',
+      involvedKind: 'Pod',
+      involvedName: `p${evil}`,
+      reason: 'BackOff',
+      message: `boom ${evil}`,
+      count: 1,
+      firstSeen: 1_780_000_000,
+      lastSeen: 1_780_000_000,
+      uid: 'evil-1',
+    };
     const node = { ...makeHeartbeat().nodes[0], name: `n${evil}`, roles: [`r${evil}`], kubeletVersion: `v${evil}` };
-    expect((await sendHeartbeat(t, c.agentKey, { ...makeHeartbeat({ pods: [pod], events: [event], nodes: [node] }), agentVersion: `0.4${evil}` })).status).toBe(200);
-    for (const path of ['/', `/clusters/${c.clusterId}`, `/clusters/${c.clusterId}/live`, `/clusters/${c.clusterId}/workloads`, `/clusters/${c.clusterId}/timeline`, `/clusters/${c.clusterId}/settings`, '/incidents']) {
+    expect((await sendHeartbeat(t, c.agentKey, { ...makeHeartbeat({ pods: [pod], events: [event], nodes: [node] }), agentVersion: `0.4${evil}` })).status).toBe(
+      200,
+    );
+    for (const path of [
+      '/',
+      `/clusters/${c.clusterId}`,
+      `/clusters/${c.clusterId}/live`,
+      `/clusters/${c.clusterId}/workloads`,
+      `/clusters/${c.clusterId}/timeline`,
+      `/clusters/${c.clusterId}/settings`,
+      '/incidents',
+    ]) {
       const html = await (await owner.browser.get(path)).text();
       // Inside a quoted attribute value the text cannot open a tag; everywhere else it must be escaped.
       const outsideAttributes = html.replace(/="[^"]*"/g, '=""');
@@ -289,7 +325,8 @@ describe('pages', () => {
     // The poll answers the whole tab, header included: the status and the heartbeat age refresh with the nodes.
     const live = await (await owner.browser.get(`/clusters/${c.clusterId}/live`, { 'hx-request': 'true' })).text();
     expect(live.startsWith(`<div id="cluster-live" hx-get="/clusters/${c.clusterId}/live"`)).toBe(true);
-    for (const part of ['data-cluster-header', 'data-status="healthy"', 'data-last-heartbeat', 'k3s-node-2', '<h2>Cluster</h2>']) expect({ part, in: live.includes(part) }).toEqual({ part, in: true });
+    for (const part of ['data-cluster-header', 'data-status="healthy"', 'data-last-heartbeat', 'k3s-node-2', '<h2>Cluster</h2>'])
+      expect({ part, in: live.includes(part) }).toEqual({ part, in: true });
     expect(overview).toContain('k3s-node-2');
     expect(overview).toMatch(/30% · 1.2 cores \/ 4.0 cores/);
     const workloads = await (await owner.browser.get(`/clusters/${c.clusterId}/workloads`)).text();

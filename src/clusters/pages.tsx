@@ -60,9 +60,18 @@ function queryString(filters: FleetFilters, cursor?: string): string {
 async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLiveProps> {
   const filters = fleetFilters(caller, q);
   const after = q.cursor ? decodeCursor(q.cursor, ['text', 'uuid']) : undefined;
-  const where = { orgIds: caller.scopeOrgIds, q: filters.q || undefined, status: (filters.status || undefined) as ClusterStatus | undefined, environment: (filters.environment || undefined) as Environment | undefined, orgId: filters.orgId || undefined };
+  const where = {
+    orgIds: caller.scopeOrgIds,
+    q: filters.q || undefined,
+    status: (filters.status || undefined) as ClusterStatus | undefined,
+    environment: (filters.environment || undefined) as Environment | undefined,
+    orgId: filters.orgId || undefined,
+  };
   const [rows, counts] = await Promise.all([listFleet(db, where, { limit: FLEET_PAGE_SIZE, after }), countFleetByStatus(db, where)]);
-  const incidents = await countOpenIncidents(db, rows.map((r) => r.id));
+  const incidents = await countOpenIncidents(
+    db,
+    rows.map((r) => r.id),
+  );
   const last = rows[rows.length - 1];
   return {
     rows: rows.map((r) => ({ ...r, podListAvailable: (r.protocol ?? 2) >= 2, openIncidents: incidents.get(r.id) ?? 0 })),
@@ -127,7 +136,7 @@ export function clustersPages(deps: AppDeps) {
       },
       { query: FleetQuery },
     )
-    .get('/fleet/live', async (ctx) => <FleetLive {...await loadFleet(db, await requireCaller(db, ctx), ctx.query)} />, { query: FleetQuery })
+    .get('/fleet/live', async (ctx) => <FleetLive {...(await loadFleet(db, await requireCaller(db, ctx), ctx.query))} />, { query: FleetQuery })
     .get('/clusters/new', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const orgs = orgsForNewClusters(caller);
@@ -144,7 +153,15 @@ export function clustersPages(deps: AppDeps) {
         const name = checkClusterName(ctx.body.name);
         const again = (error: string) => {
           ctx.set.status = 422;
-          const body = <NewClusterPage csrfToken={csrf(caller)} orgs={orgsForNewClusters(caller)} defaultOrgId={org.id} values={{ name: ctx.body.name, environment, orgId: org.id }} error={error} />;
+          const body = (
+            <NewClusterPage
+              csrfToken={csrf(caller)}
+              orgs={orgsForNewClusters(caller)}
+              defaultOrgId={org.id}
+              values={{ name: ctx.body.name, environment, orgId: org.id }}
+              error={error}
+            />
+          );
           return renderPage(caller, ctx.cookie, { title: 'Add a cluster', active: 'fleet', body });
         };
         if (!name.ok) return again(name.message.replace(/^name: /, 'Name: '));
@@ -156,7 +173,14 @@ export function clustersPages(deps: AppDeps) {
         setReveal(ctx.cookie, box, caller, path, revealOf(res.issued), secureCookie);
         return redirect(path);
       },
-      { body: t.Object({ name: t.String({ maxLength: 200 }), environment: t.String({ maxLength: 20 }), orgId: t.String({ maxLength: 64 }), _csrf: t.Optional(t.String()) }) },
+      {
+        body: t.Object({
+          name: t.String({ maxLength: 200 }),
+          environment: t.String({ maxLength: 20 }),
+          orgId: t.String({ maxLength: 64 }),
+          _csrf: t.Optional(t.String()),
+        }),
+      },
     )
     .get('/clusters/:id/created', async (ctx) => {
       const caller = await requireCaller(db, ctx);
@@ -206,7 +230,13 @@ export function clustersPages(deps: AppDeps) {
       const revealed = takeReveal<RevealedToken>(ctx.cookie, box, caller, `/clusters/${cluster.id}/settings`);
       const body = (
         <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
-          <SettingsTab cluster={cluster} csrfToken={csrf(caller)} canOperate={roleAtLeast(org.role, 'member')} canDelete={roleAtLeast(org.role, 'admin')} enrollment={revealed ? enrollmentOf(revealed) : null} />
+          <SettingsTab
+            cluster={cluster}
+            csrfToken={csrf(caller)}
+            canOperate={roleAtLeast(org.role, 'member')}
+            canDelete={roleAtLeast(org.role, 'admin')}
+            enrollment={revealed ? enrollmentOf(revealed) : null}
+          />
         </ClusterLayout>
       );
       return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });

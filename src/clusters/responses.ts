@@ -13,7 +13,9 @@ export const ClusterJson = Exact({
   environment: OneOf(ENVIRONMENTS),
   orgId: t.String(),
   orgName: Nullable(t.String()),
-  status: OneOf(CLUSTER_STATUSES, { description: `The word the pages show, capitalised: ${CLUSTER_STATUSES.map((c) => `${c}: ${STATUS_MEANING[c]}`).join('; ')}` }),
+  status: OneOf(CLUSTER_STATUSES, {
+    description: `The word the pages show, capitalised: ${CLUSTER_STATUSES.map((c) => `${c}: ${STATUS_MEANING[c]}`).join('; ')}`,
+  }),
   statusSince: Timestamp,
   createdAt: Timestamp,
   enrolledAt: Nullable(Timestamp),

@@ -12,7 +12,9 @@ export const clusters = pgTable(
   'clusters',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     environment: text('environment').$type<Environment>().notNull().default('unspecified'),
     status: text('status').$type<ClusterStatus>().notNull().default('pending'),
@@ -75,7 +77,9 @@ export const enrollmentTokens = pgTable(
   'enrollment_tokens',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     publicId: text('public_id').notNull().unique(),
     secretHash: text('secret_hash').notNull(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
@@ -107,7 +111,9 @@ export const clusterTimeline = pgTable(
   'cluster_timeline',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     at: ts('at').notNull(),
     kind: text('kind').$type<TimelineKind>().notNull(),
     message: text('message').notNull(),
@@ -118,7 +124,10 @@ export const clusterTimeline = pgTable(
   (t) => [
     index('cluster_timeline_order_idx').on(t.clusterId, t.at.desc(), t.id.desc()),
     uniqueIndex('cluster_timeline_dedupe_idx').on(t.clusterId, t.dedupeKey),
-    check('cluster_timeline_kind_check', sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token')`),
+    check(
+      'cluster_timeline_kind_check',
+      sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token')`,
+    ),
   ],
 );
 

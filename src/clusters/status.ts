@@ -19,7 +19,11 @@ type Transition = { id: string; org_id: string; name: string; environment: Envir
  * One pass at time `now`. Each transition is a single locking update that re-checks the heartbeat
  * age, so a heartbeat committing meanwhile (it locks the same row) is never overwritten.
  */
-export async function detectClusterStatus(db: Db, config: Pick<Config, 'heartbeatIntervalSeconds' | 'offlineAfterSeconds'>, now: Date): Promise<DetectionResult> {
+export async function detectClusterStatus(
+  db: Db,
+  config: Pick<Config, 'heartbeatIntervalSeconds' | 'offlineAfterSeconds'>,
+  now: Date,
+): Promise<DetectionResult> {
   const nowIso = now.toISOString();
   const offlineBefore = new Date(now.getTime() - config.offlineAfterSeconds * 1000).toISOString();
   const unknownBefore = new Date(now.getTime() - unknownAfterMs(config.heartbeatIntervalSeconds)).toISOString();
@@ -38,7 +42,17 @@ export async function detectClusterStatus(db: Db, config: Pick<Config, 'heartbea
     const away = Math.round(config.offlineAfterSeconds / 60);
     const [incident] = await openIncidents(
       db,
-      [{ orgId: c.org_id, clusterId: c.id, kind: 'cluster_offline', severity: severityFor('cluster_offline', c.environment), subject: '', title: `Cluster ${c.name} is offline: no heartbeat for over ${away >= 1 ? `${away} min` : `${config.offlineAfterSeconds} s`}`, details: { offlineAfterSeconds: config.offlineAfterSeconds } }],
+      [
+        {
+          orgId: c.org_id,
+          clusterId: c.id,
+          kind: 'cluster_offline',
+          severity: severityFor('cluster_offline', c.environment),
+          subject: '',
+          title: `Cluster ${c.name} is offline: no heartbeat for over ${away >= 1 ? `${away} min` : `${config.offlineAfterSeconds} s`}`,
+          details: { offlineAfterSeconds: config.offlineAfterSeconds },
+        },
+      ],
       now,
     );
     await addTimeline(
@@ -46,7 +60,15 @@ export async function detectClusterStatus(db: Db, config: Pick<Config, 'heartbea
       c.id,
       [
         { kind: 'status', message: `${STATUS_LABEL[c.old_status]} → Offline`, details: { from: c.old_status, to: 'offline' } },
-        ...(incident ? [{ kind: 'incident' as const, message: `Incident opened: ${incident.title}`, details: { incidentId: incident.id, kind: incident.kind, severity: incident.severity } }] : []),
+        ...(incident
+          ? [
+              {
+                kind: 'incident' as const,
+                message: `Incident opened: ${incident.title}`,
+                details: { incidentId: incident.id, kind: incident.kind, severity: incident.severity },
+              },
+            ]
+          : []),
       ],
       now,
     );
@@ -62,7 +84,8 @@ export async function detectClusterStatus(db: Db, config: Pick<Config, 'heartbea
         from stale where c.id = stale.id
         returning c.id, c.org_id, c.name, c.environment, stale.status as old_status`,
   );
-  for (const c of unknown) await addTimeline(db, c.id, [{ kind: 'status', message: `${STATUS_LABEL[c.old_status]} → Unknown`, details: { from: c.old_status, to: 'unknown' } }], now);
+  for (const c of unknown)
+    await addTimeline(db, c.id, [{ kind: 'status', message: `${STATUS_LABEL[c.old_status]} → Unknown`, details: { from: c.old_status, to: 'unknown' } }], now);
 
   // Crash loops that went quiet: close them, then recompute the badge of clusters still heartbeating.
   const touched = await resolveQuietCrashLoops(db, new Date(now.getTime() - CRASH_LOOP_QUIET_MS), now);
@@ -73,7 +96,12 @@ export async function detectClusterStatus(db: Db, config: Pick<Config, 'heartbea
     const status = statusFromSeverities(await openSeverities(db, id));
     if (status === row.status) continue;
     await db.execute(sql`update clusters set status = ${status}, status_since = ${nowIso}::timestamptz where id = ${id}`);
-    await addTimeline(db, id, [{ kind: 'status', message: `${STATUS_LABEL[row.status]} → ${STATUS_LABEL[status]}`, details: { from: row.status, to: status } }], now);
+    await addTimeline(
+      db,
+      id,
+      [{ kind: 'status', message: `${STATUS_LABEL[row.status]} → ${STATUS_LABEL[status]}`, details: { from: row.status, to: status } }],
+      now,
+    );
     recomputed++;
   }
   return { unknown: unknown.length, offline: offline.length, recomputed };

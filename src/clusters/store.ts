@@ -8,7 +8,10 @@ import type { Capabilities, Capability } from '../contract';
 
 export type CreateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
 
-export async function createCluster(db: Db, input: { orgId: string; name: string; environment: Environment; createdBy: string | null }): Promise<CreateClusterResult> {
+export async function createCluster(
+  db: Db,
+  input: { orgId: string; name: string; environment: Environment; createdBy: string | null },
+): Promise<CreateClusterResult> {
   const [cluster] = await db
     .insert(clusters)
     .values(input)
@@ -21,7 +24,10 @@ export async function createCluster(db: Db, input: { orgId: string; name: string
 /** The cluster if it belongs to one of `orgIds`; null otherwise (callers answer 404 either way). */
 export async function findCluster(db: Db, id: string, orgIds: readonly string[]): Promise<Cluster | null> {
   if (!isUuid(id) || orgIds.length === 0) return null;
-  const [row] = await db.select().from(clusters).where(and(eq(clusters.id, id), inArray(clusters.orgId, [...orgIds])));
+  const [row] = await db
+    .select()
+    .from(clusters)
+    .where(and(eq(clusters.id, id), inArray(clusters.orgId, [...orgIds])));
   return row ?? null;
 }
 

@@ -21,10 +21,24 @@ beforeAll(async () => {
   const base = Date.parse('2030-01-01T12:00:00.000Z');
   const same = new Date(base + 5_000);
   // One heartbeat's worth: several entries in the same millisecond…
-  await addTimeline(t.db, clusterId, Array.from({ length: 5 }, (_, i) => ({ kind: 'restart' as const, message: `same-ms ${i}`, at: same })), same);
+  await addTimeline(
+    t.db,
+    clusterId,
+    Array.from({ length: 5 }, (_, i) => ({ kind: 'restart' as const, message: `same-ms ${i}`, at: same })),
+    same,
+  );
   // …then a status change a second later, and a Warning event first seen before all of them but written last.
   await addTimeline(t.db, clusterId, [{ kind: 'status', message: 'later', at: new Date(base + 6_000) }], new Date(base + 6_000));
-  const details = { namespace: 'shop', kind: 'Pod', name: 'web-1', reason: 'BackOff', message: 'first seen earlier', count: 1, lastSeen: base / 1000, source: 'kubelet' };
+  const details = {
+    namespace: 'shop',
+    kind: 'Pod',
+    name: 'web-1',
+    reason: 'BackOff',
+    message: 'first seen earlier',
+    count: 1,
+    lastSeen: base / 1000,
+    source: 'kubelet',
+  };
   await upsertEventEntries(t.db, clusterId, [{ dedupeKey: 'event:old-1', at: new Date(base), message: 'first seen earlier', details }]);
   await addTimeline(t.db, clusterId, [{ kind: 'capability', message: 'same-ms 5', at: same }], same);
 });

@@ -15,7 +15,6 @@ import type { CommandRow } from './schema';
 import { COMMAND_STATUSES } from './vocabulary';
 import { CommandJson, CommandPage, PingJson } from './responses';
 
-
 /** Ping waits this long for the agent unless the caller asks for another bound (1–30 s). */
 export const PING_WAIT_SECONDS = 10;
 
@@ -63,12 +62,24 @@ export function commandsApi(deps: AppDeps) {
         const res = await pingCluster(db, signals, actorOf(caller, ctx, config.trustProxy), cluster, seconds, ctx.request.signal);
         if (!res.ok) throw new HttpError(504, 'agent_timeout', timeoutMessage(cluster, seconds, new Date()));
         const result = res.command.result!;
-        return { ok: result.ok, latencyMs: res.latencyMs, message: result.message, agentVersion: result.details?.agentVersion ?? null, agentDurationMs: result.durationMs, command: commandJson(res.command, new Date()) };
+        return {
+          ok: result.ok,
+          latencyMs: res.latencyMs,
+          message: result.message,
+          agentVersion: result.details?.agentVersion ?? null,
+          agentDurationMs: result.durationMs,
+          command: commandJson(res.command, new Date()),
+        };
       },
       {
-        query: t.Object({ timeoutSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 30, description: `How long to wait for the agent (default ${PING_WAIT_SECONDS})` })) }),
+        query: t.Object({
+          timeoutSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 30, description: `How long to wait for the agent (default ${PING_WAIT_SECONDS})` })),
+        }),
         response: { 200: PingJson },
-        detail: { tags: ['commands'], summary: 'Round trip through the cluster’s agent; answers its latency, or 504 when the agent does not answer in time (member)' },
+        detail: {
+          tags: ['commands'],
+          summary: 'Round trip through the cluster’s agent; answers its latency, or 504 when the agent does not answer in time (member)',
+        },
       },
     )
     .post(
@@ -76,7 +87,14 @@ export function commandsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
-        const queued = await queueCommand(db, signals, actorOf(caller, ctx, config.trustProxy), cluster, { type: ctx.body.type, payload: ctx.body.payload, ttlSeconds: ctx.body.ttlSeconds ?? DEFAULT_TTL_SECONDS }, new Date());
+        const queued = await queueCommand(
+          db,
+          signals,
+          actorOf(caller, ctx, config.trustProxy),
+          cluster,
+          { type: ctx.body.type, payload: ctx.body.payload, ttlSeconds: ctx.body.ttlSeconds ?? DEFAULT_TTL_SECONDS },
+          new Date(),
+        );
         if (!queued.ok) {
           if (queued.reason === 'capability_missing') throw new HttpError(409, 'capability_missing', queued.message);
           if (queued.reason === 'forbidden_target') throw new HttpError(400, 'forbidden_target', queued.message);
@@ -97,13 +115,20 @@ export function commandsApi(deps: AppDeps) {
                   'apply: { manifests (multi-document YAML or JSON), defaultNamespace?, dryRun? } — server-side apply, field manager "niro"; delete: { apiVersion, kind, namespace, name } (never a Namespace); ping: {}',
               }),
             ),
-            ttlSeconds: t.Optional(t.Integer({ minimum: 10, maximum: 86_400, description: `Deliver within this many seconds or never (default ${DEFAULT_TTL_SECONDS})` })),
-            waitSeconds: t.Optional(t.Integer({ minimum: 0, maximum: 30, description: 'Wait up to this long for the result before answering (200 with it, else 202)' })),
+            ttlSeconds: t.Optional(
+              t.Integer({ minimum: 10, maximum: 86_400, description: `Deliver within this many seconds or never (default ${DEFAULT_TTL_SECONDS})` }),
+            ),
+            waitSeconds: t.Optional(
+              t.Integer({ minimum: 0, maximum: 30, description: 'Wait up to this long for the result before answering (200 with it, else 202)' }),
+            ),
           },
           { additionalProperties: false },
         ),
         response: { 200: CommandJson, 202: CommandJson },
-        detail: { tags: ['commands'], summary: 'Queue apply or delete (needs the cluster’s apply capability, 409 otherwise) or ping for the agent (member); audited' },
+        detail: {
+          tags: ['commands'],
+          summary: 'Queue apply or delete (needs the cluster’s apply capability, 409 otherwise) or ping for the agent (member); audited',
+        },
       },
     )
     .get(
@@ -115,7 +140,10 @@ export function commandsApi(deps: AppDeps) {
         const rows: CommandListRow[] = await listCommands(db, cluster.id, { limit, before }, { type: ctx.query.type, status: ctx.query.status });
         const last = rows[rows.length - 1];
         const now = new Date();
-        return { commands: rows.map((r) => commandJson(r, now)), nextCursor: rows.length === limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+        return {
+          commands: rows.map((r) => commandJson(r, now)),
+          nextCursor: rows.length === limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+        };
       },
       {
         query: t.Object({

@@ -13,7 +13,16 @@ import { waitUntil } from '../../agent/testing/agent-process';
 import { RESULT_TIMEOUT_MS, claimCommands, effectiveStatus, expireCommands, findCommand } from './store';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
-type CommandJson = { id: string; type: string; status: string; summary: string; payload: Record<string, unknown>; latencyMs: number | null; result: CommandResult | null; createdBy: string | null };
+type CommandJson = {
+  id: string;
+  type: string;
+  status: string;
+  summary: string;
+  payload: Record<string, unknown>;
+  latencyMs: number | null;
+  result: CommandResult | null;
+  createdBy: string | null;
+};
 
 const HOLD_SECONDS = 2;
 const APPLY_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, apply: { enabled: true, detectedBy: 'SelfSubjectAccessReview patch deployments.apps' } };
@@ -65,7 +74,11 @@ async function pollCommands(key: string, app?: { handle(r: Request): Promise<Res
 
 function postResult(key: string, id: string, result: Partial<CommandResult> = {}): Promise<Response> {
   const body: CommandResult = { commandId: id, ok: true, message: 'pong', durationMs: 1, ...result };
-  return t.request(AGENT_PATHS.commandResult.replace(':id', id), { method: 'POST', headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return t.request(AGENT_PATHS.commandResult.replace(':id', id), {
+    method: 'POST',
+    headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function queue(clusterId: string, body: Record<string, unknown>, api: Api = owner.api): Promise<Response> {
@@ -136,7 +149,14 @@ describe('long-poll', () => {
     try {
       const replica: AnyElysia = createApp({ db: second.db, bus: second.bus, config: t.config, log: createLogger('error', () => {}) });
       const listeners = async (): Promise<number> =>
-        Number((await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen%niro_command_queued%'`))[0]!.n);
+        Number(
+          (
+            await queryRows<{ n: number }>(
+              t.db,
+              sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen%niro_command_queued%'`,
+            )
+          )[0]!.n,
+        );
       const before = await listeners();
       const held = pollCommands(c.key, replica);
       // The second replica's poll is held and its LISTEN is up: what follows can only reach it as a notification.
@@ -179,7 +199,13 @@ describe('results', () => {
     await pollCommands(a.key);
     expect(await errorOf(await postResult(b.key, queued.id))).toMatchObject({ status: 404 });
     expect((await errorOf(await postResult(a.key, queued.id, { commandId: crypto.randomUUID() }))).message).toContain('commandId');
-    expect((await errorOf(await t.request(AGENT_PATHS.commandResult.replace(':id', queued.id), { method: 'POST', headers: { [AGENT_KEY_HEADER]: a.key }, body: '{"ok":1}' }))).status).toBe(400);
+    expect(
+      (
+        await errorOf(
+          await t.request(AGENT_PATHS.commandResult.replace(':id', queued.id), { method: 'POST', headers: { [AGENT_KEY_HEADER]: a.key }, body: '{"ok":1}' }),
+        )
+      ).status,
+    ).toBe(400);
     expect((await postResult(a.key, queued.id, { details: { agentVersion: '0.1.0' } })).status).toBe(204);
     expect(await errorOf(await postResult(a.key, queued.id))).toMatchObject({ status: 409, code: 'already_reported' });
     const got = (await (await owner.api.call('GET', `/v1/clusters/${a.id}/commands/${queued.id}`)).json()) as CommandJson;
@@ -189,7 +215,9 @@ describe('results', () => {
 
   test('a failed result is stored as failed with its message', async () => {
     const c = await newCluster(APPLY_ON);
-    const queued = (await (await queue(c.id, { type: 'delete', payload: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg' } })).json()) as CommandJson;
+    const queued = (await (
+      await queue(c.id, { type: 'delete', payload: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg' } })
+    ).json()) as CommandJson;
     await pollCommands(c.key);
     await postResult(c.key, queued.id, { ok: false, message: 'apply capability not detected', details: { code: 'capability_missing' } });
     const got = (await (await owner.api.call('GET', `/v1/clusters/${c.id}/commands/${queued.id}`)).json()) as CommandJson;
@@ -200,7 +228,8 @@ describe('results', () => {
 describe('expiry and commandsPending', () => {
   test('heartbeat says commandsPending while a command waits, not after delivery', async () => {
     const c = await newCluster();
-    const pending = async () => ((await (await sendHeartbeat(t, c.key, makeHeartbeat({ pods: makePods(3) }))).json()) as { commandsPending: boolean }).commandsPending;
+    const pending = async () =>
+      ((await (await sendHeartbeat(t, c.key, makeHeartbeat({ pods: makePods(3) }))).json()) as { commandsPending: boolean }).commandsPending;
     expect(await pending()).toBe(false);
     await queue(c.id, { type: 'ping' });
     expect(await pending()).toBe(true);
@@ -285,7 +314,9 @@ describe('apply and delete', () => {
     const err = await errorOf(await queue(c.id, { type: 'apply', payload: { manifests: MANIFEST } }));
     expect(err).toMatchObject({ status: 409, code: 'capability_missing' });
     expect(err.message).toContain('NIRO_ENABLE_APPLY=1');
-    expect((await errorOf(await queue(c.id, { type: 'delete', payload: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'b' } }))).status).toBe(409);
+    expect((await errorOf(await queue(c.id, { type: 'delete', payload: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'b' } }))).status).toBe(
+      409,
+    );
     const [n] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from commands where cluster_id = ${c.id}`);
     expect(Number(n.n)).toBe(0);
   });
@@ -294,7 +325,9 @@ describe('apply and delete', () => {
     const c = await newCluster(APPLY_ON);
     expect((await errorOf(await queue(c.id, { type: 'apply', payload: {} }))).message).toContain('payload.manifests');
     expect((await errorOf(await queue(c.id, { type: 'apply', payload: { manifests: 'a: [' } }))).message).toMatch(/payload\.manifests: document 1/);
-    expect((await errorOf(await queue(c.id, { type: 'apply', payload: { manifests: 'kind: ConfigMap\n' } }))).message).toContain('apiVersion, kind and metadata.name');
+    expect((await errorOf(await queue(c.id, { type: 'apply', payload: { manifests: 'kind: ConfigMap\n' } }))).message).toContain(
+      'apiVersion, kind and metadata.name',
+    );
     expect((await errorOf(await queue(c.id, { type: 'apply', payload: { manifests: MANIFEST, extra: 1 } }))).status).toBe(400);
     const ns = await errorOf(await queue(c.id, { type: 'delete', payload: { apiVersion: 'v1', kind: 'Namespace', namespace: 'x', name: 'x' } }));
     expect(ns).toMatchObject({ status: 400, code: 'forbidden_target' });
@@ -306,7 +339,10 @@ describe('apply and delete', () => {
     const c = await newCluster(APPLY_ON);
     const secretish = MANIFEST.replace('a: "1"', 'password: "hunter2"');
     const queued = (await (await queue(c.id, { type: 'apply', payload: { manifests: secretish } })).json()) as CommandJson;
-    const [row] = await queryRows<{ actor: string; details: Record<string, unknown> }>(t.db, sql`select actor, details from audit_events where action = 'command.create' and target = ${queued.id}`);
+    const [row] = await queryRows<{ actor: string; details: Record<string, unknown> }>(
+      t.db,
+      sql`select actor, details from audit_events where action = 'command.create' and target = ${queued.id}`,
+    );
     expect(row.actor).toBe(owner.email);
     expect(row.details).toMatchObject({ clusterId: c.id, type: 'apply' });
     expect(JSON.stringify(row.details)).not.toContain('hunter2');
@@ -344,7 +380,10 @@ describe('scope, roles, history', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await (await owner.api.call('GET', `/v1/clusters/${c.id}/commands?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { commands: CommandJson[]; nextCursor: string | null };
+      const page = (await (await owner.api.call('GET', `/v1/clusters/${c.id}/commands?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
+        commands: CommandJson[];
+        nextCursor: string | null;
+      };
       seen.push(...page.commands.map((x) => x.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -373,6 +412,13 @@ describe('scope, roles, history', () => {
 
   test('the routes are in the OpenAPI document', async () => {
     const doc = (await (await t.request('/v1/openapi.json')).json()) as { paths: Record<string, unknown> };
-    for (const p of ['/v1/clusters/{id}/ping', '/v1/clusters/{id}/commands', '/v1/clusters/{id}/commands/{commandId}', '/v1/agent/commands', '/v1/agent/commands/{id}/result']) expect(Object.keys(doc.paths)).toContain(p);
+    for (const p of [
+      '/v1/clusters/{id}/ping',
+      '/v1/clusters/{id}/commands',
+      '/v1/clusters/{id}/commands/{commandId}',
+      '/v1/agent/commands',
+      '/v1/agent/commands/{id}/result',
+    ])
+      expect(Object.keys(doc.paths)).toContain(p);
   });
 });

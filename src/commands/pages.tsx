@@ -19,7 +19,16 @@ import { PING_WAIT_SECONDS, timeoutMessage } from './api';
 const HISTORY_PAGE_SIZE = 30;
 
 function view(row: CommandListRow, now: Date): CommandView {
-  return { id: row.id, type: row.type, status: effectiveStatus(row, now), summary: row.summary, createdAt: row.createdAt, createdBy: row.createdByEmail, latencyMs: latencyOf(row), message: row.result?.message ?? null };
+  return {
+    id: row.id,
+    type: row.type,
+    status: effectiveStatus(row, now),
+    summary: row.summary,
+    createdAt: row.createdAt,
+    createdBy: row.createdByEmail,
+    latencyMs: latencyOf(row),
+    message: row.result?.message ?? null,
+  };
 }
 
 function pingView(row: CommandRow | null): PingView {
@@ -70,7 +79,9 @@ export function commandsPages(deps: AppDeps) {
       },
       { query: CursorQuery },
     )
-    .get('/clusters/:id/commands/live', async (ctx) => (await commandsTab(await requireCaller(db, ctx), ctx.params.id, ctx.query.cursor)).element, { query: CursorQuery })
+    .get('/clusters/:id/commands/live', async (ctx) => (await commandsTab(await requireCaller(db, ctx), ctx.params.id, ctx.query.cursor)).element, {
+      query: CursorQuery,
+    })
     .post(
       '/clusters/:id/ping',
       async (ctx) => {

@@ -5,7 +5,10 @@ import { Count, Exact, Nullable, OneOf, Page, Timestamp } from '../http/response
 import { COMMAND_STATUSES } from './vocabulary';
 
 /** An apply's manifests may hold Secret data: the API shows their size, never them. */
-const ShownApplyPayload = t.Composite([t.Omit(ApplyPayload, ['manifests']), t.Object({ manifestsBytes: Count({ description: 'Size of the manifests, in characters' }) })]);
+const ShownApplyPayload = t.Composite([
+  t.Omit(ApplyPayload, ['manifests']),
+  t.Object({ manifestsBytes: Count({ description: 'Size of the manifests, in characters' }) }),
+]);
 
 export const CommandJson = Exact({
   id: t.String(),

@@ -11,7 +11,9 @@ export const commands = pgTable(
   'commands',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     type: text('type').$type<CommandType>().notNull(),
     /** The contract payload of `type`, as delivered to the agent. */
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),

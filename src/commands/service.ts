@@ -94,8 +94,14 @@ export async function queueCommand(db: Db, signals: CommandSignals, actor: Actor
     }
   }
   if (input.type !== 'ping' && !cluster.capabilities?.apply?.enabled) {
-    const seen = cluster.capabilities ? `its agent reports apply as off (${cluster.capabilities.apply?.detectedBy ?? 'not reported'})` : 'its agent has not reported capabilities yet';
-    return { ok: false, reason: 'capability_missing', message: `${input.type} needs the apply capability on cluster "${cluster.name}", and ${seen}: ${ENABLE_HINT}` };
+    const seen = cluster.capabilities
+      ? `its agent reports apply as off (${cluster.capabilities.apply?.detectedBy ?? 'not reported'})`
+      : 'its agent has not reported capabilities yet';
+    return {
+      ok: false,
+      reason: 'capability_missing',
+      message: `${input.type} needs the apply capability on cluster "${cluster.name}", and ${seen}: ${ENABLE_HINT}`,
+    };
   }
   const command = await insertCommand(db, {
     clusterId: cluster.id,
@@ -106,14 +112,29 @@ export async function queueCommand(db: Db, signals: CommandSignals, actor: Actor
     createdAt: now,
     expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
   });
-  await recordAudit(db, { orgId: cluster.orgId, actorUserId: actor.userId, actor: actor.email, action: 'command.create', target: command.id, details: { clusterId: cluster.id, cluster: cluster.name, type: command.type, summary: command.summary }, ip: actor.ip });
+  await recordAudit(db, {
+    orgId: cluster.orgId,
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'command.create',
+    target: command.id,
+    details: { clusterId: cluster.id, cluster: cluster.name, type: command.type, summary: command.summary },
+    ip: actor.ip,
+  });
   // After the insert committed: a long-poll woken by this finds the row.
   await signals.publishQueued(cluster.id);
   return { ok: true, command };
 }
 
 /** The command once it has a result, or as it stands after `ms` (or on abort). */
-export async function awaitResult(db: Db, signals: CommandSignals, clusterId: string, commandId: string, ms: number, signal?: AbortSignal): Promise<CommandRow | null> {
+export async function awaitResult(
+  db: Db,
+  signals: CommandSignals,
+  clusterId: string,
+  commandId: string,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<CommandRow | null> {
   const deadline = Date.now() + ms;
   const watch = await signals.watchDone(commandId);
   try {
@@ -134,7 +155,14 @@ export type PingOutcome = { ok: true; command: CommandRow; latencyMs: number } |
  * Round trip through the agent: queue a ping that expires when the wait ends (a late agent never gets a
  * stale ping), wait for its result. Latency is queue → result on the server clock.
  */
-export async function pingCluster(db: Db, signals: CommandSignals, actor: Actor, cluster: Cluster, waitSeconds: number, signal?: AbortSignal): Promise<PingOutcome> {
+export async function pingCluster(
+  db: Db,
+  signals: CommandSignals,
+  actor: Actor,
+  cluster: Cluster,
+  waitSeconds: number,
+  signal?: AbortSignal,
+): Promise<PingOutcome> {
   const queued = await queueCommand(db, signals, actor, cluster, { type: 'ping', payload: {}, ttlSeconds: waitSeconds }, new Date());
   if (!queued.ok) throw new Error(`ping refused: ${queued.message}`);
   const row = (await awaitResult(db, signals, cluster.id, queued.command.id, waitSeconds * 1000, signal)) ?? queued.command;

@@ -58,9 +58,7 @@ export async function hasPendingCommands(db: Db, clusterId: string, now: Date): 
   return row !== undefined;
 }
 
-export type RecordResultOutcome =
-  | { ok: true; command: CommandRow }
-  | { ok: false; reason: 'not_found' | 'not_delivered' | 'already_reported' };
+export type RecordResultOutcome = { ok: true; command: CommandRow } | { ok: false; reason: 'not_found' | 'not_delivered' | 'already_reported' };
 
 /**
  * Stores the agent's result for one of the cluster's own delivered commands, once. A result arriving
@@ -82,7 +80,10 @@ export async function recordResult(db: Db, clusterId: string, commandId: string,
 /** One command of one cluster; null for another cluster's id (callers answer 404 either way). */
 export async function findCommand(db: Db, clusterId: string, commandId: string): Promise<CommandRow | null> {
   if (!UUID.test(commandId)) return null;
-  const [row] = await db.select().from(commands).where(and(eq(commands.id, commandId), eq(commands.clusterId, clusterId)));
+  const [row] = await db
+    .select()
+    .from(commands)
+    .where(and(eq(commands.id, commandId), eq(commands.clusterId, clusterId)));
   return row ?? null;
 }
 
@@ -105,7 +106,12 @@ export type CommandFilter = { type?: CommandType; status?: CommandStatus };
  * Newest first, keyset by (created_at, id); `before` is the previous page's last row. The status filter
  * matches the stored status (the expiry job keeps it at most one pass behind `effectiveStatus`).
  */
-export async function listCommands(db: Db, clusterId: string, page: { limit: number; before?: { createdAt: Date; id: string } }, filter: CommandFilter = {}): Promise<CommandListRow[]> {
+export async function listCommands(
+  db: Db,
+  clusterId: string,
+  page: { limit: number; before?: { createdAt: Date; id: string } },
+  filter: CommandFilter = {},
+): Promise<CommandListRow[]> {
   const conds: (SQL | undefined)[] = [eq(commands.clusterId, clusterId)];
   if (filter.type) conds.push(eq(commands.type, filter.type));
   if (filter.status) conds.push(eq(commands.status, filter.status));

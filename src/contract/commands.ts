@@ -1,13 +1,13 @@
 // Commands: the control plane queues them, the agent long-polls, executes and reports one result per id.
-import { Type, type Static } from '@sinclair/typebox'
-import { LIMITS } from './protocol.ts'
+import { Type, type Static } from '@sinclair/typebox';
+import { LIMITS } from './protocol.ts';
 
-export const CommandType = Type.Union([Type.Literal('ping'), Type.Literal('apply'), Type.Literal('delete'), Type.Literal('self-update')])
-export type CommandType = Static<typeof CommandType>
-export const COMMAND_TYPES: readonly CommandType[] = CommandType.anyOf.map((literal) => literal.const)
+export const CommandType = Type.Union([Type.Literal('ping'), Type.Literal('apply'), Type.Literal('delete'), Type.Literal('self-update')]);
+export type CommandType = Static<typeof CommandType>;
+export const COMMAND_TYPES: readonly CommandType[] = CommandType.anyOf.map((literal) => literal.const);
 
-export const PingPayload = Type.Object({})
-export type PingPayload = Static<typeof PingPayload>
+export const PingPayload = Type.Object({});
+export type PingPayload = Static<typeof PingPayload>;
 
 export const ApplyPayload = Type.Object({
   /** Multi-document YAML (or JSON) manifests; applied with server-side apply, field manager "niro". */
@@ -16,8 +16,8 @@ export const ApplyPayload = Type.Object({
   defaultNamespace: Type.Optional(Type.String({ maxLength: LIMITS.name })),
   /** Server-side dry run: validates against the API server, persists nothing. */
   dryRun: Type.Optional(Type.Boolean()),
-})
-export type ApplyPayload = Static<typeof ApplyPayload>
+});
+export type ApplyPayload = Static<typeof ApplyPayload>;
 
 /** Deletes one namespaced object. Namespaces themselves are never deleted (the agent refuses). */
 export const DeletePayload = Type.Object({
@@ -25,37 +25,37 @@ export const DeletePayload = Type.Object({
   kind: Type.String({ minLength: 1, maxLength: LIMITS.word }),
   namespace: Type.String({ minLength: 1, maxLength: LIMITS.name }),
   name: Type.String({ minLength: 1, maxLength: LIMITS.name }),
-})
-export type DeletePayload = Static<typeof DeletePayload>
+});
+export type DeletePayload = Static<typeof DeletePayload>;
 
 /** Patches the agent's own Deployment (niro-system/niro-agent) to this image. */
 export const SelfUpdatePayload = Type.Object({
   image: Type.String({ minLength: 1, maxLength: LIMITS.image }),
-})
-export type SelfUpdatePayload = Static<typeof SelfUpdatePayload>
+});
+export type SelfUpdatePayload = Static<typeof SelfUpdatePayload>;
 
 const envelope = {
   id: Type.String({ minLength: 1, maxLength: 128 }),
   /** ISO 8601 (RFC 3339). */
   createdAt: Type.String({ maxLength: 64 }),
-}
+};
 
-export const PingCommand = Type.Object({ ...envelope, type: Type.Literal('ping'), payload: PingPayload })
-export type PingCommand = Static<typeof PingCommand>
-export const ApplyCommand = Type.Object({ ...envelope, type: Type.Literal('apply'), payload: ApplyPayload })
-export type ApplyCommand = Static<typeof ApplyCommand>
-export const DeleteCommand = Type.Object({ ...envelope, type: Type.Literal('delete'), payload: DeletePayload })
-export type DeleteCommand = Static<typeof DeleteCommand>
+export const PingCommand = Type.Object({ ...envelope, type: Type.Literal('ping'), payload: PingPayload });
+export type PingCommand = Static<typeof PingCommand>;
+export const ApplyCommand = Type.Object({ ...envelope, type: Type.Literal('apply'), payload: ApplyPayload });
+export type ApplyCommand = Static<typeof ApplyCommand>;
+export const DeleteCommand = Type.Object({ ...envelope, type: Type.Literal('delete'), payload: DeletePayload });
+export type DeleteCommand = Static<typeof DeleteCommand>;
 export const SelfUpdateCommand = Type.Object({
   ...envelope,
   type: Type.Literal('self-update'),
   payload: SelfUpdatePayload,
-})
-export type SelfUpdateCommand = Static<typeof SelfUpdateCommand>
+});
+export type SelfUpdateCommand = Static<typeof SelfUpdateCommand>;
 
 /** A fully typed command (what the server creates). */
-export const Command = Type.Union([PingCommand, ApplyCommand, DeleteCommand, SelfUpdateCommand])
-export type Command = Static<typeof Command>
+export const Command = Type.Union([PingCommand, ApplyCommand, DeleteCommand, SelfUpdateCommand]);
+export type Command = Static<typeof Command>;
 
 /**
  * A command as it travels: the envelope checked strictly, type and payload loosely. The agent validates
@@ -66,21 +66,21 @@ export const CommandEnvelope = Type.Object({
   ...envelope,
   type: Type.String({ minLength: 1, maxLength: 64 }),
   payload: Type.Unknown(),
-})
-export type CommandEnvelope = Static<typeof CommandEnvelope>
+});
+export type CommandEnvelope = Static<typeof CommandEnvelope>;
 
 export const COMMAND_PAYLOAD_BY_TYPE = {
   ping: PingPayload,
   apply: ApplyPayload,
   delete: DeletePayload,
   'self-update': SelfUpdatePayload,
-} as const
+} as const;
 
 /** Answer of GET /v1/agent/commands: empty after the long-poll timeout. */
 export const CommandsResponse = Type.Object({
   commands: Type.Array(CommandEnvelope, { maxItems: LIMITS.commandsPerPoll }),
-})
-export type CommandsResponse = Static<typeof CommandsResponse>
+});
+export type CommandsResponse = Static<typeof CommandsResponse>;
 
 /** Machine-readable failure causes, so the UI can say "enable apply" rather than quote a message. */
 export const CommandErrorCode = Type.Union([
@@ -89,8 +89,8 @@ export const CommandErrorCode = Type.Union([
   Type.Literal('unsupported_type'),
   Type.Literal('forbidden_target'),
   Type.Literal('kube_error'),
-])
-export type CommandErrorCode = Static<typeof CommandErrorCode>
+]);
+export type CommandErrorCode = Static<typeof CommandErrorCode>;
 
 /** Outcome for one object of an apply or delete. */
 export const ObjectResult = Type.Object({
@@ -108,16 +108,16 @@ export const ObjectResult = Type.Object({
     Type.Literal('skipped'),
   ]),
   message: Type.Optional(Type.String({ maxLength: LIMITS.message })),
-})
-export type ObjectResult = Static<typeof ObjectResult>
+});
+export type ObjectResult = Static<typeof ObjectResult>;
 
 export const CommandResultDetails = Type.Object({
   code: Type.Optional(CommandErrorCode),
   objects: Type.Optional(Type.Array(ObjectResult, { maxItems: 1000 })),
   /** Set for ping: the agent's version, so a ping also tells what is running. */
   agentVersion: Type.Optional(Type.String({ maxLength: LIMITS.version })),
-})
-export type CommandResultDetails = Static<typeof CommandResultDetails>
+});
+export type CommandResultDetails = Static<typeof CommandResultDetails>;
 
 /** Body of POST /v1/agent/commands/:id/result. */
 export const CommandResult = Type.Object({
@@ -128,5 +128,5 @@ export const CommandResult = Type.Object({
   details: Type.Optional(CommandResultDetails),
   /** Wall time the agent spent executing, in milliseconds. */
   durationMs: Type.Integer({ minimum: 0 }),
-})
-export type CommandResult = Static<typeof CommandResult>
+});
+export type CommandResult = Static<typeof CommandResult>;

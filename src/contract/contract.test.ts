@@ -1,6 +1,6 @@
 // Checks the wire contract: protocol-1 and protocol-2 heartbeats validate, bad ones fail naming the field.
-import { describe, expect, test } from 'bun:test'
-import { Value } from '@sinclair/typebox/value'
+import { describe, expect, test } from 'bun:test';
+import { Value } from '@sinclair/typebox/value';
 import {
   AgentFrame,
   COMMAND_PAYLOAD_BY_TYPE,
@@ -23,7 +23,7 @@ import {
   ServerFrame,
   StartLogFrame,
   type PodDetail,
-} from './index.ts'
+} from './index.ts';
 
 const node = {
   name: 'k3s-server-0',
@@ -34,7 +34,7 @@ const node = {
   memCapacityBytes: 8_226_000_896,
   cpuAllocatableMilli: 4000,
   memAllocatableBytes: 8_226_000_896,
-}
+};
 
 // What an agent of protocol 1 sent, verbatim: counts at the top, `pods` a number.
 const heartbeatV1 = {
@@ -46,7 +46,7 @@ const heartbeatV1 = {
   podsRunning: 11,
   podsFailed: 1,
   namespaces: 4,
-}
+};
 
 const pod: PodDetail = {
   namespace: 'shop',
@@ -99,7 +99,7 @@ const pod: PodDetail = {
     { kind: 'Deployment', name: 'web' },
   ],
   usageAvailable: true,
-}
+};
 
 const heartbeatV2 = {
   agentVersion: '0.4.0',
@@ -132,91 +132,91 @@ const heartbeatV2 = {
     selfUpdate: { enabled: false, detectedBy: 'SelfSubjectAccessReview patch deployments.apps niro-agent' },
     podMetrics: { enabled: true, detectedBy: 'metrics.k8s.io reachable' },
   },
-}
+};
 
 /** Validates the way the server is meant to: protocol first, then the schema of that protocol. */
 function validateHeartbeat(body: unknown): string[] {
-  if (!Value.Check(HeartbeatProtocol, body)) return [...Value.Errors(HeartbeatProtocol, body)].map((e) => e.path)
-  const protocol = (body as { protocol: number }).protocol
-  const schema = protocol === 1 ? HEARTBEAT_SCHEMA_BY_PROTOCOL[1] : HEARTBEAT_SCHEMA_BY_PROTOCOL[2]
-  return [...Value.Errors(schema, body)].map((e) => e.path)
+  if (!Value.Check(HeartbeatProtocol, body)) return [...Value.Errors(HeartbeatProtocol, body)].map((e) => e.path);
+  const protocol = (body as { protocol: number }).protocol;
+  const schema = protocol === 1 ? HEARTBEAT_SCHEMA_BY_PROTOCOL[1] : HEARTBEAT_SCHEMA_BY_PROTOCOL[2];
+  return [...Value.Errors(schema, body)].map((e) => e.path);
 }
 
 describe('protocol', () => {
   test('current protocol is supported and above the minimum', () => {
-    expect(PROTOCOL).toBe(3)
-    expect(MIN_SUPPORTED_PROTOCOL).toBe(1)
+    expect(PROTOCOL).toBe(3);
+    expect(MIN_SUPPORTED_PROTOCOL).toBe(1);
     // Protocol 3 changed only stream frames: its heartbeat is still HeartbeatV2.
-    expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2)
-  })
-})
+    expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2);
+  });
+});
 
 describe('heartbeat', () => {
   test('accepts a protocol-1 heartbeat with only counts', () => {
-    expect(Value.Check(HeartbeatV1, heartbeatV1)).toBe(true)
-    expect(Value.Check(HeartbeatRequest, heartbeatV1)).toBe(true)
-    expect(validateHeartbeat(heartbeatV1)).toEqual([])
-  })
+    expect(Value.Check(HeartbeatV1, heartbeatV1)).toBe(true);
+    expect(Value.Check(HeartbeatRequest, heartbeatV1)).toBe(true);
+    expect(validateHeartbeat(heartbeatV1)).toEqual([]);
+  });
 
   test('accepts a full protocol-2 heartbeat', () => {
-    expect(validateHeartbeat(heartbeatV2)).toEqual([])
-    expect(Value.Check(HeartbeatRequest, heartbeatV2)).toBe(true)
-  })
+    expect(validateHeartbeat(heartbeatV2)).toEqual([]);
+    expect(Value.Check(HeartbeatRequest, heartbeatV2)).toBe(true);
+  });
 
   test('a protocol-1 body is not a protocol-2 one and vice versa', () => {
-    expect(Value.Check(HeartbeatV2, { ...heartbeatV1, protocol: 2 })).toBe(false)
-    expect(Value.Check(HeartbeatV1, heartbeatV2)).toBe(false)
-  })
+    expect(Value.Check(HeartbeatV2, { ...heartbeatV1, protocol: 2 })).toBe(false);
+    expect(Value.Check(HeartbeatV1, heartbeatV2)).toBe(false);
+  });
 
   test('a newer agent with extra fields passes (objects are open)', () => {
-    const v3 = { ...heartbeatV2, protocol: 3, somethingNew: { x: 1 }, pods: [{ ...pod, newField: 'x' }] }
-    expect(validateHeartbeat(v3)).toEqual([])
-  })
+    const v3 = { ...heartbeatV2, protocol: 3, somethingNew: { x: 1 }, pods: [{ ...pod, newField: 'x' }] };
+    expect(validateHeartbeat(v3)).toEqual([]);
+  });
 
   test('a missing protocol is named', () => {
-    const { protocol: _, ...rest } = heartbeatV2
-    expect(validateHeartbeat(rest)).toContain('/protocol')
-  })
+    const { protocol: _, ...rest } = heartbeatV2;
+    expect(validateHeartbeat(rest)).toContain('/protocol');
+  });
 
   test('errors name the field deep in the pod list', () => {
-    const bad = { ...heartbeatV2, pods: [pod, { ...pod, restarts: -1 }] }
-    expect(validateHeartbeat(bad)).toContain('/pods/1/restarts')
+    const bad = { ...heartbeatV2, pods: [pod, { ...pod, restarts: -1 }] };
+    expect(validateHeartbeat(bad)).toContain('/pods/1/restarts');
     const badContainer = {
       ...heartbeatV2,
       pods: [{ ...pod, containerDetails: [{ ...pod.containerDetails[0], state: 'exploded' }] }],
-    }
-    expect(validateHeartbeat(badContainer)).toContain('/pods/0/containerDetails/0/state')
-  })
+    };
+    expect(validateHeartbeat(badContainer)).toContain('/pods/0/containerDetails/0/state');
+  });
 
   test('protocol-1 errors name the field too', () => {
-    expect(validateHeartbeat({ ...heartbeatV1, podsRunning: 'eleven' })).toEqual(['/podsRunning'])
-  })
+    expect(validateHeartbeat({ ...heartbeatV1, podsRunning: 'eleven' })).toEqual(['/podsRunning']);
+  });
 
   test('a v2 heartbeat missing capabilities fails naming it', () => {
-    const { capabilities: _, ...rest } = heartbeatV2
-    expect(validateHeartbeat(rest)).toContain('/capabilities')
-  })
+    const { capabilities: _, ...rest } = heartbeatV2;
+    expect(validateHeartbeat(rest)).toContain('/capabilities');
+  });
 
   test('strings, arrays and labels are bounded', () => {
-    const longName = { ...heartbeatV2, pods: [{ ...pod, name: 'x'.repeat(LIMITS.name + 1) }] }
-    expect(validateHeartbeat(longName)).toContain('/pods/0/name')
+    const longName = { ...heartbeatV2, pods: [{ ...pod, name: 'x'.repeat(LIMITS.name + 1) }] };
+    expect(validateHeartbeat(longName)).toContain('/pods/0/name');
     const longMessage = {
       ...heartbeatV2,
       events: [{ ...heartbeatV2.events[0], message: 'm'.repeat(LIMITS.message + 1) }],
-    }
-    expect(validateHeartbeat(longMessage)).toContain('/events/0/message')
-    const manyLabels = Object.fromEntries(Array.from({ length: LIMITS.labelsPerPod + 1 }, (_, i) => [`k${i}`, 'v']))
-    expect(validateHeartbeat({ ...heartbeatV2, pods: [{ ...pod, labels: manyLabels }] })).toContain('/pods/0/labels')
-    const longKey = { ['k'.repeat(LIMITS.labelKey + 1)]: 'v' }
-    expect(validateHeartbeat({ ...heartbeatV2, pods: [{ ...pod, labels: longKey }] }).length).toBeGreaterThan(0)
-    const tooMany = { ...heartbeatV2, pods: Array.from({ length: LIMITS.podsPerHeartbeat + 1 }, () => pod) }
-    expect(validateHeartbeat(tooMany)).toContain('/pods')
-  })
+    };
+    expect(validateHeartbeat(longMessage)).toContain('/events/0/message');
+    const manyLabels = Object.fromEntries(Array.from({ length: LIMITS.labelsPerPod + 1 }, (_, i) => [`k${i}`, 'v']));
+    expect(validateHeartbeat({ ...heartbeatV2, pods: [{ ...pod, labels: manyLabels }] })).toContain('/pods/0/labels');
+    const longKey = { ['k'.repeat(LIMITS.labelKey + 1)]: 'v' };
+    expect(validateHeartbeat({ ...heartbeatV2, pods: [{ ...pod, labels: longKey }] }).length).toBeGreaterThan(0);
+    const tooMany = { ...heartbeatV2, pods: Array.from({ length: LIMITS.podsPerHeartbeat + 1 }, () => pod) };
+    expect(validateHeartbeat(tooMany)).toContain('/pods');
+  });
 
   test('node status is one of Ready/NotReady/Unknown', () => {
-    const bad = { ...heartbeatV2, nodes: [{ ...node, status: 'Sleeping' }] }
-    expect(validateHeartbeat(bad)).toContain('/nodes/0/status')
-  })
+    const bad = { ...heartbeatV2, nodes: [{ ...node, status: 'Sleeping' }] };
+    expect(validateHeartbeat(bad)).toContain('/nodes/0/status');
+  });
 
   test('response', () => {
     expect(
@@ -225,16 +225,14 @@ describe('heartbeat', () => {
         commandsPending: false,
         serverTime: '2026-06-12T10:00:00.000Z',
       }),
-    ).toBe(true)
-    expect(Value.Check(HeartbeatResponse, { nextIntervalSeconds: 0, commandsPending: false, serverTime: '' })).toBe(
-      false,
-    )
-  })
-})
+    ).toBe(true);
+    expect(Value.Check(HeartbeatResponse, { nextIntervalSeconds: 0, commandsPending: false, serverTime: '' })).toBe(false);
+  });
+});
 
 describe('enroll', () => {
   test('request with and without facts, response', () => {
-    expect(Value.Check(EnrollRequest, { token: 'niro_et_abc', agentVersion: '0.4.0', protocol: 2 })).toBe(true)
+    expect(Value.Check(EnrollRequest, { token: 'niro_et_abc', agentVersion: '0.4.0', protocol: 2 })).toBe(true);
     expect(
       Value.Check(EnrollRequest, {
         token: 'niro_et_abc',
@@ -242,13 +240,11 @@ describe('enroll', () => {
         protocol: 2,
         clusterFacts: { k8sVersion: 'v1.31.4+k3s1', distribution: 'k3s', platform: 'linux/arm64' },
       }),
-    ).toBe(true)
-    expect([...Value.Errors(EnrollRequest, { token: '', agentVersion: '0.4.0', protocol: 2 })][0]?.path).toBe('/token')
-    expect(Value.Check(EnrollResponse, { agentKey: 'niro_ak_x', clusterId: 'c1', heartbeatIntervalSeconds: 15 })).toBe(
-      true,
-    )
-  })
-})
+    ).toBe(true);
+    expect([...Value.Errors(EnrollRequest, { token: '', agentVersion: '0.4.0', protocol: 2 })][0]?.path).toBe('/token');
+    expect(Value.Check(EnrollResponse, { agentKey: 'niro_ak_x', clusterId: 'c1', heartbeatIntervalSeconds: 15 })).toBe(true);
+  });
+});
 
 describe('commands', () => {
   const apply = {
@@ -256,23 +252,23 @@ describe('commands', () => {
     type: 'apply',
     createdAt: '2026-06-12T10:00:00Z',
     payload: { manifests: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' },
-  }
+  };
 
   test('typed commands and the loose envelope', () => {
-    expect(Value.Check(Command, apply)).toBe(true)
-    expect(Value.Check(Command, { ...apply, type: 'ping', payload: {} })).toBe(true)
-    expect(Value.Check(Command, { ...apply, type: 'self-update', payload: { image: 'niro/agent:0.5.0' } })).toBe(true)
+    expect(Value.Check(Command, apply)).toBe(true);
+    expect(Value.Check(Command, { ...apply, type: 'ping', payload: {} })).toBe(true);
+    expect(Value.Check(Command, { ...apply, type: 'self-update', payload: { image: 'niro/agent:0.5.0' } })).toBe(true);
     // A command type this agent doesn't know still parses as an envelope: the agent refuses just that one.
-    const future = { ...apply, type: 'exec', payload: { cmd: ['sh'] } }
-    expect(Value.Check(Command, future)).toBe(false)
-    expect(Value.Check(CommandsResponse, { commands: [apply, future] })).toBe(true)
-    expect(Value.Check(CommandEnvelope, { ...apply, id: '' })).toBe(false)
-  })
+    const future = { ...apply, type: 'exec', payload: { cmd: ['sh'] } };
+    expect(Value.Check(Command, future)).toBe(false);
+    expect(Value.Check(CommandsResponse, { commands: [apply, future] })).toBe(true);
+    expect(Value.Check(CommandEnvelope, { ...apply, id: '' })).toBe(false);
+  });
 
   test('payload schema by type names the bad field', () => {
-    const errors = [...Value.Errors(COMMAND_PAYLOAD_BY_TYPE.delete, { apiVersion: 'v1', kind: 'Service', name: 'x' })]
-    expect(errors.map((e) => e.path)).toContain('/namespace')
-  })
+    const errors = [...Value.Errors(COMMAND_PAYLOAD_BY_TYPE.delete, { apiVersion: 'v1', kind: 'Service', name: 'x' })];
+    expect(errors.map((e) => e.path)).toContain('/namespace');
+  });
 
   test('result', () => {
     expect(
@@ -283,10 +279,10 @@ describe('commands', () => {
         details: { code: 'capability_missing' },
         durationMs: 3,
       }),
-    ).toBe(true)
-    expect(Value.Check(CommandResult, { commandId: 'cmd_1', ok: true, message: 'pong', durationMs: 1.5 })).toBe(false)
-  })
-})
+    ).toBe(true);
+    expect(Value.Check(CommandResult, { commandId: 'cmd_1', ok: true, message: 'pong', durationMs: 1.5 })).toBe(false);
+  });
+});
 
 describe('stream frames', () => {
   const start = {
@@ -300,21 +296,19 @@ describe('stream frames', () => {
     previous: false,
     timestamps: false,
     filter: { pattern: 'ERROR|WARN', regex: true },
-  }
+  };
 
   test('server frames', () => {
-    expect(Value.Check(StartLogFrame, start)).toBe(true)
-    expect(Value.Check(ServerFrame, { type: 'stop', streamId: 's1' })).toBe(true)
-    expect(Value.Check(ServerFrame, { type: 'ping', ts: 1 })).toBe(true)
-    expect([...Value.Errors(StartLogFrame, { ...start, tailLines: -5 })].map((e) => e.path)).toContain('/tailLines')
-  })
+    expect(Value.Check(StartLogFrame, start)).toBe(true);
+    expect(Value.Check(ServerFrame, { type: 'stop', streamId: 's1' })).toBe(true);
+    expect(Value.Check(ServerFrame, { type: 'ping', ts: 1 })).toBe(true);
+    expect([...Value.Errors(StartLogFrame, { ...start, tailLines: -5 })].map((e) => e.path)).toContain('/tailLines');
+  });
 
   test('agent frames', () => {
-    expect(Value.Check(DataFrame, { type: 'data', streamId: 's1', seq: 1, data: 'a\nb\n' })).toBe(true)
-    expect(
-      Value.Check(AgentFrame, { type: 'data', streamId: 's1', seq: 2, data: '', eof: true, err: 'logs not enabled' }),
-    ).toBe(true)
-    expect(Value.Check(AgentFrame, { type: 'hello', agentVersion: '0.4.0', protocol: 2, logsEnabled: true })).toBe(true)
-    expect(Value.Check(DataFrame, { type: 'data', streamId: 's1', seq: 0, data: '' })).toBe(false)
-  })
-})
+    expect(Value.Check(DataFrame, { type: 'data', streamId: 's1', seq: 1, data: 'a\nb\n' })).toBe(true);
+    expect(Value.Check(AgentFrame, { type: 'data', streamId: 's1', seq: 2, data: '', eof: true, err: 'logs not enabled' })).toBe(true);
+    expect(Value.Check(AgentFrame, { type: 'hello', agentVersion: '0.4.0', protocol: 2, logsEnabled: true })).toBe(true);
+    expect(Value.Check(DataFrame, { type: 'data', streamId: 's1', seq: 0, data: '' })).toBe(false);
+  });
+});

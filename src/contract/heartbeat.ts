@@ -1,16 +1,16 @@
 // Heartbeat: the state channel. The agent sends a full snapshot every ~15 s; the latest replaces the last.
-import { Type, type Static, type TInteger, type TString } from '@sinclair/typebox'
-import { LIMITS } from './protocol.ts'
+import { Type, type Static, type TInteger, type TString } from '@sinclair/typebox';
+import { LIMITS } from './protocol.ts';
 
-const name = (): TString => Type.String({ maxLength: LIMITS.name })
-const word = (): TString => Type.String({ maxLength: LIMITS.word })
-const message = (): TString => Type.String({ maxLength: LIMITS.message })
-const count = (): TInteger => Type.Integer({ minimum: 0 })
+const name = (): TString => Type.String({ maxLength: LIMITS.name });
+const word = (): TString => Type.String({ maxLength: LIMITS.word });
+const message = (): TString => Type.String({ maxLength: LIMITS.message });
+const count = (): TInteger => Type.Integer({ minimum: 0 });
 /** Unix time in whole seconds; 0 when unknown. */
-const unix = (): TInteger => Type.Integer({ minimum: 0 })
+const unix = (): TInteger => Type.Integer({ minimum: 0 });
 
-export const NodeStatus = Type.Union([Type.Literal('Ready'), Type.Literal('NotReady'), Type.Literal('Unknown')])
-export type NodeStatus = Static<typeof NodeStatus>
+export const NodeStatus = Type.Union([Type.Literal('Ready'), Type.Literal('NotReady'), Type.Literal('Unknown')]);
+export type NodeStatus = Static<typeof NodeStatus>;
 
 export const NodeInfo = Type.Object({
   name: name(),
@@ -37,22 +37,18 @@ export const NodeInfo = Type.Object({
   architecture: Type.Optional(word()),
   containerRuntimeVersion: Type.Optional(word()),
   createdUnix: Type.Optional(unix()),
-})
-export type NodeInfo = Static<typeof NodeInfo>
+});
+export type NodeInfo = Static<typeof NodeInfo>;
 
 /** One link of a pod's ownership, nearest first. */
-export const OwnerRef = Type.Object({ kind: word(), name: name() })
-export type OwnerRef = Static<typeof OwnerRef>
+export const OwnerRef = Type.Object({ kind: word(), name: name() });
+export type OwnerRef = Static<typeof OwnerRef>;
 
-export const ContainerKind = Type.Union([Type.Literal('init'), Type.Literal('sidecar'), Type.Literal('app')])
-export type ContainerKind = Static<typeof ContainerKind>
+export const ContainerKind = Type.Union([Type.Literal('init'), Type.Literal('sidecar'), Type.Literal('app')]);
+export type ContainerKind = Static<typeof ContainerKind>;
 
-export const ContainerState = Type.Union([
-  Type.Literal('running'),
-  Type.Literal('waiting'),
-  Type.Literal('terminated'),
-])
-export type ContainerState = Static<typeof ContainerState>
+export const ContainerState = Type.Union([Type.Literal('running'), Type.Literal('waiting'), Type.Literal('terminated')]);
+export type ContainerState = Static<typeof ContainerState>;
 
 export const ContainerDetail = Type.Object({
   name: name(),
@@ -85,16 +81,15 @@ export const ContainerDetail = Type.Object({
   /** Per-container usage from metrics.k8s.io; absent when unavailable. */
   cpuUsageMilli: Type.Optional(count()),
   memUsageBytes: Type.Optional(count()),
-})
-export type ContainerDetail = Static<typeof ContainerDetail>
+});
+export type ContainerDetail = Static<typeof ContainerDetail>;
 
 /** Label keys are bounded by a key pattern: an over-long key fails as an unexpected property. */
-export const Labels = Type.Record(
-  Type.String({ pattern: `^[\\s\\S]{1,${LIMITS.labelKey}}$` }),
-  Type.String({ maxLength: LIMITS.labelValue }),
-  { maxProperties: LIMITS.labelsPerPod, additionalProperties: false },
-)
-export type Labels = Static<typeof Labels>
+export const Labels = Type.Record(Type.String({ pattern: `^[\\s\\S]{1,${LIMITS.labelKey}}$` }), Type.String({ maxLength: LIMITS.labelValue }), {
+  maxProperties: LIMITS.labelsPerPod,
+  additionalProperties: false,
+});
+export type Labels = Static<typeof Labels>;
 
 /**
  * One pod. PRD field names first (phases 1 and 2), then what operators need that the PRD missed.
@@ -147,8 +142,8 @@ export const PodDetail = Type.Object({
   ownerChain: Type.Array(OwnerRef, { maxItems: LIMITS.ownerChainDepth }),
   /** False when metrics.k8s.io is absent/forbidden or has no sample for this pod yet; usage fields are then 0. */
   usageAvailable: Type.Boolean(),
-})
-export type PodDetail = Static<typeof PodDetail>
+});
+export type PodDetail = Static<typeof PodDetail>;
 
 /** A Warning event of the recent window (the agent sends those last seen within ~1 h). */
 export const WarningEvent = Type.Object({
@@ -165,16 +160,16 @@ export const WarningEvent = Type.Object({
   uid: Type.Optional(Type.String({ maxLength: 64 })),
   /** Reporting component, e.g. "kubelet", "default-scheduler". */
   source: Type.Optional(word()),
-})
-export type WarningEvent = Static<typeof WarningEvent>
+});
+export type WarningEvent = Static<typeof WarningEvent>;
 
 /** Whether the agent can do something right now, and the check that said so. */
 export const Capability = Type.Object({
   enabled: Type.Boolean(),
   /** Human-readable, e.g. "SelfSubjectAccessReview get pods/log", "metrics.k8s.io reachable". */
   detectedBy: Type.String({ maxLength: 256 }),
-})
-export type Capability = Static<typeof Capability>
+});
+export type Capability = Static<typeof Capability>;
 
 export const Capabilities = Type.Object({
   pods: Capability,
@@ -182,9 +177,9 @@ export const Capabilities = Type.Object({
   apply: Capability,
   selfUpdate: Capability,
   podMetrics: Capability,
-})
-export type Capabilities = Static<typeof Capabilities>
-export type CapabilityName = keyof Capabilities
+});
+export type Capabilities = Static<typeof Capabilities>;
+export type CapabilityName = keyof Capabilities;
 
 /** Aggregates over the whole cluster, computed before the pod list is truncated. */
 export const PodCounts = Type.Object({
@@ -192,8 +187,8 @@ export const PodCounts = Type.Object({
   podsRunning: count(),
   podsFailed: count(),
   namespaces: count(),
-})
-export type PodCounts = Static<typeof PodCounts>
+});
+export type PodCounts = Static<typeof PodCounts>;
 
 /**
  * What a protocol-1 agent sends, exactly: aggregate counts at the top level and `pods` as a number.
@@ -208,8 +203,8 @@ export const HeartbeatV1 = Type.Object({
   podsRunning: count(),
   podsFailed: count(),
   namespaces: count(),
-})
-export type HeartbeatV1 = Static<typeof HeartbeatV1>
+});
+export type HeartbeatV1 = Static<typeof HeartbeatV1>;
 
 /**
  * Protocol 2 and later. The protocol-1 counts moved under `counts` because `pods` is now the list.
@@ -230,8 +225,8 @@ export const HeartbeatV2 = Type.Object({
   podsTotal: count(),
   events: Type.Array(WarningEvent, { maxItems: LIMITS.eventsPerHeartbeat }),
   capabilities: Capabilities,
-})
-export type HeartbeatV2 = Static<typeof HeartbeatV2>
+});
+export type HeartbeatV2 = Static<typeof HeartbeatV2>;
 
 /**
  * Any heartbeat the server accepts. Validation strategy (why not just this union): a TypeBox union
@@ -240,14 +235,14 @@ export type HeartbeatV2 = Static<typeof HeartbeatV2>
  * HEARTBEAT_SCHEMA_BY_PROTOCOL[protocol] — or HeartbeatV2 for any protocol above 2 — and gets errors
  * such as `/pods/3/restarts`. The union stays useful as the body's type and for documentation.
  */
-export const HeartbeatRequest = Type.Union([HeartbeatV1, HeartbeatV2])
-export type HeartbeatRequest = Static<typeof HeartbeatRequest>
+export const HeartbeatRequest = Type.Union([HeartbeatV1, HeartbeatV2]);
+export type HeartbeatRequest = Static<typeof HeartbeatRequest>;
 
 /** Just enough of a heartbeat to pick its schema. */
-export const HeartbeatProtocol = Type.Object({ protocol: Type.Integer({ minimum: 1 }) })
-export type HeartbeatProtocol = Static<typeof HeartbeatProtocol>
+export const HeartbeatProtocol = Type.Object({ protocol: Type.Integer({ minimum: 1 }) });
+export type HeartbeatProtocol = Static<typeof HeartbeatProtocol>;
 
-export const HEARTBEAT_SCHEMA_BY_PROTOCOL = { 1: HeartbeatV1, 2: HeartbeatV2 } as const
+export const HEARTBEAT_SCHEMA_BY_PROTOCOL = { 1: HeartbeatV1, 2: HeartbeatV2 } as const;
 
 export const HeartbeatResponse = Type.Object({
   /** The agent waits this long (± its jitter) before the next beat. */
@@ -258,5 +253,5 @@ export const HeartbeatResponse = Type.Object({
   serverTime: Type.String({ maxLength: 64 }),
   /** The server's own cap on pods per heartbeat; the agent truncates to min(NIRO_MAX_PODS, maxPods). */
   maxPods: Type.Optional(Type.Integer({ minimum: 0 })),
-})
-export type HeartbeatResponse = Static<typeof HeartbeatResponse>
+});
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

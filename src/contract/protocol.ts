@@ -1,5 +1,5 @@
 // Versioning, endpoints and bounds shared by the control plane and the agent.
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox';
 
 /**
  * Bumped on every additive change to a wire shape. History:
@@ -8,12 +8,12 @@ import { Type, type Static } from '@sinclair/typebox'
  * 3 — log streams resume exactly where Kubernetes timestamps tie: data frames carry `lastTimestampLines`,
  *     start-log carries `resumeAfterLines` (heartbeats are unchanged: protocol 3 sends HeartbeatV2).
  */
-export const PROTOCOL = 3
+export const PROTOCOL = 3;
 /** The oldest agent protocol the control plane still accepts. */
-export const MIN_SUPPORTED_PROTOCOL = 1
+export const MIN_SUPPORTED_PROTOCOL = 1;
 
 /** Header carrying the agent key on every agent endpoint (HTTP and the WebSocket upgrade). */
-export const AGENT_KEY_HEADER = 'X-Niro-Agent-Key'
+export const AGENT_KEY_HEADER = 'X-Niro-Agent-Key';
 
 /**
  * Agent-facing endpoints, relative to NIRO_URL. `:id` is a command id (Elysia path syntax, so the
@@ -25,13 +25,13 @@ export const AGENT_PATHS = {
   commands: '/v1/agent/commands',
   commandResult: '/v1/agent/commands/:id/result',
   stream: '/v1/agent/stream',
-} as const
+} as const;
 
 /** The long-poll for commands is held by the server at most this long before answering `{commands: []}`. */
-export const COMMANDS_LONG_POLL_SECONDS = 30
+export const COMMANDS_LONG_POLL_SECONDS = 30;
 
 /** Default heartbeat cadence; the server may steer it with `nextIntervalSeconds`. */
-export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 15
+export const DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 15;
 
 /**
  * Upper bounds written into the schemas so no wire shape is unbounded. The server may cap lower by
@@ -63,7 +63,7 @@ export const LIMITS = {
   /** One log data frame, in characters (a frame holds whole lines; one over-long line travels alone). */
   frameData: 2_097_152,
   token: 512,
-} as const
+} as const;
 
 /** Error body of every control-plane error response (`{ "error": { "code", "message" } }`). */
 export const ApiError = Type.Object({
@@ -71,5 +71,5 @@ export const ApiError = Type.Object({
     code: Type.String({ maxLength: LIMITS.word }),
     message: Type.String({ maxLength: 4096 }),
   }),
-})
-export type ApiError = Static<typeof ApiError>
+});
+export type ApiError = Static<typeof ApiError>;

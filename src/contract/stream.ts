@@ -1,16 +1,16 @@
 // Frames of the agent WebSocket (/v1/agent/stream): JSON text messages, multiplexed by streamId.
-import { Type, type Static } from '@sinclair/typebox'
-import { LIMITS } from './protocol.ts'
+import { Type, type Static } from '@sinclair/typebox';
+import { LIMITS } from './protocol.ts';
 
-const streamId = Type.String({ minLength: 1, maxLength: 128 })
+const streamId = Type.String({ minLength: 1, maxLength: 128 });
 
 /** Agent-side line filter: only matching lines leave the cluster. */
 export const LogFilter = Type.Object({
   pattern: Type.String({ minLength: 1, maxLength: 1024 }),
   /** false = plain substring (case-sensitive); true = JavaScript regular expression. */
   regex: Type.Boolean(),
-})
-export type LogFilter = Static<typeof LogFilter>
+});
+export type LogFilter = Static<typeof LogFilter>;
 
 /** Server → agent: open a Kubernetes log request for one container. Options map to pods/log query params. */
 export const StartLogFrame = Type.Object({
@@ -41,21 +41,21 @@ export const StartLogFrame = Type.Object({
   filter: Type.Optional(LogFilter),
   /** Stop after this many bytes read from Kubernetes. */
   limitBytes: Type.Optional(Type.Integer({ minimum: 1 })),
-})
-export type StartLogFrame = Static<typeof StartLogFrame>
+});
+export type StartLogFrame = Static<typeof StartLogFrame>;
 
 /** Server → agent: cancel the Kubernetes request of this stream. The agent answers with a final eof frame. */
-export const StopFrame = Type.Object({ type: Type.Literal('stop'), streamId })
-export type StopFrame = Static<typeof StopFrame>
+export const StopFrame = Type.Object({ type: Type.Literal('stop'), streamId });
+export type StopFrame = Static<typeof StopFrame>;
 
 /** Either side may send ping; the other answers pong with the same `ts` (keeps proxies from idling us out). */
-export const PingFrame = Type.Object({ type: Type.Literal('ping'), ts: Type.Optional(Type.Integer()) })
-export type PingFrame = Static<typeof PingFrame>
-export const PongFrame = Type.Object({ type: Type.Literal('pong'), ts: Type.Optional(Type.Integer()) })
-export type PongFrame = Static<typeof PongFrame>
+export const PingFrame = Type.Object({ type: Type.Literal('ping'), ts: Type.Optional(Type.Integer()) });
+export type PingFrame = Static<typeof PingFrame>;
+export const PongFrame = Type.Object({ type: Type.Literal('pong'), ts: Type.Optional(Type.Integer()) });
+export type PongFrame = Static<typeof PongFrame>;
 
-export const ServerFrame = Type.Union([StartLogFrame, StopFrame, PingFrame, PongFrame])
-export type ServerFrame = Static<typeof ServerFrame>
+export const ServerFrame = Type.Union([StartLogFrame, StopFrame, PingFrame, PongFrame]);
+export type ServerFrame = Static<typeof ServerFrame>;
 
 /** Agent → server, first frame after connecting. */
 export const HelloFrame = Type.Object({
@@ -64,8 +64,8 @@ export const HelloFrame = Type.Object({
   protocol: Type.Integer({ minimum: 1 }),
   /** Logs capability detected at connect time; the agent re-checks on every start-log anyway. */
   logsEnabled: Type.Boolean(),
-})
-export type HelloFrame = Static<typeof HelloFrame>
+});
+export type HelloFrame = Static<typeof HelloFrame>;
 
 /**
  * Agent → server: a batch of log output. `seq` starts at 1 per stream and grows by 1 per frame, so the
@@ -91,12 +91,12 @@ export const DataFrame = Type.Object({
    * and the agent re-opened it from this time (RFC 3339): the viewer is shown the seam.
    */
   seam: Type.Optional(Type.String({ maxLength: 64 })),
-})
-export type DataFrame = Static<typeof DataFrame>
+});
+export type DataFrame = Static<typeof DataFrame>;
 
-export const AgentFrame = Type.Union([HelloFrame, DataFrame, PingFrame, PongFrame])
-export type AgentFrame = Static<typeof AgentFrame>
+export const AgentFrame = Type.Union([HelloFrame, DataFrame, PingFrame, PongFrame]);
+export type AgentFrame = Static<typeof AgentFrame>;
 
 /** Frames the agent aims for: flush a batch at this many characters or after STREAM_FLUSH_MS. */
-export const STREAM_BATCH_CHARS = 32_768
-export const STREAM_FLUSH_MS = 20
+export const STREAM_BATCH_CHARS = 32_768;
+export const STREAM_FLUSH_MS = 20;

@@ -35,7 +35,15 @@ export type Database = {
 export const MIGRATIONS_FOLDER = serverFile(MIGRATIONS_DIR);
 
 /** Advisory lock ids (one namespace for the whole app, so no two uses collide). */
-export const LOCKS = { migrate: 7_301_001, offlineJob: 7_301_002, pruneJob: 7_301_003, commandsJob: 7_301_004, podIndexJob: 7_301_005, housekeepingJob: 7_301_006, setup: 7_301_007 } as const;
+export const LOCKS = {
+  migrate: 7_301_001,
+  offlineJob: 7_301_002,
+  pruneJob: 7_301_003,
+  commandsJob: 7_301_004,
+  podIndexJob: 7_301_005,
+  housekeepingJob: 7_301_006,
+  setup: 7_301_007,
+} as const;
 
 export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConnections?: number };
 

@@ -39,9 +39,14 @@ test('two replicas: at most one pass at a time, and no replica overlaps itself',
   expect(inside).toBe(0);
   // Every pass that ran is counted once, on the replica that ran it, with its duration.
   const counted = await Promise.all(metrics.map(async (m) => (await m.jobRuns.get()).values));
-  const ran = counted.flat().filter((v) => v.labels.result === 'ran').reduce((sum, v) => sum + v.value, 0);
+  const ran = counted
+    .flat()
+    .filter((v) => v.labels.result === 'ran')
+    .reduce((sum, v) => sum + v.value, 0);
   expect(ran).toBe(passes);
-  const timed = await Promise.all(metrics.map(async (m) => (await m.jobSeconds.get()).values.find((v) => v.metricName === 'niro_job_duration_seconds_count')?.value ?? 0));
+  const timed = await Promise.all(
+    metrics.map(async (m) => (await m.jobSeconds.get()).values.find((v) => v.metricName === 'niro_job_duration_seconds_count')?.value ?? 0),
+  );
   expect(timed[0] + timed[1]).toBe(passes);
 });
 
@@ -50,15 +55,18 @@ test('a failed pass is logged with the job name and retried at the next tick', a
   const log = createLogger('info', (line) => lines.push(line));
   let calls = 0;
   const metrics = createMetrics();
-  const job = startLockedJob({ db: pg.database.db, log, metrics }, {
-    name: 'flaky job',
-    lock: LOCK,
-    intervalMs: 20,
-    pass: async () => {
-      calls++;
-      if (calls === 1) throw new Error('first pass fails');
+  const job = startLockedJob(
+    { db: pg.database.db, log, metrics },
+    {
+      name: 'flaky job',
+      lock: LOCK,
+      intervalMs: 20,
+      pass: async () => {
+        calls++;
+        if (calls === 1) throw new Error('first pass fails');
+      },
     },
-  });
+  );
   const deadline = Date.now() + 5000;
   while (calls < 3 && Date.now() < deadline) await Bun.sleep(20);
   await job.stop();

@@ -8,14 +8,25 @@ import { createTestDatabase } from '../testing/db';
 
 test('npm run demo: embedded database, demo tree, printed login signs in', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'niro-demo-'));
-  const env = { PORT: '0', NIRO_DATA_DIR: dir, DATABASE_URL: '', NIRO_DEMO_EMAIL: 'ops@demo.test', NIRO_DEMO_PASSWORD: 'demo-password-123', NIRO_DEMO_FLEET: '0' };
+  const env = {
+    PORT: '0',
+    NIRO_DATA_DIR: dir,
+    DATABASE_URL: '',
+    NIRO_DEMO_EMAIL: 'ops@demo.test',
+    NIRO_DEMO_PASSWORD: 'demo-password-123',
+    NIRO_DEMO_FLEET: '0',
+  };
   const child = spawnBun(['src/demo/main.ts'], env);
   try {
     const listening = JSON.parse(await child.waitFor((l) => l.includes('"msg":"listening"'), 90_000)) as { url: string; database: string };
     expect(listening.database).toBe('pglite');
     await child.waitFor((l) => l.includes('Sign in as ops@demo.test / demo-password-123'), 90_000);
     expect((await fetch(`${listening.url}/login`)).status).toBe(200);
-    const login = await fetch(`${listening.url}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: 'ops@demo.test', password: 'demo-password-123' }) });
+    const login = await fetch(`${listening.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ email: 'ops@demo.test', password: 'demo-password-123' }),
+    });
     expect(login.status).toBe(303);
     const cookie = login.headers.getSetCookie()[0].split(';')[0];
     const me = (await (await fetch(`${listening.url}/v1/me`, { headers: { cookie } })).json()) as { orgs: { name: string; parentId: string | null }[] };
@@ -30,9 +41,25 @@ test('npm run demo: embedded database, demo tree, printed login signs in', async
 test('npm run demo: the simulated fleet comes up — real agents enrolled into the demo orgs, most Healthy, a crash loop in two — and a restart reuses its clusters', async () => {
   const testDb = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'niro-demo-fleet-'));
-  const env = { PORT: '0', NIRO_DATA_DIR: dir, DATABASE_URL: testDb.url, NIRO_SECRET: 'z'.repeat(40), NIRO_HEARTBEAT_INTERVAL: '2', NIRO_HEARTBEAT_RATE_PER_MINUTE: '600', NIRO_DEMO_EMAIL: 'ops@demo.test', NIRO_DEMO_PASSWORD: 'demo-password-123' };
+  const env = {
+    PORT: '0',
+    NIRO_DATA_DIR: dir,
+    DATABASE_URL: testDb.url,
+    NIRO_SECRET: 'z'.repeat(40),
+    NIRO_HEARTBEAT_INTERVAL: '2',
+    NIRO_HEARTBEAT_RATE_PER_MINUTE: '600',
+    NIRO_DEMO_EMAIL: 'ops@demo.test',
+    NIRO_DEMO_PASSWORD: 'demo-password-123',
+  };
   type Fleet = { clusters: { name: string; clusterId: string; agentPid: number }[] };
-  type ClusterJson = { id: string; name: string; orgName: string; status: string; pods: { total: number }; capabilities: Record<string, { enabled: boolean }> | null };
+  type ClusterJson = {
+    id: string;
+    name: string;
+    orgName: string;
+    status: string;
+    pods: { total: number };
+    capabilities: Record<string, { enabled: boolean }> | null;
+  };
   const alive = (pid: number): boolean => {
     try {
       process.kill(pid, 0);
@@ -45,7 +72,11 @@ test('npm run demo: the simulated fleet comes up — real agents enrolled into t
     const child = spawnBun(['src/demo/main.ts'], env);
     const url = (JSON.parse(await child.waitFor((l) => l.includes('"msg":"listening"'), 60_000)) as { url: string }).url;
     const fleet = JSON.parse(await child.waitFor((l) => l.includes('"msg":"demo fleet started"'), 60_000)) as Fleet;
-    const login = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: 'ops@demo.test', password: 'demo-password-123' }) });
+    const login = await fetch(`${url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ email: 'ops@demo.test', password: 'demo-password-123' }),
+    });
     const cookie = login.headers.getSetCookie()[0].split(';')[0];
     const clusters = async () => ((await (await fetch(`${url}/v1/clusters`, { headers: { cookie } })).json()) as { clusters: ClusterJson[] }).clusters;
     return { child, fleet, clusters };
@@ -58,7 +89,13 @@ test('npm run demo: the simulated fleet comes up — real agents enrolled into t
     expect(first.every((c) => alive(c.agentPid))).toBe(true);
     // Bounded wait for heartbeats from every agent and the statuses they lead to: most clusters Healthy, a
     // crash loop in the dev lab (Warning) and one in the plant's production cluster (Critical), nothing else.
-    const expected = { 'northwind-ops': 'healthy', 'contoso-edge-lab': 'warning', 'contoso-store-berlin': 'healthy', 'fabrikam-plant-01': 'critical', 'fabrikam-line-07': 'healthy' };
+    const expected = {
+      'northwind-ops': 'healthy',
+      'contoso-edge-lab': 'warning',
+      'contoso-store-berlin': 'healthy',
+      'fabrikam-plant-01': 'critical',
+      'fabrikam-line-07': 'healthy',
+    };
     const deadline = Date.now() + 90_000;
     let rows: ClusterJson[] = [];
     for (;;) {

@@ -53,7 +53,16 @@ export const DEMO_FLEET: DemoClusterSpec[] = [
   { name: 'northwind-ops', org: 'msp', environment: 'production', nodes: 3, pods: 60, seed: 11, rbac: { logs: true }, problems: ['evicted', 'failed-job'] },
   { name: 'contoso-edge-lab', org: 0, environment: 'dev', nodes: 1, pods: 9, seed: 12, problems: ['crashloop'] },
   { name: 'contoso-store-berlin', org: 0, environment: 'production', nodes: 2, pods: 40, seed: 13, metrics: false, problems: ['imagepull', 'pending'] },
-  { name: 'fabrikam-plant-01', org: 1, environment: 'production', nodes: 5, pods: 150, seed: 14, rbac: { logs: true, apply: true }, problems: ['crashloop', 'oom', 'stuck'] },
+  {
+    name: 'fabrikam-plant-01',
+    org: 1,
+    environment: 'production',
+    nodes: 5,
+    pods: 150,
+    seed: 14,
+    rbac: { logs: true, apply: true },
+    problems: ['crashloop', 'oom', 'stuck'],
+  },
   { name: 'fabrikam-line-07', org: 1, environment: 'staging', nodes: 2, pods: 25, seed: 15, problems: [], flaps: true },
 ];
 
@@ -75,7 +84,16 @@ async function findByName(db: Db, org: Org, name: string) {
 }
 
 /** Starts every simulator and agent; `niroUrl` is where the agents reach the control plane. */
-export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger; agentKeys: AgentKeyCache; niroUrl: string; tree: DemoTree; actor: Actor; specs?: DemoClusterSpec[] }): Promise<DemoFleet> {
+export async function startDemoFleet(deps: {
+  db: Db;
+  config: Config;
+  log: Logger;
+  agentKeys: AgentKeyCache;
+  niroUrl: string;
+  tree: DemoTree;
+  actor: Actor;
+  specs?: DemoClusterSpec[];
+}): Promise<DemoFleet> {
   const { db, config, log } = deps;
   const dir = join(config.dataDir, 'demo-fleet');
   mkdirSync(dir, { recursive: true });
@@ -123,7 +141,14 @@ export async function startDemoFleet(deps: { db: Db; config: Config; log: Logger
     const remembered = keys[spec.name];
     const parts = parseSecret(AGENT_KEY_PREFIX, remembered?.key);
     let token: string | undefined;
-    if (cluster && remembered && parts && cluster.agentKeyPublicId === parts.publicId && cluster.agentKeyHash && secretMatches(parts.secret, cluster.agentKeyHash)) {
+    if (
+      cluster &&
+      remembered &&
+      parts &&
+      cluster.agentKeyPublicId === parts.publicId &&
+      cluster.agentKeyHash &&
+      secretMatches(parts.secret, cluster.agentKeyHash)
+    ) {
       await member.writeAgentKey(remembered.key, cluster.id);
     } else {
       if (cluster && !cluster.enrolledAt) {

@@ -29,7 +29,15 @@ async function runDemo(config: Config, log: Logger, fleetWanted: boolean): Promi
   const tree = await seedDemo(server.database.db, server.replica.passwordHashing, login);
   if (fleetWanted) {
     // Agents dial the listening socket directly: NIRO_PUBLIC_URL may name a proxy in front of it.
-    fleet = startDemoFleet({ db: server.database.db, config, log, agentKeys: server.replica.agentKeys, niroUrl: server.url, tree, actor: { userId: tree.userId, email: login.email, ip: null } });
+    fleet = startDemoFleet({
+      db: server.database.db,
+      config,
+      log,
+      agentKeys: server.replica.agentKeys,
+      niroUrl: server.url,
+      tree,
+      actor: { userId: tree.userId, email: login.email, ip: null },
+    });
   }
   const started = await fleet;
   if (started) log.info('demo fleet started', { clusters: started.clusters });

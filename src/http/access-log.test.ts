@@ -56,7 +56,11 @@ test('the status logged is the one the client received: a value Elysia could not
   expect(res.status).toBe(400);
   expect(await lineAfter(from, '/v1/audit')).toMatchObject({ status: 400 });
   from = t.logs.length;
-  const login = await t.request('/login', { method: 'POST', body: new URLSearchParams({ email: 'nobody@example.com', password: 'x' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const login = await t.request('/login', {
+    method: 'POST',
+    body: new URLSearchParams({ email: 'nobody@example.com', password: 'x' }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   expect(await lineAfter(from, '/login')).toMatchObject({ status: login.status });
   from = t.logs.length;
   const page = await t.request('/settings/profile');

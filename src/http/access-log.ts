@@ -19,7 +19,13 @@ export function accessLog(log: Logger): AnyElysia {
       // the one it answered with), unless that is the default 200 and the handler returned a Response.
       const setStatus = typeof set.status === 'number' ? set.status : 200;
       const status = setStatus === 200 && responseValue instanceof Response ? responseValue.status : setStatus;
-      const routine = status < 400 && (url.pathname.startsWith('/v1/agent/') || url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/metrics');
-      (routine ? log.debug : log.info)('request', { method: request.method, path: url.pathname, status, ms: t0 ? Math.round(performance.now() - t0) : undefined });
+      const routine =
+        status < 400 && (url.pathname.startsWith('/v1/agent/') || url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/metrics');
+      (routine ? log.debug : log.info)('request', {
+        method: request.method,
+        path: url.pathname,
+        status,
+        ms: t0 ? Math.round(performance.now() - t0) : undefined,
+      });
     });
 }

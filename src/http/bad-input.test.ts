@@ -60,7 +60,11 @@ test('bad enum value → 400 naming the field', async () => {
 test('oversize body → 413 (over a real socket)', async () => {
   t.app.listen({ port: 0, hostname: '127.0.0.1', maxRequestBodySize: t.config.maxBodyBytes * 4 });
   try {
-    const res = await fetch(`http://127.0.0.1:${t.app.server!.port}/v1/tokens`, { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(70 * 1024) }), headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' } });
+    const res = await fetch(`http://127.0.0.1:${t.app.server!.port}/v1/tokens`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'x'.repeat(70 * 1024) }),
+      headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as ErrorBody).error.code).toBe('payload_too_large');
   } finally {
@@ -88,9 +92,13 @@ test('no response ever carries a stack trace', async () => {
 
 test('an answer that breaks its response schema is a logged 500, never blamed on the client, and its values are not logged', async () => {
   const logs: string[] = [];
-  const app = createApp({ db: t.db, bus: t.bus, config: t.config, log: createLogger('info', (l) => logs.push(l)) }).get('/v1/misdocumented', () => ({ token: 'niro_pat_shown-once' }) as never, {
-    response: { 200: Type.Object({ documented: Type.Boolean() }) },
-  });
+  const app = createApp({ db: t.db, bus: t.bus, config: t.config, log: createLogger('info', (l) => logs.push(l)) }).get(
+    '/v1/misdocumented',
+    () => ({ token: 'niro_pat_shown-once' }) as never,
+    {
+      response: { 200: Type.Object({ documented: Type.Boolean() }) },
+    },
+  );
   const res = await app.handle(new Request(`${TEST_ORIGIN}/v1/misdocumented`));
   expect(res.status).toBe(500);
   expect(((await res.json()) as ErrorBody).error.code).toBe('internal');

@@ -44,7 +44,11 @@ function countedBody(total: number): { body: ReadableStream<Uint8Array>; pulled(
   return { body, pulled: () => sent };
 }
 
-async function post(base: string, path: string, init: { body: BodyInit; headers?: Record<string, string> }): Promise<{ status: number; code: string; retryAfter: string | null }> {
+async function post(
+  base: string,
+  path: string,
+  init: { body: BodyInit; headers?: Record<string, string> },
+): Promise<{ status: number; code: string; retryAfter: string | null }> {
   const res = await fetch(base + path, { method: 'POST', ...init, duplex: 'half' } as RequestInit);
   const text = await res.text();
   const code = res.headers.get('content-type')?.includes('json') ? ((JSON.parse(text) as { error?: { code: string } }).error?.code ?? '') : '';
@@ -72,7 +76,10 @@ describe('large bodies need credentials before they are read', () => {
   test('a declared 48 MiB body (under the limit) from nobody, or from a made-up session, is refused unread', async () => {
     for (const headers of [{}, { cookie: 'niro_session=made-up' }] as Record<string, string>[]) {
       const stream = countedBody(48 * 1024 * 1024);
-      const res = await post(p.base, '/v1/tokens', { body: stream.body, headers: { 'content-type': 'application/json', 'content-length': String(48 * 1024 * 1024), ...headers } });
+      const res = await post(p.base, '/v1/tokens', {
+        body: stream.body,
+        headers: { 'content-type': 'application/json', 'content-length': String(48 * 1024 * 1024), ...headers },
+      });
       expect(res).toMatchObject({ status: 413, code: 'payload_too_large' });
       expect(stream.pulled()).toBeLessThan(UNREAD);
     }
@@ -86,14 +93,21 @@ describe('large bodies need credentials before they are read', () => {
   test('authenticated callers may send up to the limit; bad credentials get the 401 their route gives', async () => {
     const name = JSON.stringify({ name: 'x'.repeat(ANONYMOUS_BODY_BYTES * 2) });
     // Read and validated: the name is too long, which only reading the body can tell.
-    expect((await post(p.base, '/v1/tokens', { body: name, headers: { 'content-type': 'application/json', authorization: `Bearer ${p.api.token}` } })).status).toBe(400);
+    expect(
+      (await post(p.base, '/v1/tokens', { body: name, headers: { 'content-type': 'application/json', authorization: `Bearer ${p.api.token}` } })).status,
+    ).toBe(400);
     expect((await post(p.base, '/v1/tokens', { body: name, headers: { 'content-type': 'application/json', cookie: p.cookie } })).status).toBe(400);
-    expect(await post(p.base, '/v1/tokens', { body: name, headers: { 'content-type': 'application/json', authorization: 'Bearer niro_pat_nope' } })).toMatchObject({ status: 401 });
+    expect(
+      await post(p.base, '/v1/tokens', { body: name, headers: { 'content-type': 'application/json', authorization: 'Bearer niro_pat_nope' } }),
+    ).toMatchObject({ status: 401 });
     const beat = JSON.stringify(makeHeartbeat({ pods: makePods(400) }));
     expect(beat.length).toBeGreaterThan(ANONYMOUS_BODY_BYTES);
     const agent = (key: string | null) => ({ 'content-type': 'application/json', ...(key ? { [AGENT_KEY_HEADER]: key } : {}) });
     expect((await post(p.base, AGENT_PATHS.heartbeat, { body: beat, headers: agent(p.agentKey) })).status).toBe(200);
-    expect(await post(p.base, AGENT_PATHS.heartbeat, { body: beat, headers: agent(`${p.agentKey.slice(0, -4)}AAAA`) })).toMatchObject({ status: 401, code: 'invalid_agent_key' });
+    expect(await post(p.base, AGENT_PATHS.heartbeat, { body: beat, headers: agent(`${p.agentKey.slice(0, -4)}AAAA`) })).toMatchObject({
+      status: 401,
+      code: 'invalid_agent_key',
+    });
     expect(await post(p.base, AGENT_PATHS.heartbeat, { body: beat, headers: agent(null) })).toMatchObject({ status: 413, code: 'payload_too_large' });
   });
 });
@@ -111,7 +125,11 @@ async function gzipZeros(mib: number): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(Buffer.concat(out));
 }
 
-const bombHeaders = (agentKey: string): Record<string, string> => ({ 'content-type': 'application/json', 'content-encoding': 'gzip', [AGENT_KEY_HEADER]: agentKey });
+const bombHeaders = (agentKey: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  'content-encoding': 'gzip',
+  [AGENT_KEY_HEADER]: agentKey,
+});
 
 /**
  * A heartbeat whose gzip stream has inflated `bytes` and then waits (flushed, unfinished): it holds
@@ -148,7 +166,11 @@ describe('decompression is bounded per body and per replica', () => {
   const drained = (): Promise<void> => waitUntil('the budget has drained', () => p.t.replica.inflating.inUse() === 0);
 
   test('a heartbeat read in full gives its share back at once; a bomb gets 413 and gives it back within a second', async () => {
-    const beat = await p.t.request(AGENT_PATHS.heartbeat, { method: 'POST', headers: bombHeaders(p.agentKey), body: gzipJson(makeHeartbeat({ pods: makePods(100) })) });
+    const beat = await p.t.request(AGENT_PATHS.heartbeat, {
+      method: 'POST',
+      headers: bombHeaders(p.agentKey),
+      body: gzipJson(makeHeartbeat({ pods: makePods(100) })),
+    });
     expect(beat.status).toBe(200);
     expect(p.t.replica.inflating.inUse()).toBe(0);
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024);

@@ -61,6 +61,12 @@ export function bodyGuard(deps: Pick<AppDeps, 'db' | 'agentKeys'>): AnyElysia {
     }
     const size = declared === null ? 'a body of undeclared size' : `a body of ${declared} bytes`;
     // The body stays unread: closing the connection spares reading it only to throw it away.
-    return errorResponse(request, 413, 'payload_too_large', `${size} is accepted only from a signed-in caller (session, API token or agent key); without one, bodies are limited to ${ANONYMOUS_BODY_BYTES} bytes`, { connection: 'close' });
+    return errorResponse(
+      request,
+      413,
+      'payload_too_large',
+      `${size} is accepted only from a signed-in caller (session, API token or agent key); without one, bodies are limited to ${ANONYMOUS_BODY_BYTES} bytes`,
+      { connection: 'close' },
+    );
   });
 }

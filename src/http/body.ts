@@ -98,7 +98,12 @@ const busy = (): BodyFailure => ({
 export async function readBody(request: Request, maxBytes: number, inflating: InflateBudget): Promise<BodyResult> {
   const encoding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
-    return { ok: false, status: 415, code: 'unsupported_encoding', message: `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send gzip or nothing` };
+    return {
+      ok: false,
+      status: 415,
+      code: 'unsupported_encoding',
+      message: `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send gzip or nothing`,
+    };
   }
   if (!request.body) return { ok: true, text: '' };
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
@@ -127,7 +132,13 @@ export async function readBody(request: Request, maxBytes: number, inflating: In
       if (done) break;
       total += value.byteLength;
       if (total > maxBytes) {
-        return await stop({ ok: false, status: 413, code: 'payload_too_large', message: `request body exceeds ${maxBytes} bytes${gzip ? ' once decompressed' : ''}`, headers: UNREAD_REST });
+        return await stop({
+          ok: false,
+          status: 413,
+          code: 'payload_too_large',
+          message: `request body exceeds ${maxBytes} bytes${gzip ? ' once decompressed' : ''}`,
+          headers: UNREAD_REST,
+        });
       }
       if (gzip && !reserve(total)) return await stop(busy());
       chunks.push(value);

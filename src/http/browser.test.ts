@@ -22,7 +22,12 @@ let orgId = '';
 let user: Awaited<ReturnType<typeof makeUser>>;
 
 beforeAll(async () => {
-  t = await startTestApp({ heartbeatIntervalSeconds: 2, heartbeatRatePerMinute: 600, heartbeatBurst: 100, streams: { ...testConfig().streams, detachSeconds: 3 } });
+  t = await startTestApp({
+    heartbeatIntervalSeconds: 2,
+    heartbeatRatePerMinute: 600,
+    heartbeatBurst: 100,
+    streams: { ...testConfig().streams, detachSeconds: 3 },
+  });
   base = listen(t);
   user = await makeUser(t.db);
   orgId = (await makeOrg(t.db, 'CSP Walk', null, { userId: user.id, role: 'owner' })).id;
@@ -31,13 +36,24 @@ beforeAll(async () => {
   const created = await api.call('POST', '/v1/clusters', { name: 'sim-csp', environment: 'production', orgId });
   const body = (await created.json()) as { cluster: { id: string }; enrollment: { token: string } };
   clusterId = body.cluster.id;
-  cluster = await startLogCluster({ controlPlaneUrl: base, token: body.enrollment.token, pods: [{ namespace: 'shop', name: 'web-1', containers: [{ name: 'web', image: 'nginx:1.27' }] }] });
+  cluster = await startLogCluster({
+    controlPlaneUrl: base,
+    token: body.enrollment.token,
+    pods: [{ namespace: 'shop', name: 'web-1', containers: [{ name: 'web', image: 'nginx:1.27' }] }],
+  });
   indexJob = startPodIndexJob({ db: t.db, log: createLogger('error', () => {}), metrics: t.replica.metrics, intervalMs: 300, usageEverySeconds: 0 });
-  await waitUntil(async () => {
-    const c = (await (await api.call('GET', `/v1/clusters/${clusterId}`)).json()) as { capabilities: { logs?: { enabled: boolean } } | null; pods: { listed: number } };
-    const listed = (await (await api.call('GET', `/v1/clusters/pods?cluster=${clusterId}&limit=1`)).json()) as { pods: unknown[] };
-    return c.capabilities?.logs?.enabled && c.pods.listed > 0 && listed.pods.length > 0;
-  }, 30_000, 'the agent reports pods and the logs capability');
+  await waitUntil(
+    async () => {
+      const c = (await (await api.call('GET', `/v1/clusters/${clusterId}`)).json()) as {
+        capabilities: { logs?: { enabled: boolean } } | null;
+        pods: { listed: number };
+      };
+      const listed = (await (await api.call('GET', `/v1/clusters/pods?cluster=${clusterId}&limit=1`)).json()) as { pods: unknown[] };
+      return c.capabilities?.logs?.enabled && c.pods.listed > 0 && listed.pods.length > 0;
+    },
+    30_000,
+    'the agent reports pods and the logs capability',
+  );
   await cluster.agent.waitForLog((l) => l.msg === 'stream connected', 15_000, 'agent stream socket');
   browser = await launchBrowser();
 }, 90_000);
@@ -157,7 +173,18 @@ test('every page, its polls and its widgets run without a CSP violation or scrip
   await page.waitForSelector('#log-viewer');
 
   // Everything else a signed-in user can open.
-  for (const path of ['/incidents', '/deployments', '/clusters/new', '/settings/profile', '/settings/tokens', '/settings/members', '/settings/orgs', '/settings/audit', '/docs/api', '/no-such-page']) {
+  for (const path of [
+    '/incidents',
+    '/deployments',
+    '/clusters/new',
+    '/settings/profile',
+    '/settings/tokens',
+    '/settings/members',
+    '/settings/orgs',
+    '/settings/audit',
+    '/docs/api',
+    '/no-such-page',
+  ]) {
     await page.goto(base + path);
     await page.waitForLoadState('load');
   }
@@ -178,7 +205,9 @@ test('every page, its polls and its widgets run without a CSP violation or scrip
 test('a page cannot be framed by another origin', async () => {
   const problems: Problem[] = [];
   const page = await watchedPage(problems);
-  await page.route('http://framer.example/', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: `<iframe src="${base}/login"></iframe>` }));
+  await page.route('http://framer.example/', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: `<iframe src="${base}/login"></iframe>` }),
+  );
   await page.goto('http://framer.example/');
   await page.waitForLoadState('load');
   const frame = page.frames().find((f) => f.url().startsWith(base));

@@ -44,7 +44,8 @@ export async function resolveCaller(db: Db, ctx: RequestLike): Promise<Caller | 
   if (bearer !== null) {
     const found = await authenticateApiToken(db, bearer);
     if (!found) throw unauthorized('invalid, expired or revoked API token');
-    if (found.token.scope === 'read' && !SAFE_METHODS.has(ctx.request.method)) throw forbidden('this API token is read-only (scope "read"); create a write token to change things');
+    if (found.token.scope === 'read' && !SAFE_METHODS.has(ctx.request.method))
+      throw forbidden('this API token is read-only (scope "read"); create a write token to change things');
     const orgs = await listVisibleOrgs(db, found.user.id);
     return { user: found.user, via: 'token', session: null, token: found.token, orgs, currentOrg: null, scopeOrgIds: orgs.map((o) => o.id) };
   }

@@ -47,7 +47,9 @@ test('a closed list names the values it accepts, in a query and in a body', asyn
 });
 
 test('every code has its own status; the OpenAPI Error schema and the README list exactly these codes', async () => {
-  const spec = (await (await t.request('/v1/openapi.json')).json()) as { components: { schemas: { Error: { properties: { error: { properties: { code: { anyOf: { const: string }[] } } } } } } } };
+  const spec = (await (await t.request('/v1/openapi.json')).json()) as {
+    components: { schemas: { Error: { properties: { error: { properties: { code: { anyOf: { const: string }[] } } } } } } };
+  };
   const documented = spec.components.schemas.Error.properties.error.properties.code.anyOf.map((s) => s.const);
   expect(documented).toEqual(ERROR_CODE_LIST);
   const readme = await Bun.file(new URL('../../README.md', import.meta.url)).text();

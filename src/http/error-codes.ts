@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, meaning: 'No credentials, or the wrong kind (a user token on an agent endpoint, an agent key on a user endpoint)' },
   invalid_token: { status: 401, meaning: 'The enrollment token is invalid, expired or already used' },
   invalid_agent_key: { status: 401, meaning: 'The agent key is malformed or unknown' },
-  cluster_deleted: { status: 401, meaning: "The agent key belongs to a cluster deleted from Niro; uninstall the agent" },
+  cluster_deleted: { status: 401, meaning: 'The agent key belongs to a cluster deleted from Niro; uninstall the agent' },
   forbidden: { status: 403, meaning: 'Your role in the organization does not allow this, or the CSRF token is missing' },
   owner_only: { status: 403, meaning: 'Only an owner of the organization can make, change or remove an owner' },
   forbidden_origin: { status: 403, meaning: 'A cross-origin WebSocket was refused' },

@@ -125,7 +125,8 @@ export function describeValidation(err: unknown, request?: Request, body?: unkno
   if (!first) return `${e.type ?? 'request'}: invalid`;
   // A body that did not arrive as JSON (text/plain, a bare string) is checked as a string, and its errors name
   // character positions ("0: Unexpected property") the client never sent: say what the body should be.
-  if ((e.type === 'body' || e.type === 'property') && [e.value, body].some((v) => typeof v === 'string' || Array.isArray(v))) return 'body: must be a JSON object (Content-Type: application/json)';
+  if ((e.type === 'body' || e.type === 'property') && [e.value, body].some((v) => typeof v === 'string' || Array.isArray(v)))
+    return 'body: must be a JSON object (Content-Type: application/json)';
   let field = (first.path ?? '').replace(/^\//, '').replace(/\//g, '.');
   if (!field && e.type === 'property') field = fieldHolding(e.value, request, body) ?? '';
   return `${field || (e.type === 'body' || e.type === 'property' ? 'body' : e.type) || 'body'}: ${problemOf(first)}`;

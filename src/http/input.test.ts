@@ -176,7 +176,9 @@ test('numbers are plain decimal integers; anything else is a 400 naming the para
   }
   // A word list says which words it takes.
   const status = await api.call('GET', '/v1/clusters?status=purple');
-  expect(((await status.json()) as ErrorBody).error.message).toBe('status: must be one of pending, healthy, warning, critical, unknown, offline (got "purple")');
+  expect(((await status.json()) as ErrorBody).error.message).toBe(
+    'status: must be one of pending, healthy, warning, critical, unknown, offline (got "purple")',
+  );
 });
 
 test('the walk names the first unstorable string by its path, keys included, without recursion', () => {

@@ -40,7 +40,10 @@ test('openapi.json lists the /v1 endpoints with their schemas', async () => {
   const bodies = Object.entries(spec.paths).flatMap(([p, methods]) =>
     Object.entries(methods)
       .filter(([, op]) => op.requestBody)
-      .map(([m, op]) => ({ op: `${m} ${p}`, schema: (op.requestBody as { content?: Record<string, { schema?: unknown }> }).content?.['application/json']?.schema })),
+      .map(([m, op]) => ({
+        op: `${m} ${p}`,
+        schema: (op.requestBody as { content?: Record<string, { schema?: unknown }> }).content?.['application/json']?.schema,
+      })),
   );
   expect(bodies.length).toBeGreaterThan(5);
   expect(bodies.filter((b) => !b.schema).map((b) => b.op)).toEqual([]);
@@ -48,7 +51,10 @@ test('openapi.json lists the /v1 endpoints with their schemas', async () => {
 });
 
 test('every /v1 operation documents what it answers when it works, with a schema, and its errors', async () => {
-  const spec = (await (await t.request('/v1/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+  const spec = (await (await t.request('/v1/openapi.json')).json()) as {
+    paths: Record<string, Record<string, Operation>>;
+    components: { schemas: Record<string, unknown> };
+  };
   const problems: string[] = [];
   let operations = 0;
   for (const [path, methods] of Object.entries(spec.paths)) {

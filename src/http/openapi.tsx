@@ -11,8 +11,14 @@ const OPENAPI_VERSION = '3.1.0';
 
 /** Every operation can answer an error body; its code says which (validation, auth, scope, conflict…). */
 const ERROR_RESPONSES = {
-  '4XX': { description: 'Refused: `{"error":{"code","message"}}`; the code says why', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-  '5XX': { description: 'Failed on the server: `{"error":{"code","message"}}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '4XX': {
+    description: 'Refused: `{"error":{"code","message"}}`; the code says why',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  },
+  '5XX': {
+    description: 'Failed on the server: `{"error":{"code","message"}}`',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  },
 };
 
 /** 2xx, or 101 for a WebSocket upgrade: what a client gets when the call works. */
@@ -20,7 +26,9 @@ export const isSuccessStatus = (status: string): boolean => /^2\d\d$/.test(statu
 
 /** The operations of one path, as clients call them: a WebSocket (Elysia's `ws`) opens with a GET, and any may fail. */
 function documentOperations(methods: Record<string, any>): Record<string, any> {
-  return Object.fromEntries(Object.entries(methods).map(([method, op]) => [method === 'ws' ? 'get' : method, { ...op, responses: { ...op.responses, ...ERROR_RESPONSES } }]));
+  return Object.fromEntries(
+    Object.entries(methods).map(([method, op]) => [method === 'ws' ? 'get' : method, { ...op, responses: { ...op.responses, ...ERROR_RESPONSES } }]),
+  );
 }
 
 /** One line per success status (`201 application/json`) and its schema, for the docs page. */
@@ -60,10 +68,19 @@ export function openapiRoutes(getApp: () => AnyElysia) {
   const spec = (): Spec => {
     if (cached) return cached;
     const generated = toOpenAPISchema(documentedApp(getApp()), undefined, undefined, undefined, OPENAPI_VERSION);
-    const paths = Object.fromEntries(Object.entries(generated.paths).filter(([p]) => p.startsWith('/v1/')).map(([p, methods]) => [p, documentOperations(methods ?? {})]));
+    const paths = Object.fromEntries(
+      Object.entries(generated.paths)
+        .filter(([p]) => p.startsWith('/v1/'))
+        .map(([p, methods]) => [p, documentOperations(methods ?? {})]),
+    );
     cached = {
       openapi: OPENAPI_VERSION,
-      info: { title: 'Niro API', version: '1', description: 'Authenticate with `Authorization: Bearer niro_pat_…` (create a token under Settings → API tokens). Errors are `{"error":{"code","message"}}`; the code is one of the `Error` schema\'s list.' },
+      info: {
+        title: 'Niro API',
+        version: '1',
+        description:
+          'Authenticate with `Authorization: Bearer niro_pat_…` (create a token under Settings → API tokens). Errors are `{"error":{"code","message"}}`; the code is one of the `Error` schema\'s list.',
+      },
       paths: paths as Spec['paths'],
       components: {
         ...generated.components,

@@ -2,7 +2,19 @@
 // closed word lists, the pagination envelope and the error body. Each domain's own shapes live in its
 // `responses.ts`.
 import { t, type TSchema } from 'elysia';
-import { CloneType, Type, type IntegerOptions, type ObjectOptions, type TArray, type TInteger, type TLiteral, type TNull, type TObject, type TProperties, type TUnion } from '@sinclair/typebox';
+import {
+  CloneType,
+  Type,
+  type IntegerOptions,
+  type ObjectOptions,
+  type TArray,
+  type TInteger,
+  type TLiteral,
+  type TNull,
+  type TObject,
+  type TProperties,
+  type TUnion,
+} from '@sinclair/typebox';
 import { ApiError } from '../contract';
 import { ERROR_CODES, ERROR_CODE_LIST } from './error-codes';
 
@@ -15,7 +27,8 @@ export { ApiError };
  * document the same before and after, and makes a field sent but not documented fail the tests.
  * Shapes that come from the agent (the contract's) stay open: a newer agent may add fields.
  */
-export const Exact = <T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> => t.Object(properties, { ...options, additionalProperties: false });
+export const Exact = <T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> =>
+  t.Object(properties, { ...options, additionalProperties: false });
 
 /** An integer as sent. (Elysia's `t.Integer` also accepts numeric strings: it is meant for query parameters.) */
 export const Integer = (options: IntegerOptions = {}): TInteger => Type.Integer(options);
@@ -32,7 +45,10 @@ type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLitera
 
 /** One of a closed list of words (a status, a role…), documented as its values. A tuple type, which Elysia's inference needs. */
 export const OneOf = <const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnion<Literals<T>> =>
-  t.Union(values.map((v) => t.Literal(v)), options) as TUnion<Literals<T>>;
+  t.Union(
+    values.map((v) => t.Literal(v)),
+    options,
+  ) as TUnion<Literals<T>>;
 
 /** One of the words, or null. Not `Nullable(OneOf(…))`: the OpenAPI generator turns that into an enum that leaves null out. */
 export const OneOfOrNull = <const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnion<[...Literals<T>, TNull]> =>
@@ -51,7 +67,9 @@ export function Page<K extends string, T extends TSchema, X extends TProperties 
 export const ApiErrorJson = Exact({
   error: Exact({
     code: OneOf(ERROR_CODE_LIST, { description: ERROR_CODE_LIST.map((c) => `\`${c}\` (${ERROR_CODES[c].status}): ${ERROR_CODES[c].meaning}`).join('; ') }),
-    message: t.String({ description: 'For people: what was refused and why; a validation error starts with the field, and for a closed list names the values it accepts' }),
+    message: t.String({
+      description: 'For people: what was refused and why; a validation error starts with the field, and for a closed list names the values it accepts',
+    }),
   }),
 });
 export type ApiErrorJson = typeof ApiErrorJson.static;

@@ -53,7 +53,7 @@ test('every form that creates something answers with a redirect: clusters, enrol
   const created = await owner.post('/clusters', { name: 'prg-edge', environment: 'dev', orgId });
   expect(created.status).toBe(303);
   const clusterPath = created.headers.get('location')!;
-  expect((await (await owner.follow(created)).text())).toContain('data-install-command');
+  expect(await (await owner.follow(created)).text()).toContain('data-install-command');
   // Loading it again: to the cluster, no second cluster, no "already exists".
   const again = await owner.get(clusterPath);
   expect(again.status).toBe(303);

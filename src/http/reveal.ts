@@ -19,7 +19,14 @@ function contextOf(caller: Caller, path: string): string {
 
 /** Seals `value` for the next GET of `path` by this caller; the caller then redirects there. */
 export function setReveal(cookie: CookieJar, box: SecretBox, caller: Caller, path: string, value: unknown, secure: boolean): void {
-  cookie[REVEAL_COOKIE].set({ value: box.seal(JSON.stringify(value), contextOf(caller, path)), path, httpOnly: true, sameSite: 'strict', secure, maxAge: REVEAL_SECONDS });
+  cookie[REVEAL_COOKIE].set({
+    value: box.seal(JSON.stringify(value), contextOf(caller, path)),
+    path,
+    httpOnly: true,
+    sameSite: 'strict',
+    secure,
+    maxAge: REVEAL_SECONDS,
+  });
 }
 
 /**

@@ -26,7 +26,10 @@ beforeAll(async () => {
   childApi = await apiClient(t, await signIn(t, childUser));
   outsiderApi = await apiClient(t, await signIn(t, outsider));
   const clusters: string[] = [];
-  for (const [org, name] of [[parent, 'msp-core'], [child, 'shop-1']] as const) {
+  for (const [org, name] of [
+    [parent, 'msp-core'],
+    [child, 'shop-1'],
+  ] as const) {
     const created = await createCluster(t.db, { orgId: org.id, name, environment: 'production', createdBy: null });
     if (!created.ok) throw new Error('cluster');
     clusters.push(created.cluster.id);
@@ -35,10 +38,27 @@ beforeAll(async () => {
   // 7 incidents in the child's cluster (one second apart), 2 in the parent's (between them); one of the child's resolved.
   const base = Date.parse('2026-12-01T10:00:00Z');
   for (let i = 0; i < 7; i++) {
-    await openIncidents(t.db, [{ orgId: child.id, clusterId: childCluster, kind: 'pod_crash_looping', severity: 'high', subject: `shop/web-${i}`, title: `Pod shop/web-${i} is crash-looping` }], new Date(base + i * 1000));
+    await openIncidents(
+      t.db,
+      [
+        {
+          orgId: child.id,
+          clusterId: childCluster,
+          kind: 'pod_crash_looping',
+          severity: 'high',
+          subject: `shop/web-${i}`,
+          title: `Pod shop/web-${i} is crash-looping`,
+        },
+      ],
+      new Date(base + i * 1000),
+    );
   }
   for (let i = 0; i < 2; i++) {
-    await openIncidents(t.db, [{ orgId: parent.id, clusterId: parentCluster, kind: 'node_not_ready', severity: 'high', subject: `node-${i}`, title: `Node node-${i} is NotReady` }], new Date(base + i * 1000 + 500));
+    await openIncidents(
+      t.db,
+      [{ orgId: parent.id, clusterId: parentCluster, kind: 'node_not_ready', severity: 'high', subject: `node-${i}`, title: `Node node-${i} is NotReady` }],
+      new Date(base + i * 1000 + 500),
+    );
   }
   await resolveIncidents(t.db, childCluster, { kind: 'pod_crash_looping', subjects: ['shop/web-0'] }, new Date(base + 60_000));
 });
@@ -54,7 +74,16 @@ async function list(api: Api, query: string): Promise<Listed> {
 
 test('a parent org sees its own and its children’s open incidents, newest first; a child only its own; an outsider none', async () => {
   const parent = await list(parentApi, '?limit=200');
-  expect(parent.incidents.map((i) => i.subject)).toEqual(['shop/web-6', 'shop/web-5', 'shop/web-4', 'shop/web-3', 'shop/web-2', 'node-1', 'shop/web-1', 'node-0']);
+  expect(parent.incidents.map((i) => i.subject)).toEqual([
+    'shop/web-6',
+    'shop/web-5',
+    'shop/web-4',
+    'shop/web-3',
+    'shop/web-2',
+    'node-1',
+    'shop/web-1',
+    'node-0',
+  ]);
   const child = await list(childApi, '?limit=200');
   expect(child.incidents.every((i) => i.cluster.id === childCluster)).toBe(true);
   expect(child.incidents).toHaveLength(6);
@@ -83,7 +112,13 @@ test('pages follow the cursor without gaps or repeats', async () => {
 });
 
 test('bad parameters are 400s naming the field', async () => {
-  for (const [query, field] of [['?state=closed', 'state'], ['?limit=0', 'limit'], ['?limit=201', 'limit'], ['?cursor=nope', 'cursor'], [`?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, 'cursor']]) {
+  for (const [query, field] of [
+    ['?state=closed', 'state'],
+    ['?limit=0', 'limit'],
+    ['?limit=201', 'limit'],
+    ['?cursor=nope', 'cursor'],
+    [`?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, 'cursor'],
+  ]) {
     const res = await parentApi.call('GET', `/v1/incidents${query}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain(field);

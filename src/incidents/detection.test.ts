@@ -4,7 +4,16 @@ import { expect, test } from 'bun:test';
 import { crashLoopChanges, type ChangedPod } from './detection';
 
 const ctx = { orgId: 'o', clusterId: 'c', environment: 'production' as const };
-const pod = (over: Partial<ChangedPod>): ChangedPod => ({ namespace: 'shop', name: 'web', status: 'Running', restarts: 0, crashLooping: false, lastTermination: null, previousRestarts: 0, ...over });
+const pod = (over: Partial<ChangedPod>): ChangedPod => ({
+  namespace: 'shop',
+  name: 'web',
+  status: 'Running',
+  restarts: 0,
+  crashLooping: false,
+  lastTermination: null,
+  previousRestarts: 0,
+  ...over,
+});
 
 test('CrashLoopBackOff or two restarts in one interval open an incident; one restart or a new pod does not', () => {
   const { open, calm } = crashLoopChanges(ctx, [

@@ -8,8 +8,12 @@ export const incidents = pgTable(
   'incidents',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    orgId: uuid('org_id').notNull().references(() => orgs.id, { onDelete: 'cascade' }),
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => orgs.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     kind: text('kind').$type<IncidentKind>().notNull(),
     severity: text('severity').$type<Severity>().notNull(),
     /** What inside the cluster: "namespace/pod" for pods, the node name, "" for the cluster itself. */

@@ -69,7 +69,11 @@ export async function resolveIncidents(db: Db, clusterId: string, filter: Resolv
   if (filter.subjects) conds.push(inArray(incidents.subject, filter.subjects));
   if (filter.exceptSubjects && filter.exceptSubjects.length) conds.push(notInArray(incidents.subject, filter.exceptSubjects));
   if (filter.quietSince) conds.push(lt(incidents.lastSeenAt, filter.quietSince));
-  return db.update(incidents).set({ resolvedAt: now }).where(and(...conds)).returning();
+  return db
+    .update(incidents)
+    .set({ resolvedAt: now })
+    .where(and(...conds))
+    .returning();
 }
 
 /** Subjects of the cluster's open incidents of one kind (usually none: one indexed lookup). */

@@ -28,7 +28,10 @@ async function newCluster(db: Db, name: string): Promise<string> {
   return created.cluster.id;
 }
 
-async function rows(db: Db, clusterId: string): Promise<{ namespace: string; name: string; status: string; mem_bytes: string | number | null; content_hash: string }[]> {
+async function rows(
+  db: Db,
+  clusterId: string,
+): Promise<{ namespace: string; name: string; status: string; mem_bytes: string | number | null; content_hash: string }[]> {
   return queryRows(
     db,
     sql`select f.namespace, f.name, f.status, u.mem_bytes, f.content_hash from fleet_pods f
@@ -69,7 +72,10 @@ describe('on Postgres', () => {
     expect(await indexFleetPods(db, { now: new Date(t0 + 2000), usageEverySeconds: 30 })).toEqual({ inventory: 0, usage: 0, failed: 0 });
 
     // One pod gone, one new, one crash-looping now.
-    const next: PodDetail[] = [...pods.slice(1).map((p, i) => (i === 0 ? { ...p, status: 'CrashLoopBackOff', ready: '0/1' } : p)), makePod(77, { namespace: 'late', name: 'newcomer' })];
+    const next: PodDetail[] = [
+      ...pods.slice(1).map((p, i) => (i === 0 ? { ...p, status: 'CrashLoopBackOff', ready: '0/1' } : p)),
+      makePod(77, { namespace: 'late', name: 'newcomer' }),
+    ];
     await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: structuredClone(next) })), new Date(t0 + 15_000));
     const writes = await fleetWrites(db, (tx) => indexFleetPods(tx, { now: new Date(t0 + 16_000), usageEverySeconds: 30 }));
     // Only the three real changes are written: the new pod and its usage, the changed pod, the gone pod and its usage.
@@ -91,11 +97,16 @@ describe('on Postgres', () => {
     await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: structuredClone(pods) })), new Date(t0));
     await indexFleetPods(db, { now: new Date(t0 + 1000), usageEverySeconds: 30 });
     // Pod 1 grows by 50 MiB, pod 2 by 4 KiB: same inventory, so this is the usage-only path.
-    const moved = [{ ...pods[0], memUsageBytes: 150 * 1024 ** 2 }, { ...pods[1], memUsageBytes: 100 * 1024 ** 2 + 4096 }];
+    const moved = [
+      { ...pods[0], memUsageBytes: 150 * 1024 ** 2 },
+      { ...pods[1], memUsageBytes: 100 * 1024 ** 2 + 4096 },
+    ];
     await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: structuredClone(moved) })), new Date(t0 + 15_000));
     // Too soon after the last refresh: nothing.
     expect(await indexFleetPods(db, { now: new Date(t0 + 16_000), usageEverySeconds: 30 })).toEqual({ inventory: 0, usage: 0, failed: 0 });
-    const writes = await fleetWrites(db, async (tx) => expect(await indexFleetPods(tx, { now: new Date(t0 + 40_000), usageEverySeconds: 30 })).toEqual({ inventory: 0, usage: 1, failed: 0 }));
+    const writes = await fleetWrites(db, async (tx) =>
+      expect(await indexFleetPods(tx, { now: new Date(t0 + 40_000), usageEverySeconds: 30 })).toEqual({ inventory: 0, usage: 1, failed: 0 }),
+    );
     expect(writes).toBe(1);
     const r = await rows(db, id);
     expect(Number(r.find((x) => x.name === pods[0].name)!.mem_bytes)).toBe(150 * 1024 ** 2);
@@ -126,7 +137,10 @@ describe('on Postgres', () => {
     const gone = await newCluster(db, 'deleted');
     await ingestHeartbeat(db, gone, snapshot(makeHeartbeat({ pods: makeFleetPods(7, 10) })), new Date(t0));
     await indexFleetPods(db, { now: new Date(t0 + 1000), usageEverySeconds: 30 });
-    const [cluster] = await queryRows<{ id: string; org_id: string; agent_key_public_id: string | null; name: string }>(db, sql`select id, org_id, agent_key_public_id, name from clusters where id = ${gone}`);
+    const [cluster] = await queryRows<{ id: string; org_id: string; agent_key_public_id: string | null; name: string }>(
+      db,
+      sql`select id, org_id, agent_key_public_id, name from clusters where id = ${gone}`,
+    );
     await deleteCluster(db, { id: cluster.id, agentKeyPublicId: cluster.agent_key_public_id, name: cluster.name } as Parameters<typeof deleteCluster>[1]);
     expect((await rows(db, gone)).length).toBe(0);
   });

@@ -201,15 +201,14 @@ export async function listPods(db: Db, f: PodFilter, page: { sort: PodSort; limi
   }
   const order = page.sort === 'name' ? sql`f.namespace, f.name, f.cluster_id` : sql`${key}, ${t}.namespace, ${t}.name, ${t}.cluster_id`;
   const where = sql.join(conds, sql` and `);
-  const query =
-    searching
-      ? (() => {
-          const mc = matchedColumns(page.sort);
-          return sql`with m as materialized (select ${mc.columns}, ${key} as sort_key from ${mc.from} where ${where})
+  const query = searching
+    ? (() => {
+        const mc = matchedColumns(page.sort);
+        return sql`with m as materialized (select ${mc.columns}, ${key} as sort_key from ${mc.from} where ${where})
             select ${mc.pageColumns} from (select * from m order by sort_key, namespace, name, cluster_id limit ${page.limit + 1}) m ${mc.pageUsage}
             order by m.sort_key, m.namespace, m.name, m.cluster_id`;
-        })()
-      : sql`select ${ROW_COLUMNS}, ${key} as sort_key from ${from} where ${where} order by ${order} limit ${page.limit + 1}`;
+      })()
+    : sql`select ${ROW_COLUMNS}, ${key} as sort_key from ${from} where ${where} order by ${order} limit ${page.limit + 1}`;
   const raw = await queryRows<RawRow>(db, query);
   const more = raw.length > page.limit;
   const rows = raw.slice(0, page.limit);
@@ -231,7 +230,10 @@ export async function countPodsByStatus(db: Db, f: PodFilter, now = new Date()):
   if (f.clusterIds.length === 0) return { byStatus, total: 0 };
   const perPod = f.namespace || f.q || f.ownerKind || f.ownerName || f.node || f.problem;
   const rows = perPod
-    ? await queryRows<{ status: string; n: number }>(db, sql`select f.status, count(*)::int as n from fleet_pods f where ${sql.join(conditions(f, now, { withStatus: false }), sql` and `)} group by f.status`)
+    ? await queryRows<{ status: string; n: number }>(
+        db,
+        sql`select f.status, count(*)::int as n from fleet_pods f where ${sql.join(conditions(f, now, { withStatus: false }), sql` and `)} group by f.status`,
+      )
     : await queryRows<{ status: string; n: number }>(
         db,
         sql`select e.key as status, sum(e.value::int)::int as n from fleet_pod_state s cross join lateral jsonb_each_text(s.status_counts) e
@@ -248,7 +250,10 @@ export async function countPodsByStatus(db: Db, f: PodFilter, now = new Date()):
 /** Problem pods under the filter (its own problem flag aside), for the "problem pods" chip. */
 export async function countProblemPods(db: Db, f: PodFilter, now = new Date()): Promise<number> {
   if (f.clusterIds.length === 0) return 0;
-  const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from fleet_pods f where ${sql.join(conditions({ ...f, problem: true }, now, { withStatus: true }), sql` and `)}`);
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from fleet_pods f where ${sql.join(conditions({ ...f, problem: true }, now, { withStatus: true }), sql` and `)}`,
+  );
   return Number(row?.n ?? 0);
 }
 
@@ -259,7 +264,11 @@ export type PodPageWithCounts = { page: PodPage; counts: StatusCounts; problems:
  * otherwise read the same trigram matches from the heap, one after the other. Counts ignore the
  * status filter (the chips offer the other statuses); the page and the problem count apply it.
  */
-export async function searchPodsWithCounts(db: Db, f: PodFilter, page: { sort: PodSort; limit: number; after?: PodCursor; now?: Date }): Promise<PodPageWithCounts> {
+export async function searchPodsWithCounts(
+  db: Db,
+  f: PodFilter,
+  page: { sort: PodSort; limit: number; after?: PodCursor; now?: Date },
+): Promise<PodPageWithCounts> {
   if (f.clusterIds.length === 0) return { page: { rows: [], next: null }, counts: { byStatus: {}, total: 0 }, problems: 0 };
   const now = page.now ?? new Date();
   const key = SORT_KEY[page.sort];
@@ -309,7 +318,11 @@ export type WorkloadCursor = { ownerName: string; namespace: string; ownerKind: 
  * Workloads (namespace, top owner kind and name) across clusters, one entry per cluster, ordered by owner
  * name, namespace, kind; `limit` workloads per page. Pods without an owner are left out.
  */
-export async function listWorkloads(db: Db, f: PodFilter, page: { limit: number; after?: WorkloadCursor; now?: Date }): Promise<{ groups: WorkloadGroup[]; next: WorkloadCursor | null }> {
+export async function listWorkloads(
+  db: Db,
+  f: PodFilter,
+  page: { limit: number; after?: WorkloadCursor; now?: Date },
+): Promise<{ groups: WorkloadGroup[]; next: WorkloadCursor | null }> {
   if (f.clusterIds.length === 0) return { groups: [], next: null };
   const now = page.now ?? new Date();
   const conds = [...conditions(f, now, { withStatus: true }), sql`f.owner_kind <> ''`];
@@ -327,7 +340,18 @@ export async function listWorkloads(db: Db, f: PodFilter, page: { limit: number;
   const names = array(chosen.map((k) => k.owner_name));
   const namespaces = array(chosen.map((k) => k.namespace));
   const kinds = array(chosen.map((k) => k.owner_kind));
-  const rows = await queryRows<{ owner_name: string; namespace: string; owner_kind: string; cluster_id: string; pods: number; ready_c: number; total_c: number; restarts: number; images: string[] | null; statuses: Record<string, number> }>(
+  const rows = await queryRows<{
+    owner_name: string;
+    namespace: string;
+    owner_kind: string;
+    cluster_id: string;
+    pods: number;
+    ready_c: number;
+    total_c: number;
+    restarts: number;
+    images: string[] | null;
+    statuses: Record<string, number>;
+  }>(
     db,
     sql`with p as (
           select f.owner_name, f.namespace, f.owner_kind, f.cluster_id, f.ready, f.restarts, f.status, f.images from fleet_pods f
@@ -347,12 +371,27 @@ export async function listWorkloads(db: Db, f: PodFilter, page: { limit: number;
   );
   const keyOf = (name: string, namespace: string, kind: string) => JSON.stringify([name, namespace, kind]);
   const groups = new Map<string, WorkloadGroup>();
-  for (const k of chosen) groups.set(keyOf(k.owner_name, k.namespace, k.owner_kind), { namespace: k.namespace, ownerKind: k.owner_kind, ownerName: k.owner_name, pods: 0, clusters: [] });
+  for (const k of chosen)
+    groups.set(keyOf(k.owner_name, k.namespace, k.owner_kind), {
+      namespace: k.namespace,
+      ownerKind: k.owner_kind,
+      ownerName: k.owner_name,
+      pods: 0,
+      clusters: [],
+    });
   for (const r of rows) {
     const g = groups.get(keyOf(r.owner_name, r.namespace, r.owner_kind));
     if (!g) continue;
     g.pods += Number(r.pods);
-    g.clusters.push({ clusterId: r.cluster_id, pods: Number(r.pods), readyContainers: Number(r.ready_c), containers: Number(r.total_c), restarts: Number(r.restarts), images: r.images ?? [], statuses: r.statuses ?? {} });
+    g.clusters.push({
+      clusterId: r.cluster_id,
+      pods: Number(r.pods),
+      readyContainers: Number(r.ready_c),
+      containers: Number(r.total_c),
+      restarts: Number(r.restarts),
+      images: r.images ?? [],
+      statuses: r.statuses ?? {},
+    });
   }
   const last = chosen[chosen.length - 1];
   return { groups: [...groups.values()], next: more ? { ownerName: last.owner_name, namespace: last.namespace, ownerKind: last.owner_kind } : null };

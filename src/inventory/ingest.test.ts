@@ -16,7 +16,14 @@ async function setup(overrides: Parameters<typeof startTestApp>[0] = {}): Promis
   return { t, api: await apiClient(t, await signIn(t, user)), orgId };
 }
 
-type ClusterJson = { status: string; pods: { total: number; listed: number; truncated: boolean; running: number; listAvailable: boolean }; nodes: { total: number; ready: number }; agent: { version: string }; lastHeartbeatAt: string | null; cpu: { usageMilli: number | null } };
+type ClusterJson = {
+  status: string;
+  pods: { total: number; listed: number; truncated: boolean; running: number; listAvailable: boolean };
+  nodes: { total: number; ready: number };
+  agent: { version: string };
+  lastHeartbeatAt: string | null;
+  cpu: { usageMilli: number | null };
+};
 
 let t: TestApp;
 let api: Api;
@@ -72,7 +79,10 @@ describe('storing a heartbeat', () => {
     expect(cl.pods).toMatchObject({ total: 120, listed: 120, running: 120, truncated: false, listAvailable: true });
     expect(cl.nodes).toEqual({ total: 3, ready: 3 });
     expect(cl.cpu.usageMilli).toBe(1200 * 3 + 3);
-    const nodes = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/nodes`)).json()) as { nodes: { name: string; cpu: { usageMilli: number } }[]; usageAt: string };
+    const nodes = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/nodes`)).json()) as {
+      nodes: { name: string; cpu: { usageMilli: number } }[];
+      usageAt: string;
+    };
     expect(nodes.nodes.map((n) => n.name)).toEqual(['k3s-node-0', 'k3s-node-1', 'k3s-node-2']);
     expect(nodes.nodes[1].cpu.usageMilli).toBe(1201);
     expect(nodes.usageAt).not.toBeNull();
@@ -83,7 +93,9 @@ describe('storing a heartbeat', () => {
       const c = await createEnrolledCluster(t, api, { name: `constant-${n}` });
       await ingestHeartbeat(t.db, c.clusterId, snapshotOf(makeHeartbeat({ pods: makePods(n, 0) })), new Date());
       for (const beat of [1, 2]) {
-        const written = await rowsWrittenBy(t.db, (tx) => ingestHeartbeat(tx, c.clusterId, snapshotOf(makeHeartbeat({ pods: makePods(n, beat) })), new Date(Date.now() + beat)));
+        const written = await rowsWrittenBy(t.db, (tx) =>
+          ingestHeartbeat(tx, c.clusterId, snapshotOf(makeHeartbeat({ pods: makePods(n, beat) })), new Date(Date.now() + beat)),
+        );
         expect(written).toBe(2);
       }
       expect(await count(t.db, sql`select count(*)::int as n from usage_samples where cluster_id = ${c.clusterId}`)).toBe(3);
@@ -95,12 +107,18 @@ describe('storing a heartbeat', () => {
     const c = await createEnrolledCluster(t, api, { name: 'diff' });
     const pods = makePods(30);
     await ingestHeartbeat(t.db, c.clusterId, snapshotOf(makeHeartbeat({ pods })), new Date(Date.now() - 60_000));
-    const before = await queryRows<{ first_seen_at: Date }>(t.db, sql`select first_seen_at from cluster_pods where cluster_id = ${c.clusterId} and name = ${pods[0].name}`);
+    const before = await queryRows<{ first_seen_at: Date }>(
+      t.db,
+      sql`select first_seen_at from cluster_pods where cluster_id = ${c.clusterId} and name = ${pods[0].name}`,
+    );
     const next = pods.slice(0, 29).map((p, i) => (i === 0 ? { ...p, status: 'Terminating' } : p));
     const written = await rowsWrittenBy(t.db, (tx) => ingestHeartbeat(tx, c.clusterId, snapshotOf(makeHeartbeat({ pods: next })), new Date()));
     // cluster row + usage sample + new key set + 1 pod updated + 1 pod deleted
     expect(written).toBe(5);
-    const rows = await queryRows<{ name: string; status: string; first_seen_at: Date; updated_at: Date }>(t.db, sql`select name, status, first_seen_at, updated_at from cluster_pods where cluster_id = ${c.clusterId} order by name`);
+    const rows = await queryRows<{ name: string; status: string; first_seen_at: Date; updated_at: Date }>(
+      t.db,
+      sql`select name, status, first_seen_at, updated_at from cluster_pods where cluster_id = ${c.clusterId} order by name`,
+    );
     expect(rows.length).toBe(29);
     const changed = rows.find((r) => r.name === pods[0].name)!;
     expect(changed.status).toBe('Terminating');
@@ -110,10 +128,17 @@ describe('storing a heartbeat', () => {
 
   test('odd names survive the round trip; a pod sent twice is stored once', async () => {
     const c = await createEnrolledCluster(t, api, { name: 'odd-names' });
-    const odd = [makePod(1, { namespace: 'tab\there', name: 'back\\slash' }), makePod(2, { namespace: 'nl', name: 'new\nline "quoted" ,{braces}' }), makePod(3)];
+    const odd = [
+      makePod(1, { namespace: 'tab\there', name: 'back\\slash' }),
+      makePod(2, { namespace: 'nl', name: 'new\nline "quoted" ,{braces}' }),
+      makePod(3),
+    ];
     const pods = [...odd, odd[2]];
     await ingestHeartbeat(t.db, c.clusterId, snapshotOf(makeHeartbeat({ pods })), new Date());
-    const rows = await queryRows<{ namespace: string; name: string }>(t.db, sql`select namespace, name from cluster_pods where cluster_id = ${c.clusterId} order by name`);
+    const rows = await queryRows<{ namespace: string; name: string }>(
+      t.db,
+      sql`select namespace, name from cluster_pods where cluster_id = ${c.clusterId} order by name`,
+    );
     expect(rows.map((r) => [r.namespace, r.name]).sort()).toEqual(odd.map((p) => [p.namespace, p.name]).sort());
     // The same pods again: recognised as unchanged, nothing rewritten.
     const again = snapshotOf(makeHeartbeat({ pods: pods.map((p) => ({ ...p, cpuUsageMilli: p.cpuUsageMilli + 1 })) }));
@@ -137,12 +162,37 @@ describe('storing a heartbeat', () => {
 
   test('Warning events are recorded once; a repeat only updates the count', async () => {
     const c = await createEnrolledCluster(t, api, { name: 'events' });
-    const event = { namespace: 'shop', involvedKind: 'Pod', involvedName: 'web-1', reason: 'BackOff', message: 'Back-off restarting failed container', count: 3, firstSeen: 1_780_000_000, lastSeen: 1_780_000_100, uid: 'ev-1' };
-    const noUid = { namespace: 'kube-system', involvedKind: 'Node', involvedName: 'k3s-node-1', reason: 'FreeDiskSpaceFailed', message: 'failed to free 1 GiB', count: 1, firstSeen: 1_780_000_000, lastSeen: 1_780_000_000 };
-    for (const events of [[event, noUid], [event, noUid], [{ ...event, count: 5, lastSeen: 1_780_000_400 }, noUid]]) {
+    const event = {
+      namespace: 'shop',
+      involvedKind: 'Pod',
+      involvedName: 'web-1',
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+      count: 3,
+      firstSeen: 1_780_000_000,
+      lastSeen: 1_780_000_100,
+      uid: 'ev-1',
+    };
+    const noUid = {
+      namespace: 'kube-system',
+      involvedKind: 'Node',
+      involvedName: 'k3s-node-1',
+      reason: 'FreeDiskSpaceFailed',
+      message: 'failed to free 1 GiB',
+      count: 1,
+      firstSeen: 1_780_000_000,
+      lastSeen: 1_780_000_000,
+    };
+    for (const events of [
+      [event, noUid],
+      [event, noUid],
+      [{ ...event, count: 5, lastSeen: 1_780_000_400 }, noUid],
+    ]) {
       expect((await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: makePods(3), events }))).status).toBe(200);
     }
-    const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline?kind=event`)).json()) as { entries: { message: string; details: { count: number } }[] };
+    const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline?kind=event`)).json()) as {
+      entries: { message: string; details: { count: number } }[];
+    };
     expect(tl.entries.length).toBe(2);
     const backoff = tl.entries.find((e) => e.message.startsWith('BackOff'))!;
     expect(backoff.details.count).toBe(5);
@@ -152,7 +202,11 @@ describe('storing a heartbeat', () => {
     const c = await createEnrolledCluster(t, api, { name: 'caps' });
     const base = makeHeartbeat({ pods: makePods(2) });
     await sendHeartbeat(t, c.agentKey, base);
-    await sendHeartbeat(t, c.agentKey, { ...base, agentVersion: '0.5.0', capabilities: { ...base.capabilities, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } } });
+    await sendHeartbeat(t, c.agentKey, {
+      ...base,
+      agentVersion: '0.5.0',
+      capabilities: { ...base.capabilities, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } },
+    });
     const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline`)).json()) as { entries: { kind: string; message: string }[] };
     expect(tl.entries.filter((e) => e.kind === 'capability').map((e) => e.message)).toContain('Logs enabled (SelfSubjectAccessReview get pods/log)');
     expect(tl.entries.find((e) => e.kind === 'agent')?.message).toBe('Agent 0.4.0 → 0.5.0 (protocol 2)');

@@ -45,13 +45,23 @@ test('enroll, ingest changed and unchanged beats, detect Offline — on PGlite',
   expect((await exchangeEnrollmentToken(db, { token: issued.issued.token, agentVersion: '0.4.0', protocol: 2, ip: null })).ok).toBe(true);
 
   const start = Date.now();
-  expect(await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makePods(50, 0) })), new Date(start))).toMatchObject({ ok: true, status: 'healthy', podsStored: 50 });
+  expect(await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makePods(50, 0) })), new Date(start))).toMatchObject({
+    ok: true,
+    status: 'healthy',
+    podsStored: 50,
+  });
   expect(await count(db, 'cluster_pods', id)).toBe(50);
   // Unchanged inventory: the one-statement path.
-  expect(await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makePods(50, 1) })), new Date(start + 1000))).toMatchObject({ ok: true, status: 'healthy' });
+  expect(await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makePods(50, 1) })), new Date(start + 1000))).toMatchObject({
+    ok: true,
+    status: 'healthy',
+  });
   // Every pod changed, one gone.
   await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makePods(49, 2, 1) })), new Date(start + 2000));
-  const [pod] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from cluster_pods where cluster_id = ${id} and detail->'labels'->>'generation' = '1'`);
+  const [pod] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from cluster_pods where cluster_id = ${id} and detail->'labels'->>'generation' = '1'`,
+  );
   expect(Number(pod.n)).toBe(49);
   expect(await count(db, 'cluster_pods', id)).toBe(49);
   expect(await count(db, 'usage_samples', id)).toBe(3);

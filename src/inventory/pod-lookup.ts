@@ -37,14 +37,35 @@ const columns = {
   details: sql<ContainerDetail[] | null>`${clusterPods.detail}->'containerDetails'`,
 };
 
-type Raw = { [K in keyof typeof columns]: K extends 'details' ? ContainerDetail[] | null : K extends 'restarts' ? number : K extends 'names' ? string[] : string };
+type Raw = {
+  [K in keyof typeof columns]: K extends 'details' ? ContainerDetail[] | null : K extends 'restarts' ? number : K extends 'names' ? string[] : string;
+};
 
 function toBrief(r: Raw): PodBrief {
   const details = Array.isArray(r.details) ? r.details : [];
   const containers: PodContainer[] = details.length
-    ? details.map((c) => ({ name: c.name, kind: c.kind, restarts: c.restarts, state: c.state, stateReason: c.stateReason, lastTerminationReason: c.lastTerminationReason, lastTerminatedAt: c.lastTerminatedAt }))
+    ? details.map((c) => ({
+        name: c.name,
+        kind: c.kind,
+        restarts: c.restarts,
+        state: c.state,
+        stateReason: c.stateReason,
+        lastTerminationReason: c.lastTerminationReason,
+        lastTerminatedAt: c.lastTerminatedAt,
+      }))
     : r.names.map((name) => ({ name, kind: 'app' as const, restarts: 0, state: 'running' as const }));
-  return { clusterId: r.clusterId, namespace: r.namespace, name: r.name, status: r.status, phase: r.phase, restarts: r.restarts, ready: r.ready, ownerKind: r.ownerKind, ownerName: r.ownerName, containers };
+  return {
+    clusterId: r.clusterId,
+    namespace: r.namespace,
+    name: r.name,
+    status: r.status,
+    phase: r.phase,
+    restarts: r.restarts,
+    ready: r.ready,
+    ownerKind: r.ownerKind,
+    ownerName: r.ownerName,
+    containers,
+  };
 }
 
 /** The pod as of the latest heartbeat; null when the cluster did not report it. */
@@ -106,18 +127,37 @@ export async function listWorkloadPods(
  * Deployment "web"), the longest such name winning, as Kubernetes names a workload's pods after it. Null when
  * no workload of that namespace matches.
  */
-export async function listReplacementPods(db: Db, clusterId: string, namespace: string, goneName: string, limit: number): Promise<{ ownerKind: string; ownerName: string; pods: PodBrief[] } | null> {
+export async function listReplacementPods(
+  db: Db,
+  clusterId: string,
+  namespace: string,
+  goneName: string,
+  limit: number,
+): Promise<{ ownerKind: string; ownerName: string; pods: PodBrief[] } | null> {
   const [owner] = await db
     .select({ kind: clusterPods.ownerKind, name: clusterPods.ownerName })
     .from(clusterPods)
-    .where(and(eq(clusterPods.clusterId, clusterId), eq(clusterPods.namespace, namespace), sql`${clusterPods.ownerName} <> '' and starts_with(${goneName}, ${clusterPods.ownerName} || '-')`))
+    .where(
+      and(
+        eq(clusterPods.clusterId, clusterId),
+        eq(clusterPods.namespace, namespace),
+        sql`${clusterPods.ownerName} <> '' and starts_with(${goneName}, ${clusterPods.ownerName} || '-')`,
+      ),
+    )
     .orderBy(sql`length(${clusterPods.ownerName}) desc`)
     .limit(1);
   if (!owner) return null;
   const rows = await db
     .select(columns)
     .from(clusterPods)
-    .where(and(eq(clusterPods.clusterId, clusterId), eq(clusterPods.namespace, namespace), eq(clusterPods.ownerKind, owner.kind), eq(clusterPods.ownerName, owner.name)))
+    .where(
+      and(
+        eq(clusterPods.clusterId, clusterId),
+        eq(clusterPods.namespace, namespace),
+        eq(clusterPods.ownerKind, owner.kind),
+        eq(clusterPods.ownerName, owner.name),
+      ),
+    )
     .orderBy(asc(clusterPods.name))
     .limit(limit);
   return { ownerKind: owner.kind, ownerName: owner.name, pods: (rows as Raw[]).map(toBrief) };

@@ -7,9 +7,31 @@ import { encodeCopyField, pgArrayLiteral } from '../db/client';
 
 /** Columns of cluster_pods in the order of a prepared pod's COPY line (cluster_id and timestamps around it). */
 export const POD_CONTENT_COLUMNS = [
-  'namespace', 'name', 'uid', 'phase', 'status', 'node_name', 'restarts', 'ready', 'containers', 'started_at', 'k8s_created_at',
-  'owner_kind', 'owner_name', 'cpu_request_milli', 'cpu_limit_milli', 'mem_request_bytes', 'mem_limit_bytes', 'privileged',
-  'pod_ip', 'qos_class', 'message', 'usage_available', 'images', 'detail', 'content_hash',
+  'namespace',
+  'name',
+  'uid',
+  'phase',
+  'status',
+  'node_name',
+  'restarts',
+  'ready',
+  'containers',
+  'started_at',
+  'k8s_created_at',
+  'owner_kind',
+  'owner_name',
+  'cpu_request_milli',
+  'cpu_limit_milli',
+  'mem_request_bytes',
+  'mem_limit_bytes',
+  'privileged',
+  'pod_ip',
+  'qos_class',
+  'message',
+  'usage_available',
+  'images',
+  'detail',
+  'content_hash',
 ] as const;
 
 export type PreparedPod = {
@@ -105,7 +127,17 @@ export function preparePods(pods: readonly PodDetail[], inventory: PodInventory)
       if (c.stateReason === 'CrashLoopBackOff') crashLooping = true;
       if (!lastTermination && c.lastTerminationReason) lastTermination = c.lastTerminationReason;
     }
-    out.push({ namespace: p.namespace, name: p.name, status: p.status, restarts: p.restarts, crashLooping, lastTermination, json: inventory.json[i], hash: inventory.hashes[i], pod: p });
+    out.push({
+      namespace: p.namespace,
+      name: p.name,
+      status: p.status,
+      restarts: p.restarts,
+      crashLooping,
+      lastTermination,
+      json: inventory.json[i],
+      hash: inventory.hashes[i],
+      pod: p,
+    });
   }
   return out;
 }
@@ -114,10 +146,31 @@ export function preparePods(pods: readonly PodDetail[], inventory: PodInventory)
 export function podCopyLine(prepared: PreparedPod): string {
   const p = prepared.pod;
   const fields = [
-    p.namespace, p.name, p.uid ?? null, p.phase, p.status, p.nodeName, p.restarts, p.ready, pgArrayLiteral(p.containers),
-    unixToIso(p.startedUnix), unixToIso(p.createdUnix), p.ownerKind, p.ownerName, p.cpuRequestMilli, p.cpuLimitMilli,
-    p.memRequestBytes, p.memLimitBytes, p.privileged ? 't' : 'f', p.podIP, p.qosClass, p.message ?? null,
-    p.usageAvailable ? 't' : 'f', pgArrayLiteral(p.containerDetails.map((c) => c.image)), prepared.json, prepared.hash,
+    p.namespace,
+    p.name,
+    p.uid ?? null,
+    p.phase,
+    p.status,
+    p.nodeName,
+    p.restarts,
+    p.ready,
+    pgArrayLiteral(p.containers),
+    unixToIso(p.startedUnix),
+    unixToIso(p.createdUnix),
+    p.ownerKind,
+    p.ownerName,
+    p.cpuRequestMilli,
+    p.cpuLimitMilli,
+    p.memRequestBytes,
+    p.memLimitBytes,
+    p.privileged ? 't' : 'f',
+    p.podIP,
+    p.qosClass,
+    p.message ?? null,
+    p.usageAvailable ? 't' : 'f',
+    pgArrayLiteral(p.containerDetails.map((c) => c.image)),
+    prepared.json,
+    prepared.hash,
   ];
   let line = '';
   for (let f = 0; f < fields.length; f++) line += (f ? '\t' : '') + encodeCopyField(fields[f]);
@@ -234,7 +287,16 @@ export function prepareEvents(events: readonly WarningEvent[], now: Date): { eve
       dedupeKey,
       at: e.firstSeen ? new Date(e.firstSeen * 1000) : now,
       message: `${e.reason}: ${e.involvedKind} ${e.namespace}/${e.involvedName}: ${e.message}`,
-      details: { namespace: e.namespace, kind: e.involvedKind, name: e.involvedName, reason: e.reason, message: e.message, count: e.count, lastSeen: e.lastSeen, source: e.source ?? null },
+      details: {
+        namespace: e.namespace,
+        kind: e.involvedKind,
+        name: e.involvedName,
+        reason: e.reason,
+        message: e.message,
+        count: e.count,
+        lastSeen: e.lastSeen,
+        source: e.source ?? null,
+      },
     });
   }
   const list = [...byKeyMap.values()].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : 1));

@@ -10,7 +10,14 @@ import type { PodDetail } from '../contract';
 import { runRetention, type RetentionResult } from './retention';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
-type Metrics = { plan: string; retentionFrom: string; from: string; source: string; stepSeconds: number; points: { t: string; cpuMilli: number | null; memBytes: number | null }[] };
+type Metrics = {
+  plan: string;
+  retentionFrom: string;
+  from: string;
+  source: string;
+  stepSeconds: number;
+  points: { t: string; cpuMilli: number | null; memBytes: number | null }[];
+};
 
 const MiB = 1024 ** 2;
 const HOUR = 3600_000;
@@ -62,7 +69,11 @@ test('rollups keep each 10-minute bucket’s CPU average and memory peak per pod
   const start = new Date(Math.floor((Date.now() - 2 * HOUR) / 600_000) * 600_000);
   const pod = makePod(1);
   // Three beats in the first bucket: CPU 10, 20, 60 (average 30); memory 100, 300, 200 MiB (peak 300).
-  const beats: [number, number, number][] = [[0, 10, 100], [60, 20, 300], [120, 60, 200]];
+  const beats: [number, number, number][] = [
+    [0, 10, 100],
+    [60, 20, 300],
+    [120, 60, 200],
+  ];
   for (const [s, cpu, mem] of beats) await beatAt(clusterId, [{ ...pod, cpuUsageMilli: cpu, memUsageBytes: mem * MiB }], new Date(start.getTime() + s * 1000));
   // A beat in the next bucket closes the first one.
   await beatAt(clusterId, [{ ...pod, cpuUsageMilli: 5, memUsageBytes: 50 * MiB }], new Date(start.getTime() + 700_000));
@@ -88,7 +99,11 @@ test('samples older than the plan window disappear after a pass; changing the pl
   for (let h = 72; h >= 0; h -= 1 / 6) {
     const at = new Date(now.getTime() - h * HOUR);
     const pods = h <= 60 && h > 50 ? [...base, visitor] : base;
-    await beatAt(clusterId, pods.map((p, i) => ({ ...p, memUsageBytes: (100 + i) * MiB + Math.round(h * 10) * 4096 })), at);
+    await beatAt(
+      clusterId,
+      pods.map((p, i) => ({ ...p, memUsageBytes: (100 + i) * MiB + Math.round(h * 10) * 4096 })),
+      at,
+    );
   }
   const target = base[0];
   const keySetsBefore = await count(t.db, sql`select count(*)::int as n from usage_key_sets where cluster_id = ${clusterId}`);
@@ -100,15 +115,26 @@ test('samples older than the plan window disappear after a pass; changing the pl
   expect(pro).not.toBeNull();
   expect(pro!.samplesDeleted).toBeGreaterThan(0);
   expect(pro!.rollupsDeleted).toBe(0);
-  expect(await count(t.db, sql`select count(*)::int as n from usage_samples where cluster_id = ${clusterId} and at < ${new Date(now.getTime() - 24 * HOUR).toISOString()}::timestamptz`)).toBe(0);
-  expect(await count(t.db, sql`select count(*)::int as n from usage_rollups where cluster_id = ${clusterId} and at < ${new Date(now.getTime() - 70 * HOUR).toISOString()}::timestamptz`)).toBeGreaterThan(0);
+  expect(
+    await count(
+      t.db,
+      sql`select count(*)::int as n from usage_samples where cluster_id = ${clusterId} and at < ${new Date(now.getTime() - 24 * HOUR).toISOString()}::timestamptz`,
+    ),
+  ).toBe(0);
+  expect(
+    await count(
+      t.db,
+      sql`select count(*)::int as n from usage_rollups where cluster_id = ${clusterId} and at < ${new Date(now.getTime() - 70 * HOUR).toISOString()}::timestamptz`,
+    ),
+  ).toBeGreaterThan(0);
   const week = await metrics(clusterId, target, `from=${Math.floor(now.getTime() / 1000) - 3 * 86400}`);
   expect(week.plan).toBe('pro');
   expect(week.source).toBe('rollup');
   expect(Date.parse(week.points[0].t)).toBeLessThan(now.getTime() - 70 * HOUR);
   expect(Date.parse(week.points[week.points.length - 1].t)).toBeGreaterThan(now.getTime() - HOUR);
   // The short-lived pod's raw key set went with the last raw sample pointing to it; its rollups' key set stays.
-  const keySets = (rollup: boolean) => count(t.db, sql`select count(*)::int as n from usage_key_sets where cluster_id = ${clusterId} and (id like 'rollup:%') = ${rollup}`);
+  const keySets = (rollup: boolean) =>
+    count(t.db, sql`select count(*)::int as n from usage_key_sets where cluster_id = ${clusterId} and (id like 'rollup:%') = ${rollup}`);
   expect(await keySets(false)).toBe(1);
   expect(await keySets(true)).toBe(2);
 
@@ -150,7 +176,10 @@ test('pruning deletes by (cluster_id, at) range on the primary keys', async () =
     await tx.execute(sql`set local enable_seqscan = off`);
     const out: string[] = [];
     for (const table of ['usage_samples', 'usage_rollups']) {
-      const rows = await queryRows<Record<string, string>>(tx, sql.raw(`explain delete from ${table} where cluster_id = any('{00000000-0000-4000-8000-000000000000}'::uuid[]) and at < now() - interval '1 day'`));
+      const rows = await queryRows<Record<string, string>>(
+        tx,
+        sql.raw(`explain delete from ${table} where cluster_id = any('{00000000-0000-4000-8000-000000000000}'::uuid[]) and at < now() - interval '1 day'`),
+      );
       out.push(rows.map((r) => Object.values(r)[0]).join('\n'));
     }
     return out;

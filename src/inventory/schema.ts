@@ -13,7 +13,9 @@ const big = (name: string) => bigint(name, { mode: 'number' });
 export const clusterNodes = pgTable(
   'cluster_nodes',
   {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     status: text('status').notNull(),
     roles: text('roles').array().notNull(),
@@ -46,7 +48,9 @@ export type PodDetailJson = Omit<PodDetail, 'cpuUsageMilli' | 'memUsageBytes' | 
 export const clusterPods = pgTable(
   'cluster_pods',
   {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     namespace: text('namespace').notNull(),
     name: text('name').notNull(),
     uid: text('uid'),
@@ -93,7 +97,9 @@ export const usageKeySets = pgTable(
   {
     /** Digest of the two key lists: the same set is stored once. */
     id: text('id').primaryKey(),
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     /** "namespace/name", sorted. */
     podKeys: text('pod_keys').array().notNull(),
     nodeKeys: text('node_keys').array().notNull(),
@@ -105,7 +111,9 @@ export const usageKeySets = pgTable(
 export const usageSamples = pgTable(
   'usage_samples',
   {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     at: ts('at').notNull(),
     keysId: text('keys_id').notNull(),
     /** Millicores per pod, aligned with the key set's pod_keys; null = no metrics for that pod. */
@@ -118,7 +126,6 @@ export const usageSamples = pgTable(
   (t) => [primaryKey({ columns: [t.clusterId, t.at] })],
 );
 
-
 /**
  * The fleet-wide pod index behind /pods: a narrow projection of cluster_pods, kept by one replica's
  * index job (fleet-index.ts) rather than by the heartbeat, so ingest stays "write only what changed"
@@ -130,7 +137,9 @@ export const usageSamples = pgTable(
 export const fleetPods = pgTable(
   'fleet_pods',
   {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     namespace: text('namespace').notNull(),
     name: text('name').notNull(),
     status: text('status').notNull(),
@@ -226,7 +235,9 @@ export const fleetPodState = pgTable('fleet_pod_state', {
 export const usageRollups = pgTable(
   'usage_rollups',
   {
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     /** Bucket start. */
     at: ts('at').notNull(),
     keysId: text('keys_id').notNull(),
@@ -248,7 +259,9 @@ export const usageKeySetUses = pgTable(
   'usage_key_set_uses',
   {
     keysId: text('keys_id').primaryKey(),
-    clusterId: uuid('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     lastUsedAt: ts('last_used_at').notNull(),
   },
   (t) => [index('usage_key_set_uses_cluster_idx').on(t.clusterId, t.lastUsedAt)],

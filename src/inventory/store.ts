@@ -19,9 +19,21 @@ const STAGE = 'cluster_pods_stage';
 const STAGE_COLUMNS = ['cluster_id', ...POD_CONTENT_COLUMNS, 'first_seen_at', 'updated_at'];
 /** Column types of cluster_pods that are not text: the staging table holds text, the upsert casts. */
 const CASTS: Record<string, string> = {
-  cluster_id: 'uuid', restarts: 'int', containers: 'text[]', started_at: 'timestamptz', k8s_created_at: 'timestamptz',
-  cpu_request_milli: 'bigint', cpu_limit_milli: 'bigint', mem_request_bytes: 'bigint', mem_limit_bytes: 'bigint',
-  privileged: 'boolean', usage_available: 'boolean', images: 'text[]', detail: 'jsonb', first_seen_at: 'timestamptz', updated_at: 'timestamptz',
+  cluster_id: 'uuid',
+  restarts: 'int',
+  containers: 'text[]',
+  started_at: 'timestamptz',
+  k8s_created_at: 'timestamptz',
+  cpu_request_milli: 'bigint',
+  cpu_limit_milli: 'bigint',
+  mem_request_bytes: 'bigint',
+  mem_limit_bytes: 'bigint',
+  privileged: 'boolean',
+  usage_available: 'boolean',
+  images: 'text[]',
+  detail: 'jsonb',
+  first_seen_at: 'timestamptz',
+  updated_at: 'timestamptz',
 };
 // All text, no constraints: nothing an agent sends can fail the COPY; a bad value fails the upsert
 // instead, as an ordinary statement error.
@@ -102,7 +114,12 @@ export async function syncNodes(db: Db, clusterId: string, nodes: readonly Prepa
 export async function listNodes(db: Db, clusterId: string, page: { limit: number; after?: string }): Promise<ClusterNode[]> {
   const conds = [eq(clusterNodes.clusterId, clusterId)];
   if (page.after !== undefined) conds.push(gt(clusterNodes.name, page.after));
-  return db.select().from(clusterNodes).where(and(...conds)).orderBy(asc(clusterNodes.name)).limit(page.limit);
+  return db
+    .select()
+    .from(clusterNodes)
+    .where(and(...conds))
+    .orderBy(asc(clusterNodes.name))
+    .limit(page.limit);
 }
 
 export type WorkloadCount = { namespace: string; phase: string; count: number };

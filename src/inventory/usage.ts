@@ -78,7 +78,14 @@ export type BeatFacts = {
  * anything differs — the caller then takes the full path. The UPDATE re-checks its conditions
  * against a row a concurrent beat just changed, so a stale fast path cannot win.
  */
-export async function recordUnchangedBeat(db: Db, clusterId: string, expect: UnchangedExpectation, facts: BeatFacts, usage: UsageVectors, at: Date): Promise<string | null> {
+export async function recordUnchangedBeat(
+  db: Db,
+  clusterId: string,
+  expect: UnchangedExpectation,
+  facts: BeatFacts,
+  usage: UsageVectors,
+  at: Date,
+): Promise<string | null> {
   const atIso = at.toISOString();
   const sample = usage.hasAny
     ? sql`, sample as (
@@ -135,7 +142,13 @@ export type PodSeries = { from: Date; to: Date; stepSeconds: number; source: 'ra
  * the raw samples' day, read the rollups (plus raw samples newer than the last rollup), so a 30-day
  * chart reads ~4300 rows, not 170,000.
  */
-export async function podUsageSeries(db: Db, clusterId: string, namespace: string, name: string, window: { from: Date; to: Date; stepSeconds: number; now: Date }): Promise<PodSeries> {
+export async function podUsageSeries(
+  db: Db,
+  clusterId: string,
+  namespace: string,
+  name: string,
+  window: { from: Date; to: Date; stepSeconds: number; now: Date },
+): Promise<PodSeries> {
   const key = `${namespace}/${name}`;
   const rawStart = new Date(window.now.getTime() - RAW_RETENTION_HOURS * 3600_000);
   const useRollups = window.stepSeconds >= ROLLUP_SECONDS || window.from < rawStart;

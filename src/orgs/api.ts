@@ -29,7 +29,10 @@ export function orgsApi(deps: AppDeps) {
       },
       { response: { 200: OrgList }, detail: { tags: ['orgs'], summary: 'Every org the caller can see (memberships and their descendants)' } },
     )
-    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), { response: { 200: OrgJson }, detail: { tags: ['orgs'], summary: 'One org' } })
+    .get('/orgs/:id', async (ctx) => orgJson(requireOrg(await requireCaller(db, ctx), ctx.params.id)), {
+      response: { 200: OrgJson },
+      detail: { tags: ['orgs'], summary: 'One org' },
+    })
     .post(
       '/orgs',
       async (ctx) => {
@@ -39,12 +42,23 @@ export function orgsApi(deps: AppDeps) {
         if (!name) throw badRequest('name: must not be empty');
         const res = await createOrg(db, { name, parent, plan: ctx.body.plan });
         if (!res.ok) throw orgRefusal(res);
-        await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        await recordAudit(db, {
+          orgId: parent.id,
+          actorUserId: caller.user.id,
+          actor: caller.user.email,
+          action: 'org.create',
+          target: res.org.id,
+          details: { name },
+          ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy),
+        });
         ctx.set.status = 201;
         return orgJson({ ...res.org, role: parent.role });
       },
       {
-        body: t.Object({ parentId: t.String({ maxLength: 64 }), name: t.String({ minLength: 1, maxLength: 100 }), plan: t.Optional(PlanT) }, { additionalProperties: false }),
+        body: t.Object(
+          { parentId: t.String({ maxLength: 64 }), name: t.String({ minLength: 1, maxLength: 100 }), plan: t.Optional(PlanT) },
+          { additionalProperties: false },
+        ),
         response: { 201: OrgJson },
         detail: { tags: ['orgs'], summary: "Create a child org (admin of the parent); its plan defaults to, and may not exceed, the parent's" },
       },
@@ -59,7 +73,15 @@ export function orgsApi(deps: AppDeps) {
         const res = await updateOrg(db, org.id, { name, plan: ctx.body.plan });
         if (!res.ok) throw orgRefusal(res);
         const updated = res.org;
-        await recordAudit(db, { orgId: org.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.update', target: org.id, details: { name, plan: ctx.body.plan }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        await recordAudit(db, {
+          orgId: org.id,
+          actorUserId: caller.user.id,
+          actor: caller.user.email,
+          action: 'org.update',
+          target: org.id,
+          details: { name, plan: ctx.body.plan },
+          ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy),
+        });
         return orgJson({ ...updated, role: org.role });
       },
       {
@@ -106,18 +128,28 @@ export function orgsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        const res = await changeMemberRole(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId, ctx.body.role).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
+        const res = await changeMemberRole(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId, ctx.body.role).catch(() => ({
+          ok: false as const,
+          reason: 'not_member' as const,
+        }));
         if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },
-      { body: t.Object({ role: RoleT }, { additionalProperties: false }), response: { 200: Ok }, detail: { tags: ['orgs'], summary: "Change a member's role (only an owner makes or changes an owner)" } },
+      {
+        body: t.Object({ role: RoleT }, { additionalProperties: false }),
+        response: { 200: Ok },
+        detail: { tags: ['orgs'], summary: "Change a member's role (only an owner makes or changes an owner)" },
+      },
     )
     .delete(
       '/orgs/:id/members/:userId',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.params.id, 'admin');
-        const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
+        const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({
+          ok: false as const,
+          reason: 'not_member' as const,
+        }));
         if (!res.ok) throw memberRefusal(res.reason);
         return { ok: true };
       },

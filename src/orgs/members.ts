@@ -46,7 +46,15 @@ async function addMemberOnce(db: Db, hashing: HashGate, actor: Actor, org: Visib
       user = await createUser(tx, hashing, { email, password: temporaryPassword });
     }
     if (!(await insertMembership(tx, org.id, user.id, role))) return { ok: false, reason: 'already_member', userId: user.id };
-    await recordAudit(tx, { orgId: org.id, actorUserId: actor.userId, actor: actor.email, action: 'member.add', target: email, details: { role, newAccount: temporaryPassword !== null }, ip: actor.ip });
+    await recordAudit(tx, {
+      orgId: org.id,
+      actorUserId: actor.userId,
+      actor: actor.email,
+      action: 'member.add',
+      target: email,
+      details: { role, newAccount: temporaryPassword !== null },
+      ip: actor.ip,
+    });
     return { ok: true as const, userId: user.id, email, role, temporaryPassword };
   });
 }
@@ -60,7 +68,15 @@ export async function changeMemberRole(db: Db, actor: Actor, org: VisibleOrg, us
     const removed = await removeMembership(tx, org.id, userId);
     if (!removed) return { ok: false as const, reason: 'not_member' as const };
     await setMembership(tx, org.id, userId, role);
-    await recordAudit(tx, { orgId: org.id, actorUserId: actor.userId, actor: actor.email, action: 'member.role', target: userId, details: { role }, ip: actor.ip });
+    await recordAudit(tx, {
+      orgId: org.id,
+      actorUserId: actor.userId,
+      actor: actor.email,
+      action: 'member.role',
+      target: userId,
+      details: { role },
+      ip: actor.ip,
+    });
     return { ok: true as const };
   });
 }

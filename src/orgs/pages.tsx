@@ -32,7 +32,9 @@ export function orgsPages(deps: AppDeps) {
       if (!org) throw notFound('organization');
       const added = takeReveal<{ email: string; temporaryPassword: string }>(ctx.cookie, box, caller, MEMBERS_PATH);
       const members = await listMembers(db, org.id);
-      const body = <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage={roleAtLeast(org.role, 'admin')} added={added} />;
+      const body = (
+        <MembersPage org={org} members={members} csrfToken={caller.session?.csrfToken ?? ''} canManage={roleAtLeast(org.role, 'admin')} added={added} />
+      );
       return renderPage(caller, ctx.cookie, { title: 'Members', active: 'settings', body });
     })
     .post(
@@ -54,18 +56,29 @@ export function orgsPages(deps: AppDeps) {
         if (!res.ok) throw memberRefusal(res.reason);
         // Post/redirect/get: a reload lists the members, it does not add again. A new account's temporary
         // password reaches the page sealed, once (reveal.ts).
-        if (res.temporaryPassword) setReveal(ctx.cookie, box, caller, MEMBERS_PATH, { email: res.email, temporaryPassword: res.temporaryPassword }, secureCookie);
+        if (res.temporaryPassword)
+          setReveal(ctx.cookie, box, caller, MEMBERS_PATH, { email: res.email, temporaryPassword: res.temporaryPassword }, secureCookie);
         setFlash(ctx.cookie, { kind: 'ok', text: `${res.email} is now ${res.role} of ${org.name}.` });
         return redirect(MEMBERS_PATH);
       },
-      { body: t.Object({ orgId: t.String({ maxLength: 64 }), email: t.String({ maxLength: 254 }), role: t.String({ maxLength: 16 }), _csrf: t.Optional(t.String()) }) },
+      {
+        body: t.Object({
+          orgId: t.String({ maxLength: 64 }),
+          email: t.String({ maxLength: 254 }),
+          role: t.String({ maxLength: 16 }),
+          _csrf: t.Optional(t.String()),
+        }),
+      },
     )
     .post(
       '/settings/members/:userId/remove',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const org = requireOrg(caller, ctx.body.orgId, 'admin');
-        const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({ ok: false as const, reason: 'not_member' as const }));
+        const res = await removeMember(db, actorOf(caller, ctx, deps.config.trustProxy), org, ctx.params.userId).catch(() => ({
+          ok: false as const,
+          reason: 'not_member' as const,
+        }));
         if (!res.ok) setFlash(ctx.cookie, { kind: 'error', text: MEMBER_REFUSALS[res.reason] });
         else setFlash(ctx.cookie, { kind: 'ok', text: 'Member removed.' });
         return redirect('/settings/members');
@@ -87,7 +100,15 @@ export function orgsPages(deps: AppDeps) {
         if (!name) throw badRequest('name: must not be empty');
         const res = await createOrg(db, { name, parent });
         if (!res.ok) throw orgRefusal(res);
-        await recordAudit(db, { orgId: parent.id, actorUserId: caller.user.id, actor: caller.user.email, action: 'org.create', target: res.org.id, details: { name }, ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy) });
+        await recordAudit(db, {
+          orgId: parent.id,
+          actorUserId: caller.user.id,
+          actor: caller.user.email,
+          action: 'org.create',
+          target: res.org.id,
+          details: { name },
+          ip: clientIp(ctx.request, ctx.server, deps.config.trustProxy),
+        });
         setFlash(ctx.cookie, { kind: 'ok', text: `Organization "${name}" created.` });
         return redirect('/settings/orgs');
       },

@@ -32,7 +32,11 @@ export async function listVisibleOrgs(db: Db, userId: string): Promise<VisibleOr
     if (!cur || RANK[r.role] > RANK[cur]) best.set(r.id, r.role);
   }
   if (best.size === 0) return [];
-  const list = await db.select().from(orgs).where(inArray(orgs.id, [...best.keys()])).orderBy(asc(orgs.depth), asc(orgs.name));
+  const list = await db
+    .select()
+    .from(orgs)
+    .where(inArray(orgs.id, [...best.keys()]))
+    .orderBy(asc(orgs.depth), asc(orgs.name));
   return list.map((o) => ({ ...o, role: best.get(o.id)! }));
 }
 
@@ -52,7 +56,7 @@ export function subtreeOf(all: VisibleOrg[], rootId: string): VisibleOrg[] {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const o of all) if (o.parentId && ids.has(o.parentId) && !ids.has(o.id)) (ids.add(o.id), (grew = true));
+    for (const o of all) if (o.parentId && ids.has(o.parentId) && !ids.has(o.id)) ids.add(o.id), (grew = true);
   }
   return all.filter((o) => ids.has(o.id));
 }
@@ -78,7 +82,10 @@ export async function createOrg(db: Db, input: { name: string; parent?: Org | nu
     const parent = input.parent ? await lockOrg(tx, input.parent.id) : null;
     const plan = input.plan ?? parent?.plan ?? 'free';
     if (parent && !planWithin(plan, parent.plan)) return { ok: false, reason: 'plan_above_parent', parentPlan: parent.plan };
-    const [org] = await tx.insert(orgs).values({ name: input.name, parentId: parent?.id ?? null, depth, plan }).returning();
+    const [org] = await tx
+      .insert(orgs)
+      .values({ name: input.name, parentId: parent?.id ?? null, depth, plan })
+      .returning();
     return { ok: true, org };
   });
 }
@@ -142,17 +149,26 @@ export async function insertMembership(db: Db, orgId: string, userId: string, ro
 }
 
 export async function removeMembership(db: Db, orgId: string, userId: string): Promise<boolean> {
-  const rows = await db.delete(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId))).returning();
+  const rows = await db
+    .delete(memberships)
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
+    .returning();
   return rows.length > 0;
 }
 
 export async function findMembership(db: Db, orgId: string, userId: string): Promise<{ role: Role } | null> {
-  const [m] = await db.select({ role: memberships.role }).from(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+  const [m] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
   return m ?? null;
 }
 
 export async function countOwners(db: Db, orgId: string): Promise<number> {
-  const rows = await db.select().from(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.role, 'owner')));
+  const rows = await db
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.role, 'owner')));
   return rows.length;
 }
 

@@ -13,8 +13,19 @@ import { RETENTION_HOURS, latestPodUsage } from '../inventory/usage';
 import { POD_SORTS, type PodSort } from './vocabulary';
 import { PodDetailResponse, PodMetricsResponse, PodPage } from './responses';
 import { podDetailJson, podJsonOfRow, setOrNull } from './pod-json';
-import { buildFilter, hasNul, loadScope, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput, type ScopeCluster } from './service';
-
+import {
+  buildFilter,
+  hasNul,
+  loadScope,
+  metricsOf,
+  metricsState,
+  parseTime,
+  podProblems,
+  podUsageSeries,
+  resolveWindow,
+  type FilterInput,
+  type ScopeCluster,
+} from './service';
 
 const FilterQuery = {
   namespace: t.Optional(t.String({ maxLength: 253, description: 'Exact namespace' })),
@@ -22,7 +33,11 @@ const FilterQuery = {
   q: t.Optional(t.String({ maxLength: 100, description: 'Case-insensitive substring of pod, namespace, owner or image' })),
   owner: t.Optional(t.String({ maxLength: 400, description: 'Top owner as Kind/name (e.g. Deployment/web), or a name of any kind' })),
   node: t.Optional(t.String({ maxLength: 253, description: 'Exact node name' })),
-  problem: t.Optional(t.Union([t.Literal('true'), t.Literal('false'), t.Literal('1'), t.Literal('0')], { description: 'Only pods not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or at ≥ 90 % of their memory limit' })),
+  problem: t.Optional(
+    t.Union([t.Literal('true'), t.Literal('false'), t.Literal('1'), t.Literal('0')], {
+      description: 'Only pods not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or at ≥ 90 % of their memory limit',
+    }),
+  ),
   sort: t.Optional(OneOf(POD_SORTS)),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, description: 'Page size, 1–200 (default 50)' })),
   cursor: t.Optional(t.String({ maxLength: 2048, description: 'nextCursor of the previous page (same sort)' })),
@@ -30,7 +45,11 @@ const FilterQuery = {
 
 const FleetQuery = t.Object(
   {
-    cluster: t.Optional(t.Union([t.String({ maxLength: 4000 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 200 })], { description: 'Cluster id(s): repeat the parameter or separate with commas' })),
+    cluster: t.Optional(
+      t.Union([t.String({ maxLength: 4000 }), t.Array(t.String({ maxLength: 64 }), { maxItems: 200 })], {
+        description: 'Cluster id(s): repeat the parameter or separate with commas',
+      }),
+    ),
     ...FilterQuery,
   },
   { additionalProperties: false },
@@ -54,7 +73,10 @@ function readCursor(cursor: string | undefined, sort: PodSort): PodCursor | unde
 function clusterIdsOf(raw: string | string[] | undefined): string[] {
   if (raw === undefined) return [];
   const list = Array.isArray(raw) ? raw : [raw];
-  const ids = list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const ids = list
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (ids.length > 200) throw badRequest('cluster: at most 200 clusters');
   return ids;
 }
@@ -102,7 +124,10 @@ export function podsApi(deps: AppDeps) {
       {
         query: FleetQuery,
         response: { 200: PodPage },
-        detail: { tags: ['pods'], summary: 'Pods of every cluster in the caller’s org subtree, filtered, sorted (name, restarts, age, cpu, memory) and keyset-paginated' },
+        detail: {
+          tags: ['pods'],
+          summary: 'Pods of every cluster in the caller’s org subtree, filtered, sorted (name, restarts, age, cpu, memory) and keyset-paginated',
+        },
       },
     )
     .get(
@@ -115,7 +140,11 @@ export function podsApi(deps: AppDeps) {
         const own = scope.length ? scope : [{ ...cluster, ...metricsOf(cluster) }];
         return page(own, filterInput(ctx.query, [cluster.id]), ctx.query);
       },
-      { query: ClusterQuery, response: { 200: PodPage }, detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' } },
+      {
+        query: ClusterQuery,
+        response: { 200: PodPage },
+        detail: { tags: ['pods'], summary: 'Pods of one cluster, with the same filters, sorts and cursors as the fleet list' },
+      },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name',
@@ -129,7 +158,14 @@ export function podsApi(deps: AppDeps) {
         const metrics = metricsState(metricsOf(cluster), found.usageAvailable);
         return podDetailJson(cluster, found, usage, metrics, podProblems(found.detail, usage?.memBytes ?? null, new Date()));
       },
-      { response: { 200: PodDetailResponse }, detail: { tags: ['pods'], summary: 'One pod as of its cluster’s latest heartbeat: the object the lists answer, usage from the newest sample (or why there is none), and its containers, owners and labels' } },
+      {
+        response: { 200: PodDetailResponse },
+        detail: {
+          tags: ['pods'],
+          summary:
+            'One pod as of its cluster’s latest heartbeat: the object the lists answer, usage from the newest sample (or why there is none), and its containers, owners and labels',
+        },
+      },
     )
     .get(
       '/clusters/:id/pods/:namespace/:name/metrics',
@@ -165,14 +201,23 @@ export function podsApi(deps: AppDeps) {
       {
         query: t.Object(
           {
-            from: t.Optional(t.String({ maxLength: 40, description: 'Start (ISO 8601 or unix seconds); default one hour before `to`; moved up to the plan’s retention start' })),
+            from: t.Optional(
+              t.String({
+                maxLength: 40,
+                description: 'Start (ISO 8601 or unix seconds); default one hour before `to`; moved up to the plan’s retention start',
+              }),
+            ),
             to: t.Optional(t.String({ maxLength: 40, description: 'End (ISO 8601 or unix seconds); default now' })),
             step: t.Optional(t.Integer({ minimum: 15, maximum: 86400, description: 'Bucket size in seconds (15–86400); default keeps ~360 points' })),
           },
           { additionalProperties: false },
         ),
         response: { 200: PodMetricsResponse },
-        detail: { tags: ['pods'], summary: 'A pod’s CPU and memory over time in buckets (CPU averaged, memory peak), within the org plan’s retention (free 24 h, pro 7 d, enterprise 30 d)' },
+        detail: {
+          tags: ['pods'],
+          summary:
+            'A pod’s CPU and memory over time in buckets (CPU averaged, memory peak), within the org plan’s retention (free 24 h, pro 7 d, enterprise 30 d)',
+        },
       },
     );
 }

@@ -84,10 +84,14 @@ test('the drawer charts the agent’s samples, survives refreshes, and says "met
   const coredns = listed.find((p) => p.name.startsWith('coredns') && p.memory.usageBytes !== null)!;
   expect(coredns).toBeDefined();
   // Enough beats for a chart of several 15 s buckets.
-  await waitUntil(async () => {
-    const res = await api.call('GET', `/v1/clusters/${clusterId}/pods/${coredns.namespace}/${coredns.name}/metrics?step=15`);
-    return ((await res.json()) as { points: unknown[] }).points.length >= 2;
-  }, 60_000, 'two 15 s buckets of samples');
+  await waitUntil(
+    async () => {
+      const res = await api.call('GET', `/v1/clusters/${clusterId}/pods/${coredns.namespace}/${coredns.name}/metrics?step=15`);
+      return ((await res.json()) as { points: unknown[] }).points.length >= 2;
+    },
+    60_000,
+    'two 15 s buckets of samples',
+  );
 
   const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
   await browserSignIn(page, base, user.email, user.password);
@@ -172,16 +176,33 @@ test('workloads across clusters: the same name in two namespaces is two workload
     p.containerDetails = p.containerDetails.map((c) => ({ ...c, image }));
     return p;
   };
-  const beat = await sendHeartbeat(t, teams.agentKey, makeHeartbeat({ pods: [pod(0, 'team-a', 'registry.example.com/a/api:1.0'), pod(1, 'team-a', 'registry.example.com/a/api:1.0'), pod(2, 'team-b', 'registry.example.com/b/api:7.3')] }));
+  const beat = await sendHeartbeat(
+    t,
+    teams.agentKey,
+    makeHeartbeat({
+      pods: [
+        pod(0, 'team-a', 'registry.example.com/a/api:1.0'),
+        pod(1, 'team-a', 'registry.example.com/a/api:1.0'),
+        pod(2, 'team-b', 'registry.example.com/b/api:7.3'),
+      ],
+    }),
+  );
   expect(beat.status).toBe(200);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await browserSignIn(page, base, user.email, user.password);
   // The index job picks the heartbeat up within a pass or two.
-  await waitUntil(async () => {
-    await page.goto(`${base}/pods?group=owner&cluster=${teams.clusterId}`);
-    return (await page.locator('section[data-workload]').count()) === 2;
-  }, 15_000, 'two workloads listed');
-  expect(await page.$$eval('section[data-workload]', (els) => els.map((e) => e.getAttribute('data-workload')))).toEqual(['team-a/Deployment/api', 'team-b/Deployment/api']);
+  await waitUntil(
+    async () => {
+      await page.goto(`${base}/pods?group=owner&cluster=${teams.clusterId}`);
+      return (await page.locator('section[data-workload]').count()) === 2;
+    },
+    15_000,
+    'two workloads listed',
+  );
+  expect(await page.$$eval('section[data-workload]', (els) => els.map((e) => e.getAttribute('data-workload')))).toEqual([
+    'team-a/Deployment/api',
+    'team-b/Deployment/api',
+  ]);
   expect(await page.locator('.chip.drift').count()).toBe(0);
   expect(await page.locator('tr.drift').count()).toBe(0);
   expect(await page.locator('[data-note="workload-identity"]').isVisible()).toBe(true);

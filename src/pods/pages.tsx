@@ -17,10 +17,31 @@ import { PodsLive, type ClusterRef, type PodsLiveProps } from '../../views/pods/
 import { PodsPage } from '../../views/pods/page';
 import { podsUrl, type PodsFilters } from '../../views/pods/filters';
 import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type DrawerLiveProps } from '../../views/pods/drawer';
-import { countPodsByStatus, countProblemPods, listPods, listWorkloads, searchPodsWithCounts, type PodCursor, type PodPage, type WorkloadCursor } from '../inventory/fleet-pods';
+import {
+  countPodsByStatus,
+  countProblemPods,
+  listPods,
+  listWorkloads,
+  searchPodsWithCounts,
+  type PodCursor,
+  type PodPage,
+  type WorkloadCursor,
+} from '../inventory/fleet-pods';
 import { findPodDetail } from '../inventory/store';
 import { latestPodUsage } from '../inventory/usage';
-import { buildFilter, hasNul, loadScope, metricsOf, metricsState, podProblems, podUsageSeries, windowsForPlan, WINDOWS, defaultStep, type ScopeCluster } from './service';
+import {
+  buildFilter,
+  hasNul,
+  loadScope,
+  metricsOf,
+  metricsState,
+  podProblems,
+  podUsageSeries,
+  windowsForPlan,
+  WINDOWS,
+  defaultStep,
+  type ScopeCluster,
+} from './service';
 import { POD_SORTS, type ChartWindow, type PodSort } from './vocabulary';
 
 const PAGE_SIZE = 50;
@@ -70,7 +91,19 @@ function liveQuery(request: Request, own: PodsQuery): PodsQuery {
     if (u.pathname !== '/pods') return own;
     const clusters = u.searchParams.getAll('cluster');
     const get = (k: string) => u.searchParams.get(k)?.slice(0, 2048) ?? undefined;
-    return { q: get('q'), cluster: clusters.slice(0, 500), namespace: get('namespace'), status: get('status'), owner: get('owner'), node: get('node'), problem: get('problem'), sort: get('sort'), group: get('group'), cursor: get('cursor'), pod: get('pod') };
+    return {
+      q: get('q'),
+      cluster: clusters.slice(0, 500),
+      namespace: get('namespace'),
+      status: get('status'),
+      owner: get('owner'),
+      node: get('node'),
+      problem: get('problem'),
+      sort: get('sort'),
+      group: get('group'),
+      cursor: get('cursor'),
+      pod: get('pod'),
+    };
   } catch {
     return own;
   }
@@ -159,17 +192,31 @@ async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<Po
   };
 }
 
-
 function logsEnabled(cluster: Cluster): boolean {
   return cluster.capabilities?.logs?.enabled === true;
 }
 
-async function loadChart(db: Db, cluster: Cluster, org: VisibleOrg, namespace: string, name: string, windowKey: string | undefined, usageAvailable: boolean, limits: { cpuRequest: number; cpuLimit: number; memRequest: number; memLimit: number }, now: Date): Promise<ChartProps> {
+async function loadChart(
+  db: Db,
+  cluster: Cluster,
+  org: VisibleOrg,
+  namespace: string,
+  name: string,
+  windowKey: string | undefined,
+  usageAvailable: boolean,
+  limits: { cpuRequest: number; cpuLimit: number; memRequest: number; memLimit: number },
+  now: Date,
+): Promise<ChartProps> {
   const windows = windowsForPlan(org.plan);
   const window = (windows as string[]).includes(windowKey ?? '') ? (windowKey as ChartWindow) : '1h';
   const metrics = metricsState(metricsOf(cluster), usageAvailable);
   const seconds = WINDOWS[window];
-  const series = await podUsageSeries(db, cluster.id, namespace, name, { from: new Date(now.getTime() - seconds * 1000), to: now, stepSeconds: defaultStep(seconds), now });
+  const series = await podUsageSeries(db, cluster.id, namespace, name, {
+    from: new Date(now.getTime() - seconds * 1000),
+    to: now,
+    stepSeconds: defaultStep(seconds),
+    now,
+  });
   return {
     clusterId: cluster.id,
     namespace,
@@ -194,7 +241,13 @@ async function loadChart(db: Db, cluster: Cluster, org: VisibleOrg, namespace: s
 
 /** The drawer's polled part: the pod as of its cluster's latest heartbeat and its latest usage. */
 /** `now` decides which problems a pod has (pending too long, restarted lately). */
-async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name: string, now = new Date()): Promise<DrawerLiveProps & { usageAvailable: boolean }> {
+async function loadDrawerLive(
+  db: Db,
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  now = new Date(),
+): Promise<DrawerLiveProps & { usageAvailable: boolean }> {
   const found = hasNul(namespace, name) ? null : await findPodDetail(db, cluster.id, namespace, name);
   const usage = found?.usageAvailable ? await latestPodUsage(db, cluster.id, namespace, name) : null;
   const p = found?.detail ?? null;
@@ -211,7 +264,14 @@ async function loadDrawerLive(db: Db, cluster: Cluster, namespace: string, name:
 }
 
 /** The whole drawer: its polled part and the usage chart. */
-async function loadDrawer(db: Db, cluster: Cluster, org: VisibleOrg, namespace: string, name: string, windowKey?: string): Promise<DrawerLiveProps & { chart: ChartProps }> {
+async function loadDrawer(
+  db: Db,
+  cluster: Cluster,
+  org: VisibleOrg,
+  namespace: string,
+  name: string,
+  windowKey?: string,
+): Promise<DrawerLiveProps & { chart: ChartProps }> {
   const now = new Date();
   const live = await loadDrawerLive(db, cluster, namespace, name, now);
   const p = live.pod;
@@ -268,42 +328,39 @@ export function podsPages(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const scope = await loadScope(db, caller);
-        return <PodsLive {...await loadLive(db, scope, liveQuery(ctx.request, ctx.query))} />;
+        return <PodsLive {...(await loadLive(db, scope, liveQuery(ctx.request, ctx.query)))} />;
       },
       { query: PodsQuery },
     )
-    .get(
-      '/clusters/:id/pods/:namespace/:name',
-      async (ctx) => {
-        const caller = await requireCaller(db, ctx);
-        const { id, namespace, name } = ctx.params;
-        const key = `${id}/${namespace}/${name}`;
-        if (!isHtmx(ctx.request)) {
-          await requireCluster(db, caller, id);
-          return redirect(`/pods?cluster=${encodeURIComponent(id)}&pod=${encodeURIComponent(key)}`);
-        }
-        // Closing goes back to the page the browser shows, without the pod.
-        let close = '/pods';
-        const current = ctx.request.headers.get('hx-current-url');
-        if (current) {
-          try {
-            const u = new URL(current);
-            u.searchParams.delete('pod');
-            if (u.pathname === '/pods') close = u.pathname + (u.search || '');
-          } catch {}
-        }
-        return drawerFor(caller, id, namespace, name, close);
-      },
-    )
+    .get('/clusters/:id/pods/:namespace/:name', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const { id, namespace, name } = ctx.params;
+      const key = `${id}/${namespace}/${name}`;
+      if (!isHtmx(ctx.request)) {
+        await requireCluster(db, caller, id);
+        return redirect(`/pods?cluster=${encodeURIComponent(id)}&pod=${encodeURIComponent(key)}`);
+      }
+      // Closing goes back to the page the browser shows, without the pod.
+      let close = '/pods';
+      const current = ctx.request.headers.get('hx-current-url');
+      if (current) {
+        try {
+          const u = new URL(current);
+          u.searchParams.delete('pod');
+          if (u.pathname === '/pods') close = u.pathname + (u.search || '');
+        } catch {}
+      }
+      return drawerFor(caller, id, namespace, name, close);
+    })
     .get('/clusters/:id/pods/:namespace/:name/live', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster } = await requireCluster(db, caller, ctx.params.id);
-      return <PodDrawerLive {...await loadDrawerLive(db, cluster, ctx.params.namespace, ctx.params.name)} />;
+      return <PodDrawerLive {...(await loadDrawerLive(db, cluster, ctx.params.namespace, ctx.params.name))} />;
     })
     .get('/clusters/:id/pods/:namespace/:name/details', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster } = await requireCluster(db, caller, ctx.params.id);
-      return <PodDrawerDetails {...await loadDrawerLive(db, cluster, ctx.params.namespace, ctx.params.name)} />;
+      return <PodDrawerDetails {...(await loadDrawerLive(db, cluster, ctx.params.namespace, ctx.params.name))} />;
     })
     .get(
       '/clusters/:id/pods/:namespace/:name/chart',
@@ -316,7 +373,7 @@ export function podsPages(deps: AppDeps) {
         if (ctx.query.window !== undefined && !(ctx.query.window in WINDOWS)) throw badRequest('window: one of 1h, 6h, 24h, 7d, 30d');
         const d = found.detail;
         const limits = { cpuRequest: d.cpuRequestMilli, cpuLimit: d.cpuLimitMilli, memRequest: d.memRequestBytes, memLimit: d.memLimitBytes };
-        return <PodChart {...await loadChart(db, cluster, org, namespace, name, ctx.query.window, found.usageAvailable, limits, new Date())} />;
+        return <PodChart {...(await loadChart(db, cluster, org, namespace, name, ctx.query.window, found.usageAvailable, limits, new Date()))} />;
       },
       { query: t.Object({ window: t.Optional(t.String({ maxLength: 10 })) }) },
     );

@@ -80,7 +80,9 @@ function containerJson(c: PodDetailJson['containerDetails'][number]): ContainerJ
     message: c.stateMessage ?? null,
     exitCode: c.exitCode ?? null,
     startedAt: isoOf(c.startedAt),
-    lastTermination: terminated ? { reason: c.lastTerminationReason ?? null, exitCode: c.lastTerminationExitCode ?? null, at: isoOf(c.lastTerminatedAt) } : null,
+    lastTermination: terminated
+      ? { reason: c.lastTerminationReason ?? null, exitCode: c.lastTerminationExitCode ?? null, at: isoOf(c.lastTerminatedAt) }
+      : null,
     probes: { liveness: c.hasLivenessProbe, readiness: c.hasReadinessProbe, startup: c.hasStartupProbe ?? false },
     privileged: c.privileged,
     cpu: { requestMilli: setOrNull(c.cpuRequestMilli), limitMilli: setOrNull(c.cpuLimitMilli) },

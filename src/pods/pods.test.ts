@@ -123,11 +123,20 @@ describe('scope', () => {
     const p = shopPods[0];
     const missing = '00000000-0000-4000-8000-000000000000';
     for (const id of [shop.clusterId, missing, 'not-a-uuid']) {
-      for (const path of [`/v1/clusters/${id}/pods`, `/v1/clusters/${id}/pods/${p.namespace}/${p.name}`, `/v1/clusters/${id}/pods/${p.namespace}/${p.name}/metrics`, `/v1/clusters/pods?cluster=${id}`]) {
+      for (const path of [
+        `/v1/clusters/${id}/pods`,
+        `/v1/clusters/${id}/pods/${p.namespace}/${p.name}`,
+        `/v1/clusters/${id}/pods/${p.namespace}/${p.name}/metrics`,
+        `/v1/clusters/pods?cluster=${id}`,
+      ]) {
         const res = await stranger.api.call('GET', path);
         expect({ path, status: res.status }).toEqual({ path, status: 404 });
       }
-      for (const path of [`/clusters/${id}/pods/${p.namespace}/${p.name}/live`, `/clusters/${id}/pods/${p.namespace}/${p.name}/chart`, `/clusters/${id}/pods/${p.namespace}/${p.name}/details`]) {
+      for (const path of [
+        `/clusters/${id}/pods/${p.namespace}/${p.name}/live`,
+        `/clusters/${id}/pods/${p.namespace}/${p.name}/chart`,
+        `/clusters/${id}/pods/${p.namespace}/${p.name}/details`,
+      ]) {
         expect({ path, status: (await stranger.browser.get(path, { 'hx-request': 'true' })).status }).toEqual({ path, status: 404 });
       }
     }
@@ -146,7 +155,12 @@ describe('scope', () => {
 
   test('the pod endpoints are in the OpenAPI document', async () => {
     const spec = (await (await t.request('/v1/openapi.json')).json()) as { paths: Record<string, Record<string, { tags?: string[]; summary?: string }>> };
-    for (const p of ['/v1/clusters/pods', '/v1/clusters/{id}/pods', '/v1/clusters/{id}/pods/{namespace}/{name}', '/v1/clusters/{id}/pods/{namespace}/{name}/metrics']) {
+    for (const p of [
+      '/v1/clusters/pods',
+      '/v1/clusters/{id}/pods',
+      '/v1/clusters/{id}/pods/{namespace}/{name}',
+      '/v1/clusters/{id}/pods/{namespace}/{name}/metrics',
+    ]) {
       expect(spec.paths[p]?.get?.tags).toEqual(['pods']);
       expect(spec.paths[p].get.summary).toBeTruthy();
     }
@@ -154,7 +168,10 @@ describe('scope', () => {
 });
 
 describe('filters, search, sorts', () => {
-  const mine = (): { clusterId: string; pod: PodDetail }[] => [...shopPods.map((pod) => ({ clusterId: shop.clusterId, pod })), ...depotPods.map((pod) => ({ clusterId: depot.clusterId, pod }))];
+  const mine = (): { clusterId: string; pod: PodDetail }[] => [
+    ...shopPods.map((pod) => ({ clusterId: shop.clusterId, pod })),
+    ...depotPods.map((pod) => ({ clusterId: depot.clusterId, pod })),
+  ];
   const expectKeys = (pred: (p: PodDetail, clusterId: string) => boolean): string[] =>
     mine()
       .filter((x) => pred(x.pod, x.clusterId))
@@ -173,10 +190,22 @@ describe('filters, search, sorts', () => {
       [`cluster=${depot.clusterId}&namespace=kube-system`, (p, c) => c === depot.clusterId && p.namespace === 'kube-system'],
       [`cluster=${depot.clusterId},${shop.clusterId}&status=Running`, (p) => p.status === 'Running'],
       // Search: pod, namespace, owner and image, case-insensitive, substrings.
-      ['q=CoreDNS', (p) => `${p.namespace} ${p.name} ${p.ownerKind}/${p.ownerName} ${p.containerDetails.map((c) => c.image).join(' ')}`.toLowerCase().includes('coredns')],
+      [
+        'q=CoreDNS',
+        (p) => `${p.namespace} ${p.name} ${p.ownerKind}/${p.ownerName} ${p.containerDetails.map((c) => c.image).join(' ')}`.toLowerCase().includes('coredns'),
+      ],
       ['q=1.3.9', (p) => p.containerDetails.some((c) => c.image.includes('1.3.9'))],
-      ['q=ck', (p) => `${p.namespace} ${p.name} ${p.ownerKind}/${p.ownerName} ${p.containerDetails.map((c) => c.image).join(' ')}`.toLowerCase().includes('ck')],
-      [`q=${encodeURIComponent(shopPods[7].name.slice(4, 15))}`, (p) => `${p.namespace} ${p.name} ${p.ownerKind}/${p.ownerName} ${p.containerDetails.map((c) => c.image).join(' ')}`.toLowerCase().includes(shopPods[7].name.slice(4, 15))],
+      [
+        'q=ck',
+        (p) => `${p.namespace} ${p.name} ${p.ownerKind}/${p.ownerName} ${p.containerDetails.map((c) => c.image).join(' ')}`.toLowerCase().includes('ck'),
+      ],
+      [
+        `q=${encodeURIComponent(shopPods[7].name.slice(4, 15))}`,
+        (p) =>
+          `${p.namespace} ${p.name} ${p.ownerKind}/${p.ownerName} ${p.containerDetails.map((c) => c.image).join(' ')}`
+            .toLowerCase()
+            .includes(shopPods[7].name.slice(4, 15)),
+      ],
     ];
     for (const [query, pred] of cases) {
       const expected = expectKeys(pred);
@@ -207,7 +236,12 @@ describe('filters, search, sorts', () => {
     const searched = new Set(keys(await walk(owner.api, 'q=registry', 50)));
     for (const sort of ['memory', 'cpu', 'restarts']) {
       const got = await walk(owner.api, `q=registry&sort=${sort}`, 9);
-      expect({ sort, n: got.length, same: keys(got).every((k) => searched.has(k)), unique: new Set(keys(got)).size }).toEqual({ sort, n: searched.size, same: true, unique: searched.size });
+      expect({ sort, n: got.length, same: keys(got).every((k) => searched.has(k)), unique: new Set(keys(got)).size }).toEqual({
+        sort,
+        n: searched.size,
+        same: true,
+        unique: searched.size,
+      });
     }
     // Usage known for running pods: memory sort puts the largest first and pods without metrics last.
     const byMem = await walk(owner.api, 'sort=memory', 200);
@@ -218,7 +252,8 @@ describe('filters, search, sorts', () => {
 
   test('problem pods: failing, crash-looping, not ready, pending too long, restarted lately, near the memory limit — and not the others', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const base = (name: string, over: Partial<PodDetail>) => makePod(0, { namespace: 'triage', name, ownerKind: '', ownerName: '', ownerChain: [], createdUnix: now - 86400, ...over });
+    const base = (name: string, over: Partial<PodDetail>) =>
+      makePod(0, { namespace: 'triage', name, ownerKind: '', ownerName: '', ownerChain: [], createdUnix: now - 86400, ...over });
     const pods = [
       base('crashy', { status: 'CrashLoopBackOff', ready: '1/2', restarts: 40 }),
       base('not-ready', { ready: '1/2' }),
@@ -226,8 +261,14 @@ describe('filters, search, sorts', () => {
       base('pending-old', { phase: 'Pending', status: 'Pending', ready: '0/2', createdUnix: now - 900 }),
       base('image-pull', { phase: 'Pending', status: 'ImagePullBackOff', ready: '0/2', createdUnix: now - 30 }),
       base('oom-risk', { memUsageBytes: 250 * 1024 ** 2, memLimitBytes: 256 * 1024 ** 2 }),
-      base('restarted-lately', { restarts: 2, containerDetails: makePod(0).containerDetails.map((c) => ({ ...c, restarts: 1, lastTerminationReason: 'OOMKilled', lastTerminatedAt: now - 300 })) }),
-      base('restarted-long-ago', { restarts: 2, containerDetails: makePod(0).containerDetails.map((c) => ({ ...c, restarts: 1, lastTerminationReason: 'Error', lastTerminatedAt: now - 7200 })) }),
+      base('restarted-lately', {
+        restarts: 2,
+        containerDetails: makePod(0).containerDetails.map((c) => ({ ...c, restarts: 1, lastTerminationReason: 'OOMKilled', lastTerminatedAt: now - 300 })),
+      }),
+      base('restarted-long-ago', {
+        restarts: 2,
+        containerDetails: makePod(0).containerDetails.map((c) => ({ ...c, restarts: 1, lastTerminationReason: 'Error', lastTerminatedAt: now - 7200 })),
+      }),
       base('done', { phase: 'Succeeded', status: 'Completed', ready: '0/2' }),
       base('fine', {}),
     ];
@@ -238,7 +279,9 @@ describe('filters, search, sorts', () => {
     expect(got.pods.find((p) => p.name === 'oom-risk')!.problems).toEqual(['oom_risk']);
     expect(got.pods.find((p) => p.name === 'crashy')!.problems).toEqual(['failing', 'crash_loop', 'not_ready']);
     const page = await (await owner.browser.get(`/pods?cluster=${triage.clusterId}`)).text();
-    expect(page).toContain('data-count="problem" title="Not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or memory at 90 % of its limit">Problem pods 6<');
+    expect(page).toContain(
+      'data-count="problem" title="Not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or memory at 90 % of its limit">Problem pods 6<',
+    );
     await owner.api.call('DELETE', `/v1/clusters/${triage.clusterId}`);
   });
 
@@ -335,7 +378,9 @@ describe('filters, search, sorts', () => {
 
   test('workloads across clusters: per-cluster ready, restarts and images side by side, drift marked', async () => {
     // coredns runs in both clusters; give the depot an older image.
-    const drifted = depotPods.map((p) => (p.ownerName === 'coredns' ? { ...p, containerDetails: p.containerDetails.map((c) => ({ ...c, image: 'rancher/mirrored-coredns-coredns:1.10.1' })) } : p));
+    const drifted = depotPods.map((p) =>
+      p.ownerName === 'coredns' ? { ...p, containerDetails: p.containerDetails.map((c) => ({ ...c, image: 'rancher/mirrored-coredns-coredns:1.10.1' })) } : p,
+    );
     await beat(depot, drifted);
     const html = await (await owner.browser.get('/pods?group=owner&owner=Deployment/coredns')).text();
     expect(html).toContain('data-workload="kube-system/Deployment/coredns"');
@@ -350,11 +395,24 @@ describe('filters, search, sorts', () => {
   test('workloads are (namespace, kind, name): one name in two namespaces is two workloads, neither drifting', async () => {
     const teams = await createEnrolledCluster(t, owner.api, { name: 'two-teams', orgId: msp.id });
     const api = (namespace: string, image: string, i: number): PodDetail => {
-      const pod = makePod(900 + i, { namespace, name: `api-5d8f-${namespace}-${i}`, ownerKind: 'Deployment', ownerName: 'api', ownerChain: [{ kind: 'ReplicaSet', name: 'api-5d8f' }, { kind: 'Deployment', name: 'api' }] });
+      const pod = makePod(900 + i, {
+        namespace,
+        name: `api-5d8f-${namespace}-${i}`,
+        ownerKind: 'Deployment',
+        ownerName: 'api',
+        ownerChain: [
+          { kind: 'ReplicaSet', name: 'api-5d8f' },
+          { kind: 'Deployment', name: 'api' },
+        ],
+      });
       pod.containerDetails = pod.containerDetails.map((c) => ({ ...c, image }));
       return pod;
     };
-    await beat(teams, [api('team-a', 'registry.example.com/a/api:1.0', 0), api('team-a', 'registry.example.com/a/api:1.0', 1), api('team-b', 'registry.example.com/b/api:7.3', 2)]);
+    await beat(teams, [
+      api('team-a', 'registry.example.com/a/api:1.0', 0),
+      api('team-a', 'registry.example.com/a/api:1.0', 1),
+      api('team-b', 'registry.example.com/b/api:7.3', 2),
+    ]);
     const html = await (await owner.browser.get(`/pods?group=owner&cluster=${teams.clusterId}`)).text();
     const workloads = [...html.matchAll(/data-workload="([^"]+)"/g)].map((m) => m[1]);
     expect(workloads).toEqual(['team-a/Deployment/api', 'team-b/Deployment/api']);
@@ -380,10 +438,23 @@ describe('drawer', () => {
       qosClass: 'Burstable',
       privileged: true,
       labels: { app: 'web', tier: 'frontend' },
-      ownerChain: [{ kind: 'ReplicaSet', name: 'web-7d9f8b6c5' }, { kind: 'Deployment', name: 'web' }],
+      ownerChain: [
+        { kind: 'ReplicaSet', name: 'web-7d9f8b6c5' },
+        { kind: 'Deployment', name: 'web' },
+      ],
       containerDetails: makePod(4).containerDetails.map((c, i) =>
         i === 0
-          ? { ...c, ready: false, restarts: 7, state: 'waiting' as const, stateReason: 'CrashLoopBackOff', lastTerminationReason: 'OOMKilled', lastTerminationExitCode: 137, lastTerminatedAt: now - 120, privileged: true }
+          ? {
+              ...c,
+              ready: false,
+              restarts: 7,
+              state: 'waiting' as const,
+              stateReason: 'CrashLoopBackOff',
+              lastTerminationReason: 'OOMKilled',
+              lastTerminationExitCode: 137,
+              lastTerminatedAt: now - 120,
+              privileged: true,
+            }
           : c,
       ),
     });
@@ -391,7 +462,26 @@ describe('drawer', () => {
     await beat(site, [pod]);
     const path = `/clusters/${site.clusterId}/pods/${pod.namespace}/${pod.name}`;
     const html = await (await owner.browser.get(path, { 'hx-request': 'true' })).text();
-    for (const text of ['ReplicaSet/web-7d9f8b6c5', 'Deployment/web', 'k3s-node-2', '10.42.2.17', 'Burstable', 'app=web', 'tier=frontend', 'registry.example.com/shop/app-4:1.4.0', 'liveness, readiness', 'yes — a container runs privileged', '>CrashLoopBackOff<', '>OOMKilled<', '(exit 137)', 'data-logs-off', 'data-usage-tile="memory"', 'data-pod-chart="memory"', 'crash loop', 'not ready']) {
+    for (const text of [
+      'ReplicaSet/web-7d9f8b6c5',
+      'Deployment/web',
+      'k3s-node-2',
+      '10.42.2.17',
+      'Burstable',
+      'app=web',
+      'tier=frontend',
+      'registry.example.com/shop/app-4:1.4.0',
+      'liveness, readiness',
+      'yes — a container runs privileged',
+      '>CrashLoopBackOff<',
+      '>OOMKilled<',
+      '(exit 137)',
+      'data-logs-off',
+      'data-usage-tile="memory"',
+      'data-pod-chart="memory"',
+      'crash loop',
+      'not ready',
+    ]) {
       expect({ text, found: html.includes(text) }).toEqual({ text, found: true });
     }
     // The polled parts render the same pieces on their own.
@@ -408,7 +498,17 @@ describe('drawer', () => {
 
 describe('bad input', () => {
   test('out-of-range limits, malformed or foreign-sort cursors, unknown sorts and parameters are 400s naming the field', async () => {
-    for (const query of ['limit=0', 'limit=201', 'limit=ten', 'cursor=garbage', 'cursor=%27%3B--', 'sort=colour', 'problem=maybe', 'colour=red', `cluster=${'x,'.repeat(201)}`]) {
+    for (const query of [
+      'limit=0',
+      'limit=201',
+      'limit=ten',
+      'cursor=garbage',
+      'cursor=%27%3B--',
+      'sort=colour',
+      'problem=maybe',
+      'colour=red',
+      `cluster=${'x,'.repeat(201)}`,
+    ]) {
       const res = await owner.api.call('GET', `/v1/clusters/pods?${query}`);
       expect({ query, status: res.status }).toEqual({ query, status: 400 });
       const body = (await res.json()) as { error: { code: string; message: string } };
@@ -425,7 +525,8 @@ describe('bad input', () => {
     }
     expect((await owner.api.call('GET', `/v1/clusters/${shop.clusterId}/pods/${p.namespace}/no-such-pod`)).status).toBe(404);
     // A NUL byte can be in no stored name: a 400 naming the parameter, never a database error.
-    for (const path of [`/v1/clusters/${shop.clusterId}/pods/%00/x`, `/v1/clusters/${shop.clusterId}/pods/${p.namespace}/a%00b/metrics`]) expect({ path, status: (await owner.api.call('GET', path)).status }).toEqual({ path, status: 400 });
+    for (const path of [`/v1/clusters/${shop.clusterId}/pods/%00/x`, `/v1/clusters/${shop.clusterId}/pods/${p.namespace}/a%00b/metrics`])
+      expect({ path, status: (await owner.api.call('GET', path)).status }).toEqual({ path, status: 400 });
     const nulSearch = await owner.api.call('GET', '/v1/clusters/pods?q=%00');
     expect(nulSearch.status).toBe(400);
     expect(((await nulSearch.json()) as { error: { message: string } }).error.message).toStartWith('q:');
@@ -440,7 +541,17 @@ describe('bad input', () => {
   });
 
   test('unknown filter values and search strings with SQL or HTML metacharacters give correct (empty) results, never a 500', async () => {
-    for (const query of ['status=Purple', 'namespace=nope', 'node=%25', 'owner=Nope%2Fnope', `q=${encodeURIComponent("'; drop table clusters; --")}`, 'q=%25', 'q=_', 'q=%5C', `q=${encodeURIComponent('<script>alert(1)</script>')}`]) {
+    for (const query of [
+      'status=Purple',
+      'namespace=nope',
+      'node=%25',
+      'owner=Nope%2Fnope',
+      `q=${encodeURIComponent("'; drop table clusters; --")}`,
+      'q=%25',
+      'q=_',
+      'q=%5C',
+      `q=${encodeURIComponent('<script>alert(1)</script>')}`,
+    ]) {
       const res = await owner.api.call('GET', `/v1/clusters/pods?${query}`);
       expect({ query, status: res.status }).toEqual({ query, status: 200 });
       expect({ query, pods: ((await res.json()) as ListJson).pods.length }).toEqual({ query, pods: 0 });
@@ -469,14 +580,24 @@ describe('bad input', () => {
       status: `Err${evil}`,
       message: `msg${evil}`,
       labels: { [`k${evil}`]: 'v<b>' },
-      containerDetails: makePod(1).containerDetails.map((c) => ({ ...c, name: `c${evil}`, image: `img${evil}`, stateReason: `r${evil}`, lastTerminationReason: `t${evil}` })),
+      containerDetails: makePod(1).containerDetails.map((c) => ({
+        ...c,
+        name: `c${evil}`,
+        image: `img${evil}`,
+        stateReason: `r${evil}`,
+        lastTerminationReason: `t${evil}`,
+      })),
       ownerChain: [{ kind: 'ReplicaSet', name: `rs${evil}` }],
     });
     await beat(hostile, [pod]);
     const page = await (await owner.browser.get(`/pods?cluster=${hostile.clusterId}`)).text();
     expect(page).toContain('pod&lt;img src=x onerror=alert(1)&gt;');
     expect(markup(page)).not.toContain(evil);
-    const drawer = await (await owner.browser.get(`/clusters/${hostile.clusterId}/pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`, { 'hx-request': 'true' })).text();
+    const drawer = await (
+      await owner.browser.get(`/clusters/${hostile.clusterId}/pods/${encodeURIComponent(pod.namespace)}/${encodeURIComponent(pod.name)}`, {
+        'hx-request': 'true',
+      })
+    ).text();
     expect(drawer).toContain('msg&lt;img src=x onerror=alert(1)&gt;');
     expect(drawer).toContain('img&lt;img src=x onerror=alert(1)&gt;');
     expect(markup(drawer)).not.toContain(evil);
@@ -511,11 +632,17 @@ describe('protocol 1 and metrics', () => {
     const bare = await createEnrolledCluster(t, owner.api, { name: 'no-metrics', orgId: msp.id });
     const pods = makeFleetPods(3, 5).map((p) => ({ ...p, usageAvailable: false, cpuUsageMilli: 0, memUsageBytes: 0 }));
     const body = makeHeartbeat({ pods, nodes: [] });
-    body.capabilities = { ...body.capabilities, podMetrics: { enabled: false, detectedBy: 'metrics.k8s.io not served (metrics-server absent or unavailable)' } };
+    body.capabilities = {
+      ...body.capabilities,
+      podMetrics: { enabled: false, detectedBy: 'metrics.k8s.io not served (metrics-server absent or unavailable)' },
+    };
     expect((await sendHeartbeat(t, bare.agentKey, body)).status).toBe(200);
     await indexFleetPods(t.db, { now: new Date(), usageEverySeconds: 0 });
     const p = pods[0];
-    const detail = (await (await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}`)).json()) as PodJson & { metrics: { available: boolean; reason: string }; usageAt: string | null };
+    const detail = (await (await owner.api.call('GET', `/v1/clusters/${bare.clusterId}/pods/${p.namespace}/${p.name}`)).json()) as PodJson & {
+      metrics: { available: boolean; reason: string };
+      usageAt: string | null;
+    };
     expect(detail.metrics.available).toBe(false);
     expect(detail.metrics.reason).toContain('metrics-server is not installed');
     expect(detail.cpu.usageMilli).toBeNull();

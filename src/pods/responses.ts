@@ -27,7 +27,10 @@ const POD_FIELDS = {
   createdAt: Nullable(Timestamp),
   owner: Nullable(Exact({ kind: t.String(), name: t.String() }), { description: 'Top of the ownership chain; null when the pod has no owner' }),
   images: t.Array(t.String(), { description: 'Image of each container (init, sidecar and app), in spec order' }),
-  cpu: Exact({ usageMilli: usage(), requestMilli: setting('millicores'), limitMilli: setting('millicores') }, { description: 'Millicores; requests and limits are the pod’s effective ones, as the scheduler counts them' }),
+  cpu: Exact(
+    { usageMilli: usage(), requestMilli: setting('millicores'), limitMilli: setting('millicores') },
+    { description: 'Millicores; requests and limits are the pod’s effective ones, as the scheduler counts them' },
+  ),
   memory: Exact({ usageBytes: usage(), requestBytes: setting('bytes'), limitBytes: setting('bytes') }, { description: 'Bytes' }),
   usageAt: Nullable(Timestamp, { description: 'When the usage was sampled; null without usage' }),
   problems: Problems,
@@ -38,7 +41,9 @@ export const PodJson = Exact(POD_FIELDS);
 export type PodJson = typeof PodJson.static;
 
 export const PodPage = Page('pods', PodJson, {
-  clustersWithoutPodList: t.Array(Exact({ id: t.String(), name: t.String() }), { description: 'Clusters in scope whose agents send counts only (protocol 1): they never list pods' }),
+  clustersWithoutPodList: t.Array(Exact({ id: t.String(), name: t.String() }), {
+    description: 'Clusters in scope whose agents send counts only (protocol 1): they never list pods',
+  }),
 });
 export type PodPage = typeof PodPage.static;
 
@@ -53,7 +58,9 @@ export const ContainerJson = Exact({
   message: Nullable(t.String()),
   exitCode: Nullable(Integer(), { description: 'When terminated' }),
   startedAt: Nullable(Timestamp),
-  lastTermination: Nullable(Exact({ reason: Nullable(t.String()), exitCode: Nullable(Integer()), at: Nullable(Timestamp) }), { description: 'How the previous instance ended (OOMKilled, Error…); null when there was none' }),
+  lastTermination: Nullable(Exact({ reason: Nullable(t.String()), exitCode: Nullable(Integer()), at: Nullable(Timestamp) }), {
+    description: 'How the previous instance ended (OOMKilled, Error…); null when there was none',
+  }),
   probes: Exact({ liveness: t.Boolean(), readiness: t.Boolean(), startup: t.Boolean() }),
   privileged: t.Boolean(),
   cpu: Exact({ requestMilli: setting('millicores'), limitMilli: setting('millicores') }),
@@ -96,6 +103,8 @@ export const PodMetricsResponse = Exact({
   metrics: MetricsStateJson,
   cpu: Exact({ requestMilli: setting('millicores'), limitMilli: setting('millicores') }),
   memory: Exact({ requestBytes: setting('bytes'), limitBytes: setting('bytes') }),
-  points: t.Array(Exact({ t: Timestamp, cpuMilli: usage(), memBytes: usage() }), { description: 'Bucket start; CPU averaged over the bucket, memory its peak' }),
+  points: t.Array(Exact({ t: Timestamp, cpuMilli: usage(), memBytes: usage() }), {
+    description: 'Bucket start; CPU averaged over the bucket, memory its peak',
+  }),
 });
 export type PodMetricsResponse = typeof PodMetricsResponse.static;

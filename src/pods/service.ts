@@ -91,7 +91,8 @@ export type MetricsState = { available: true } | { available: false; reason: str
  * an operator can act on. Never an error: the pod is still shown.
  */
 export function metricsState(cluster: Pick<ScopeCluster, 'protocol' | 'podMetrics'>, podUsageAvailable?: boolean): MetricsState {
-  if (!cluster.podMetrics || (cluster.protocol ?? 0) < 2) return { available: false, reason: 'this cluster’s agent (protocol 1) does not report per-pod usage; upgrade the agent' };
+  if (!cluster.podMetrics || (cluster.protocol ?? 0) < 2)
+    return { available: false, reason: 'this cluster’s agent (protocol 1) does not report per-pod usage; upgrade the agent' };
   const cap = cluster.podMetrics;
   if (!cap?.enabled) {
     const denied = /denied|forbidden/i.test(cap?.detectedBy ?? '');
@@ -102,7 +103,8 @@ export function metricsState(cluster: Pick<ScopeCluster, 'protocol' | 'podMetric
         : `metrics-server is not installed or not serving in this cluster (${cap?.detectedBy ?? 'metrics.k8s.io not served'})`,
     };
   }
-  if (podUsageAvailable === false) return { available: false, reason: 'metrics-server has no sample for this pod yet (it is new, not running, or just restarted)' };
+  if (podUsageAvailable === false)
+    return { available: false, reason: 'metrics-server has no sample for this pod yet (it is new, not running, or just restarted)' };
   return { available: true };
 }
 

@@ -14,7 +14,10 @@ afterAll(async () => {
 
 /** Every row of every table of the app's schema, as text. */
 async function dumpDatabase(): Promise<string> {
-  const tables = await queryRows<{ table_name: string }>(t.db, sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
+  const tables = await queryRows<{ table_name: string }>(
+    t.db,
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
   let out = '';
   for (const { table_name } of tables) {
     const rows = await queryRows<{ row: string }>(t.db, sql`select t::text as row from ${sql.identifier(table_name)} t`);
@@ -27,7 +30,11 @@ test('a full account flow leaves no secret in clear', async () => {
   const user = await makeUser(t.db);
   await makeOrg(t.db, 'Org', null, { userId: user.id, role: 'owner' });
   // A failed login with a plausible password, too.
-  await t.request('/login', { method: 'POST', body: new URLSearchParams({ email: user.email, password: 'almost-the-password' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  await t.request('/login', {
+    method: 'POST',
+    body: new URLSearchParams({ email: user.email, password: 'almost-the-password' }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   const browser = await signIn(t, user);
   const api = await apiClient(t, browser);
   expect((await api.call('GET', '/v1/me')).status).toBe(200);

@@ -110,7 +110,8 @@ export function streamsApi(deps: AppDeps) {
         response: { 201: StreamOpened },
         detail: {
           tags: ['logs'],
-          summary: 'Open a live log stream of one container (viewer; 403 logs_not_enabled when the cluster lacks the logs capability, 429 beyond the per-cluster/per-org caps); audited',
+          summary:
+            'Open a live log stream of one container (viewer; 403 logs_not_enabled when the cluster lacks the logs capability, 429 beyond the per-cluster/per-org caps); audited',
         },
       },
     )
@@ -137,7 +138,8 @@ export function streamsApi(deps: AppDeps) {
           ),
           raw: t.Optional(
             t.Union([t.Literal('0'), t.Literal('1')], {
-              description: 'With format=text: 1 passes log lines byte for byte, terminal control characters included (colours, cursor moves, carriage returns act on your terminal)',
+              description:
+                'With format=text: 1 passes log lines byte for byte, terminal control characters included (colours, cursor moves, carriage returns act on your terminal)',
             }),
           ),
           after: t.Optional(t.Integer({ minimum: 0, description: 'Resume after this seq (SSE clients send Last-Event-ID instead)' })),
@@ -156,12 +158,16 @@ export function streamsApi(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         const row = await requireStream(db, caller, ctx.params.id);
         const org = caller.orgs.find((o) => o.id === row.orgId);
-        if (row.createdBy !== caller.user.id && !(org && roleAtLeast(org.role, 'member'))) throw forbidden('only its creator or a member of its organization can stop this stream');
+        if (row.createdBy !== caller.user.id && !(org && roleAtLeast(org.role, 'member')))
+          throw forbidden('only its creator or a member of its organization can stop this stream');
         if (row.endedAt) return streamJson(row);
         const actor = actorOf(caller, ctx, config.trustProxy);
         const ended = await hub.stop(row, { userId: actor.userId, email: actor.email });
         return streamJson(ended ?? (await findStream(db, row.id)) ?? row);
       },
-      { response: { 200: StreamJson }, detail: { tags: ['logs'], summary: 'Stop a stream: the agent cancels its Kubernetes request; audited with bytes, lines and reason' } },
+      {
+        response: { 200: StreamJson },
+        detail: { tags: ['logs'], summary: 'Stop a stream: the agent cancels its Kubernetes request; audited with bytes, lines and reason' },
+      },
     );
 }

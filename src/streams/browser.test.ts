@@ -17,7 +17,12 @@ let api: Awaited<ReturnType<typeof apiClient>>;
 let orgId = '';
 
 beforeAll(async () => {
-  t = await startTestApp({ heartbeatIntervalSeconds: 2, heartbeatRatePerMinute: 600, heartbeatBurst: 100, streams: { ...testConfig().streams, detachSeconds: 3 } });
+  t = await startTestApp({
+    heartbeatIntervalSeconds: 2,
+    heartbeatRatePerMinute: 600,
+    heartbeatBurst: 100,
+    streams: { ...testConfig().streams, detachSeconds: 3 },
+  });
   base = listen(t);
   user = await makeUser(t.db);
   orgId = (await makeOrg(t.db, 'Logs Browser', null, { userId: user.id, role: 'owner' })).id;
@@ -31,11 +36,15 @@ beforeAll(async () => {
     pods: [{ namespace: 'shop', name: 'web-7f9c', containers: [{ name: 'web', image: 'nginx:1.27' }] }],
   });
   // The agent enrolls, connects its stream socket and reports the logs capability and the pod.
-  await waitUntil(async () => {
-    const res = await api.call('GET', `/v1/clusters/${clusterId}`);
-    const c = (await res.json()) as { capabilities: { logs?: { enabled: boolean } } | null; pods: { listed: number } };
-    return c.capabilities?.logs?.enabled && c.pods.listed > 0;
-  }, 30_000, 'logs capability and pods reported');
+  await waitUntil(
+    async () => {
+      const res = await api.call('GET', `/v1/clusters/${clusterId}`);
+      const c = (await res.json()) as { capabilities: { logs?: { enabled: boolean } } | null; pods: { listed: number } };
+      return c.capabilities?.logs?.enabled && c.pods.listed > 0;
+    },
+    30_000,
+    'logs capability and pods reported',
+  );
   await cluster.agent.waitForLog((l) => l.msg === 'stream connected', 15_000, 'agent stream socket');
   browser = await launchBrowser();
 }, 90_000);
@@ -52,7 +61,8 @@ async function findPod(namespace: string, name: string): Promise<unknown> {
   return (await res.text()).includes(`data-pod="${namespace}/${name}"`) ? true : null;
 }
 
-const lines = (page: Page): Promise<string[]> => page.$$eval('#log-lines .log-line:not(.log-note):not(.log-gap):not(.log-end)', (els) => els.map((e) => e.textContent ?? ''));
+const lines = (page: Page): Promise<string[]> =>
+  page.$$eval('#log-lines .log-line:not(.log-note):not(.log-gap):not(.log-end)', (els) => els.map((e) => e.textContent ?? ''));
 
 async function waitForLine(page: Page, text: string, ms: number): Promise<void> {
   await page.waitForFunction((want) => [...document.querySelectorAll('#log-lines .log-line')].some((e) => e.textContent === want), text, { timeout: ms });
@@ -128,7 +138,12 @@ test('select a pod: lines within 1 s, live appends, hostile lines as text, closi
   await page.fill('input[name=search]', '');
 
   // A bounded DOM: 6000 more lines leave the last 5000 and a note about the rest.
-  cluster.sim.emitLines('shop', 'web-7f9c', 'web', Array.from({ length: 6000 }, (_, i) => `bulk ${i}`));
+  cluster.sim.emitLines(
+    'shop',
+    'web-7f9c',
+    'web',
+    Array.from({ length: 6000 }, (_, i) => `bulk ${i}`),
+  );
   await waitForLine(page, 'bulk 5999', 10_000);
   expect(await page.$$eval('#log-lines .log-line', (els) => els.length)).toBe(5000);
   expect(await page.textContent('.logs-dropped')).toContain('older lines dropped');
@@ -142,10 +157,14 @@ test('the previous container is one click away for a restarted pod', async () =>
   cluster.sim.addPod({ namespace: 'shop', name: 'crashy-1', containers: [{ name: 'app', image: 'busybox:1.37' }] });
   cluster.sim.crashPod('shop', 'crashy-1');
   cluster.sim.tick(2);
-  await waitUntil(async () => {
-    const res = await t.request(`/clusters/${clusterId}/logs?q=crashy`, { headers: { authorization: `Bearer ${api.token}` } });
-    return (await res.text()).includes('Previous');
-  }, 20_000, 'the restarted pod in the inventory');
+  await waitUntil(
+    async () => {
+      const res = await t.request(`/clusters/${clusterId}/logs?q=crashy`, { headers: { authorization: `Bearer ${api.token}` } });
+      return (await res.text()).includes('Previous');
+    },
+    20_000,
+    'the restarted pod in the inventory',
+  );
   const page = await browser.newPage();
   await browserSignIn(page, base, user.email, user.password);
   await page.goto(`${base}/clusters/${clusterId}/logs?q=crashy`);
@@ -187,7 +206,11 @@ test('a workload tail merges its pods with a coloured cluster/pod prefix', async
   await page.waitForSelector('#log-lines .log-line .log-prefix', { timeout: 5000 });
   const coredns = cluster.sim.list('pods', 'kube-system').find((p) => p.metadata.name.startsWith('coredns-'))!;
   cluster.sim.emitLines('kube-system', coredns.metadata.name, 'coredns', ['[INFO] <b>merged</b> line']);
-  await page.waitForFunction(() => [...document.querySelectorAll('#log-lines .log-line')].some((e) => e.textContent?.endsWith('[INFO] <b>merged</b> line')), undefined, { timeout: 3000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#log-lines .log-line')].some((e) => e.textContent?.endsWith('[INFO] <b>merged</b> line')),
+    undefined,
+    { timeout: 3000 },
+  );
   const line = page.locator('#log-lines .log-line', { hasText: 'merged' });
   expect(await line.locator('.log-prefix').textContent()).toBe(`sim-logs/${coredns.metadata.name}:coredns`);
   expect(await line.locator('.log-prefix').getAttribute('class')).toMatch(/member-\d/);
@@ -228,7 +251,13 @@ test('structured lines: JSON, logfmt and klog levels coloured, the level filter 
   type Row = { text: string; cls: string; format: string; color: string; shown: boolean };
   const rows = (): Promise<Row[]> =>
     page.$$eval('#log-lines .log-line', (els) =>
-      els.map((e) => ({ text: e.textContent ?? '', cls: e.className, format: (e as HTMLElement).dataset.format ?? '', color: getComputedStyle(e).color, shown: (e as HTMLElement).offsetParent !== null })),
+      els.map((e) => ({
+        text: e.textContent ?? '',
+        cls: e.className,
+        format: (e as HTMLElement).dataset.format ?? '',
+        color: getComputedStyle(e).color,
+        shown: (e as HTMLElement).offsetParent !== null,
+      })),
     );
   const row = (all: Row[], text: string): Row => {
     const found = all.find((r) => r.text === text);
@@ -237,7 +266,12 @@ test('structured lines: JSON, logfmt and klog levels coloured, the level filter 
   };
   const level = (r: Row): string => /lvl-(\w+)/.exec(r.cls)?.[1] ?? '';
   let all = await rows();
-  expect(emitted.map((line) => { const r = row(all, line); return [r.format, level(r)]; })).toEqual([
+  expect(
+    emitted.map((line) => {
+      const r = row(all, line);
+      return [r.format, level(r)];
+    }),
+  ).toEqual([
     ['json', 'debug'],
     ['json', 'info'],
     ['json', 'error'],

@@ -73,7 +73,15 @@ function reader(res: Response): { text(): string; until(want: string, ms: number
 }
 
 async function startOf(pod: string, container: string, after: number): Promise<StartLogFrame> {
-  return agent.waitFor(() => agent.starts().slice(after).find((f) => f.pod === pod && f.container === container), 3000, `start-log for ${pod}:${container}`);
+  return agent.waitFor(
+    () =>
+      agent
+        .starts()
+        .slice(after)
+        .find((f) => f.pod === pod && f.container === container),
+    3000,
+    `start-log for ${pod}:${container}`,
+  );
 }
 
 test('follow=true streams text/plain from the main container until the client hangs up, which stops the stream', async () => {
@@ -95,13 +103,21 @@ test('follow=true streams text/plain from the main container until the client ha
 
   hangUp.abort();
   await agent.waitFor(() => agent.received.some((f) => f.type === 'stop' && f.streamId === streamId), 5000, 'the stop frame after the client hung up');
-  const row = await waitUntil(async () => {
-    const [r] = await queryRows<{ ended_at: Date | null; end_reason: string | null; lines: number }>(t.db, sql`select ended_at, end_reason, lines::int from log_streams where id = ${streamId}`);
-    return r.ended_at ? r : null;
-  }, 5000, 'the stream row ended');
+  const row = await waitUntil(
+    async () => {
+      const [r] = await queryRows<{ ended_at: Date | null; end_reason: string | null; lines: number }>(
+        t.db,
+        sql`select ended_at, end_reason, lines::int from log_streams where id = ${streamId}`,
+      );
+      return r.ended_at ? r : null;
+    },
+    5000,
+    'the stream row ended',
+  );
   expect(row.end_reason).toMatch(/^stopped by /);
   expect(row.lines).toBe(3);
-  const actions = async () => (await queryRows<{ action: string }>(t.db, sql`select action from audit_events where target = ${streamId} order by id`)).map((a) => a.action);
+  const actions = async () =>
+    (await queryRows<{ action: string }>(t.db, sql`select action from audit_events where target = ${streamId} order by id`)).map((a) => a.action);
   await waitUntil(async () => (await actions()).length === 2, 3000, 'the stop audited');
   expect(await actions()).toEqual(['logs.start', 'logs.stop']);
 });
@@ -118,10 +134,17 @@ test('without follow the response ends with the log, as kubectl logs does; a sid
   await body.ended;
   expect(body.text()).toBe('# niro: log of shop/api-1, container mesh\nERR upstream reset\n# niro: stream ended: end of log\n');
   // It ended by itself, and says so: nobody stopped it.
-  const row = await waitUntil(async () => {
-    const [r] = await queryRows<{ ended_at: Date | null; end_reason: string | null }>(t.db, sql`select ended_at, end_reason from log_streams where id = ${streamId}`);
-    return r.ended_at ? r : null;
-  }, 5000, 'the stream row ended');
+  const row = await waitUntil(
+    async () => {
+      const [r] = await queryRows<{ ended_at: Date | null; end_reason: string | null }>(
+        t.db,
+        sql`select ended_at, end_reason from log_streams where id = ${streamId}`,
+      );
+      return r.ended_at ? r : null;
+    },
+    5000,
+    'the stream row ended',
+  );
   expect(row.end_reason).toBe('end of log');
 });
 
@@ -135,7 +158,9 @@ test('refusals are JSON errors before anything streams', async () => {
   expect(noContainer.error.message).toContain('(it has: migrate, api, mesh)');
   expect(noContainer.type).toContain('application/json');
   expect(await refused(`/v1/clusters/${darkId}/pods/shop/api-1/logs?follow=true`)).toMatchObject({ status: 403, error: { code: 'logs_not_enabled' } });
-  expect((await refused(`/v1/clusters/${clusterId}/pods/shop/api-1/logs?follow=maybe`)).error.message).toBe('follow: must be one of true, false, 1, 0 (got "maybe")');
+  expect((await refused(`/v1/clusters/${clusterId}/pods/shop/api-1/logs?follow=maybe`)).error.message).toBe(
+    'follow: must be one of true, false, 1, 0 (got "maybe")',
+  );
   expect((await refused(`/v1/clusters/${clusterId}/pods/shop/api-1/logs?regex=1`)).error.message).toBe('regex: only with grep');
   expect((await refused(`/v1/clusters/00000000-0000-4000-8000-000000000000/pods/shop/api-1/logs`)).status).toBe(404);
 });

@@ -18,7 +18,13 @@ const on = (flag: string | undefined, fallback: boolean): boolean => (flag === u
 
 export const FollowQuery = t.Object(
   {
-    container: t.Optional(t.String({ minLength: 1, maxLength: LIMITS.name, description: 'Container (init and sidecar containers included); default: the pod’s main container, its first app container' })),
+    container: t.Optional(
+      t.String({
+        minLength: 1,
+        maxLength: LIMITS.name,
+        description: 'Container (init and sidecar containers included); default: the pod’s main container, its first app container',
+      }),
+    ),
     follow: Flag('true: keep streaming new lines until you hang up; false (default, as kubectl logs): the lines so far, then the response ends'),
     tailLines: t.Optional(t.Integer({ minimum: 0, maximum: 100_000, description: 'Start with this many of the latest lines' })),
     sinceSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 30 * 86_400, description: 'Only lines newer than this many seconds' })),
@@ -67,16 +73,25 @@ export function followApi(deps: AppDeps) {
         // Over before the log ended: the client hung up. A replica shutting down leaves it to the detach
         // timeout (its owner may be elsewhere and this replica's database connections are going).
         if (how === 'ended' || hub.isClosed) return;
-        void hub.stop(row, { userId: actor.userId, email: actor.email }).catch((e: unknown) => deps.log.warn('stopping a followed stream failed', { stream: row.id, error: String(e) }));
+        void hub
+          .stop(row, { userId: actor.userId, email: actor.email })
+          .catch((e: unknown) => deps.log.warn('stopping a followed stream failed', { stream: row.id, error: String(e) }));
       };
       const format = on(q.raw, false) ? 'text-raw' : 'text';
-      const res = streamResponse(attachment, 0, format, ctx.request.signal, { onDone: stopWhenOver, banner: `log of ${row.namespace}/${row.pod}, container ${row.container}` });
+      const res = streamResponse(attachment, 0, format, ctx.request.signal, {
+        onDone: stopWhenOver,
+        banner: `log of ${row.namespace}/${row.pod}, container ${row.container}`,
+      });
       res.headers.set('x-niro-stream-id', row.id);
       res.headers.set('x-niro-container', row.container);
       return res;
     },
     {
-      params: t.Object({ id: t.String({ maxLength: 64 }), namespace: t.String({ minLength: 1, maxLength: LIMITS.name }), name: t.String({ minLength: 1, maxLength: LIMITS.name }) }),
+      params: t.Object({
+        id: t.String({ maxLength: 64 }),
+        namespace: t.String({ minLength: 1, maxLength: LIMITS.name }),
+        name: t.String({ minLength: 1, maxLength: LIMITS.name }),
+      }),
       query: FollowQuery,
       detail: {
         tags: ['logs'],
@@ -85,7 +100,14 @@ export function followApi(deps: AppDeps) {
         responses: {
           200: {
             description: 'The log, streamed as it comes',
-            content: { 'text/plain': { schema: t.String({ description: 'One log line per line, after a first "# niro: log of <namespace>/<pod>, container <name>" line; notes, gaps and the end as lines starting with "# niro: "' }) } },
+            content: {
+              'text/plain': {
+                schema: t.String({
+                  description:
+                    'One log line per line, after a first "# niro: log of <namespace>/<pod>, container <name>" line; notes, gaps and the end as lines starting with "# niro: "',
+                }),
+              },
+            },
           },
         },
       },

@@ -159,7 +159,10 @@ export function acceptData(ctx: HubContext, socketId: string, frame: DataFrame):
     local.lastTimestampLines = frame.lastTimestampLines ?? null;
   }
   if (frame.droppedLines) countDropped(local, frame.droppedLines);
-  if (frame.seam) local.log.append({ note: `log re-opened from ${frame.seam}: the container restarted or the connection dropped; lines around this point may be missing or repeated` });
+  if (frame.seam)
+    local.log.append({
+      note: `log re-opened from ${frame.seam}: the container restarted or the connection dropped; lines around this point may be missing or repeated`,
+    });
   if (frame.data) {
     if (!ingest(ctx, local, frame.data)) return;
   }
@@ -368,7 +371,11 @@ export async function renewLeases(ctx: HubContext): Promise<void> {
   try {
     const held = [...ctx.streams.values()].filter((l) => l.role === 'owner' && !l.ended && l.socket !== null);
     if (held.length === 0) return;
-    const open = await renewStreams(ctx.deps.db, ctx.replicaId, held.map((l) => l.progress()));
+    const open = await renewStreams(
+      ctx.deps.db,
+      ctx.replicaId,
+      held.map((l) => l.progress()),
+    );
     for (const local of held) {
       if (open.has(local.row.id) || local.ended) continue;
       const row = await findStream(ctx.deps.db, local.row.id);

@@ -32,7 +32,11 @@ export function streamsPages(deps: AppDeps) {
         const enabled = logsEnabled(cluster);
         const body = (
           <ClusterLayout cluster={cluster} orgName={org.name} tab="logs">
-            {enabled ? '' : <LogsNotEnabled clusterName={cluster.name} command={enableLogsCommand(config.publicUrl)} detail={notEnabledMessage(cluster, config.publicUrl)} />}
+            {enabled ? (
+              ''
+            ) : (
+              <LogsNotEnabled clusterName={cluster.name} command={enableLogsCommand(config.publicUrl)} detail={notEnabledMessage(cluster, config.publicUrl)} />
+            )}
             <LogsTab clusterId={cluster.id} pods={pods} q={q} limit={PODS_SHOWN} enabled={enabled} />
           </ClusterLayout>
         );
@@ -47,9 +51,13 @@ export function streamsPages(deps: AppDeps) {
         const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
         const { namespace, name } = ctx.params;
         const pod = await findPodBrief(db, cluster.id, namespace, name);
-        const containers = pod?.containers.map((c) => ({ name: c.name, kind: c.kind, restarts: c.restarts, lastTerminationReason: c.lastTerminationReason })) ?? [];
+        const containers =
+          pod?.containers.map((c) => ({ name: c.name, kind: c.kind, restarts: c.restarts, lastTerminationReason: c.lastTerminationReason })) ?? [];
         const asked = ctx.query.container;
-        const container = asked && (containers.length === 0 || containers.some((c) => c.name === asked)) ? asked : (containers.find((c) => c.kind === 'app') ?? containers[0])?.name ?? asked ?? '';
+        const container =
+          asked && (containers.length === 0 || containers.some((c) => c.name === asked))
+            ? asked
+            : ((containers.find((c) => c.kind === 'app') ?? containers[0])?.name ?? asked ?? '');
         if (asked && containers.length === 0) containers.push({ name: asked, kind: 'app', restarts: 0, lastTerminationReason: undefined });
         const previous = ctx.query.previous === '1';
         const viewer: ViewerConfig = {
@@ -66,7 +74,15 @@ export function streamsPages(deps: AppDeps) {
         };
         const crumbs = (
           <p class="muted crumbs">
-            <a href="/">Fleet</a> / <span safe>{org.name}</span> / <a href={`/clusters/${cluster.id}/logs`} safe>{cluster.name}</a> / <span class="mono" safe>{namespace}</span> /{' '}
+            <a href="/">Fleet</a> / <span safe>{org.name}</span> /{' '}
+            <a href={`/clusters/${cluster.id}/logs`} safe>
+              {cluster.name}
+            </a>{' '}
+            /{' '}
+            <span class="mono" safe>
+              {namespace}
+            </span>{' '}
+            /{' '}
             <strong class="mono" safe>
               {name}
             </strong>

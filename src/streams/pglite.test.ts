@@ -57,7 +57,11 @@ test('open, stream, stop — on PGlite', async () => {
 
   const agent = await connectAgent(base, enrolled.agentKey);
   const auth = { authorization: `Bearer ${token}` };
-  const opened = await fetch(`${base}/v1/clusters/${created.cluster.id}/pods/shop/web-1/logs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+  const opened = await fetch(`${base}/v1/clusters/${created.cluster.id}/pods/shop/web-1/logs`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: '{}',
+  });
   expect(opened.status).toBe(201);
   const { streamId } = (await opened.json()) as { streamId: string };
   const start = await agent.waitFor(() => agent.starts().find((f) => f.streamId === streamId), 5000, 'start-log');

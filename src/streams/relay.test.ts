@@ -56,7 +56,11 @@ beforeAll(async () => {
   clusterId = enrolled.clusterId;
   const pod = makePod(1, { namespace: 'shop', name: 'web-1', containers: ['web'] });
   pod.containerDetails = [{ ...pod.containerDetails[0], name: 'web' }];
-  await sendHeartbeat(a, enrolled.agentKey, makeHeartbeat({ pods: [pod], capabilities: { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'test' } } }));
+  await sendHeartbeat(
+    a,
+    enrolled.agentKey,
+    makeHeartbeat({ pods: [pod], capabilities: { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'test' } } }),
+  );
   agent = await connectAgent(baseB, enrolled.agentKey);
   await agent.waitFor(() => existingStreamHub(flaky)?.stats().agents === 1, 3000, 'agent registered on B');
 });
@@ -72,7 +76,11 @@ afterAll(async () => {
 });
 
 test('opened on A, agent on B: every line reaches A in order, long ones whole, through NOTIFY failures', async () => {
-  const res = await fetch(`${baseA}/v1/clusters/${clusterId}/pods/shop/web-1/logs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${baseA}/v1/clusters/${clusterId}/pods/shop/web-1/logs`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: '{}',
+  });
   expect(res.status).toBe(201);
   const { streamId } = (await res.json()) as { streamId: string };
   await agent.waitFor(() => agent.starts().find((f) => f.streamId === streamId), 5000, 'start-log adopted by B');

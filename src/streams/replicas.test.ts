@@ -73,10 +73,17 @@ async function fleet(
     logRingLines: opts.logRingLines,
   });
   clusters.push(cluster);
-  await waitUntil(async () => {
-    const c = (await (await api.call('GET', `/v1/clusters/${body.cluster.id}`)).json()) as { capabilities: { logs?: { enabled: boolean } } | null; pods: { listed: number } };
-    return c.capabilities?.logs?.enabled && c.pods.listed > 0;
-  }, 30_000, 'capabilities and pods');
+  await waitUntil(
+    async () => {
+      const c = (await (await api.call('GET', `/v1/clusters/${body.cluster.id}`)).json()) as {
+        capabilities: { logs?: { enabled: boolean } } | null;
+        pods: { listed: number };
+      };
+      return c.capabilities?.logs?.enabled && c.pods.listed > 0;
+    },
+    30_000,
+    'capabilities and pods',
+  );
   await cluster.agent.waitForLog((l) => l.msg === 'stream connected', 15_000, 'agent stream socket');
   await b.waitFor((l) => l.includes('"msg":"agent stream connected"'), 15_000);
   return { a, b, clusterId: body.cluster.id, sim: cluster.sim };
@@ -88,7 +95,12 @@ function writer(sim: LogCluster['sim'], prefix: string): { stop(): Promise<numbe
   let running = true;
   const done = (async () => {
     while (running) {
-      sim.emitLines('shop', 'web-1', 'web', Array.from({ length: 5 }, () => `${prefix} ${n++}`));
+      sim.emitLines(
+        'shop',
+        'web-1',
+        'web',
+        Array.from({ length: 5 }, () => `${prefix} ${n++}`),
+      );
       await Bun.sleep(15);
     }
   })();
@@ -104,7 +116,11 @@ function writer(sim: LogCluster['sim'], prefix: string): { stop(): Promise<numbe
 test('SSE client on A, agent on B: in order, no gaps; A killed → reconnect to B with Last-Event-ID, nothing lost or doubled', async () => {
   const { a, b, clusterId, sim } = await fleet('replicas-sse');
   const auth = { authorization: `Bearer ${api.token}` };
-  const opened = await fetch(`${a.url}/v1/clusters/${clusterId}/pods/shop/web-1/logs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ tailLines: 0 }) });
+  const opened = await fetch(`${a.url}/v1/clusters/${clusterId}/pods/shop/web-1/logs`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ tailLines: 0 }),
+  });
   expect(opened.status).toBe(201);
   const { streamId } = (await opened.json()) as { streamId: string };
   const first: SseClient = await openSse(`${a.url}/v1/streams/${streamId}`, { headers: auth });
@@ -200,9 +216,13 @@ test('Chromium through a load balancer: A killed mid-stream, the viewer reconnec
   const countAtResume = await page.$$eval('#log-lines .log-line[data-seq]', (els) => els.length);
   await page.waitForFunction((n) => document.querySelectorAll('#log-lines .log-line[data-seq]').length >= n + 200, countAtResume, { timeout: 10_000 });
   const written = await w.stop();
-  await page.waitForFunction((last) => [...document.querySelectorAll('#log-lines .log-line')].some((e) => e.textContent === last), `row ${written - 1}`, { timeout: 10_000 });
+  await page.waitForFunction((last) => [...document.querySelectorAll('#log-lines .log-line')].some((e) => e.textContent === last), `row ${written - 1}`, {
+    timeout: 10_000,
+  });
 
-  const shown = await page.$$eval('#log-lines .log-line', (els) => els.map((e) => ({ seq: (e as HTMLElement).dataset.seq ?? null, text: e.textContent ?? '', cls: e.className })));
+  const shown = await page.$$eval('#log-lines .log-line', (els) =>
+    els.map((e) => ({ seq: (e as HTMLElement).dataset.seq ?? null, text: e.textContent ?? '', cls: e.className })),
+  );
   const rows = shown.filter((l) => l.seq !== null && l.cls === 'log-line');
   expect(shown.filter((l) => l.cls.includes('log-gap'))).toEqual([]);
   const seqs = rows.map((r) => Number(r.seq));
@@ -283,7 +303,11 @@ test('the agent’s replica B is SIGKILLed: viewers on A see the stream wait, th
   await page.waitForSelector('#log-state[data-state="live"]', { timeout: 10_000 });
   await waitUntil(() => sim.openLogRequests() === 1, 10_000, 'the viewer’s log request open');
 
-  const opened = await fetch(`${a.url}/v1/clusters/${clusterId}/pods/shop/web-1/logs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ tailLines: 0 }) });
+  const opened = await fetch(`${a.url}/v1/clusters/${clusterId}/pods/shop/web-1/logs`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ tailLines: 0 }),
+  });
   expect(opened.status).toBe(201);
   const { streamId } = (await opened.json()) as { streamId: string };
   const viewer: SseClient = await openSse(`${a.url}/v1/streams/${streamId}`, { headers: auth });
@@ -297,14 +321,23 @@ test('the agent’s replica B is SIGKILLed: viewers on A see the stream wait, th
     const el = document.getElementById('log-state')!;
     const shownStates: string[] = [];
     (window as unknown as { shownStates: string[] }).shownStates = shownStates;
-    new MutationObserver(() => shownStates.push(`${el.dataset.state}: ${el.textContent}`)).observe(el, { attributes: true, childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => shownStates.push(`${el.dataset.state}: ${el.textContent}`)).observe(el, {
+      attributes: true,
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
   });
   const beforeKill = viewer.events.length;
   const linesAtKill = linesOf(viewer).length;
   b.proc.kill('SIGKILL');
 
   // A hears B no more: the stream waits (the agent is away) and the viewers say so; then A adopts it.
-  const waitedAt = await viewer.waitFor(() => viewer.events.findIndex((e, i) => i >= beforeKill && e.event === 'state' && e.data.includes('waiting')) + 1, 30_000, 'the waiting state');
+  const waitedAt = await viewer.waitFor(
+    () => viewer.events.findIndex((e, i) => i >= beforeKill && e.event === 'state' && e.data.includes('waiting')) + 1,
+    30_000,
+    'the waiting state',
+  );
   await viewer.waitFor(() => viewer.events.some((e, i) => i >= waitedAt && e.event === 'state' && e.data.includes('live')), 30_000, 'live again');
   await page.waitForFunction(
     () => {
@@ -325,8 +358,12 @@ test('the agent’s replica B is SIGKILLed: viewers on A see the stream wait, th
   expect(viewer.entries.filter((e) => typeof e.item !== 'string')).toEqual([]);
   expect(linesOf(viewer)).toEqual(Array.from({ length: written }, (_, i) => `n ${i}`));
 
-  await page.waitForFunction((last) => [...document.querySelectorAll('#log-lines .log-line')].some((e) => e.textContent === last), `n ${written - 1}`, { timeout: 15_000 });
-  const shown = await page.$$eval('#log-lines .log-line', (els) => els.map((e) => ({ seq: (e as HTMLElement).dataset.seq ?? null, text: e.textContent ?? '', cls: e.className })));
+  await page.waitForFunction((last) => [...document.querySelectorAll('#log-lines .log-line')].some((e) => e.textContent === last), `n ${written - 1}`, {
+    timeout: 15_000,
+  });
+  const shown = await page.$$eval('#log-lines .log-line', (els) =>
+    els.map((e) => ({ seq: (e as HTMLElement).dataset.seq ?? null, text: e.textContent ?? '', cls: e.className })),
+  );
   expect(shown.filter((l) => l.cls !== 'log-line')).toEqual([]);
   const seqs = shown.map((r) => Number(r.seq));
   expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i));

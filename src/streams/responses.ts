@@ -5,7 +5,6 @@ import { LogFilter } from '../contract';
 import { SKIP_CAUSES } from './vocabulary';
 import { Count, Exact, Integer, Nullable, OneOf, Timestamp } from '../http/responses';
 
-
 export const StreamJson = Exact({
   id: t.String(),
   clusterId: t.String(),
@@ -49,7 +48,9 @@ const TailSkip = Exact({
   pod: t.String(),
   container: Nullable(t.String(), { description: 'The one container left out, when the others of the pod joined; null: the whole pod' }),
   reason: t.String({ description: 'Why, in words an operator can act on' }),
-  cause: OneOf(SKIP_CAUSES, { description: 'logs_not_enabled: the cluster lacks the capability; too_many_streams: a stream cap; container: the pod has no such container' }),
+  cause: OneOf(SKIP_CAUSES, {
+    description: 'logs_not_enabled: the cluster lacks the capability; too_many_streams: a stream cap; container: the pod has no such container',
+  }),
 });
 
 export const TailOpened = Exact({

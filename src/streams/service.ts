@@ -23,9 +23,7 @@ export function enableLogsCommand(publicUrl: string): string {
 /** What the viewer asks for: how to read the log, and of which container (see chooseContainer when absent). */
 export type OpenInput = LogStreamOptions & { container?: string };
 
-export type OpenResult =
-  | { ok: true; row: LogStreamRow }
-  | { ok: false; reason: 'logs_not_enabled' | 'invalid' | 'too_many_streams'; message: string };
+export type OpenResult = { ok: true; row: LogStreamRow } | { ok: false; reason: 'logs_not_enabled' | 'invalid' | 'too_many_streams'; message: string };
 
 /** Whether the cluster's agent last reported the logs capability. */
 export function logsEnabled(cluster: Cluster): boolean {
@@ -33,7 +31,9 @@ export function logsEnabled(cluster: Cluster): boolean {
 }
 
 export function notEnabledMessage(cluster: Cluster, publicUrl: string): string {
-  const seen = cluster.capabilities ? `its agent reports logs as off (${cluster.capabilities.logs?.detectedBy ?? 'not reported'})` : 'its agent has not reported capabilities yet';
+  const seen = cluster.capabilities
+    ? `its agent reports logs as off (${cluster.capabilities.logs?.detectedBy ?? 'not reported'})`
+    : 'its agent has not reported capabilities yet';
   return `${LOGS_NOT_ENABLED} ("${cluster.name}": ${seen}). Enable it on the cluster — no new token needed, it shows within one heartbeat: ${enableLogsCommand(publicUrl)}`;
 }
 
@@ -46,7 +46,11 @@ export function mainContainer(pod: PodBrief): string | null {
 }
 
 /** The container to stream: the one asked for (it must be the pod's), or the pod's main container. */
-export function chooseContainer(pod: PodBrief | null, asked: string | undefined, where: string): { ok: true; container: string } | { ok: false; message: string } {
+export function chooseContainer(
+  pod: PodBrief | null,
+  asked: string | undefined,
+  where: string,
+): { ok: true; container: string } | { ok: false; message: string } {
   if (asked) {
     if (pod && !pod.containers.some((c) => c.name === asked)) {
       return { ok: false, message: `container: "${asked}" is not a container of pod ${where} (it has: ${pod.containers.map((c) => c.name).join(', ')})` };
@@ -82,7 +86,15 @@ export function checkFilter(filter: LogFilter | undefined): string | null {
 export type OpenContext = { db: Db; hub: StreamHub; limits: StreamLimits; publicUrl: string };
 
 /** Validates and opens one container's stream; audited. Nothing reaches the agent unless this returns ok. */
-export async function openStream(ctx: OpenContext, actor: Actor, cluster: Cluster, namespace: string, podName: string, input: OpenInput, tailId: string | null = null): Promise<OpenResult> {
+export async function openStream(
+  ctx: OpenContext,
+  actor: Actor,
+  cluster: Cluster,
+  namespace: string,
+  podName: string,
+  input: OpenInput,
+  tailId: string | null = null,
+): Promise<OpenResult> {
   if (!logsEnabled(cluster)) return { ok: false, reason: 'logs_not_enabled', message: notEnabledMessage(cluster, ctx.publicUrl) };
   const badFilter = checkFilter(input.filter);
   if (badFilter) return { ok: false, reason: 'invalid', message: badFilter };
@@ -101,8 +113,18 @@ export async function openStream(ctx: OpenContext, actor: Actor, cluster: Cluste
     // Streams nobody picked up in time stop counting here, at the latest.
     const swept = await sweepStaleStreams(db, limits.startSeconds, cluster.orgId);
     const open = await countOpenStreams(db, cluster.orgId, cluster.id);
-    if (open.cluster >= limits.perCluster) return { ok: false as const, swept, message: `cluster "${cluster.name}" already has ${open.cluster} open log streams (at most ${limits.perCluster}); close one and try again` };
-    if (open.org >= limits.perOrg) return { ok: false as const, swept, message: `this organization already has ${open.org} open log streams (at most ${limits.perOrg}); close one and try again` };
+    if (open.cluster >= limits.perCluster)
+      return {
+        ok: false as const,
+        swept,
+        message: `cluster "${cluster.name}" already has ${open.cluster} open log streams (at most ${limits.perCluster}); close one and try again`,
+      };
+    if (open.org >= limits.perOrg)
+      return {
+        ok: false as const,
+        swept,
+        message: `this organization already has ${open.org} open log streams (at most ${limits.perOrg}); close one and try again`,
+      };
     const row = await insertStream(db, {
       orgId: cluster.orgId,
       clusterId: cluster.id,

@@ -46,7 +46,12 @@ test('a viewer that stops reading falls behind the buffer and gets a gap event, 
   }
   const gap = entries.find((e) => typeof e.item === 'object' && 'gap' in e.item)!;
   expect(gap.item).toEqual({ gap: { from: 6, to: 906, reason: 'no longer buffered: this viewer fell behind' } });
-  expect(entries.filter((e) => typeof e.item === 'string').slice(5, 7).map((e) => e.item)).toEqual(['late 902', 'late 903']);
+  expect(
+    entries
+      .filter((e) => typeof e.item === 'string')
+      .slice(5, 7)
+      .map((e) => e.item),
+  ).toEqual(['late 902', 'late 903']);
   expect(entries.at(-1)!.item).toEqual({ end: 'done' });
   expect(checkSequence(entries)).toEqual({ duplicates: [], silentGaps: [], announcedGaps: 1 });
   expect(events.filter((e) => e.event !== 'state').every((e) => e.id !== null)).toBe(true);

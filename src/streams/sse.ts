@@ -46,7 +46,12 @@ export const SSE_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-const TEXT_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', 'x-content-type-options': 'nosniff' };
+const TEXT_HEADERS = {
+  'content-type': 'text/plain; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+  'x-content-type-options': 'nosniff',
+};
 
 function encodeSse(entries: readonly Entry[]): string {
   let out = '';
@@ -175,7 +180,8 @@ export function streamResponse(attachment: Attachment, cursor: number, format: S
 export function endedResponse(cursor: number, lastSeq: number, reason: string, format: SseFormat): Response {
   let out = '';
   if (format === 'sse') {
-    if (lastSeq > cursor) out += `id: ${lastSeq}\nevent: gap\ndata: ${JSON.stringify({ from: cursor + 1, to: lastSeq, reason: 'the stream ended and its buffer is gone' })}\n\n`;
+    if (lastSeq > cursor)
+      out += `id: ${lastSeq}\nevent: gap\ndata: ${JSON.stringify({ from: cursor + 1, to: lastSeq, reason: 'the stream ended and its buffer is gone' })}\n\n`;
     out += `id: ${Math.max(cursor, lastSeq) + 1}\nevent: end\ndata: ${JSON.stringify({ seq: Math.max(cursor, lastSeq) + 1, reason })}\n\n`;
   } else out = `# niro: stream ended: ${showControls(reason)}\n`;
   return new Response(out, { headers: format === 'sse' ? SSE_HEADERS : TEXT_HEADERS });

@@ -69,7 +69,11 @@ export async function claimStreams(db: Db, clusterId: string, replica: string, l
       and(
         eq(logStreams.clusterId, clusterId),
         isNull(logStreams.endedAt),
-        or(isNull(logStreams.ownerReplica), eq(logStreams.ownerReplica, replica), lt(logStreams.ownerSeenAt, sql`now() - make_interval(secs => ${leaseSeconds})`)),
+        or(
+          isNull(logStreams.ownerReplica),
+          eq(logStreams.ownerReplica, replica),
+          lt(logStreams.ownerSeenAt, sql`now() - make_interval(secs => ${leaseSeconds})`),
+        ),
       ),
     )
     .limit(500);
@@ -121,14 +125,26 @@ export async function renewStreams(db: Db, replica: string, progress: readonly S
 
 /** A Postgres array literal passed as one text parameter (works the same on postgres.js and PGlite). */
 function pgArray(values: readonly (string | number | null)[]): string {
-  return '{' + values.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"')).join(',') + '}';
+  return (
+    '{' +
+    values.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"')).join(',') +
+    '}'
+  );
 }
 
 /** Lets go of a stream (its agent socket closed) with its exact progress, so the next holder continues the seqs. */
 export async function releaseStream(db: Db, replica: string, p: StreamProgress): Promise<void> {
   await db
     .update(logStreams)
-    .set({ ownerReplica: null, ownerSeenAt: sql`now()`, lastSeq: p.lastSeq, lastTimestamp: p.lastTimestamp, bytes: p.bytes, lines: p.lines, droppedLines: p.droppedLines })
+    .set({
+      ownerReplica: null,
+      ownerSeenAt: sql`now()`,
+      lastSeq: p.lastSeq,
+      lastTimestamp: p.lastTimestamp,
+      bytes: p.bytes,
+      lines: p.lines,
+      droppedLines: p.droppedLines,
+    })
     .where(and(eq(logStreams.id, p.id), eq(logStreams.ownerReplica, replica), isNull(logStreams.endedAt)));
 }
 
@@ -137,7 +153,9 @@ export async function releaseStream(db: Db, replica: string, p: StreamProgress):
  * counts) is written when given; otherwise the last reported counts stay.
  */
 export async function markEnded(db: Db, id: string, reason: string, progress?: StreamProgress): Promise<LogStreamRow | null> {
-  const counts = progress ? { lastSeq: progress.lastSeq, lastTimestamp: progress.lastTimestamp, bytes: progress.bytes, lines: progress.lines, droppedLines: progress.droppedLines } : {};
+  const counts = progress
+    ? { lastSeq: progress.lastSeq, lastTimestamp: progress.lastTimestamp, bytes: progress.bytes, lines: progress.lines, droppedLines: progress.droppedLines }
+    : {};
   const [row] = await db
     .update(logStreams)
     .set({ ...counts, endedAt: sql`now()`, endReason: reason.slice(0, 500), ownerReplica: null })
@@ -154,7 +172,10 @@ export async function sweepStaleStreams(db: Db, graceSeconds: number, orgId?: st
   const stale = and(
     isNull(logStreams.endedAt),
     or(
-      and(isNull(logStreams.ownerReplica), lt(sql`coalesce(${logStreams.ownerSeenAt}, ${logStreams.createdAt})`, sql`now() - make_interval(secs => ${graceSeconds})`)),
+      and(
+        isNull(logStreams.ownerReplica),
+        lt(sql`coalesce(${logStreams.ownerSeenAt}, ${logStreams.createdAt})`, sql`now() - make_interval(secs => ${graceSeconds})`),
+      ),
       lt(logStreams.ownerSeenAt, sql`now() - make_interval(secs => ${graceSeconds * 3})`),
     ),
     orgId ? eq(logStreams.orgId, orgId) : undefined,
@@ -176,7 +197,12 @@ export async function listStreams(db: Db, orgIds: readonly string[], opts: { clu
   if (orgIds.length === 0) return [];
   const conds = [inArray(logStreams.orgId, [...orgIds])];
   if (opts.clusterId) conds.push(eq(logStreams.clusterId, opts.clusterId));
-  return db.select().from(logStreams).where(and(...conds)).orderBy(desc(logStreams.createdAt)).limit(opts.limit);
+  return db
+    .select()
+    .from(logStreams)
+    .where(and(...conds))
+    .orderBy(desc(logStreams.createdAt))
+    .limit(opts.limit);
 }
 
 export async function insertTail(db: Db, input: Omit<typeof logTails.$inferInsert, 'id' | 'createdAt'>): Promise<LogTailRow> {
@@ -191,7 +217,11 @@ export async function findTail(db: Db, id: string): Promise<LogTailRow | null> {
 }
 
 export async function endTail(db: Db, id: string, reason: string): Promise<boolean> {
-  const rows = await db.update(logTails).set({ endedAt: sql`now()`, endReason: reason }).where(and(eq(logTails.id, id), isNull(logTails.endedAt))).returning({ id: logTails.id });
+  const rows = await db
+    .update(logTails)
+    .set({ endedAt: sql`now()`, endReason: reason })
+    .where(and(eq(logTails.id, id), isNull(logTails.endedAt)))
+    .returning({ id: logTails.id });
   return rows.length > 0;
 }
 
@@ -203,5 +233,7 @@ export async function listTailStreams(db: Db, tailId: string): Promise<LogStream
 /** Stream and tail records (never contents) of viewers that ended before `before`. */
 export async function pruneEndedStreams(db: Db, before: Date): Promise<number> {
   const at = before.toISOString();
-  return (await deleteBounded(db, 'log_streams', sql`ended_at < ${at}::timestamptz`)) + (await deleteBounded(db, 'log_tails', sql`ended_at < ${at}::timestamptz`));
+  return (
+    (await deleteBounded(db, 'log_streams', sql`ended_at < ${at}::timestamptz`)) + (await deleteBounded(db, 'log_tails', sql`ended_at < ${at}::timestamptz`))
+  );
 }

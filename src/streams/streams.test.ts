@@ -51,7 +51,11 @@ async function teardown(env: Env | undefined): Promise<void> {
   await env.t.close();
 }
 
-async function open(env: Env, body: Record<string, unknown>, pod = 'web-1'): Promise<{ status: number; json: Record<string, unknown> & { streamId: string; error?: { code: string; message: string } } }> {
+async function open(
+  env: Env,
+  body: Record<string, unknown>,
+  pod = 'web-1',
+): Promise<{ status: number; json: Record<string, unknown> & { streamId: string; error?: { code: string; message: string } } }> {
   const res = await env.api.call('POST', `/v1/clusters/${env.clusterId}/pods/shop/${pod}/logs`, body);
   return { status: res.status, json: (await res.json()) as never };
 }
@@ -64,7 +68,10 @@ async function startFrame(env: Env, streamId: string): Promise<StartLogFrame> {
   return env.agent.waitFor(() => env.agent.starts().find((f) => f.streamId === streamId), 3000, `start-log for ${streamId}`);
 }
 
-async function row(env: Env, streamId: string): Promise<{ ended_at: Date | null; end_reason: string | null; lines: number; bytes: number; dropped_lines: number }> {
+async function row(
+  env: Env,
+  streamId: string,
+): Promise<{ ended_at: Date | null; end_reason: string | null; lines: number; bytes: number; dropped_lines: number }> {
   const [r] = await queryRows<{ ended_at: Date | null; end_reason: string | null; lines: number; bytes: number; dropped_lines: number }>(
     env.t.db,
     sql`select ended_at, end_reason, lines::int, bytes::int, dropped_lines::int from log_streams where id = ${streamId}`,
@@ -84,7 +91,17 @@ describe('one container, one replica', () => {
     expect(status).toBe(201);
     expect(json.container).toBe('web');
     const start = await startFrame(env, json.streamId);
-    expect(start).toMatchObject({ type: 'start-log', namespace: 'shop', pod: 'web-1', container: 'web', follow: true, tailLines: 50, timestamps: true, previous: false, filter: { pattern: 'ERR', regex: false } });
+    expect(start).toMatchObject({
+      type: 'start-log',
+      namespace: 'shop',
+      pod: 'web-1',
+      container: 'web',
+      follow: true,
+      tailLines: 50,
+      timestamps: true,
+      previous: false,
+      filter: { pattern: 'ERR', regex: false },
+    });
 
     const viewer = await sse(env, json.streamId);
     expect(viewer.status).toBe(200);
@@ -106,9 +123,18 @@ describe('one container, one replica', () => {
     expect(r).toMatchObject({ lines: 3, end_reason: expect.stringMatching(/^stopped by /) });
     expect(r.ended_at).not.toBeNull();
 
-    const audit = await queryRows<{ action: string; details: Record<string, unknown> }>(env.t.db, sql`select action, details from audit_events where target = ${json.streamId} order by id`);
+    const audit = await queryRows<{ action: string; details: Record<string, unknown> }>(
+      env.t.db,
+      sql`select action, details from audit_events where target = ${json.streamId} order by id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(['logs.start', 'logs.stop']);
-    expect(audit[0].details).toMatchObject({ clusterId: env.clusterId, namespace: 'shop', pod: 'web-1', container: 'web', options: { follow: true, tailLines: 50, timestamps: true } });
+    expect(audit[0].details).toMatchObject({
+      clusterId: env.clusterId,
+      namespace: 'shop',
+      pod: 'web-1',
+      container: 'web',
+      options: { follow: true, tailLines: 50, timestamps: true },
+    });
     expect(audit[1].details).toMatchObject({ lines: 3, bytes: 'ERR one\nERR two\nERR three\n'.length, reason: expect.stringMatching(/^stopped by /) });
     expect(JSON.stringify(audit)).not.toContain('ERR one');
   });
@@ -174,7 +200,9 @@ describe('one container, one replica', () => {
     await viewer.waitFor(() => linesOf(viewer).length === 2, 3000, 'both lines');
     expect(viewer.entries.map((e) => e.item)).toEqual([
       'before the restart',
-      { note: 'log re-opened from 2026-06-12T10:00:05Z: the container restarted or the connection dropped; lines around this point may be missing or repeated' },
+      {
+        note: 'log re-opened from 2026-06-12T10:00:05Z: the container restarted or the connection dropped; lines around this point may be missing or repeated',
+      },
       'after the restart',
     ]);
     viewer.close();
@@ -212,7 +240,18 @@ describe('one container, one replica', () => {
     env.agent.lines(json.streamId, hostile, { eof: true, err: 'kubelet said \u001b[2J' });
     const end = '# niro: stream ended: kubelet said ␛[2J\n';
     expect(await shown.text()).toBe(
-      ['# niro: log stream', '␛[31mred␛[0m', '␛]0;retitled␇window', 'progress 10%␍progress 100%', 'nul␀byte', 'tab\tstays', 'c1 csi \ufffd2J', 'del␡', 'unicode ✓ é 😀', ''].join('\n') + end,
+      [
+        '# niro: log stream',
+        '␛[31mred␛[0m',
+        '␛]0;retitled␇window',
+        'progress 10%␍progress 100%',
+        'nul␀byte',
+        'tab\tstays',
+        'c1 csi \ufffd2J',
+        'del␡',
+        'unicode ✓ é 😀',
+        '',
+      ].join('\n') + end,
     );
     expect(await raw.text()).toBe(['# niro: log stream', ...hostile, ''].join('\n') + end);
     const refused = await fetch(`${url}&raw=yes`, { headers: env.auth });
@@ -289,7 +328,15 @@ describe('one container, one replica', () => {
     await expect(connectAgent(env.base, env.agentKey, { cookie: 'niro_session=abc' })).rejects.toThrow();
     await expect(connectAgent(env.base, env.agentKey, { origin: 'https://evil.example' })).rejects.toThrow();
     await expect(connectAgent(env.base, 'niro_agent_bogus_key')).rejects.toThrow();
-    const refused = await fetch(`${env.base}/v1/agent/stream`, { headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', cookie: 'niro_session=abc' } });
+    const refused = await fetch(`${env.base}/v1/agent/stream`, {
+      headers: {
+        upgrade: 'websocket',
+        connection: 'Upgrade',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        cookie: 'niro_session=abc',
+      },
+    });
     expect(refused.status).toBe(401);
     // The agent's own pings are answered.
     env.agent.send({ type: 'ping', ts: 42 });
@@ -347,13 +394,20 @@ describe('throttling and concurrency', () => {
     await startFrame(env, json.streamId);
     const viewer = await sse(env, json.streamId);
     // The bucket holds two seconds' worth (10): 15 at once → 10 delivered, 5 dropped, then a line later is preceded by the note.
-    env.agent.lines(json.streamId, Array.from({ length: 15 }, (_, i) => `burst ${i}`));
+    env.agent.lines(
+      json.streamId,
+      Array.from({ length: 15 }, (_, i) => `burst ${i}`),
+    );
     await viewer.waitFor(() => viewer.entries.some((e) => typeof e.item === 'object' && 'note' in e.item), 4000, 'throttled note');
     expect(linesOf(viewer).length).toBe(10);
     expect(viewer.entries.find((e) => typeof e.item === 'object' && 'note' in e.item)!.item).toEqual({ note: 'stream throttled: 5 lines dropped' });
     // The agent's own drops (its socket was backed up) are reported the same way.
     env.agent.lines(json.streamId, ['after'], { droppedLines: 7 });
-    await viewer.waitFor(() => viewer.entries.some((e) => typeof e.item === 'object' && 'note' in e.item && e.item.note.includes('7 lines')), 4000, 'agent drops reported');
+    await viewer.waitFor(
+      () => viewer.entries.some((e) => typeof e.item === 'object' && 'note' in e.item && e.item.note.includes('7 lines')),
+      4000,
+      'agent drops reported',
+    );
     expect(checkSequence(viewer.entries).silentGaps).toEqual([]);
     viewer.close();
     await env.api.call('DELETE', `/v1/streams/${json.streamId}`);
@@ -391,7 +445,11 @@ describe('caps and idle timeout', () => {
     const byLines = await open(env, {});
     await startFrame(env, byLines.json.streamId);
     const viewer = await sse(env, byLines.json.streamId);
-    for (let i = 0; i < 4; i++) env.agent.lines(byLines.json.streamId, Array.from({ length: 6 }, (_, j) => `l${i}-${j}`));
+    for (let i = 0; i < 4; i++)
+      env.agent.lines(
+        byLines.json.streamId,
+        Array.from({ length: 6 }, (_, j) => `l${i}-${j}`),
+      );
     await viewer.waitFor(() => viewer.entries.find((e) => typeof e.item === 'object' && 'end' in e.item), 8000, 'end at the line cap');
     expect(viewer.entries.at(-1)!.item).toEqual({ end: 'line cap reached (20 lines per stream)' });
     expect(linesOf(viewer).length).toBe(20);
@@ -413,7 +471,6 @@ describe('caps and idle timeout', () => {
     expect(viewer.entries.at(-1)!.item).toEqual({ end: 'idle: no output for 2 s' });
     await env.agent.waitFor(() => env.agent.received.some((f) => f.type === 'stop' && f.streamId === json.streamId), 3000, 'stop at idle');
   });
-
 });
 
 describe('not enabled', () => {

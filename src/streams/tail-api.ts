@@ -19,12 +19,25 @@ const { previous: _previous, container: _container, ...streamFields } = OpenStre
 
 const TailBody = t.Object(
   {
-    ownerKind: t.String({ minLength: 1, maxLength: LIMITS.word, description: 'Top owner kind as the inventory shows it: Deployment, StatefulSet, DaemonSet, Job, CronJob…' }),
+    ownerKind: t.String({
+      minLength: 1,
+      maxLength: LIMITS.word,
+      description: 'Top owner kind as the inventory shows it: Deployment, StatefulSet, DaemonSet, Job, CronJob…',
+    }),
     ownerName: t.String({ minLength: 1, maxLength: LIMITS.name }),
     namespace: t.Optional(t.String({ minLength: 1, maxLength: LIMITS.name })),
     clusterIds: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: 100, description: 'Only these clusters (default: every cluster in your scope)' })),
-    container: t.Optional(t.String({ minLength: 1, maxLength: LIMITS.name, description: 'Follow this container of each pod (pods without it are listed in skipped); default: each pod’s main container, its first app container, as kubectl logs picks it' })),
-    allContainers: t.Optional(t.Boolean({ description: 'Follow every container of each pod (app containers and sidecars; not init containers), one stream each; not with container' })),
+    container: t.Optional(
+      t.String({
+        minLength: 1,
+        maxLength: LIMITS.name,
+        description:
+          'Follow this container of each pod (pods without it are listed in skipped); default: each pod’s main container, its first app container, as kubectl logs picks it',
+      }),
+    ),
+    allContainers: t.Optional(
+      t.Boolean({ description: 'Follow every container of each pod (app containers and sidecars; not init containers), one stream each; not with container' }),
+    ),
     ...streamFields,
   },
   { additionalProperties: false },
@@ -69,7 +82,11 @@ export function tailsApi(deps: AppDeps) {
       {
         body: TailBody,
         response: { 201: TailOpened },
-        detail: { tags: ['logs'], summary: 'Tail every pod of a workload across clusters, merged: each pod’s main container (or the one named, or all of them) is a log stream; pods left out (no logs capability, no such container, caps) are listed in skipped with the reason. Nothing to tail is an error: 403 logs_not_enabled, 429 too_many_streams or 400 invalid_request; audited' },
+        detail: {
+          tags: ['logs'],
+          summary:
+            'Tail every pod of a workload across clusters, merged: each pod’s main container (or the one named, or all of them) is a log stream; pods left out (no logs capability, no such container, caps) are listed in skipped with the reason. Nothing to tail is an error: 403 logs_not_enabled, 429 too_many_streams or 400 invalid_request; audited',
+        },
       },
     )
     .post(
@@ -82,7 +99,10 @@ export function tailsApi(deps: AppDeps) {
         const { joined, skipped } = await joinPods(openCtx, caller, actorOf(caller, ctx, config.trustProxy), tail);
         return { joined, skipped };
       },
-      { response: { 200: TailJoined }, detail: { tags: ['logs'], summary: 'Let pods of the workload that appeared since (in the latest heartbeats) join the tail' } },
+      {
+        response: { 200: TailJoined },
+        detail: { tags: ['logs'], summary: 'Let pods of the workload that appeared since (in the latest heartbeats) join the tail' },
+      },
     )
     .get(
       '/tails/:id',
@@ -92,7 +112,13 @@ export function tailsApi(deps: AppDeps) {
         if (!tail) throw notFound('tail');
         return tailResponse({ db, hub, orgIds: caller.orgs.map((o) => o.id) }, tail, ctx.request.headers.get('last-event-id'), ctx.request.signal);
       },
-      { detail: { tags: ['logs'], summary: 'Read a workload tail: SSE of every member stream, each event tagged with its member (m); reconnect with Last-Event-ID', responses: TAIL_EVENTS_RESPONSES } },
+      {
+        detail: {
+          tags: ['logs'],
+          summary: 'Read a workload tail: SSE of every member stream, each event tagged with its member (m); reconnect with Last-Event-ID',
+          responses: TAIL_EVENTS_RESPONSES,
+        },
+      },
     )
     .delete(
       '/tails/:id',

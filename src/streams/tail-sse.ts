@@ -34,7 +34,12 @@ export function parseCursorVector(value: string | null): Map<string, number> {
   return cursors;
 }
 
-export function tailResponse(deps: { db: Db; hub: StreamHub; orgIds: readonly string[] }, tail: LogTailRow, lastEventId: string | null, signal: AbortSignal): Response {
+export function tailResponse(
+  deps: { db: Db; hub: StreamHub; orgIds: readonly string[] },
+  tail: LogTailRow,
+  lastEventId: string | null,
+  signal: AbortSignal,
+): Response {
   const encoder = new TextEncoder();
   const start = parseCursorVector(lastEventId);
   const members = new Map<string, Member>();
@@ -75,7 +80,8 @@ export function tailResponse(deps: { db: Db; hub: StreamHub; orgIds: readonly st
       if (!member.attachment) {
         // Ended and no longer held anywhere: its end, from the row.
         member.ended = true;
-        if (row.lastSeq > cursor) out += `event: gap\ndata: ${JSON.stringify({ m: key, from: cursor + 1, to: row.lastSeq, reason: 'the stream ended and its buffer is gone' })}\n\n`;
+        if (row.lastSeq > cursor)
+          out += `event: gap\ndata: ${JSON.stringify({ m: key, from: cursor + 1, to: row.lastSeq, reason: 'the stream ended and its buffer is gone' })}\n\n`;
         member.cursor = Math.max(cursor, row.lastSeq) + 1;
         out += `id: ${vector()}\nevent: end\ndata: ${JSON.stringify({ m: key, seq: member.cursor, reason: row.endReason ?? 'ended' })}\n\n`;
       }

@@ -72,12 +72,17 @@ function tagged(client: SseClient): Tagged[] {
   return out;
 }
 
-const members = (client: SseClient): { m: string; cluster: string; pod: string }[] => client.events.filter((e) => e.event === 'member').map((e) => JSON.parse(e.data));
+const members = (client: SseClient): { m: string; cluster: string; pod: string }[] =>
+  client.events.filter((e) => e.event === 'member').map((e) => JSON.parse(e.data));
 
 test('a workload across clusters: merged, tagged, new pods join, resume by cursor vector, skipped without logs, DELETE stops all', async () => {
   const res = await api.call('POST', '/v1/tails', { ownerKind: 'Deployment', ownerName: 'web', namespace: 'shop', tailLines: 10 });
   expect(res.status).toBe(201);
-  const body = (await res.json()) as { tailId: string; members: { streamId: string; cluster: string; pod: string }[]; skipped: { cluster: string; reason: string }[] };
+  const body = (await res.json()) as {
+    tailId: string;
+    members: { streamId: string; cluster: string; pod: string }[];
+    skipped: { cluster: string; reason: string }[];
+  };
   expect(body.members.map((m) => `${m.cluster}/${m.pod}`).sort()).toEqual(['edge-0/web-0-0', 'edge-0/web-0-1', 'edge-1/web-1-0', 'edge-1/web-1-1']);
   expect(body.skipped.map((s) => s.cluster)).toEqual(['edge-2', 'edge-2']);
   expect(body.skipped[0].reason).toContain('Log streaming not enabled for this cluster');
@@ -93,7 +98,11 @@ test('a workload across clusters: merged, tagged, new pods join, resume by curso
   for (const f of a1.starts()) a1.lines(f.streamId, [`${f.pod} one`]);
   await first.waitFor(() => tagged(first).length === 6, 3000, 'six lines');
   const byPod = new Map(members(first).map((m) => [m.m, `${m.cluster}/${m.pod}`]));
-  expect(tagged(first).map((e) => `${byPod.get(e.m)} ${e.item}`).sort()).toEqual([
+  expect(
+    tagged(first)
+      .map((e) => `${byPod.get(e.m)} ${e.item}`)
+      .sort(),
+  ).toEqual([
     'edge-0/web-0-0 web-0-0 one',
     'edge-0/web-0-0 web-0-0 two',
     'edge-0/web-0-1 web-0-1 one',
@@ -116,7 +125,11 @@ test('a workload across clusters: merged, tagged, new pods join, resume by curso
   for (const f of a0.starts()) a0.lines(f.streamId, [`${f.pod} three`]);
   const second = await openSse(`${base}/v1/tails/${body.tailId}`, { headers: auth, lastEventId: first.lastEventId });
   await second.waitFor(() => tagged(second).length === 2, 3000, 'lines after the reconnect');
-  expect(tagged(second).map((e) => e.item).sort()).toEqual(['web-0-0 three', 'web-0-1 three']);
+  expect(
+    tagged(second)
+      .map((e) => e.item)
+      .sort(),
+  ).toEqual(['web-0-0 three', 'web-0-1 three']);
   for (const e of tagged(second)) expect(tagged(first).some((f) => f.m === e.m && f.seq === e.seq)).toBe(false);
 
   // DELETE stops every member: stop frames, member ends, then the tail's end.
@@ -127,8 +140,15 @@ test('a workload across clusters: merged, tagged, new pods join, resume by curso
   await second.closed;
 
   // Audited in every org the tail touched: the start where pods were opened or skipped, the stop where streams ran.
-  const audit = await queryRows<{ action: string; org_id: string | null }>(t.db, sql`select action, org_id from audit_events where target = ${body.tailId} order by id`);
-  const orgsOf = (action: string): (string | null)[] => audit.filter((a) => a.action === action).map((a) => a.org_id).sort();
+  const audit = await queryRows<{ action: string; org_id: string | null }>(
+    t.db,
+    sql`select action, org_id from audit_events where target = ${body.tailId} order by id`,
+  );
+  const orgsOf = (action: string): (string | null)[] =>
+    audit
+      .filter((a) => a.action === action)
+      .map((a) => a.org_id)
+      .sort();
   expect(orgsOf('logs.tail.start')).toEqual([...orgIds].sort());
   expect(orgsOf('logs.tail.stop')).toEqual([orgIds[0]!, orgIds[1]!].sort());
 
@@ -150,8 +170,14 @@ test('the workload page lists the pods’ clusters and mounts the merged viewer'
 
 /** A Deployment whose pods run a second app container (envoy), and one with an init container and a native sidecar. */
 function sidecarPods(): PodDetail[] {
-  const checkout = [0, 1].map((i) => makePod(200 + i, { namespace: 'shop', name: `checkout-${i}`, ownerKind: 'Deployment', ownerName: 'checkout', containers: ['checkout', 'envoy'] }));
-  for (const p of checkout) p.containerDetails = [{ ...p.containerDetails[0], name: 'checkout' }, { ...p.containerDetails[1], name: 'envoy' }];
+  const checkout = [0, 1].map((i) =>
+    makePod(200 + i, { namespace: 'shop', name: `checkout-${i}`, ownerKind: 'Deployment', ownerName: 'checkout', containers: ['checkout', 'envoy'] }),
+  );
+  for (const p of checkout)
+    p.containerDetails = [
+      { ...p.containerDetails[0], name: 'checkout' },
+      { ...p.containerDetails[1], name: 'envoy' },
+    ];
   const api = makePod(210, { namespace: 'shop', name: 'api-0', ownerKind: 'Deployment', ownerName: 'api', containers: ['api'] });
   const base = api.containerDetails[0];
   api.containerDetails = [
@@ -177,7 +203,11 @@ describe('workloads with sidecars', () => {
   });
   afterAll(() => site?.agent.close());
 
-  type Opened = { tailId: string; members: { pod: string; container: string }[]; skipped: { pod: string; container: string | null; reason: string; cause: string }[] };
+  type Opened = {
+    tailId: string;
+    members: { pod: string; container: string }[];
+    skipped: { pod: string; container: string | null; reason: string; cause: string }[];
+  };
   async function open(body: Record<string, unknown>): Promise<{ status: number; json: Opened & { error?: { code: string; message: string } } }> {
     const res = await api.call('POST', '/v1/tails', { ownerKind: 'Deployment', namespace: 'shop', clusterIds: [site.id], tailLines: 5, ...body });
     return { status: res.status, json: (await res.json()) as Opened & { error?: { code: string; message: string } } };
@@ -189,12 +219,21 @@ describe('workloads with sidecars', () => {
     expect(status).toBe(201);
     expect(json.members.map((m) => `${m.pod}:${m.container}`).sort()).toEqual(['checkout-0:checkout', 'checkout-1:checkout']);
     expect(json.skipped).toEqual([]);
-    const started = await site.agent.waitFor(() => (site.agent.starts().filter((f) => f.pod.startsWith('checkout-')).length >= 2 ? site.agent.starts().filter((f) => f.pod.startsWith('checkout-')) : null), 3000, 'two starts');
+    const started = await site.agent.waitFor(
+      () =>
+        site.agent.starts().filter((f) => f.pod.startsWith('checkout-')).length >= 2 ? site.agent.starts().filter((f) => f.pod.startsWith('checkout-')) : null,
+      3000,
+      'two starts',
+    );
     const sse = await openSse(`${base}/v1/tails/${json.tailId}`, { headers: auth });
     await sse.waitFor(() => members(sse).length === 2, 3000, 'two members');
     for (const f of started) site.agent.lines(f.streamId, [`${f.pod} ${f.container} says hi`]);
     await sse.waitFor(() => tagged(sse).length === 2, 3000, 'the lines');
-    expect(tagged(sse).map((e) => e.item).sort()).toEqual(['checkout-0 checkout says hi', 'checkout-1 checkout says hi']);
+    expect(
+      tagged(sse)
+        .map((e) => e.item)
+        .sort(),
+    ).toEqual(['checkout-0 checkout says hi', 'checkout-1 checkout says hi']);
     sse.close();
     await close(json);
     // A native sidecar and an init container do not make a main container: the app one is.
@@ -230,7 +269,10 @@ describe('workloads with sidecars', () => {
     expect(off.status).toBe(403);
     expect(((await off.json()) as { error: { code: string } }).error.code).toBe('logs_not_enabled');
     // Neither left a tail open.
-    const open_ = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from log_tails where ended_at is null and owner_name in ('checkout', 'lonely')`);
+    const open_ = await queryRows<{ n: number }>(
+      t.db,
+      sql`select count(*)::int as n from log_tails where ended_at is null and owner_name in ('checkout', 'lonely')`,
+    );
     expect(open_[0].n).toBe(0);
   });
 });

@@ -94,7 +94,12 @@ export async function openTail(ctx: OpenContext, caller: Caller, actor: Actor, i
   const owner = { kind: input.ownerKind, name: input.ownerName, namespace: input.namespace ?? null };
   const clusterIds = [...new Set(input.clusterIds ?? [])];
   const pods = await listWorkloadPods(ctx.db, scopeOf(caller, { clusterIds }), owner, MAX_TAIL_PODS);
-  if (pods.length === 0) return { ok: false, reason: 'not_found', message: `no pods of ${input.ownerKind}/${input.ownerName}${input.namespace ? ` in namespace ${input.namespace}` : ''} in your clusters' latest heartbeats` };
+  if (pods.length === 0)
+    return {
+      ok: false,
+      reason: 'not_found',
+      message: `no pods of ${input.ownerKind}/${input.ownerName}${input.namespace ? ` in namespace ${input.namespace}` : ''} in your clusters' latest heartbeats`,
+    };
   const options: LogStreamOptions = { follow: input.follow, previous: false, timestamps: input.timestamps };
   if (input.tailLines !== undefined) options.tailLines = input.tailLines;
   if (input.sinceSeconds !== undefined) options.sinceSeconds = input.sinceSeconds;
@@ -115,7 +120,15 @@ export async function openTail(ctx: OpenContext, caller: Caller, actor: Actor, i
     actor: actor.email,
     action: 'logs.tail.start',
     target: tail.id,
-    details: { ownerKind: tail.ownerKind, ownerName: tail.ownerName, namespace: tail.namespace, clusters: [...new Set(joined.map((m) => m.clusterId))], pods: joined.length, skipped: skipped.length, options },
+    details: {
+      ownerKind: tail.ownerKind,
+      ownerName: tail.ownerName,
+      namespace: tail.namespace,
+      clusters: [...new Set(joined.map((m) => m.clusterId))],
+      pods: joined.length,
+      skipped: skipped.length,
+      options,
+    },
     ip: actor.ip,
   });
   if (joined.length === 0) {
@@ -182,7 +195,13 @@ export async function joinPods(
         tail.id,
       );
       if (opened.ok) joined.push({ ...where, streamId: opened.row.id, container: opened.row.container });
-      else skipped.push({ ...where, container: picked.containers.length > 1 ? container : null, reason: opened.message, cause: opened.reason === 'invalid' ? 'container' : opened.reason });
+      else
+        skipped.push({
+          ...where,
+          container: picked.containers.length > 1 ? container : null,
+          reason: opened.message,
+          cause: opened.reason === 'invalid' ? 'container' : opened.reason,
+        });
     }
   }
   const orgIds = [...clusters.values()].flatMap((cluster) => (cluster ? [cluster.orgId] : []));
@@ -202,6 +221,13 @@ export async function closeTail(db: Db, tail: LogTailRow, actor: Actor, reason: 
   const ended = await endTail(db, tail.id, reason);
   if (!ended) return false;
   const orgIds = [...new Set((await listTailStreams(db, tail.id)).map((stream) => stream.orgId))];
-  await auditTail(db, orgIds, { actorUserId: actor.userId, actor: actor.email, action: 'logs.tail.stop', target: tail.id, details: { ownerKind: tail.ownerKind, ownerName: tail.ownerName, reason }, ip: actor.ip });
+  await auditTail(db, orgIds, {
+    actorUserId: actor.userId,
+    actor: actor.email,
+    action: 'logs.tail.stop',
+    target: tail.id,
+    details: { ownerKind: tail.ownerKind, ownerName: tail.ownerName, reason },
+    ip: actor.ip,
+  });
   return true;
 }

@@ -74,7 +74,16 @@ test('A takes over from a dead B: the agent resumes from the last point B relaye
   const created = await createCluster(db, { orgId: org.id, name: 'takeover', environment: 'dev', createdBy: user.id });
   if (!created.ok) throw new Error('cluster');
   const clusterId = created.cluster.id;
-  const row = await insertStream(db, { orgId: org.id, clusterId, createdBy: user.id, actor: user.email, namespace: 'shop', pod: 'web-1', container: 'web', options: { follow: true, previous: false, timestamps: false } });
+  const row = await insertStream(db, {
+    orgId: org.id,
+    clusterId,
+    createdBy: user.id,
+    actor: user.email,
+    namespace: 'shop',
+    pod: 'web-1',
+    container: 'web',
+    options: { follow: true, previous: false, timestamps: false },
+  });
 
   const busB = dyingBus(dbB.bus);
   const a = hub(db, testDb.database.bus);
@@ -103,7 +112,9 @@ test('A takes over from a dead B: the agent resumes from the last point B relaye
   expect(heldOnA).toBeLessThan(3 + second.length);
   await b.shutdown();
   // As if killed: no release, a lapsed lease, and a report written before frame 2.
-  await db.execute(sql`update log_streams set owner_replica = ${b.replicaId}, owner_seen_at = now() - interval '1 minute', last_seq = 3, last_timestamp = '2026-06-12T10:00:01.5Z' where id = ${row.id}`);
+  await db.execute(
+    sql`update log_streams set owner_replica = ${b.replicaId}, owner_seen_at = now() - interval '1 minute', last_seq = 3, last_timestamp = '2026-06-12T10:00:01.5Z' where id = ${row.id}`,
+  );
 
   // The agent comes to A: A adopts the stream and resumes the agent after the second line stamped T1.
   const onA = agentSocket('agent-on-a', clusterId);
@@ -129,7 +140,16 @@ test('the agent connects to A while B still runs the stream on its socket: A’s
   const created = await createCluster(db, { orgId: org.id, name: 'rolling', environment: 'dev', createdBy: user.id });
   if (!created.ok) throw new Error('cluster');
   const clusterId = created.cluster.id;
-  const row = await insertStream(db, { orgId: org.id, clusterId, createdBy: user.id, actor: user.email, namespace: 'shop', pod: 'web-1', container: 'web', options: { follow: true, previous: false, timestamps: false } });
+  const row = await insertStream(db, {
+    orgId: org.id,
+    clusterId,
+    createdBy: user.id,
+    actor: user.email,
+    namespace: 'shop',
+    pod: 'web-1',
+    container: 'web',
+    options: { follow: true, previous: false, timestamps: false },
+  });
   const a = hub(db, testDb.database.bus);
   const b = hub(dbB.db, dbB.bus);
   await Promise.all([a.ready(), b.ready()]);
@@ -159,7 +179,16 @@ test('B dies before relaying anything to A: the entries A never got are one real
   const created = await createCluster(db, { orgId: org.id, name: 'unrelayed', environment: 'dev', createdBy: user.id });
   if (!created.ok) throw new Error('cluster');
   const clusterId = created.cluster.id;
-  const row = await insertStream(db, { orgId: org.id, clusterId, createdBy: user.id, actor: user.email, namespace: 'shop', pod: 'web-1', container: 'web', options: { follow: true, previous: false, timestamps: false } });
+  const row = await insertStream(db, {
+    orgId: org.id,
+    clusterId,
+    createdBy: user.id,
+    actor: user.email,
+    namespace: 'shop',
+    pod: 'web-1',
+    container: 'web',
+    options: { follow: true, previous: false, timestamps: false },
+  });
   const busB = dyingBus(dbB.bus);
   const a = hub(db, testDb.database.bus);
   const b = hub(dbB.db, busB);
@@ -175,7 +204,9 @@ test('B dies before relaying anything to A: the entries A never got are one real
   busB.allowed = 0;
   b.onAgentData(onB.id, data(row.id, 1, ['x', 'y', 'z'], '2026-06-12T10:00:07Z', 1));
   await b.shutdown();
-  await db.execute(sql`update log_streams set owner_replica = ${b.replicaId}, owner_seen_at = now() - interval '1 minute', last_seq = 3, last_timestamp = '2026-06-12T10:00:07Z' where id = ${row.id}`);
+  await db.execute(
+    sql`update log_streams set owner_replica = ${b.replicaId}, owner_seen_at = now() - interval '1 minute', last_seq = 3, last_timestamp = '2026-06-12T10:00:07Z' where id = ${row.id}`,
+  );
 
   const onA = agentSocket('agent-on-a', clusterId);
   await a.addAgent(onA);

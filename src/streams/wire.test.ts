@@ -94,7 +94,13 @@ describe('stream buffer', () => {
     log.append('a');
     log.append('b');
     log.append('c');
-    expect(log.read(100)).toMatchObject({ missed: { from: 101, to: 101 }, entries: [{ seq: 102, item: 'b' }, { seq: 103, item: 'c' }] });
+    expect(log.read(100)).toMatchObject({
+      missed: { from: 101, to: 101 },
+      entries: [
+        { seq: 102, item: 'b' },
+        { seq: 103, item: 'c' },
+      ],
+    });
     expect(log.read(103)).toEqual({ entries: [], missed: null });
     log.append({ gap: 200, reason: 'r' });
     log.append('d');

@@ -108,7 +108,10 @@ export function encodeEntries(streamId: string, entries: readonly Entry[], packe
     const partHead = byteLength(`{"t":"p","s":${JSON.stringify(streamId)},"q":${entry.seq},"i":000000,"n":000000,"x":""}`);
     const pieces = splitForJson(text, PAYLOAD_BUDGET - partHead - 16);
     pieces.forEach((x, i) =>
-      payloads.push({ text: JSON.stringify({ t: 'p', s: streamId, q: entry.seq, i, n: pieces.length, x } satisfies PartMsg), through: i === pieces.length - 1 ? entry.seq : entry.seq - 1 }),
+      payloads.push({
+        text: JSON.stringify({ t: 'p', s: streamId, q: entry.seq, i, n: pieces.length, x } satisfies PartMsg),
+        through: i === pieces.length - 1 ? entry.seq : entry.seq - 1,
+      }),
     );
     through = entry.seq;
   }

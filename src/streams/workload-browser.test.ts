@@ -22,13 +22,20 @@ beforeAll(async () => {
   const created = await api.call('POST', '/v1/clusters', { name: 'sidecar-shop', environment: 'production', orgId });
   const body = (await created.json()) as { cluster: { id: string }; enrollment: { token: string } };
   cluster = await startLogCluster({ controlPlaneUrl: base, token: body.enrollment.token, simPods: 30 });
-  checkout = cluster.sim.list('pods', 'shop').map((p) => p.metadata.name as string).filter((n) => n.startsWith('checkout-'));
+  checkout = cluster.sim
+    .list('pods', 'shop')
+    .map((p) => p.metadata.name as string)
+    .filter((n) => n.startsWith('checkout-'));
   expect(checkout.length).toBe(2);
-  await waitUntil(async () => {
-    const c = (await (await api.call('GET', `/v1/clusters/${body.cluster.id}`)).json()) as { capabilities: { logs?: { enabled: boolean } } | null };
-    const found = await Promise.all(checkout.map(async (pod) => (await api.call('GET', `/v1/clusters/${body.cluster.id}/pods/shop/${pod}`)).status === 200));
-    return c.capabilities?.logs?.enabled && found.every(Boolean);
-  }, 30_000, 'the logs capability and the checkout pods reported');
+  await waitUntil(
+    async () => {
+      const c = (await (await api.call('GET', `/v1/clusters/${body.cluster.id}`)).json()) as { capabilities: { logs?: { enabled: boolean } } | null };
+      const found = await Promise.all(checkout.map(async (pod) => (await api.call('GET', `/v1/clusters/${body.cluster.id}/pods/shop/${pod}`)).status === 200));
+      return c.capabilities?.logs?.enabled && found.every(Boolean);
+    },
+    30_000,
+    'the logs capability and the checkout pods reported',
+  );
   await cluster.agent.waitForLog((l) => l.msg === 'stream connected', 15_000, 'agent stream socket');
   browser = await launchBrowser();
 }, 90_000);
@@ -68,7 +75,12 @@ test('a sidecar Deployment: the main containers’ lines by default, then the si
   await page.goto(`${base}/logs/workload?kind=Deployment&name=checkout&namespace=shop`);
   await page.waitForSelector('#log-state[data-state="live"]', { timeout: 10_000 });
   expect(await page.$eval('select[name=container]', (s) => (s as HTMLSelectElement).value)).toBe('');
-  expect(await page.$$eval('select[name=container] option', (os) => os.map((o) => o.textContent?.trim()))).toEqual(['main (each pod’s first app container)', 'all containers', 'checkout', 'envoy']);
+  expect(await page.$$eval('select[name=container] option', (os) => os.map((o) => o.textContent?.trim()))).toEqual([
+    'main (each pod’s first app container)',
+    'all containers',
+    'checkout',
+    'envoy',
+  ]);
 
   // Main: checkout, one stream per pod; their lines arrive, prefixed with cluster, pod and container.
   await emitWhenFollowed(baseline + 2, 'checkout', (pod) => `order accepted by ${pod}`);
@@ -79,7 +91,11 @@ test('a sidecar Deployment: the main containers’ lines by default, then the si
   // The sidecar.
   await pick(page, 'envoy', baseline + 2);
   await emitWhenFollowed(baseline + 2, 'envoy', (pod) => `[envoy] GET /healthz 200 via ${pod}`);
-  await page.waitForFunction(() => [...document.querySelectorAll('#log-lines .log-line')].filter((e) => e.textContent?.includes('[envoy]')).length === 2, undefined, { timeout: 5000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#log-lines .log-line')].filter((e) => e.textContent?.includes('[envoy]')).length === 2,
+    undefined,
+    { timeout: 5000 },
+  );
   // (Each envoy's earlier output comes first: the tail asks for the last 100 lines.)
   const sidecar = await shownLines(page);
   for (const pod of checkout) expect(sidecar).toContain(`sidecar-shop/${pod}:envoy [envoy] GET /healthz 200 via ${pod}`);
@@ -91,9 +107,15 @@ test('a sidecar Deployment: the main containers’ lines by default, then the si
     cluster.sim.emitLines('shop', pod, 'checkout', [`all: app of ${pod}`]);
     cluster.sim.emitLines('shop', pod, 'envoy', [`all: proxy of ${pod}`]);
   }
-  await page.waitForFunction(() => [...document.querySelectorAll('#log-lines .log-line')].filter((e) => /all: (app|proxy) of/.test(e.textContent ?? '')).length === 4, undefined, { timeout: 5000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#log-lines .log-line')].filter((e) => /all: (app|proxy) of/.test(e.textContent ?? '')).length === 4,
+    undefined,
+    { timeout: 5000 },
+  );
   const all = (await shownLines(page)).filter((l) => l.includes(' all: '));
-  expect(all.map((l) => l.replace(/^sidecar-shop\/[^:]+:/, '')).sort()).toEqual(checkout.flatMap((pod) => [`checkout all: app of ${pod}`, `envoy all: proxy of ${pod}`]).sort());
+  expect(all.map((l) => l.replace(/^sidecar-shop\/[^:]+:/, '')).sort()).toEqual(
+    checkout.flatMap((pod) => [`checkout all: app of ${pod}`, `envoy all: proxy of ${pod}`]).sort(),
+  );
   expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
 
   await page.close();

@@ -131,7 +131,11 @@ export function setCookies(res: Response): Map<string, string | null> {
 
 /** Signs in through the real login form and returns a cookie-carrying client. */
 export async function signIn(t: TestApp, user: TestUser): Promise<Browser> {
-  const res = await t.request('/login', { method: 'POST', body: new URLSearchParams({ email: user.email, password: user.password, next: '/' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const res = await t.request('/login', {
+    method: 'POST',
+    body: new URLSearchParams({ email: user.email, password: user.password, next: '/' }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('niro_session='));
   if (!setCookie) throw new Error('no session cookie');
@@ -156,18 +160,33 @@ export async function signIn(t: TestApp, user: TestUser): Promise<Browser> {
     },
     get: (path, headers = {}) => send(path, { headers }),
     post: (path, form, headers = {}) =>
-      send(path, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, ...form }), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }),
+      send(path, {
+        method: 'POST',
+        body: new URLSearchParams({ _csrf: csrf, ...form }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      }),
   };
 }
 
 /** Creates an API token through the API and returns a bearer-authenticated JSON client. */
-export async function apiClient(t: TestApp, browser: Browser): Promise<{ token: string; call(method: string, path: string, body?: unknown): Promise<Response> }> {
-  const res = await browser.send('/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'test' }), headers: { 'content-type': 'application/json', 'x-csrf-token': browser.csrf } });
+export async function apiClient(
+  t: TestApp,
+  browser: Browser,
+): Promise<{ token: string; call(method: string, path: string, body?: unknown): Promise<Response> }> {
+  const res = await browser.send('/v1/tokens', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'test' }),
+    headers: { 'content-type': 'application/json', 'x-csrf-token': browser.csrf },
+  });
   if (res.status !== 201) throw new Error(`token create failed: ${res.status} ${await res.text()}`);
   const { token } = (await res.json()) as { token: string };
   return {
     token,
     call: (method, path, body) =>
-      t.request(path, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) }),
+      t.request(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
   };
 }

@@ -1,7 +1,16 @@
 // Heartbeat bodies shaped like a real agent's, and the HTTP steps of an agent (enroll, beat), for
 // tests and benchmarks. Deterministic: the same arguments give the same bodies.
 import { gzipSync } from 'node:zlib';
-import { AGENT_KEY_HEADER, AGENT_PATHS, type Capabilities, type HeartbeatV1, type HeartbeatV2, type NodeInfo, type PodDetail, type WarningEvent } from '../contract';
+import {
+  AGENT_KEY_HEADER,
+  AGENT_PATHS,
+  type Capabilities,
+  type HeartbeatV1,
+  type HeartbeatV2,
+  type NodeInfo,
+  type PodDetail,
+  type WarningEvent,
+} from '../contract';
 import type { TestApp } from './app';
 
 export function makeNode(i: number, over: Partial<NodeInfo> = {}): NodeInfo {
@@ -90,7 +99,15 @@ export const ALL_CAPABILITIES_OFF: Capabilities = {
   podMetrics: { enabled: true, detectedBy: 'metrics.k8s.io reachable' },
 };
 
-export type BeatOptions = { pods?: PodDetail[]; nodes?: NodeInfo[]; events?: WarningEvent[]; capabilities?: Capabilities; agentVersion?: string; podsTruncated?: boolean; podsTotal?: number };
+export type BeatOptions = {
+  pods?: PodDetail[];
+  nodes?: NodeInfo[];
+  events?: WarningEvent[];
+  capabilities?: Capabilities;
+  agentVersion?: string;
+  podsTruncated?: boolean;
+  podsTotal?: number;
+};
 
 /** A protocol-2 heartbeat; counts are computed from the pods given. */
 export function makeHeartbeat(opts: BeatOptions = {}): HeartbeatV2 {
@@ -117,7 +134,17 @@ export function makeHeartbeat(opts: BeatOptions = {}): HeartbeatV2 {
 }
 
 export function makeHeartbeatV1(over: Partial<HeartbeatV1> = {}): HeartbeatV1 {
-  return { agentVersion: '0.3.1', protocol: 1, k8sVersion: 'v1.29.3+k3s1', nodes: [makeNode(0)], pods: 12, podsRunning: 11, podsFailed: 1, namespaces: 4, ...over };
+  return {
+    agentVersion: '0.3.1',
+    protocol: 1,
+    k8sVersion: 'v1.29.3+k3s1',
+    nodes: [makeNode(0)],
+    pods: 12,
+    podsRunning: 11,
+    podsFailed: 1,
+    namespaces: 4,
+    ...over,
+  };
 }
 
 /** `n` pods with usage varied by `beat` (the inventory itself stays the same). */
@@ -146,14 +173,24 @@ export function enroll(t: TestApp, token: string, extra: Record<string, unknown>
   return t.request(AGENT_PATHS.enroll, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token, agentVersion: '0.4.0', protocol: 2, clusterFacts: { k8sVersion: 'v1.31.4+k3s1', distribution: 'k3s', platform: 'linux/amd64' }, ...extra }),
+    body: JSON.stringify({
+      token,
+      agentVersion: '0.4.0',
+      protocol: 2,
+      clusterFacts: { k8sVersion: 'v1.31.4+k3s1', distribution: 'k3s', platform: 'linux/amd64' },
+      ...extra,
+    }),
   });
 }
 
 type Api = { call(method: string, path: string, body?: unknown): Promise<Response> };
 
 /** Creates a cluster through the API and enrolls it; returns its id, token and agent key. */
-export async function createEnrolledCluster(t: TestApp, api: Api, input: { name: string; environment?: string; orgId?: string }): Promise<{ clusterId: string; token: string; agentKey: string }> {
+export async function createEnrolledCluster(
+  t: TestApp,
+  api: Api,
+  input: { name: string; environment?: string; orgId?: string },
+): Promise<{ clusterId: string; token: string; agentKey: string }> {
   const created = await api.call('POST', '/v1/clusters', input);
   if (created.status !== 201) throw new Error(`create failed: ${created.status} ${await created.text()}`);
   const { cluster, enrollment } = (await created.json()) as { cluster: { id: string }; enrollment: { token: string } };

@@ -12,7 +12,16 @@ export type LogCluster = { sim: Simulator; agent: AgentProcess; stop(): Promise<
  * Deployments with sidecars, shop/api with a native fluent-bit sidecar and shop/checkout with envoy beside it).
  * `pods` are added on top.
  */
-export async function startLogCluster(opts: { controlPlaneUrl: string; token: string; name?: string; pods?: AddPodInput[]; simPods?: number; logs?: boolean; logLinesPerSecond?: number; logRingLines?: number }): Promise<LogCluster> {
+export async function startLogCluster(opts: {
+  controlPlaneUrl: string;
+  token: string;
+  name?: string;
+  pods?: AddPodInput[];
+  simPods?: number;
+  logs?: boolean;
+  logLinesPerSecond?: number;
+  logRingLines?: number;
+}): Promise<LogCluster> {
   const sim = await startSimulator({
     name: opts.name ?? 'logs',
     nodes: 2,

@@ -8,10 +8,34 @@ const MiB = 1024 ** 2;
 type Workload = { namespace: string; kind: string; name: string; image: string; replicas: number; memLimit: number; cpuRequest: number };
 
 const SYSTEM: Workload[] = [
-  { namespace: 'kube-system', kind: 'Deployment', name: 'coredns', image: 'rancher/mirrored-coredns-coredns:1.12.0', replicas: 1, memLimit: 170 * MiB, cpuRequest: 100 },
+  {
+    namespace: 'kube-system',
+    kind: 'Deployment',
+    name: 'coredns',
+    image: 'rancher/mirrored-coredns-coredns:1.12.0',
+    replicas: 1,
+    memLimit: 170 * MiB,
+    cpuRequest: 100,
+  },
   { namespace: 'kube-system', kind: 'Deployment', name: 'traefik', image: 'rancher/mirrored-library-traefik:3.3.2', replicas: 1, memLimit: 0, cpuRequest: 0 },
-  { namespace: 'kube-system', kind: 'Deployment', name: 'metrics-server', image: 'rancher/mirrored-metrics-server:v0.7.2', replicas: 1, memLimit: 0, cpuRequest: 100 },
-  { namespace: 'kube-system', kind: 'Deployment', name: 'local-path-provisioner', image: 'rancher/local-path-provisioner:v0.0.30', replicas: 1, memLimit: 0, cpuRequest: 0 },
+  {
+    namespace: 'kube-system',
+    kind: 'Deployment',
+    name: 'metrics-server',
+    image: 'rancher/mirrored-metrics-server:v0.7.2',
+    replicas: 1,
+    memLimit: 0,
+    cpuRequest: 100,
+  },
+  {
+    namespace: 'kube-system',
+    kind: 'Deployment',
+    name: 'local-path-provisioner',
+    image: 'rancher/local-path-provisioner:v0.0.30',
+    replicas: 1,
+    memLimit: 0,
+    cpuRequest: 0,
+  },
   { namespace: 'kube-system', kind: 'DaemonSet', name: 'svclb-traefik', image: 'rancher/klipper-lb:v0.4.9', replicas: 3, memLimit: 0, cpuRequest: 0 },
   { namespace: 'niro-system', kind: 'Deployment', name: 'niro-agent', image: 'niro/agent:0.4.0', replicas: 1, memLimit: 128 * MiB, cpuRequest: 50 },
   { namespace: 'monitoring', kind: 'DaemonSet', name: 'node-exporter', image: 'prom/node-exporter:v1.8.2', replicas: 3, memLimit: 64 * MiB, cpuRequest: 50 },
@@ -30,7 +54,7 @@ function workloadsOf(c: number, pods: number): Workload[] {
     const stateful = i % 11 === 5;
     const job = i % 13 === 7;
     // Sites drift: every fifth cluster runs an older tag of some services.
-    const tag = (c % 5 === 0 && i % 3 === 0) ? '1.3.9' : '1.4.2';
+    const tag = c % 5 === 0 && i % 3 === 0 ? '1.3.9' : '1.4.2';
     const replicas = Math.min(pods - total, job ? 1 : stateful ? 3 : 2 + (i % 4));
     out.push({
       namespace: ns,
@@ -56,7 +80,11 @@ function noise(...xs: number[]): number {
 }
 
 function hashOf(s: string): string {
-  return Bun.hash(s).toString(36).slice(0, 10).padEnd(10, 'x').replace(/[^a-z0-9]/g, 'z');
+  return Bun.hash(s)
+    .toString(36)
+    .slice(0, 10)
+    .padEnd(10, 'x')
+    .replace(/[^a-z0-9]/g, 'z');
 }
 
 /**
@@ -70,7 +98,13 @@ export function makeFleetPods(c: number, pods: number, beat = 0, now = 1_780_000
     for (let r = 0; r < w.replicas && out.length < pods; r++) {
       const i = out.length;
       const name =
-        w.kind === 'StatefulSet' ? `${w.name}-${r}` : w.kind === 'DaemonSet' ? `${w.name}-${hashOf(`${c}/${w.name}/${r}`).slice(0, 5)}` : w.kind === 'CronJob' ? `${w.name}-2918${String(r).padStart(4, '0')}-${hashOf(`${c}/${i}`).slice(0, 5)}` : `${rs}-${hashOf(`${c}/${i}`).slice(0, 5)}`;
+        w.kind === 'StatefulSet'
+          ? `${w.name}-${r}`
+          : w.kind === 'DaemonSet'
+            ? `${w.name}-${hashOf(`${c}/${w.name}/${r}`).slice(0, 5)}`
+            : w.kind === 'CronJob'
+              ? `${w.name}-2918${String(r).padStart(4, '0')}-${hashOf(`${c}/${i}`).slice(0, 5)}`
+              : `${rs}-${hashOf(`${c}/${i}`).slice(0, 5)}`;
       const trouble = noise(c, i, 7);
       let status = 'Running';
       let phase = 'Running';
@@ -122,7 +156,9 @@ export function makeFleetPods(c: number, pods: number, beat = 0, now = 1_780_000
         ...(status !== 'Running' ? { stateReason: status === 'Pending' ? 'ContainerCreating' : status } : {}),
         ...(status === 'Completed' ? { exitCode: 0 } : {}),
         ...(started ? { startedAt: started } : {}),
-        ...(lastTermination ? { lastTerminationReason: lastTermination, lastTerminationExitCode: lastTermination === 'OOMKilled' ? 137 : 1, lastTerminatedAt: now - 600 } : {}),
+        ...(lastTermination
+          ? { lastTerminationReason: lastTermination, lastTerminationExitCode: lastTermination === 'OOMKilled' ? 137 : 1, lastTerminatedAt: now - 600 }
+          : {}),
         hasLivenessProbe: w.kind !== 'CronJob',
         hasReadinessProbe: w.kind === 'Deployment',
         cpuRequestMilli: w.cpuRequest,
@@ -134,9 +170,15 @@ export function makeFleetPods(c: number, pods: number, beat = 0, now = 1_780_000
       };
       const chain =
         w.kind === 'Deployment'
-          ? [{ kind: 'ReplicaSet', name: rs }, { kind: 'Deployment', name: w.name }]
+          ? [
+              { kind: 'ReplicaSet', name: rs },
+              { kind: 'Deployment', name: w.name },
+            ]
           : w.kind === 'CronJob'
-            ? [{ kind: 'Job', name: name.slice(0, name.lastIndexOf('-')) }, { kind: 'CronJob', name: w.name }]
+            ? [
+                { kind: 'Job', name: name.slice(0, name.lastIndexOf('-')) },
+                { kind: 'CronJob', name: w.name },
+              ]
             : [{ kind: w.kind, name: w.name }];
       out.push({
         namespace: w.namespace,

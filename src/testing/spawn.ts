@@ -1,7 +1,12 @@
 // Child processes for multi-process tests: the control plane itself, or small scripts.
 import type { Subprocess } from 'bun';
 
-export type Child = { proc: Subprocess<'ignore', 'pipe', 'pipe'>; lines: string[]; waitFor(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>; kill(): Promise<void> };
+export type Child = {
+  proc: Subprocess<'ignore', 'pipe', 'pipe'>;
+  lines: string[];
+  waitFor(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  kill(): Promise<void>;
+};
 
 /** Runs `bun <args>` with extra env; stdout lines are collected and can be awaited. */
 export function spawnBun(args: string[], env: Record<string, string>): Child {
@@ -26,7 +31,7 @@ export function spawnCommand(cmd: string[], env: Record<string, string | undefin
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         lines.push(line);
-        for (const w of [...waiters]) if (w.pred(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
+        for (const w of [...waiters]) if (w.pred(line)) waiters.splice(waiters.indexOf(w), 1), w.resolve(line);
       }
     }
   };

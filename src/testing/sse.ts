@@ -83,7 +83,8 @@ export function openSse(url: string, init: { headers?: Record<string, string>; l
       for (;;) {
         const value = pick();
         if (value) return value as never;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last events: ${JSON.stringify(client.events.slice(-5)).slice(0, 1500)}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last events: ${JSON.stringify(client.events.slice(-5)).slice(0, 1500)}`);
         await Bun.sleep(10);
       }
     },
@@ -136,7 +137,10 @@ export function linesOf(client: Pick<SseClient, 'entries'>): string[] {
  * Checks a sequence of entries (possibly from several connections): seqs must grow by one, except across
  * an announced gap. Returns duplicated seqs and silent holes (a jump no gap event explains).
  */
-export function checkSequence(entries: readonly Numbered[], startAfter = 0): { duplicates: number[]; silentGaps: { from: number; to: number }[]; announcedGaps: number } {
+export function checkSequence(
+  entries: readonly Numbered[],
+  startAfter = 0,
+): { duplicates: number[]; silentGaps: { from: number; to: number }[]; announcedGaps: number } {
   const duplicates: number[] = [];
   const silentGaps: { from: number; to: number }[] = [];
   let announced = 0;

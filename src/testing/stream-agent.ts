@@ -10,7 +10,11 @@ export type ScriptedAgent = {
   closed: Promise<{ code: number; reason: string }>;
   send(frame: AgentFrame): void;
   /** Data frames with this agent's own per-stream seq (1, 2, …), like the real agent. */
-  lines(streamId: string, lines: string[], extra?: { eof?: boolean; err?: string; droppedLines?: number; lastTimestamp?: string; lastTimestampLines?: number }): void;
+  lines(
+    streamId: string,
+    lines: string[],
+    extra?: { eof?: boolean; err?: string; droppedLines?: number; lastTimestamp?: string; lastTimestampLines?: number },
+  ): void;
   starts(): StartLogFrame[];
   waitFor<T>(pick: () => T | null | undefined | false, timeoutMs: number, what: string): Promise<T>;
   close(): void;

@@ -12,8 +12,8 @@ export function LoginPage(props: { next: string; email?: string; error?: string 
           {props.info ? <Flash kind="info" text={props.info} /> : ''}
           {props.setupPending ? (
             <p class="flash info" id="setup-pending">
-              No account exists yet. Open the setup link this server printed in its log when it started (<code>setupUrl</code>), or create one
-              with <code>niro admin user create</code>.
+              No account exists yet. Open the setup link this server printed in its log when it started (<code>setupUrl</code>), or create one with{' '}
+              <code>niro admin user create</code>.
             </p>
           ) : (
             ''

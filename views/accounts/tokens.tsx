@@ -3,7 +3,16 @@ import { ConfirmedPost } from '../shared/confirmed-post';
 import { EmptyRow } from '../shared/empty-row';
 import { SettingsNav } from '../settings/nav';
 
-export type TokenRow = { id: string; name: string; publicId: string; scope: 'read' | 'write'; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null; revokedAt: Date | null };
+export type TokenRow = {
+  id: string;
+  name: string;
+  publicId: string;
+  scope: 'read' | 'write';
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+};
 
 /** Lifetimes offered by the form, as [days, label]; '' is "until revoked". */
 export const TOKEN_LIFETIMES: [string, string][] = [
@@ -35,7 +44,9 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
       {props.newToken ? (
         <div class="panel" id={NEW_TOKEN_ID}>
           <h2>Your new API token</h2>
-          <p class="muted">Copy it now: it is shown only once. Use it as <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+          <p class="muted">
+            Copy it now: it is shown only once. Use it as <code>Authorization: Bearer &lt;token&gt;</code>.
+          </p>
           <div class="secret" data-token safe>
             {props.newToken}
           </div>

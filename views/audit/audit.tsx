@@ -3,7 +3,16 @@ import { EmptyRow } from '../shared/empty-row';
 import { Pager } from '../shared/pager';
 import { SettingsNav } from '../settings/nav';
 
-export type AuditRow = { id: number; orgName: string; actor: string; action: string; target: string; ip: string | null; at: Date; details: Record<string, unknown> };
+export type AuditRow = {
+  id: number;
+  orgName: string;
+  actor: string;
+  action: string;
+  target: string;
+  ip: string | null;
+  at: Date;
+  details: Record<string, unknown>;
+};
 
 export function AuditPage(props: { rows: AuditRow[]; nextCursor: string | null; allowed: boolean }): JSX.Element {
   return (
@@ -36,10 +45,18 @@ export function AuditPage(props: { rows: AuditRow[]; nextCursor: string | null; 
                       <td safe>{r.at.toISOString().replace('T', ' ').slice(0, 19)}</td>
                       <td safe>{r.orgName}</td>
                       <td safe>{r.actor}</td>
-                      <td class="mono" safe>{r.action}</td>
-                      <td class="mono" safe>{r.target}</td>
-                      <td class="wrap mono" safe>{JSON.stringify(r.details)}</td>
-                      <td class="mono" safe>{r.ip ?? ''}</td>
+                      <td class="mono" safe>
+                        {r.action}
+                      </td>
+                      <td class="mono" safe>
+                        {r.target}
+                      </td>
+                      <td class="wrap mono" safe>
+                        {JSON.stringify(r.details)}
+                      </td>
+                      <td class="mono" safe>
+                        {r.ip ?? ''}
+                      </td>
                     </tr>
                   ))
                 )}

@@ -63,7 +63,13 @@ export type TimelineEntryView = { id: number; at: Date; kind: TimelineKind; mess
  * that replaces itself from that URL every 5 s, and at once after a CLUSTER_CHANGED_EVENT; the URL answers
  * this same component.
  */
-export function ClusterLayout(props: { cluster: ClusterView; orgName: string; tab: ClusterTab; liveUrl?: string; children?: JSX.Element | JSX.Element[] | string }): JSX.Element {
+export function ClusterLayout(props: {
+  cluster: ClusterView;
+  orgName: string;
+  tab: ClusterTab;
+  liveUrl?: string;
+  children?: JSX.Element | JSX.Element[] | string;
+}): JSX.Element {
   const c = props.cluster;
   const page = (
     <>
@@ -164,7 +170,10 @@ function OverviewLive(props: OverviewProps): JSX.Element {
           <ul>
             {props.incidents.map((i) => (
               <li>
-                <span class={`badge ${i.severity === 'high' ? 'critical' : 'warning'}`} safe>{i.severity}</span> <span safe>{i.title}</span>{' '}
+                <span class={`badge ${i.severity === 'high' ? 'critical' : 'warning'}`} safe>
+                  {i.severity}
+                </span>{' '}
+                <span safe>{i.title}</span>{' '}
                 <span class="muted">
                   since <Age at={i.openedAt} />
                 </span>
@@ -264,7 +273,9 @@ export function OverviewTab(props: OverviewProps): JSX.Element {
         <dt>Enrolled</dt>
         <dd>{c.enrolledAt ? c.enrolledAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : 'not yet'}</dd>
         <dt>Cluster id</dt>
-        <dd class="mono" safe>{c.id}</dd>
+        <dd class="mono" safe>
+          {c.id}
+        </dd>
       </dl>
     </>
   );
@@ -280,8 +291,8 @@ function PendingPanel(props: { cluster: ClusterView; canOperate: boolean; csrfTo
       ) : (
         <>
           <p class="muted">
-            The install command with its token was shown once when the cluster was created. Lost it, or did the hour pass? Create a new token (the old one
-            stops working).
+            The install command with its token was shown once when the cluster was created. Lost it, or did the hour pass? Create a new token (the old one stops
+            working).
           </p>
           {props.canOperate ? (
             <form method="post" action={`/clusters/${c.id}/token`}>

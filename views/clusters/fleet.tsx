@@ -87,7 +87,15 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
           </thead>
           <tbody>
             {props.rows.length === 0 ? (
-              <EmptyRow columns={11}>{props.hasFilters ? 'No cluster matches these filters.' : <span>No clusters yet. <a href="/clusters/new">Add your first cluster</a>.</span>}</EmptyRow>
+              <EmptyRow columns={11}>
+                {props.hasFilters ? (
+                  'No cluster matches these filters.'
+                ) : (
+                  <span>
+                    No clusters yet. <a href="/clusters/new">Add your first cluster</a>.
+                  </span>
+                )}
+              </EmptyRow>
             ) : (
               props.rows.map((r) => <FleetRow row={r} />)
             )}
@@ -135,8 +143,22 @@ function FleetRow(props: { row: FleetRowView }): JSX.Element {
         ) : (
           <>
             <span safe>{`${r.podsRunning}/${r.podsTotal} running`}</span>
-            {!r.podListAvailable ? <span class="chip" title="This agent (protocol 1) reports counts only; upgrade it to see the pod list"> counts only</span> : ''}
-            {r.podsTruncated ? <span class="chip" title={`Only ${r.podsListed} of ${r.podsTotal} pods are listed`}> truncated</span> : ''}
+            {!r.podListAvailable ? (
+              <span class="chip" title="This agent (protocol 1) reports counts only; upgrade it to see the pod list">
+                {' '}
+                counts only
+              </span>
+            ) : (
+              ''
+            )}
+            {r.podsTruncated ? (
+              <span class="chip" title={`Only ${r.podsListed} of ${r.podsTotal} pods are listed`}>
+                {' '}
+                truncated
+              </span>
+            ) : (
+              ''
+            )}
           </>
         )}
       </td>

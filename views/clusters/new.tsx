@@ -11,14 +11,17 @@ export function EnrollmentPanel(props: { clusterId: string; clusterName: string;
     <div class="panel" id="enrollment">
       <h2>Install the agent</h2>
       <p class="muted">
-        Run this on a machine with <code>kubectl</code> access to the cluster. The token inside works once and expires at <span safe>{expires}</span>; it
-        is shown only now.
+        Run this on a machine with <code>kubectl</code> access to the cluster. The token inside works once and expires at <span safe>{expires}</span>; it is
+        shown only now.
       </p>
       <div class="secret" data-install-command safe>
         {props.enrollment.installCommand}
       </div>
       <p class="muted">
-        Enrollment token: <code data-token safe>{props.enrollment.token}</code>
+        Enrollment token:{' '}
+        <code data-token safe>
+          {props.enrollment.token}
+        </code>
       </p>
       <p>
         The cluster appears in the <a href="/">fleet</a> with its first heartbeat, usually within a minute.{' '}

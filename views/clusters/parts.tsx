@@ -5,7 +5,6 @@ export { formatBytes, formatCpu } from '../shared/format';
 import { CLUSTER_NAME_MAX, CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE, STATUS_LABEL, STATUS_MEANING, type ClusterStatus } from '../../src/clusters/vocabulary';
 import { RelativeTime } from '../shared/time';
 
-
 export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
   const cls = props.status === 'pending' || props.status === 'unknown' ? '' : props.status;
   return (
@@ -17,7 +16,12 @@ export function StatusBadge(props: { status: ClusterStatus }): JSX.Element {
 
 /** "12 s ago" (worded by the browser), or `never` when there is no moment. */
 export function Age(props: { at: Date | null; never?: string }): JSX.Element {
-  if (!props.at) return <span class="muted" safe>{props.never ?? 'never'}</span>;
+  if (!props.at)
+    return (
+      <span class="muted" safe>
+        {props.never ?? 'never'}
+      </span>
+    );
   return <RelativeTime at={props.at} style="ago" />;
 }
 

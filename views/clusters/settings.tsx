@@ -5,7 +5,14 @@ import type { ClusterView } from './detail';
 import { EnrollmentPanel, type EnrollmentView } from './new';
 
 /** The Settings tab: rename, environment, a new enrollment token while not enrolled, delete. */
-export function SettingsTab(props: { cluster: ClusterView; csrfToken: string; canOperate: boolean; canDelete: boolean; enrollment?: EnrollmentView | null; error?: string | null }): JSX.Element {
+export function SettingsTab(props: {
+  cluster: ClusterView;
+  csrfToken: string;
+  canOperate: boolean;
+  canDelete: boolean;
+  enrollment?: EnrollmentView | null;
+  error?: string | null;
+}): JSX.Element {
   const c = props.cluster;
   return (
     <>
@@ -59,8 +66,8 @@ export function SettingsTab(props: { cluster: ClusterView; csrfToken: string; ca
       <div class="panel">
         <h2>Delete cluster</h2>
         <p class="muted">
-          Removes the cluster, its inventory, usage history and timeline from Niro, and refuses its agent from then on. The agent keeps running in the
-          cluster until you uninstall it there:
+          Removes the cluster, its inventory, usage history and timeline from Niro, and refuses its agent from then on. The agent keeps running in the cluster
+          until you uninstall it there:
         </p>
         <pre class="secret">kubectl delete namespace niro-system</pre>
         {props.canDelete ? (

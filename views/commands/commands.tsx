@@ -106,7 +106,13 @@ export function CommandsTab(props: CommandsTabProps): JSX.Element {
     <>
       <div class="panel row">
         {props.canOperate ? (
-          <form method="post" action={`/clusters/${props.clusterId}/ping`} hx-post={`/clusters/${props.clusterId}/ping`} hx-target={`#${PING_RESULT_ID}`} hx-swap="outerHTML">
+          <form
+            method="post"
+            action={`/clusters/${props.clusterId}/ping`}
+            hx-post={`/clusters/${props.clusterId}/ping`}
+            hx-target={`#${PING_RESULT_ID}`}
+            hx-swap="outerHTML"
+          >
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button>Ping</button>
           </form>
@@ -116,8 +122,8 @@ export function CommandsTab(props: CommandsTabProps): JSX.Element {
         <PingResult last={props.last} />
       </div>
       <p class="muted small">
-        A ping travels the same way as every command: queued here, picked up by the agent's open connection, answered back. Apply and delete need the
-        cluster's apply capability (API: <code>POST /v1/clusters/{'{id}'}/commands</code>).
+        A ping travels the same way as every command: queued here, picked up by the agent's open connection, answered back. Apply and delete need the cluster's
+        apply capability (API: <code>POST /v1/clusters/{'{id}'}/commands</code>).
       </p>
       <h2>History</h2>
       <CommandHistory commands={props.commands} olderUrl={props.olderUrl} />

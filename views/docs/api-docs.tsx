@@ -47,10 +47,18 @@ export function ApiDocsPage(props: { ops: DocOperation[]; errors: DocErrorCode[]
                       <td class="mono">
                         <strong safe>{o.method}</strong>
                       </td>
-                      <td class="mono" safe>{o.path}</td>
+                      <td class="mono" safe>
+                        {o.path}
+                      </td>
                       <td class="wrap">
                         <div safe>{o.summary}</div>
-                        {o.parameters.length ? <div class="muted mono" safe>{o.parameters.join(', ')}</div> : ''}
+                        {o.parameters.length ? (
+                          <div class="muted mono" safe>
+                            {o.parameters.join(', ')}
+                          </div>
+                        ) : (
+                          ''
+                        )}
                         {o.body ? (
                           <details>
                             <summary class="muted">request body</summary>

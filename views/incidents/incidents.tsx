@@ -17,7 +17,11 @@ export type IncidentRow = {
   resolvedAt: Date | null;
 };
 
-const KIND_TEXT: Record<IncidentKind, string> = { cluster_offline: 'Cluster offline', pod_crash_looping: 'Pod crash-looping', node_not_ready: 'Node not ready' };
+const KIND_TEXT: Record<IncidentKind, string> = {
+  cluster_offline: 'Cluster offline',
+  pod_crash_looping: 'Pod crash-looping',
+  node_not_ready: 'Node not ready',
+};
 
 function IncidentTable(props: { rows: IncidentRow[]; empty: string }): JSX.Element {
   return (

@@ -40,9 +40,7 @@ export function Document(props: { title: string; csrfToken?: string; scripts?: s
           <script src={assetUrl('htmx.js')} defer></script>
           <script src={assetUrl('hx-sse.js')} defer></script>
           <script src={assetUrl('app.js')} defer></script>
-          {(props.scripts ?? []).map((s) =>
-            s.endsWith('.css') ? <link rel="stylesheet" href={assetUrl(s)} /> : <script src={assetUrl(s)} defer></script>,
-          )}
+          {(props.scripts ?? []).map((s) => (s.endsWith('.css') ? <link rel="stylesheet" href={assetUrl(s)} /> : <script src={assetUrl(s)} defer></script>))}
           <script src={assetUrl('alpine.js')} defer></script>
         </head>
         <body>{props.children as 'safe'}</body>
@@ -71,7 +69,9 @@ export function Shell(props: ShellProps): JSX.Element {
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <input type="hidden" name="back" value="" data-current-path />
             <select name="orgId" aria-label="Organization" data-autosubmit>
-              <option value="" selected={props.currentOrgId === null}>All organizations</option>
+              <option value="" selected={props.currentOrgId === null}>
+                All organizations
+              </option>
               {props.orgs.map((o) => (
                 <option value={o.id} selected={o.id === props.currentOrgId} safe>
                   {'\u00a0\u00a0'.repeat(o.depth) + o.name}
@@ -82,7 +82,9 @@ export function Shell(props: ShellProps): JSX.Element {
               <button class="secondary">Switch</button>
             </noscript>
           </form>
-          <a href="/settings/profile" safe>{props.user.email}</a>
+          <a href="/settings/profile" safe>
+            {props.user.email}
+          </a>
           <form method="post" action="/logout">
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button class="link">Sign out</button>

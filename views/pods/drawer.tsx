@@ -75,7 +75,14 @@ function Tile(props: { label: string; children?: JSX.Element | JSX.Element[] | s
 }
 
 /** Usage against request and limit, each with its % bar. */
-function UsageTile(props: { label: string; kind: 'cpu' | 'memory'; used: number | null; request: number; limit: number; unavailable: string | null }): JSX.Element {
+function UsageTile(props: {
+  label: string;
+  kind: 'cpu' | 'memory';
+  used: number | null;
+  request: number;
+  limit: number;
+  unavailable: string | null;
+}): JSX.Element {
   const format = props.kind === 'cpu' ? formatCpu : formatBytes;
   const bar = (total: number, of: string) => {
     if (props.used === null || total <= 0) {
@@ -172,7 +179,11 @@ function ContainerRows(props: { pod: DrawerPod }): JSX.Element {
                   <span class="muted">—</span>
                 )}
               </td>
-              <td safe>{[c.hasLivenessProbe ? 'liveness' : '', c.hasReadinessProbe ? 'readiness' : '', c.hasStartupProbe ? 'startup' : ''].filter(Boolean).join(', ') || 'none'}</td>
+              <td safe>
+                {[c.hasLivenessProbe ? 'liveness' : '', c.hasReadinessProbe ? 'readiness' : '', c.hasStartupProbe ? 'startup' : '']
+                  .filter(Boolean)
+                  .join(', ') || 'none'}
+              </td>
               <td class="small" safe>
                 {`CPU ${c.cpuRequestMilli ? formatCpu(c.cpuRequestMilli) : '—'} / ${c.cpuLimitMilli ? formatCpu(c.cpuLimitMilli) : '—'} · memory ${c.memRequestBytes ? formatBytes(c.memRequestBytes) : '—'} / ${c.memLimitBytes ? formatBytes(c.memLimitBytes) : '—'}`}
               </td>
@@ -234,8 +245,22 @@ export function PodDrawerLive(props: DrawerLiveProps): JSX.Element {
                 ''
               )}
             </Tile>
-            <UsageTile label="CPU" kind="cpu" used={props.usage?.cpuMilli ?? null} request={p.cpuRequestMilli} limit={p.cpuLimitMilli} unavailable={unavailable} />
-            <UsageTile label="Memory" kind="memory" used={props.usage?.memBytes ?? null} request={p.memRequestBytes} limit={p.memLimitBytes} unavailable={unavailable} />
+            <UsageTile
+              label="CPU"
+              kind="cpu"
+              used={props.usage?.cpuMilli ?? null}
+              request={p.cpuRequestMilli}
+              limit={p.cpuLimitMilli}
+              unavailable={unavailable}
+            />
+            <UsageTile
+              label="Memory"
+              kind="memory"
+              used={props.usage?.memBytes ?? null}
+              request={p.memRequestBytes}
+              limit={p.memLimitBytes}
+              unavailable={unavailable}
+            />
           </div>
           {props.metrics.available ? (
             props.usage ? (
@@ -347,7 +372,14 @@ export function PodChart(props: ChartProps): JSX.Element {
         <nav class="tabs compact" aria-label="Chart window">
           {CHART_WINDOWS.map((w) =>
             props.windows.includes(w.key) ? (
-              <a href={`${path}/chart?window=${w.key}`} hx-get={`${path}/chart?window=${w.key}`} hx-target={`#${POD_CHART_ID}`} hx-swap="outerHTML" class={w.key === props.window ? 'active' : ''} data-window={w.key}>
+              <a
+                href={`${path}/chart?window=${w.key}`}
+                hx-get={`${path}/chart?window=${w.key}`}
+                hx-target={`#${POD_CHART_ID}`}
+                hx-swap="outerHTML"
+                class={w.key === props.window ? 'active' : ''}
+                data-window={w.key}
+              >
                 {w.label}
               </a>
             ) : (

@@ -6,7 +6,13 @@ import { podsUrl } from './filters';
 import { POD_DRAWER_ID, PodsLive, type PodsLiveProps } from './table';
 
 /** How each sort reads in the sort menu. */
-export const SORT_TEXT: Record<PodSort, string> = { name: 'Name', restarts: 'Restarts (most first)', age: 'Age (newest first)', cpu: 'CPU (highest first)', memory: 'Memory (highest first)' };
+export const SORT_TEXT: Record<PodSort, string> = {
+  name: 'Name',
+  restarts: 'Restarts (most first)',
+  age: 'Age (newest first)',
+  cpu: 'CPU (highest first)',
+  memory: 'Memory (highest first)',
+};
 
 export type PodsPageProps = PodsLiveProps & {
   /** Every cluster in scope, for the cluster filter. */
@@ -55,7 +61,15 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
             </div>
           </details>
           <input type="text" name="namespace" value={f.namespace} placeholder="Namespace" maxlength="253" aria-label="Namespace" />
-          <input type="text" name="status" value={f.status} placeholder="Status, e.g. CrashLoopBackOff" maxlength="128" aria-label="Status" list="pod-statuses" />
+          <input
+            type="text"
+            name="status"
+            value={f.status}
+            placeholder="Status, e.g. CrashLoopBackOff"
+            maxlength="128"
+            aria-label="Status"
+            list="pod-statuses"
+          />
           <datalist id="pod-statuses">
             {Object.keys(props.counts.byStatus).map((s) => (
               <option value={s}></option>
@@ -94,7 +108,8 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
               </a>
             </>
           ))}{' '}
-          {props.countsOnly.length === 1 ? 'runs an agent' : 'run agents'} of protocol 1, which report{props.countsOnly.length === 1 ? 's' : ''} pod counts but no pod list: upgrade the agent to list its pods here.
+          {props.countsOnly.length === 1 ? 'runs an agent' : 'run agents'} of protocol 1, which report{props.countsOnly.length === 1 ? 's' : ''} pod counts but
+          no pod list: upgrade the agent to list its pods here.
         </p>
       ) : (
         ''
@@ -120,5 +135,3 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
     </>
   );
 }
-
-

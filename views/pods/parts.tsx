@@ -53,7 +53,12 @@ export function usageBase(request: number, limit: number): { total: number; of: 
  */
 export function UsageCell(props: { used: number | null; request: number; limit: number; kind: 'cpu' | 'memory'; unavailable?: string }): JSX.Element {
   const format = props.kind === 'cpu' ? formatCpu : formatBytes;
-  if (props.used === null) return <span class="muted" title={props.unavailable ?? 'metrics unavailable'}>—</span>;
+  if (props.used === null)
+    return (
+      <span class="muted" title={props.unavailable ?? 'metrics unavailable'}>
+        —
+      </span>
+    );
   const base = usageBase(props.request, props.limit);
   if (!base) {
     return (

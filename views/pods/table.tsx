@@ -41,7 +41,18 @@ export type PodsLiveProps = {
   pageQuery: string;
 };
 
-const CHIP_ORDER = ['Running', 'Pending', 'CrashLoopBackOff', 'Error', 'ImagePullBackOff', 'ErrImagePull', 'OOMKilled', 'ContainerCreating', 'Terminating', 'Completed'];
+const CHIP_ORDER = [
+  'Running',
+  'Pending',
+  'CrashLoopBackOff',
+  'Error',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'OOMKilled',
+  'ContainerCreating',
+  'Terminating',
+  'Completed',
+];
 
 function chipStatuses(counts: Record<string, number>, current: string): string[] {
   const known = CHIP_ORDER.filter((s) => counts[s]);
@@ -77,7 +88,13 @@ export function PodsLive(props: PodsLiveProps): JSX.Element {
             {`${s} ${(props.counts.byStatus[s] ?? 0).toLocaleString('en-US')}`}
           </a>
         ))}
-        <a class={`chip problem${f.problem ? ' on' : ''}`} href={podsUrl({ ...f, problem: !f.problem })} data-count="problem" title="Not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or memory at 90 % of its limit" safe>
+        <a
+          class={`chip problem${f.problem ? ' on' : ''}`}
+          href={podsUrl({ ...f, problem: !f.problem })}
+          data-count="problem"
+          title="Not ready, crash-looping or restarted in the last hour, failing, pending over 5 min, or memory at 90 % of its limit"
+          safe
+        >
           {`Problem pods ${props.problemCount.toLocaleString('en-US')}`}
         </a>
       </div>
@@ -164,7 +181,15 @@ function PodRow(props: PodsLiveProps & { row: PodRowView }): JSX.Element {
         {r.namespace}
       </td>
       <td class="mono">
-        <a href={open} hx-get={podPath(r.clusterId, r.namespace, r.name)} hx-target={`#${POD_DRAWER_ID}`} hx-swap="innerHTML" hx-push-url={open} data-open-pod safe>
+        <a
+          href={open}
+          hx-get={podPath(r.clusterId, r.namespace, r.name)}
+          hx-target={`#${POD_DRAWER_ID}`}
+          hx-swap="innerHTML"
+          hx-push-url={open}
+          data-open-pod
+          safe
+        >
           {r.name}
         </a>
         {r.problems.length ? (

@@ -128,7 +128,11 @@ function LogButtons(props: { clusterId: string; pod: LogsPod; previous: string |
         Logs
       </a>
       {previous ? (
-        <a class="button secondary" href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })} title="Logs of the previous (crashed) instance">
+        <a
+          class="button secondary"
+          href={podLogsPath(props.clusterId, p.namespace, p.name, { container: previous, previous: true })}
+          title="Logs of the previous (crashed) instance"
+        >
           Previous
         </a>
       ) : (

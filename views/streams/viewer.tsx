@@ -116,7 +116,17 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
           </label>
           <label class="inline">
             Tail
-            <input type="number" name="tailLines" min="0" max="100000" step="100" class="narrow" x-model="tailLines" x-on:change="restart()" value={String(c.tailLines)} />
+            <input
+              type="number"
+              name="tailLines"
+              min="0"
+              max="100000"
+              step="100"
+              class="narrow"
+              x-model="tailLines"
+              x-on:change="restart()"
+              value={String(c.tailLines)}
+            />
           </label>
           <label class="inline">
             Since
@@ -127,7 +137,15 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
             </select>
           </label>
           {pod ? (
-            <button type="button" class="secondary" name="previous" x-bind:class="previous ? 'on' : ''" x-bind:disabled="!hasPrevious" x-on:click="togglePrevious()" title="The previous (crashed or restarted) instance of this container">
+            <button
+              type="button"
+              class="secondary"
+              name="previous"
+              x-bind:class="previous ? 'on' : ''"
+              x-bind:disabled="!hasPrevious"
+              x-on:click="togglePrevious()"
+              title="The previous (crashed or restarted) instance of this container"
+            >
               <span x-text="previous ? 'Current container' : 'Previous container'">Previous container</span>
             </button>
           ) : (
@@ -165,7 +183,10 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
           <button type="button" class="secondary" name="restart" x-on:click="restart()" x-show="state === 'ended'">
             Restart
           </button>
-          <label class="inline" title="Levels are read from JSON, logfmt and klog lines and from level words in plain text; lines that state none are hidden while a level is chosen">
+          <label
+            class="inline"
+            title="Levels are read from JSON, logfmt and klog lines and from level words in plain text; lines that state none are hidden while a level is chosen"
+          >
             Level
             <select name="level" x-model="minLevel" x-on:change="levelChanged()" aria-label="Show lines at this level and above">
               {LEVEL_FILTER.map(([v, l]) => (
@@ -177,7 +198,15 @@ export function LogViewer(props: { config: ViewerConfig; title: string; crumbs: 
             <input type="checkbox" name="pretty" x-model="pretty" x-on:change="prettyChanged()" /> Pretty JSON
           </label>
           <span class="spacer"></span>
-          <input type="search" name="search" placeholder="Search in buffer" x-model="search" x-on:input="runSearch()" x-on:keydown="searchKey($event)" aria-label="Search in buffer" />
+          <input
+            type="search"
+            name="search"
+            placeholder="Search in buffer"
+            x-model="search"
+            x-on:input="runSearch()"
+            x-on:keydown="searchKey($event)"
+            aria-label="Search in buffer"
+          />
           <span class="muted mono" x-text="searchLabel"></span>
           <button type="button" class="secondary" name="prev-match" x-on:click="jump(-1)" x-bind:disabled="!matchCount" title="Previous match">
             ↑
@@ -214,7 +243,10 @@ export function LogsNotEnabled(props: { clusterName: string; command: string; de
     <div class="panel" id="logs-not-enabled">
       <h2>Log streaming not enabled for this cluster</h2>
       <p safe>{props.detail}</p>
-      <p>Run this on the cluster (as a cluster admin). It grants the agent read access to pod logs; no new token is needed, and the change shows here within one heartbeat:</p>
+      <p>
+        Run this on the cluster (as a cluster admin). It grants the agent read access to pod logs; no new token is needed, and the change shows here within one
+        heartbeat:
+      </p>
       <pre class="secret" safe>
         {props.command}
       </pre>
