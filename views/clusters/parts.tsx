@@ -84,7 +84,7 @@ export function ClusterNameInput(props: { value: string; placeholder?: string; a
         autofocus={props.autofocus}
         aria-describedby="cluster-name-rule"
       />
-      <small class="muted" id="cluster-name-rule" safe>
+      <small class="muted" id="cluster-name-rule">
         {`A DNS label, as Kubernetes names things: ${CLUSTER_NAME_RULE}.`}
       </small>
     </>
