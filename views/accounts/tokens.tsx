@@ -100,9 +100,9 @@ export function TokensPage(props: { csrfToken: string; tokens: TokenRow[]; newTo
                 <tr>
                   <td safe>{t.name}</td>
                   <td class="mono" safe>{`niro_pat_${t.publicId}_…`}</td>
-                  <td safe>{t.scope === 'read' ? 'read only' : 'read and write'}</td>
+                  <td>{t.scope === 'read' ? 'read only' : 'read and write'}</td>
                   <td safe>{when(t.createdAt)}</td>
-                  <td safe>{t.expiresAt ? when(t.expiresAt) : 'never'}</td>
+                  <td>{t.expiresAt ? when(t.expiresAt) : 'never'}</td>
                   <td safe>{when(t.lastUsedAt)}</td>
                   <td>{status(t, now)}</td>
                   <td>

@@ -153,8 +153,8 @@ function OverviewLive(props: OverviewProps): JSX.Element {
           <div class="v">
             {c.podsRunning}/{c.podsTotal}
           </div>
-          <small class="muted">
-            running{c.podsFailed ? `, ${c.podsFailed} failed` : ''} · {plural(c.namespaces, 'namespace')}
+          <small class="muted" safe>
+            {`running${c.podsFailed ? `, ${c.podsFailed} failed` : ''} · ${plural(c.namespaces, 'namespace')}`}
           </small>
         </div>
         <div class="tile">

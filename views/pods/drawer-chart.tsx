@@ -2,7 +2,7 @@
 // data attributes) or why there is none. Its own htmx target: it is not polled with the drawer.
 import Html from '@kitajs/html';
 import { CHART_WINDOWS, type ChartWindow } from '../../src/pods/vocabulary';
-import { formatDuration } from '../shared/format';
+import { formatDuration, plural } from '../shared/format';
 import { podPath } from './filters';
 
 export const POD_CHART_ID = 'pod-chart';
@@ -66,21 +66,18 @@ export function PodChart(props: ChartProps): JSX.Element {
           )}
         </nav>
       </div>
-      {!props.metrics.available ? (
-        <p class="flash info" data-metrics-unavailable safe>
-          {`Metrics unavailable: ${props.metrics.reason}`}
-        </p>
-      ) : props.data && (props.data.cpu.some((v) => v !== null) || props.data.mem.some((v) => v !== null)) ? (
+      {props.metrics.available && props.data && (props.data.cpu.some((v) => v !== null) || props.data.mem.some((v) => v !== null)) ? (
         <>
           <div class="chart" data-pod-chart="cpu" data-chart={JSON.stringify({ ...props.data, series: 'cpu' })}></div>
           <div class="chart" data-pod-chart="memory" data-chart={JSON.stringify({ ...props.data, series: 'memory' })}></div>
           <p class="small muted" safe>
-            {`${props.data.t.length} points, ${formatDuration(props.data.stepSeconds)} buckets (CPU averaged, memory at its peak)${props.data.source === 'rollup' ? ', from 10-minute rollups' : ''}. Dashed lines: request (grey) and limit (red).`}
+            {`${plural(props.data.t.length, 'point')}, ${formatDuration(props.data.stepSeconds)} buckets (CPU averaged, memory at its peak)${props.data.source === 'rollup' ? ', from 10-minute rollups' : ''}. Dashed lines: request (grey) and limit (red).`}
           </p>
         </>
       ) : (
+        // Without metrics, the drawer's live part above already says why (said once, not twice).
         <p class="muted" data-chart-empty>
-          No usage samples in this window yet.
+          {props.metrics.available ? 'No usage samples in this window yet.' : 'No usage history to chart.'}
         </p>
       )}
     </section>

@@ -2,53 +2,24 @@ import Html from '@kitajs/html';
 import type { ContainerDetail, PodDetail } from '../../src/contract';
 import { Age, formatBytes, formatCpu } from '../clusters/parts';
 import type { ClusterStatus } from '../../src/clusters/vocabulary';
-import { CHART_WINDOWS, type ChartWindow, type PodProblem } from '../../src/pods/vocabulary';
+import type { PodProblem } from '../../src/pods/vocabulary';
 import { PROBLEM_TEXT, PodStatusBadge, podLoadLevel, usageBase } from './parts';
-import { formatDuration, plural } from '../shared/format';
 import { RelativeTime } from '../shared/time';
 import { podPath } from './filters';
 import { POD_DRAWER_ID } from './table';
+import { PodChart, type ChartProps, type MetricsState } from './drawer-chart';
 import { CopyButton, Name } from '../shared/names';
+
+export { POD_CHART_ID, PodChart, type ChartData, type ChartProps, type MetricsState } from './drawer-chart';
 
 export const POD_DRAWER_LIVE_ID = 'pod-drawer-live';
 export const POD_DRAWER_DETAILS_ID = 'pod-drawer-details';
-export const POD_CHART_ID = 'pod-chart';
 
 export type DrawerCluster = { id: string; name: string; status: ClusterStatus; lastHeartbeatAt: Date | null; logsEnabled: boolean };
 
 /** The pod as its latest heartbeat described it; its usage comes separately (DrawerLiveProps.usage). */
 export type DrawerPod = Omit<PodDetail, 'cpuUsageMilli' | 'memUsageBytes' | 'containerDetails'> & {
   containerDetails: Omit<ContainerDetail, 'cpuUsageMilli' | 'memUsageBytes'>[];
-};
-
-export type MetricsState = { available: true } | { available: false; reason: string };
-
-export type ChartData = {
-  /** Bucket starts, unix seconds. */
-  t: number[];
-  cpu: (number | null)[];
-  mem: (number | null)[];
-  cpuRequest: number;
-  cpuLimit: number;
-  memRequest: number;
-  memLimit: number;
-  stepSeconds: number;
-  source: 'raw' | 'rollup';
-  /** The window shown, unix seconds: the x axis spans it whatever the data covers. */
-  from: number;
-  to: number;
-};
-
-export type ChartProps = {
-  clusterId: string;
-  namespace: string;
-  name: string;
-  window: ChartWindow;
-  /** Windows the org's plan keeps history for. */
-  windows: ChartWindow[];
-  plan: string;
-  metrics: MetricsState;
-  data: ChartData | null;
 };
 
 export type DrawerLiveProps = {
@@ -360,53 +331,6 @@ export function PodDrawerDetails(props: DrawerLiveProps): JSX.Element {
         </>
       )}
     </div>
-  );
-}
-
-/** The usage chart with its window picker, or why there is none. Not polled with the drawer: it reloads itself every 30 s. */
-export function PodChart(props: ChartProps): JSX.Element {
-  const path = podPath(props.clusterId, props.namespace, props.name);
-  return (
-    <section id={POD_CHART_ID} hx-get={`${path}/chart?window=${props.window}`} hx-trigger="every 30s" hx-swap="outerHTML">
-      <div class="row">
-        <h2>Usage history</h2>
-        <span class="spacer"></span>
-        <nav class="tabs compact" aria-label="Chart window">
-          {CHART_WINDOWS.map((w) =>
-            props.windows.includes(w.key) ? (
-              <a
-                href={`${path}/chart?window=${w.key}`}
-                hx-get={`${path}/chart?window=${w.key}`}
-                hx-target={`#${POD_CHART_ID}`}
-                hx-swap="outerHTML"
-                class={w.key === props.window ? 'active' : ''}
-                data-window={w.key}
-              >
-                {w.label}
-              </a>
-            ) : (
-              <span class="muted" title={`The ${props.plan} plan keeps ${props.windows[props.windows.length - 1]} of history`}>
-                {w.label}
-              </span>
-            ),
-          )}
-        </nav>
-      </div>
-      {props.metrics.available && props.data && (props.data.cpu.some((v) => v !== null) || props.data.mem.some((v) => v !== null)) ? (
-        <>
-          <div class="chart" data-pod-chart="cpu" data-chart={JSON.stringify({ ...props.data, series: 'cpu' })}></div>
-          <div class="chart" data-pod-chart="memory" data-chart={JSON.stringify({ ...props.data, series: 'memory' })}></div>
-          <p class="small muted" safe>
-            {`${plural(props.data.t.length, 'point')}, ${formatDuration(props.data.stepSeconds)} buckets (CPU averaged, memory at its peak)${props.data.source === 'rollup' ? ', from 10-minute rollups' : ''}. Dashed lines: request (grey) and limit (red).`}
-          </p>
-        </>
-      ) : (
-        // Without metrics, the drawer's live part above already says why (said once, not twice).
-        <p class="muted" data-chart-empty>
-          {props.metrics.available ? 'No usage samples in this window yet.' : 'No usage history to chart.'}
-        </p>
-      )}
-    </section>
   );
 }
 

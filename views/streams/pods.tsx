@@ -64,9 +64,7 @@ export function LogsTab(props: LogsTabProps): JSX.Element {
       <form method="get" class="row" style="margin-bottom: 12px">
         <input type="search" name="q" value={props.q} placeholder="Pod, namespace or owner" aria-label="Search pods" />
         <button class="secondary">Search</button>
-        <span class="muted" safe>
-          {props.total !== null ? plural(props.total, 'pod') : ''}
-        </span>
+        <span class="muted">{props.total !== null ? plural(props.total, 'pod') : ''}</span>
       </form>
       <div class="table-wrap">
         <table id="log-pods" class="fit">
