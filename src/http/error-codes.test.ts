@@ -38,7 +38,11 @@ test('a bad value is invalid_request wherever it is found: a schema, a handler, 
 
 test('a closed list names the values it accepts, in a query and in a body', async () => {
   const sort = await refusal('GET', '/v1/clusters/pods?sort=size');
-  expect(sort).toEqual({ status: 400, code: 'invalid_request', message: 'sort: must be one of name, restarts, age, cpu, memory, cpu_of_request, cpu_of_limit, memory_of_request, memory_of_limit (got "size")' });
+  expect(sort).toEqual({
+    status: 400,
+    code: 'invalid_request',
+    message: 'sort: must be one of name, restarts, age, cpu, memory, cpu_of_request, cpu_of_limit, memory_of_request, memory_of_limit (got "size")',
+  });
   const role = await refusal('POST', `/v1/orgs/${orgId}/members`, { email: 'a@example.com', role: 'god' });
   expect(role.code).toBe('invalid_request');
   expect(role.message).toBe('role: must be one of owner, admin, member, viewer (got "god")');
