@@ -181,6 +181,50 @@ export const Capabilities = Type.Object({
 export type Capabilities = Static<typeof Capabilities>;
 export type CapabilityName = keyof Capabilities;
 
+/**
+ * A workload's pod template, as the policy rules read it: the Kubernetes `PodSpec` JSON as the API
+ * returns it (core/v1), with every container's `env`, `envFrom`, `command` and `args` removed by the
+ * agent (they may carry secrets and no rule reads them), plus the template's labels. Open object:
+ * the rules read what they know and ignore the rest; its size is bounded by the body limits.
+ */
+export const PodTemplateFacts = Type.Object({
+  labels: Labels,
+  spec: Type.Record(Type.String({ maxLength: LIMITS.word }), Type.Unknown(), { maxProperties: 128 }),
+});
+export type PodTemplateFacts = Static<typeof PodTemplateFacts>;
+
+export const WorkloadKind = Type.Union([Type.Literal('Deployment'), Type.Literal('StatefulSet'), Type.Literal('DaemonSet')]);
+export type WorkloadKind = Static<typeof WorkloadKind>;
+
+/**
+ * One workload with its rollout counts (protocol 4+). For a DaemonSet `desired` is
+ * status.desiredNumberScheduled and `ready` numberReady; otherwise spec.replicas and status.readyReplicas.
+ */
+export const WorkloadInfo = Type.Object({
+  kind: WorkloadKind,
+  namespace: name(),
+  name: name(),
+  desired: count(),
+  ready: count(),
+  available: count(),
+  /** Pods already on the current template (updatedReplicas / updatedNumberScheduled). */
+  updated: count(),
+  /** metadata.generation > status.observedGeneration: the controller has not seen the last change yet. */
+  progressing: Type.Boolean(),
+  /** The workload's own labels (metadata.labels). */
+  labels: Labels,
+  /** Digest of `template` (hex, the agent's choice of hash); changes exactly when the template facts change. */
+  templateHash: Type.String({ minLength: 1, maxLength: 64 }),
+  /**
+   * Sent when the agent has not yet sent this hash since it started, or when the server asked for
+   * every template (`HeartbeatResponse.resendTemplates`); absent otherwise.
+   */
+  template: Type.Optional(PodTemplateFacts),
+  /** A PodDisruptionBudget in the namespace selects the template's labels. */
+  hasPdb: Type.Boolean(),
+});
+export type WorkloadInfo = Static<typeof WorkloadInfo>;
+
 /** Aggregates over the whole cluster, computed before the pod list is truncated. */
 export const PodCounts = Type.Object({
   pods: count(),
@@ -225,6 +269,10 @@ export const HeartbeatV2 = Type.Object({
   podsTotal: count(),
   events: Type.Array(WarningEvent, { maxItems: LIMITS.eventsPerHeartbeat }),
   capabilities: Capabilities,
+  /** Protocol 4+: Deployments, StatefulSets and DaemonSets; absent from older agents (they get no workload incidents or findings). */
+  workloads: Type.Optional(Type.Array(WorkloadInfo, { maxItems: LIMITS.workloadsPerHeartbeat })),
+  /** Protocol 4+: true when the agent sent fewer workloads than exist. */
+  workloadsTruncated: Type.Optional(Type.Boolean()),
 });
 export type HeartbeatV2 = Static<typeof HeartbeatV2>;
 
@@ -253,5 +301,7 @@ export const HeartbeatResponse = Type.Object({
   serverTime: Type.String({ maxLength: 64 }),
   /** The server's own cap on pods per heartbeat; the agent truncates to min(NIRO_MAX_PODS, maxPods). */
   maxPods: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Protocol 4+: the server lacks some workload's template for its hash; the next beat carries every template. */
+  resendTemplates: Type.Optional(Type.Boolean()),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

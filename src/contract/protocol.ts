@@ -7,8 +7,10 @@ import { Type, type Static } from '@sinclair/typebox';
  * 2 — full heartbeat: `pods` is a PodDetail[], plus `counts`, events, capabilities; commands; log streams.
  * 3 — log streams resume exactly where Kubernetes timestamps tie: data frames carry `lastTimestampLines`,
  *     start-log carries `resumeAfterLines` (heartbeats are unchanged: protocol 3 sends HeartbeatV2).
+ * 4 — heartbeats carry `workloads` (rollout counts, PDB coverage, pod templates only when they change);
+ *     the response may ask for every template again (`resendTemplates`).
  */
-export const PROTOCOL = 3;
+export const PROTOCOL = 4;
 /** The oldest agent protocol the control plane still accepts. */
 export const MIN_SUPPORTED_PROTOCOL = 1;
 
@@ -51,6 +53,7 @@ export const LIMITS = {
   image: 512,
   version: 128,
   podsPerHeartbeat: 5000,
+  workloadsPerHeartbeat: 5000,
   nodesPerHeartbeat: 1000,
   eventsPerHeartbeat: 500,
   containersPerPod: 64,
