@@ -4,15 +4,16 @@
 import type { Db } from '../db/client';
 import type { PodsHashHints } from '../deps';
 import type { Capabilities, CapabilityName } from '../contract';
-import { crashLoopChanges, nodeNotReady, CRASH_LOOP_QUIET_MS, type ClusterContext } from '../incidents/detection';
-import { openIncidents, openSeverities, openSubjects, resolveIncidents } from '../incidents/store';
-import type { Incident } from '../incidents/schema';
+import { detectBeatIncidents } from '../incidents/ingest';
+import { changedAnything } from '../incidents/reconcile';
+import { openSeverities } from '../incidents/store';
+import { incidentTimeline } from '../incidents/timeline';
 import { STATUS_LABEL, type ClusterStatus } from '../clusters/vocabulary';
 import { lockClusterForBeat, recordBeat } from '../clusters/store';
 import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from '../inventory/prepare';
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
-import { clearWorkloads, syncWorkloads, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
+import { clearWorkloads, syncWorkloads, workloadSubject, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
 import { statusFromSeverities } from '../clusters/status-rules';
 import type { Snapshot } from './heartbeat-parse';
@@ -115,10 +116,9 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
   return db.transaction(async (tx) => {
     const prev = await lockClusterForBeat(tx, clusterId);
     if (!prev) return { ok: false as const, reason: 'cluster_gone' as const };
-    const ctx: ClusterContext = { orgId: prev.org_id, clusterId, environment: prev.environment };
+    const ctx = { orgId: prev.org_id, clusterId, environment: prev.environment };
     const timeline: NewTimelineEntry[] = [];
-    const opened: Incident[] = [];
-    const resolved: Incident[] = [];
+    const previousRestarts = new Map<string, number>();
 
     let podsStored = snap.pods ? prev.pods_listed : 0;
     if (snap.pods && podUsage && podUsage.setHash !== prev.pods_hash) {
@@ -140,30 +140,12 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
           message: `…and ${climbed.length - MAX_RESTART_ENTRIES} more pods restarted`,
           details: { more: climbed.length - MAX_RESTART_ENTRIES },
         });
-      const crash = crashLoopChanges(
-        ctx,
-        sync.changed.map((c) => ({ ...c.pod, previousRestarts: c.previousRestarts })),
-      );
-      opened.push(...(await openIncidents(tx, crash.open, now)));
-      // Only pods with an open incident can close one; usually there are none, and a churning
-      // thousand-pod beat should not send a thousand subjects to find that out.
-      const open = await openSubjects(tx, clusterId, 'pod_crash_looping');
-      const calm = crash.calm.filter((s) => open.has(s));
-      const removed = sync.removed.filter((s) => open.has(s));
-      const quietSince = new Date(now.getTime() - CRASH_LOOP_QUIET_MS);
-      if (calm.length) resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'pod_crash_looping', subjects: calm, quietSince }, now)));
-      if (removed.length) resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'pod_crash_looping', subjects: removed }, now)));
+      for (const c of sync.changed) if (c.previousRestarts !== null) previousRestarts.set(`${c.pod.namespace}/${c.pod.name}`, c.previousRestarts);
     } else if (!snap.pods && prev.pods_hash !== null) {
       await clearPods(tx, clusterId);
-      resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'pod_crash_looping' }, now)));
     }
 
-    if (nodes.setHash !== prev.nodes_hash) {
-      await syncNodes(tx, clusterId, nodes.nodes, now);
-      const nr = nodeNotReady(ctx, nodes.nodes);
-      opened.push(...(await openIncidents(tx, nr.open, now)));
-      resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'node_not_ready', exceptSubjects: nr.notReady }, now)));
-    }
+    if (nodes.setHash !== prev.nodes_hash) await syncNodes(tx, clusterId, nodes.nodes, now);
 
     // Workloads (protocol 4+): written only when their digest moved; a missing template leaves the
     // digest unset so the next beat, which carries every template, takes this path again.
@@ -174,13 +156,11 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
     if (usage.hasAny) await recordUsageSample(tx, clusterId, usage, now, prev.usage_keys_id);
     if (events.setHash !== prev.events_hash) await upsertEventEntries(tx, clusterId, events.events);
 
-    // Back from Unknown/Offline: the beat itself ends the offline incident.
+    // Every kind, the offline one included (the beat itself ends it); writes only what differs.
     const wasAway = prev.status === 'unknown' || prev.status === 'offline' || prev.status === 'pending';
-    if (prev.status === 'offline') resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'cluster_offline' }, now)));
-
-    for (const i of opened)
-      timeline.push({ kind: 'incident', message: `Incident opened: ${i.title}`, details: { incidentId: i.id, kind: i.kind, severity: i.severity } });
-    for (const i of resolved) timeline.push({ kind: 'incident', message: `Incident resolved: ${i.title}`, details: { incidentId: i.id, kind: i.kind } });
+    const notReadySince = workloads ? new Map(workloads.changed.map((w) => [workloadSubject(w), w.notReadySince])) : undefined;
+    const incidents = await detectBeatIncidents(tx, ctx, snap, { previousRestarts, notReadySince }, now);
+    timeline.push(...incidentTimeline(incidents));
     timeline.push(...capabilityChanges(prev.capabilities, snap.capabilities));
     if (prev.agent_version && prev.agent_version !== snap.agentVersion) {
       timeline.push({
@@ -200,7 +180,7 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
     }
 
     let status = prev.status;
-    if (wasAway || opened.length > 0 || resolved.length > 0) status = statusFromSeverities(await openSeverities(tx, clusterId));
+    if (wasAway || changedAnything(incidents)) status = statusFromSeverities(await openSeverities(tx, clusterId));
     if (status !== prev.status)
       timeline.push({ kind: 'status', message: `${STATUS_LABEL[prev.status]} → ${STATUS_LABEL[status]}`, details: { from: prev.status, to: status } });
 

@@ -11,7 +11,7 @@ import { setReveal, takeReveal } from '../http/reveal';
 import { createSecretBox } from '../security/encryption';
 import { requireOrg, defaultOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
-import { countOpenIncidents, listIncidents } from '../incidents/store';
+import { countOpenInScope, countOpenIncidents, listIncidents } from '../incidents/store';
 import { FleetLive, FleetPage, type FleetFilters, type FleetLiveProps } from '../../views/clusters/fleet';
 import { ClusterCreatedPage, NewClusterPage } from '../../views/clusters/new';
 import { ClusterLayout, OverviewTab, TimelineTab, WorkloadsTab, type OverviewProps } from '../../views/clusters/detail';
@@ -67,7 +67,11 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLi
     environment: (filters.environment || undefined) as Environment | undefined,
     orgId: filters.orgId || undefined,
   };
-  const [rows, counts] = await Promise.all([listFleet(db, where, { limit: FLEET_PAGE_SIZE, after }), countFleetByStatus(db, where)]);
+  const [rows, counts, open] = await Promise.all([
+    listFleet(db, where, { limit: FLEET_PAGE_SIZE, after }),
+    countFleetByStatus(db, where),
+    countOpenInScope(db, caller.scopeOrgIds),
+  ]);
   const incidents = await countOpenIncidents(
     db,
     rows.map((r) => r.id),
@@ -76,6 +80,7 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLi
   return {
     rows: rows.map((r) => ({ ...r, podListAvailable: (r.protocol ?? 2) >= 2, openIncidents: incidents.get(r.id) ?? 0 })),
     counts,
+    incidents: open,
     filters,
     liveUrl: `/fleet/live${queryString(filters, q.cursor)}`,
     nextPageUrl: rows.length === FLEET_PAGE_SIZE ? `/${queryString(filters, encodeCursor([last.name, last.id]))}` : null,
@@ -87,7 +92,7 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
   const [nodes, usage, incidents] = await Promise.all([
     listNodes(db, cluster.id, { limit: NODES_SHOWN + 1 }),
     latestNodeUsage(db, cluster.id),
-    listIncidents(db, [cluster.orgId], { state: 'open', limit: 20, clusterId: cluster.id }),
+    listIncidents(db, [cluster.orgId], { state: 'open', clusterId: cluster.id }, { limit: 20 }),
   ]);
   return {
     cluster,

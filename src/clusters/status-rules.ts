@@ -1,6 +1,6 @@
 // How a cluster's status follows from heartbeat age and open incidents (docs-clusters: Cluster status).
 import type { Severity } from '../incidents/vocabulary';
-import { worstSeverity } from '../incidents/store';
+import { worstSeverity } from '../incidents/vocabulary';
 
 /** Unknown after this many heartbeat intervals without one (one late beat is not a problem). */
 export const UNKNOWN_AFTER_INTERVALS = 2.5;

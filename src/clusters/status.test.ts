@@ -52,7 +52,7 @@ test('a crash loop that went quiet closes and the badge follows; one that still 
   await t.db.execute(sql`update clusters set last_heartbeat_at = ${later.toISOString()}::timestamptz where id = ${c.clusterId}`);
   await detectClusterStatus(t.db, t.config, later);
   const open = await queryRows<{ subject: string }>(t.db, sql`select subject from incidents where cluster_id = ${c.clusterId} and resolved_at is null`);
-  expect(open.map((r) => r.subject)).toEqual([`${pods[1].namespace}/${pods[1].name}`]);
+  expect(open.map((r) => r.subject)).toEqual([`${pods[1].namespace}/Deployment/${pods[1].ownerName}`]);
   expect(await statusOf(c.clusterId)).toBe('critical');
   // The crash loop ends; after the quiet period the cluster is Healthy again.
   await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: crashing.map((p, i) => (i === 1 ? { ...p, status: 'Running' } : p)) }));

@@ -1,15 +1,18 @@
 // The status job: clusters that stopped heartbeating become Unknown, then Offline (opening a
-// cluster_offline incident); crash-loop incidents that went quiet close. Exactly one replica runs
+// cluster_offline incident); threshold incidents open and quiet ones close (advanceIncidents). Exactly one replica runs
 // each pass (advisory lock); the clock is a parameter so tests move time instead of sleeping.
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import { LOCKS, queryRows, type Db } from '../db/client';
 import { startLockedJob, type Job, type JobDeps } from '../db/jobs';
-import { CRASH_LOOP_QUIET_MS } from '../incidents/detection';
-import { openIncidents, openSeverities, resolveQuietCrashLoops, severityFor } from '../incidents/store';
+import type { Condition } from '../incidents/detection';
+import { advanceIncidents, reconcileIncidents, type IncidentChange } from '../incidents/reconcile';
+import { incidentTimeline } from '../incidents/timeline';
+import { severityFor } from '../incidents/vocabulary';
 import { addTimeline } from './timeline';
 import { STATUS_LABEL, type ClusterStatus, type Environment } from './vocabulary';
-import { statusFromSeverities, unknownAfterMs } from './status-rules';
+import { unknownAfterMs } from './status-rules';
+import { recomputeClusterStatus } from './status-recompute';
 
 export type DetectionResult = { unknown: number; offline: number; recomputed: number };
 
@@ -40,36 +43,21 @@ export async function detectClusterStatus(
   );
   for (const c of offline) {
     const away = Math.round(config.offlineAfterSeconds / 60);
-    const [incident] = await openIncidents(
-      db,
-      [
-        {
-          orgId: c.org_id,
-          clusterId: c.id,
-          kind: 'cluster_offline',
-          severity: severityFor('cluster_offline', c.environment),
-          subject: '',
-          title: `Cluster ${c.name} is offline: no heartbeat for over ${away >= 1 ? `${away} min` : `${config.offlineAfterSeconds} s`}`,
-          details: { offlineAfterSeconds: config.offlineAfterSeconds },
-        },
-      ],
-      now,
-    );
+    const condition: Condition = {
+      kind: 'cluster_offline',
+      subject: '',
+      severity: severityFor('cluster_offline', c.environment),
+      title: `Cluster ${c.name} is offline: no heartbeat for over ${away >= 1 ? `${away} min` : `${config.offlineAfterSeconds} s`}`,
+      details: { offlineAfterSeconds: config.offlineAfterSeconds },
+      since: now,
+      seenAt: now,
+      opensAt: null,
+    };
+    const changes = await reconcileIncidents(db, { orgId: c.org_id, clusterId: c.id }, ['cluster_offline'], [condition], now);
     await addTimeline(
       db,
       c.id,
-      [
-        { kind: 'status', message: `${STATUS_LABEL[c.old_status]} → Offline`, details: { from: c.old_status, to: 'offline' } },
-        ...(incident
-          ? [
-              {
-                kind: 'incident' as const,
-                message: `Incident opened: ${incident.title}`,
-                details: { incidentId: incident.id, kind: incident.kind, severity: incident.severity },
-              },
-            ]
-          : []),
-      ],
+      [{ kind: 'status', message: `${STATUS_LABEL[c.old_status]} → Offline`, details: { from: c.old_status, to: 'offline' } }, ...incidentTimeline(changes)],
       now,
     );
   }
@@ -87,23 +75,14 @@ export async function detectClusterStatus(
   for (const c of unknown)
     await addTimeline(db, c.id, [{ kind: 'status', message: `${STATUS_LABEL[c.old_status]} → Unknown`, details: { from: c.old_status, to: 'unknown' } }], now);
 
-  // Crash loops that went quiet: close them, then recompute the badge of clusters still heartbeating.
-  const touched = await resolveQuietCrashLoops(db, new Date(now.getTime() - CRASH_LOOP_QUIET_MS), now);
-  let recomputed = 0;
-  for (const id of touched) {
-    const [row] = await queryRows<{ status: ClusterStatus }>(db, sql`select status from clusters where id = ${id} for update`);
-    if (!row || !['healthy', 'warning', 'critical'].includes(row.status)) continue;
-    const status = statusFromSeverities(await openSeverities(db, id));
-    if (status === row.status) continue;
-    await db.execute(sql`update clusters set status = ${status}, status_since = ${nowIso}::timestamptz where id = ${id}`);
-    await addTimeline(
-      db,
-      id,
-      [{ kind: 'status', message: `${STATUS_LABEL[row.status]} → ${STATUS_LABEL[status]}`, details: { from: row.status, to: status } }],
-      now,
-    );
-    recomputed++;
+  // Time-driven incident changes: thresholds passed (pending → open), quiet kinds that went quiet.
+  const advanced = await advanceIncidents(db, now);
+  for (const id of advanced.clusterIds) {
+    const mine = (list: (IncidentChange & { clusterId: string })[]) => list.filter((i) => i.clusterId === id);
+    await addTimeline(db, id, incidentTimeline({ opened: mine(advanced.opened), reopened: [], resolved: mine(advanced.resolved), escalated: [] }), now);
   }
+  let recomputed = 0;
+  for (const id of advanced.clusterIds) if (await recomputeClusterStatus(db, id, now)) recomputed++;
   return { unknown: unknown.length, offline: offline.length, recomputed };
 }
 

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   not_delivered: { status: 409, meaning: 'The command has not been delivered to the agent yet' },
   last_owner: { status: 409, meaning: 'An organization must keep at least one owner' },
   plan_below_child: { status: 409, meaning: 'A child organization has a higher plan; lower it first' },
+  incident_not_open: { status: 409, meaning: 'The incident is resolved already; acknowledge or resolve only open ones' },
+  already_acknowledged: { status: 409, meaning: 'Someone acknowledged the incident already' },
   capability_missing: { status: 409, meaning: 'The command needs a capability (apply) the cluster’s agent does not report' },
   payload_too_large: { status: 413, meaning: 'The body is over the size limit (after gzip decompression)' },
   unsupported_media_type: { status: 415, meaning: 'The body is text or bytes where the endpoint takes JSON or a form' },

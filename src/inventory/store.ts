@@ -153,11 +153,14 @@ export async function findPodDetail(db: Db, clusterId: string, namespace: string
 }
 
 /**
- * SQL condition for another domain's statement: the stored pod `key` ("namespace/name") of `clusterId`
+ * SQL condition for another domain's statement: a stored pod of `clusterId` whose workload is `subject`
+ * ("namespace/Kind/name" from the top owner; "namespace/Pod/name" for a pod without one or a static pod)
  * is in CrashLoopBackOff (both are SQL of the caller's statement, e.g. an incident's columns).
  */
-export function storedPodCrashLooping(clusterId: SQL, key: SQL): SQL {
+export function storedWorkloadCrashLooping(clusterId: SQL, subject: SQL): SQL {
   return sql`exists (
     select 1 from cluster_pods p
-    where p.cluster_id = ${clusterId} and p.namespace || '/' || p.name = ${key} and p.status = 'CrashLoopBackOff')`;
+    where p.cluster_id = ${clusterId} and p.status = 'CrashLoopBackOff'
+      and (case when p.owner_kind in ('', 'Node') or p.owner_name = '' then p.namespace || '/Pod/' || p.name
+                else p.namespace || '/' || p.owner_kind || '/' || p.owner_name end) = ${subject})`;
 }

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import {
   AGENT_KEY_HEADER,
   AGENT_PATHS,
+  PROTOCOL,
   type Capabilities,
   type HeartbeatV1,
   type HeartbeatV2,
@@ -109,17 +110,19 @@ export type BeatOptions = {
   agentVersion?: string;
   podsTruncated?: boolean;
   podsTotal?: number;
+  /** Default: the current PROTOCOL (an older one is an outdated agent, which opens agent_outdated). */
+  protocol?: number;
   /** Given: a protocol-4 heartbeat carrying them. */
   workloads?: WorkloadInfo[];
   workloadsTruncated?: boolean;
 };
 
-/** A protocol-2 heartbeat; counts are computed from the pods given. */
+/** A heartbeat of the current protocol (or `opts.protocol`); counts are computed from the pods given. */
 export function makeHeartbeat(opts: BeatOptions = {}): HeartbeatV2 {
   const pods = opts.pods ?? [];
   return {
     agentVersion: opts.agentVersion ?? '0.4.0',
-    protocol: 2,
+    protocol: opts.protocol ?? PROTOCOL,
     k8sVersion: 'v1.31.4+k3s1',
     distribution: 'k3s',
     platform: 'linux/amd64',
@@ -135,7 +138,7 @@ export function makeHeartbeat(opts: BeatOptions = {}): HeartbeatV2 {
     podsTotal: opts.podsTotal ?? pods.length,
     events: opts.events ?? [],
     capabilities: opts.capabilities ?? ALL_CAPABILITIES_OFF,
-    ...(opts.workloads ? { protocol: 4, workloads: opts.workloads, workloadsTruncated: opts.workloadsTruncated ?? false } : {}),
+    ...(opts.workloads ? { protocol: Math.max(4, opts.protocol ?? PROTOCOL), workloads: opts.workloads, workloadsTruncated: opts.workloadsTruncated ?? false } : {}),
   };
 }
 

@@ -39,6 +39,8 @@ export type FleetFilters = { status: string; environment: string; orgId: string;
 export type FleetLiveProps = {
   rows: FleetRowView[];
   counts: Record<ClusterStatus, number>;
+  /** Open incidents in the whole scope (not only this page), and how many nobody acknowledged. */
+  incidents: { total: number; unacknowledged: number };
   filters: FleetFilters;
   /** The URL of this fragment with the current filters (and page). */
   liveUrl: string;
@@ -86,6 +88,9 @@ export function FleetLive(props: FleetLiveProps): JSX.Element {
             {`${STATUS_LABEL[s]} ${props.counts[s]}`}
           </a>
         ))}
+        <a class="chip" href="/incidents" data-fleet-incidents={String(props.incidents.total)} safe>
+          {`Open incidents ${props.incidents.total}${props.incidents.unacknowledged ? ` (${props.incidents.unacknowledged} unacknowledged)` : ''}`}
+        </a>
       </div>
       <div class="table-wrap">
         <table id={FLEET_TABLE_ID} class="fit">

@@ -1,12 +1,13 @@
 import Html from '@kitajs/html';
 
-export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'audit';
+export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'incidents' | 'audit';
 
 const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'profile', href: '/settings/profile', label: 'Profile' },
   { key: 'tokens', href: '/settings/tokens', label: 'API tokens' },
   { key: 'members', href: '/settings/members', label: 'Members' },
   { key: 'orgs', href: '/settings/orgs', label: 'Organizations' },
+  { key: 'incidents', href: '/settings/incidents', label: 'Incidents' },
   { key: 'audit', href: '/settings/audit', label: 'Audit log' },
 ];
 
