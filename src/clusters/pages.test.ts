@@ -318,7 +318,8 @@ describe('pages', () => {
 
   test('detail tabs show nodes with usage, workloads by namespace and phase, the timeline', async () => {
     const c = await createEnrolledCluster(t, owner.api, { name: 'tabs', orgId: customer.id });
-    const pods = [...makePods(6), { ...makePod(100), phase: 'Pending', status: 'Pending' }];
+    // Pending since just now: not yet "pending too long" (which would make the cluster Warning).
+    const pods = [...makePods(6), { ...makePod(100), phase: 'Pending', status: 'Pending', createdUnix: Math.floor(Date.now() / 1000) }];
     await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods }));
     const overview = await (await owner.browser.get(`/clusters/${c.clusterId}`)).text();
     expect(overview).toContain('id="cluster-live"');

@@ -18,6 +18,11 @@ export async function recomputeClusterStatus(db: Db, clusterId: string, now: Dat
   const status = statusFromSeverities(await openSeverities(db, clusterId));
   if (status === row.status) return null;
   await db.execute(sql`update clusters set status = ${status}, status_since = ${now.toISOString()}::timestamptz where id = ${clusterId}`);
-  await addTimeline(db, clusterId, [{ kind: 'status', message: `${STATUS_LABEL[row.status]} → ${STATUS_LABEL[status]}`, details: { from: row.status, to: status } }], now);
+  await addTimeline(
+    db,
+    clusterId,
+    [{ kind: 'status', message: `${STATUS_LABEL[row.status]} → ${STATUS_LABEL[status]}`, details: { from: row.status, to: status } }],
+    now,
+  );
   return status;
 }

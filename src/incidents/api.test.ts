@@ -71,9 +71,11 @@ beforeAll(async () => {
   [parentCluster, childCluster] = clusters;
   // 7 incidents in the child's cluster (one second apart), 2 in the parent's (between them); the child's first resolved.
   const child7 = Array.from({ length: 7 }, (_, i) => cond('image_pull_failing', `shop/Deployment/web-${i}`));
-  for (let i = 0; i < 7; i++) await reconcileIncidents(t.db, { orgId: child.id, clusterId: childCluster }, ['image_pull_failing'], child7.slice(0, i + 1), new Date(base + i * 1000));
+  for (let i = 0; i < 7; i++)
+    await reconcileIncidents(t.db, { orgId: child.id, clusterId: childCluster }, ['image_pull_failing'], child7.slice(0, i + 1), new Date(base + i * 1000));
   const nodes = [cond('node_not_ready', 'node-0'), cond('node_not_ready', 'node-1')];
-  for (let i = 0; i < 2; i++) await reconcileIncidents(t.db, { orgId: parent.id, clusterId: parentCluster }, ['node_not_ready'], nodes.slice(0, i + 1), new Date(base + i * 1000 + 500));
+  for (let i = 0; i < 2; i++)
+    await reconcileIncidents(t.db, { orgId: parent.id, clusterId: parentCluster }, ['node_not_ready'], nodes.slice(0, i + 1), new Date(base + i * 1000 + 500));
   await reconcileIncidents(t.db, { orgId: child.id, clusterId: childCluster }, ['image_pull_failing'], child7.slice(1), new Date(base + 60_000));
 });
 afterAll(async () => {
@@ -147,7 +149,9 @@ test('acknowledge and resolve with a note: member only, once, audited, in the hi
   expect(resolved.status).toBe(200);
   expect(((await resolved.json()) as Incident).resolveNote).toBe('rolled back to 1.3');
   expect((await childApi.call('POST', `/v1/incidents/${id}/resolve`, { note: 'x' })).status).toBe(409);
-  const detail = (await (await parentApi.call('GET', `/v1/incidents/${id}`)).json()) as { transitions: { kind: string; actor: string | null; note: string | null }[] };
+  const detail = (await (await parentApi.call('GET', `/v1/incidents/${id}`)).json()) as {
+    transitions: { kind: string; actor: string | null; note: string | null }[];
+  };
   expect(detail.transitions.map((x) => [x.kind, x.actor === null, x.note])).toEqual([
     ['opened', true, null],
     ['acknowledged', false, null],
@@ -159,7 +163,12 @@ test('acknowledge and resolve with a note: member only, once, audited, in the hi
 });
 
 test('silences: create (marks matching incidents), list, read, expire; scoped; bad input names the field', async () => {
-  const created = await parentApi.call('POST', '/v1/incident-silences', { orgId: parentOrg, kind: 'node_not_ready', durationMinutes: 60, comment: 'rack maintenance' });
+  const created = await parentApi.call('POST', '/v1/incident-silences', {
+    orgId: parentOrg,
+    kind: 'node_not_ready',
+    durationMinutes: 60,
+    comment: 'rack maintenance',
+  });
   expect(created.status).toBe(201);
   const s = (await created.json()) as { id: string; active: boolean; endsAt: string };
   expect(s.active).toBe(true);

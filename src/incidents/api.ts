@@ -71,7 +71,12 @@ export function refusal(r: Exclude<ActionResult, { ok: true }>): HttpError {
 }
 
 /** An incident the caller may act on (member of its org or an ancestor). */
-export async function requireIncident(deps: Pick<AppDeps, 'db'>, caller: Caller, id: string, minRole: 'viewer' | 'member' = 'viewer'): Promise<IncidentListRow> {
+export async function requireIncident(
+  deps: Pick<AppDeps, 'db'>,
+  caller: Caller,
+  id: string,
+  minRole: 'viewer' | 'member' = 'viewer',
+): Promise<IncidentListRow> {
   const incident = await findIncident(deps.db, caller.scopeOrgIds, id);
   if (!incident) throw notFound('incident');
   requireOrg(caller, incident.orgId, minRole);
@@ -126,7 +131,11 @@ export function incidentsApi(deps: AppDeps) {
         const incident = await requireIncident(deps, await requireCaller(db, ctx), ctx.params.id);
         return { incident: incidentJson(incident), transitions: (await listTransitions(db, incident.id)).map(transitionJson) };
       },
-      { params: IdParams, response: { 200: IncidentDetail }, detail: { tags: ['incidents'], summary: 'One incident with its history (opened, reopened, acknowledged, resolved)' } },
+      {
+        params: IdParams,
+        response: { 200: IncidentDetail },
+        detail: { tags: ['incidents'], summary: 'One incident with its history (opened, reopened, acknowledged, resolved)' },
+      },
     )
     .post(
       '/incidents/:id/acknowledge',
@@ -137,7 +146,11 @@ export function incidentsApi(deps: AppDeps) {
         if (!res.ok) throw refusal(res);
         return incidentJson((await findIncident(db, caller.scopeOrgIds, incident.id))!);
       },
-      { params: IdParams, response: { 200: IncidentJson }, detail: { tags: ['incidents'], summary: 'Acknowledge an open incident (member): someone is on it' } },
+      {
+        params: IdParams,
+        response: { 200: IncidentJson },
+        detail: { tags: ['incidents'], summary: 'Acknowledge an open incident (member): someone is on it' },
+      },
     )
     .post(
       '/incidents/:id/resolve',
@@ -217,10 +230,21 @@ export function incidentsApi(deps: AppDeps) {
         if (!found) throw notFound('silence');
         requireOrg(caller, found.orgId, 'member');
         const now = new Date();
-        await expireSilenceNow(db, actorOf(caller, ctx, config.trustProxy), caller.scopeOrgIds, found.id, (o) => subtreeOf(caller.orgs, o).map((x) => x.id), now);
+        await expireSilenceNow(
+          db,
+          actorOf(caller, ctx, config.trustProxy),
+          caller.scopeOrgIds,
+          found.id,
+          (o) => subtreeOf(caller.orgs, o).map((x) => x.id),
+          now,
+        );
         return silenceJson((await findSilence(db, caller.scopeOrgIds, found.id))!, now);
       },
-      { params: IdParams, response: { 200: SilenceJson }, detail: { tags: ['incidents'], summary: 'Expire a silence now (member); an expired one stays listed under state=all' } },
+      {
+        params: IdParams,
+        response: { 200: SilenceJson },
+        detail: { tags: ['incidents'], summary: 'Expire a silence now (member); an expired one stays listed under state=all' },
+      },
     )
     .get(
       '/orgs/:id/incident-settings',
@@ -228,7 +252,11 @@ export function incidentsApi(deps: AppDeps) {
         const org = requireOrg(await requireCaller(db, ctx), ctx.params.id);
         return { orgId: org.id, ...(await thresholdsFor(db, org.id)) };
       },
-      { params: IdParams, response: { 200: ThresholdsJson }, detail: { tags: ['incidents'], summary: 'The org’s incident thresholds (pending too long, workload unavailable)' } },
+      {
+        params: IdParams,
+        response: { 200: ThresholdsJson },
+        detail: { tags: ['incidents'], summary: 'The org’s incident thresholds (pending too long, workload unavailable)' },
+      },
     )
     .put(
       '/orgs/:id/incident-settings',
@@ -241,13 +269,9 @@ export function incidentsApi(deps: AppDeps) {
       },
       {
         params: IdParams,
-        body: t.Object(
-          { pendingAfterSeconds: t.Optional(t.Integer()), unavailableAfterSeconds: t.Optional(t.Integer()) },
-          { additionalProperties: false },
-        ),
+        body: t.Object({ pendingAfterSeconds: t.Optional(t.Integer()), unavailableAfterSeconds: t.Optional(t.Integer()) }, { additionalProperties: false }),
         response: { 200: ThresholdsJson },
         detail: { tags: ['incidents'], summary: 'Set the org’s incident thresholds in seconds, 60 to 86400 (admin)' },
       },
     );
 }
-

@@ -55,7 +55,13 @@ test('an incident shows up live on the fleet page and /incidents, is acknowledge
 
   // The fleet poll and the navigation's count bring it in without a reload.
   expect(await waitFor(fleetCount, (n) => n === '1', 12_000)).toBe('1');
-  expect(await waitFor(() => page.locator('#nav-incidents').getAttribute('data-open-incidents'), (n) => n === '1', 12_000)).toBe('1');
+  expect(
+    await waitFor(
+      () => page.locator('#nav-incidents').getAttribute('data-open-incidents'),
+      (n) => n === '1',
+      12_000,
+    ),
+  ).toBe('1');
   expect(await page.locator('tr[data-cluster="edge-incidents"] [data-status]').getAttribute('data-status')).toBe('critical');
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
 
@@ -67,13 +73,25 @@ test('an incident shows up live on the fleet page and /incidents, is acknowledge
   await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
   const nodeDown = makeHeartbeat({ pods: crashing, nodes: [{ ...makeHeartbeat().nodes[0], status: 'NotReady' }] });
   expect((await sendHeartbeat(t, c.agentKey, nodeDown)).status).toBe(200);
-  expect(await waitFor(() => rows.count(), (n) => n === 2, 12_000)).toBe(2);
+  expect(
+    await waitFor(
+      () => rows.count(),
+      (n) => n === 2,
+      12_000,
+    ),
+  ).toBe(2);
   expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
 
   // Acknowledge from the list: the row says who, at once (the action asks the list to refresh).
   const crashRow = page.locator('#incidents-live tr[data-incident="pod_crash_looping"]');
   await crashRow.locator('button[data-ack]').click();
-  expect(await waitFor(() => crashRow.locator('[data-acknowledged]').count(), (n) => n === 1, 5_000)).toBe(1);
+  expect(
+    await waitFor(
+      () => crashRow.locator('[data-acknowledged]').count(),
+      (n) => n === 1,
+      5_000,
+    ),
+  ).toBe(1);
   expect(await crashRow.locator('[data-acknowledged]').textContent()).toContain(user.email);
 
   // Silence it from its own page (matchers prefilled from the incident).

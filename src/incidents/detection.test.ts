@@ -27,15 +27,25 @@ function withContainer(i: number, c: Partial<PodDetail['containerDetails'][numbe
 }
 
 test('a healthy cluster has no conditions', () => {
-  expect(detect(facts({ pods: [makePod(0), makePod(1)], nodes: [makeNode(0), makeNode(1)], workloads: [makeWorkload(0)] }), ctx, DEFAULT_THRESHOLDS, NOW)).toEqual([]);
+  expect(
+    detect(facts({ pods: [makePod(0), makePod(1)], nodes: [makeNode(0), makeNode(1)], workloads: [makeWorkload(0)] }), ctx, DEFAULT_THRESHOLDS, NOW),
+  ).toEqual([]);
 });
 
 test('ten crash-looping replicas of one Deployment are one condition counting 10 pods; a bare pod is its own workload', () => {
   // makePod(i) belongs to Deployment app-(i % 40): 0, 40, 80… are replicas of app-0.
   const replicas = Array.from({ length: 10 }, (_, k) =>
-    withContainer(k * 40, { state: 'waiting', stateReason: 'CrashLoopBackOff', ready: false, lastTerminationReason: 'Error' }, { status: 'CrashLoopBackOff', restarts: 5 }),
+    withContainer(
+      k * 40,
+      { state: 'waiting', stateReason: 'CrashLoopBackOff', ready: false, lastTerminationReason: 'Error' },
+      { status: 'CrashLoopBackOff', restarts: 5 },
+    ),
   );
-  const bare = withContainer(7, { state: 'waiting', stateReason: 'CrashLoopBackOff' }, { ownerKind: '', ownerName: '', ownerChain: [], status: 'CrashLoopBackOff' });
+  const bare = withContainer(
+    7,
+    { state: 'waiting', stateReason: 'CrashLoopBackOff' },
+    { ownerKind: '', ownerName: '', ownerChain: [], status: 'CrashLoopBackOff' },
+  );
   const out = detect(facts({ pods: [...replicas, bare] }), ctx, DEFAULT_THRESHOLDS, NOW);
   expect(out.map((c) => [c.kind, c.subject, c.details.count])).toEqual([
     ['pod_crash_looping', 'team-0/Deployment/app-0', 10],
@@ -127,7 +137,12 @@ test('agent outdated (protocol or version) and truncated heartbeats are cluster 
   expect(detect(facts({ agentVersion: '0.10.0' }), ctx, DEFAULT_THRESHOLDS, NOW)).toEqual([]);
   expect(detect(facts({ agentVersion: 'dev-build' }), ctx, DEFAULT_THRESHOLDS, NOW)).toEqual([]);
   const [t] = detect(facts({ podsTruncated: true, workloadsTruncated: true }), ctx, DEFAULT_THRESHOLDS, NOW);
-  expect([t.kind, t.subject, t.severity, t.title]).toEqual(['heartbeat_truncated', '', 'low', 'Heartbeat truncated: not every one of the cluster’s pods and workloads is reported']);
+  expect([t.kind, t.subject, t.severity, t.title]).toEqual([
+    'heartbeat_truncated',
+    '',
+    'low',
+    'Heartbeat truncated: not every one of the cluster’s pods and workloads is reported',
+  ]);
 });
 
 test('versions compare numerically; workload subjects name the top owner', () => {

@@ -12,8 +12,8 @@ export const CRASH_LOOP_RESTARTS_PER_BEAT = 2;
 export const CRASH_LOOP_QUIET_MS = KINDS.pod_crash_looping.quietMs;
 
 /** Node conditions that open node_pressure (NetworkUnavailable and others are left to node_not_ready). */
-const PRESSURES = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure']);
-const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff']);
+const PRESSURES: ReadonlySet<string> = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure']);
+const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff']);
 
 /** What detection reads of a workload: the heartbeat's counts, and since when it is short (stored by ingest). */
 export type WorkloadFacts = { kind: WorkloadKind; namespace: string; name: string; desired: number; ready: number; notReadySince?: Date | null };
@@ -164,10 +164,28 @@ export function detect(facts: DetectFacts, ctx: DetectContext, thresholds: Incid
 
   for (const n of facts.nodes) {
     if (n.status !== 'Ready')
-      out.push({ kind: 'node_not_ready', subject: n.name, severity: sev('node_not_ready'), title: `Node ${n.name} is ${n.status}`, details: { status: n.status }, since: now, seenAt: now, opensAt: null });
+      out.push({
+        kind: 'node_not_ready',
+        subject: n.name,
+        severity: sev('node_not_ready'),
+        title: `Node ${n.name} is ${n.status}`,
+        details: { status: n.status },
+        since: now,
+        seenAt: now,
+        opensAt: null,
+      });
     const pressures = (n.pressures ?? []).filter((p) => PRESSURES.has(p)).sort();
     if (pressures.length)
-      out.push({ kind: 'node_pressure', subject: n.name, severity: sev('node_pressure'), title: `Node ${n.name}: ${pressures.join(', ')}`, details: { pressures }, since: now, seenAt: now, opensAt: null });
+      out.push({
+        kind: 'node_pressure',
+        subject: n.name,
+        severity: sev('node_pressure'),
+        title: `Node ${n.name}: ${pressures.join(', ')}`,
+        details: { pressures },
+        since: now,
+        seenAt: now,
+        opensAt: null,
+      });
   }
 
   for (const w of facts.workloads ?? []) {

@@ -48,7 +48,10 @@ const replicas = (n: number, over: (p: PodDetail) => Partial<PodDetail>): PodDet
 const crashLooping = (p: PodDetail): Partial<PodDetail> => ({
   status: 'CrashLoopBackOff',
   restarts: 6,
-  containerDetails: [{ ...p.containerDetails[0], state: 'waiting', stateReason: 'CrashLoopBackOff', ready: false, lastTerminationReason: 'Error' }, p.containerDetails[1]],
+  containerDetails: [
+    { ...p.containerDetails[0], state: 'waiting', stateReason: 'CrashLoopBackOff', ready: false, lastTerminationReason: 'Error' },
+    p.containerDetails[1],
+  ],
 });
 
 test('crash loop: ten replicas are one incident (Critical); it counts twelve; quiet for 10 min, it resolves (Healthy)', async () => {
@@ -77,7 +80,10 @@ test('image pull failing and OOM kills (Warning in staging); pulls resolve at on
   });
   const oom = (p: PodDetail): Partial<PodDetail> => ({
     restarts: 1,
-    containerDetails: [{ ...p.containerDetails[0], lastTerminationReason: 'OOMKilled', lastTerminatedAt: Math.floor(Date.now() / 1000) }, p.containerDetails[1]],
+    containerDetails: [
+      { ...p.containerDetails[0], lastTerminationReason: 'OOMKilled', lastTerminatedAt: Math.floor(Date.now() / 1000) },
+      p.containerDetails[1],
+    ],
   });
   await s.beat({ pods: [...replicas(2, pulling), makePod(1, oom(makePod(1)))] });
   expect((await s.open()).map((i) => [i.kind, i.count, i.severity]).sort()).toEqual([
@@ -96,7 +102,13 @@ test('image pull failing and OOM kills (Warning in staging); pulls resolve at on
 
 test('pending too long opens only after the threshold; scheduled, it resolves', async () => {
   const s = await scenario('flow-pending');
-  const pending = makePod(0, { phase: 'Pending', status: 'Pending', nodeName: '', message: '0/3 nodes are available', createdUnix: Math.floor(Date.now() / 1000) });
+  const pending = makePod(0, {
+    phase: 'Pending',
+    status: 'Pending',
+    nodeName: '',
+    message: '0/3 nodes are available',
+    createdUnix: Math.floor(Date.now() / 1000),
+  });
   await s.beat({ pods: [pending] });
   expect(await s.open()).toEqual([]);
   await s.later(5);
@@ -130,7 +142,9 @@ test('workload unavailable after the threshold, updated while short, resolved wh
   await s.beat({ workloads: [makeWorkload(0, { desired: 3, ready: 1 })] });
   expect(await s.open()).toEqual([]);
   await s.later(11);
-  expect((await s.open()).map((i) => [i.kind, i.subject, i.title])).toEqual([['workload_unavailable', 'shop/Deployment/web-0', 'Deployment shop/web-0: 1 of 3 ready']]);
+  expect((await s.open()).map((i) => [i.kind, i.subject, i.title])).toEqual([
+    ['workload_unavailable', 'shop/Deployment/web-0', 'Deployment shop/web-0: 1 of 3 ready'],
+  ]);
   await s.beat({ workloads: [makeWorkload(0, { desired: 3, ready: 2 })] });
   expect((await s.open())[0].title).toBe('Deployment shop/web-0: 2 of 3 ready');
   await s.beat({ workloads: [makeWorkload(0, { desired: 3, ready: 3 })] });

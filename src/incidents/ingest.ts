@@ -26,9 +26,7 @@ export function factsOfSnapshot(snap: Snapshot, extras: BeatExtras = {}): Detect
     agentVersion: snap.agentVersion,
     pods: snap.pods,
     nodes: snap.nodes,
-    workloads: snap.workloads
-      ? snap.workloads.map((w) => ({ ...w, notReadySince: since?.get(`${w.namespace}/${w.kind}/${w.name}`) ?? null }))
-      : null,
+    workloads: snap.workloads ? snap.workloads.map((w) => ({ ...w, notReadySince: since?.get(`${w.namespace}/${w.kind}/${w.name}`) ?? null })) : null,
     podsTruncated: snap.podsTruncated,
     workloadsTruncated: snap.workloadsTruncated,
     previousRestarts: extras.previousRestarts,

@@ -52,7 +52,12 @@ function instant(field: string, v: string): Date {
  * The silence to create, in one of the caller's orgs (member or above). Empty strings count as "not set"
  * (what an HTML form sends for "any"). At least one matcher; the period ends after it starts, within 90 days.
  */
-export async function checkSilence(db: Db, caller: Caller, input: SilenceInput, now: Date): Promise<{ silence: Omit<NewSilence, 'createdBy'>; subtree: string[] }> {
+export async function checkSilence(
+  db: Db,
+  caller: Caller,
+  input: SilenceInput,
+  now: Date,
+): Promise<{ silence: Omit<NewSilence, 'createdBy'>; subtree: string[] }> {
   const set = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
   const orgId = set(input.orgId) ?? defaultOrg(caller)?.id;
   if (!orgId) throw badRequest('orgId: you are not a member of any organization');
@@ -79,7 +84,8 @@ export async function checkSilence(db: Db, caller: Caller, input: SilenceInput, 
   if (endIn) endsAt = instant('endsAt', endIn);
   else if (duration !== undefined) {
     const minutes = Number(duration);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SILENCE_MS / 60_000) throw badRequest(`durationMinutes: a whole number of minutes from 1 to ${MAX_SILENCE_MS / 60_000}`);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SILENCE_MS / 60_000)
+      throw badRequest(`durationMinutes: a whole number of minutes from 1 to ${MAX_SILENCE_MS / 60_000}`);
     endsAt = new Date(startsAt.getTime() + minutes * 60_000);
   } else throw badRequest('endsAt: required (or durationMinutes)');
   if (endsAt <= startsAt) throw badRequest('endsAt: must be after startsAt');
@@ -87,7 +93,16 @@ export async function checkSilence(db: Db, caller: Caller, input: SilenceInput, 
   if (endsAt.getTime() - startsAt.getTime() > MAX_SILENCE_MS) throw badRequest('endsAt: a silence lasts at most 90 days');
   const comment = text('comment', input.comment ?? '', 500);
   return {
-    silence: { orgId: org.id, clusterId, kind: (kindIn as IncidentKind | undefined) ?? null, workload, environment: (envIn as Environment | undefined) ?? null, startsAt, endsAt, comment },
+    silence: {
+      orgId: org.id,
+      clusterId,
+      kind: (kindIn as IncidentKind | undefined) ?? null,
+      workload,
+      environment: (envIn as Environment | undefined) ?? null,
+      startsAt,
+      endsAt,
+      comment,
+    },
     subtree,
   };
 }
@@ -98,7 +113,8 @@ export function checkThresholds(input: { pendingAfterSeconds?: unknown; unavaila
     const raw = input[field];
     if (raw === undefined || raw === '') return current[field];
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < THRESHOLD_BOUNDS.min || n > THRESHOLD_BOUNDS.max) throw badRequest(`${field}: a whole number of seconds from ${THRESHOLD_BOUNDS.min} to ${THRESHOLD_BOUNDS.max}`);
+    if (!Number.isInteger(n) || n < THRESHOLD_BOUNDS.min || n > THRESHOLD_BOUNDS.max)
+      throw badRequest(`${field}: a whole number of seconds from ${THRESHOLD_BOUNDS.min} to ${THRESHOLD_BOUNDS.max}`);
     return n;
   };
   return { pendingAfterSeconds: one('pendingAfterSeconds'), unavailableAfterSeconds: one('unavailableAfterSeconds') };

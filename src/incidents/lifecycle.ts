@@ -24,7 +24,15 @@ export async function acknowledgeIncident(db: Db, actor: Actor, incident: Incide
       .returning({ severity: incidents.severity });
     if (!row) return { ok: false, reason: incident.state !== 'open' ? 'not_open' : 'already_acknowledged' };
     await recordTransitions(tx, [
-      { incidentId: incident.id, orgId: incident.orgId, clusterId: incident.clusterId, kind: 'acknowledged', severity: row.severity, actorId: actor.userId, at: now },
+      {
+        incidentId: incident.id,
+        orgId: incident.orgId,
+        clusterId: incident.clusterId,
+        kind: 'acknowledged',
+        severity: row.severity,
+        actorId: actor.userId,
+        at: now,
+      },
     ]);
     await recordAudit(tx, {
       orgId: incident.orgId,
@@ -52,7 +60,16 @@ export async function resolveIncidentByHand(db: Db, actor: Actor, incident: Inci
       .returning({ severity: incidents.severity });
     if (!row) return { ok: false, reason: 'not_open' };
     await recordTransitions(tx, [
-      { incidentId: incident.id, orgId: incident.orgId, clusterId: incident.clusterId, kind: 'resolved', severity: row.severity, actorId: actor.userId, note, at: now },
+      {
+        incidentId: incident.id,
+        orgId: incident.orgId,
+        clusterId: incident.clusterId,
+        kind: 'resolved',
+        severity: row.severity,
+        actorId: actor.userId,
+        note,
+        at: now,
+      },
     ]);
     await recordAudit(tx, {
       orgId: incident.orgId,
@@ -95,12 +112,26 @@ export async function silence(db: Db, actor: Actor, s: Omit<NewSilence, 'created
 }
 
 /** Ends a silence early; null when it is not the caller's or already over. */
-export async function expireSilenceNow(db: Db, actor: Actor, orgIds: readonly string[], id: string, subtreeOf: (orgId: string) => string[], now: Date): Promise<IncidentSilence | null> {
+export async function expireSilenceNow(
+  db: Db,
+  actor: Actor,
+  orgIds: readonly string[],
+  id: string,
+  subtreeOf: (orgId: string) => string[],
+  now: Date,
+): Promise<IncidentSilence | null> {
   return db.transaction(async (tx) => {
     const ended = await expireSilence(tx, orgIds, id, now);
     if (!ended) return null;
     await refreshSilenced(tx, now, { orgIds: subtreeOf(ended.orgId) });
-    await recordAudit(tx, { orgId: ended.orgId, actorUserId: actor.userId, actor: actor.email, action: 'incident.silence_expire', target: ended.id, ip: actor.ip });
+    await recordAudit(tx, {
+      orgId: ended.orgId,
+      actorUserId: actor.userId,
+      actor: actor.email,
+      action: 'incident.silence_expire',
+      target: ended.id,
+      ip: actor.ip,
+    });
     return ended;
   });
 }

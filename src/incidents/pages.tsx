@@ -11,7 +11,16 @@ import { findCluster, listScopeClusters } from '../clusters/store';
 import { ENVIRONMENTS, type Environment } from '../clusters/vocabulary';
 import { roleAtLeast, subtreeOf } from '../orgs/store';
 import { requireOrg } from '../orgs/access';
-import { IncidentsLive, IncidentsPage, NavIncidentCount, INCIDENTS_CHANGED_EVENT, filterQuery, type IncidentFilters, type IncidentRow, type IncidentsLiveProps } from '../../views/incidents/incidents';
+import {
+  IncidentsLive,
+  IncidentsPage,
+  NavIncidentCount,
+  INCIDENTS_CHANGED_EVENT,
+  filterQuery,
+  type IncidentFilters,
+  type IncidentRow,
+  type IncidentsLiveProps,
+} from '../../views/incidents/incidents';
 import { IncidentDetailPage } from '../../views/incidents/detail';
 import type { SilencesProps } from '../../views/incidents/silences';
 import { requireIncident } from './api';
@@ -227,7 +236,11 @@ export function incidentsPages(deps: AppDeps) {
       const rows = await Promise.all(
         caller.orgs.map(async (o) => ({ orgId: o.id, orgName: o.name, canEdit: roleAtLeast(o.role, 'admin'), ...(await thresholdsFor(db, o.id)) })),
       );
-      return renderPage(caller, ctx.cookie, { title: 'Incident settings', active: 'settings', body: <IncidentSettingsPage rows={rows} csrfToken={csrf(caller)} /> });
+      return renderPage(caller, ctx.cookie, {
+        title: 'Incident settings',
+        active: 'settings',
+        body: <IncidentSettingsPage rows={rows} csrfToken={csrf(caller)} />,
+      });
     })
     .post(
       '/settings/incidents',
@@ -240,7 +253,10 @@ export function incidentsPages(deps: AppDeps) {
           return Number(v) * 60;
         };
         const value = checkThresholds(
-          { pendingAfterSeconds: seconds('pendingMinutes', ctx.body.pendingMinutes), unavailableAfterSeconds: seconds('unavailableMinutes', ctx.body.unavailableMinutes) },
+          {
+            pendingAfterSeconds: seconds('pendingMinutes', ctx.body.pendingMinutes),
+            unavailableAfterSeconds: seconds('unavailableMinutes', ctx.body.unavailableMinutes),
+          },
           await thresholdsFor(db, org.id),
         );
         await saveThresholds(db, actorOf(caller, ctx, config.trustProxy), org.id, value);

@@ -43,12 +43,29 @@ async function newCluster(name: string, orgId = org.id): Promise<{ orgId: string
 }
 
 const crashing = (i: number): PodDetail => makePod(i, { status: 'CrashLoopBackOff', restarts: 4 });
-const facts = (pods: PodDetail[]): DetectFacts => ({ protocol: 4, agentVersion: '0.4.0', pods, nodes: [], workloads: null, podsTruncated: false, workloadsTruncated: false });
+const facts = (pods: PodDetail[]): DetectFacts => ({
+  protocol: 4,
+  agentVersion: '0.4.0',
+  pods,
+  nodes: [],
+  workloads: null,
+  podsTruncated: false,
+  workloadsTruncated: false,
+});
 const conditions = (pods: PodDetail[], now: Date): Condition[] =>
   detect(facts(pods), { environment: 'staging', serverProtocol: 4, serverAgentVersion: '0.4.0' }, DEFAULT_THRESHOLDS, now);
 
 async function rows(clusterId: string) {
-  return queryRows<{ id: string; kind: string; subject: string; state: string; details: { count: number }; reopen_count: number; last_seen_at: Date; silenced_until: Date | null }>(
+  return queryRows<{
+    id: string;
+    kind: string;
+    subject: string;
+    state: string;
+    details: { count: number };
+    reopen_count: number;
+    last_seen_at: Date;
+    silenced_until: Date | null;
+  }>(
     t.db,
     sql`select id, kind, subject, state, details, reopen_count, last_seen_at, silenced_until from incidents where cluster_id = ${clusterId} order by opened_at, kind`,
   );
@@ -82,7 +99,16 @@ test('10 crash-looping replicas of one Deployment: one incident counting 10; upd
 test('a kind without quiet period resolves at once; firing again within 30 min reopens the same row, later opens a new one', async () => {
   const c = await newCluster('flap');
   const pulling = (): Condition[] => [
-    { kind: 'image_pull_failing', subject: 'shop/Deployment/web', severity: 'medium', title: 'pull', details: { count: 1 }, since: at(0), seenAt: at(0), opensAt: null },
+    {
+      kind: 'image_pull_failing',
+      subject: 'shop/Deployment/web',
+      severity: 'medium',
+      title: 'pull',
+      details: { count: 1 },
+      since: at(0),
+      seenAt: at(0),
+      opensAt: null,
+    },
   ];
   await reconcileIncidents(t.db, c, INCIDENT_KINDS, pulling(), at(0));
   expect((await reconcileIncidents(t.db, c, INCIDENT_KINDS, [], at(1))).resolved.length).toBe(1);
@@ -130,7 +156,9 @@ test('threshold kinds wait for the threshold: pending (shown nowhere), opened by
 
 test('resolved by hand while the condition holds: stays resolved until it clears once; then a return reopens it', async () => {
   const c = await newCluster('by-hand');
-  const node: Condition[] = [{ kind: 'node_not_ready', subject: 'n1', severity: 'high', title: 'Node n1 is NotReady', details: {}, since: at(0), seenAt: at(0), opensAt: null }];
+  const node: Condition[] = [
+    { kind: 'node_not_ready', subject: 'n1', severity: 'high', title: 'Node n1 is NotReady', details: {}, since: at(0), seenAt: at(0), opensAt: null },
+  ];
   await reconcileIncidents(t.db, c, INCIDENT_KINDS, node, at(0));
   const [row] = await rows(c.clusterId);
   const incident = (await findIncident(t.db, [org.id], row.id))!;
@@ -164,7 +192,16 @@ test('silences: a parent org’s silence matching kind covers its child’s inci
     comment: 'disk work',
     createdBy: null,
   });
-  const cond = (kind: 'node_pressure' | 'node_not_ready'): Condition => ({ kind, subject: 'n1', severity: 'medium', title: kind, details: {}, since: at(5), seenAt: at(5), opensAt: null });
+  const cond = (kind: 'node_pressure' | 'node_not_ready'): Condition => ({
+    kind,
+    subject: 'n1',
+    severity: 'medium',
+    title: kind,
+    details: {},
+    since: at(5),
+    seenAt: at(5),
+    opensAt: null,
+  });
   await reconcileIncidents(t.db, c, INCIDENT_KINDS, [cond('node_pressure'), cond('node_not_ready')], at(5));
   expect((await rows(c.clusterId)).map((r) => [r.kind, r.silenced_until ? new Date(r.silenced_until).toISOString() : null])).toEqual([
     ['node_not_ready', null],

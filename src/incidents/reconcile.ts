@@ -24,10 +24,7 @@ export function changedAnything(r: ReconcileResult): boolean {
   return r.opened.length + r.reopened.length + r.resolved.length + r.escalated.length > 0;
 }
 
-type Row = Pick<
-  Incident,
-  'id' | 'kind' | 'subject' | 'state' | 'severity' | 'title' | 'details' | 'lastSeenAt' | 'resolvedAt' | 'held' | 'openedAt' | 'since'
->;
+type Row = Pick<Incident, 'id' | 'kind' | 'subject' | 'state' | 'severity' | 'title' | 'details' | 'lastSeenAt' | 'resolvedAt' | 'held' | 'openedAt' | 'since'>;
 
 const key = (kind: string, subject: string): string => `${kind}\u0000${subject}`;
 
@@ -192,7 +189,14 @@ export async function reconcileIncidents(
       .insert(incidents)
       .values(inserts)
       .onConflictDoNothing()
-      .returning({ id: incidents.id, kind: incidents.kind, severity: incidents.severity, subject: incidents.subject, title: incidents.title, state: incidents.state });
+      .returning({
+        id: incidents.id,
+        kind: incidents.kind,
+        severity: incidents.severity,
+        subject: incidents.subject,
+        title: incidents.title,
+        state: incidents.state,
+      });
     for (const a of added) {
       if (a.state !== 'open') continue;
       const { state: _, ...change } = a;

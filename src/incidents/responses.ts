@@ -11,7 +11,9 @@ export const IncidentJson = Exact({
   kind: OneOf(INCIDENT_KINDS),
   severity: OneOf(SEVERITIES, { description: 'Base severity of the kind moved by the environment; low and medium make the cluster Warning, high Critical' }),
   state: OneOf(['open', 'resolved'] as const),
-  subject: t.String({ description: 'What inside the cluster: a workload "namespace/Kind/name" (a bare pod "namespace/Pod/name"), a node name, or "" for the cluster' }),
+  subject: t.String({
+    description: 'What inside the cluster: a workload "namespace/Kind/name" (a bare pod "namespace/Pod/name"), a node name, or "" for the cluster',
+  }),
   title: t.String(),
   count: Count({ description: 'Pods affected (pod-level kinds); 1 otherwise' }),
   pods: t.Array(t.String(), { description: 'Names of affected pods (at most 20; count is exact)' }),

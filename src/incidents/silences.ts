@@ -87,7 +87,9 @@ export async function expireSilence(db: Db, orgIds: readonly string[], id: strin
   if (orgIds.length === 0) return null;
   const [row] = await db
     .update(incidentSilences)
-    .set({ endsAt: sql`greatest(${incidentSilences.startsAt} + interval '1 millisecond', least(${incidentSilences.endsAt}, ${now.toISOString()}::timestamptz))` })
+    .set({
+      endsAt: sql`greatest(${incidentSilences.startsAt} + interval '1 millisecond', least(${incidentSilences.endsAt}, ${now.toISOString()}::timestamptz))`,
+    })
     .where(and(eq(incidentSilences.id, id), inArray(incidentSilences.orgId, [...orgIds]), gt(incidentSilences.endsAt, now)))
     .returning();
   return row ?? null;

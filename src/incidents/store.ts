@@ -75,7 +75,13 @@ export async function listIncidents(
     .where(and(...conds))
     .orderBy(desc(incidents.openedAt), desc(incidents.id))
     .limit(page.limit);
-  return rows.map((r) => ({ ...r.incident, clusterName: r.clusterName, environment: r.environment, acknowledgedByEmail: r.acknowledgedByEmail, resolvedByEmail: r.resolvedByEmail }));
+  return rows.map((r) => ({
+    ...r.incident,
+    clusterName: r.clusterName,
+    environment: r.environment,
+    acknowledgedByEmail: r.acknowledgedByEmail,
+    resolvedByEmail: r.resolvedByEmail,
+  }));
 }
 
 /** One incident of the given orgs (pending ones are not shown to anyone), or null. */
@@ -92,7 +98,9 @@ export async function findIncident(db: Db, orgIds: readonly string[], id: string
     .from(incidents)
     .innerJoin(clusters, eq(clusters.id, incidents.clusterId))
     .where(and(eq(incidents.id, id), inArray(incidents.orgId, [...orgIds]), sql`${incidents.state} <> 'pending'`));
-  return r ? { ...r.incident, clusterName: r.clusterName, environment: r.environment, acknowledgedByEmail: r.acknowledgedByEmail, resolvedByEmail: r.resolvedByEmail } : null;
+  return r
+    ? { ...r.incident, clusterName: r.clusterName, environment: r.environment, acknowledgedByEmail: r.acknowledgedByEmail, resolvedByEmail: r.resolvedByEmail }
+    : null;
 }
 
 export type TransitionRow = IncidentTransition & { actorEmail: string | null };
@@ -127,7 +135,11 @@ export async function countOpenInScope(db: Db, orgIds: readonly string[]): Promi
   const out: OpenCounts = { total: 0, unacknowledged: 0, bySeverity: { low: 0, medium: 0, high: 0 } };
   if (orgIds.length === 0) return out;
   const rows = await db
-    .select({ severity: incidents.severity, n: sql<number>`count(*)::int`, unacked: sql<number>`count(*) filter (where ${incidents.acknowledgedAt} is null)::int` })
+    .select({
+      severity: incidents.severity,
+      n: sql<number>`count(*)::int`,
+      unacked: sql<number>`count(*) filter (where ${incidents.acknowledgedAt} is null)::int`,
+    })
     .from(incidents)
     .where(and(inArray(incidents.orgId, [...orgIds]), eq(incidents.state, 'open')))
     .groupBy(incidents.severity);

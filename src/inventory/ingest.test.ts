@@ -6,6 +6,7 @@ import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from
 import { createEnrolledCluster, makeHeartbeat, makeHeartbeatV1, makePod, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { parseHeartbeat } from '../agents/heartbeat-parse';
 import { ingestHeartbeat } from '../agents/heartbeat';
+import { PROTOCOL } from '../contract';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 
@@ -154,7 +155,8 @@ describe('storing a heartbeat', () => {
     const res = await sendHeartbeat(t, c.agentKey, makeHeartbeatV1(), { gzip: false });
     expect(res.status).toBe(200);
     const cl = await cluster(c.clusterId);
-    expect(cl.status).toBe('healthy');
+    // Working, but outdated: protocol 1 opens agent_outdated (low), so Warning.
+    expect(cl.status).toBe('warning');
     expect(cl.pods).toMatchObject({ total: 12, running: 11, listed: 0, listAvailable: false });
     expect(cl.agent.version).toBe('0.3.1');
     expect(await count(t.db, sql`select count(*)::int as n from cluster_pods where cluster_id = ${c.clusterId}`)).toBe(0);
@@ -209,6 +211,6 @@ describe('storing a heartbeat', () => {
     });
     const tl = (await (await api.call('GET', `/v1/clusters/${c.clusterId}/timeline`)).json()) as { entries: { kind: string; message: string }[] };
     expect(tl.entries.filter((e) => e.kind === 'capability').map((e) => e.message)).toContain('Logs enabled (SelfSubjectAccessReview get pods/log)');
-    expect(tl.entries.find((e) => e.kind === 'agent')?.message).toBe('Agent 0.4.0 → 0.5.0 (protocol 2)');
+    expect(tl.entries.find((e) => e.kind === 'agent')?.message).toBe(`Agent 0.4.0 → 0.5.0 (protocol ${PROTOCOL})`);
   });
 });

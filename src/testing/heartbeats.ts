@@ -138,7 +138,9 @@ export function makeHeartbeat(opts: BeatOptions = {}): HeartbeatV2 {
     podsTotal: opts.podsTotal ?? pods.length,
     events: opts.events ?? [],
     capabilities: opts.capabilities ?? ALL_CAPABILITIES_OFF,
-    ...(opts.workloads ? { protocol: Math.max(4, opts.protocol ?? PROTOCOL), workloads: opts.workloads, workloadsTruncated: opts.workloadsTruncated ?? false } : {}),
+    ...(opts.workloads
+      ? { protocol: Math.max(4, opts.protocol ?? PROTOCOL), workloads: opts.workloads, workloadsTruncated: opts.workloadsTruncated ?? false }
+      : {}),
   };
 }
 

@@ -67,7 +67,12 @@ function severityClass(severity: Severity, active: boolean): string {
 /** Where a subject links: a workload to the cluster's pod list narrowed to it; a node to the cluster. */
 function SubjectLinks(props: { r: IncidentRow }): JSX.Element {
   const r = props.r;
-  if (KINDS[r.kind].subject !== 'workload') return <span class="muted small" safe>{r.subject}</span>;
+  if (KINDS[r.kind].subject !== 'workload')
+    return (
+      <span class="muted small" safe>
+        {r.subject}
+      </span>
+    );
   const [ns, kind, ...rest] = r.subject.split('/');
   const name = rest.join('/');
   const base = { ...NO_POD_FILTERS, clusters: [r.clusterId], namespace: ns };
@@ -92,7 +97,8 @@ function StateCell(props: { r: IncidentRow; now: Date }): JSX.Element {
   const r = props.r;
   const parts: JSX.Element[] = [];
   if (r.acknowledgedAt) parts.push(<span class="badge" data-acknowledged safe>{`ack ${r.acknowledgedByEmail ?? ''}`}</span>);
-  if (r.silencedUntil && r.silencedUntil > props.now) parts.push(<span class="badge" data-silenced safe>{`silenced until ${r.silencedUntil.toISOString().slice(0, 16).replace('T', ' ')} UTC`}</span>);
+  if (r.silencedUntil && r.silencedUntil > props.now)
+    parts.push(<span class="badge" data-silenced safe>{`silenced until ${r.silencedUntil.toISOString().slice(0, 16).replace('T', ' ')} UTC`}</span>);
   if (r.reopenCount > 0) parts.push(<span class="muted small" safe>{`reopened ×${r.reopenCount}`}</span>);
   return <>{parts}</>;
 }

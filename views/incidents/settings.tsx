@@ -14,8 +14,8 @@ export function IncidentSettingsPage(props: { rows: ThresholdRow[]; csrfToken: s
     <>
       <h1>Settings</h1>
       <SettingsNav active="incidents" />
-      <p class="muted">
-        How long a condition must last before its incident opens, per organization (its clusters). Organization admins can change them; {min}–{max} minutes.
+      <p class="muted" safe>
+        {`How long a condition must last before its incident opens, per organization (its clusters). Organization admins can change them; ${min}–${max} minutes.`}
       </p>
       <div class="table-wrap">
         <table>
@@ -36,7 +36,14 @@ export function IncidentSettingsPage(props: { rows: ThresholdRow[]; csrfToken: s
                     <form method="post" action="/settings/incidents" class="row">
                       <input type="hidden" name="_csrf" value={props.csrfToken} />
                       <input type="hidden" name="orgId" value={r.orgId} />
-                      <input type="number" name="pendingMinutes" value={minutes(r.pendingAfterSeconds)} min={String(min)} max={String(max)} aria-label="Pending too long after, minutes" />
+                      <input
+                        type="number"
+                        name="pendingMinutes"
+                        value={minutes(r.pendingAfterSeconds)}
+                        min={String(min)}
+                        max={String(max)}
+                        aria-label="Pending too long after, minutes"
+                      />
                       <input
                         type="number"
                         name="unavailableMinutes"

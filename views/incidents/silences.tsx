@@ -120,7 +120,9 @@ export function SilencesSection(props: SilencesProps): JSX.Element {
   return (
     <section id="silences">
       <h2>Silences</h2>
-      <p class="muted small">A silence stops notifications for the incidents it matches (in its organization and those below it) until it ends; they stay listed.</p>
+      <p class="muted small">
+        A silence stops notifications for the incidents it matches (in its organization and those below it) until it ends; they stay listed.
+      </p>
       <div class="table-wrap">
         <table>
           <thead>
