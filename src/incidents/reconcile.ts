@@ -185,18 +185,14 @@ export async function reconcileIncidents(
   }
 
   if (inserts.length) {
-    const added = await db
-      .insert(incidents)
-      .values(inserts)
-      .onConflictDoNothing()
-      .returning({
-        id: incidents.id,
-        kind: incidents.kind,
-        severity: incidents.severity,
-        subject: incidents.subject,
-        title: incidents.title,
-        state: incidents.state,
-      });
+    const added = await db.insert(incidents).values(inserts).onConflictDoNothing().returning({
+      id: incidents.id,
+      kind: incidents.kind,
+      severity: incidents.severity,
+      subject: incidents.subject,
+      title: incidents.title,
+      state: incidents.state,
+    });
     for (const a of added) {
       if (a.state !== 'open') continue;
       const { state: _, ...change } = a;

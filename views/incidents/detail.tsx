@@ -34,9 +34,12 @@ export function IncidentDetailPage(props: IncidentDetailProps): JSX.Element {
       <h1 safe>{i.title}</h1>
       <dl class="facts" data-incident-state={i.state}>
         <dt>State</dt>
-        <dd safe>{i.state === 'open' ? (i.acknowledgedAt ? `open, acknowledged by ${i.acknowledgedByEmail ?? '?'}` : 'open') : 'resolved'}</dd>
+        <dd>
+          {i.state === 'open' ? 'open' : 'resolved'}
+          {i.state === 'open' && i.acknowledgedAt ? <span safe>{`, acknowledged by ${i.acknowledgedByEmail ?? '?'}`}</span> : ''}
+        </dd>
         <dt>Severity</dt>
-        <dd safe>{i.severity}</dd>
+        <dd>{i.severity}</dd>
         <dt>Kind</dt>
         <dd safe>{`${KINDS[i.kind].label} — ${KINDS[i.kind].why}`}</dd>
         <dt>Cluster</dt>
@@ -44,9 +47,7 @@ export function IncidentDetailPage(props: IncidentDetailProps): JSX.Element {
           <a href={`/clusters/${i.clusterId}`} safe>
             {i.clusterName}
           </a>{' '}
-          <span class="muted" safe>
-            {i.environment}
-          </span>
+          <span class="muted">{i.environment}</span>
         </dd>
         <dt>Subject</dt>
         <dd safe>{i.subject || 'the cluster'}</dd>
@@ -119,8 +120,8 @@ export function IncidentDetailPage(props: IncidentDetailProps): JSX.Element {
               props.transitions.map((t) => (
                 <tr data-transition={t.kind}>
                   <td safe>{at(t.at)}</td>
-                  <td safe>{t.kind}</td>
-                  <td safe>{t.severity}</td>
+                  <td>{t.kind}</td>
+                  <td>{t.severity}</td>
                   <td safe>{t.actor ?? 'Niro'}</td>
                   <td class="wrap" safe>
                     {t.note ?? ''}

@@ -127,18 +127,14 @@ function IncidentTable(props: IncidentsLiveProps): JSX.Element {
             props.rows.map((r) => (
               <tr id={`incident-${r.id}`} data-incident={r.kind}>
                 <td>
-                  <span class={`badge ${severityClass(r.severity, r.state === 'open')}`} safe>
-                    {r.severity}
-                  </span>
+                  <span class={`badge ${severityClass(r.severity, r.state === 'open')}`}>{r.severity}</span>
                 </td>
                 <td safe>{KINDS[r.kind].label}</td>
                 <td>
                   <a href={`/clusters/${r.clusterId}`} safe>
                     {r.clusterName}
                   </a>
-                  <div class="muted small" safe>
-                    {r.environment}
-                  </div>
+                  <div class="muted small">{r.environment}</div>
                 </td>
                 <td class="wrap">
                   <a href={`/incidents/${r.id}`} safe>

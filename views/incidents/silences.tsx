@@ -88,7 +88,7 @@ export function SilenceForm(props: { csrfToken: string; orgs: Option[]; clusters
           <select name="environment">
             <option value="">Any</option>
             {ENVIRONMENTS.map((e) => (
-              <option value={e} selected={e === p.environment} safe>
+              <option value={e} selected={e === p.environment}>
                 {e}
               </option>
             ))}

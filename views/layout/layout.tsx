@@ -68,11 +68,13 @@ export function Shell(props: ShellProps): JSX.Element {
         </a>
         <nav>
           {NAV.map((n) => (
-            <a href={n.href} class={n.key === props.active ? 'active' : ''}>
-              <span safe>{n.label}</span>
-              {/* The live count of open incidents: loaded once, then it polls itself (NavIncidentCount). */}
-              {n.key === 'incidents' && v ? <span hx-get="/incidents/count" hx-trigger="load" hx-swap="innerHTML" data-nav-count></span> : ''}
-            </a>
+            <>
+              <a href={n.href} class={n.key === props.active ? 'active' : ''} safe>
+                {n.label}
+              </a>
+              {/* The live count of open incidents, beside its link: loaded once, then it polls itself (NavIncidentCount). */}
+              {n.key === 'incidents' && v ? <span class="nav-count" hx-get="/incidents/count" hx-trigger="load" hx-swap="innerHTML" data-nav-count></span> : ''}
+            </>
           ))}
         </nav>
         {v ? (
