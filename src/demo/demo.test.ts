@@ -88,11 +88,12 @@ test('npm run demo: the simulated fleet comes up — real agents enrolled into t
     expect(first.length).toBeGreaterThanOrEqual(4);
     expect(first.every((c) => alive(c.agentPid))).toBe(true);
     // Bounded wait for heartbeats from every agent and the statuses they lead to: most clusters Healthy, a
-    // crash loop in the dev lab (Warning) and one in the plant's production cluster (Critical), nothing else.
+    // crash loop in the dev lab (Warning), one in the plant's production cluster (Critical), and Berlin's image
+    // that cannot be pulled (medium, raised by production: Critical), nothing else.
     const expected = {
       'northwind-ops': 'healthy',
       'contoso-edge-lab': 'warning',
-      'contoso-store-berlin': 'healthy',
+      'contoso-store-berlin': 'critical',
       'fabrikam-plant-01': 'critical',
       'fabrikam-line-07': 'healthy',
     };

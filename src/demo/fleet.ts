@@ -45,7 +45,8 @@ export type DemoClusterSpec = {
 /**
  * Different sizes, environments and orgs, most of them Healthy as most clusters are, with a few believable
  * problems: Northwind's own cluster keeps an evicted leftover and a failed import Job (history, not incidents);
- * Berlin has a release candidate whose image tag does not exist and a pod no node can fit; the plant's production
+ * Berlin has a release candidate whose image tag does not exist (image_pull_failing: Critical in production) and a
+ * pod no node can fit (pending too long after 10 min); the plant's production
  * cluster has a crash loop (Critical) and a container OOM-killed every few hours; someone's experiment
  * crash-loops in the dev lab (Warning: dev incidents are medium); line 07 loses its uplink now and then (Offline).
  */
