@@ -19,7 +19,12 @@ export function createTemplateMemory(): TemplateMemory {
 export function attachWorkloads(body: HeartbeatV2, objects: WorkloadObjects | null, memory: TemplateMemory): void {
   if (!objects) return;
   const { workloads, truncated } = collectWorkloads(objects);
-  for (const workload of workloads) if (!memory.resendAll && memory.sent.has(workload.templateHash)) delete workload.template;
+  // One copy per hash and beat: the server files a template by its hash (two Deployments of one chart share it).
+  const carried = new Set<string>();
+  for (const workload of workloads) {
+    if ((!memory.resendAll && memory.sent.has(workload.templateHash)) || carried.has(workload.templateHash)) delete workload.template;
+    else carried.add(workload.templateHash);
+  }
   body.workloads = workloads;
   body.workloadsTruncated = truncated;
 }

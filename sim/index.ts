@@ -121,6 +121,8 @@ export type Simulator = {
   healPod(namespace: string, name: string): boolean;
   /** Append lines to a running container's log now (followers get them at once); false when it is not running. */
   emitLines(namespace: string, pod: string, container: string, lines: string[]): boolean;
+  /** etcd compaction: a watch resuming from an earlier resourceVersion gets ERROR 410 (Expired) and must list again. */
+  compactWatchHistory(): void;
   /** pods/log responses currently open (follow streams included). */
   openLogRequests(): number;
   stats(): SimulatorStats;
@@ -241,6 +243,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     emitLines: (namespace, pod, container, lines) => cluster.logs.emit(containerLogKey(namespace, pod, container), lines),
     openLogRequests: () => state.logs.open,
+    compactWatchHistory: () => cluster.store.compact(),
     stats: () => ({ requests: state.requests, openLogRequests: state.logs.open, openWatches: state.watches, pods: cluster.pods.size }),
     tick(count = 1) {
       for (let i = 0; i < count; i++) tickCluster(cluster, tickOptions);

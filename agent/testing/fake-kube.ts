@@ -114,7 +114,7 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
     listCollection: async <T>(path: string) => {
       state.listCalls[path] = (state.listCalls[path] ?? 0) + 1;
       const items = await read(state.collections[path] ?? []);
-      return { items: items as T[], resourceVersion: state.listVersion };
+      return { items: items as unknown as T[], resourceVersion: state.listVersion };
     },
     watchCollection: (path, resourceVersion, onEvent) => {
       let settle: (value: { error?: KubeError }) => void = () => undefined;
