@@ -12,7 +12,7 @@ import { startSimulator, type Simulator } from '../sim/index.ts';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../src/testing/app.ts';
 import type { HeartbeatResponse, HeartbeatV2 } from '../src/contract/index.ts';
 import { listWorkloads } from '../src/inventory/workloads.ts';
-import { startAgentProcess, type AgentProcess } from './testing/agent-process.ts';
+import { inClusterEnv, startAgentProcess, type AgentProcess } from './testing/agent-process.ts';
 import { waitFor } from './testing/fake-kube.ts';
 
 type Beat = { body: HeartbeatV2; response: HeartbeatResponse | null };
@@ -62,10 +62,7 @@ beforeAll(async () => {
   agent = startAgentProcess({
     NIRO_URL: `http://127.0.0.1:${server.port}`,
     NIRO_TOKEN: body.enrollment.token,
-    KUBERNETES_SERVICE_HOST: '127.0.0.1',
-    KUBERNETES_SERVICE_PORT: String(sim.port),
-    NIRO_IN_CLUSTER_ROOT: root,
-    NODE_EXTRA_CA_CERTS: join(root, 'var/run/secrets/kubernetes.io/serviceaccount/ca.crt'),
+    ...inClusterEnv(sim.port, root),
   });
 }, 60_000);
 
