@@ -57,7 +57,13 @@ describe('workload scenarios', () => {
   test('crashloop: one Deployment, 10 replicas in CrashLoopBackOff, restarts climbing, last exit Error; the fixed image clears it', () => {
     const cluster = newCluster();
     const target = startScenario(cluster, 'crashloop', {}, T0);
-    expect(target).toEqual({ scenario: 'crashloop', kind: 'Deployment', namespace: 'incidents', name: 'payments-worker' });
+    expect(target).toEqual({
+      scenario: 'crashloop',
+      kind: 'Deployment',
+      namespace: 'incidents',
+      name: 'payments-worker',
+      subject: 'incidents/Deployment/payments-worker',
+    });
     const pods = podsOf(cluster, target);
     expect(pods).toHaveLength(10);
     for (const pod of pods) {
@@ -157,7 +163,7 @@ describe('node scenarios', () => {
   test('node-not-ready: Ready Unknown (unreachable) or False (the kubelet says so); back to True', () => {
     const cluster = newCluster(2);
     const target = startScenario(cluster, 'node-not-ready', {}, T0);
-    expect(target).toEqual({ scenario: 'node-not-ready', kind: 'Node', namespace: null, name: 'oncall-agent-1' });
+    expect(target).toEqual({ scenario: 'node-not-ready', kind: 'Node', namespace: null, name: 'oncall-agent-1', subject: 'oncall-agent-1' });
     expect(condition(cluster, target.name, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
     expect(node(cluster, target.name).spec.taints?.map((t) => t.key)).toContain('node.kubernetes.io/unreachable');
     fixScenario(cluster, target, T0 + MIN);

@@ -40,13 +40,15 @@ export type ScenarioOptions = {
   pressures?: NodePressure[];
 };
 
-/** What a scenario touched; pass it to fixScenario. Subjects: `${namespace}/${kind}/${name}` for workloads, the node name for nodes. */
+/** What a scenario touched; pass it to fixScenario. */
 export type ScenarioTarget = {
   scenario: ScenarioName;
   kind: ScenarioWorkloadKind | 'Node';
   /** null for a node. */
   namespace: string | null;
   name: string;
+  /** `${namespace}/${kind}/${name}` for a workload (the subject Niro files workload incidents under), the node's name for a node. */
+  subject: string;
   /** node-pressure: the conditions turned True. */
   pressures?: NodePressure[];
 };
@@ -132,13 +134,13 @@ export function startScenario(cluster: Cluster, scenario: ScenarioName, options:
   if (scenario === 'node-not-ready') {
     const node = defaultNode(cluster, options.node);
     setNodeReady(cluster, node, false, now, options.status ?? 'Unknown');
-    return { scenario, kind: 'Node', namespace: null, name: node };
+    return { scenario, kind: 'Node', namespace: null, name: node, subject: node };
   }
   if (scenario === 'node-pressure') {
     const node = defaultNode(cluster, options.node);
     const pressures = options.pressures ?? ['MemoryPressure'];
     for (const type of pressures) setNodePressure(cluster, node, type, true, now);
-    return { scenario, kind: 'Node', namespace: null, name: node, pressures };
+    return { scenario, kind: 'Node', namespace: null, name: node, subject: node, pressures };
   }
   const kind: ScenarioWorkloadKind = scenario === 'workload-unavailable' ? (options.kind ?? 'Deployment') : 'Deployment';
   const namespace = options.namespace ?? 'incidents';
@@ -162,7 +164,7 @@ export function startScenario(cluster: Cluster, scenario: ScenarioName, options:
   };
   plantScenario(cluster, [seed], now);
   refreshStatuses(cluster, now);
-  return { scenario, kind, namespace, name };
+  return { scenario, kind, namespace, name, subject: `${namespace}/${kind}/${name}` };
 }
 
 /**
