@@ -129,6 +129,25 @@ describe('workload scenarios', () => {
     expectHealthy(cluster, target, 3);
   });
 
+  test('stuck-pending: scheduled but ContainerCreating for good, FailedMount warnings; the optional volume clears it', () => {
+    const cluster = newCluster();
+    const target = startScenario(cluster, 'stuck-pending', {}, T0);
+    for (let at = T0; at <= T0 + MIN; at += 5000) tick(cluster, at);
+    for (const pod of podsOf(cluster, target)) {
+      expect(statusOf(pod).phase).toBe('Pending');
+      expect((pod.spec as { nodeName?: string }).nodeName).toBe('oncall-server-0');
+      expect(statusOf(pod).conditions.find((c) => c.type === 'PodScheduled')!.status).toBe('True');
+      expect(statusOf(pod).conditions.find((c) => c.type === 'PodReadyToStartContainers')!.status).toBe('False');
+      expect(first(pod).state.waiting?.reason).toBe('ContainerCreating');
+    }
+    const warnings = cluster.store.list('events', 'incidents').filter((e) => e.reason === 'FailedMount');
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings[0]!.message).toBe('MountVolume.SetUp failed for volume "config" : secret "storefront-config" not found');
+    fixScenario(cluster, target, T0 + 2 * MIN);
+    tick(cluster, T0 + 2 * MIN + 5000);
+    expectHealthy(cluster, target, 3);
+  });
+
   test('workload-unavailable: ready below desired for a Deployment, a StatefulSet and a DaemonSet; the readiness probe passing again clears it', () => {
     const cluster = newCluster(2);
     const deployment = startScenario(cluster, 'workload-unavailable', {}, T0);

@@ -15,7 +15,16 @@ import { storeKeyOfKind, templateOf } from './workload-objects.ts';
 import { refreshStatuses } from './workload-status.ts';
 import { reconcileWorkload } from './workloads.ts';
 
-export const SCENARIOS = ['crashloop', 'imagepull', 'oom', 'unschedulable', 'node-not-ready', 'node-pressure', 'workload-unavailable'] as const;
+export const SCENARIOS = [
+  'crashloop',
+  'imagepull',
+  'oom',
+  'unschedulable',
+  'stuck-pending',
+  'node-not-ready',
+  'node-pressure',
+  'workload-unavailable',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 export type ScenarioWorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
@@ -58,6 +67,7 @@ export const DEFAULT_NAMES: Record<Exclude<ScenarioName, 'node-not-ready' | 'nod
   imagepull: 'catalog',
   oom: 'thumbnailer',
   unschedulable: 'ml-trainer',
+  'stuck-pending': 'storefront',
   'workload-unavailable': 'inventory',
 };
 
@@ -87,6 +97,20 @@ function brokenSpec(scenario: ScenarioName, name: string): { podSpec: JsonObject
     case 'unschedulable':
       // More CPU than any node has.
       return { behaviour: 'pending', podSpec: { containers: [container(name, `${REGISTRY}/${name}:0.9.0`, { cpu: '64', memory: '2Gi' })] } };
+    case 'stuck-pending':
+      // Scheduled, but its config Secret was never created: ContainerCreating for good, FailedMount warnings.
+      return {
+        behaviour: 'mountfail',
+        podSpec: {
+          containers: [
+            {
+              ...container(name, `${REGISTRY}/${name}:1.8.2`, { cpu: '100m', memory: '128Mi', ports: http }),
+              volumeMounts: [{ mountPath: '/etc/app', name: 'config', readOnly: true }],
+            },
+          ],
+          volumes: [{ name: 'config', secret: { defaultMode: 420, secretName: `${name}-config` } }],
+        },
+      };
     default:
       return {
         behaviour: 'unready',
@@ -113,6 +137,10 @@ function fixSpec(scenario: ScenarioName, spec: JsonObject): void {
       return;
     case 'unschedulable':
       first.resources = { ...resources, requests: { ...resources.requests, cpu: '500m' } };
+      return;
+    case 'stuck-pending':
+      // The app starts without its optional config.
+      for (const volume of (spec.volumes as { secret?: JsonObject }[] | undefined) ?? []) if (volume.secret) volume.secret.optional = true;
       return;
     default:
       return;

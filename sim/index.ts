@@ -102,8 +102,8 @@ export type Simulator = {
   /** A node's MemoryPressure / DiskPressure / PIDPressure condition turns True (with its taint) or back to False. */
   setNodePressure(name: string, type: NodePressure, on: boolean): boolean;
   /**
-   * Switches an incident scenario on (incident-scenarios.ts): crashloop, imagepull, oom, unschedulable (a
-   * Deployment in namespace "incidents" by default), workload-unavailable (a Deployment, StatefulSet or DaemonSet
+   * Switches an incident scenario on (incident-scenarios.ts): crashloop, imagepull, oom, unschedulable,
+   * stuck-pending (a Deployment in namespace "incidents" by default), workload-unavailable (a Deployment, StatefulSet or DaemonSet
    * with ready < desired), node-not-ready, node-pressure. Returns what it touched, for fixScenario.
    */
   startScenario(name: ScenarioName, options?: ScenarioOptions): ScenarioTarget;

@@ -42,6 +42,7 @@ export type ContainerModel = {
  * after each start, restarted on the kubelet's back-off · imagepull: ImagePullBackOff forever · oom: runs for hours,
  * OOMKilled, restarted at once (it ran long enough for the back-off to reset) · oomloop: OOM-killed seconds after each
  * start (a limit below the working set), restarted on the back-off · unready: running, its readiness probe failing ·
+ * mountfail: scheduled but stuck in ContainerCreating (a volume's Secret is missing) ·
  * pending: unschedulable ·
  * evicted: Failed/Evicted · stuck: Terminating forever (a finalizer never clears) · terminating: deleted, gone next tick ·
  * running-job: a Job pod that completes next tick · completed / failed: terminal Job pods.
@@ -54,6 +55,7 @@ export type PodBehaviour =
   | 'oom'
   | 'oomloop'
   | 'unready'
+  | 'mountfail'
   | 'pending'
   | 'evicted'
   | 'stuck'

@@ -69,6 +69,14 @@ function applyBehaviour(cluster: Cluster, pod: PodModel, now: number): void {
       for (const c of pod.containers) c.state = { waiting: { reason: pod.initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
       pod.nextActionTick = cluster.tickCount + 1;
       return;
+    case 'mountfail':
+      // Scheduled, but the kubelet cannot set up a volume: no sandbox, containers never created.
+      pod.phase = 'Pending';
+      pod.startedAt = now;
+      pod.podIP = null;
+      for (const c of [...pod.initContainers, ...pod.containers])
+        c.state = { waiting: { reason: pod.initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
+      return;
     case 'pending': {
       const n = cluster.nodes.length;
       pod.phase = 'Pending';
@@ -300,6 +308,7 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
   const held = troubled(pod);
   if (held && 'waiting' in held.state && held.state.waiting.reason === 'CrashLoopBackOff') noteBackOff(cluster, pod, held, now);
   if (pod.behaviour === 'unready' && cluster.tickCount % 3 === 0) failReadiness(cluster, pod, now);
+  if (pod.behaviour === 'mountfail' && cluster.tickCount % 3 === 0) failMount(cluster, pod, now);
   if (cluster.tickCount < pod.nextActionTick) return true;
   const c = troubled(pod);
   switch (pod.behaviour) {
@@ -372,6 +381,25 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
 /** A readiness probe flaps: the kubelet records Unhealthy (the pod stays Ready; it is a blip). */
 export function flapProbe(cluster: Cluster, pod: PodModel, now: number): void {
   failReadiness(cluster, pod, now);
+}
+
+/** The kubelet's FailedMount warning for the first Secret volume of a pod stuck in ContainerCreating. */
+function failMount(cluster: Cluster, pod: PodModel, now: number): void {
+  const volume = ((pod.spec.volumes as JsonObject[] | undefined) ?? []).find((v) => v.secret);
+  if (!volume) return;
+  const secret = (volume.secret as { secretName?: string }).secretName ?? '';
+  recordEvent(
+    cluster,
+    {
+      type: 'Warning',
+      reason: 'FailedMount',
+      message: `MountVolume.SetUp failed for volume "${String(volume.name)}" : secret "${secret}" not found`,
+      involved: involvedPod(pod),
+      component: 'kubelet',
+      host: pod.nodeName ?? undefined,
+    },
+    now,
+  );
 }
 
 /** The kubelet's Unhealthy warning for a failed readiness probe of the pod's first container. */

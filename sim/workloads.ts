@@ -25,7 +25,8 @@ export function isActive(pod: PodModel): boolean {
 
 function liveBehaviour(hinted: PodBehaviour | undefined): PodBehaviour {
   // New pods start by being created, unless the workload is broken in a way that shows at once.
-  return hinted === 'crashloop' || hinted === 'oomloop' || hinted === 'imagepull' || hinted === 'pending' || hinted === 'unready' ? hinted : 'creating';
+  const shows: (PodBehaviour | undefined)[] = ['crashloop', 'oomloop', 'imagepull', 'pending', 'unready', 'mountfail'];
+  return shows.includes(hinted) ? hinted! : 'creating';
 }
 
 function spawnPod(
