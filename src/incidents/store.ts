@@ -38,6 +38,31 @@ export type IncidentFilter = {
 const ackUsers = sql`(select email from users u where u.id = ${incidents.acknowledgedBy})`;
 const resolveUsers = sql`(select email from users u where u.id = ${incidents.resolvedBy})`;
 
+/** Incidents with their cluster's name and environment and who acknowledged or resolved them. */
+function selectRows(db: Db) {
+  return db
+    .select({
+      incident: incidents,
+      clusterName: clusters.name,
+      environment: clusters.environment,
+      acknowledgedByEmail: sql<string | null>`${ackUsers}`,
+      resolvedByEmail: sql<string | null>`${resolveUsers}`,
+    })
+    .from(incidents)
+    .innerJoin(clusters, eq(clusters.id, incidents.clusterId));
+}
+
+function listRow(r: {
+  incident: Incident;
+  clusterName: string;
+  environment: Environment;
+  acknowledgedByEmail: string | null;
+  resolvedByEmail: string | null;
+}): IncidentListRow {
+  const { incident, ...rest } = r;
+  return { ...incident, ...rest };
+}
+
 function filterConds(orgIds: string[], f: IncidentFilter): SQL[] {
   const conds: SQL[] = [inArray(incidents.orgId, orgIds), eq(incidents.state, f.state)];
   if (f.severity) conds.push(eq(incidents.severity, f.severity));
@@ -62,16 +87,7 @@ export async function listIncidents(
   if (orgIds.length === 0) return [];
   const conds = filterConds(orgIds, f);
   if (page.before) conds.push(sql`(${incidents.openedAt}, ${incidents.id}) < (${page.before.openedAt.toISOString()}::timestamptz, ${page.before.id}::uuid)`);
-  const rows = await db
-    .select({
-      incident: incidents,
-      clusterName: clusters.name,
-      environment: clusters.environment,
-      acknowledgedByEmail: sql<string | null>`${ackUsers}`,
-      resolvedByEmail: sql<string | null>`${resolveUsers}`,
-    })
-    .from(incidents)
-    .innerJoin(clusters, eq(clusters.id, incidents.clusterId))
+  const rows = await selectRows(db)
     .where(and(...conds))
     .orderBy(desc(incidents.openedAt), desc(incidents.id))
     .limit(page.limit);
@@ -87,17 +103,7 @@ export async function listIncidents(
 /** One incident of the given orgs (pending ones are not shown to anyone), or null. */
 export async function findIncident(db: Db, orgIds: readonly string[], id: string): Promise<IncidentListRow | null> {
   if (orgIds.length === 0 || !isUuid(id)) return null;
-  const [r] = await db
-    .select({
-      incident: incidents,
-      clusterName: clusters.name,
-      environment: clusters.environment,
-      acknowledgedByEmail: sql<string | null>`${ackUsers}`,
-      resolvedByEmail: sql<string | null>`${resolveUsers}`,
-    })
-    .from(incidents)
-    .innerJoin(clusters, eq(clusters.id, incidents.clusterId))
-    .where(and(eq(incidents.id, id), inArray(incidents.orgId, [...orgIds]), sql`${incidents.state} <> 'pending'`));
+  const [r] = await selectRows(db).where(and(eq(incidents.id, id), inArray(incidents.orgId, [...orgIds]), sql`${incidents.state} <> 'pending'`));
   return r
     ? { ...r.incident, clusterName: r.clusterName, environment: r.environment, acknowledgedByEmail: r.acknowledgedByEmail, resolvedByEmail: r.resolvedByEmail }
     : null;
