@@ -175,7 +175,9 @@ function OverviewLive(props: OverviewProps): JSX.Element {
                 <span class={`badge ${i.severity === 'high' ? 'critical' : 'warning'}`} safe>
                   {i.severity}
                 </span>{' '}
-                <span safe>{i.title}</span>{' '}
+                <a href={`/incidents/${i.id}`} safe>
+                  {i.title}
+                </a>{' '}
                 <span class="muted">
                   opened <Age at={i.openedAt} />
                 </span>

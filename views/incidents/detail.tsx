@@ -2,7 +2,7 @@ import Html from '@kitajs/html';
 import { EmptyRow } from '../shared/empty-row';
 import { KINDS, type TransitionKind, type Severity } from '../../src/incidents/vocabulary';
 import { SilenceForm, type SilencePrefill } from './silences';
-import type { IncidentRow } from './incidents';
+import { SubjectLinks, type IncidentRow } from './incidents';
 
 export type TransitionView = { kind: TransitionKind; severity: Severity; at: Date; actor: string | null; note: string | null };
 
@@ -50,7 +50,7 @@ export function IncidentDetailPage(props: IncidentDetailProps): JSX.Element {
           <span class="muted">{i.environment}</span>
         </dd>
         <dt>Subject</dt>
-        <dd safe>{i.subject || 'the cluster'}</dd>
+        <dd>{i.subject ? <SubjectLinks r={i} /> : 'the cluster'}</dd>
         {i.pods.length ? (
           <>
             <dt>Pods</dt>

@@ -65,7 +65,7 @@ function severityClass(severity: Severity, active: boolean): string {
 }
 
 /** Where a subject links: a workload to the cluster's pod list narrowed to it; a node to the cluster. */
-function SubjectLinks(props: { r: IncidentRow }): JSX.Element {
+export function SubjectLinks(props: { r: IncidentRow }): JSX.Element {
   const r = props.r;
   if (KINDS[r.kind].subject !== 'workload')
     return (
