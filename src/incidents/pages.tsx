@@ -34,6 +34,7 @@ import { INCIDENT_KINDS, SEVERITIES, worstSeverity, type IncidentKind, type Seve
 
 const PAGE_SIZE = 100;
 const CLUSTER_CHOICES = 500;
+const RECENT_RESOLVED = 10;
 
 const ListQuery = t.Object({
   state: t.Optional(t.String({ maxLength: 20 })),
@@ -77,25 +78,23 @@ async function loadLive(db: Db, caller: Caller, q: ListQuery): Promise<Incidents
   const cluster = filters.cluster ? await findCluster(db, filters.cluster, caller.scopeOrgIds) : null;
   const scope = filters.cluster && !cluster ? [] : caller.scopeOrgIds;
   const before = q.cursor ? decodeCursor(q.cursor, ['time', 'uuid']) : undefined;
-  const [rows, counts] = await Promise.all([
-    listIncidents(
-      db,
-      scope,
-      {
-        state: filters.state,
-        severity: (filters.severity || undefined) as Severity | undefined,
-        kind: (filters.kind || undefined) as IncidentKind | undefined,
-        clusterId: cluster?.id,
-        environment: (filters.environment || undefined) as Environment | undefined,
-        orgId: filters.orgId || undefined,
-      },
-      { limit: PAGE_SIZE, before: before ? { openedAt: before[0], id: before[1] } : undefined },
-    ),
+  const filter = {
+    severity: (filters.severity || undefined) as Severity | undefined,
+    kind: (filters.kind || undefined) as IncidentKind | undefined,
+    clusterId: cluster?.id,
+    environment: (filters.environment || undefined) as Environment | undefined,
+    orgId: filters.orgId || undefined,
+  };
+  const [rows, counts, recent] = await Promise.all([
+    listIncidents(db, scope, { state: filters.state, ...filter }, { limit: PAGE_SIZE, before: before ? { openedAt: before[0], id: before[1] } : undefined }),
     countOpenInScope(db, caller.scopeOrgIds),
+    // Beside the first page of open ones, what just went away.
+    filters.state === 'open' && !before ? listIncidents(db, scope, { state: 'resolved', ...filter }, { limit: RECENT_RESOLVED }) : Promise.resolve([]),
   ]);
   const last = rows[rows.length - 1];
   return {
     rows: rows.map(incidentRow),
+    recentlyResolved: recent.map(incidentRow),
     counts,
     filters,
     liveUrl: `/incidents/live${filterQuery(filters, q.cursor ? { cursor: q.cursor } : {})}`,

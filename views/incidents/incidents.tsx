@@ -44,6 +44,8 @@ export type Counts = { total: number; unacknowledged: number; bySeverity: Record
 
 export type IncidentsLiveProps = {
   rows: IncidentRow[];
+  /** With the open list: the latest resolved ones (same filters), at most a few. */
+  recentlyResolved: IncidentRow[];
   counts: Counts;
   filters: IncidentFilters;
   liveUrl: string;
@@ -193,6 +195,14 @@ export function IncidentsLive(props: IncidentsLiveProps): JSX.Element {
       </div>
       <IncidentTable {...props} />
       <Pager href={props.nextPageUrl} label="Older →" />
+      {props.filters.state === 'open' && props.recentlyResolved.length ? (
+        <>
+          <h2>Recently resolved</h2>
+          <IncidentTable {...props} rows={props.recentlyResolved} filters={{ ...props.filters, state: 'resolved' }} />
+        </>
+      ) : (
+        ''
+      )}
     </div>
   );
 }
