@@ -47,7 +47,11 @@ const CASES: [string, (d: Json) => void, RuleId[]][] = [
   ['privileged app container', (d) => (web(d).securityContext.privileged = true), ['privileged']],
   ['hostPID', (d) => (pod(d).hostPID = true), ['host-namespaces']],
   ['hostNetwork and hostIPC', (d) => Object.assign(pod(d), { hostNetwork: true, hostIPC: true }), ['host-namespaces']],
-  ['a hostPath volume', (d) => pod(d).volumes.push({ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }), ['host-path-volumes', 'restricted-volume-types']],
+  [
+    'a hostPath volume',
+    (d) => pod(d).volumes.push({ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }),
+    ['host-path-volumes', 'restricted-volume-types'],
+  ],
   ['a hostPort', (d) => (web(d).ports[0].hostPort = 8080), ['host-ports']],
   ['Windows HostProcess (pod level)', (d) => (pod(d).securityContext.windowsOptions = { hostProcess: true }), ['host-process']],
   ['allowPrivilegeEscalation unset', (d) => delete web(d).securityContext.allowPrivilegeEscalation, ['privilege-escalation']],
@@ -58,7 +62,11 @@ const CASES: [string, (d: Json) => void, RuleId[]][] = [
   ['SYS_ADMIN added', (d) => web(d).securityContext.capabilities.add.push('SYS_ADMIN'), ['dangerous-capabilities', 'capabilities-drop-all']],
   ['baseline capability CHOWN added', (d) => web(d).securityContext.capabilities.add.push('CHOWN'), ['capabilities-drop-all']],
   ['init container drops nothing', (d) => delete migrate(d).securityContext.capabilities, ['capabilities-drop-all']],
-  ['container seccomp Unconfined overrides the pod’s RuntimeDefault', (d) => (web(d).securityContext.seccompProfile = { type: 'Unconfined' }), ['seccomp-profile']],
+  [
+    'container seccomp Unconfined overrides the pod’s RuntimeDefault',
+    (d) => (web(d).securityContext.seccompProfile = { type: 'Unconfined' }),
+    ['seccomp-profile'],
+  ],
   ['no seccomp profile anywhere', (d) => delete pod(d).securityContext.seccompProfile, ['seccomp-profile']],
   ['AppArmor Unconfined', (d) => (web(d).securityContext.appArmorProfile = { type: 'Unconfined' }), ['apparmor-profile']],
   ['SELinux type spc_t', (d) => (pod(d).securityContext.seLinuxOptions = { type: 'spc_t' }), ['selinux-options']],
@@ -166,13 +174,18 @@ describe('real pod JSON and manifests', () => {
     expect(legacy.find((f) => f.ruleId === 'host-namespaces')!.message).toBe('The pod sets hostIPC');
   });
   test('a broken YAML document is reported, the others still evaluated', () => {
-    const { inputs, errors } = policyInputsFromYaml(`kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: a, image: "x:1"}]}\n---\nkind: [unclosed\n`, { environment: 'dev' });
+    const { inputs, errors } = policyInputsFromYaml(`kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: a, image: "x:1"}]}\n---\nkind: [unclosed\n`, {
+      environment: 'dev',
+    });
     expect(inputs.map((i) => i.name)).toEqual(['a']);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toStartWith('document 2:');
   });
   test('garbage instead of a spec never throws: wrong types count as not set', () => {
-    const input = policyInputFromManifest({ kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 1, securityContext: 'x', ports: 'y' }, 'z'], volumes: 7 } }, { environment: 'dev' })!;
+    const input = policyInputFromManifest(
+      { kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 1, securityContext: 'x', ports: 'y' }, 'z'], volumes: 7 } },
+      { environment: 'dev' },
+    )!;
     expect(() => evaluatePolicies(input)).not.toThrow();
     expect(policyInputFromManifest({ kind: 'ConfigMap' }, { environment: 'dev' })).toBeNull();
   });

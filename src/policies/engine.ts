@@ -26,7 +26,14 @@ export function evaluatePolicies(input: PolicyInput, disabled: ReadonlySet<strin
     if (disabled.has(rule.id)) continue;
     const v = rule.check(input);
     if (v)
-      out.push({ ruleId: rule.id, category: rule.category, severity: severityFor(rule.severity, input.environment), title: rule.title, message: v.message, containers: v.containers });
+      out.push({
+        ruleId: rule.id,
+        category: rule.category,
+        severity: severityFor(rule.severity, input.environment),
+        title: rule.title,
+        message: v.message,
+        containers: v.containers,
+      });
   }
   return out;
 }

@@ -35,7 +35,8 @@ export function policyInputFromManifest(doc: unknown, ctx: { environment: Enviro
   const template = templateOf(k, o);
   if (!template) return null;
   const meta = obj(o.metadata);
-  const replicas = k === 'Deployment' || k === 'StatefulSet' || k === 'ReplicaSet' ? (typeof obj(o.spec).replicas === 'number' ? (obj(o.spec).replicas as number) : 1) : null;
+  const replicas =
+    k === 'Deployment' || k === 'StatefulSet' || k === 'ReplicaSet' ? (typeof obj(o.spec).replicas === 'number' ? (obj(o.spec).replicas as number) : 1) : null;
   return {
     kind: k,
     namespace: str(meta.namespace) ?? ctx.namespace ?? 'default',

@@ -267,7 +267,14 @@ export const SECURITY_RULES: Rule[] = [
       return podLevel(
         i,
         bad.length > 0,
-        `Volumes of other types: ${bad.map((v) => `"${str(v.name) ?? '?'}" (${Object.keys(v).filter((k) => k !== 'name' && !RESTRICTED_VOLUME_TYPES.includes(k)).join(', ')})`).join(', ')}`,
+        `Volumes of other types: ${bad
+          .map(
+            (v) =>
+              `"${str(v.name) ?? '?'}" (${Object.keys(v)
+                .filter((k) => k !== 'name' && !RESTRICTED_VOLUME_TYPES.includes(k))
+                .join(', ')})`,
+          )
+          .join(', ')}`,
       );
     },
   },
@@ -279,6 +286,7 @@ export const SECURITY_RULES: Rule[] = [
     why: 'A writable root file system lets an attacker drop tools or change binaries inside the container; write only to mounted volumes.',
     fix: 'securityContext:\n  readOnlyRootFilesystem: true\n# and mount an emptyDir where the app writes, e.g. /tmp',
     source: 'Polaris',
-    check: (i) => containerRule(i, (c) => c.sc.readOnlyRootFilesystem !== true, 'root file system writable (readOnlyRootFilesystem is not true)', ['container', 'init']),
+    check: (i) =>
+      containerRule(i, (c) => c.sc.readOnlyRootFilesystem !== true, 'root file system writable (readOnlyRootFilesystem is not true)', ['container', 'init']),
   },
 ];

@@ -99,7 +99,9 @@ export const WORKLOAD_RULES: Rule[] = [
     fix: 'spec:\n  replicas: 2   # or more, spread over nodes',
     source: 'Polaris',
     check: (i) =>
-      i.environment === 'production' && REPLICATED.includes(i.kind) && i.replicas === 1 ? { message: `${i.kind} runs 1 replica in production`, containers: [] } : null,
+      i.environment === 'production' && REPLICATED.includes(i.kind) && i.replicas === 1
+        ? { message: `${i.kind} runs 1 replica in production`, containers: [] }
+        : null,
   },
   {
     id: 'pod-disruption-budget',

@@ -40,9 +40,7 @@ export const policyFindings = pgTable(
     resolution: text('resolution').$type<Resolution>(),
   },
   (t) => [
-    uniqueIndex('policy_findings_open_idx')
-      .on(t.clusterId, t.namespace, t.workloadKind, t.workloadName, t.ruleId)
-      .where(sql`${t.resolvedAt} is null`),
+    uniqueIndex('policy_findings_open_idx').on(t.clusterId, t.namespace, t.workloadKind, t.workloadName, t.ruleId).where(sql`${t.resolvedAt} is null`),
     index('policy_findings_cluster_seen_idx').on(t.clusterId, t.firstSeenAt.desc(), t.id.desc()),
     check('policy_findings_severity_check', sql`${t.severity} in ('low','medium','high')`),
     check('policy_findings_category_check', sql`${t.category} in ('security','reliability','efficiency')`),

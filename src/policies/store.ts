@@ -1,7 +1,7 @@
 // Queries of the policies domain: findings, per-org settings and waivers. Plain functions taking the
 // executor first; the caller owns the transaction.
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { pgArrayLiteral, queryRows, type Db } from '../db/client';
+import { isUuid, pgArrayLiteral, queryRows, type Db } from '../db/client';
 import { clusters } from '../clusters/schema';
 import type { Environment } from '../clusters/vocabulary';
 import type { Severity } from './severity';
@@ -126,6 +126,7 @@ export type FindingListRow = PolicyFindingRow & {
 };
 
 export type FindingFilter = {
+  id?: string;
   state?: 'open' | 'resolved';
   clusterId?: string;
   severity?: Severity;
@@ -140,31 +141,44 @@ export type FindingFilter = {
 
 export type FindingCursor = { at: Date; id: string };
 
+/** The waiver in force at `now` for the outer query's finding row, as JSON (null when none). Written against
+ * the table name, not drizzle columns: inside the subquery an unqualified column would bind to the waiver. */
 const activeWaiver = (now: Date) => sql`(
   select json_build_object('id', w.id, 'reason', w.reason, 'expiresAt', w.expires_at)
   from policy_waivers w
-  where w.cluster_id = ${policyFindings.clusterId} and w.namespace = ${policyFindings.namespace}
-    and w.workload_kind = ${policyFindings.workloadKind} and w.workload_name = ${policyFindings.workloadName}
-    and w.rule_id = ${policyFindings.ruleId} and w.revoked_at is null and w.expires_at > ${now.toISOString()}::timestamptz
+  where w.cluster_id = policy_findings.cluster_id and w.namespace = policy_findings.namespace
+    and w.workload_kind = policy_findings.workload_kind and w.workload_name = policy_findings.workload_name
+    and w.rule_id = policy_findings.rule_id and w.revoked_at is null and w.expires_at > ${now.toISOString()}::timestamptz
   order by w.expires_at desc limit 1)`;
 
 /**
  * Findings of clusters in `orgIds`, newest first by (first seen, id) — a total order, so keyset pages
  * neither skip nor repeat. Waivers are applied as of `now`.
  */
-export async function listFindings(db: Db, orgIds: readonly string[], f: FindingFilter, page: { limit: number; before?: FindingCursor }, now: Date): Promise<FindingListRow[]> {
+export async function listFindings(
+  db: Db,
+  orgIds: readonly string[],
+  f: FindingFilter,
+  page: { limit: number; before?: FindingCursor },
+  now: Date,
+): Promise<FindingListRow[]> {
   if (orgIds.length === 0) return [];
   const waiver = activeWaiver(now);
   const conds: (SQL | undefined)[] = [
     inArray(clusters.orgId, [...orgIds]),
     f.state === 'resolved' ? sql`${policyFindings.resolvedAt} is not null` : isNull(policyFindings.resolvedAt),
+    f.id ? eq(policyFindings.id, f.id) : undefined,
     f.clusterId ? eq(policyFindings.clusterId, f.clusterId) : undefined,
     f.severity ? eq(policyFindings.severity, f.severity) : undefined,
     f.environment ? eq(clusters.environment, f.environment) : undefined,
     f.category ? eq(policyFindings.category, f.category) : undefined,
     f.ruleId ? eq(policyFindings.ruleId, f.ruleId) : undefined,
     f.workload
-      ? and(eq(policyFindings.namespace, f.workload.namespace), eq(policyFindings.workloadKind, f.workload.kind), eq(policyFindings.workloadName, f.workload.name))
+      ? and(
+          eq(policyFindings.namespace, f.workload.namespace),
+          eq(policyFindings.workloadKind, f.workload.kind),
+          eq(policyFindings.workloadName, f.workload.name),
+        )
       : undefined,
     f.waived === 'exclude' ? sql`${waiver} is null` : f.waived === 'only' ? sql`${waiver} is not null` : undefined,
     page.before
@@ -175,7 +189,13 @@ export async function listFindings(db: Db, orgIds: readonly string[], f: Finding
       : undefined,
   ];
   const rows = await db
-    .select({ f: policyFindings, clusterName: clusters.name, orgId: clusters.orgId, environment: clusters.environment, waiver: sql<{ id: string; reason: string; expiresAt: string } | null>`${waiver}` })
+    .select({
+      f: policyFindings,
+      clusterName: clusters.name,
+      orgId: clusters.orgId,
+      environment: clusters.environment,
+      waiver: sql<{ id: string; reason: string; expiresAt: string } | null>`${waiver}`,
+    })
     .from(policyFindings)
     .innerJoin(clusters, eq(clusters.id, policyFindings.clusterId))
     .where(and(...conds))
@@ -192,7 +212,7 @@ export async function listFindings(db: Db, orgIds: readonly string[], f: Finding
 
 /** One finding if its cluster is in `orgIds`; null otherwise (callers answer 404). */
 export async function findFinding(db: Db, id: string, orgIds: readonly string[]): Promise<(PolicyFindingRow & { orgId: string }) | null> {
-  if (orgIds.length === 0) return null;
+  if (!isUuid(id) || orgIds.length === 0) return null;
   const [row] = await db
     .select({ f: policyFindings, orgId: clusters.orgId })
     .from(policyFindings)
@@ -246,7 +266,7 @@ export async function listActiveWaivers(db: Db, orgIds: readonly string[], now: 
 }
 
 export async function findWaiver(db: Db, id: string, orgIds: readonly string[]): Promise<(PolicyWaiver & { orgId: string }) | null> {
-  if (orgIds.length === 0) return null;
+  if (!isUuid(id) || orgIds.length === 0) return null;
   const [row] = await db
     .select({ w: policyWaivers, orgId: clusters.orgId })
     .from(policyWaivers)
@@ -274,4 +294,18 @@ export async function countOpenFindings(db: Db, orgIds: readonly string[], now: 
     .groupBy(policyFindings.severity);
   for (const r of rows) out[r.severity] = r.n;
   return out;
+}
+
+/** Ids of the clusters of an org and all its descendants (whom its policy settings reach). */
+export async function clusterIdsInSubtree(db: Db, orgId: string): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`with recursive tree(id) as (
+          select id from orgs where id = ${orgId}
+          union all
+          select o.id from orgs o join tree on o.parent_id = tree.id
+        )
+        select c.id from clusters c join tree on c.org_id = tree.id order by c.id`,
+  );
+  return rows.map((r) => r.id);
 }

@@ -3,6 +3,8 @@
 import type { Environment } from '../clusters/vocabulary';
 import type { Severity } from './severity';
 
+export { SEVERITIES, SEVERITY_BY_ENVIRONMENT, type Severity } from './severity';
+
 export const POLICY_CATEGORIES = ['security', 'reliability', 'efficiency'] as const;
 export type PolicyCategory = (typeof POLICY_CATEGORIES)[number];
 
