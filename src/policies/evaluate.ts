@@ -15,7 +15,7 @@ import {
   insertFindings,
   listOpenFindings,
   loadEffectiveSettings,
-  refreshFinding,
+  refreshFindings,
   resolveFindings,
   touchFindings,
   type EffectivePolicySettings,
@@ -39,6 +39,9 @@ export type FindingsDiff = {
   changes: Map<string, { opened: number; resolved: number }>;
 };
 
+/** One evaluated workload: what the rules now say, and why a finding no longer said stopped. */
+export type Evaluated = { key: WorkloadKey; findings: PolicyFinding[]; why: (f: PolicyFindingRow) => Resolution };
+
 const keyOf = (w: WorkloadKey): string => workloadSubject(w);
 const rowKey = (r: PolicyFindingRow): string => workloadSubject({ namespace: r.namespace, kind: r.workloadKind, name: r.workloadName });
 
@@ -56,7 +59,7 @@ export function desiredFindings(w: StoredWorkload, environment: Environment, set
  */
 export function diffFindings(
   open: readonly PolicyFindingRow[],
-  desired: ReadonlyMap<string, { key: WorkloadKey; findings: PolicyFinding[]; why: (f: PolicyFindingRow) => Resolution }>,
+  desired: ReadonlyMap<string, Evaluated>,
 ): FindingsDiff {
   const diff: FindingsDiff = { insert: [], refresh: [], touch: [], resolve: [], changes: new Map() };
   const bump = (subject: string, field: 'opened' | 'resolved'): void => {
@@ -64,13 +67,18 @@ export function diffFindings(
     c[field]++;
     diff.changes.set(subject, c);
   };
-  const openByKey = new Map<string, PolicyFindingRow>();
-  for (const r of open) openByKey.set(`${rowKey(r)}#${r.ruleId}`, r);
+  const openBySubject = new Map<string, PolicyFindingRow[]>();
+  for (const r of open) {
+    const list = openBySubject.get(rowKey(r));
+    if (list) list.push(r);
+    else openBySubject.set(rowKey(r), [r]);
+  }
   for (const [subject, d] of desired) {
+    const rows = openBySubject.get(subject) ?? [];
     const wanted = new Set<string>();
     for (const f of d.findings) {
       wanted.add(f.ruleId);
-      const row = openByKey.get(`${subject}#${f.ruleId}`);
+      const row = rows.find((r) => r.ruleId === f.ruleId);
       if (!row) {
         diff.insert.push({ ...d.key, finding: f });
         bump(subject, 'opened');
@@ -78,8 +86,8 @@ export function diffFindings(
         diff.refresh.push({ id: row.id, finding: f });
       } else diff.touch.push(row.id);
     }
-    for (const r of open)
-      if (rowKey(r) === subject && !wanted.has(r.ruleId)) {
+    for (const r of rows)
+      if (!wanted.has(r.ruleId)) {
         diff.resolve.push({ id: r.id, resolution: d.why(r) });
         bump(subject, 'resolved');
       }
@@ -89,7 +97,7 @@ export function diffFindings(
 
 async function writeDiff(tx: Db, clusterId: string, diff: FindingsDiff, now: Date): Promise<void> {
   await insertFindings(tx, clusterId, diff.insert, now);
-  for (const r of diff.refresh) await refreshFinding(tx, r.id, r.finding, now);
+  await refreshFindings(tx, diff.refresh, now);
   await touchFindings(tx, diff.touch, now);
   const byResolution = new Map<Resolution, string[]>();
   for (const r of diff.resolve) byResolution.set(r.resolution, [...(byResolution.get(r.resolution) ?? []), r.id]);
@@ -138,8 +146,9 @@ export async function applyWorkloadPolicies(
 ): Promise<NewTimelineEntry[]> {
   if (!sync || (sync.policyChanged.length === 0 && sync.removed.length === 0)) return [];
   const settings = await loadEffectiveSettings(tx, cluster.orgId);
-  const desired = new Map<string, { key: WorkloadKey; findings: PolicyFinding[]; why: (f: PolicyFindingRow) => Resolution }>();
-  for (const w of sync.policyChanged)
+  const desired = new Map<string, Evaluated>();
+  // A workload whose template has not arrived yet (the agent is asked to resend) keeps its findings as they are.
+  for (const w of sync.policyChanged.filter((x) => x.template !== null))
     desired.set(keyOf(w), { key: w, findings: desiredFindings(w, cluster.environment, settings), why: whyGone(settings, w.namespace) });
   for (const r of sync.removed) desired.set(keyOf(r), { key: r, findings: [], why: () => 'workload_removed' });
   const open = await listOpenFindings(
@@ -163,13 +172,14 @@ export async function reevaluateClusterPolicies(db: Db, clusterId: string, now: 
     if (!row) return;
     const settings = await loadEffectiveSettings(tx, row.org_id);
     const workloads = await listWorkloads(tx, clusterId);
-    const desired = new Map<string, { key: WorkloadKey; findings: PolicyFinding[]; why: (f: PolicyFindingRow) => Resolution }>();
-    for (const w of workloads) desired.set(keyOf(w), { key: w, findings: desiredFindings(w, row.environment, settings), why: whyGone(settings, w.namespace) });
+    const desired = new Map<string, Evaluated>();
+    for (const w of workloads.filter((x) => x.template !== null)) desired.set(keyOf(w), { key: w, findings: desiredFindings(w, row.environment, settings), why: whyGone(settings, w.namespace) });
     const open = await listOpenFindings(tx, clusterId);
     // Findings of workloads no longer stored (the agent stopped sending workloads) go too.
+    const stored = new Set(workloads.map(keyOf));
     for (const r of open) {
       const key = rowKey(r);
-      if (!desired.has(key))
+      if (!stored.has(key))
         desired.set(key, { key: { namespace: r.namespace, kind: r.workloadKind, name: r.workloadName }, findings: [], why: () => 'workload_removed' });
     }
     const diff = diffFindings(open, desired);

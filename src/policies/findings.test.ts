@@ -172,3 +172,14 @@ test('changing the cluster’s environment re-evaluates: dev lowers severities a
   expect(after.find((f) => f.ruleId === 'readiness-probe')!.severity).toBe('low');
   expect(rules(after)).not.toContain('pod-disruption-budget');
 });
+
+test('a beat that changes many workloads writes a bounded number of timeline lines', async () => {
+  const c = await createEnrolledCluster(t, api, { name: 'pol-many', environment: 'staging' });
+  await beat(
+    c.agentKey,
+    Array.from({ length: 14 }, (_, i) => makeWorkload(i + 1)),
+  );
+  const lines = (await listTimeline(t.db, c.clusterId, { limit: 50, kind: 'policy' })).map((e) => e.message);
+  expect(lines).toHaveLength(11);
+  expect(lines).toContain('…and 4 more workloads (32 new, 0 resolved policy findings)');
+});

@@ -73,9 +73,21 @@ export async function listOpenFindings(db: Db, clusterId: string, workloads?: re
 
 export type NewFinding = WorkloadKey & { finding: PolicyFinding };
 
+/** Rows or ids per statement: a first beat of a big cluster opens tens of thousands of findings, and one statement takes at most 65,535 parameters. */
+const CHUNK = 2000;
+
+function chunks<T>(list: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
+  return out;
+}
+
 /** Inserts new open findings (a concurrent insert of the same open finding is skipped, not duplicated). */
 export async function insertFindings(db: Db, clusterId: string, rows: readonly NewFinding[], now: Date): Promise<void> {
-  if (rows.length === 0) return;
+  for (const chunk of chunks(rows)) await insertChunk(db, clusterId, chunk, now);
+}
+
+async function insertChunk(db: Db, clusterId: string, rows: readonly NewFinding[], now: Date): Promise<void> {
   await db
     .insert(policyFindings)
     .values(
@@ -96,25 +108,29 @@ export async function insertFindings(db: Db, clusterId: string, rows: readonly N
     .onConflictDoNothing();
 }
 
-/** Still open: the latest evaluation's words and severity, seen now. */
-export async function refreshFinding(db: Db, id: string, f: PolicyFinding, now: Date): Promise<void> {
-  await db.update(policyFindings).set({ severity: f.severity, message: f.message, containers: f.containers, lastSeenAt: now }).where(eq(policyFindings.id, id));
+/** Still open: the latest evaluation's words and severity, seen now (one statement per chunk). */
+export async function refreshFindings(db: Db, rows: readonly { id: string; finding: PolicyFinding }[], now: Date): Promise<void> {
+  for (const chunk of chunks(rows)) {
+    const arr = (f: (r: { id: string; finding: PolicyFinding }) => string, type: string) => sql`${pgArrayLiteral(chunk.map(f))}::text::${sql.raw(type)}[]`;
+    await db.execute(sql`
+      update policy_findings p
+      set severity = u.severity, message = u.message, containers = u.containers::jsonb, last_seen_at = ${now.toISOString()}::timestamptz
+      from unnest(${arr((r) => r.id, 'uuid')}, ${arr((r) => r.finding.severity, 'text')}, ${arr((r) => r.finding.message, 'text')}, ${arr((r) => JSON.stringify(r.finding.containers), 'text')})
+        as u(id, severity, message, containers)
+      where p.id = u.id`);
+  }
 }
 
 export async function touchFindings(db: Db, ids: readonly string[], now: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .update(policyFindings)
-    .set({ lastSeenAt: now })
-    .where(inArray(policyFindings.id, [...ids]));
+  for (const chunk of chunks(ids)) await db.update(policyFindings).set({ lastSeenAt: now }).where(inArray(policyFindings.id, chunk));
 }
 
 export async function resolveFindings(db: Db, ids: readonly string[], resolution: Resolution, now: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .update(policyFindings)
-    .set({ resolvedAt: now, resolution })
-    .where(and(inArray(policyFindings.id, [...ids]), isNull(policyFindings.resolvedAt)));
+  for (const chunk of chunks(ids))
+    await db
+      .update(policyFindings)
+      .set({ resolvedAt: now, resolution })
+      .where(and(inArray(policyFindings.id, chunk), isNull(policyFindings.resolvedAt)));
 }
 
 /** A finding as lists show it: with its cluster and the waiver in force at `now`, if any. */

@@ -1,5 +1,5 @@
 import Html from '@kitajs/html';
-import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
+import { ENVIRONMENTS, type Environment } from '../../src/clusters/vocabulary';
 import { SEVERITIES, type Severity } from '../../src/policies/vocabulary';
 import { FindingItem, workloadText, type FindingView } from './findings';
 import { RulesTab, type RulesTabProps } from './rules';
@@ -9,7 +9,7 @@ export type PolicyView = (typeof POLICY_VIEWS)[number];
 
 export type PolicyFilters = {
   severity: Severity | '';
-  environment: string;
+  environment: Environment | '';
   waived: 'include' | 'exclude' | 'only';
   /** Cluster id, '' for all. */
   cluster: string;
