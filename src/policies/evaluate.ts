@@ -57,10 +57,7 @@ export function desiredFindings(w: StoredWorkload, environment: Environment, set
  * evaluated workload (an empty list resolves all its findings); `why` says why a finding that is no
  * longer desired stopped (fixed, its rule disabled, its namespace exempt, its workload removed).
  */
-export function diffFindings(
-  open: readonly PolicyFindingRow[],
-  desired: ReadonlyMap<string, Evaluated>,
-): FindingsDiff {
+export function diffFindings(open: readonly PolicyFindingRow[], desired: ReadonlyMap<string, Evaluated>): FindingsDiff {
   const diff: FindingsDiff = { insert: [], refresh: [], touch: [], resolve: [], changes: new Map() };
   const bump = (subject: string, field: 'opened' | 'resolved'): void => {
     const c = diff.changes.get(subject) ?? { opened: 0, resolved: 0 };
@@ -173,7 +170,8 @@ export async function reevaluateClusterPolicies(db: Db, clusterId: string, now: 
     const settings = await loadEffectiveSettings(tx, row.org_id);
     const workloads = await listWorkloads(tx, clusterId);
     const desired = new Map<string, Evaluated>();
-    for (const w of workloads.filter((x) => x.template !== null)) desired.set(keyOf(w), { key: w, findings: desiredFindings(w, row.environment, settings), why: whyGone(settings, w.namespace) });
+    for (const w of workloads.filter((x) => x.template !== null))
+      desired.set(keyOf(w), { key: w, findings: desiredFindings(w, row.environment, settings), why: whyGone(settings, w.namespace) });
     const open = await listOpenFindings(tx, clusterId);
     // Findings of workloads no longer stored (the agent stopped sending workloads) go too.
     const stored = new Set(workloads.map(keyOf));

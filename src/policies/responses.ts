@@ -1,6 +1,6 @@
 // What the policies API answers: the rules catalogue, findings of the caller's clusters, org settings, waivers.
 import { t } from 'elysia';
-import { Exact, Nullable, OneOf, Page, Timestamp } from '../http/responses';
+import { Exact, Nullable, OneOf, OneOfOrNull, Page, Timestamp } from '../http/responses';
 import { ENVIRONMENTS } from '../clusters/vocabulary';
 import { SEVERITIES } from './severity';
 import { RESOLUTIONS } from './schema';
@@ -50,7 +50,7 @@ export const FindingJson = Exact({
   firstSeenAt: Timestamp,
   lastSeenAt: Timestamp,
   resolvedAt: Nullable(Timestamp),
-  resolution: Nullable(OneOf(RESOLUTIONS)),
+  resolution: OneOfOrNull(RESOLUTIONS, { description: 'Why it stopped being open: fixed, workload_removed, rule_disabled, exempt; null while open' }),
   waiver: Nullable(WaiverRef, { description: 'The waiver in force now, if any' }),
 });
 export type FindingJson = typeof FindingJson.static;

@@ -49,7 +49,9 @@ function WaiveForm(props: { finding: FindingView; csrfToken: string; back: strin
       <input type="text" name="reason" required maxlength="500" placeholder="Why this is accepted" aria-label="Reason" />
       <select name="days" aria-label="For">
         {WAIVER_DAYS.map((d) => (
-          <option value={String(d)} selected={d === 30}>{`for ${d} days`}</option>
+          <option value={String(d)} selected={d === 30} safe>
+            {`for ${d} days`}
+          </option>
         ))}
       </select>
       <button type="submit" class="secondary">

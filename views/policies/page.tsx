@@ -52,7 +52,7 @@ function Filters(props: { view: PolicyView; f: PolicyFilters; clusterName: strin
         <select name="severity" aria-label="Severity">
           <option value="">All severities</option>
           {[...SEVERITIES].reverse().map((s) => (
-            <option value={s} selected={f.severity === s} safe>
+            <option value={s} selected={f.severity === s}>
               {s}
             </option>
           ))}
@@ -60,7 +60,7 @@ function Filters(props: { view: PolicyView; f: PolicyFilters; clusterName: strin
         <select name="environment" aria-label="Environment">
           <option value="">All environments</option>
           {ENVIRONMENTS.map((e) => (
-            <option value={e} selected={f.environment === e} safe>
+            <option value={e} selected={f.environment === e}>
               {e}
             </option>
           ))}
@@ -167,7 +167,7 @@ export function PoliciesPage(props: PoliciesPageProps): JSX.Element {
           ) : (
             grouped(props.view, props.findings).map((g) => (
               <section class="finding-group" data-group={g.key}>
-                <h2>{g.head}</h2>
+                <h2>{g.head as 'safe'}</h2>
                 {g.items.map((f) => (
                   <FindingItem
                     finding={f}

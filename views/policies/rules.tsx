@@ -52,11 +52,14 @@ export function RulesTab(props: RulesTabProps): JSX.Element {
       <form method="post" action="/policies/settings" data-policy-settings>
         <input type="hidden" name="_csrf" value={props.csrfToken} />
         <input type="hidden" name="orgId" value={org?.id ?? ''} />
-        <p class="muted" safe>
-          {org
-            ? `Rules for ${org.name} and the organizations below it. Turning a rule off here turns it off for the whole subtree; a rule an ancestor turned off stays off.`
-            : 'Rules'}
-        </p>
+        {org ? (
+          <p class="muted">
+            Rules for <strong safe>{org.name}</strong> and the organizations below it. Turning a rule off here turns it off for the whole subtree; a rule an
+            ancestor turned off stays off.
+          </p>
+        ) : (
+          ''
+        )}
         <div class="table-wrap">
           <table>
             <thead>
@@ -93,12 +96,10 @@ export function RulesTab(props: RulesTabProps): JSX.Element {
                           <code safe>{r.fix}</code>
                         </pre>
                       </details>
-                      <div class="mono small muted" safe>
-                        {r.id}
-                      </div>
+                      <div class="mono small muted">{r.id}</div>
                       {inherited ? <div class="small muted">off: turned off by a parent organization</div> : ''}
                     </td>
-                    <td safe>{r.category}</td>
+                    <td>{r.category}</td>
                     <td>
                       <SeverityBadge severity={r.byEnvironment.production} /> <SeverityBadge severity={r.byEnvironment.staging} />{' '}
                       <SeverityBadge severity={r.byEnvironment.dev} />
