@@ -23,6 +23,8 @@ import { agentApi } from './agents/api';
 import { clustersPages } from './clusters/pages';
 import { incidentsApi } from './incidents/api';
 import { incidentsPages } from './incidents/pages';
+import { policiesApi } from './policies/api';
+import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
@@ -65,6 +67,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(clustersPages(deps))
     .use(incidentsPages(deps))
     .use(incidentsApi(deps))
+    .use(policiesPages(deps))
+    .use(policiesApi(deps))
     .use(deploymentsPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
