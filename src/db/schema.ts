@@ -7,3 +7,4 @@ export * from '../incidents/schema';
 export * from '../commands/schema';
 export * from '../streams/schema';
 export * from '../inventory/schema';
+export * from '../notifications/schema';
