@@ -87,6 +87,7 @@ export function agentApi(deps: AppDeps) {
       commandsPending: await hasPendingCommands(db, agent.id, new Date()),
       serverTime: new Date().toISOString(),
       maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
+      ...(res.resendTemplates ? { resendTemplates: true } : {}),
     };
   }
 

@@ -14,6 +14,7 @@ import {
   type PodCounts,
   type PodDetail,
   type WarningEvent,
+  type WorkloadInfo,
 } from '../contract';
 import { parseJson } from '../http/body';
 
@@ -40,6 +41,9 @@ export type Snapshot = {
   truncatedByServer: boolean;
   events: WarningEvent[];
   capabilities: Capabilities | null;
+  /** null for agents before protocol 4: they send no workloads. */
+  workloads: WorkloadInfo[] | null;
+  workloadsTruncated: boolean;
 };
 
 export type ParseResult = { ok: true; snapshot: Snapshot } | { ok: false; code: 'invalid_heartbeat' | 'unsupported_protocol'; message: string };
@@ -89,6 +93,8 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
         truncatedByServer: false,
         events: [],
         capabilities: null,
+        workloads: null,
+        workloadsTruncated: false,
       },
     };
   }
@@ -118,6 +124,8 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
       truncatedByServer,
       events: body.events,
       capabilities: body.capabilities,
+      workloads: body.workloads ?? null,
+      workloadsTruncated: body.workloadsTruncated ?? false,
     },
   };
 }

@@ -12,6 +12,7 @@ import { lockClusterForBeat, recordBeat } from '../clusters/store';
 import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from '../inventory/prepare';
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
+import { clearWorkloads, syncWorkloads, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
 import { statusFromSeverities } from '../clusters/status-rules';
 import type { Snapshot } from './heartbeat-parse';
@@ -19,7 +20,16 @@ import type { Snapshot } from './heartbeat-parse';
 /** Restart entries per beat on the timeline; a mass restart adds one summary line for the rest. */
 const MAX_RESTART_ENTRIES = 20;
 
-export type IngestResult = { ok: true; status: ClusterStatus; podsStored: number; truncated: boolean } | { ok: false; reason: 'cluster_gone' };
+export type IngestResult =
+  | {
+      ok: true;
+      status: ClusterStatus;
+      podsStored: number;
+      truncated: boolean;
+      /** A workload's template hash arrived without its template and none is stored: the agent should send every template. */
+      resendTemplates: boolean;
+    }
+  | { ok: false; reason: 'cluster_gone' };
 
 /** Remembers the beat's pod-inventory digest in this replica's hints, which stay bounded. */
 function rememberPodsHash(hints: PodsHashHints, clusterId: string, hash: string | null): void {
@@ -78,8 +88,10 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
     memUsageBytes: memUsage,
   };
 
+  const workloadsHash = snap.workloads ? workloadsSetHash(snap.workloads) : null;
   const expect = {
     podsHash: podUsage?.setHash ?? null,
+    workloadsHash,
     nodesHash: nodes.setHash,
     eventsHash: events.setHash,
     agentVersion: snap.agentVersion,
@@ -91,7 +103,14 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
   const hint = hints?.get(clusterId);
   const unchanged = hint === undefined || hint === expect.podsHash ? await recordUnchangedBeat(db, clusterId, expect, facts, usage, now) : null;
   if (hints) rememberPodsHash(hints, clusterId, expect.podsHash);
-  if (unchanged) return { ok: true, status: unchanged as ClusterStatus, podsStored: snap.pods ? snap.pods.length : 0, truncated: snap.podsTruncated };
+  if (unchanged)
+    return {
+      ok: true,
+      status: unchanged as ClusterStatus,
+      podsStored: snap.pods ? snap.pods.length : 0,
+      truncated: snap.podsTruncated,
+      resendTemplates: false,
+    };
 
   return db.transaction(async (tx) => {
     const prev = await lockClusterForBeat(tx, clusterId);
@@ -146,6 +165,12 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
       resolved.push(...(await resolveIncidents(tx, clusterId, { kind: 'node_not_ready', exceptSubjects: nr.notReady }, now)));
     }
 
+    // Workloads (protocol 4+): written only when their digest moved; a missing template leaves the
+    // digest unset so the next beat, which carries every template, takes this path again.
+    let workloads: WorkloadSync | null = null;
+    if (snap.workloads && workloadsHash !== prev.workloads_hash) workloads = await syncWorkloads(tx, clusterId, snap.workloads, now);
+    else if (!snap.workloads && prev.workloads_hash !== null) await clearWorkloads(tx, clusterId);
+
     if (usage.hasAny) await recordUsageSample(tx, clusterId, usage, now, prev.usage_keys_id);
     if (events.setHash !== prev.events_hash) await upsertEventEntries(tx, clusterId, events.events);
 
@@ -196,10 +221,11 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
       podsHash: podUsage?.setHash ?? null,
       nodesHash: nodes.setHash,
       eventsHash: events.setHash,
+      workloadsHash: workloads?.missingTemplates ? null : workloadsHash,
       usageKeysId: usage.hasAny ? usage.keysId : prev.usage_keys_id,
       ...(status !== prev.status ? { status, statusSince: now } : {}),
     });
     await addTimeline(tx, clusterId, timeline, now);
-    return { ok: true as const, status, podsStored, truncated: snap.podsTruncated };
+    return { ok: true as const, status, podsStored, truncated: snap.podsTruncated, resendTemplates: workloads?.missingTemplates ?? false };
   });
 }

@@ -61,6 +61,8 @@ export const clusters = pgTable(
     podsHash: text('pods_hash'),
     nodesHash: text('nodes_hash'),
     eventsHash: text('events_hash'),
+    /** Digest of the workloads (protocol 4+) without their templates; null when none were sent or a template is missing. */
+    workloadsHash: text('workloads_hash'),
     /** The inventory's usage key set the latest samples index into. */
     usageKeysId: text('usage_keys_id'),
   },

@@ -182,6 +182,7 @@ export type BeatBaseline = {
   pods_hash: string | null;
   nodes_hash: string | null;
   events_hash: string | null;
+  workloads_hash: string | null;
   usage_keys_id: string | null;
   pods_truncated: boolean;
   pods_listed: number;
@@ -195,7 +196,7 @@ export async function lockClusterForBeat(tx: Db, clusterId: string): Promise<Bea
   const [prev] = await queryRows<BeatBaseline>(
     tx,
     // set_config: no WAL-flush wait at commit, as for the one-statement path (see recordUnchangedBeat).
-    sql`select org_id, environment, status, agent_version, capabilities, pods_hash, nodes_hash, events_hash, usage_keys_id, pods_truncated, pods_listed,
+    sql`select org_id, environment, status, agent_version, capabilities, pods_hash, nodes_hash, events_hash, workloads_hash, usage_keys_id, pods_truncated, pods_listed,
                set_config('synchronous_commit', 'off', true)
         from clusters where id = ${clusterId} for update`,
   );

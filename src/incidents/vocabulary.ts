@@ -6,3 +6,7 @@ export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 /** low/medium make a cluster Warning, high makes it Critical. */
 export const SEVERITIES = ['low', 'medium', 'high'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+
+/** What happened to an incident, as a notification may follow it. */
+export const TRANSITION_KINDS = ['opened', 'reopened', 'acknowledged', 'resolved'] as const;
+export type TransitionKind = (typeof TRANSITION_KINDS)[number];

@@ -4,7 +4,7 @@
 import { pgTable, uuid, text, timestamp, integer, bigint, boolean, jsonb, primaryKey, index, foreignKey } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { clusters } from '../clusters/schema';
-import type { ContainerDetail, PodDetail } from '../contract';
+import type { ContainerDetail, PodDetail, PodTemplateFacts, WorkloadKind } from '../contract';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 const big = (name: string) => bigint(name, { mode: 'number' });
@@ -290,6 +290,43 @@ export const usageKeySetUses = pgTable(
   (t) => [index('usage_key_set_uses_cluster_idx').on(t.clusterId, t.lastUsedAt)],
 );
 
+/**
+ * Workloads of the latest heartbeat (protocol 4+): Deployments, StatefulSets, DaemonSets with their
+ * rollout counts and pod template. The agent sends a template only when its hash is new to it, so a
+ * row keeps the template it got until the hash changes.
+ */
+export const clusterWorkloads = pgTable(
+  'cluster_workloads',
+  {
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<WorkloadKind>().notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    desired: integer('desired').notNull(),
+    ready: integer('ready').notNull(),
+    available: integer('available').notNull(),
+    updated: integer('updated').notNull(),
+    progressing: boolean('progressing').notNull(),
+    labels: jsonb('labels').$type<Record<string, string>>().notNull(),
+    templateHash: text('template_hash').notNull(),
+    /** null until the agent sent the template of this hash. */
+    template: jsonb('template').$type<PodTemplateFacts>(),
+    hasPdb: boolean('has_pdb').notNull(),
+    /** First beat that saw ready < desired; null while ready >= desired. */
+    notReadySince: ts('not_ready_since'),
+    /** Digest of every column but the template and times: an unchanged workload is not rewritten. */
+    contentHash: text('content_hash').notNull(),
+    /** Digest of what policy rules read (template hash, labels, desired, PDB coverage). */
+    policyHash: text('policy_hash').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.kind, t.name] })],
+);
+
 export type ClusterNode = typeof clusterNodes.$inferSelect;
 export type ClusterPod = typeof clusterPods.$inferSelect;
 export type FleetPod = typeof fleetPods.$inferSelect;
+export type ClusterWorkload = typeof clusterWorkloads.$inferSelect;

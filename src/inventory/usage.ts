@@ -48,6 +48,8 @@ export type UnchangedExpectation = {
   podsHash: string | null;
   nodesHash: string;
   eventsHash: string;
+  /** null for agents that send no workloads (protocol < 4). */
+  workloadsHash: string | null;
   agentVersion: string;
   capabilitiesJson: string | null;
   podsTruncated: boolean;
@@ -103,6 +105,7 @@ export async function recordUnchangedBeat(
             pods_failed = ${facts.podsFailed}, namespaces = ${facts.namespaces}, cpu_usage_milli = ${facts.cpuUsageMilli}, mem_usage_bytes = ${facts.memUsageBytes}
           where id = ${clusterId} and status in ('healthy', 'warning', 'critical')
             and pods_hash is not distinct from ${expect.podsHash} and nodes_hash = ${expect.nodesHash} and events_hash = ${expect.eventsHash}
+            and workloads_hash is not distinct from ${expect.workloadsHash}
             and agent_version = ${expect.agentVersion} and pods_truncated = ${expect.podsTruncated}
             and capabilities is not distinct from ${expect.capabilitiesJson}::text::jsonb ${sameKeys}
           returning id, status)${sample}

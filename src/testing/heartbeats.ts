@@ -9,7 +9,9 @@ import {
   type HeartbeatV2,
   type NodeInfo,
   type PodDetail,
+  type PodTemplateFacts,
   type WarningEvent,
+  type WorkloadInfo,
 } from '../contract';
 import type { TestApp } from './app';
 
@@ -107,6 +109,9 @@ export type BeatOptions = {
   agentVersion?: string;
   podsTruncated?: boolean;
   podsTotal?: number;
+  /** Given: a protocol-4 heartbeat carrying them. */
+  workloads?: WorkloadInfo[];
+  workloadsTruncated?: boolean;
 };
 
 /** A protocol-2 heartbeat; counts are computed from the pods given. */
@@ -130,6 +135,33 @@ export function makeHeartbeat(opts: BeatOptions = {}): HeartbeatV2 {
     podsTotal: opts.podsTotal ?? pods.length,
     events: opts.events ?? [],
     capabilities: opts.capabilities ?? ALL_CAPABILITIES_OFF,
+    ...(opts.workloads ? { protocol: 4, workloads: opts.workloads, workloadsTruncated: opts.workloadsTruncated ?? false } : {}),
+  };
+}
+
+/**
+ * A Deployment `web-<i>` in `shop`, all replicas ready, with a well-formed pod template whose hash is
+ * derived from the template (so changing `template` changes `templateHash`, as the agent does).
+ */
+export function makeWorkload(i: number, over: Partial<WorkloadInfo> = {}): WorkloadInfo {
+  const template: PodTemplateFacts = over.template ?? {
+    labels: { app: `web-${i}` },
+    spec: { containers: [{ name: 'web', image: `registry.example/web:1.${i}.0`, resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+  };
+  return {
+    kind: 'Deployment',
+    namespace: 'shop',
+    name: `web-${i}`,
+    desired: 2,
+    ready: 2,
+    available: 2,
+    updated: 2,
+    progressing: false,
+    labels: { app: `web-${i}` },
+    hasPdb: false,
+    templateHash: Bun.hash(JSON.stringify(template)).toString(16),
+    ...over,
+    template,
   };
 }
 
