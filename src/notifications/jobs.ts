@@ -22,7 +22,12 @@ export function startNotificationJobs(deps: JobDeps & { config: Config }): Job {
       if (routed.owed || reminders || messages) deps.log.info('notifications routed', { ...routed, reminders, messages });
     },
   });
-  const delivery = { db: deps.db, box: createSecretBox(deps.config.secret), publicUrl: deps.config.publicUrl, timeoutMs: deps.config.notifyTimeoutSeconds * 1000 };
+  const delivery = {
+    db: deps.db,
+    box: createSecretBox(deps.config.secret),
+    publicUrl: deps.config.publicUrl,
+    timeoutMs: deps.config.notifyTimeoutSeconds * 1000,
+  };
   let running: Promise<void> | null = null;
   const pass = async (): Promise<void> => {
     try {

@@ -4,8 +4,8 @@
 // transition routed twice is owed once.
 import { sql } from 'drizzle-orm';
 import { pgArrayLiteral, queryRows, type Db } from '../db/client';
-import type { Severity } from '../incidents/vocabulary';
-import { SEVERITY_RANK, type EventKind, type RoutingRule, type TransitionKind } from './vocabulary';
+import type { Severity, TransitionKind } from '../incidents/vocabulary';
+import { SEVERITY_RANK, type EventKind, type RoutingRule } from './vocabulary';
 import type { NotificationChannel } from './schema';
 
 /** Transitions routed per pass; a backlog drains over the next passes, oldest first. */
@@ -162,7 +162,16 @@ export async function owedReminders(db: Db, now: Date): Promise<number> {
       if (!ruleMatches(c.rule, { event: 'repeat', severity: i.severity, environment: i.environment, incidentKind: i.kind, clusterId: i.cluster_id })) continue;
       const openedAt = toDate(i.opened_at)!;
       const n = Math.floor((now.getTime() - openedAt.getTime()) / everyMs);
-      rows.push({ channelId: c.id, key: `r:${i.id}:${n}`, transitionId: null, incidentId: i.id, kind: 'repeat', severity: i.severity, at: openedAt, dueAt: now });
+      rows.push({
+        channelId: c.id,
+        key: `r:${i.id}:${n}`,
+        transitionId: null,
+        incidentId: i.id,
+        kind: 'repeat',
+        severity: i.severity,
+        at: openedAt,
+        dueAt: now,
+      });
     }
     owed += await insertOutbox(db, rows);
   }

@@ -59,6 +59,8 @@ export const notificationMessages = pgTable(
   (t) => [
     index('notification_messages_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
     index('notification_messages_channel_idx').on(t.channelId, t.createdAt),
+    // Housekeeping trims the log by age.
+    index('notification_messages_created_idx').on(t.createdAt),
     check('notification_messages_status_check', sql`${t.status} in ('pending','delivered','failed')`),
   ],
 );

@@ -1,6 +1,6 @@
 // Queries of the notifications domain: channels (scoped by org), and each channel's delivery log.
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { isUuid, type Db } from '../db/client';
 import { notificationChannels, notificationMessages, type NotificationChannel, type NotificationMessage } from './schema';
 import type { ChannelSettings, ChannelType, RoutingRule } from './vocabulary';
 
@@ -20,10 +20,7 @@ export type NewChannel = {
 };
 
 export async function countChannels(db: Db, orgId: string): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(notificationChannels)
-    .where(eq(notificationChannels.orgId, orgId));
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(notificationChannels).where(eq(notificationChannels.orgId, orgId));
   return Number(row?.n ?? 0);
 }
 
@@ -52,7 +49,7 @@ export async function deleteChannel(db: Db, id: string): Promise<void> {
 
 /** The channel if it belongs to one of `orgIds` (the caller's scope); null otherwise, as if it did not exist. */
 export async function findChannel(db: Db, id: string, orgIds: readonly string[]): Promise<NotificationChannel | null> {
-  if (orgIds.length === 0 || !/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (orgIds.length === 0 || !isUuid(id)) return null;
   const [row] = await db
     .select()
     .from(notificationChannels)
@@ -90,7 +87,11 @@ export async function listMessages(
     .limit(opts.limit);
 }
 
-/** Deliveries finished (delivered or failed) before `before`: the log keeps 30 days. */
-export async function pruneMessages(db: Db, before: Date): Promise<void> {
-  await db.delete(notificationMessages).where(and(sql`${notificationMessages.status} <> 'pending'`, lt(notificationMessages.createdAt, before)));
+/** Deletes deliveries made before `before` that are finished (delivered or failed); returns how many went. */
+export async function pruneMessages(db: Db, before: Date): Promise<number> {
+  const gone = await db
+    .delete(notificationMessages)
+    .where(and(sql`${notificationMessages.status} <> 'pending'`, lt(notificationMessages.createdAt, before)))
+    .returning({ id: notificationMessages.id });
+  return gone.length;
 }

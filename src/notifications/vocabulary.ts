@@ -12,10 +12,6 @@ export const CHANNEL_TYPE_LABEL: Record<ChannelType, string> = {
   email: 'E-mail',
 };
 
-/** What happened to an incident, as `incident_transitions.kind` says (SPEC: written by the incidents domain). */
-export const TRANSITION_KINDS = ['opened', 'reopened', 'acknowledged', 'resolved'] as const;
-export type TransitionKind = (typeof TRANSITION_KINDS)[number];
-
 /**
  * What one outbox item announces: a transition, or a reminder that an incident is still open and nobody
  * acknowledged it (`repeat`). Items of one class and channel that fall due together go out as one message.
