@@ -15,6 +15,7 @@ CREATE TABLE "notification_channels" (
 --> statement-breakpoint
 CREATE TABLE "notification_messages" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" bigserial NOT NULL,
 	"channel_id" uuid NOT NULL,
 	"kind" text NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
@@ -51,6 +52,7 @@ ALTER TABLE "notification_outbox" ADD CONSTRAINT "notification_outbox_message_id
 CREATE INDEX "notification_channels_org_idx" ON "notification_channels" USING btree ("org_id");--> statement-breakpoint
 CREATE INDEX "notification_messages_due_idx" ON "notification_messages" USING btree ("next_attempt_at") WHERE "notification_messages"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "notification_messages_channel_idx" ON "notification_messages" USING btree ("channel_id","created_at");--> statement-breakpoint
+CREATE INDEX "notification_messages_channel_pending_idx" ON "notification_messages" USING btree ("channel_id","seq") WHERE "notification_messages"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "notification_messages_created_idx" ON "notification_messages" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "notification_outbox_key_idx" ON "notification_outbox" USING btree ("channel_id","key");--> statement-breakpoint
 CREATE INDEX "notification_outbox_waiting_idx" ON "notification_outbox" USING btree ("channel_id","due_at") WHERE "notification_outbox"."message_id" is null;--> statement-breakpoint

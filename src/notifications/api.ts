@@ -5,13 +5,13 @@ import type { AppDeps } from '../deps';
 import { actorOf, requireCaller } from '../http/caller';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
 import { badRequest, notFound, type HttpError } from '../http/errors';
-import { Ok, Integer } from '../http/responses';
+import { Integer, OneOf, Ok } from '../http/responses';
 import { defaultOrg, requireOrg } from '../orgs/access';
 import { createSecretBox } from '../security/encryption';
 import { findChannel, listChannels, listMessages } from './store';
 import { channelJson, createChannel, deliveryJson, editChannel, removeChannel, testChannel, type ChannelOutcome } from './service';
 import { ChannelJson, ChannelList, DeliveryPage, TestResultJson } from './responses';
-import { CHANNEL_TYPES, type ChannelType } from './vocabulary';
+import { CHANNEL_TYPES } from './vocabulary';
 
 const Str = (max: number, description?: string) => t.Optional(t.String({ maxLength: max, description }));
 const Words = (max: number, description: string) => t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: max, description }));
@@ -78,7 +78,7 @@ export function notificationsApi(deps: AppDeps) {
           actorOf(caller, ctx, deps.config.trustProxy),
           caller.scopeOrgIds,
           org.id,
-          type as ChannelType,
+          type,
           input,
           new Date(),
         );
@@ -90,10 +90,7 @@ export function notificationsApi(deps: AppDeps) {
         body: t.Object(
           {
             orgId: t.Optional(t.String({ maxLength: 64, description: 'The org it belongs to (default: the current org); applies to its subtree' })),
-            type: t.Union(
-              CHANNEL_TYPES.map((c) => t.Literal(c)),
-              { description: 'webhook, slack, pagerduty or email' },
-            ),
+            type: OneOf(CHANNEL_TYPES, { description: 'webhook, slack, pagerduty or email' }),
             ...ChannelFields,
             name: t.String({ minLength: 1, maxLength: 100 }),
           },

@@ -31,13 +31,17 @@ type ClaimedMessage = { id: string; channel_id: string; kind: EventKind; attempt
 
 async function claimDue(db: Db, now: Date, timeoutMs: number): Promise<ClaimedMessage[]> {
   const nowIso = now.toISOString();
-  // PagerDuty sends one event per incident: the lease covers a whole message of them timing out in turn.
+  // A channel's deliveries go out in order, one at a time (an earlier one still pending, even leased to another
+  // replica, holds the later ones back), so PagerDuty never sees a resolve before its trigger. PagerDuty sends
+  // one event per incident: the lease covers a whole message of them timing out in turn.
   return queryRows<ClaimedMessage>(
     db,
     sql`with due as (
-          select id from notification_messages
-          where status = 'pending' and next_attempt_at <= ${nowIso}::timestamptz
-          order by next_attempt_at limit ${CLAIM_BATCH} for update skip locked)
+          select m.id from notification_messages m
+          where m.status = 'pending' and m.next_attempt_at <= ${nowIso}::timestamptz
+            and not exists (select 1 from notification_messages p
+                            where p.channel_id = m.channel_id and p.status = 'pending' and p.kind <> 'test' and p.seq < m.seq)
+          order by m.next_attempt_at limit ${CLAIM_BATCH} for update of m skip locked)
         update notification_messages m
         set attempts = m.attempts + 1, last_attempt_at = ${nowIso}::timestamptz,
             next_attempt_at = ${nowIso}::timestamptz + make_interval(secs => ${timeoutMs / 1000}::float8 * (least(m.items, 50) + 2))

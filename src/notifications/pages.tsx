@@ -6,6 +6,7 @@ import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { redirect, renderPage, setFlash } from '../http/page';
 import { requireOrg } from '../orgs/access';
+import { OneOf } from '../http/responses';
 import { roleAtLeast } from '../orgs/store';
 import { listScopeClusters } from '../clusters/store';
 import { createSecretBox } from '../security/encryption';
@@ -121,7 +122,7 @@ export function notificationsPages(deps: AppDeps) {
         );
         return renderPage(caller, ctx.cookie, { title: 'New channel', active: 'settings', body });
       },
-      { query: t.Object({ type: t.Union(CHANNEL_TYPES.map((c) => t.Literal(c))) }) },
+      { query: t.Object({ type: OneOf(CHANNEL_TYPES) }) },
     )
     .post(
       '/settings/notifications',

@@ -10,6 +10,7 @@ import type { NotificationChannel } from './schema';
 
 /** Transitions routed per pass; a backlog drains over the next passes, oldest first. */
 const ROUTE_BATCH = 500;
+const CLASS_ORDER: EventKind[] = ['opened', 'repeat', 'acknowledged', 'resolved'];
 /** Incidents one message names at most; more open meanwhile go into the next message. */
 const MAX_ITEMS_PER_MESSAGE = 1000;
 
@@ -190,21 +191,26 @@ export async function groupDueItems(db: Db, now: Date): Promise<number> {
     sql`select distinct channel_id, case when kind = 'reopened' then 'opened' else kind end as class
         from notification_outbox where message_id is null and due_at <= ${nowIso}::timestamptz`,
   );
+  // Made (and so sent) in the order things happen to an incident: opened before acknowledged before resolved.
+  groups.sort((a, b) => CLASS_ORDER.indexOf(a.class) - CLASS_ORDER.indexOf(b.class));
   for (const g of groups) {
     const [message] = await queryRows<{ id: string }>(
       db,
       sql`insert into notification_messages (channel_id, kind, status, next_attempt_at, created_at)
           values (${g.channel_id}::uuid, ${g.class}, 'pending', ${nowIso}::timestamptz, ${nowIso}::timestamptz) returning id`,
     );
-    await db.execute(
+    const [taken] = await queryRows<{ n: number }>(
+      db,
       sql`with items as (
             select id from notification_outbox
             where channel_id = ${g.channel_id}::uuid and message_id is null
               and case when kind = 'reopened' then 'opened' else kind end = ${g.class}
             order by at, id limit ${MAX_ITEMS_PER_MESSAGE} for update skip locked),
           taken as (update notification_outbox o set message_id = ${message.id}::uuid from items where o.id = items.id returning o.id)
-          update notification_messages set items = (select count(*) from taken) where id = ${message.id}::uuid`,
+          update notification_messages set items = (select count(*) from taken) where id = ${message.id}::uuid returning items as n`,
     );
+    // Every item was held by another transaction: nothing to send (they go in a later message).
+    if (Number(taken?.n ?? 0) === 0) await db.execute(sql`delete from notification_messages where id = ${message.id}::uuid`);
   }
   return groups.length;
 }

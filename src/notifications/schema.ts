@@ -39,6 +39,8 @@ export const notificationMessages = pgTable(
   'notification_messages',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Order of making: a channel's deliveries go out one after the other in this order (a resolve never overtakes its trigger). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     channelId: uuid('channel_id')
       .notNull()
       .references(() => notificationChannels.id, { onDelete: 'cascade' }),
@@ -59,6 +61,7 @@ export const notificationMessages = pgTable(
   (t) => [
     index('notification_messages_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
     index('notification_messages_channel_idx').on(t.channelId, t.createdAt),
+    index('notification_messages_channel_pending_idx').on(t.channelId, t.seq).where(sql`${t.status} = 'pending'`),
     // Housekeeping trims the log by age.
     index('notification_messages_created_idx').on(t.createdAt),
     check('notification_messages_status_check', sql`${t.status} in ('pending','delivered','failed')`),

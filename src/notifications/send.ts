@@ -1,6 +1,6 @@
 // Sends one message through one channel, with a bounded time for every outbound call. The outcome is a value;
 // nothing here throws for a receiver's failure, and no error text carries a secret (the Slack URL, a key).
-import nodemailer from 'nodemailer';
+import { createTransport } from 'nodemailer';
 import { VERSION } from '../config';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signWebhook } from './signature';
 import { emailContent, pagerDutyEvents, slackBody, webhookBody, type OutgoingMessage } from './payloads';
@@ -73,7 +73,7 @@ async function sendPagerDuty(m: OutgoingMessage, c: OpenChannel, timeoutMs: numb
 
 async function sendEmail(m: OutgoingMessage, c: OpenChannel, timeoutMs: number): Promise<SendResult> {
   const s = c.settings as EmailSettings;
-  const transport = nodemailer.createTransport({
+  const transport = createTransport({
     host: s.host,
     port: s.port,
     secure: s.tls === 'tls',

@@ -157,7 +157,7 @@ export function ChannelForm(props: {
         {props.clusters.length ? (
           <label>
             <span>Clusters (none selected = all)</span>
-            <select name="clusterIds" multiple size="4">
+            <select name="clusterIds" multiple="multiple" size="4">
               {props.clusters.map((c) => (
                 <option value={c.id} selected={r.clusterIds.includes(c.id)} safe>
                   {c.name}
