@@ -72,16 +72,7 @@ export function notificationsApi(deps: AppDeps) {
         const org = orgId ? requireOrg(caller, orgId, 'admin') : defaultOrg(caller);
         if (!org) throw notFound('organization');
         requireOrg(caller, org.id, 'admin');
-        const res = await createChannel(
-          db,
-          box,
-          actorOf(caller, ctx, deps.config.trustProxy),
-          caller.scopeOrgIds,
-          org.id,
-          type,
-          input,
-          new Date(),
-        );
+        const res = await createChannel(db, box, actorOf(caller, ctx, deps.config.trustProxy), caller.scopeOrgIds, org.id, type, input, new Date());
         if (!res.ok) throw refusal(res);
         ctx.set.status = 201;
         return channelJson(box, res.channel);

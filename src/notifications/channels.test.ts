@@ -22,7 +22,14 @@ describe('checks', () => {
       message: 'smtpHost: does not apply to a slack channel',
     });
     const made = checkChannel('email', { name: 'm', smtpHost: 'smtp.example.com', from: 'a@example.com', to: ['b@example.com'] }, null);
-    expect(made.ok && made.channel.settings).toEqual({ host: 'smtp.example.com', port: 587, tls: 'starttls', user: null, from: 'a@example.com', to: ['b@example.com'] });
+    expect(made.ok && made.channel.settings).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      tls: 'starttls',
+      user: null,
+      from: 'a@example.com',
+      to: ['b@example.com'],
+    });
   });
 
   test('masks show at most the last 4 characters of a long secret', () => {
@@ -35,7 +42,10 @@ describe('checks', () => {
     const sealed = sealSecrets(box, 'c1', { secret: 'whsec-0123456789abcdef' });
     expect(openSecrets(box, { id: 'c1', secrets: sealed })).toEqual({ ok: true, secrets: { secret: 'whsec-0123456789abcdef' } });
     expect(openSecrets(box, { id: 'c2', secrets: sealed })).toEqual({ ok: false, name: 'secret', reason: 'tampered' });
-    expect(openSecrets(createSecretBox('t'.repeat(40)), { id: 'c1', secrets: sealed })).toMatchObject({ ok: false, reason: 'sealed under another NIRO_SECRET' });
+    expect(openSecrets(createSecretBox('t'.repeat(40)), { id: 'c1', secrets: sealed })).toMatchObject({
+      ok: false,
+      reason: 'sealed under another NIRO_SECRET',
+    });
   });
 });
 
@@ -64,7 +74,12 @@ describe('delivery', () => {
     });
     const msg = (kind: MessageItem['event']) => ({ id: 'd', kind, items: [item(kind)], publicUrl: 'https://niro.example', sentAt: new Date() });
     const [trigger] = pagerDutyEvents(msg('opened'), 'RK');
-    expect(trigger).toMatchObject({ routing_key: 'RK', event_action: 'trigger', dedup_key: 'i-1', payload: { severity: 'error', source: 'edge', component: 'n1' } });
+    expect(trigger).toMatchObject({
+      routing_key: 'RK',
+      event_action: 'trigger',
+      dedup_key: 'i-1',
+      payload: { severity: 'error', source: 'edge', component: 'n1' },
+    });
     expect(pagerDutyEvents(msg('acknowledged'), 'RK')).toEqual([{ routing_key: 'RK', event_action: 'acknowledge', dedup_key: 'i-1' }]);
     expect(pagerDutyEvents(msg('resolved'), 'RK')).toEqual([{ routing_key: 'RK', event_action: 'resolve', dedup_key: 'i-1' }]);
     expect(pagerDutyEvents(msg('repeat'), 'RK')).toEqual([]);

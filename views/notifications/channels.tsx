@@ -74,7 +74,7 @@ export function ChannelsPage(props: { channels: ChannelRow[]; canCreate: boolean
                 <td class="small" safe>
                   {ruleSummary(c.rule)}
                 </td>
-                <td safe>{c.enabled ? 'enabled' : 'disabled'}</td>
+                <td>{c.enabled ? 'enabled' : 'disabled'}</td>
               </tr>
             ))}
           </tbody>

@@ -66,7 +66,7 @@ function TypeFields(props: { type: ChannelType; v: ChannelFormValues }): JSX.Ele
             <span>Security</span>
             <select name="smtpTls">
               {SMTP_TLS_MODES.map((m) => (
-                <option value={m} selected={(s.tls ?? 'starttls') === m} safe>
+                <option value={m} selected={(s.tls ?? 'starttls') === m}>
                   {m === 'tls' ? 'TLS (usually port 465)' : m === 'starttls' ? 'STARTTLS, required (usually 587)' : 'none (local relay only)'}
                 </option>
               ))}
@@ -142,7 +142,7 @@ export function ChannelForm(props: {
           <span>Minimum severity</span>
           <select name="minSeverity">
             {SEVERITIES.map((s) => (
-              <option value={s} selected={r.minSeverity === s} safe>
+              <option value={s} selected={r.minSeverity === s}>
                 {s}
               </option>
             ))}
