@@ -8,7 +8,8 @@ import { badRequest, notFound, type HttpError } from '../http/errors';
 import { Integer, OneOf, Ok } from '../http/responses';
 import { defaultOrg, requireOrg } from '../orgs/access';
 import { createSecretBox } from '../security/encryption';
-import { findChannel, listChannels, listMessages } from './store';
+import { listChannels, listMessages } from './store';
+import { requireChannel } from './access';
 import { channelJson, createChannel, deliveryJson, editChannel, removeChannel, testChannel, type ChannelOutcome } from './service';
 import { ChannelJson, ChannelList, DeliveryPage, TestResultJson } from './responses';
 import { CHANNEL_TYPES } from './vocabulary';
@@ -95,8 +96,7 @@ export function notificationsApi(deps: AppDeps) {
       '/notification-channels/:id',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await findChannel(db, ctx.params.id, caller.scopeOrgIds);
-        if (!channel) throw notFound('channel');
+        const channel = await requireChannel(db, caller, ctx.params.id);
         return channelJson(box, channel);
       },
       { response: { 200: ChannelJson }, detail: { tags: ['notifications'], summary: 'One channel (secrets masked)' } },
@@ -105,9 +105,7 @@ export function notificationsApi(deps: AppDeps) {
       '/notification-channels/:id',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await findChannel(db, ctx.params.id, caller.scopeOrgIds);
-        if (!channel) throw notFound('channel');
-        requireOrg(caller, channel.orgId, 'admin');
+        const channel = await requireChannel(db, caller, ctx.params.id, 'admin');
         const res = await editChannel(db, box, actorOf(caller, ctx, deps.config.trustProxy), caller.scopeOrgIds, channel, ctx.body, new Date());
         if (!res.ok) throw refusal(res);
         return channelJson(box, res.channel);
@@ -122,9 +120,7 @@ export function notificationsApi(deps: AppDeps) {
       '/notification-channels/:id',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await findChannel(db, ctx.params.id, caller.scopeOrgIds);
-        if (!channel) throw notFound('channel');
-        requireOrg(caller, channel.orgId, 'admin');
+        const channel = await requireChannel(db, caller, ctx.params.id, 'admin');
         await removeChannel(db, actorOf(caller, ctx, deps.config.trustProxy), channel);
         return { ok: true as const };
       },
@@ -134,9 +130,7 @@ export function notificationsApi(deps: AppDeps) {
       '/notification-channels/:id/test',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await findChannel(db, ctx.params.id, caller.scopeOrgIds);
-        if (!channel) throw notFound('channel');
-        requireOrg(caller, channel.orgId, 'admin');
+        const channel = await requireChannel(db, caller, ctx.params.id, 'admin');
         return testChannel(delivery, actorOf(caller, ctx, deps.config.trustProxy), channel, new Date());
       },
       {
@@ -148,8 +142,7 @@ export function notificationsApi(deps: AppDeps) {
       '/notification-channels/:id/deliveries',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await findChannel(db, ctx.params.id, caller.scopeOrgIds);
-        if (!channel) throw notFound('channel');
+        const channel = await requireChannel(db, caller, ctx.params.id);
         const limit = ctx.query.limit ?? 50;
         let before: { createdAt: Date; id: string } | undefined;
         if (ctx.query.cursor) {

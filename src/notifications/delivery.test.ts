@@ -313,3 +313,47 @@ describe('routing', () => {
     await rx.stop();
   });
 });
+
+describe('robustness', () => {
+  test('two routers and two workers racing on the same transitions owe and send each once per channel', async () => {
+    const w = await world();
+    const rx = startHttpReceiver();
+    const id = await channel(w.org.id, 'webhook', { name: 'race', url: `${rx.url}/h`, secret: 'whsec-0123456789abcdef' });
+    for (let i = 0; i < 5; i++) await openIncident(w, `race/p-${i}`, w.t0);
+    // No advisory lock here: the outbox's unique key and skip locked alone keep it to one.
+    await Promise.all([tick(w.t0), tick(w.t0), tick(w.t0)]);
+    await Promise.all([tick(later(w.t0, 1000)), tick(later(w.t0, 1000))]);
+    const owed = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from notification_outbox where channel_id = ${id}::uuid`);
+    expect(owed[0].n).toBe(5);
+    const sent = (await deliveries(id)).reduce((n, d) => n + d.items, 0);
+    expect(sent).toBe(5);
+    // Each send finished within its tick: every request is in.
+    expect(new Set(rx.received.map((r) => r.headers.get('x-niro-delivery'))).size).toBe(rx.received.length);
+    const ids = (rx.received.map((r) => r.json) as { incidents: { id: string }[] }[]).flatMap((b) => b.incidents.map((i) => i.id));
+    expect(ids.length).toBe(5);
+    expect(new Set(ids).size).toBe(5);
+    await rx.stop();
+  });
+
+  test('an endpoint that never answers is cut off at the timeout and retried later; nothing else waits for it', async () => {
+    const w = await world();
+    const hanging = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Promise<Response>(() => {}) });
+    const rx = startHttpReceiver();
+    const slow = await channel(w.org.id, 'webhook', { name: 'hangs', url: `http://127.0.0.1:${hanging.port}/h`, secret: 'whsec-0123456789abcdef' });
+    const fine = await channel(w.org.id, 'webhook', { name: 'fine', url: `${rx.url}/h`, secret: 'whsec-0123456789abcdef' });
+    await openIncident(w, 'slow/p', w.t0);
+    await db.transaction(async (tx) => {
+      await routeTransitions(tx, w.t0);
+      await groupDueItems(tx, w.t0);
+    });
+    await deliverDue({ db, box, publicUrl: 'https://niro.example.com', timeoutMs: 300 }, w.t0, () => 0.5);
+    expect((await deliveries(fine))[0]).toMatchObject({ status: 'delivered' });
+    const [d] = await queryRows<{ status: string; last_error: string }>(
+      db,
+      sql`select status, last_error from notification_messages where channel_id = ${slow}::uuid`,
+    );
+    expect(d).toEqual({ status: 'pending', last_error: 'no answer within 0.3 s' });
+    hanging.stop(true);
+    await rx.stop();
+  });
+});

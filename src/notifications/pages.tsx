@@ -15,7 +15,8 @@ import { ChannelPage, NewChannelPage } from '../../views/notifications/channel';
 import { NEW_CHANNEL_VALUES } from '../../views/notifications/form';
 import type { ChannelInput } from './channels';
 import { maskedSecrets } from './channels';
-import { findChannel, listChannels, listMessages } from './store';
+import { listChannels, listMessages } from './store';
+import { requireChannel } from './access';
 import { createChannel, editChannel, removeChannel, testChannel } from './service';
 import type { NotificationChannel } from './schema';
 import { CHANNEL_TYPES, type ChannelType } from './vocabulary';
@@ -83,11 +84,6 @@ export function notificationsPages(deps: AppDeps) {
   const csrf = (caller: Caller) => caller.session?.csrfToken ?? '';
   const adminOrgs = (caller: Caller) => caller.orgs.filter((o) => caller.scopeOrgIds.includes(o.id) && roleAtLeast(o.role, 'admin'));
   const clusterChoices = async (caller: Caller) => (await listScopeClusters(db, caller.scopeOrgIds)).slice(0, 500).map((c) => ({ id: c.id, name: c.name }));
-  const channelOf = async (caller: Caller, id: string): Promise<NotificationChannel> => {
-    const channel = await findChannel(db, id, caller.scopeOrgIds);
-    if (!channel) throw notFound('channel');
-    return channel;
-  };
 
   return new Elysia({ name: 'notifications-pages' })
     .get('/settings/notifications', async (ctx) => {
@@ -149,7 +145,7 @@ export function notificationsPages(deps: AppDeps) {
     )
     .get('/settings/notifications/:id', async (ctx) => {
       const caller = await requireCaller(db, ctx);
-      const channel = await channelOf(caller, ctx.params.id);
+      const channel = await requireChannel(db, caller, ctx.params.id);
       const org = caller.orgs.find((o) => o.id === channel.orgId);
       const deliveries = await listMessages(db, channel.id, { limit: 50 });
       const body = (
@@ -176,8 +172,7 @@ export function notificationsPages(deps: AppDeps) {
       '/settings/notifications/:id',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await channelOf(caller, ctx.params.id);
-        requireOrg(caller, channel.orgId, 'admin');
+        const channel = await requireChannel(db, caller, ctx.params.id, 'admin');
         const res = await editChannel(
           db,
           box,
@@ -197,8 +192,7 @@ export function notificationsPages(deps: AppDeps) {
       '/settings/notifications/:id/delete',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await channelOf(caller, ctx.params.id);
-        requireOrg(caller, channel.orgId, 'admin');
+        const channel = await requireChannel(db, caller, ctx.params.id, 'admin');
         await removeChannel(db, actorOf(caller, ctx, deps.config.trustProxy), channel);
         setFlash(ctx.cookie, { kind: 'ok', text: `Channel "${channel.name}" deleted.` });
         return redirect('/settings/notifications');
@@ -209,8 +203,7 @@ export function notificationsPages(deps: AppDeps) {
       '/settings/notifications/:id/test',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const channel = await channelOf(caller, ctx.params.id);
-        requireOrg(caller, channel.orgId, 'admin');
+        const channel = await requireChannel(db, caller, ctx.params.id, 'admin');
         const r = await testChannel(delivery, actorOf(caller, ctx, deps.config.trustProxy), channel, new Date());
         setFlash(
           ctx.cookie,
