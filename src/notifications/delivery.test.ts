@@ -282,6 +282,13 @@ describe('routing', () => {
     await db.execute(sql`update incidents set silenced_until = ${later(w.t0, 3600_000).toISOString()}::timestamptz where id = ${silenced}::uuid`);
     // The silence is set before the router sees the transition (the incidents domain sets both in one go).
     await tick(later(w.t0, 2000));
+    // Silenced while it waits in its group window: dropped too.
+    const hushed = await openIncident(w, 'a/hushed', later(w.t0, 2500));
+    const owedBefore = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from notification_outbox where channel_id = ${id}::uuid`);
+    await db.transaction((tx) => routeTransitions(tx, later(w.t0, 2500)).then(() => undefined));
+    const owedAfter = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from notification_outbox where channel_id = ${id}::uuid`);
+    expect(owedAfter[0].n).toBe(owedBefore[0].n + 1);
+    await db.execute(sql`update incidents set silenced_until = ${later(w.t0, 3600_000).toISOString()}::timestamptz where id = ${hushed}::uuid`);
     const loud = await openIncident(w, 'a/loud', later(w.t0, 3000));
     await tick(later(w.t0, 4000));
     const [req] = await rx.waitFor(1);

@@ -186,6 +186,12 @@ export async function owedReminders(db: Db, now: Date): Promise<number> {
  */
 export async function groupDueItems(db: Db, now: Date): Promise<number> {
   const nowIso = now.toISOString();
+  // Silenced while it waited in its group window (an operator silencing what just opened): dropped, not sent.
+  await db.execute(
+    sql`delete from notification_outbox o using incidents i
+        where o.incident_id = i.id and o.message_id is null and o.kind in ('opened', 'reopened', 'repeat')
+          and i.silenced_until > ${nowIso}::timestamptz`,
+  );
   const groups = await queryRows<{ channel_id: string; class: EventKind }>(
     db,
     sql`select distinct channel_id, case when kind = 'reopened' then 'opened' else kind end as class
