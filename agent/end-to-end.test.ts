@@ -10,7 +10,7 @@ import { findPodDetail } from '../src/inventory/store.ts';
 import { listPodBriefs } from '../src/inventory/pod-lookup.ts';
 import { insertCommand } from '../src/commands/store.ts';
 import { KEY_REJECTED_MESSAGE } from './heartbeat.ts';
-import { startAgentProcess, waitUntil, type AgentProcess, type LogLine } from './testing/agent-process.ts';
+import { inClusterEnv, startAgentProcess, waitUntil, type AgentProcess, type LogLine } from './testing/agent-process.ts';
 import { PROTOCOL } from '../src/contract/index.ts';
 
 const INTERVAL_SECONDS = 2;
@@ -123,12 +123,7 @@ beforeAll(async () => {
 }, 60_000);
 
 function agentEnvFromClusterless(): Record<string, string> {
-  return {
-    KUBERNETES_SERVICE_HOST: '127.0.0.1',
-    KUBERNETES_SERVICE_PORT: String(sim.port),
-    NIRO_IN_CLUSTER_ROOT: root,
-    NODE_EXTRA_CA_CERTS: join(root, 'var/run/secrets/kubernetes.io/serviceaccount/ca.crt'),
-  };
+  return inClusterEnv(sim.port, root);
 }
 
 afterAll(async () => {

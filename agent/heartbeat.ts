@@ -8,6 +8,8 @@ import type { KubeApi } from './kube-api.ts';
 import type { Logger } from './log.ts';
 import type { NiroClient } from './niro-client.ts';
 import type { AgentSession } from './session.ts';
+import { attachWorkloads, createTemplateMemory, rememberTemplates, type TemplateMemory } from './heartbeat-workloads.ts';
+import type { WatchCache } from './watch-cache.ts';
 
 export const KEY_REJECTED_MESSAGE = 'agent key rejected: cluster deleted or key revoked';
 
@@ -21,6 +23,8 @@ export interface HeartbeatDeps {
   /** NIRO_MAX_PODS. */
   maxPods: number;
   signal: AbortSignal;
+  /** Workloads and PodDisruptionBudgets kept by watches (protocol 4); absent: the heartbeat carries none. */
+  workloads?: WatchCache;
   /** Tries to enroll again after the key was rejected (once per token); returns whether it worked. */
   reenroll?: () => Promise<boolean>;
 }
@@ -46,6 +50,8 @@ export interface HeartbeatState {
   lastCapabilities: string | null;
   /** Pod timestamps already parsed: they rarely change from one beat to the next. */
   toUnix: TimestampReader;
+  /** Pod templates the server has from this process. */
+  templates: TemplateMemory;
 }
 
 export function createHeartbeatState(): HeartbeatState {
@@ -56,8 +62,12 @@ export function createHeartbeatState(): HeartbeatState {
     sizeCap: null,
     lastCapabilities: null,
     toUnix: createTimestampReader(),
+    templates: createTemplateMemory(),
   };
 }
+
+/** The first beat waits this long at most for the workload watches' first lists. */
+const WORKLOADS_START_MS = 10_000;
 
 /** One heartbeat: collect, send, interpret the answer. Never throws. */
 export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs: number = Date.now()): Promise<BeatOutcome> {
@@ -79,6 +89,11 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     return { waitMs: computeBackoffMs(state.failures, CONTROL_PLANE_BACKOFF), sent: false };
   }
 
+  if (deps.workloads) {
+    await deps.workloads.whenStarted(WORKLOADS_START_MS);
+    attachWorkloads(body, deps.workloads.objects(), state.templates);
+  }
+
   const capabilities = JSON.stringify(describeCapabilities(body.capabilities));
   if (capabilities !== state.lastCapabilities) {
     deps.log.info('capabilities', describeCapabilities(body.capabilities));
@@ -94,11 +109,14 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     state.failures = 0;
     state.intervalSeconds = result.value.nextIntervalSeconds;
     state.serverMaxPods = result.value.maxPods ?? null;
+    rememberTemplates(state.templates, body, result.value);
     // commandsPending needs no action: the command loop's long-poll is always open and gets them first.
     deps.log.debug('heartbeat sent', {
       pods: body.pods.length,
       nodes: body.nodes.length,
       events: body.events.length,
+      workloads: body.workloads?.length,
+      templates: body.workloads?.filter((w) => w.template).length,
       commandsPending: result.value.commandsPending,
     });
     return { waitMs: jitterInterval(state.intervalSeconds * 1000), sent: true };

@@ -1,7 +1,7 @@
 // The narrow interface through which the agent touches Kubernetes. kube.ts implements it over the
 // real API; tests pass plain objects implementing it. Nothing here imports @kubernetes/client-node.
 import type { ObjectResult } from '../src/contract/index.ts';
-import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret } from './kube-objects.ts';
+import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret, WatchEvent } from './kube-objects.ts';
 
 /** A Kubernetes API failure: `status` is the HTTP status (0 when the API could not be reached). */
 export class KubeError extends Error {
@@ -49,6 +49,13 @@ export interface LogHandle {
   done: Promise<{ error?: string }>;
 }
 
+export interface WatchHandle {
+  /** Cancels the watch request; `done` then resolves with no error. */
+  abort(): void;
+  /** Settles when the server ended the stream (its timeout), the request failed (`error`), or it was aborted. */
+  done: Promise<{ error?: KubeError }>;
+}
+
 export interface ObjectReference {
   apiVersion: string;
   kind: string;
@@ -74,6 +81,10 @@ export interface KubeApi {
   /** null when metrics.k8s.io is absent, unavailable or forbidden — never an error. */
   listPodMetrics(): Promise<PodMetrics[] | null>;
   listNodeMetrics(): Promise<NodeMetrics[] | null>;
+  /** Every item of a collection (e.g. "/apis/apps/v1/deployments"), all pages, with the list's resourceVersion. */
+  listCollection<T>(path: string): Promise<{ items: T[]; resourceVersion: string }>;
+  /** Watches a collection from a resourceVersion (bookmarks on); events arrive in order through onEvent. */
+  watchCollection<T>(path: string, resourceVersion: string, onEvent: (event: WatchEvent<T>) => void): WatchHandle;
   /** SelfSubjectAccessReview: may the agent's own service account do this? */
   reviewAccess(attributes: ResourceAttributes): Promise<boolean>;
   /** null when the Secret does not exist. Values of `data` are base64 as the API returns them. */

@@ -156,3 +156,51 @@ export interface KubeObject {
   metadata: ObjectMeta;
   [field: string]: unknown;
 }
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** A pod template as apps/v1 workloads carry it: the PodSpec is kept as JSON (the policy rules read it). */
+export interface PodTemplateSpec {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+/** apps/v1 Deployment, StatefulSet or DaemonSet: the fields the workload collector reads. */
+export interface AppsWorkload {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & { generation?: number };
+  spec?: { replicas?: number; selector?: LabelSelector; template?: PodTemplateSpec };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    updatedReplicas?: number;
+    desiredNumberScheduled?: number;
+    numberReady?: number;
+    numberAvailable?: number;
+    updatedNumberScheduled?: number;
+  };
+}
+
+/** policy/v1 PodDisruptionBudget. A null selector selects nothing; an empty one every pod of its namespace. */
+export interface PodDisruptionBudget {
+  metadata: ObjectMeta;
+  spec?: { selector?: LabelSelector | null; minAvailable?: number | string; maxUnavailable?: number | string };
+}
+
+/** One line of a watch stream. BOOKMARK objects carry only metadata.resourceVersion; ERROR objects are a Status. */
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}

@@ -5,8 +5,8 @@
 // be silently dropped). Responses stay plain JSON, the shape the collectors are tested with.
 import * as k8s from '@kubernetes/client-node';
 import type { ObjectResult } from '../src/contract/index.ts';
-import { KubeError, type KubeApi, type KubeVersion, type LogHandle, type ObjectReference, type ResourceAttributes } from './kube-api.ts';
-import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret } from './kube-objects.ts';
+import { KubeError, type KubeApi, type KubeVersion, type LogHandle, type ObjectReference, type ResourceAttributes, type WatchHandle } from './kube-api.ts';
+import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret, WatchEvent } from './kube-objects.ts';
 
 export interface KubeOptions {
   /** Path of a kubeconfig; null = in-cluster when KUBERNETES_SERVICE_HOST is set, else ~/.kube/config. */
@@ -32,6 +32,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Discovery answers are cached this long; a CRD installed meanwhile is found by one refresh on a miss. */
 const DISCOVERY_TTL_MS = 5 * 60_000;
 const FIELD_MANAGER = 'niro';
+/** A watch is ended by the server after this long (jittered by the caller's re-watch) and resumed from its resourceVersion. */
+const WATCH_TIMEOUT_SECONDS = 290;
 /** Lists of metadata only, as `kubectl get -o name` asks; a server without it answers the full list. */
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
 
@@ -289,6 +291,62 @@ export function createKube(options: KubeOptions): KubeApi {
           throw error;
         }
       }
+    },
+
+    async listCollection<T>(path: string): Promise<{ items: T[]; resourceVersion: string }> {
+      const items: T[] = [];
+      let resourceVersion = '';
+      let token: string | undefined;
+      do {
+        const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+        if (token) params.set('continue', token);
+        const page = await requestJson<{ items?: T[]; metadata?: { continue?: string; resourceVersion?: string } }>('GET', `${path}?${params}`);
+        items.push(...(page.items ?? []));
+        // Every page of one list is a snapshot at the first page's resourceVersion.
+        resourceVersion ||= page.metadata?.resourceVersion ?? '';
+        token = page.metadata?.continue || undefined;
+      } while (token);
+      return { items, resourceVersion };
+    },
+
+    watchCollection<T>(path: string, resourceVersion: string, onEvent: (event: WatchEvent<T>) => void): WatchHandle {
+      const controller = new AbortController();
+      const params = new URLSearchParams({
+        watch: '1',
+        resourceVersion,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: String(WATCH_TIMEOUT_SECONDS),
+      });
+      const done = (async (): Promise<{ error?: KubeError }> => {
+        try {
+          const response = await send('GET', `${path}?${params}`, { signal: controller.signal, stream: true });
+          if (!response.ok || !response.body) return { error: await readKubeError(response, 'watch') };
+          const reader = response.body.getReader();
+          const decoder = new TextDecoder();
+          let buffered = '';
+          try {
+            for (;;) {
+              const { value, done: ended } = await reader.read();
+              if (ended) break;
+              buffered += decoder.decode(value, { stream: true });
+              let newline = buffered.indexOf('\n');
+              while (newline >= 0) {
+                const line = buffered.slice(0, newline).trim();
+                buffered = buffered.slice(newline + 1);
+                if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+                newline = buffered.indexOf('\n');
+              }
+            }
+          } finally {
+            reader.releaseLock();
+          }
+          return {};
+        } catch (error) {
+          if (controller.signal.aborted) return {};
+          return { error: error instanceof KubeError ? error : new KubeError(0, `watch ${path}: ${(error as Error).message}`) };
+        }
+      })();
+      return { abort: () => controller.abort(), done };
     },
 
     streamLog(namespace, pod, logOptions, onChunk): LogHandle {

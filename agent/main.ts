@@ -15,6 +15,7 @@ import { createNiroClient } from './niro-client.ts';
 import { AgentSession } from './session.ts';
 import { runStreamLoop } from './stream.ts';
 import { AGENT_VERSION } from './version.ts';
+import { startWatchCache } from './watch-cache.ts';
 
 /** After SIGTERM, loops get this long to close connections before the process exits regardless. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -89,8 +90,9 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   };
 
   const common = { kube, client, session, agentVersion: AGENT_VERSION, signal };
+  const workloads = startWatchCache({ kube, log: log.child({ loop: 'watch' }), signal });
   await Promise.all([
-    runHeartbeatLoop({ ...common, log: log.child({ loop: 'heartbeat' }), namespace: config.namespace, maxPods: config.maxPods, reenroll }),
+    runHeartbeatLoop({ ...common, log: log.child({ loop: 'heartbeat' }), namespace: config.namespace, maxPods: config.maxPods, reenroll, workloads }),
     runCommandLoop({ ...common, log: log.child({ loop: 'commands' }), namespace: config.namespace }),
     runStreamLoop({ ...common, log: log.child({ loop: 'stream' }) }),
   ]);

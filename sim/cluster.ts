@@ -5,6 +5,7 @@ import { forgetEvent, pruneEvents, recordEvent } from './events.ts';
 import { createLogHub } from './logs.ts';
 import { walkUsage } from './metrics.ts';
 import { buildMeta, type NodeModel, renderNode } from './objects.ts';
+import { seedPdbs } from './pdbs.ts';
 import { advancePod, flapProbe, forgetPod } from './pods.ts';
 import { createRandom, randomHex, randomUid } from './random.ts';
 import { planScenario, plantScenario, seedEvents, seedNamespaces, seedServices } from './scenario.ts';
@@ -60,6 +61,8 @@ function buildNodes(cluster: Cluster, count: number, name: string, clusterCreate
       ready: true,
       readyChangedAt: createdAt + 20_000,
       recoverAtTick: 0,
+      notReadyStatus: 'Unknown',
+      pressures: {},
       machineId: randomHex(random, 32),
       bootId: `${randomHex(random, 8)}-${randomHex(random, 4)}-${randomHex(random, 4)}-${randomHex(random, 4)}-${randomHex(random, 12)}`,
       kernel: '6.8.0-51-generic',
@@ -113,6 +116,7 @@ export function createCluster(options: ClusterOptions, now: number = Date.now())
   });
   seedServices(cluster, clusterCreated, options.metrics);
   plantScenario(cluster, seeds, now);
+  seedPdbs(cluster, now);
   seedEvents(cluster, now);
   refreshStatuses(cluster, now);
   return cluster;
@@ -121,6 +125,7 @@ export function createCluster(options: ClusterOptions, now: number = Date.now())
 function setNodeReadiness(cluster: Cluster, node: NodeModel, ready: boolean, now: number): void {
   if (node.ready === ready) return;
   node.ready = ready;
+  if (ready) node.notReadyStatus = 'Unknown';
   node.readyChangedAt = now;
   cluster.store.put('nodes', renderNode(node));
   recordEvent(
@@ -137,12 +142,51 @@ function setNodeReadiness(cluster: Cluster, node: NodeModel, ready: boolean, now
   );
 }
 
-/** Take a node down or bring it back (tests); a down node recovers on its own only when made so by the tick. */
-export function setNodeReady(cluster: Cluster, name: string, ready: boolean, now: number = Date.now()): boolean {
+/**
+ * Take a node down or bring it back (tests); a down node recovers on its own only when made so by the tick.
+ * `status` of a down node: "Unknown" (unreachable: the node-controller's verdict) or "False" (the kubelet reports it).
+ */
+export function setNodeReady(cluster: Cluster, name: string, ready: boolean, now: number = Date.now(), status: 'False' | 'Unknown' = 'Unknown'): boolean {
   const node = cluster.nodes.find((n) => n.name === name);
   if (!node) return false;
   node.recoverAtTick = ready ? 0 : Number.MAX_SAFE_INTEGER;
+  if (!ready) {
+    const changed = !node.ready && node.notReadyStatus !== status;
+    node.notReadyStatus = status;
+    if (changed) cluster.store.put('nodes', renderNode(node));
+  }
   setNodeReadiness(cluster, node, ready, now);
+  return true;
+}
+
+export const NODE_PRESSURES = ['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
+export type NodePressure = (typeof NODE_PRESSURES)[number];
+
+/** A pressure condition of a node turns True (the kubelet's eviction thresholds are crossed) or back to False. */
+export function setNodePressure(cluster: Cluster, name: string, type: NodePressure, on: boolean, now: number = Date.now()): boolean {
+  const node = cluster.nodes.find((n) => n.name === name);
+  if (!node) return false;
+  if ((node.pressures[type] !== undefined) === on) return true;
+  if (on) node.pressures[type] = now;
+  else {
+    delete node.pressures[type];
+    node.pressureClearedAt = now;
+  }
+  cluster.store.put('nodes', renderNode(node));
+  const reason = { MemoryPressure: 'NodeHasInsufficientMemory', DiskPressure: 'NodeHasDiskPressure', PIDPressure: 'NodeHasInsufficientPID' }[type];
+  const cleared = { MemoryPressure: 'NodeHasSufficientMemory', DiskPressure: 'NodeHasNoDiskPressure', PIDPressure: 'NodeHasSufficientPID' }[type];
+  recordEvent(
+    cluster,
+    {
+      type: 'Normal',
+      reason: on ? reason : cleared,
+      message: `Node ${node.name} status is now: ${on ? reason : cleared}`,
+      involved: { kind: 'Node', name: node.name, uid: node.uid, apiVersion: 'v1' },
+      component: 'kubelet',
+      host: node.name,
+    },
+    now,
+  );
   return true;
 }
 

@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateClusterPki } from './certs.ts';
-import { createCluster, setMetricsServer, setNodeReady, tickCluster } from './cluster.ts';
+import { createCluster, type NodePressure, setMetricsServer, setNodePressure, setNodeReady, tickCluster } from './cluster.ts';
+import { fixScenario, type ScenarioName, type ScenarioOptions, type ScenarioTarget, startScenario } from './incident-scenarios.ts';
 import { containerLogKey, podKey } from './cluster-types.ts';
 import { buildKubeconfig, createAdminToken, createServiceAccountToken, writeServiceAccountFiles } from './kubeconfig.ts';
 import type { JsonObject, PodBehaviour } from './objects.ts';
@@ -24,6 +25,8 @@ import { PROBLEMS, type Problem } from './seeds.ts';
 export type { RbacGrants } from './rbac.ts';
 export { PROBLEMS, type Problem } from './seeds.ts';
 export type { KubeObject } from './store.ts';
+export { NODE_PRESSURES, type NodePressure } from './cluster.ts';
+export { DEFAULT_NAMES, SCENARIOS, type ScenarioName, type ScenarioOptions, type ScenarioTarget, type ScenarioWorkloadKind } from './incident-scenarios.ts';
 
 export type SimulatorOptions = {
   /** Cluster name: kubeconfig cluster/context name and node name prefix. Default "sim". */
@@ -94,7 +97,18 @@ export type Simulator = {
   rbac(): RbacGrants;
   /** Install / uninstall metrics-server (metrics.k8s.io appears / answers 404). */
   setMetrics(on: boolean): void;
-  setNodeReady(name: string, ready: boolean): boolean;
+  /** A node goes NotReady (Ready "Unknown" by default, or "False") or comes back; false when no such node. */
+  setNodeReady(name: string, ready: boolean, status?: 'False' | 'Unknown'): boolean;
+  /** A node's MemoryPressure / DiskPressure / PIDPressure condition turns True (with its taint) or back to False. */
+  setNodePressure(name: string, type: NodePressure, on: boolean): boolean;
+  /**
+   * Switches an incident scenario on (incident-scenarios.ts): crashloop, imagepull, oom, unschedulable,
+   * stuck-pending (a Deployment in namespace "incidents" by default), workload-unavailable (a Deployment, StatefulSet or DaemonSet
+   * with ready < desired), node-not-ready, node-pressure. Returns what it touched, for fixScenario.
+   */
+  startScenario(name: ScenarioName, options?: ScenarioOptions): ScenarioTarget;
+  /** The scenario's fix (a rollout that works, the node back, the pressure gone): the condition clears by the next tick. */
+  fixScenario(target: ScenarioTarget): boolean;
   /** A bare pod (no owner); its namespace is created when missing. Returns the pod JSON. */
   addPod(input: AddPodInput): KubeObject;
   /**
@@ -107,6 +121,8 @@ export type Simulator = {
   healPod(namespace: string, name: string): boolean;
   /** Append lines to a running container's log now (followers get them at once); false when it is not running. */
   emitLines(namespace: string, pod: string, container: string, lines: string[]): boolean;
+  /** etcd compaction: a watch resuming from an earlier resourceVersion gets ERROR 410 (Expired) and must list again. */
+  compactWatchHistory(): void;
   /** pods/log responses currently open (follow streams included). */
   openLogRequests(): number;
   stats(): SimulatorStats;
@@ -188,7 +204,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     rbac: () => ({ ...state.grants }),
     setMetrics: (on) => setMetricsServer(cluster, on),
-    setNodeReady: (nodeName, ready) => setNodeReady(cluster, nodeName, ready),
+    setNodeReady: (nodeName, ready, status) => setNodeReady(cluster, nodeName, ready, Date.now(), status),
+    setNodePressure: (nodeName, type, on) => setNodePressure(cluster, nodeName, type, on),
+    startScenario: (scenario, scenarioOptions) => startScenario(cluster, scenario, scenarioOptions),
+    fixScenario: (target) => fixScenario(cluster, target),
     addPod(input) {
       const now = Date.now();
       if (!cluster.store.get('namespaces', undefined, input.namespace))
@@ -224,6 +243,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     emitLines: (namespace, pod, container, lines) => cluster.logs.emit(containerLogKey(namespace, pod, container), lines),
     openLogRequests: () => state.logs.open,
+    compactWatchHistory: () => cluster.store.compact(),
     stats: () => ({ requests: state.requests, openLogRequests: state.logs.open, openWatches: state.watches, pods: cluster.pods.size }),
     tick(count = 1) {
       for (let i = 0; i < count; i++) tickCluster(cluster, tickOptions);

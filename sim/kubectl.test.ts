@@ -77,6 +77,73 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     expect(out).toMatch(/payments\s+ledger-sync\s+0\/1/);
   });
 
+  test('get pdb -A prints the disruption budget columns', async () => {
+    sim.tick();
+    const out = await kubectlOk('get', 'pdb', '-A');
+    expect(out).toMatch(/^NAMESPACE\s+NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE/);
+    expect(out).toMatch(/shop\s+web\s+2\s+N\/A\s+1\s+\d+d/);
+    const yaml = await kubectlOk('get', 'pdb', 'web', '-n', 'shop', '-o', 'jsonpath={.status.expectedPods}/{.status.currentHealthy}/{.status.desiredHealthy}');
+    expect(yaml).toBe('3/3/2');
+  });
+
+  test('get deploy,sts,ds -A prints each kind with its counts', async () => {
+    const out = await kubectlOk('get', 'deploy,sts,ds', '-A');
+    expect(out).toMatch(/NAMESPACE\s+NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/);
+    expect(out).toMatch(/shop\s+deployment\.apps\/web\s+3\/3\s+3\s+3/);
+    expect(out).toMatch(/NAMESPACE\s+NAME\s+READY\s+AGE/);
+    expect(out).toMatch(/data\s+statefulset\.apps\/postgres\s+1\/1/);
+    expect(out).toMatch(/NAMESPACE\s+NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE/);
+    expect(out).toMatch(/monitoring\s+daemonset\.apps\/node-exporter\s+3\s+3\s+3\s+3\s+3/);
+  });
+
+  test('incident scenarios show in kubectl as they would on a cluster, and their fixes clear them', async () => {
+    // A watch (list, then watch from its resourceVersion) sees the scenario's Deployment arrive and change.
+    const watcher = Bun.spawn(kubectlArgs(['get', 'deployments', '-n', 'incidents', '--watch', '--output-watch-events']), {
+      stdout: 'pipe',
+      stderr: 'pipe',
+      stdin: 'ignore',
+    });
+    const crash = sim.startScenario('crashloop', { replicas: 10 });
+    const unavailable = sim.startScenario('workload-unavailable', { kind: 'StatefulSet', name: 'ledger', replicas: 3, ready: 1 });
+    const notReady = sim.startScenario('node-not-ready', { node: 'kind-of-k3s-agent-2' });
+    const pressure = sim.startScenario('node-pressure', { node: 'kind-of-k3s-agent-1', pressures: ['DiskPressure'] });
+    try {
+      expect(await kubectlOk('get', 'deployment', 'payments-worker', '-n', 'incidents')).toMatch(/payments-worker\s+0\/10\s+10\s+0/);
+      const pods = await kubectlOk('get', 'pods', '-n', 'incidents', '-l', 'app=payments-worker');
+      expect(pods.trimEnd().split('\n')).toHaveLength(11);
+      expect(pods).toMatch(/CrashLoopBackOff\s+\d+ \(\S+ ago\)/);
+      expect(await kubectlOk('get', 'statefulset', 'ledger', '-n', 'incidents')).toMatch(/ledger\s+1\/3/);
+      const nodes = await kubectlOk('get', 'nodes');
+      expect(nodes).toMatch(/kind-of-k3s-agent-2\s+NotReady/);
+      const disk = await kubectlOk('get', 'node', 'kind-of-k3s-agent-1', '-o', 'jsonpath={.status.conditions[?(@.type=="DiskPressure")].status}');
+      expect(disk).toBe('True');
+
+      await waitFor('kubectl to watch', () => sim.stats().openWatches > 0, 10_000);
+      for (const target of [crash, unavailable, notReady, pressure]) expect(sim.fixScenario(target)).toBe(true);
+      sim.tick();
+      expect(await kubectlOk('get', 'deployment', 'payments-worker', '-n', 'incidents')).toMatch(/payments-worker\s+10\/10\s+10\s+10/);
+      expect(await kubectlOk('get', 'statefulset', 'ledger', '-n', 'incidents')).toMatch(/ledger\s+3\/3/);
+      expect(await kubectlOk('get', 'nodes')).not.toContain('NotReady');
+
+      const reader = watcher.stdout.getReader();
+      const decoder = new TextDecoder();
+      let watched = '';
+      await waitFor(
+        'the watch to show the Deployment fixed',
+        async () => {
+          const { value } = await reader.read();
+          watched += decoder.decode(value);
+          return /MODIFIED\s+payments-worker\s+10\/10/.test(watched);
+        },
+        10_000,
+      );
+      expect(watched).toMatch(/ADDED\s+payments-worker\s+0\/10/);
+    } finally {
+      watcher.kill();
+      await watcher.exited;
+    }
+  });
+
   test('auth can-i follows the RBAC posture', async () => {
     expect(await kubectl('auth', 'can-i', 'list', 'pods')).toMatchObject({ code: 0, stdout: 'yes\n' });
     expect(await kubectl('auth', 'can-i', 'get', 'pods', '--subresource=log')).toMatchObject({ code: 1, stdout: 'no\n' });

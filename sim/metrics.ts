@@ -16,7 +16,8 @@ export function walkUsage(cluster: Cluster): void {
       c.cpuMilli = Math.max(0.2, c.cpuMilli + (c.cpuBaseMilli - c.cpuMilli) * 0.3 + c.cpuBaseMilli * 0.4 * (random.next() - 0.5) + spike);
       c.memBytes = Math.max(2 * MI, c.memBytes + (c.memBaseBytes - c.memBytes) * 0.2 + c.memBaseBytes * 0.06 * (random.next() - 0.5));
       // A leaking container (OOM pods) creeps towards its limit.
-      if (pod.behaviour === 'oom' && c === pod.containers[0] && c.memLimitBytes) c.memBytes = Math.min(c.memLimitBytes * 0.99, c.memBytes * 1.03);
+      if ((pod.behaviour === 'oom' || pod.behaviour === 'oomloop') && c === pod.containers[0] && c.memLimitBytes)
+        c.memBytes = Math.min(c.memLimitBytes * 0.99, c.memBytes * 1.03);
       if (c.memLimitBytes) c.memBytes = Math.min(c.memBytes, c.memLimitBytes);
     }
   }

@@ -40,7 +40,10 @@ export type ContainerModel = {
  * What a pod is doing; the tick moves pods between these.
  * steady: running and ready · creating: ContainerCreating, running next tick · crashloop: one container fails seconds
  * after each start, restarted on the kubelet's back-off · imagepull: ImagePullBackOff forever · oom: runs for hours,
- * OOMKilled, restarted at once (it ran long enough for the back-off to reset) · pending: unschedulable ·
+ * OOMKilled, restarted at once (it ran long enough for the back-off to reset) · oomloop: OOM-killed seconds after each
+ * start (a limit below the working set), restarted on the back-off · unready: running, its readiness probe failing ·
+ * mountfail: scheduled but stuck in ContainerCreating (a volume's Secret is missing) ·
+ * pending: unschedulable ·
  * evicted: Failed/Evicted · stuck: Terminating forever (a finalizer never clears) · terminating: deleted, gone next tick ·
  * running-job: a Job pod that completes next tick · completed / failed: terminal Job pods.
  */
@@ -50,6 +53,9 @@ export type PodBehaviour =
   | 'crashloop'
   | 'imagepull'
   | 'oom'
+  | 'oomloop'
+  | 'unready'
+  | 'mountfail'
   | 'pending'
   | 'evicted'
   | 'stuck'
@@ -105,6 +111,12 @@ export type NodeModel = {
   readyChangedAt: number;
   /** While NotReady: the tick it recovers at. */
   recoverAtTick: number;
+  /** While NotReady: "Unknown" (the kubelet stopped posting, the node-controller's verdict) or "False" (the kubelet says so). */
+  notReadyStatus: 'False' | 'Unknown';
+  /** Pressure conditions that are True (MemoryPressure, DiskPressure, PIDPressure), with when each began. */
+  pressures: Record<string, number>;
+  /** When the last pressure condition went back to False (its lastTransitionTime). */
+  pressureClearedAt?: number;
   machineId: string;
   bootId: string;
   kernel: string;
@@ -189,6 +201,12 @@ export function ownerRef(object: KubeObject): OwnerReference {
   };
 }
 
+const PRESSURE_TAINTS: [string, string][] = [
+  ['MemoryPressure', 'node.kubernetes.io/memory-pressure'],
+  ['DiskPressure', 'node.kubernetes.io/disk-pressure'],
+  ['PIDPressure', 'node.kubernetes.io/pid-pressure'],
+];
+
 export function renderNode(node: NodeModel): KubeObject {
   const cpu = String(node.cpuCores);
   // k3s reserves nothing by default: allocatable equals capacity.
@@ -206,22 +224,38 @@ export function renderNode(node: NodeModel): KubeObject {
     labels['node-role.kubernetes.io/control-plane'] = 'true';
     labels['node-role.kubernetes.io/master'] = 'true';
   }
-  const heartbeat = node.ready ? Date.now() - 20_000 : node.readyChangedAt - 40_000;
-  const pressure = (type: string, reason: string, message: string): JsonObject => ({
-    lastHeartbeatTime: iso(heartbeat),
-    lastTransitionTime: iso(node.createdAt + 10_000),
-    message: node.ready ? message : 'Kubelet stopped posting node status.',
-    reason: node.ready ? reason : 'NodeStatusUnknown',
-    status: node.ready ? 'False' : 'Unknown',
-    type,
-  });
+  // A node the kubelet still reports for (Ready False) keeps a fresh heartbeat; an unreachable one (Unknown) does not.
+  const reporting = node.ready || node.notReadyStatus === 'False';
+  const heartbeat = reporting ? Date.now() - 20_000 : node.readyChangedAt - 40_000;
+  const pressure = (type: string, [reason, message]: [string, string], [onReason, onMessage]: [string, string]): JsonObject => {
+    const since = node.pressures[type];
+    const on = since !== undefined;
+    return {
+      lastHeartbeatTime: iso(heartbeat),
+      lastTransitionTime: iso(on ? since : Math.max(node.createdAt + 10_000, node.pressureClearedAt ?? 0)),
+      message: reporting ? (on ? onMessage : message) : 'Kubelet stopped posting node status.',
+      reason: reporting ? (on ? onReason : reason) : 'NodeStatusUnknown',
+      status: reporting ? (on ? 'True' : 'False') : 'Unknown',
+      type,
+    };
+  };
   const spec: JsonObject = { podCIDR: node.podCidr, podCIDRs: [node.podCidr], providerID: `k3s://${node.name}` };
-  if (!node.ready) {
-    spec.taints = [
+  const taints: JsonObject[] = [];
+  if (!node.ready && node.notReadyStatus === 'Unknown') {
+    taints.push(
       { effect: 'NoSchedule', key: 'node.kubernetes.io/unreachable', timeAdded: iso(node.readyChangedAt) },
       { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', timeAdded: iso(node.readyChangedAt + 5000) },
-    ];
+    );
+  } else if (!node.ready) {
+    taints.push(
+      { effect: 'NoSchedule', key: 'node.kubernetes.io/not-ready', timeAdded: iso(node.readyChangedAt) },
+      { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', timeAdded: iso(node.readyChangedAt + 5000) },
+    );
   }
+  // The node lifecycle controller taints a node under pressure so no new pod lands there.
+  for (const [type, key] of PRESSURE_TAINTS)
+    if (node.pressures[type] !== undefined) taints.push({ effect: 'NoSchedule', key, timeAdded: iso(node.pressures[type]) });
+  if (taints.length > 0) spec.taints = taints;
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -252,15 +286,27 @@ export function renderNode(node: NodeModel): KubeObject {
       allocatable: resources,
       capacity: resources,
       conditions: [
-        pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        pressure(
+          'MemoryPressure',
+          ['KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+          ['KubeletHasInsufficientMemory', 'kubelet has insufficient memory available'],
+        ),
+        pressure('DiskPressure', ['KubeletHasNoDiskPressure', 'kubelet has no disk pressure'], ['KubeletHasDiskPressure', 'kubelet has disk pressure']),
+        pressure(
+          'PIDPressure',
+          ['KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+          ['KubeletHasInsufficientPID', 'kubelet has insufficient PID available'],
+        ),
         {
           lastHeartbeatTime: iso(heartbeat),
           lastTransitionTime: iso(node.readyChangedAt),
-          message: node.ready ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.',
-          reason: node.ready ? 'KubeletReady' : 'NodeStatusUnknown',
-          status: node.ready ? 'True' : 'Unknown',
+          message: node.ready
+            ? 'kubelet is posting ready status'
+            : reporting
+              ? 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized'
+              : 'Kubelet stopped posting node status.',
+          reason: node.ready ? 'KubeletReady' : reporting ? 'KubeletNotReady' : 'NodeStatusUnknown',
+          status: node.ready ? 'True' : node.notReadyStatus,
           type: 'Ready',
         },
       ],

@@ -140,7 +140,7 @@ export function renderPod(pod: PodModel): KubeObject {
   } else {
     const initialized = pod.initContainers.every((c) => (c.role === 'sidecar' ? c.started : 'terminated' in c.state && c.state.terminated.exitCode === 0));
     const terminal = pod.phase === 'Succeeded' || pod.phase === 'Failed';
-    const sandboxReady = !terminal && pod.behaviour !== 'creating';
+    const sandboxReady = !terminal && pod.behaviour !== 'creating' && pod.behaviour !== 'mountfail';
     const ready = !terminal && notReady.length === 0 && pod.phase === 'Running';
     const containersReason = terminal && pod.phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady';
     const unreadyMessage = terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`;

@@ -30,6 +30,11 @@ export function oomRunMs(pod: PodModel, c: ContainerModel): number {
   return runRandom(pod, c).int(2 * 60, 6 * 60) * 60_000;
 }
 
+/** How a troubled container's runs end: killed by the kernel's OOM killer (exit 137) or exiting with an error. */
+export function crashReason(pod: PodModel): 'OOMKilled' | 'Error' {
+  return pod.behaviour === 'oom' || pod.behaviour === 'oomloop' ? 'OOMKilled' : 'Error';
+}
+
 /** One crash and restart once the back-off is at its cap (the run taken as its middle value). */
 const CAPPED_CYCLE_MS = BACKOFF_MAX_MS + 4500;
 
@@ -42,11 +47,11 @@ export function advanceTrouble(cluster: Cluster, pod: PodModel, now: number, qui
   while (pod.troubleAt <= now) {
     const at = pod.troubleAt;
     if ('running' in c.state) {
-      if (pod.behaviour !== 'crashloop' && pod.behaviour !== 'oom') {
+      if (pod.behaviour !== 'crashloop' && pod.behaviour !== 'oom' && pod.behaviour !== 'oomloop') {
         pod.troubleAt = NEVER;
         break;
       }
-      pod.troubleAt = crashContainer(cluster, pod, c, at, pod.behaviour === 'oom' ? 'OOMKilled' : 'Error', quiet);
+      pod.troubleAt = crashContainer(cluster, pod, c, at, crashReason(pod), quiet);
       continue;
     }
     // A long past at the back-off cap (a pod seeded days into its crash loop) repeats one cycle: skip whole
@@ -58,7 +63,7 @@ export function advanceTrouble(cluster: Cluster, pod: PodModel, now: number, qui
       continue;
     }
     restartContainer(cluster, pod, c, at, `containerd://${randomHex(runRandom(pod, c), 64)}`);
-    if (pod.behaviour === 'crashloop') {
+    if (pod.behaviour === 'crashloop' || pod.behaviour === 'oomloop') {
       c.ready = false; // it fails before its first readiness probe passes
       pod.troubleAt = at + crashLoopRunMs(pod, c);
     } else if (pod.behaviour === 'oom') {

@@ -8,7 +8,7 @@ import { iso, type JsonObject, type NodeModel, type PodBehaviour, type PodModel 
 import { defaultPodSpec, renderPod } from './pod-objects.ts';
 import { randomSuffix, randomUid } from './random.ts';
 import type { OwnerReference } from './store.ts';
-import { NEVER, advanceTrouble, crashLoopRunMs, oomRunMs, troubled } from './pod-trouble.ts';
+import { NEVER, advanceTrouble, crashLoopRunMs, crashReason, oomRunMs, troubled } from './pod-trouble.ts';
 
 export type NewPod = {
   namespace: string;
@@ -68,6 +68,14 @@ function applyBehaviour(cluster: Cluster, pod: PodModel, now: number): void {
       for (const c of pod.initContainers) c.state = { waiting: { reason: 'PodInitializing' } };
       for (const c of pod.containers) c.state = { waiting: { reason: pod.initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
       pod.nextActionTick = cluster.tickCount + 1;
+      return;
+    case 'mountfail':
+      // Scheduled, but the kubelet cannot set up a volume: no sandbox, containers never created.
+      pod.phase = 'Pending';
+      pod.startedAt = now;
+      pod.podIP = null;
+      for (const c of [...pod.initContainers, ...pod.containers])
+        c.state = { waiting: { reason: pod.initContainers.length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
       return;
     case 'pending': {
       const n = cluster.nodes.length;
@@ -131,18 +139,23 @@ function applyBehaviour(cluster: Cluster, pod: PodModel, now: number): void {
     c.restartCount = 1;
     c.state = { running: { startedAt: iso(finished + 5000) } };
   }
-  if (pod.behaviour === 'crashloop' || pod.behaviour === 'oom') {
+  if (pod.behaviour === 'crashloop' || pod.behaviour === 'oom' || pod.behaviour === 'oomloop') {
     // The pod has been living its trouble since it started: replay that past on the kubelet's schedule.
-    if (pod.behaviour === 'oom' && c.memLimitBytes) c.memBaseBytes = c.memLimitBytes * 0.85;
+    if (pod.behaviour !== 'crashloop' && c.memLimitBytes) c.memBaseBytes = c.memLimitBytes * 0.85;
     const started = 'running' in c.state ? Date.parse(c.state.running.startedAt) : pod.createdAt;
     pod.troubleAt = started + (pod.behaviour === 'oom' ? oomRunMs(pod, c) : crashLoopRunMs(pod, c));
     advanceTrouble(cluster, pod, now, true);
-    if (pod.behaviour === 'crashloop') {
+    if (pod.behaviour !== 'oom') {
       // Caught mid-loop, a container spends all but a few seconds of each 5 min waiting: one met in its brief
       // run (1–8 s) is shown as having just failed, so a seeded cluster always has its crash loop to look at.
-      if ('running' in c.state && c.restartCount > 0) pod.troubleAt = crashContainer(cluster, pod, c, now, 'Error', true);
+      if ('running' in c.state && c.restartCount > 0) pod.troubleAt = crashContainer(cluster, pod, c, now, crashReason(pod), true);
       pod.readySince = pod.createdAt + 6000;
     }
+  }
+  if (pod.behaviour === 'unready') {
+    // Up, but its readiness probe never passes (a dependency it checks is down): running, not ready.
+    c.ready = false;
+    pod.readySince = now;
   }
   if (pod.behaviour === 'stuck') {
     pod.deletedAt = now - random.int(10, 50) * 60_000;
@@ -258,7 +271,7 @@ export function makePodCrash(cluster: Cluster, pod: PodModel, now: number): void
 
 /** A crash loop's cause went away (a dependency is back): the container stays up from its next start on. */
 export function healPod(cluster: Cluster, pod: PodModel): void {
-  if (pod.behaviour !== 'crashloop') return;
+  if (pod.behaviour !== 'crashloop' && pod.behaviour !== 'oomloop') return;
   pod.behaviour = 'steady';
   if ('running' in troubled(pod).state) pod.troubleAt = NEVER;
   savePod(cluster, pod);
@@ -294,6 +307,8 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
   }
   const held = troubled(pod);
   if (held && 'waiting' in held.state && held.state.waiting.reason === 'CrashLoopBackOff') noteBackOff(cluster, pod, held, now);
+  if (pod.behaviour === 'unready' && cluster.tickCount % 3 === 0) failReadiness(cluster, pod, now);
+  if (pod.behaviour === 'mountfail' && cluster.tickCount % 3 === 0) failMount(cluster, pod, now);
   if (cluster.tickCount < pod.nextActionTick) return true;
   const c = troubled(pod);
   switch (pod.behaviour) {
@@ -365,6 +380,30 @@ export function advancePod(cluster: Cluster, pod: PodModel, now: number): boolea
 
 /** A readiness probe flaps: the kubelet records Unhealthy (the pod stays Ready; it is a blip). */
 export function flapProbe(cluster: Cluster, pod: PodModel, now: number): void {
+  failReadiness(cluster, pod, now);
+}
+
+/** The kubelet's FailedMount warning for the first Secret volume of a pod stuck in ContainerCreating. */
+function failMount(cluster: Cluster, pod: PodModel, now: number): void {
+  const volume = ((pod.spec.volumes as JsonObject[] | undefined) ?? []).find((v) => v.secret);
+  if (!volume) return;
+  const secret = (volume.secret as { secretName?: string }).secretName ?? '';
+  recordEvent(
+    cluster,
+    {
+      type: 'Warning',
+      reason: 'FailedMount',
+      message: `MountVolume.SetUp failed for volume "${String(volume.name)}" : secret "${secret}" not found`,
+      involved: involvedPod(pod),
+      component: 'kubelet',
+      host: pod.nodeName ?? undefined,
+    },
+    now,
+  );
+}
+
+/** The kubelet's Unhealthy warning for a failed readiness probe of the pod's first container. */
+function failReadiness(cluster: Cluster, pod: PodModel, now: number): void {
   const c = pod.containers[0];
   if (!c || !('running' in c.state)) return;
   const port = ((pod.spec.containers as JsonObject[])[0]?.ports as { containerPort?: number }[] | undefined)?.[0]?.containerPort ?? 8080;

@@ -9,9 +9,11 @@ export type RbacGrants = {
   apply: boolean;
   /** NIRO_ENABLE_SELF_UPDATE: patch of Deployment niro-agent in niro-system only. */
   selfUpdate: boolean;
+  /** PodDisruptionBudgets readable: in the default role since protocol 4; false = a role installed before. */
+  pdbs: boolean;
 };
 
-export const DEFAULT_GRANTS: RbacGrants = { logs: false, apply: false, selfUpdate: false };
+export const DEFAULT_GRANTS: RbacGrants = { logs: false, apply: false, selfUpdate: false, pdbs: true };
 
 export const AGENT_NAMESPACE = 'niro-system';
 export const AGENT_NAME = 'niro-agent';
@@ -60,6 +62,7 @@ export function buildAgentRules(grants: RbacGrants): PolicyRule[] {
   const rules: PolicyRule[] = [
     { apiGroups: [''], resources: ['nodes', 'pods', 'namespaces', 'events'], verbs: READ },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: READ },
+    ...(grants.pdbs ? [{ apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ }] : []),
     { apiGroups: ['metrics.k8s.io'], resources: ['nodes', 'pods'], verbs: ['get', 'list'] },
     // The agent keeps its key in a Secret of its own namespace, whatever else is granted.
     { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update', 'patch'], namespace: AGENT_NAMESPACE },

@@ -134,9 +134,35 @@ export function serveWatch(request: ReadRequest, onClose: () => void): Response 
     const body = table ? JSON.stringify(buildTable(key, [object], 'Object', object.metadata.resourceVersion)) : cluster.store.serialize(key, object);
     return encoder.encode(`{"type":"${eventType}","object":${body}}\n`);
   };
+  const selects = (object: KubeObject): boolean =>
+    (request.namespace === undefined || object.metadata.namespace === request.namespace) &&
+    labels.ok &&
+    fields.ok &&
+    labels.match(object) &&
+    fields.match(object);
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       if (!fromVersion || fromVersion === '0') for (const object of selected.objects) controller.enqueue(frame('ADDED', object));
+      else {
+        // Resume where the client's list or last event left off: what changed since, or 410 Gone when it is too old.
+        const missed = cluster.store.eventsSince(key, Number(fromVersion));
+        if (missed === null) {
+          const status = {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            message: `too old resource version: ${fromVersion} (${cluster.store.resourceVersion()})`,
+            reason: 'Expired',
+            code: 410,
+          };
+          controller.enqueue(encoder.encode(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`));
+          finish();
+          controller.close();
+          return;
+        }
+        for (const event of missed) if (selects(event.object)) controller.enqueue(frame(event.type, event.object));
+      }
       unsubscribe = cluster.store.subscribe((event) => {
         if (closed || event.key !== key) return;
         if (request.namespace !== undefined && event.object.metadata.namespace !== request.namespace) return;

@@ -43,6 +43,12 @@ type Entry = { object: KubeObject; json: string | null };
 
 type Collection = { entries: Map<string, Entry>; sortedKeys: string[] | null };
 
+/** Events kept per resource for watches that resume from a resourceVersion (the watch cache's window). */
+const HISTORY_PER_RESOURCE = 500;
+
+/** A resource's recent events, and the newest resourceVersion already dropped from them (compacted). */
+type History = { events: { rv: number; event: WatchEvent }[]; droppedUpTo: number };
+
 export type Store = {
   get(key: string, namespace: string | undefined, name: string): KubeObject | null;
   /** Objects in etcd key order (namespace, then name); all namespaces when namespace is undefined. */
@@ -59,6 +65,13 @@ export type Store = {
   serialize(key: string, object: KubeObject): string;
   resourceVersion(): number;
   subscribe(listener: (event: WatchEvent) => void): () => void;
+  /**
+   * Events of `key` after resourceVersion `from`, oldest first, for a watch resuming there; null when some were
+   * compacted away (the API server's "410 Gone: too old resource version"). Objects replaced on change (pods) replay as they were, objects changed in place (workloads) as they are now.
+   */
+  eventsSince(key: string, from: number): WatchEvent[] | null;
+  /** etcd compaction: the history goes, so watches from any earlier resourceVersion get 410 Gone. */
+  compact(): void;
 };
 
 export function objectKey(namespace: string | undefined, name: string): string {
@@ -71,6 +84,7 @@ export function createStore(): Store {
   // owner uid → dependent uids, for cascading deletes.
   const dependents = new Map<string, Set<string>>();
   const listeners = new Set<(event: WatchEvent) => void>();
+  const histories = new Map<string, History>();
   let revision = 1000;
 
   const collection = (key: string): Collection => {
@@ -83,6 +97,10 @@ export function createStore(): Store {
   };
 
   const emit = (event: WatchEvent): void => {
+    let history = histories.get(event.key);
+    if (!history) histories.set(event.key, (history = { events: [], droppedUpTo: 0 }));
+    history.events.push({ rv: revision, event });
+    if (history.events.length > HISTORY_PER_RESOURCE) history.droppedUpTo = history.events.shift()!.rv;
     for (const listener of listeners) listener(event);
   };
 
@@ -167,6 +185,20 @@ export function createStore(): Store {
       return entry.json;
     },
     resourceVersion: () => revision,
+    eventsSince(key, from) {
+      const history = histories.get(key);
+      if (!history) return [];
+      if (from < history.droppedUpTo) return null;
+      return history.events.filter((e) => e.rv > from).map((e) => e.event);
+    },
+    compact() {
+      for (const history of histories.values()) {
+        history.droppedUpTo = revision;
+        history.events = [];
+      }
+      // Resources without events yet compact too: record the horizon for them on first use.
+      for (const key of collections.keys()) if (!histories.has(key)) histories.set(key, { events: [], droppedUpTo: revision });
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

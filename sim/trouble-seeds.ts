@@ -186,6 +186,9 @@ export function troubleSeeds(nodes: number): Seed[] {
       podSpec: { restartPolicy: 'Never', containers: [container('import', `${reg}/batch/import-catalog:1.0.0`, { cpu: '100m', memory: '128Mi' })] },
     },
     {
+      // The well-configured one (policy checks pass): probes, requests and limits, non-root, read-only root
+      // filesystem, no privilege escalation, every capability dropped, the runtime's seccomp profile; a PDB
+      // (pdbs.ts) keeps two of its three replicas up through a drain.
       kind: 'Deployment',
       namespace: 'shop',
       name: 'web',
@@ -193,6 +196,7 @@ export function troubleSeeds(nodes: number): Seed[] {
       ageMs: 12 * DAY,
       cost: 3,
       podSpec: {
+        securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } },
         containers: [
           container('nginx', 'nginx:1.27.3-alpine', {
             cpu: '50m',
@@ -200,6 +204,7 @@ export function troubleSeeds(nodes: number): Seed[] {
             memoryLimit: '128Mi',
             ports: [{ containerPort: 80, name: 'http' }],
             probes: true,
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
           }),
         ],
       },
@@ -242,10 +247,32 @@ export function troubleSeeds(nodes: number): Seed[] {
       pinned: true,
       ageMs: 15 * DAY,
       cost: nodes,
+      // The one policy checks flag: privileged, the host's network and PID namespaces, hostPath mounts, a host
+      // port, no probes and no limits (as many hand-written node agents run).
       podSpec: {
         hostNetwork: true,
+        hostPID: true,
         containers: [
-          container('node-exporter', 'prom/node-exporter:v1.8.2', { cpu: '10m', memory: '24Mi', ports: [{ containerPort: 9100, name: 'metrics' }] }),
+          {
+            ...container('node-exporter', 'prom/node-exporter:v1.8.2', {
+              cpu: '10m',
+              memory: '24Mi',
+              ports: [{ containerPort: 9100, name: 'metrics' }],
+              args: ['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--path.rootfs=/host/root'],
+              securityContext: { privileged: true },
+            }),
+            ports: [{ containerPort: 9100, hostPort: 9100, name: 'metrics', protocol: 'TCP' }],
+            volumeMounts: [
+              { mountPath: '/host/proc', name: 'proc', readOnly: true },
+              { mountPath: '/host/sys', name: 'sys', readOnly: true },
+              { mountPath: '/host/root', mountPropagation: 'HostToContainer', name: 'root', readOnly: true },
+            ],
+          },
+        ],
+        volumes: [
+          { hostPath: { path: '/proc', type: '' }, name: 'proc' },
+          { hostPath: { path: '/sys', type: '' }, name: 'sys' },
+          { hostPath: { path: '/', type: '' }, name: 'root' },
         ],
       },
     },

@@ -6,6 +6,7 @@ import { isPodReady } from './pods.ts';
 import type { KubeObject } from './store.ts';
 import { specOf, templateHash, templateOf } from './workload-objects.ts';
 import { isActive } from './workloads.ts';
+import { refreshPdbStatuses } from './pdbs.ts';
 
 /** Pods by controller uid, built once per pass. */
 function indexPodsByOwner(cluster: Cluster): Map<string, PodModel[]> {
@@ -189,4 +190,5 @@ export function refreshStatuses(cluster: Cluster, now: number): void {
       cluster.store.touch(key, object);
     }
   }
+  refreshPdbStatuses(cluster);
 }

@@ -25,7 +25,8 @@ export function isActive(pod: PodModel): boolean {
 
 function liveBehaviour(hinted: PodBehaviour | undefined): PodBehaviour {
   // New pods start by being created, unless the workload is broken in a way that shows at once.
-  return hinted === 'crashloop' || hinted === 'imagepull' || hinted === 'pending' ? hinted : 'creating';
+  const shows: (PodBehaviour | undefined)[] = ['crashloop', 'oomloop', 'imagepull', 'pending', 'unready', 'mountfail'];
+  return shows.includes(hinted) ? hinted! : 'creating';
 }
 
 function spawnPod(
@@ -220,6 +221,7 @@ function reconcileDaemonSet(cluster: Cluster, ds: KubeObject, now: number, initi
   const revision = templateHash(templateOf(ds)).slice(0, 10);
   const pods = [...cluster.pods.values()].filter((p) => p.owner?.uid === ds.metadata.uid && p.deletedAt === null);
   const created = Date.parse(ds.metadata.creationTimestamp);
+  const hints = hintsOf(cluster, ds);
   for (const pod of pods) if (pod.labels['controller-revision-hash'] !== revision) beginPodDeletion(cluster, pod, now);
   for (const node of cluster.nodes) {
     if (pods.some((p) => p.nodeName === node.name && p.labels['controller-revision-hash'] === revision)) continue;
@@ -228,7 +230,7 @@ function reconcileDaemonSet(cluster: Cluster, ds: KubeObject, now: number, initi
       cluster,
       ds,
       name,
-      initial ? 'steady' : 'creating',
+      initial ? (hints.behaviours?.[node.index] ?? 'steady') : liveBehaviour(hints.behaviours?.[node.index]),
       initial ? Math.max(created, node.createdAt) + 5000 : now,
       {
         'controller-revision-hash': revision,

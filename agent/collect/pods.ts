@@ -52,7 +52,7 @@ export function indexOwners(replicaSets: { metadata: Pod['metadata'] }[], jobs: 
 }
 
 /** Labels bounded for the wire: keys in sorted order, at most LIMITS.labelsPerPod of them. */
-function boundLabels(labels: Record<string, string> | undefined): Labels {
+export function boundLabels(labels: Record<string, string> | undefined): Labels {
   const out: Labels = {};
   let kept = 0;
   for (const key of Object.keys(labels ?? {}).sort()) {

@@ -20,6 +20,19 @@ export interface AgentProcess {
 
 export const AGENT_MAIN = join(import.meta.dir, '..', 'main.ts');
 
+/**
+ * In-cluster settings as a pod has them, for a simulator on `port` whose service-account files were written under
+ * `root` (sim.writeInClusterFiles): the API address from the environment and the cluster CA handed to Bun at start.
+ */
+export function inClusterEnv(port: number, root: string): Record<string, string> {
+  return {
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: String(port),
+    NIRO_IN_CLUSTER_ROOT: root,
+    NODE_EXTRA_CA_CERTS: join(root, 'var/run/secrets/kubernetes.io/serviceaccount/ca.crt'),
+  };
+}
+
 /** Starts the agent with exactly `env` (plus PATH), never inheriting the caller's environment. */
 export function startAgentProcess(env: Record<string, string>, options: { command?: string[] } = {}): AgentProcess {
   const proc: Subprocess<'ignore', 'pipe', 'pipe'> = Bun.spawn(options.command ?? [process.execPath, AGENT_MAIN], {

@@ -1,7 +1,7 @@
 // A KubeApi made of plain data, for tests of the builders and loops (the simulator covers the real API).
 import type { ObjectResult } from '../../src/contract/index.ts';
 import { KubeError, type KubeApi, type LogHandle, type LogOptions, type ObjectReference, type ResourceAttributes } from '../kube-api.ts';
-import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret } from '../kube-objects.ts';
+import type { Event, KubeObject, Node, NodeMetrics, ObjectMeta, OwnedObject, Pod, PodMetrics, Secret, WatchEvent } from '../kube-objects.ts';
 
 export interface FakeLog {
   namespace: string;
@@ -9,6 +9,16 @@ export interface FakeLog {
   options: LogOptions;
   emit(text: string): void;
   end(error?: string): void;
+  aborted: boolean;
+}
+
+/** An open watch of the fake: a test pushes events into it or ends it. */
+export interface FakeWatch {
+  path: string;
+  resourceVersion: string;
+  emit(event: WatchEvent<unknown>): void;
+  /** The server ends the stream (its timeout), or the request fails with `error`. */
+  end(error?: KubeError): void;
   aborted: boolean;
 }
 
@@ -30,6 +40,13 @@ export interface FakeKubeState {
   deleted: ObjectReference[];
   patchedImages: string[];
   logs: FakeLog[];
+  /** Collections served to listCollection by path (e.g. "/apis/apps/v1/deployments"); an error fails the list. Absent: empty. */
+  collections: Record<string, { metadata: ObjectMeta }[] | KubeError>;
+  /** The resourceVersion lists answer with. */
+  listVersion: string;
+  /** Lists answered per path. */
+  listCalls: Record<string, number>;
+  watches: FakeWatch[];
   /** Kinds the fake API serves, with whether they are namespaced. */
   kinds: Record<string, boolean>;
 }
@@ -55,6 +72,10 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
     deleted: [],
     patchedImages: [],
     logs: [],
+    collections: {},
+    listVersion: '100',
+    listCalls: {},
+    watches: [],
     kinds: { 'v1/ConfigMap': true, 'apps/v1/Deployment': true, 'v1/Namespace': false, 'rbac.authorization.k8s.io/v1/ClusterRole': false },
     ...initial,
   };
@@ -89,6 +110,30 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
       if (state.down) throw state.down;
       const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
       state.secrets.set(`${namespace}/${name}`, { metadata: { name, namespace }, data: encoded });
+    },
+    listCollection: async <T>(path: string) => {
+      state.listCalls[path] = (state.listCalls[path] ?? 0) + 1;
+      const items = await read(state.collections[path] ?? []);
+      return { items: items as unknown as T[], resourceVersion: state.listVersion };
+    },
+    watchCollection: (path, resourceVersion, onEvent) => {
+      let settle: (value: { error?: KubeError }) => void = () => undefined;
+      const done = new Promise<{ error?: KubeError }>((resolve) => (settle = resolve));
+      const entry: FakeWatch = {
+        path,
+        resourceVersion,
+        aborted: false,
+        emit: (event) => onEvent(event as Parameters<typeof onEvent>[0]),
+        end: (error) => settle(error ? { error } : {}),
+      };
+      state.watches.push(entry);
+      return {
+        abort: () => {
+          entry.aborted = true;
+          settle({});
+        },
+        done,
+      };
     },
     streamLog: (namespace, pod, options, onChunk): LogHandle => {
       let settle: (value: { error?: string }) => void = () => undefined;
