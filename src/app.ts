@@ -37,6 +37,8 @@ import { agentStreamSocket, AGENT_WEBSOCKET_OPTIONS } from './agents/stream-sock
 import { streamsPages } from './streams/pages';
 import { podsApi } from './pods/api';
 import { podsPages } from './pods/pages';
+import { notificationsApi } from './notifications/api';
+import { notificationsPages } from './notifications/pages';
 
 export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
@@ -80,6 +82,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(streamsPages(deps))
     .use(podsApi(deps))
     .use(podsPages(deps))
+    .use(notificationsApi(deps))
+    .use(notificationsPages(deps))
     .use(installScriptRoutes(deps.config))
     .use(openapiRoutes((): AnyElysia => app, deps.db));
   return app;

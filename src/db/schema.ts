@@ -8,3 +8,4 @@ export * from '../commands/schema';
 export * from '../streams/schema';
 export * from '../inventory/schema';
 export * from '../policies/schema';
+export * from '../notifications/schema';

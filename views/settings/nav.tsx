@@ -1,12 +1,13 @@
 import Html from '@kitajs/html';
 
-export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'audit';
+export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'notifications' | 'audit';
 
 const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'profile', href: '/settings/profile', label: 'Profile' },
   { key: 'tokens', href: '/settings/tokens', label: 'API tokens' },
   { key: 'members', href: '/settings/members', label: 'Members' },
   { key: 'orgs', href: '/settings/orgs', label: 'Organizations' },
+  { key: 'notifications', href: '/settings/notifications', label: 'Notifications' },
   { key: 'audit', href: '/settings/audit', label: 'Audit log' },
 ];
 
