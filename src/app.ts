@@ -23,6 +23,8 @@ import { agentApi } from './agents/api';
 import { clustersPages } from './clusters/pages';
 import { incidentsApi } from './incidents/api';
 import { incidentsPages } from './incidents/pages';
+import { policiesApi } from './policies/api';
+import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
@@ -35,6 +37,8 @@ import { agentStreamSocket, AGENT_WEBSOCKET_OPTIONS } from './agents/stream-sock
 import { streamsPages } from './streams/pages';
 import { podsApi } from './pods/api';
 import { podsPages } from './pods/pages';
+import { notificationsApi } from './notifications/api';
+import { notificationsPages } from './notifications/pages';
 
 export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
@@ -65,6 +69,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(clustersPages(deps))
     .use(incidentsPages(deps))
     .use(incidentsApi(deps))
+    .use(policiesPages(deps))
+    .use(policiesApi(deps))
     .use(deploymentsPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
@@ -76,6 +82,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(streamsPages(deps))
     .use(podsApi(deps))
     .use(podsPages(deps))
+    .use(notificationsApi(deps))
+    .use(notificationsPages(deps))
     .use(installScriptRoutes(deps.config))
     .use(openapiRoutes((): AnyElysia => app, deps.db));
   return app;

@@ -49,6 +49,10 @@ export type Config = {
   metricsToken: string | null;
   /** Bounds of live log streams (src/streams). */
   streams: StreamLimits;
+  /** How often the notification router and delivery worker run, in seconds. */
+  notifyIntervalSeconds: number;
+  /** The longest one outbound notification call (HTTP request, SMTP step) may take, in seconds. */
+  notifyTimeoutSeconds: number;
 };
 
 /** Every live log stream is bounded: beyond a cap the viewer is told it was throttled or ended. */
@@ -150,6 +154,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     startSeconds: readInt(env, 'NIRO_LOG_STREAM_START_SECONDS', 20, 1, 600, errors),
   };
 
+  const notifyIntervalSeconds = readInt(env, 'NIRO_NOTIFY_INTERVAL_SECONDS', 2, 1, 60, errors);
+  const notifyTimeoutSeconds = readInt(env, 'NIRO_NOTIFY_TIMEOUT_SECONDS', 10, 1, 60, errors);
+
   const trustProxyRaw = env.NIRO_TRUST_PROXY?.trim() || '0';
   if (trustProxyRaw !== '0' && trustProxyRaw !== '1') errors.push('NIRO_TRUST_PROXY must be 0 or 1');
   const trustProxy = trustProxyRaw === '1';
@@ -178,6 +185,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       agentImage,
       metricsToken,
       streams,
+      notifyIntervalSeconds,
+      notifyTimeoutSeconds,
     },
   };
 }

@@ -72,7 +72,7 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
 
   test('old rows go, recent and open ones stay; a second pass finds nothing', async () => {
     const result = await runHousekeeping(handle.db, NOW);
-    expect(result).toEqual({ sessions: 1, loginFailures: 1, logStreams: 2, timeline: 1, commands: 2 });
+    expect(result).toEqual({ sessions: 1, loginFailures: 1, logStreams: 2, timeline: 1, commands: 2, deliveries: 0 });
     expect(await count(handle.db, 'sessions')).toBe(1);
     expect(await count(handle.db, 'login_throttle')).toBe(1);
     expect(await count(handle.db, 'log_streams')).toBe(2);
@@ -81,7 +81,7 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
     // The queued one is the expiry job's to settle, never deleted underneath it.
     const left = await queryRows<{ status: string }>(handle.db, sql`select status from commands order by status`);
     expect(left.map((r) => r.status)).toEqual(['queued', 'succeeded']);
-    expect(await runHousekeeping(handle.db, NOW)).toEqual({ sessions: 0, loginFailures: 0, logStreams: 0, timeline: 0, commands: 0 });
+    expect(await runHousekeeping(handle.db, NOW)).toEqual({ sessions: 0, loginFailures: 0, logStreams: 0, timeline: 0, commands: 0, deliveries: 0 });
   });
 
   test('a backlog is deleted in bounded batches, and only as many as allowed per pass', async () => {

@@ -1,20 +1,22 @@
 // Tables that only ever grow are trimmed here, by one replica at a time: expired sessions and old
 // login-failure windows, records of log viewers that ended (never log contents: Niro stores none),
 // cluster timelines and finished commands past their keeping time. Usage history has its own
-// plan-based retention (inventory/retention.ts); the audit log is kept.
+// plan-based retention (inventory/retention.ts); the audit log is kept. Notification deliveries that
+// finished (delivered or given up) are kept for the delivery log's 30 days.
 import { pruneAccounts } from './accounts/store';
 import { pruneTimeline } from './clusters/timeline';
 import { pruneCommands } from './commands/store';
 import { LOCKS, type Db } from './db/client';
 import { startLockedJob, type Job, type JobDeps } from './db/jobs';
 import { pruneEndedStreams } from './streams/store';
+import { pruneMessages } from './notifications/store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** How long each kind of record is kept, in days. */
-export const KEEP_DAYS = { loginFailures: 1, endedLogStreams: 7, timeline: 90, commands: 90 } as const;
+export const KEEP_DAYS = { loginFailures: 1, endedLogStreams: 7, timeline: 90, commands: 90, deliveries: 30 } as const;
 
-export type HousekeepingResult = { sessions: number; loginFailures: number; logStreams: number; timeline: number; commands: number };
+export type HousekeepingResult = { sessions: number; loginFailures: number; logStreams: number; timeline: number; commands: number; deliveries: number };
 
 export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingResult> {
   const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -24,6 +26,7 @@ export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingRe
     logStreams: await pruneEndedStreams(db, ago(KEEP_DAYS.endedLogStreams)),
     timeline: await pruneTimeline(db, ago(KEEP_DAYS.timeline)),
     commands: await pruneCommands(db, ago(KEEP_DAYS.commands)),
+    deliveries: await pruneMessages(db, ago(KEEP_DAYS.deliveries)),
   };
 }
 

@@ -11,6 +11,7 @@ import { createCommandSignals } from './commands/signals';
 import { startPodIndexJob } from './inventory/fleet-index';
 import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
+import { startNotificationJobs } from './notifications/jobs';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -63,6 +64,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const podIndexJob = startPodIndexJob(jobDeps);
   const retentionJob = startRetentionJob(jobDeps);
   const housekeepingJob = startHousekeepingJob(jobDeps);
+  const notificationJobs = startNotificationJobs({ ...jobDeps, config });
   return {
     app,
     database,
@@ -77,6 +79,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await podIndexJob.stop();
       await retentionJob.stop();
       await housekeepingJob.stop();
+      await notificationJobs.stop();
       await unsubscribeRetiredKeys().catch(() => undefined);
       await database.close();
     },

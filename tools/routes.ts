@@ -59,6 +59,7 @@ function sample(schema: Schema): unknown {
     case 'string':
       if (schema.format === 'email') return 'probe@example.com';
       if (schema.format === 'uuid') return PARAM;
+      if (schema.format === 'date-time') return '2030-01-01T00:00:00.000Z';
       return 'x'.repeat(Math.max(1, schema.minLength ?? 0));
     case 'integer':
     case 'number':

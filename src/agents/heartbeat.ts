@@ -14,6 +14,7 @@ import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } 
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
 import { clearWorkloads, syncWorkloads, workloadSubject, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
+import { applyWorkloadPolicies } from '../policies/evaluate';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
 import { statusFromSeverities } from '../clusters/status-rules';
 import type { Snapshot } from './heartbeat-parse';
@@ -151,7 +152,9 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
     // digest unset so the next beat, which carries every template, takes this path again.
     let workloads: WorkloadSync | null = null;
     if (snap.workloads && workloadsHash !== prev.workloads_hash) workloads = await syncWorkloads(tx, clusterId, snap.workloads, now);
-    else if (!snap.workloads && prev.workloads_hash !== null) await clearWorkloads(tx, clusterId);
+    else if (!snap.workloads && prev.workloads_hash !== null)
+      workloads = { changed: [], policyChanged: [], removed: await clearWorkloads(tx, clusterId), missingTemplates: false };
+    timeline.push(...(await applyWorkloadPolicies(tx, ctx, workloads, now)));
 
     if (usage.hasAny) await recordUsageSample(tx, clusterId, usage, now, prev.usage_keys_id);
     if (events.setHash !== prev.events_hash) await upsertEventEntries(tx, clusterId, events.events);

@@ -7,6 +7,7 @@ import type { Actor } from '../audit/store';
 import type { Org } from '../orgs/schema';
 import { createCluster, deleteCluster, updateCluster } from './store';
 import { issueEnrollmentToken, type IssuedToken } from './enrollment';
+import { reevaluateClusterPolicies } from '../policies/evaluate';
 import { addTimeline } from './timeline';
 import type { Cluster } from './schema';
 import { CLUSTER_NAME_MAX, CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE, suggestClusterName, type Environment } from './vocabulary';
@@ -58,6 +59,8 @@ export async function changeCluster(db: Db, actor: Actor, cluster: Cluster, patc
     .map(([k, v]) => `${k} ${v.from} → ${v.to}`)
     .join(', ');
   await addTimeline(db, cluster.id, [{ kind: 'settings', message: `${actor.email} changed ${text}`, details: changes }], new Date());
+  // Policy severities follow the environment (production raises, dev lowers) and some rules apply to production only.
+  if (changes.environment) await reevaluateClusterPolicies(db, cluster.id, new Date());
   await recordAudit(db, {
     orgId: cluster.orgId,
     actorUserId: actor.userId,

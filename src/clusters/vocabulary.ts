@@ -47,5 +47,17 @@ export function suggestClusterName(raw: string): string {
 }
 
 /** What a cluster timeline entry is about. */
-export const TIMELINE_KINDS = ['enrolled', 'status', 'capability', 'agent', 'event', 'restart', 'incident', 'truncation', 'settings', 'token'] as const;
+export const TIMELINE_KINDS = [
+  'enrolled',
+  'status',
+  'capability',
+  'agent',
+  'event',
+  'restart',
+  'incident',
+  'truncation',
+  'settings',
+  'token',
+  'policy',
+] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];

@@ -43,6 +43,7 @@ export const LOCKS = {
   podIndexJob: 7_301_005,
   housekeepingJob: 7_301_006,
   setup: 7_301_007,
+  notificationRouter: 7_301_021,
 } as const;
 
 export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConnections?: number };

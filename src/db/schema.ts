@@ -7,3 +7,5 @@ export * from '../incidents/schema';
 export * from '../commands/schema';
 export * from '../streams/schema';
 export * from '../inventory/schema';
+export * from '../policies/schema';
+export * from '../notifications/schema';

@@ -16,7 +16,8 @@ import type { VisibleOrg } from '../orgs/store';
 import { PodsLive, type ClusterRef, type PodsLiveProps } from '../../views/pods/table';
 import { PodsPage } from '../../views/pods/page';
 import { podsUrl, type PodsFilters } from '../../views/pods/filters';
-import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type DrawerLiveProps } from '../../views/pods/drawer';
+import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type DrawerLiveProps, type DrawerPolicies } from '../../views/pods/drawer';
+import { loadPodFindings } from '../policies/view-model';
 import {
   countPodsByStatus,
   countProblemPods,
@@ -271,13 +272,17 @@ async function loadDrawer(
   namespace: string,
   name: string,
   windowKey?: string,
-): Promise<DrawerLiveProps & { chart: ChartProps }> {
+): Promise<DrawerLiveProps & { chart: ChartProps; policies?: DrawerPolicies }> {
   const now = new Date();
   const live = await loadDrawerLive(db, cluster, namespace, name, now);
   const p = live.pod;
   if (!p) return { ...live, chart: {} as ChartProps };
   const limits = { cpuRequest: p.cpuRequestMilli, cpuLimit: p.cpuLimitMilli, memRequest: p.memRequestBytes, memLimit: p.memLimitBytes };
-  return { ...live, chart: await loadChart(db, cluster, org, namespace, name, windowKey, live.usageAvailable, limits, now) };
+  const [chart, policies] = await Promise.all([
+    loadChart(db, cluster, org, namespace, name, windowKey, live.usageAvailable, limits, now),
+    loadPodFindings(db, cluster, namespace, p.ownerChain),
+  ]);
+  return { ...live, chart, policies };
 }
 
 /** "clusterId/namespace/name" → its parts, or null when malformed. */

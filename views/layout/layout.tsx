@@ -1,7 +1,7 @@
 import Html from '@kitajs/html';
 import { assetUrl } from '../../src/http/assets';
 
-export type NavKey = 'fleet' | 'pods' | 'incidents' | 'deployments' | 'settings' | 'none';
+export type NavKey = 'fleet' | 'pods' | 'incidents' | 'policies' | 'deployments' | 'settings' | 'none';
 
 /** Who the shell is drawn for: a signed-in user gets the org switcher and their menu. */
 export type ShellViewer = {
@@ -26,6 +26,7 @@ const NAV: { key: NavKey; href: string; label: string }[] = [
   { key: 'fleet', href: '/', label: 'Fleet' },
   { key: 'pods', href: '/pods', label: 'Pods' },
   { key: 'incidents', href: '/incidents', label: 'Incidents' },
+  { key: 'policies', href: '/policies', label: 'Policies' },
   { key: 'deployments', href: '/deployments', label: 'Deployments' },
   { key: 'settings', href: '/settings', label: 'Settings' },
 ];

@@ -9,6 +9,7 @@ import { podPath } from './filters';
 import { POD_DRAWER_ID } from './table';
 import { PodChart, type ChartProps, type MetricsState } from './drawer-chart';
 import { CopyButton, Name } from '../shared/names';
+import { WorkloadFindings } from '../policies/findings';
 
 export { POD_CHART_ID, PodChart, type ChartData, type ChartProps, type MetricsState } from './drawer-chart';
 
@@ -33,7 +34,10 @@ export type DrawerLiveProps = {
   problems: PodProblem[];
 };
 
-export type PodDrawerProps = DrawerLiveProps & { chart: ChartProps; closeUrl: string };
+/** The policy findings of the pod's workload (absent when the pod is gone). */
+export type DrawerPolicies = Parameters<typeof WorkloadFindings>[0];
+
+export type PodDrawerProps = DrawerLiveProps & { chart: ChartProps; closeUrl: string; policies?: DrawerPolicies };
 
 function Tile(props: { label: string; children?: JSX.Element | JSX.Element[] | string; attrs?: Record<string, string> }): JSX.Element {
   return (
@@ -383,6 +387,7 @@ export function PodDrawer(props: PodDrawerProps): JSX.Element {
       <PodDrawerLive {...props} />
       {props.pod ? <PodChart {...props.chart} /> : ''}
       <PodDrawerDetails {...props} />
+      {props.policies ? <WorkloadFindings {...props.policies} /> : ''}
     </aside>
   );
 }

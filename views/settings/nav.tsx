@@ -1,6 +1,6 @@
 import Html from '@kitajs/html';
 
-export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'incidents' | 'audit';
+export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'incidents' | 'notifications' | 'audit';
 
 const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'profile', href: '/settings/profile', label: 'Profile' },
@@ -8,6 +8,7 @@ const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'members', href: '/settings/members', label: 'Members' },
   { key: 'orgs', href: '/settings/orgs', label: 'Organizations' },
   { key: 'incidents', href: '/settings/incidents', label: 'Incidents' },
+  { key: 'notifications', href: '/settings/notifications', label: 'Notifications' },
   { key: 'audit', href: '/settings/audit', label: 'Audit log' },
 ];
 

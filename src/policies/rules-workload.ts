@@ -1,0 +1,119 @@
+// Reliability and efficiency rules (Polaris's defaults): requests and limits, probes, image tags, and
+// for production workloads replicas and a PodDisruptionBudget.
+import type { Rule } from './rule';
+import { containerRule } from './rule';
+import { obj, str } from './pod-view';
+import type { PolicyInput } from './vocabulary';
+
+function hasResource(raw: Record<string, unknown>, kind: 'requests' | 'limits', resource: 'cpu' | 'memory'): boolean {
+  const v = obj(obj(raw.resources)[kind])[resource];
+  return (typeof v === 'string' && v !== '') || typeof v === 'number';
+}
+
+/**
+ * Pods that run to completion (Jobs, CronJobs, pods with restartPolicy Never/OnFailure) have no use
+ * for liveness or readiness probes: nothing routes traffic to them, and a restart is the Job's business.
+ */
+function runsToCompletion(i: PolicyInput): boolean {
+  const policy = str(i.template.spec.restartPolicy);
+  return i.kind === 'Job' || i.kind === 'CronJob' || policy === 'Never' || policy === 'OnFailure';
+}
+
+/** No tag, or the tag "latest"; an image pinned by digest is fine whatever its tag. */
+export function floatingImage(image: string): boolean {
+  if (image.includes('@')) return false;
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  const colon = last.lastIndexOf(':');
+  return colon < 0 || last.slice(colon + 1) === 'latest' || last.slice(colon + 1) === '';
+}
+
+const REPLICATED = ['Deployment', 'StatefulSet', 'ReplicaSet'];
+
+export const WORKLOAD_RULES: Rule[] = [
+  {
+    id: 'cpu-requests',
+    category: 'efficiency',
+    severity: 'medium',
+    title: 'No CPU request',
+    why: 'Without a CPU request the scheduler places the pod as if it needed nothing: nodes get overcommitted and the pod is the first to be starved under contention.',
+    fix: 'resources:\n  requests:\n    cpu: 100m',
+    source: 'Polaris',
+    check: (i) => containerRule(i, (c) => !hasResource(c.raw, 'requests', 'cpu'), 'no CPU request', ['container', 'init']),
+  },
+  {
+    id: 'memory-requests',
+    category: 'efficiency',
+    severity: 'medium',
+    title: 'No memory request',
+    why: 'Without a memory request the scheduler cannot tell whether the pod fits; under memory pressure it is evicted first (BestEffort).',
+    fix: 'resources:\n  requests:\n    memory: 128Mi',
+    source: 'Polaris',
+    check: (i) => containerRule(i, (c) => !hasResource(c.raw, 'requests', 'memory'), 'no memory request', ['container', 'init']),
+  },
+  {
+    id: 'memory-limit',
+    category: 'efficiency',
+    severity: 'medium',
+    title: 'No memory limit',
+    why: 'A container without a memory limit can take all of its node’s memory, and the kernel’s OOM killer then picks victims among its neighbours.',
+    fix: 'resources:\n  limits:\n    memory: 256Mi',
+    source: 'Polaris',
+    check: (i) => containerRule(i, (c) => !hasResource(c.raw, 'limits', 'memory'), 'no memory limit', ['container', 'init']),
+  },
+  {
+    id: 'liveness-probe',
+    category: 'reliability',
+    severity: 'low',
+    title: 'No liveness probe',
+    why: 'Without a liveness probe a process that hangs (deadlock, stuck event loop) keeps its pod Running forever; the kubelet restarts only what a probe says is dead.',
+    fix: 'livenessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n  periodSeconds: 10\n  failureThreshold: 3',
+    source: 'Polaris',
+    check: (i) => (runsToCompletion(i) ? null : containerRule(i, (c) => !c.raw.livenessProbe, 'no liveness probe', ['container'])),
+  },
+  {
+    id: 'readiness-probe',
+    category: 'reliability',
+    severity: 'medium',
+    title: 'No readiness probe',
+    why: 'Without a readiness probe a pod receives traffic as soon as its process starts, before it can answer, and keeps receiving it while it cannot; rollouts proceed on pods that are not serving.',
+    fix: 'readinessProbe:\n  httpGet:\n    path: /ready\n    port: 8080\n  periodSeconds: 5',
+    source: 'Polaris',
+    check: (i) => (runsToCompletion(i) ? null : containerRule(i, (c) => !c.raw.readinessProbe, 'no readiness probe', ['container'])),
+  },
+  {
+    id: 'image-tag',
+    category: 'reliability',
+    severity: 'medium',
+    title: 'Image is :latest or untagged',
+    why: 'A floating tag means two pods of one workload can run different code, a rollback does not roll back, and nobody can say what is running.',
+    fix: 'image: registry.example.com/app:1.4.2   # or pin a digest: app@sha256:…',
+    source: 'Polaris',
+    check: (i) => containerRule(i, (c) => floatingImage(str(c.raw.image) ?? ''), 'image is :latest or untagged', ['container', 'init']),
+  },
+  {
+    id: 'single-replica',
+    category: 'reliability',
+    severity: 'medium',
+    title: 'Single replica in production',
+    why: 'One replica means every rollout, node drain or crash is an outage of this workload.',
+    fix: 'spec:\n  replicas: 2   # or more, spread over nodes',
+    source: 'Polaris',
+    check: (i) =>
+      i.environment === 'production' && REPLICATED.includes(i.kind) && i.replicas === 1
+        ? { message: `${i.kind} runs 1 replica in production`, containers: [] }
+        : null,
+  },
+  {
+    id: 'pod-disruption-budget',
+    category: 'reliability',
+    severity: 'low',
+    title: 'No PodDisruptionBudget in production',
+    why: 'Without a PodDisruptionBudget a node drain or cluster upgrade may evict every replica at once. (A single replica gets the single-replica finding instead: a budget for one pod would block drains.)',
+    fix: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: web   # the pod template’s labels',
+    source: 'Polaris',
+    check: (i) =>
+      i.environment === 'production' && (i.kind === 'Deployment' || i.kind === 'StatefulSet') && (i.replicas ?? 0) >= 2 && !i.hasPdb
+        ? { message: `No PodDisruptionBudget selects this ${i.kind}'s pods`, containers: [] }
+        : null,
+  },
+];
