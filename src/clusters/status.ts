@@ -14,7 +14,8 @@ import { STATUS_LABEL, type ClusterStatus, type Environment } from './vocabulary
 import { unknownAfterMs } from './status-rules';
 import { recomputeClusterStatus } from './status-recompute';
 
-export type DetectionResult = { unknown: number; offline: number; recomputed: number };
+/** Clusters that went Unknown / Offline, whose status was recomputed, and incidents the pass opened / resolved. */
+export type DetectionResult = { unknown: number; offline: number; recomputed: number; incidentsOpened: number; incidentsResolved: number };
 
 type Transition = { id: string; org_id: string; name: string; environment: Environment; old_status: ClusterStatus };
 
@@ -83,7 +84,7 @@ export async function detectClusterStatus(
   }
   let recomputed = 0;
   for (const id of advanced.clusterIds) if (await recomputeClusterStatus(db, id, now)) recomputed++;
-  return { unknown: unknown.length, offline: offline.length, recomputed };
+  return { unknown: unknown.length, offline: offline.length, recomputed, incidentsOpened: advanced.opened.length, incidentsResolved: advanced.resolved.length };
 }
 
 /**
@@ -97,7 +98,7 @@ export function startStatusJob(deps: JobDeps & { config: Config }): Job {
     intervalMs: deps.config.statusCheckSeconds * 1000,
     pass: async (tx) => {
       const r = await detectClusterStatus(tx, deps.config, new Date());
-      if (r.unknown || r.offline || r.recomputed) deps.log.info('cluster status changes', r);
+      if (r.unknown || r.offline || r.recomputed || r.incidentsOpened || r.incidentsResolved) deps.log.info('cluster status changes', r);
     },
   });
 }
