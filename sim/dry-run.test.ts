@@ -132,6 +132,31 @@ describe('dryRun=All', () => {
     });
   }
 
+  test('the scale subresource: read as a Scale, written by PATCH or PUT, a dry run changing nothing', async () => {
+    const path = '/apis/apps/v1/namespaces/shop/deployments/api/scale';
+    const scale = await kubeJson<Obj & { status: { replicas: number; selector: string } }>(sim, path, { as: 'admin' });
+    expect(scale.body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'api' }, status: { selector: 'app=api' } });
+    const replicas = scale.body.spec!.replicas!;
+    const generation = sim.get('apps/deployments', 'shop', 'api')!.metadata.generation!;
+    const before = await revision();
+    const dry = await send('PATCH', `${path}?dryRun=All`, { spec: { replicas: replicas + 2 } }, 'application/merge-patch+json');
+    expect(dry).toMatchObject({ status: 200, body: { kind: 'Scale', spec: { replicas: replicas + 2 } } });
+    const dryPut = await send('PUT', `${path}?dryRun=All`, { ...scale.body, spec: { replicas: 0 } });
+    expect(dryPut.body.spec?.replicas).toBe(0);
+    expect(await revision()).toBe(before);
+    expect((sim.get('apps/deployments', 'shop', 'api')!.spec as { replicas: number }).replicas).toBe(replicas);
+    const negative = await send('PATCH', path, [{ op: 'replace', path: '/spec/replicas', value: -1 }], 'application/json-patch+json');
+    expect(negative.status).toBe(422);
+    expect(negative.body.message).toBe('Scale.autoscaling "api" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+    const stale = await send('PUT', path, { ...scale.body, metadata: { ...scale.body.metadata, resourceVersion: '1' }, spec: { replicas: 1 } });
+    expect(stale.status).toBe(409);
+    const real = await send('PUT', path, { ...scale.body, spec: { replicas: replicas + 1 } });
+    expect(real.body.spec?.replicas).toBe(replicas + 1);
+    const api = sim.get('apps/deployments', 'shop', 'api')!;
+    expect((api.spec as { replicas: number }).replicas).toBe(replicas + 1);
+    expect(api.metadata.generation).toBe(generation + 1);
+  });
+
   test('server-side apply of a new object in a dry run creates nothing', async () => {
     const before = await revision();
     const applied = await send(

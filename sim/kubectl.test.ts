@@ -383,6 +383,10 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
       expect(answered.spec.replicas).toBe(5);
       expect(answered.metadata.generation).toBe(before.generation + 1);
       unchanged();
+      expect(await kubectlOk(...admin, 'scale', 'deployment', 'web', '-n', 'shop', '--replicas=9', '--dry-run=server')).toBe(
+        'deployment.apps/web scaled (server dry run)\n',
+      );
+      unchanged();
       // The same manifest as live: no difference, exit 0.
       await Bun.write(file, JSON.stringify({ ...live, metadata, status: undefined }));
       expect(await kubectl(...admin, 'diff', '-f', file)).toMatchObject({ code: 0, stdout: '' });

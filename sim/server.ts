@@ -35,6 +35,7 @@ import {
 import { isWatch, type ReadRequest, serveGet, serveList, serveMetrics, serveWatch } from './read.ts';
 import { findResourceType, METRICS_GROUP, type ResourceType } from './resources.ts';
 import { isPublicPath, reviewAccess, reviewRules, reviewSelf } from './reviews.ts';
+import { readScale, writeScale } from './scale.ts';
 import { type ApiError, badRequest, forbidden, methodNotAllowed, pageNotFound, UNAUTHORIZED, unsupportedMediaType } from './status.ts';
 import type { KubeObject } from './store.ts';
 import { createObject, deleteCollection, deleteObject, patchExistingOrApply, replaceObject, type WriteResult } from './writes.ts';
@@ -254,6 +255,14 @@ export async function handleRequest(state: ApiState, request: Request, context: 
       counter: state.logs,
       keepOpen: context.keepOpen,
     });
+  }
+  if (subresource === 'scale') {
+    if (verb === 'get') return writeResponse(readScale(cluster, type, namespace, name!));
+    if (verb !== 'update' && verb !== 'patch') return respondError(methodNotAllowed());
+    const patchKind = verb === 'patch' ? patchKindOf(request.headers.get('content-type')) : null;
+    if (verb === 'patch' && !patchKind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
+    const write = patchKind ? { method: 'PATCH' as const, kind: patchKind } : { method: 'PUT' as const };
+    return writeResponse(writeScale(cluster, type, namespace, name!, write, await request.text(), url.searchParams.get('fieldManager'), now, dryRun));
   }
   if (subresource !== undefined && verb === 'get') return serveGet(readRequest, name!);
   if (subresource !== undefined) return respondError(methodNotAllowed());
