@@ -56,6 +56,8 @@ export type SimulatorOptions = {
    * pod, an evicted leftover, a pod stuck Terminating, a failed Job. Default all of them; [] for a healthy cluster.
    */
   problems?: readonly Problem[];
+  /** How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK; default 60 000 ms, as the API server's watch cache. */
+  watchBookmarkMs?: number;
   /** Default 0: any free port. */
   port?: number;
   /** Where ca.crt and kubeconfig are written; default a fresh temp dir, removed on stop(). */
@@ -123,6 +125,8 @@ export type Simulator = {
   emitLines(namespace: string, pod: string, container: string, lines: string[]): boolean;
   /** etcd compaction: a watch resuming from an earlier resourceVersion gets ERROR 410 (Expired) and must list again. */
   compactWatchHistory(): void;
+  /** Every open watch ends now (as when the API server restarts): clients watch again from their last resourceVersion. */
+  closeWatches(): void;
   /** pods/log responses currently open (follow streams included). */
   openLogRequests(): number;
   stats(): SimulatorStats;
@@ -165,7 +169,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     [token, AGENT_USER],
     [adminToken, ADMIN_USER],
   ]);
-  const state: ApiState = { cluster, tokens, grants: { ...DEFAULT_GRANTS, ...options.rbac }, logs: { open: 0 }, requests: 0, watches: 0 };
+  const state: ApiState = {
+    cluster,
+    tokens,
+    grants: { ...DEFAULT_GRANTS, ...options.rbac },
+    logs: { open: 0 },
+    requests: 0,
+    watches: new Set(),
+    bookmarkMs: options.watchBookmarkMs ?? 60_000,
+  };
 
   const listener = await listenHttps({
     cert: pki.certPem,
@@ -244,7 +256,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     emitLines: (namespace, pod, container, lines) => cluster.logs.emit(containerLogKey(namespace, pod, container), lines),
     openLogRequests: () => state.logs.open,
     compactWatchHistory: () => cluster.store.compact(),
-    stats: () => ({ requests: state.requests, openLogRequests: state.logs.open, openWatches: state.watches, pods: cluster.pods.size }),
+    closeWatches() {
+      for (const end of [...state.watches]) end();
+    },
+    stats: () => ({ requests: state.requests, openLogRequests: state.logs.open, openWatches: state.watches.size, pods: cluster.pods.size }),
     tick(count = 1) {
       for (let i = 0; i < count; i++) tickCluster(cluster, tickOptions);
     },

@@ -247,6 +247,164 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     }
   });
 
+  test('get pods -w (with and without --output-watch-events) prints pods added, changed and deleted', async () => {
+    const spawnWatch = (...extra: string[]): ReturnType<typeof Bun.spawn> =>
+      Bun.spawn(kubectlArgs(['--context', 'kind-of-k3s-admin', 'get', 'pods', '-n', 'watched', '-w', ...extra]), {
+        stdout: 'pipe',
+        stderr: 'pipe',
+        stdin: 'ignore',
+      });
+    sim.addPod({ namespace: 'watched', name: 'first' });
+    const withEvents = spawnWatch('--output-watch-events');
+    const plain = spawnWatch();
+    const outputs = [withEvents, plain].map((child) => ({ reader: (child.stdout as ReadableStream<Uint8Array>).getReader(), text: '' }));
+    const decoder = new TextDecoder();
+    const until = async (what: string, pattern: RegExp, index: number): Promise<void> => {
+      const output = outputs[index];
+      await waitFor(
+        what,
+        async () => {
+          if (pattern.test(output.text)) return true;
+          output.text += decoder.decode((await output.reader.read()).value);
+          return pattern.test(output.text);
+        },
+        10_000,
+      );
+    };
+    try {
+      await waitFor('both kubectl watches to open', () => sim.stats().openWatches >= 2, 10_000);
+      sim.addPod({ namespace: 'watched', name: 'second' });
+      expect(await kubectlOk('--context', 'kind-of-k3s-admin', 'label', 'pod', 'second', '-n', 'watched', 'stage=two')).toBe('pod/second labeled\n');
+      expect(await kubectlOk('--context', 'kind-of-k3s-admin', 'delete', 'pod', 'second', '-n', 'watched', '--wait=false')).toBe('pod "second" deleted\n');
+      sim.tick();
+      await until('the deletion with events', /DELETED\s+second\s/, 0);
+      expect(outputs[0].text).toMatch(/^EVENT\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nADDED\s+first\s+1\/1\s+Running/);
+      const second = outputs[0].text.split('\n').filter((line) => /\ssecond\s/.test(line));
+      expect(second.map((line) => line.split(/\s+/)[0])).toEqual(['ADDED', 'MODIFIED', 'MODIFIED', 'DELETED']);
+      expect(second[2]).toMatch(/MODIFIED\s+second\s+1\/1\s+Terminating/);
+      await until('the plain watch to see it go', /second(.|\n)*second(.|\n)*second(.|\n)*second/, 1);
+      expect(outputs[1].text).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nfirst\s+1\/1\s+Running/);
+      expect(outputs[1].text).toMatch(/second\s+1\/1\s+Terminating/);
+    } finally {
+      for (const child of [withEvents, plain]) child.kill();
+      await Promise.all([withEvents.exited, plain.exited]);
+    }
+  });
+
+  test('a watch from a compacted resourceVersion: kubectl reports 410 Expired, and a kubectl informer re-lists', async () => {
+    const list = JSON.parse(await kubectlOk('--context', 'kind-of-k3s-admin', 'get', '--raw', '/api/v1/namespaces/shop/pods?limit=1')) as {
+      metadata: { resourceVersion: string };
+    };
+    sim.addPod({ namespace: 'shop', name: 'compacted' });
+    sim.compactWatchHistory();
+    const raw = await kubectlOk(
+      '--context',
+      'kind-of-k3s-admin',
+      'get',
+      '--raw',
+      `/api/v1/namespaces/shop/pods?watch=1&resourceVersion=${list.metadata.resourceVersion}`,
+    );
+    expect(JSON.parse(raw)).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+
+    // kubectl wait lists, then watches from the list's resourceVersion. The watch drops (an API server restart),
+    // the pod changes meanwhile and the history is compacted: the resumed watch gets 410, and only a re-list sees the change.
+    const pod = sim.addPod({ namespace: 'shop', name: 'waited' });
+    const waiter = Bun.spawn(
+      kubectlArgs(['--context', 'kind-of-k3s-admin', 'wait', '--for=condition=Ready=false', 'pod/waited', '-n', 'shop', '--timeout=30s', '-v=6']),
+      {
+        stdout: 'pipe',
+        stderr: 'pipe',
+        stdin: 'ignore',
+      },
+    );
+    try {
+      await waitFor('kubectl wait to watch', () => sim.stats().openWatches > 0, 10_000);
+      // An event first: a watch that ends without any is "very short" to client-go, which re-lists at once.
+      await kubectlOk('--context', 'kind-of-k3s-admin', 'label', 'pod', 'waited', '-n', 'shop', 'seen=yes');
+      sim.closeWatches();
+      expect(sim.crashPod('shop', pod.metadata.name)).toBe(true);
+      sim.compactWatchHistory();
+      const [stdout, stderr, code] = await Promise.all([new Response(waiter.stdout).text(), new Response(waiter.stderr).text(), waiter.exited]);
+      expect({ code, stdout }).toEqual({ code: 0, stdout: 'pod/waited condition met\n' });
+      // client-go's own log: the resumed watch ended with the 410, then the reflector listed again.
+      const expired = stderr.indexOf('closed with: too old resource version');
+      expect(expired).toBeGreaterThan(0);
+      expect(stderr.slice(expired)).toMatch(
+        /GET \S+\/api\/v1\/namespaces\/shop\/pods\?fieldSelector=metadata.name%3Dwaited&resourceVersion=\d+&timeout=10s 200/,
+      );
+    } finally {
+      waiter.kill();
+    }
+  });
+
+  test('apply --dry-run=server and diff answer the change and leave the Deployment, its resourceVersion and generation alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+    const file = join(dir, 'web.json');
+    const admin = ['--context', 'kind-of-k3s-admin'];
+    const live = JSON.parse(await kubectlOk(...admin, 'get', 'deployment', 'web', '-n', 'shop', '-o', 'json')) as {
+      spec: { replicas: number };
+      metadata: { resourceVersion: string; generation: number; [field: string]: unknown };
+    };
+    const before = { replicas: live.spec.replicas, resourceVersion: live.metadata.resourceVersion, generation: live.metadata.generation };
+    const unchanged = (): void => {
+      const web = sim.get('apps/deployments', 'shop', 'web')!;
+      expect({
+        replicas: (web.spec as { replicas: number }).replicas,
+        resourceVersion: web.metadata.resourceVersion,
+        generation: web.metadata.generation,
+      }).toEqual(before);
+    };
+    const { resourceVersion: _, managedFields: __, ...metadata } = live.metadata;
+    await Bun.write(file, JSON.stringify({ ...live, metadata, spec: { ...live.spec, replicas: 5 }, status: undefined }));
+    const watcher = Bun.spawn(kubectlArgs([...admin, 'get', 'deployments', '-n', 'shop', '-w', '--watch-only', '--output-watch-events']), {
+      stdout: 'pipe',
+      stderr: 'pipe',
+      stdin: 'ignore',
+    });
+    try {
+      await waitFor('the watch to open', () => sim.stats().openWatches > 0, 10_000);
+      const diff = await kubectl(...admin, 'diff', '-f', file);
+      expect(diff.code).toBe(1);
+      expect(diff.stdout).toContain('-  replicas: 3\n+  replicas: 5\n');
+      expect(diff.stdout).toMatch(/-  generation: (\d+)\n\+  generation: (\d+)/);
+      unchanged();
+      const serverSide = await kubectl(...admin, 'diff', '--server-side', '--field-manager', 'niro', '-f', file);
+      expect(serverSide.code).toBe(1);
+      expect(serverSide.stdout).toContain('+  replicas: 5\n');
+      unchanged();
+      expect(await kubectlOk(...admin, 'apply', '--dry-run=server', '-f', file)).toBe('deployment.apps/web configured (server dry run)\n');
+      expect(await kubectlOk(...admin, 'apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', file)).toBe(
+        'deployment.apps/web serverside-applied (server dry run)\n',
+      );
+      const answered = JSON.parse(await kubectlOk(...admin, 'apply', '--dry-run=server', '-f', file, '-o', 'json')) as {
+        spec: { replicas: number };
+        metadata: { generation: number };
+      };
+      expect(answered.spec.replicas).toBe(5);
+      expect(answered.metadata.generation).toBe(before.generation + 1);
+      unchanged();
+      expect(await kubectlOk(...admin, 'scale', 'deployment', 'web', '-n', 'shop', '--replicas=9', '--dry-run=server')).toBe(
+        'deployment.apps/web scaled (server dry run)\n',
+      );
+      unchanged();
+      // The same manifest as live: no difference, exit 0.
+      await Bun.write(file, JSON.stringify({ ...live, metadata, status: undefined }));
+      expect(await kubectl(...admin, 'diff', '-f', file)).toMatchObject({ code: 0, stdout: '' });
+      // A server-side dry-run delete of a running pod deletes nothing, and kubectl does not wait for it to go.
+      const pod = firstPod('web-', 'shop');
+      expect(await kubectlOk(...admin, 'delete', 'pod', pod, '-n', 'shop', '--dry-run=server')).toBe(`pod "${pod}" deleted (server dry run)\n`);
+      expect(sim.get('pods', 'shop', pod)?.metadata.deletionTimestamp).toBeUndefined();
+      unchanged();
+      // No write reached the store: the watch saw nothing.
+      watcher.kill();
+      expect(await new Response(watcher.stdout).text()).toBe('');
+    } finally {
+      watcher.kill();
+      await watcher.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('top pods reads metrics.k8s.io', async () => {
     const out = await kubectlOk('top', 'pods', '-n', 'shop');
     expect(out).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);

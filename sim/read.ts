@@ -39,7 +39,8 @@ function includeObject(url: URL): IncludeObject {
   return value === 'None' || value === 'Object' ? value : 'Metadata';
 }
 
-function selectObjects(request: ReadRequest): { ok: true; objects: KubeObject[] } | { ok: false; response: Response } {
+/** The objects a list (or deletecollection) selects: namespace, labelSelector, fieldSelector; a 400 for a bad selector. */
+export function selectObjects(request: ReadRequest): { ok: true; objects: KubeObject[] } | { ok: false; response: Response } {
   const key = storeKey(request.type);
   const labels = parseLabelSelector(request.url.searchParams.get('labelSelector'));
   if (!labels.ok) return { ok: false, response: respondError(badRequest(labels.message)) };
@@ -108,8 +109,20 @@ export function serveGet(request: ReadRequest, name: string): Response {
   return respondJson(request.cluster.store.serialize(key, object));
 }
 
-/** Watch: newline-delimited events; without a resourceVersion the current objects arrive first as ADDED. */
-export function serveWatch(request: ReadRequest, onClose: () => void): Response {
+/** What a watch needs from the server beyond the request: its bookmark period and the registry of open watches. */
+export type WatchHooks = {
+  /** How often a watch that allows bookmarks gets one (the watch cache sends them about once a minute). */
+  bookmarkMs: number;
+  /** Open watches: each adds its "end now" function and removes it when it ends. */
+  open: Set<() => void>;
+};
+
+/**
+ * Watch: newline-delimited events; without a resourceVersion (or "0") the current objects arrive first as ADDED.
+ * With `allowWatchBookmarks=true`, BOOKMARK events carry the newest resourceVersion every `bookmarkMs` and once more
+ * just before the server ends the watch at its timeout, so a client can resume from there without a re-list.
+ */
+export function serveWatch(request: ReadRequest, hooks: WatchHooks): Response {
   const { cluster, type, url } = request;
   const key = storeKey(type);
   const selected = selectObjects(request);
@@ -117,22 +130,34 @@ export function serveWatch(request: ReadRequest, onClose: () => void): Response 
   const labels = parseLabelSelector(url.searchParams.get('labelSelector'));
   const fields = parseFieldSelector(url.searchParams.get('fieldSelector'), key);
   const table = wantsTable(request.accept);
+  const bookmarks = flag(url, 'allowWatchBookmarks');
   const encoder = new TextEncoder();
   const fromVersion = url.searchParams.get('resourceVersion');
   const timeoutSeconds = intParam(url, 'timeoutSeconds');
   let unsubscribe: (() => void) | null = null;
+  let ticker: ReturnType<typeof setInterval> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
+  let end: () => void = () => {};
   const finish = (): void => {
     if (closed) return;
     closed = true;
     unsubscribe?.();
+    if (ticker) clearInterval(ticker);
     if (timer) clearTimeout(timer);
-    onClose();
+    hooks.open.delete(end);
   };
   const frame = (eventType: WatchEvent['type'], object: KubeObject): Uint8Array => {
     const body = table ? JSON.stringify(buildTable(key, [object], 'Object', object.metadata.resourceVersion)) : cluster.store.serialize(key, object);
     return encoder.encode(`{"type":"${eventType}","object":${body}}\n`);
+  };
+  // A bookmark is an object of the watched kind with only metadata.resourceVersion (a row-less Table for kubectl get).
+  const bookmark = (): Uint8Array => {
+    const resourceVersion = String(cluster.store.resourceVersion());
+    const object = table
+      ? { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, columnDefinitions: null, rows: null }
+      : { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion, creationTimestamp: null } };
+    return encoder.encode(`{"type":"BOOKMARK","object":${JSON.stringify(object)}}\n`);
   };
   const selects = (object: KubeObject): boolean =>
     (request.namespace === undefined || object.metadata.namespace === request.namespace) &&
@@ -142,6 +167,11 @@ export function serveWatch(request: ReadRequest, onClose: () => void): Response 
     fields.match(object);
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
+      end = (): void => {
+        if (closed) return;
+        finish();
+        controller.close();
+      };
       if (!fromVersion || fromVersion === '0') for (const object of selected.objects) controller.enqueue(frame('ADDED', object));
       else {
         // Resume where the client's list or last event left off: what changed since, or 410 Gone when it is too old.
@@ -157,23 +187,22 @@ export function serveWatch(request: ReadRequest, onClose: () => void): Response 
             code: 410,
           };
           controller.enqueue(encoder.encode(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`));
-          finish();
-          controller.close();
+          end();
           return;
         }
         for (const event of missed) if (selects(event.object)) controller.enqueue(frame(event.type, event.object));
       }
+      hooks.open.add(end);
       unsubscribe = cluster.store.subscribe((event) => {
-        if (closed || event.key !== key) return;
-        if (request.namespace !== undefined && event.object.metadata.namespace !== request.namespace) return;
-        if (labels.ok && fields.ok && !(labels.match(event.object) && fields.match(event.object))) return;
+        if (closed || event.key !== key || !selects(event.object)) return;
         controller.enqueue(frame(event.type, event.object));
       });
+      if (bookmarks) ticker = setInterval(() => controller.enqueue(bookmark()), hooks.bookmarkMs);
       const seconds = timeoutSeconds !== null && !Number.isNaN(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 1800;
       timer = setTimeout(() => {
         if (closed) return;
-        finish();
-        controller.close();
+        if (bookmarks) controller.enqueue(bookmark());
+        end();
       }, seconds * 1000);
     },
     cancel: finish,

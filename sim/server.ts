@@ -16,6 +16,7 @@ import {
   buildVersion,
   wantsAggregatedDiscovery,
 } from './discovery.ts';
+import { parseDryRun, type WriteOptionsKind } from './dry-run.ts';
 import { respondError, respondJson } from './http.ts';
 import type { RequestContext } from './listen.ts';
 import { buildOpenApiGroupVersion, buildOpenApiRoot } from './openapi.ts';
@@ -34,9 +35,10 @@ import {
 import { isWatch, type ReadRequest, serveGet, serveList, serveMetrics, serveWatch } from './read.ts';
 import { findResourceType, METRICS_GROUP, type ResourceType } from './resources.ts';
 import { isPublicPath, reviewAccess, reviewRules, reviewSelf } from './reviews.ts';
-import { type ApiError, badRequest, forbidden, invalid, methodNotAllowed, pageNotFound, UNAUTHORIZED, unsupportedMediaType } from './status.ts';
+import { readScale, writeScale } from './scale.ts';
+import { type ApiError, badRequest, forbidden, methodNotAllowed, pageNotFound, UNAUTHORIZED, unsupportedMediaType } from './status.ts';
 import type { KubeObject } from './store.ts';
-import { createObject, deleteObject, patchExistingOrApply, replaceObject, type WriteResult } from './writes.ts';
+import { createObject, deleteCollection, deleteObject, patchExistingOrApply, replaceObject, type WriteResult } from './writes.ts';
 
 export type ApiState = {
   cluster: Cluster;
@@ -46,8 +48,10 @@ export type ApiState = {
   logs: LogCounter;
   /** Requests served, for benchmarks (API calls per heartbeat). */
   requests: number;
-  /** Open watch responses. */
-  watches: number;
+  /** Open watch responses, each by the function that ends it (closeWatches). */
+  watches: Set<() => void>;
+  /** How often a watch that allows bookmarks gets a BOOKMARK event. */
+  bookmarkMs: number;
 };
 
 type Route = {
@@ -107,6 +111,24 @@ function parseJsonBody(text: string): { ok: true; value: unknown } | { ok: false
   } catch (error) {
     return { ok: false, error: badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`) };
   }
+}
+
+const OPTIONS_KIND: Record<string, WriteOptionsKind | undefined> = {
+  create: 'CreateOptions',
+  update: 'UpdateOptions',
+  patch: 'PatchOptions',
+  delete: 'DeleteOptions',
+  deletecollection: 'DeleteOptions',
+};
+
+/** DeleteOptions from a delete's body (optional) and query: the dry run either asks for. */
+async function deleteOptions(request: Request, url: URL): Promise<{ ok: true; dryRun: boolean } | { ok: false; error: ApiError }> {
+  const text = await request.text();
+  const body = text ? parseJsonBody(text) : { ok: true as const, value: {} };
+  if (!body.ok) return body;
+  const inBody = (body.value as { dryRun?: unknown } | null)?.dryRun;
+  if (inBody !== undefined && !Array.isArray(inBody)) return { ok: false, error: badRequest('DeleteOptions.dryRun must be a list of strings') };
+  return parseDryRun([...url.searchParams.getAll('dryRun'), ...(inBody ?? [])], 'DeleteOptions');
 }
 
 function writeResponse(result: WriteResult): Response {
@@ -200,10 +222,10 @@ export async function handleRequest(state: ApiState, request: Request, context: 
   const readRequest: ReadRequest = { cluster, type, namespace, url, accept, signal: request.signal };
   const now = Date.now();
   // `All` is the only dry-run value the API server knows; anything else is refused before a write starts.
-  const dryRunValue = url.searchParams.get('dryRun');
-  if (dryRunValue !== null && dryRunValue !== 'All' && ['create', 'update', 'patch', 'delete'].includes(verb))
-    return respondError(invalid('DryRun', '', 'dryRun', `Unsupported value: "${dryRunValue}": supported values: "All"`, 'meta.k8s.io'));
-  const dryRun = dryRunValue === 'All';
+  const optionsKind = OPTIONS_KIND[verb];
+  const dryRunQuery = optionsKind ? parseDryRun(url.searchParams.getAll('dryRun'), optionsKind) : { ok: true as const, dryRun: false };
+  if (!dryRunQuery.ok) return respondError(dryRunQuery.error);
+  const dryRun = dryRunQuery.dryRun;
 
   if (type.group === METRICS_GROUP) {
     if (verb !== 'get' && verb !== 'list') return respondError(methodNotAllowed());
@@ -234,6 +256,14 @@ export async function handleRequest(state: ApiState, request: Request, context: 
       keepOpen: context.keepOpen,
     });
   }
+  if (subresource === 'scale') {
+    if (verb === 'get') return writeResponse(readScale(cluster, type, namespace, name!));
+    if (verb !== 'update' && verb !== 'patch') return respondError(methodNotAllowed());
+    const patchKind = verb === 'patch' ? patchKindOf(request.headers.get('content-type')) : null;
+    if (verb === 'patch' && !patchKind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
+    const write = patchKind ? { method: 'PATCH' as const, kind: patchKind } : { method: 'PUT' as const };
+    return writeResponse(writeScale(cluster, type, namespace, name!, write, await request.text(), url.searchParams.get('fieldManager'), now, dryRun));
+  }
   if (subresource !== undefined && verb === 'get') return serveGet(readRequest, name!);
   if (subresource !== undefined) return respondError(methodNotAllowed());
 
@@ -241,11 +271,8 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     case 'list':
       return serveList(readRequest);
     case 'watch':
-      state.watches += 1;
       context.keepOpen();
-      return serveWatch(readRequest, () => {
-        state.watches -= 1;
-      });
+      return serveWatch(readRequest, { bookmarkMs: state.bookmarkMs, open: state.watches });
     case 'get':
       return serveGet(readRequest, name!);
     case 'create': {
@@ -265,14 +292,16 @@ export async function handleRequest(state: ApiState, request: Request, context: 
         patchExistingOrApply(cluster, type, namespace, name!, kind, await request.text(), url.searchParams.get('fieldManager'), now, dryRun),
       );
     }
-    case 'delete': {
+    case 'delete':
+    case 'deletecollection': {
       // kubectl sends DeleteOptions in the body, its dryRun among them; the query parameter works too.
-      const text = await request.text();
-      const options = text ? parseJsonBody(text) : null;
-      if (options && !options.ok) return respondError(options.error);
-      const inBody =
-        options?.ok && Array.isArray((options.value as { dryRun?: unknown }).dryRun) && (options.value as { dryRun: unknown[] }).dryRun.includes('All');
-      return writeResponse(deleteObject(cluster, type, namespace, name!, now, dryRun || inBody === true));
+      const options = await deleteOptions(request, url);
+      if (!options.ok) return respondError(options.error);
+      if (verb === 'deletecollection') {
+        const result = deleteCollection({ ...readRequest, dryRun: options.dryRun, now });
+        return 'response' in result ? result.response : writeResponse(result);
+      }
+      return writeResponse(deleteObject(cluster, type, namespace, name!, now, options.dryRun));
     }
     default:
       return respondError(methodNotAllowed());

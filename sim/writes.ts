@@ -3,13 +3,15 @@
 // A dry run (`?dryRun=All`) goes through the same checks and defaults, answers what would be stored, and stores
 // nothing.
 import type { Cluster } from './cluster-types.ts';
+import { admitDryRunPod, dryRunCluster, dryRunDeletion } from './dry-run.ts';
 import { iso, type JsonObject } from './objects.ts';
 import { renderPod } from './pod-objects.ts';
 import { type JsonMap, parseApplyBody, type PatchKind, patchObject } from './patch.ts';
 import { beginPodDeletion, createPod, savePod } from './pods.ts';
 import { randomSuffix, randomUid } from './random.ts';
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType, storeKey } from './resources.ts';
-import { alreadyExists, type ApiError, badRequest, conflict, invalid, notFound, successBody } from './status.ts';
+import { type ReadRequest, selectObjects } from './read.ts';
+import { alreadyExists, type ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, successBody } from './status.ts';
 import type { KubeObject, OwnerReference } from './store.ts';
 import { buildJob, defaultWorkload } from './workload-objects.ts';
 import { refreshStatuses } from './workload-status.ts';
@@ -118,7 +120,7 @@ function withManager(entries: unknown[] | undefined, entry: JsonObject): unknown
 }
 
 export function createObject(
-  cluster: Cluster,
+  target: Cluster,
   type: ResourceType,
   namespace: string | undefined,
   body: unknown,
@@ -129,6 +131,7 @@ export function createObject(
 ): WriteResult {
   const identity = checkIdentity(type, namespace, undefined, body);
   if (identity) return fail(identity);
+  const cluster = dryRun ? dryRunCluster(target) : target;
   const input = structuredClone(body) as JsonObject;
   const meta = (isMap(input.metadata) ? input.metadata : {}) as JsonObject;
   const name =
@@ -142,7 +145,7 @@ export function createObject(
   if (type.namespaced && !cluster.store.get('namespaces', undefined, namespace ?? '')) return fail(notFound(NAMESPACE_TYPE, namespace ?? ''));
   if (cluster.store.get(key, namespace, name)) return fail(alreadyExists(type, name));
 
-  // A pod is created through the kubelet's model; a dry-run pod is only the object, like any other kind.
+  // A pod is created through the kubelet's model; a dry-run pod is only the object, defaulted below.
   if (type.resource === 'pods' && !type.group && !dryRun) {
     const owner = Array.isArray(meta.ownerReferences) && isMap(meta.ownerReferences[0]) ? (meta.ownerReferences[0] as unknown as OwnerReference) : null;
     const pod = createPod(
@@ -180,7 +183,12 @@ export function createObject(
   if (WORKLOAD_KINDS.has(object.kind)) object.metadata.generation = 1;
   if (fieldManager) object.metadata.managedFields = [managedEntry(fieldManager, operation, object.apiVersion, now)];
   admit(cluster, object, now);
-  if (dryRun) return { ok: true, code: 201, body: object };
+  if (dryRun) {
+    // Nothing was stored, so nothing has a resourceVersion yet.
+    delete (object.metadata as JsonObject).resourceVersion;
+    if (object.kind === 'Pod') admitDryRunPod(cluster, object);
+    return { ok: true, code: 201, body: object };
+  }
   cluster.store.put(key, object);
   afterWrite(cluster, object, now);
   return { ok: true, code: 201, body: serialize(cluster, key, object) };
@@ -211,12 +219,9 @@ function replaceWith(
     // Pods are mostly immutable: labels and annotations change, the rest stays as the kubelet runs it.
     const pod = cluster.pods.get(`${existing.metadata.namespace}/${existing.metadata.name}`);
     if (pod && dryRun) {
-      const rendered = renderPod(pod) as KubeObject;
-      return {
-        ok: true,
-        code: 200,
-        body: { ...rendered, metadata: { ...rendered.metadata, labels: nextMeta.labels ?? {}, annotations: nextMeta.annotations ?? {} } },
-      };
+      const labels = (nextMeta.labels as Record<string, string>) ?? {};
+      const annotations = (nextMeta.annotations as Record<string, string>) ?? {};
+      return { ok: true, code: 200, body: { ...existing, metadata: { ...existing.metadata, labels, annotations } } };
     }
     if (pod) {
       pod.labels = (nextMeta.labels as Record<string, string>) ?? {};
@@ -314,8 +319,7 @@ export function deleteObject(cluster: Cluster, type: ResourceType, namespace: st
   const key = storeKey(type);
   const existing = cluster.store.get(key, namespace, name);
   if (!existing) return fail(notFound(type, name));
-  if (dryRun)
-    return { ok: true, code: 200, body: type.kind === 'Namespace' || type.kind === 'Pod' ? existing : successBody(type, name, existing.metadata.uid) };
+  if (dryRun) return { ok: true, code: 200, body: dryRunDeletion(existing, now) ?? successBody(type, name, existing.metadata.uid) };
   if (type.resource === 'pods' && !type.group) {
     const pod = cluster.pods.get(`${namespace}/${name}`);
     if (pod) {
@@ -335,4 +339,22 @@ export function deleteObject(cluster: Cluster, type: ResourceType, namespace: st
   cluster.store.remove(key, namespace, name);
   if (WORKLOAD_KINDS.has(existing.kind)) refreshStatuses(cluster, now);
   return { ok: true, code: 200, body: successBody(type, name, existing.metadata.uid) };
+}
+
+/**
+ * DELETE on a collection: each object the namespace and selectors pick, deleted as its own delete would be (a dry run
+ * deletes nothing); answers the list of them as deleted.
+ */
+export function deleteCollection(request: ReadRequest & { dryRun: boolean; now: number }): WriteResult | { ok: false; response: Response } {
+  const { cluster, type, dryRun, now } = request;
+  if (!type.verbs.includes('deletecollection')) return fail(methodNotAllowed());
+  const selected = selectObjects(request);
+  if (!selected.ok) return selected;
+  const items: object[] = [];
+  for (const object of selected.objects) {
+    const result = deleteObject(cluster, type, object.metadata.namespace, object.metadata.name, now, dryRun);
+    // Kinds deleted at once answer a Status: listed as they were. One gone already (an earlier item's cascade) is left out.
+    if (result.ok) items.push((result.body as { kind?: string }).kind === 'Status' ? object : result.body);
+  }
+  return { ok: true, code: 200, body: { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: {}, items } };
 }
