@@ -6,6 +6,12 @@
 //                (synchronous_commit off).
 // (a) unchanged inventory, only usage moves (the usual beat) — against parse-only;
 // (b) every pod changed (a rolling restart of everything) — against COPY.
+// Bodies are protocol 4: the pods' 40 Deployments ride along (templates on the first beat and on every
+// churn beat, whose image tags change every template; none on unchanged beats, as the agent sends them).
+// detect — incident detection and policy-rule evaluation of a (b) beat as ingest runs them (the
+//          incidents' and findings' reads and writes included; timed inside a transaction that is then
+//          rolled back, as ingest runs them inside its own), in the same rounds as (b):
+//          `detect_vs_ingest` is its cost per beat over a (b) beat's whole cost (which includes it).
 // Baselines and cases run in alternating rounds (a baseline and its case back to back, the order
 // flipped every round), so a burst of load on a shared machine hits both sides; the ratio is taken per
 // round, and the median and the worst round are reported.
@@ -17,7 +23,12 @@
 // Usage: bun bench/heartbeat.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
 import postgres from 'postgres';
 import { getTableName } from 'drizzle-orm';
-import { gzipJson, makeHeartbeat, makePods } from '../src/testing/heartbeats';
+import { TransactionRollbackError } from 'drizzle-orm';
+import { gzipJson, makeHeartbeat, makePods, makeWorkloadsFor } from '../src/testing/heartbeats';
+import { parseHeartbeat, type Snapshot } from '../src/agents/heartbeat-parse';
+import { detectBeatIncidents } from '../src/incidents/ingest';
+import { applyWorkloadPolicies } from '../src/policies/evaluate';
+import type { HeartbeatV2 } from '../src/contract';
 import { readBody } from '../src/http/body';
 import { clusters } from '../src/clusters/schema';
 import { countIndexedPods, createPodsCopyTable, podRowsCopyText, usageRowBytes } from '../src/inventory/measure';
@@ -63,10 +74,15 @@ try {
 
   // Bodies, built before any timing. Unchanged: one inventory, usage varied per beat. Churn: every
   // pod's image tag and labels change from one variant to the next.
-  const seed = gzipJson(makeHeartbeat({ pods: makePods(PODS, 0, 0) }));
-  const unchanged = Array.from({ length: USAGE_VARIANTS }, (_, k) => gzipJson(makeHeartbeat({ pods: makePods(PODS, k + 1, 0) })));
-  const churn = Array.from({ length: CHURN_VARIANTS }, (_, k) => gzipJson(makeHeartbeat({ pods: makePods(PODS, k + 1, k + 1) })));
-  const bodyBytes = JSON.stringify(makeHeartbeat({ pods: makePods(PODS) })).length;
+  const seed = gzipJson(beatOf(0, 0, true));
+  const unchanged = Array.from({ length: USAGE_VARIANTS }, (_, k) => gzipJson(beatOf(k + 1, 0, false)));
+  const churn = Array.from({ length: CHURN_VARIANTS }, (_, k) => gzipJson(beatOf(k + 1, k + 1, true)));
+  const churnSnapshots = Array.from({ length: CHURN_VARIANTS }, (_, k) => {
+    const parsed = parseHeartbeat(JSON.stringify(beatOf(k + 1, k + 1, true)), PODS);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.snapshot;
+  });
+  const bodyBytes = JSON.stringify(beatOf(0, 0, false)).length;
 
   const tEnroll = performance.now();
   const aClusters = await plane.enroll(A_CLUSTERS, 'unchanged');
@@ -122,8 +138,8 @@ try {
   // longest-idle first, so the first round does not beat again a cluster the paced window just beat.
   const aOrder = aClusters.map((_, c) => c).sort((x, y) => (lastBeatAt.get(aClusters[x]!.clusterId) ?? 0) - (lastBeatAt.get(aClusters[y]!.clusterId) ?? 0));
   const gap = { a: Infinity, b: Infinity };
-  const latencies = { a: [] as number[], b: [] as number[], parseA: [] as number[], parseB: [] as number[], copy: [] as number[] };
-  const rates = { a: [] as number[], parseA: [] as number[], b: [] as number[], parseB: [] as number[], copy: [] as number[] };
+  const latencies = { a: [] as number[], b: [] as number[], parseA: [] as number[], parseB: [] as number[], copy: [] as number[], detect: [] as number[] };
+  const rates = { a: [] as number[], parseA: [] as number[], b: [] as number[], parseB: [] as number[], copy: [] as number[], detect: [] as number[] };
   const churnOf = new Array<number>(B_CLUSTERS).fill(0);
   let aNext = 0;
   let bNext = 0;
@@ -155,9 +171,11 @@ try {
         const c = bNext++ % B_CLUSTERS;
         return sendTimed('b', bClusters[c]!, churn[churnOf[c]!++ % CHURN_VARIANTS]!);
       }),
+    // One cluster per slot in flight, so the two never wait on each other's rows.
+    detect: () => detectRate(B_PER_ROUND),
   };
   for (let round = 0; round < ROUNDS; round++) {
-    const order: (keyof typeof sides)[] = round % 2 === 0 ? ['parseA', 'a', 'parseB', 'copy', 'b'] : ['a', 'parseA', 'b', 'copy', 'parseB'];
+    const order: (keyof typeof sides)[] = round % 2 === 0 ? ['parseA', 'a', 'parseB', 'copy', 'b', 'detect'] : ['a', 'parseA', 'detect', 'b', 'copy', 'parseB'];
     for (const side of order) await sides[side]();
     roundBeats += A_PER_ROUND + B_PER_ROUND;
   }
@@ -168,6 +186,8 @@ try {
 
   const unchangedRatios = rates.a.map((a, i) => a / rates.parseA[i]!);
   const churnRatios = rates.b.map((b, i) => b / rates.copy[i]!);
+  // Cost per beat over cost per beat: (1/detect rate) / (1/(b) rate). Higher is worse.
+  const detectRatios = rates.detect.map((d, i) => rates.b[i]! / d);
   const aStats = summarize(latencies.a);
   const bStats = summarize(latencies.b);
 
@@ -190,6 +210,7 @@ try {
     row('parse-only, (b) bodies', rates.parseB, latencies.parseB),
     row('COPY of the same pod rows (sync commit off)', rates.copy, latencies.copy),
     row('(b) every pod changed', rates.b, latencies.b),
+    row('detect: incidents + policy rules of a (b) beat', rates.detect, latencies.detect),
   ]);
   console.log(
     `(a)/parse-only per round: median ${median(unchangedRatios).toFixed(2)}, worst ${Math.min(...unchangedRatios).toFixed(2)} [${unchangedRatios.map((r) => r.toFixed(2)).join(' ')}]`,
@@ -211,19 +232,45 @@ try {
     `rows written per unchanged beat, whole database (ingest + jobs): ${rowsPerBeat.toFixed(2)} = ${written.byTable.map(([t, n]) => `${t} ${(n / pacedBeats).toFixed(2)}`).join(' + ') || 'nothing'}`,
   );
   console.log(`usage sample: ${sampleBytes} bytes per row (${(sampleBytes / PODS).toFixed(1)} per pod)`);
-  console.log('targets: (a) >= 1/3 of parse-only, (b) >= 1/2 of COPY, (a) constant rows per beat');
+  console.log(
+    `detect/(b) per round:     median ${median(detectRatios).toFixed(3)}, worst ${Math.max(...detectRatios).toFixed(3)} [${detectRatios.map((r) => r.toFixed(3)).join(' ')}]`,
+  );
+  console.log('targets: (a) >= 1/3 of parse-only, (b) >= 1/2 of COPY, (a) constant rows per beat, detection + rules <= 0.10 of a (b) beat');
   report.addCase('unchanged', aStats);
   report.addCase('churn', bStats);
+  report.addCase('detect', summarize(latencies.detect));
   report.finish({
     unchanged_vs_parse: median(unchangedRatios).toFixed(2),
     unchanged_vs_parse_worst: Math.min(...unchangedRatios).toFixed(2),
     churn_vs_copy: median(churnRatios).toFixed(2),
     churn_vs_copy_worst: Math.min(...churnRatios).toFixed(2),
+    detect_vs_ingest: median(detectRatios).toFixed(3),
+    detect_vs_ingest_worst: Math.max(...detectRatios).toFixed(3),
     rows_per_unchanged_beat: rowsPerBeat.toFixed(2),
     key_lookups_per_beat: Math.min(roundLookups, pacedLookups).toFixed(2),
     clusters: A_CLUSTERS + B_CLUSTERS,
     min_beat_gap_s: (Math.min(gap.a, gap.b) / 1000).toFixed(1),
   });
+
+  /**
+   * Detections per second over `n` (b) snapshots, CONCURRENCY at a time, from the time spent inside
+   * each transaction (its BEGIN and ROLLBACK are the bench's: ingest runs this in its own transaction).
+   */
+  async function detectRate(n: number): Promise<void> {
+    let next = 0;
+    let inside = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < n) {
+          const i = next++;
+          const took = await detectOnly(bClusters[i % CONCURRENCY]!.clusterId, churnSnapshots[i % CHURN_VARIANTS]!);
+          latencies.detect.push(took);
+          inside += took;
+        }
+      }),
+    );
+    rates.detect.push(n / (inside / CONCURRENCY / 1000));
+  }
 
   /** Operations per second of `n` calls of `fn`, CONCURRENCY at a time; every call's duration kept under `side`. */
   async function rate(side: keyof typeof rates, n: number, fn: (i: number) => Promise<unknown>): Promise<void> {
@@ -278,4 +325,34 @@ async function copyRows(text: string): Promise<void> {
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** A protocol-4 heartbeat of PODS pods (usage varied by `beat`, images and labels by `gen`) with their workloads. */
+function beatOf(beat: number, gen: number, templates: boolean): HeartbeatV2 {
+  const pods = makePods(PODS, beat, gen);
+  return makeHeartbeat({ pods, workloads: makeWorkloadsFor(pods, gen, templates) });
+}
+
+/**
+ * What a (b) beat's ingest does for incidents and policies, on the cluster's stored state: detect and
+ * reconcile every incident kind, evaluate every workload (each template changed) against the stored
+ * findings; then roll back, so the next beat finds the same state.
+ */
+async function detectOnly(clusterId: string, snap: Snapshot): Promise<number> {
+  const now = new Date();
+  let took = 0;
+  const cluster = { orgId: plane.orgId, clusterId, environment: 'production' as const };
+  const policyChanged = (snap.workloads ?? []).map((w) => ({ ...w, template: w.template ?? null, notReadySince: null, firstSeenAt: now, updatedAt: now }));
+  await adminDb
+    .transaction(async (tx) => {
+      const t0 = performance.now();
+      await detectBeatIncidents(tx, cluster, snap, {}, now);
+      await applyWorkloadPolicies(tx, cluster, { policyChanged, removed: [] }, now);
+      took = performance.now() - t0;
+      tx.rollback();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof TransactionRollbackError)) throw e;
+    });
+  return took;
 }

@@ -299,7 +299,7 @@ describe('navigation', () => {
       expect({ path, status: res?.status() }).toEqual({ path, status });
       expect({ path, nav: await page.locator('header.top nav a').allTextContents() }).toEqual({
         path,
-        nav: ['Fleet', 'Pods', 'Incidents', 'Deployments', 'Settings'],
+        nav: ['Fleet', 'Pods', 'Incidents', 'Policies', 'Deployments', 'Settings'],
       });
       expect({ path, who: await page.locator('header.top .who').getAttribute('title') }).toEqual({ path, who: user.email });
       expect({ path, switcher: await page.locator('header.top select[name=orgId]').count() }).toEqual({ path, switcher: 1 });
@@ -314,7 +314,7 @@ describe('navigation', () => {
         path,
         nav: await anonymous.locator('header.top nav a').count(),
         signIn: await anonymous.locator('header.top a[href="/login"]').count(),
-      }).toEqual({ path, nav: 5, signIn: 1 });
+      }).toEqual({ path, nav: 6, signIn: 1 });
     }
     await anonymous.close();
   }, 60_000);

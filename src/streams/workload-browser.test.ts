@@ -84,7 +84,12 @@ test('a sidecar Deployment: the main containers’ lines by default, then the si
 
   // Main: checkout, one stream per pod; their lines arrive, prefixed with cluster, pod and container.
   await emitWhenFollowed(baseline + 2, 'checkout', (pod) => `order accepted by ${pod}`);
-  await page.waitForFunction((n) => document.querySelectorAll('#log-lines .log-line:not(.log-note)').length >= n, 2, { timeout: 5000 });
+  // Both pods' lines, not just any two: each pod's earlier output (the tail) may arrive first.
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#log-lines .log-line')].filter((e) => e.textContent?.includes('order accepted by')).length === 2,
+    undefined,
+    { timeout: 5000 },
+  );
   const main = await shownLines(page);
   for (const pod of checkout) expect(main).toContain(`sidecar-shop/${pod}:checkout order accepted by ${pod}`);
 

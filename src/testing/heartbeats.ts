@@ -236,3 +236,52 @@ export async function createEnrolledCluster(
   const { agentKey } = (await res.json()) as { agentKey: string };
   return { clusterId: cluster.id, token: enrollment.token, agentKey };
 }
+
+/**
+ * The workloads `makePods` pods belong to (one Deployment per namespace and app), as a protocol-4
+ * agent reports them: every replica ready, a PodDisruptionBudget-less template mirroring the pods'
+ * containers (image tag from `gen`, so a churn changes every template). `withTemplates` false: the
+ * beat after the first, when the agent has sent every template already.
+ */
+export function makeWorkloadsFor(pods: readonly PodDetail[], gen: number, withTemplates = true): WorkloadInfo[] {
+  const byOwner = new Map<string, { namespace: string; name: string; replicas: number }>();
+  for (const p of pods) {
+    const key = `${p.namespace}/${p.ownerName}`;
+    const w = byOwner.get(key) ?? { namespace: p.namespace, name: p.ownerName, replicas: 0 };
+    w.replicas++;
+    byOwner.set(key, w);
+  }
+  return [...byOwner.values()].map((w) => {
+    const container = (name: string, image: string) => ({
+      name,
+      image,
+      ports: [{ containerPort: 8080, protocol: 'TCP' }],
+      resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+      livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+      readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    });
+    const template: PodTemplateFacts = {
+      labels: { app: w.name, generation: String(gen) },
+      spec: {
+        securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [container('app', `registry.example.com/shop/${w.name}:1.4.${gen}`), container('envoy', 'envoyproxy/envoy:v1.30.1')],
+        imagePullSecrets: [{ name: 'regcred' }],
+      },
+    };
+    return {
+      kind: 'Deployment' as const,
+      namespace: w.namespace,
+      name: w.name,
+      desired: w.replicas,
+      ready: w.replicas,
+      available: w.replicas,
+      updated: w.replicas,
+      progressing: false,
+      labels: { app: w.name },
+      hasPdb: false,
+      templateHash: Bun.hash(JSON.stringify(template)).toString(16),
+      ...(withTemplates ? { template } : {}),
+    };
+  });
+}
