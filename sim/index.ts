@@ -73,7 +73,14 @@ export type AddPodInput = {
   behaviour?: Extract<PodBehaviour, 'steady' | 'creating' | 'crashloop' | 'imagepull' | 'oom' | 'pending' | 'completed' | 'failed'>;
 };
 
-export type SimulatorStats = { requests: number; openLogRequests: number; openWatches: number; pods: number };
+export type SimulatorStats = {
+  requests: number;
+  openLogRequests: number;
+  openWatches: number;
+  pods: number;
+  /** Response body bytes written since the start (lists, watch streams, everything). */
+  bytesSent: number;
+};
 
 export type Simulator = {
   name: string;
@@ -123,6 +130,11 @@ export type Simulator = {
   emitLines(namespace: string, pod: string, container: string, lines: string[]): boolean;
   /** etcd compaction: a watch resuming from an earlier resourceVersion gets ERROR 410 (Expired) and must list again. */
   compactWatchHistory(): void;
+  /**
+   * The API server restarts: every connection (watches included) is cut, nothing answers for `downMs`, then the same
+   * port, certificate and tokens serve again; the cluster's state (etcd) survives, and `whileDown` may change it.
+   */
+  restartApi(options?: { downMs?: number; whileDown?: () => void }): Promise<void>;
   /** pods/log responses currently open (follow streams included). */
   openLogRequests(): number;
   stats(): SimulatorStats;
@@ -166,13 +178,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     [adminToken, ADMIN_USER],
   ]);
   const state: ApiState = { cluster, tokens, grants: { ...DEFAULT_GRANTS, ...options.rbac }, logs: { open: 0 }, requests: 0, watches: 0 };
-
-  const listener = await listenHttps({
-    cert: pki.certPem,
-    key: pki.keyPem,
-    port: options.port ?? 0,
-    handle: (request, context) => handleRequest(state, request, context),
-  });
+  const traffic = { bytesSent: 0 };
+  const listen = (port: number) =>
+    listenHttps({
+      cert: pki.certPem,
+      key: pki.keyPem,
+      port,
+      handle: (request, context) => handleRequest(state, request, context),
+      onBytes: (count) => void (traffic.bytesSent += count),
+    });
+  let listener = await listen(options.port ?? 0);
   const port = listener.port;
   const url = `https://127.0.0.1:${port}`;
 
@@ -244,7 +259,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     emitLines: (namespace, pod, container, lines) => cluster.logs.emit(containerLogKey(namespace, pod, container), lines),
     openLogRequests: () => state.logs.open,
     compactWatchHistory: () => cluster.store.compact(),
-    stats: () => ({ requests: state.requests, openLogRequests: state.logs.open, openWatches: state.watches, pods: cluster.pods.size }),
+    async restartApi(restart = {}) {
+      await listener.stop();
+      restart.whileDown?.();
+      if (restart.downMs) await Bun.sleep(restart.downMs);
+      listener = await listen(port);
+    },
+    stats: () => ({
+      requests: state.requests,
+      openLogRequests: state.logs.open,
+      openWatches: state.watches,
+      pods: cluster.pods.size,
+      bytesSent: traffic.bytesSent,
+    }),
     tick(count = 1) {
       for (let i = 0; i < count; i++) tickCluster(cluster, tickOptions);
     },

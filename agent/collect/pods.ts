@@ -172,7 +172,8 @@ export function mapPod(pod: Pod, context: PodContext): PodDetail {
     status: clampText(columns.status, LIMITS.word),
     createdUnix: toUnix(pod.metadata.creationTimestamp),
     containerDetails,
-    privileged: containerDetails.some((c) => c.privileged),
+    // Pod Security Standards: privileged if any container, init container or ephemeral container asks for it.
+    privileged: [...initContainers, ...spec.containers, ...(spec.ephemeralContainers ?? [])].some((c) => c.securityContext?.privileged === true),
     imagePullSecrets: (spec.imagePullSecrets ?? [])
       .map((s) => clampText(s.name, LIMITS.name))
       .filter((name) => name !== '')
