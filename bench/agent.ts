@@ -312,6 +312,7 @@ try {
       `${(pair.watch.bytesPerBeat / 1024).toFixed(1)} KiB`,
       `re-list path ${(pair.relist.bytesPerBeat / 1024).toFixed(0)} KiB`,
     ],
+    ['  of which one read of pod + node metrics (both paths)', `${(pair.metricsBytes / 1024).toFixed(1)} KiB`, ''],
     ['peak RSS in those rounds', `${(pair.watch.rssPeak / MIB).toFixed(1)} MiB`, `re-list path ${(pair.relist.rssPeak / MIB).toFixed(1)} MiB`],
     [
       `${pair.churn.changes} pod changes in ${pair.churn.seconds.toFixed(1)} s`,
@@ -363,6 +364,7 @@ try {
     api_bytes_per_beat: pair.watch.bytesPerBeat.toFixed(0),
     relist_api_bytes_per_beat: pair.relist.bytesPerBeat.toFixed(0),
     api_bytes_vs_relist: (pair.watch.bytesPerBeat / pair.relist.bytesPerBeat).toFixed(4),
+    metrics_bytes_per_read: pair.metricsBytes,
     rss_mib_1000_pods_unchanged: (pair.watch.rssPeak / MIB).toFixed(1),
     relist_rss_mib_1000_pods: (pair.relist.rssPeak / MIB).toFixed(1),
     churn_cpu_pct: pair.churn.cpuPct.toFixed(1),

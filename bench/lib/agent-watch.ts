@@ -11,7 +11,13 @@ import { cpuMs, procStatus, type Stub, startStub, waitBeats } from './agent-proc
 import { type Summary, summarize } from './report';
 
 export type Side = { perBeat: Summary; cpuPerBeat: number; bytesPerBeat: number; rssPeak: number };
-export type PairResult = { watch: Side; relist: Side; churn: { changes: number; seconds: number; cpuPct: number; beats: number } };
+export type PairResult = {
+  watch: Side;
+  relist: Side;
+  churn: { changes: number; seconds: number; cpuPct: number; beats: number };
+  /** Bytes of one read of pod and node metrics (metrics.k8s.io has no watch: both paths list it every beat). */
+  metricsBytes: number;
+};
 
 export type PairOptions = {
   pods: number;
@@ -126,11 +132,15 @@ export async function measureWatchVsRelist(binary: string, options: PairOptions)
             ];
       for (const [agent, other] of order) await turn(agent, other, options.beatsPerRound);
     }
+    let metricsBytes = 0;
+    for (const path of ['/apis/metrics.k8s.io/v1beta1/pods', '/apis/metrics.k8s.io/v1beta1/nodes']) {
+      metricsBytes += (await (await kubeFetch(watch.member.sim, path)).arrayBuffer()).byteLength;
+    }
     process.kill(relist.member.agentPid()!, 'SIGSTOP');
     process.kill(watch.member.agentPid()!, 'SIGCONT');
     const churned = await churn(watch, options);
     process.kill(relist.member.agentPid()!, 'SIGCONT');
-    return { watch: side(watch), relist: side(relist), churn: churned };
+    return { watch: side(watch), relist: side(relist), churn: churned, metricsBytes };
   } finally {
     for (const agent of agents) {
       const pid = agent.member.agentPid();
