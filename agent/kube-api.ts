@@ -67,6 +67,9 @@ export interface ListOptions {
   visit?: (page: never[]) => void;
 }
 
+/** How a collection is watched: as it is listed, less the paging. */
+export type WatchOptions = Omit<ListOptions, 'visit' | 'pageSize'>;
+
 export interface ObjectReference {
   apiVersion: string;
   kind: string;

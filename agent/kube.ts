@@ -14,6 +14,7 @@ import {
   type ObjectReference,
   type ResourceAttributes,
   type WatchHandle,
+  type WatchOptions,
 } from './kube-api.ts';
 import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret, WatchEvent } from './kube-objects.ts';
 
@@ -45,8 +46,6 @@ const FIELD_MANAGER = 'niro';
 const WATCH_TIMEOUT_SECONDS = 290;
 /** Lists of metadata only, as `kubectl get -o name` asks; a server without it answers the full list. */
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
-
-/** Watch events of metadata only; a server without it sends whole objects. */
 const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
 
 export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
@@ -324,12 +323,7 @@ export function createKube(options: KubeOptions): KubeApi {
       return { items, resourceVersion };
     },
 
-    watchCollection<T>(
-      path: string,
-      resourceVersion: string,
-      onEvent: (event: WatchEvent<T>) => void,
-      watchOptions: Omit<ListOptions, 'visit' | 'pageSize'> = {},
-    ): WatchHandle {
+    watchCollection<T>(path: string, resourceVersion: string, onEvent: (event: WatchEvent<T>) => void, watchOptions: WatchOptions = {}): WatchHandle {
       const controller = new AbortController();
       const params = new URLSearchParams({
         ...watchOptions.query,
@@ -340,11 +334,8 @@ export function createKube(options: KubeOptions): KubeApi {
       });
       const done = (async (): Promise<{ error?: KubeError }> => {
         try {
-          const response = await send('GET', `${path}?${params}`, {
-            signal: controller.signal,
-            stream: true,
-            accept: watchOptions.metadataOnly ? METADATA_WATCH : undefined,
-          });
+          const accept = watchOptions.metadataOnly ? METADATA_WATCH : undefined;
+          const response = await send('GET', `${path}?${params}`, { signal: controller.signal, stream: true, accept });
           if (!response.ok || !response.body) return { error: await readKubeError(response, 'watch') };
           const reader = response.body.getReader();
           const decoder = new TextDecoder();

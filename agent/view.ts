@@ -7,6 +7,7 @@ import type { NodeInfo, PodDetail, WarningEvent } from '../src/contract/index.ts
 import { sleep } from './backoff.ts';
 import { mapWarningEvents } from './collect/events.ts';
 import { mapNode } from './collect/nodes.ts';
+import type { OwnerLookup } from './collect/owners.ts';
 import { mapPod } from './collect/pods.ts';
 import type { Event, Node, OwnedObject, OwnerReference, Pod } from './kube-objects.ts';
 import { watchCollection, type WatchedCollection, type WatchLoopOptions } from './watch-loop.ts';
@@ -49,7 +50,8 @@ function controllerOf(refs: OwnerReference[] | undefined): OwnerReference | unde
   return ref ? { kind: ref.kind, name: ref.name, controller: true } : undefined;
 }
 
-const NO_OWNERS = new Map<string, OwnerReference[]>();
+/** Mapping a pod resolves only its own owner; the rest of the chain is resolved per beat. */
+const NO_OWNERS: OwnerLookup = { get: () => undefined };
 
 export function toPodRecord(pod: Pod): PodRecord {
   return {
