@@ -2,7 +2,7 @@
 // node metrics (metrics.k8s.io has no watch, so it is listed per beat), owner chains (a ReplicaSet may arrive after its
 // pods), the events' time window — and the API server's version and the capabilities are read as before.
 import type { HeartbeatV2, PodDetail, WarningEvent } from '../../src/contract/index.ts';
-import { LIMITS, PROTOCOL } from '../../src/contract/index.ts';
+import { LIMITS } from '../../src/contract/index.ts';
 import type { KubeApi } from '../kube-api.ts';
 import type { ClusterView, PodRecord } from '../view.ts';
 import { detectCapabilities } from './capabilities.ts';
@@ -10,8 +10,7 @@ import { EVENT_WINDOW_SECONDS } from './events.ts';
 import { indexNodeUsage } from './nodes.ts';
 import { type OwnerLookup, resolveOwnerChain } from './owners.ts';
 import { indexPodUsage, type PodUsage } from './pods.ts';
-import { detectDistribution, type SnapshotOptions, truncatePods } from './snapshot.ts';
-import { clampText } from './text.ts';
+import { describeAgent, type SnapshotOptions, truncatePods } from './snapshot.ts';
 
 /** Thrown when the view cannot stand for the cluster yet (nodes or pods never listed): the beat is skipped. */
 export class ViewNotReady extends Error {}
@@ -93,11 +92,7 @@ export async function beatFromView(kube: KubeApi, view: ClusterView, options: Sn
   });
 
   return {
-    agentVersion: options.agentVersion,
-    protocol: PROTOCOL,
-    k8sVersion: clampText(version.gitVersion, LIMITS.version),
-    distribution: detectDistribution(version.gitVersion),
-    platform: clampText(version.platform, LIMITS.word),
+    ...describeAgent(options, version),
     nodes,
     counts: { pods: mapped.length, podsRunning: running, podsFailed: failed, namespaces: namespaces.size },
     pods: sent,
