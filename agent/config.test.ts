@@ -10,6 +10,7 @@ test('defaults', () => {
       url: 'https://niro.example.com',
       token: null,
       maxPods: 5000,
+      watch: true,
       logLevel: 'info',
       namespace: 'niro-system',
       kubeconfig: null,

@@ -9,6 +9,8 @@ export interface AgentConfig {
   token: string | null;
   /** Pods sent per heartbeat at most (the server may ask for fewer). */
   maxPods: number;
+  /** NIRO_WATCH (default true): keep pods, nodes, events and owners by watches; false re-lists them every beat. */
+  watch: boolean;
   logLevel: LogLevel;
   /** The agent's namespace: its key Secret and Deployment live here. */
   namespace: string;
@@ -64,6 +66,7 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
       url: url.toString().replace(/\/+$/, ''),
       token: env.NIRO_TOKEN?.trim() || null,
       maxPods,
+      watch: readFlag(env.NIRO_WATCH) ?? true,
       logLevel,
       namespace: env.POD_NAMESPACE?.trim() || 'niro-system',
       kubeconfig: env.KUBECONFIG?.trim() || null,

@@ -1,7 +1,8 @@
-// The heartbeat loop: a full snapshot every ~15 s. The control plane's answer steers the interval.
+// The heartbeat loop: a full snapshot every ~15 s, from the watch-fed view (or listed, with NIRO_WATCH=false). The control plane's answer steers the interval.
 import type { Capabilities, HeartbeatV2 } from '../src/contract/index.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from '../src/contract/index.ts';
 import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, backoffCeilingMs, computeBackoffMs, jitterInterval, retryDelayMs, sleep } from './backoff.ts';
+import { beatFromView } from './collect/from-view.ts';
 import { collectHeartbeat } from './collect/snapshot.ts';
 import { createTimestampReader, type TimestampReader } from './collect/text.ts';
 import type { KubeApi } from './kube-api.ts';
@@ -9,6 +10,7 @@ import type { Logger } from './log.ts';
 import type { NiroClient } from './niro-client.ts';
 import type { AgentSession } from './session.ts';
 import { attachWorkloads, createTemplateMemory, rememberTemplates, type TemplateMemory } from './heartbeat-workloads.ts';
+import type { ClusterView } from './view.ts';
 import type { WatchCache } from './watch-cache.ts';
 
 export const KEY_REJECTED_MESSAGE = 'agent key rejected: cluster deleted or key revoked';
@@ -25,6 +27,8 @@ export interface HeartbeatDeps {
   signal: AbortSignal;
   /** Workloads and PodDisruptionBudgets kept by watches (protocol 4); absent: the heartbeat carries none. */
   workloads?: WatchCache;
+  /** Pods, nodes, events and owners kept by watches; absent: they are listed every beat (NIRO_WATCH=false). */
+  view?: ClusterView;
   /** Tries to enroll again after the key was rejected (once per token); returns whether it worked. */
   reenroll?: () => Promise<boolean>;
 }
@@ -74,14 +78,18 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
   const maxPods = Math.min(deps.maxPods, state.serverMaxPods ?? Infinity, state.sizeCap ?? Infinity);
   let body: HeartbeatV2;
   try {
-    body = await collectHeartbeat(deps.kube, {
+    const options = {
       agentVersion: deps.agentVersion,
       namespace: deps.namespace,
       maxPods,
       nowUnix: Math.floor(nowMs / 1000),
       toUnix: state.toUnix,
-      onDegraded: (what, error) => deps.log.debug('partial read', { what, error }),
-    });
+      onDegraded: (what: string, error: unknown) => deps.log.debug('partial read', { what, error }),
+    };
+    if (deps.view) {
+      await deps.view.whenStarted(WORKLOADS_START_MS);
+      body = await beatFromView(deps.kube, deps.view, options);
+    } else body = await collectHeartbeat(deps.kube, options);
   } catch (error) {
     // The Kubernetes API is down or refusing us; a partial snapshot would wipe the inventory server-side.
     state.failures++;

@@ -56,6 +56,20 @@ export interface WatchHandle {
   done: Promise<{ error?: KubeError }>;
 }
 
+/** How a collection is listed and watched. */
+export interface ListOptions {
+  /** Extra query parameters, e.g. { fieldSelector: 'type=Warning' }. */
+  query?: Record<string, string>;
+  /** Ask for PartialObjectMetadata (metadata only); a server without it answers whole objects. */
+  metadataOnly?: boolean;
+  pageSize?: number;
+  /** Receives each page as it arrives instead of collecting them into `items` (which then stays empty). */
+  visit?: (page: never[]) => void;
+}
+
+/** How a collection is watched: as it is listed, less the paging. */
+export type WatchOptions = Omit<ListOptions, 'visit' | 'pageSize'>;
+
 export interface ObjectReference {
   apiVersion: string;
   kind: string;
@@ -82,9 +96,14 @@ export interface KubeApi {
   listPodMetrics(): Promise<PodMetrics[] | null>;
   listNodeMetrics(): Promise<NodeMetrics[] | null>;
   /** Every item of a collection (e.g. "/apis/apps/v1/deployments"), all pages, with the list's resourceVersion. */
-  listCollection<T>(path: string): Promise<{ items: T[]; resourceVersion: string }>;
+  listCollection<T>(path: string, options?: ListOptions): Promise<{ items: T[]; resourceVersion: string }>;
   /** Watches a collection from a resourceVersion (bookmarks on); events arrive in order through onEvent. */
-  watchCollection<T>(path: string, resourceVersion: string, onEvent: (event: WatchEvent<T>) => void): WatchHandle;
+  watchCollection<T>(
+    path: string,
+    resourceVersion: string,
+    onEvent: (event: WatchEvent<T>) => void,
+    options?: Omit<ListOptions, 'visit' | 'pageSize'>,
+  ): WatchHandle;
   /** SelfSubjectAccessReview: may the agent's own service account do this? */
   reviewAccess(attributes: ResourceAttributes): Promise<boolean>;
   /** null when the Secret does not exist. Values of `data` are base64 as the API returns them. */

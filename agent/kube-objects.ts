@@ -80,6 +80,8 @@ export interface Pod {
     nodeName?: string;
     containers: Container[];
     initContainers?: Container[];
+    /** Debug containers (`kubectl debug`): not in containerDetails, but they count for `privileged`. */
+    ephemeralContainers?: { name: string; securityContext?: { privileged?: boolean } }[];
     imagePullSecrets?: { name?: string }[];
     overhead?: ResourceList;
   };

@@ -5,7 +5,17 @@
 // be silently dropped). Responses stay plain JSON, the shape the collectors are tested with.
 import * as k8s from '@kubernetes/client-node';
 import type { ObjectResult } from '../src/contract/index.ts';
-import { KubeError, type KubeApi, type KubeVersion, type LogHandle, type ObjectReference, type ResourceAttributes, type WatchHandle } from './kube-api.ts';
+import {
+  KubeError,
+  type KubeApi,
+  type KubeVersion,
+  type ListOptions,
+  type LogHandle,
+  type ObjectReference,
+  type ResourceAttributes,
+  type WatchHandle,
+  type WatchOptions,
+} from './kube-api.ts';
 import type { Event, KubeObject, Node, NodeMetrics, OwnedObject, Pod, PodMetrics, Secret, WatchEvent } from './kube-objects.ts';
 
 export interface KubeOptions {
@@ -36,6 +46,7 @@ const FIELD_MANAGER = 'niro';
 const WATCH_TIMEOUT_SECONDS = 290;
 /** Lists of metadata only, as `kubectl get -o name` asks; a server without it answers the full list. */
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json';
 
 export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -293,15 +304,18 @@ export function createKube(options: KubeOptions): KubeApi {
       }
     },
 
-    async listCollection<T>(path: string): Promise<{ items: T[]; resourceVersion: string }> {
+    async listCollection<T>(path: string, listOptions: ListOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
       const items: T[] = [];
       let resourceVersion = '';
       let token: string | undefined;
+      const visit = (listOptions.visit as ((page: T[]) => void) | undefined) ?? ((page: T[]) => void items.push(...page));
       do {
-        const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+        const params = new URLSearchParams({ ...listOptions.query, limit: String(listOptions.pageSize ?? PAGE_SIZE) });
         if (token) params.set('continue', token);
-        const page = await requestJson<{ items?: T[]; metadata?: { continue?: string; resourceVersion?: string } }>('GET', `${path}?${params}`);
-        items.push(...(page.items ?? []));
+        const page = await requestJson<{ items?: T[]; metadata?: { continue?: string; resourceVersion?: string } }>('GET', `${path}?${params}`, {
+          accept: listOptions.metadataOnly ? METADATA_ONLY : undefined,
+        });
+        visit(page.items ?? []);
         // Every page of one list is a snapshot at the first page's resourceVersion.
         resourceVersion ||= page.metadata?.resourceVersion ?? '';
         token = page.metadata?.continue || undefined;
@@ -309,9 +323,10 @@ export function createKube(options: KubeOptions): KubeApi {
       return { items, resourceVersion };
     },
 
-    watchCollection<T>(path: string, resourceVersion: string, onEvent: (event: WatchEvent<T>) => void): WatchHandle {
+    watchCollection<T>(path: string, resourceVersion: string, onEvent: (event: WatchEvent<T>) => void, watchOptions: WatchOptions = {}): WatchHandle {
       const controller = new AbortController();
       const params = new URLSearchParams({
+        ...watchOptions.query,
         watch: '1',
         resourceVersion,
         allowWatchBookmarks: 'true',
@@ -319,7 +334,8 @@ export function createKube(options: KubeOptions): KubeApi {
       });
       const done = (async (): Promise<{ error?: KubeError }> => {
         try {
-          const response = await send('GET', `${path}?${params}`, { signal: controller.signal, stream: true });
+          const accept = watchOptions.metadataOnly ? METADATA_WATCH : undefined;
+          const response = await send('GET', `${path}?${params}`, { signal: controller.signal, stream: true, accept });
           if (!response.ok || !response.body) return { error: await readKubeError(response, 'watch') };
           const reader = response.body.getReader();
           const decoder = new TextDecoder();

@@ -1,8 +1,8 @@
 // niro-agent: wires configuration, Kubernetes access and the control-plane client into the loops.
 //
 // Environment (see config.ts): NIRO_URL (required), NIRO_TOKEN (until enrolled), NIRO_MAX_PODS,
-// NIRO_LOG_LEVEL, NIRO_ENABLE_* (logged only: capabilities are detected from RBAC), POD_NAMESPACE
-// (default niro-system), KUBECONFIG or in-cluster (KUBERNETES_SERVICE_HOST; NIRO_IN_CLUSTER_ROOT),
+// NIRO_LOG_LEVEL, NIRO_ENABLE_* (logged only: capabilities are detected from RBAC), NIRO_WATCH (default true;
+// false re-lists pods, nodes and events every beat), POD_NAMESPACE (default niro-system), KUBECONFIG or in-cluster (KUBERNETES_SERVICE_HOST; NIRO_IN_CLUSTER_ROOT),
 // NODE_EXTRA_CA_CERTS (read by Bun at start). `niro-agent --version` prints the version.
 import { runCommandLoop } from './commands.ts';
 import { readConfig } from './config.ts';
@@ -15,6 +15,7 @@ import { createNiroClient } from './niro-client.ts';
 import { AgentSession } from './session.ts';
 import { runStreamLoop } from './stream.ts';
 import { AGENT_VERSION } from './version.ts';
+import { startClusterView } from './view.ts';
 import { startWatchCache } from './watch-cache.ts';
 
 /** After SIGTERM, loops get this long to close connections before the process exits regardless. */
@@ -91,8 +92,9 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
 
   const common = { kube, client, session, agentVersion: AGENT_VERSION, signal };
   const workloads = startWatchCache({ kube, log: log.child({ loop: 'watch' }), signal });
+  const view = config.watch ? startClusterView({ kube, log: log.child({ loop: 'watch' }), signal }) : undefined;
   await Promise.all([
-    runHeartbeatLoop({ ...common, log: log.child({ loop: 'heartbeat' }), namespace: config.namespace, maxPods: config.maxPods, reenroll, workloads }),
+    runHeartbeatLoop({ ...common, log: log.child({ loop: 'heartbeat' }), namespace: config.namespace, maxPods: config.maxPods, reenroll, workloads, view }),
     runCommandLoop({ ...common, log: log.child({ loop: 'commands' }), namespace: config.namespace }),
     runStreamLoop({ ...common, log: log.child({ loop: 'stream' }) }),
   ]);

@@ -19,6 +19,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { POD_PAGE_SIZE } from '../agent/kube';
 import { LIMITS } from '../src/contract';
 import { startFleetMember, type FleetMember } from '../sim/fleet';
+import { cpuMs, procStatus, splitPerBeat, startStub, threadCpuMs, waitBeats } from './lib/agent-process';
+import { measureWatchVsRelist } from './lib/agent-watch';
 import { median, startReport, summarize, type Summary } from './lib/report';
 import { baseImageOf, fileLayer, measureBaseImage } from './lib/image';
 
@@ -32,53 +34,10 @@ const root = join(import.meta.dir, '..');
 const work = mkdtempSync(join(tmpdir(), 'niro-bench-agent-'));
 const MIB = 1024 * 1024;
 const MB = 1_000_000;
-/** Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel. */
-const TICK_MS = 10;
 
 function run(cmd: string[], cwd = root): void {
   const p = Bun.spawnSync(cmd, { cwd, stdout: 'pipe', stderr: 'pipe' });
   if (p.exitCode !== 0) throw new Error(`${cmd.join(' ')} failed: ${p.stderr.toString()}`);
-}
-
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile'): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-/** utime + stime of the process so far, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
-
-/** The threads' own CPU time in ms, summed by thread name (the runtime names its helper threads). */
-function threadCpuMs(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * TICK_MS);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return byName;
-}
-
-/** Per-beat CPU by thread group: the JavaScript thread, the HTTP client thread, and the rest (allocator, JIT, GC helpers). */
-function splitPerBeat(before: Map<string, number>, after: Map<string, number>, mainName: string, beats: number): { js: number; http: number; other: number } {
-  const split = { js: 0, http: 0, other: 0 };
-  for (const [name, ms] of after) {
-    const delta = (ms - (before.get(name) ?? 0)) / beats;
-    if (name === mainName) split.js += delta;
-    else if (name === 'HTTP' || name === 'HTTP Client') split.http += delta;
-    else split.other += delta;
-  }
-  return split;
 }
 
 /** limits.memory of the agent container in the shipped Deployment, in MiB. */
@@ -126,41 +85,6 @@ async function timeStarts(binary: string): Promise<number> {
     times.push(performance.now() - t0);
   }
   return median(times);
-}
-
-/** The control plane as far as the agent needs it: enroll, heartbeat (counted, body kept), an idle long-poll. */
-function startStub() {
-  const beats: { at: number; gzipped: Uint8Array; cpu: number }[] = [];
-  // Once set, each beat records the agent's CPU time so far at its arrival (per-beat CPU = the difference).
-  let watched: number | null = null;
-  const server = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    idleTimeout: 60,
-    async fetch(request) {
-      const path = new URL(request.url).pathname;
-      if (path === '/v1/agent/enroll') return Response.json({ agentKey: 'niro_agent_bench', clusterId: 'bench', heartbeatIntervalSeconds: 1 });
-      if (path === '/v1/agent/heartbeat') {
-        const cpu = watched === null ? NaN : cpuMs(watched);
-        beats.push({ at: performance.now(), gzipped: new Uint8Array(await request.arrayBuffer()), cpu });
-        return Response.json({ nextIntervalSeconds: 1, commandsPending: false, serverTime: new Date().toISOString() });
-      }
-      if (path === '/v1/agent/commands') {
-        await Bun.sleep(25_000);
-        return Response.json({ commands: [] });
-      }
-      return Response.json({ error: { code: 'not_found', message: 'not here' } }, { status: 404 });
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}`, beats, watch: (pid: number) => void (watched = pid), stop: () => server.stop(true) };
-}
-
-async function waitBeats(stub: ReturnType<typeof startStub>, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (stub.beats.length < count) {
-    if (Date.now() > deadline) throw new Error(`only ${stub.beats.length} of ${count} heartbeats arrived`);
-    await Bun.sleep(20);
-  }
 }
 
 /** RSS of the one-line program left running for a moment, and how much of it is the binary's file pages. */
@@ -321,11 +245,23 @@ try {
   const big = await measure(binary, 1000, 10, floorProgram);
   // The contract's cap on pods per heartbeat: the shipped Deployment's memory limit has to hold it.
   const max = await measure(binary, LIMITS.podsPerHeartbeat, 50, null);
+  // The watch-fed view beside the re-list path (NIRO_WATCH=false) in interleaved rounds, then 50 pod changes per second.
+  const pair = await measureWatchVsRelist(binary, {
+    pods: 1000,
+    nodes: 10,
+    rounds: quick ? 2 : 6,
+    beatsPerRound: quick ? 3 : 5,
+    warmupBeats: WARMUP_BEATS,
+    churnSeconds: quick ? 4 : 20,
+    changesPerSecond: 50,
+  });
   const limitMib = deploymentMemoryLimitMib();
   const floor = big.floor!;
   report.addCase('cpu_60_pods', idle.perBeat);
   report.addCase('cpu_1000_pods', big.perBeat);
   report.addCase(`cpu_${LIMITS.podsPerHeartbeat}_pods`, max.perBeat);
+  report.addCase('cpu_1000_pods_unchanged', pair.watch.perBeat);
+  report.addCase('cpu_1000_pods_unchanged_relist', pair.relist.perBeat);
 
   const rows: [string, string, string][] = [
     ['measure', 'agent', 'baseline (bun runtime, hello world)'],
@@ -366,6 +302,23 @@ try {
       `${limitMib} MiB Deployment memory limit`,
     ],
     [`CPU per beat, ${LIMITS.podsPerHeartbeat} pods (mean, p99)`, `${max.cpuPerBeat.toFixed(1)} ms, ${max.perBeat.p99.toFixed(0)} ms`, ''],
+    [
+      'CPU per beat, 1000 pods, none changed (mean, p99)',
+      `${pair.watch.cpuPerBeat.toFixed(1)} ms, ${pair.watch.perBeat.p99.toFixed(0)} ms`,
+      `re-list path ${pair.relist.cpuPerBeat.toFixed(1)} ms, ${pair.relist.perBeat.p99.toFixed(0)} ms`,
+    ],
+    [
+      'API bytes read per beat, 1000 pods, none changed',
+      `${(pair.watch.bytesPerBeat / 1024).toFixed(1)} KiB`,
+      `re-list path ${(pair.relist.bytesPerBeat / 1024).toFixed(0)} KiB`,
+    ],
+    ['  of which one read of pod + node metrics (both paths)', `${(pair.metricsBytes / 1024).toFixed(1)} KiB`, ''],
+    ['peak RSS in those rounds', `${(pair.watch.rssPeak / MIB).toFixed(1)} MiB`, `re-list path ${(pair.relist.rssPeak / MIB).toFixed(1)} MiB`],
+    [
+      `${pair.churn.changes} pod changes in ${pair.churn.seconds.toFixed(1)} s`,
+      `${pair.churn.cpuPct.toFixed(1)} % of one core (${pair.churn.beats} beats)`,
+      '',
+    ],
     ['reading the 1000 pods alone', '', `${floor.cpuPerRead.toFixed(1)} ms CPU, ${(floor.peak / MIB).toFixed(1)} MiB peak RSS`],
     ['heartbeat body, 1000 pods', `${(big.bodyBytes / 1024).toFixed(0)} KiB JSON, ${(big.gzBytes / 1024).toFixed(0)} KiB gzipped`, ''],
   ];
@@ -385,7 +338,7 @@ try {
     `base image ${base.image}: not pulled (no container daemon or registry here); rebuilt from its Debian bookworm packages as apt serves them today, plus the CA bundle; its few small configuration files (< 10 kB) not counted${base.missing.length ? `; MISSING (not counted): ${base.missing.join(', ')}` : ''}`,
   );
   console.log(
-    `targets: RSS ≤ 80 MiB with 1000 pods (peak ${(big.rssPeak / MIB).toFixed(1)}), ≤ 50 ms CPU per heartbeat (${big.cpuPerBeat.toFixed(1)} mean, ${big.perBeat.p99.toFixed(0)} p99)`,
+    `targets: peak RSS ≤ 85 MiB with 1000 pods (${(big.rssPeak / MIB).toFixed(1)}; ${(pair.watch.rssPeak / MIB).toFixed(1)} unchanged and churning); CPU per beat with no pod changed ≤ 10 ms (${pair.watch.cpuPerBeat.toFixed(1)}) and ≤ 0.15× the re-list path (${(pair.watch.cpuPerBeat / pair.relist.cpuPerBeat).toFixed(2)}); API bytes per beat ≤ 2 % of the re-list path's (${((pair.watch.bytesPerBeat / pair.relist.bytesPerBeat) * 100).toFixed(2)} %); 50 changes/s under 20 % of one core (${pair.churn.cpuPct.toFixed(1)} %)`,
   );
   report.finish({
     binary_mb: (size / MB).toFixed(1),
@@ -405,6 +358,16 @@ try {
     read_floor_rss_mib: (floor.peak / MIB).toFixed(1),
     [`rss_mib_${LIMITS.podsPerHeartbeat}_pods`]: (max.rssPeak / MIB).toFixed(1),
     memory_limit_mib: limitMib,
+    cpu_ms_per_beat_unchanged: pair.watch.cpuPerBeat.toFixed(1),
+    relist_cpu_ms_per_beat: pair.relist.cpuPerBeat.toFixed(1),
+    cpu_vs_relist: (pair.watch.cpuPerBeat / pair.relist.cpuPerBeat).toFixed(2),
+    api_bytes_per_beat: pair.watch.bytesPerBeat.toFixed(0),
+    relist_api_bytes_per_beat: pair.relist.bytesPerBeat.toFixed(0),
+    api_bytes_vs_relist: (pair.watch.bytesPerBeat / pair.relist.bytesPerBeat).toFixed(4),
+    metrics_bytes_per_read: pair.metricsBytes,
+    rss_mib_1000_pods_unchanged: (pair.watch.rssPeak / MIB).toFixed(1),
+    relist_rss_mib_1000_pods: (pair.relist.rssPeak / MIB).toFixed(1),
+    churn_cpu_pct: pair.churn.cpuPct.toFixed(1),
   });
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -17,7 +17,7 @@ const OWN_KEYS: Record<string, string[]> = {
   heartbeat: ['unchanged_vs_parse', 'unchanged_vs_parse_worst', 'churn_vs_copy', 'churn_vs_copy_worst', 'rows_per_unchanged_beat', 'key_lookups_per_beat'],
   pods: ['p99_vs_sql', 'p99_vs_sql_case', 'cases_over_goal', 'bytes_per_pod_day'],
   logs: ['same_worst_p50_ms', 'cross_worst_p50_ms', 'lines_per_s', 'concurrent_lines_per_s', 'silent_drops'],
-  agent: ['binary_mb', 'image_mb', 'image_gz_mb', 'rss_mib_1000_pods', 'cpu_ms_per_beat'],
+  agent: ['binary_mb', 'image_mb', 'image_gz_mb', 'rss_mib_1000_pods', 'cpu_ms_per_beat', 'api_bytes_per_beat', 'cpu_vs_relist'],
   bombs: ['p99_ms', 'rss_growth_mib', 'bombs_not_refused', 'anonymous_not_413'],
   fuzz: ['requests', 'server_errors', 'unnamed_field_errors', 'rejected_writes', 'waits_cut'],
   fleet_page: ['render_p95_ms', 'first_load_kb', 'unchanged_poll_bytes', 'unchanged_poll_status'],

@@ -75,7 +75,14 @@ export type AddPodInput = {
   behaviour?: Extract<PodBehaviour, 'steady' | 'creating' | 'crashloop' | 'imagepull' | 'oom' | 'pending' | 'completed' | 'failed'>;
 };
 
-export type SimulatorStats = { requests: number; openLogRequests: number; openWatches: number; pods: number };
+export type SimulatorStats = {
+  requests: number;
+  openLogRequests: number;
+  openWatches: number;
+  pods: number;
+  /** Response body bytes written since the start (lists, watch streams, everything). */
+  bytesSent: number;
+};
 
 export type Simulator = {
   name: string;
@@ -127,6 +134,11 @@ export type Simulator = {
   compactWatchHistory(): void;
   /** Every open watch ends now (as when the API server restarts): clients watch again from their last resourceVersion. */
   closeWatches(): void;
+  /**
+   * The API server restarts: every connection (watches included) is cut, nothing answers for `downMs`, then the same
+   * port, certificate and tokens serve again; the cluster's state (etcd) survives, and `whileDown` may change it.
+   */
+  restartApi(options?: { downMs?: number; whileDown?: () => void }): Promise<void>;
   /** pods/log responses currently open (follow streams included). */
   openLogRequests(): number;
   stats(): SimulatorStats;
@@ -178,13 +190,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     watches: new Set(),
     bookmarkMs: options.watchBookmarkMs ?? 60_000,
   };
-
-  const listener = await listenHttps({
-    cert: pki.certPem,
-    key: pki.keyPem,
-    port: options.port ?? 0,
-    handle: (request, context) => handleRequest(state, request, context),
-  });
+  const traffic = { bytesSent: 0 };
+  const listen = (port: number) =>
+    listenHttps({
+      cert: pki.certPem,
+      key: pki.keyPem,
+      port,
+      handle: (request, context) => handleRequest(state, request, context),
+      onBytes: (count) => void (traffic.bytesSent += count),
+    });
+  let listener = await listen(options.port ?? 0);
   const port = listener.port;
   const url = `https://127.0.0.1:${port}`;
 
@@ -259,7 +274,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     closeWatches() {
       for (const end of [...state.watches]) end();
     },
-    stats: () => ({ requests: state.requests, openLogRequests: state.logs.open, openWatches: state.watches.size, pods: cluster.pods.size }),
+    async restartApi(restart = {}) {
+      await listener.stop();
+      restart.whileDown?.();
+      if (restart.downMs) await Bun.sleep(restart.downMs);
+      listener = await listen(port);
+    },
+    stats: () => ({
+      requests: state.requests,
+      openLogRequests: state.logs.open,
+      openWatches: state.watches.size,
+      pods: cluster.pods.size,
+      bytesSent: traffic.bytesSent,
+    }),
     tick(count = 1) {
       for (let i = 0; i < count; i++) tickCluster(cluster, tickOptions);
     },

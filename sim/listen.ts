@@ -44,7 +44,7 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-async function writeResponse(response: Response, res: ServerResponse, aborted: AbortSignal): Promise<void> {
+async function writeResponse(response: Response, res: ServerResponse, aborted: AbortSignal, onBytes?: (count: number) => void): Promise<void> {
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.flushHeaders();
   if (!response.body) {
@@ -59,6 +59,7 @@ async function writeResponse(response: Response, res: ServerResponse, aborted: A
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      onBytes?.(value.byteLength);
       // Respect backpressure: a slow reader slows the stream instead of growing a queue here.
       if (!res.write(value) && !aborted.aborted) await drained(res);
       if (aborted.aborted) return;
@@ -71,7 +72,14 @@ async function writeResponse(response: Response, res: ServerResponse, aborted: A
   }
 }
 
-export async function listenHttps(options: { cert: string; key: string; port: number; handle: Handler }): Promise<Listener> {
+export async function listenHttps(options: {
+  cert: string;
+  key: string;
+  port: number;
+  handle: Handler;
+  /** Counts response body bytes as they are written (benchmarks: bytes a client read from the API). */
+  onBytes?: (count: number) => void;
+}): Promise<Listener> {
   const server: Server = createServer({ cert: options.cert, key: options.key }, (req, res) => {
     const abort = new AbortController();
     res.on('close', () => {
@@ -82,7 +90,7 @@ export async function listenHttps(options: { cert: string; key: string; port: nu
         const body = await readBody(req);
         const request = new Request(`https://127.0.0.1${req.url ?? '/'}`, { method: req.method, headers: toHeaders(req), body, signal: abort.signal });
         const response = await options.handle(request, { keepOpen: () => req.socket.setTimeout(0) });
-        await writeResponse(response, res, abort.signal);
+        await writeResponse(response, res, abort.signal, options.onBytes);
       } catch (error) {
         // A bug in the simulator: answer like an API server would rather than hang the client.
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });

@@ -62,6 +62,8 @@ export function buildAgentRules(grants: RbacGrants): PolicyRule[] {
   const rules: PolicyRule[] = [
     { apiGroups: [''], resources: ['nodes', 'pods', 'namespaces', 'events'], verbs: READ },
     { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: READ },
+    // So a CronJob's pods resolve through their Job to the CronJob.
+    { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: READ },
     ...(grants.pdbs ? [{ apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ }] : []),
     { apiGroups: ['metrics.k8s.io'], resources: ['nodes', 'pods'], verbs: ['get', 'list'] },
     // The agent keeps its key in a Secret of its own namespace, whatever else is granted.

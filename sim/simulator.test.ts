@@ -331,16 +331,18 @@ describe('RBAC posture', () => {
   });
 
   test('requests outside the posture get 403 Forbidden with the API server wording', async () => {
-    const jobs = await kubeJson<Status>(sim, '/apis/batch/v1/jobs');
-    expect(jobs.status).toBe(403);
-    expect(jobs.body.message).toBe(
-      'jobs.batch is forbidden: User "system:serviceaccount:niro-system:niro-agent" cannot list resource "jobs" in API group "batch" at the cluster scope',
+    // Jobs and CronJobs are in the default role (owner links); Ingresses are not.
+    expect((await kubeJson<Status>(sim, '/apis/batch/v1/jobs')).status).toBe(200);
+    const ingresses = await kubeJson<Status>(sim, '/apis/networking.k8s.io/v1/ingresses');
+    expect(ingresses.status).toBe(403);
+    expect(ingresses.body.message).toBe(
+      'ingresses.networking.k8s.io is forbidden: User "system:serviceaccount:niro-system:niro-agent" cannot list resource "ingresses" in API group "networking.k8s.io" at the cluster scope',
     );
     const pod = findPod((p) => p.metadata.name.startsWith('web-'));
     const log = await kubeJson<Status>(sim, `/api/v1/namespaces/shop/pods/${pod.metadata.name}/log`);
     expect(log.status).toBe(403);
     expect(log.body.message).toContain('cannot get resource "pods/log"');
-    expect((await kubeFetch(sim, '/apis/batch/v1/jobs', { as: 'admin' })).status).toBe(200);
+    expect((await kubeFetch(sim, '/apis/networking.k8s.io/v1/ingresses', { as: 'admin' })).status).toBe(200);
   });
 });
 

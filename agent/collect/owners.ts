@@ -7,7 +7,10 @@ import { clampText } from './text.ts';
 /** Owners looked up by "Kind/namespace/name"; built from the ReplicaSets and Jobs listed this beat. */
 export type OwnerIndex = Map<string, OwnerReference[]>;
 
-function ownerKey(kind: string, namespace: string, name: string): string {
+/** What resolving a chain reads: a built index, or the watch-fed view's owner records. */
+export type OwnerLookup = Pick<OwnerIndex, 'get'>;
+
+export function ownerKey(kind: string, namespace: string, name: string): string {
   return `${kind}/${namespace}/${name}`;
 }
 
@@ -30,7 +33,7 @@ function pickOwner(refs: OwnerReference[] | undefined): OwnerReference | undefin
  * Follows controller owners from a pod upwards through the index, nearest first. Stops where the
  * index has no entry (the owner wasn't listed — e.g. Jobs aren't readable — or has no owner itself).
  */
-export function resolveOwnerChain(namespace: string, refs: OwnerReference[] | undefined, index: OwnerIndex): OwnerRef[] {
+export function resolveOwnerChain(namespace: string, refs: OwnerReference[] | undefined, index: OwnerLookup): OwnerRef[] {
   const chain: OwnerRef[] = [];
   let owner = pickOwner(refs);
   while (owner && chain.length < LIMITS.ownerChainDepth) {

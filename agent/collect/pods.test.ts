@@ -101,6 +101,12 @@ describe('details', () => {
     expect(app).toMatchObject({ name: 'checkout', kind: 'app', hasLivenessProbe: true, privileged: true });
     expect(detail.privileged).toBe(true);
 
+    // Pod Security Standards count ephemeral (debug) containers too, though they are not listed as containers.
+    const debugged = await readPod('crashloop');
+    expect(mapPod(debugged, withOwners).privileged).toBe(false);
+    debugged.spec!.ephemeralContainers = [{ name: 'debugger-x7k2p', securityContext: { privileged: true } }];
+    expect(mapPod(debugged, withOwners)).toMatchObject({ privileged: true, containerDetails: [{ privileged: false }] });
+
     const crash = mapPod(await readPod('crashloop'), withOwners);
     expect(crash.containerDetails[0]).toMatchObject({
       state: 'waiting',

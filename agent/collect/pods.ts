@@ -3,7 +3,7 @@ import type { ContainerDetail, Labels, PodCounts, PodDetail } from '../../src/co
 import { LIMITS } from '../../src/contract/index.ts';
 import type { Container, ContainerStatus, Pod, PodMetrics } from '../kube-objects.ts';
 import { parseBytes, parseCpuMilli } from '../quantity.ts';
-import { buildOwnerIndex, resolveOwnerChain, type OwnerIndex } from './owners.ts';
+import { buildOwnerIndex, type OwnerIndex, type OwnerLookup, resolveOwnerChain } from './owners.ts';
 import { computePodColumns, isSidecar } from './pod-status.ts';
 import { computePodResources, readContainerResources, type PodResources } from './resources.ts';
 import { clampText, type TimestampReader, toUnixSeconds } from './text.ts';
@@ -21,7 +21,7 @@ export interface PodUsage extends Usage {
 export type PodUsageIndex = Map<string, PodUsage>;
 
 export interface PodContext {
-  owners: OwnerIndex;
+  owners: OwnerLookup;
   /** null when metrics.k8s.io is unavailable: every pod then reports usageAvailable=false. */
   usage: PodUsageIndex | null;
   /** Reads the pod's timestamps; a remembering reader saves re-parsing them every beat (toUnixSeconds when absent). */
@@ -172,7 +172,8 @@ export function mapPod(pod: Pod, context: PodContext): PodDetail {
     status: clampText(columns.status, LIMITS.word),
     createdUnix: toUnix(pod.metadata.creationTimestamp),
     containerDetails,
-    privileged: containerDetails.some((c) => c.privileged),
+    // Pod Security Standards: privileged if any container, init container or ephemeral container asks for it.
+    privileged: [...initContainers, ...spec.containers, ...(spec.ephemeralContainers ?? [])].some((c) => c.securityContext?.privileged === true),
     imagePullSecrets: (spec.imagePullSecrets ?? [])
       .map((s) => clampText(s.name, LIMITS.name))
       .filter((name) => name !== '')

@@ -1,7 +1,7 @@
 // Builds a full protocol-2 heartbeat from the Kubernetes API. Stateless: everything is re-read each beat.
 import type { HeartbeatV2, PodDetail } from '../../src/contract/index.ts';
 import { LIMITS, PROTOCOL } from '../../src/contract/index.ts';
-import { KubeError, type KubeApi } from '../kube-api.ts';
+import { KubeError, type KubeApi, type KubeVersion } from '../kube-api.ts';
 import type { Pod } from '../kube-objects.ts';
 import { detectCapabilities } from './capabilities.ts';
 import { mapWarningEvents } from './events.ts';
@@ -30,6 +30,20 @@ export function detectDistribution(gitVersion: string): string {
   if (/-eks-/.test(gitVersion)) return 'eks';
   if (/-gke\./.test(gitVersion)) return 'gke';
   return 'kubernetes';
+}
+
+/** The fields of a heartbeat that say who sends it and against what (both the view and the re-list path). */
+export function describeAgent(
+  options: SnapshotOptions,
+  version: KubeVersion,
+): Pick<HeartbeatV2, 'agentVersion' | 'protocol' | 'k8sVersion' | 'distribution' | 'platform'> {
+  return {
+    agentVersion: options.agentVersion,
+    protocol: PROTOCOL,
+    k8sVersion: clampText(version.gitVersion, LIMITS.version),
+    distribution: detectDistribution(version.gitVersion),
+    platform: clampText(version.platform, LIMITS.word),
+  };
 }
 
 /** Pods that need attention sort first, so a truncated list still shows what is broken. */
@@ -99,11 +113,7 @@ export async function collectHeartbeat(kube: KubeApi, options: SnapshotOptions):
   const nodeUsage = nodeMetrics ? indexNodeUsage(nodeMetrics) : null;
 
   return {
-    agentVersion: options.agentVersion,
-    protocol: PROTOCOL,
-    k8sVersion: clampText(version.gitVersion, LIMITS.version),
-    distribution: detectDistribution(version.gitVersion),
-    platform: clampText(version.platform, LIMITS.word),
+    ...describeAgent(options, version),
     nodes: nodes.slice(0, LIMITS.nodesPerHeartbeat).map((node) => mapNode(node, nodeUsage?.get(node.metadata.name), podsPerNode.get(node.metadata.name) ?? 0)),
     counts: counter.counts(),
     pods: sent,

@@ -1,6 +1,6 @@
 // A KubeApi made of plain data, for tests of the builders and loops (the simulator covers the real API).
 import type { ObjectResult } from '../../src/contract/index.ts';
-import { KubeError, type KubeApi, type LogHandle, type LogOptions, type ObjectReference, type ResourceAttributes } from '../kube-api.ts';
+import { KubeError, type KubeApi, type ListOptions, type LogHandle, type LogOptions, type ObjectReference, type ResourceAttributes } from '../kube-api.ts';
 import type { Event, KubeObject, Node, NodeMetrics, ObjectMeta, OwnedObject, Pod, PodMetrics, Secret, WatchEvent } from '../kube-objects.ts';
 
 export interface FakeLog {
@@ -111,9 +111,13 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
       const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
       state.secrets.set(`${namespace}/${name}`, { metadata: { name, namespace }, data: encoded });
     },
-    listCollection: async <T>(path: string) => {
+    listCollection: async <T>(path: string, options: ListOptions = {}) => {
       state.listCalls[path] = (state.listCalls[path] ?? 0) + 1;
       const items = await read(state.collections[path] ?? []);
+      if (options.visit) {
+        (options.visit as (page: unknown[]) => void)(items);
+        return { items: [] as T[], resourceVersion: state.listVersion };
+      }
       return { items: items as unknown as T[], resourceVersion: state.listVersion };
     },
     watchCollection: (path, resourceVersion, onEvent) => {
