@@ -1,3 +1,4 @@
+import { rolloutsApi } from './rollouts/api';
 import { Elysia, type AnyElysia } from 'elysia';
 import { html } from '@elysiajs/html';
 import type { AppDeps } from './deps';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(podsPages(deps))
     .use(notificationsApi(deps))
     .use(notificationsPages(deps))
+    .use(rolloutsApi(deps))
     .use(installScriptRoutes(deps.config))
     .use(openapiRoutes((): AnyElysia => app, deps.db));
   return app;

@@ -15,6 +15,7 @@ import { firstError, parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
 import { createRateLimiter } from './rate-limit';
 import { hasPendingCommands } from '../commands/store';
+import { findUpdateFor } from '../rollouts/store';
 
 const checkEnroll = TypeCompiler.Compile(EnrollRequest);
 
@@ -81,6 +82,8 @@ export function agentApi(deps: AppDeps) {
         'cluster_deleted',
         `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`,
       );
+    // A running rollout told this cluster to update and the agent is not on that version yet.
+    const update = await findUpdateFor(db, agent.id);
     return {
       nextIntervalSeconds: config.heartbeatIntervalSeconds,
       // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
@@ -88,6 +91,7 @@ export function agentApi(deps: AppDeps) {
       serverTime: new Date().toISOString(),
       maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
       ...(res.resendTemplates ? { resendTemplates: true } : {}),
+      ...(update && update.version !== snap.agentVersion ? { update } : {}),
     };
   }
 
