@@ -1,5 +1,6 @@
 // HTML for clusters: the fleet overview at `/`, its polled fragment, creating a cluster, and the
 // cluster detail tabs. Every page embeds the fragment its own poll route renders.
+import { isUpdateAvailable } from '../rollouts/vocabulary';
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
@@ -57,7 +58,7 @@ function queryString(filters: FleetFilters, cursor?: string): string {
   return s ? `?${s}` : '';
 }
 
-async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLiveProps> {
+async function loadFleet(db: Db, caller: Caller, q: FleetQuery, offeredVersion: string): Promise<FleetLiveProps> {
   const filters = fleetFilters(caller, q);
   const after = q.cursor ? decodeCursor(q.cursor, ['text', 'uuid']) : undefined;
   const where = {
@@ -74,7 +75,12 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLi
   );
   const last = rows[rows.length - 1];
   return {
-    rows: rows.map((r) => ({ ...r, podListAvailable: (r.protocol ?? 2) >= 2, openIncidents: incidents.get(r.id) ?? 0 })),
+    rows: rows.map((r) => ({
+      ...r,
+      podListAvailable: (r.protocol ?? 2) >= 2,
+      openIncidents: incidents.get(r.id) ?? 0,
+      updateAvailable: isUpdateAvailable(r.agentVersion, offeredVersion),
+    })),
     counts,
     filters,
     liveUrl: `/fleet/live${queryString(filters, q.cursor)}`,
@@ -129,14 +135,16 @@ export function clustersPages(deps: AppDeps) {
       '/',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const live = await loadFleet(db, caller, ctx.query);
+        const live = await loadFleet(db, caller, ctx.query, config.agentVersion);
         const orgs = caller.orgs.filter((o) => caller.scopeOrgIds.includes(o.id));
         const body = <FleetPage {...live} orgs={orgs} canCreate={orgsForNewClusters(caller).length > 0} />;
         return renderPage(caller, ctx.cookie, { title: 'Fleet', active: 'fleet', body });
       },
       { query: FleetQuery },
     )
-    .get('/fleet/live', async (ctx) => <FleetLive {...(await loadFleet(db, await requireCaller(db, ctx), ctx.query))} />, { query: FleetQuery })
+    .get('/fleet/live', async (ctx) => <FleetLive {...(await loadFleet(db, await requireCaller(db, ctx), ctx.query, config.agentVersion))} />, {
+      query: FleetQuery,
+    })
     .get('/clusters/new', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const orgs = orgsForNewClusters(caller);
