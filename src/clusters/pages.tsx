@@ -1,6 +1,6 @@
 // HTML for clusters: the fleet overview at `/`, its polled fragment, creating a cluster, and the
 // cluster detail tabs. Every page embeds the fragment its own poll route renders.
-import { isUpdateAvailable } from '../rollouts/vocabulary';
+import { SELF_UPDATE_HINT, isUpdateAvailable } from '../rollouts/vocabulary';
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
@@ -89,7 +89,7 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery, offeredVersion: 
   };
 }
 
-async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate: boolean): Promise<OverviewProps> {
+async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate: boolean, offeredVersion: string): Promise<OverviewProps> {
   const [nodes, usage, incidents] = await Promise.all([
     listNodes(db, cluster.id, { limit: NODES_SHOWN + 1 }),
     latestNodeUsage(db, cluster.id),
@@ -106,6 +106,12 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
     incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, openedAt: i.openedAt })),
     canOperate,
     csrfToken: caller.session?.csrfToken ?? '',
+    agentUpdate: {
+      offeredVersion,
+      updateAvailable: isUpdateAvailable(cluster.agentVersion, offeredVersion),
+      selfUpdate: cluster.capabilities?.selfUpdate?.enabled ?? false,
+      hint: SELF_UPDATE_HINT,
+    },
   };
 }
 
@@ -122,7 +128,7 @@ export function clustersPages(deps: AppDeps) {
   /** The Overview tab, a live one: the page embeds exactly what its poll (`/clusters/:id/live`) answers. */
   const overviewPage = async (caller: Caller, id: string): Promise<{ title: string; element: JSX.Element }> => {
     const { cluster, org } = await requireCluster(db, caller, id);
-    const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
+    const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'), config.agentVersion);
     const element = (
       <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" liveUrl={`/clusters/${cluster.id}/live`}>
         <OverviewTab {...props} />

@@ -6,13 +6,14 @@ import { startLockedJob, type Job, type JobDeps } from '../db/jobs';
 import { recordAudit } from '../audit/store';
 import { listRunningRollouts, listTargets, setTarget, setTargetsInStates, transitionRollout, type TargetView } from './store';
 import type { Rollout } from './schema';
+import type { ClusterStatus } from '../clusters/vocabulary';
 
 /** Statuses of a cluster whose agent is not heartbeating (or never did): it has not "come back". */
-const NOT_BACK = new Set(['pending', 'unknown', 'offline']);
+const NOT_BACK: readonly ClusterStatus[] = ['pending', 'unknown', 'offline'];
 
 /** Whether the cluster heartbeated, after it was told, with the rollout's version. */
 export function cameBack(target: TargetView, version: string): boolean {
-  if (!target.toldAt || target.agentVersion !== version || NOT_BACK.has(target.clusterStatus)) return false;
+  if (!target.toldAt || target.agentVersion !== version || NOT_BACK.includes(target.clusterStatus)) return false;
   return target.lastHeartbeatAt !== null && target.lastHeartbeatAt.getTime() >= target.toldAt.getTime();
 }
 

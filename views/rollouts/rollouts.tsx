@@ -30,6 +30,7 @@ export type RolloutTargetView = {
   message: string | null;
 };
 
+const ROLLOUT_STATUS_WORD: Record<RolloutStatusWord, string> = { running: 'Running', paused: 'Paused', completed: 'Completed', aborted: 'Aborted' };
 const STATUS_BADGE: Record<RolloutStatusWord, string> = { running: 'running', paused: 'warning', completed: 'completed', aborted: 'offline' };
 const STATE_BADGE: Record<string, string> = { waiting: 'pending', updating: 'running', done: 'completed', failed: 'failed', skipped: 'offline' };
 
@@ -98,7 +99,7 @@ export function RolloutsPage(props: RolloutsPageProps): JSX.Element {
                   <td>
                     <a href={`/rollouts/${r.id}`}>
                       <span class={`badge ${STATUS_BADGE[r.status]}`} safe>
-                        {r.status}
+                        {ROLLOUT_STATUS_WORD[r.status]}
                       </span>
                     </a>
                   </td>
@@ -106,7 +107,7 @@ export function RolloutsPage(props: RolloutsPageProps): JSX.Element {
                     {r.targetVersion}
                   </td>
                   <td safe>{r.orgName}</td>
-                  <td>{`${Math.min(r.currentWave + 1, r.waveCount)} of ${r.waveCount}`}</td>
+                  <td safe>{`${Math.min(r.currentWave + 1, r.waveCount)} of ${r.waveCount}`}</td>
                   <td>
                     <RelativeTime at={r.createdAt} style="ago" />
                   </td>
@@ -134,7 +135,7 @@ export function RolloutLive(props: RolloutLiveProps): JSX.Element {
       <div class="row page-head">
         <h1 safe>{`Agent update to ${r.targetVersion}`}</h1>
         <span class={`badge ${STATUS_BADGE[r.status]}`} data-rollout-status={r.status} safe>
-          {r.status}
+          {ROLLOUT_STATUS_WORD[r.status]}
         </span>
         <span class="spacer"></span>
         {props.canOperate && r.status === 'running' ? (
@@ -169,11 +170,11 @@ export function RolloutLive(props: RolloutLiveProps): JSX.Element {
         <span class="mono" safe>
           {r.targetImage}
         </span>{' '}
-        · {r.orgName} · started <RelativeTime at={r.createdAt} style="ago" />
+        · <span safe>{r.orgName}</span> · started <RelativeTime at={r.createdAt} style="ago" />
       </p>
       {waves.map((targets, w) => (
         <>
-          <h2>{`Wave ${w + 1}${w === r.currentWave && active ? ' (current)' : ''}`}</h2>
+          <h2 safe>{`Wave ${w + 1}${w === r.currentWave && active ? ' (current)' : ''}`}</h2>
           <TargetTable targets={targets} />
         </>
       ))}
