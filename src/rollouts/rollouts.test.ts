@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
+import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../testing/app';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, sendHeartbeat } from '../testing/heartbeats';
 import type { HeartbeatResponse } from '../contract';
 import { advanceRollouts } from './engine';
@@ -22,6 +22,8 @@ type Api = Awaited<ReturnType<typeof apiClient>>;
 let t: TestApp;
 let api: Api;
 let outsider: Api;
+let browser: Browser;
+let orgId = '';
 const keys = new Map<string, { clusterId: string; agentKey: string }>();
 
 async function beat(name: string, version: string, capabilities = SELF_UPDATE_ON): Promise<HeartbeatResponse> {
@@ -42,7 +44,9 @@ beforeAll(async () => {
   t = await startTestApp({ agentVersion: NEW, agentImage: IMAGE, rolloutTimeoutSeconds: TIMEOUT_S });
   const owner = await makeUser(t.db);
   const org = await makeOrg(t.db, 'Rollout Org', null, { userId: owner.id, role: 'owner' });
-  api = await apiClient(t, await signIn(t, owner));
+  orgId = org.id;
+  browser = await signIn(t, owner);
+  api = await apiClient(t, browser);
   const other = await makeUser(t.db);
   await makeOrg(t.db, 'Other Org', null, { userId: other.id, role: 'owner' });
   outsider = await apiClient(t, await signIn(t, other));
@@ -209,5 +213,49 @@ describe('one cluster, pause and abort, tenancy', () => {
     const bad = await api.call('POST', '/v1/rollouts', { orgId: 'not-a-uuid' });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('orgId');
+  });
+});
+
+describe('pages', () => {
+  const text = async (res: Response): Promise<string> => (await res.text()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+  test('the cluster page offers the update, or says how to turn self-update on', async () => {
+    const on = await (await browser.get(`/clusters/${keys.get('a-dev')!.clusterId}`)).text();
+    expect(on).toContain(`update available: ${NEW}`);
+    expect(on).toContain(`action="/clusters/${keys.get('a-dev')!.clusterId}/agent-update"`);
+    const off = await text(await browser.get(`/clusters/${keys.get('f-no-capability')!.clusterId}`));
+    expect(off).toContain('Self-update is off: re-run the install command with NIRO_ENABLE_SELF_UPDATE=1');
+    const fleet = await (await browser.get('/')).text();
+    expect(new RegExp(`<tr id="cluster-${keys.get('a-dev')!.clusterId}"[\\s\\S]*?data-update-available`).test(fleet)).toBe(true);
+  });
+
+  test('start a fleet update from the page, pause it, see why, abort it', async () => {
+    const list = await text(await browser.get('/rollouts'));
+    expect(list).toContain(`This server offers agent ${NEW}`);
+    expect(list).toContain('Update the fleet of Rollout Org');
+    const started = await browser.post('/rollouts', { orgId });
+    expect(started.status).toBe(303);
+    const location = started.headers.get('location')!;
+    expect(location).toMatch(/^\/rollouts\/[0-9a-f-]{36}$/);
+    let page = await text(await browser.follow(started));
+    expect(page).toContain(`Agent update to ${NEW}`);
+    expect(page).toContain('Running');
+    expect(page).toContain('a-dev');
+    expect(page).toContain('Skipped');
+    expect((await browser.post(`${location}/pause`, {})).status).toBe(303);
+    page = await text(await browser.get(location));
+    expect(page).toContain('Paused: paused by');
+    const live = await browser.get(`${location}/live`);
+    expect(live.status).toBe(200);
+    expect(await live.text()).toContain('data-rollout-status="paused"');
+    expect((await browser.post(`${location}/abort`, {})).status).toBe(303);
+    page = await text(await browser.get(location));
+    expect(page).toContain('Aborted');
+    // Another org's rollout page is a 404, like one that does not exist.
+    const other = await makeUser(t.db);
+    await makeOrg(t.db, 'Third Org', null, { userId: other.id, role: 'owner' });
+    const stranger = await signIn(t, other);
+    expect((await stranger.get(location)).status).toBe(404);
+    expect((await stranger.post(`${location}/pause`, {})).status).toBe(404);
   });
 });

@@ -111,7 +111,7 @@ export async function actOnRollout(db: Db, actor: Actor, rollout: Rollout, actio
       changed = await transitionRollout(tx, rollout.id, ['paused'], { status: 'running', pauseReason: null, now });
       if (changed) await retryFailedTargets(tx, rollout.id, now);
     } else {
-      changed = await transitionRollout(tx, rollout.id, ['running', 'paused'], { status: 'aborted', finishedAt: now, now });
+      changed = await transitionRollout(tx, rollout.id, ['running', 'paused'], { status: 'aborted', pauseReason: null, finishedAt: now, now });
       if (changed) await setTargetsInStates(tx, rollout.id, ['waiting', 'updating', 'failed'], { state: 'skipped', message: `aborted by ${actor.email}` });
     }
     if (!changed) return { ok: false as const, reason: 'wrong_status' as const, status: rollout.status };

@@ -69,7 +69,7 @@ export function RolloutsPage(props: RolloutsPageProps): JSX.Element {
             action="/rollouts"
             confirm={`Roll every agent in ${o.name} to ${props.offeredVersion}?`}
             csrfToken={props.csrfToken}
-            label={`Update ${o.name}'s fleet`}
+            label={`Update the fleet of ${o.name}`}
             fields={{ orgId: o.id }}
           />
         ))}
