@@ -125,6 +125,7 @@ export function rolloutsApi(deps: AppDeps) {
       '/rollouts',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
+        // No body at all (curl -X POST) means the default org, as `{}` does.
         const orgId = ctx.body?.orgId ?? defaultOrg(caller)?.id;
         if (!orgId) throw notFound('organization');
         const org = requireOrg(caller, orgId, 'admin');
