@@ -227,6 +227,15 @@ describe('heartbeat', () => {
       }),
     ).toBe(true);
     expect(Value.Check(HeartbeatResponse, { nextIntervalSeconds: 0, commandsPending: false, serverTime: '' })).toBe(false);
+    // Protocol 5: the answer may tell the agent to update itself.
+    const told = {
+      nextIntervalSeconds: 15,
+      commandsPending: false,
+      serverTime: '2026-06-12T10:00:00.000Z',
+      update: { image: 'niro-agent:0.5.0', version: '0.5.0' },
+    };
+    expect(Value.Check(HeartbeatResponse, told)).toBe(true);
+    expect(Value.Check(HeartbeatResponse, { ...told, update: { image: '', version: '0.5.0' } })).toBe(false);
   });
 });
 
