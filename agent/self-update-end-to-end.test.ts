@@ -1,11 +1,13 @@
-// End to end: a self-update rollout over 5 simulated clusters, each with the real agent process against the real control plane: waves in order (production last), each agent patches its own Deployment in the simulator, the simulator replaces the pod and the test restarts the agent at the new version; one production cluster never comes back and the rollout pauses with the reason.
+// End to end: a self-update rollout over 5 simulated clusters, each with the real agent process against the real control plane: waves in order (production last), each agent patches its own Deployment in the simulator, the simulator replaces the pod and the test restarts the agent at the new version; one production cluster never comes back and the rollout pauses with the reason; the fleet page open in real Chromium shows the new versions by its own polling.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Server } from 'bun';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Browser as Chromium, Page } from 'playwright-core';
+import { CHROMIUM_PATH, browserSignIn, launchBrowser } from '../src/testing/browser.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../sim/index.ts';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../src/testing/app.ts';
+import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp, type TestUser } from '../src/testing/app.ts';
 import { createLogger } from '../src/log.ts';
 import { createMetrics } from '../src/metrics.ts';
 import type { Job } from '../src/db/jobs.ts';
@@ -41,6 +43,8 @@ let browser: Browser;
 let server: Server<unknown>;
 let job: Job;
 let supervisor: ReturnType<typeof setInterval> | null = null;
+let chromium: Chromium | null = null;
+let user: TestUser;
 const edges: Edge[] = [];
 
 function agentEnv(edge: Edge): Record<string, string> {
@@ -87,7 +91,7 @@ beforeAll(async () => {
     agentVersion: NEW,
     agentImage: IMAGE,
   });
-  const user = await makeUser(t.db);
+  user = await makeUser(t.db);
   const org = await makeOrg(t.db, 'Rollout E2E', null, { userId: user.id, role: 'owner' });
   browser = await signIn(t, user);
   api = await apiClient(t, browser);
@@ -130,6 +134,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (supervisor) clearInterval(supervisor);
+  await chromium?.close();
   await job?.stop();
   await Promise.all(edges.map((e) => e.agent?.stop()));
   server?.stop(true);
@@ -149,6 +154,16 @@ test('5 clusters update wave by wave, production last; the one that never comes 
     60_000,
     'five agents heartbeating with self-update on',
   );
+
+  // The fleet page, open in a real browser before the rollout, follows it by its own polling.
+  let page: Page | null = null;
+  if (existsSync(CHROMIUM_PATH)) {
+    chromium = await launchBrowser();
+    page = await chromium.newPage({ viewport: { width: 1600, height: 900 } });
+    await browserSignIn(page, `http://127.0.0.1:${server.port}`, user.email, user.password);
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    expect(await page.locator(`#cluster-${edges[0]!.clusterId} [data-update-available]`).count()).toBe(1);
+  }
 
   const started = await api.call('POST', '/v1/rollouts', {});
   expect(started.status).toBe(201);
@@ -220,4 +235,17 @@ test('5 clusters update wave by wave, production last; the one that never comes 
   const row = (id: string) => new RegExp(`<tr id="cluster-${id}"[\\s\\S]*?</tr>`).exec(fleet)?.[0] ?? '';
   expect(row(edges[0]!.clusterId)).toContain(NEW);
   expect(row(edges[4]!.clusterId)).toContain('update available');
+
+  if (page) {
+    // No reload: the page's 5 s poll brings the new versions in.
+    for (const edge of edges.slice(0, 4)) {
+      await page.waitForFunction(
+        ([id, version]) => document.querySelector(`#cluster-${id}`)?.textContent?.includes(version) === true,
+        [edge.clusterId, NEW] as const,
+        { timeout: 30_000 },
+      );
+      expect(await page.locator(`#cluster-${edge.clusterId} [data-update-available]`).count()).toBe(0);
+    }
+    expect(await page.locator(`#cluster-${edges[4]!.clusterId} [data-update-available]`).count()).toBe(1);
+  }
 }, 300_000);
