@@ -2,15 +2,12 @@
 // resume, abort. Scoped to the caller's orgs: another org's rollout or cluster answers 404.
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
-import type { Caller } from '../http/caller';
 import { actorOf, requireCaller } from '../http/caller';
-import { HttpError, notFound } from '../http/errors';
-import { requireCluster } from '../clusters/access';
-import { defaultOrg, requireOrg } from '../orgs/access';
-import { subtreeOf } from '../orgs/store';
-import type { Db } from '../db/client';
-import { findRollout, listRollouts, listTargets, type TargetView } from './store';
-import { actOnRollout, listRolloutMembers, MAX_ROLLOUT_CLUSTERS, startRollout, type RolloutAction, type StartResult } from './service';
+import { notFound } from '../http/errors';
+import { defaultOrg } from '../orgs/access';
+import { listRollouts, listTargets, type TargetView } from './store';
+import { actAsCaller, requireRollout, startClusterUpdate, startFleetRollout, startRefusal } from './actions';
+import type { RolloutAction } from './service';
 import type { Rollout } from './schema';
 import { TARGET_STATES, type TargetState } from './vocabulary';
 import { RolloutJson, RolloutList, type RolloutSummaryJson } from './responses';
@@ -52,41 +49,6 @@ export function rolloutJson(r: Rollout, targets: TargetView[]): RolloutJson {
   };
 }
 
-/** The rollout by id within the caller's orgs, else 404 (another org's rollout answers the same as none). */
-export async function requireRollout(db: Db, caller: Caller, id: string): Promise<Rollout> {
-  const rollout = await findRollout(
-    db,
-    id,
-    caller.orgs.map((o) => o.id),
-  );
-  if (!rollout) throw notFound('rollout');
-  return rollout;
-}
-
-/** Maps a refused start to the API's error. */
-export function startRefusal(res: Exclude<StartResult, { ok: true }>): HttpError {
-  switch (res.reason) {
-    case 'active_exists':
-      return new HttpError(
-        409,
-        'rollout_active',
-        `the organization already has a ${res.active?.status ?? 'running'} rollout${res.active ? ` (${res.active.id})` : ''}; finish or abort it first`,
-      );
-    case 'nothing_to_update':
-      return new HttpError(
-        409,
-        'nothing_to_update',
-        'no cluster can update: each is on the offered agent version, lacks the self-update capability, has no agent yet, or is in another rollout',
-      );
-    case 'too_many':
-      return new HttpError(
-        400,
-        'invalid_request',
-        `orgId: the organization has more than ${MAX_ROLLOUT_CLUSTERS} clusters; start rollouts per child organization`,
-      );
-  }
-}
-
 const RolloutId = t.Object({ id: t.String({ format: 'uuid', description: 'Rollout id' }) });
 
 export function rolloutsApi(deps: AppDeps) {
@@ -100,11 +62,7 @@ export function rolloutsApi(deps: AppDeps) {
       ctx: Parameters<typeof requireCaller>[1] & { params: { id: string }; request: Request; server: Parameters<typeof actorOf>[1]['server'] },
     ): Promise<RolloutJson> => {
       const caller = await requireCaller(db, ctx);
-      const rollout = await requireRollout(db, caller, ctx.params.id);
-      requireOrg(caller, rollout.orgId, 'member');
-      const res = await actOnRollout(db, actorOf(caller, ctx, config.trustProxy), rollout, action, new Date());
-      if (!res.ok) throw new HttpError(409, 'rollout_finished', `the rollout is ${res.status}; it cannot ${action}`);
-      return show(res.rollout);
+      return show(await actAsCaller(db, caller, actorOf(caller, ctx, config.trustProxy), ctx.params.id, action));
     };
   const actionDoc = (summary: string) => ({ params: RolloutId, response: { 200: RolloutJson }, detail: { tags: ['rollouts'], summary } });
   const api = new Elysia({ name: 'rollouts-api', prefix: '/v1' })
@@ -128,15 +86,9 @@ export function rolloutsApi(deps: AppDeps) {
         // No body at all (curl -X POST) means the default org, as `{}` does.
         const orgId = ctx.body?.orgId ?? defaultOrg(caller)?.id;
         if (!orgId) throw notFound('organization');
-        const org = requireOrg(caller, orgId, 'admin');
-        const members = await listRolloutMembers(
-          db,
-          subtreeOf(caller.orgs, org.id).map((o) => o.id),
-        );
-        const res = await startRollout(db, actorOf(caller, ctx, config.trustProxy), org.id, members, offer, new Date(), timeoutMs);
-        if (!res.ok) throw startRefusal(res);
+        const rollout = await startFleetRollout(db, caller, actorOf(caller, ctx, config.trustProxy), orgId, offer, timeoutMs);
         ctx.set.status = 201;
-        return show(res.rollout);
+        return show(rollout);
       },
       {
         body: t.Optional(
@@ -155,8 +107,7 @@ export function rolloutsApi(deps: AppDeps) {
       '/clusters/:id/agent-update',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
-        const res = await startRollout(db, actorOf(caller, ctx, config.trustProxy), cluster.orgId, [cluster], offer, new Date(), timeoutMs);
+        const { res } = await startClusterUpdate(db, caller, actorOf(caller, ctx, config.trustProxy), ctx.params.id, offer, timeoutMs);
         if (!res.ok) throw startRefusal(res);
         ctx.set.status = 201;
         return show(res.rollout);

@@ -5,14 +5,11 @@ import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { redirect, renderPage, setFlash } from '../http/page';
-import { HttpError } from '../http/errors';
-import { requireCluster } from '../clusters/access';
-import { requireOrg } from '../orgs/access';
-import { roleAtLeast, subtreeOf } from '../orgs/store';
+import { roleAtLeast } from '../orgs/store';
 import { RolloutLive, RolloutsPage, type RolloutView } from '../../views/rollouts/rollouts';
 import { listRollouts, listTargets } from './store';
-import { actOnRollout, listRolloutMembers, startRollout, type RolloutAction } from './service';
-import { requireRollout, startRefusal } from './api';
+import type { RolloutAction } from './service';
+import { actAsCaller, requireRollout, startClusterUpdate, startFleetRollout, startRefusal } from './actions';
 import type { Rollout } from './schema';
 
 const csrf = (caller: Caller): string => caller.session?.csrfToken ?? '';
@@ -49,10 +46,7 @@ export function rolloutsPages(deps: AppDeps) {
       },
     ) => {
       const caller = await requireCaller(db, ctx);
-      const rollout = await requireRollout(db, caller, ctx.params.id);
-      requireOrg(caller, rollout.orgId, 'member');
-      const res = await actOnRollout(db, actorOf(caller, ctx, config.trustProxy), rollout, action, new Date());
-      if (!res.ok) throw new HttpError(409, 'rollout_finished', `the rollout is ${res.status}; it cannot ${action}`);
+      const rollout = await actAsCaller(db, caller, actorOf(caller, ctx, config.trustProxy), ctx.params.id, action);
       return redirect(`/rollouts/${rollout.id}`);
     };
   return new Elysia({ name: 'rollouts-pages' })
@@ -81,14 +75,8 @@ export function rolloutsPages(deps: AppDeps) {
       '/rollouts',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const org = requireOrg(caller, ctx.body.orgId, 'admin');
-        const members = await listRolloutMembers(
-          db,
-          subtreeOf(caller.orgs, org.id).map((o) => o.id),
-        );
-        const res = await startRollout(db, actorOf(caller, ctx, config.trustProxy), org.id, members, offer, new Date(), timeoutMs);
-        if (!res.ok) throw startRefusal(res);
-        return redirect(`/rollouts/${res.rollout.id}`);
+        const rollout = await startFleetRollout(db, caller, actorOf(caller, ctx, config.trustProxy), ctx.body.orgId, offer, timeoutMs);
+        return redirect(`/rollouts/${rollout.id}`);
       },
       { body: t.Object({ _csrf: t.Optional(t.String()), orgId: t.String({ format: 'uuid' }) }) },
     )
@@ -96,8 +84,7 @@ export function rolloutsPages(deps: AppDeps) {
       '/clusters/:id/agent-update',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const { cluster } = await requireCluster(db, caller, ctx.params.id, 'member');
-        const res = await startRollout(db, actorOf(caller, ctx, config.trustProxy), cluster.orgId, [cluster], offer, new Date(), timeoutMs);
+        const { cluster, res } = await startClusterUpdate(db, caller, actorOf(caller, ctx, config.trustProxy), ctx.params.id, offer, timeoutMs);
         if (!res.ok) {
           setFlash(ctx.cookie, { kind: 'error', text: startRefusal(res).message });
           return redirect(`/clusters/${cluster.id}`);
