@@ -82,12 +82,12 @@ export function agentApi(deps: AppDeps) {
         'cluster_deleted',
         `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`,
       );
-    // A running rollout told this cluster to update and the agent is not on that version yet.
-    const update = await findUpdateFor(db, agent.id);
+    // Read after the ingest committed, outside its transaction, side by side: whether commands wait (a hint only,
+    // the long-poll is authoritative) and whether a running rollout told this cluster to update.
+    const [commandsPending, update] = await Promise.all([hasPendingCommands(db, agent.id, new Date()), findUpdateFor(db, agent.id)]);
     return {
       nextIntervalSeconds: config.heartbeatIntervalSeconds,
-      // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
-      commandsPending: await hasPendingCommands(db, agent.id, new Date()),
+      commandsPending,
       serverTime: new Date().toISOString(),
       maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
       ...(res.resendTemplates ? { resendTemplates: true } : {}),
