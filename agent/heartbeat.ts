@@ -12,6 +12,7 @@ import type { AgentSession } from './session.ts';
 import { attachWorkloads, createTemplateMemory, rememberTemplates, type TemplateMemory } from './heartbeat-workloads.ts';
 import type { ClusterView } from './view.ts';
 import type { WatchCache } from './watch-cache.ts';
+import { applyUpdateRequest, type SelfUpdateMemory } from './self-update.ts';
 
 export const KEY_REJECTED_MESSAGE = 'agent key rejected: cluster deleted or key revoked';
 
@@ -56,6 +57,8 @@ export interface HeartbeatState {
   toUnix: TimestampReader;
   /** Pod templates the server has from this process. */
   templates: TemplateMemory;
+  /** The image this process already rolled its Deployment to (self-update). */
+  selfUpdate: SelfUpdateMemory;
 }
 
 export function createHeartbeatState(): HeartbeatState {
@@ -67,6 +70,7 @@ export function createHeartbeatState(): HeartbeatState {
     lastCapabilities: null,
     toUnix: createTimestampReader(),
     templates: createTemplateMemory(),
+    selfUpdate: { patchedImage: null },
   };
 }
 
@@ -118,6 +122,7 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     state.intervalSeconds = result.value.nextIntervalSeconds;
     state.serverMaxPods = result.value.maxPods ?? null;
     rememberTemplates(state.templates, body, result.value);
+    await applyUpdateRequest(deps, state.selfUpdate, body.capabilities, result.value.update);
     // commandsPending needs no action: the command loop's long-poll is always open and gets them first.
     deps.log.debug('heartbeat sent', {
       pods: body.pods.length,

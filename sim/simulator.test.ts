@@ -494,7 +494,7 @@ describe('writes', () => {
   });
 
   test('self-update patches only the agent Deployment, and the patch rolls it', async () => {
-    const patch = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'agent', image: 'ghcr.io/niro/niro-agent:0.2.0' }] } } } });
+    const patch = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'niro-agent', image: 'ghcr.io/niro/niro-agent:0.2.0' }] } } } });
     const send = (namespace: string, name: string): Promise<{ status: number; body: KubeObject }> =>
       kubeJson(sim, `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`, {
         method: 'PATCH',
@@ -508,7 +508,7 @@ describe('writes', () => {
       expect(patched.status).toBe(200);
       const containers = (patched.body.spec as any).template.spec.containers;
       expect(containers).toHaveLength(1);
-      expect(containers[0]).toMatchObject({ name: 'agent', image: 'ghcr.io/niro/niro-agent:0.2.0' });
+      expect(containers[0]).toMatchObject({ name: 'niro-agent', image: 'ghcr.io/niro/niro-agent:0.2.0' });
       expect(containers[0].env).toBeDefined(); // merged by name, not replaced
       expect((await send('shop', 'web')).status).toBe(403);
       sim.tick(2);

@@ -179,7 +179,7 @@ export function systemSeeds(cluster: Cluster, metrics: boolean, age: number): Se
         serviceAccountName: AGENT_NAME,
         securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
         containers: [
-          container('agent', AGENT_IMAGE, {
+          container(AGENT_NAME, AGENT_IMAGE, {
             cpu: '20m',
             memory: '48Mi',
             memoryLimit: '128Mi',

@@ -1,3 +1,5 @@
+import { rolloutsApi } from './rollouts/api';
+import { rolloutsPages } from './rollouts/pages';
 import { Elysia, type AnyElysia } from 'elysia';
 import { html } from '@elysiajs/html';
 import type { AppDeps } from './deps';
@@ -84,6 +86,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(podsPages(deps))
     .use(notificationsApi(deps))
     .use(notificationsPages(deps))
+    .use(rolloutsApi(deps))
+    .use(rolloutsPages(deps))
     .use(installScriptRoutes(deps.config))
     .use(openapiRoutes((): AnyElysia => app, deps.db));
   return app;

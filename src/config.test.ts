@@ -3,7 +3,7 @@ import { expect, test } from 'bun:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from './config';
+import { VERSION, loadConfig } from './config';
 
 test('defaults: embedded database, a generated secret persisted in the data dir', () => {
   const dir = mkdtempSync(join(tmpdir(), 'niro-cfg-'));
@@ -26,11 +26,23 @@ test('every bad variable is named', () => {
     NIRO_SECRET: 'short',
     NIRO_TRUST_PROXY: 'yes',
     NIRO_METRICS_TOKEN: 'short',
+    NIRO_AGENT_VERSION: 'a b',
+    NIRO_ROLLOUT_TIMEOUT_SECONDS: '5',
   });
   expect(r.ok).toBe(false);
   if (r.ok) return;
   const text = r.errors.join('\n');
-  for (const name of ['PORT', 'DATABASE_URL', 'NIRO_PUBLIC_URL', 'NIRO_LOG_LEVEL', 'NIRO_SECRET', 'NIRO_TRUST_PROXY', 'NIRO_METRICS_TOKEN'])
+  for (const name of [
+    'PORT',
+    'DATABASE_URL',
+    'NIRO_PUBLIC_URL',
+    'NIRO_LOG_LEVEL',
+    'NIRO_SECRET',
+    'NIRO_TRUST_PROXY',
+    'NIRO_METRICS_TOKEN',
+    'NIRO_AGENT_VERSION',
+    'NIRO_ROLLOUT_TIMEOUT_SECONDS',
+  ])
     expect(text).toContain(name);
 });
 
@@ -47,4 +59,21 @@ test('the inflate budget defaults to two bodies at the limit and must hold at le
   const small = loadConfig({ NIRO_DATA_DIR: dir, NIRO_MAX_BODY_BYTES: '1048576', NIRO_INFLATE_BUDGET_BYTES: '1048575' });
   expect(small.ok).toBe(false);
   if (!small.ok) expect(small.errors.join()).toContain('NIRO_INFLATE_BUDGET_BYTES');
+});
+
+test('the agent offered for self-update: the server’s own version by default, NIRO_AGENT_VERSION when the image is another release', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'niro-cfg-'));
+  const def = loadConfig({ NIRO_DATA_DIR: dir });
+  expect(def.ok && [def.config.agentVersion, def.config.agentImage, def.config.rolloutTimeoutSeconds]).toEqual([VERSION, `niro-agent:${VERSION}`, 600]);
+  const set = loadConfig({
+    NIRO_DATA_DIR: dir,
+    NIRO_AGENT_IMAGE: 'registry.example/niro-agent:0.3.0',
+    NIRO_AGENT_VERSION: '0.3.0',
+    NIRO_ROLLOUT_TIMEOUT_SECONDS: '120',
+  });
+  expect(set.ok && [set.config.agentVersion, set.config.agentImage, set.config.rolloutTimeoutSeconds]).toEqual([
+    '0.3.0',
+    'registry.example/niro-agent:0.3.0',
+    120,
+  ]);
 });

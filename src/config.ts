@@ -43,8 +43,12 @@ export type Config = {
   heartbeatBurst: number;
   /** How long the server holds an agent's empty command long-poll, in seconds (≤ 30, the contract's bound). */
   commandsPollSeconds: number;
-  /** Agent image written into the served install.sh. */
+  /** Agent image written into the served install.sh, and the image self-update rollouts roll agents to. */
   agentImage: string;
+  /** The agent version that image runs: clusters reporting another version show "update available". */
+  agentVersion: string;
+  /** A cluster told to self-update that has not heartbeated with the new version within this long pauses its rollout. */
+  rolloutTimeoutSeconds: number;
   /** The bearer token Prometheus presents to GET /metrics; null: /metrics is off. Never logged. */
   metricsToken: string | null;
   /** Bounds of live log streams (src/streams). */
@@ -136,6 +140,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;
   if (!/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/.test(agentImage))
     errors.push(`NIRO_AGENT_IMAGE must be an image reference such as registry.example.com/niro/agent:1.0 (got "${agentImage}")`);
+  // The version defaults to the server's own, as the default image's tag does; an image from another
+  // release (NIRO_AGENT_IMAGE=…:0.3.0) needs its version said too, since a tag is only a name.
+  const agentVersion = env.NIRO_AGENT_VERSION?.trim() || VERSION;
+  if (!/^[A-Za-z0-9][A-Za-z0-9.+_-]{0,127}$/.test(agentVersion)) errors.push(`NIRO_AGENT_VERSION must be a version such as 0.2.0 (got "${agentVersion}")`);
+  const rolloutTimeoutSeconds = readInt(env, 'NIRO_ROLLOUT_TIMEOUT_SECONDS', 600, 30, 86_400, errors);
   const metricsToken = env.NIRO_METRICS_TOKEN?.trim() || null;
   if (metricsToken !== null && (metricsToken.length < 16 || !/^[\x21-\x7e]+$/.test(metricsToken)))
     errors.push('NIRO_METRICS_TOKEN must be at least 16 printable characters without spaces');
@@ -183,6 +192,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       heartbeatBurst,
       commandsPollSeconds,
       agentImage,
+      agentVersion,
+      rolloutTimeoutSeconds,
       metricsToken,
       streams,
       notifyIntervalSeconds,

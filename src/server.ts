@@ -12,6 +12,7 @@ import { startPodIndexJob } from './inventory/fleet-index';
 import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
 import { startNotificationJobs } from './notifications/jobs';
+import { startRolloutJob } from './rollouts/engine';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -65,6 +66,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const retentionJob = startRetentionJob(jobDeps);
   const housekeepingJob = startHousekeepingJob(jobDeps);
   const notificationJobs = startNotificationJobs({ ...jobDeps, config });
+  const rolloutJob = startRolloutJob({ ...jobDeps, intervalMs: config.statusCheckSeconds * 1000, timeoutMs: config.rolloutTimeoutSeconds * 1000 });
   return {
     app,
     database,
@@ -80,6 +82,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await retentionJob.stop();
       await housekeepingJob.stop();
       await notificationJobs.stop();
+      await rolloutJob.stop();
       await unsubscribeRetiredKeys().catch(() => undefined);
       await database.close();
     },

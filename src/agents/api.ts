@@ -15,6 +15,7 @@ import { firstError, parseHeartbeat } from './heartbeat-parse';
 import { ingestHeartbeat } from './heartbeat';
 import { createRateLimiter } from './rate-limit';
 import { hasPendingCommands } from '../commands/store';
+import { findUpdateFor } from '../rollouts/store';
 
 const checkEnroll = TypeCompiler.Compile(EnrollRequest);
 
@@ -81,13 +82,16 @@ export function agentApi(deps: AppDeps) {
         'cluster_deleted',
         `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`,
       );
+    // Read after the ingest committed, outside its transaction, side by side: whether commands wait (a hint only,
+    // the long-poll is authoritative) and whether a running rollout told this cluster to update.
+    const [commandsPending, update] = await Promise.all([hasPendingCommands(db, agent.id, new Date()), findUpdateFor(db, agent.id)]);
     return {
       nextIntervalSeconds: config.heartbeatIntervalSeconds,
-      // A hint only (the long-poll is authoritative); read after the ingest committed, outside its transaction.
-      commandsPending: await hasPendingCommands(db, agent.id, new Date()),
+      commandsPending,
       serverTime: new Date().toISOString(),
       maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
       ...(res.resendTemplates ? { resendTemplates: true } : {}),
+      ...(update && update.version !== snap.agentVersion ? { update } : {}),
     };
   }
 

@@ -14,6 +14,7 @@ import { listTimeline, readTimelineCursor, timelineCursor } from './timeline';
 import { listNodes, type ClusterNode } from '../inventory/store';
 import { latestNodeUsage } from '../inventory/usage';
 import type { Cluster, TimelineEntry } from './schema';
+import { isUpdateAvailable } from '../rollouts/vocabulary';
 import { CLUSTER_NAME_RULE, CLUSTER_STATUSES, ENVIRONMENTS, TIMELINE_KINDS } from './vocabulary';
 import type { IssuedToken } from './enrollment';
 import { ClusterCreated, ClusterDeleted, ClusterJson, ClusterPage, EnrollmentJson, NodeJson, NodePage, TimelineEntryJson, TimelinePage } from './responses';
@@ -21,7 +22,8 @@ import { ClusterCreated, ClusterDeleted, ClusterJson, ClusterPage, EnrollmentJso
 const EnvironmentT = OneOf(ENVIRONMENTS);
 const StatusT = OneOf(CLUSTER_STATUSES);
 
-export function clusterJson(c: Cluster & { orgName?: string }): ClusterJson {
+/** `offeredVersion`: the agent version this server offers (config.agentVersion). */
+export function clusterJson(c: Cluster & { orgName?: string }, offeredVersion: string): ClusterJson {
   return {
     id: c.id,
     name: c.name,
@@ -33,7 +35,13 @@ export function clusterJson(c: Cluster & { orgName?: string }): ClusterJson {
     createdAt: c.createdAt.toISOString(),
     enrolledAt: c.enrolledAt?.toISOString() ?? null,
     lastHeartbeatAt: c.lastHeartbeatAt?.toISOString() ?? null,
-    agent: { version: c.agentVersion, protocol: c.protocol },
+    agent: {
+      version: c.agentVersion,
+      protocol: c.protocol,
+      offeredVersion,
+      updateAvailable: isUpdateAvailable(c.agentVersion, offeredVersion),
+      selfUpdate: c.capabilities?.selfUpdate?.enabled ?? false,
+    },
     kubernetes: { version: c.k8sVersion, distribution: c.distribution, platform: c.platform },
     capabilities: c.capabilities,
     nodes: { total: c.nodeCount, ready: c.nodesReady },
@@ -95,7 +103,10 @@ export function clustersApi(deps: AppDeps) {
           { limit, after },
         );
         const last = rows[rows.length - 1];
-        return { clusters: rows.map(clusterJson), nextCursor: rows.length === limit ? encodeCursor([last.name, last.id]) : null };
+        return {
+          clusters: rows.map((r) => clusterJson(r, config.agentVersion)),
+          nextCursor: rows.length === limit ? encodeCursor([last.name, last.id]) : null,
+        };
       },
       {
         query: t.Object({
@@ -125,7 +136,7 @@ export function clustersApi(deps: AppDeps) {
         });
         if (!res.ok) throw new HttpError(409, 'name_taken', `name: a cluster named "${name.name}" already exists in ${org.name}`);
         ctx.set.status = 201;
-        return { cluster: clusterJson({ ...res.cluster, orgName: org.name }), enrollment: enrollmentJson(config.publicUrl, res.issued) };
+        return { cluster: clusterJson({ ...res.cluster, orgName: org.name }, config.agentVersion), enrollment: enrollmentJson(config.publicUrl, res.issued) };
       },
       {
         body: t.Object(
@@ -144,7 +155,7 @@ export function clustersApi(deps: AppDeps) {
       '/clusters/:id',
       async (ctx) => {
         const { cluster, org } = await requireCluster(db, await requireCaller(db, ctx), ctx.params.id);
-        return clusterJson({ ...cluster, orgName: org.name });
+        return clusterJson({ ...cluster, orgName: org.name }, config.agentVersion);
       },
       { response: { 200: ClusterJson }, detail: { tags: ['clusters'], summary: 'One cluster' } },
     )
@@ -161,7 +172,7 @@ export function clustersApi(deps: AppDeps) {
         }
         const res = await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { name, environment: ctx.body.environment });
         if (!res.ok) throw new HttpError(409, 'name_taken', `name: a cluster named "${name}" already exists in ${org.name}`);
-        return clusterJson({ ...res.cluster, orgName: org.name });
+        return clusterJson({ ...res.cluster, orgName: org.name }, config.agentVersion);
       },
       {
         body: t.Object(

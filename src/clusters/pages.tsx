@@ -1,5 +1,6 @@
 // HTML for clusters: the fleet overview at `/`, its polled fragment, creating a cluster, and the
 // cluster detail tabs. Every page embeds the fragment its own poll route renders.
+import { SELF_UPDATE_HINT, isUpdateAvailable } from '../rollouts/vocabulary';
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
@@ -57,7 +58,7 @@ function queryString(filters: FleetFilters, cursor?: string): string {
   return s ? `?${s}` : '';
 }
 
-async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLiveProps> {
+async function loadFleet(db: Db, caller: Caller, q: FleetQuery, offeredVersion: string): Promise<FleetLiveProps> {
   const filters = fleetFilters(caller, q);
   const after = q.cursor ? decodeCursor(q.cursor, ['text', 'uuid']) : undefined;
   const where = {
@@ -78,7 +79,12 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLi
   );
   const last = rows[rows.length - 1];
   return {
-    rows: rows.map((r) => ({ ...r, podListAvailable: (r.protocol ?? 2) >= 2, openIncidents: incidents.get(r.id) ?? 0 })),
+    rows: rows.map((r) => ({
+      ...r,
+      podListAvailable: (r.protocol ?? 2) >= 2,
+      openIncidents: incidents.get(r.id) ?? 0,
+      updateAvailable: isUpdateAvailable(r.agentVersion, offeredVersion),
+    })),
     counts,
     incidents: open,
     filters,
@@ -88,7 +94,7 @@ async function loadFleet(db: Db, caller: Caller, q: FleetQuery): Promise<FleetLi
   };
 }
 
-async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate: boolean): Promise<OverviewProps> {
+async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate: boolean, offeredVersion: string): Promise<OverviewProps> {
   const [nodes, usage, incidents] = await Promise.all([
     listNodes(db, cluster.id, { limit: NODES_SHOWN + 1 }),
     latestNodeUsage(db, cluster.id),
@@ -105,6 +111,12 @@ async function loadOverview(db: Db, caller: Caller, cluster: Cluster, canOperate
     incidents: incidents.map((i) => ({ id: i.id, title: i.title, severity: i.severity, openedAt: i.openedAt })),
     canOperate,
     csrfToken: caller.session?.csrfToken ?? '',
+    agentUpdate: {
+      offeredVersion,
+      updateAvailable: isUpdateAvailable(cluster.agentVersion, offeredVersion),
+      selfUpdate: cluster.capabilities?.selfUpdate?.enabled ?? false,
+      hint: SELF_UPDATE_HINT,
+    },
   };
 }
 
@@ -121,7 +133,7 @@ export function clustersPages(deps: AppDeps) {
   /** The Overview tab, a live one: the page embeds exactly what its poll (`/clusters/:id/live`) answers. */
   const overviewPage = async (caller: Caller, id: string): Promise<{ title: string; element: JSX.Element }> => {
     const { cluster, org } = await requireCluster(db, caller, id);
-    const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'));
+    const props = await loadOverview(db, caller, cluster, roleAtLeast(org.role, 'member'), config.agentVersion);
     const element = (
       <ClusterLayout cluster={cluster} orgName={org.name} tab="overview" liveUrl={`/clusters/${cluster.id}/live`}>
         <OverviewTab {...props} />
@@ -134,14 +146,16 @@ export function clustersPages(deps: AppDeps) {
       '/',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const live = await loadFleet(db, caller, ctx.query);
+        const live = await loadFleet(db, caller, ctx.query, config.agentVersion);
         const orgs = caller.orgs.filter((o) => caller.scopeOrgIds.includes(o.id));
         const body = <FleetPage {...live} orgs={orgs} canCreate={orgsForNewClusters(caller).length > 0} />;
         return renderPage(caller, ctx.cookie, { title: 'Fleet', active: 'fleet', body });
       },
       { query: FleetQuery },
     )
-    .get('/fleet/live', async (ctx) => <FleetLive {...(await loadFleet(db, await requireCaller(db, ctx), ctx.query))} />, { query: FleetQuery })
+    .get('/fleet/live', async (ctx) => <FleetLive {...(await loadFleet(db, await requireCaller(db, ctx), ctx.query, config.agentVersion))} />, {
+      query: FleetQuery,
+    })
     .get('/clusters/new', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const orgs = orgsForNewClusters(caller);

@@ -144,7 +144,7 @@ function validateHeartbeat(body: unknown): string[] {
 
 describe('protocol', () => {
   test('current protocol is supported and above the minimum', () => {
-    expect(PROTOCOL).toBe(4);
+    expect(PROTOCOL).toBe(5);
     expect(MIN_SUPPORTED_PROTOCOL).toBe(1);
     // Protocol 3 changed only stream frames: its heartbeat is still HeartbeatV2.
     expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2);
@@ -227,6 +227,15 @@ describe('heartbeat', () => {
       }),
     ).toBe(true);
     expect(Value.Check(HeartbeatResponse, { nextIntervalSeconds: 0, commandsPending: false, serverTime: '' })).toBe(false);
+    // Protocol 5: the answer may tell the agent to update itself.
+    const told = {
+      nextIntervalSeconds: 15,
+      commandsPending: false,
+      serverTime: '2026-06-12T10:00:00.000Z',
+      update: { image: 'niro-agent:0.5.0', version: '0.5.0' },
+    };
+    expect(Value.Check(HeartbeatResponse, told)).toBe(true);
+    expect(Value.Check(HeartbeatResponse, { ...told, update: { image: '', version: '0.5.0' } })).toBe(false);
   });
 });
 

@@ -303,5 +303,16 @@ export const HeartbeatResponse = Type.Object({
   maxPods: Type.Optional(Type.Integer({ minimum: 0 })),
   /** Protocol 4+: the server lacks some workload's template for its hash; the next beat carries every template. */
   resendTemplates: Type.Optional(Type.Boolean()),
+  /**
+   * Protocol 5+: a self-update rollout selected this cluster. An agent whose selfUpdate capability is on
+   * patches its own Deployment's container image to `image` (once per image per process); the new pod
+   * then heartbeats with `version`. Absent otherwise; older agents ignore it.
+   */
+  update: Type.Optional(
+    Type.Object({
+      image: Type.String({ minLength: 1, maxLength: LIMITS.image }),
+      version: Type.String({ minLength: 1, maxLength: LIMITS.version }),
+    }),
+  ),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

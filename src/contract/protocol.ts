@@ -9,8 +9,10 @@ import { Type, type Static } from '@sinclair/typebox';
  *     start-log carries `resumeAfterLines` (heartbeats are unchanged: protocol 3 sends HeartbeatV2).
  * 4 — heartbeats carry `workloads` (rollout counts, PDB coverage, pod templates only when they change);
  *     the response may ask for every template again (`resendTemplates`).
+ * 5 — the heartbeat response may carry `update` (the image this agent should roll its own Deployment to,
+ *     during a self-update rollout); heartbeats are unchanged. Older agents ignore the field.
  */
-export const PROTOCOL = 4;
+export const PROTOCOL = 5;
 /** The oldest agent protocol the control plane still accepts. */
 export const MIN_SUPPORTED_PROTOCOL = 1;
 

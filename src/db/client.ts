@@ -44,6 +44,7 @@ export const LOCKS = {
   housekeepingJob: 7_301_006,
   setup: 7_301_007,
   notificationRouter: 7_301_021,
+  rolloutJob: 7_301_031,
 } as const;
 
 export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConnections?: number };

@@ -9,3 +9,4 @@ export * from '../streams/schema';
 export * from '../inventory/schema';
 export * from '../policies/schema';
 export * from '../notifications/schema';
+export * from '../rollouts/schema';

@@ -29,6 +29,12 @@ export const ERROR_CODES = {
   plan_below_child: { status: 409, meaning: 'A child organization has a higher plan; lower it first' },
   incident_not_open: { status: 409, meaning: 'The incident is resolved already; acknowledge or resolve only open ones' },
   already_acknowledged: { status: 409, meaning: 'Someone acknowledged the incident already' },
+  rollout_active: { status: 409, meaning: 'The organization already has a running or paused agent rollout; finish or abort it first' },
+  nothing_to_update: {
+    status: 409,
+    meaning: 'No cluster of the rollout can update: all are on the offered agent version, lack the self-update capability, or are in another rollout',
+  },
+  rollout_finished: { status: 409, meaning: 'The rollout is not in a status this action applies to (e.g. resume a running one, pause a completed one)' },
   capability_missing: { status: 409, meaning: 'The command needs a capability (apply) the cluster’s agent does not report' },
   payload_too_large: { status: 413, meaning: 'The body is over the size limit (after gzip decompression)' },
   unsupported_media_type: { status: 415, meaning: 'The body is text or bytes where the endpoint takes JSON or a form' },

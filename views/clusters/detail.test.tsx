@@ -42,6 +42,7 @@ test('an open incident says when it opened; one namespace is singular', async ()
       incidents={[{ id: 'i', title: 'Pod shop/web is crash-looping', severity: 'high', openedAt: new Date(now.getTime() - 60_000) }]}
       canOperate={false}
       csrfToken=""
+      agentUpdate={{ offeredVersion: '0.4.0', updateAvailable: false, selfUpdate: false, hint: '' }}
     />
   );
   expect(html).toMatch(/opened <time datetime="2026-05-01T11:59:00.000Z" data-relative="ago"/);
@@ -49,4 +50,28 @@ test('an open incident says when it opened; one namespace is singular', async ()
   expect(text).not.toContain('since');
   expect(text).toContain('· 1 namespace');
   expect(text).not.toContain('1 namespaces');
+});
+
+test('an older agent shows "update available"; with self-update on a member gets the button, without it the way to turn it on', async () => {
+  const render = (selfUpdate: boolean, canOperate: boolean): Promise<string> =>
+    Promise.resolve(
+      <OverviewTab
+        cluster={cluster}
+        nodes={[]}
+        moreNodes={false}
+        usageAt={now}
+        incidents={[]}
+        canOperate={canOperate}
+        csrfToken="t"
+        agentUpdate={{ offeredVersion: '0.5.0', updateAvailable: true, selfUpdate, hint: 're-run with NIRO_ENABLE_SELF_UPDATE=1' }}
+      />,
+    );
+  const on = await render(true, true);
+  expect(on).toContain('update available: 0.5.0');
+  expect(on).toContain(`action="/clusters/${cluster.id}/agent-update"`);
+  const viewer = await render(true, false);
+  expect(viewer).not.toContain('agent-update');
+  const off = await render(false, true);
+  expect(off).not.toContain('agent-update');
+  expect(off).toContain('Self-update is off: re-run with NIRO_ENABLE_SELF_UPDATE=1');
 });

@@ -29,6 +29,8 @@ export type FleetRowView = {
   memUsageBytes: number | null;
   memCapacityBytes: number;
   agentVersion: string | null;
+  /** The agent reports another version than the one this server offers. */
+  updateAvailable: boolean;
   capabilities: Capabilities | null;
   lastHeartbeatAt: Date | null;
   openIncidents: number;
@@ -185,8 +187,13 @@ function FleetRow(props: { row: FleetRowView }): JSX.Element {
       <td class={col('memory')}>
         {r.status === 'pending' ? <span class="muted">—</span> : <UsageBar used={r.memUsageBytes} total={r.memCapacityBytes} format={formatBytes} />}
       </td>
-      <td class={`${col('agent')} mono`} title={r.agentVersion ?? ''} safe>
-        {r.agentVersion ?? '—'}
+      <td class={`${col('agent')} mono`} title={r.agentVersion ?? ''}>
+        <span safe>{r.agentVersion ?? '—'}</span>
+        {r.updateAvailable ? (
+          <span class="badge warning" data-update-available title="A newer agent is offered; update it from the cluster page or Agents">
+            update available
+          </span>
+        ) : null}
       </td>
       <td class={`${col('capabilities')} caps`}>
         <CapabilityChips capabilities={r.capabilities} onlyEnabled />
@@ -209,6 +216,9 @@ export function FleetPage(props: FleetPageProps): JSX.Element {
         <span class="spacer"></span>
         <ColumnChooser table={FLEET_TABLE_ID} columns={FLEET_COLUMNS} />
         <DensityToggle />
+        <a class="button secondary" href="/rollouts">
+          Agent updates
+        </a>
         {props.canCreate ? (
           <a class="button" href="/clusters/new">
             Add cluster
