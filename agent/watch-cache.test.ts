@@ -4,7 +4,7 @@
 // false; templates go on the first beat, not the second, and all again after `resendTemplates: true`.
 import { describe, expect, test } from 'bun:test';
 import { Value } from '@sinclair/typebox/value';
-import { HeartbeatV2, type HeartbeatResponse } from '../src/contract/index.ts';
+import { HeartbeatV2, PROTOCOL, type HeartbeatResponse } from '../src/contract/index.ts';
 import { beatOnce, createHeartbeatState, type HeartbeatDeps } from './heartbeat.ts';
 import { KubeError } from './kube-api.ts';
 import type { AppsWorkload, PodDisruptionBudget } from './kube-objects.ts';
@@ -72,7 +72,7 @@ describe('watch cache', () => {
     await beatOnce(deps, state);
     await beatOnce(deps, state);
     await beatOnce(deps, state);
-    expect(sent.map((b) => b.protocol)).toEqual([4, 4, 4, 4]);
+    expect(sent.map((b) => b.protocol)).toEqual([PROTOCOL, PROTOCOL, PROTOCOL, PROTOCOL]);
     expect(sent.map(withTemplates)).toEqual([4, 0, 4, 0]);
     expect(sent[0]!.workloads!.map((w) => w.name).sort()).toEqual(['checkout', 'coredns', 'postgres', 'svclb-traefik-4ff1bbdb']);
     expect(sent[0]!.workloadsTruncated).toBe(false);
