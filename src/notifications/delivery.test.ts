@@ -17,6 +17,7 @@ import type { ChannelInput } from './channels';
 import { deliverDue } from './delivery';
 import { groupDueItems, owedReminders, routeTransitions } from './router';
 import { createChannel } from './service';
+import { pruneMessages } from './store';
 import { verifyWebhookSignature } from './signature';
 import type { ChannelType } from './vocabulary';
 
@@ -456,13 +457,17 @@ describe('storms', () => {
   test('a lone incident keeps its own dedup_key, beside a live storm; a member that flaps stays in its storm', async () => {
     const w = await world();
     const pager = startHttpReceiver(202);
-    await channel(w.org.id, 'pagerduty', pd(pager));
+    const pdId = await channel(w.org.id, 'pagerduty', pd(pager));
     const a = await openIncident(w, 'shop/a', w.t0);
     const b = await openIncident(w, 'shop/b', later(w.t0, 2000));
     await tick(later(w.t0, 15_000));
     await pager.waitFor(1);
     const key = events(pager)[0].dedup_key;
     expect(key).toStartWith('niro-group-');
+    // Housekeeping keeps the trigger of a live storm alert: its items are the incidents the alert waits for.
+    await tick(later(w.t0, 16_000));
+    await pruneMessages(db, later(w.t0, 17_000));
+    expect((await deliveries(pdId)).map((m) => m.id)).toEqual([key.slice('niro-group-'.length)]);
     expect(events(pager)[0].payload!.summary).toBe(`2 incidents on cluster ${w.cluster.name}: 2 crash-looping`);
     // Alone in its window: its own trigger and resolve, keyed by the incident id.
     const lone = await openIncident(w, 'shop/lone', later(w.t0, 60_000));
