@@ -57,7 +57,7 @@ describe('delivery', () => {
     expect(retryDelayMs(1, () => 1)).toBe(12_000);
   });
 
-  test('Slack text is escaped; PagerDuty gets trigger/acknowledge/resolve with the incident as dedup_key, no reminders', () => {
+  test('Slack text is escaped; PagerDuty gets trigger/acknowledge/resolve with the incident (or storm alert) as dedup_key, no reminders', () => {
     expect(slackEscape('<@here> & <http://x|y>')).toBe('&lt;@here&gt; &amp; &lt;http://x|y&gt;');
     const item = (event: MessageItem['event']): MessageItem => ({
       event,
@@ -83,5 +83,34 @@ describe('delivery', () => {
     expect(pagerDutyEvents(msg('acknowledged'), 'RK')).toEqual([{ routing_key: 'RK', event_action: 'acknowledge', dedup_key: 'i-1' }]);
     expect(pagerDutyEvents(msg('resolved'), 'RK')).toEqual([{ routing_key: 'RK', event_action: 'resolve', dedup_key: 'i-1' }]);
     expect(pagerDutyEvents(msg('repeat'), 'RK')).toEqual([]);
+    // A storm alert's message is one event under the alert's key, summarising its incidents (bounded).
+    const storm = (kind: MessageItem['event']) => ({
+      ...msg(kind),
+      alertKey: 'niro-group-d',
+      items: Array.from({ length: 60 }, (_, n) => ({
+        ...item(kind),
+        incidentId: `i-${n}`,
+        incidentKind: n < 45 ? 'node_not_ready' : 'cluster_offline',
+        severity: n === 59 ? 'high' : 'medium',
+        clusterId: `c${n % 7}`,
+        clusterName: `edge-${n % 7}`,
+        title: 'x'.repeat(500),
+      })),
+    });
+    const events = pagerDutyEvents(storm('opened'), 'RK');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ event_action: 'trigger', dedup_key: 'niro-group-d', client_url: 'https://niro.example/incidents' });
+    const payload = events[0].payload as {
+      summary: string;
+      severity: string;
+      source: string;
+      custom_details: { incidents: { title: string }[]; more: number };
+    };
+    expect(payload.summary).toBe('60 incidents on 7 clusters (edge-0, edge-1, edge-2, edge-3, edge-4, …): 45 node not ready, 15 cluster offline');
+    expect(payload).toMatchObject({ severity: 'critical', source: 'niro', custom_details: { count: 60, more: 40 } });
+    expect(payload.custom_details.incidents).toHaveLength(20);
+    expect(payload.custom_details.incidents[0].title).toHaveLength(200);
+    expect(pagerDutyEvents(storm('acknowledged'), 'RK')).toEqual([{ routing_key: 'RK', event_action: 'acknowledge', dedup_key: 'niro-group-d' }]);
+    expect(pagerDutyEvents(storm('resolved'), 'RK')).toEqual([{ routing_key: 'RK', event_action: 'resolve', dedup_key: 'niro-group-d' }]);
   });
 });

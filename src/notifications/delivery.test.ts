@@ -1,6 +1,7 @@
 // Notifications reach real receivers on loopback: the webhook's signature verifies (and a tampered or replayed
 // one does not), a 500 is retried under the same delivery id and never duplicated, Slack, PagerDuty and SMTP
-// get their formats, a storm goes out as one message per channel, silences, rules and reminders hold.
+// get their formats, a storm goes out as one message per channel (on PagerDuty one alert that follows its
+// incidents), silences, rules and reminders hold.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
@@ -10,12 +11,13 @@ import { queryRows, type Db } from '../db/client';
 import { createCluster } from '../clusters/store';
 import { incidents } from '../incidents/schema';
 import { recordTransitions } from '../incidents/transitions';
-import type { Severity, TransitionKind } from '../incidents/vocabulary';
+import type { IncidentKind, Severity, TransitionKind } from '../incidents/vocabulary';
 import { createSecretBox } from '../security/encryption';
 import type { ChannelInput } from './channels';
 import { deliverDue } from './delivery';
 import { groupDueItems, owedReminders, routeTransitions } from './router';
 import { createChannel } from './service';
+import { pruneMessages } from './store';
 import { verifyWebhookSignature } from './signature';
 import type { ChannelType } from './vocabulary';
 
@@ -59,10 +61,17 @@ async function channel(orgId: string, type: ChannelType, input: ChannelInput): P
 
 type World = Awaited<ReturnType<typeof world>>;
 
-async function openIncident(w: World, subject: string, at: Date, severity: Severity = 'high', title = `Pod ${subject} is crash-looping`): Promise<string> {
+async function openIncident(
+  w: World,
+  subject: string,
+  at: Date,
+  severity: Severity = 'high',
+  title = `Pod ${subject} is crash-looping`,
+  kind: IncidentKind = 'pod_crash_looping',
+): Promise<string> {
   const [incident] = await db
     .insert(incidents)
-    .values({ orgId: w.org.id, clusterId: w.cluster.id, kind: 'pod_crash_looping', severity, subject, title, openedAt: at, lastSeenAt: at })
+    .values({ orgId: w.org.id, clusterId: w.cluster.id, kind, severity, subject, title, openedAt: at, lastSeenAt: at })
     .returning();
   await recordTransitions(db, [{ incidentId: incident.id, orgId: w.org.id, clusterId: w.cluster.id, kind: 'opened', severity, at }]);
   return incident.id;
@@ -72,6 +81,7 @@ async function transition(w: World, incidentId: string, kind: TransitionKind, at
   if (kind === 'acknowledged') await db.execute(sql`update incidents set acknowledged_at = ${at.toISOString()}::timestamptz where id = ${incidentId}::uuid`);
   if (kind === 'resolved')
     await db.execute(sql`update incidents set state = 'resolved', resolved_at = ${at.toISOString()}::timestamptz where id = ${incidentId}::uuid`);
+  if (kind === 'reopened') await db.execute(sql`update incidents set state = 'open', resolved_at = null where id = ${incidentId}::uuid`);
   await recordTransitions(db, [{ incidentId, orgId: w.org.id, clusterId: w.cluster.id, kind, severity: 'high', at }]);
 }
 
@@ -234,45 +244,6 @@ describe('formats', () => {
 });
 
 describe('routing', () => {
-  test('a storm of 30 incidents opened within 10 s goes out as exactly one message per channel', async () => {
-    const w = await world();
-    const hook = startHttpReceiver();
-    const slack = startHttpReceiver();
-    const smtp = await startSmtpReceiver();
-    const group = { groupWaitSeconds: 15 };
-    await channel(w.org.id, 'webhook', { name: 'hook', url: `${hook.url}/h`, secret: 'whsec-0123456789abcdef', ...group });
-    await channel(w.org.id, 'slack', { name: 'slack', slackUrl: `${slack.url}/services/x`, ...group });
-    await channel(w.org.id, 'email', {
-      name: 'mail',
-      smtpHost: '127.0.0.1',
-      smtpPort: smtp.port,
-      smtpTls: 'none',
-      from: 'n@example.com',
-      to: ['o@example.com'],
-      ...group,
-    });
-    for (let i = 0; i < 30; i++) {
-      const at = later(w.t0, Math.round((i * 10_000) / 30));
-      await openIncident(w, `shop/pod-${i}`, at);
-      // The router runs while the storm goes on (every ~2 s of it).
-      if (i % 6 === 5) await tick(at);
-    }
-    await tick(later(w.t0, 10_000));
-    expect(hook.received.length + slack.received.length + smtp.mails.length).toBe(0);
-    await tick(later(w.t0, 15_000));
-    await hook.waitFor(1);
-    await slack.waitFor(1);
-    await until(() => smtp.mails.length === 1, 'the e-mail');
-    for (const s of [20_000, 60_000, 600_000]) await tick(later(w.t0, s));
-    expect([hook.received.length, slack.received.length, smtp.mails.length]).toEqual([1, 1, 1]);
-    expect(hook.received[0].json).toMatchObject({ kind: 'opened', count: 30 });
-    expect((slack.received[0].json as { text: string }).text).toContain('30 incidents opened on 1 cluster');
-    expect(smtp.mails[0].subject).toContain('30 incidents opened');
-    await hook.stop();
-    await slack.stop();
-    await smtp.stop();
-  });
-
   test('silenced incidents and ones below the rule are not notified; a parent org’s channel covers its children', async () => {
     const parent = await world();
     const child = await makeOrg(db, `child-${day}`, parent.org);
@@ -366,5 +337,176 @@ describe('robustness', () => {
     expect(d).toEqual({ status: 'pending', last_error: 'no answer within 0.3 s' });
     hanging.stop(true);
     await rx.stop();
+  });
+});
+
+describe('storms', () => {
+  type PdEvent = {
+    routing_key: string;
+    event_action: string;
+    dedup_key: string;
+    payload?: { summary: string; severity: string; custom_details: Record<string, unknown> };
+  };
+  const events = (rx: { received: { json: unknown }[] }) => rx.received.map((r) => r.json as PdEvent);
+  const pd = (rx: { url: string }, more: Record<string, unknown> = {}) => ({
+    name: 'pd',
+    url: `${rx.url}/v2/enqueue`,
+    routingKey: 'R0UTING0KEY0123456789abcdef',
+    onAcknowledge: true,
+    onResolve: true,
+    groupWaitSeconds: 15,
+    ...more,
+  });
+
+  test('a storm of 30 opened within 10 s is one message per channel, on PagerDuty one alert: the first acknowledge acknowledges it; only the 30th resolve resolves it', async () => {
+    const w = await world();
+    const pager = startHttpReceiver(202);
+    const hook = startHttpReceiver();
+    const slack = startHttpReceiver();
+    const smtp = await startSmtpReceiver();
+    const group = { groupWaitSeconds: 15 };
+    const pdId = await channel(w.org.id, 'pagerduty', pd(pager));
+    await channel(w.org.id, 'webhook', { name: 'hook', url: `${hook.url}/h`, secret: 'whsec-0123456789abcdef', ...group });
+    await channel(w.org.id, 'slack', { name: 'slack', slackUrl: `${slack.url}/services/x`, ...group });
+    await channel(w.org.id, 'email', {
+      name: 'mail',
+      smtpHost: '127.0.0.1',
+      smtpPort: smtp.port,
+      smtpTls: 'none',
+      from: 'n@example.com',
+      to: ['o@example.com'],
+      ...group,
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const at = later(w.t0, Math.round((i * 10_000) / 30));
+      const oom = i >= 28;
+      ids.push(
+        await openIncident(
+          w,
+          `shop/pod-${i}`,
+          at,
+          'high',
+          `Pod shop/pod-${i} is ${oom ? 'OOM-killed' : 'crash-looping'}`,
+          oom ? 'oom_killed' : 'pod_crash_looping',
+        ),
+      );
+      if (i % 6 === 5) await tick(at);
+    }
+    await tick(later(w.t0, 10_000));
+    expect(pager.received.length + hook.received.length + slack.received.length + smtp.mails.length).toBe(0);
+    await tick(later(w.t0, 15_000));
+    await pager.waitFor(1);
+    await hook.waitFor(1);
+    await slack.waitFor(1);
+    await until(() => smtp.mails.length === 1, 'the e-mail');
+    // Two routers racing (as two replicas would without the lock) make nothing twice.
+    await Promise.all([tick(later(w.t0, 20_000)), tick(later(w.t0, 20_000))]);
+    expect([pager.received.length, hook.received.length, slack.received.length, smtp.mails.length]).toEqual([1, 1, 1, 1]);
+    expect(hook.received[0].json).toMatchObject({ kind: 'opened', count: 30 });
+    expect((slack.received[0].json as { text: string }).text).toContain('30 incidents opened on 1 cluster');
+    expect(smtp.mails[0].subject).toContain('30 incidents opened');
+    const [trigger] = events(pager);
+    const [d] = await deliveries(pdId);
+    expect(trigger).toMatchObject({ event_action: 'trigger', dedup_key: `niro-group-${d.id}` });
+    expect(trigger.payload!.summary).toBe(`30 incidents on cluster ${w.cluster.name}: 28 crash-looping, 2 OOM-killed`);
+    expect(trigger.payload!.severity).toBe('critical');
+    expect(trigger.payload!.custom_details).toMatchObject({ count: 30, more: 10, clusters: [w.cluster.name] });
+    expect((trigger.payload!.custom_details.incidents as { id: string }[]).map((i) => i.id)).toEqual(ids.slice(0, 20));
+    expect(d).toMatchObject({ kind: 'opened', items: 30, status: 'delivered' });
+
+    // The first acknowledge acknowledges the alert; later ones add nothing.
+    await transition(w, ids[3], 'acknowledged', later(w.t0, 60_000));
+    await tick(later(w.t0, 75_000));
+    await pager.waitFor(2);
+    await transition(w, ids[4], 'acknowledged', later(w.t0, 80_000));
+    await tick(later(w.t0, 95_000));
+    expect(pager.received.length).toBe(2);
+    expect(events(pager)[1]).toEqual({ routing_key: 'R0UTING0KEY0123456789abcdef', event_action: 'acknowledge', dedup_key: trigger.dedup_key });
+
+    // 29 resolved: nothing to PagerDuty (the webhook hears each batch as today).
+    for (let i = 0; i < 29; i++) await transition(w, ids[i], 'resolved', later(w.t0, 120_000 + i * 1000));
+    await tick(later(w.t0, 150_000));
+    await tick(later(w.t0, 600_000));
+    await hook.waitFor(2);
+    expect(pager.received.length).toBe(2);
+    // The 30th: one resolve under the alert's key, once its window passed.
+    await transition(w, ids[29], 'resolved', later(w.t0, 700_000));
+    await tick(later(w.t0, 705_000));
+    expect(pager.received.length).toBe(2);
+    await Promise.all([tick(later(w.t0, 715_000)), tick(later(w.t0, 715_000))]);
+    await pager.waitFor(3);
+    for (const s of [720_000, 3600_000]) await tick(later(w.t0, s));
+    expect(events(pager).map((e) => [e.event_action, e.dedup_key])).toEqual([
+      ['trigger', trigger.dedup_key],
+      ['acknowledge', trigger.dedup_key],
+      ['resolve', trigger.dedup_key],
+    ]);
+    const log = await deliveries(pdId);
+    expect(log.map((m) => [m.kind, m.status])).toEqual([
+      ['opened', 'delivered'],
+      ['acknowledged', 'delivered'],
+      ['resolved', 'delivered'],
+    ]);
+    // Every transition of the storm went out in exactly one of the alert's messages.
+    expect(log.reduce((n, m) => n + m.items, 0)).toBe(30 + 2 + 30);
+    for (const rx of [pager, hook, slack]) await rx.stop();
+    await smtp.stop();
+  });
+
+  test('a lone incident keeps its own dedup_key, beside a live storm; a member that flaps stays in its storm', async () => {
+    const w = await world();
+    const pager = startHttpReceiver(202);
+    const pdId = await channel(w.org.id, 'pagerduty', pd(pager));
+    const a = await openIncident(w, 'shop/a', w.t0);
+    const b = await openIncident(w, 'shop/b', later(w.t0, 2000));
+    await tick(later(w.t0, 15_000));
+    await pager.waitFor(1);
+    const key = events(pager)[0].dedup_key;
+    expect(key).toStartWith('niro-group-');
+    // Housekeeping keeps the trigger of a live storm alert: its items are the incidents the alert waits for.
+    await tick(later(w.t0, 16_000));
+    await pruneMessages(db, later(w.t0, 17_000));
+    expect((await deliveries(pdId)).map((m) => m.id)).toEqual([key.slice('niro-group-'.length)]);
+    expect(events(pager)[0].payload!.summary).toBe(`2 incidents on cluster ${w.cluster.name}: 2 crash-looping`);
+    // Alone in its window: its own trigger and resolve, keyed by the incident id.
+    const lone = await openIncident(w, 'shop/lone', later(w.t0, 60_000));
+    await tick(later(w.t0, 75_000));
+    await pager.waitFor(2);
+    await transition(w, lone, 'resolved', later(w.t0, 80_000));
+    await tick(later(w.t0, 95_000));
+    await pager.waitFor(3);
+    expect(
+      events(pager)
+        .slice(1)
+        .map((e) => [e.event_action, e.dedup_key]),
+    ).toEqual([
+      ['trigger', lone],
+      ['resolve', lone],
+    ]);
+    expect(events(pager)[1].payload!.summary).toContain('shop/lone');
+    // A member resolves and fires again: still the storm's, no page of its own.
+    await transition(w, a, 'resolved', later(w.t0, 100_000));
+    await transition(w, a, 'reopened', later(w.t0, 110_000));
+    await tick(later(w.t0, 130_000));
+    await transition(w, b, 'resolved', later(w.t0, 140_000));
+    await tick(later(w.t0, 160_000));
+    expect(pager.received.length).toBe(3);
+    // Resolved again: now every member is, and the storm's alert resolves.
+    await transition(w, a, 'resolved', later(w.t0, 170_000));
+    await tick(later(w.t0, 190_000));
+    await pager.waitFor(4);
+    await tick(later(w.t0, 600_000));
+    expect(
+      events(pager)
+        .slice(3)
+        .map((e) => [e.event_action, e.dedup_key]),
+    ).toEqual([['resolve', key]]);
+    // Over: a member firing again now is a new page (here alone, so its own key).
+    await transition(w, b, 'reopened', later(w.t0, 700_000));
+    await tick(later(w.t0, 715_000));
+    await pager.waitFor(5);
+    expect([events(pager)[4].event_action, events(pager)[4].dedup_key]).toEqual(['trigger', b]);
+    await pager.stop();
   });
 });

@@ -27,13 +27,13 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
-type ClaimedMessage = { id: string; channel_id: string; kind: EventKind; attempts: number; items: number; created_at: Date };
+type ClaimedMessage = { id: string; channel_id: string; kind: EventKind; attempts: number; items: number; created_at: Date; alert_key: string | null };
 
 async function claimDue(db: Db, now: Date, timeoutMs: number): Promise<ClaimedMessage[]> {
   const nowIso = now.toISOString();
   // A channel's deliveries go out in order, one at a time (an earlier one still pending, even leased to another
   // replica, holds the later ones back), so PagerDuty never sees a resolve before its trigger. PagerDuty sends
-  // one event per incident: the lease covers a whole message of them timing out in turn.
+  // one event per incident (a storm alert's message: one event): the lease covers a whole message of them timing out in turn.
   return queryRows<ClaimedMessage>(
     db,
     sql`with due as (
@@ -46,7 +46,7 @@ async function claimDue(db: Db, now: Date, timeoutMs: number): Promise<ClaimedMe
         set attempts = m.attempts + 1, last_attempt_at = ${nowIso}::timestamptz,
             next_attempt_at = ${nowIso}::timestamptz + make_interval(secs => ${timeoutMs / 1000}::float8 * (least(m.items, 50) + 2))
         from due where m.id = due.id
-        returning m.id, m.channel_id, m.kind, m.attempts, m.items, m.created_at`,
+        returning m.id, m.channel_id, m.kind, m.attempts, m.items, m.created_at, m.alert_key`,
   );
 }
 
@@ -95,14 +95,18 @@ async function findChannelRow(db: Db, id: string): Promise<NotificationChannel |
 }
 
 /** Sends one claimed message through its channel; never throws for a receiver's failure. */
-export async function sendClaimed(deps: DeliveryDeps, m: { id: string; kind: EventKind; channelId: string }, now: Date): Promise<SendResult> {
+export async function sendClaimed(
+  deps: DeliveryDeps,
+  m: { id: string; kind: EventKind; channelId: string; alertKey?: string | null },
+  now: Date,
+): Promise<SendResult> {
   const channel = await findChannelRow(deps.db, m.channelId);
   if (!channel) return { ok: false, code: null, error: 'the channel was deleted', permanent: true };
   if (!channel.enabled && m.kind !== 'test') return { ok: false, code: null, error: 'the channel is disabled', permanent: true };
   const opened = openSecrets(deps.box, channel);
   if (!opened.ok) return { ok: false, code: null, error: `the channel's ${opened.name} cannot be opened (${opened.reason}); set it again`, permanent: true };
   const items = m.kind === 'test' ? [] : await loadItems(deps.db, m.id, deps.publicUrl);
-  const outgoing: OutgoingMessage = { id: m.id, kind: m.kind, items, publicUrl: deps.publicUrl, sentAt: now };
+  const outgoing: OutgoingMessage = { id: m.id, kind: m.kind, items, publicUrl: deps.publicUrl, sentAt: now, alertKey: m.alertKey ?? null };
   return sendMessage(outgoing, { type: channel.type, settings: channel.settings as Record<string, unknown>, secrets: opened.secrets }, deps.timeoutMs);
 }
 
@@ -135,7 +139,7 @@ export async function deliverDue(deps: DeliveryDeps, now: Date, random: () => nu
   const claimed = await claimDue(deps.db, now, deps.timeoutMs);
   const results = await Promise.all(
     claimed.map(async (m) => {
-      const res = await sendClaimed(deps, { id: m.id, kind: m.kind, channelId: m.channel_id }, now).catch(
+      const res = await sendClaimed(deps, { id: m.id, kind: m.kind, channelId: m.channel_id, alertKey: m.alert_key }, now).catch(
         (e: unknown): SendResult => ({ ok: false, code: null, error: `internal error: ${String((e as Error)?.message ?? e).slice(0, 200)}`, permanent: false }),
       );
       await recordOutcome(deps.db, m, res, now, random);

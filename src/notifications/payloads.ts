@@ -1,5 +1,6 @@
 // What each channel type is sent, as pure functions of a message (so the shapes are tested without I/O).
 // Everything in an item that came from a cluster (titles, names) is untrusted text: Slack's mrkdwn is escaped.
+import { KINDS, type IncidentKind } from '../incidents/vocabulary';
 import type { EventKind } from './vocabulary';
 
 export type MessageItem = {
@@ -26,6 +27,8 @@ export type OutgoingMessage = {
   /** Niro's base URL, for links. */
   publicUrl: string;
   sentAt: Date;
+  /** PagerDuty: the dedup_key of the storm alert this message is one event of; absent, one event per item. */
+  alertKey?: string | null;
 };
 
 /** A message names at most this many incidents one by one; the rest are counted. */
@@ -40,6 +43,9 @@ const VERB: Record<EventKind, string> = {
   test: 'test',
 };
 
+const worstOf = (items: MessageItem[]): string =>
+  items.some((i) => i.severity === 'high') ? 'high' : items.some((i) => i.severity === 'medium') ? 'medium' : 'low';
+
 /** One line of headline: "Incident opened: …" for one, "30 incidents opened on 2 clusters" for a storm. */
 export function headline(m: OutgoingMessage): string {
   if (m.kind === 'test') return 'Niro test notification: this channel works';
@@ -48,8 +54,7 @@ export function headline(m: OutgoingMessage): string {
     return `[${i.severity}] Incident ${VERB[i.event]}: ${i.title}`;
   }
   const clusters = new Set(m.items.map((i) => i.clusterId)).size;
-  const worst = m.items.some((i) => i.severity === 'high') ? 'high' : m.items.some((i) => i.severity === 'medium') ? 'medium' : 'low';
-  return `[${worst}] ${m.items.length} incidents ${VERB[m.kind]} on ${clusters} cluster${clusters === 1 ? '' : 's'}`;
+  return `[${worstOf(m.items)}] ${m.items.length} incidents ${VERB[m.kind]} on ${clusters} cluster${clusters === 1 ? '' : 's'}`;
 }
 
 function itemLine(i: MessageItem): string {
@@ -103,11 +108,80 @@ const PD_ACTION: Partial<Record<EventKind, 'trigger' | 'acknowledge' | 'resolve'
   resolved: 'resolve',
 };
 
+/** "edge-1" or "3 clusters (edge-1, edge-2, edge-3)"; names bounded. */
+function clustersPhrase(items: MessageItem[]): string {
+  const names = [...new Set(items.map((i) => i.clusterName))];
+  if (names.length === 1) return `cluster ${names[0]}`;
+  const shown = names.slice(0, 5).join(', ');
+  return `${names.length} clusters (${shown}${names.length > 5 ? ', …' : ''})`;
+}
+
+/** "28 crash-looping, 2 OOM-killed": counts by kind, most first. */
+function kindsPhrase(items: MessageItem[]): string {
+  const counts = new Map<string, number>();
+  for (const i of items) {
+    const label = KINDS[i.incidentKind as IncidentKind]?.label ?? i.incidentKind;
+    const word = /^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label;
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+}
+
+/**
+ * A storm alert's one event: the trigger summarises its incidents (count, clusters, kinds; the first
+ * MAX_LISTED listed in custom_details), the acknowledge and resolve carry only the alert's dedup_key.
+ */
+function stormAlertEvent(m: OutgoingMessage, routingKey: string, dedupKey: string): Record<string, unknown>[] {
+  const action = PD_ACTION[m.kind];
+  if (!action) return [];
+  if (action !== 'trigger') return [{ routing_key: routingKey, event_action: action, dedup_key: dedupKey }];
+  const clusters = new Set(m.items.map((i) => i.clusterId));
+  const url = clusters.size === 1 ? m.items[0].url : `${m.publicUrl}/incidents`;
+  const listed = m.items.slice(0, MAX_LISTED);
+  return [
+    {
+      routing_key: routingKey,
+      event_action: 'trigger',
+      dedup_key: dedupKey,
+      payload: {
+        summary: `${m.items.length} incidents on ${clustersPhrase(m.items)}: ${kindsPhrase(m.items)}`.slice(0, 1024),
+        source: clusters.size === 1 ? m.items[0].clusterName : 'niro',
+        severity: PD_SEVERITY[worstOf(m.items)] ?? 'error',
+        timestamp: (m.items[0]?.at ?? m.sentAt).toISOString(),
+        group: new Set(m.items.map((i) => i.environment)).size === 1 ? m.items[0].environment : undefined,
+        class: 'incident_storm',
+        custom_details: {
+          count: m.items.length,
+          clusters: [...new Set(m.items.map((i) => i.clusterName))].slice(0, MAX_LISTED),
+          incidents: listed.map((i) => ({
+            id: i.incidentId,
+            kind: i.incidentKind,
+            severity: i.severity,
+            cluster: i.clusterName,
+            environment: i.environment,
+            subject: i.subject,
+            title: i.title.slice(0, 200),
+          })),
+          more: m.items.length - listed.length,
+        },
+      },
+      client: 'Niro',
+      client_url: url,
+      links: [{ href: url, text: 'Incidents in Niro' }],
+    },
+  ];
+}
+
 /**
  * PagerDuty Events API v2 events, one per incident: the incident id is the `dedup_key`, so PagerDuty's alert
- * follows ours (trigger, acknowledge, resolve). Reminders send nothing (PagerDuty escalates on its own).
+ * follows ours (trigger, acknowledge, resolve); a storm alert's message is one event under the alert's key.
+ * Reminders send nothing (PagerDuty escalates on its own).
  */
 export function pagerDutyEvents(m: OutgoingMessage, routingKey: string): Record<string, unknown>[] {
+  if (m.alertKey && m.kind !== 'test') return stormAlertEvent(m, routingKey, m.alertKey);
   if (m.kind === 'test') {
     const dedupKey = `niro-test-${m.id}`;
     return [

@@ -60,6 +60,12 @@ export const DeliveryJson = Exact({
   lastAttemptAt: Nullable(Timestamp),
   nextAttemptAt: Nullable(Timestamp, { description: 'When it is (re)tried; null once delivered or failed' }),
   deliveredAt: Nullable(Timestamp),
+  pagerDutyAlert: Nullable(
+    t.String({
+      description:
+        'PagerDuty: the dedup_key of the storm alert this delivery triggers, acknowledges or resolves; null: one event per incident, keyed by its id',
+    }),
+  ),
 });
 export type DeliveryJson = typeof DeliveryJson.static;
 

@@ -7,6 +7,7 @@ import { pgArrayLiteral, queryRows, type Db } from '../db/client';
 import type { Severity, TransitionKind } from '../incidents/vocabulary';
 import { SEVERITY_RANK, type EventKind, type RoutingRule } from './vocabulary';
 import type { NotificationChannel } from './schema';
+import { advanceStormAlerts, alertKeyFor, heldForAlert } from './alert-groups';
 
 /** Transitions routed per pass; a backlog drains over the next passes, oldest first. */
 const ROUTE_BATCH = 500;
@@ -182,7 +183,9 @@ export async function owedReminders(db: Db, now: Date): Promise<number> {
 /**
  * Groups what fell due into messages: per channel and class (opened with reopened; acknowledged; resolved;
  * repeat), one message takes every waiting item of that class, the ones still inside their own group window
- * too (Alertmanager's group_wait: the first item's window decides). Returns the messages made.
+ * too (Alertmanager's group_wait: the first item's window decides). On PagerDuty, opened items of more than
+ * one incident become one storm alert, whose members' later transitions are held for it (alert-groups.ts).
+ * Returns the messages made.
  */
 export async function groupDueItems(db: Db, now: Date): Promise<number> {
   const nowIso = now.toISOString();
@@ -192,10 +195,12 @@ export async function groupDueItems(db: Db, now: Date): Promise<number> {
         where o.incident_id = i.id and o.message_id is null and o.kind in ('opened', 'reopened', 'repeat')
           and i.silenced_until > ${nowIso}::timestamptz`,
   );
-  const groups = await queryRows<{ channel_id: string; class: EventKind }>(
+  const held = heldForAlert('o');
+  const groups = await queryRows<{ channel_id: string; class: EventKind; pagerduty: boolean }>(
     db,
-    sql`select distinct channel_id, case when kind = 'reopened' then 'opened' else kind end as class
-        from notification_outbox where message_id is null and due_at <= ${nowIso}::timestamptz`,
+    sql`select distinct o.channel_id, case when o.kind = 'reopened' then 'opened' else o.kind end as class, c.type = 'pagerduty' as pagerduty
+        from notification_outbox o join notification_channels c on c.id = o.channel_id
+        where o.message_id is null and o.due_at <= ${nowIso}::timestamptz and not ${held}`,
   );
   // Made (and so sent) in the order things happen to an incident: opened before acknowledged before resolved.
   groups.sort((a, b) => CLASS_ORDER.indexOf(a.class) - CLASS_ORDER.indexOf(b.class));
@@ -208,15 +213,19 @@ export async function groupDueItems(db: Db, now: Date): Promise<number> {
     const [taken] = await queryRows<{ n: number }>(
       db,
       sql`with items as (
-            select id from notification_outbox
-            where channel_id = ${g.channel_id}::uuid and message_id is null
-              and case when kind = 'reopened' then 'opened' else kind end = ${g.class}
-            order by at, id limit ${MAX_ITEMS_PER_MESSAGE} for update skip locked),
+            select id from notification_outbox o
+            where o.channel_id = ${g.channel_id}::uuid and o.message_id is null and not ${held}
+              and case when o.kind = 'reopened' then 'opened' else o.kind end = ${g.class}
+            order by o.at, o.id limit ${MAX_ITEMS_PER_MESSAGE} for update skip locked),
           taken as (update notification_outbox o set message_id = ${message.id}::uuid from items where o.id = items.id returning o.id)
           update notification_messages set items = (select count(*) from taken) where id = ${message.id}::uuid returning items as n`,
     );
+    const n = Number(taken?.n ?? 0);
+    // A storm on PagerDuty: one alert for all of it, keyed by this message (a lone incident keeps its own key).
+    if (g.pagerduty && g.class === 'opened' && n > 1)
+      await db.execute(sql`update notification_messages set alert_key = ${alertKeyFor(message.id)} where id = ${message.id}::uuid`);
     // Every item was held by another transaction: nothing to send (they go in a later message).
-    if (Number(taken?.n ?? 0) === 0) await db.execute(sql`delete from notification_messages where id = ${message.id}::uuid`);
+    if (n === 0) await db.execute(sql`delete from notification_messages where id = ${message.id}::uuid`);
   }
-  return groups.length;
+  return groups.length + (await advanceStormAlerts(db, now));
 }

@@ -54,6 +54,12 @@ export const notificationMessages = pgTable(
     lastCode: integer('last_code'),
     lastError: text('last_error'),
     items: integer('items').notNull().default(0),
+    /**
+     * PagerDuty only: the dedup_key of the storm alert this message is one event of (`niro-group-<id of its
+     * trigger message>`): the trigger of a storm, then its one acknowledge and its one resolve. Null: one event
+     * per item, keyed by the incident id.
+     */
+    alertKey: text('alert_key'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, precision: 3 }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true, precision: 3 }),
@@ -62,6 +68,8 @@ export const notificationMessages = pgTable(
     index('notification_messages_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
     index('notification_messages_channel_idx').on(t.channelId, t.createdAt),
     index('notification_messages_channel_pending_idx').on(t.channelId, t.seq).where(sql`${t.status} = 'pending'`),
+    // A storm alert is acknowledged once and resolved once, whichever replica routes it.
+    uniqueIndex('notification_messages_alert_idx').on(t.alertKey, t.kind).where(sql`${t.alertKey} is not null`),
     // Housekeeping trims the log by age.
     index('notification_messages_created_idx').on(t.createdAt),
     check('notification_messages_status_check', sql`${t.status} in ('pending','delivered','failed')`),
@@ -98,6 +106,8 @@ export const notificationOutbox = pgTable(
     uniqueIndex('notification_outbox_key_idx').on(t.channelId, t.key),
     index('notification_outbox_waiting_idx').on(t.channelId, t.dueAt).where(sql`${t.messageId} is null`),
     index('notification_outbox_message_idx').on(t.messageId),
+    // What an incident owes a channel: its storm alert's members and their held transitions (alert-groups.ts).
+    index('notification_outbox_incident_idx').on(t.incidentId, t.channelId),
   ],
 );
 

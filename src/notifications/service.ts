@@ -161,5 +161,6 @@ export function deliveryJson(m: NotificationMessage): DeliveryJson {
     lastAttemptAt: m.lastAttemptAt?.toISOString() ?? null,
     nextAttemptAt: m.status === 'pending' ? m.nextAttemptAt.toISOString() : null,
     deliveredAt: m.deliveredAt?.toISOString() ?? null,
+    pagerDutyAlert: m.alertKey,
   };
 }

@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { isUuid, type Db } from '../db/client';
 import { notificationChannels, notificationMessages, type NotificationChannel, type NotificationMessage } from './schema';
 import type { ChannelSettings, ChannelType, RoutingRule } from './vocabulary';
+import { isLiveAlert } from './alert-groups';
 
 /** Most channels one org may have: each costs a rule check per transition. */
 export const MAX_CHANNELS_PER_ORG = 50;
@@ -87,11 +88,14 @@ export async function listMessages(
     .limit(opts.limit);
 }
 
-/** Deletes deliveries made before `before` that are finished (delivered or failed); returns how many went. */
+/**
+ * Deletes deliveries made before `before` that are finished (delivered or failed); returns how many went. The
+ * trigger of a PagerDuty storm alert still live stays: its items say which incidents the alert waits for.
+ */
 export async function pruneMessages(db: Db, before: Date): Promise<number> {
   const gone = await db
     .delete(notificationMessages)
-    .where(and(sql`${notificationMessages.status} <> 'pending'`, lt(notificationMessages.createdAt, before)))
+    .where(and(sql`${notificationMessages.status} <> 'pending'`, lt(notificationMessages.createdAt, before), sql`not ${isLiveAlert('notification_messages')}`))
     .returning({ id: notificationMessages.id });
   return gone.length;
 }
