@@ -27,6 +27,12 @@ export type AgentKeyCache = {
   get(publicId: string, nowMs: number): CachedAgentKey | null;
   set(publicId: string, key: CachedAgentKey, nowMs: number): void;
   forget(publicId: string): void;
+  /**
+   * The fresh entry, or else the key as `load` finds it (then cached; null when there is none). Misses
+   * that arrive in the same turn of the event loop share one `load`: 40 agents beating at once cost one
+   * query, not 40 queued for the pool's connections.
+   */
+  find(publicId: string, load: (publicIds: string[]) => Promise<Map<string, CachedAgentKey>>): Promise<CachedAgentKey | null>;
 };
 
 /**

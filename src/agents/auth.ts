@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import { SESSION_COOKIE } from '../http/caller';
 import { AGENT_KEY_HEADER } from '../contract';
 import { parseSecret, secretMatches } from '../security/secrets';
-import { findAgentKey, findRetiredAgentKey, parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
+import { findAgentKeys, findRetiredAgentKey, parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
 import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
 
 /**
@@ -18,10 +18,15 @@ import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
 const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 100_000;
 
+/** The most public ids one lookup asks for (a bound on the query's parameters). */
+const KEYS_PER_LOOKUP = 500;
+
 /** A replica's cache of agent keys (one per process; see AgentKeyCache). */
 export function createAgentKeyCache(): AgentKeyCache {
   const entries = new Map<string, CachedAgentKey & { until: number }>();
-  return {
+  /** Misses waiting for the next lookup, by public id; null when none is gathering. */
+  let gathering: Map<string, PromiseWithResolvers<CachedAgentKey | null>> | null = null;
+  const cache: AgentKeyCache = {
     get(publicId, nowMs) {
       const hit = entries.get(publicId);
       return hit && hit.until > nowMs ? hit : null;
@@ -33,7 +38,40 @@ export function createAgentKeyCache(): AgentKeyCache {
     forget(publicId) {
       entries.delete(publicId);
     },
+    find(publicId, load) {
+      const hit = cache.get(publicId, Date.now());
+      if (hit) return Promise.resolve(hit);
+      if (!gathering || gathering.size >= KEYS_PER_LOOKUP) {
+        const batch = new Map<string, PromiseWithResolvers<CachedAgentKey | null>>();
+        gathering = batch;
+        // After this turn's I/O callbacks: requests whose headers came in the same read join this batch.
+        setImmediate(() => {
+          if (gathering === batch) gathering = null;
+          load([...batch.keys()]).then(
+            (found) => {
+              const now = Date.now();
+              for (const [id, waiter] of batch) {
+                const key = found.get(id) ?? null;
+                if (key) cache.set(id, key, now);
+                else cache.forget(id);
+                waiter.resolve(key);
+              }
+            },
+            (e: unknown) => {
+              for (const waiter of batch.values()) waiter.reject(e);
+            },
+          );
+        });
+      }
+      let waiter = gathering.get(publicId);
+      if (!waiter) {
+        waiter = Promise.withResolvers<CachedAgentKey | null>();
+        gathering.set(publicId, waiter);
+      }
+      return waiter.promise;
+    },
   };
+  return cache;
 }
 
 /** Evicts keys retired on any replica from this one's cache; each replica subscribes once at start. */
@@ -45,17 +83,10 @@ export function subscribeRetiredKeys(bus: Bus, keys: AgentKeyCache): Promise<() 
 }
 
 async function findKey(db: Db, keys: AgentKeyCache, publicId: string): Promise<CachedAgentKey | null> {
-  const now = Date.now();
-  const hit = keys.get(publicId, now);
-  if (hit) return hit;
-  const row = await findAgentKey(db, publicId);
-  if (!row) {
-    keys.forget(publicId);
-    return null;
-  }
-  const entry = { cluster: { id: row.id, orgId: row.orgId, name: row.name }, hash: row.hash };
-  keys.set(publicId, entry, now);
-  return entry;
+  return keys.find(publicId, async (publicIds) => {
+    const rows = await findAgentKeys(db, publicIds);
+    return new Map([...rows].map(([id, row]) => [id, { cluster: { id: row.id, orgId: row.orgId, name: row.name }, hash: row.hash }]));
+  });
 }
 
 const refuse = (code: 'unauthorized' | 'invalid_agent_key' | 'cluster_deleted', message: string): HttpError => new HttpError(401, code, message);
