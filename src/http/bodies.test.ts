@@ -230,6 +230,28 @@ describe('the inflate budget', () => {
     expect(budget.inUse()).toBe(0);
   });
 
+  test('a gzip body of declared size is read only if 8 bytes per wire byte (up to its limit) are free; refused, it stays unread', async () => {
+    const budget = createInflateBudget(8 * MIB);
+    // About 512 KiB on the wire: it asks for 8 × that, capped at its 4 MiB limit, before anything reads it.
+    const bomb = await gzipZeros(512);
+    const declared = (body: Uint8Array<ArrayBuffer>): Request =>
+      new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip', 'content-length': String(body.byteLength) }, body });
+    // Others hold 6 MiB: the 2 MiB left are less than the bomb asks for.
+    expect(budget.take(6 * MIB)).toBe(true);
+    const refused = declared(bomb);
+    expect(bomb.byteLength * 8).toBeGreaterThan(2 * MIB);
+    expect(await readBody(refused, 4 * MIB, budget)).toMatchObject({ ok: false, status: 503, headers: { 'retry-after': '2', connection: 'close' } });
+    expect(refused.bodyUsed).toBe(false);
+    expect(budget.inUse()).toBe(6 * MIB);
+    // A small body still fits in what is left, and gives its share back once read.
+    const beat = gzipJson(makeHeartbeat());
+    expect(await readBody(declared(beat), 4 * MIB, budget)).toMatchObject({ ok: true });
+    expect(budget.inUse()).toBe(6 * MIB);
+    // Once the others are done, the bomb is read and gets its 413.
+    budget.give(6 * MIB, 0);
+    expect(await readBody(declared(bomb), 4 * MIB, budget)).toMatchObject({ ok: false, status: 413 });
+  });
+
   test('a gzip body refused before it inflated anything leaves nothing behind', async () => {
     const budget = createInflateBudget(8 * MIB);
     const garbage = new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: 'not gzip at all' });
