@@ -25,6 +25,8 @@ export type CachedAgentKey = { cluster: AgentCluster; hash: string };
 export type AgentKeyCache = {
   /** The entry if it is still fresh at `nowMs`; null otherwise. */
   get(publicId: string, nowMs: number): CachedAgentKey | null;
+  /** The entry however old it is (until it is forgotten or crowded out): enough to refuse a request early, never to accept one. */
+  recall(publicId: string): CachedAgentKey | null;
   set(publicId: string, key: CachedAgentKey, nowMs: number): void;
   forget(publicId: string): void;
   /**

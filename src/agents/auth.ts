@@ -35,6 +35,9 @@ export function createAgentKeyCache(): AgentKeyCache {
       if (entries.size >= KEY_CACHE_MAX) for (const [k, v] of entries) if (v.until <= nowMs) entries.delete(k);
       if (entries.size < KEY_CACHE_MAX) entries.set(publicId, { ...key, until: nowMs + KEY_CACHE_MS });
     },
+    recall(publicId) {
+      return entries.get(publicId) ?? null;
+    },
     forget(publicId) {
       entries.delete(publicId);
     },
@@ -87,6 +90,18 @@ async function findKey(db: Db, keys: AgentKeyCache, publicId: string): Promise<C
     const rows = await findAgentKeys(db, publicIds);
     return new Map([...rows].map(([id, row]) => [id, { cluster: { id: row.id, orgId: row.orgId, name: row.name }, hash: row.hash }]));
   });
+}
+
+/**
+ * Whether the request's agent key matches one this replica found before, however long ago (a deleted
+ * cluster's key is forgotten at once). Not proof the key is still valid, which only requireAgent gives:
+ * enough to refuse the request early (src/agents/api.ts), never to accept it.
+ */
+export function knownAgentKey(keys: AgentKeyCache, request: Request): boolean {
+  if (request.headers.get('authorization')) return false;
+  const parts = parseSecret(AGENT_KEY_PREFIX, request.headers.get(AGENT_KEY_HEADER)?.trim());
+  const known = parts ? keys.recall(parts.publicId) : null;
+  return known !== null && secretMatches(parts!.secret, known.hash);
 }
 
 const refuse = (code: 'unauthorized' | 'invalid_agent_key' | 'cluster_deleted', message: string): HttpError => new HttpError(401, code, message);

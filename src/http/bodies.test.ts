@@ -197,6 +197,28 @@ describe('decompression is bounded per body and per replica', () => {
     await drained();
   });
 
+  test('with the budget spent, a bomb with a known key is refused at once; a wrong secret still gets its 401; nothing stays held', async () => {
+    const inflating = p.t.replica.inflating;
+    await drained();
+    const beat = await post(p.base, AGENT_PATHS.heartbeat, { body: gzipJson(makeHeartbeat()), headers: bombHeaders(p.agentKey) });
+    expect(beat.status).toBe(200);
+    // Others hold 7 of the 8 MiB: less is left than the bomb (about 1 MiB on the wire) must find free.
+    expect(inflating.take(7 * 1024 * 1024)).toBe(true);
+    expect(await post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(p.agentKey) })).toMatchObject({
+      status: 503,
+      code: 'busy_decompressing',
+      retryAfter: '2',
+    });
+    expect(await post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(`${p.agentKey.slice(0, -4)}AAAA`) })).toMatchObject({
+      status: 401,
+      code: 'invalid_agent_key',
+    });
+    expect(inflating.inUse()).toBe(7 * 1024 * 1024);
+    inflating.give(7 * 1024 * 1024, 0);
+    expect((await post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(p.agentKey) })).status).toBe(413);
+    await drained();
+  });
+
   test('concurrent bombs over a socket: each gets 413 or 503 with Retry-After, and nothing stays held', async () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(p.agentKey) })));
     for (const r of results) {

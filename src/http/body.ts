@@ -105,15 +105,31 @@ const busy = (): BodyFailure => ({
   headers: { 'retry-after': String(INFLATE_RETRY_AFTER_SECONDS), ...UNREAD_REST },
 });
 
+const isGzip = (request: Request): boolean => /^\s*(x-)?gzip\s*$/i.test(request.headers.get('content-encoding') ?? '');
+
+/**
+ * Reserves a gzip body's admission share now, before its caller's key is looked up again (see
+ * src/agents/api.ts): the bytes reserved (0 for a body that is not gzip), to hand to readBody, or the
+ * 503 when the budget lacks them. Should the request fail before readBody, give the bytes back.
+ */
+export function admitBody(request: Request, maxBytes: number, inflating: InflateBudget): number | BodyFailure {
+  if (!request.body || !isGzip(request)) return 0;
+  const bytes = admissionBytes(request, maxBytes);
+  return inflating.take(bytes) ? bytes : busy();
+}
+
 /**
  * The body as text, gunzipped when `Content-Encoding: gzip`. Reading stops as soon as more than
  * `maxBytes` have come out of the decompressor (413), or when this body's output would pass what is
  * left of the replica's `inflating` budget (503 with Retry-After; a body that does not find its
  * admission share free, ADMIT_BYTES_PER_WIRE_BYTE, is refused before anything reads it). So memory stays
- * bounded by the budget plus one 64 KiB chunk per request, however the body was built. Plain bodies are not charged: each byte of them
- * crossed the network, and their declared length was checked before anything read them.
+ * bounded by the budget plus one 64 KiB chunk per request, however the body was built. Plain bodies are
+ * not charged: each byte of them crossed the network, and their declared length was checked before
+ * anything read them. `admitted`: what admitBody reserved for this body.
  */
-export async function readBody(request: Request, maxBytes: number, inflating: InflateBudget): Promise<BodyResult> {
+export async function readBody(request: Request, maxBytes: number, inflating: InflateBudget, admitted = 0): Promise<BodyResult> {
+  // What admitBody reserved is this body's from here on, whatever happens.
+  if (admitted > 0 && (!request.body || !isGzip(request))) inflating.give(admitted, 0);
   const encoding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
     return {
@@ -126,7 +142,7 @@ export async function readBody(request: Request, maxBytes: number, inflating: In
   if (!request.body) return { ok: true, text: '' };
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
   /** Budget this body holds: reserved ahead of its output, given back however reading ends. */
-  let held = 0;
+  let held = gzip ? admitted : 0;
   const reserve = (bytes: number): boolean => {
     if (bytes <= held) return true;
     if (!inflating.take(bytes - held)) return false;
