@@ -25,8 +25,16 @@ export type CachedAgentKey = { cluster: AgentCluster; hash: string };
 export type AgentKeyCache = {
   /** The entry if it is still fresh at `nowMs`; null otherwise. */
   get(publicId: string, nowMs: number): CachedAgentKey | null;
+  /** The entry however old it is (until it is forgotten or crowded out): enough to refuse a request early, never to accept one. */
+  recall(publicId: string): CachedAgentKey | null;
   set(publicId: string, key: CachedAgentKey, nowMs: number): void;
   forget(publicId: string): void;
+  /**
+   * The fresh entry, or else the key as `load` finds it (then cached; null when there is none). Misses
+   * that arrive in the same turn of the event loop share one `load`: 40 agents beating at once cost one
+   * query, not 40 queued for the pool's connections.
+   */
+  find(publicId: string, load: (publicIds: string[]) => Promise<Map<string, CachedAgentKey>>): Promise<CachedAgentKey | null>;
 };
 
 /**

@@ -6,7 +6,7 @@ import { HttpError } from '../http/errors';
 import { SESSION_COOKIE } from '../http/caller';
 import { AGENT_KEY_HEADER } from '../contract';
 import { parseSecret, secretMatches } from '../security/secrets';
-import { findAgentKey, findRetiredAgentKey, parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
+import { findAgentKeys, findRetiredAgentKey, parseRetiredKey, RETIRED_KEY_CHANNEL } from '../clusters/store';
 import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
 
 /**
@@ -18,10 +18,15 @@ import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
 const KEY_CACHE_MS = 10_000;
 const KEY_CACHE_MAX = 100_000;
 
+/** The most public ids one lookup asks for (a bound on the query's parameters). */
+const KEYS_PER_LOOKUP = 500;
+
 /** A replica's cache of agent keys (one per process; see AgentKeyCache). */
 export function createAgentKeyCache(): AgentKeyCache {
   const entries = new Map<string, CachedAgentKey & { until: number }>();
-  return {
+  /** Misses waiting for the next lookup, by public id; null when none is gathering. */
+  let gathering: Map<string, PromiseWithResolvers<CachedAgentKey | null>> | null = null;
+  const cache: AgentKeyCache = {
     get(publicId, nowMs) {
       const hit = entries.get(publicId);
       return hit && hit.until > nowMs ? hit : null;
@@ -30,10 +35,46 @@ export function createAgentKeyCache(): AgentKeyCache {
       if (entries.size >= KEY_CACHE_MAX) for (const [k, v] of entries) if (v.until <= nowMs) entries.delete(k);
       if (entries.size < KEY_CACHE_MAX) entries.set(publicId, { ...key, until: nowMs + KEY_CACHE_MS });
     },
+    recall(publicId) {
+      return entries.get(publicId) ?? null;
+    },
     forget(publicId) {
       entries.delete(publicId);
     },
+    find(publicId, load) {
+      const hit = cache.get(publicId, Date.now());
+      if (hit) return Promise.resolve(hit);
+      if (!gathering || gathering.size >= KEYS_PER_LOOKUP) {
+        const batch = new Map<string, PromiseWithResolvers<CachedAgentKey | null>>();
+        gathering = batch;
+        // After this turn's I/O callbacks: requests whose headers came in the same read join this batch.
+        setImmediate(() => {
+          if (gathering === batch) gathering = null;
+          load([...batch.keys()]).then(
+            (found) => {
+              const now = Date.now();
+              for (const [id, waiter] of batch) {
+                const key = found.get(id) ?? null;
+                if (key) cache.set(id, key, now);
+                else cache.forget(id);
+                waiter.resolve(key);
+              }
+            },
+            (e: unknown) => {
+              for (const waiter of batch.values()) waiter.reject(e);
+            },
+          );
+        });
+      }
+      let waiter = gathering.get(publicId);
+      if (!waiter) {
+        waiter = Promise.withResolvers<CachedAgentKey | null>();
+        gathering.set(publicId, waiter);
+      }
+      return waiter.promise;
+    },
   };
+  return cache;
 }
 
 /** Evicts keys retired on any replica from this one's cache; each replica subscribes once at start. */
@@ -45,17 +86,22 @@ export function subscribeRetiredKeys(bus: Bus, keys: AgentKeyCache): Promise<() 
 }
 
 async function findKey(db: Db, keys: AgentKeyCache, publicId: string): Promise<CachedAgentKey | null> {
-  const now = Date.now();
-  const hit = keys.get(publicId, now);
-  if (hit) return hit;
-  const row = await findAgentKey(db, publicId);
-  if (!row) {
-    keys.forget(publicId);
-    return null;
-  }
-  const entry = { cluster: { id: row.id, orgId: row.orgId, name: row.name }, hash: row.hash };
-  keys.set(publicId, entry, now);
-  return entry;
+  return keys.find(publicId, async (publicIds) => {
+    const rows = await findAgentKeys(db, publicIds);
+    return new Map([...rows].map(([id, row]) => [id, { cluster: { id: row.id, orgId: row.orgId, name: row.name }, hash: row.hash }]));
+  });
+}
+
+/**
+ * Whether the request's agent key matches one this replica found before, however long ago (a deleted
+ * cluster's key is forgotten at once). Not proof the key is still valid, which only requireAgent gives:
+ * enough to refuse the request early (src/agents/api.ts), never to accept it.
+ */
+export function knownAgentKey(keys: AgentKeyCache, request: Request): boolean {
+  if (request.headers.get('authorization')) return false;
+  const parts = parseSecret(AGENT_KEY_PREFIX, request.headers.get(AGENT_KEY_HEADER)?.trim());
+  const known = parts ? keys.recall(parts.publicId) : null;
+  return known !== null && secretMatches(parts!.secret, known.hash);
 }
 
 const refuse = (code: 'unauthorized' | 'invalid_agent_key' | 'cluster_deleted', message: string): HttpError => new HttpError(401, code, message);

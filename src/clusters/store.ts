@@ -78,13 +78,19 @@ export async function deleteCluster(db: Db, cluster: Cluster): Promise<void> {
   });
 }
 
-/** The cluster holding the agent key `publicId`, with the hash of the key's secret; null when none does. */
-export async function findAgentKey(db: Db, publicId: string): Promise<{ id: string; orgId: string; name: string; hash: string } | null> {
-  const [row] = await db
-    .select({ id: clusters.id, orgId: clusters.orgId, name: clusters.name, hash: clusters.agentKeyHash })
+/** A cluster holding an agent key, with the hash of the key's secret. */
+export type AgentKeyRow = { id: string; orgId: string; name: string; hash: string };
+
+/** The clusters whose agent keys have these public ids (those that still have a key), by public id, in one query. */
+export async function findAgentKeys(db: Db, publicIds: readonly string[]): Promise<Map<string, AgentKeyRow>> {
+  const found = new Map<string, AgentKeyRow>();
+  if (publicIds.length === 0) return found;
+  const rows = await db
+    .select({ publicId: clusters.agentKeyPublicId, id: clusters.id, orgId: clusters.orgId, name: clusters.name, hash: clusters.agentKeyHash })
     .from(clusters)
-    .where(eq(clusters.agentKeyPublicId, publicId));
-  return row?.hash ? { id: row.id, orgId: row.orgId, name: row.name, hash: row.hash } : null;
+    .where(inArray(clusters.agentKeyPublicId, [...publicIds]));
+  for (const row of rows) if (row.publicId && row.hash) found.set(row.publicId, { id: row.id, orgId: row.orgId, name: row.name, hash: row.hash });
+  return found;
 }
 
 /** The deleted cluster whose agent key was `publicId`; null when no deletion retired it. */

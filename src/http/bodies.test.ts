@@ -197,6 +197,28 @@ describe('decompression is bounded per body and per replica', () => {
     await drained();
   });
 
+  test('with the budget spent, a bomb with a known key is refused at once; a wrong secret still gets its 401; nothing stays held', async () => {
+    const inflating = p.t.replica.inflating;
+    await drained();
+    const beat = await post(p.base, AGENT_PATHS.heartbeat, { body: gzipJson(makeHeartbeat()), headers: bombHeaders(p.agentKey) });
+    expect(beat.status).toBe(200);
+    // Others hold 7 of the 8 MiB: less is left than the bomb (about 1 MiB on the wire) must find free.
+    expect(inflating.take(7 * 1024 * 1024)).toBe(true);
+    expect(await post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(p.agentKey) })).toMatchObject({
+      status: 503,
+      code: 'busy_decompressing',
+      retryAfter: '2',
+    });
+    expect(await post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(`${p.agentKey.slice(0, -4)}AAAA`) })).toMatchObject({
+      status: 401,
+      code: 'invalid_agent_key',
+    });
+    expect(inflating.inUse()).toBe(7 * 1024 * 1024);
+    inflating.give(7 * 1024 * 1024, 0);
+    expect((await post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(p.agentKey) })).status).toBe(413);
+    await drained();
+  });
+
   test('concurrent bombs over a socket: each gets 413 or 503 with Retry-After, and nothing stays held', async () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => post(p.base, AGENT_PATHS.heartbeat, { body: bomb, headers: bombHeaders(p.agentKey) })));
     for (const r of results) {
@@ -228,6 +250,28 @@ describe('the inflate budget', () => {
     budget.give(7 * MIB, 0);
     now = 1000;
     expect(budget.inUse()).toBe(0);
+  });
+
+  test('a gzip body of declared size is read only if 8 bytes per wire byte (up to its limit) are free; refused, it stays unread', async () => {
+    const budget = createInflateBudget(8 * MIB);
+    // About 512 KiB on the wire: it asks for 8 × that, capped at its 4 MiB limit, before anything reads it.
+    const bomb = await gzipZeros(512);
+    const declared = (body: Uint8Array<ArrayBuffer>): Request =>
+      new Request('http://niro.test/', { method: 'POST', headers: { 'content-encoding': 'gzip', 'content-length': String(body.byteLength) }, body });
+    // Others hold 6 MiB: the 2 MiB left are less than the bomb asks for.
+    expect(budget.take(6 * MIB)).toBe(true);
+    const refused = declared(bomb);
+    expect(bomb.byteLength * 8).toBeGreaterThan(2 * MIB);
+    expect(await readBody(refused, 4 * MIB, budget)).toMatchObject({ ok: false, status: 503, headers: { 'retry-after': '2', connection: 'close' } });
+    expect(refused.bodyUsed).toBe(false);
+    expect(budget.inUse()).toBe(6 * MIB);
+    // A small body still fits in what is left, and gives its share back once read.
+    const beat = gzipJson(makeHeartbeat());
+    expect(await readBody(declared(beat), 4 * MIB, budget)).toMatchObject({ ok: true });
+    expect(budget.inUse()).toBe(6 * MIB);
+    // Once the others are done, the bomb is read and gets its 413.
+    budget.give(6 * MIB, 0);
+    expect(await readBody(declared(bomb), 4 * MIB, budget)).toMatchObject({ ok: false, status: 413 });
   });
 
   test('a gzip body refused before it inflated anything leaves nothing behind', async () => {

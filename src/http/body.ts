@@ -56,6 +56,24 @@ export function createInflateBudget(atOnceBytes: number, nowMs: () => number = (
 const INFLATE_CHUNK_BYTES = 64 * 1024;
 
 /**
+ * What a gzip body with a declared size must find free in the budget before anything reads it: this
+ * many bytes per byte on the wire (at most the body limit, at least a chunk). Gzipped JSON heartbeats
+ * inflate about 10:1 (1,000 pods: 1.2 MB → 100 KB), so an honest body needs that much anyway. Why up
+ * front: until a body is answered, Bun keeps buffering what arrives of it, read or not. Reserving a
+ * chunk each, 40 bombs of 2 MiB were all admitted at once, shared the budget until it ran out and were
+ * answered 503 only then, 250 ms later, with their 80 MiB of wire bytes buffered meanwhile; reserving
+ * by size, two are admitted (and reach their 413) and the rest are answered 503 at once, unread.
+ */
+const ADMIT_BYTES_PER_WIRE_BYTE = 8;
+
+/** The share a gzip body reserves before it is read: see ADMIT_BYTES_PER_WIRE_BYTE. */
+function admissionBytes(request: Request, maxBytes: number): number {
+  const declared = Number(request.headers.get('content-length'));
+  const expected = Number.isSafeInteger(declared) && declared > 0 ? declared * ADMIT_BYTES_PER_WIRE_BYTE : 0;
+  return Math.max(INFLATE_CHUNK_BYTES, Math.min(maxBytes, expected));
+}
+
+/**
  * Output inflated between two turns of the event loop. Reading a decompressor whose input has arrived
  * never waits for I/O, so without a pause one body inflating to its limit would hold the thread until it
  * is done, and every other request (cheap refusals included) would wait behind it.
@@ -87,15 +105,31 @@ const busy = (): BodyFailure => ({
   headers: { 'retry-after': String(INFLATE_RETRY_AFTER_SECONDS), ...UNREAD_REST },
 });
 
+const isGzip = (request: Request): boolean => /^\s*(x-)?gzip\s*$/i.test(request.headers.get('content-encoding') ?? '');
+
+/**
+ * Reserves a gzip body's admission share now, before its caller's key is looked up again (see
+ * src/agents/api.ts): the bytes reserved (0 for a body that is not gzip), to hand to readBody, or the
+ * 503 when the budget lacks them. Should the request fail before readBody, give the bytes back.
+ */
+export function admitBody(request: Request, maxBytes: number, inflating: InflateBudget): number | BodyFailure {
+  if (!request.body || !isGzip(request)) return 0;
+  const bytes = admissionBytes(request, maxBytes);
+  return inflating.take(bytes) ? bytes : busy();
+}
+
 /**
  * The body as text, gunzipped when `Content-Encoding: gzip`. Reading stops as soon as more than
  * `maxBytes` have come out of the decompressor (413), or when this body's output would pass what is
- * left of the replica's `inflating` budget (503 with Retry-After; a body that finds less than a chunk
- * left is refused before anything is inflated). So memory stays bounded by the budget plus one 64 KiB
- * chunk per request, however the body was built. Plain bodies are not charged: each byte of them
- * crossed the network, and their declared length was checked before anything read them.
+ * left of the replica's `inflating` budget (503 with Retry-After; a body that does not find its
+ * admission share free, ADMIT_BYTES_PER_WIRE_BYTE, is refused before anything reads it). So memory stays
+ * bounded by the budget plus one 64 KiB chunk per request, however the body was built. Plain bodies are
+ * not charged: each byte of them crossed the network, and their declared length was checked before
+ * anything read them. `admitted`: what admitBody reserved for this body.
  */
-export async function readBody(request: Request, maxBytes: number, inflating: InflateBudget): Promise<BodyResult> {
+export async function readBody(request: Request, maxBytes: number, inflating: InflateBudget, admitted = 0): Promise<BodyResult> {
+  // What admitBody reserved is this body's from here on, whatever happens.
+  if (admitted > 0 && (!request.body || !isGzip(request))) inflating.give(admitted, 0);
   const encoding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
     return {
@@ -108,14 +142,14 @@ export async function readBody(request: Request, maxBytes: number, inflating: In
   if (!request.body) return { ok: true, text: '' };
   const gzip = encoding === 'gzip' || encoding === 'x-gzip';
   /** Budget this body holds: reserved ahead of its output, given back however reading ends. */
-  let held = 0;
+  let held = gzip ? admitted : 0;
   const reserve = (bytes: number): boolean => {
     if (bytes <= held) return true;
     if (!inflating.take(bytes - held)) return false;
     held = bytes;
     return true;
   };
-  if (gzip && !reserve(INFLATE_CHUNK_BYTES)) return busy();
+  if (gzip && !reserve(admissionBytes(request, maxBytes))) return busy();
   // The decompressor is pulled one chunk at a time: it inflates only what is read, never ahead.
   const stream = gzip ? request.body.pipeThrough(slicesOf(INFLATE_CHUNK_BYTES)).pipeThrough(new DecompressionStream('gzip')) : request.body;
   const reader = stream.getReader();
