@@ -273,7 +273,9 @@ function requestFor(op: Operation, f: Fixtures): fc.Arbitrary<FuzzRequest> {
     });
     const q: [string, string][] = [...pairs, ...(extra ? [extra] : [])];
     let sentNames = [...op.pathParams, ...q.map(([k]) => k)];
-    if (body.body && body.contentType === 'application/json') {
+    // The media type decides, whatever parameters follow it (`application/json; charset=utf-8`).
+    const mediaType = body.contentType?.split(';')[0]?.trim().toLowerCase();
+    if (body.body && mediaType === 'application/json') {
       try {
         const parsed = JSON.parse(body.body) as unknown;
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) sentNames = sentNames.concat(Object.keys(parsed));
@@ -281,7 +283,7 @@ function requestFor(op: Operation, f: Fixtures): fc.Arbitrary<FuzzRequest> {
         // Malformed: the body as a whole is the field.
       }
     }
-    if (body.body && body.contentType === 'application/x-www-form-urlencoded') sentNames = sentNames.concat([...new URLSearchParams(body.body).keys()]);
+    if (body.body && mediaType === 'application/x-www-form-urlencoded') sentNames = sentNames.concat([...new URLSearchParams(body.body).keys()]);
     return { op, path, query: q, auth: who, ...body, sentNames };
   });
 }
