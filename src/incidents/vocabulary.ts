@@ -122,10 +122,14 @@ export function severityRank(s: Severity): number {
   return RANK[s];
 }
 
-/** Severity of a kind in an environment: base + ENVIRONMENT_SHIFT, clamped (a production crash loop stays high). */
+/** A base severity in an environment: base + ENVIRONMENT_SHIFT, clamped. Incidents and policy findings both use it. */
+export function shiftSeverity(base: Severity, environment: Environment): Severity {
+  return SEVERITIES[Math.max(0, Math.min(2, RANK[base] + ENVIRONMENT_SHIFT[environment]))];
+}
+
+/** Severity of a kind in an environment (a production crash loop stays high). */
 export function severityFor(kind: IncidentKind, environment: Environment): Severity {
-  const rank = Math.max(0, Math.min(2, RANK[KINDS[kind].base] + ENVIRONMENT_SHIFT[environment]));
-  return SEVERITIES[rank];
+  return shiftSeverity(KINDS[kind].base, environment);
 }
 
 export function worstSeverity(severities: readonly Severity[]): Severity | null {
