@@ -10,7 +10,7 @@ import { openSeverities } from '../incidents/store';
 import { incidentTimeline } from '../incidents/timeline';
 import { STATUS_LABEL, type ClusterStatus } from '../clusters/vocabulary';
 import { lockClusterForBeat, recordBeat } from '../clusters/store';
-import { rebuildInventory, readStoredInventory } from '../inventory/delta';
+import { readStoredInventory, readStoredKeys, rebuildInventory } from '../inventory/delta';
 import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors, type PodInventory } from '../inventory/prepare';
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
@@ -77,21 +77,34 @@ export function capabilityChanges(previous: Capabilities | null, next: Capabilit
  * every beat tries the one-statement path first.
  */
 export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot, now: Date, hints?: PodsHashHints): Promise<IngestResult> {
-  if (!snap.inventory) return ingestSnapshot(db, clusterId, snap, now, hints, null);
-  // A delta beat: rebuilt into the full list from the stored rows, then ingested like a full beat. On
-  // any doubt the beat's other facts are still stored, over the stored pods, and every pod is asked for.
+  if (!snap.inventory) return (await ingestSnapshot(db, clusterId, snap, now, hints, null, false))!;
   const delta = snap.inventory;
+  // The usual delta changes no pod: the stored keys (an index-only read) give the usage vectors their
+  // keys, and the one-statement path needs nothing else.
+  if (delta.changed.length === 0 && delta.removed.length === 0 && !snap.podsTruncated) {
+    const index = await readStoredKeys(db, clusterId);
+    if (index.podsHash === delta.base && index.keys.length === delta.cpuMilli.length && index.keys.length === delta.memBytes.length) {
+      const inventory: PodInventory = { keys: index.keys, cpu: delta.cpuMilli, mem: delta.memBytes, json: [], hashes: [], setHash: delta.base };
+      const fast = await ingestSnapshot(db, clusterId, { ...snap, inventory: null }, now, hints, inventory, true);
+      if (fast) return fast;
+    }
+  }
+  // Otherwise the delta is rebuilt into the full list from the stored rows, then ingested like a full
+  // beat. On any doubt the beat's other facts are still stored, over the stored pods, and every pod is asked for.
   const stored = await readStoredInventory(db, clusterId);
   const applied =
     stored.podsHash === delta.base && !snap.podsTruncated ? rebuildInventory(stored, delta, { cpuMilli: delta.cpuMilli, memBytes: delta.memBytes }) : null;
   if (applied && applied.pods.length <= LIMITS.podsPerHeartbeat)
-    return ingestSnapshot(db, clusterId, { ...snap, pods: applied.pods, inventory: null }, now, hints, applied.inventory);
+    return (await ingestSnapshot(db, clusterId, { ...snap, pods: applied.pods, inventory: null }, now, hints, applied.inventory, false))!;
   const kept = rebuildInventory(stored, { changed: [], removed: [] }, null)!;
-  const result = await ingestSnapshot(db, clusterId, { ...snap, pods: kept.pods, inventory: null, podsTruncated: false }, now, hints, kept.inventory);
+  const result = (await ingestSnapshot(db, clusterId, { ...snap, pods: kept.pods, inventory: null }, now, hints, kept.inventory, false))!;
   return result.ok ? { ...result, inventoryGeneration: null, fullInventory: true } : result;
 }
 
-/** Ingests a snapshot with its pod list; `inventory` is the list's usage and digests when already taken out. */
+/**
+ * Ingests a snapshot with its pod list; `inventory` is the list's usage and digests when already taken
+ * out. With `fastOnly`, only the one-statement path is tried: null when the beat needs more.
+ */
 async function ingestSnapshot(
   db: Db,
   clusterId: string,
@@ -99,7 +112,8 @@ async function ingestSnapshot(
   now: Date,
   hints: PodsHashHints | undefined,
   inventory: PodInventory | null,
-): Promise<IngestResult> {
+  fastOnly: boolean,
+): Promise<IngestResult | null> {
   const podUsage = inventory ?? (snap.pods ? takePodUsage(snap.pods) : null);
   const nodes = prepareNodes(snap.nodes);
   const usage = usageVectors(clusterId, podUsage, nodes);
@@ -142,12 +156,13 @@ async function ingestSnapshot(
     return {
       ok: true,
       status: unchanged as ClusterStatus,
-      podsStored: snap.pods ? snap.pods.length : 0,
+      podsStored: podUsage ? podUsage.keys.length : 0,
       truncated: snap.podsTruncated,
       resendTemplates: false,
       inventoryGeneration: generation(snap, expect.podsHash),
       fullInventory: false,
     };
+  if (fastOnly) return null;
 
   return db.transaction(async (tx) => {
     const prev = await lockClusterForBeat(tx, clusterId);

@@ -103,6 +103,9 @@ describe('delta heartbeats', () => {
       deltaBeat(pods, { base: 'not-a-generation', changed: [moved], removed: [] }),
       deltaBeat(pods, { base: ack.inventoryGeneration!, changed: [moved], removed: [] }, { cpuMilli: [1], memBytes: [1] }),
       { ...deltaBeat(pods, { base: ack.inventoryGeneration!, changed: [moved], removed: [] }), podsTruncated: true },
+      // An empty delta tries the one-statement path first; misaligned usage falls through to the same answer.
+      deltaBeat(pods, { base: ack.inventoryGeneration!, changed: [], removed: [] }, { cpuMilli: [1, 2], memBytes: [1, 2] }),
+      deltaBeat(pods, { base: 'not-a-generation', changed: [], removed: [] }),
     ];
     for (const body of cases) {
       body.agentVersion = '0.6.1';
