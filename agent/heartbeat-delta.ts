@@ -4,41 +4,51 @@
 // agent, an unanswered beat or the server's `fullInventory` start again from a full list.
 import type { HeartbeatResponse, HeartbeatV2, PodDetail, PodRef } from '../src/contract/index.ts';
 
-/** What the server acknowledged: its generation and the pods (key → JSON without usage) it describes. */
-export type InventoryMemory = { generation: string; pods: Map<string, string> };
+/** What the server acknowledged: its generation and the pods (by key) it describes. */
+export type InventoryMemory = { generation: string; pods: Map<string, PodDetail> };
 
-/** The pods of one beat as the memory compares them. */
-export type DescribedPods = { pods: Map<string, string> };
-
-type Usage = { cpuUsageMilli?: number; memUsageBytes?: number };
-
-/**
- * The pod as JSON without its usage (which moves every beat and travels in the arrays). The usage
- * fields are lifted out for the serialisation and put back: cheaper than a replacer on every value.
- */
-function withoutUsage(pod: PodDetail): string {
-  const parts: Usage[] = [pod, ...pod.containerDetails];
-  const saved = parts.map((p) => [p.cpuUsageMilli, p.memUsageBytes] as const);
-  for (const p of parts) {
-    p.cpuUsageMilli = undefined;
-    p.memUsageBytes = undefined;
-  }
-  const json = JSON.stringify(pod);
-  parts.forEach((p, i) => {
-    // Only fields that were there come back: an absent container usage stays absent.
-    if (saved[i][0] !== undefined) p.cpuUsageMilli = saved[i][0];
-    else delete p.cpuUsageMilli;
-    if (saved[i][1] !== undefined) p.memUsageBytes = saved[i][1];
-    else delete p.memUsageBytes;
-  });
-  return json;
-}
+/** The pods of one beat, by key, as the memory compares them. */
+export type DescribedPods = { pods: Map<string, PodDetail> };
 
 const podKey = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
 
+/** Usage moves every beat and travels in the arrays: no part of a pod's identity, at pod or container level. */
+const USAGE = new Set(['cpuUsageMilli', 'memUsageBytes']);
+
+/**
+ * Structural equality of JSON values apart from usage fields, short-cut by identity: the view hands
+ * out the same nested objects while a pod's record is unchanged, so an unchanged pod costs a few
+ * comparisons, never a serialisation.
+ */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let count = 0;
+  for (const k in ra) {
+    if (USAGE.has(k) || ra[k] === undefined) continue;
+    count++;
+    if (!same(ra[k], rb[k])) return false;
+  }
+  for (const k in rb) if (!USAGE.has(k) && rb[k] !== undefined) count--;
+  return count === 0;
+}
+
+/** Whether two beats' versions of a pod are the same apart from usage (what the server's digest covers). */
+export function samePod(a: PodDetail, b: PodDetail): boolean {
+  return same(a, b);
+}
+
 /**
  * Sorts the beat's pods by key (UTF-16 code units, the order delta usage follows, so a full list and
- * a delta describe the same generation) and describes them. Null for a truncated list: that always
+ * a delta describe the same generation) and keys them. Null for a truncated list: that always
  * travels whole.
  */
 export function describePods(body: HeartbeatV2): DescribedPods | null {
@@ -46,9 +56,7 @@ export function describePods(body: HeartbeatV2): DescribedPods | null {
   const keyed = body.pods.map((pod) => ({ key: podKey(pod), pod }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   body.pods = keyed.map((k) => k.pod);
-  const pods = new Map<string, string>();
-  for (const { key, pod } of keyed) pods.set(key, withoutUsage(pod));
-  return { pods };
+  return { pods: new Map(keyed.map(({ key, pod }) => [key, pod])) };
 }
 
 /** Turns a full beat into a delta on `memory` in place: `pods` empties, `inventory` says what differs. */
@@ -58,7 +66,8 @@ export function makeDelta(body: HeartbeatV2, described: DescribedPods, memory: I
   const memBytes: (number | null)[] = [];
   for (const pod of body.pods) {
     const key = podKey(pod);
-    if (memory.pods.get(key) !== described.pods.get(key)) changed.push(pod);
+    const before = memory.pods.get(key);
+    if (!before || !samePod(before, pod)) changed.push(pod);
     cpuMilli.push(pod.usageAvailable ? pod.cpuUsageMilli : null);
     memBytes.push(pod.usageAvailable ? pod.memUsageBytes : null);
   }

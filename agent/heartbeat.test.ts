@@ -6,6 +6,8 @@ import { Value } from '@sinclair/typebox/value';
 import { HeartbeatV2, type HeartbeatResponse } from '../src/contract/index.ts';
 import { REJECTED_RETRY_MS } from './backoff.ts';
 import { KEY_REJECTED_MESSAGE, beatOnce, createHeartbeatState, type HeartbeatDeps } from './heartbeat.ts';
+import { samePod } from './heartbeat-delta.ts';
+import { makePod } from '../src/testing/heartbeats.ts';
 import { KubeError } from './kube-api.ts';
 import type { Pod } from './kube-objects.ts';
 import { createLogger } from './log.ts';
@@ -186,5 +188,26 @@ describe('delta beats (protocol 6)', () => {
     await beatOnce(deps, state);
     expect(sent[1]!.body.inventory).toBeDefined();
     expect([sent[2]!.body.pods.length, sent[2]!.body.podsTruncated, sent[2]!.body.inventory]).toEqual([5, true, undefined]);
+  });
+
+  test('samePod: usage is ignored at pod and container level; any other difference, nested or an added field, counts', () => {
+    const a = makePod(1);
+    const copy = (): typeof a => structuredClone(a);
+    const usage = copy();
+    usage.cpuUsageMilli += 7;
+    usage.containerDetails[0]!.memUsageBytes = 1;
+    expect(samePod(a, usage)).toBe(true);
+    const label = copy();
+    label.labels = { ...label.labels, tier: 'other' };
+    const restarted = copy();
+    restarted.containerDetails[1]!.restarts += 1;
+    const added = copy();
+    added.message = 'Back-off restarting failed container';
+    const chain = copy();
+    chain.ownerChain = [...chain.ownerChain, { kind: 'Deployment', name: 'x' }];
+    for (const changed of [label, restarted, added, chain]) {
+      expect(samePod(a, changed)).toBe(false);
+      expect(samePod(changed, a)).toBe(false);
+    }
   });
 });
