@@ -1,10 +1,13 @@
 // Checks one heartbeat's reactions: interval honoured with jitter, key rejection slows down and may
-// re-enroll, 413 shrinks the pod list, 429 and 503 honour Retry-After, an unreachable Kubernetes API backs off.
+// re-enroll, 413 shrinks the pod list, 429 and 503 honour Retry-After, an unreachable Kubernetes API backs off;
+// protocol 6: a delta once acknowledged, a full list after fullInventory, a failure, or no generation.
 import { describe, expect, test } from 'bun:test';
 import { Value } from '@sinclair/typebox/value';
 import { HeartbeatV2, type HeartbeatResponse } from '../src/contract/index.ts';
 import { REJECTED_RETRY_MS } from './backoff.ts';
 import { KEY_REJECTED_MESSAGE, beatOnce, createHeartbeatState, type HeartbeatDeps } from './heartbeat.ts';
+import { samePod } from './heartbeat-delta.ts';
+import { makePod } from '../src/testing/heartbeats.ts';
 import { KubeError } from './kube-api.ts';
 import type { Pod } from './kube-objects.ts';
 import { createLogger } from './log.ts';
@@ -138,5 +141,73 @@ describe('beatOnce', () => {
     await beatOnce(deps, state);
     const logged = lines.map((l) => JSON.parse(l) as { msg: string; logs?: boolean }).filter((l) => l.msg === 'capabilities');
     expect(logged.map((l) => l.logs)).toEqual([false, true]);
+  });
+});
+
+describe('delta beats (protocol 6)', () => {
+  const acked = (generation: string, extra: Partial<HeartbeatResponse> = {}): NiroResult<HeartbeatResponse> =>
+    ok({ inventoryGeneration: generation, ...extra });
+
+  test('a delta after an acknowledgement; full again after fullInventory, after a failure, while truncated, or without a generation', async () => {
+    const { deps, sent, state, fake } = setup([
+      acked('g1'),
+      acked('g2'),
+      ok({ fullInventory: true }),
+      acked('g3'),
+      fail({ kind: 'unavailable', status: 503, message: 'down' }),
+      acked('g4'),
+      ok(),
+      acked('g5'),
+    ]);
+    for (let i = 0; i < 8; i++) {
+      if (i === 1) {
+        fake.state.pods = fake.state.pods.filter((p) => p.metadata.name !== 'coredns-3');
+        fake.state.pods.push({ ...pod, metadata: { ...pod.metadata, name: 'coredns-new' } });
+      }
+      await beatOnce(deps, state);
+    }
+    const kind = (b: HeartbeatV2): string => (b.inventory ? `delta:${b.inventory.base}` : `full:${b.pods.length}`);
+    expect(sent.map((s) => kind(s.body))).toEqual(['full:10', 'delta:g1', 'delta:g2', 'full:10', 'delta:g3', 'full:10', 'delta:g4', 'full:10']);
+    const delta = sent[1]!.body;
+    expect(Value.Check(HeartbeatV2, delta)).toBe(true);
+    expect(delta.pods).toEqual([]);
+    expect(delta.inventory!.changed.map((p) => p.name)).toEqual(['coredns-new']);
+    expect(delta.inventory!.removed).toEqual([{ namespace: 'kube-system', name: 'coredns-3' }]);
+    // Usage of every pod, in key order: the same length as the inventory the delta describes.
+    expect(delta.inventory!.cpuMilli).toHaveLength(10);
+    expect(sent[2]!.body.inventory!.changed).toEqual([]);
+    // A full list travels in key order, as a delta's usage does.
+    const keys = sent[0]!.body.pods.map((p) => `${p.namespace}/${p.name}`);
+    expect(keys).toEqual([...keys].sort());
+  });
+
+  test('a 413 on a delta shrinks by the pods listed, not the delta', async () => {
+    const { deps, sent, state } = setup([acked('g1'), fail({ kind: 'too-large', status: 413, message: 'too large' }), ok()]);
+    await beatOnce(deps, state);
+    await beatOnce(deps, state);
+    await beatOnce(deps, state);
+    expect(sent[1]!.body.inventory).toBeDefined();
+    expect([sent[2]!.body.pods.length, sent[2]!.body.podsTruncated, sent[2]!.body.inventory]).toEqual([5, true, undefined]);
+  });
+
+  test('samePod: usage is ignored at pod and container level; any other difference, nested or an added field, counts', () => {
+    const a = makePod(1);
+    const copy = (): typeof a => structuredClone(a);
+    const usage = copy();
+    usage.cpuUsageMilli += 7;
+    usage.containerDetails[0]!.memUsageBytes = 1;
+    expect(samePod(a, usage)).toBe(true);
+    const label = copy();
+    label.labels = { ...label.labels, tier: 'other' };
+    const restarted = copy();
+    restarted.containerDetails[1]!.restarts += 1;
+    const added = copy();
+    added.message = 'Back-off restarting failed container';
+    const chain = copy();
+    chain.ownerChain = [...chain.ownerChain, { kind: 'Deployment', name: 'x' }];
+    for (const changed of [label, restarted, added, chain]) {
+      expect(samePod(a, changed)).toBe(false);
+      expect(samePod(changed, a)).toBe(false);
+    }
   });
 });

@@ -13,6 +13,7 @@ import { attachWorkloads, createTemplateMemory, rememberTemplates, type Template
 import type { ClusterView } from './view.ts';
 import type { WatchCache } from './watch-cache.ts';
 import { applyUpdateRequest, type SelfUpdateMemory } from './self-update.ts';
+import { describePods, makeDelta, rememberInventory, type InventoryMemory } from './heartbeat-delta.ts';
 
 export const KEY_REJECTED_MESSAGE = 'agent key rejected: cluster deleted or key revoked';
 
@@ -59,6 +60,8 @@ export interface HeartbeatState {
   templates: TemplateMemory;
   /** The image this process already rolled its Deployment to (self-update). */
   selfUpdate: SelfUpdateMemory;
+  /** The pod inventory the server acknowledged (protocol 6): the next beat may be a delta on it. */
+  inventory: InventoryMemory | null;
 }
 
 export function createHeartbeatState(): HeartbeatState {
@@ -71,6 +74,7 @@ export function createHeartbeatState(): HeartbeatState {
     toUnix: createTimestampReader(),
     templates: createTemplateMemory(),
     selfUpdate: { patchedImage: null },
+    inventory: null,
   };
 }
 
@@ -113,6 +117,11 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
   }
   if (body.podsTruncated) deps.log.warn('pod list truncated', { sent: body.pods.length, total: body.podsTotal });
 
+  const podsListed = body.pods.length;
+  const described = describePods(body);
+  if (described && state.inventory) makeDelta(body, described, state.inventory);
+  // Until the server answers, nothing is acknowledged: an unanswered beat is followed by a full one.
+  state.inventory = null;
   const result = await deps.client.heartbeat(deps.session.key, body, deps.signal);
   if (result.ok) {
     if (deps.session.keyRejected) deps.log.info('agent key accepted again');
@@ -122,10 +131,12 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     state.intervalSeconds = result.value.nextIntervalSeconds;
     state.serverMaxPods = result.value.maxPods ?? null;
     rememberTemplates(state.templates, body, result.value);
+    state.inventory = rememberInventory(described, result.value);
     await applyUpdateRequest(deps, state.selfUpdate, body.capabilities, result.value.update);
     // commandsPending needs no action: the command loop's long-poll is always open and gets them first.
     deps.log.debug('heartbeat sent', {
-      pods: body.pods.length,
+      pods: podsListed,
+      delta: body.inventory ? { changed: body.inventory.changed.length, removed: body.inventory.removed.length } : undefined,
       nodes: body.nodes.length,
       events: body.events.length,
       workloads: body.workloads?.length,
@@ -147,8 +158,8 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     }
     case 'too-large': {
       // Halve what we send until it fits; the truncated flag tells the operator.
-      state.sizeCap = Math.max(1, Math.floor(body.pods.length / 2));
-      deps.log.warn('heartbeat too large; sending fewer pods', { pods: body.pods.length, nextCap: state.sizeCap });
+      state.sizeCap = Math.max(1, Math.floor(podsListed / 2));
+      deps.log.warn('heartbeat too large; sending fewer pods', { pods: podsListed, nextCap: state.sizeCap });
       return { waitMs: computeBackoffMs(1, CONTROL_PLANE_BACKOFF), sent: false };
     }
     case 'rate-limited': {

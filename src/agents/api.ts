@@ -113,6 +113,9 @@ export function agentApi(deps: AppDeps) {
       maxPods: Math.min(config.maxPodsPerHeartbeat, LIMITS.podsPerHeartbeat),
       ...(res.resendTemplates ? { resendTemplates: true } : {}),
       ...(update && update.version !== snap.agentVersion ? { update } : {}),
+      // Protocol 6: what a delta may build on, or a request for every pod.
+      ...(snap.protocol >= 6 && res.inventoryGeneration ? { inventoryGeneration: res.inventoryGeneration } : {}),
+      ...(res.fullInventory ? { fullInventory: true } : {}),
     };
   }
 

@@ -12,6 +12,7 @@ import {
   type Capabilities,
   type NodeInfo,
   type PodCounts,
+  type PodDelta,
   type PodDetail,
   type WarningEvent,
   type WorkloadInfo,
@@ -32,8 +33,10 @@ export type Snapshot = {
   platform: string | null;
   nodes: NodeInfo[];
   counts: PodCounts;
-  /** null for protocol 1: the agent sends counts only. */
+  /** null for protocol 1: the agent sends counts only. Empty in a delta beat until ingest rebuilds it. */
   pods: PodDetail[] | null;
+  /** Protocol 6+ delta beat: the pods are this difference from the acknowledged generation. */
+  inventory: PodDelta | null;
   /** The list is shorter than the cluster (the agent's cap or ours); podsTotal has the real number. */
   podsTruncated: boolean;
   podsTotal: number;
@@ -95,6 +98,7 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
         capabilities: null,
         workloads: null,
         workloadsTruncated: false,
+        inventory: null,
       },
     };
   }
@@ -108,6 +112,10 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
   // Protocol 3+ validates against protocol 2: newer fields are optional there and objects are open.
   if (!checkV2.Check(body)) return { ok: false, code: 'invalid_heartbeat', message: firstError(checkV2, body) };
   const truncatedByServer = received > 0;
+  // A delta beat's pods travel in `inventory`; a list beside it would be ambiguous.
+  const inventory = protocol >= 6 ? (body.inventory ?? null) : null;
+  if (inventory && (body.pods.length > 0 || received > 0))
+    return { ok: false, code: 'invalid_heartbeat', message: 'pods: must be empty when inventory (a delta) is sent' };
   return {
     ok: true,
     snapshot: {
@@ -126,6 +134,7 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
       capabilities: body.capabilities,
       workloads: body.workloads ?? null,
       workloadsTruncated: body.workloadsTruncated ?? false,
+      inventory,
     },
   };
 }

@@ -3,14 +3,15 @@
 // anything else is one transaction that diffs and writes the difference.
 import type { Db } from '../db/client';
 import type { PodsHashHints } from '../deps';
-import type { Capabilities, CapabilityName } from '../contract';
+import { LIMITS, type Capabilities, type CapabilityName } from '../contract';
 import { detectBeatIncidents } from '../incidents/ingest';
 import { changedAnything } from '../incidents/reconcile';
 import { openSeverities } from '../incidents/store';
 import { incidentTimeline } from '../incidents/timeline';
 import { STATUS_LABEL, type ClusterStatus } from '../clusters/vocabulary';
 import { lockClusterForBeat, recordBeat } from '../clusters/store';
-import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors } from '../inventory/prepare';
+import { readStoredInventory, readStoredKeys, rebuildInventory } from '../inventory/delta';
+import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors, type PodInventory } from '../inventory/prepare';
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
 import { clearWorkloads, syncWorkloads, workloadSubject, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
@@ -30,6 +31,10 @@ export type IngestResult =
       truncated: boolean;
       /** A workload's template hash arrived without its template and none is stored: the agent should send every template. */
       resendTemplates: boolean;
+      /** The pod inventory generation now stored, which a delta beat may build on; null while truncated or without a list. */
+      inventoryGeneration: string | null;
+      /** A delta could not be applied (unknown base, mismatched usage): the agent must send every pod. */
+      fullInventory: boolean;
     }
   | { ok: false; reason: 'cluster_gone' };
 
@@ -37,6 +42,11 @@ export type IngestResult =
 function rememberPodsHash(hints: PodsHashHints, clusterId: string, hash: string | null): void {
   if (hints.size >= 100_000) hints.clear();
   hints.set(clusterId, hash);
+}
+
+/** The generation a delta may build on: only a complete list is one. */
+function generation(snap: Snapshot, podsHash: string | null): string | null {
+  return snap.pods && !snap.podsTruncated ? podsHash : null;
 }
 
 const CAPABILITY_LABEL: Record<CapabilityName, string> = { pods: 'Pods', logs: 'Logs', apply: 'Apply', selfUpdate: 'Self-update', podMetrics: 'Pod metrics' };
@@ -67,7 +77,44 @@ export function capabilityChanges(previous: Capabilities | null, next: Capabilit
  * every beat tries the one-statement path first.
  */
 export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot, now: Date, hints?: PodsHashHints): Promise<IngestResult> {
-  const podUsage = snap.pods ? takePodUsage(snap.pods) : null;
+  if (!snap.inventory) return (await ingestSnapshot(db, clusterId, snap, now, hints, null, false))!;
+  const delta = snap.inventory;
+  // The usual delta changes no pod: the stored keys (an index-only read) give the usage vectors their
+  // keys, and the one-statement path needs nothing else.
+  if (delta.changed.length === 0 && delta.removed.length === 0 && !snap.podsTruncated) {
+    const index = await readStoredKeys(db, clusterId);
+    if (index.podsHash === delta.base && index.keys.length === delta.cpuMilli.length && index.keys.length === delta.memBytes.length) {
+      const inventory: PodInventory = { keys: index.keys, cpu: delta.cpuMilli, mem: delta.memBytes, json: [], hashes: [], setHash: delta.base };
+      const fast = await ingestSnapshot(db, clusterId, { ...snap, inventory: null }, now, hints, inventory, true);
+      if (fast) return fast;
+    }
+  }
+  // Otherwise the delta is rebuilt into the full list from the stored rows, then ingested like a full
+  // beat. On any doubt the beat's other facts are still stored, over the stored pods, and every pod is asked for.
+  const stored = await readStoredInventory(db, clusterId);
+  const applied =
+    stored.podsHash === delta.base && !snap.podsTruncated ? rebuildInventory(stored, delta, { cpuMilli: delta.cpuMilli, memBytes: delta.memBytes }) : null;
+  if (applied && applied.pods.length <= LIMITS.podsPerHeartbeat)
+    return (await ingestSnapshot(db, clusterId, { ...snap, pods: applied.pods, inventory: null }, now, hints, applied.inventory, false))!;
+  const kept = rebuildInventory(stored, { changed: [], removed: [] }, null)!;
+  const result = (await ingestSnapshot(db, clusterId, { ...snap, pods: kept.pods, inventory: null }, now, hints, kept.inventory, false))!;
+  return result.ok ? { ...result, inventoryGeneration: null, fullInventory: true } : result;
+}
+
+/**
+ * Ingests a snapshot with its pod list; `inventory` is the list's usage and digests when already taken
+ * out. With `fastOnly`, only the one-statement path is tried: null when the beat needs more.
+ */
+async function ingestSnapshot(
+  db: Db,
+  clusterId: string,
+  snap: Snapshot,
+  now: Date,
+  hints: PodsHashHints | undefined,
+  inventory: PodInventory | null,
+  fastOnly: boolean,
+): Promise<IngestResult | null> {
+  const podUsage = inventory ?? (snap.pods ? takePodUsage(snap.pods) : null);
   const nodes = prepareNodes(snap.nodes);
   const usage = usageVectors(clusterId, podUsage, nodes);
   const events = prepareEvents(snap.events, now);
@@ -109,10 +156,13 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
     return {
       ok: true,
       status: unchanged as ClusterStatus,
-      podsStored: snap.pods ? snap.pods.length : 0,
+      podsStored: podUsage ? podUsage.keys.length : 0,
       truncated: snap.podsTruncated,
       resendTemplates: false,
+      inventoryGeneration: generation(snap, expect.podsHash),
+      fullInventory: false,
     };
+  if (fastOnly) return null;
 
   return db.transaction(async (tx) => {
     const prev = await lockClusterForBeat(tx, clusterId);
@@ -209,6 +259,14 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
       ...(status !== prev.status ? { status, statusSince: now } : {}),
     });
     await addTimeline(tx, clusterId, timeline, now);
-    return { ok: true as const, status, podsStored, truncated: snap.podsTruncated, resendTemplates: workloads?.missingTemplates ?? false };
+    return {
+      ok: true as const,
+      status,
+      podsStored,
+      truncated: snap.podsTruncated,
+      resendTemplates: workloads?.missingTemplates ?? false,
+      inventoryGeneration: generation(snap, podUsage?.setHash ?? null),
+      fullInventory: false,
+    };
   });
 }

@@ -144,7 +144,7 @@ function validateHeartbeat(body: unknown): string[] {
 
 describe('protocol', () => {
   test('current protocol is supported and above the minimum', () => {
-    expect(PROTOCOL).toBe(5);
+    expect(PROTOCOL).toBe(6);
     expect(MIN_SUPPORTED_PROTOCOL).toBe(1);
     // Protocol 3 changed only stream frames: its heartbeat is still HeartbeatV2.
     expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2);
@@ -236,6 +236,23 @@ describe('heartbeat', () => {
     };
     expect(Value.Check(HeartbeatResponse, told)).toBe(true);
     expect(Value.Check(HeartbeatResponse, { ...told, update: { image: '', version: '0.5.0' } })).toBe(false);
+    // Protocol 6: the acknowledged inventory generation, or a request for every pod.
+    expect(Value.Check(HeartbeatResponse, { ...told, inventoryGeneration: 'abc:12' })).toBe(true);
+    expect(Value.Check(HeartbeatResponse, { ...told, fullInventory: true })).toBe(true);
+    expect(Value.Check(HeartbeatResponse, { ...told, inventoryGeneration: '' })).toBe(false);
+  });
+
+  test('protocol 6 delta beat: empty pods, inventory with changed, removed and usage arrays (null = unknown)', () => {
+    const delta = {
+      ...heartbeatV2,
+      protocol: 6,
+      pods: [],
+      inventory: { base: 'abc:12', changed: [pod], removed: [{ namespace: 'shop', name: 'gone' }], cpuMilli: [5, null], memBytes: [1024, null] },
+    };
+    expect(validateHeartbeat(delta)).toEqual([]);
+    expect(validateHeartbeat({ ...delta, inventory: { ...delta.inventory, base: '' } })).toContain('/inventory/base');
+    expect(validateHeartbeat({ ...delta, inventory: { ...delta.inventory, removed: [{ namespace: 'shop' }] } })).toContain('/inventory/removed/0/name');
+    expect(validateHeartbeat({ ...delta, inventory: { ...delta.inventory, cpuMilli: [1.5] } })).toContain('/inventory/cpuMilli/0');
   });
 });
 

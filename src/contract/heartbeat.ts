@@ -234,6 +234,29 @@ export const PodCounts = Type.Object({
 });
 export type PodCounts = Static<typeof PodCounts>;
 
+/** A pod by its key, as a delta beat names a removed one. */
+export const PodRef = Type.Object({ namespace: name(), name: name() });
+export type PodRef = Static<typeof PodRef>;
+
+/**
+ * Protocol 6+: the pod inventory as a difference from the generation the server acknowledged
+ * (`HeartbeatResponse.inventoryGeneration`), plus the usage of every pod.
+ */
+export const PodDelta = Type.Object({
+  /** The acknowledged generation this delta applies to. */
+  base: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Pods added or changed since `base`, whole (their usage fields are ignored: see `cpuMilli`/`memBytes`). */
+  changed: Type.Array(PodDetail, { maxItems: LIMITS.podsPerHeartbeat }),
+  removed: Type.Array(PodRef, { maxItems: LIMITS.podsPerHeartbeat }),
+  /**
+   * Usage of every pod of the resulting inventory, aligned with its keys ("namespace/name") sorted by
+   * UTF-16 code unit; null when unknown.
+   */
+  cpuMilli: Type.Array(Type.Union([count(), Type.Null()]), { maxItems: LIMITS.podsPerHeartbeat }),
+  memBytes: Type.Array(Type.Union([count(), Type.Null()]), { maxItems: LIMITS.podsPerHeartbeat }),
+});
+export type PodDelta = Static<typeof PodDelta>;
+
 /**
  * What a protocol-1 agent sends, exactly: aggregate counts at the top level and `pods` as a number.
  * Never change this shape — agents in the field still send it.
@@ -273,6 +296,11 @@ export const HeartbeatV2 = Type.Object({
   workloads: Type.Optional(Type.Array(WorkloadInfo, { maxItems: LIMITS.workloadsPerHeartbeat })),
   /** Protocol 4+: true when the agent sent fewer workloads than exist. */
   workloadsTruncated: Type.Optional(Type.Boolean()),
+  /**
+   * Protocol 6+: a delta beat. `pods` is then empty and this describes the inventory relative to the
+   * generation the server acknowledged; never sent while the pod list is truncated.
+   */
+  inventory: Type.Optional(PodDelta),
 });
 export type HeartbeatV2 = Static<typeof HeartbeatV2>;
 
@@ -314,5 +342,12 @@ export const HeartbeatResponse = Type.Object({
       version: Type.String({ minLength: 1, maxLength: LIMITS.version }),
     }),
   ),
+  /**
+   * Protocol 6+: the pod inventory generation the server stored from this beat; the agent may send its
+   * next beat as a delta on it. Absent while the pod list is truncated.
+   */
+  inventoryGeneration: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** Protocol 6+: the server could not apply the delta (unknown base, bad usage vectors): the next beat carries every pod. */
+  fullInventory: Type.Optional(Type.Boolean()),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

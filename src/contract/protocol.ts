@@ -11,8 +11,11 @@ import { Type, type Static } from '@sinclair/typebox';
  *     the response may ask for every template again (`resendTemplates`).
  * 5 — the heartbeat response may carry `update` (the image this agent should roll its own Deployment to,
  *     during a self-update rollout); heartbeats are unchanged. Older agents ignore the field.
+ * 6 — delta heartbeats: the response acknowledges `inventoryGeneration`; the agent may then send `pods: []`
+ *     with `inventory` (pods changed/removed since that generation, usage of every pod as two arrays).
+ *     The response's `fullInventory` asks for every pod again.
  */
-export const PROTOCOL = 5;
+export const PROTOCOL = 6;
 /** The oldest agent protocol the control plane still accepts. */
 export const MIN_SUPPORTED_PROTOCOL = 1;
 

@@ -107,7 +107,12 @@ export function takePodUsage(pods: PodDetail[]): PodInventory {
     json[i] = JSON.stringify(p);
     hashes[i] = rowHash(json[i]);
   }
-  return { keys, cpu, mem, json, hashes, setHash: `${rowHash(hashes.join(','))}:${n}` };
+  return { keys, cpu, mem, json, hashes, setHash: podSetHash(hashes) };
+}
+
+/** The inventory digest of pods' digests in list order (a delta beat's list is in key order). */
+export function podSetHash(hashes: readonly string[]): string {
+  return `${rowHash(hashes.join(','))}:${hashes.length}`;
 }
 
 /**
