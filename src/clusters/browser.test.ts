@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
-import { browserSignIn, launchBrowser, listen } from '../testing/browser';
+import { browserSignIn, launchBrowser, listen, waitFor } from '../testing/browser';
 import { createEnrolledCluster, enroll, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { AGENT_KEY_HEADER, AGENT_PATHS, type CommandEnvelope } from '../contract';
 import { addTimeline } from './timeline';
@@ -21,17 +21,6 @@ afterAll(async () => {
   await t.app.stop?.();
   await t.close();
 });
-
-/** Polls `read` until `done` holds, at most `ms`; returns the last value read. */
-async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  let v = await read();
-  while (!done(v) && Date.now() < until) {
-    await Bun.sleep(200);
-    v = await read();
-  }
-  return v;
-}
 
 test('add a cluster, install command shown, row goes live after a heartbeat', async () => {
   const user = await makeUser(t.db);

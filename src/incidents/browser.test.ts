@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
-import { browserSignIn, launchBrowser, listen } from '../testing/browser';
+import { browserSignIn, launchBrowser, listen, waitFor } from '../testing/browser';
 import { createEnrolledCluster, makeHeartbeat, makePod, sendHeartbeat } from '../testing/heartbeats';
 
 let t: TestApp;
@@ -19,17 +19,6 @@ afterAll(async () => {
   await t.app.stop?.();
   await t.close();
 });
-
-/** Polls `read` until `done` holds, at most `ms`; returns the last value read. */
-async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  let v = await read();
-  while (!done(v) && Date.now() < until) {
-    await Bun.sleep(200);
-    v = await read();
-  }
-  return v;
-}
 
 test('an incident shows up live on the fleet page and /incidents, is acknowledged and silenced', async () => {
   const user = await makeUser(t.db);

@@ -33,3 +33,14 @@ export async function browserSignIn(page: Page, baseUrl: string, email: string, 
   await page.fill('input[name=password]', password);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
 }
+
+/** Polls `read` until `done` holds, at most `ms` (a bound, not a timing claim); returns the last value read. */
+export async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, ms: number): Promise<T> {
+  const until = Date.now() + ms;
+  let v = await read();
+  while (!done(v) && Date.now() < until) {
+    await Bun.sleep(200);
+    v = await read();
+  }
+  return v;
+}
