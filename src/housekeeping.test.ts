@@ -60,6 +60,24 @@ async function seed(db: Db): Promise<void> {
     await db.execute(sql`insert into commands (cluster_id, type, payload, summary, created_at, expires_at, status)
       values (${clusterId}, 'ping', '{}'::jsonb, 'ping', ${created}::timestamptz, ${created}::timestamptz, ${status})`);
   }
+  // Rollouts: finished ones by when they finished; running and paused ones (one active per org, hence a
+  // second org) stay however old. Each has a target, which goes with its rollout.
+  const other = await makeOrg(db, 'Housekeeping 2');
+  const rollouts: [string, string, string | null][] = [
+    [org.id, 'completed', at(KEEP_DAYS.rollouts - 0.1)],
+    [org.id, 'completed', at(KEEP_DAYS.rollouts + 0.1)],
+    [org.id, 'aborted', at(KEEP_DAYS.rollouts + 0.1)],
+    [org.id, 'running', null],
+    [other.id, 'paused', null],
+  ];
+  for (const [orgId, status, finished] of rollouts) {
+    const [row] = await queryRows<{ id: string }>(
+      db,
+      sql`insert into agent_rollouts (org_id, target_version, target_image, status, wave_count, created_at, updated_at, finished_at)
+        values (${orgId}, '2.0.0', 'niro/agent:2.0.0', ${status}, 1, ${at(400)}::timestamptz, ${at(400)}::timestamptz, ${finished}::timestamptz) returning id`,
+    );
+    await db.execute(sql`insert into agent_rollout_targets (rollout_id, cluster_id, wave, state) values (${row!.id}, ${clusterId}, 0, 'waiting')`);
+  }
 }
 
 function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
@@ -72,7 +90,7 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
 
   test('old rows go, recent and open ones stay; a second pass finds nothing', async () => {
     const result = await runHousekeeping(handle.db, NOW);
-    expect(result).toEqual({ sessions: 1, loginFailures: 1, logStreams: 2, timeline: 1, commands: 2, deliveries: 0 });
+    expect(result).toEqual({ sessions: 1, loginFailures: 1, logStreams: 2, timeline: 1, commands: 2, deliveries: 0, rollouts: 2 });
     expect(await count(handle.db, 'sessions')).toBe(1);
     expect(await count(handle.db, 'login_throttle')).toBe(1);
     expect(await count(handle.db, 'log_streams')).toBe(2);
@@ -81,7 +99,18 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
     // The queued one is the expiry job's to settle, never deleted underneath it.
     const left = await queryRows<{ status: string }>(handle.db, sql`select status from commands order by status`);
     expect(left.map((r) => r.status)).toEqual(['queued', 'succeeded']);
-    expect(await runHousekeeping(handle.db, NOW)).toEqual({ sessions: 0, loginFailures: 0, logStreams: 0, timeline: 0, commands: 0, deliveries: 0 });
+    const rollouts = await queryRows<{ status: string }>(handle.db, sql`select status from agent_rollouts order by status`);
+    expect(rollouts.map((r) => r.status)).toEqual(['completed', 'paused', 'running']);
+    expect(await count(handle.db, 'agent_rollout_targets')).toBe(3);
+    expect(await runHousekeeping(handle.db, NOW)).toEqual({
+      sessions: 0,
+      loginFailures: 0,
+      logStreams: 0,
+      timeline: 0,
+      commands: 0,
+      deliveries: 0,
+      rollouts: 0,
+    });
   });
 
   test('a backlog is deleted in bounded batches, and only as many as allowed per pass', async () => {

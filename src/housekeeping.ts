@@ -2,7 +2,8 @@
 // login-failure windows, records of log viewers that ended (never log contents: Niro stores none),
 // cluster timelines and finished commands past their keeping time. Usage history has its own
 // plan-based retention (inventory/retention.ts); the audit log is kept. Notification deliveries that
-// finished (delivered or given up) are kept for the delivery log's 30 days.
+// finished (delivered or given up) are kept for the delivery log's 30 days; agent self-update rollouts
+// that finished (completed or aborted) and their targets for 90 days, running or paused ones always.
 import { pruneAccounts } from './accounts/store';
 import { pruneTimeline } from './clusters/timeline';
 import { pruneCommands } from './commands/store';
@@ -10,13 +11,22 @@ import { LOCKS, type Db } from './db/client';
 import { startLockedJob, type Job, type JobDeps } from './db/jobs';
 import { pruneEndedStreams } from './streams/store';
 import { pruneMessages } from './notifications/store';
+import { pruneRollouts } from './rollouts/store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** How long each kind of record is kept, in days. */
-export const KEEP_DAYS = { loginFailures: 1, endedLogStreams: 7, timeline: 90, commands: 90, deliveries: 30 } as const;
+export const KEEP_DAYS = { loginFailures: 1, endedLogStreams: 7, timeline: 90, commands: 90, deliveries: 30, rollouts: 90 } as const;
 
-export type HousekeepingResult = { sessions: number; loginFailures: number; logStreams: number; timeline: number; commands: number; deliveries: number };
+export type HousekeepingResult = {
+  sessions: number;
+  loginFailures: number;
+  logStreams: number;
+  timeline: number;
+  commands: number;
+  deliveries: number;
+  rollouts: number;
+};
 
 export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingResult> {
   const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -27,6 +37,7 @@ export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingRe
     timeline: await pruneTimeline(db, ago(KEEP_DAYS.timeline)),
     commands: await pruneCommands(db, ago(KEEP_DAYS.commands)),
     deliveries: await pruneMessages(db, ago(KEEP_DAYS.deliveries)),
+    rollouts: await pruneRollouts(db, ago(KEEP_DAYS.rollouts)),
   };
 }
 

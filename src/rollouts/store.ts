@@ -1,10 +1,10 @@
 // Queries of the rollouts domain: plain functions taking the executor (db or tx) first.
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { deleteBounded, type Db } from '../db/client';
 import { clusters } from '../clusters/schema';
 import type { ClusterStatus } from '../clusters/vocabulary';
 import { agentRollouts, agentRolloutTargets, type Rollout, type RolloutTarget } from './schema';
-import type { RolloutStatus, TargetState } from './vocabulary';
+import { ACTIVE_ROLLOUT_STATUSES, ROLLOUT_STATUSES, type RolloutStatus, type TargetState } from './vocabulary';
 
 export type NewTarget = { clusterId: string; wave: number; state: TargetState; fromVersion: string | null; message: string | null };
 
@@ -174,4 +174,17 @@ export async function clustersInActiveRollouts(db: Db, clusterIds: readonly stri
       ),
     );
   return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Deletes finished rollouts (completed or aborted) that finished before `before`; their targets go with them
+ * (on delete cascade). Running and paused ones are never touched, however old. Bounded per pass.
+ */
+export async function pruneRollouts(db: Db, before: Date): Promise<number> {
+  const finished = ROLLOUT_STATUSES.filter((s) => !ACTIVE_ROLLOUT_STATUSES.includes(s));
+  const statuses = sql.join(
+    finished.map((s) => sql`${s}`),
+    sql`, `,
+  );
+  return deleteBounded(db, 'agent_rollouts', sql`status in (${statuses}) and coalesce(finished_at, updated_at) < ${before.toISOString()}::timestamptz`);
 }
