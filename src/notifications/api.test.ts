@@ -51,6 +51,7 @@ afterAll(async () => {
 });
 
 let webhookId = '';
+let pagerDutyId = '';
 
 describe('channels API', () => {
   test('an admin creates one channel of each type; secrets come back masked', async () => {
@@ -80,6 +81,7 @@ describe('channels API', () => {
     expect(slack.json.settings).toEqual({});
     const pd = await call(admin, 'POST', '/v1/notification-channels', { orgId: msp.id, type: 'pagerduty', name: 'PD', routingKey: SECRETS.routingKey });
     expect(pd.json.settings).toEqual({ url: 'https://events.pagerduty.com/v2/enqueue' });
+    pagerDutyId = pd.json.id;
     const mail = await call(admin, 'POST', '/v1/notification-channels', {
       orgId: customer.id,
       type: 'email',
@@ -193,6 +195,18 @@ describe('pages', () => {
     expect(page).toContain('••••6789 (leave empty to keep)');
     expect(page).toContain('id="send-test"');
     expect(page).toContain('id="delivery-log"');
+    // A PagerDuty storm alert's delivery names the alert's key in its row, beside the incidents it carries.
+    const [storm] = await queryRows<{ id: string }>(
+      t.db,
+      sql`insert into notification_messages (channel_id, kind, status, items, next_attempt_at, created_at, alert_key)
+          values (${pagerDutyId}, 'opened', 'delivered', 30, now(), now(), 'niro-group-pending') returning id`,
+    );
+    const key = `niro-group-${storm!.id}`;
+    await t.db.execute(sql`update notification_messages set alert_key = ${key} where id = ${storm!.id}`);
+    const pdPage = await (await adminBrowser.get(`/settings/notifications/${pagerDutyId}`)).text();
+    seen.push(pdPage);
+    expect(pdPage).toMatch(new RegExp(`<tr data-status="delivered">.*storm alert <code>${key}</code>.*<td>30</td>`, 's'));
+    expect(page).not.toContain('storm alert');
     const created = await adminBrowser.post('/settings/notifications', {
       type: 'webhook',
       orgId: customer.id,

@@ -163,7 +163,12 @@ export function notificationsPages(deps: AppDeps) {
           canManage={!!org && roleAtLeast(org.role, 'admin')}
           csrfToken={csrf(caller)}
           clusters={await clusterChoices(caller)}
-          deliveries={deliveries.map((d) => ({ ...d, incidents: d.items, nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null }))}
+          deliveries={deliveries.map((d) => ({
+            ...d,
+            incidents: d.items,
+            nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
+            pagerDutyAlert: d.alertKey,
+          }))}
         />
       );
       return renderPage(caller, ctx.cookie, { title: channel.name, active: 'settings', body });

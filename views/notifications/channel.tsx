@@ -17,6 +17,8 @@ export type DeliveryRow = {
   lastError: string | null;
   createdAt: Date;
   nextAttemptAt: Date | null;
+  /** PagerDuty: the dedup_key of the storm alert this delivery triggers, acknowledges or resolves; null otherwise. */
+  pagerDutyAlert: string | null;
 };
 
 export const DELIVERY_LOG_ID = 'delivery-log';
@@ -42,7 +44,17 @@ export function DeliveryLog(props: { deliveries: DeliveryRow[] }): JSX.Element {
               <td>
                 <RelativeTime at={d.createdAt} style="ago" />
               </td>
-              <td safe>{d.kind}</td>
+              <td>
+                <span safe>{d.kind}</span>
+                {d.pagerDutyAlert ? (
+                  // One PagerDuty alert for a whole storm: the key lets an operator find it in PagerDuty.
+                  <div class="muted small wrap" data-pagerduty-alert>
+                    storm alert <code safe>{d.pagerDutyAlert}</code>
+                  </div>
+                ) : (
+                  ''
+                )}
+              </td>
               <td safe>{String(d.incidents)}</td>
               <td>
                 <span class="chip" safe>
