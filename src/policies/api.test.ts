@@ -81,9 +81,9 @@ test('a parent sees its own and its child’s findings; the child only its own; 
   expect(new Set(parent.map((f) => f.cluster.id))).toEqual(new Set([prodCluster, devCluster]));
   expect(new Set(child.map((f) => f.cluster.id))).toEqual(new Set([prodCluster]));
   expect((await list(outsiderApi, '')).findings).toEqual([]);
-  // production: 3 workloads × 9 rules; dev: 2 × 8 (the PodDisruptionBudget rule is production-only).
-  expect(child).toHaveLength(27);
-  expect(parent.filter((f) => f.cluster.id === devCluster)).toHaveLength(2 * 8);
+  // production: 3 workloads × 13 rules; dev: 2 × 11 (the PodDisruptionBudget and topology spread rules are production-only).
+  expect(child).toHaveLength(3 * 13);
+  expect(parent.filter((f) => f.cluster.id === devCluster)).toHaveLength(2 * 11);
 });
 
 test('keyset pages neither skip nor repeat; filters narrow by severity, environment, rule, workload, cluster', async () => {
@@ -100,7 +100,7 @@ test('keyset pages neither skip nor repeat; filters narrow by severity, environm
   expect(rule[0].fix).toContain('RuntimeDefault');
   const one = await all(parentApi, `&cluster=${prodCluster}&workload=${encodeURIComponent('shop/Deployment/web-2')}`, 200);
   expect(one.every((f) => f.workload.subject === 'shop/Deployment/web-2' && f.cluster.id === prodCluster)).toBe(true);
-  expect(one).toHaveLength(9);
+  expect(one).toHaveLength(13);
 });
 
 test('another org’s cluster, finding, org settings or waiver is a 404; the same ids work for their owners', async () => {

@@ -69,10 +69,17 @@ const CASES: [string, (d: Json) => void, RuleId[]][] = [
   ],
   ['no seccomp profile anywhere', (d) => delete pod(d).securityContext.seccompProfile, ['seccomp-profile']],
   ['AppArmor Unconfined', (d) => (web(d).securityContext.appArmorProfile = { type: 'Unconfined' }), ['apparmor-profile']],
+  [
+    'AppArmor annotation unconfined (the pre-1.30 form)',
+    (d) => (d.spec.template.metadata.annotations = { 'container.apparmor.security.beta.kubernetes.io/web': 'unconfined' }),
+    ['apparmor-profile'],
+  ],
   ['SELinux type spc_t', (d) => (pod(d).securityContext.seLinuxOptions = { type: 'spc_t' }), ['selinux-options']],
   ['procMount Unmasked', (d) => (web(d).securityContext.procMount = 'Unmasked'), ['proc-mount']],
   ['unsafe sysctl', (d) => (pod(d).securityContext.sysctls = [{ name: 'kernel.msgmax', value: '65536' }]), ['unsafe-sysctls']],
   ['an nfs volume', (d) => pod(d).volumes.push({ name: 'share', nfs: { server: 'nfs', path: '/x' } }), ['restricted-volume-types']],
+  ['service account token mounted by default', (d) => delete pod(d).automountServiceAccountToken, ['automount-service-account-token']],
+  ['automountServiceAccountToken true', (d) => (pod(d).automountServiceAccountToken = true), ['automount-service-account-token']],
   ['writable root file system', (d) => delete web(d).securityContext.readOnlyRootFilesystem, ['read-only-root-filesystem']],
   ['init container without a CPU request', (d) => delete migrate(d).resources.requests.cpu, ['cpu-requests']],
   ['no memory request', (d) => delete web(d).resources.requests.memory, ['memory-requests']],
@@ -81,6 +88,15 @@ const CASES: [string, (d: Json) => void, RuleId[]][] = [
   ['no readiness probe', (d) => delete web(d).readinessProbe, ['readiness-probe']],
   ['image :latest', (d) => (web(d).image = 'registry.example.com/shop/web:latest'), ['image-tag']],
   ['untagged image on a registry with a port', (d) => (migrate(d).image = 'localhost:5000/shop/web'), ['image-tag']],
+  ['init container by tag, pull policy defaulted to IfNotPresent', (d) => delete migrate(d).imagePullPolicy, ['image-pull-policy']],
+  [
+    ':latest with IfNotPresent',
+    (d) => Object.assign(web(d), { image: 'registry.example.com/shop/web:latest', imagePullPolicy: 'IfNotPresent' }),
+    ['image-tag', 'image-pull-policy'],
+  ],
+  ['no priorityClassName', (d) => delete pod(d).priorityClassName, ['priority-class']],
+  ['no topology spread in production', (d) => delete pod(d).topologySpreadConstraints, ['topology-spread']],
+  ['spread over a key that is neither node nor zone', (d) => (pod(d).topologySpreadConstraints[0].topologyKey = 'example.com/rack'), ['topology-spread']],
   ['one replica in production', (d) => (d.spec.replicas = 1), ['single-replica']],
   ['replicas unset (the API server’s default of 1)', (d) => delete d.spec.replicas, ['single-replica']],
 ];
@@ -91,6 +107,7 @@ describe('each rule on the good Deployment with one change', () => {
   test('no PodDisruptionBudget in production', () => expect(mutated(() => {}, 'production', false)).toEqual(['pod-disruption-budget']));
   test('the production-only rules do not fire elsewhere', () => {
     expect(mutated((d) => (d.spec.replicas = 1), 'staging')).toEqual([]);
+    expect(mutated((d) => delete pod(d).topologySpreadConstraints, 'staging')).toEqual([]);
     expect(mutated(() => {}, 'dev', false)).toEqual([]);
   });
   test('Localhost seccomp per container instead of the pod’s passes', () => {
@@ -98,6 +115,27 @@ describe('each rule on the good Deployment with one change', () => {
       mutated((d) => {
         delete pod(d).securityContext.seccompProfile;
         for (const c of [web(d), migrate(d)]) c.securityContext.seccompProfile = { type: 'Localhost', localhostProfile: 'web.json' };
+      }),
+    ).toEqual([]);
+  });
+  test('pod anti-affinity over zones instead of a spread constraint passes; one replica is single-replica’s business', () => {
+    const antiAffinity = (d: Json) => {
+      delete pod(d).topologySpreadConstraints;
+      const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'topology.kubernetes.io/zone' };
+      pod(d).affinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+    };
+    expect(mutated(antiAffinity)).toEqual([]);
+    expect(mutated((d) => ((d.spec.replicas = 1), delete pod(d).topologySpreadConstraints))).toEqual(['single-replica']);
+  });
+  test('allowed AppArmor annotations, digests without Always and the newer safe sysctls pass', () => {
+    expect(
+      mutated((d) => {
+        d.spec.template.metadata.annotations = {
+          'container.apparmor.security.beta.kubernetes.io/web': 'runtime/default',
+          'container.apparmor.security.beta.kubernetes.io/migrate': 'localhost/migrate',
+        };
+        web(d).imagePullPolicy = 'IfNotPresent';
+        pod(d).securityContext.sysctls = [{ name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' }];
       }),
     ).toEqual([]);
   });
@@ -110,8 +148,8 @@ describe('each rule on the good Deployment with one change', () => {
 describe('real pod JSON and manifests', () => {
   const podInput = (f: string, environment: Environment = 'production') => policyInputFromManifest(JSON.parse(data(f)), { environment })!;
 
-  test('k3s coredns pod: only runAsNonRoot and seccomp are missing ("all" drops ALL)', () => {
-    expect(ids(podInput('coredns-pod.json'))).toEqual(['run-as-non-root', 'seccomp-profile']);
+  test('k3s coredns pod: runAsNonRoot and seccomp missing ("all" drops ALL); its token and tagged image advisories', () => {
+    expect(ids(podInput('coredns-pod.json'))).toEqual(['run-as-non-root', 'seccomp-profile', 'automount-service-account-token', 'image-pull-policy']);
   });
   test('k3s svclb-traefik pod (klipper-lb): host ports, NET_ADMIN, an unsafe sysctl, no resources or probes', () => {
     const findings = evaluatePolicies(podInput('svclb-traefik-pod.json'));
@@ -129,6 +167,7 @@ describe('real pod JSON and manifests', () => {
       'memory-limit',
       'liveness-probe',
       'readiness-probe',
+      'image-pull-policy',
     ]);
     const caps = findings.find((f) => f.ruleId === 'dangerous-capabilities')!;
     expect(caps.containers).toEqual(['lb-tcp-80', 'lb-tcp-443']);
@@ -137,7 +176,16 @@ describe('real pod JSON and manifests', () => {
   });
   test('a pod with a privileged ephemeral debug container: PSS covers ephemeral containers', () => {
     const findings = evaluatePolicies(podInput('debug-pod.json'));
-    expect(findings.map((f) => f.ruleId)).toEqual(['privileged', 'privilege-escalation', 'run-as-non-root', 'run-as-uid-0', 'capabilities-drop-all']);
+    expect(findings.map((f) => f.ruleId)).toEqual([
+      'privileged',
+      'privilege-escalation',
+      'run-as-non-root',
+      'run-as-uid-0',
+      'capabilities-drop-all',
+      'automount-service-account-token',
+      'image-pull-policy',
+      'priority-class',
+    ]);
     expect(findings[0].message).toBe('Container "debugger-7k2xq (ephemeral)": privileged');
   });
   test('the workloads stream: DaemonSet, Deployment, CronJob, StatefulSet, Job', () => {
@@ -145,7 +193,16 @@ describe('real pod JSON and manifests', () => {
     expect(errors).toEqual([]);
     const byName = Object.fromEntries(inputs.map((i) => [`${i.kind}/${i.name}`, ids(i)]));
     expect(byName).toEqual({
-      'DaemonSet/node-exporter': ['host-namespaces', 'host-path-volumes', 'host-ports', 'seccomp-profile', 'restricted-volume-types'],
+      'DaemonSet/node-exporter': [
+        'host-namespaces',
+        'host-path-volumes',
+        'host-ports',
+        'seccomp-profile',
+        'restricted-volume-types',
+        'automount-service-account-token',
+        'image-pull-policy',
+        'priority-class',
+      ],
       'Deployment/legacy-billing': [
         'privileged',
         'host-namespaces',
@@ -157,6 +214,7 @@ describe('real pod JSON and manifests', () => {
         'seccomp-profile',
         'proc-mount',
         'read-only-root-filesystem',
+        'automount-service-account-token',
         'cpu-requests',
         'memory-requests',
         'memory-limit',
@@ -164,10 +222,11 @@ describe('real pod JSON and manifests', () => {
         'readiness-probe',
         'image-tag',
         'single-replica',
+        'priority-class',
       ],
-      'CronJob/nightly-report': ['image-tag'],
-      'StatefulSet/postgres': ['read-only-root-filesystem', 'single-replica'],
-      'Job/db-migrate': ['restricted-volume-types'],
+      'CronJob/nightly-report': ['automount-service-account-token', 'image-tag', 'priority-class'],
+      'StatefulSet/postgres': ['read-only-root-filesystem', 'automount-service-account-token', 'image-pull-policy', 'single-replica', 'priority-class'],
+      'Job/db-migrate': ['restricted-volume-types', 'automount-service-account-token', 'image-pull-policy', 'priority-class'],
     });
     const legacy = evaluatePolicies(inputs.find((i) => i.name === 'legacy-billing')!);
     expect(legacy.find((f) => f.ruleId === 'dangerous-capabilities')!.message).toEndWith('(SYS_ADMIN, NET_RAW)');

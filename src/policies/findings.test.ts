@@ -34,15 +34,19 @@ const rules = (rows: { ruleId: string }[]) => rows.map((r) => r.ruleId).sort();
 
 /** makeWorkload's template: requests set, nothing else — what most teams ship first. */
 const FIRST_FINDINGS = [
+  'automount-service-account-token',
   'capabilities-drop-all',
+  'image-pull-policy',
   'liveness-probe',
   'memory-limit',
   'pod-disruption-budget',
+  'priority-class',
   'privilege-escalation',
   'read-only-root-filesystem',
   'readiness-probe',
   'run-as-non-root',
   'seccomp-profile',
+  'topology-spread',
 ];
 
 function withLimit(w: WorkloadInfo): WorkloadInfo {
@@ -91,9 +95,9 @@ test('a workload’s findings open once, stay one per rule across beats, resolve
 
   const timeline = (await listTimeline(t.db, c.clusterId, { limit: 50, kind: 'policy' })).map((e) => e.message).reverse();
   expect(timeline).toEqual([
-    '9 new policy findings on shop/Deployment/web-1',
+    '13 new policy findings on shop/Deployment/web-1',
     '1 policy finding resolved on shop/Deployment/web-1',
-    '8 policy findings resolved on shop/Deployment/web-1',
+    '12 policy findings resolved on shop/Deployment/web-1',
   ]);
 });
 
@@ -181,5 +185,5 @@ test('a beat that changes many workloads writes a bounded number of timeline lin
   );
   const lines = (await listTimeline(t.db, c.clusterId, { limit: 50, kind: 'policy' })).map((e) => e.message);
   expect(lines).toHaveLength(11);
-  expect(lines).toContain('…and 4 more workloads (32 new, 0 resolved policy findings)');
+  expect(lines).toContain('…and 4 more workloads (44 new, 0 resolved policy findings)');
 });

@@ -14,12 +14,13 @@ function labelsOf(v: unknown): Record<string, string> {
 }
 
 /** The pod template of a workload object: Pod → itself, CronJob → its job's template, others → spec.template. */
-function templateOf(kind: PolicyKind, doc: Json): { labels: Record<string, string>; spec: Json } | null {
+function templateOf(kind: PolicyKind, doc: Json): PolicyInput['template'] | null {
   const spec = obj(doc.spec);
-  if (kind === 'Pod') return doc.spec === undefined ? null : { labels: labelsOf(obj(doc.metadata).labels), spec };
+  const meta = (m: unknown) => ({ labels: labelsOf(obj(m).labels), annotations: labelsOf(obj(m).annotations) });
+  if (kind === 'Pod') return doc.spec === undefined ? null : { ...meta(doc.metadata), spec };
   const tpl = kind === 'CronJob' ? obj(obj(obj(spec.jobTemplate).spec).template) : obj(spec.template);
   if (tpl.spec === undefined) return null;
-  return { labels: labelsOf(obj(tpl.metadata).labels), spec: obj(tpl.spec) };
+  return { ...meta(tpl.metadata), spec: obj(tpl.spec) };
 }
 
 /**

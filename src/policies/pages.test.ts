@@ -41,6 +41,7 @@ test('the settings form: unchecked rules go off and their findings resolve; exem
   const page = await (await admin.follow(res)).text();
   expect(page).toContain('Rules saved; 1 cluster(s) re-evaluated.');
   expect(page).toContain('data-rule-row="liveness-probe"');
+  for (const id of RULE_IDS) expect(page).toContain(`data-rule-row="${id}"`);
 
   await admin.post('/policies/settings', { orgId: org.id, ...allOn(), exempt: 'shop, kube-system' });
   expect((await loadEffectiveSettings(t.db, org.id)).exemptNamespaces).toEqual(['kube-system', 'shop']);

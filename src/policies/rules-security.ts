@@ -34,6 +34,8 @@ export const SAFE_SYSCTLS = [
   'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl',
   'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
 ];
 
 /** Volume sources PSS restricted allows. */
@@ -54,6 +56,15 @@ function capabilities(c: ContainerView): { add: string[]; drop: string[] } {
 function seLinuxBad(v: unknown): boolean {
   const o = obj(v);
   return !SELINUX_TYPES.includes(str(o.type) ?? '') || (str(o.user) ?? '') !== '' || (str(o.role) ?? '') !== '';
+}
+
+/** The pre-1.30 AppArmor annotation, one per container; PSS baseline allows only these values in it. */
+const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+
+function appArmorAnnotationsBad(input: PolicyInput): string[] {
+  return Object.entries(input.template.annotations ?? {})
+    .filter(([k, v]) => k.startsWith(APPARMOR_ANNOTATION) && v !== 'runtime/default' && !v.startsWith('localhost/'))
+    .map(([k, v]) => `${k.slice(APPARMOR_ANNOTATION.length)}=${v}`);
 }
 
 function podLevel(input: PolicyInput, bad: boolean, message: string): Violation | null {
@@ -209,12 +220,15 @@ export const SECURITY_RULES: Rule[] = [
     severity: 'medium',
     title: 'AppArmor unconfined',
     why: 'An Unconfined AppArmor profile removes the mandatory access control the node applies to containers by default.',
-    fix: 'securityContext:\n  appArmorProfile:\n    type: RuntimeDefault',
+    fix: 'securityContext:\n  appArmorProfile:\n    type: RuntimeDefault   # not Unconfined; the old annotation form: runtime/default or localhost/<profile>',
     source: 'PSS baseline',
-    check: (i) =>
-      str(obj(podSecurityContext(i.template.spec).appArmorProfile).type) === 'Unconfined'
-        ? { message: 'The pod sets appArmorProfile Unconfined', containers: [] }
-        : containerRule(i, (c) => str(obj(c.sc.appArmorProfile).type) === 'Unconfined', 'appArmorProfile Unconfined'),
+    check: (i) => {
+      if (str(obj(podSecurityContext(i.template.spec).appArmorProfile).type) === 'Unconfined')
+        return { message: 'The pod sets appArmorProfile Unconfined', containers: [] };
+      const annotated = appArmorAnnotationsBad(i);
+      if (annotated.length) return { message: `AppArmor annotations other than runtime/default or localhost/*: ${annotated.join(', ')}`, containers: [] };
+      return containerRule(i, (c) => str(obj(c.sc.appArmorProfile).type) === 'Unconfined', 'appArmorProfile Unconfined');
+    },
   },
   {
     id: 'selinux-options',
@@ -288,5 +302,20 @@ export const SECURITY_RULES: Rule[] = [
     source: 'Polaris',
     check: (i) =>
       containerRule(i, (c) => c.sc.readOnlyRootFilesystem !== true, 'root file system writable (readOnlyRootFilesystem is not true)', ['container', 'init']),
+  },
+  {
+    id: 'automount-service-account-token',
+    category: 'security',
+    severity: 'low',
+    title: 'Service account token mounted',
+    why: 'Unless automountServiceAccountToken is false, every pod gets a token for its service account: a workload that never calls the Kubernetes API only hands whoever breaks into it a credential for the cluster. Advisory: it is fine for controllers, operators and agents that use the API, and when the ServiceAccount itself sets automountServiceAccountToken: false (the rule sees the pod template, not the ServiceAccount) — waive it then.',
+    fix: 'spec:   # the pod template\n  automountServiceAccountToken: false\n# or on the ServiceAccount, for every pod that uses it:\n# automountServiceAccountToken: false',
+    source: 'Polaris',
+    check: (i) =>
+      podLevel(
+        i,
+        i.template.spec.automountServiceAccountToken !== false,
+        'The pod mounts its service account token (automountServiceAccountToken is not false)',
+      ),
   },
 ];

@@ -1,8 +1,8 @@
-// Reliability and efficiency rules (Polaris's defaults): requests and limits, probes, image tags, and
-// for production workloads replicas and a PodDisruptionBudget.
+// Reliability and efficiency rules (Polaris's defaults): requests and limits, probes, image tags and pull
+// policy, priority classes, and for production workloads replicas, a PodDisruptionBudget and spreading.
 import type { Rule } from './rule';
 import { containerRule } from './rule';
-import { obj, str } from './pod-view';
+import { list, obj, str } from './pod-view';
 import type { PolicyInput } from './vocabulary';
 
 function hasResource(raw: Record<string, unknown>, kind: 'requests' | 'limits', resource: 'cpu' | 'memory'): boolean {
@@ -28,6 +28,25 @@ export function floatingImage(image: string): boolean {
 }
 
 const REPLICATED = ['Deployment', 'StatefulSet', 'ReplicaSet'];
+
+/** The imagePullPolicy Kubernetes applies: the container's, else Always for a floating image, else IfNotPresent. */
+function pullPolicy(raw: Record<string, unknown>): string {
+  return str(raw.imagePullPolicy) ?? (floatingImage(str(raw.image) ?? '') ? 'Always' : 'IfNotPresent');
+}
+
+/** Topology keys that put replicas on different nodes or zones (what Polaris accepts). */
+const SPREAD_KEYS = ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'];
+
+/** A topology spread constraint, or a pod anti-affinity term (required or preferred), over nodes or zones. */
+function spreads(spec: Record<string, unknown>): boolean {
+  const anti = obj(obj(spec.affinity).podAntiAffinity);
+  const keys = [
+    ...list(spec.topologySpreadConstraints).map((c) => c.topologyKey),
+    ...list(anti.requiredDuringSchedulingIgnoredDuringExecution).map((t) => t.topologyKey),
+    ...list(anti.preferredDuringSchedulingIgnoredDuringExecution).map((t) => obj(t.podAffinityTerm).topologyKey),
+  ];
+  return keys.some((k) => SPREAD_KEYS.includes(str(k) ?? ''));
+}
 
 export const WORKLOAD_RULES: Rule[] = [
   {
@@ -91,6 +110,20 @@ export const WORKLOAD_RULES: Rule[] = [
     check: (i) => containerRule(i, (c) => floatingImage(str(c.raw.image) ?? ''), 'image is :latest or untagged', ['container', 'init']),
   },
   {
+    id: 'image-pull-policy',
+    category: 'reliability',
+    severity: 'low',
+    title: 'Tagged image not pulled Always',
+    why: 'A tag can be pushed again. With IfNotPresent (the default for a tag other than latest) each node runs whatever it cached under that tag, so replicas on different nodes can run different builds. Always makes every start ask the registry what the tag is now; pinning a digest makes the pull policy irrelevant and is the better fix.',
+    fix: 'imagePullPolicy: Always   # or pin a digest: image: registry.example.com/app@sha256:…',
+    source: 'Polaris',
+    check: (i) =>
+      containerRule(i, (c) => !(str(c.raw.image) ?? '').includes('@') && pullPolicy(c.raw) !== 'Always', 'image by tag without imagePullPolicy Always', [
+        'container',
+        'init',
+      ]),
+  },
+  {
     id: 'single-replica',
     category: 'reliability',
     severity: 'medium',
@@ -115,5 +148,28 @@ export const WORKLOAD_RULES: Rule[] = [
       i.environment === 'production' && (i.kind === 'Deployment' || i.kind === 'StatefulSet') && (i.replicas ?? 0) >= 2 && !i.hasPdb
         ? { message: `No PodDisruptionBudget selects this ${i.kind}'s pods`, containers: [] }
         : null,
+  },
+  {
+    id: 'topology-spread',
+    category: 'reliability',
+    severity: 'low',
+    title: 'Replicas not spread over nodes in production',
+    why: 'Without a topology spread constraint or pod anti-affinity the scheduler may put every replica on one node (or in one zone): losing that node takes them all, and the replicas protect nothing.',
+    fix: 'topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: kubernetes.io/hostname   # or topology.kubernetes.io/zone\n    whenUnsatisfiable: ScheduleAnyway\n    labelSelector:\n      matchLabels:\n        app: web   # the pod template’s labels',
+    source: 'Polaris',
+    check: (i) =>
+      i.environment === 'production' && (i.kind === 'Deployment' || i.kind === 'StatefulSet') && (i.replicas ?? 0) >= 2 && !spreads(i.template.spec)
+        ? { message: `No topology spread constraint or pod anti-affinity over nodes or zones for ${i.replicas} replicas`, containers: [] }
+        : null,
+  },
+  {
+    id: 'priority-class',
+    category: 'reliability',
+    severity: 'low',
+    title: 'No priority class',
+    why: 'Without a priorityClassName the pod gets the cluster’s default priority (usually 0): when nodes are full the scheduler may preempt it for any pod with a class, and it cannot preempt less important pods to get scheduled again. Fine for batch or best-effort work that should yield.',
+    fix: 'spec:   # the pod template\n  priorityClassName: business-critical\n# a PriorityClass (scheduling.k8s.io/v1) of that name, e.g. value: 100000',
+    source: 'Polaris',
+    check: (i) => (str(i.template.spec.priorityClassName) ? null : { message: 'The pod sets no priorityClassName', containers: [] }),
   },
 ];

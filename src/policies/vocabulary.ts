@@ -27,14 +27,18 @@ export const RULE_IDS = [
   'unsafe-sysctls',
   'restricted-volume-types',
   'read-only-root-filesystem',
+  'automount-service-account-token',
   'cpu-requests',
   'memory-requests',
   'memory-limit',
   'liveness-probe',
   'readiness-probe',
   'image-tag',
+  'image-pull-policy',
   'single-replica',
   'pod-disruption-budget',
+  'topology-spread',
+  'priority-class',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -58,8 +62,11 @@ export type PolicyInput = {
   replicas: number | null;
   /** The workload's own labels (metadata.labels). */
   labels: Record<string, string>;
-  /** The pod template: its labels and the Kubernetes PodSpec as JSON. */
-  template: { labels: Record<string, string>; spec: Record<string, unknown> };
+  /**
+   * The pod template: its labels, its annotations (manifests only: the agent does not send them, so the
+   * annotation forms of a rule check only at build and PR time) and the Kubernetes PodSpec as JSON.
+   */
+  template: { labels: Record<string, string>; annotations?: Record<string, string>; spec: Record<string, unknown> };
   /** A PodDisruptionBudget selects the template's labels. */
   hasPdb: boolean;
   environment: Environment;
