@@ -3,7 +3,7 @@
 // a stored template is kept while its hash stays, and a hash with no template anywhere is reported
 // so the server can ask the agent to send every template again.
 import { createHash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { PodTemplateFacts, WorkloadInfo, WorkloadKind } from '../contract';
 import { clusterWorkloads, type ClusterWorkload } from './schema';
@@ -167,17 +167,8 @@ export async function syncWorkloads(db: Db, clusterId: string, list: readonly Wo
       .returning();
     written.push(...rows);
   }
-  for (const r of removed)
-    await db
-      .delete(clusterWorkloads)
-      .where(
-        and(
-          eq(clusterWorkloads.clusterId, clusterId),
-          eq(clusterWorkloads.namespace, r.namespace),
-          eq(clusterWorkloads.kind, r.kind),
-          eq(clusterWorkloads.name, r.name),
-        ),
-      );
+  // One statement for every gone workload (a deleted namespace takes many at once).
+  if (removed.length) await db.delete(clusterWorkloads).where(or(...removed.map((r) => refWhere(clusterId, r))));
   const changed = written.map(toStored);
   return { changed, policyChanged: changed.filter((w) => policyKeys.has(workloadSubject(w))), removed, missingTemplates };
 }
@@ -201,16 +192,16 @@ export async function listWorkloads(db: Db, clusterId: string): Promise<StoredWo
 }
 
 export async function findWorkload(db: Db, clusterId: string, ref: WorkloadRef): Promise<StoredWorkload | null> {
-  const [row] = await db
-    .select()
-    .from(clusterWorkloads)
-    .where(
-      and(
-        eq(clusterWorkloads.clusterId, clusterId),
-        eq(clusterWorkloads.namespace, ref.namespace),
-        eq(clusterWorkloads.kind, ref.kind),
-        eq(clusterWorkloads.name, ref.name),
-      ),
-    );
+  const [row] = await db.select().from(clusterWorkloads).where(refWhere(clusterId, ref));
   return row ? toStored(row) : null;
+}
+
+/** The row of one workload of a cluster (its primary key). */
+function refWhere(clusterId: string, ref: WorkloadRef): SQL | undefined {
+  return and(
+    eq(clusterWorkloads.clusterId, clusterId),
+    eq(clusterWorkloads.namespace, ref.namespace),
+    eq(clusterWorkloads.kind, ref.kind),
+    eq(clusterWorkloads.name, ref.name),
+  );
 }
