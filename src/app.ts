@@ -28,6 +28,7 @@ import { incidentsPages } from './incidents/pages';
 import { policiesApi } from './policies/api';
 import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
+import { deploymentsApi } from './deployments/api';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(policiesPages(deps))
     .use(policiesApi(deps))
     .use(deploymentsPages(deps))
+    .use(deploymentsApi(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
     .use(commandsPages(deps))
