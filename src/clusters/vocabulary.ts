@@ -59,5 +59,7 @@ export const TIMELINE_KINDS = [
   'settings',
   'token',
   'policy',
+  /** A Niro-managed object drifted from what was applied, or came back in sync. */
+  'drift',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
