@@ -41,6 +41,8 @@ import { podsApi } from './pods/api';
 import { podsPages } from './pods/pages';
 import { notificationsApi } from './notifications/api';
 import { notificationsPages } from './notifications/pages';
+import { registriesApi } from './registries/api';
+import { registriesPages } from './registries/pages';
 
 export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
@@ -86,6 +88,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(podsPages(deps))
     .use(notificationsApi(deps))
     .use(notificationsPages(deps))
+    .use(registriesApi(deps))
+    .use(registriesPages(deps))
     .use(rolloutsApi(deps))
     .use(rolloutsPages(deps))
     .use(installScriptRoutes(deps.config))
