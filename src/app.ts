@@ -28,6 +28,8 @@ import { incidentsPages } from './incidents/pages';
 import { policiesApi } from './policies/api';
 import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
+import { builderApi } from './deployments/builder-api';
+import { builderPages } from './deployments/builder-pages';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
@@ -76,6 +78,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(policiesPages(deps))
     .use(policiesApi(deps))
     .use(deploymentsPages(deps))
+    .use(builderApi(deps))
+    .use(builderPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
     .use(commandsPages(deps))

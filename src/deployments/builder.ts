@@ -238,7 +238,7 @@ export function validateBuilderForm(
       const extra = Object.keys(first.value as object).find((k) => !allowed.includes(k));
       if (extra) return { ok: false, field: path ? `${path}.${extra}` : extra, message: 'unknown field' };
     }
-    return { ok: false, field: path || 'form', message: first?.message ?? 'invalid' };
+    return { ok: false, field: path || 'body', message: first?.message ?? 'invalid' };
   }
   const problem = semanticProblem(input, registries);
   return problem ? { ok: false, ...problem } : { ok: true, form: input };
