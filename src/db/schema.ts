@@ -10,4 +10,5 @@ export * from '../inventory/schema';
 export * from '../policies/schema';
 export * from '../notifications/schema';
 export * from '../rollouts/schema';
+export * from '../deployments/schema';
 export * from '../registries/schema';
