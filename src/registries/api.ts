@@ -10,7 +10,8 @@ import { createSecretBox } from '../security/encryption';
 import { NAME_MAX, PASSWORD_MAX, SERVER_MAX, USERNAME_MAX } from './credentials';
 import { requireRegistry } from './access';
 import { changeRegistry, createRegistry, registryJson, removeRegistry, type RegistryOutcome } from './service';
-import { RegistryJson, RegistryList } from './responses';
+import { ChangedRegistryJson, RegistryJson, RegistryList } from './responses';
+import { redeliverRegistry } from './rotation';
 import { listRegistries } from './store';
 
 const Fields = {
@@ -78,14 +79,21 @@ export function registriesApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const registry = await requireRegistry(db, caller, ctx.params.id, 'admin');
-        const res = await changeRegistry(db, box, actorOf(caller, ctx, deps.config.trustProxy), registry, ctx.body, new Date());
+        const actor = actorOf(caller, ctx, deps.config.trustProxy);
+        const res = await changeRegistry(db, box, actor, registry, ctx.body, new Date());
         if (!res.ok) throw refusal(res);
-        return registryJson(res.registry);
+        const redeliveries =
+          ctx.body.password !== undefined ? await redeliverRegistry(db, deps.commandSignals, actor, caller.scopeOrgIds, res.registry, new Date()) : [];
+        return { ...registryJson(res.registry), redeliveries };
       },
       {
         body: t.Object(Fields, { additionalProperties: false }),
-        response: { 200: RegistryJson },
-        detail: { tags: ['registries'], summary: 'Change a registry (admin); a password rotates the credential, a field left out keeps its value' },
+        response: { 200: ChangedRegistryJson },
+        detail: {
+          tags: ['registries'],
+          summary:
+            'Change a registry (admin); a password rotates the credential and re-delivers its pull Secret to every cluster using it; a field left out keeps its value',
+        },
       },
     )
     .delete(

@@ -16,6 +16,7 @@ import { requireRegistry } from './access';
 import { changeRegistry, createRegistry, removeRegistry } from './service';
 import type { Registry } from './schema';
 import { listRegistries } from './store';
+import { redeliverRegistry } from './rotation';
 
 const Csrf = { _csrf: t.Optional(t.String({ maxLength: 256 })) };
 const FormFields = {
@@ -75,9 +76,20 @@ export function registriesPages(deps: AppDeps) {
         const { name, server, username } = ctx.body;
         // An empty password field keeps the stored one.
         const password = ctx.body.password ? ctx.body.password : undefined;
-        const res = await changeRegistry(db, box, actorOf(caller, ctx, deps.config.trustProxy), registry, { name, server, username, password }, new Date());
+        const actor = actorOf(caller, ctx, deps.config.trustProxy);
+        const res = await changeRegistry(db, box, actor, registry, { name, server, username, password }, new Date());
         if (!res.ok) throw badRequest(res.message);
-        setFlash(ctx.cookie, { kind: 'ok', text: password ? 'Registry saved and its password rotated.' : 'Registry saved.' });
+        if (password) {
+          const sent = await redeliverRegistry(db, deps.commandSignals, actor, caller.scopeOrgIds, res.registry, new Date());
+          const queued = sent.filter((s) => s.commandId).length;
+          const refused = sent.length - queued;
+          setFlash(ctx.cookie, {
+            kind: refused ? 'error' : 'ok',
+            text: `Password rotated; its pull Secret is being re-delivered to ${queued} cluster${queued === 1 ? '' : 's'}${refused ? `, ${refused} refused (${sent.find((s) => s.refused)?.refused})` : ''}.`,
+          });
+          return redirect(`/settings/registries/${registry.id}`);
+        }
+        setFlash(ctx.cookie, { kind: 'ok', text: 'Registry saved.' });
         return redirect(`/settings/registries/${registry.id}`);
       },
       { body: t.Object(FormFields) },

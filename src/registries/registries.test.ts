@@ -11,6 +11,8 @@ import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makePods, s
 import { setMembership } from '../orgs/store';
 import type { Org } from '../orgs/schema';
 import { pullSecretPlaceholder } from './credentials';
+import { buildDeployment } from '../deployments/builder';
+import { insertDeployment, insertRevision, upsertTarget } from '../deployments/store';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 type RegistryJson = { id: string; orgId: string; name: string; server: string; username: string; password: string; secretName: string; rotatedAt: string };
@@ -27,6 +29,7 @@ let stranger: Api;
 let org: Org;
 let child: Org;
 let otherOrg: Org;
+let ownerUserId = '';
 /** Every response body the tests read, for the final scan. */
 const seen: string[] = [];
 
@@ -42,6 +45,7 @@ beforeAll(async () => {
   const u = await makeUser(t.db);
   org = await makeOrg(t.db, 'Registry Org', null, { userId: u.id, role: 'owner' });
   child = await makeOrg(t.db, 'Registry Customer', org);
+  ownerUserId = u.id;
   ownerBrowser = await signIn(t, u);
   owner = await apiClient(t, ownerBrowser);
   const v = await makeUser(t.db);
@@ -161,19 +165,20 @@ describe('pages', () => {
   });
 });
 
+let clusterSeq = 0;
+async function cluster(orgId: string, api: Api = owner): Promise<{ id: string; key: string }> {
+  const c = await createEnrolledCluster(t, api, { name: `reg-${++clusterSeq}`, orgId });
+  expect((await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: makePods(1), capabilities: APPLY_ON }))).status).toBe(200);
+  return { id: c.clusterId, key: c.agentKey };
+}
+async function poll(key: string): Promise<CommandEnvelope[]> {
+  const res = await t.request(AGENT_PATHS.commands, { headers: { [AGENT_KEY_HEADER]: key } });
+  const text = await res.text();
+  expect(res.status).toBe(200);
+  return (JSON.parse(text) as { commands: CommandEnvelope[] }).commands;
+}
+
 describe('delivery', () => {
-  let seq = 0;
-  async function cluster(orgId: string, api: Api = owner): Promise<{ id: string; key: string }> {
-    const c = await createEnrolledCluster(t, api, { name: `reg-${++seq}`, orgId });
-    expect((await sendHeartbeat(t, c.agentKey, makeHeartbeat({ pods: makePods(1), capabilities: APPLY_ON }))).status).toBe(200);
-    return { id: c.clusterId, key: c.agentKey };
-  }
-  async function poll(key: string): Promise<CommandEnvelope[]> {
-    const res = await t.request(AGENT_PATHS.commands, { headers: { [AGENT_KEY_HEADER]: key } });
-    const text = await res.text();
-    expect(res.status).toBe(200);
-    return (JSON.parse(text) as { commands: CommandEnvelope[] }).commands;
-  }
   const deployment = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: shop\ndata:\n  a: "1"\n';
   const withPlaceholder = (r: { id: string; name: string }) => `${deployment}---\n${JSON.stringify(pullSecretPlaceholder(r, 'shop'))}\n`;
 
@@ -216,6 +221,78 @@ describe('delivery', () => {
     const queued = await call(owner, 'POST', `/v1/clusters/${c.id}/commands`, { type: 'apply', payload: { manifests: withPlaceholder(childReg) } });
     expect(await poll(c.key)).toEqual([]);
     expect((await call(owner, 'GET', `/v1/clusters/${c.id}/commands/${queued.json.id}`)).json.status).toBe('failed');
+  });
+});
+
+describe('rotation', () => {
+  /** A deployment built with the registry, applied (revision 1) on the cluster, as deploy-core records it. */
+  async function appliedDeployment(name: string, clusterId: string, registries: RegistryJson[]): Promise<string> {
+    const built = buildDeployment({ name, namespace: 'shop', image: 'ghcr.io/acme/web:1.4.2', registries: registries.map((r) => r.id) }, registries);
+    if (!built.ok) throw new Error(built.message);
+    const ins = await insertDeployment(t.db, {
+      orgId: org.id,
+      name,
+      namespace: 'shop',
+      source: 'builder',
+      targets: { clusterIds: [clusterId] },
+      createdBy: ownerUserId,
+    });
+    if (!ins.ok) throw new Error(ins.reason);
+    const objects = built.objects.map((o: any) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name }));
+    await insertRevision(t.db, {
+      deploymentId: ins.deployment.id,
+      number: 1,
+      content: built.yaml,
+      sha256: 'x',
+      source: 'builder',
+      builderForm: built.form,
+      gitCommit: null,
+      message: null,
+      rollbackOf: null,
+      objects,
+      createdBy: ownerUserId,
+      createdAt: new Date(),
+    });
+    await upsertTarget(t.db, { deploymentId: ins.deployment.id, clusterId, desiredRevision: 1, appliedRevision: 1, status: 'applied', updatedAt: new Date() });
+    return ins.deployment.id;
+  }
+
+  test('a new password re-delivers the pull Secret, stamped with the applied revision, to every cluster using it, and only there', async () => {
+    const r = await newRegistry('rotate-deliver');
+    const other = await newRegistry('untouched');
+    const [a, b, c] = [await cluster(org.id), await cluster(child.id), await cluster(org.id)];
+    const depA = await appliedDeployment('web-a', a.id, [r]);
+    const depB = await appliedDeployment('web-b', b.id, [r, other]);
+    await appliedDeployment('web-c', c.id, [other]);
+
+    const res = await call(owner, 'PATCH', `/v1/registries/${r.id}`, { password: ROTATED });
+    expect(res.status).toBe(200);
+    expect(res.json.password).toBe('••••••••');
+    const sent = res.json.redeliveries as { clusterId: string; deploymentId: string; revision: number; commandId: string | null; refused: string | null }[];
+    expect(sent.map((s) => [s.clusterId, s.deploymentId, s.revision, s.refused]).sort()).toEqual(
+      [
+        [a.id, depA, 1, null],
+        [b.id, depB, 1, null],
+      ].sort(),
+    );
+    for (const [cl, dep] of [
+      [a, depA],
+      [b, depB],
+    ] as const) {
+      const [cmd] = await poll(cl.key);
+      expect(cmd.type).toBe('apply');
+      const payload = cmd.payload as { manifests: string; deployment: unknown; prune?: unknown };
+      expect(payload.deployment).toEqual({ id: dep, revision: 1 });
+      expect(payload.prune).toBeUndefined();
+      const docs = parseAllDocuments(payload.manifests).map((d) => d.toJS());
+      // Only this registry's Secret: the other registry's and the workload are left as they are.
+      expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['Secret/rotate-deliver']);
+      const config = JSON.parse(Buffer.from(docs[0].data['.dockerconfigjson'], 'base64').toString('utf8'));
+      expect(config.auths['ghcr.io'].password).toBe(ROTATED);
+    }
+    expect(await poll(c.key)).toEqual([]);
+    // Changing only the username re-delivers nothing.
+    expect((await call(owner, 'PATCH', `/v1/registries/${r.id}`, { username: 'acme-bot' })).json.redeliveries).toEqual([]);
   });
 });
 
