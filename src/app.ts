@@ -28,6 +28,7 @@ import { incidentsPages } from './incidents/pages';
 import { policiesApi } from './policies/api';
 import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
+import { deploymentsApi } from './deployments/api';
 import { builderApi } from './deployments/builder-api';
 import { builderPages } from './deployments/builder-pages';
 import { commandsApi } from './commands/api';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(policiesPages(deps))
     .use(policiesApi(deps))
     .use(deploymentsPages(deps))
+    .use(deploymentsApi(deps))
     .use(builderApi(deps))
     .use(builderPages(deps))
     .use(commandsApi(deps))

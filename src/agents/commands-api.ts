@@ -15,6 +15,7 @@ import { expandPullSecrets } from '../registries/delivery';
 import type { Db } from '../db/client';
 import type { AgentCluster } from '../deps';
 import type { Logger } from '../log';
+import { recordDeploymentResult } from '../deployments/results';
 
 const checkResult = TypeCompiler.Compile(CommandResult);
 
@@ -45,7 +46,12 @@ async function deliverable(
       continue;
     }
     const result: CommandResult = { commandId: row.id, ok: false, message: expanded.message, details: { code: 'invalid_payload' }, durationMs: 0 };
-    await recordResult(deps.db, agent.id, row.id, result, new Date());
+    // As a result from the agent would be: with the deployment's per-cluster status, in one transaction.
+    await deps.db.transaction(async (tx) => {
+      const now = new Date();
+      const recorded = await recordResult(tx, agent.id, row.id, result, now);
+      if (recorded.ok) await recordDeploymentResult(tx, recorded.command, now);
+    });
     deps.log.info('command refused at delivery', { clusterId: agent.id, commandId: row.id, reason: expanded.message });
     await deps.signals.publishDone(row.id);
   }
@@ -119,7 +125,13 @@ export function commandsAgentApi(deps: AppDeps) {
           );
         }
         if (value.commandId !== params.id) throw new HttpError(400, 'invalid_request', 'commandId: must equal the command id in the path');
-        const res = await recordResult(db, agent.id, params.id, value, new Date());
+        // One transaction: the result and what it means for a deployment's cluster status land together.
+        const res = await db.transaction(async (tx) => {
+          const now = new Date();
+          const recorded = await recordResult(tx, agent.id, params.id, value, now);
+          if (recorded.ok) await recordDeploymentResult(tx, recorded.command, now);
+          return recorded;
+        });
         if (!res.ok) {
           if (res.reason === 'not_found') throw new HttpError(404, 'not_found', 'command not found for this cluster');
           if (res.reason === 'not_delivered') throw new HttpError(409, 'not_delivered', 'this command has not been delivered to the agent');
