@@ -1,7 +1,9 @@
 // The builder's render endpoint and preview fragment on real Postgres: YAML, objects and build-time findings
 // (the org's disabled rules and registries honoured), refusals naming the field as sent, org scope.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { sql } from 'drizzle-orm';
 import { parseAllDocuments } from 'yaml';
+import { queryRows } from '../db/client';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type Browser, type TestApp } from '../testing/app';
 import type { Org } from '../orgs/schema';
 
@@ -107,4 +109,44 @@ test('the preview fragment renders the YAML and findings, or the problem named a
   const page = await (await browser.get('/deployments/new')).text();
   expect(page).toContain('id="builder-preview"');
   expect(page).toContain('ghcr-acme (ghcr.io)');
+});
+
+test('submitting the form creates the deployment (revision 1 = the previewed YAML, the form kept); a bad form creates nothing', async () => {
+  const fields = {
+    orgId: org.id,
+    name: 'shop-web',
+    namespace: 'shop',
+    image: 'ghcr.io/acme/web:1.4.2',
+    replicas: '2',
+    'ports.0.containerPort': '8080',
+    'service.port': '80',
+    registries: registryId,
+    'targets.environments': 'production',
+    environment: 'production',
+  };
+  const preview = await (await browser.post('/deployments/new/preview', fields, { 'hx-request': 'true' })).text();
+  const res = await browser.post('/deployments/new', fields);
+  expect(res.status).toBe(303);
+  const id = /^\/deployments\/([0-9a-f-]{36})$/.exec(res.headers.get('location') ?? '')?.[1];
+  expect(id).toBeDefined();
+  const [row] = await queryRows<{ content: string; source: string; builder_form: { image: string; registries: string[] }; targets: unknown }>(
+    t.db,
+    sql`select r.content, r.source, r.builder_form, d.targets from deployment_revisions r join deployments d on d.id = r.deployment_id where d.id = ${id!} and r.number = 1`,
+  );
+  expect(row.source).toBe('builder');
+  expect(row.builder_form).toMatchObject({ image: 'ghcr.io/acme/web:1.4.2', registries: [registryId] });
+  expect(row.targets).toEqual({ environments: ['production'] });
+  expect(row.content).toContain(`niro.dev/registry: ${registryId}`);
+  expect(row.content).not.toContain('tok-123456');
+  // What was stored is what the preview showed.
+  expect(preview).toContain('kind: Secret');
+  expect(row.content).toContain('kind: Secret');
+
+  const bad = await browser.post('/deployments/new', { ...fields, name: 'shop-web-2', 'resources.limits.memory': 'lots' });
+  expect(bad.status).toBe(422);
+  expect(await bad.text()).toContain('data-builder-error="resources.limits.memory"');
+  const taken = await browser.post('/deployments/new', fields);
+  expect(taken.status).toBe(422);
+  const [n] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from deployments where name like 'shop-web%'`);
+  expect(n.n).toBe(1);
 });

@@ -3,9 +3,9 @@
 import Html from '@kitajs/html';
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
-import { requireCaller, type Caller } from '../http/caller';
+import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { notFound } from '../http/errors';
-import { renderPage } from '../http/page';
+import { redirect, renderPage, setFlash } from '../http/page';
 import { ENVIRONMENTS, type Environment } from '../clusters/vocabulary';
 import { listScopeClusters } from '../clusters/store';
 import { requireOrg, defaultOrg } from '../orgs/access';
@@ -13,12 +13,14 @@ import { roleAtLeast } from '../orgs/store';
 import { BuilderPage, BuilderPreview, NEW_BUILDER_VALUES, type BuilderPreviewProps, type BuilderValues } from '../../views/deployments/builder';
 import { builderInputFromFields } from './builder';
 import { renderBuilder, usableRegistries } from './builder-render';
+import { createDeployment } from './service';
 
 const FormValue = t.Union([t.String({ maxLength: 40_000 }), t.Array(t.String({ maxLength: 2048 }), { maxItems: 500 })]);
 export const BuilderFormBody = t.Record(t.String({ maxLength: 64 }), FormValue, { maxProperties: 300 });
 type Fields = Record<string, string | string[]>;
 
 const one = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+const many = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((s) => s !== '');
 
 /** The environment findings are shown for: the form's choice when it is one, else production. */
 export function environmentOf(fields: Fields): Environment {
@@ -66,6 +68,40 @@ export function builderPages(deps: AppDeps) {
       const body = await builderPage(deps, caller, values, await previewOf(deps, caller, values));
       return renderPage(caller, ctx.cookie, { title: 'New deployment', active: 'deployments', body });
     })
+    .post(
+      '/deployments/new',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const fields = ctx.body;
+        const org = builderOrg(caller, fields);
+        requireOrg(caller, org.id, 'member');
+        const { input, fieldOf } = builderInputFromFields(fields);
+        const rendered = await renderBuilder(db, org.id, caller.scopeOrgIds, input, environmentOf(fields));
+        // A refusal shows the page again with what was typed and the problem beside it (422: nothing was created).
+        const again = async (preview: BuilderPreviewProps, message: string) => {
+          setFlash(ctx.cookie, { kind: 'error', text: message });
+          ctx.set.status = 422;
+          return renderPage(caller, ctx.cookie, { title: 'New deployment', active: 'deployments', body: await builderPage(deps, caller, fields, preview) });
+        };
+        if (!rendered.ok) {
+          const field = fieldOf(rendered.field);
+          return again({ ok: false, field, message: rendered.message }, `${field}: ${rendered.message}`);
+        }
+        const created = await createDeployment(db, actorOf(caller, ctx, deps.config.trustProxy), {
+          orgId: org.id,
+          name: rendered.form.name,
+          namespace: rendered.form.namespace,
+          manifests: rendered.yaml,
+          source: 'builder',
+          builderForm: rendered.form,
+          targets: { clusterIds: many(fields['targets.clusterIds']), environments: many(fields['targets.environments']) },
+        });
+        if (!created.ok) return again({ ok: true, yaml: rendered.yaml, findings: rendered.findings }, `${created.field}: ${created.message}`);
+        setFlash(ctx.cookie, { kind: 'ok', text: `Deployment "${created.deployment.name}" created (revision 1). Apply it to its clusters when ready.` });
+        return redirect(`/deployments/${created.deployment.id}`);
+      },
+      { body: BuilderFormBody },
+    )
     .post(
       '/deployments/new/preview',
       async (ctx) => {
