@@ -150,3 +150,17 @@ test('submitting the form creates the deployment (revision 1 = the previewed YAM
   const [n] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from deployments where name like 'shop-web%'`);
   expect(n.n).toBe(1);
 });
+
+test('imported manifests get the registry rule too: an image from the org’s registry without its pull Secret', async () => {
+  const manifests = (pullSecrets: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n${pullSecrets}      containers:\n        - name: api\n          image: ghcr.io/acme/api:2.0.1\n`;
+  const check = async (text: string) => {
+    const res = await api.call('POST', '/v1/deployments/validate', { orgId: org.id, namespace: 'shop', manifests: text, environment: 'staging' });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { findings: { ruleId: string; subject: string }[] }).findings;
+  };
+  const without = await check(manifests(''));
+  expect(without.find((f) => f.ruleId === 'registry-pull-secret')).toMatchObject({ subject: 'shop/Deployment/api' });
+  const withSecret = await check(manifests('      imagePullSecrets:\n        - name: ghcr-acme\n'));
+  expect(withSecret.map((f) => f.ruleId)).not.toContain('registry-pull-secret');
+});

@@ -104,3 +104,15 @@ export async function isMemberOfAny(db: Db, userId: string, orgIds: readonly str
     .limit(1);
   return row !== undefined;
 }
+
+/**
+ * Registries a deployment of `orgId` may pull with: those of the org and its ancestors that the caller can see
+ * (delivery checks the same line again when it fills the Secret), by org then name.
+ */
+export async function listUsableRegistries(db: Db, orgId: string, scopeOrgIds: readonly string[]): Promise<Registry[]> {
+  const line = await orgLine(db, orgId);
+  return listRegistries(
+    db,
+    line.filter((id) => scopeOrgIds.includes(id)),
+  );
+}
