@@ -25,12 +25,15 @@ afterAll(async () => {
 });
 
 async function kubectl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([kubectlPath!, '--kubeconfig', sim.kubeconfigPath, '--context', 'fields-admin', '--cache-dir', join(dir, 'cache'), '--request-timeout', '10s', ...args], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-    stdin: 'ignore',
-    env: { ...process.env, ...env },
-  });
+  const child = Bun.spawn(
+    [kubectlPath!, '--kubeconfig', sim.kubeconfigPath, '--context', 'fields-admin', '--cache-dir', join(dir, 'cache'), '--request-timeout', '10s', ...args],
+    {
+      stdout: 'pipe',
+      stderr: 'pipe',
+      stdin: 'ignore',
+      env: { ...process.env, ...env },
+    },
+  );
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { code, stdout, stderr };
 }
@@ -85,7 +88,20 @@ data: {x: "1"}
 describe('field ownership bookkeeping', () => {
   test('an update owns what it changed or added; what it removed leaves every set', () => {
     const before = { spec: { replicas: 2, template: { spec: { containers: [{ name: 'web', image: 'a' }] } } } };
-    const after = { spec: { replicas: 5, paused: true, template: { spec: { containers: [{ name: 'web', image: 'a' }, { name: 'side', image: 'b' }] } } } };
+    const after = {
+      spec: {
+        replicas: 5,
+        paused: true,
+        template: {
+          spec: {
+            containers: [
+              { name: 'web', image: 'a' },
+              { name: 'side', image: 'b' },
+            ],
+          },
+        },
+      },
+    };
     expect(changedFields(before, after)).toEqual({
       'f:spec': {
         'f:replicas': {},
@@ -121,7 +137,13 @@ describe('field ownership bookkeeping', () => {
     const back = recordApply(edited, 'niro', config, 'apps/v1', 't2');
     expect(back.map((e) => e.manager)).toEqual(['niro']);
     // A status entry (a controller's) is never touched by an apply to the main resource.
-    const withStatus = recordApply([{ manager: 'k3s', operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': {} } }], 'niro', config, 'apps/v1', 't3');
+    const withStatus = recordApply(
+      [{ manager: 'k3s', operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': {} } }],
+      'niro',
+      config,
+      'apps/v1',
+      't3',
+    );
     expect(withStatus.map((e) => e.manager)).toEqual(['k3s', 'niro']);
   });
 });
@@ -169,6 +191,24 @@ describe.skipIf(!kubectlPath)('kubectl: server-side apply, edit, selectors', () 
     expect(Object.keys(entries.find((e) => e.manager === 'niro')!.fieldsV1['f:spec'] as Record<string, unknown>)).toContain('f:replicas');
   });
 
+  test('kubectl apply by another manager (client-side apply) takes what it changed; kubectl scale takes replicas', async () => {
+    const file = join(dir, 'config-green.yaml');
+    await writeFile(file, MANIFESTS.split('---\n')[1]!.replace('mode: blue', 'mode: green'));
+    await kubectlOk(['apply', '-f', file]);
+    const entries = await managedFields('configmap', 'web-config');
+    const csa = entries.find((e) => e.manager === 'kubectl-client-side-apply')!;
+    expect(csa.operation).toBe('Update');
+    expect((csa.fieldsV1['f:data'] as Record<string, unknown>)['f:mode']).toEqual({});
+    expect(Object.keys((entries.find((e) => e.manager === 'niro')!.fieldsV1['f:data'] as Record<string, unknown> | undefined) ?? {})).not.toContain('f:mode');
+
+    await kubectlOk(['scale', 'deployment', 'web', '-n', 'shop', '--replicas', '4']);
+    const scaled = await managedFields('deployment', 'web');
+    expect(Object.keys((scaled.find((e) => e.manager === 'niro')!.fieldsV1['f:spec'] as Record<string, unknown>) ?? {})).not.toContain('f:replicas');
+    expect(scaled.some((e) => e.manager !== 'niro' && Object.keys((e.fieldsV1['f:spec'] as Record<string, unknown>) ?? {}).includes('f:replicas'))).toBe(true);
+    // Back as applied, for the next test.
+    await kubectlOk(['apply', '--server-side', '--field-manager', 'niro', '--force-conflicts', '-f', join(dir, 'manifests.yaml')]);
+  });
+
   test('get -w -l: an object labelled out of the selection is DELETED, labelled back ADDED', async () => {
     const watch = Bun.spawn(
       [
@@ -193,7 +233,12 @@ describe.skipIf(!kubectlPath)('kubectl: server-side apply, edit, selectors', () 
     let seen = '';
     const reader = (async () => {
       const decoder = new TextDecoder();
-      for await (const chunk of watch.stdout) seen += decoder.decode(chunk);
+      const reader = watch.stdout.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += decoder.decode(value, { stream: true });
+      }
     })();
     try {
       await waitFor('the first ADDED', () => seen.includes('ADDED'), 10_000);
