@@ -48,7 +48,8 @@ export function builderApi(deps: AppDeps) {
         ),
         environment: t.Optional(OneOf(ENVIRONMENTS, { description: 'Severities as for clusters of this environment (default production)' })),
       }),
-      body: t.Unknown(),
+      // Checked by the builder itself (src/deployments/builder.ts), so refusals name the field as the form does.
+      body: t.Record(t.String(), t.Unknown()),
       response: { 200: RenderJson },
       detail: {
         tags: ['deployments'],

@@ -4,7 +4,7 @@
 import type { Environment } from '../clusters/vocabulary';
 import type { Db } from '../db/client';
 import { ruleById } from '../policies/engine';
-import type { PolicyFinding, PolicyRegistry } from '../policies/vocabulary';
+import type { PolicyFinding } from '../policies/vocabulary';
 import { listUsableRegistries } from '../registries/store';
 import { buildDeployment, type BuilderForm, type BuilderRegistry } from './builder';
 import { buildTimeFindings } from './findings';
@@ -20,17 +20,11 @@ export async function usableRegistries(db: Db, orgId: string, scopeOrgIds: reado
   return (await listUsableRegistries(db, orgId, scopeOrgIds)).map((r) => ({ id: r.id, name: r.name, server: r.server }));
 }
 
-/** The same registries as the policy rules read them (the host images name, the pull Secret's name). */
-export async function pullRegistries(db: Db, orgId: string, scopeOrgIds: readonly string[]): Promise<PolicyRegistry[]> {
-  return (await listUsableRegistries(db, orgId, scopeOrgIds)).map((r) => ({ server: r.server, secretName: r.name }));
-}
-
 export async function renderBuilder(db: Db, orgId: string, scopeOrgIds: readonly string[], input: unknown, environment: Environment): Promise<RenderResult> {
   const registries = await usableRegistries(db, orgId, scopeOrgIds);
   const built = buildDeployment(input, registries);
   if (!built.ok) return built;
-  const context = registries.map((r) => ({ server: r.server, secretName: r.name }));
-  const perWorkload = await buildTimeFindings(db, orgId, built.yaml, built.form.namespace, environment, context);
+  const perWorkload = await buildTimeFindings(db, orgId, built.yaml, built.form.namespace, environment, scopeOrgIds);
   const findings = perWorkload.flatMap((w) =>
     w.findings.map((f) => {
       const rule = ruleById(f.ruleId);

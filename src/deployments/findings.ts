@@ -6,7 +6,8 @@ import type { Environment } from '../clusters/vocabulary';
 import { evaluatePolicies } from '../policies/engine';
 import { policyInputsFromYaml } from '../policies/manifest';
 import { loadEffectiveSettings } from '../policies/store';
-import { workloadSubject, type PolicyFinding, type PolicyRegistry } from '../policies/vocabulary';
+import { workloadSubject, type PolicyFinding } from '../policies/vocabulary';
+import { listUsableRegistries } from '../registries/store';
 import { severityRank } from '../policies/severity';
 
 /** Findings of one workload of the manifests. */
@@ -21,8 +22,9 @@ export function strictestEnvironment(environments: readonly Environment[]): Envi
 
 /**
  * Findings per workload of `manifests` (valid manifests: validateManifests passed), graded for `environment`,
- * most severe first within each workload; workloads without findings are left out. `registries` (the ones Niro
- * holds credentials for that the deployment may use) let the registry-pull-secret rule speak.
+ * most severe first within each workload; workloads without findings are left out. With the caller's
+ * `scopeOrgIds`, the registries the deployment may use (Niro holds their credentials) let the
+ * registry-pull-secret rule speak.
  */
 export async function buildTimeFindings(
   db: Db,
@@ -30,9 +32,10 @@ export async function buildTimeFindings(
   manifests: string,
   namespace: string,
   environment: Environment,
-  registries: readonly PolicyRegistry[] = [],
+  scopeOrgIds: readonly string[] = [],
 ): Promise<WorkloadFindings[]> {
   const settings = await loadEffectiveSettings(db, orgId);
+  const registries = (await listUsableRegistries(db, orgId, scopeOrgIds)).map((r) => ({ server: r.server, secretName: r.name }));
   const { inputs } = policyInputsFromYaml(manifests, { environment, namespace, registries });
   const out: WorkloadFindings[] = [];
   for (const input of inputs) {
