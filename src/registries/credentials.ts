@@ -85,6 +85,9 @@ export function checkRegistryInput(
 ): { ok: true; value: CheckedRegistry } | { ok: false; message: string } {
   const name = (input.name ?? existing?.name ?? '').trim();
   if (name === '') return { ok: false, message: 'name: required' };
+  // Pod templates name the pull Secret by it: a rename would leave every deployment pointing at nothing.
+  if (existing && name !== existing.name)
+    return { ok: false, message: 'name: cannot change (deployments name the pull Secret by it); add a new registry instead' };
   if (name.length > NAME_MAX || !DNS_LABEL.test(name))
     return { ok: false, message: `name: lower-case letters, digits and '-', at most ${NAME_MAX} characters (it names the pull Secret in clusters)` };
   const rawServer = input.server ?? existing?.server ?? '';

@@ -2,6 +2,7 @@
 // placeholder Secret that names a registry by id and holds no data; the credential is opened and written into
 // it only in the copy of the command handed to the agent, so no table ever holds it in clear.
 //
+// Placeholders are read at the top level of the stream (not inside a `kind: List`), as the builder writes them.
 // A reference is honoured only when the registry belongs to the cluster's organization or one of its
 // ancestors, and the command's author is a member of the registry's organization or one of its ancestors
 // (the people who can see the credential's record): knowing another organization's registry id is not enough.
@@ -43,10 +44,10 @@ export async function expandPullSecrets(
   const manifests = command.payload.manifests;
   if (command.type !== 'apply' || typeof manifests !== 'string' || !manifests.includes(REGISTRY_REF_ANNOTATION))
     return { ok: true, payload: command.payload, secrets: 0 };
-  const docs = parseAllDocuments(manifests)
-    .filter((d) => d.errors.length === 0)
-    .map((d) => d.toJS() as unknown)
-    .filter((v) => v !== null && v !== undefined);
+  const parsed = parseAllDocuments(manifests);
+  // Queued manifests were parsed when queued; one that no longer parses is refused rather than sent short.
+  if (parsed.some((d) => d.errors.length > 0)) return { ok: false, message: 'manifests: a document does not parse' };
+  const docs = parsed.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
   const refs = [...new Set(docs.map(registryRefOf).filter((r): r is string => r !== null))];
   if (refs.length === 0) return { ok: true, payload: command.payload, secrets: 0 };
 

@@ -107,6 +107,9 @@ describe('API', () => {
     expect(new Date(res.json.rotatedAt).getTime()).toBeGreaterThanOrEqual(new Date(r.rotatedAt).getTime());
     const [after] = await queryRows<{ sealed_password: string }>(t.db, sql`select sealed_password from registries where id = ${r.id}`);
     expect(after.sealed_password).not.toBe(before.sealed_password);
+    const rename = await call(owner, 'PATCH', `/v1/registries/${r.id}`, { name: 'renamed' });
+    expect(rename.status).toBe(400);
+    expect(rename.json.error.message).toStartWith('name: cannot change');
     const renamed = await call(owner, 'PATCH', `/v1/registries/${r.id}`, { username: 'other-bot' });
     expect(renamed.json.username).toBe('other-bot');
     const audit = await queryRows<{ action: string; details: Record<string, unknown> }>(

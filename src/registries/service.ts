@@ -45,13 +45,11 @@ export async function createRegistry(db: Db, box: SecretBox, actor: Actor, orgId
   return { ok: true, registry };
 }
 
-/** Changes name, server or username; a `password` rotates the credential. */
+/** Changes server or username (the name is fixed: pod templates name the Secret by it); a `password` rotates the credential. */
 export async function changeRegistry(db: Db, box: SecretBox, actor: Actor, existing: Registry, input: RegistryInput, now: Date): Promise<RegistryOutcome> {
   const checked = checkRegistryInput(input, existing);
   if (!checked.ok) return { ok: false, status: 400, message: checked.message };
   const v = checked.value;
-  if (v.name !== existing.name && (await findRegistryByName(db, existing.orgId, v.name)))
-    return { ok: false, status: 409, message: `name: this organization already has a registry "${v.name}"` };
   const updated = await updateRegistry(
     db,
     existing.id,
@@ -64,7 +62,7 @@ export async function changeRegistry(db: Db, box: SecretBox, actor: Actor, exist
     now,
   );
   if (!updated) return { ok: false, status: 404, message: 'registry not found' };
-  const changed = (['name', 'server', 'username'] as const).filter((k) => v[k] !== existing[k]);
+  const changed = (['server', 'username'] as const).filter((k) => v[k] !== existing[k]);
   await recordAudit(db, {
     orgId: existing.orgId,
     actorUserId: actor.userId,

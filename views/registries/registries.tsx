@@ -42,7 +42,7 @@ function RegistryForm(props: {
         ''
       )}
       <label>
-        <span>Name (also the pull Secret’s name in clusters)</span>
+        <span>{props.stored ? 'Name (the pull Secret’s name in clusters; fixed)' : 'Name (also the pull Secret’s name in clusters)'}</span>
         <input
           type="text"
           name="name"
@@ -51,6 +51,7 @@ function RegistryForm(props: {
           maxlength={String(NAME_MAX)}
           pattern="[a-z0-9]([\-a-z0-9]*[a-z0-9])?"
           placeholder="ghcr-acme"
+          readonly={props.stored}
         />
       </label>
       <label>
