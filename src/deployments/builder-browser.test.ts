@@ -37,7 +37,9 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: s
 test('typing an untagged or :latest image, or removing resources, shows the finding live and the YAML follows', async () => {
   const page = await browser.newPage();
   await browserSignIn(page, base, user.email, user.password);
-  await page.goto(`${base}/deployments/new`);
+  // The deployments page leads to the builder.
+  await page.goto(`${base}/deployments`);
+  await Promise.all([page.waitForURL((u) => u.pathname === '/deployments/new'), page.click('#build-deployment')]);
   // The empty form names what is missing.
   expect(await page.locator('#builder-preview [data-builder-error]').getAttribute('data-builder-error')).toBe('name');
 
