@@ -164,3 +164,9 @@ test('imported manifests get the registry rule too: an image from the org’s re
   const withSecret = await check(manifests('      imagePullSecrets:\n        - name: ghcr-acme\n'));
   expect(withSecret.map((f) => f.ruleId)).not.toContain('registry-pull-secret');
 });
+
+test('a required field left out is named under body', async () => {
+  const res = await render({ namespace: 'shop', image: 'nginx:1.27' });
+  expect(res.status).toBe(400);
+  expect(res.body.error.message).toStartWith('body.name:');
+});

@@ -38,7 +38,11 @@ export function builderApi(deps: AppDeps) {
       const org = ctx.query.org ? requireOrg(caller, ctx.query.org) : defaultOrg(caller);
       if (!org) throw notFound('organization');
       const res = await renderBuilder(db, org.id, caller.scopeOrgIds, ctx.body, ctx.query.environment ?? 'production');
-      if (!res.ok) throw badRequest(`${res.field}: ${res.message}`);
+      if (!res.ok) {
+        // A field the body did not carry (a required one left out) is named under `body`.
+        const sent = Object.keys(ctx.body).includes(res.field.split('.')[0]);
+        throw badRequest(`${sent || res.field === 'body' ? res.field : `body.${res.field}`}: ${res.message}`);
+      }
       return { yaml: res.yaml, objects: res.objects, findings: res.findings };
     },
     {
