@@ -29,6 +29,8 @@ import { policiesApi } from './policies/api';
 import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
 import { deploymentsApi } from './deployments/api';
+import { builderApi } from './deployments/builder-api';
+import { builderPages } from './deployments/builder-pages';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
@@ -42,6 +44,8 @@ import { podsApi } from './pods/api';
 import { podsPages } from './pods/pages';
 import { notificationsApi } from './notifications/api';
 import { notificationsPages } from './notifications/pages';
+import { registriesApi } from './registries/api';
+import { registriesPages } from './registries/pages';
 
 export function createApp(deps: AppDeps): AnyElysia {
   // normalize: false — unknown body fields are rejected (400 naming them), never silently dropped.
@@ -76,6 +80,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(policiesApi(deps))
     .use(deploymentsPages(deps))
     .use(deploymentsApi(deps))
+    .use(builderApi(deps))
+    .use(builderPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
     .use(commandsPages(deps))
@@ -88,6 +94,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(podsPages(deps))
     .use(notificationsApi(deps))
     .use(notificationsPages(deps))
+    .use(registriesApi(deps))
+    .use(registriesPages(deps))
     .use(rolloutsApi(deps))
     .use(rolloutsPages(deps))
     .use(installScriptRoutes(deps.config))

@@ -10,6 +10,11 @@ import { parseStorableJson, readBody } from '../http/body';
 import { requireAgent } from './auth';
 import { claimCommands, recordResult } from '../commands/store';
 import type { CommandRow } from '../commands/schema';
+import { createSecretBox, type SecretBox } from '../security/encryption';
+import { expandPullSecrets } from '../registries/delivery';
+import type { Db } from '../db/client';
+import type { AgentCluster } from '../deps';
+import type { Logger } from '../log';
 import { recordDeploymentResult } from '../deployments/results';
 
 const checkResult = TypeCompiler.Compile(CommandResult);
@@ -19,12 +24,43 @@ const MAX_RESULT_BYTES = 4 * 1024 * 1024;
 /** Held polls per cluster and replica: two agent replicas and a reconnect overlap fit; a runaway loop does not. */
 export const MAX_HELD_POLLS_PER_CLUSTER = 4;
 
-function envelope(row: CommandRow): CommandEnvelope {
-  return { id: row.id, type: row.type, createdAt: row.createdAt.toISOString(), payload: row.payload };
+function envelope(row: CommandRow, payload: Record<string, unknown>): CommandEnvelope {
+  return { id: row.id, type: row.type, createdAt: row.createdAt.toISOString(), payload };
+}
+
+/**
+ * The envelopes to hand the agent for commands it just claimed. The stored payload is what was queued; an
+ * apply's placeholder pull Secrets are filled here, in the delivered copy only (src/registries/delivery.ts). A
+ * command whose credentials cannot be delivered is answered failed at once, in the agent's stead, and left out.
+ */
+async function deliverable(
+  deps: { db: Db; box: SecretBox; log: Logger; signals: AppDeps['commandSignals'] },
+  agent: AgentCluster,
+  claimed: CommandRow[],
+): Promise<CommandEnvelope[]> {
+  const out: CommandEnvelope[] = [];
+  for (const row of claimed) {
+    const expanded = await expandPullSecrets(deps.db, deps.box, agent, row, LIMITS.manifests);
+    if (expanded.ok) {
+      out.push(envelope(row, expanded.payload));
+      continue;
+    }
+    const result: CommandResult = { commandId: row.id, ok: false, message: expanded.message, details: { code: 'invalid_payload' }, durationMs: 0 };
+    // As a result from the agent would be: with the deployment's per-cluster status, in one transaction.
+    await deps.db.transaction(async (tx) => {
+      const now = new Date();
+      const recorded = await recordResult(tx, agent.id, row.id, result, now);
+      if (recorded.ok) await recordDeploymentResult(tx, recorded.command, now);
+    });
+    deps.log.info('command refused at delivery', { clusterId: agent.id, commandId: row.id, reason: expanded.message });
+    await deps.signals.publishDone(row.id);
+  }
+  return out;
 }
 
 export function commandsAgentApi(deps: AppDeps) {
   const { db, config, log, commandSignals: signals } = deps;
+  const box = createSecretBox(config.secret);
   return new Elysia({ name: 'commands-agent-api' })
     .get(
       AGENT_PATHS.commands,
@@ -44,11 +80,14 @@ export function commandsAgentApi(deps: AppDeps) {
         try {
           for (;;) {
             const claimed = await claimCommands(db, agent.id, new Date(), LIMITS.commandsPerPoll);
-            if (claimed.length > 0) {
-              log.info('commands delivered', { clusterId: agent.id, commands: claimed.map((c) => `${c.type}:${c.id}`) });
-              const out: CommandsResponse = { commands: claimed.map(envelope) };
+            const commands = claimed.length > 0 ? await deliverable({ db, box, log, signals }, agent, claimed) : [];
+            if (commands.length > 0) {
+              log.info('commands delivered', { clusterId: agent.id, commands: commands.map((c) => `${c.type}:${c.id}`) });
+              const out: CommandsResponse = { commands };
               return out;
             }
+            // Every claimed command was refused at delivery: more may be queued behind them, claim again.
+            if (claimed.length > 0) continue;
             // Woken by a notification: claim again (another poll may have won it, then wait on).
             const woken = await watch.next(deadline - Date.now(), request.signal);
             if (!woken) {

@@ -155,7 +155,10 @@ export async function countFleetByStatus(db: Db, f: FleetFilter): Promise<Record
   return counts;
 }
 
-export type ScopeCluster = Pick<Cluster, 'id' | 'orgId' | 'name' | 'status' | 'lastHeartbeatAt' | 'protocol' | 'podsListed' | 'podsTotal' | 'podsTruncated'> & {
+export type ScopeCluster = Pick<
+  Cluster,
+  'id' | 'orgId' | 'name' | 'environment' | 'status' | 'lastHeartbeatAt' | 'protocol' | 'podsListed' | 'podsTotal' | 'podsTruncated'
+> & {
   /** The podMetrics capability as last reported; null when the agent reports no capabilities (protocol 1). */
   podMetrics: Capability | null;
 };
@@ -168,6 +171,7 @@ export async function listScopeClusters(db: Db, orgIds: readonly string[]): Prom
       id: clusters.id,
       orgId: clusters.orgId,
       name: clusters.name,
+      environment: clusters.environment,
       status: clusters.status,
       lastHeartbeatAt: clusters.lastHeartbeatAt,
       protocol: clusters.protocol,

@@ -92,7 +92,7 @@ export function deploymentsApi(deps: AppDeps) {
         const checked = validateManifests(ctx.body.manifests, ctx.body.namespace);
         if (!checked.ok) throw invalidError(checked);
         const environment = ctx.body.environment ?? (await findingsEnvironment(db, org.id, selector.selector));
-        const findings = await buildTimeFindings(db, org.id, checked.content, ctx.body.namespace, environment);
+        const findings = await buildTimeFindings(db, org.id, checked.content, ctx.body.namespace, environment, caller.scopeOrgIds);
         return {
           objects: checked.objects.map(({ apiVersion, kind, namespace, name }) => ({ apiVersion, kind, namespace, name })),
           environment,
@@ -134,7 +134,7 @@ export function deploymentsApi(deps: AppDeps) {
         });
         if (!res.ok) throw invalidError(res);
         const environment = await findingsEnvironment(db, org.id, res.deployment.targets);
-        const findings = await buildTimeFindings(db, org.id, res.revision.content, res.deployment.namespace, environment);
+        const findings = await buildTimeFindings(db, org.id, res.revision.content, res.deployment.namespace, environment, caller.scopeOrgIds);
         ctx.set.status = 201;
         return {
           deployment: deploymentJson(res.deployment, [], new Date()),
@@ -240,7 +240,7 @@ export function deploymentsApi(deps: AppDeps) {
         });
         if (!res.ok) throw invalidError(res);
         const environment = await findingsEnvironment(db, deployment.orgId, deployment.targets);
-        const findings = await buildTimeFindings(db, deployment.orgId, res.revision.content, deployment.namespace, environment);
+        const findings = await buildTimeFindings(db, deployment.orgId, res.revision.content, deployment.namespace, environment, caller.scopeOrgIds);
         const fresh = await requireDeployment(db, caller, deployment.id);
         ctx.set.status = res.unchanged ? 200 : 201;
         return {

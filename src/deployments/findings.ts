@@ -7,6 +7,7 @@ import { evaluatePolicies } from '../policies/engine';
 import { policyInputsFromYaml } from '../policies/manifest';
 import { loadEffectiveSettings } from '../policies/store';
 import { workloadSubject, type PolicyFinding } from '../policies/vocabulary';
+import { listUsableRegistries } from '../registries/store';
 import { severityRank } from '../policies/severity';
 
 /** Findings of one workload of the manifests. */
@@ -21,11 +22,21 @@ export function strictestEnvironment(environments: readonly Environment[]): Envi
 
 /**
  * Findings per workload of `manifests` (valid manifests: validateManifests passed), graded for `environment`,
- * most severe first within each workload; workloads without findings are left out.
+ * most severe first within each workload; workloads without findings are left out. With the caller's
+ * `scopeOrgIds`, the registries the deployment may use (Niro holds their credentials) let the
+ * registry-pull-secret rule speak.
  */
-export async function buildTimeFindings(db: Db, orgId: string, manifests: string, namespace: string, environment: Environment): Promise<WorkloadFindings[]> {
+export async function buildTimeFindings(
+  db: Db,
+  orgId: string,
+  manifests: string,
+  namespace: string,
+  environment: Environment,
+  scopeOrgIds: readonly string[] = [],
+): Promise<WorkloadFindings[]> {
   const settings = await loadEffectiveSettings(db, orgId);
-  const { inputs } = policyInputsFromYaml(manifests, { environment, namespace });
+  const registries = (await listUsableRegistries(db, orgId, scopeOrgIds)).map((r) => ({ server: r.server, secretName: r.name }));
+  const { inputs } = policyInputsFromYaml(manifests, { environment, namespace, registries });
   const out: WorkloadFindings[] = [];
   for (const input of inputs) {
     const findings = evaluatePolicies(input, settings.disabled).sort((a, b) => severityRank(b.severity) - severityRank(a.severity));

@@ -288,3 +288,29 @@ export async function countDeployments(db: Db, orgIds: readonly string[]): Promi
     .where(and(inArray(deployments.orgId, [...orgIds]), ne(deployments.status, 'deleted')));
   return Number(row?.n ?? 0);
 }
+
+export type AppliedContentRow = { deploymentId: string; clusterId: string; revision: number; content: string };
+
+/**
+ * Clusters of active deployments whose applied revision's content contains `needle` (a registry's id, as a pull
+ * Secret placeholder names it), with that content: what a rotated credential must be delivered to again.
+ */
+export async function listAppliedTargetsContaining(db: Db, needle: string, limit: number): Promise<AppliedContentRow[]> {
+  const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .select({
+      deploymentId: deploymentTargets.deploymentId,
+      clusterId: deploymentTargets.clusterId,
+      revision: deploymentRevisions.number,
+      content: deploymentRevisions.content,
+    })
+    .from(deploymentTargets)
+    .innerJoin(deployments, eq(deployments.id, deploymentTargets.deploymentId))
+    .innerJoin(
+      deploymentRevisions,
+      and(eq(deploymentRevisions.deploymentId, deploymentTargets.deploymentId), eq(deploymentRevisions.number, deploymentTargets.appliedRevision)),
+    )
+    .where(and(eq(deployments.status, 'active'), sql`${deploymentRevisions.content} like ${pattern}`))
+    .orderBy(asc(deploymentTargets.deploymentId), asc(deploymentTargets.clusterId))
+    .limit(limit);
+}

@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   forbidden_origin: { status: 403, meaning: 'A cross-origin WebSocket was refused' },
   logs_not_enabled: { status: 403, meaning: 'The cluster’s agent does not report the logs capability; the message gives the command that enables it' },
   not_found: { status: 404, meaning: 'No such resource in your organizations (one outside them answers the same)' },
-  name_taken: { status: 409, meaning: 'Another cluster (or deployment) of the organization has this name' },
+  name_taken: { status: 409, meaning: 'Another cluster, deployment or registry of the organization has this name' },
   already_enrolled: { status: 409, meaning: 'The cluster is enrolled; its agent uses its key, not a token' },
   already_member: { status: 409, meaning: 'The user is already a member of the organization; change their role instead' },
   already_reported: { status: 409, meaning: 'A result for this command was already recorded' },

@@ -140,8 +140,50 @@ describe('each rule on the good Deployment with one change', () => {
     ).toEqual([]);
   });
   test('every rule in the catalogue has a known answer above', () => {
-    const covered = new Set([...CASES.flatMap((c) => c[2]), 'pod-disruption-budget']);
+    const covered = new Set([...CASES.flatMap((c) => c[2]), 'pod-disruption-budget', 'registry-pull-secret']);
     expect(RULE_IDS.filter((r) => !covered.has(r))).toEqual([]);
+  });
+});
+
+describe('registry-pull-secret: the org’s registries as context', () => {
+  const REGISTRIES = [
+    { server: 'registry.example.com', secretName: 'example-pull' },
+    { server: 'docker.io', secretName: 'hub-pull' },
+  ];
+  const withRegistries = (change: (dep: Json) => void, registries = REGISTRIES): RuleId[] => {
+    const [dep] = goodDocs();
+    change(dep);
+    // Only this rule: changing an image may move image-tag or image-pull-policy too.
+    return ids(policyInputFromManifest(dep, { environment: 'production', hasPdb: true, registries })!).filter((id) => id === 'registry-pull-secret');
+  };
+
+  test('an image from a held registry with no imagePullSecrets is flagged, naming each container and the Secret', () => {
+    const [dep] = goodDocs();
+    expect(ids(policyInputFromManifest(dep, { environment: 'production', hasPdb: true, registries: REGISTRIES })!)).toEqual(['registry-pull-secret']);
+    const [finding] = evaluatePolicies(policyInputFromManifest(dep, { environment: 'production', hasPdb: true, registries: REGISTRIES })!);
+    expect(finding.containers).toEqual(['web', 'migrate']);
+    expect(finding.message).toBe(
+      'Containers "web" pulls from registry.example.com without imagePullSecrets "example-pull"; "migrate (init)" pulls from registry.example.com without imagePullSecrets "example-pull"',
+    );
+  });
+  test('the pod referencing the registry’s Secret passes; another Secret does not count', () => {
+    expect(withRegistries((d) => (pod(d).imagePullSecrets = [{ name: 'example-pull' }]))).toEqual([]);
+    expect(withRegistries((d) => (pod(d).imagePullSecrets = [{ name: 'someone-else' }]))).toEqual(['registry-pull-secret']);
+  });
+  test('images from registries Niro holds nothing for, and no context at all (runtime), are not flagged', () => {
+    expect(withRegistries((d) => ((web(d).image = 'ghcr.io/acme/web:1.4.2'), (migrate(d).image = 'quay.io/acme/migrate@sha256:abc')))).toEqual([]);
+    expect(withRegistries(() => {}, [])).toEqual([]);
+    expect(mutated(() => {})).toEqual([]);
+  });
+  test('Docker Hub: an image without a host is docker.io', () => {
+    expect(withRegistries((d) => ((web(d).image = 'acme/web:1.4.2'), (pod(d).imagePullSecrets = [{ name: 'example-pull' }])))).toEqual([
+      'registry-pull-secret',
+    ]);
+    expect(withRegistries((d) => ((web(d).image = 'nginx:1.27'), (pod(d).imagePullSecrets = [{ name: 'example-pull' }, { name: 'hub-pull' }])))).toEqual([]);
+  });
+  test('the YAML stream passes the context to every workload', () => {
+    const { inputs } = policyInputsFromYaml(data('good-deployment.yaml'), { environment: 'production', registries: REGISTRIES });
+    expect(inputs.map(ids)).toEqual([['registry-pull-secret']]);
   });
 });
 

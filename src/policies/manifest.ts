@@ -3,7 +3,7 @@
 import { parseAllDocuments } from 'yaml';
 import type { Environment } from '../clusters/vocabulary';
 import { list, obj, str, strings } from './pod-view';
-import { POLICY_KINDS, type PolicyInput, type PolicyKind } from './vocabulary';
+import { POLICY_KINDS, type PolicyInput, type PolicyKind, type PolicyRegistry } from './vocabulary';
 
 type Json = Record<string, unknown>;
 
@@ -28,7 +28,10 @@ function templateOf(kind: PolicyKind, doc: Json): PolicyInput['template'] | null
  * kind with a pod template. Replicas default to 1 as the API server would; `namespace` fills in a
  * manifest that names none.
  */
-export function policyInputFromManifest(doc: unknown, ctx: { environment: Environment; namespace?: string; hasPdb?: boolean }): PolicyInput | null {
+export function policyInputFromManifest(
+  doc: unknown,
+  ctx: { environment: Environment; namespace?: string; hasPdb?: boolean; registries?: readonly PolicyRegistry[] },
+): PolicyInput | null {
   const o = obj(doc);
   const kind = str(o.kind);
   if (!kind || !(POLICY_KINDS as readonly string[]).includes(kind)) return null;
@@ -47,6 +50,7 @@ export function policyInputFromManifest(doc: unknown, ctx: { environment: Enviro
     template,
     hasPdb: ctx.hasPdb ?? false,
     environment: ctx.environment,
+    ...(ctx.registries ? { registries: ctx.registries } : {}),
   };
 }
 
@@ -73,7 +77,7 @@ export type YamlInputs = { inputs: PolicyInput[]; errors: string[] };
  * Every workload of a multi-document YAML stream (`---` separated, `kind: List` items too). A
  * PodDisruptionBudget in the same stream and namespace counts for the workloads it selects.
  */
-export function policyInputsFromYaml(text: string, ctx: { environment: Environment; namespace?: string }): YamlInputs {
+export function policyInputsFromYaml(text: string, ctx: { environment: Environment; namespace?: string; registries?: readonly PolicyRegistry[] }): YamlInputs {
   const errors: string[] = [];
   const objects: Json[] = [];
   for (const [n, d] of parseAllDocuments(text).entries()) {

@@ -2,8 +2,9 @@
 // policy, priority classes, and for production workloads replicas, a PodDisruptionBudget and spreading.
 import type { Rule } from './rule';
 import { containerRule } from './rule';
-import { list, obj, str } from './pod-view';
-import type { PolicyInput } from './vocabulary';
+import { containersOf, list, obj, str } from './pod-view';
+import { imageRegistry } from '../registries/credentials';
+import type { PolicyInput, Violation } from './vocabulary';
 
 function hasResource(raw: Record<string, unknown>, kind: 'requests' | 'limits', resource: 'cpu' | 'memory'): boolean {
   const v = obj(obj(raw.resources)[kind])[resource];
@@ -28,6 +29,26 @@ export function floatingImage(image: string): boolean {
 }
 
 const REPLICATED = ['Deployment', 'StatefulSet', 'ReplicaSet'];
+
+/**
+ * Containers pulling from a registry Niro holds credentials for while the pod names none of that registry's
+ * pull Secrets in imagePullSecrets: the pull fails (or silently uses a node's own credentials) on clusters.
+ */
+function unreferencedRegistry(i: PolicyInput): Violation | null {
+  if (!i.registries?.length) return null;
+  const referenced = new Set(list(i.template.spec.imagePullSecrets).map((s) => str(s.name) ?? ''));
+  const hits: { name: string; label: string; server: string; secret: string }[] = [];
+  for (const c of containersOf(i.template.spec)) {
+    if (c.type === 'ephemeral') continue;
+    const server = imageRegistry(str(c.raw.image) ?? '');
+    const held = i.registries.filter((r) => r.server === server);
+    if (held.length && !held.some((r) => referenced.has(r.secretName)))
+      hits.push({ name: c.name, label: c.type === 'init' ? `${c.name} (init)` : c.name, server, secret: held[0].secretName });
+  }
+  if (hits.length === 0) return null;
+  const what = hits.map((h) => `"${h.label}" pulls from ${h.server} without imagePullSecrets "${h.secret}"`).join('; ');
+  return { message: `Container${hits.length === 1 ? '' : 's'} ${what}`, containers: hits.map((h) => h.name) };
+}
 
 /** The imagePullPolicy Kubernetes applies: the container's, else Always for a floating image, else IfNotPresent. */
 function pullPolicy(raw: Record<string, unknown>): string {
@@ -122,6 +143,16 @@ export const WORKLOAD_RULES: Rule[] = [
         'container',
         'init',
       ]),
+  },
+  {
+    id: 'registry-pull-secret',
+    category: 'reliability',
+    severity: 'medium',
+    title: 'Private registry without its pull Secret',
+    why: 'Niro holds credentials for this image’s registry, but the pod template does not list their pull Secret in imagePullSecrets: nodes pull anonymously and get ErrImagePull / ImagePullBackOff, or pull with whatever credentials a node happens to have.',
+    fix: 'spec:   # the pod template\n  imagePullSecrets:\n    - name: ghcr-acme   # the registry’s name in Niro (Settings → Registries)',
+    source: 'Niro',
+    check: unreferencedRegistry,
   },
   {
     id: 'single-replica',

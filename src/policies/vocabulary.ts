@@ -35,6 +35,7 @@ export const RULE_IDS = [
   'readiness-probe',
   'image-tag',
   'image-pull-policy',
+  'registry-pull-secret',
   'single-replica',
   'pod-disruption-budget',
   'topology-spread',
@@ -70,7 +71,16 @@ export type PolicyInput = {
   /** A PodDisruptionBudget selects the template's labels. */
   hasPdb: boolean;
   environment: Environment;
+  /**
+   * Registries Niro holds credentials for, usable where this workload is built (the org's and its ancestors'):
+   * the host images name and the pull Secret Niro delivers. Build time only (the builder, imports); absent at
+   * runtime, where the rules that read it stay silent.
+   */
+  registries?: readonly PolicyRegistry[];
 };
+
+/** A registry credential as a rule sees it: `server` as images name it (src/registries/credentials.ts). */
+export type PolicyRegistry = { server: string; secretName: string };
 
 /** A rule's verdict on one input: which containers (empty for pod-level rules) and what exactly is wrong. */
 export type Violation = { message: string; containers: string[] };

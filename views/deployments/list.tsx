@@ -175,6 +175,14 @@ export function DeploymentsPage(props: { rows: DeploymentRowView[]; form: NewDep
     <>
       <div class="row page-head">
         <h1>Deployments</h1>
+        <span class="spacer" />
+        {f ? (
+          <a class="button" href="/deployments/new" id="build-deployment">
+            Build a deployment
+          </a>
+        ) : (
+          ''
+        )}
       </div>
       <p class="muted">Managed workloads: manifests Niro applies to your clusters with server-side apply, revision by revision.</p>
       <DeploymentsLive rows={props.rows} />
