@@ -56,7 +56,12 @@ afterAll(async () => {
 
 describe('refs and URLs', () => {
   test('a branch wins over a tag of the same name; an annotated tag resolves to its commit', () => {
-    const ls = ['a'.repeat(40) + '\trefs/heads/x', 'b'.repeat(40) + '\trefs/tags/x', 'c'.repeat(40) + '\trefs/tags/v1', 'd'.repeat(40) + '\trefs/tags/v1^{}'].join('\n');
+    const ls = [
+      'a'.repeat(40) + '\trefs/heads/x',
+      'b'.repeat(40) + '\trefs/tags/x',
+      'c'.repeat(40) + '\trefs/tags/v1',
+      'd'.repeat(40) + '\trefs/tags/v1^{}',
+    ].join('\n');
     expect(pickRef(ls, 'x')).toBe('a'.repeat(40));
     expect(pickRef(ls, 'v1')).toBe('d'.repeat(40));
     expect(pickRef(ls, 'refs/tags/x')).toBe('b'.repeat(40));
@@ -176,7 +181,10 @@ describe('fetch over HTTP', () => {
     }
     const none = await fetchCommit({ url, ref: 'main', credentials: { kind: 'none' } }, LIMITS);
     expect(none.ok).toBe(false);
-    expect(none).toEqual({ ok: false, message: 'listing the repository’s refs failed: the server asks for credentials; give a token (HTTPS) or a deploy key (SSH)' });
+    expect(none).toEqual({
+      ok: false,
+      message: 'listing the repository’s refs failed: the server asks for credentials; give a token (HTTPS) or a deploy key (SSH)',
+    });
   });
 });
 
