@@ -1,6 +1,6 @@
 import Html from '@kitajs/html';
 
-export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'incidents' | 'notifications' | 'audit';
+export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'incidents' | 'notifications' | 'integrations' | 'audit';
 
 const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'profile', href: '/settings/profile', label: 'Profile' },
@@ -9,6 +9,7 @@ const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'orgs', href: '/settings/orgs', label: 'Organizations' },
   { key: 'incidents', href: '/settings/incidents', label: 'Incidents' },
   { key: 'notifications', href: '/settings/notifications', label: 'Notifications' },
+  { key: 'integrations', href: '/settings/integrations', label: 'Integrations' },
   { key: 'audit', href: '/settings/audit', label: 'Audit log' },
 ];
 
