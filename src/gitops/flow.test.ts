@@ -15,6 +15,9 @@ import { until } from '../testing/receivers';
 import { queryRows } from '../db/client';
 import { createDeployment } from '../deployments/service';
 import { findSource } from './store';
+import { startGitSyncJob } from './sync';
+import { gitopsDeps } from './api';
+import { createLogger } from '../log';
 import { setMembership } from '../orgs/store';
 
 const WEBHOOK_SECRET = `whsec-${randomBytes(12).toString('hex')}`;
@@ -435,6 +438,74 @@ describe('private repositories and pull requests', () => {
       { 'x-github-delivery': 'pr-other' },
     );
     expect(res.json).toMatchObject({ accepted: false, action: 'none' });
+  });
+});
+
+describe('bounds, forms and the schedule', () => {
+  test('a body over the webhook bound is refused (413) before anything is recorded; GitHub’s form encoding is read', async () => {
+    const big = JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(1024 * 1024) });
+    const res = await t.request(`/v1/integrations/git/webhook/${sourceId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sign(big), 'x-github-delivery': 'd-big' },
+      body: big,
+    });
+    expect(res.status).toBe(413);
+    expect(await queryRows(t.db, sql`select 1 from git_webhook_deliveries where delivery_id = 'd-big'`)).toEqual([]);
+    const webhookSyncs = () => t.logs.filter((l) => l.includes('"msg":"git sync"') && l.includes('"trigger":"webhook"')).length;
+    const before = webhookSyncs();
+    const form = `payload=${encodeURIComponent(JSON.stringify({ ref: 'refs/heads/main', after: (await sourceRow()).lastCommit }))}`;
+    const formRes = await t.request(`/v1/integrations/git/webhook/${sourceId}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-github-event': 'push',
+        'x-hub-signature-256': sign(form),
+        'x-github-delivery': 'd-form',
+      },
+      body: form,
+    });
+    expect(formRes.status).toBe(202);
+    await until(() => webhookSyncs() === before + 1, 'the form webhook sync');
+  });
+
+  test('the scheduler syncs a source once it is due, and leaves it alone until the next interval', async () => {
+    const commit = await repo.commit({ 'deploy/config.yaml': cm('settings', 'scheduled') });
+    await t.db.execute(sql`update git_sources set next_sync_at = now() - interval '1 second' where id = ${sourceId}`);
+    const job = startGitSyncJob({
+      ...gitopsDeps({ ...t.replica, db: t.db, bus: t.bus, config: t.config, log: createLogger('debug', (l) => t.logs.push(l)) }),
+      pollMs: 50,
+      concurrency: 2,
+    });
+    try {
+      await until(async () => (await sourceRow()).lastCommit === commit && (await sourceRow()).claimedUntil === null, 'the scheduled sync');
+    } finally {
+      await job.stop();
+    }
+    const row = await sourceRow();
+    // Next due one interval (180 s) after the sync started.
+    expect(row.nextSyncAt.getTime() - row.lastAttemptAt!.getTime()).toBe(180_000);
+  });
+});
+
+describe('pages', () => {
+  test('the Git page shows the status and pull-request findings; the section fragment is the same; integrations list the connection', async () => {
+    const page = await member.call('GET', `/deployments/${deploymentId}/git`);
+    // Pages take a session; bearer tokens reach them too.
+    const html = await page.text();
+    seen.push(html);
+    expect(page.status).toBe(200);
+    expect(html).toContain('data-sync-status="synced"');
+    expect(html).toContain('id="git-pull-requests"');
+    expect(html).toContain('data-pr="7"');
+    expect(html).toContain(`/v1/integrations/git/webhook/${sourceId}`);
+    const section = await (await member.call('GET', `/deployments/${deploymentId}/git/section`)).text();
+    seen.push(section);
+    expect(section).toStartWith('<section id="git-source"');
+    expect((await outsider.call('GET', `/deployments/${deploymentId}/git`)).status).toBe(404);
+    const integrations = await (await admin.call('GET', '/settings/integrations')).text();
+    seen.push(integrations);
+    expect(integrations).toContain(github.url);
+    expect(integrations).toContain('niro-bot');
   });
 });
 

@@ -80,7 +80,8 @@ export async function syncNow(
 
 /** Syncs a source this replica holds the lease of, and gives the lease back with the outcome. */
 export async function runSync(deps: SyncDeps, source: GitSource, trigger: SyncTrigger, actor: Actor | null): Promise<SyncOutcome> {
-  const started = new Date();
+  // The claim stamped when it began; the next one is due an interval after that.
+  const started = source.lastAttemptAt ?? new Date();
   let outcome: SyncOutcome;
   try {
     outcome = await syncOnce(deps, source, trigger, actor);
@@ -89,6 +90,14 @@ export async function runSync(deps: SyncDeps, source: GitSource, trigger: SyncTr
     outcome = { status: 'failed', commit: null, revision: null, created: false, applied: false, error: 'internal error while syncing; see the server log' };
   }
   const done = new Date();
+  deps.log.info('git sync', {
+    source: source.id,
+    trigger,
+    status: outcome.status,
+    commit: outcome.commit,
+    revision: outcome.revision,
+    created: outcome.created,
+  });
   await finishSync(
     deps.db,
     source.id,

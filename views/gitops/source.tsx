@@ -120,9 +120,9 @@ export function GitSourceSection(props: { source: GitSourceView; pullRequests: P
           {s.path || '/'}
         </dd>
         <dt>Apply</dt>
-        <dd safe>{s.autoApply ? 'Automatically on every new commit' : 'On a click (out of sync until then)'}</dd>
+        <dd>{s.autoApply ? 'Automatically on every new commit' : 'On a click (out of sync until then)'}</dd>
         <dt>Schedule</dt>
-        <dd safe>{s.intervalSeconds > 0 ? `Every ${s.intervalSeconds} s, on push webhooks and on demand` : 'On push webhooks and on demand'}</dd>
+        <dd>{s.intervalSeconds > 0 ? `Every ${s.intervalSeconds} s, on push webhooks and on demand` : 'On push webhooks and on demand'}</dd>
       </dl>
       <GitSyncStatus source={s} canManage={props.canManage} csrfToken={props.csrfToken} />
       <PullRequestFindings pullRequests={props.pullRequests} />
@@ -163,10 +163,7 @@ export function PullRequestFindings(props: { pullRequests: PullRequestView[] }):
                   <ul class="findings">
                     {p.findings.map((f) => (
                       <li>
-                        <span class={`badge ${f.severity === 'high' ? 'critical' : 'warning'}`} safe>
-                          {f.severity}
-                        </span>{' '}
-                        <strong safe>{f.title}</strong>{' '}
+                        <span class={`badge ${f.severity === 'high' ? 'critical' : 'warning'}`}>{f.severity}</span> <strong safe>{f.title}</strong>{' '}
                         <span class="mono" safe>
                           {f.subject}
                         </span>
