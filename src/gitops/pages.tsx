@@ -9,7 +9,8 @@ import { redirect, renderPage, setFlash } from '../http/page';
 import { requireOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { applyRevision } from '../deployments/apply';
-import { GitSourcePage, GitSourceSection, type GitSourceView, type PullRequestView } from '../../views/gitops/source';
+import { GitSourcePage, GitSourceSection, type PullRequestView } from '../../views/gitops/source';
+import { sourceView } from './section';
 import { IntegrationsPage } from '../../views/gitops/integrations';
 import { gitopsDeps, requireDeploymentFor } from './api';
 import { removeSource, saveSource, type SourceInput } from './sources';
@@ -21,29 +22,6 @@ import type { GitAuth } from './vocabulary';
 
 const FormBody = t.Record(t.String({ maxLength: 64 }), t.String({ maxLength: 20_000 }));
 type Form = Record<string, string>;
-
-function sourceView(s: GitSource, publicUrl: string): GitSourceView {
-  return {
-    deploymentId: s.deploymentId,
-    url: s.url,
-    ref: s.ref,
-    path: s.path,
-    auth: s.auth,
-    username: s.username,
-    credentialSet: s.credentialSealed !== null,
-    knownHosts: s.knownHosts,
-    webhookSecretSet: s.webhookSecretSealed !== null,
-    webhookUrl: `${publicUrl}/v1/integrations/git/webhook/${s.id}`,
-    autoApply: s.autoApply,
-    intervalSeconds: s.intervalSeconds,
-    status: s.status,
-    error: s.error,
-    lastCommit: s.lastCommit,
-    lastRevision: s.lastRevision,
-    lastSyncedAt: s.lastSyncedAt,
-    lastAttemptAt: s.lastAttemptAt,
-  };
-}
 
 /** The form as the API's input: empty secret fields keep the stored ones; an unchecked box is false. */
 function formInput(form: Form): SourceInput {
@@ -83,10 +61,11 @@ export function gitopsPages(deps: AppDeps) {
         <GitSourcePage
           deploymentId={deployment.id}
           deploymentName={deployment.name}
-          source={source ? sourceView(source, deps.config.publicUrl) : null}
+          source={source ? sourceView(source) : null}
           pullRequests={await prViews(source)}
           canManage={canManage(caller, deployment.orgId)}
           csrfToken={csrf(caller)}
+          publicUrl={deps.config.publicUrl}
         />
       );
       return renderPage(caller, ctx.cookie, { title: `${deployment.name}: Git`, active: 'deployments', body });
@@ -98,7 +77,7 @@ export function gitopsPages(deps: AppDeps) {
       if (!source) return '';
       return (
         <GitSourceSection
-          source={sourceView(source, deps.config.publicUrl)}
+          source={sourceView(source)}
           pullRequests={await prViews(source)}
           canManage={canManage(caller, deployment.orgId)}
           csrfToken={csrf(caller)}

@@ -15,7 +15,8 @@ export type GitSourceView = {
   credentialSet: boolean;
   knownHosts: string | null;
   webhookSecretSet: boolean;
-  webhookUrl: string;
+  /** Where the Git server POSTs (relative to the server's public URL). */
+  webhookPath: string;
   autoApply: boolean;
   intervalSeconds: number;
   status: SyncStatus;
@@ -105,7 +106,12 @@ export function GitSourceSection(props: { source: GitSourceView; pullRequests: P
       hx-trigger="every 5s[document.visibilityState === 'visible']"
       hx-swap="outerMorph"
     >
-      <h2>Git</h2>
+      <h2>
+        Git{' '}
+        <a href={`/deployments/${s.deploymentId}/git`} class="muted">
+          settings
+        </a>
+      </h2>
       <dl class="facts">
         <dt>Repository</dt>
         <dd class="mono" safe>
@@ -187,7 +193,7 @@ export function PullRequestFindings(props: { pullRequests: PullRequestView[] }):
 }
 
 /** The settings form (create or change). Secrets are write-only: empty fields keep what is stored. */
-export function GitSourceForm(props: { deploymentId: string; source: GitSourceView | null; csrfToken: string }): JSX.Element {
+export function GitSourceForm(props: { deploymentId: string; source: GitSourceView | null; csrfToken: string; publicUrl: string }): JSX.Element {
   const s = props.source;
   const keep = (set: boolean | undefined) => (set ? 'stored; leave empty to keep it' : '');
   return (
@@ -245,7 +251,7 @@ export function GitSourceForm(props: { deploymentId: string; source: GitSourceVi
         <p class="muted">
           Webhook URL:{' '}
           <span class="mono" safe>
-            {s.webhookUrl}
+            {`${props.publicUrl}${s.webhookPath}`}
           </span>{' '}
           (content type application/json; events: push, pull requests)
         </p>
@@ -264,6 +270,19 @@ export function GitSourceForm(props: { deploymentId: string; source: GitSourceVi
   );
 }
 
+/** On the deployment page of a deployment that does not come from Git: the way to make it. */
+export function GitSourceOffer(props: { deploymentId: string }): JSX.Element {
+  return (
+    <section id={GIT_SECTION_ID}>
+      <h2>Git</h2>
+      <p class="muted">
+        Keep this deployment’s manifests in a Git repository (plain YAML or kustomize) and sync on every push:{' '}
+        <a href={`/deployments/${props.deploymentId}/git`}>take them from Git</a>.
+      </p>
+    </section>
+  );
+}
+
 export function GitSourcePage(props: {
   deploymentId: string;
   deploymentName: string;
@@ -271,6 +290,7 @@ export function GitSourcePage(props: {
   pullRequests: PullRequestView[];
   canManage: boolean;
   csrfToken: string;
+  publicUrl: string;
 }): JSX.Element {
   return (
     <>
@@ -286,7 +306,7 @@ export function GitSourcePage(props: {
       {props.canManage ? (
         <>
           <h2>{props.source ? 'Settings' : 'Take the manifests from Git'}</h2>
-          <GitSourceForm deploymentId={props.deploymentId} source={props.source} csrfToken={props.csrfToken} />
+          <GitSourceForm deploymentId={props.deploymentId} source={props.source} csrfToken={props.csrfToken} publicUrl={props.publicUrl} />
           {props.source ? (
             <form
               method="post"
