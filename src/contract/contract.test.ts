@@ -144,7 +144,7 @@ function validateHeartbeat(body: unknown): string[] {
 
 describe('protocol', () => {
   test('current protocol is supported and above the minimum', () => {
-    expect(PROTOCOL).toBe(6);
+    expect(PROTOCOL).toBe(7);
     expect(MIN_SUPPORTED_PROTOCOL).toBe(1);
     // Protocol 3 changed only stream frames: its heartbeat is still HeartbeatV2.
     expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2);

@@ -297,6 +297,11 @@ export const HeartbeatV2 = Type.Object({
   /** Protocol 4+: true when the agent sent fewer workloads than exist. */
   workloadsTruncated: Type.Optional(Type.Boolean()),
   /**
+   * Protocol 7+: instead of `workloads` (and `workloadsTruncated`), the generation the server acknowledged
+   * (`HeartbeatResponse.workloadsGeneration`) whose workloads are still exactly the agent's.
+   */
+  workloadsBase: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /**
    * Protocol 6+: a delta beat. `pods` is then empty and this describes the inventory relative to the
    * generation the server acknowledged; never sent while the pod list is truncated.
    */
@@ -349,5 +354,7 @@ export const HeartbeatResponse = Type.Object({
   inventoryGeneration: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Protocol 6+: the server could not apply the delta (unknown base, bad usage vectors): the next beat carries every pod. */
   fullInventory: Type.Optional(Type.Boolean()),
+  /** Protocol 7+: the workloads generation the server stored from this beat; the agent may send it as `workloadsBase`. */
+  workloadsGeneration: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
