@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
 import { isUuid } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
-import { HttpError, notFound } from '../http/errors';
+import { HttpError, badRequest, notFound } from '../http/errors';
 import { readBody } from '../http/body';
 import { Ok } from '../http/responses';
 import { requireOrg } from '../orgs/access';
@@ -12,7 +12,7 @@ import { findDeployment } from '../deployments/store';
 import type { Deployment } from '../deployments/schema';
 import { createSecretBox } from '../security/encryption';
 import { GIT_AUTHS } from './vocabulary';
-import { GitSourceJson, PullRequestList, WebhookResultJson } from './responses';
+import { GitDeploymentJson, GitSourceJson, PullRequestList, WebhookResultJson } from './responses';
 import { removeSource, saveSource, sourceJson } from './sources';
 import { findSource, findSourceOfDeployment, listPullRequests } from './store';
 import { syncNow, type SyncDeps } from './sync';
@@ -20,6 +20,9 @@ import { receiveWebhook } from './receive';
 import { MAX_WEBHOOK_BYTES } from './webhook';
 import { checkPullRequest, pullRequestJson, type GithubDeps } from './pull-requests';
 import { OneOf } from '../http/responses';
+import { Selector, invalidError } from '../deployments/api';
+import { createGitDeployment } from './create';
+import { checkSelector } from '../deployments/service';
 import { defaultOrg } from '../orgs/access';
 import { connectGithub, connectionJson, disconnectGithub } from './github';
 import { listGithubConnections } from './store';
@@ -78,6 +81,46 @@ export function gitopsApi(deps: AppDeps) {
   const { db } = deps;
   const g = gitopsDeps(deps);
   return new Elysia({ name: 'gitops-api', prefix: '/v1' })
+    .post(
+      '/deployments/from-git',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const org = ctx.body.orgId ? requireOrg(caller, ctx.body.orgId, 'member') : defaultOrg(caller);
+        if (!org) throw notFound('organization');
+        requireOrg(caller, org.id, 'member');
+        const selector = checkSelector(ctx.body.targets);
+        if (!selector.ok) throw invalidError(selector);
+        const res = await createGitDeployment(g, actorOf(caller, ctx, deps.config.trustProxy), {
+          orgId: org.id,
+          name: ctx.body.name,
+          namespace: ctx.body.namespace,
+          targets: selector.selector,
+          git: ctx.body.git,
+        });
+        // Git's refusals name their field already; the deployment's go through deploy-core's mapping (409 for a taken name).
+        if (!res.ok) throw res.field.startsWith('git') ? badRequest(res.message) : invalidError(res);
+        ctx.set.status = 201;
+        const d = res.deployment;
+        return { deployment: { id: d.id, orgId: d.orgId, name: d.name, namespace: d.namespace }, source: sourceJson(res.source) };
+      },
+      {
+        body: t.Object(
+          {
+            orgId: t.Optional(t.String({ maxLength: 64, description: 'The org it belongs to (default: the current org)' })),
+            name: t.String({ maxLength: 63 }),
+            namespace: t.String({ maxLength: 63 }),
+            targets: t.Optional(Selector),
+            git: SourceFields,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: GitDeploymentJson },
+        detail: {
+          tags: ['gitops'],
+          summary: 'Create a deployment from Git (member): fetched and rendered first, revision 1 records the commit; applied at once with git.autoApply',
+        },
+      },
+    )
     .get(
       '/deployments/:id/git',
       async (ctx) => {

@@ -217,6 +217,29 @@ describe('a deployment’s Git source', () => {
   });
 });
 
+describe('a deployment created from Git', () => {
+  test('fetched and rendered before anything is stored: a bad source is refused by field, a good one makes revision 1 at its commit', async () => {
+    const body = (git: Record<string, unknown>, name = 'from-git') => ({ orgId, name, namespace: 'shop', targets: { clusterIds: [clusterId] }, git });
+    let res = await call(member, 'POST', '/v1/deployments/from-git', body({ url: 'ftp://example.com/x.git' }));
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toStartWith('git.url: ');
+    res = await call(member, 'POST', '/v1/deployments/from-git', body({ url: `file://${repo.bare}`, path: 'nowhere' }));
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toMatch(/^git: at [0-9a-f]{12}: path "nowhere" does not exist at this commit$/);
+    expect((await call(outsider, 'POST', '/v1/deployments/from-git', body({ url: `file://${repo.bare}`, path: 'deploy' }))).status).toBe(404);
+    expect((await call(viewer, 'POST', '/v1/deployments/from-git', body({ url: `file://${repo.bare}`, path: 'deploy' }))).status).toBe(403);
+    expect(await queryRows(t.db, sql`select id from deployments where name = 'from-git'`)).toEqual([]);
+    res = await call(member, 'POST', '/v1/deployments/from-git', body({ url: `file://${repo.bare}`, path: 'deploy', intervalSeconds: 600 }));
+    expect(res.status).toBe(201);
+    const head = (await Bun.$`git --git-dir=${repo.bare} rev-parse main`.text()).trim();
+    expect(res.json.source).toMatchObject({ status: 'out_of_sync', lastCommit: head, lastRevision: 1, intervalSeconds: 600, error: null });
+    const rows = await queryRows(t.db, sql`select number, git_commit, source from deployment_revisions where deployment_id = ${res.json.deployment.id}`);
+    expect(rows).toEqual([{ number: 1, git_commit: head, source: 'git' }]);
+    const taken = await call(member, 'POST', '/v1/deployments/from-git', body({ url: `file://${repo.bare}`, path: 'deploy' }));
+    expect(taken.status).toBe(409);
+  });
+});
+
 describe('push webhooks', () => {
   test('a bad or missing signature answers 401 and changes nothing', async () => {
     const before = await sourceRow();
@@ -502,6 +525,11 @@ describe('pages', () => {
     seen.push(section);
     expect(section).toStartWith('<section id="git-source"');
     expect((await outsider.call('GET', `/deployments/${deploymentId}/git`)).status).toBe(404);
+    // The deployment's own page carries the same section.
+    const detail = await (await member.call('GET', `/deployments/${deploymentId}`)).text();
+    seen.push(detail);
+    expect(detail).toContain('<section id="git-source"');
+    expect(detail).toContain('data-sync-status="synced"');
     const integrations = await (await admin.call('GET', '/settings/integrations')).text();
     seen.push(integrations);
     expect(integrations).toContain(github.url);

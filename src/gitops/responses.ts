@@ -69,3 +69,8 @@ export const GithubConnectionJson = Exact({
   updatedAt: Timestamp,
 });
 export const GithubConnectionList = Exact({ connections: t.Array(GithubConnectionJson) });
+
+export const GitDeploymentJson = Exact({
+  deployment: Exact({ id: t.String(), orgId: t.String(), name: t.String(), namespace: t.String() }),
+  source: GitSourceJson,
+});

@@ -58,11 +58,11 @@ function leaseMs(deps: SyncDeps): number {
   return 4 * deps.git.timeoutMs + deps.render.timeoutMs + 60_000;
 }
 
-/** When the scheduler comes back to a source after a sync at `now`. */
-function nextSync(source: GitSource, now: Date): Date {
+/** When the scheduler comes back to a source syncing every `intervalSeconds` after a sync that began at `from`. */
+export function nextSyncAfter(intervalSeconds: number, from: Date): Date {
   // No schedule: far enough that it never comes due; a webhook or a click sets it to now.
-  const seconds = source.intervalSeconds > 0 ? source.intervalSeconds : 100 * 365 * 86_400;
-  return new Date(now.getTime() + seconds * 1000);
+  const seconds = intervalSeconds > 0 ? intervalSeconds : 100 * 365 * 86_400;
+  return new Date(from.getTime() + seconds * 1000);
 }
 
 /** Syncs `sourceId` now unless a sync of it is running (then `busy`). */
@@ -104,7 +104,7 @@ export async function runSync(deps: SyncDeps, source: GitSource, trigger: SyncTr
     outcome.status === 'failed'
       ? { status: 'failed', error: outcome.error }
       : { status: outcome.status, error: null, lastCommit: outcome.commit, lastRevision: outcome.revision, lastSyncedAt: done },
-    nextSync(source, started),
+    nextSyncAfter(source.intervalSeconds, started),
   );
   return outcome;
 }
