@@ -122,13 +122,28 @@ const OPTIONS_KIND: Record<string, WriteOptionsKind | undefined> = {
 };
 
 /** DeleteOptions from a delete's body (optional) and query: the dry run either asks for. */
-async function deleteOptions(request: Request, url: URL): Promise<{ ok: true; dryRun: boolean } | { ok: false; error: ApiError }> {
+async function deleteOptions(request: Request, url: URL): Promise<{ ok: true; dryRun: boolean; uid: string | undefined } | { ok: false; error: ApiError }> {
   const text = await request.text();
   const body = text ? parseJsonBody(text) : { ok: true as const, value: {} };
   if (!body.ok) return body;
-  const inBody = (body.value as { dryRun?: unknown } | null)?.dryRun;
+  const options = body.value as { dryRun?: unknown; preconditions?: { uid?: unknown } } | null;
+  const inBody = options?.dryRun;
   if (inBody !== undefined && !Array.isArray(inBody)) return { ok: false, error: badRequest('DeleteOptions.dryRun must be a list of strings') };
-  return parseDryRun([...url.searchParams.getAll('dryRun'), ...(inBody ?? [])], 'DeleteOptions');
+  const uid = options?.preconditions?.uid;
+  if (uid !== undefined && typeof uid !== 'string') return { ok: false, error: badRequest('DeleteOptions.preconditions.uid must be a string') };
+  const dryRun = parseDryRun([...url.searchParams.getAll('dryRun'), ...(inBody ?? [])], 'DeleteOptions');
+  return dryRun.ok ? { ...dryRun, uid } : dryRun;
+}
+
+/**
+ * The field manager of an update: `fieldManager`, else the client's User-Agent up to its first "/" (as the API
+ * server names it: `kubectl scale` is "kubectl", client-go "Go-http-client").
+ */
+function updateManager(request: Request, url: URL): string {
+  const explicit = url.searchParams.get('fieldManager');
+  if (explicit) return explicit;
+  const agent = request.headers.get('user-agent') ?? '';
+  return agent.split('/')[0]!.slice(0, 128) || 'unknown';
 }
 
 function writeResponse(result: WriteResult): Response {
@@ -262,7 +277,7 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     const patchKind = verb === 'patch' ? patchKindOf(request.headers.get('content-type')) : null;
     if (verb === 'patch' && !patchKind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
     const write = patchKind ? { method: 'PATCH' as const, kind: patchKind } : { method: 'PUT' as const };
-    return writeResponse(writeScale(cluster, type, namespace, name!, write, await request.text(), url.searchParams.get('fieldManager'), now, dryRun));
+    return writeResponse(writeScale(cluster, type, namespace, name!, write, await request.text(), updateManager(request, url), now, dryRun));
   }
   if (subresource !== undefined && verb === 'get') return serveGet(readRequest, name!);
   if (subresource !== undefined) return respondError(methodNotAllowed());
@@ -278,18 +293,29 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     case 'create': {
       const body = parseJsonBody(await request.text());
       if (!body.ok) return respondError(body.error);
-      return writeResponse(createObject(cluster, type, namespace, body.value, now, url.searchParams.get('fieldManager') ?? undefined, 'Update', dryRun));
+      return writeResponse(createObject(cluster, type, namespace, body.value, now, updateManager(request, url), 'Update', dryRun));
     }
     case 'update': {
       const body = parseJsonBody(await request.text());
       if (!body.ok) return respondError(body.error);
-      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now, dryRun));
+      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now, dryRun, updateManager(request, url)));
     }
     case 'patch': {
       const kind = patchKindOf(request.headers.get('content-type'));
       if (!kind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
       return writeResponse(
-        patchExistingOrApply(cluster, type, namespace, name!, kind, await request.text(), url.searchParams.get('fieldManager'), now, dryRun),
+        patchExistingOrApply(
+          cluster,
+          type,
+          namespace,
+          name!,
+          kind,
+          await request.text(),
+          // An apply must name its manager (422 otherwise); an update defaults to the user agent's.
+          kind === 'apply' ? url.searchParams.get('fieldManager') : updateManager(request, url),
+          now,
+          dryRun,
+        ),
       );
     }
     case 'delete':
@@ -301,7 +327,7 @@ export async function handleRequest(state: ApiState, request: Request, context: 
         const result = deleteCollection({ ...readRequest, dryRun: options.dryRun, now });
         return 'response' in result ? result.response : writeResponse(result);
       }
-      return writeResponse(deleteObject(cluster, type, namespace, name!, now, options.dryRun));
+      return writeResponse(deleteObject(cluster, type, namespace, name!, now, options.dryRun, options.uid));
     }
     default:
       return respondError(methodNotAllowed());

@@ -118,6 +118,8 @@ export function agentApi(deps: AppDeps) {
       ...(res.fullInventory ? { fullInventory: true } : {}),
       // Protocol 7: what `workloadsBase` may name.
       ...(snap.protocol >= 7 && res.workloadsGeneration ? { workloadsGeneration: res.workloadsGeneration } : {}),
+      // Protocol 8: the managed set is stored; the agent sends it again only when it changes.
+      ...(res.managedStored ? { managedStored: true } : {}),
     };
   }
 

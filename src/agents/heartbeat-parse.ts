@@ -10,6 +10,7 @@ import {
   LIMITS,
   MIN_SUPPORTED_PROTOCOL,
   type Capabilities,
+  type ManagedObject,
   type NodeInfo,
   type PodCounts,
   type PodDelta,
@@ -49,6 +50,8 @@ export type Snapshot = {
   workloadsTruncated: boolean;
   /** Protocol 7+: the acknowledged workloads generation the agent's workloads still equal, sent instead of them. */
   workloadsBase: string | null;
+  /** Protocol 8+: the managed objects, when this beat carries them (replacing the stored set); null otherwise. */
+  managed: ManagedObject[] | null;
 };
 
 export type ParseResult = { ok: true; snapshot: Snapshot } | { ok: false; code: 'invalid_heartbeat' | 'unsupported_protocol'; message: string };
@@ -101,6 +104,7 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
         workloads: null,
         workloadsTruncated: false,
         workloadsBase: null,
+        managed: null,
         inventory: null,
       },
     };
@@ -141,6 +145,7 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
       workloads: body.workloads ?? null,
       workloadsTruncated: workloadsBase === null ? (body.workloadsTruncated ?? false) : false,
       workloadsBase,
+      managed: body.managed ?? null,
       inventory,
     },
   };
