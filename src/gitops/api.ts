@@ -8,7 +8,7 @@ import { HttpError, badRequest, notFound } from '../http/errors';
 import { readBody } from '../http/body';
 import { Ok } from '../http/responses';
 import { requireOrg } from '../orgs/access';
-import { findDeployment } from '../deployments/store';
+import { requireDeployment } from '../deployments/access';
 import type { Deployment } from '../deployments/schema';
 import { createSecretBox } from '../security/encryption';
 import { GIT_AUTHS } from './vocabulary';
@@ -43,16 +43,10 @@ export function gitopsDeps(deps: AppDeps): SyncDeps & GithubDeps {
   };
 }
 
-/** The deployment by id within the caller's scope (404 otherwise), with `minRole` in its org. */
-export async function requireDeploymentFor(
-  deps: Pick<AppDeps, 'db'>,
-  caller: Caller,
-  id: string,
-  minRole: 'viewer' | 'member' = 'viewer',
-): Promise<Deployment> {
-  const deployment = await findDeployment(deps.db, id, caller.scopeOrgIds);
-  if (!deployment || deployment.status === 'deleted') throw notFound('deployment');
-  requireOrg(caller, deployment.orgId, minRole);
+/** The deployment by id (deploy-core's one scope check: 404 outside the caller's orgs), with `minRole`; a deleted one is gone. */
+export async function requireDeploymentFor(deps: Pick<AppDeps, 'db'>, caller: Caller, id: string, minRole: 'viewer' | 'member' = 'viewer'): Promise<Deployment> {
+  const { deployment } = await requireDeployment(deps.db, caller, id, minRole);
+  if (deployment.status === 'deleted') throw notFound('deployment');
   return deployment;
 }
 

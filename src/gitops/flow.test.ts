@@ -15,7 +15,7 @@ import { until } from '../testing/receivers';
 import { queryRows } from '../db/client';
 import { createDeployment } from '../deployments/service';
 import { findSource } from './store';
-import { startGitSyncJob } from './sync';
+import { startGitSyncJob, syncNow } from './sync';
 import { gitopsDeps } from './api';
 import { createLogger } from '../log';
 import { setMembership } from '../orgs/store';
@@ -507,6 +507,25 @@ describe('bounds, forms and the schedule', () => {
     const row = await sourceRow();
     // Next due one interval (180 s) after the sync started.
     expect(row.nextSyncAt.getTime() - row.lastAttemptAt!.getTime()).toBe(180_000);
+  });
+});
+
+describe('deleted deployments', () => {
+  test('the source of a deleted deployment goes with it at its next sync; its page answers 404', async () => {
+    const created = await createDeployment(
+      t.db,
+      { userId, email: 'x@example.com', ip: null },
+      { orgId, name: 'short-lived', namespace: 'shop', manifests: cm('s', 'x'), source: 'import', targets: {} },
+    );
+    if (!created.ok) throw new Error(created.message);
+    const put = await call(member, 'PUT', `/v1/deployments/${created.deployment.id}/git`, { url: `file://${repo.bare}`, path: 'deploy' });
+    expect(put.status).toBe(201);
+    // Where deploy-core's delete ends once every cluster answered.
+    await t.db.execute(sql`update deployments set status = 'deleted', deleted_at = now() where id = ${created.deployment.id}`);
+    expect((await call(member, 'GET', `/v1/deployments/${created.deployment.id}/git`)).status).toBe(404);
+    const outcome = await syncNow(gitopsDeps({ ...t.replica, db: t.db, bus: t.bus, config: t.config, log: createLogger('debug', (l) => t.logs.push(l)) }), put.json.id, 'schedule', null);
+    expect(outcome).toMatchObject({ status: 'failed', error: 'the deployment is deleted' });
+    expect(await findSource(t.db, put.json.id)).toBeNull();
   });
 });
 

@@ -10,12 +10,9 @@ import type { Logger } from '../log';
 import type { SecretBox } from '../security/encryption';
 import { findDeployment } from '../deployments/store';
 import type { Deployment } from '../deployments/schema';
-import { evaluatePolicies, ruleById } from '../policies/engine';
-import { policyInputsFromYaml } from '../policies/manifest';
-import { loadEffectiveSettings } from '../policies/store';
-import { severityRank } from '../policies/severity';
-import { workloadSubject } from '../policies/vocabulary';
-import type { Environment } from '../clusters/vocabulary';
+import { ruleById } from '../policies/engine';
+import { buildTimeFindings } from '../deployments/findings';
+import { findingsEnvironment } from '../deployments/api';
 import { fetchCommit, type GitLimits } from './git';
 import { renderPath, type RenderLimits } from './render';
 import { credentialsOf } from './sources';
@@ -55,13 +52,6 @@ export function pullRequestJson(p: GitPullRequest) {
   };
 }
 
-/** The strictest environment the deployment is aimed at (severities follow it); unspecified when it names none. */
-function environmentOf(deployment: Deployment): Environment {
-  const order: Environment[] = ['production', 'staging', 'unspecified', 'dev'];
-  const named = (deployment.targets.environments ?? []).filter((e): e is Environment => (order as string[]).includes(e));
-  return order.find((e) => named.includes(e)) ?? 'unspecified';
-}
-
 type Render = { ok: true; manifests: string } | { ok: false; message: string };
 
 async function renderAt(deps: GithubDeps, source: GitSource, commit: string): Promise<Render> {
@@ -76,16 +66,14 @@ async function renderAt(deps: GithubDeps, source: GitSource, commit: string): Pr
   }
 }
 
-/** The policy findings of rendered manifests, most severe first, each with its object and the rule's fix. */
+/**
+ * The policy findings of rendered manifests, as the builder shows them at build time (deploy-core's buildTimeFindings:
+ * the org's disabled rules, graded for the strictest environment the deployment targets), each with its object and fix.
+ */
 export async function findingsOf(db: Db, deployment: Deployment, manifests: string): Promise<PrFinding[]> {
-  const settings = await loadEffectiveSettings(db, deployment.orgId);
-  const { inputs } = policyInputsFromYaml(manifests, { environment: environmentOf(deployment), namespace: deployment.namespace });
-  const out: PrFinding[] = [];
-  for (const input of inputs) {
-    if (settings.exemptNamespaces.includes(input.namespace)) continue;
-    for (const f of evaluatePolicies(input, settings.disabled)) out.push({ ...f, subject: workloadSubject(input), fix: ruleById(f.ruleId).fix });
-  }
-  return out.sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  const environment = await findingsEnvironment(db, deployment.orgId, deployment.targets);
+  const workloads = await buildTimeFindings(db, deployment.orgId, manifests, deployment.namespace, environment);
+  return workloads.flatMap((w) => w.findings.map((f) => ({ ...f, subject: w.subject, fix: ruleById(f.ruleId).fix })));
 }
 
 /** Checks one pull request event against the source `sourceId` and reports to GitHub when the org is connected. */

@@ -16,7 +16,7 @@ import { createRevision } from '../deployments/service';
 import { applyRevision } from '../deployments/apply';
 import { fetchCommit, type GitLimits } from './git';
 import { renderPath, type RenderLimits } from './render';
-import { claimDueSources, claimSource, finishSync } from './store';
+import { claimDueSources, claimSource, deleteSource, finishSync, pruneDeliveries } from './store';
 import { credentialsOf } from './sources';
 import type { GitSource } from './schema';
 import type { SyncStatus } from './vocabulary';
@@ -119,7 +119,12 @@ async function syncOnce(deps: SyncDeps, source: GitSource, trigger: SyncTrigger,
     error,
   });
   const deployment = await findDeployment(deps.db, source.deploymentId, [source.orgId]);
-  if (!deployment || deployment.status !== 'active') return fail('the deployment is being deleted');
+  // A deleted deployment syncs no more: its source goes with it (its revisions stay for the history).
+  if (!deployment || deployment.status === 'deleted') {
+    await deleteSource(deps.db, source.id);
+    return fail('the deployment is deleted');
+  }
+  if (deployment.status !== 'active') return fail('the deployment is being deleted');
   const credentials = credentialsOf(deps.box, source);
   if (!credentials) return fail('the stored credentials cannot be opened (the server secret changed?); set the token or deploy key again');
   const checkout = await fetchCommit({ url: source.url, ref: source.ref, credentials }, deps.git);
@@ -172,7 +177,13 @@ export function startGitSyncJob(deps: SyncDeps & { pollMs: number; concurrency: 
   const running = new Set<Promise<unknown>>();
   let stopped = false;
   let ticking: Promise<void> | null = null;
+  let prunedAt = 0;
   const tick = async (): Promise<void> => {
+    // Delivery ids are kept a week (GitHub redelivers within days); pruned hourly, by the index on their time.
+    if (Date.now() - prunedAt > 3_600_000) {
+      prunedAt = Date.now();
+      await pruneDeliveries(deps.db, new Date(Date.now() - 7 * 86_400_000));
+    }
     const free = deps.concurrency - running.size;
     if (free <= 0 || stopped) return;
     const due = await claimDueSources(deps.db, new Date(), leaseMs(deps), free);
