@@ -20,7 +20,8 @@ import { receiveWebhook } from './receive';
 import { MAX_WEBHOOK_BYTES } from './webhook';
 import { checkPullRequest, pullRequestJson, type GithubDeps } from './pull-requests';
 import { OneOf } from '../http/responses';
-import { Selector, invalidError } from '../deployments/api';
+import { Selector } from '../deployments/api';
+import { invalidError } from '../deployments/json';
 import { createGitDeployment } from './create';
 import { checkSelector } from '../deployments/service';
 import { defaultOrg } from '../orgs/access';
@@ -44,7 +45,12 @@ export function gitopsDeps(deps: AppDeps): SyncDeps & GithubDeps {
 }
 
 /** The deployment by id (deploy-core's one scope check: 404 outside the caller's orgs), with `minRole`; a deleted one is gone. */
-export async function requireDeploymentFor(deps: Pick<AppDeps, 'db'>, caller: Caller, id: string, minRole: 'viewer' | 'member' = 'viewer'): Promise<Deployment> {
+export async function requireDeploymentFor(
+  deps: Pick<AppDeps, 'db'>,
+  caller: Caller,
+  id: string,
+  minRole: 'viewer' | 'member' = 'viewer',
+): Promise<Deployment> {
   const { deployment } = await requireDeployment(deps.db, caller, id, minRole);
   if (deployment.status === 'deleted') throw notFound('deployment');
   return deployment;

@@ -12,7 +12,7 @@ import { findDeployment } from '../deployments/store';
 import type { Deployment } from '../deployments/schema';
 import { ruleById } from '../policies/engine';
 import { buildTimeFindings } from '../deployments/findings';
-import { findingsEnvironment } from '../deployments/api';
+import { findingsEnvironment } from '../deployments/json';
 import { fetchCommit, type GitLimits } from './git';
 import { renderPath, type RenderLimits } from './render';
 import { credentialsOf } from './sources';
