@@ -153,7 +153,8 @@ async function runGit(
   return { code, stdout, stderr, timedOut, oversize };
 }
 
-async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
+/** A child's output as text, keeping at most `max` bytes (the rest is read and dropped, so the child never blocks). */
+export async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -14,6 +14,7 @@
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { readBounded } from './git';
 
 export type RenderLimits = {
   /** kubectl's path; null: kustomizations cannot be rendered on this server. */
@@ -103,7 +104,7 @@ async function kustomize(dir: string, shown: string, limits: RenderLimits): Prom
   } catch {
     return missing;
   }
-  const [out, err, code] = await Promise.all([readCapped(proc.stdout, limits.maxBytes + 1), readCapped(proc.stderr, 16 * 1024), proc.exited]);
+  const [out, err, code] = await Promise.all([readBounded(proc.stdout, limits.maxBytes + 1), readBounded(proc.stderr, 16 * 1024), proc.exited]);
   if (proc.signalCode === 'SIGKILL' && code !== 0) return { ok: false, message: `kustomize did not finish within ${Math.round(limits.timeoutMs / 1000)} s` };
   if (code !== 0) {
     // kustomize names files by absolute path: show them relative to the checkout.
@@ -119,19 +120,6 @@ async function kustomize(dir: string, shown: string, limits: RenderLimits): Prom
   }
   if (Buffer.byteLength(out) > limits.maxBytes) return { ok: false, message: `the rendered manifests are larger than ${limits.maxBytes} bytes` };
   return { ok: true, manifests: out, via: 'kustomize', files: [] };
-}
-
-async function readCapped(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size < max) chunks.push(value.subarray(0, max - size));
-    size += value.length;
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Manifest files under `start` (or `start` itself), sorted by path; symlinks refused. */

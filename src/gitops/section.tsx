@@ -6,28 +6,11 @@ import type { Deployment } from '../deployments/schema';
 import { GitSourceOffer, GitSourceSection, type GitSourceView } from '../../views/gitops/source';
 import { findSourceOfDeployment, listPullRequests } from './store';
 import type { GitSource } from './schema';
+import { sourceJson } from './sources';
 
 export function sourceView(s: GitSource): GitSourceView {
-  return {
-    deploymentId: s.deploymentId,
-    url: s.url,
-    ref: s.ref,
-    path: s.path,
-    auth: s.auth,
-    username: s.username,
-    credentialSet: s.credentialSealed !== null,
-    knownHosts: s.knownHosts,
-    webhookSecretSet: s.webhookSecretSealed !== null,
-    webhookPath: `/v1/integrations/git/webhook/${s.id}`,
-    autoApply: s.autoApply,
-    intervalSeconds: s.intervalSeconds,
-    status: s.status,
-    error: s.error,
-    lastCommit: s.lastCommit,
-    lastRevision: s.lastRevision,
-    lastSyncedAt: s.lastSyncedAt,
-    lastAttemptAt: s.lastAttemptAt,
-  };
+  // The API's view of it, with the times as dates (the page words them relative to now).
+  return { ...sourceJson(s), lastSyncedAt: s.lastSyncedAt, lastAttemptAt: s.lastAttemptAt };
 }
 
 /** What the deployment page hands its sections (src/deployments/sections.ts SectionContext, structurally). */
