@@ -96,16 +96,11 @@ export function GitSyncStatus(props: { source: GitSourceView; canManage: boolean
   );
 }
 
-/** The Git section of a deployment: where from, the sync status (refreshed every 5 s while visible), pull requests. */
+/** The Git section of a deployment: where from, the sync status (the section refreshes itself every 5 s), pull requests. */
 export function GitSourceSection(props: { source: GitSourceView; pullRequests: PullRequestView[]; canManage: boolean; csrfToken: string }): JSX.Element {
   const s = props.source;
   return (
-    <section
-      id={GIT_SECTION_ID}
-      hx-get={`/deployments/${s.deploymentId}/git/section`}
-      hx-trigger="every 5s[document.visibilityState === 'visible']"
-      hx-swap="outerMorph"
-    >
+    <section id={GIT_SECTION_ID} hx-get={`/deployments/${s.deploymentId}/git/section`} hx-trigger="every 5s" hx-swap="outerMorph">
       <h2>
         Git{' '}
         <a href={`/deployments/${s.deploymentId}/git`} class="muted">
