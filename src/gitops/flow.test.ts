@@ -523,7 +523,12 @@ describe('deleted deployments', () => {
     // Where deploy-core's delete ends once every cluster answered.
     await t.db.execute(sql`update deployments set status = 'deleted', deleted_at = now() where id = ${created.deployment.id}`);
     expect((await call(member, 'GET', `/v1/deployments/${created.deployment.id}/git`)).status).toBe(404);
-    const outcome = await syncNow(gitopsDeps({ ...t.replica, db: t.db, bus: t.bus, config: t.config, log: createLogger('debug', (l) => t.logs.push(l)) }), put.json.id, 'schedule', null);
+    const outcome = await syncNow(
+      gitopsDeps({ ...t.replica, db: t.db, bus: t.bus, config: t.config, log: createLogger('debug', (l) => t.logs.push(l)) }),
+      put.json.id,
+      'schedule',
+      null,
+    );
     expect(outcome).toMatchObject({ status: 'failed', error: 'the deployment is deleted' });
     expect(await findSource(t.db, put.json.id)).toBeNull();
   });
