@@ -31,6 +31,8 @@ import { deploymentsPages } from './deployments/pages';
 import { deploymentsApi } from './deployments/api';
 import { builderApi } from './deployments/builder-api';
 import { builderPages } from './deployments/builder-pages';
+import { gitopsApi } from './gitops/api';
+import { gitopsPages } from './gitops/pages';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
@@ -82,6 +84,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(deploymentsApi(deps))
     .use(builderApi(deps))
     .use(builderPages(deps))
+    .use(gitopsApi(deps))
+    .use(gitopsPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
     .use(commandsPages(deps))

@@ -57,6 +57,24 @@ export type Config = {
   notifyIntervalSeconds: number;
   /** The longest one outbound notification call (HTTP request, SMTP step) may take, in seconds. */
   notifyTimeoutSeconds: number;
+  /** Deployments from Git (src/gitops). */
+  gitops: GitopsConfig;
+};
+
+/** How the control plane fetches and renders Git sources. */
+export type GitopsConfig = {
+  /** kubectl, which renders kustomizations (`kubectl kustomize`); null: kustomizations are refused, plain YAML works. */
+  kubectlPath: string | null;
+  /** Whether sources may be file:// URLs (repositories on the control plane's own disk: off unless you mean it). */
+  allowFileUrls: boolean;
+  /** The longest one git command or one render may run, in seconds. */
+  timeoutSeconds: number;
+  /** The most bytes one checkout may take on disk. */
+  maxRepoBytes: number;
+  /** How often this replica looks for sources due a sync, in seconds. */
+  pollSeconds: number;
+  /** Syncs one replica runs at once. */
+  concurrency: number;
 };
 
 /** Every live log stream is bounded: beyond a cap the viewer is told it was throttled or ended. */
@@ -166,6 +184,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const notifyIntervalSeconds = readInt(env, 'NIRO_NOTIFY_INTERVAL_SECONDS', 2, 1, 60, errors);
   const notifyTimeoutSeconds = readInt(env, 'NIRO_NOTIFY_TIMEOUT_SECONDS', 10, 1, 60, errors);
 
+  const kubectlRaw = env.NIRO_KUBECTL?.trim() ?? '';
+  const gitops: GitopsConfig = {
+    // 'none' switches kustomize rendering off; empty means kubectl on the PATH.
+    kubectlPath: kubectlRaw === 'none' ? null : kubectlRaw || 'kubectl',
+    allowFileUrls: env.NIRO_GIT_ALLOW_FILE_URLS?.trim() === '1',
+    timeoutSeconds: readInt(env, 'NIRO_GIT_TIMEOUT_SECONDS', 60, 1, 3600, errors),
+    maxRepoBytes: readInt(env, 'NIRO_GIT_MAX_REPO_MB', 100, 1, 100_000, errors) * 1024 * 1024,
+    pollSeconds: readInt(env, 'NIRO_GIT_POLL_SECONDS', 10, 1, 600, errors),
+    concurrency: readInt(env, 'NIRO_GIT_CONCURRENCY', 4, 1, 64, errors),
+  };
+  if (!['', '0', '1'].includes(env.NIRO_GIT_ALLOW_FILE_URLS?.trim() ?? '')) errors.push('NIRO_GIT_ALLOW_FILE_URLS must be 0 or 1');
+
   const trustProxyRaw = env.NIRO_TRUST_PROXY?.trim() || '0';
   if (trustProxyRaw !== '0' && trustProxyRaw !== '1') errors.push('NIRO_TRUST_PROXY must be 0 or 1');
   const trustProxy = trustProxyRaw === '1';
@@ -198,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       streams,
       notifyIntervalSeconds,
       notifyTimeoutSeconds,
+      gitops,
     },
   };
 }

@@ -13,6 +13,8 @@ import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
 import { startNotificationJobs } from './notifications/jobs';
 import { startRolloutJob } from './rollouts/engine';
+import { startGitSyncJob } from './gitops/sync';
+import { gitopsDeps } from './gitops/api';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -66,6 +68,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const retentionJob = startRetentionJob(jobDeps);
   const housekeepingJob = startHousekeepingJob(jobDeps);
   const notificationJobs = startNotificationJobs({ ...jobDeps, config });
+  const gitSyncJob = startGitSyncJob({
+    ...gitopsDeps({ db: database.db, bus: database.bus, config, log, ...replica }),
+    pollMs: config.gitops.pollSeconds * 1000,
+    concurrency: config.gitops.concurrency,
+  });
   const rolloutJob = startRolloutJob({ ...jobDeps, intervalMs: config.statusCheckSeconds * 1000, timeoutMs: config.rolloutTimeoutSeconds * 1000 });
   return {
     app,
@@ -83,6 +90,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await housekeepingJob.stop();
       await notificationJobs.stop();
       await rolloutJob.stop();
+      await gitSyncJob.stop();
       await unsubscribeRetiredKeys().catch(() => undefined);
       await database.close();
     },

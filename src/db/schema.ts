@@ -12,3 +12,4 @@ export * from '../notifications/schema';
 export * from '../rollouts/schema';
 export * from '../deployments/schema';
 export * from '../registries/schema';
+export * from '../gitops/schema';

@@ -30,7 +30,7 @@ import {
   ValidationJson,
 } from './responses';
 
-const Selector = t.Object(
+export const Selector = t.Object(
   {
     clusterIds: t.Optional(t.Array(t.String({ maxLength: 64 }), { maxItems: 500, description: 'Clusters of the organization or its children' })),
     environments: t.Optional(t.Array(t.String({ maxLength: 20 }), { maxItems: 4, description: 'Every cluster with one of these environments' })),

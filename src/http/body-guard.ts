@@ -10,6 +10,7 @@ import { knownAgentKey, requireAgent } from '../agents/auth';
 import { resolveCaller, sessionCookieOf, SESSION_COOKIE } from './caller';
 import { errorResponse } from './boundary';
 import { HttpError } from './errors';
+import { WEBHOOK_PATH_PREFIX } from '../gitops/paths';
 
 /** The largest body read from a caller that has not authenticated (a login form is < 1 KiB, an enrollment a few). */
 export const ANONYMOUS_BODY_BYTES = 64 * 1024;
@@ -47,6 +48,8 @@ export function bodyGuard(deps: Pick<AppDeps, 'db' | 'agentKeys'>): AnyElysia {
   return new Elysia({ name: 'body-guard' }).onRequest(async ({ request }) => {
     const declared = declaredBodyBytes(request);
     if (declared !== null && declared <= ANONYMOUS_BODY_BYTES) return;
+    // Git servers sign instead of signing in; the webhook route reads the body itself, up to its own bound.
+    if (new URL(request.url).pathname.startsWith(WEBHOOK_PATH_PREFIX)) return;
     try {
       if (await isAuthenticated(deps, request)) return;
     } catch (e) {

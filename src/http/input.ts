@@ -6,13 +6,17 @@
 import { Elysia, type AnyElysia } from 'elysia';
 import { FormatRegistry } from '@sinclair/typebox';
 import { AGENT_PATHS } from '../contract';
+import { WEBHOOK_PATH_PREFIX } from '../gitops/paths';
 import { HttpError, badRequest } from './errors';
 
 /** Deepest nesting of arrays and objects a JSON body may have (the deepest real body, a manifest, is ~15). */
 export const MAX_JSON_DEPTH = 64;
 
-/** Endpoints under this prefix read their own bodies (gzip, their own size limits; see `body.ts`). */
-const SELF_READING_PREFIX = AGENT_PATHS.enroll.slice(0, AGENT_PATHS.enroll.lastIndexOf('/') + 1);
+/**
+ * Endpoints under these prefixes read their own bodies: the agent's (gzip, their own size limits; see `body.ts`) and
+ * Git webhooks (their signature covers the raw bytes).
+ */
+const SELF_READING_PREFIXES = [AGENT_PATHS.enroll.slice(0, AGENT_PATHS.enroll.lastIndexOf('/') + 1), WEBHOOK_PATH_PREFIX];
 
 /**
  * Whether `text`, read as JSON, nests arrays/objects deeper than `max`: one pass over the characters,
@@ -108,7 +112,8 @@ export function inputGuard(): AnyElysia {
   return new Elysia({ name: 'input-guard' })
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
       // null, not undefined: undefined would let Elysia's own parser consume the body these handlers read.
-      if (new URL(request.url).pathname.startsWith(SELF_READING_PREFIX)) return null;
+      const path = new URL(request.url).pathname;
+      if (SELF_READING_PREFIXES.some((prefix) => path.startsWith(prefix))) return null;
       if (contentType !== 'application/json') return undefined;
       const text = await request.text();
       if (text === '') return undefined;

@@ -1,6 +1,6 @@
 import Html from '@kitajs/html';
 
-export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'incidents' | 'notifications' | 'registries' | 'audit';
+export type SettingsTab = 'profile' | 'tokens' | 'members' | 'orgs' | 'incidents' | 'notifications' | 'registries' | 'integrations' | 'audit';
 
 const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'profile', href: '/settings/profile', label: 'Profile' },
@@ -10,6 +10,7 @@ const TABS: { key: SettingsTab; href: string; label: string }[] = [
   { key: 'incidents', href: '/settings/incidents', label: 'Incidents' },
   { key: 'notifications', href: '/settings/notifications', label: 'Notifications' },
   { key: 'registries', href: '/settings/registries', label: 'Registries' },
+  { key: 'integrations', href: '/settings/integrations', label: 'Integrations' },
   { key: 'audit', href: '/settings/audit', label: 'Audit log' },
 ];
 
