@@ -17,6 +17,8 @@ export const clusters = pgTable(
       .references(() => orgs.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     environment: text('environment').$type<Environment>().notNull().default('unspecified'),
+    /** Operator-set Kubernetes-style labels (`site: berlin`), for targeting deployments; checked in labels.ts. */
+    labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
     status: text('status').$type<ClusterStatus>().notNull().default('pending'),
     statusSince: ts('status_since').notNull().defaultNow(),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -69,6 +71,8 @@ export const clusters = pgTable(
   (t) => [
     uniqueIndex('clusters_org_name_idx').on(t.orgId, sql`lower(${t.name})`),
     index('clusters_org_status_idx').on(t.orgId, t.status),
+    // Deployment targeting asks `labels @> {...}` within an org subtree.
+    index('clusters_labels_idx').using('gin', t.labels),
     check('clusters_environment_check', sql`${t.environment} in ('production','staging','dev','unspecified')`),
     check('clusters_status_check', sql`${t.status} in ('pending','healthy','warning','critical','unknown','offline')`),
   ],
@@ -128,7 +132,7 @@ export const clusterTimeline = pgTable(
     uniqueIndex('cluster_timeline_dedupe_idx').on(t.clusterId, t.dedupeKey),
     check(
       'cluster_timeline_kind_check',
-      sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy')`,
+      sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy','deployment')`,
     ),
   ],
 );

@@ -59,5 +59,6 @@ export const TIMELINE_KINDS = [
   'settings',
   'token',
   'policy',
+  'deployment',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];

@@ -10,3 +10,4 @@ export * from '../inventory/schema';
 export * from '../policies/schema';
 export * from '../notifications/schema';
 export * from '../rollouts/schema';
+export * from '../deployments/schema';
