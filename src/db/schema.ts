@@ -11,3 +11,4 @@ export * from '../policies/schema';
 export * from '../notifications/schema';
 export * from '../rollouts/schema';
 export * from '../deployments/schema';
+export * from '../deployments/waves-schema';
