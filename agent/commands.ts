@@ -3,12 +3,13 @@ import { Value } from '@sinclair/typebox/value';
 import { parseAllDocuments } from 'yaml';
 import {
   COMMAND_PAYLOAD_BY_TYPE,
+  deletePayloadSchema,
   LIMITS,
   type ApplyPayload,
   type CommandEnvelope,
   type CommandErrorCode,
   type CommandResult,
-  type DeletePayload,
+  type DeleteObjectPayload,
   type ObjectResult,
   type SelfUpdatePayload,
 } from '../src/contract/index.ts';
@@ -105,7 +106,7 @@ async function runApply(deps: CommandDeps, payload: ApplyPayload): Promise<Outco
   return summarize(results, payload.dryRun === true);
 }
 
-async function runDelete(deps: CommandDeps, payload: DeletePayload): Promise<Outcome> {
+async function runDelete(deps: CommandDeps, payload: DeleteObjectPayload): Promise<Outcome> {
   // Checked before anything else: no grant, flag or payload makes the agent delete a namespace.
   if (payload.kind === 'Namespace') return refuse('forbidden_target', 'Niro never deletes namespaces');
   const missing = await requireCapability(deps, 'apply');
@@ -139,7 +140,7 @@ export async function executeCommand(deps: CommandDeps, command: CommandEnvelope
     return finish(refuse('unsupported_type', `unsupported command type "${command.type}" (agent ${deps.agentVersion})`));
   }
   const type = command.type as keyof typeof COMMAND_PAYLOAD_BY_TYPE;
-  const schema = COMMAND_PAYLOAD_BY_TYPE[type];
+  const schema = type === 'delete' ? deletePayloadSchema(command.payload) : COMMAND_PAYLOAD_BY_TYPE[type];
   if (!Value.Check(schema, command.payload)) {
     const first = Value.Errors(schema, command.payload).First();
     return finish(refuse('invalid_payload', `payload${first?.path ?? ''}: ${first?.message ?? 'invalid'}`));
@@ -151,7 +152,7 @@ export async function executeCommand(deps: CommandDeps, command: CommandEnvelope
       case 'apply':
         return finish(await runApply(deps, command.payload as ApplyPayload));
       case 'delete':
-        return finish(await runDelete(deps, command.payload as DeletePayload));
+        return finish(await runDelete(deps, command.payload as DeleteObjectPayload));
       case 'self-update':
         return finish(await runSelfUpdate(deps, command.payload as SelfUpdatePayload));
     }

@@ -7,7 +7,15 @@ import type { Db } from '../db/client';
 import { recordAudit } from '../audit/store';
 import type { Actor } from '../audit/store';
 import type { Cluster } from '../clusters/schema';
-import { ApplyPayload, DeletePayload, PingPayload, type CommandType } from '../contract';
+import {
+  ApplyPayload,
+  DeleteDeploymentPayload,
+  DeleteObjectPayload,
+  PingPayload,
+  deletePayloadSchema,
+  type CommandType,
+  type DeletePayload,
+} from '../contract';
 import type { CommandSignals } from './signals';
 import { findCommand, insertCommand } from './store';
 import type { CommandRow } from './schema';
@@ -22,8 +30,15 @@ const strict = <T extends TProperties>(schema: TObject<T>) => Type.Object(schema
 const PAYLOAD_CHECKS = {
   ping: TypeCompiler.Compile(strict(PingPayload)),
   apply: TypeCompiler.Compile(strict(ApplyPayload)),
-  delete: TypeCompiler.Compile(strict(DeletePayload)),
+  delete: TypeCompiler.Compile(strict(DeleteObjectPayload)),
+  deleteDeployment: TypeCompiler.Compile(strict(DeleteDeploymentPayload)),
 } as const;
+
+/** The compiled check of a payload: a delete naming `objects` is the deployment form. */
+function payloadCheck(type: UserCommandType, payload: unknown) {
+  if (type !== 'delete') return PAYLOAD_CHECKS[type];
+  return deletePayloadSchema(payload) === DeleteDeploymentPayload ? PAYLOAD_CHECKS.deleteDeployment : PAYLOAD_CHECKS.delete;
+}
 
 export type QueueInput = { type: UserCommandType; payload: unknown; ttlSeconds: number };
 
@@ -67,8 +82,8 @@ const ENABLE_HINT = 're-run the installer on the cluster with NIRO_ENABLE_APPLY=
  * apply/delete need the apply capability as the agent last reported it (the agent checks again itself).
  */
 export async function queueCommand(db: Db, signals: CommandSignals, actor: Actor, cluster: Cluster, input: QueueInput, now: Date): Promise<QueueResult> {
-  const check = PAYLOAD_CHECKS[input.type];
   const payload = input.payload ?? {};
+  const check = payloadCheck(input.type, payload);
   if (!check.Check(payload)) {
     const first = check.Errors(payload).First();
     const field = (first?.path ?? '').replace(/^\//, '').replace(/\//g, '.');
@@ -88,6 +103,12 @@ export async function queueCommand(db: Db, signals: CommandSignals, actor: Actor
     }
     case 'delete': {
       const p = payload as DeletePayload;
+      if ('objects' in p) {
+        const index = p.objects.findIndex((o) => o.kind === 'Namespace');
+        if (index >= 0) return { ok: false, reason: 'forbidden_target', message: `payload.objects.${index}.kind: Niro never deletes namespaces` };
+        summary = `delete ${p.objects.length} object(s) of deployment ${p.deployment}: ${describeObjects(p.objects, undefined)}`;
+        break;
+      }
       if (p.kind === 'Namespace') return { ok: false, reason: 'forbidden_target', message: 'payload.kind: Niro never deletes namespaces' };
       summary = `delete ${p.kind} ${p.namespace}/${p.name}`;
       break;

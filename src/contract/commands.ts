@@ -9,6 +9,25 @@ export const COMMAND_TYPES: readonly CommandType[] = CommandType.anyOf.map((lite
 export const PingPayload = Type.Object({});
 export type PingPayload = Static<typeof PingPayload>;
 
+/** One object by its identity, as prune lists and multi-object deletes name it. */
+export const ObjectRef = Type.Object({
+  apiVersion: Type.String({ minLength: 1, maxLength: LIMITS.word }),
+  kind: Type.String({ minLength: 1, maxLength: LIMITS.word }),
+  namespace: Type.String({ minLength: 1, maxLength: LIMITS.name }),
+  name: Type.String({ minLength: 1, maxLength: LIMITS.name }),
+});
+export type ObjectRef = Static<typeof ObjectRef>;
+
+/** A deployment id as it travels in the `niro.dev/deployment` label: a label value (UUIDs fit). */
+export const DeploymentId = Type.String({ minLength: 1, maxLength: LIMITS.labelValue, pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$' });
+
+/** Protocol 7: which deployment revision an apply belongs to. */
+export const DeploymentStamp = Type.Object({
+  id: DeploymentId,
+  revision: Type.Integer({ minimum: 1 }),
+});
+export type DeploymentStamp = Static<typeof DeploymentStamp>;
+
 export const ApplyPayload = Type.Object({
   /** Multi-document YAML (or JSON) manifests; applied with server-side apply, field manager "niro". */
   manifests: Type.String({ minLength: 1, maxLength: LIMITS.manifests }),
@@ -16,17 +35,45 @@ export const ApplyPayload = Type.Object({
   defaultNamespace: Type.Optional(Type.String({ maxLength: LIMITS.name })),
   /** Server-side dry run: validates against the API server, persists nothing. */
   dryRun: Type.Optional(Type.Boolean()),
+  /**
+   * Protocol 7: every applied object gets the labels `app.kubernetes.io/managed-by: niro`,
+   * `niro.dev/deployment: <id>` and the annotation `niro.dev/revision: "<revision>"`.
+   */
+  deployment: Type.Optional(DeploymentStamp),
+  /**
+   * Protocol 7, only with `deployment`: after a successful apply, each listed object is deleted only if it
+   * carries `niro.dev/deployment=<deployment.id>` (result 'pruned'; 'skipped' with a message otherwise).
+   * Namespaces are never pruned.
+   */
+  prune: Type.Optional(Type.Array(ObjectRef, { maxItems: LIMITS.objectsPerCommand })),
 });
 export type ApplyPayload = Static<typeof ApplyPayload>;
 
 /** Deletes one namespaced object. Namespaces themselves are never deleted (the agent refuses). */
-export const DeletePayload = Type.Object({
-  apiVersion: Type.String({ minLength: 1, maxLength: LIMITS.word }),
-  kind: Type.String({ minLength: 1, maxLength: LIMITS.word }),
-  namespace: Type.String({ minLength: 1, maxLength: LIMITS.name }),
-  name: Type.String({ minLength: 1, maxLength: LIMITS.name }),
+export const DeleteObjectPayload = ObjectRef;
+export type DeleteObjectPayload = Static<typeof DeleteObjectPayload>;
+
+/**
+ * Protocol 7: deletes what a deployment created. Each object is deleted only if it carries
+ * `niro.dev/deployment=<deployment>` ('skipped' with a message otherwise); Namespaces never.
+ */
+export const DeleteDeploymentPayload = Type.Object({
+  deployment: DeploymentId,
+  objects: Type.Array(ObjectRef, { minItems: 1, maxItems: LIMITS.objectsPerCommand }),
 });
+export type DeleteDeploymentPayload = Static<typeof DeleteDeploymentPayload>;
+
+/**
+ * Either form. The agent picks the schema by the presence of `objects` (so an error names the field,
+ * not "expected union value"): see `deletePayloadSchema`.
+ */
+export const DeletePayload = Type.Union([DeleteObjectPayload, DeleteDeploymentPayload]);
 export type DeletePayload = Static<typeof DeletePayload>;
+
+/** The schema of the delete form a payload claims to be (the multi-object one when it has `objects`). */
+export function deletePayloadSchema(payload: unknown): typeof DeleteObjectPayload | typeof DeleteDeploymentPayload {
+  return payload !== null && typeof payload === 'object' && 'objects' in payload ? DeleteDeploymentPayload : DeleteObjectPayload;
+}
 
 /** Patches the agent's own Deployment (niro-system/niro-agent) to this image. */
 export const SelfUpdatePayload = Type.Object({
@@ -106,6 +153,8 @@ export const ObjectResult = Type.Object({
     Type.Literal('not-found'),
     Type.Literal('failed'),
     Type.Literal('skipped'),
+    /** Protocol 7: deleted by an apply's prune list. */
+    Type.Literal('pruned'),
   ]),
   message: Type.Optional(Type.String({ maxLength: LIMITS.message })),
 });
@@ -113,7 +162,7 @@ export type ObjectResult = Static<typeof ObjectResult>;
 
 export const CommandResultDetails = Type.Object({
   code: Type.Optional(CommandErrorCode),
-  objects: Type.Optional(Type.Array(ObjectResult, { maxItems: 1000 })),
+  objects: Type.Optional(Type.Array(ObjectResult, { maxItems: LIMITS.objectsPerCommand * 2 })),
   /** Set for ping: the agent's version, so a ping also tells what is running. */
   agentVersion: Type.Optional(Type.String({ maxLength: LIMITS.version })),
 });

@@ -3,6 +3,12 @@ import { describe, expect, test } from 'bun:test';
 import { Value } from '@sinclair/typebox/value';
 import {
   AgentFrame,
+  ApplyPayload,
+  DeleteDeploymentPayload,
+  DeleteObjectPayload,
+  DeletePayload,
+  ObjectResult,
+  deletePayloadSchema,
   COMMAND_PAYLOAD_BY_TYPE,
   Command,
   CommandEnvelope,
@@ -144,7 +150,7 @@ function validateHeartbeat(body: unknown): string[] {
 
 describe('protocol', () => {
   test('current protocol is supported and above the minimum', () => {
-    expect(PROTOCOL).toBe(6);
+    expect(PROTOCOL).toBe(7);
     expect(MIN_SUPPORTED_PROTOCOL).toBe(1);
     // Protocol 3 changed only stream frames: its heartbeat is still HeartbeatV2.
     expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2);
@@ -256,6 +262,36 @@ describe('heartbeat', () => {
   });
 });
 
+describe('protocol 7 managed objects', () => {
+  const managed = {
+    deployment: '3f1c2a9e-7b4d-4c1a-9e2f-0a1b2c3d4e5f',
+    revision: 3,
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    namespace: 'shop',
+    name: 'web',
+    drift: ['spec.replicas', 'spec.template.spec.containers[name=web].image'],
+  };
+
+  test('a protocol-7 beat with managed validates; protocol 6 without it still does', () => {
+    expect(validateHeartbeat({ ...heartbeatV2, protocol: 7, managed: [managed], managedTruncated: false })).toEqual([]);
+    expect(validateHeartbeat({ ...heartbeatV2, protocol: 7 })).toEqual([]);
+    expect(validateHeartbeat({ ...heartbeatV2, protocol: 6 })).toEqual([]);
+    expect(Value.Check(HeartbeatResponse, { nextIntervalSeconds: 15, commandsPending: false, serverTime: 'now', managedStored: true })).toBe(true);
+  });
+
+  test('managed is bounded: items, drift paths per object, path length; errors name the field', () => {
+    const beat = (m: unknown[]) => ({ ...heartbeatV2, protocol: 7, managed: m });
+    expect(validateHeartbeat(beat(Array.from({ length: LIMITS.managedPerHeartbeat + 1 }, () => managed)))).toContain('/managed');
+    expect(validateHeartbeat(beat([{ ...managed, drift: Array.from({ length: LIMITS.driftPathsPerObject + 1 }, (_, i) => `spec.f${i}`) }]))).toContain(
+      '/managed/0/drift',
+    );
+    expect(validateHeartbeat(beat([{ ...managed, drift: ['x'.repeat(LIMITS.driftPath + 1)] }]))).toContain('/managed/0/drift/0');
+    expect(validateHeartbeat(beat([{ ...managed, revision: -1 }]))).toContain('/managed/0/revision');
+    expect(validateHeartbeat(beat([{ ...managed, name: undefined }]))).toContain('/managed/0/name');
+  });
+});
+
 describe('enroll', () => {
   test('request with and without facts, response', () => {
     expect(Value.Check(EnrollRequest, { token: 'niro_et_abc', agentVersion: '0.4.0', protocol: 2 })).toBe(true);
@@ -292,8 +328,40 @@ describe('commands', () => {
   });
 
   test('payload schema by type names the bad field', () => {
-    const errors = [...Value.Errors(COMMAND_PAYLOAD_BY_TYPE.delete, { apiVersion: 'v1', kind: 'Service', name: 'x' })];
+    const one = { apiVersion: 'v1', kind: 'Service', name: 'x' };
+    const errors = [...Value.Errors(deletePayloadSchema(one), one)];
     expect(errors.map((e) => e.path)).toContain('/namespace');
+    expect(Value.Check(COMMAND_PAYLOAD_BY_TYPE.delete, { ...one, namespace: 'shop' })).toBe(true);
+  });
+
+  test('protocol 7 apply: deployment stamp and prune list, bounded', () => {
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
+    const deployment = { id: '3f1c2a9e-7b4d-4c1a-9e2f-0a1b2c3d4e5f', revision: 2 };
+    const payload = { manifests: 'kind: ConfigMap', deployment, prune: [ref] };
+    expect(Value.Check(ApplyPayload, payload)).toBe(true);
+    // A protocol-6 payload (no deployment) is still an apply.
+    expect(Value.Check(ApplyPayload, { manifests: 'kind: ConfigMap' })).toBe(true);
+    expect([...Value.Errors(ApplyPayload, { ...payload, deployment: { ...deployment, revision: 0 } })].map((e) => e.path)).toContain('/deployment/revision');
+    // The id becomes a label value: 63 characters at most, no spaces.
+    expect([...Value.Errors(ApplyPayload, { ...payload, deployment: { ...deployment, id: 'a'.repeat(64) } })].map((e) => e.path)).toContain('/deployment/id');
+    expect([...Value.Errors(ApplyPayload, { ...payload, deployment: { ...deployment, id: 'a b' } })].map((e) => e.path)).toContain('/deployment/id');
+    expect([...Value.Errors(ApplyPayload, { ...payload, prune: [{ ...ref, name: '' }] })].map((e) => e.path)).toContain('/prune/0/name');
+    expect(Value.Check(ApplyPayload, { ...payload, prune: Array.from({ length: LIMITS.objectsPerCommand + 1 }, () => ref) })).toBe(false);
+  });
+
+  test('protocol 7 delete: the deployment form is picked by `objects` and errors name its fields', () => {
+    const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' };
+    const many = { deployment: 'd-1', objects: [ref, { ...ref, kind: 'ConfigMap' }] };
+    expect(deletePayloadSchema(many)).toBe(DeleteDeploymentPayload);
+    expect(deletePayloadSchema(ref)).toBe(DeleteObjectPayload);
+    expect(Value.Check(DeletePayload, many)).toBe(true);
+    expect(Value.Check(DeletePayload, ref)).toBe(true);
+    expect([...Value.Errors(DeleteDeploymentPayload, { deployment: 'd-1', objects: [] })].map((e) => e.path)).toContain('/objects');
+    expect([...Value.Errors(DeleteDeploymentPayload, { objects: [ref] })].map((e) => e.path)).toContain('/deployment');
+    expect([...Value.Errors(DeleteDeploymentPayload, { ...many, objects: [{ ...ref, namespace: undefined }] })].map((e) => e.path)).toContain(
+      '/objects/0/namespace',
+    );
+    expect(Value.Check(ObjectResult, { ...ref, action: 'pruned' })).toBe(true);
   });
 
   test('result', () => {

@@ -258,6 +258,25 @@ export const PodDelta = Type.Object({
 export type PodDelta = Static<typeof PodDelta>;
 
 /**
+ * Protocol 7: one object the agent sees carrying `app.kubernetes.io/managed-by=niro` (of MANAGED_KINDS).
+ * `drift` lists the field paths Niro applied whose value someone else has since changed (another field
+ * manager took them over, e.g. `kubectl edit`), like `spec.replicas` or
+ * `spec.template.spec.containers[name=web].image`; empty when the object is as Niro applied it.
+ */
+export const ManagedObject = Type.Object({
+  /** The `niro.dev/deployment` label; "" when the object carries managed-by=niro but no deployment label. */
+  deployment: Type.String({ maxLength: LIMITS.labelValue }),
+  /** The `niro.dev/revision` annotation; 0 when absent or not a number. */
+  revision: count(),
+  apiVersion: word(),
+  kind: word(),
+  namespace: name(),
+  name: name(),
+  drift: Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.driftPath }), { maxItems: LIMITS.driftPathsPerObject }),
+});
+export type ManagedObject = Static<typeof ManagedObject>;
+
+/**
  * What a protocol-1 agent sends, exactly: aggregate counts at the top level and `pods` as a number.
  * Never change this shape — agents in the field still send it.
  */
@@ -301,6 +320,15 @@ export const HeartbeatV2 = Type.Object({
    * generation the server acknowledged; never sent while the pod list is truncated.
    */
   inventory: Type.Optional(PodDelta),
+  /**
+   * Protocol 7+: every managed object the agent sees, replacing the set the server holds. Sent on the
+   * agent's first beat and whenever the set (or a drift list) changed since the last beat the server
+   * acknowledged with `managedStored`; absent = unchanged. Absent too when the agent cannot list them
+   * (the apply capability is off).
+   */
+  managed: Type.Optional(Type.Array(ManagedObject, { maxItems: LIMITS.managedPerHeartbeat })),
+  /** Protocol 7+: more managed objects exist than `managed` carries. */
+  managedTruncated: Type.Optional(Type.Boolean()),
 });
 export type HeartbeatV2 = Static<typeof HeartbeatV2>;
 
@@ -349,5 +377,7 @@ export const HeartbeatResponse = Type.Object({
   inventoryGeneration: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Protocol 6+: the server could not apply the delta (unknown base, bad usage vectors): the next beat carries every pod. */
   fullInventory: Type.Optional(Type.Boolean()),
+  /** Protocol 7+: the server stored this beat's `managed` set; the agent sends it again only when it changes. */
+  managedStored: Type.Optional(Type.Boolean()),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

@@ -14,8 +14,11 @@ import { Type, type Static } from '@sinclair/typebox';
  * 6 — delta heartbeats: the response acknowledges `inventoryGeneration`; the agent may then send `pods: []`
  *     with `inventory` (pods changed/removed since that generation, usage of every pod as two arrays).
  *     The response's `fullInventory` asks for every pod again.
+ * 7 — deployments: apply carries `deployment` (labels + revision annotation) and `prune`; delete accepts
+ *     `{deployment, objects}`; heartbeats may carry `managed` (the objects Niro applied, with drift), and
+ *     the response's `managedStored` acknowledges it. Protocol 1..6 heartbeats are unchanged.
  */
-export const PROTOCOL = 6;
+export const PROTOCOL = 7;
 /** The oldest agent protocol the control plane still accepts. */
 export const MIN_SUPPORTED_PROTOCOL = 1;
 
@@ -71,7 +74,50 @@ export const LIMITS = {
   /** One log data frame, in characters (a frame holds whole lines; one over-long line travels alone). */
   frameData: 2_097_152,
   token: 512,
+  /** Objects named by one command (prune list, multi-object delete) and object results of one command. */
+  objectsPerCommand: 1000,
+  /** Managed objects in one heartbeat. */
+  managedPerHeartbeat: 2000,
+  /** Drift paths reported for one managed object (the agent cuts longer lists and says so with a last "…" path). */
+  driftPathsPerObject: 32,
+  /** One drift path, e.g. `spec.template.spec.containers[name=web].image`. */
+  driftPath: 512,
 } as const;
+
+/** Labels and annotations the agent sets on every object it applies for a deployment; the control plane relies on them. */
+export const NIRO_LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  managedByValue: 'niro',
+  deployment: 'niro.dev/deployment',
+  /** Annotation: the revision number, as a decimal string. */
+  revision: 'niro.dev/revision',
+  /**
+   * Annotation: the field set of the applied configuration (paths only, never values), as compact JSON;
+   * drift detection reads it against metadata.managedFields.
+   */
+  appliedFields: 'niro.dev/applied-fields',
+} as const;
+
+/** Server-side apply field manager of every object Niro applies. */
+export const FIELD_MANAGER = 'niro';
+
+/**
+ * The kinds the agent watches for managed objects (labelled managed-by=niro), so drift is seen. A
+ * deployment may contain other kinds; they are applied and pruned but not watched for drift.
+ */
+export const MANAGED_KINDS = [
+  { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps' },
+  { group: '', version: 'v1', kind: 'Secret', resource: 'secrets' },
+  { group: '', version: 'v1', kind: 'Service', resource: 'services' },
+  { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts' },
+  { group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments' },
+  { group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets' },
+  { group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets' },
+  { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs' },
+  { group: 'batch', version: 'v1', kind: 'CronJob', resource: 'cronjobs' },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses' },
+  { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets' },
+] as const;
 
 /** Error body of every control-plane error response (`{ "error": { "code", "message" } }`). */
 export const ApiError = Type.Object({
