@@ -28,6 +28,8 @@ import { incidentsPages } from './incidents/pages';
 import { policiesApi } from './policies/api';
 import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
+import { deploymentWavesApi } from './deployments/waves-api';
+import { deploymentWavesPages } from './deployments/waves-pages';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
@@ -74,6 +76,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(policiesPages(deps))
     .use(policiesApi(deps))
     .use(deploymentsPages(deps))
+    .use(deploymentWavesApi(deps))
+    .use(deploymentWavesPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
     .use(commandsPages(deps))

@@ -13,6 +13,7 @@ import { startRetentionJob } from './inventory/retention';
 import { startHousekeepingJob } from './housekeeping';
 import { startNotificationJobs } from './notifications/jobs';
 import { startRolloutJob } from './rollouts/engine';
+import { startDeploymentJob } from './deployments/waves-job';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -67,6 +68,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const housekeepingJob = startHousekeepingJob(jobDeps);
   const notificationJobs = startNotificationJobs({ ...jobDeps, config });
   const rolloutJob = startRolloutJob({ ...jobDeps, intervalMs: config.statusCheckSeconds * 1000, timeoutMs: config.rolloutTimeoutSeconds * 1000 });
+  const deploymentJob = startDeploymentJob({ ...jobDeps, signals: replica.commandSignals, intervalMs: config.statusCheckSeconds * 1000 });
   return {
     app,
     database,
@@ -83,6 +85,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await housekeepingJob.stop();
       await notificationJobs.stop();
       await rolloutJob.stop();
+      await deploymentJob.stop();
       await unsubscribeRetiredKeys().catch(() => undefined);
       await database.close();
     },

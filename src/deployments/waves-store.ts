@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { deleteBounded, isUuid, type Db } from '../db/client';
 import { clusters } from '../clusters/schema';
 import type { ClusterStatus } from '../clusters/vocabulary';
-import { deploymentTargets } from './schema';
+import { deployments, deploymentTargets } from './schema';
 import {
   deploymentHeals,
   deploymentRolloutClusters,
@@ -217,4 +217,48 @@ export async function writeHeal(db: Db, heal: DeploymentHeal): Promise<void> {
 export async function pruneHeals(db: Db, before: Date): Promise<number> {
   const rows = await db.delete(deploymentHeals).where(lte(deploymentHeals.nextAllowedAt, before)).returning({ id: deploymentHeals.deploymentId });
   return rows.length;
+}
+
+export type OpsTarget = {
+  clusterId: string;
+  clusterName: string;
+  clusterStatus: ClusterStatus;
+  status: string;
+  appliedRevision: number | null;
+  desiredRevision: number | null;
+  error: string | null;
+  lastSyncAt: Date | null;
+};
+
+/** The deployment's clusters (its target rows) with each cluster's status, by cluster name; bounded. */
+export async function listOpsTargets(db: Db, deploymentId: string, limit: number): Promise<OpsTarget[]> {
+  return db
+    .select({
+      clusterId: deploymentTargets.clusterId,
+      clusterName: clusters.name,
+      clusterStatus: clusters.status,
+      status: deploymentTargets.status,
+      appliedRevision: deploymentTargets.appliedRevision,
+      desiredRevision: deploymentTargets.desiredRevision,
+      error: deploymentTargets.error,
+      lastSyncAt: deploymentTargets.lastSyncAt,
+    })
+    .from(deploymentTargets)
+    .innerJoin(clusters, eq(clusters.id, deploymentTargets.clusterId))
+    .where(and(eq(deploymentTargets.deploymentId, deploymentId), sql`${deploymentTargets.status} <> 'deleted'`))
+    .orderBy(asc(clusters.name), asc(clusters.id))
+    .limit(limit);
+}
+
+export type SelfHealingDeployment = { id: string; orgId: string; name: string; enabledBy: string | null };
+
+/** Active deployments with self-heal on, for the job; bounded per pass. */
+export async function listSelfHealingDeployments(db: Db, limit: number): Promise<SelfHealingDeployment[]> {
+  return db
+    .select({ id: deployments.id, orgId: deployments.orgId, name: deployments.name, enabledBy: deploymentSelfHeal.updatedBy })
+    .from(deploymentSelfHeal)
+    .innerJoin(deployments, eq(deployments.id, deploymentSelfHeal.deploymentId))
+    .where(and(eq(deploymentSelfHeal.enabled, true), eq(deployments.status, 'active')))
+    .orderBy(asc(deployments.id))
+    .limit(limit);
 }
