@@ -28,6 +28,7 @@ import { incidentsPages } from './incidents/pages';
 import { policiesApi } from './policies/api';
 import { policiesPages } from './policies/pages';
 import { deploymentsPages } from './deployments/pages';
+import { deploymentsApi } from './deployments/api';
 import { deploymentWavesApi } from './deployments/waves-api';
 import { deploymentWavesPages } from './deployments/waves-pages';
 import { commandsApi } from './commands/api';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(policiesPages(deps))
     .use(policiesApi(deps))
     .use(deploymentsPages(deps))
+    .use(deploymentsApi(deps))
     .use(deploymentWavesApi(deps))
     .use(deploymentWavesPages(deps))
     .use(commandsApi(deps))

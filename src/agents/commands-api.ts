@@ -10,6 +10,7 @@ import { parseStorableJson, readBody } from '../http/body';
 import { requireAgent } from './auth';
 import { claimCommands, recordResult } from '../commands/store';
 import type { CommandRow } from '../commands/schema';
+import { recordDeploymentResult } from '../deployments/results';
 
 const checkResult = TypeCompiler.Compile(CommandResult);
 
@@ -85,7 +86,13 @@ export function commandsAgentApi(deps: AppDeps) {
           );
         }
         if (value.commandId !== params.id) throw new HttpError(400, 'invalid_request', 'commandId: must equal the command id in the path');
-        const res = await recordResult(db, agent.id, params.id, value, new Date());
+        // One transaction: the result and what it means for a deployment's cluster status land together.
+        const res = await db.transaction(async (tx) => {
+          const now = new Date();
+          const recorded = await recordResult(tx, agent.id, params.id, value, now);
+          if (recorded.ok) await recordDeploymentResult(tx, recorded.command, now);
+          return recorded;
+        });
         if (!res.ok) {
           if (res.reason === 'not_found') throw new HttpError(404, 'not_found', 'command not found for this cluster');
           if (res.reason === 'not_delivered') throw new HttpError(409, 'not_delivered', 'this command has not been delivered to the agent');

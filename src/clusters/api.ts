@@ -10,6 +10,7 @@ import { requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
 import { listFleet } from './store';
+import { LABEL_RULE, MAX_CLUSTER_LABELS, checkLabels } from './labels';
 import { listTimeline, readTimelineCursor, timelineCursor } from './timeline';
 import { listNodes, type ClusterNode } from '../inventory/store';
 import { latestNodeUsage } from '../inventory/usage';
@@ -28,6 +29,7 @@ export function clusterJson(c: Cluster & { orgName?: string }, offeredVersion: s
     id: c.id,
     name: c.name,
     environment: c.environment,
+    labels: c.labels,
     orgId: c.orgId,
     orgName: c.orgName ?? null,
     status: c.status,
@@ -170,7 +172,13 @@ export function clustersApi(deps: AppDeps) {
           if (!checked.ok) throw badRequest(checked.message);
           name = checked.name;
         }
-        const res = await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { name, environment: ctx.body.environment });
+        let labels: Record<string, string> | undefined;
+        if (ctx.body.labels !== undefined) {
+          const checked = checkLabels(ctx.body.labels);
+          if (!checked.ok) throw badRequest(`${checked.field}: ${checked.message}`);
+          labels = checked.labels;
+        }
+        const res = await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { name, environment: ctx.body.environment, labels });
         if (!res.ok) throw new HttpError(409, 'name_taken', `name: a cluster named "${name}" already exists in ${org.name}`);
         return clusterJson({ ...res.cluster, orgName: org.name }, config.agentVersion);
       },
@@ -179,11 +187,17 @@ export function clustersApi(deps: AppDeps) {
           {
             name: t.Optional(t.String({ minLength: 1, maxLength: 100, description: `A DNS label: ${CLUSTER_NAME_RULE}` })),
             environment: t.Optional(EnvironmentT),
+            labels: t.Optional(
+              t.Record(t.String({ maxLength: 400 }), t.String({ maxLength: 100 }), {
+                maxProperties: MAX_CLUSTER_LABELS,
+                description: `Replaces every label (deployments target clusters by them); ${LABEL_RULE}; at most ${MAX_CLUSTER_LABELS}`,
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
         response: { 200: ClusterJson },
-        detail: { tags: ['clusters'], summary: 'Rename a cluster or change its environment (member)' },
+        detail: { tags: ['clusters'], summary: 'Rename a cluster, change its environment or replace its labels (member); audited' },
       },
     )
     .delete(

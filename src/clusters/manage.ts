@@ -9,6 +9,7 @@ import { createCluster, deleteCluster, updateCluster } from './store';
 import { issueEnrollmentToken, type IssuedToken } from './enrollment';
 import { reevaluateClusterPolicies } from '../policies/evaluate';
 import { addTimeline } from './timeline';
+import { labelLines } from './labels';
 import type { Cluster } from './schema';
 import { CLUSTER_NAME_MAX, CLUSTER_NAME_PATTERN, CLUSTER_NAME_RULE, suggestClusterName, type Environment } from './vocabulary';
 
@@ -48,17 +49,35 @@ export async function createClusterWithToken(db: Db, actor: Actor, org: Org, inp
 
 export type ChangeResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
 
-export async function changeCluster(db: Db, actor: Actor, cluster: Cluster, patch: { name?: string; environment?: Environment }): Promise<ChangeResult> {
+/** Labels as one line for the timeline: `site=berlin, tier=edge`, or `(none)`. */
+function labelsText(labels: Record<string, string>): string {
+  const text = labelLines(labels).split('\n').filter(Boolean).join(', ');
+  return text || '(none)';
+}
+
+/** `patch.labels` must have passed checkLabels (sorted keys, so an unchanged set compares equal). */
+export async function changeCluster(
+  db: Db,
+  actor: Actor,
+  cluster: Cluster,
+  patch: { name?: string; environment?: Environment; labels?: Record<string, string> },
+): Promise<ChangeResult> {
   const changes: Record<string, { from: string; to: string }> = {};
+  const details: Record<string, { from: unknown; to: unknown }> = {};
   if (patch.name !== undefined && patch.name !== cluster.name) changes.name = { from: cluster.name, to: patch.name };
   if (patch.environment !== undefined && patch.environment !== cluster.environment) changes.environment = { from: cluster.environment, to: patch.environment };
+  Object.assign(details, changes);
+  if (patch.labels !== undefined && labelLines(patch.labels) !== labelLines(cluster.labels)) {
+    changes.labels = { from: labelsText(cluster.labels), to: labelsText(patch.labels) };
+    details.labels = { from: cluster.labels, to: patch.labels };
+  }
   if (Object.keys(changes).length === 0) return { ok: true, cluster };
   const res = await updateCluster(db, cluster.id, patch);
   if (!res.ok) return res;
   const text = Object.entries(changes)
     .map(([k, v]) => `${k} ${v.from} → ${v.to}`)
     .join(', ');
-  await addTimeline(db, cluster.id, [{ kind: 'settings', message: `${actor.email} changed ${text}`, details: changes }], new Date());
+  await addTimeline(db, cluster.id, [{ kind: 'settings', message: `${actor.email} changed ${text}`, details }], new Date());
   // Policy severities follow the environment (production raises, dev lowers) and some rules apply to production only.
   if (changes.environment) await reevaluateClusterPolicies(db, cluster.id, new Date());
   await recordAudit(db, {
@@ -67,7 +86,7 @@ export async function changeCluster(db: Db, actor: Actor, cluster: Cluster, patc
     actor: actor.email,
     action: 'cluster.update',
     target: cluster.id,
-    details: changes,
+    details,
     ip: actor.ip,
   });
   return res;

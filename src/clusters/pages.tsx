@@ -20,6 +20,7 @@ import { SettingsTab } from '../../views/clusters/settings';
 import { orgsForNewClusters, requireCluster } from './access';
 import { changeCluster, checkClusterName, createClusterWithToken, regenerateToken, removeCluster, UNINSTALL_COMMAND } from './manage';
 import { installCommand } from './enrollment';
+import { parseLabelLines } from './labels';
 import { countFleetByStatus, listFleet } from './store';
 import { listTimeline, readTimelineCursor, timelineCursor } from './timeline';
 import { countWorkloads, listNodes } from '../inventory/store';
@@ -283,6 +284,33 @@ export function clustersPages(deps: AppDeps) {
         return redirect(`/clusters/${cluster.id}/settings`);
       },
       { body: t.Object({ name: t.String({ maxLength: 200 }), environment: t.String({ maxLength: 20 }), _csrf: t.Optional(t.String()) }) },
+    )
+    .post(
+      '/clusters/:id/labels',
+      async (ctx) => {
+        const caller = await requireCaller(db, ctx);
+        const { cluster, org } = await requireCluster(db, caller, ctx.params.id, 'member');
+        const parsed = parseLabelLines(ctx.body.labels);
+        if (!parsed.ok) {
+          ctx.set.status = 422;
+          const body = (
+            <ClusterLayout cluster={cluster} orgName={org.name} tab="settings">
+              <SettingsTab
+                cluster={cluster}
+                csrfToken={csrf(caller)}
+                canOperate
+                canDelete={roleAtLeast(org.role, 'admin')}
+                labelsError={{ message: `${parsed.field}: ${parsed.message}`, text: ctx.body.labels }}
+              />
+            </ClusterLayout>
+          );
+          return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Settings`, active: 'fleet', body });
+        }
+        await changeCluster(db, actorOf(caller, ctx, config.trustProxy), cluster, { labels: parsed.labels });
+        setFlash(ctx.cookie, { kind: 'ok', text: 'Cluster labels saved.' });
+        return redirect(`/clusters/${cluster.id}/settings`);
+      },
+      { body: t.Object({ labels: t.String({ maxLength: 20_000 }), _csrf: t.Optional(t.String()) }) },
     )
     .post(
       '/clusters/:id/token',

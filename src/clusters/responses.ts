@@ -11,6 +11,7 @@ export const ClusterJson = Exact({
   id: t.String(),
   name: t.String(),
   environment: OneOf(ENVIRONMENTS),
+  labels: t.Record(t.String(), t.String(), { description: 'Operator-set labels; deployments target clusters by them' }),
   orgId: t.String(),
   orgName: Nullable(t.String()),
   status: OneOf(CLUSTER_STATUSES, {

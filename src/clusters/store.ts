@@ -33,7 +33,11 @@ export async function findCluster(db: Db, id: string, orgIds: readonly string[])
 
 export type UpdateClusterResult = { ok: true; cluster: Cluster } | { ok: false; reason: 'name_taken' };
 
-export async function updateCluster(db: Db, id: string, patch: { name?: string; environment?: Environment }): Promise<UpdateClusterResult> {
+export async function updateCluster(
+  db: Db,
+  id: string,
+  patch: { name?: string; environment?: Environment; labels?: Record<string, string> },
+): Promise<UpdateClusterResult> {
   try {
     const [cluster] = await db.update(clusters).set(patch).where(eq(clusters.id, id)).returning();
     return { ok: true, cluster };
@@ -215,4 +219,41 @@ export type BeatValues = Partial<Omit<typeof clusters.$inferInsert, 'id' | 'orgI
 /** Writes a heartbeat's outcome onto the cluster row (locked by lockClusterForBeat). */
 export async function recordBeat(tx: Db, clusterId: string, values: BeatValues): Promise<void> {
   await tx.update(clusters).set(values).where(eq(clusters.id, clusterId));
+}
+
+/** Which clusters a deployment goes to (src/deployments): the union of explicit ids, environments and a label set. */
+export type ClusterSelector = { clusterIds?: readonly string[]; environments?: readonly string[]; labels?: Record<string, string> };
+
+/**
+ * The clusters of `rootOrgId` and its descendants matching any part of `selector` (a cluster carrying every
+ * label of `labels`, for that part), by name. An empty selector matches nothing; ids outside the subtree never
+ * match. At most `limit` rows.
+ */
+export async function listClustersInSubtree(db: Db, rootOrgId: string, selector: ClusterSelector, limit: number): Promise<Cluster[]> {
+  const parts: SQL[] = [];
+  const ids = (selector.clusterIds ?? []).filter(isUuid);
+  if (ids.length) parts.push(inArray(clusters.id, ids));
+  if (selector.environments?.length) parts.push(inArray(clusters.environment, [...selector.environments] as Environment[]));
+  if (selector.labels && Object.keys(selector.labels).length) parts.push(sql`${clusters.labels} @> ${JSON.stringify(selector.labels)}::jsonb`);
+  if (parts.length === 0) return [];
+  return db
+    .select()
+    .from(clusters)
+    .where(
+      and(
+        sql`${clusters.orgId} in (
+          with recursive sub(id) as (select id from orgs where id = ${rootOrgId} union all select o.id from orgs o join sub on o.parent_id = sub.id)
+          select id from sub)`,
+        or(...parts),
+      ),
+    )
+    .orderBy(asc(clusters.name), asc(clusters.id))
+    .limit(limit);
+}
+
+/** Clusters by id, whatever their org (callers checked the ids came from rows they may see). */
+export async function listClustersByIds(db: Db, ids: readonly string[]): Promise<Cluster[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  return db.select().from(clusters).where(inArray(clusters.id, valid)).orderBy(asc(clusters.name), asc(clusters.id));
 }

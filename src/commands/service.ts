@@ -75,7 +75,9 @@ function describeObjects(objects: ObjectRef[], defaultNamespace: string | undefi
   return `${shown.join(', ')}${more}`;
 }
 
-const ENABLE_HINT = 're-run the installer on the cluster with NIRO_ENABLE_APPLY=1 (no new token needed); the capability shows within one heartbeat';
+/** How an operator turns the apply capability on (shown wherever apply or delete is refused for its lack). */
+export const APPLY_ENABLE_HINT =
+  're-run the installer on the cluster with NIRO_ENABLE_APPLY=1 (no new token needed); the capability shows within one heartbeat';
 
 /**
  * Validates and queues a command, audits it and wakes the cluster's long-poll wherever it is held.
@@ -121,7 +123,7 @@ export async function queueCommand(db: Db, signals: CommandSignals, actor: Actor
     return {
       ok: false,
       reason: 'capability_missing',
-      message: `${input.type} needs the apply capability on cluster "${cluster.name}", and ${seen}: ${ENABLE_HINT}`,
+      message: `${input.type} needs the apply capability on cluster "${cluster.name}", and ${seen}: ${APPLY_ENABLE_HINT}`,
     };
   }
   const command = await insertCommand(db, {

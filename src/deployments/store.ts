@@ -2,9 +2,9 @@
 // services own the transactions.
 import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import { isUuid, type Db } from '../db/client';
-import { violatedUniqueConstraint } from '../db/errors';
 import { users } from '../accounts/schema';
 import { clusters } from '../clusters/schema';
+import { commands, type CommandRow } from '../commands/schema';
 import { deployments, deploymentRevisions, deploymentTargets, type Deployment, type DeploymentRevision, type DeploymentTarget } from './schema';
 import type { DeploymentSource, ObjectRef, RevisionSource, TargetSelector, TargetStatus } from './vocabulary';
 
@@ -18,13 +18,10 @@ export type NewDeployment = {
 };
 
 export async function insertDeployment(db: Db, input: NewDeployment): Promise<{ ok: true; deployment: Deployment } | { ok: false; reason: 'name_taken' }> {
-  try {
-    const [row] = await db.insert(deployments).values(input).returning();
-    return { ok: true, deployment: row };
-  } catch (e) {
-    if (violatedUniqueConstraint(e) !== null) return { ok: false, reason: 'name_taken' };
-    throw e;
-  }
+  // The only unique key a new row can hit is (org, lower(name)) among deployments not deleted. No exception:
+  // the caller's transaction stays usable.
+  const [row] = await db.insert(deployments).values(input).onConflictDoNothing().returning();
+  return row ? { ok: true, deployment: row } : { ok: false, reason: 'name_taken' };
 }
 
 /** The deployment if it belongs to one of `orgIds` (deleted ones included); null otherwise (callers answer 404). */
@@ -135,17 +132,50 @@ export async function listRevisions(db: Db, deploymentId: string, page: { limit:
   return rows;
 }
 
-export type TargetRow = DeploymentTarget & { clusterName: string; clusterOrgId: string };
+/** A target with its cluster's name and its last command's delivery state (status reads derive from it). */
+export type TargetRow = DeploymentTarget & {
+  clusterName: string;
+  clusterOrgId: string;
+  command: Pick<CommandRow, 'status' | 'deliveredAt' | 'expiresAt'> | null;
+};
+
+const targetColumns = {
+  target: deploymentTargets,
+  clusterName: clusters.name,
+  clusterOrgId: clusters.orgId,
+  commandStatus: commands.status,
+  commandDeliveredAt: commands.deliveredAt,
+  commandExpiresAt: commands.expiresAt,
+};
+
+type TargetSelect = {
+  target: DeploymentTarget;
+  clusterName: string;
+  clusterOrgId: string;
+  commandStatus: CommandRow['status'] | null;
+  commandDeliveredAt: Date | null;
+  commandExpiresAt: Date | null;
+};
+
+function targetRowOf(r: TargetSelect): TargetRow {
+  return {
+    ...r.target,
+    clusterName: r.clusterName,
+    clusterOrgId: r.clusterOrgId,
+    command: r.commandStatus && r.commandExpiresAt ? { status: r.commandStatus, deliveredAt: r.commandDeliveredAt, expiresAt: r.commandExpiresAt } : null,
+  };
+}
 
 /** The deployment's clusters by cluster name. */
 export async function listTargets(db: Db, deploymentId: string): Promise<TargetRow[]> {
   const rows = await db
-    .select({ target: deploymentTargets, clusterName: clusters.name, clusterOrgId: clusters.orgId })
+    .select(targetColumns)
     .from(deploymentTargets)
     .innerJoin(clusters, eq(clusters.id, deploymentTargets.clusterId))
+    .leftJoin(commands, eq(commands.id, deploymentTargets.commandId))
     .where(eq(deploymentTargets.deploymentId, deploymentId))
     .orderBy(asc(clusters.name), asc(clusters.id));
-  return rows.map((r) => ({ ...r.target, clusterName: r.clusterName, clusterOrgId: r.clusterOrgId }));
+  return rows.map(targetRowOf);
 }
 
 /** The targets of many deployments at once (a list page), by deployment id. */
@@ -153,31 +183,34 @@ export async function listTargetsOf(db: Db, deploymentIds: readonly string[]): P
   const out = new Map<string, TargetRow[]>();
   if (deploymentIds.length === 0) return out;
   const rows = await db
-    .select({ target: deploymentTargets, clusterName: clusters.name, clusterOrgId: clusters.orgId })
+    .select(targetColumns)
     .from(deploymentTargets)
     .innerJoin(clusters, eq(clusters.id, deploymentTargets.clusterId))
+    .leftJoin(commands, eq(commands.id, deploymentTargets.commandId))
     .where(inArray(deploymentTargets.deploymentId, [...deploymentIds]))
     .orderBy(asc(clusters.name), asc(clusters.id));
   for (const r of rows) {
     const list = out.get(r.target.deploymentId) ?? [];
-    list.push({ ...r.target, clusterName: r.clusterName, clusterOrgId: r.clusterOrgId });
+    list.push(targetRowOf(r));
     out.set(r.target.deploymentId, list);
   }
   return out;
 }
 
-export type ClusterDeploymentRow = DeploymentTarget & { deployment: Deployment };
+export type ClusterDeploymentRow = TargetRow & { deployment: Deployment };
 
 /** The deployments on one cluster (not deleted ones), by deployment name. Bounded by `limit`. */
 export async function listClusterDeployments(db: Db, clusterId: string, limit: number): Promise<ClusterDeploymentRow[]> {
   const rows = await db
-    .select({ target: deploymentTargets, deployment: deployments })
+    .select({ ...targetColumns, deployment: deployments })
     .from(deploymentTargets)
     .innerJoin(deployments, eq(deployments.id, deploymentTargets.deploymentId))
+    .innerJoin(clusters, eq(clusters.id, deploymentTargets.clusterId))
+    .leftJoin(commands, eq(commands.id, deploymentTargets.commandId))
     .where(and(eq(deploymentTargets.clusterId, clusterId), ne(deployments.status, 'deleted')))
     .orderBy(asc(deployments.name), asc(deployments.id))
     .limit(limit);
-  return rows.map((r) => ({ ...r.target, deployment: r.deployment }));
+  return rows.map((r) => ({ ...targetRowOf(r), deployment: r.deployment }));
 }
 
 export async function findTarget(db: Db, deploymentId: string, clusterId: string): Promise<DeploymentTarget | null> {
@@ -188,10 +221,11 @@ export async function findTarget(db: Db, deploymentId: string, clusterId: string
   return row ?? null;
 }
 
-/** The target whose latest command is `commandId`, locked for the transaction; null when none (or superseded). */
-export async function lockTargetByCommand(tx: Db, commandId: string): Promise<DeploymentTarget | null> {
+/** The target whose latest command is `commandId`; null when none (or superseded). `lock`: FOR UPDATE. */
+export async function findTargetByCommand(tx: Db, commandId: string, lock = false): Promise<DeploymentTarget | null> {
   if (!isUuid(commandId)) return null;
-  const [row] = await tx.select().from(deploymentTargets).where(eq(deploymentTargets.commandId, commandId)).for('update');
+  const query = tx.select().from(deploymentTargets).where(eq(deploymentTargets.commandId, commandId));
+  const [row] = lock ? await query.for('update') : await query;
   return row ?? null;
 }
 
@@ -219,14 +253,30 @@ export async function upsertTarget(db: Db, write: TargetWrite): Promise<Deployme
   return row;
 }
 
-/** Targets whose command is still open (pending/applying/deleting): the expiry pass checks them against their commands. */
-export async function listOpenTargets(db: Db, limit: number): Promise<DeploymentTarget[]> {
+/**
+ * Targets waiting on a command that expired (never delivered, or no result in time) turn failed, with the
+ * reason. Returns them (for the cluster timeline). A late result still lands afterwards (results.ts).
+ */
+export async function failExpiredTargets(db: Db, now: Date): Promise<DeploymentTarget[]> {
   return db
-    .select()
-    .from(deploymentTargets)
-    .where(inArray(deploymentTargets.status, ['pending', 'applying', 'deleting']))
-    .orderBy(asc(deploymentTargets.updatedAt))
-    .limit(limit);
+    .update(deploymentTargets)
+    .set({
+      status: 'failed',
+      error: sql`case when ${commands.deliveredAt} is null
+        then 'the agent did not pick the command up before it expired (is the cluster online?)'
+        else 'the agent took the command but sent no result in time' end`,
+      updatedAt: now,
+    })
+    .from(commands)
+    .where(
+      and(eq(commands.id, deploymentTargets.commandId), eq(commands.status, 'expired'), inArray(deploymentTargets.status, ['pending', 'applying', 'deleting'])),
+    )
+    .returning();
+}
+
+/** Locks a deployment's targets (delete counts them while results may land). */
+export async function lockTargets(tx: Db, deploymentId: string): Promise<DeploymentTarget[]> {
+  return tx.select().from(deploymentTargets).where(eq(deploymentTargets.deploymentId, deploymentId)).for('update');
 }
 
 /** Deployments (not deleted) in `orgIds`. */

@@ -1,5 +1,6 @@
 // The words a deployment is described with. Pure (no db, no config): the store, the services, the API and the
 // views share them.
+import type { Environment } from '../clusters/vocabulary';
 
 /** Where a revision's content came from. 'rollback' = a copy of an older revision's content. */
 export const REVISION_SOURCES = ['builder', 'import', 'git', 'rollback'] as const;
@@ -31,7 +32,10 @@ export type ObjectRef = { apiVersion: string; kind: string; namespace: string; n
 /** Which clusters of the deployment's org subtree it goes to: the union of the three (each optional). */
 export type TargetSelector = {
   clusterIds?: string[];
-  environments?: string[];
+  environments?: Environment[];
   /** Every pair must match (a cluster carrying all of them). */
   labels?: Record<string, string>;
 };
+
+/** A selector as a client sends it, before checkSelector. */
+export type SelectorInput = { clusterIds?: string[]; environments?: string[]; labels?: Record<string, string> };

@@ -3,15 +3,18 @@ import { ClusterNameInput } from './parts';
 import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
 import type { ClusterView } from './detail';
 import { EnrollmentPanel, type EnrollmentView } from './new';
+import { LABEL_RULE, MAX_CLUSTER_LABELS, labelLines } from '../../src/clusters/labels';
 
-/** The Settings tab: rename, environment, a new enrollment token while not enrolled, delete. */
+/** The Settings tab: rename, environment, labels, a new enrollment token while not enrolled, delete. */
 export function SettingsTab(props: {
-  cluster: ClusterView;
+  cluster: ClusterView & { labels: Record<string, string> };
   csrfToken: string;
   canOperate: boolean;
   canDelete: boolean;
   enrollment?: EnrollmentView | null;
   error?: string | null;
+  /** A refused labels form: its message and the text as typed. */
+  labelsError?: { message: string; text: string } | null;
 }): JSX.Element {
   const c = props.cluster;
   return (
@@ -49,6 +52,41 @@ export function SettingsTab(props: {
           </form>
         ) : (
           <p class="muted">Viewers can't change clusters.</p>
+        )}
+      </div>
+      <div class="panel" id="cluster-labels">
+        <h2>Labels</h2>
+        <p class="muted">Deployments can target every cluster carrying a set of labels (e.g. site=berlin). One key=value per line; {LABEL_RULE as 'safe'}.</p>
+        {props.labelsError ? (
+          <div class="flash error" role="alert" safe>
+            {props.labelsError.message}
+          </div>
+        ) : (
+          ''
+        )}
+        {props.canOperate ? (
+          <form method="post" action={`/clusters/${c.id}/labels`} class="stack">
+            <input type="hidden" name="_csrf" value={props.csrfToken} />
+            <label>
+              Labels (at most {String(MAX_CLUSTER_LABELS)})
+              <textarea name="labels" rows="5" maxlength="20000" spellcheck="false" placeholder="site=berlin" safe>
+                {props.labelsError ? props.labelsError.text : labelLines(c.labels)}
+              </textarea>
+            </label>
+            <div>
+              <button>Save labels</button>
+            </div>
+          </form>
+        ) : Object.keys(c.labels).length ? (
+          <p>
+            {Object.entries(c.labels).map(([k, v]) => (
+              <span class="chip" safe>
+                {k}={v}
+              </span>
+            ))}
+          </p>
+        ) : (
+          <p class="muted">No labels.</p>
         )}
       </div>
       {!c.enrolledAt && props.canOperate ? (
