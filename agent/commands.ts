@@ -9,7 +9,12 @@ import {
   type CommandEnvelope,
   type CommandErrorCode,
   type CommandResult,
+  type DeleteDeploymentPayload,
   type DeleteObjectPayload,
+  type DeletePayload,
+  type DeploymentStamp,
+  NIRO_LABELS,
+  type ObjectRef,
   type ObjectResult,
   type SelfUpdatePayload,
 } from '../src/contract/index.ts';
@@ -17,6 +22,7 @@ import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, computeBackoffMs, retryDelayM
 import { AGENT_CONTAINER, AGENT_DEPLOYMENT, detectCapability } from './collect/capabilities.ts';
 import { KubeError, type KubeApi } from './kube-api.ts';
 import type { KubeObject } from './kube-objects.ts';
+import { appliedFieldSet } from './drift.ts';
 import type { Logger } from './log.ts';
 import type { NiroClient } from './niro-client.ts';
 import type { AgentSession } from './session.ts';
@@ -68,15 +74,18 @@ export function parseManifests(text: string): { ok: true; objects: KubeObject[] 
   return { ok: true, objects };
 }
 
-function summarize(results: ObjectResult[], dryRun: boolean): Outcome {
+/** `appliedCount`: how many of the results are applied objects (the prune list's results follow them). */
+function summarize(results: ObjectResult[], dryRun: boolean, appliedCount: number = results.length): Outcome {
   const failed = results.filter((r) => r.action === 'failed');
   const count = (action: ObjectResult['action']): number => results.filter((r) => r.action === action).length;
   const verb = dryRun ? 'validated (dry run)' : 'applied';
   if (failed.length === 0) {
     return {
       ok: true,
-      message: `${verb} ${results.length} object(s): ${count('created')} created, ${count('configured')} configured`,
-      details: { objects: results.slice(0, 1000) },
+      message: `${verb} ${appliedCount} object(s): ${count('created')} created, ${count('configured')} configured${
+        count('pruned') > 0 ? `; ${count('pruned')} pruned` : ''
+      }`,
+      details: { objects: results.slice(0, LIMITS.objectsPerCommand * 2) },
     };
   }
   const first = failed[0]!;
@@ -87,13 +96,54 @@ function summarize(results: ObjectResult[], dryRun: boolean): Outcome {
         0,
         LIMITS.message,
       ),
-    details: { code: 'kube_error', objects: results.slice(0, 1000) },
+    details: { code: 'kube_error', objects: results.slice(0, LIMITS.objectsPerCommand * 2) },
   };
+}
+
+/** Labels and annotates an object for its deployment, and records the field set it applies (drift.ts). */
+export function stampForDeployment(object: KubeObject, deployment: DeploymentStamp): void {
+  object.metadata.labels = { ...(object.metadata.labels ?? {}), [NIRO_LABELS.managedBy]: NIRO_LABELS.managedByValue, [NIRO_LABELS.deployment]: deployment.id };
+  const annotations: Record<string, string> = { ...(object.metadata.annotations ?? {}), [NIRO_LABELS.revision]: String(deployment.revision) };
+  delete annotations[NIRO_LABELS.appliedFields];
+  object.metadata.annotations = annotations;
+  const fields = appliedFieldSet({ ...object, metadata: object.metadata as unknown as Record<string, unknown> });
+  object.metadata.annotations = { ...annotations, [NIRO_LABELS.appliedFields]: JSON.stringify(fields) };
+}
+
+function sameRef(a: ObjectRef, b: ObjectRef): boolean {
+  return a.apiVersion === b.apiVersion && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+}
+
+/**
+ * Deletes one object only if it carries `niro.dev/deployment=<deployment>`; never a Namespace, never a cluster-scoped
+ * object. The delete names the uid that was checked, so an object re-created meanwhile under the name is left alone.
+ */
+async function deleteIfOwned(deps: CommandDeps, ref: ObjectRef, deployment: string, done: 'pruned' | 'deleted'): Promise<ObjectResult> {
+  const skipped = (message: string): ObjectResult => ({ ...ref, action: 'skipped', message: message.slice(0, LIMITS.message) });
+  if (ref.kind === 'Namespace') return skipped('Niro never deletes namespaces');
+  try {
+    const namespaced = await deps.kube.isNamespaced(ref.apiVersion, ref.kind);
+    if (namespaced === null) return skipped(`the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
+    if (!namespaced) return skipped(`${ref.kind} is cluster-scoped; only namespaced objects are deleted`);
+    const live = await deps.kube.getObject(ref);
+    if (!live) return { ...ref, action: 'not-found' };
+    const label = live.metadata.labels?.[NIRO_LABELS.deployment];
+    if (label !== deployment) {
+      return skipped(label === undefined ? `has no ${NIRO_LABELS.deployment} label: not created by this deployment` : `belongs to deployment ${label}`);
+    }
+    const outcome = await deps.kube.deleteObject(ref, { uid: live.metadata.uid });
+    return { ...ref, action: outcome === 'deleted' ? done : 'not-found' };
+  } catch (error) {
+    return { ...ref, action: 'failed', message: (error instanceof KubeError ? error.message : (error as Error).message).slice(0, LIMITS.message) };
+  }
 }
 
 async function runApply(deps: CommandDeps, payload: ApplyPayload): Promise<Outcome> {
   const missing = await requireCapability(deps, 'apply');
   if (missing) return missing;
+  if (payload.prune && payload.prune.length > 0 && !payload.deployment) {
+    return refuse('invalid_payload', 'payload.prune: needs payload.deployment (only objects labelled with it are pruned)');
+  }
   const parsed = parseManifests(payload.manifests);
   if (!parsed.ok) return refuse('invalid_payload', `manifests: ${parsed.error}`);
   for (const object of parsed.objects) {
@@ -102,8 +152,40 @@ async function runApply(deps: CommandDeps, payload: ApplyPayload): Promise<Outco
       object.metadata.namespace = payload.defaultNamespace || 'default';
     }
   }
-  const results = await deps.kube.applyObjects(parsed.objects, { dryRun: payload.dryRun === true });
-  return summarize(results, payload.dryRun === true);
+  if (payload.deployment) for (const object of parsed.objects) stampForDeployment(object, payload.deployment);
+  const dryRun = payload.dryRun === true;
+  const results = await deps.kube.applyObjects(parsed.objects, { dryRun });
+  const applied = parsed.objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name }));
+  const failed = results.some((r) => r.action === 'failed');
+  for (const ref of payload.prune ?? []) {
+    // Pruning after a failed apply could remove what the failed objects were meant to replace: leave it for the next apply.
+    if (dryRun) results.push({ ...ref, action: 'skipped', message: 'dry run: not pruned' });
+    else if (failed) results.push({ ...ref, action: 'skipped', message: 'not pruned: the apply failed' });
+    else if (applied.some((a) => sameRef(a, ref))) results.push({ ...ref, action: 'skipped', message: 'not pruned: in the applied manifests' });
+    else results.push(await deleteIfOwned(deps, ref, payload.deployment!.id, 'pruned'));
+  }
+  return summarize(results, dryRun, parsed.objects.length);
+}
+
+async function runDeleteDeployment(deps: CommandDeps, payload: DeleteDeploymentPayload): Promise<Outcome> {
+  const index = payload.objects.findIndex((o) => o.kind === 'Namespace');
+  if (index >= 0) return refuse('forbidden_target', `payload.objects.${index}.kind: Niro never deletes namespaces`);
+  const missing = await requireCapability(deps, 'apply');
+  if (missing) return missing;
+  const results: ObjectResult[] = [];
+  for (const ref of payload.objects) results.push(await deleteIfOwned(deps, ref, payload.deployment, 'deleted'));
+  const count = (action: ObjectResult['action']): number => results.filter((r) => r.action === action).length;
+  const failures = results.filter((r) => r.action === 'failed');
+  const message = `deployment ${payload.deployment}: ${count('deleted')} deleted, ${count('not-found')} already gone, ${count('skipped')} skipped, ${failures.length} failed`;
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    return {
+      ok: false,
+      message: `${message}; ${first.kind} ${first.namespace}/${first.name}: ${first.message ?? 'failed'}`.slice(0, LIMITS.message),
+      details: { code: 'kube_error', objects: results },
+    };
+  }
+  return { ok: true, message, details: { objects: results } };
 }
 
 async function runDelete(deps: CommandDeps, payload: DeleteObjectPayload): Promise<Outcome> {
@@ -152,7 +234,11 @@ export async function executeCommand(deps: CommandDeps, command: CommandEnvelope
       case 'apply':
         return finish(await runApply(deps, command.payload as ApplyPayload));
       case 'delete':
-        return finish(await runDelete(deps, command.payload as DeleteObjectPayload));
+        return finish(
+          'objects' in (command.payload as DeletePayload)
+            ? await runDeleteDeployment(deps, command.payload as DeleteDeploymentPayload)
+            : await runDelete(deps, command.payload as DeleteObjectPayload),
+        );
       case 'self-update':
         return finish(await runSelfUpdate(deps, command.payload as SelfUpdatePayload));
     }

@@ -11,6 +11,7 @@ import type { NiroClient } from './niro-client.ts';
 import type { AgentSession } from './session.ts';
 import { attachWorkloads, createTemplateMemory, rememberTemplates, type TemplateMemory } from './heartbeat-workloads.ts';
 import type { ClusterView } from './view.ts';
+import { attachManaged, rememberManaged, type ManagedMemory, type ManagedView } from './managed.ts';
 import type { WatchCache } from './watch-cache.ts';
 import { applyUpdateRequest, type SelfUpdateMemory } from './self-update.ts';
 import { describePods, makeDelta, rememberInventory, type InventoryMemory } from './heartbeat-delta.ts';
@@ -31,6 +32,11 @@ export interface HeartbeatDeps {
   workloads?: WatchCache;
   /** Pods, nodes, events and owners kept by watches; absent: they are listed every beat (NIRO_WATCH=false). */
   view?: ClusterView;
+  /**
+   * Starts the managed-object view (protocol 7); called once, by the first beat whose apply capability is on — the
+   * read-only role cannot list what Niro applies, and Niro applies nothing without the capability.
+   */
+  startManaged?: () => ManagedView;
   /** Tries to enroll again after the key was rejected (once per token); returns whether it worked. */
   reenroll?: () => Promise<boolean>;
 }
@@ -62,6 +68,9 @@ export interface HeartbeatState {
   selfUpdate: SelfUpdateMemory;
   /** The pod inventory the server acknowledged (protocol 6): the next beat may be a delta on it. */
   inventory: InventoryMemory | null;
+  /** The managed-object view, once started, and the set the server acknowledged. */
+  managedView: ManagedView | null;
+  managed: ManagedMemory;
 }
 
 export function createHeartbeatState(): HeartbeatState {
@@ -75,6 +84,8 @@ export function createHeartbeatState(): HeartbeatState {
     templates: createTemplateMemory(),
     selfUpdate: { patchedImage: null },
     inventory: null,
+    managedView: null,
+    managed: { acknowledged: null },
   };
 }
 
@@ -110,6 +121,10 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     attachWorkloads(body, deps.workloads.objects(), state.templates);
   }
 
+  if (deps.startManaged && !state.managedView && body.capabilities.apply.enabled) state.managedView = deps.startManaged();
+  if (state.managedView) await state.managedView.whenStarted(WORKLOADS_START_MS);
+  const managedSent = attachManaged(body, state.managedView ?? undefined, state.managed);
+
   const capabilities = JSON.stringify(describeCapabilities(body.capabilities));
   if (capabilities !== state.lastCapabilities) {
     deps.log.info('capabilities', describeCapabilities(body.capabilities));
@@ -132,6 +147,7 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     state.serverMaxPods = result.value.maxPods ?? null;
     rememberTemplates(state.templates, body, result.value);
     state.inventory = rememberInventory(described, result.value);
+    rememberManaged(state.managed, managedSent, result.value);
     await applyUpdateRequest(deps, state.selfUpdate, body.capabilities, result.value.update);
     // commandsPending needs no action: the command loop's long-poll is always open and gets them first.
     deps.log.debug('heartbeat sent', {
@@ -141,6 +157,7 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
       events: body.events.length,
       workloads: body.workloads?.length,
       templates: body.workloads?.filter((w) => w.template).length,
+      managed: body.managed?.length,
       commandsPending: result.value.commandsPending,
     });
     return { waitMs: jitterInterval(state.intervalSeconds * 1000), sent: true };

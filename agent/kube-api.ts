@@ -116,7 +116,10 @@ export interface KubeApi {
   applyObjects(objects: KubeObject[], options: { dryRun: boolean }): Promise<ObjectResult[]>;
   /** Whether a kind is namespaced (from API discovery); null when the API server doesn't serve it. */
   isNamespaced(apiVersion: string, kind: string): Promise<boolean | null>;
-  deleteObject(ref: ObjectReference): Promise<'deleted' | 'not-found'>;
+  /** One object by its identity; null when it does not exist. */
+  getObject(ref: ObjectReference): Promise<KubeObject | null>;
+  /** `uid`: delete only that incarnation (DeleteOptions.preconditions; a 409 KubeError when the name was reused). */
+  deleteObject(ref: ObjectReference, options?: { uid?: string }): Promise<'deleted' | 'not-found'>;
   /** Sets the image of the agent container in the agent's own Deployment. */
   patchOwnDeployment(namespace: string, name: string, container: string, image: string): Promise<void>;
 }

@@ -4,7 +4,7 @@
 // to an undici dispatcher that Bun ignores (CA, client certificates and insecure-skip-tls-verify would
 // be silently dropped). Responses stay plain JSON, the shape the collectors are tested with.
 import * as k8s from '@kubernetes/client-node';
-import type { ObjectResult } from '../src/contract/index.ts';
+import { FIELD_MANAGER, type ObjectResult } from '../src/contract/index.ts';
 import {
   KubeError,
   type KubeApi,
@@ -41,7 +41,6 @@ export const POD_PAGE_SIZE = 250;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Discovery answers are cached this long; a CRD installed meanwhile is found by one refresh on a miss. */
 const DISCOVERY_TTL_MS = 5 * 60_000;
-const FIELD_MANAGER = 'niro';
 /** A watch is ended by the server after this long (jittered by the caller's re-watch) and resumed from its resourceVersion. */
 const WATCH_TIMEOUT_SECONDS = 290;
 /** Lists of metadata only, as `kubectl get -o name` asks; a server without it answers the full list. */
@@ -418,12 +417,24 @@ export function createKube(options: KubeOptions): KubeApi {
       return (await resolveResource(apiVersion, kind))?.namespaced ?? null;
     },
 
-    async deleteObject(ref: ObjectReference): Promise<'deleted' | 'not-found'> {
+    async getObject(ref: ObjectReference): Promise<KubeObject | null> {
+      const resource = await resolveResource(ref.apiVersion, ref.kind);
+      if (!resource) throw new KubeError(404, `the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
+      try {
+        return await requestJson<KubeObject>('GET', objectPath(ref.apiVersion, resource.plural, resource.namespaced ? ref.namespace : null, ref.name));
+      } catch (error) {
+        if (error instanceof KubeError && error.status === 404) return null;
+        throw error;
+      }
+    },
+
+    async deleteObject(ref: ObjectReference, deleteOptions: { uid?: string } = {}): Promise<'deleted' | 'not-found'> {
       const resource = await resolveResource(ref.apiVersion, ref.kind);
       if (!resource) throw new KubeError(404, `the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
       const path = objectPath(ref.apiVersion, resource.plural, resource.namespaced ? ref.namespace : null, ref.name);
+      const preconditions = deleteOptions.uid ? { preconditions: { uid: deleteOptions.uid } } : {};
       const response = await send('DELETE', path, {
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' }),
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...preconditions }),
         contentType: 'application/json',
       });
       if (response.status === 404) return 'not-found';

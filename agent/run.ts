@@ -10,6 +10,7 @@ import { createNiroClient } from './niro-client.ts';
 import { AgentSession } from './session.ts';
 import { runStreamLoop } from './stream.ts';
 import { startClusterView } from './view.ts';
+import { startManagedView } from './managed.ts';
 import { startWatchCache } from './watch-cache.ts';
 
 /** After SIGTERM, loops get this long to close connections before the process exits regardless. */
@@ -92,7 +93,16 @@ export async function runAgent(argv: string[], env: Record<string, string | unde
   const workloads = startWatchCache({ kube, log: log.child({ loop: 'watch' }), signal });
   const view = config.watch ? startClusterView({ kube, log: log.child({ loop: 'watch' }), signal }) : undefined;
   await Promise.all([
-    runHeartbeatLoop({ ...common, log: log.child({ loop: 'heartbeat' }), namespace: config.namespace, maxPods: config.maxPods, reenroll, workloads, view }),
+    runHeartbeatLoop({
+      ...common,
+      log: log.child({ loop: 'heartbeat' }),
+      namespace: config.namespace,
+      maxPods: config.maxPods,
+      reenroll,
+      workloads,
+      view,
+      startManaged: () => startManagedView({ kube, log: log.child({ loop: 'managed' }), signal }),
+    }),
     runCommandLoop({ ...common, log: log.child({ loop: 'commands' }), namespace: config.namespace }),
     runStreamLoop({ ...common, log: log.child({ loop: 'stream' }) }),
   ]);

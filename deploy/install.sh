@@ -173,8 +173,10 @@ rules:
     resources: ["pods"]
     verbs: ["get", "list"]
 ---
-# Opt-in (NIRO_ENABLE_APPLY=1): write the namespaced resources Niro manages. Namespaces are absent on
-# purpose: Niro never deletes a namespace.
+# Opt-in (NIRO_ENABLE_APPLY=1): write the namespaced resources Niro manages, and list/watch them so the
+# agent sees drift on what it applied (it watches only objects labelled app.kubernetes.io/managed-by=niro,
+# metadata only: it never reads a Secret's data). Namespaces may be created or patched by an apply, never
+# deleted: the delete verb is absent on purpose.
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
@@ -183,17 +185,23 @@ metadata:
     app.kubernetes.io/name: niro-agent
 rules:
   - apiGroups: [""]
-    resources: ["services", "configmaps", "secrets"]
-    verbs: ["get", "create", "update", "patch", "delete"]
+    resources: ["services", "configmaps", "secrets", "serviceaccounts"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
   - apiGroups: ["apps"]
     resources: ["deployments", "statefulsets", "daemonsets"]
-    verbs: ["get", "create", "update", "patch", "delete"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
   - apiGroups: ["networking.k8s.io"]
     resources: ["ingresses"]
-    verbs: ["get", "create", "update", "patch", "delete"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
   - apiGroups: ["batch"]
     resources: ["jobs", "cronjobs"]
-    verbs: ["get", "create", "update", "patch", "delete"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  - apiGroups: ["policy"]
+    resources: ["poddisruptionbudgets"]
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  - apiGroups: [""]
+    resources: ["namespaces"]
+    verbs: ["create", "update", "patch"]
 ---
 # Opt-in (NIRO_ENABLE_SELF_UPDATE=1): patch the agent's own Deployment, nothing else.
 apiVersion: rbac.authorization.k8s.io/v1

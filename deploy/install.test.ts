@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { renderInstallScript } from '../src/http/install-script.ts';
+import { MANAGED_KINDS } from '../src/contract/index.ts';
 
 const here = new URL('.', import.meta.url).pathname;
 const script = readFileSync(join(here, 'install.sh'), 'utf8');
@@ -91,18 +92,18 @@ describe('manifests', () => {
   test('opt-in roles: logs, apply without namespaces, self-update of the own Deployment only', () => {
     expect(find('ClusterRole', 'niro-agent-logs').rules).toContainEqual({ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] });
     const apply = find('ClusterRole', 'niro-agent-apply').rules!;
-    expect(apply.flatMap((r) => r.resources)).not.toContain('namespaces');
-    expect(apply.flatMap((r) => r.resources).sort()).toEqual([
-      'configmaps',
-      'cronjobs',
-      'daemonsets',
-      'deployments',
-      'ingresses',
-      'jobs',
-      'secrets',
-      'services',
-      'statefulsets',
+    // Namespaces may be created or patched by an apply, never deleted.
+    expect(apply.filter((r) => r.resources.includes('namespaces'))).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'update', 'patch'] },
     ]);
+    const managed = apply.filter((r) => !r.resources.includes('namespaces'));
+    // Every kind the agent watches for drift can be listed and watched (and is nothing more than those kinds).
+    expect(managed.flatMap((r) => r.resources).sort()).toEqual(MANAGED_KINDS.map((k) => k.resource).sort());
+    for (const kind of MANAGED_KINDS) {
+      const rule = managed.find((r) => r.resources.includes(kind.resource))!;
+      expect(rule.apiGroups).toEqual([kind.group]);
+      expect(rule.verbs).toEqual(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']);
+    }
     expect(find('Role', 'niro-agent-self-update').rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['niro-agent'], verbs: ['get', 'patch'] },
     ]);

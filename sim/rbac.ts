@@ -55,6 +55,7 @@ const MANAGED: { group: string; resources: string[] }[] = [
   { group: 'apps', resources: ['deployments', 'statefulsets', 'daemonsets'] },
   { group: 'batch', resources: ['jobs', 'cronjobs'] },
   { group: 'networking.k8s.io', resources: ['ingresses'] },
+  { group: 'policy', resources: ['poddisruptionbudgets'] },
 ];
 
 /** The agent's rules for a posture; mirrors the ClusterRoles/Roles the installer creates. */

@@ -165,6 +165,15 @@ export function serveWatch(request: ReadRequest, hooks: WatchHooks): Response {
     fields.ok &&
     labels.match(object) &&
     fields.match(object);
+  // As the API server does for a selector: an object modified into the selection arrives as ADDED, one modified out
+  // of it as DELETED (so a client's view never keeps what no longer matches).
+  const asSeen = (event: WatchEvent): WatchEvent['type'] | null => {
+    const now = selects(event.object);
+    if (event.type !== 'MODIFIED') return now ? event.type : null;
+    const before = event.previous ? selects(event.previous) : now;
+    if (now) return before ? 'MODIFIED' : 'ADDED';
+    return before ? 'DELETED' : null;
+  };
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       end = (): void => {
@@ -190,12 +199,16 @@ export function serveWatch(request: ReadRequest, hooks: WatchHooks): Response {
           end();
           return;
         }
-        for (const event of missed) if (selects(event.object)) controller.enqueue(frame(event.type, event.object));
+        for (const event of missed) {
+          const seen = asSeen(event);
+          if (seen) controller.enqueue(frame(seen, event.object));
+        }
       }
       hooks.open.add(end);
       unsubscribe = cluster.store.subscribe((event) => {
-        if (closed || event.key !== key || !selects(event.object)) return;
-        controller.enqueue(frame(event.type, event.object));
+        if (closed || event.key !== key) return;
+        const seen = asSeen(event);
+        if (seen) controller.enqueue(frame(seen, event.object));
       });
       if (bookmarks) ticker = setInterval(() => controller.enqueue(bookmark()), hooks.bookmarkMs);
       const seconds = timeoutSeconds !== null && !Number.isNaN(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 1800;

@@ -122,13 +122,17 @@ const OPTIONS_KIND: Record<string, WriteOptionsKind | undefined> = {
 };
 
 /** DeleteOptions from a delete's body (optional) and query: the dry run either asks for. */
-async function deleteOptions(request: Request, url: URL): Promise<{ ok: true; dryRun: boolean } | { ok: false; error: ApiError }> {
+async function deleteOptions(request: Request, url: URL): Promise<{ ok: true; dryRun: boolean; uid: string | undefined } | { ok: false; error: ApiError }> {
   const text = await request.text();
   const body = text ? parseJsonBody(text) : { ok: true as const, value: {} };
   if (!body.ok) return body;
-  const inBody = (body.value as { dryRun?: unknown } | null)?.dryRun;
+  const options = body.value as { dryRun?: unknown; preconditions?: { uid?: unknown } } | null;
+  const inBody = options?.dryRun;
   if (inBody !== undefined && !Array.isArray(inBody)) return { ok: false, error: badRequest('DeleteOptions.dryRun must be a list of strings') };
-  return parseDryRun([...url.searchParams.getAll('dryRun'), ...(inBody ?? [])], 'DeleteOptions');
+  const uid = options?.preconditions?.uid;
+  if (uid !== undefined && typeof uid !== 'string') return { ok: false, error: badRequest('DeleteOptions.preconditions.uid must be a string') };
+  const dryRun = parseDryRun([...url.searchParams.getAll('dryRun'), ...(inBody ?? [])], 'DeleteOptions');
+  return dryRun.ok ? { ...dryRun, uid } : dryRun;
 }
 
 function writeResponse(result: WriteResult): Response {
@@ -283,7 +287,7 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     case 'update': {
       const body = parseJsonBody(await request.text());
       if (!body.ok) return respondError(body.error);
-      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now, dryRun));
+      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now, dryRun, url.searchParams.get('fieldManager')));
     }
     case 'patch': {
       const kind = patchKindOf(request.headers.get('content-type'));
@@ -301,7 +305,7 @@ export async function handleRequest(state: ApiState, request: Request, context: 
         const result = deleteCollection({ ...readRequest, dryRun: options.dryRun, now });
         return 'response' in result ? result.response : writeResponse(result);
       }
-      return writeResponse(deleteObject(cluster, type, namespace, name!, now, options.dryRun));
+      return writeResponse(deleteObject(cluster, type, namespace, name!, now, options.dryRun, options.uid));
     }
     default:
       return respondError(methodNotAllowed());

@@ -37,7 +37,8 @@ export type KubeObject = {
   [field: string]: unknown;
 };
 
-export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; key: string; object: KubeObject };
+/** `previous`: the object a MODIFIED replaced, when it was replaced whole (a watch with a selector needs it). */
+export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; key: string; object: KubeObject; previous?: KubeObject };
 
 type Entry = { object: KubeObject; json: string | null };
 
@@ -143,7 +144,7 @@ export function createStore(): Store {
       target.entries.set(id, { object, json: null });
       byUid.set(object.metadata.uid, { key, id });
       indexOwners(object, true);
-      emit({ type: previous ? 'MODIFIED' : 'ADDED', key, object });
+      emit(previous ? { type: 'MODIFIED', key, object, previous: previous.object } : { type: 'ADDED', key, object });
       return object;
     },
     touch(key, object) {

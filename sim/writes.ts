@@ -6,6 +6,7 @@ import type { Cluster } from './cluster-types.ts';
 import { admitDryRunPod, dryRunCluster, dryRunDeletion } from './dry-run.ts';
 import { iso, type JsonObject } from './objects.ts';
 import { renderPod } from './pod-objects.ts';
+import { recordApply, recordUpdate } from './managed-fields.ts';
 import { type JsonMap, parseApplyBody, type PatchKind, patchObject } from './patch.ts';
 import { beginPodDeletion, createPod, savePod } from './pods.ts';
 import { randomSuffix, randomUid } from './random.ts';
@@ -110,13 +111,16 @@ function serialize(cluster: Cluster, key: string, object: KubeObject): object {
   return JSON.parse(cluster.store.serialize(key, object)) as object;
 }
 
-function managedEntry(manager: string, operation: 'Apply' | 'Update', apiVersion: string, now: number): JsonObject {
-  return { apiVersion, fieldsType: 'FieldsV1', fieldsV1: {}, manager, operation, time: iso(now) };
+/** How a write changes metadata.managedFields: given the entries before, the object before and after. */
+type RecordFields = (entries: unknown[] | undefined, before: KubeObject, after: KubeObject) => unknown[];
+
+function applyRecorder(manager: string, applied: JsonObject, now: number): RecordFields {
+  return (entries, _before, after) => recordApply(entries, manager, applied, after.apiVersion, iso(now));
 }
 
-function withManager(entries: unknown[] | undefined, entry: JsonObject): unknown[] {
-  const others = (entries ?? []).filter((e) => !(isMap(e) && e.manager === entry.manager && e.operation === entry.operation));
-  return [...others, entry];
+function updateRecorder(manager: string | undefined, now: number): RecordFields {
+  return (entries, before, after) =>
+    recordUpdate(entries, manager, before as unknown as JsonObject, after as unknown as JsonObject, after.apiVersion, iso(now));
 }
 
 export function createObject(
@@ -181,7 +185,12 @@ export function createObject(
   };
   delete (object.metadata as JsonObject).generateName;
   if (WORKLOAD_KINDS.has(object.kind)) object.metadata.generation = 1;
-  if (fieldManager) object.metadata.managedFields = [managedEntry(fieldManager, operation, object.apiVersion, now)];
+  if (fieldManager) {
+    object.metadata.managedFields =
+      operation === 'Apply'
+        ? recordApply([], fieldManager, input, object.apiVersion, iso(now))
+        : recordUpdate([], fieldManager, null, object as unknown as JsonObject, object.apiVersion, iso(now));
+  }
   admit(cluster, object, now);
   if (dryRun) {
     // Nothing was stored, so nothing has a resourceVersion yet.
@@ -202,7 +211,7 @@ function replaceWith(
   next: JsonObject,
   now: number,
   checkVersion: boolean,
-  managed: JsonObject | undefined,
+  record: RecordFields,
   dryRun: boolean,
 ): WriteResult {
   const key = storeKey(type);
@@ -248,9 +257,10 @@ function replaceWith(
   };
   // Status belongs to controllers: writes to the main resource leave it as it was.
   if (existing.status !== undefined) object.status = existing.status;
-  if (managed) object.metadata.managedFields = withManager(existing.metadata.managedFields, managed);
-  else if (existing.metadata.managedFields) object.metadata.managedFields = existing.metadata.managedFields;
   if (object.kind === 'Secret') admit(cluster, object, now);
+  const fields = record(existing.metadata.managedFields, existing, object);
+  if (fields.length > 0) object.metadata.managedFields = fields;
+  else delete object.metadata.managedFields;
   if (object.kind === 'Namespace') object.spec = existing.spec;
   if (dryRun) return { ok: true, code: 200, body: object };
   cluster.store.put(key, object);
@@ -266,12 +276,13 @@ export function replaceObject(
   body: unknown,
   now: number,
   dryRun = false,
+  fieldManager: string | null = null,
 ): WriteResult {
   const existing = cluster.store.get(storeKey(type), namespace, name);
   if (!existing) return fail(notFound(type, name));
   const identity = checkIdentity(type, namespace, name, body);
   if (identity) return fail(identity);
-  return replaceWith(cluster, type, existing, structuredClone(body) as JsonObject, now, true, undefined, dryRun);
+  return replaceWith(cluster, type, existing, structuredClone(body) as JsonObject, now, true, updateRecorder(fieldManager ?? undefined, now), dryRun);
 }
 
 export function patchExistingOrApply(
@@ -298,27 +309,33 @@ export function patchExistingOrApply(
     if (!existing) return createObject(cluster, type, namespace, parsed.value, now, fieldManager, 'Apply', dryRun);
     const merged = patchObject('strategic', structuredClone(existing) as unknown as JsonMap, JSON.stringify(parsed.value));
     if (!merged.ok) return fail({ code: merged.code, reason: 'Invalid', message: merged.message });
-    return replaceWith(cluster, type, existing, merged.value, now, false, managedEntry(fieldManager, 'Apply', existing.apiVersion, now), dryRun);
+    return replaceWith(cluster, type, existing, merged.value, now, false, applyRecorder(fieldManager, parsed.value, now), dryRun);
   }
   if (!existing) return fail(notFound(type, name));
   const patched = patchObject(kind, structuredClone(existing) as unknown as JsonMap, text);
   if (!patched.ok) return fail({ code: patched.code, reason: patched.code === 400 ? 'BadRequest' : 'Invalid', message: patched.message });
-  return replaceWith(
-    cluster,
-    type,
-    existing,
-    patched.value,
-    now,
-    true,
-    fieldManager ? managedEntry(fieldManager, 'Update', existing.apiVersion, now) : undefined,
-    dryRun,
-  );
+  return replaceWith(cluster, type, existing, patched.value, now, true, updateRecorder(fieldManager ?? undefined, now), dryRun);
 }
 
-export function deleteObject(cluster: Cluster, type: ResourceType, namespace: string | undefined, name: string, now: number, dryRun = false): WriteResult {
+export function deleteObject(
+  cluster: Cluster,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  now: number,
+  dryRun = false,
+  /** DeleteOptions.preconditions.uid: delete only this incarnation of the name (409 otherwise). */
+  uid?: string,
+): WriteResult {
   const key = storeKey(type);
   const existing = cluster.store.get(key, namespace, name);
   if (!existing) return fail(notFound(type, name));
+  if (uid !== undefined && existing.metadata.uid !== uid) {
+    return fail({
+      ...conflict(type, name),
+      message: `Operation cannot be fulfilled on ${type.resource} "${name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${existing.metadata.uid}`,
+    });
+  }
   if (dryRun) return { ok: true, code: 200, body: dryRunDeletion(existing, now) ?? successBody(type, name, existing.metadata.uid) };
   if (type.resource === 'pods' && !type.group) {
     const pod = cluster.pods.get(`${namespace}/${name}`);

@@ -120,6 +120,8 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
       commands: 0,
       deliveries: 0,
       rollouts: 0,
+      deploymentRollouts: 0,
+      heals: 0,
     });
   });
 

@@ -170,6 +170,10 @@ export function createFakeKube(initial: Partial<FakeKubeState> = {}): { kube: Ku
       }));
     },
     isNamespaced: async (apiVersion, kind) => state.kinds[`${apiVersion}/${kind}`] ?? null,
+    getObject: async (ref) =>
+      state.applied.findLast(
+        (o) => o.apiVersion === ref.apiVersion && o.kind === ref.kind && (o.metadata.namespace ?? '') === ref.namespace && o.metadata.name === ref.name,
+      ) ?? null,
     deleteObject: async (ref) => {
       state.deleted.push(ref);
       return 'deleted';

@@ -116,6 +116,8 @@ export function agentApi(deps: AppDeps) {
       // Protocol 6: what a delta may build on, or a request for every pod.
       ...(snap.protocol >= 6 && res.inventoryGeneration ? { inventoryGeneration: res.inventoryGeneration } : {}),
       ...(res.fullInventory ? { fullInventory: true } : {}),
+      // Protocol 7: the managed set is stored; the agent sends it again only when it changes.
+      ...(res.managedStored ? { managedStored: true } : {}),
     };
   }
 

@@ -10,6 +10,7 @@ import {
   LIMITS,
   MIN_SUPPORTED_PROTOCOL,
   type Capabilities,
+  type ManagedObject,
   type NodeInfo,
   type PodCounts,
   type PodDelta,
@@ -47,6 +48,8 @@ export type Snapshot = {
   /** null for agents before protocol 4: they send no workloads. */
   workloads: WorkloadInfo[] | null;
   workloadsTruncated: boolean;
+  /** Protocol 7+: the managed objects, when this beat carries them (replacing the stored set); null otherwise. */
+  managed: ManagedObject[] | null;
 };
 
 export type ParseResult = { ok: true; snapshot: Snapshot } | { ok: false; code: 'invalid_heartbeat' | 'unsupported_protocol'; message: string };
@@ -98,6 +101,7 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
         capabilities: null,
         workloads: null,
         workloadsTruncated: false,
+        managed: null,
         inventory: null,
       },
     };
@@ -134,6 +138,7 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
       capabilities: body.capabilities,
       workloads: body.workloads ?? null,
       workloadsTruncated: body.workloadsTruncated ?? false,
+      managed: body.managed ?? null,
       inventory,
     },
   };

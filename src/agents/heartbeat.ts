@@ -15,6 +15,7 @@ import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors, t
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
 import { clearWorkloads, syncWorkloads, workloadSubject, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
+import { replaceManagedObjects } from '../inventory/managed';
 import { applyWorkloadPolicies } from '../policies/evaluate';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
 import { statusFromSeverities } from '../clusters/status-rules';
@@ -35,6 +36,8 @@ export type IngestResult =
       inventoryGeneration: string | null;
       /** A delta could not be applied (unknown base, mismatched usage): the agent must send every pod. */
       fullInventory: boolean;
+      /** The beat carried `managed` (protocol 7) and the set is stored. */
+      managedStored?: boolean;
     }
   | { ok: false; reason: 'cluster_gone' };
 
@@ -77,6 +80,15 @@ export function capabilityChanges(previous: Capabilities | null, next: Capabilit
  * every beat tries the one-statement path first.
  */
 export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot, now: Date, hints?: PodsHashHints): Promise<IngestResult> {
+  const result = await ingestInventory(db, clusterId, snap, now, hints);
+  // The managed set travels only when it changed (first beat, drift, apply, prune): its own short transaction,
+  // after the inventory, so the usual beat's one-statement path stays one statement.
+  if (!result.ok || !snap.managed) return result;
+  if (!(await replaceManagedObjects(db, clusterId, snap.managed, now))) return { ok: false, reason: 'cluster_gone' };
+  return { ...result, managedStored: true };
+}
+
+async function ingestInventory(db: Db, clusterId: string, snap: Snapshot, now: Date, hints?: PodsHashHints): Promise<IngestResult> {
   if (!snap.inventory) return (await ingestSnapshot(db, clusterId, snap, now, hints, null, false))!;
   const delta = snap.inventory;
   // The usual delta changes no pod: the stored keys (an index-only read) give the usage vectors their

@@ -132,7 +132,7 @@ export const clusterTimeline = pgTable(
     uniqueIndex('cluster_timeline_dedupe_idx').on(t.clusterId, t.dedupeKey),
     check(
       'cluster_timeline_kind_check',
-      sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy','deployment')`,
+      sql`${t.kind} in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy','deployment','drift')`,
     ),
   ],
 );

@@ -60,5 +60,7 @@ export const TIMELINE_KINDS = [
   'token',
   'policy',
   'deployment',
+  /** A Niro-managed object drifted from what was applied, or came back in sync. */
+  'drift',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];

@@ -326,6 +326,38 @@ export const clusterWorkloads = pgTable(
   (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.kind, t.name] })],
 );
 
+/**
+ * Objects Niro applied, as the cluster's agent last reported them (protocol 7 `managed`): one row per object
+ * labelled app.kubernetes.io/managed-by=niro, with its deployment (the `niro.dev/deployment` label, "" when
+ * missing; not a foreign key: the objects outlive a deleted deployment until the agent stops seeing them), the
+ * revision annotation and the drift paths. Replaced as a set whenever a beat carries it.
+ */
+export const managedObjects = pgTable(
+  'managed_objects',
+  {
+    clusterId: uuid('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    apiVersion: text('api_version').notNull(),
+    kind: text('kind').notNull(),
+    namespace: text('namespace').notNull(),
+    name: text('name').notNull(),
+    deploymentId: text('deployment_id').notNull(),
+    /** 0 when the object carries no (numeric) revision annotation. */
+    revision: integer('revision').notNull(),
+    /** Field paths whose live value differs from what Niro applied; empty = in sync. */
+    drift: jsonb('drift').$type<string[]>().notNull(),
+    /** The beat that first reported the current drift; null while in sync. */
+    driftSince: ts('drift_since'),
+    /** The beat that last reported the set this row belongs to. */
+    observedAt: ts('observed_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.clusterId, t.apiVersion, t.kind, t.namespace, t.name] }),
+    index('managed_objects_deployment_idx').on(t.deploymentId, t.clusterId),
+  ],
+);
+
 export type ClusterNode = typeof clusterNodes.$inferSelect;
 export type ClusterPod = typeof clusterPods.$inferSelect;
 export type FleetPod = typeof fleetPods.$inferSelect;
