@@ -6,12 +6,12 @@ import { recordAudit, type Actor } from '../audit/store';
 import type { CommandSignals } from '../commands/signals';
 import type { Caller } from '../http/caller';
 import { HttpError, badRequest, notFound } from '../http/errors';
-import { requireOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
 import { applyRevision } from './apply';
 import { resolveTargets } from './service';
-import { findDeployment, findTarget } from './store';
+import { findTarget } from './store';
+import { requireDeployment } from './access';
 import type { Deployment } from './schema';
 import { actOnDeploymentRollout, startDeploymentRollout, type RolloutAction, type RolloutRequest } from './waves-actions';
 import { applyWaveVia, wakeClusters } from './waves-apply';
@@ -20,16 +20,9 @@ import { findDeploymentRollout, setSelfHeal } from './waves-store';
 import type { DeploymentRollout } from './waves-schema';
 import type { Role } from '../orgs/schema';
 
-/** The deployment by id within the caller's orgs (not deleted), else 404; `minRole` in its org, else 403. */
+/** The deployment in the caller's orgs (the one scope check, else 404), with `minRole` in its org (else 403). */
 export async function requireDeploymentFor(db: Db, caller: Caller, id: string, minRole: Role = 'viewer'): Promise<Deployment> {
-  const deployment = await findDeployment(
-    db,
-    id,
-    caller.orgs.map((o) => o.id),
-  );
-  if (!deployment || deployment.status === 'deleted') throw notFound('deployment');
-  requireOrg(caller, deployment.orgId, minRole);
-  return deployment;
+  return (await requireDeployment(db, caller, id, minRole)).deployment;
 }
 
 /** Whether the caller may operate (member) the deployment's org. */
@@ -59,7 +52,7 @@ export async function startRolloutAsCaller(
   req: Partial<RolloutRequest>,
 ): Promise<DeploymentRollout> {
   const deployment = await requireDeploymentFor(db, caller, id, 'member');
-  if (deployment.status !== 'active') throw new HttpError(409, 'invalid_request', `deployment: is ${deployment.status}; it cannot be rolled out`);
+  if (deployment.status !== 'active') throw new HttpError(409, 'deployment_deleted', `deployment: is ${deployment.status}; it cannot be rolled out`);
   const members = await resolveTargets(db, deployment);
   const queued: string[] = [];
   const res = await startDeploymentRollout(
@@ -132,6 +125,7 @@ export async function reapplyAsCaller(
 /** Turns the deployment's self-heal on or off (member); audited. */
 export async function setSelfHealAsCaller(db: Db, caller: Caller, actor: Actor, id: string, enabled: boolean): Promise<Deployment> {
   const deployment = await requireDeploymentFor(db, caller, id, 'member');
+  if (deployment.status !== 'active') throw new HttpError(409, 'deployment_deleted', `deployment: is ${deployment.status}; self-heal cannot change`);
   await db.transaction(async (tx) => {
     await setSelfHeal(tx, deployment.id, enabled, actor.userId, new Date());
     await recordAudit(tx, {

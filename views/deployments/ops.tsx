@@ -72,7 +72,7 @@ export function DeploymentOps(props: DeploymentOpsProps): JSX.Element {
       <div class="row page-head">
         <h2>Clusters</h2>
         <span class="spacer"></span>
-        <span class={`badge ${props.selfHeal ? 'healthy' : 'offline'}`} data-self-heal={props.selfHeal ? 'on' : 'off'} safe>
+        <span class={`badge ${props.selfHeal ? 'healthy' : 'offline'}`} data-self-heal={props.selfHeal ? 'on' : 'off'}>
           {props.selfHeal ? 'Self-heal on' : 'Self-heal off'}
         </span>
         {props.canOperate ? (
@@ -145,7 +145,7 @@ function ClusterTable(props: DeploymentOpsProps): JSX.Element {
                     : `${c.appliedRevision}${c.desiredRevision !== null && c.desiredRevision !== c.appliedRevision ? ` → ${c.desiredRevision}` : ''}`}
                 </td>
                 <td>
-                  <span class={`badge ${HEALTH_BADGE[c.health]}`} title={c.healthMessage} safe>
+                  <span class={`badge ${HEALTH_BADGE[c.health]}`} title={c.healthMessage}>
                     {c.health}
                   </span>
                   {c.healthMessage ? (
