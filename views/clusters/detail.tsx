@@ -8,7 +8,7 @@ import { Age, CapabilityChips, StatusBadge, UsageBar, formatBytes, formatCpu } f
 import type { ClusterStatus, Environment, TimelineKind } from '../../src/clusters/vocabulary';
 import { AgentLine, type AgentUpdateView } from './agent-line';
 
-export type ClusterTab = 'overview' | 'workloads' | 'logs' | 'timeline' | 'commands' | 'settings';
+export type ClusterTab = 'overview' | 'workloads' | 'deployments' | 'logs' | 'timeline' | 'commands' | 'settings';
 
 /**
  * The polled part of a live cluster tab (Overview, Commands): the whole layout — header (status, last
@@ -23,6 +23,7 @@ export const CLUSTER_CHANGED_EVENT = 'niro:cluster-changed';
 const TABS: { key: ClusterTab; path: string; label: string }[] = [
   { key: 'overview', path: '', label: 'Overview' },
   { key: 'workloads', path: '/workloads', label: 'Workloads' },
+  { key: 'deployments', path: '/deployments', label: 'Deployments' },
   { key: 'logs', path: '/logs', label: 'Logs' },
   { key: 'timeline', path: '/timeline', label: 'Timeline' },
   { key: 'commands', path: '/commands', label: 'Commands' },

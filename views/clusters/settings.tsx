@@ -68,7 +68,7 @@ export function SettingsTab(props: {
           <form method="post" action={`/clusters/${c.id}/labels`} class="stack">
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <label>
-              Labels (at most {String(MAX_CLUSTER_LABELS)})
+              Labels (at most {String(MAX_CLUSTER_LABELS) as 'safe'})
               <textarea name="labels" rows="5" maxlength="20000" spellcheck="false" placeholder="site=berlin" safe>
                 {props.labelsError ? props.labelsError.text : labelLines(c.labels)}
               </textarea>
