@@ -25,6 +25,7 @@ import { findingsEnvironment } from './api';
 import { validateManifests } from './manifests';
 import { changeTargets, checkSelector, createDeployment, createRevision, resolveTargets, type Invalid } from './service';
 import { renderSections } from './sections';
+import { clusterDriftBlock } from './waves-pages';
 import { targetState } from './status';
 import { findRevision, listClusterDeployments, listDeployments, listRevisions, listTargets, listTargetsOf, type TargetRow } from './store';
 import type { Deployment } from './schema';
@@ -402,6 +403,7 @@ export function deploymentsPages(deps: AppDeps) {
       const body = (
         <ClusterLayout cluster={cluster} orgName={org.name} tab="deployments">
           <ClusterDeploymentsTab {...(await clusterTab(db, cluster.id))} />
+          {await clusterDriftBlock(db, caller, cluster, roleAtLeast(org.role, 'member'))}
         </ClusterLayout>
       );
       return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Deployments`, active: 'fleet', body });

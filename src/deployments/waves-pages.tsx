@@ -15,12 +15,12 @@ import { isSelfHealEnabled } from './waves-store';
 import { actOnRolloutAsCaller, canOperate, reapplyAsCaller, requireDeploymentFor, setSelfHealAsCaller, startRolloutAsCaller } from './waves-requests';
 import type { RolloutAction } from './waves-actions';
 import { HEALTHY_SECONDS } from './waves-vocabulary';
+import type { Deployment } from './schema';
 
 const csrf = (caller: Caller): string => caller.session?.csrfToken ?? '';
 
 /** The props of the live fragment: what the deployment page embeds and `/deployments/:id/ops` re-renders. */
-export async function deploymentOpsProps(db: Db, caller: Caller, id: string): Promise<DeploymentOpsProps> {
-  const d = await requireDeploymentFor(db, caller, id);
+async function deploymentOpsProps(db: Db, d: Deployment, canOperateIt: boolean, csrfToken: string): Promise<DeploymentOpsProps> {
   const [clusters, current, selfHeal] = await Promise.all([
     driftOfDeployment(db, d.id).then((drift) => listClusterOps(db, d.id, drift, new Date())),
     currentRollout(db, d.id),
@@ -32,11 +32,33 @@ export async function deploymentOpsProps(db: Db, caller: Caller, id: string): Pr
     clusters: clusters.map((c) => ({ ...c, drift: c.drift.map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name, fields: o.fields })) })),
     rollout: current ? { ...current.rollout, clusters: current.clusters } : null,
     selfHeal,
-    canOperate: canOperate(caller, d) && d.status === 'active',
-    csrfToken: csrf(caller),
+    canOperate: canOperateIt && d.status === 'active',
+    csrfToken,
     defaultHealthySeconds: HEALTHY_SECONDS.default,
     maxHealthySeconds: HEALTHY_SECONDS.max,
   };
+}
+
+/** The deployment page's section (see sections.ts): health, drift and the rollout in waves, polled. */
+export const deploymentOpsSection = async (ctx: { db: Db; deployment: Deployment; canOperate: boolean; csrfToken: string }): Promise<JSX.Element> => (
+  <DeploymentOps {...(await deploymentOpsProps(ctx.db, ctx.deployment, ctx.canOperate, ctx.csrfToken))} />
+);
+
+/** The cluster's Deployments tab's drift block. */
+export async function clusterDriftBlock(db: Db, caller: Caller, cluster: { id: string }, canOperateIt: boolean): Promise<JSX.Element> {
+  const rows = await clusterDriftRows(
+    db,
+    cluster.id,
+    caller.orgs.map((o) => o.id),
+  );
+  return (
+    <ClusterDrift
+      clusterId={cluster.id}
+      rows={rows.map((r) => ({ ...r, drift: r.drift.map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name, fields: o.fields })) }))}
+      canOperate={canOperateIt}
+      csrfToken={csrf(caller)}
+    />
+  );
 }
 
 const Form = t.Object({ _csrf: t.Optional(t.String()) });
@@ -64,7 +86,11 @@ export function deploymentWavesPages(deps: AppDeps) {
     });
   };
   return new Elysia({ name: 'deployment-waves-pages' })
-    .get('/deployments/:id/ops', async (ctx) => <DeploymentOps {...(await deploymentOpsProps(db, await requireCaller(db, ctx), ctx.params.id))} />)
+    .get('/deployments/:id/ops', async (ctx) => {
+      const caller = await requireCaller(db, ctx);
+      const d = await requireDeploymentFor(db, caller, ctx.params.id);
+      return <DeploymentOps {...(await deploymentOpsProps(db, d, canOperate(caller, d), csrf(caller)))} />;
+    })
     .post(
       '/deployments/:id/rollouts',
       async (ctx) => {
@@ -113,18 +139,6 @@ export function deploymentWavesPages(deps: AppDeps) {
     .get('/clusters/:id/deployments/drift', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-      const rows = await clusterDriftRows(
-        db,
-        cluster.id,
-        caller.orgs.map((o) => o.id),
-      );
-      return (
-        <ClusterDrift
-          clusterId={cluster.id}
-          rows={rows.map((r) => ({ ...r, drift: r.drift.map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name, fields: o.fields })) }))}
-          canOperate={roleAtLeast(org.role, 'member')}
-          csrfToken={csrf(caller)}
-        />
-      );
+      return clusterDriftBlock(db, caller, cluster, roleAtLeast(org.role, 'member'));
     });
 }
