@@ -127,3 +127,37 @@ test('parseManifests expands Lists and skips empty documents', () => {
   expect(parseManifests('a: [unclosed')).toMatchObject({ ok: false });
   expect(parseManifests('---\n')).toEqual({ ok: false, error: 'no objects in manifests' });
 });
+
+describe('protocol 8 deployments', () => {
+  test('protocol 8 payloads: prune needs a deployment; a deployment delete naming a namespace is refused whole; bad fields are named', async () => {
+    const { deps, state } = setup([APPLY_GRANT]);
+    const prune = [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'old' }];
+    const noStamp = await run(deps, 'apply', { manifests, prune });
+    expect(noStamp).toMatchObject({ ok: false, details: { code: 'invalid_payload' } });
+    expect(noStamp.message).toContain('payload.prune');
+    expect(state.applied).toEqual([]);
+    const withNamespace = await run(deps, 'delete', {
+      deployment: 'd-1',
+      objects: [...prune, { apiVersion: 'v1', kind: 'Namespace', namespace: 'shop', name: 'shop' }],
+    });
+    expect(withNamespace).toMatchObject({ ok: false, details: { code: 'forbidden_target' } });
+    expect(withNamespace.message).toContain('payload.objects.1.kind');
+    expect(state.deleted).toEqual([]);
+    const badRef = await run(deps, 'delete', { deployment: 'd-1', objects: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }] });
+    expect(badRef).toMatchObject({ ok: false, details: { code: 'invalid_payload' } });
+    expect(badRef.message).toContain('/objects/0/namespace');
+  });
+
+  test('apply with a deployment stamps every object before it is applied', async () => {
+    const { deps, state } = setup([APPLY_GRANT]);
+    const result = await run(deps, 'apply', { manifests, defaultNamespace: 'shop', deployment: { id: 'd-1', revision: 4 } });
+    expect(result.ok).toBe(true);
+    expect(state.applied.map((o) => [o.kind, o.metadata.labels?.['niro.dev/deployment'], o.metadata.annotations?.['niro.dev/revision']])).toEqual([
+      ['ConfigMap', 'd-1', '4'],
+      ['Deployment', 'd-1', '4'],
+    ]);
+    expect(
+      state.applied.every((o) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'niro' && o.metadata.annotations?.['niro.dev/applied-fields']),
+    ).toBe(true);
+  });
+});

@@ -121,13 +121,20 @@ function leavesOf(node: unknown, prefix: string[], out: string[][]): void {
   for (const key of children) leavesOf((node as FieldsV1)[key], [...prefix, key], out);
 }
 
-function walk(set: FieldsV1 | undefined, keys: string[]): unknown {
+/**
+ * Follows `keys` down a FieldsV1 set. A leaf met before the end is a field the server keeps whole (an atomic map such as
+ * a LabelSelector, `f:selector: {}`): its owner owns everything under it, so the walk stops there. Returns the node
+ * and how many keys were followed; null when the set does not reach that far.
+ */
+function walk(set: FieldsV1 | undefined, keys: string[]): { node: unknown; depth: number } | null {
   let node: unknown = set;
-  for (const key of keys) {
-    if (!isMap(node) || !(key in node)) return undefined;
+  for (const [depth, key] of keys.entries()) {
+    if (!isMap(node)) return null;
+    if (depth > 0 && Object.keys(node).length === 0) return { node, depth };
+    if (!(key in node)) return null;
     node = node[key];
   }
-  return node;
+  return { node, depth: keys.length };
 }
 
 /** The applied leaves as FieldsV1 key paths (`f:` per field). */
@@ -177,18 +184,18 @@ export function driftOf(metadata: { annotations?: Record<string, string>; manage
   for (const leaf of leaves) {
     let taken = false;
     for (const other of others) {
-      const node = walk(other, leaf);
-      if (node === undefined) continue;
+      const found = walk(other, leaf);
+      if (!found) continue;
       const paths: string[][] = [];
-      leavesOf(node, leaf, paths);
+      leavesOf(found.node, leaf.slice(0, found.depth), paths);
       for (const path of paths) {
         // Shared ownership (another applier set the same value) is not drift: Niro still owns the field.
-        if (walk(niro, path) !== undefined) continue;
+        if (walk(niro, path)) continue;
         drift.add(renderPath(path));
         taken = true;
       }
     }
-    if (!taken && walk(niro, leaf) === undefined) drift.add(renderPath(leaf));
+    if (!taken && !walk(niro, leaf)) drift.add(renderPath(leaf));
   }
   return bound([...drift].sort());
 }

@@ -1,14 +1,27 @@
 // Delta heartbeats (protocol 6): once the control plane acknowledged an inventory generation, a beat
-// carries only the pods added, changed or removed since, plus every pod's usage as two arrays in key
-// order — instead of serialising and gzipping every pod every beat. Kept in memory only: a restarted
-// agent, an unanswered beat or the server's `fullInventory` start again from a full list.
+// carries only the pods added, changed or removed since that generation, plus every pod's usage as two
+// arrays in key order — instead of serialising and gzipping every pod every beat. Kept in memory only: a
+// restarted agent, an unanswered beat or the server's `fullInventory` start again from a full list.
 import type { HeartbeatResponse, HeartbeatV2, PodDetail, PodRef } from '../src/contract/index.ts';
 
-/** What the server acknowledged: its generation and the pods (by key) it describes. */
-export type InventoryMemory = { generation: string; pods: Map<string, PodDetail> };
+/** One pod's usage as a beat reads it; null when metrics did not cover the pod. */
+type PodUsage = { cpuMilli: number; memBytes: number } | null;
 
-/** The pods of one beat, by key, as the memory compares them. */
-export type DescribedPods = { pods: Map<string, PodDetail> };
+/**
+ * The pods of one beat in key order ("namespace/name", UTF-16 code units: the order delta usage
+ * follows, so a full list and a delta describe the same generation).
+ */
+export type DescribedPods = {
+  keys: readonly string[];
+  /** Each pod as compared between beats; usage fields, present or not, are ignored. */
+  bases: readonly PodDetail[];
+  /** Pod i as it travels, with this beat's usage. */
+  full(i: number): PodDetail;
+  usage(i: number): PodUsage;
+};
+
+/** What the server acknowledged: its generation and the pods (in key order) it describes. */
+export type InventoryMemory = { generation: string; keys: readonly string[]; bases: readonly PodDetail[] };
 
 const podKey = (p: { namespace: string; name: string }): string => `${p.namespace}/${p.name}`;
 
@@ -17,8 +30,7 @@ const isUsage = (key: string): boolean => key === 'cpuUsageMilli' || key === 'me
 
 /**
  * Structural equality of JSON values apart from usage fields, short-cut by identity: the view hands
- * out the same nested objects while a pod's record is unchanged, so an unchanged pod costs a few
- * comparisons, never a serialisation.
+ * out the same objects while a pod is unchanged, so an unchanged pod costs one comparison.
  */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -46,37 +58,49 @@ export function samePod(a: PodDetail, b: PodDetail): boolean {
   return same(a, b);
 }
 
-/**
- * Sorts the beat's pods by key (UTF-16 code units, the order delta usage follows, so a full list and
- * a delta describe the same generation) and keys them. Null for a truncated list: that always
- * travels whole.
- */
+const usageOf = (pod: PodDetail): PodUsage => (pod.usageAvailable ? { cpuMilli: pod.cpuUsageMilli, memBytes: pod.memUsageBytes } : null);
+
+/** A full body's pods sorted by key and described (the re-list path). Null for a truncated list: that always travels whole. */
 export function describePods(body: HeartbeatV2): DescribedPods | null {
   if (body.podsTruncated) return null;
   const keyed = body.pods.map((pod) => ({ key: podKey(pod), pod }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  body.pods = keyed.map((k) => k.pod);
-  return { pods: new Map(keyed.map(({ key, pod }) => [key, pod])) };
+  const pods = keyed.map((k) => k.pod);
+  body.pods = pods;
+  return { keys: keyed.map((k) => k.key), bases: pods, full: (i) => pods[i]!, usage: (i) => usageOf(pods[i]!) };
 }
 
-/** Turns a full beat into a delta on `memory` in place: `pods` empties, `inventory` says what differs. */
+/** Fills a full beat's `pods` from its description. */
+export function fillPods(body: HeartbeatV2, described: DescribedPods): void {
+  const pods: PodDetail[] = new Array(described.keys.length);
+  for (let i = 0; i < pods.length; i++) pods[i] = described.full(i);
+  body.pods = pods;
+}
+
+function refOf(key: string): PodRef {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** Turns a beat into a delta on `memory` in place: `pods` empties, `inventory` says what differs. Both lists are in key order. */
 export function makeDelta(body: HeartbeatV2, described: DescribedPods, memory: InventoryMemory): void {
+  const { keys, bases } = described;
   const changed: PodDetail[] = [];
-  const cpuMilli: (number | null)[] = [];
-  const memBytes: (number | null)[] = [];
-  for (const pod of body.pods) {
-    const key = podKey(pod);
-    const before = memory.pods.get(key);
-    if (!before || !samePod(before, pod)) changed.push(pod);
-    cpuMilli.push(pod.usageAvailable ? pod.cpuUsageMilli : null);
-    memBytes.push(pod.usageAvailable ? pod.memUsageBytes : null);
-  }
   const removed: PodRef[] = [];
-  for (const key of memory.pods.keys()) {
-    if (described.pods.has(key)) continue;
-    const slash = key.indexOf('/');
-    removed.push({ namespace: key.slice(0, slash), name: key.slice(slash + 1) });
+  const cpuMilli: (number | null)[] = new Array(keys.length);
+  const memBytes: (number | null)[] = new Array(keys.length);
+  // A merge of two sorted key lists: a key only in the memory was removed, one only in this beat added.
+  let m = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    while (m < memory.keys.length && memory.keys[m]! < key) removed.push(refOf(memory.keys[m++]!));
+    const before = m < memory.keys.length && memory.keys[m] === key ? memory.bases[m++] : undefined;
+    if (before !== bases[i] && (!before || !samePod(before, bases[i]!))) changed.push(described.full(i));
+    const usage = described.usage(i);
+    cpuMilli[i] = usage ? usage.cpuMilli : null;
+    memBytes[i] = usage ? usage.memBytes : null;
   }
+  while (m < memory.keys.length) removed.push(refOf(memory.keys[m++]!));
   body.inventory = { base: memory.generation, changed, removed, cpuMilli, memBytes };
   body.pods = [];
 }
@@ -84,5 +108,5 @@ export function makeDelta(body: HeartbeatV2, described: DescribedPods, memory: I
 /** The memory after the server's answer: what it acknowledged, or nothing when it wants every pod. */
 export function rememberInventory(described: DescribedPods | null, response: HeartbeatResponse): InventoryMemory | null {
   if (!described || response.fullInventory || !response.inventoryGeneration) return null;
-  return { generation: response.inventoryGeneration, pods: described.pods };
+  return { generation: response.inventoryGeneration, keys: described.keys, bases: described.bases };
 }

@@ -2,19 +2,19 @@
 import type { Capabilities, HeartbeatV2 } from '../src/contract/index.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_SECONDS } from '../src/contract/index.ts';
 import { CONTROL_PLANE_BACKOFF, REJECTED_RETRY_MS, backoffCeilingMs, computeBackoffMs, jitterInterval, retryDelayMs, sleep } from './backoff.ts';
-import { beatFromView } from './collect/from-view.ts';
+import { composeViewBeat, createViewBeatMemory, type ViewBeatMemory } from './collect/from-view.ts';
 import { collectHeartbeat } from './collect/snapshot.ts';
 import { createTimestampReader, type TimestampReader } from './collect/text.ts';
 import type { KubeApi } from './kube-api.ts';
 import type { Logger } from './log.ts';
 import type { NiroClient } from './niro-client.ts';
 import type { AgentSession } from './session.ts';
-import { attachWorkloads, createTemplateMemory, rememberTemplates, type TemplateMemory } from './heartbeat-workloads.ts';
+import { attachWorkloads, attachWorkloadsBase, createTemplateMemory, rememberTemplates, type TemplateMemory } from './heartbeat-workloads.ts';
 import type { ClusterView } from './view.ts';
 import { attachManaged, rememberManaged, type ManagedMemory, type ManagedView } from './managed.ts';
 import type { WatchCache } from './watch-cache.ts';
 import { applyUpdateRequest, type SelfUpdateMemory } from './self-update.ts';
-import { describePods, makeDelta, rememberInventory, type InventoryMemory } from './heartbeat-delta.ts';
+import { type DescribedPods, describePods, fillPods, makeDelta, rememberInventory, type InventoryMemory } from './heartbeat-delta.ts';
 
 export const KEY_REJECTED_MESSAGE = 'agent key rejected: cluster deleted or key revoked';
 
@@ -33,7 +33,7 @@ export interface HeartbeatDeps {
   /** Pods, nodes, events and owners kept by watches; absent: they are listed every beat (NIRO_WATCH=false). */
   view?: ClusterView;
   /**
-   * Starts the managed-object view (protocol 7); called once, by the first beat whose apply capability is on — the
+   * Starts the managed-object view (protocol 8); called once, by the first beat whose apply capability is on — the
    * read-only role cannot list what Niro applies, and Niro applies nothing without the capability.
    */
   startManaged?: () => ManagedView;
@@ -68,6 +68,8 @@ export interface HeartbeatState {
   selfUpdate: SelfUpdateMemory;
   /** The pod inventory the server acknowledged (protocol 6): the next beat may be a delta on it. */
   inventory: InventoryMemory | null;
+  /** What the view beats reuse while nothing moved (the joined pods, their order). */
+  view: ViewBeatMemory;
   /** The managed-object view, once started, and the set the server acknowledged. */
   managedView: ManagedView | null;
   managed: ManagedMemory;
@@ -84,6 +86,7 @@ export function createHeartbeatState(): HeartbeatState {
     templates: createTemplateMemory(),
     selfUpdate: { patchedImage: null },
     inventory: null,
+    view: createViewBeatMemory(),
     managedView: null,
     managed: { acknowledged: null },
   };
@@ -96,6 +99,7 @@ const WORKLOADS_START_MS = 10_000;
 export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs: number = Date.now()): Promise<BeatOutcome> {
   const maxPods = Math.min(deps.maxPods, state.serverMaxPods ?? Infinity, state.sizeCap ?? Infinity);
   let body: HeartbeatV2;
+  let described: DescribedPods | null;
   try {
     const options = {
       agentVersion: deps.agentVersion,
@@ -107,8 +111,11 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     };
     if (deps.view) {
       await deps.view.whenStarted(WORKLOADS_START_MS);
-      body = await beatFromView(deps.kube, deps.view, options);
-    } else body = await collectHeartbeat(deps.kube, options);
+      ({ body, described } = await composeViewBeat(deps.kube, deps.view, options, state.view));
+    } else {
+      body = await collectHeartbeat(deps.kube, options);
+      described = describePods(body);
+    }
   } catch (error) {
     // The Kubernetes API is down or refusing us; a partial snapshot would wipe the inventory server-side.
     state.failures++;
@@ -116,9 +123,12 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     return { waitMs: computeBackoffMs(state.failures, CONTROL_PLANE_BACKOFF), sent: false };
   }
 
+  let workloadsSource: number | null = null;
   if (deps.workloads) {
     await deps.workloads.whenStarted(WORKLOADS_START_MS);
-    attachWorkloads(body, deps.workloads.objects(), state.templates);
+    // Read before the objects, with no await between: the list is never older than the generation it is filed under.
+    workloadsSource = deps.workloads.generation();
+    if (!attachWorkloadsBase(body, workloadsSource, state.templates)) attachWorkloads(body, deps.workloads.objects(), state.templates);
   }
 
   if (deps.startManaged && !state.managedView && body.capabilities.apply.enabled) state.managedView = deps.startManaged();
@@ -132,9 +142,9 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
   }
   if (body.podsTruncated) deps.log.warn('pod list truncated', { sent: body.pods.length, total: body.podsTotal });
 
-  const podsListed = body.pods.length;
-  const described = describePods(body);
+  const podsListed = described ? described.keys.length : body.pods.length;
   if (described && state.inventory) makeDelta(body, described, state.inventory);
+  else if (described) fillPods(body, described);
   // Until the server answers, nothing is acknowledged: an unanswered beat is followed by a full one.
   state.inventory = null;
   const result = await deps.client.heartbeat(deps.session.key, body, deps.signal);
@@ -145,7 +155,7 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
     state.failures = 0;
     state.intervalSeconds = result.value.nextIntervalSeconds;
     state.serverMaxPods = result.value.maxPods ?? null;
-    rememberTemplates(state.templates, body, result.value);
+    rememberTemplates(state.templates, body, result.value, workloadsSource);
     state.inventory = rememberInventory(described, result.value);
     rememberManaged(state.managed, managedSent, result.value);
     await applyUpdateRequest(deps, state.selfUpdate, body.capabilities, result.value.update);
@@ -155,7 +165,7 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
       delta: body.inventory ? { changed: body.inventory.changed.length, removed: body.inventory.removed.length } : undefined,
       nodes: body.nodes.length,
       events: body.events.length,
-      workloads: body.workloads?.length,
+      workloads: body.workloads?.length ?? (body.workloadsBase ? 'unchanged' : undefined),
       templates: body.workloads?.filter((w) => w.template).length,
       managed: body.managed?.length,
       commandsPending: result.value.commandsPending,
@@ -207,6 +217,10 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
 /** Beats until aborted. */
 export async function runHeartbeatLoop(deps: HeartbeatDeps): Promise<void> {
   const state = createHeartbeatState();
+  // The first lists leave their pages as garbage; collecting it before the first (full) beat lets that beat, the
+  // largest allocation of the process's life, reuse the memory instead of growing the heap past the steady state.
+  await Promise.all([deps.view?.whenStarted(WORKLOADS_START_MS), deps.workloads?.whenStarted(WORKLOADS_START_MS)]);
+  Bun.gc(true);
   while (!deps.signal.aborted) {
     const outcome = await beatOnce(deps, state);
     if (deps.signal.aborted) break;

@@ -161,10 +161,13 @@ export function createKube(options: KubeOptions): KubeApi {
     return items;
   }
 
-  /** metrics.k8s.io is optional: absent (404/503), forbidden (403) or broken all mean "no metrics". */
+  /**
+   * metrics.k8s.io is optional: absent (404/503), forbidden (403) or broken all mean "no metrics". One request, no
+   * `limit`: metrics-server serves the whole list at once (it does not page), so pages would only add round trips.
+   */
   async function listMetrics<T>(path: string): Promise<T[] | null> {
     try {
-      return await listAll<T>(path);
+      return (await requestJson<{ items?: T[] }>('GET', path)).items ?? [];
     } catch {
       return null;
     }

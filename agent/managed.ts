@@ -3,7 +3,7 @@
 // re-lists, a periodic re-list repairs anything missed). Each is kept as its heartbeat record — deployment, revision,
 // identity and drift (drift.ts) — never the raw object. Nothing is persisted: a restarted agent lists them again.
 //
-// In the heartbeat (protocol 7) the set is sent on the first beat of the process and whenever it differs from the
+// In the heartbeat (protocol 8) the set is sent on the first beat of the process and whenever it differs from the
 // set the server last acknowledged (`managedStored`): a steady cluster's beats carry none of it, a `kubectl edit`
 // shows in the next beat, and a lost beat or a server that never stored it gets it again.
 import { LIMITS, MANAGED_KINDS, NIRO_LABELS, type HeartbeatResponse, type HeartbeatV2, type ManagedObject } from '../src/contract/index.ts';

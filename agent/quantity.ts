@@ -37,16 +37,35 @@ export function parseQuantityScaled(quantity: string | number | undefined, scale
 
 // The common shape: whole digits and an optional suffix, as metrics-server writes usage ("41235678n",
 // "123456Ki") and most manifests write requests. Whole numbers below 2^53 multiply, and divide by a
-// power of ten with an exact remainder, without rounding error, so no BigInt is needed.
-const WHOLE_QUANTITY = /^(\d{1,15})(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE]))?$/;
+// power of ten with an exact remainder, without rounding error, so no BigInt is needed. Scanned by hand:
+// a beat parses two of these per pod, and a regular expression's match arrays were most of that cost.
+const DECIMAL_SUFFIX_CODE: Record<number, number> = { 110: -9, 117: -6, 109: -3, 107: 3, 77: 6, 71: 9, 84: 12, 80: 15, 69: 18 };
+const BINARY_SUFFIX_CODE: Record<number, number> = { 75: 10, 77: 20, 71: 30, 84: 40, 80: 50, 69: 60 };
 
 function parseWholeQuantity(quantity: string, scale: number): number | null {
-  const match = WHOLE_QUANTITY.exec(quantity);
-  if (!match) return null;
-  const [, digits, binary, decimal] = match;
-  let value = Number(digits) * scale;
-  if (binary) value *= 2 ** BINARY_SUFFIX[binary]!;
-  const exp10 = decimal ? DECIMAL_SUFFIX[decimal]! : 0;
+  const n = quantity.length;
+  let digits = 0;
+  let whole = 0;
+  while (digits < n) {
+    const c = quantity.charCodeAt(digits);
+    if (c < 48 || c > 57) break;
+    whole = whole * 10 + (c - 48);
+    digits++;
+  }
+  if (digits === 0 || digits > 15) return null;
+  let exp10 = 0;
+  let exp2 = 0;
+  if (n - digits === 1) {
+    const e = DECIMAL_SUFFIX_CODE[quantity.charCodeAt(digits)];
+    if (e === undefined) return null;
+    exp10 = e;
+  } else if (n - digits === 2 && quantity.charCodeAt(digits + 1) === 105) {
+    const e = BINARY_SUFFIX_CODE[quantity.charCodeAt(digits)];
+    if (e === undefined) return null;
+    exp2 = e;
+  } else if (n !== digits) return null;
+  let value = whole * scale;
+  if (exp2) value *= 2 ** exp2;
   if (exp10 > 0) value *= 10 ** exp10;
   if (!Number.isSafeInteger(value)) return null;
   if (exp10 >= 0) return value;

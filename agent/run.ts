@@ -12,6 +12,7 @@ import { runStreamLoop } from './stream.ts';
 import { startClusterView } from './view.ts';
 import { startManagedView } from './managed.ts';
 import { startWatchCache } from './watch-cache.ts';
+import { createListQueue } from './watch-loop.ts';
 
 /** After SIGTERM, loops get this long to close connections before the process exits regardless. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -90,8 +91,10 @@ export async function runAgent(argv: string[], env: Record<string, string | unde
   };
 
   const common = { kube, client, session, agentVersion: version, signal };
-  const workloads = startWatchCache({ kube, log: log.child({ loop: 'watch' }), signal });
-  const view = config.watch ? startClusterView({ kube, log: log.child({ loop: 'watch' }), signal }) : undefined;
+  // One collection lists at a time (pods first): the start is the agent's memory peak, not the steady state.
+  const listing = createListQueue();
+  const view = config.watch ? startClusterView({ kube, log: log.child({ loop: 'watch' }), signal, listing }) : undefined;
+  const workloads = startWatchCache({ kube, log: log.child({ loop: 'watch' }), signal, listing });
   await Promise.all([
     runHeartbeatLoop({
       ...common,

@@ -88,11 +88,14 @@ export function startClusterView(options: WatchLoopOptions): ClusterView {
     replicaSets: watchCollection(options, { name: 'replicasets', path: VIEW_COLLECTIONS.replicaSets, list: { metadataOnly: true }, map: toOwnerRecord }),
     jobs: watchCollection(options, { name: 'jobs', path: VIEW_COLLECTIONS.jobs, list: { metadataOnly: true }, map: toOwnerRecord }),
   };
+  const all = Promise.all(Object.values(view).map((c) => c.started)).then(() => undefined);
+  const started = { done: false };
+  void all.then(() => (started.done = true));
   return {
     ...view,
     async whenStarted(timeoutMs) {
-      const all = Promise.all(Object.values(view).map((c) => c.started)).then(() => undefined);
-      await Promise.race([all, sleep(timeoutMs, options.signal)]);
+      // Asked every beat: once started, no timer is armed.
+      if (!started.done) await Promise.race([all, sleep(timeoutMs, options.signal)]);
     },
   };
 }

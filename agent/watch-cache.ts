@@ -28,6 +28,8 @@ export interface WatchCache {
   objects(): WorkloadObjects | null;
   /** Lists done so far per collection (1 = the first one): re-lists show here. */
   lists(name: CollectionName): number;
+  /** Moves whenever any collection's objects change: equal generations hold equal objects. */
+  generation(): number;
 }
 
 /** What the cache keeps of an object: not its managedFields or annotations (a good part of its bytes). */
@@ -43,13 +45,21 @@ export function startWatchCache(options: WatchCacheOptions): WatchCache {
   }
 
   const values = <T>(name: CollectionName): T[] => [...collections.get(name)!.records().values()] as T[];
+  const all = Promise.all([...collections.values()].map((c) => c.started)).then(() => undefined);
+  const started = { done: false };
+  void all.then(() => (started.done = true));
 
   return {
     status: (name) => collections.get(name)!.status(),
     lists: (name) => collections.get(name)!.lists(),
     async whenStarted(timeoutMs) {
-      const all = Promise.all([...collections.values()].map((c) => c.started)).then(() => undefined);
-      await Promise.race([all, sleep(timeoutMs, options.signal)]);
+      // Asked every beat: once started, no timer is armed.
+      if (!started.done) await Promise.race([all, sleep(timeoutMs, options.signal)]);
+    },
+    generation: () => {
+      let sum = 0;
+      for (const c of collections.values()) sum += c.generation();
+      return sum;
     },
     objects() {
       const workloadKinds: CollectionName[] = ['deployments', 'statefulSets', 'daemonSets'];

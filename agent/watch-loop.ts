@@ -31,6 +31,22 @@ export interface CollectionSpec<R> {
   map(object: never): R;
 }
 
+/** Runs lists one at a time: collections listing at once would hold all their pages in memory together. */
+export interface ListQueue {
+  run<T>(list: () => Promise<T>): Promise<T>;
+}
+
+export function createListQueue(): ListQueue {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    run(list) {
+      const next = tail.then(list, list);
+      tail = next.catch(() => undefined);
+      return next;
+    },
+  };
+}
+
 export interface WatchLoopOptions {
   kube: KubeApi;
   log: Logger;
@@ -41,6 +57,8 @@ export interface WatchLoopOptions {
   relistEveryMs?: number;
   /** Random in [0, 1) for the jitter; tests pin it. */
   random?: () => number;
+  /** Shared by the collections of one process so their lists take turns (peak memory at start); absent: each lists at once. */
+  listing?: ListQueue;
 }
 
 export interface WatchedCollection<R> {
@@ -94,7 +112,7 @@ export function watchCollection<R>(options: WatchLoopOptions, spec: CollectionSp
     while (!options.signal.aborted) {
       if (resourceVersion === null) {
         try {
-          resourceVersion = await list();
+          resourceVersion = await (options.listing ? options.listing.run(list) : list());
           if (state.status === 'forbidden') log.info('allowed to read again');
           state.status = 'synced';
           failures = 0;

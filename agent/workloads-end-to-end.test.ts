@@ -1,6 +1,7 @@
-// Protocol 4 end to end: the real agent process, watching the simulator's workloads and PDBs, delivers them to
-// the real control plane (real Postgres): every template on the first beat, none on the second, all again after
-// the server lost them and answered `resendTemplates: true`; templates never carry env, envFrom, command or args;
+// Protocols 4 and 7 end to end: the real agent process, watching the simulator's workloads and PDBs, delivers them
+// to the real control plane (real Postgres): every template on the first beat, then only the acknowledged
+// generation (`workloadsBase`) while nothing changed, all again after the server lost them and answered
+// `resendTemplates: true`; templates never carry env, envFrom, command or args;
 // an incident scenario switched on and fixed on the running simulator reaches the stored workloads by watch.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Server } from 'bun';
@@ -95,9 +96,13 @@ test('every workload with its template on the first beat, none on the second; th
   const text = JSON.stringify(first.body.workloads);
   for (const field of ['"env"', '"envFrom"', '"command"', '"args"', 'PGDATA', '--path.procfs']) expect(text).not.toContain(field);
 
-  const second = await nextBeat(() => true, 'the second beat', index + 1);
-  expect(templates(second)).toBe(0);
-  expect(second.body.workloads!.length).toBe(first.body.workloads!.length);
+  // Nothing changed in the simulator: the next beat names the acknowledged generation instead of the list.
+  await waitFor(() => beats.length > index + 1, 20_000, 'the second beat');
+  const second = beats[index + 1]!;
+  expect(first.response?.workloadsGeneration).toBeString();
+  expect(second.body.workloads).toBeUndefined();
+  expect(second.body.workloadsBase).toBe(first.response!.workloadsGeneration!);
+  expect(second.response?.workloadsGeneration).toBe(first.response!.workloadsGeneration!);
 
   const stored = await listWorkloads(t.db, clusterId);
   expect(stored).toHaveLength(expected.length);
@@ -109,13 +114,18 @@ test('every workload with its template on the first beat, none on the second; th
 test('a server that lost the templates asks for them, and the next beat carries every one', async () => {
   await t.db.execute(sql`update cluster_workloads set template = null where cluster_id = ${clusterId}`);
   await t.db.execute(sql`update clusters set workloads_hash = null where id = ${clusterId}`);
-  const asked = await nextBeat((b) => b.response?.resendTemplates === true, 'resendTemplates: true');
-  expect(templates(asked)).toBe(0);
-  const all = await nextBeat(() => true, 'the beat after', beats.indexOf(asked) + 1);
+  const from = beats.length;
+  await waitFor(() => beats.slice(from).some((b) => b.response?.resendTemplates === true), 20_000, 'resendTemplates: true');
+  const asked = beats.slice(from).find((b) => b.response?.resendTemplates === true)!;
+  // The agent named a generation the server no longer holds: nothing stored changed, and the server asked again.
+  expect(asked.body.workloadsBase).toBeString();
+  expect(asked.response?.workloadsGeneration).toBeUndefined();
+  await waitFor(() => beats.length > beats.indexOf(asked) + 1, 20_000, 'the beat after');
+  const all = beats[beats.indexOf(asked) + 1]!;
   expect(templates(all)).toBe(new Set(all.body.workloads!.map((w) => w.templateHash)).size);
   await waitFor(() => beats.length > beats.indexOf(all) + 1, 20_000, 'one more beat');
   expect((await listWorkloads(t.db, clusterId)).every((w) => w.template !== null)).toBe(true);
-  expect(templates(beats.at(-1)!)).toBe(0);
+  expect(beats[beats.indexOf(all) + 1]!.body.workloadsBase).toBe(all.response!.workloadsGeneration!);
 });
 
 test('an incident scenario and its fix reach the control plane through the watches', async () => {

@@ -205,6 +205,7 @@ try {
     '--format=esm',
     '--no-compile-autoload-dotenv',
     '--no-compile-autoload-bunfig',
+    '--compile-exec-argv=--smol',
     '--outfile',
     binary,
   ]);

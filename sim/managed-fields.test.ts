@@ -191,6 +191,24 @@ describe.skipIf(!kubectlPath)('kubectl: server-side apply, edit, selectors', () 
     expect(Object.keys(entries.find((e) => e.manager === 'niro')!.fieldsV1['f:spec'] as Record<string, unknown>)).toContain('f:replicas');
   });
 
+  test('kubectl apply by another manager (client-side apply) takes what it changed; kubectl scale takes replicas', async () => {
+    const file = join(dir, 'config-green.yaml');
+    await writeFile(file, MANIFESTS.split('---\n')[1]!.replace('mode: blue', 'mode: green'));
+    await kubectlOk(['apply', '-f', file]);
+    const entries = await managedFields('configmap', 'web-config');
+    const csa = entries.find((e) => e.manager === 'kubectl-client-side-apply')!;
+    expect(csa.operation).toBe('Update');
+    expect((csa.fieldsV1['f:data'] as Record<string, unknown>)['f:mode']).toEqual({});
+    expect(Object.keys((entries.find((e) => e.manager === 'niro')!.fieldsV1['f:data'] as Record<string, unknown> | undefined) ?? {})).not.toContain('f:mode');
+
+    await kubectlOk(['scale', 'deployment', 'web', '-n', 'shop', '--replicas', '4']);
+    const scaled = await managedFields('deployment', 'web');
+    expect(Object.keys((scaled.find((e) => e.manager === 'niro')!.fieldsV1['f:spec'] as Record<string, unknown>) ?? {})).not.toContain('f:replicas');
+    expect(scaled.some((e) => e.manager !== 'niro' && Object.keys((e.fieldsV1['f:spec'] as Record<string, unknown>) ?? {}).includes('f:replicas'))).toBe(true);
+    // Back as applied, for the next test.
+    await kubectlOk(['apply', '--server-side', '--field-manager', 'niro', '--force-conflicts', '-f', join(dir, 'manifests.yaml')]);
+  });
+
   test('get -w -l: an object labelled out of the selection is DELETED, labelled back ADDED', async () => {
     const watch = Bun.spawn(
       [

@@ -135,6 +135,17 @@ async function deleteOptions(request: Request, url: URL): Promise<{ ok: true; dr
   return dryRun.ok ? { ...dryRun, uid } : dryRun;
 }
 
+/**
+ * The field manager of an update: `fieldManager`, else the client's User-Agent up to its first "/" (as the API
+ * server names it: `kubectl scale` is "kubectl", client-go "Go-http-client").
+ */
+function updateManager(request: Request, url: URL): string {
+  const explicit = url.searchParams.get('fieldManager');
+  if (explicit) return explicit;
+  const agent = request.headers.get('user-agent') ?? '';
+  return agent.split('/')[0]!.slice(0, 128) || 'unknown';
+}
+
 function writeResponse(result: WriteResult): Response {
   return result.ok ? respondJson(result.body, result.code) : respondError(result.error);
 }
@@ -266,7 +277,7 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     const patchKind = verb === 'patch' ? patchKindOf(request.headers.get('content-type')) : null;
     if (verb === 'patch' && !patchKind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
     const write = patchKind ? { method: 'PATCH' as const, kind: patchKind } : { method: 'PUT' as const };
-    return writeResponse(writeScale(cluster, type, namespace, name!, write, await request.text(), url.searchParams.get('fieldManager'), now, dryRun));
+    return writeResponse(writeScale(cluster, type, namespace, name!, write, await request.text(), updateManager(request, url), now, dryRun));
   }
   if (subresource !== undefined && verb === 'get') return serveGet(readRequest, name!);
   if (subresource !== undefined) return respondError(methodNotAllowed());
@@ -282,18 +293,29 @@ export async function handleRequest(state: ApiState, request: Request, context: 
     case 'create': {
       const body = parseJsonBody(await request.text());
       if (!body.ok) return respondError(body.error);
-      return writeResponse(createObject(cluster, type, namespace, body.value, now, url.searchParams.get('fieldManager') ?? undefined, 'Update', dryRun));
+      return writeResponse(createObject(cluster, type, namespace, body.value, now, updateManager(request, url), 'Update', dryRun));
     }
     case 'update': {
       const body = parseJsonBody(await request.text());
       if (!body.ok) return respondError(body.error);
-      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now, dryRun, url.searchParams.get('fieldManager')));
+      return writeResponse(replaceObject(cluster, type, namespace, name!, body.value, now, dryRun, updateManager(request, url)));
     }
     case 'patch': {
       const kind = patchKindOf(request.headers.get('content-type'));
       if (!kind) return respondError(unsupportedMediaType(request.headers.get('content-type') ?? ''));
       return writeResponse(
-        patchExistingOrApply(cluster, type, namespace, name!, kind, await request.text(), url.searchParams.get('fieldManager'), now, dryRun),
+        patchExistingOrApply(
+          cluster,
+          type,
+          namespace,
+          name!,
+          kind,
+          await request.text(),
+          // An apply must name its manager (422 otherwise); an update defaults to the user agent's.
+          kind === 'apply' ? url.searchParams.get('fieldManager') : updateManager(request, url),
+          now,
+          dryRun,
+        ),
       );
     }
     case 'delete':

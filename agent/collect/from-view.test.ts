@@ -1,6 +1,7 @@
 // A heartbeat from the watch-fed view on the fake API: pods forbidden send none (as the re-list path does), nodes not
-// listable skip the beat, an owner arriving after its pods still completes their chains at the next beat, and usage is
-// joined per beat without touching the view's records.
+// listable skip the beat, an owner arriving after its pods still completes their chains at the next beat, usage is
+// joined per beat without touching the view's records, and a quiet beat reuses every pod's joined form, while a pod
+// whose usage became available travels in the delta (the server applies usage only to pods that say they have it).
 import { describe, expect, test } from 'bun:test';
 import { Value } from '@sinclair/typebox/value';
 import { HeartbeatV2 } from '../../src/contract/index.ts';
@@ -9,7 +10,8 @@ import type { Node, OwnedObject, Pod } from '../kube-objects.ts';
 import { createLogger } from '../log.ts';
 import { createFakeKube, waitFor } from '../testing/fake-kube.ts';
 import { startClusterView, VIEW_COLLECTIONS } from '../view.ts';
-import { beatFromView, ViewNotReady } from './from-view.ts';
+import { makeDelta, rememberInventory } from '../heartbeat-delta.ts';
+import { beatFromView, composeViewBeat, createViewBeatMemory, ViewNotReady } from './from-view.ts';
 
 const node: Node = {
   metadata: { name: 'n1', creationTimestamp: '2026-12-01T00:00:00Z' },
@@ -92,5 +94,31 @@ describe('heartbeat from the view', () => {
     expect(broken.view.nodes.status()).toBe('failing');
     await expect(beatFromView(broken.fake.kube, broken.view, options)).rejects.toBeInstanceOf(ViewNotReady);
     broken.stop();
+  });
+
+  test('a quiet beat reuses the joined pods; a pod whose metrics appear is a changed pod of the delta', async () => {
+    const { fake, view, stop } = setup({ [VIEW_COLLECTIONS.nodes]: [node], [VIEW_COLLECTIONS.pods]: [pod('web-1'), pod('web-2')] });
+    await view.whenStarted(2000);
+    const memory = createViewBeatMemory();
+    const first = await composeViewBeat(fake.kube, view, options, memory);
+    expect(first.body.pods).toEqual([]);
+    expect(first.described!.keys).toEqual(['shop/web-1', 'shop/web-2']);
+    const acked = rememberInventory(first.described, { nextIntervalSeconds: 15, commandsPending: false, serverTime: '', inventoryGeneration: 'g1' })!;
+
+    const quiet = await composeViewBeat(fake.kube, view, options, memory);
+    expect(quiet.described!.keys).toBe(first.described!.keys);
+    quiet.described!.bases.forEach((base, i) => expect(base).toBe(first.described!.bases[i]!));
+    makeDelta(quiet.body, quiet.described!, acked);
+    expect(quiet.body.inventory).toMatchObject({ base: 'g1', changed: [], removed: [], cpuMilli: [15, null], memBytes: [64 * 1024 * 1024, null] });
+
+    fake.state.podMetrics = [
+      ...fake.state.podMetrics!,
+      { metadata: { name: 'web-2', namespace: 'shop' }, containers: [{ name: 'web', usage: { cpu: '5m', memory: '32Mi' } }] },
+    ] as typeof fake.state.podMetrics;
+    const measured = await composeViewBeat(fake.kube, view, options, memory);
+    makeDelta(measured.body, measured.described!, acked);
+    expect(measured.body.inventory!.changed.map((p) => [p.name, p.usageAvailable, p.cpuUsageMilli])).toEqual([['web-2', true, 5]]);
+    expect(measured.body.inventory!.cpuMilli).toEqual([15, 5]);
+    stop();
   });
 });

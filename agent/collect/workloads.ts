@@ -89,12 +89,27 @@ export function hashTemplate(facts: PodTemplateFacts): string {
 
 const count = (value: number | undefined): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
 
+/** A workload's template facts and their hash; the same while the object is (the watch cache replaces changed objects). */
+type TemplateOf = { template: PodTemplateFacts; templateHash: string };
+
+/** Template facts already worked out, by object: hashing every template every beat was a third of a quiet beat's CPU. */
+export type TemplateFactsMemo = WeakMap<AppsWorkload, TemplateOf>;
+
+function templateOf(object: AppsWorkload, memo: TemplateFactsMemo | undefined): TemplateOf {
+  const known = memo?.get(object);
+  if (known) return known;
+  const template = templateFacts(object.spec?.template);
+  const facts = { template, templateHash: hashTemplate(template) };
+  memo?.set(object, facts);
+  return facts;
+}
+
 /** One workload, always with its template: the heartbeat drops templates the server already has. */
-export function mapWorkload(kind: WorkloadKind, object: AppsWorkload, pdbs: readonly PodDisruptionBudget[] | null): WorkloadInfo {
+export function mapWorkload(kind: WorkloadKind, object: AppsWorkload, pdbs: readonly PodDisruptionBudget[] | null, memo?: TemplateFactsMemo): WorkloadInfo {
   const namespace = object.metadata.namespace ?? '';
   const status = object.status ?? {};
   const daemon = kind === 'DaemonSet';
-  const template = templateFacts(object.spec?.template);
+  const { template, templateHash } = templateOf(object, memo);
   const templateLabels = object.spec?.template?.metadata?.labels ?? {};
   const generation = object.metadata.generation;
   return {
@@ -108,7 +123,7 @@ export function mapWorkload(kind: WorkloadKind, object: AppsWorkload, pdbs: read
     updated: count(daemon ? status.updatedNumberScheduled : status.updatedReplicas),
     progressing: generation !== undefined && generation > (status.observedGeneration ?? 0),
     labels: boundLabels(object.metadata.labels),
-    templateHash: hashTemplate(template),
+    templateHash,
     template,
     hasPdb: (pdbs ?? []).some((pdb) => pdbSelects(pdb, namespace, templateLabels)),
   };
@@ -120,11 +135,15 @@ function needsAttention(workload: WorkloadInfo): boolean {
 }
 
 /** Every workload mapped, troubled ones first, then by namespace, kind and name; at most `max` of them. */
-export function collectWorkloads(objects: WorkloadObjects, max: number = LIMITS.workloadsPerHeartbeat): { workloads: WorkloadInfo[]; truncated: boolean } {
+export function collectWorkloads(
+  objects: WorkloadObjects,
+  max: number = LIMITS.workloadsPerHeartbeat,
+  memo?: TemplateFactsMemo,
+): { workloads: WorkloadInfo[]; truncated: boolean } {
   const all: WorkloadInfo[] = [
-    ...objects.deployments.map((o) => mapWorkload('Deployment', o, objects.pdbs)),
-    ...objects.statefulSets.map((o) => mapWorkload('StatefulSet', o, objects.pdbs)),
-    ...objects.daemonSets.map((o) => mapWorkload('DaemonSet', o, objects.pdbs)),
+    ...objects.deployments.map((o) => mapWorkload('Deployment', o, objects.pdbs, memo)),
+    ...objects.statefulSets.map((o) => mapWorkload('StatefulSet', o, objects.pdbs, memo)),
+    ...objects.daemonSets.map((o) => mapWorkload('DaemonSet', o, objects.pdbs, memo)),
   ];
   all.sort(
     (a, b) =>

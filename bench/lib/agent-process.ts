@@ -74,8 +74,15 @@ export function startStub(): Stub {
       if (path === '/v1/agent/heartbeat') {
         const cpu = watched === null ? NaN : cpuMs(watched);
         beats.push({ at: performance.now(), gzipped: new Uint8Array(await request.arrayBuffer()), cpu });
-        // Every beat acknowledged (protocol 6), as the control plane does: the agent then sends deltas.
-        return Response.json({ nextIntervalSeconds: 1, commandsPending: false, serverTime: new Date().toISOString(), inventoryGeneration: `g${beats.length}` });
+        // Every beat acknowledged (protocols 6 and 7), as the control plane does: the agent then sends pod deltas and
+        // names the workloads generation while its workloads stand still.
+        return Response.json({
+          nextIntervalSeconds: 1,
+          commandsPending: false,
+          serverTime: new Date().toISOString(),
+          inventoryGeneration: `g${beats.length}`,
+          workloadsGeneration: `w${beats.length}`,
+        });
       }
       if (path === '/v1/agent/commands') {
         await Bun.sleep(25_000);

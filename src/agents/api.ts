@@ -116,7 +116,9 @@ export function agentApi(deps: AppDeps) {
       // Protocol 6: what a delta may build on, or a request for every pod.
       ...(snap.protocol >= 6 && res.inventoryGeneration ? { inventoryGeneration: res.inventoryGeneration } : {}),
       ...(res.fullInventory ? { fullInventory: true } : {}),
-      // Protocol 7: the managed set is stored; the agent sends it again only when it changes.
+      // Protocol 7: what `workloadsBase` may name.
+      ...(snap.protocol >= 7 && res.workloadsGeneration ? { workloadsGeneration: res.workloadsGeneration } : {}),
+      // Protocol 8: the managed set is stored; the agent sends it again only when it changes.
       ...(res.managedStored ? { managedStored: true } : {}),
     };
   }

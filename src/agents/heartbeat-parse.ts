@@ -48,7 +48,9 @@ export type Snapshot = {
   /** null for agents before protocol 4: they send no workloads. */
   workloads: WorkloadInfo[] | null;
   workloadsTruncated: boolean;
-  /** Protocol 7+: the managed objects, when this beat carries them (replacing the stored set); null otherwise. */
+  /** Protocol 7+: the acknowledged workloads generation the agent's workloads still equal, sent instead of them. */
+  workloadsBase: string | null;
+  /** Protocol 8+: the managed objects, when this beat carries them (replacing the stored set); null otherwise. */
   managed: ManagedObject[] | null;
 };
 
@@ -101,6 +103,7 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
         capabilities: null,
         workloads: null,
         workloadsTruncated: false,
+        workloadsBase: null,
         managed: null,
         inventory: null,
       },
@@ -120,6 +123,9 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
   const inventory = protocol >= 6 ? (body.inventory ?? null) : null;
   if (inventory && (body.pods.length > 0 || received > 0))
     return { ok: false, code: 'invalid_heartbeat', message: 'pods: must be empty when inventory (a delta) is sent' };
+  const workloadsBase = protocol >= 7 ? (body.workloadsBase ?? null) : null;
+  if (workloadsBase !== null && body.workloads !== undefined)
+    return { ok: false, code: 'invalid_heartbeat', message: 'workloadsBase: must not be sent with workloads' };
   return {
     ok: true,
     snapshot: {
@@ -137,7 +143,8 @@ export function parseHeartbeat(text: string, maxPods: number): ParseResult {
       events: body.events,
       capabilities: body.capabilities,
       workloads: body.workloads ?? null,
-      workloadsTruncated: body.workloadsTruncated ?? false,
+      workloadsTruncated: workloadsBase === null ? (body.workloadsTruncated ?? false) : false,
+      workloadsBase,
       managed: body.managed ?? null,
       inventory,
     },

@@ -14,7 +14,7 @@ import { readStoredInventory, readStoredKeys, rebuildInventory } from '../invent
 import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors, type PodInventory } from '../inventory/prepare';
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
 import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
-import { clearWorkloads, syncWorkloads, workloadSubject, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
+import { clearWorkloads, listWorkloads, syncWorkloads, workloadSubject, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
 import { replaceManagedObjects } from '../inventory/managed';
 import { applyWorkloadPolicies } from '../policies/evaluate';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
@@ -36,7 +36,9 @@ export type IngestResult =
       inventoryGeneration: string | null;
       /** A delta could not be applied (unknown base, mismatched usage): the agent must send every pod. */
       fullInventory: boolean;
-      /** The beat carried `managed` (protocol 7) and the set is stored. */
+      /** The workloads generation now stored, which `workloadsBase` may name; null without workloads or when unsure. */
+      workloadsGeneration: string | null;
+      /** The beat carried `managed` (protocol 8) and the set is stored. */
       managedStored?: boolean;
     }
   | { ok: false; reason: 'cluster_gone' };
@@ -149,7 +151,8 @@ async function ingestSnapshot(
     memUsageBytes: memUsage,
   };
 
-  const workloadsHash = snap.workloads ? workloadsSetHash(snap.workloads) : null;
+  // A base names the stored workloads: the fast path holds only while it is the stored digest.
+  const workloadsHash = snap.workloads ? workloadsSetHash(snap.workloads) : snap.workloadsBase;
   const expect = {
     podsHash: podUsage?.setHash ?? null,
     workloadsHash,
@@ -173,6 +176,7 @@ async function ingestSnapshot(
       resendTemplates: false,
       inventoryGeneration: generation(snap, expect.podsHash),
       fullInventory: false,
+      workloadsGeneration: workloadsHash,
     };
   if (fastOnly) return null;
 
@@ -212,8 +216,16 @@ async function ingestSnapshot(
 
     // Workloads (protocol 4+): written only when their digest moved; a missing template leaves the
     // digest unset so the next beat, which carries every template, takes this path again.
+    // A base (protocol 7) stands for the stored workloads, which detection then reads; a base the server does not
+    // hold changes nothing stored and asks for every workload again.
     let workloads: WorkloadSync | null = null;
-    if (snap.workloads && workloadsHash !== prev.workloads_hash) workloads = await syncWorkloads(tx, clusterId, snap.workloads, now);
+    let storedSince: Map<string, Date | null> | undefined;
+    const baseUnknown = snap.workloadsBase !== null && snap.workloadsBase !== prev.workloads_hash;
+    if (snap.workloadsBase !== null) {
+      const stored = await listWorkloads(tx, clusterId);
+      snap = { ...snap, workloads: stored.map(({ template, ...w }) => (template ? { ...w, template } : w)) };
+      storedSince = new Map(stored.map((w) => [workloadSubject(w), w.notReadySince]));
+    } else if (snap.workloads && workloadsHash !== prev.workloads_hash) workloads = await syncWorkloads(tx, clusterId, snap.workloads, now);
     else if (!snap.workloads && prev.workloads_hash !== null)
       workloads = { changed: [], policyChanged: [], removed: await clearWorkloads(tx, clusterId), missingTemplates: false };
     timeline.push(...(await applyWorkloadPolicies(tx, ctx, workloads, now)));
@@ -223,7 +235,7 @@ async function ingestSnapshot(
 
     // Every kind, the offline one included (the beat itself ends it); writes only what differs.
     const wasAway = prev.status === 'unknown' || prev.status === 'offline' || prev.status === 'pending';
-    const notReadySince = workloads ? new Map(workloads.changed.map((w) => [workloadSubject(w), w.notReadySince])) : undefined;
+    const notReadySince = workloads ? new Map(workloads.changed.map((w) => [workloadSubject(w), w.notReadySince])) : storedSince;
     const incidents = await detectBeatIncidents(tx, ctx, snap, { previousRestarts, notReadySince }, now);
     timeline.push(...incidentTimeline(incidents));
     timeline.push(...capabilityChanges(prev.capabilities, snap.capabilities));
@@ -266,7 +278,7 @@ async function ingestSnapshot(
       podsHash: podUsage?.setHash ?? null,
       nodesHash: nodes.setHash,
       eventsHash: events.setHash,
-      workloadsHash: workloads?.missingTemplates ? null : workloadsHash,
+      workloadsHash: baseUnknown ? prev.workloads_hash : workloads?.missingTemplates ? null : workloadsHash,
       usageKeysId: usage.hasAny ? usage.keysId : prev.usage_keys_id,
       ...(status !== prev.status ? { status, statusSince: now } : {}),
     });
@@ -276,9 +288,10 @@ async function ingestSnapshot(
       status,
       podsStored,
       truncated: snap.podsTruncated,
-      resendTemplates: workloads?.missingTemplates ?? false,
+      resendTemplates: baseUnknown || (workloads?.missingTemplates ?? false),
       inventoryGeneration: generation(snap, podUsage?.setHash ?? null),
       fullInventory: false,
+      workloadsGeneration: baseUnknown || workloads?.missingTemplates ? null : workloadsHash,
     };
   });
 }

@@ -21,7 +21,7 @@ export type ObjectRef = Static<typeof ObjectRef>;
 /** A deployment id as it travels in the `niro.dev/deployment` label: a label value (UUIDs fit). */
 export const DeploymentId = Type.String({ minLength: 1, maxLength: LIMITS.labelValue, pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$' });
 
-/** Protocol 7: which deployment revision an apply belongs to. */
+/** Protocol 8: which deployment revision an apply belongs to. */
 export const DeploymentStamp = Type.Object({
   id: DeploymentId,
   revision: Type.Integer({ minimum: 1 }),
@@ -36,12 +36,12 @@ export const ApplyPayload = Type.Object({
   /** Server-side dry run: validates against the API server, persists nothing. */
   dryRun: Type.Optional(Type.Boolean()),
   /**
-   * Protocol 7: every applied object gets the labels `app.kubernetes.io/managed-by: niro`,
+   * Protocol 8: every applied object gets the labels `app.kubernetes.io/managed-by: niro`,
    * `niro.dev/deployment: <id>` and the annotation `niro.dev/revision: "<revision>"`.
    */
   deployment: Type.Optional(DeploymentStamp),
   /**
-   * Protocol 7, only with `deployment`: after a successful apply, each listed object is deleted only if it
+   * Protocol 8, only with `deployment`: after a successful apply, each listed object is deleted only if it
    * carries `niro.dev/deployment=<deployment.id>` (result 'pruned'; 'skipped' with a message otherwise).
    * Namespaces are never pruned.
    */
@@ -54,7 +54,7 @@ export const DeleteObjectPayload = ObjectRef;
 export type DeleteObjectPayload = Static<typeof DeleteObjectPayload>;
 
 /**
- * Protocol 7: deletes what a deployment created. Each object is deleted only if it carries
+ * Protocol 8: deletes what a deployment created. Each object is deleted only if it carries
  * `niro.dev/deployment=<deployment>` ('skipped' with a message otherwise); Namespaces never.
  */
 export const DeleteDeploymentPayload = Type.Object({
@@ -153,7 +153,7 @@ export const ObjectResult = Type.Object({
     Type.Literal('not-found'),
     Type.Literal('failed'),
     Type.Literal('skipped'),
-    /** Protocol 7: deleted by an apply's prune list. */
+    /** Protocol 8: deleted by an apply's prune list. */
     Type.Literal('pruned'),
   ]),
   message: Type.Optional(Type.String({ maxLength: LIMITS.message })),

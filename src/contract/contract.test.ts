@@ -150,7 +150,7 @@ function validateHeartbeat(body: unknown): string[] {
 
 describe('protocol', () => {
   test('current protocol is supported and above the minimum', () => {
-    expect(PROTOCOL).toBe(7);
+    expect(PROTOCOL).toBe(8);
     expect(MIN_SUPPORTED_PROTOCOL).toBe(1);
     // Protocol 3 changed only stream frames: its heartbeat is still HeartbeatV2.
     expect(HEARTBEAT_SCHEMA_BY_PROTOCOL[2]).toBe(HeartbeatV2);
@@ -262,7 +262,7 @@ describe('heartbeat', () => {
   });
 });
 
-describe('protocol 7 managed objects', () => {
+describe('protocol 8 managed objects', () => {
   const managed = {
     deployment: '3f1c2a9e-7b4d-4c1a-9e2f-0a1b2c3d4e5f',
     revision: 3,
@@ -274,14 +274,14 @@ describe('protocol 7 managed objects', () => {
   };
 
   test('a protocol-7 beat with managed validates; protocol 6 without it still does', () => {
-    expect(validateHeartbeat({ ...heartbeatV2, protocol: 7, managed: [managed], managedTruncated: false })).toEqual([]);
-    expect(validateHeartbeat({ ...heartbeatV2, protocol: 7 })).toEqual([]);
+    expect(validateHeartbeat({ ...heartbeatV2, protocol: 8, managed: [managed], managedTruncated: false })).toEqual([]);
+    expect(validateHeartbeat({ ...heartbeatV2, protocol: 8 })).toEqual([]);
     expect(validateHeartbeat({ ...heartbeatV2, protocol: 6 })).toEqual([]);
     expect(Value.Check(HeartbeatResponse, { nextIntervalSeconds: 15, commandsPending: false, serverTime: 'now', managedStored: true })).toBe(true);
   });
 
   test('managed is bounded: items, drift paths per object, path length; errors name the field', () => {
-    const beat = (m: unknown[]) => ({ ...heartbeatV2, protocol: 7, managed: m });
+    const beat = (m: unknown[]) => ({ ...heartbeatV2, protocol: 8, managed: m });
     expect(validateHeartbeat(beat(Array.from({ length: LIMITS.managedPerHeartbeat + 1 }, () => managed)))).toContain('/managed');
     expect(validateHeartbeat(beat([{ ...managed, drift: Array.from({ length: LIMITS.driftPathsPerObject + 1 }, (_, i) => `spec.f${i}`) }]))).toContain(
       '/managed/0/drift',
@@ -334,7 +334,7 @@ describe('commands', () => {
     expect(Value.Check(COMMAND_PAYLOAD_BY_TYPE.delete, { ...one, namespace: 'shop' })).toBe(true);
   });
 
-  test('protocol 7 apply: deployment stamp and prune list, bounded', () => {
+  test('protocol 8 apply: deployment stamp and prune list, bounded', () => {
     const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
     const deployment = { id: '3f1c2a9e-7b4d-4c1a-9e2f-0a1b2c3d4e5f', revision: 2 };
     const payload = { manifests: 'kind: ConfigMap', deployment, prune: [ref] };
@@ -349,7 +349,7 @@ describe('commands', () => {
     expect(Value.Check(ApplyPayload, { ...payload, prune: Array.from({ length: LIMITS.objectsPerCommand + 1 }, () => ref) })).toBe(false);
   });
 
-  test('protocol 7 delete: the deployment form is picked by `objects` and errors name its fields', () => {
+  test('protocol 8 delete: the deployment form is picked by `objects` and errors name its fields', () => {
     const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' };
     const many = { deployment: 'd-1', objects: [ref, { ...ref, kind: 'ConfigMap' }] };
     expect(deletePayloadSchema(many)).toBe(DeleteDeploymentPayload);

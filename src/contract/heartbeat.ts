@@ -258,7 +258,7 @@ export const PodDelta = Type.Object({
 export type PodDelta = Static<typeof PodDelta>;
 
 /**
- * Protocol 7: one object the agent sees carrying `app.kubernetes.io/managed-by=niro` (of MANAGED_KINDS).
+ * Protocol 8: one object the agent sees carrying `app.kubernetes.io/managed-by=niro` (of MANAGED_KINDS).
  * `drift` lists the field paths Niro applied whose value someone else has since changed (another field
  * manager took them over, e.g. `kubectl edit`), like `spec.replicas` or
  * `spec.template.spec.containers[name=web].image`; empty when the object is as Niro applied it.
@@ -316,18 +316,23 @@ export const HeartbeatV2 = Type.Object({
   /** Protocol 4+: true when the agent sent fewer workloads than exist. */
   workloadsTruncated: Type.Optional(Type.Boolean()),
   /**
+   * Protocol 7+: instead of `workloads` (and `workloadsTruncated`), the generation the server acknowledged
+   * (`HeartbeatResponse.workloadsGeneration`) whose workloads are still exactly the agent's.
+   */
+  workloadsBase: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /**
    * Protocol 6+: a delta beat. `pods` is then empty and this describes the inventory relative to the
    * generation the server acknowledged; never sent while the pod list is truncated.
    */
   inventory: Type.Optional(PodDelta),
   /**
-   * Protocol 7+: every managed object the agent sees, replacing the set the server holds. Sent on the
+   * Protocol 8+: every managed object the agent sees, replacing the set the server holds. Sent on the
    * agent's first beat and whenever the set (or a drift list) changed since the last beat the server
    * acknowledged with `managedStored`; absent = unchanged. Absent too when the agent cannot list them
    * (the apply capability is off).
    */
   managed: Type.Optional(Type.Array(ManagedObject, { maxItems: LIMITS.managedPerHeartbeat })),
-  /** Protocol 7+: more managed objects exist than `managed` carries. */
+  /** Protocol 8+: more managed objects exist than `managed` carries. */
   managedTruncated: Type.Optional(Type.Boolean()),
 });
 export type HeartbeatV2 = Static<typeof HeartbeatV2>;
@@ -377,7 +382,9 @@ export const HeartbeatResponse = Type.Object({
   inventoryGeneration: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Protocol 6+: the server could not apply the delta (unknown base, bad usage vectors): the next beat carries every pod. */
   fullInventory: Type.Optional(Type.Boolean()),
-  /** Protocol 7+: the server stored this beat's `managed` set; the agent sends it again only when it changes. */
+  /** Protocol 7+: the workloads generation the server stored from this beat; the agent may send it as `workloadsBase`. */
+  workloadsGeneration: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** Protocol 8+: the server stored this beat's `managed` set; the agent sends it again only when it changes. */
   managedStored: Type.Optional(Type.Boolean()),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

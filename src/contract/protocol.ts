@@ -14,11 +14,14 @@ import { Type, type Static } from '@sinclair/typebox';
  * 6 — delta heartbeats: the response acknowledges `inventoryGeneration`; the agent may then send `pods: []`
  *     with `inventory` (pods changed/removed since that generation, usage of every pod as two arrays).
  *     The response's `fullInventory` asks for every pod again.
- * 7 — deployments: apply carries `deployment` (labels + revision annotation) and `prune`; delete accepts
+ * 7 — unchanged workloads stay home: the response acknowledges `workloadsGeneration`; while the agent's
+ *     workloads are those of that beat it sends `workloadsBase` (the generation) instead of `workloads`.
+ *     A base the server does not hold gets `resendTemplates`: the next beat carries every workload again.
+ * 8 — deployments: apply carries `deployment` (labels + revision annotation) and `prune`; delete accepts
  *     `{deployment, objects}`; heartbeats may carry `managed` (the objects Niro applied, with drift), and
- *     the response's `managedStored` acknowledges it. Protocol 1..6 heartbeats are unchanged.
+ *     the response's `managedStored` acknowledges it. Protocol 1..7 heartbeats are unchanged.
  */
-export const PROTOCOL = 7;
+export const PROTOCOL = 8;
 /** The oldest agent protocol the control plane still accepts. */
 export const MIN_SUPPORTED_PROTOCOL = 1;
 

@@ -1,4 +1,4 @@
-// Managed objects from protocol-7 heartbeats on real Postgres: the set replaces the stored one when a beat carries it,
+// Managed objects from protocol-8 heartbeats on real Postgres: the set replaces the stored one when a beat carries it,
 // a beat without it changes nothing, drift appearing and clearing reaches the timeline, bad input is a 400 naming the
 // field, older protocols still pass, and rows go with their cluster.
 import { afterAll, beforeAll, expect, test } from 'bun:test';

@@ -1,4 +1,4 @@
-// Managed objects (protocol 7): what Niro applied, per cluster, as the agent sees it — deployment, revision and drift.
+// Managed objects (protocol 8): what Niro applied, per cluster, as the agent sees it — deployment, revision and drift.
 // A beat that carries `managed` replaces the cluster's set; the timeline says when an object drifts and when it is
 // back in sync. Callers scope by organisation before asking (the rows name clusters, not orgs).
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
