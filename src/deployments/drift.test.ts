@@ -123,6 +123,10 @@ test('drift from a heartbeat shows on the deployment (API, page) and on the clus
   expect(page).toContain(`/deployments/${depId}/clusters/${cluster.clusterId}/reapply`);
   const tab = await (await api.call('GET', `/clusters/${cluster.clusterId}/deployments/drift`)).text();
   expect(tab).toContain(`data-drift-deployment="${depId}"`);
+  // The cluster's Deployments tab includes the same block.
+  const fullTab = await (await api.call('GET', `/clusters/${cluster.clusterId}/deployments`)).text();
+  expect(fullTab).toContain(`data-drift-deployment="${depId}"`);
+  expect(fullTab).toContain('spec.replicas, spec.template.spec.containers[name=web].image');
   expect((await outsider.call('GET', `/v1/clusters/${cluster.clusterId}/drift`)).status).toBe(404);
   expect((await outsider.call('POST', `/v1/deployments/${depId}/clusters/${cluster.clusterId}/reapply`)).status).toBe(404);
 });
