@@ -17,6 +17,7 @@ import {
 } from './waves-requests';
 import type { RolloutAction } from './waves-actions';
 import type { DeploymentRollout } from './waves-schema';
+import { Exact, Integer } from '../http/responses';
 import { HEALTHY_SECONDS, MAX_WAVES, MAX_ROLLOUT_CLUSTERS } from './waves-vocabulary';
 import {
   ClusterDriftJson,
@@ -138,7 +139,7 @@ export function deploymentWavesApi(deps: AppDeps) {
           id: t.String({ format: 'uuid', description: 'Deployment id' }),
           clusterId: t.String({ format: 'uuid', description: 'Cluster id' }),
         }),
-        response: { 202: t.Object({ deploymentId: t.String(), clusterId: t.String(), revision: t.Integer(), commandId: t.String() }) },
+        response: { 202: Exact({ deploymentId: t.String(), clusterId: t.String(), revision: Integer(), commandId: t.String() }) },
         detail: { tags, summary: 'Apply the cluster’s current revision to it again (clears drift) (member)' },
       },
     )
@@ -157,7 +158,7 @@ export function deploymentWavesApi(deps: AppDeps) {
               'When on, drift is re-applied automatically: at most once a minute per cluster, waiting longer each time it comes back (up to an hour)',
           }),
         }),
-        response: { 200: t.Object({ deploymentId: t.String(), selfHeal: t.Boolean() }) },
+        response: { 200: Exact({ deploymentId: t.String(), selfHeal: t.Boolean() }) },
         detail: { tags, summary: 'Turn the deployment’s self-heal on or off (member)' },
       },
     )
