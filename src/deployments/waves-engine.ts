@@ -64,6 +64,7 @@ export async function advanceDeploymentRollout(db: Db, rollout: DeploymentRollou
         revision: rollout.revision,
         apply: m.apply,
         health,
+        reportedSinceApply: m.lastHeartbeatAt !== null && m.lastSyncAt !== null && m.lastHeartbeatAt.getTime() >= m.lastSyncAt.getTime(),
         startedAt: m.startedAt ?? now,
         healthySince: m.healthySince,
         now,

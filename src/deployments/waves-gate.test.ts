@@ -10,7 +10,18 @@ const healthy: DeploymentHealth = { health: 'Healthy', message: '', workloads: [
 const applied: ApplyFacts = { status: 'applied', appliedRevision: 2, desiredRevision: 2, error: null };
 
 function input(over: Partial<GateInput>): GateInput {
-  return { revision: 2, apply: applied, health: healthy, startedAt: T0, healthySince: null, now: at(10), healthyMs: 60_000, missingGraceMs: 120_000, ...over };
+  return {
+    revision: 2,
+    apply: applied,
+    health: healthy,
+    reportedSinceApply: true,
+    startedAt: T0,
+    healthySince: null,
+    now: at(10),
+    healthyMs: 60_000,
+    missingGraceMs: 120_000,
+    ...over,
+  };
 }
 
 test('applied and Healthy: the clock starts now, and it is done once it held for the set time', () => {
@@ -22,6 +33,14 @@ test('applied and Healthy: the clock starts now, and it is done once it held for
   });
   expect(judgeCluster(input({ healthySince: at(10), now: at(70) }))).toEqual({ verdict: 'done', healthySince: at(10) });
   expect(judgeCluster(input({ healthyMs: 0 }))).toEqual({ verdict: 'done', healthySince: at(10) });
+});
+
+test("Healthy before any heartbeat sent after the apply does not count: those counts are the old revision's", () => {
+  expect(judgeCluster(input({ reportedSinceApply: false, healthySince: at(0) }))).toEqual({
+    verdict: 'wait',
+    healthySince: null,
+    message: 'applied; waiting for a heartbeat sent after the apply',
+  });
 });
 
 test('not applied yet waits, and says where the apply is; an older applied revision does not count', () => {

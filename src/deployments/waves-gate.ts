@@ -11,6 +11,11 @@ export type GateInput = {
   revision: number;
   apply: ApplyFacts;
   health: DeploymentHealth;
+  /**
+   * Whether the cluster heartbeated after the agent reported the apply: before that, the workloads' counts
+   * are from before the change and a Healthy would be the old revision's.
+   */
+  reportedSinceApply: boolean;
   /** When its apply was queued. */
   startedAt: Date;
   healthySince: Date | null;
@@ -54,6 +59,7 @@ export function judgeCluster(f: GateInput): GateVerdict {
     return { verdict: 'wait', healthySince: null, message: `applied; waiting for the heartbeat to report it (${f.health.message})` };
   }
   if (f.health.health === 'Progressing') return { verdict: 'wait', healthySince: null, message: `applied; ${f.health.message}` };
+  if (!f.reportedSinceApply) return { verdict: 'wait', healthySince: null, message: 'applied; waiting for a heartbeat sent after the apply' };
   const since = f.healthySince ?? f.now;
   const heldMs = f.now.getTime() - since.getTime();
   if (heldMs >= f.healthyMs) return { verdict: 'done', healthySince: since };

@@ -86,6 +86,9 @@ export async function listRunningDeploymentRollouts(db: Db, limit: number): Prom
 export type RolloutClusterView = DeploymentRolloutCluster & {
   clusterName: string;
   clusterStatus: ClusterStatus;
+  lastHeartbeatAt: Date | null;
+  /** When the agent last reported a successful apply of the deployment here. */
+  lastSyncAt: Date | null;
   /** The deployment's target row on this cluster (the apply path's view); null before anything was queued. */
   apply: ApplyFacts;
 };
@@ -97,10 +100,12 @@ export async function listRolloutClusters(db: Db, rollout: Pick<DeploymentRollou
       member: deploymentRolloutClusters,
       clusterName: clusters.name,
       clusterStatus: clusters.status,
+      lastHeartbeatAt: clusters.lastHeartbeatAt,
       status: deploymentTargets.status,
       appliedRevision: deploymentTargets.appliedRevision,
       desiredRevision: deploymentTargets.desiredRevision,
       error: deploymentTargets.error,
+      lastSyncAt: deploymentTargets.lastSyncAt,
     })
     .from(deploymentRolloutClusters)
     .innerJoin(clusters, eq(clusters.id, deploymentRolloutClusters.clusterId))
@@ -114,6 +119,8 @@ export async function listRolloutClusters(db: Db, rollout: Pick<DeploymentRollou
     ...r.member,
     clusterName: r.clusterName,
     clusterStatus: r.clusterStatus,
+    lastHeartbeatAt: r.lastHeartbeatAt,
+    lastSyncAt: r.lastSyncAt,
     apply: r.status === null ? null : { status: r.status, appliedRevision: r.appliedRevision, desiredRevision: r.desiredRevision, error: r.error },
   }));
 }
