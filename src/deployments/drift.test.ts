@@ -4,16 +4,16 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
-import { AGENT_KEY_HEADER, AGENT_PATHS, PROTOCOL, type Capabilities, type CommandEnvelope, type CommandResult, type ManagedObject } from '../contract';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type TestApp, type TestUser } from '../testing/app';
-import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, sendHeartbeat } from '../testing/heartbeats';
+import { PROTOCOL, type CommandEnvelope, type ManagedObject } from '../contract';
+import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp, type TestUser } from '../testing/app';
+import { answerCommands, APPLY_ON, WEB_DEPLOYMENT } from '../testing/deployments';
+import { createEnrolledCluster, makeHeartbeat, sendHeartbeat } from '../testing/heartbeats';
 import { applyRevision } from './apply';
 import { healDrift } from './self-heal';
 import { applyOneVia } from './waves-apply';
 import { createDeployment } from './service';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
-const APPLY_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, apply: { enabled: true, detectedBy: 'SelfSubjectAccessReview patch deployments.apps' } };
 const MANIFESTS = `apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -22,23 +22,7 @@ metadata:
 data:
   mode: "fast"
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: registry.example/web:1.0.0
-`;
+${WEB_DEPLOYMENT}`;
 const MIN = 60_000;
 
 let t: TestApp;
@@ -61,20 +45,7 @@ async function beat(drift: string[]): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-/** Plays the agent: takes the queued commands and answers each ok; returns them. */
-async function agentAnswers(): Promise<CommandEnvelope[]> {
-  const res = await t.app.handle(new Request(TEST_ORIGIN + AGENT_PATHS.commands, { headers: { [AGENT_KEY_HEADER]: cluster.agentKey } }));
-  const { commands } = (await res.json()) as { commands: CommandEnvelope[] };
-  for (const c of commands) {
-    const body: CommandResult = { commandId: c.id, ok: true, message: 'applied', durationMs: 2 };
-    await t.request(AGENT_PATHS.commandResult.replace(':id', c.id), {
-      method: 'POST',
-      headers: { [AGENT_KEY_HEADER]: cluster.agentKey, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  }
-  return commands;
-}
+const agentAnswers = (): Promise<CommandEnvelope[]> => answerCommands(t, cluster.agentKey);
 
 beforeAll(async () => {
   t = await startTestApp({ heartbeatRatePerMinute: 100_000, heartbeatBurst: 100_000, commandsPollSeconds: 1 });

@@ -2,7 +2,7 @@
 // rollout in waves. Reads only; the engine and the actions write.
 import type { Db } from '../db/client';
 import { listWorkloads } from '../inventory/workloads';
-import { listManagedObjects } from '../inventory/managed';
+import { listManagedObjects, type ManagedObjectRow } from '../inventory/managed';
 import { findRevision, listClusterDeployments } from './store';
 import { deploymentHealth, DEFAULT_PROGRESS_DEADLINE_MS, type Health } from './health';
 import {
@@ -66,28 +66,30 @@ export async function currentRollout(db: Db, deploymentId: string): Promise<{ ro
   return { rollout, clusters: await listRolloutClusters(db, rollout) };
 }
 
-/** The deployment's drifted objects by cluster id, from the agents' managed-object reports (in-sync objects left out). */
-export async function driftOfDeployment(db: Db, deploymentId: string): Promise<Map<string, DriftedObject[]>> {
+/** Drifted objects (in-sync ones left out) grouped by `keyOf` each managed row, from the agents' reports. */
+async function groupDrift(
+  db: Db,
+  filter: { clusterId?: string; deploymentId?: string },
+  keyOf: (m: ManagedObjectRow) => string,
+): Promise<Map<string, DriftedObject[]>> {
   const out = new Map<string, DriftedObject[]>();
-  for (const m of await listManagedObjects(db, { deploymentId })) {
+  for (const m of await listManagedObjects(db, filter)) {
     if (m.drift.length === 0) continue;
-    const list = out.get(m.clusterId) ?? [];
+    const list = out.get(keyOf(m)) ?? [];
     list.push({ apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name, fields: m.drift, observedAt: m.observedAt });
-    out.set(m.clusterId, list);
+    out.set(keyOf(m), list);
   }
   return out;
 }
 
+/** The deployment's drifted objects by cluster id. */
+export function driftOfDeployment(db: Db, deploymentId: string): Promise<Map<string, DriftedObject[]>> {
+  return groupDrift(db, { deploymentId }, (m) => m.clusterId);
+}
+
 /** One cluster's drifted objects by deployment id. */
-export async function driftOnCluster(db: Db, clusterId: string): Promise<Map<string, DriftedObject[]>> {
-  const out = new Map<string, DriftedObject[]>();
-  for (const m of await listManagedObjects(db, { clusterId })) {
-    if (m.drift.length === 0) continue;
-    const list = out.get(m.deploymentId) ?? [];
-    list.push({ apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name, fields: m.drift, observedAt: m.observedAt });
-    out.set(m.deploymentId, list);
-  }
-  return out;
+export function driftOnCluster(db: Db, clusterId: string): Promise<Map<string, DriftedObject[]>> {
+  return groupDrift(db, { clusterId }, (m) => m.deploymentId);
 }
 
 export type ClusterDriftRow = { deploymentId: string; deploymentName: string; revision: number | null; drift: DriftedObject[] };

@@ -2,33 +2,14 @@
 // pending → applied and Healthy → completed on the page without a reload, as the agent answers and heartbeats.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
-import { AGENT_KEY_HEADER, AGENT_PATHS, type Capabilities, type CommandEnvelope, type CommandResult } from '../contract';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type TestApp } from '../testing/app';
+import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
+import { answerCommands, APPLY_ON, WEB_DEPLOYMENT } from '../testing/deployments';
 import { browserSignIn, launchBrowser, listen, waitFor } from '../testing/browser';
-import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makeWorkload, sendHeartbeat } from '../testing/heartbeats';
+import { createEnrolledCluster, makeHeartbeat, makeWorkload, sendHeartbeat } from '../testing/heartbeats';
 import type { Job } from '../db/jobs';
 import { createLogger } from '../log';
 import { createDeployment } from './service';
 import { startDeploymentJob } from './waves-job';
-
-const APPLY_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, apply: { enabled: true, detectedBy: 'SelfSubjectAccessReview patch deployments.apps' } };
-const MANIFESTS = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: registry.example/web:1.0.0
-`;
 
 let t: TestApp;
 let browser: Browser;
@@ -56,7 +37,7 @@ test('rolled out from the page: the cluster turns applied and Healthy and the ro
   const created = await createDeployment(
     t.db,
     { userId: user.id, email: user.email, ip: null },
-    { orgId: org.id, name: 'web', namespace: 'shop', manifests: MANIFESTS, source: 'import', targets: { clusterIds: [c.clusterId] } },
+    { orgId: org.id, name: 'web', namespace: 'shop', manifests: WEB_DEPLOYMENT, source: 'import', targets: { clusterIds: [c.clusterId] } },
   );
   if (!created.ok) throw new Error(created.message);
   const depId = created.deployment.id;
@@ -73,16 +54,7 @@ test('rolled out from the page: the cluster turns applied and Healthy and the ro
   expect(await page.locator('[data-rollout-status]').getAttribute('data-rollout-status')).toBe('running');
 
   // The agent takes the apply and answers; its next heartbeat reports the workload ready.
-  const poll = await t.app.handle(new Request(TEST_ORIGIN + AGENT_PATHS.commands, { headers: { [AGENT_KEY_HEADER]: c.agentKey } }));
-  const { commands } = (await poll.json()) as { commands: CommandEnvelope[] };
-  expect(commands.map((x) => x.type)).toEqual(['apply']);
-  const result: CommandResult = { commandId: commands[0].id, ok: true, message: 'applied 1 object(s)', durationMs: 3 };
-  const posted = await t.request(AGENT_PATHS.commandResult.replace(':id', commands[0].id), {
-    method: 'POST',
-    headers: { [AGENT_KEY_HEADER]: c.agentKey, 'content-type': 'application/json' },
-    body: JSON.stringify(result),
-  });
-  expect(posted.status).toBeLessThan(300);
+  expect((await answerCommands(t, c.agentKey)).map((x) => x.type)).toEqual(['apply']);
   const web = makeWorkload(0, { name: 'web', labels: { app: 'web' } });
   expect((await sendHeartbeat(t, c.agentKey, makeHeartbeat({ capabilities: APPLY_ON, workloads: [web] }))).status).toBe(200);
 

@@ -25,6 +25,9 @@ export async function requireDeploymentFor(db: Db, caller: Caller, id: string, m
   return (await requireDeployment(db, caller, id, minRole)).deployment;
 }
 
+/** The apply path said no (a cluster without the apply capability): nothing was queued. */
+const refused = (message: string): HttpError => new HttpError(409, 'capability_missing', message);
+
 /** Whether the caller may operate (member) the deployment's org. */
 export function canOperate(caller: Caller, deployment: Pick<Deployment, 'orgId'>): boolean {
   const org = caller.orgs.find((o) => o.id === deployment.orgId);
@@ -91,10 +94,8 @@ export async function actOnRolloutAsCaller(
   const rollout = await requireDeploymentRollout(db, caller, deployment, rolloutId);
   const queued: string[] = [];
   const res = await actOnDeploymentRollout(db, actor, rollout, action, new Date(), engineOptions(applyWaveVia(signals, queued)));
-  if (!res.ok) {
-    if (res.reason === 'refused') throw new HttpError(409, 'capability_missing', res.message);
-    throw new HttpError(409, 'rollout_finished', `the rollout is ${res.status}; it cannot ${action}`);
-  }
+  if (!res.ok)
+    throw res.reason === 'refused' ? refused(res.message) : new HttpError(409, 'rollout_finished', `the rollout is ${res.status}; it cannot ${action}`);
   await wakeClusters(signals, queued);
   return res.rollout;
 }
@@ -116,8 +117,7 @@ export async function reapplyAsCaller(
     throw new HttpError(409, 'not_applied', `deployment ${deployment.name} was never applied to cluster "${cluster.name}"; apply it first`);
   const res = await applyRevision(db, signals, actor, deployment.id, revision, [cluster.id]);
   if (!res.ok) {
-    if (res.reason === 'capability_missing') throw new HttpError(409, 'capability_missing', res.message);
-    throw badRequest(`${res.field}: ${res.message}`);
+    throw res.reason === 'capability_missing' ? refused(res.message) : badRequest(`${res.field}: ${res.message}`);
   }
   return { deployment, revision, commandId: res.queued[0]!.commandId };
 }

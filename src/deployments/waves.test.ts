@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
-import { AGENT_KEY_HEADER, AGENT_PATHS, type Capabilities, type CommandEnvelope, type CommandResult } from '../contract';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, TEST_ORIGIN, type TestApp, type TestUser } from '../testing/app';
+import type { Capabilities, CommandEnvelope } from '../contract';
+import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp, type TestUser } from '../testing/app';
+import { answerCommands, APPLY_ON, WEB_DEPLOYMENT } from '../testing/deployments';
 import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, makeWorkload, sendHeartbeat } from '../testing/heartbeats';
 import { createDeployment } from './service';
 import { advanceDeploymentRollouts } from './waves-engine';
@@ -16,24 +17,7 @@ import type { DeploymentRolloutJson } from './waves-responses';
 
 type Api = Awaited<ReturnType<typeof apiClient>>;
 
-const APPLY_ON: Capabilities = { ...ALL_CAPABILITIES_OFF, apply: { enabled: true, detectedBy: 'SelfSubjectAccessReview patch deployments.apps' } };
-const MANIFESTS = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: registry.example/web:1.0.0
----
+const MANIFESTS = `${WEB_DEPLOYMENT}---
 apiVersion: v1
 kind: Service
 metadata:
@@ -79,23 +63,7 @@ async function beat(name: string, workloads: ReturnType<typeof makeWorkload>[] |
   expect(res.status).toBe(200);
 }
 
-/** Plays the agent: takes the cluster's queued commands and answers each (ok, or failed with `error`). */
-async function agentAnswers(name: string, error?: string): Promise<CommandEnvelope[]> {
-  const key = clusters.get(name)!.agentKey;
-  const res = await t.app.handle(new Request(TEST_ORIGIN + AGENT_PATHS.commands, { headers: { [AGENT_KEY_HEADER]: key } }));
-  expect(res.status).toBe(200);
-  const { commands } = (await res.json()) as { commands: CommandEnvelope[] };
-  for (const c of commands) {
-    const body: CommandResult = { commandId: c.id, ok: !error, message: error ?? 'applied 2 object(s)', durationMs: 5 };
-    const posted = await t.request(AGENT_PATHS.commandResult.replace(':id', c.id), {
-      method: 'POST',
-      headers: { [AGENT_KEY_HEADER]: key, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect(posted.status).toBeLessThan(300);
-  }
-  return commands;
-}
+const agentAnswers = (name: string, error?: string): Promise<CommandEnvelope[]> => answerCommands(t, clusters.get(name)!.agentKey, error);
 
 async function json<T>(res: Response, status: number): Promise<T> {
   const text = await res.text();
