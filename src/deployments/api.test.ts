@@ -343,7 +343,7 @@ describe('a deployment through its life', () => {
     // munich's revision 1 failed part way: everything it may have created and revision 2 lacks is pruned.
     const [munich] = await poll('munich');
     expect((munich.payload as { prune: { name: string; kind: string }[] }).prune.map((o) => `${o.kind}/${o.name}`)).toEqual(['ConfigMap/cfg']);
-    await report('berlin', berlin.id, true, 'applied', [obj('apps/v1', 'Deployment', 'web', 'configured'), obj('v1', 'ConfigMap', 'cfg', 'deleted')]);
+    await report('berlin', berlin.id, true, 'applied', [obj('apps/v1', 'Deployment', 'web', 'configured'), obj('v1', 'ConfigMap', 'cfg', 'pruned')]);
     await report('munich', munich.id, true, 'applied', [obj('apps/v1', 'Deployment', 'web', 'created'), obj('v1', 'ConfigMap', 'cfg', 'not-found')]);
     const [owned] = await queryRows<{ owned: { kind: string }[] }>(
       t.db,

@@ -45,7 +45,7 @@ import {
   type FindingJson,
   type TargetJson,
 } from './responses';
-import { OneOf } from '../http/responses';
+import { Integer, OneOf } from '../http/responses';
 
 export function targetJson(row: TargetRow, now: Date): TargetJson {
   const state = targetState(row, now);
@@ -369,12 +369,13 @@ export function deploymentsApi(deps: AppDeps) {
       '/deployments/:id/revisions/:number',
       async (ctx) => {
         const { deployment } = await requireDeployment(db, await requireCaller(db, ctx), ctx.params.id);
-        const revision = await findRevision(db, deployment.id, ctx.params.number);
+        const number = /^[0-9]{1,10}$/.test(ctx.params.number) ? Number(ctx.params.number) : 0;
+        const revision = await findRevision(db, deployment.id, number);
         if (!revision) throw new HttpError(404, 'not_found', 'revision not found');
         return { ...revisionJson(revision), content: revision.content, builderForm: revision.builderForm ?? null };
       },
       {
-        params: t.Object({ id: t.String({ maxLength: 64 }), number: t.Integer({ minimum: 1, maximum: 2_147_483_647 }) }),
+        params: t.Object({ id: t.String({ maxLength: 64 }), number: t.String({ maxLength: 64, description: 'Revision number' }) }),
         response: { 200: RevisionDetailJson },
         detail: { tags: ['deployments'], summary: 'One revision with its manifests' },
       },
@@ -383,6 +384,8 @@ export function deploymentsApi(deps: AppDeps) {
       '/deployments/:id/diff',
       async (ctx) => {
         const { deployment } = await requireDeployment(db, await requireCaller(db, ctx), ctx.params.id);
+        if (ctx.query.from === undefined) throw badRequest('from: required (a revision number)');
+        if (ctx.query.to === undefined) throw badRequest('to: required (a revision number)');
         const [from, to] = await Promise.all([findRevision(db, deployment.id, ctx.query.from), findRevision(db, deployment.id, ctx.query.to)]);
         if (!from) throw badRequest(`from: no revision ${ctx.query.from}`);
         if (!to) throw badRequest(`to: no revision ${ctx.query.to}`);
@@ -392,8 +395,8 @@ export function deploymentsApi(deps: AppDeps) {
       },
       {
         query: t.Object({
-          from: t.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Revision number' }),
-          to: t.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Revision number' }),
+          from: t.Optional(t.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Revision number (required)' })),
+          to: t.Optional(t.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Revision number (required)' })),
         }),
         response: { 200: DiffJson },
         detail: { tags: ['deployments'], summary: 'Line diff of two revisions’ YAML (any two, either order)' },
@@ -412,7 +415,7 @@ export function deploymentsApi(deps: AppDeps) {
       },
       {
         body: t.Object(
-          { revision: t.Optional(t.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Default: the latest' })), clusterIds: ClusterIds },
+          { revision: t.Optional(Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Default: the latest' })), clusterIds: ClusterIds },
           { additionalProperties: false },
         ),
         response: { 202: QueuedJson },
@@ -435,7 +438,7 @@ export function deploymentsApi(deps: AppDeps) {
       },
       {
         body: t.Object(
-          { revision: t.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The revision whose content to go back to' }), clusterIds: ClusterIds },
+          { revision: Integer({ minimum: 1, maximum: 2_147_483_647, description: 'The revision whose content to go back to' }), clusterIds: ClusterIds },
           { additionalProperties: false },
         ),
         response: { 202: QueuedJson },

@@ -9,25 +9,17 @@ import { addTimeline } from '../clusters/timeline';
 import { APPLY_ENABLE_HINT, DEFAULT_TTL_SECONDS } from '../commands/service';
 import type { CommandSignals } from '../commands/signals';
 import { insertCommand } from '../commands/store';
+import type { ApplyPayload, DeleteDeploymentPayload } from '../contract';
 import { deletable, describeObject, objectsToPrune, unionObjects } from './manifests';
 import { createRevision, resolveTargets } from './service';
 import { findRevision, listTargets, lockDeployment, lockTargets, updateDeployment, upsertTarget } from './store';
 import type { Deployment, DeploymentRevision } from './schema';
-import type { ObjectRef } from './vocabulary';
 
 /** Objects one command names (the contract's bound on prune lists and multi-object deletes). */
 export const MAX_OBJECTS_PER_COMMAND = 1000;
 
-/** The apply payload of a deployment's revision (contract protocol 7: `deployment` and `prune`). */
-export type DeploymentApplyPayload = {
-  manifests: string;
-  defaultNamespace: string;
-  deployment: { id: string; revision: number };
-  prune?: ObjectRef[];
-};
-
-/** The delete payload that removes what a deployment created (contract protocol 7). */
-export type DeploymentDeletePayload = { deployment: string; objects: ObjectRef[] };
+/** The first agent protocol that labels what it applies for a deployment, prunes and deletes a deployment's objects. */
+export const DEPLOYMENT_PROTOCOL = 8;
 
 export type Refusal = { clusterId: string; clusterName: string; message: string };
 
@@ -41,7 +33,10 @@ export type ApplyOutcome =
 const invalid = (field: string, message: string): ApplyOutcome => ({ ok: false, reason: 'invalid', field, message });
 
 /** Why `cluster` cannot take apply or delete commands, with how to enable it; null when it can. */
-export function applyRefusal(cluster: Pick<Cluster, 'name' | 'capabilities'>): string | null {
+export function applyRefusal(cluster: Pick<Cluster, 'name' | 'capabilities' | 'protocol'>): string | null {
+  if (cluster.protocol !== null && cluster.protocol < DEPLOYMENT_PROTOCOL) {
+    return `cluster "${cluster.name}" runs an agent of protocol ${cluster.protocol}, which cannot label, prune or delete a deployment's objects (protocol ${DEPLOYMENT_PROTOCOL} can): update its agent`;
+  }
   if (cluster.capabilities?.apply?.enabled) return null;
   const seen = cluster.capabilities
     ? `its agent reports apply as off (${cluster.capabilities.apply?.detectedBy ?? 'not reported'})`
@@ -55,11 +50,10 @@ function refuse(clusters: readonly Cluster[]): ApplyOutcome | null {
     return message ? [{ clusterId: c.id, clusterName: c.name, message }] : [];
   });
   if (refused.length === 0) return null;
-  const names = refused.map((r) => `"${r.clusterName}"`).join(', ');
   return {
     ok: false,
     reason: 'capability_missing',
-    message: `nothing was queued: ${refused.length === 1 ? 'cluster' : 'clusters'} ${names} lack${refused.length === 1 ? 's' : ''} the apply capability; ${APPLY_ENABLE_HINT}`,
+    message: `nothing was queued: ${refused.map((r) => r.message).join('; ')}`.slice(0, 4000),
     refused,
   };
 }
@@ -117,7 +111,7 @@ export async function applyRevision(
     for (const cluster of chosen) {
       const owned = previous.get(cluster.id)?.ownedObjects ?? [];
       const prune = objectsToPrune(owned, revision.objects).slice(0, MAX_OBJECTS_PER_COMMAND);
-      const payload: DeploymentApplyPayload = {
+      const payload: ApplyPayload = {
         manifests: revision.content,
         defaultNamespace: deployment.namespace,
         deployment: { id: deployment.id, revision: revision.number },
@@ -263,7 +257,7 @@ export async function deleteDeployment(db: Db, signals: CommandSignals, actor: A
           });
         continue;
       }
-      const payload: DeploymentDeletePayload = { deployment: deployment.id, objects };
+      const payload: DeleteDeploymentPayload = { deployment: deployment.id, objects };
       const command = await insertCommand(tx, {
         clusterId: cluster.id,
         type: 'delete',

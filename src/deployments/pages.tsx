@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps';
 import type { Db } from '../db/client';
 import { actorOf, requireCaller, type Caller } from '../http/caller';
 import { redirect, renderPage, setFlash } from '../http/page';
+import { badRequest } from '../http/errors';
 import { requireOrg } from '../orgs/access';
 import { roleAtLeast } from '../orgs/store';
 import { requireCluster } from '../clusters/access';
@@ -38,6 +39,13 @@ const PICKER_CLUSTERS = 300;
 
 const csrf = (caller: Caller): string => caller.session?.csrfToken ?? '';
 const orgNameOf = (caller: Caller, orgId: string): string => caller.orgs.find((o) => o.id === orgId)?.name ?? '';
+/** A revision number from a form field; a 400 naming the field otherwise. */
+function revisionNumber(raw: string, field = 'revision'): number {
+  const n = /^[0-9]{1,10}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1 || n > 2_147_483_647) throw badRequest(`${field}: must be a revision number (1, 2, …)`);
+  return n;
+}
+
 const many = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 function targetView(row: TargetRow, now: Date): TargetView {
@@ -298,7 +306,7 @@ export function deploymentsPages(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { deployment } = await requireDeployment(db, caller, ctx.params.id, 'member');
-        const number = Number(ctx.body.revision ?? deployment.latestRevision);
+        const number = ctx.body.revision === undefined ? deployment.latestRevision : revisionNumber(ctx.body.revision);
         const res = await applyRevision(db, signals, actorOf(caller, ctx, config.trustProxy), deployment.id, number, null);
         setFlash(
           ctx.cookie,
@@ -308,14 +316,14 @@ export function deploymentsPages(deps: AppDeps) {
         );
         return redirect(`/deployments/${deployment.id}`);
       },
-      { body: t.Object({ _csrf: t.Optional(t.String()), revision: t.Optional(t.String({ maxLength: 12, pattern: '^[0-9]+$' })) }) },
+      { body: t.Object({ _csrf: t.Optional(t.String()), revision: t.Optional(t.String({ maxLength: 12 })) }) },
     )
     .post(
       '/deployments/:id/rollback',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { deployment } = await requireDeployment(db, caller, ctx.params.id, 'member');
-        const res = await rollbackDeployment(db, signals, actorOf(caller, ctx, config.trustProxy), deployment, Number(ctx.body.revision), null);
+        const res = await rollbackDeployment(db, signals, actorOf(caller, ctx, config.trustProxy), deployment, revisionNumber(ctx.body.revision), null);
         setFlash(
           ctx.cookie,
           res.ok
@@ -327,7 +335,7 @@ export function deploymentsPages(deps: AppDeps) {
         );
         return redirect(`/deployments/${deployment.id}`);
       },
-      { body: t.Object({ _csrf: t.Optional(t.String()), revision: t.String({ maxLength: 12, pattern: '^[0-9]+$' }) }) },
+      { body: t.Object({ _csrf: t.Optional(t.String()), revision: t.String({ maxLength: 12 }) }) },
     )
     .post(
       '/deployments/:id/targets',
@@ -373,29 +381,31 @@ export function deploymentsPages(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { deployment } = await requireDeployment(db, caller, ctx.params.id);
-        const [from, to] = await Promise.all([findRevision(db, deployment.id, ctx.query.from), findRevision(db, deployment.id, ctx.query.to)]);
+        const fromNumber = revisionNumber(ctx.query.from ?? '', 'from');
+        const toNumber = revisionNumber(ctx.query.to ?? '', 'to');
+        const [from, to] = await Promise.all([findRevision(db, deployment.id, fromNumber), findRevision(db, deployment.id, toNumber)]);
         const diff = !from
-          ? { ok: false as const, message: `from: no revision ${ctx.query.from}` }
+          ? { ok: false as const, message: `from: no revision ${fromNumber}` }
           : !to
-            ? { ok: false as const, message: `to: no revision ${ctx.query.to}` }
+            ? { ok: false as const, message: `to: no revision ${toNumber}` }
             : diffRevisions(from, to);
         if (!diff.ok) ctx.set.status = 400;
-        const body = <DiffPage deployment={deployment} from={ctx.query.from} to={ctx.query.to} diff={diff} />;
+        const body = <DiffPage deployment={deployment} from={fromNumber} to={toNumber} diff={diff} />;
         return renderPage(caller, ctx.cookie, { title: `${deployment.name} · diff`, active: 'deployments', body });
       },
-      { query: t.Object({ from: t.Integer({ minimum: 1, maximum: 2_147_483_647 }), to: t.Integer({ minimum: 1, maximum: 2_147_483_647 }) }) },
+      { query: t.Object({ from: t.Optional(t.String({ maxLength: 12 })), to: t.Optional(t.String({ maxLength: 12 })) }) },
     )
     .get(
       '/deployments/:id/revisions/:number',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { deployment } = await requireDeployment(db, caller, ctx.params.id);
-        const revision = await findRevision(db, deployment.id, ctx.params.number);
+        const revision = await findRevision(db, deployment.id, revisionNumber(ctx.params.number, 'number'));
         if (!revision) return redirect(`/deployments/${deployment.id}`);
         const body = <RevisionPage deployment={deployment} revision={{ ...revision, createdBy: null, objects: revision.objects.length }} />;
         return renderPage(caller, ctx.cookie, { title: `${deployment.name} · revision ${revision.number}`, active: 'deployments', body });
       },
-      { params: t.Object({ id: t.String({ maxLength: 64 }), number: t.Integer({ minimum: 1, maximum: 2_147_483_647 }) }) },
+      { params: t.Object({ id: t.String({ maxLength: 64 }), number: t.String({ maxLength: 64 }) }) },
     )
     .get('/clusters/:id/deployments', async (ctx) => {
       const caller = await requireCaller(db, ctx);

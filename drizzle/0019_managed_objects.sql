@@ -15,4 +15,4 @@ CREATE TABLE "managed_objects" (
 ALTER TABLE "cluster_timeline" DROP CONSTRAINT "cluster_timeline_kind_check";--> statement-breakpoint
 ALTER TABLE "managed_objects" ADD CONSTRAINT "managed_objects_cluster_id_clusters_id_fk" FOREIGN KEY ("cluster_id") REFERENCES "public"."clusters"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "managed_objects_deployment_idx" ON "managed_objects" USING btree ("deployment_id","cluster_id");--> statement-breakpoint
-ALTER TABLE "cluster_timeline" ADD CONSTRAINT "cluster_timeline_kind_check" CHECK ("cluster_timeline"."kind" in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy','deployment','drift'));
+ALTER TABLE "cluster_timeline" ADD CONSTRAINT "cluster_timeline_kind_check" CHECK ("cluster_timeline"."kind" in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy','drift'));

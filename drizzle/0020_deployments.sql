@@ -62,4 +62,4 @@ CREATE INDEX "deployment_targets_command_idx" ON "deployment_targets" USING btre
 CREATE UNIQUE INDEX "deployments_org_name_idx" ON "deployments" USING btree ("org_id",lower("name")) WHERE status <> 'deleted';--> statement-breakpoint
 CREATE INDEX "deployments_org_idx" ON "deployments" USING btree ("org_id","name");--> statement-breakpoint
 CREATE INDEX "clusters_labels_idx" ON "clusters" USING gin ("labels");--> statement-breakpoint
-ALTER TABLE "cluster_timeline" ADD CONSTRAINT "cluster_timeline_kind_check" CHECK ("cluster_timeline"."kind" in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy','deployment'));
+ALTER TABLE "cluster_timeline" ADD CONSTRAINT "cluster_timeline_kind_check" CHECK ("cluster_timeline"."kind" in ('enrolled','status','capability','agent','event','restart','incident','truncation','settings','token','policy','deployment','drift'));
