@@ -6,7 +6,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Simulator, startSimulator } from './index.ts';
-import { changedFields, recordApply, recordUpdate, removedFields, subtractFields } from './managed-fields.ts';
+import { changedFields, recordApply, recordUpdate, removeFields, removedFields, staleFields, subtractFields } from './managed-fields.ts';
 import { waitFor } from './testing.ts';
 
 const kubectlPath = Bun.which('kubectl');
@@ -146,6 +146,40 @@ describe('field ownership bookkeeping', () => {
     );
     expect(withStatus.map((e) => e.manager)).toEqual(['k3s', 'niro']);
   });
+
+  test('what an applier stops applying, and nobody else owns, leaves the object', () => {
+    const v1 = { metadata: { name: 'c' }, data: { a: '1', b: '2', c: '3' } };
+    let entries = recordApply([], 'niro', v1, 'v1', 't0');
+    // Someone else changed c: it is theirs now and stays when Niro drops it.
+    entries = recordUpdate(entries, 'kubectl-edit', v1, { ...v1, data: { ...v1.data, c: '4' } }, 'v1', 't1');
+    const v2 = { metadata: { name: 'c' }, data: { a: '1' } };
+    expect(staleFields(entries, 'niro', v2)).toEqual({ 'f:data': { 'f:b': {} } });
+    const object: { data: Record<string, string> } = { data: { a: '1', b: '2', c: '4' } };
+    removeFields(object, staleFields(entries, 'niro', v2));
+    expect(object).toEqual({ data: { a: '1', c: '4' } });
+    // A keyed list item Niro no longer applies goes whole.
+    const d1 = {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'web',
+                env: [
+                  { name: 'A', value: '1' },
+                  { name: 'B', value: '2' },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    };
+    const d2 = { spec: { template: { spec: { containers: [{ name: 'web', env: [{ name: 'A', value: '1' }] }] } } } };
+    const live = structuredClone(d1);
+    removeFields(live, staleFields(recordApply([], 'niro', d1, 'apps/v1', 't0'), 'niro', d2));
+    expect(live).toEqual(d2);
+  });
 });
 
 describe.skipIf(!kubectlPath)('kubectl: server-side apply, edit, selectors', () => {
@@ -207,6 +241,18 @@ describe.skipIf(!kubectlPath)('kubectl: server-side apply, edit, selectors', () 
     expect(scaled.some((e) => e.manager !== 'niro' && Object.keys((e.fieldsV1['f:spec'] as Record<string, unknown>) ?? {}).includes('f:replicas'))).toBe(true);
     // Back as applied, for the next test.
     await kubectlOk(['apply', '--server-side', '--field-manager', 'niro', '--force-conflicts', '-f', join(dir, 'manifests.yaml')]);
+  });
+
+  test('a key dropped from the applied configuration is removed by the next apply', async () => {
+    const base = MANIFESTS.split('---\n')[1]!;
+    const withExtra = join(dir, 'config-extra.yaml');
+    await writeFile(withExtra, base.replace('data: {mode: blue}', 'data: {mode: blue, extra: "1"}'));
+    await kubectlOk(['apply', '--server-side', '--field-manager', 'niro', '--force-conflicts', '-f', withExtra]);
+    expect(JSON.parse(await kubectlOk(['get', 'configmap', 'web-config', '-n', 'shop', '-o', 'jsonpath={.data}']))).toEqual({ mode: 'blue', extra: '1' });
+    const without = join(dir, 'config-base.yaml');
+    await writeFile(without, base);
+    await kubectlOk(['apply', '--server-side', '--field-manager', 'niro', '--force-conflicts', '-f', without]);
+    expect(JSON.parse(await kubectlOk(['get', 'configmap', 'web-config', '-n', 'shop', '-o', 'jsonpath={.data}']))).toEqual({ mode: 'blue' });
   });
 
   test('get -w -l: an object labelled out of the selection is DELETED, labelled back ADDED', async () => {

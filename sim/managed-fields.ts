@@ -220,3 +220,37 @@ export function recordUpdate(
   if (isEmptySet(owned)) return others;
   return [...others, { apiVersion, fieldsType: 'FieldsV1', fieldsV1: owned, manager, operation: 'Update', time }];
 }
+
+/**
+ * Fields `manager` applied before and no longer applies, that no other manager owns: server-side apply removes them
+ * from the object (a revision that drops an env var or a ConfigMap key takes it away).
+ */
+export function staleFields(entries: unknown[] | undefined, manager: string, applied: JsonObject): JsonObject {
+  const list = ((entries ?? []) as Entry[]).filter((e) => isPlain(e));
+  const previous = list.find((e) => e.manager === manager && e.operation === 'Apply' && !e.subresource);
+  if (!previous) return {};
+  let stale = subtractFields(setOf(previous), fieldsOf(configOf(applied)));
+  for (const other of list) if (other !== previous && !other.subresource) stale = subtractFields(stale, setOf(other));
+  return stale;
+}
+
+/** Removes the fields of `set` from `value` in place; a keyed list item goes when its "." (the item itself) is in the set. */
+export function removeFields(value: JsonObject, set: JsonObject): void {
+  for (const [key, child] of Object.entries(set)) {
+    if (!key.startsWith('f:')) continue;
+    const name = key.slice(2);
+    if (!(name in value)) continue;
+    const current = value[name];
+    if (isEmptySet(child)) delete value[name];
+    else if (Array.isArray(current) && LIST_KEYS[name]) {
+      const keys = LIST_KEYS[name]!;
+      value[name] = current.filter((item) => {
+        const node = (child as JsonObject)[itemId(item, keys) ?? ''];
+        if (!isPlain(node)) return true;
+        if ('.' in node) return false;
+        removeFields(item as JsonObject, node);
+        return true;
+      });
+    } else if (isPlain(current)) removeFields(current, child as JsonObject);
+  }
+}

@@ -6,7 +6,7 @@ import type { Cluster } from './cluster-types.ts';
 import { admitDryRunPod, dryRunCluster, dryRunDeletion } from './dry-run.ts';
 import { iso, type JsonObject } from './objects.ts';
 import { renderPod } from './pod-objects.ts';
-import { recordApply, recordUpdate } from './managed-fields.ts';
+import { recordApply, recordUpdate, removeFields, staleFields } from './managed-fields.ts';
 import { type JsonMap, parseApplyBody, type PatchKind, patchObject } from './patch.ts';
 import { beginPodDeletion, createPod, savePod } from './pods.ts';
 import { randomSuffix, randomUid } from './random.ts';
@@ -309,6 +309,8 @@ export function patchExistingOrApply(
     if (!existing) return createObject(cluster, type, namespace, parsed.value, now, fieldManager, 'Apply', dryRun);
     const merged = patchObject('strategic', structuredClone(existing) as unknown as JsonMap, JSON.stringify(parsed.value));
     if (!merged.ok) return fail({ code: merged.code, reason: 'Invalid', message: merged.message });
+    // What this manager applied before and applies no more (and nobody else owns) leaves the object.
+    removeFields(merged.value as JsonObject, staleFields(existing.metadata.managedFields, fieldManager, parsed.value));
     return replaceWith(cluster, type, existing, merged.value, now, false, applyRecorder(fieldManager, parsed.value, now), dryRun);
   }
   if (!existing) return fail(notFound(type, name));
