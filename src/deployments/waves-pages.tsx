@@ -61,6 +61,9 @@ export async function clusterDriftBlock(db: Db, caller: Caller, cluster: { id: s
   );
 }
 
+/** A form field's whole number; NaN for anything else, which the service refuses naming the field. */
+const wholeNumber = (raw: string): number => (/^[0-9]{1,10}$/.test(raw) ? Number(raw) : Number.NaN);
+
 const Form = t.Object({ _csrf: t.Optional(t.String()) });
 type Ctx = Parameters<typeof requireCaller>[1] & { cookie: Parameters<typeof setFlash>[0]; server: Parameters<typeof actorOf>[1]['server'] };
 
@@ -97,8 +100,8 @@ export function deploymentWavesPages(deps: AppDeps) {
         const caller = await requireCaller(db, ctx);
         return flashRefusal(ctx, `/deployments/${ctx.params.id}`, async () => {
           const r = await startRolloutAsCaller(db, signals, caller, actorOf(caller, ctx, config.trustProxy), ctx.params.id, {
-            revision: ctx.body.revision,
-            healthySeconds: ctx.body.healthySeconds,
+            revision: ctx.body.revision === undefined ? undefined : wholeNumber(ctx.body.revision),
+            healthySeconds: ctx.body.healthySeconds === undefined ? undefined : wholeNumber(ctx.body.healthySeconds),
           });
           return `Rolling out revision ${r.revision} in ${r.waveCount} wave${r.waveCount === 1 ? '' : 's'}`;
         });
@@ -106,8 +109,8 @@ export function deploymentWavesPages(deps: AppDeps) {
       {
         body: t.Object({
           _csrf: t.Optional(t.String()),
-          revision: t.Numeric({ minimum: 1 }),
-          healthySeconds: t.Numeric({ minimum: HEALTHY_SECONDS.min, maximum: HEALTHY_SECONDS.max }),
+          revision: t.Optional(t.String({ maxLength: 12 })),
+          healthySeconds: t.Optional(t.String({ maxLength: 12 })),
         }),
       },
     )
