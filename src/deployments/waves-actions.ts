@@ -32,7 +32,8 @@ const invalid = (field: string, message: string): Invalid => ({ ok: false, reaso
  */
 export function cutWaves(members: readonly WaveCandidate[], requested: string[][] | undefined): { ok: true; waves: string[][] } | Invalid {
   if (members.length === 0) return invalid('targets', 'the deployment targets no cluster yet: choose clusters, environments or labels');
-  if (members.length > MAX_ROLLOUT_CLUSTERS) return invalid('targets', `the deployment targets more than ${MAX_ROLLOUT_CLUSTERS} clusters; a rollout takes at most that many`);
+  if (members.length > MAX_ROLLOUT_CLUSTERS)
+    return invalid('targets', `the deployment targets more than ${MAX_ROLLOUT_CLUSTERS} clusters; a rollout takes at most that many`);
   if (!requested) return { ok: true, waves: planWaves(members) };
   if (requested.length === 0 || requested.length > MAX_WAVES) return invalid('waves', `must list 1 to ${MAX_WAVES} waves`);
   const known = new Set(members.map((m) => m.id));

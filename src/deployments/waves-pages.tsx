@@ -9,7 +9,7 @@ import { HttpError } from '../http/errors';
 import { redirect, setFlash } from '../http/page';
 import { requireCluster } from '../clusters/access';
 import { roleAtLeast } from '../orgs/store';
-import { ClusterDrift, DeploymentOps, type DeploymentOpsProps } from '../../views/deployments/ops';
+import { ClusterDrift, DeploymentOps, type ClusterDriftProps, type DeploymentOpsProps } from '../../views/deployments/ops';
 import { clusterDriftRows, currentRollout, driftOfDeployment, listClusterOps } from './ops';
 import { isSelfHealEnabled } from './waves-store';
 import { actOnRolloutAsCaller, canOperate, reapplyAsCaller, requireDeploymentFor, setSelfHealAsCaller, startRolloutAsCaller } from './waves-requests';
@@ -44,21 +44,19 @@ export const deploymentOpsSection = async (ctx: { db: Db; deployment: Deployment
   <DeploymentOps {...(await deploymentOpsProps(ctx.db, ctx.deployment, ctx.canOperate, ctx.csrfToken))} />
 );
 
-/** The cluster's Deployments tab's drift block. */
-export async function clusterDriftBlock(db: Db, caller: Caller, cluster: { id: string }, canOperateIt: boolean): Promise<JSX.Element> {
+/** The props of the cluster's Deployments tab's drift block (ClusterDrift). */
+export async function clusterDriftProps(db: Db, caller: Caller, cluster: { id: string }, canOperateIt: boolean): Promise<ClusterDriftProps> {
   const rows = await clusterDriftRows(
     db,
     cluster.id,
     caller.orgs.map((o) => o.id),
   );
-  return (
-    <ClusterDrift
-      clusterId={cluster.id}
-      rows={rows.map((r) => ({ ...r, drift: r.drift.map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name, fields: o.fields })) }))}
-      canOperate={canOperateIt}
-      csrfToken={csrf(caller)}
-    />
-  );
+  return {
+    clusterId: cluster.id,
+    rows: rows.map((r) => ({ ...r, drift: r.drift.map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name, fields: o.fields })) })),
+    canOperate: canOperateIt,
+    csrfToken: csrf(caller),
+  };
 }
 
 /** A form field's whole number; NaN for anything else, which the service refuses naming the field. */
@@ -142,6 +140,6 @@ export function deploymentWavesPages(deps: AppDeps) {
     .get('/clusters/:id/deployments/drift', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
-      return clusterDriftBlock(db, caller, cluster, roleAtLeast(org.role, 'member'));
+      return <ClusterDrift {...(await clusterDriftProps(db, caller, cluster, roleAtLeast(org.role, 'member')))} />;
     });
 }

@@ -312,7 +312,9 @@ export type ClusterDriftView = { deploymentId: string; deploymentName: string; r
 export const CLUSTER_DRIFT_ID = 'cluster-deployment-drift';
 
 /** The cluster's Deployments tab's drift block: deployments whose objects drifted here, with re-apply. */
-export function ClusterDrift(props: { clusterId: string; rows: ClusterDriftView[]; canOperate: boolean; csrfToken: string }): JSX.Element {
+export type ClusterDriftProps = { clusterId: string; rows: ClusterDriftView[]; canOperate: boolean; csrfToken: string };
+
+export function ClusterDrift(props: ClusterDriftProps): JSX.Element {
   return (
     <div id={CLUSTER_DRIFT_ID} hx-get={`/clusters/${props.clusterId}/deployments/drift`} hx-trigger="every 5s" hx-swap="outerMorph">
       <h3>Drift</h3>
