@@ -3,128 +3,32 @@
 // by the services they call.
 import { Elysia, t } from 'elysia';
 import type { AppDeps } from '../deps';
-import type { Db } from '../db/client';
 import { actorOf, requireCaller } from '../http/caller';
 import { HttpError, badRequest } from '../http/errors';
 import { PageCursor, PageLimit, decodeCursor, encodeCursor } from '../http/cursor';
+import { Integer, OneOf } from '../http/responses';
 import { defaultOrg, requireOrg } from '../orgs/access';
 import { requireCluster } from '../clusters/access';
-import type { Cluster } from '../clusters/schema';
-import type { Environment } from '../clusters/vocabulary';
 import { requireDeployment } from './access';
-import { applyRefusal, applyRevision, deleteDeployment, rollbackDeployment, type ApplyOutcome, type DeleteOutcome } from './apply';
+import { applyRevision, deleteDeployment, rollbackDeployment, type ApplyOutcome, type DeleteOutcome } from './apply';
 import { diffRevisions } from './diff';
-import { buildTimeFindings, strictestEnvironment, type WorkloadFindings } from './findings';
+import { buildTimeFindings } from './findings';
+import { deploymentJson, detailJson, findingsEnvironment, findingsJson, invalidError, revisionJson, targetJson } from './json';
 import { validateManifests } from './manifests';
-import { changeTargets, checkSelector, createDeployment, createRevision, resolveTargets, type Invalid } from './service';
-import { targetState } from './status';
-import {
-  findRevision,
-  listClusterDeployments,
-  listDeployments,
-  listRevisions,
-  listTargets,
-  listTargetsOf,
-  type RevisionListRow,
-  type TargetRow,
-} from './store';
-import type { Deployment, DeploymentRevision } from './schema';
-import { DEPLOYMENT_SOURCES, type DeploymentSource, type TargetSelector } from './vocabulary';
+import { changeTargets, checkSelector, createDeployment, createRevision } from './service';
+import { findRevision, listClusterDeployments, listDeployments, listRevisions, listTargets, listTargetsOf } from './store';
+import { DEPLOYMENT_SOURCES, type DeploymentSource } from './vocabulary';
 import {
   ClusterDeploymentsJson,
   CreatedJson,
   DeploymentDetailJson,
-  DeploymentJson,
   DeploymentPage,
   DiffJson,
   QueuedJson,
   RevisionDetailJson,
-  RevisionJson,
   RevisionPage,
   ValidationJson,
-  type FindingJson,
-  type TargetJson,
 } from './responses';
-import { Integer, OneOf } from '../http/responses';
-
-export function targetJson(row: TargetRow, now: Date): TargetJson {
-  const state = targetState(row, now);
-  return {
-    clusterId: row.clusterId,
-    clusterName: row.clusterName,
-    status: state.status,
-    error: state.error,
-    desiredRevision: row.desiredRevision,
-    appliedRevision: row.appliedRevision,
-    lastSyncAt: row.lastSyncAt?.toISOString() ?? null,
-    commandId: row.commandId,
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
-export function deploymentJson(d: Deployment, targets: readonly TargetRow[], now: Date): DeploymentJson {
-  return {
-    id: d.id,
-    orgId: d.orgId,
-    name: d.name,
-    namespace: d.namespace,
-    source: d.source,
-    status: d.status,
-    targets: d.targets,
-    latestRevision: d.latestRevision,
-    createdAt: d.createdAt.toISOString(),
-    updatedAt: d.updatedAt.toISOString(),
-    deletedAt: d.deletedAt?.toISOString() ?? null,
-    clusters: targets.map((r) => targetJson(r, now)),
-  };
-}
-
-export function revisionJson(r: RevisionListRow | (DeploymentRevision & { createdByEmail?: string | null })): typeof RevisionJson.static {
-  return {
-    number: r.number,
-    sha256: r.sha256,
-    source: r.source,
-    gitCommit: r.gitCommit,
-    message: r.message,
-    rollbackOf: r.rollbackOf,
-    objects: r.objects,
-    createdBy: r.createdByEmail ?? null,
-    createdAt: r.createdAt.toISOString(),
-  };
-}
-
-function findingsJson(list: readonly WorkloadFindings[]): FindingJson[] {
-  return list.flatMap((w) =>
-    w.findings.map((f) => ({ subject: w.subject, ruleId: f.ruleId, severity: f.severity, title: f.title, message: f.message, containers: f.containers })),
-  );
-}
-
-/** A service's refusal of a value as the HTTP error the API answers. */
-export function invalidError(res: Invalid | Extract<ApplyOutcome | DeleteOutcome, { ok: false }>): HttpError {
-  if ('reason' in res && res.reason === 'capability_missing') return new HttpError(409, 'capability_missing', res.message);
-  const { field, message } = res as Invalid;
-  if (field === 'deployment') return new HttpError(409, 'deployment_deleted', `deployment: ${message}`);
-  if (field === 'name' && message.includes('already exists')) return new HttpError(409, 'name_taken', `name: ${message}`);
-  return badRequest(`${field}: ${message}`);
-}
-
-/** The environment build-time findings are graded for: the strictest of the clusters the deployment would go to. */
-export async function findingsEnvironment(db: Db, orgId: string, targets: TargetSelector): Promise<Environment> {
-  const clusters: Cluster[] = await resolveTargets(db, { orgId, targets });
-  return strictestEnvironment(clusters.map((c) => c.environment));
-}
-
-async function detailJson(db: Db, deployment: Deployment): Promise<typeof DeploymentDetailJson.static> {
-  const now = new Date();
-  const [targets, candidates] = await Promise.all([listTargets(db, deployment.id), deployment.status === 'active' ? resolveTargets(db, deployment) : []]);
-  return {
-    ...deploymentJson(deployment, targets, now),
-    candidates: candidates.map((c) => {
-      const refusal = applyRefusal(c);
-      return { clusterId: c.id, clusterName: c.name, environment: c.environment, applyEnabled: refusal === null, refusal };
-    }),
-  };
-}
 
 const Selector = t.Object(
   {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
-import { inClusterEnv, startAgentProcess, type AgentProcess } from '../../agent/testing/agent-process.ts';
+import { inClusterEnv, startAgentProcess, waitUntil, type AgentProcess } from '../../agent/testing/agent-process.ts';
 import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app.ts';
 import { createEnrolledCluster, makeHeartbeat, sendHeartbeat } from '../testing/heartbeats.ts';
 import type { DeploymentDetailJson } from './responses.ts';
@@ -54,14 +54,6 @@ let server: ReturnType<typeof Bun.serve>;
 let clusterId = '';
 let offClusterId = '';
 let id = '';
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
 
 async function json<T>(res: Response, status: number): Promise<T> {
   const text = await res.text();

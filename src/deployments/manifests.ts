@@ -39,7 +39,7 @@ export const KNOWN_KINDS: Readonly<Record<string, { group: string; versions: rea
 export const KNOWN_KIND_NAMES = Object.keys(KNOWN_KINDS);
 
 /** Kinds Kubernetes knows as cluster-scoped, named in the refusal (anything else unknown is just unknown). */
-const CLUSTER_SCOPED = new Set([
+const CLUSTER_SCOPED: readonly string[] = [
   'ClusterRole',
   'ClusterRoleBinding',
   'CustomResourceDefinition',
@@ -52,7 +52,7 @@ const CLUSTER_SCOPED = new Set([
   'APIService',
   'IngressClass',
   'RuntimeClass',
-]);
+];
 
 /** DNS-1123 subdomain: what most object names must be. */
 const SUBDOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -177,7 +177,7 @@ function checkObject(value: unknown, where: string, namespace: string): (ObjectR
   if (name.length > 253 || !SUBDOMAIN.test(name)) return `${label}: metadata.name: must be lowercase letters, digits, "-" and ".", at most 253 characters`;
   const known = KNOWN_KINDS[kind];
   if (!known) {
-    if (CLUSTER_SCOPED.has(kind)) return `${label}: kind: ${kind} is cluster-scoped; a deployment holds namespaced objects only (and its own Namespace)`;
+    if (CLUSTER_SCOPED.includes(kind)) return `${label}: kind: ${kind} is cluster-scoped; a deployment holds namespaced objects only (and its own Namespace)`;
     return `${label}: kind: ${kind} is not a kind deployments accept; they accept ${KNOWN_KIND_NAMES.join(', ')}`;
   }
   const group = groupOf(o.apiVersion);

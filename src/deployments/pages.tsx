@@ -22,7 +22,7 @@ import { requireDeployment } from './access';
 import { applyRefusal, applyRevision, deleteDeployment, rollbackDeployment } from './apply';
 import { diffRevisions } from './diff';
 import { buildTimeFindings } from './findings';
-import { findingsEnvironment } from './api';
+import { findingsEnvironment } from './json';
 import { validateManifests } from './manifests';
 import { changeTargets, checkSelector, createDeployment, createRevision, resolveTargets, type Invalid } from './service';
 import { renderSections } from './sections';

@@ -11,7 +11,7 @@ import { failExpiredTargets, lockDeployment, findTargetByCommand, lockTargets, u
 import type { ObjectRef } from './vocabulary';
 
 /** Object outcomes after which the object is no longer Niro's on that cluster. */
-const GONE = new Set(['pruned', 'deleted', 'not-found', 'skipped']);
+const GONE: readonly string[] = ['pruned', 'deleted', 'not-found', 'skipped'];
 
 /** One line saying why a command failed: the agent's message and the first object Kubernetes refused. */
 export function failureText(message: string, objects: readonly ObjectResult[]): string {
@@ -29,7 +29,7 @@ function countActions(objects: readonly ObjectResult[]): string {
 
 function withoutGone(owned: readonly ObjectRef[], named: readonly ObjectRef[], results: readonly ObjectResult[]): ObjectRef[] {
   const namedKeys = new Set(named.map(objectKey));
-  const gone = new Set(results.filter((r) => GONE.has(r.action) && namedKeys.has(objectKey(r))).map(objectKey));
+  const gone = new Set(results.filter((r) => GONE.includes(r.action) && namedKeys.has(objectKey(r))).map(objectKey));
   return owned.filter((o) => !gone.has(objectKey(o)));
 }
 

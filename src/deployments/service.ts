@@ -94,12 +94,15 @@ export async function resolveTargets(db: Db, deployment: Pick<Deployment, 'orgId
   return listClustersInSubtree(db, deployment.orgId, deployment.targets, MAX_TARGET_CLUSTERS);
 }
 
-/** Explicit ids that are not clusters of the org's subtree, as the field that names the first. */
-async function checkExplicitClusters(db: Db, orgId: string, selector: TargetSelector, root: string): Promise<Invalid | null> {
+/**
+ * Explicit ids that are not clusters of the org's subtree, as the field that names the first — indexed as the
+ * client sent the list (`sent`), not as it is stored (sorted, without repeats).
+ */
+async function checkExplicitClusters(db: Db, orgId: string, selector: TargetSelector, sent: SelectorInput, root: string): Promise<Invalid | null> {
   const ids = selector.clusterIds ?? [];
   if (ids.length === 0) return null;
   const found = new Set((await listClustersInSubtree(db, orgId, { clusterIds: ids }, ids.length)).map((c) => c.id));
-  const missing = ids.findIndex((id) => !found.has(id));
+  const missing = (sent.clusterIds ?? []).findIndex((id) => !found.has(id.toLowerCase()));
   return missing < 0 ? null : invalid(`${root}.clusterIds[${missing}]`, 'no such cluster in this organization or its children');
 }
 
@@ -136,7 +139,7 @@ export async function createDeployment(db: Db, actor: Actor, input: DeploymentIn
   if (!selector.ok) return selector;
   const manifests = validateManifests(input.manifests, input.namespace);
   if (!manifests.ok) return manifests;
-  const outside = await checkExplicitClusters(db, input.orgId, selector.selector, 'targets');
+  const outside = await checkExplicitClusters(db, input.orgId, selector.selector, input.targets, 'targets');
   if (outside) return outside;
   return db.transaction(async (tx) => {
     const now = new Date();
@@ -240,7 +243,7 @@ export async function changeTargets(db: Db, actor: Actor, deployment: Deployment
   if (deployment.status !== 'active') return invalid('deployment', `is ${deployment.status}`);
   const selector = checkSelector(targets);
   if (!selector.ok) return selector;
-  const outside = await checkExplicitClusters(db, deployment.orgId, selector.selector, 'targets');
+  const outside = await checkExplicitClusters(db, deployment.orgId, selector.selector, targets, 'targets');
   if (outside) return outside;
   const updated = await updateDeployment(db, deployment.id, { targets: selector.selector }, new Date());
   await recordAudit(db, {

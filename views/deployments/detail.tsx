@@ -5,20 +5,11 @@ import Html from '@kitajs/html';
 import { ConfirmedPost } from '../shared/confirmed-post';
 import { RelativeTime } from '../shared/time';
 import type { DiffHunk } from '../../src/deployments/diff';
-import type { DeploymentStatus, RevisionSource } from '../../src/deployments/vocabulary';
+import type { RevisionSource } from '../../src/deployments/vocabulary';
 import { ManifestsField, TargetFields } from './list';
-import { SelectorText, TargetTable, type TargetView } from './parts';
+import { SelectorText, TargetTable, type DeploymentView, type TargetView } from './parts';
 
 export const DEPLOYMENT_LIVE_ID = 'deployment-live';
-
-export type DeploymentView = {
-  id: string;
-  name: string;
-  namespace: string;
-  orgName: string;
-  status: DeploymentStatus;
-  latestRevision: number;
-};
 
 export type CandidateView = { clusterId: string; clusterName: string; environment: string; refusal: string | null };
 
@@ -69,7 +60,11 @@ export function DeploymentLive(props: DeploymentLiveProps): JSX.Element {
       </div>
       <p class="muted" safe>{`${d.orgName} · latest revision ${d.latestRevision}`}</p>
       <h2>Clusters</h2>
-      <TargetTable targets={props.targets} empty="Not applied to any cluster yet." />
+      <TargetTable
+        first="Cluster"
+        rows={props.targets.map((t) => ({ name: t.clusterName, href: `/clusters/${t.clusterId}/deployments`, target: t }))}
+        empty="Not applied to any cluster yet."
+      />
       {d.status === 'active' ? (
         <>
           <h3>An apply now reaches</h3>
@@ -346,61 +341,14 @@ export function RevisionPage(props: { deployment: { id: string; name: string }; 
 }
 
 /** The cluster's Deployments tab: each deployment on it with this cluster's status; polled. */
-export function ClusterDeploymentsTab(props: {
-  clusterId: string;
-  rows: { id: string; name: string; namespace: string; latestRevision: number; target: TargetView }[];
-}): JSX.Element {
+export function ClusterDeploymentsTab(props: { clusterId: string; rows: { id: string; name: string; target: TargetView }[] }): JSX.Element {
   return (
     <div id="cluster-deployments" hx-get={`/clusters/${props.clusterId}/deployments/live`} hx-trigger="every 5s" hx-swap="outerMorph">
-      <div class="table-wrap">
-        <table data-cluster-deployments>
-          <thead>
-            <tr>
-              <th>Deployment</th>
-              <th>Namespace</th>
-              <th>Status</th>
-              <th>Applied revision</th>
-              <th>Last sync</th>
-              <th>Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.length === 0 ? (
-              <tr>
-                <td colspan="6" class="empty">
-                  No deployment has been applied to this cluster.
-                </td>
-              </tr>
-            ) : (
-              props.rows.map((r) => (
-                <tr data-deployment={r.name}>
-                  <td>
-                    <a href={`/deployments/${r.id}`} safe>
-                      {r.name}
-                    </a>
-                  </td>
-                  <td class="mono" safe>
-                    {r.namespace}
-                  </td>
-                  <td>
-                    <span
-                      class={`badge ${r.target.status === 'applied' ? 'healthy' : r.target.status === 'failed' ? 'failed' : 'pending'}`}
-                      data-target-status={r.target.status}
-                    >
-                      {r.target.status}
-                    </span>
-                  </td>
-                  <td safe>{r.target.appliedRevision === null ? '—' : `${r.target.appliedRevision} of ${r.latestRevision}`}</td>
-                  <td>{r.target.lastSyncAt ? <RelativeTime at={r.target.lastSyncAt} style="ago" /> : <span class="muted">never</span>}</td>
-                  <td class="mono" safe>
-                    {r.target.error ?? ''}
-                  </td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
+      <TargetTable
+        first="Deployment"
+        rows={props.rows.map((r) => ({ name: r.name, href: `/deployments/${r.id}`, target: r.target }))}
+        empty="No deployment has been applied to this cluster."
+      />
     </div>
   );
 }

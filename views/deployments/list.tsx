@@ -3,23 +3,14 @@
 import Html from '@kitajs/html';
 import { RelativeTime } from '../shared/time';
 import { ENVIRONMENTS } from '../../src/clusters/vocabulary';
-import { TargetBadge, type TargetView } from './parts';
-import type { DeploymentStatus, TargetStatus } from '../../src/deployments/vocabulary';
+import { TargetBadge, type DeploymentView, type TargetView } from './parts';
+import type { TargetStatus } from '../../src/deployments/vocabulary';
 
 export const DEPLOYMENTS_LIVE_ID = 'deployments-live';
 /** Where a manifests check (objects + findings) lands, on the import forms. */
 export const CHECK_RESULT_ID = 'manifests-check';
 
-export type DeploymentRowView = {
-  id: string;
-  name: string;
-  namespace: string;
-  orgName: string;
-  status: DeploymentStatus;
-  latestRevision: number;
-  updatedAt: Date;
-  targets: TargetView[];
-};
+export type DeploymentRowView = DeploymentView & { updatedAt: Date; targets: TargetView[] };
 
 function counts(targets: TargetView[]): [TargetStatus, number][] {
   const by = new Map<TargetStatus, number>();

@@ -2,9 +2,19 @@
 // selector in words. Pure: props in, HTML out.
 import Html from '@kitajs/html';
 import { RelativeTime } from '../shared/time';
-import type { TargetStatus } from '../../src/deployments/vocabulary';
+import type { DeploymentStatus, TargetStatus } from '../../src/deployments/vocabulary';
 
 /** One cluster of a deployment as the views show it (the effective status: src/deployments/status.ts). */
+/** A deployment as its pages name it. */
+export type DeploymentView = {
+  id: string;
+  name: string;
+  namespace: string;
+  orgName: string;
+  status: DeploymentStatus;
+  latestRevision: number;
+};
+
 export type TargetView = {
   clusterId: string;
   clusterName: string;
@@ -32,14 +42,17 @@ export function TargetBadge(props: { status: TargetStatus }): JSX.Element {
   );
 }
 
-/** One row per cluster: status (with the Kubernetes error), revisions, last sync. */
-export function TargetTable(props: { targets: TargetView[]; empty: string }): JSX.Element {
+/** A row of a status table: what it names (a cluster, or a deployment on a cluster's tab) and its status there. */
+export type TargetRowView = { name: string; href: string; target: TargetView };
+
+/** One row per cluster (or per deployment of a cluster): status, with the Kubernetes error, revisions, last sync. */
+export function TargetTable(props: { first: 'Cluster' | 'Deployment'; rows: TargetRowView[]; empty: string }): JSX.Element {
   return (
     <div class="table-wrap">
       <table data-deployment-targets>
         <thead>
           <tr>
-            <th>Cluster</th>
+            <th>{props.first}</th>
             <th>Status</th>
             <th>Applied revision</th>
             <th>Last sync</th>
@@ -47,18 +60,18 @@ export function TargetTable(props: { targets: TargetView[]; empty: string }): JS
           </tr>
         </thead>
         <tbody>
-          {props.targets.length === 0 ? (
+          {props.rows.length === 0 ? (
             <tr>
               <td colspan="5" class="empty" safe>
                 {props.empty}
               </td>
             </tr>
           ) : (
-            props.targets.map((t) => (
-              <tr data-cluster={t.clusterName}>
+            props.rows.map(({ name, href, target: t }) => (
+              <tr {...(props.first === 'Cluster' ? { 'data-cluster': name } : { 'data-deployment': name })}>
                 <td>
-                  <a href={`/clusters/${t.clusterId}/deployments`} safe>
-                    {t.clusterName}
+                  <a href={href} safe>
+                    {name}
                   </a>
                 </td>
                 <td>
