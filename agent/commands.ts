@@ -102,6 +102,13 @@ function summarize(results: ObjectResult[], dryRun: boolean, appliedCount: numbe
 
 /** Labels and annotates an object for its deployment, and records the field set it applies (drift.ts). */
 export function stampForDeployment(object: KubeObject, deployment: DeploymentStamp): void {
+  // A Secret's stringData is applied as data (what the API server stores), so field ownership is recorded where the
+  // value lives and drift on it can be read from managedFields.
+  if (object.kind === 'Secret' && object.stringData && typeof object.stringData === 'object') {
+    const encoded = Object.entries(object.stringData as Record<string, unknown>).map(([k, v]) => [k, Buffer.from(String(v), 'utf8').toString('base64')]);
+    object.data = { ...((object.data as Record<string, string> | undefined) ?? {}), ...Object.fromEntries(encoded) };
+    delete object.stringData;
+  }
   object.metadata.labels = { ...(object.metadata.labels ?? {}), [NIRO_LABELS.managedBy]: NIRO_LABELS.managedByValue, [NIRO_LABELS.deployment]: deployment.id };
   const annotations: Record<string, string> = { ...(object.metadata.annotations ?? {}), [NIRO_LABELS.revision]: String(deployment.revision) };
   delete annotations[NIRO_LABELS.appliedFields];

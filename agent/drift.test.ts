@@ -90,6 +90,11 @@ describe('the applied field set', () => {
     });
     expect(object.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'niro', 'niro.dev/deployment': 'd-1' });
     expect(object.metadata.annotations![NIRO_LABELS.revision]).toBe('3');
+    const secretObject: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' }, data: { user: 'YWRh' } };
+    stampForDeployment(secretObject, { id: 'd-1', revision: 1 });
+    expect(secretObject.stringData).toBeUndefined();
+    expect(secretObject.data).toEqual({ user: 'YWRh', password: Buffer.from('hunter2').toString('base64') });
+    expect(secretObject.metadata.annotations![NIRO_LABELS.appliedFields]).not.toContain('password');
     const secret = appliedFieldSet({ kind: 'Secret', metadata: { name: 's' }, stringData: { password: 'hunter2' }, type: 'Opaque' });
     expect(secret).toEqual({ data: 0, type: 0 });
     expect(JSON.stringify(secret)).not.toContain('password');

@@ -27,7 +27,7 @@ function isMap(value: unknown): value is Json {
 }
 
 /** Metadata the API server sets: never part of an applied configuration. */
-const SERVER_METADATA = new Set([
+const SERVER_METADATA: readonly string[] = [
   'name',
   'namespace',
   'uid',
@@ -38,7 +38,7 @@ const SERVER_METADATA = new Set([
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
   'selfLink',
-]);
+];
 
 function treeOf(value: unknown): FieldTree | 0 {
   if (!isMap(value) || Object.keys(value).length === 0) return 0;
@@ -52,7 +52,7 @@ export function appliedFieldSet(object: { kind: string; metadata: Json } & Json)
   const out: FieldTree = {};
   const metadata: FieldTree = {};
   for (const [key, value] of Object.entries(object.metadata)) {
-    if (SERVER_METADATA.has(key)) continue;
+    if (SERVER_METADATA.includes(key)) continue;
     if (key === 'annotations' && isMap(value)) {
       const annotations = treeOf(Object.fromEntries(Object.entries(value).filter(([k]) => k !== NIRO_LABELS.appliedFields)));
       if (annotations !== 0) metadata.annotations = annotations;

@@ -16,6 +16,18 @@ export class KubeError extends Error {
   }
 }
 
+/** Kubernetes answers errors with a Status object; its message is what an operator needs to read. */
+export async function readKubeError(response: Response, what: string): Promise<KubeError> {
+  const text = await response.text().catch(() => '');
+  try {
+    const status = JSON.parse(text) as { message?: string; reason?: string };
+    if (status.message) return new KubeError(response.status, status.message, status.reason);
+  } catch {
+    // Not a Status object.
+  }
+  return new KubeError(response.status, `${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim());
+}
+
 export interface KubeVersion {
   gitVersion: string;
   platform: string;

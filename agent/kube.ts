@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { FIELD_MANAGER, type ObjectResult } from '../src/contract/index.ts';
 import {
   KubeError,
+  readKubeError,
   type KubeApi,
   type KubeVersion,
   type ListOptions,
@@ -58,18 +59,6 @@ export function loadKubeConfig(options: KubeOptions): k8s.KubeConfig {
 function toText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-}
-
-/** Kubernetes answers errors with a Status object; its message is what an operator needs to read. */
-async function readKubeError(response: Response, what: string): Promise<KubeError> {
-  const text = await response.text().catch(() => '');
-  try {
-    const status = JSON.parse(text) as { message?: string; reason?: string };
-    if (status.message) return new KubeError(response.status, status.message, status.reason);
-  } catch {
-    // Not a Status object.
-  }
-  return new KubeError(response.status, `${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim());
 }
 
 export function createKube(options: KubeOptions): KubeApi {
@@ -199,6 +188,13 @@ export function createKube(options: KubeOptions): KubeApi {
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
     return `${base}${scope}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  /** The URL path of one object (a 404 KubeError when the API server does not serve its kind). */
+  async function refPath(ref: ObjectReference): Promise<string> {
+    const resource = await resolveResource(ref.apiVersion, ref.kind);
+    if (!resource) throw new KubeError(404, `the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
+    return objectPath(ref.apiVersion, resource.plural, resource.namespaced ? ref.namespace : null, ref.name);
   }
 
   async function applyOne(object: KubeObject, dryRun: boolean): Promise<ObjectResult> {
@@ -421,23 +417,17 @@ export function createKube(options: KubeOptions): KubeApi {
     },
 
     async getObject(ref: ObjectReference): Promise<KubeObject | null> {
-      const resource = await resolveResource(ref.apiVersion, ref.kind);
-      if (!resource) throw new KubeError(404, `the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
       try {
-        return await requestJson<KubeObject>('GET', objectPath(ref.apiVersion, resource.plural, resource.namespaced ? ref.namespace : null, ref.name));
+        return await requestJson<KubeObject>('GET', await refPath(ref));
       } catch (error) {
         if (error instanceof KubeError && error.status === 404) return null;
         throw error;
       }
     },
 
-    async deleteObject(ref: ObjectReference, deleteOptions: { uid?: string } = {}): Promise<'deleted' | 'not-found'> {
-      const resource = await resolveResource(ref.apiVersion, ref.kind);
-      if (!resource) throw new KubeError(404, `the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
-      const path = objectPath(ref.apiVersion, resource.plural, resource.namespaced ? ref.namespace : null, ref.name);
-      const preconditions = deleteOptions.uid ? { preconditions: { uid: deleteOptions.uid } } : {};
-      const response = await send('DELETE', path, {
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...preconditions }),
+    async deleteObject(ref: ObjectReference, { uid }: { uid?: string } = {}): Promise<'deleted' | 'not-found'> {
+      const response = await send('DELETE', await refPath(ref), {
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) }),
         contentType: 'application/json',
       });
       if (response.status === 404) return 'not-found';
