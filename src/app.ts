@@ -33,6 +33,8 @@ import { builderApi } from './deployments/builder-api';
 import { builderPages } from './deployments/builder-pages';
 import { gitopsApi } from './gitops/api';
 import { gitopsPages } from './gitops/pages';
+import { deploymentWavesApi } from './deployments/waves-api';
+import { deploymentWavesPages } from './deployments/waves-pages';
 import { commandsApi } from './commands/api';
 import { commandsAgentApi } from './agents/commands-api';
 import { commandsPages } from './commands/pages';
@@ -86,6 +88,8 @@ export function createApp(deps: AppDeps): AnyElysia {
     .use(builderPages(deps))
     .use(gitopsApi(deps))
     .use(gitopsPages(deps))
+    .use(deploymentWavesApi(deps))
+    .use(deploymentWavesPages(deps))
     .use(commandsApi(deps))
     .use(commandsAgentApi(deps))
     .use(commandsPages(deps))

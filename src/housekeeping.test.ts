@@ -90,7 +90,17 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
 
   test('old rows go, recent and open ones stay; a second pass finds nothing', async () => {
     const result = await runHousekeeping(handle.db, NOW);
-    expect(result).toEqual({ sessions: 1, loginFailures: 1, logStreams: 2, timeline: 1, commands: 2, deliveries: 0, rollouts: 2 });
+    expect(result).toEqual({
+      sessions: 1,
+      loginFailures: 1,
+      logStreams: 2,
+      timeline: 1,
+      commands: 2,
+      deliveries: 0,
+      rollouts: 2,
+      deploymentRollouts: 0,
+      heals: 0,
+    });
     expect(await count(handle.db, 'sessions')).toBe(1);
     expect(await count(handle.db, 'login_throttle')).toBe(1);
     expect(await count(handle.db, 'log_streams')).toBe(2);
@@ -110,6 +120,8 @@ function suite(open: () => Promise<{ db: Db; close(): Promise<void> }>) {
       commands: 0,
       deliveries: 0,
       rollouts: 0,
+      deploymentRollouts: 0,
+      heals: 0,
     });
   });
 

@@ -3,7 +3,8 @@
 // cluster timelines and finished commands past their keeping time. Usage history has its own
 // plan-based retention (inventory/retention.ts); the audit log is kept. Notification deliveries that
 // finished (delivered or given up) are kept for the delivery log's 30 days; agent self-update rollouts
-// that finished (completed or aborted) and their targets for 90 days, running or paused ones always.
+// that finished (completed or aborted) and their targets for 90 days, running or paused ones always; deployment
+// rollouts the same; self-heal history a day after its last wait ended.
 import { pruneAccounts } from './accounts/store';
 import { pruneTimeline } from './clusters/timeline';
 import { pruneCommands } from './commands/store';
@@ -12,6 +13,7 @@ import { startLockedJob, type Job, type JobDeps } from './db/jobs';
 import { pruneEndedStreams } from './streams/store';
 import { pruneMessages } from './notifications/store';
 import { pruneRollouts } from './rollouts/store';
+import { pruneDeploymentRollouts, pruneHeals } from './deployments/waves-store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -26,6 +28,8 @@ export type HousekeepingResult = {
   commands: number;
   deliveries: number;
   rollouts: number;
+  deploymentRollouts: number;
+  heals: number;
 };
 
 export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingResult> {
@@ -38,6 +42,9 @@ export async function runHousekeeping(db: Db, now: Date): Promise<HousekeepingRe
     commands: await pruneCommands(db, ago(KEEP_DAYS.commands)),
     deliveries: await pruneMessages(db, ago(KEEP_DAYS.deliveries)),
     rollouts: await pruneRollouts(db, ago(KEEP_DAYS.rollouts)),
+    deploymentRollouts: await pruneDeploymentRollouts(db, ago(KEEP_DAYS.rollouts)),
+    // A heal whose wait ended a day ago is history: the next drift starts a fresh streak anyway.
+    heals: await pruneHeals(db, ago(1)),
   };
 }
 

@@ -15,6 +15,7 @@ import { startNotificationJobs } from './notifications/jobs';
 import { startRolloutJob } from './rollouts/engine';
 import { startGitSyncJob } from './gitops/sync';
 import { gitopsDeps } from './gitops/api';
+import { startDeploymentJob } from './deployments/waves-job';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -74,6 +75,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     concurrency: config.gitops.concurrency,
   });
   const rolloutJob = startRolloutJob({ ...jobDeps, intervalMs: config.statusCheckSeconds * 1000, timeoutMs: config.rolloutTimeoutSeconds * 1000 });
+  const deploymentJob = startDeploymentJob({ ...jobDeps, signals: replica.commandSignals, intervalMs: config.statusCheckSeconds * 1000 });
   return {
     app,
     database,
@@ -91,6 +93,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await notificationJobs.stop();
       await rolloutJob.stop();
       await gitSyncJob.stop();
+      await deploymentJob.stop();
       await unsubscribeRetiredKeys().catch(() => undefined);
       await database.close();
     },

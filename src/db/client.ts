@@ -45,6 +45,7 @@ export const LOCKS = {
   setup: 7_301_007,
   notificationRouter: 7_301_021,
   rolloutJob: 7_301_031,
+  deploymentRolloutJob: 7_301_041,
 } as const;
 
 export type OpenOptions = { databaseUrl: string | null; dataDir: string; maxConnections?: number };

@@ -15,6 +15,8 @@ export type LockedJob = {
   intervalMs: number;
   /** One pass, inside the lock's transaction. */
   pass: (tx: Db) => Promise<void>;
+  /** After a pass's transaction committed: wake-ups that must not arrive before the rows they announce. */
+  afterCommit?: () => Promise<void>;
 };
 
 /** What every job is started with. */
@@ -26,6 +28,7 @@ export function startLockedJob(deps: JobDeps, job: LockedJob): Job {
     const started = performance.now();
     try {
       const ran = await runExclusive(deps.db, job.lock, job.pass);
+      if (ran) await job.afterCommit?.();
       deps.metrics.jobRuns.inc({ job: job.name, result: ran ? 'ran' : 'skipped' });
       if (ran) deps.metrics.jobSeconds.observe({ job: job.name }, (performance.now() - started) / 1000);
     } catch (e) {

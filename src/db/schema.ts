@@ -13,3 +13,4 @@ export * from '../rollouts/schema';
 export * from '../deployments/schema';
 export * from '../registries/schema';
 export * from '../gitops/schema';
+export * from '../deployments/waves-schema';

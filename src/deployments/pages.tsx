@@ -26,6 +26,8 @@ import { findingsEnvironment } from './json';
 import { validateManifests } from './manifests';
 import { changeTargets, checkSelector, createDeployment, createRevision, resolveTargets, type Invalid } from './service';
 import { renderSections } from './sections';
+import { clusterDriftProps } from './waves-pages';
+import { ClusterDrift } from '../../views/deployments/ops';
 import { targetState } from './status';
 import { findRevision, listClusterDeployments, listDeployments, listRevisions, listTargets, listTargetsOf, type TargetRow } from './store';
 import type { Deployment } from './schema';
@@ -409,9 +411,11 @@ export function deploymentsPages(deps: AppDeps) {
     .get('/clusters/:id/deployments', async (ctx) => {
       const caller = await requireCaller(db, ctx);
       const { cluster, org } = await requireCluster(db, caller, ctx.params.id);
+      const drift = await clusterDriftProps(db, caller, cluster, roleAtLeast(org.role, 'member'));
       const body = (
         <ClusterLayout cluster={cluster} orgName={org.name} tab="deployments">
           <ClusterDeploymentsTab {...(await clusterTab(db, cluster.id))} />
+          <ClusterDrift {...drift} />
         </ClusterLayout>
       );
       return renderPage(caller, ctx.cookie, { title: `${cluster.name} · Deployments`, active: 'fleet', body });

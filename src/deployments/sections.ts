@@ -5,13 +5,14 @@ import type { Db } from '../db/client';
 import type { Caller } from '../http/caller';
 import type { Deployment } from './schema';
 import { gitDeploymentSection } from '../gitops/section';
+import { deploymentOpsSection } from './waves-pages';
 
 export type SectionContext = { db: Db; caller: Caller; deployment: Deployment; canOperate: boolean; csrfToken: string };
 
 export type DeploymentSection = (ctx: SectionContext) => Promise<JSX.Element | null>;
 
 /** In page order. */
-export const DEPLOYMENT_SECTIONS: readonly DeploymentSection[] = [gitDeploymentSection];
+export const DEPLOYMENT_SECTIONS: readonly DeploymentSection[] = [deploymentOpsSection, gitDeploymentSection];
 
 export async function renderSections(ctx: SectionContext): Promise<JSX.Element[]> {
   // A section's element resolves to its HTML.

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   rollout_finished: { status: 409, meaning: 'The rollout is not in a status this action applies to (e.g. resume a running one, pause a completed one)' },
   deployment_deleted: { status: 409, meaning: 'The deployment is deleted or being deleted: it takes no new revision, apply or rollback' },
   sync_running: { status: 409, meaning: 'A sync of this Git source is running already; its outcome shows on the deployment' },
+  deployment_rollout_active: { status: 409, meaning: 'The deployment already has a running or paused rollout in waves; resume, finish or abort it first' },
+  not_applied: { status: 409, meaning: 'No revision was ever sent to this cluster for the deployment, so there is nothing to apply again' },
   capability_missing: { status: 409, meaning: 'The command needs a capability (apply) the cluster’s agent does not report' },
   payload_too_large: { status: 413, meaning: 'The body is over the size limit (after gzip decompression)' },
   unsupported_media_type: { status: 415, meaning: 'The body is text or bytes where the endpoint takes JSON or a form' },

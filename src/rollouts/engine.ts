@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/store';
 import { listRunningRollouts, listTargets, setTarget, setTargetsInStates, transitionRollout, type TargetView } from './store';
 import type { Rollout } from './schema';
 import type { ClusterStatus } from '../clusters/vocabulary';
+import { nextWaveStep } from './waves';
 
 /** Statuses of a cluster whose agent is not heartbeating (or never did): it has not "come back". */
 const NOT_BACK: readonly ClusterStatus[] = ['pending', 'unknown', 'offline'];
@@ -59,30 +60,34 @@ export async function advanceRollout(db: Db, rollout: Rollout, now: Date, timeou
     return { rollout: paused, event: 'paused' };
   }
 
-  let wave = rollout.currentWave;
-  const open = (w: number): TargetView[] => targets.filter((t) => t.wave === w && (t.state === 'waiting' || t.state === 'updating'));
-  // Skipped clusters (left out at start) sit in wave 0 without starting it.
-  const started = targets.some((t) => t.wave === wave && t.state !== 'waiting' && t.state !== 'skipped');
-  if (!started && open(wave).length > 0) return tell(db, rollout, open(wave), wave, now);
-  while (wave < rollout.waveCount && open(wave).length === 0) wave++;
-  if (wave >= rollout.waveCount) {
-    const done = await transitionRollout(db, rollout.id, ['running'], { status: 'completed', currentWave: rollout.waveCount, finishedAt: now, now });
-    if (!done) return { rollout, event: 'none' };
-    await recordAudit(db, {
-      orgId: rollout.orgId,
-      actor: 'niro',
-      action: 'rollout.complete',
-      target: rollout.id,
-      details: {
-        version: rollout.targetVersion,
-        updated: targets.filter((t) => t.state === 'done').length,
-        skipped: targets.filter((t) => t.state === 'skipped').length,
-      },
-    });
-    return { rollout: done, event: 'completed' };
-  }
-  if (wave === rollout.currentWave) return { rollout, event: 'none' };
-  return tell(db, rollout, open(wave), wave, now);
+  const step = nextWaveStep(
+    targets.map((t) => ({ wave: t.wave, phase: t.state === 'updating' ? 'active' : t.state })),
+    rollout.currentWave,
+    rollout.waveCount,
+  );
+  if (step.kind === 'hold') return { rollout, event: 'none' };
+  if (step.kind === 'start')
+    return tell(
+      db,
+      rollout,
+      targets.filter((t) => t.wave === step.wave && t.state === 'waiting'),
+      step.wave,
+      now,
+    );
+  const done = await transitionRollout(db, rollout.id, ['running'], { status: 'completed', currentWave: rollout.waveCount, finishedAt: now, now });
+  if (!done) return { rollout, event: 'none' };
+  await recordAudit(db, {
+    orgId: rollout.orgId,
+    actor: 'niro',
+    action: 'rollout.complete',
+    target: rollout.id,
+    details: {
+      version: rollout.targetVersion,
+      updated: targets.filter((t) => t.state === 'done').length,
+      skipped: targets.filter((t) => t.state === 'skipped').length,
+    },
+  });
+  return { rollout: done, event: 'completed' };
 }
 
 /** Starts a wave: its waiting clusters are told from `now` (the timeout counts from here). */

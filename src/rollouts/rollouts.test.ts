@@ -7,7 +7,7 @@ import { ALL_CAPABILITIES_OFF, createEnrolledCluster, makeHeartbeat, sendHeartbe
 import type { HeartbeatResponse } from '../contract';
 import { advanceRollouts } from './engine';
 import type { RolloutJson } from './responses';
-import { planWaves } from './vocabulary';
+import { planWaves } from './waves';
 
 const OLD = '0.4.0';
 const NEW = '0.5.0';

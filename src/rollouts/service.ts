@@ -7,7 +7,7 @@ import { clusters, type Cluster } from '../clusters/schema';
 import { advanceRollout, retryFailedTargets } from './engine';
 import { clustersInActiveRollouts, findActiveRollout, insertRollout, setTargetsInStates, transitionRollout, type NewTarget } from './store';
 import type { Rollout } from './schema';
-import { planWaves } from './vocabulary';
+import { planWaves } from './waves';
 
 /** What the control plane offers (config.agentImage / config.agentVersion). */
 export type Offer = { image: string; version: string };
