@@ -9,8 +9,6 @@
 // run concurrently in the replay, the others in order — no drizzle, no HTTP, no rendering.
 // Then the storage cost of usage history per pod-day (a scratch database of its own, no jobs).
 // Usage: bun bench/pods.ts [--quick]   (DATABASE_URL or the local Postgres; scratch databases are made and dropped)
-import postgres from 'postgres';
-import { drizzle } from 'drizzle-orm/postgres-js';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
 import type { Db } from '../src/db/client';
@@ -30,6 +28,7 @@ import { startReport, summarize, printTable, ms, type Summary } from './lib/repo
 import { describePostgres } from './lib/postgres';
 import { parallel, startBenchPlane, waitFor } from './lib/control-plane';
 import { startPacedBeats } from './lib/paced-beats';
+import { createStatementRecorder, type Step } from './lib/sql-replay';
 
 const report = startReport('pods');
 const quick = report.quick;
@@ -50,8 +49,6 @@ const BEATS_PER_DAY = 86400 / 15;
 const GOAL_MS = 50;
 const EMPTY: Summary = { n: 0, p50: NaN, p99: NaN, max: NaN };
 
-type Statement = { sql: string; params: unknown[]; prepare: boolean; issued: number; done: number };
-type Step = { statement: Statement; after: number[] };
 type Target = 'api' | 'page' | 'series';
 type Figures = { app: Summary; sql: Summary };
 type Row = { target: Target; name: string; slug: string; idle: Figures; loaded?: Figures; rows: number; statements: number; concurrent: number };
@@ -60,26 +57,9 @@ type Row = { target: Target; name: string; slug: string; idle: Figures; loaded?:
 const storage = await measureStorage();
 
 const plane = await startBenchPlane({ plan: 'enterprise' });
-// The measured app: the same app over a pool of its own whose statements can be recorded with their
-// start and end, so the replay can run concurrently what the request ran concurrently.
-const client = postgres(plane.testDb.url, { max: 10, onnotice: () => {} });
-let recording: Statement[] | null = null;
-let logged = 0;
-const unsafe = client.unsafe.bind(client);
-client.unsafe = ((query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
-  const pending = unsafe(query, params, options);
-  if (recording) {
-    const s: Statement = { sql: query, params: params ?? [], prepare: options?.prepare ?? false, issued: performance.now(), done: Infinity };
-    recording.push(s);
-    // The driver's query runs on its first subscriber; this one only notes when it finished.
-    pending.then(
-      () => (s.done = performance.now()),
-      () => (s.done = performance.now()),
-    );
-  }
-  return pending;
-}) as typeof client.unsafe;
-const db = drizzle(client, { logger: { logQuery: () => void (recording && logged++) } });
+// The measured app: the same app over a pool of its own whose statements are recorded (bench/lib/sql-replay.ts).
+const recorder = createStatementRecorder(plane.testDb.url);
+const { db, record, replay } = recorder;
 // The server's replica state: one process answering these requests beside the agents' beats.
 const app = createApp({ db, bus: plane.server.database.bus, config: plane.config, log: createLogger('error', () => {}), ...plane.server.replica });
 const auth = { api: { authorization: `Bearer ${plane.api.token}` }, page: { cookie: plane.browser.cookie } };
@@ -238,7 +218,7 @@ try {
     bytes_per_pod_day: Math.round(storage.rawPerPodDay),
   });
 } finally {
-  await client.end({ timeout: 5 }).catch(() => {});
+  await recorder.end();
   await plane.stop();
 }
 
@@ -248,35 +228,6 @@ async function get(path: string, who: 'api' | 'page', size: (body: string) => nu
   const body = await res.text();
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
   return size(body);
-}
-
-/**
- * The statements one call sends (after a warm-up call, so caches are as in the runs) and, for each,
- * the earlier ones it waited for: those that had finished before it started. Statements run inside a
- * transaction would escape the record, so they are counted against drizzle's log and refused.
- */
-async function record(fn: () => Promise<unknown>): Promise<Step[]> {
-  await fn();
-  recording = [];
-  logged = 0;
-  await fn();
-  const statements: Statement[] = recording;
-  recording = null;
-  if (statements.length !== logged)
-    throw new Error(`recorded ${statements.length} of ${logged} statements: the request ran some outside the pool (a transaction?)`);
-  return statements.map((s, j) => ({ statement: s, after: statements.slice(0, j).flatMap((p, i) => (p.done <= s.issued ? [i] : [])) }));
-}
-
-/** The recorded statements again, straight through postgres.js, each once those it waited for are done. */
-async function replay(steps: Step[]): Promise<void> {
-  const runs: Promise<unknown>[] = [];
-  steps.forEach((step, j) => {
-    const s = step.statement;
-    runs[j] = Promise.all(step.after.map((i) => runs[i])).then(() =>
-      client.unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[], { prepare: s.prepare }),
-    );
-  });
-  await Promise.all(runs);
 }
 
 /** The call and its replay, alternately, RUNS times after WARMUP: a noisy moment hits both. */

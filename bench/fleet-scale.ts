@@ -1,0 +1,416 @@
+// A whole fleet on one small box: N enrolled clusters of 30 pods (default 10,000; --quick 1,000) beating
+// every 15 s at an open-loop constant rate (N / 15 beats per second, whatever the server's latency)
+// against control planes running as separate processes (bench/lib/spawned-plane.ts) on one Postgres, the
+// load generator, the control planes and Postgres all on this machine. Agents behave as the current
+// protocol's do: a full inventory (pods and workloads) first, then delta beats on the generation the
+// control plane acknowledged, every pod's usage moving a little each beat.
+//
+// Loading (not timed per beat): every cluster sends its first, full beat, 8 at a time.
+// Then per replica count (1, then 3 behind a plain client-side round-robin), two phases:
+//   cold — the fleet pod index emptied (as after a restore that does not carry it, or a first enrollment
+//          wave it has not caught up with): the index job rebuilds 10,000 clusters' pods while the fleet
+//          beats. The phase lasts until every cluster is indexed (`cold_index_s`, from the phase's start)
+//          and at least two intervals.
+//   warm — the index caught up, the same load for a fixed window. On one replica the pod table is read
+//          meanwhile: the /pods first page unfiltered, by status and by search, each interleaved with its bare
+//          SQL (bench/lib/sql-replay.ts) — `pods_p99_ms` and `pods_vs_sql` are the worst of the three.
+// Each phase prints its sustained rate, p50/p99/max, errors, CPU of the control plane(s), Postgres and this
+// load generator (share of one core), rows written per beat, and how far behind schedule beats were sent.
+// With 3 replicas, the once-per-fleet jobs' passes (niro_job_runs_total{result="ran"}) are summed over the
+// replicas and checked against what one replica runs.
+// Usage: bun bench/fleet-scale.ts [--quick] [--clusters N]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
+import { sql } from 'drizzle-orm';
+import { createApp } from '../src/app';
+import { createLogger } from '../src/log';
+import { PROTOCOL, AGENT_KEY_HEADER, AGENT_PATHS, type PodDetail } from '../src/contract';
+import { gzipJson, makeHeartbeat, makePods, makeWorkloadsFor } from '../src/testing/heartbeats';
+import { TEST_ORIGIN, testConfig } from '../src/testing/app';
+import { createReplicaState } from '../src/server';
+import { createPostgresBus } from '../src/db/bus';
+import { queryRows } from '../src/db/client';
+import { startReport, summarize, printTable, ms, type Summary } from './lib/report';
+import { describePostgres, diffWrites, readWrites } from './lib/postgres';
+import { startSpawnedPlane, processCpuSeconds, postgresCpuSeconds, processRssMiB, type SpawnedPlane } from './lib/spawned-plane';
+import { createStatementRecorder, type Step } from './lib/sql-replay';
+import { parallel, type EnrolledCluster } from './lib/control-plane';
+
+const report = startReport('fleet_scale');
+const quick = report.quick;
+const argClusters = process.argv.indexOf('--clusters');
+const CLUSTERS = argClusters > 0 ? Number(process.argv[argClusters + 1]) : quick ? 1000 : 10_000;
+const PODS = 30;
+const INTERVAL_MS = 15_000;
+const USAGE_VARIANTS = 16;
+/** The warm window per replica count. */
+const WARM_S = quick ? 20 : 90;
+/** A cold phase ends once indexed and this long passed; it gives up (and says so) after COLD_MAX_S. */
+const COLD_MIN_S = (2 * INTERVAL_MS) / 1000;
+const COLD_MAX_S = quick ? 40 : 300;
+/** One pod of every cluster is crash-looping: the status filter's matches (1 in 30 pods). */
+const CRASHING_POD = 7;
+const GOALS = { p99Ms: 250, coldIndexS: 60, podsP99Ms: 50, podsVsSql: 3 };
+
+type Phase = 'cold' | 'warm';
+type PodCase = { slug: string; app: Summary; sql: Summary };
+type PhaseFigures = {
+  replicas: number;
+  phase: Phase;
+  seconds: number;
+  beats: number;
+  rate: number;
+  latency: Summary;
+  errors: number;
+  errorKinds: Map<string, number>;
+  lateMs: number;
+  cpu: { plane: number; postgres: number; generator: number };
+  rowsPerBeat: number;
+  indexS: number | null;
+};
+
+/** An agent as the load generator plays it: its key and what the control plane last acknowledged. */
+type Agent = { key: string; base: string | null; workloadsBase: string | null };
+
+/**
+ * A cluster's 30 pods, pod CRASHING_POD crash-looping, their usage varied by `variant`, in the agent's
+ * order: by "namespace/name", compared by UTF-16 code unit.
+ */
+function podsOf(variant: number): PodDetail[] {
+  const key = (p: PodDetail) => `${p.namespace}/${p.name}`;
+  return makePods(PODS, variant, 0)
+    .map((p, i) => (i === CRASHING_POD ? { ...p, status: 'CrashLoopBackOff', restarts: 12, ready: '1/2' } : p))
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+type Bodies = { full: Uint8Array<ArrayBuffer>; delta(base: string, workloadsBase: string, variant: number): Uint8Array<ArrayBuffer> };
+
+/** What an agent sends: its full first beat, and delta beats once acknowledged (every pod's usage, no pod changed). */
+function makeBodies(): Bodies {
+  const pods = podsOf(0);
+  const full = makeHeartbeat({ pods, workloads: makeWorkloadsFor(pods, 0, true), protocol: PROTOCOL });
+  const deltas = new Map<string, Uint8Array<ArrayBuffer>[]>();
+  const { workloads: _w, workloadsTruncated: _t, ...rest } = full;
+  return {
+    full: gzipJson(full),
+    delta(base, workloadsBase, variant) {
+      const key = `${base} ${workloadsBase}`;
+      let list = deltas.get(key);
+      if (!list) {
+        list = Array.from({ length: USAGE_VARIANTS }, (_, v) => {
+          const usage = podsOf(v + 1);
+          return gzipJson({
+            ...rest,
+            pods: [],
+            workloadsBase,
+            inventory: { base, changed: [], removed: [], cpuMilli: usage.map((p) => p.cpuUsageMilli), memBytes: usage.map((p) => p.memUsageBytes) },
+          });
+        });
+        deltas.set(key, list);
+      }
+      return list[variant % USAGE_VARIANTS]!;
+    },
+  };
+}
+
+type HeartbeatAnswer = { inventoryGeneration?: string; workloadsGeneration?: string; fullInventory?: boolean; resendTemplates?: boolean };
+
+const plane = await startSpawnedPlane();
+const pageRecorder = createStatementRecorder(plane.testDb.url);
+try {
+  console.log(await describePostgres(plane.admin));
+  const tEnroll = performance.now();
+  const enrolled = await plane.enroll(CLUSTERS, 'store', 16);
+  const enrollS = (performance.now() - tEnroll) / 1000;
+  console.log(
+    `fleet: ${CLUSTERS.toLocaleString('en-US')} clusters × ${PODS} pods = ${(CLUSTERS * PODS).toLocaleString('en-US')} pods, each beating every ${INTERVAL_MS / 1000} s (${(CLUSTERS / (INTERVAL_MS / 1000)).toFixed(0)} beats/s); enrolled through the API in ${enrollS.toFixed(1)} s`,
+  );
+  const agents: Agent[] = enrolled.map((c: EnrolledCluster) => ({ key: c.agentKey, base: null, workloadsBase: null }));
+  const figures: PhaseFigures[] = [];
+  const pods: { cases: PodCase[] } = { cases: [] };
+  let jobCheck = '';
+
+  const bodies = makeBodies();
+  const tLoad = performance.now();
+  const loading = newTally();
+  await parallel(8, agents.length, (i) => beatOnce(`${plane.replicas[0]!.url}${AGENT_PATHS.heartbeat}`, agents[i]!, 0, bodies, loading));
+  if (loading.errors) throw new Error(`loading: ${loading.errors} beats failed: ${[...loading.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const unloaded = agents.filter((a) => !a.base).length;
+  if (unloaded) throw new Error(`${unloaded} clusters' first beats were not acknowledged`);
+  console.log(`loading: every cluster's first, full beat in ${((performance.now() - tLoad) / 1000).toFixed(1)} s (8 at a time)`);
+
+  for (const replicas of [1, 3]) {
+    while (plane.replicas.length < replicas) await plane.addReplica();
+    await plane.admin`truncate fleet_pod_usage, fleet_pods, fleet_pod_state`;
+    const cold = await runPhase(plane, agents, { replicas, phase: 'cold', bodies });
+    figures.push(cold);
+    const jobsBefore = replicas > 1 ? await jobPasses(plane) : null;
+    const warm = await runPhase(plane, agents, {
+      replicas,
+      phase: 'warm',
+      bodies,
+      during: replicas === 1 ? () => measurePods(plane) : undefined,
+      onDuring: (r) => (pods.cases = (r as { cases: PodCase[] }).cases),
+    });
+    figures.push(warm);
+    if (jobsBefore) jobCheck = describeJobPasses(jobsBefore, await jobPasses(plane), warm.seconds);
+  }
+
+  // --- Report.
+  const table: string[][] = [
+    ['phase', 'replicas', 's', 'beats/s', 'p50', 'p99', 'max', 'errors', 'late ms', 'CPU plane', 'CPU pg', 'CPU gen', 'rows/beat', 'index s'],
+  ];
+  for (const f of figures) {
+    report.addCase(`${f.phase}_${f.replicas}`, f.latency);
+    table.push([
+      f.phase,
+      String(f.replicas),
+      f.seconds.toFixed(0),
+      f.rate.toFixed(1),
+      ms(f.latency.p50),
+      ms(f.latency.p99),
+      ms(f.latency.max),
+      String(f.errors),
+      f.lateMs.toFixed(0),
+      pct(f.cpu.plane),
+      pct(f.cpu.postgres),
+      pct(f.cpu.generator),
+      f.rowsPerBeat.toFixed(1),
+      f.indexS === null ? '' : f.indexS.toFixed(1),
+    ]);
+  }
+  printTable(table);
+  console.log(
+    'ms; CPU = share of one core over the phase (control planes summed; Postgres = every postgres process); late = most a beat was sent after its due time',
+  );
+  for (const f of figures) if (f.errorKinds.size) console.log(`errors ${f.phase} ×${f.replicas}: ${[...f.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (jobCheck) console.log(jobCheck);
+  const podCases = pods.cases;
+  for (const c of podCases) {
+    report.addCase(`pods_${c.slug}`, c.app);
+    console.log(`pods ${c.slug}: p50 ${ms(c.app.p50)} p99 ${ms(c.app.p99)} ms; bare SQL p99 ${ms(c.sql.p99)} ms (${(c.app.p99 / c.sql.p99).toFixed(2)}×)`);
+  }
+  for (const r of plane.replicas)
+    console.log(
+      `replica pid ${r.pid}: RSS ${processRssMiB(r.pid).toFixed(0)} MiB; ${r.stderr.length} warning/error lines${r.stderr.length ? `, first: ${r.stderr[0]!.slice(0, 300)}` : ''}`,
+    );
+
+  const of = (replicas: number, phase: Phase) => figures.find((f) => f.replicas === replicas && f.phase === phase)!;
+  const worstPods = podCases.reduce((w, c) => (c.app.p99 > w.app.p99 ? c : w), podCases[0]!);
+  const worstRatio = podCases.reduce((w, c) => (c.app.p99 / c.sql.p99 > w.app.p99 / w.sql.p99 ? c : w), podCases[0]!);
+  const coldIndex = Math.max(...figures.filter((f) => f.indexS !== null).map((f) => f.indexS!));
+  const errors = figures.reduce((s, f) => s + f.errors, 0);
+  const keys = {
+    clusters: CLUSTERS,
+    pods: CLUSTERS * PODS,
+    warm_p99_ms: ms(of(1, 'warm').latency.p99),
+    cold_p99_ms: ms(of(1, 'cold').latency.p99),
+    cold_index_s: coldIndex.toFixed(1),
+    replicas3_p99_ms: ms(Math.max(of(3, 'warm').latency.p99, of(3, 'cold').latency.p99)),
+    errors,
+    pods_p99_ms: ms(worstPods.app.p99),
+    pods_vs_sql: (worstRatio.app.p99 / worstRatio.sql.p99).toFixed(2),
+    warm_rate: of(1, 'warm').rate.toFixed(1),
+    rows_per_beat: of(1, 'warm').rowsPerBeat.toFixed(1),
+    plane_cpu_pct: (of(1, 'warm').cpu.plane * 100).toFixed(0),
+    postgres_cpu_pct: (of(1, 'warm').cpu.postgres * 100).toFixed(0),
+  };
+  const misses = [
+    ...figures.filter((f) => f.latency.p99 >= GOALS.p99Ms).map((f) => `${f.phase}×${f.replicas} p99 ${ms(f.latency.p99)} ms`),
+    ...figures.filter((f) => f.indexS !== null && f.indexS > GOALS.coldIndexS).map((f) => `index ×${f.replicas} ${f.indexS!.toFixed(1)} s`),
+    ...(errors ? [`${errors} errors`] : []),
+    ...(worstPods.app.p99 > GOALS.podsP99Ms ? [`pods p99 ${ms(worstPods.app.p99)} ms`] : []),
+    ...(worstRatio.app.p99 / worstRatio.sql.p99 > GOALS.podsVsSql ? [`pods ${(worstRatio.app.p99 / worstRatio.sql.p99).toFixed(2)}× SQL`] : []),
+  ];
+  console.log(
+    `goals: beats p99 < ${GOALS.p99Ms} ms in every phase, cold index ≤ ${GOALS.coldIndexS} s, 0 errors, pods p99 ≤ ${GOALS.podsP99Ms} ms and ≤ ${GOALS.podsVsSql}× SQL; missed: ${misses.join(', ') || 'none'}`,
+  );
+  report.finish(keys);
+} finally {
+  await pageRecorder.end();
+  await plane.stop();
+}
+
+function pct(share: number): string {
+  return `${(share * 100).toFixed(0)} %`;
+}
+
+type Tally = { latencies: number[]; errors: number; errorKinds: Map<string, number> };
+
+function newTally(): Tally {
+  return { latencies: [], errors: 0, errorKinds: new Map() };
+}
+
+/** One beat of agent `a` to `url`: a delta when it holds an acknowledgement, else its full inventory; timed into `tally`. */
+async function beatOnce(url: string, a: Agent, beat: number, bodies: Bodies, tally: Tally): Promise<void> {
+  const body = a.base && a.workloadsBase ? bodies.delta(a.base, a.workloadsBase, beat) : bodies.full;
+  const failed = (kind: string) => {
+    tally.errors++;
+    tally.errorKinds.set(kind, (tally.errorKinds.get(kind) ?? 0) + 1);
+  };
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { [AGENT_KEY_HEADER]: a.key, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    });
+    const text = await res.text();
+    tally.latencies.push(performance.now() - t0);
+    if (res.status !== 200) return failed(`${res.status} ${/"code":"([^"]+)"/.exec(text)?.[1] ?? ''}`.trim());
+    const answer = JSON.parse(text) as HeartbeatAnswer;
+    a.base = answer.fullInventory ? null : (answer.inventoryGeneration ?? null);
+    a.workloadsBase = answer.resendTemplates ? null : (answer.workloadsGeneration ?? a.workloadsBase);
+  } catch (e) {
+    tally.latencies.push(performance.now() - t0);
+    failed(`failed ${(e as Error).name}`);
+  }
+}
+
+/**
+ * One phase: every agent beats once per interval, spread evenly (open loop: a beat is sent at its time
+ * whatever happened to the others; an agent's own beats stay sequential, as a real agent's are), sent to
+ * the replicas round-robin. `during` runs alongside once the phase is under way.
+ */
+async function runPhase(
+  p: SpawnedPlane,
+  agents: Agent[],
+  opts: { replicas: number; phase: Phase; bodies: Bodies; during?: () => Promise<unknown>; onDuring?: (r: unknown) => void },
+): Promise<PhaseFigures> {
+  const urls = p.replicas.slice(0, opts.replicas).map((r) => `${r.url}${AGENT_PATHS.heartbeat}`);
+  const tally = newTally();
+  let lateMs = 0;
+  let sent = 0;
+  let stopped = false;
+  let indexedAt: number | null = null;
+  let indexed = 0;
+
+  const cpu0 = cpuNow(p, opts.replicas);
+  const writes0 = await readWrites(p.admin);
+  const start = performance.now();
+  const loops = agents.map(async (a, i) => {
+    let due = start + (i * INTERVAL_MS) / agents.length;
+    for (let beat = 0; !stopped; beat++) {
+      const wait = due - performance.now();
+      if (wait > 0) await Bun.sleep(wait);
+      if (stopped) return;
+      lateMs = Math.max(lateMs, performance.now() - due);
+      await beatOnce(urls[sent++ % urls.length]!, a, beat, opts.bodies, tally);
+      due += INTERVAL_MS;
+    }
+  });
+
+  // Cold: poll the index until every cluster is indexed again; warm: the window (and the page readers).
+  let duringResult: Promise<unknown> | null = null;
+  if (opts.phase === 'cold') {
+    for (;;) {
+      await Bun.sleep(1000);
+      const elapsed = (performance.now() - start) / 1000;
+      if (indexedAt === null) {
+        const [row] = await queryRows<{ n: number }>(
+          p.adminDb,
+          sql`select count(*)::int as n from clusters c join fleet_pod_state s on s.cluster_id = c.id and s.pods_hash = c.pods_hash`,
+        );
+        indexed = Number(row?.n);
+        if (indexed >= agents.length) indexedAt = elapsed;
+      }
+      if ((indexedAt !== null && elapsed >= COLD_MIN_S) || elapsed >= COLD_MAX_S) break;
+    }
+    if (indexedAt === null)
+      console.log(`cold ×${opts.replicas}: the index had not caught up after ${COLD_MAX_S} s (${indexed} of ${agents.length} clusters indexed)`);
+  } else {
+    await Bun.sleep(INTERVAL_MS / 2);
+    if (opts.during) duringResult = opts.during();
+    await Promise.all([Bun.sleep(WARM_S * 1000 - INTERVAL_MS / 2), duringResult]);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const cpu1 = cpuNow(p, opts.replicas);
+  const beats = tally.latencies.length;
+  const writes1 = await readWrites(p.admin);
+  stopped = true;
+  await Promise.all(loops);
+  if (duringResult && opts.onDuring) opts.onDuring(await duringResult);
+  const writes = diffWrites(writes0, writes1);
+  return {
+    replicas: opts.replicas,
+    phase: opts.phase,
+    seconds,
+    beats,
+    rate: beats / seconds,
+    latency: summarize(tally.latencies),
+    errors: tally.errors,
+    errorKinds: tally.errorKinds,
+    lateMs,
+    cpu: {
+      plane: (cpu1.plane - cpu0.plane) / seconds,
+      postgres: (cpu1.postgres - cpu0.postgres) / seconds,
+      generator: (cpu1.generator - cpu0.generator) / seconds,
+    },
+    rowsPerBeat: writes.total / Math.max(1, beats),
+    indexS: opts.phase === 'cold' ? (indexedAt ?? Infinity) : null,
+  };
+}
+
+function cpuNow(p: SpawnedPlane, replicas: number): { plane: number; postgres: number; generator: number } {
+  const u = process.cpuUsage();
+  return {
+    plane: p.replicas.slice(0, replicas).reduce((s, r) => s + processCpuSeconds(r.pid), 0),
+    postgres: postgresCpuSeconds().seconds,
+    generator: (u.user + u.system) / 1e6,
+  };
+}
+
+/**
+ * The /pods first page, unfiltered, by status and by search, over HTTP from replica 0 with a signed-in
+ * session, each request interleaved with its bare SQL (recorded through an app of the same code over the
+ * recorder's pool in this process).
+ */
+async function measurePods(p: SpawnedPlane): Promise<{ cases: PodCase[] }> {
+  const runs = quick ? 30 : 200;
+  const config = testConfig({ databaseUrl: p.testDb.url });
+  const deps = { db: pageRecorder.db, bus: createPostgresBus(pageRecorder.client), config, log: createLogger('error', () => {}) };
+  const recorded = createApp({ ...deps, ...createReplicaState(deps) });
+  const cases = [
+    { slug: 'no_filter', query: '' },
+    { slug: 'status', query: '?status=CrashLoopBackOff' },
+    { slug: 'search', query: '?q=app-17-' },
+  ];
+  const out: PodCase[] = [];
+  for (const c of cases) {
+    const path = `/pods${c.query}`;
+    const viaReplica = async () => {
+      const res = await fetch(`${p.replicas[0]!.url}${path}`, { headers: { cookie: p.browser.cookie } });
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 200)}`);
+    };
+    const steps: Step[] = await pageRecorder.record(async () => {
+      const res = await recorded.handle(new Request(TEST_ORIGIN + path, { headers: { cookie: p.browser.cookie } }));
+      if (res.status !== 200) throw new Error(`${path} (recorded): ${res.status}`);
+      await res.text();
+    });
+    const appTimes: number[] = [];
+    const sqlTimes: number[] = [];
+    for (let i = 0; i < runs + 5; i++) {
+      let t = performance.now();
+      await viaReplica();
+      if (i >= 5) appTimes.push(performance.now() - t);
+      t = performance.now();
+      await pageRecorder.replay(steps);
+      if (i >= 5) sqlTimes.push(performance.now() - t);
+    }
+    out.push({ slug: c.slug, app: summarize(appTimes), sql: summarize(sqlTimes) });
+  }
+  return { cases: out };
+}
+
+async function jobPasses(p: SpawnedPlane): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const r of p.replicas) {
+    const text = await p.metrics(r);
+    for (const m of text.matchAll(/^niro_job_runs_total\{job="([^"]+)",result="ran"\} (\d+)/gm)) total.set(m[1]!, (total.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+  return total;
+}
+
+function describeJobPasses(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
+  const parts = [...after].map(([job, n]) => `${job} ${n - (before.get(job) ?? 0)}`);
+  return `once-per-fleet job passes that ran over the ${seconds.toFixed(0)} s warm window on 3 replicas, summed over them: ${parts.join(', ')}`;
+}
