@@ -1,11 +1,14 @@
 // Periodic jobs: two replicas over one database never run the same pass at once, a replica never
 // overlaps its own passes, a failed pass is logged and the next tick retries, stop waits for a pass;
-// each replica counts its passes (ran, skipped, failed) in its own metrics.
+// each replica counts its passes (ran, skipped, failed) in its own metrics; a backlog is worked off batch by
+// batch, a transaction each, within the job's share of the time.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { createLogger } from '../log';
 import { createMetrics } from '../metrics';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { startLockedJob } from './jobs';
+import { sql } from 'drizzle-orm';
+import { queryRows } from './client';
 
 let pg: TestDatabase;
 beforeAll(async () => {
@@ -74,4 +77,42 @@ test('a failed pass is logged with the job name and retried at the next tick', a
   expect(lines.filter((l) => l.includes('flaky job failed'))).toHaveLength(1);
   expect(lines.find((l) => l.includes('flaky job failed'))).toContain('first pass fails');
   expect((await metrics.jobRuns.get()).values.find((v) => v.labels.result === 'failed')).toMatchObject({ labels: { job: 'flaky job' }, value: 1 });
+});
+
+test('a pass with more work waiting is followed by the next batch, each in a transaction of its own, paused to the job’s share', async () => {
+  const log = createLogger('error', () => {});
+  const metrics = createMetrics();
+  const backends: number[] = [];
+  const gaps: number[] = [];
+  let ended = 0;
+  let batches = 0;
+  const job = startLockedJob(
+    { db: pg.database.db, log, metrics },
+    {
+      name: 'backlog job',
+      lock: LOCK,
+      intervalMs: 50,
+      share: 0.5,
+      pass: async (tx) => {
+        // The backlog is four batches; later ticks find nothing to do.
+        if (batches === 4) return;
+        if (ended) gaps.push(performance.now() - ended);
+        const [row] = await queryRows<{ xid: string }>(tx, sql`select txid_current()::text as xid`);
+        backends.push(Number(row.xid));
+        await Bun.sleep(40);
+        batches++;
+        ended = performance.now();
+        return { more: batches < 4 };
+      },
+    },
+  );
+  const deadline = Date.now() + 10_000;
+  while (batches < 4 && Date.now() < deadline) await Bun.sleep(10);
+  await job.stop();
+  expect(batches).toBe(4);
+  // Four transactions, one per batch.
+  expect(new Set(backends).size).toBe(4);
+  // Each pause is at least as long as the batch before it (share 0.5), so a backlog never takes more than half the time.
+  expect(gaps.length).toBe(3);
+  for (const g of gaps) expect(g).toBeGreaterThanOrEqual(40);
 });

@@ -13,8 +13,14 @@ export type LockedJob = {
   /** One of LOCKS. */
   lock: number;
   intervalMs: number;
-  /** One pass, inside the lock's transaction. */
-  pass: (tx: Db) => Promise<void>;
+  /**
+   * One pass, inside the lock's transaction. A pass that did one bounded batch of a larger backlog answers
+   * `{ more: true }`: the next batch follows in a transaction of its own (so no transaction grows with the
+   * backlog), after a pause that keeps the job within `share` of the time.
+   */
+  pass: (tx: Db) => Promise<void | { more: boolean }>;
+  /** The most of its time a job catching up on a backlog spends in passes (default 0.5). */
+  share?: number;
   /** After a pass's transaction committed: wake-ups that must not arrive before the rows they announce. */
   afterCommit?: () => Promise<void>;
 };
@@ -24,23 +30,41 @@ export type JobDeps = { db: Db; log: Logger; metrics: Metrics };
 
 export function startLockedJob(deps: JobDeps, job: LockedJob): Job {
   let running: Promise<void> | null = null;
-  const pass = async (): Promise<void> => {
+  let stopped = false;
+  const share = job.share ?? 0.5;
+  /** One pass; true when it ran here and said more work waits. */
+  const pass = async (): Promise<boolean> => {
     const started = performance.now();
     try {
-      const ran = await runExclusive(deps.db, job.lock, job.pass);
+      let more = false;
+      const ran = await runExclusive(deps.db, job.lock, async (tx) => {
+        more = (await job.pass(tx))?.more === true;
+      });
       if (ran) await job.afterCommit?.();
       deps.metrics.jobRuns.inc({ job: job.name, result: ran ? 'ran' : 'skipped' });
       if (ran) deps.metrics.jobSeconds.observe({ job: job.name }, (performance.now() - started) / 1000);
+      return ran && more;
     } catch (e) {
       deps.metrics.jobRuns.inc({ job: job.name, result: 'failed' });
       deps.log.error(`${job.name} failed`, { error: String((e as Error)?.stack ?? e) });
+      return false;
+    }
+  };
+  const catchUp = async (): Promise<void> => {
+    for (;;) {
+      const started = performance.now();
+      if (!(await pass()) || stopped) return;
+      const busy = performance.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, (busy * (1 - share)) / share));
+      if (stopped) return;
     }
   };
   const timer = setInterval(() => {
-    if (!running) running = pass().finally(() => (running = null));
+    if (!running) running = catchUp().finally(() => (running = null));
   }, job.intervalMs);
   return {
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await running;
     },

@@ -10,7 +10,7 @@ import { createOrg } from '../orgs/store';
 import { createCluster, deleteCluster } from '../clusters/store';
 import { parseHeartbeat } from '../agents/heartbeat-parse';
 import { ingestHeartbeat } from '../agents/heartbeat';
-import { indexFleetPods } from './fleet-index';
+import { indexFleetPods, indexFleetPodsBatch } from './fleet-index';
 import { countPodsByStatus, listPods } from './fleet-pods';
 import { runRetention } from './retention';
 
@@ -143,6 +143,36 @@ describe('on Postgres', () => {
     );
     await deleteCluster(db, { id: cluster.id, agentKeyPublicId: cluster.agent_key_public_id, name: cluster.name } as Parameters<typeof deleteCluster>[1]);
     expect((await rows(db, gone)).length).toBe(0);
+  });
+  test('a batch takes whole clusters up to its pod budget, new inventories first, in one statement per kind', async () => {
+    const t0 = Date.now() - 120_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = await newCluster(db, `batch-${i}`);
+      await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makeFleetPods(20 + i, 10) })), new Date(t0));
+      ids.push(id);
+    }
+    // 25 pods' budget: two 10-pod clusters fit, the third would cross it.
+    const first = await indexFleetPodsBatch(db, { now: new Date(t0 + 1000), usageEverySeconds: 30, onlyClusterIds: ids, maxPods: 25 });
+    expect(first).toEqual({ inventory: 3, usage: 0, failed: 0, more: true });
+    const second = await indexFleetPodsBatch(db, { now: new Date(t0 + 1000), usageEverySeconds: 30, onlyClusterIds: ids, maxPods: 25 });
+    expect(second).toEqual({ inventory: 2, usage: 0, failed: 0, more: false });
+    for (const id of ids) expect((await rows(db, id)).length).toBe(10);
+    // Each cluster's own counts, not the batch's.
+    expect((await countPodsByStatus(db, { clusterIds: [ids[0]] })).total).toBe(10);
+
+    // Usage due everywhere and one cluster's inventory changed: the changed one comes first.
+    await ingestHeartbeat(db, ids[3], snapshot(makeHeartbeat({ pods: makeFleetPods(99, 10) })), new Date(t0 + 60_000));
+    for (const id of [ids[0], ids[1]])
+      await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makeFleetPods(ids.indexOf(id) + 20, 10, 1) })), new Date(t0 + 60_000));
+    const third = await indexFleetPodsBatch(db, { now: new Date(t0 + 61_000), usageEverySeconds: 30, onlyClusterIds: ids, maxPods: 15 });
+    expect(third).toEqual({ inventory: 1, usage: 1, failed: 0, more: true });
+    expect((await rows(db, ids[3])).map((r) => r.name).sort()).toEqual(
+      makeFleetPods(99, 10)
+        .map((p) => p.name)
+        .sort(),
+    );
+    expect(await indexFleetPods(db, { now: new Date(t0 + 61_000), usageEverySeconds: 30, onlyClusterIds: ids })).toEqual({ inventory: 0, usage: 1, failed: 0 });
   });
 });
 

@@ -14,56 +14,97 @@ import { HEALTHY_STATUSES, INIT_PROGRESS_PATTERN as INIT_PROGRESS, PROGRESS_STAT
 const CPU_SLACK_MILLI = 5;
 const MEM_SLACK_BYTES = 1024 * 1024;
 
+/** Pods one statement of the job takes at most (whole clusters: a bigger cluster is taken alone). */
+export const BATCH_PODS = 10_000;
+
 export type IndexPassResult = { inventory: number; usage: number; failed: number };
+export type IndexBatchResult = IndexPassResult & { more: boolean };
 
 type Due = { id: string; inventory: boolean };
 
-/**
- * One pass at time `now`: clusters whose pod inventory digest differs from what the index was built
- * from are re-synced (changed rows only); the others get their usage refreshed when they beat since
- * the last refresh and that was at least `usageEverySeconds` ago. `onlyClusterIds` narrows the pass.
- */
-export async function indexFleetPods(db: Db, opts: { now: Date; usageEverySeconds: number; onlyClusterIds?: readonly string[] }): Promise<IndexPassResult> {
-  const nowIso = opts.now.toISOString();
-  const only = opts.onlyClusterIds ? sql`and c.id = any(${`{${opts.onlyClusterIds.join(',')}}`}::uuid[])` : sql``;
-  const due = await queryRows<Due>(
-    db,
-    sql`select c.id, (c.pods_hash is distinct from s.pods_hash) as inventory
-        from clusters c left join fleet_pod_state s on s.cluster_id = c.id
-        where (c.pods_hash is distinct from s.pods_hash
-           or (c.pods_hash is not null and c.last_heartbeat_at > s.synced_at
-               and s.synced_at <= ${nowIso}::timestamptz - make_interval(secs => ${opts.usageEverySeconds})))
-          ${only}`,
-  );
-  const result: IndexPassResult = { inventory: 0, usage: 0, failed: 0 };
-  for (const c of due) {
-    try {
-      // A savepoint per cluster: a cluster deleted meanwhile (its rows' foreign key fails) costs only its own sync.
-      await db.transaction(async (sp) => {
-        if (c.inventory) await syncClusterPods(sp, c.id, opts.now);
-        else await refreshClusterUsage(sp, c.id, opts.now);
-      });
-      if (c.inventory) result.inventory++;
-      else result.usage++;
-    } catch {
-      result.failed++;
-    }
+type IndexOptions = { now: Date; usageEverySeconds: number; onlyClusterIds?: readonly string[] };
+
+/** Every due cluster at time `now`, batch after batch (see indexFleetPodsBatch); `onlyClusterIds` narrows it. */
+export async function indexFleetPods(db: Db, opts: IndexOptions): Promise<IndexPassResult> {
+  const total: IndexPassResult = { inventory: 0, usage: 0, failed: 0 };
+  const failed = new Set<string>();
+  for (;;) {
+    const r = await indexFleetPodsBatch(db, { ...opts, skip: failed });
+    total.inventory += r.inventory;
+    total.usage += r.usage;
+    total.failed += r.failed;
+    if (!r.more) return total;
   }
-  return result;
 }
 
 /**
- * The usage sample of the cluster's latest heartbeat as (key, cpu, mem, at) rows; null values = no
- * metrics for that pod. No rows when that beat brought no sample (metrics-server gone): an older
- * sample would show usage the cluster no longer reports.
+ * One batch at time `now`, set-based: up to `maxPods` pods' worth of due clusters, those whose pod inventory
+ * digest differs from what the index was built from first (re-synced, changed rows only), then those that beat
+ * since their usage was last refreshed at least `usageEverySeconds` ago (usage refreshed). One statement per
+ * kind for the whole batch; should it fail (a cluster deleted meanwhile breaks its rows' foreign key), the batch's
+ * clusters are retried one by one so only the broken one is left out, and added to `skip`, which later batches
+ * leave alone. `more`: due clusters remain.
  */
-function latestUsage(clusterId: string) {
+export async function indexFleetPodsBatch(db: Db, opts: IndexOptions & { maxPods?: number; skip?: Set<string> }): Promise<IndexBatchResult> {
+  const nowIso = opts.now.toISOString();
+  const only = opts.onlyClusterIds ? sql`and c.id = any(${uuids(opts.onlyClusterIds)})` : sql``;
+  const skip = opts.skip?.size ? sql`and c.id <> all(${uuids([...opts.skip])})` : sql``;
+  const budget = opts.maxPods ?? BATCH_PODS;
+  const due = await queryRows<Due & { more: boolean }>(
+    db,
+    sql`with due as (
+          select c.id, (c.pods_hash is distinct from s.pods_hash) as inventory, greatest(c.pods_listed, 1) as pods
+          from clusters c left join fleet_pod_state s on s.cluster_id = c.id
+          where (c.pods_hash is distinct from s.pods_hash
+             or (c.pods_hash is not null and c.last_heartbeat_at > s.synced_at
+                 and s.synced_at <= ${nowIso}::timestamptz - make_interval(secs => ${opts.usageEverySeconds})))
+            ${only} ${skip}),
+        ranked as (select id, inventory, pods, sum(pods) over (order by inventory desc, id) as running from due)
+        select id, inventory, (select count(*) from due) > (select count(*) from ranked where running - pods < ${budget}) as more
+        from ranked where running - pods < ${budget} order by inventory desc, id`,
+  );
+  const inventory = due.filter((d) => d.inventory).map((d) => d.id);
+  const usage = due.filter((d) => !d.inventory).map((d) => d.id);
+  const run = async (ids: string[], write: (tx: Db, ids: string[]) => Promise<void>): Promise<string[]> => {
+    if (ids.length === 0) return [];
+    try {
+      // A savepoint: a failed statement leaves the caller's transaction usable for the retries.
+      await db.transaction((sp) => write(sp, ids));
+      return [];
+    } catch {
+      const failed: string[] = [];
+      for (const id of ids) await db.transaction((sp) => write(sp, [id])).catch(() => failed.push(id));
+      return failed;
+    }
+  };
+  const failedSync = await run(inventory, (tx, ids) => syncClustersPods(tx, ids, opts.now));
+  const failedUsage = await run(usage, (tx, ids) => refreshClustersUsage(tx, ids, opts.now));
+  for (const id of [...failedSync, ...failedUsage]) opts.skip?.add(id);
+  return {
+    inventory: inventory.length - failedSync.length,
+    usage: usage.length - failedUsage.length,
+    failed: failedSync.length + failedUsage.length,
+    more: due[0]?.more ?? false,
+  };
+}
+
+function uuids(ids: readonly string[]): SQL {
+  return sql`${`{${ids.join(',')}}`}::uuid[]`;
+}
+
+/**
+ * The usage sample of each cluster's latest heartbeat as (cluster_id, key, cpu, mem, at) rows; null values =
+ * no metrics for that pod. No rows for a cluster whose latest beat brought no sample (metrics-server gone):
+ * an older sample would show usage the cluster no longer reports.
+ */
+function latestUsage(ids: SQL) {
   return sql`latest as (
-      select s.at, k.pod_keys, s.pod_cpu, s.pod_mem
-      from usage_samples s join usage_key_sets k on k.id = s.keys_id
-      where s.cluster_id = ${clusterId} and s.at >= (select last_heartbeat_at from clusters where id = ${clusterId})
-      order by s.at desc limit 1),
-    u as (select l.at, x.key, x.cpu, x.mem from latest l cross join lateral unnest(l.pod_keys, l.pod_cpu, l.pod_mem) as x(key, cpu, mem))`;
+      select b.id as cluster_id, l.at, l.pod_keys, l.pod_cpu, l.pod_mem
+      from unnest(${ids}) as b(id) join clusters c on c.id = b.id
+      cross join lateral (
+        select s.at, k.pod_keys, s.pod_cpu, s.pod_mem from usage_samples s join usage_key_sets k on k.id = s.keys_id
+        where s.cluster_id = b.id and s.at >= c.last_heartbeat_at order by s.at desc limit 1) l),
+    u as (select l.cluster_id, l.at, x.key, x.cpu, x.mem from latest l cross join lateral unnest(l.pod_keys, l.pod_cpu, l.pod_mem) as x(key, cpu, mem))`;
 }
 
 /** True when the usage (cpu, mem) moved enough from the stored row `fu` (fleet_pod_usage) to be written. */
@@ -89,15 +130,16 @@ function upsertUsage(from: SQL): SQL {
 }
 
 /**
- * Brings the cluster's fleet_pods rows to its cluster_pods rows (new or changed ones upserted, vanished
- * ones deleted with their usage), their usage to the latest beat's, and records the digest and
- * per-status counts — one statement, so it all comes from one snapshot of the inventory. (The usage
- * rows reference pods inserted by the same statement: foreign keys are checked at its end.)
+ * Brings the clusters' fleet_pods rows to their cluster_pods rows (new or changed ones upserted, vanished
+ * ones deleted with their usage), their usage to the latest beat's, and records each cluster's digest and
+ * per-status counts — one statement for all of them, so it all comes from one snapshot of the inventory.
+ * (The usage rows reference pods inserted by the same statement: foreign keys are checked at its end.)
  */
-export async function syncClusterPods(db: Db, clusterId: string, now: Date): Promise<void> {
+export async function syncClustersPods(db: Db, clusterIds: readonly string[], now: Date): Promise<void> {
   const healthy = `{${HEALTHY_STATUSES.join(',')}}`;
   const progress = `{${PROGRESS_STATUSES.join(',')}}`;
-  await db.execute(sql`with ${latestUsage(clusterId)},
+  const ids = uuids(clusterIds);
+  await db.execute(sql`with ${latestUsage(ids)},
     src as (
       select p.cluster_id, p.namespace, p.name, p.status, p.phase, p.ready, p.restarts, p.node_name, p.owner_kind, p.owner_name,
         coalesce(floor(extract(epoch from p.k8s_created_at)), 0)::bigint as created_unix, p.images,
@@ -110,8 +152,8 @@ export async function syncClusterPods(db: Db, clusterId: string, now: Date): Pro
         coalesce((select max((c->>'lastTerminatedAt')::bigint) from jsonb_array_elements(p.detail->'containerDetails') c), 0) as last_restart_unix,
         (p.mem_limit_bytes > 0 and u.mem >= 0.9 * p.mem_limit_bytes) is true as oom_risk,
         lower(p.namespace || ' ' || p.name || ' ' || p.owner_kind || '/' || p.owner_name || ' ' || array_to_string(p.images, ' ')) as search
-      from cluster_pods p left join u on u.key = p.namespace || '/' || p.name
-      where p.cluster_id = ${clusterId}),
+      from cluster_pods p left join u on u.cluster_id = p.cluster_id and u.key = p.namespace || '/' || p.name
+      where p.cluster_id = any(${ids})),
     upserted as (
       insert into fleet_pods (cluster_id, namespace, name, status, phase, ready, restarts, node_name, owner_kind, owner_name, created_unix, images,
         cpu_request_milli, cpu_limit_milli, mem_request_bytes, mem_limit_bytes,
@@ -131,50 +173,61 @@ export async function syncClusterPods(db: Db, clusterId: string, now: Date): Pro
       returning 1),
     usage as (${upsertUsage(sql`src`)}),
     removed as (
-      delete from fleet_pods f where f.cluster_id = ${clusterId}
+      delete from fleet_pods f where f.cluster_id = any(${ids})
         and not exists (select 1 from cluster_pods p where p.cluster_id = f.cluster_id and p.namespace = f.namespace and p.name = f.name)
-      returning 1)
+      returning 1),
+    counts as (
+      select cluster_id, jsonb_object_agg(status, n) as status_counts
+      from (select cluster_id, status, count(*) as n from src group by cluster_id, status) g group by cluster_id)
     insert into fleet_pod_state (cluster_id, pods_hash, usage_at, status_counts, synced_at)
-    select c.id, c.pods_hash, (select at from latest),
-      coalesce((select jsonb_object_agg(status, n) from (select status, count(*) as n from src group by status) g), '{}'::jsonb),
-      ${now.toISOString()}::timestamptz
-    from clusters c where c.id = ${clusterId}
+    select c.id, c.pods_hash, l.at, coalesce(n.status_counts, '{}'::jsonb), ${now.toISOString()}::timestamptz
+    from clusters c left join latest l on l.cluster_id = c.id left join counts n on n.cluster_id = c.id
+    where c.id = any(${ids})
     on conflict (cluster_id) do update set pods_hash = excluded.pods_hash, usage_at = excluded.usage_at, status_counts = excluded.status_counts, synced_at = excluded.synced_at`);
 }
 
 /**
- * Moves the latest beat's usage (none: null) into the cluster's fleet_pod_usage rows, only where it
- * moved noticeably; a pod's fleet_pods row changes only when its OOM-risk flag flips.
+ * Moves each cluster's latest beat's usage (none: null) into its fleet_pod_usage rows, only where it moved
+ * noticeably; a pod's fleet_pods row changes only when its OOM-risk flag flips. One statement for all of them.
  */
-export async function refreshClusterUsage(db: Db, clusterId: string, now: Date): Promise<void> {
-  await db.execute(sql`with ${latestUsage(clusterId)},
+export async function refreshClustersUsage(db: Db, clusterIds: readonly string[], now: Date): Promise<void> {
+  const ids = uuids(clusterIds);
+  await db.execute(sql`with ${latestUsage(ids)},
     n as (
       select f.cluster_id, f.namespace, f.name, u.cpu, u.mem, u.at, f.oom_risk as was_oom,
         f.cpu_request_milli, f.cpu_limit_milli, f.mem_request_bytes, f.mem_limit_bytes,
         (f.mem_limit_bytes > 0 and u.mem >= 0.9 * f.mem_limit_bytes) is true as oom
-      from fleet_pods f left join u on u.key = f.namespace || '/' || f.name
-      where f.cluster_id = ${clusterId}),
+      from fleet_pods f left join u on u.cluster_id = f.cluster_id and u.key = f.namespace || '/' || f.name
+      where f.cluster_id = any(${ids})),
     usage as (${upsertUsage(sql`n`)}),
     flipped as (
       update fleet_pods f set oom_risk = n.oom
       from n where f.cluster_id = n.cluster_id and f.namespace = n.namespace and f.name = n.name and n.oom <> n.was_oom
       returning 1)
-    update fleet_pod_state set usage_at = coalesce((select at from latest), usage_at), synced_at = ${now.toISOString()}::timestamptz
-    where cluster_id = ${clusterId}`);
+    update fleet_pod_state s set usage_at = coalesce(l.at, s.usage_at), synced_at = ${now.toISOString()}::timestamptz
+    from unnest(${ids}) as b(id) left join latest l on l.cluster_id = b.id
+    where s.cluster_id = b.id`);
 }
 
 /**
- * Runs indexFleetPods every `intervalMs` on whichever replica holds the lock; the others skip the
- * pass. A pass only ever converges the index.
+ * Every `intervalMs`, on whichever replica holds the lock (the others skip), indexes what is due, one batch
+ * of BATCH_PODS per transaction. A backlog (a cold index: a restore, a wave of new clusters) is worked off
+ * batch after batch within `share` of the time (default 0.5, of one database connection), so heartbeats keep
+ * their latency while it catches up. A batch only ever converges the index; a cluster that failed is not
+ * retried until the next tick.
  */
-export function startPodIndexJob(deps: JobDeps & { intervalMs?: number; usageEverySeconds?: number }): Job {
+export function startPodIndexJob(deps: JobDeps & { intervalMs?: number; usageEverySeconds?: number; share?: number }): Job {
+  let failed = new Set<string>();
   return startLockedJob(deps, {
     name: 'pod index job',
     lock: LOCKS.podIndexJob,
     intervalMs: deps.intervalMs ?? 3000,
+    share: deps.share,
     pass: async (tx) => {
-      const r = await indexFleetPods(tx, { now: new Date(), usageEverySeconds: deps.usageEverySeconds ?? 30 });
-      if (r.failed) deps.log.warn('pod index: clusters failed to sync', r);
+      const r = await indexFleetPodsBatch(tx, { now: new Date(), usageEverySeconds: deps.usageEverySeconds ?? 30, skip: failed });
+      if (r.failed) deps.log.warn('pod index: clusters failed to sync', { inventory: r.inventory, usage: r.usage, failed: r.failed });
+      if (!r.more) failed = new Set();
+      return { more: r.more };
     },
   });
 }
