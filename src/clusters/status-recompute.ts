@@ -13,7 +13,7 @@ import { STATUS_LABEL, type ClusterStatus } from './vocabulary';
  * are left alone. Returns the new status when it changed.
  */
 export async function recomputeClusterStatus(db: Db, clusterId: string, now: Date): Promise<ClusterStatus | null> {
-  const [row] = await queryRows<{ status: ClusterStatus }>(db, sql`select status from clusters where id = ${clusterId} for update`);
+  const [row] = await queryRows<{ status: ClusterStatus }>(db, sql`select status from clusters where id = ${clusterId} for no key update`);
   if (!row || !['healthy', 'warning', 'critical'].includes(row.status)) return null;
   const status = statusFromSeverities(await openSeverities(db, clusterId));
   if (status === row.status) return null;

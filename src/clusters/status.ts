@@ -37,7 +37,7 @@ export async function detectClusterStatus(
     sql`with stale as (
           select id, status from clusters
           where last_heartbeat_at < ${offlineBefore}::timestamptz and status <> 'offline'
-          for update skip locked)
+          for no key update skip locked)
         update clusters c set status = 'offline', status_since = ${nowIso}::timestamptz
         from stale where c.id = stale.id
         returning c.id, c.org_id, c.name, c.environment, stale.status as old_status`,
@@ -68,7 +68,7 @@ export async function detectClusterStatus(
     sql`with stale as (
           select id, status from clusters
           where last_heartbeat_at < ${unknownBefore}::timestamptz and status in ('healthy', 'warning', 'critical')
-          for update skip locked)
+          for no key update skip locked)
         update clusters c set status = 'unknown', status_since = ${nowIso}::timestamptz
         from stale where c.id = stale.id
         returning c.id, c.org_id, c.name, c.environment, stale.status as old_status`,

@@ -204,7 +204,10 @@ export type BeatBaseline = {
 
 /**
  * Locks the cluster row for the rest of the heartbeat's transaction (two beats of one cluster never
- * diff against the same old state) and reads it; null when the cluster is gone.
+ * diff against the same old state) and reads it; null when the cluster is gone. `for no key update`: a beat
+ * never changes the row's key, so it need not wait for the key-share locks that rows referencing the cluster
+ * take (the pod index job's batch holds them on hundreds of clusters until it commits); deleting the cluster
+ * still waits for the beat and the beat for it.
  */
 export async function lockClusterForBeat(tx: Db, clusterId: string): Promise<BeatBaseline | null> {
   const [prev] = await queryRows<BeatBaseline>(
@@ -212,7 +215,7 @@ export async function lockClusterForBeat(tx: Db, clusterId: string): Promise<Bea
     // set_config: no WAL-flush wait at commit, as for the one-statement path (see recordUnchangedBeat).
     sql`select org_id, environment, status, agent_version, capabilities, pods_hash, nodes_hash, events_hash, workloads_hash, usage_keys_id, pods_truncated, pods_listed,
                set_config('synchronous_commit', 'off', true)
-        from clusters where id = ${clusterId} for update`,
+        from clusters where id = ${clusterId} for no key update`,
   );
   return prev ?? null;
 }

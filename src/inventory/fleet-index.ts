@@ -119,9 +119,12 @@ function usageMoved(cpu: SQL, mem: SQL): SQL {
  * fleet_pod_usage where missing, where usage moved, or where a request or limit changed (the share sorts read them).
  */
 function upsertUsage(from: SQL): SQL {
+  // Lateral lookups here and in the statements below (`limit`/`offset 0` keep them from being flattened into
+  // joins): each batch touches a few thousand of the fleet's hundreds of thousands of rows, which the planner,
+  // with statistics lagging a wave of new pods, would rather hash whole.
   return sql`insert into fleet_pod_usage (cluster_id, namespace, name, cpu_milli, mem_bytes, usage_at, cpu_request_milli, cpu_limit_milli, mem_request_bytes, mem_limit_bytes)
       select n.cluster_id, n.namespace, n.name, n.cpu, n.mem, n.at, n.cpu_request_milli, n.cpu_limit_milli, n.mem_request_bytes, n.mem_limit_bytes from ${from} n
-        left join fleet_pod_usage fu on fu.cluster_id = n.cluster_id and fu.namespace = n.namespace and fu.name = n.name
+        left join lateral (select * from fleet_pod_usage fu where fu.cluster_id = n.cluster_id and fu.namespace = n.namespace and fu.name = n.name limit 1) fu on true
       where fu.cluster_id is null or ${usageMoved(sql`n.cpu`, sql`n.mem`)}
         or (fu.cpu_request_milli, fu.cpu_limit_milli, fu.mem_request_bytes, fu.mem_limit_bytes) <> (n.cpu_request_milli, n.cpu_limit_milli, n.mem_request_bytes, n.mem_limit_bytes)
       on conflict (cluster_id, namespace, name) do update set cpu_milli = excluded.cpu_milli, mem_bytes = excluded.mem_bytes, usage_at = excluded.usage_at,
@@ -139,21 +142,26 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
   const healthy = `{${HEALTHY_STATUSES.join(',')}}`;
   const progress = `{${PROGRESS_STATUSES.join(',')}}`;
   const ids = uuids(clusterIds);
+  // `pods` is each cluster's rows read through its own index range, everything but usage computed there, and
+  // materialized narrow: joined to the usage afterwards, once, the usage is not re-read per cluster.
   await db.execute(sql`with ${latestUsage(ids)},
-    src as (
+    pods as materialized (
       select p.cluster_id, p.namespace, p.name, p.status, p.phase, p.ready, p.restarts, p.node_name, p.owner_kind, p.owner_name,
         coalesce(floor(extract(epoch from p.k8s_created_at)), 0)::bigint as created_unix, p.images,
-        p.cpu_request_milli, p.cpu_limit_milli, p.mem_request_bytes, p.mem_limit_bytes,
-        u.cpu, u.mem, u.at, p.content_hash,
+        p.cpu_request_milli, p.cpu_limit_milli, p.mem_request_bytes, p.mem_limit_bytes, p.content_hash,
         (p.phase = 'Running' and split_part(p.ready, '/', 1) <> split_part(p.ready, '/', 2)) as not_ready,
         (p.status <> all(${healthy}::text[]) and p.status <> all(${progress}::text[]) and p.status !~ ${INIT_PROGRESS}) as failing,
-        (p.status like '%CrashLoopBackOff' or jsonb_path_exists(p.detail, '$.containerDetails[*] ? (@.stateReason == "CrashLoopBackOff")')) as crash_looping,
+        (p.status like '%CrashLoopBackOff' or coalesce(d.crash, false)) as crash_looping,
         (p.status = any(${progress}::text[]) and p.status <> 'Terminating' or p.status ~ ${INIT_PROGRESS}) as pending_like,
-        coalesce((select max((c->>'lastTerminatedAt')::bigint) from jsonb_array_elements(p.detail->'containerDetails') c), 0) as last_restart_unix,
-        (p.mem_limit_bytes > 0 and u.mem >= 0.9 * p.mem_limit_bytes) is true as oom_risk,
+        coalesce(d.last_restart, 0) as last_restart_unix,
         lower(p.namespace || ' ' || p.name || ' ' || p.owner_kind || '/' || p.owner_name || ' ' || array_to_string(p.images, ' ')) as search
-      from cluster_pods p left join u on u.cluster_id = p.cluster_id and u.key = p.namespace || '/' || p.name
-      where p.cluster_id = any(${ids})),
+      from unnest(${ids}) as b(id) cross join lateral (select * from cluster_pods p where p.cluster_id = b.id offset 0) p
+        cross join lateral (
+          select bool_or(c->>'stateReason' = 'CrashLoopBackOff') as crash, max((c->>'lastTerminatedAt')::bigint) as last_restart
+          from jsonb_array_elements(p.detail->'containerDetails') c) d),
+    src as (
+      select p.*, u.cpu, u.mem, u.at, (p.mem_limit_bytes > 0 and u.mem >= 0.9 * p.mem_limit_bytes) is true as oom_risk
+      from pods p left join u on u.cluster_id = p.cluster_id and u.key = p.namespace || '/' || p.name),
     upserted as (
       insert into fleet_pods (cluster_id, namespace, name, status, phase, ready, restarts, node_name, owner_kind, owner_name, created_unix, images,
         cpu_request_milli, cpu_limit_milli, mem_request_bytes, mem_limit_bytes,
@@ -161,7 +169,8 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
       select src.cluster_id, src.namespace, src.name, src.status, src.phase, src.ready, src.restarts, src.node_name, src.owner_kind, src.owner_name, src.created_unix, src.images,
         src.cpu_request_milli, src.cpu_limit_milli, src.mem_request_bytes, src.mem_limit_bytes,
         src.not_ready, src.failing, src.crash_looping, src.pending_like, src.last_restart_unix, src.oom_risk, src.search, src.content_hash
-      from src left join fleet_pods f on f.cluster_id = src.cluster_id and f.namespace = src.namespace and f.name = src.name
+      from src left join lateral (
+        select f.cluster_id, f.content_hash, f.oom_risk from fleet_pods f where f.cluster_id = src.cluster_id and f.namespace = src.namespace and f.name = src.name limit 1) f on true
       where f.cluster_id is null or f.content_hash <> src.content_hash or f.oom_risk <> src.oom_risk
       on conflict (cluster_id, namespace, name) do update set
         status = excluded.status, phase = excluded.phase, ready = excluded.ready, restarts = excluded.restarts, node_name = excluded.node_name,
@@ -173,8 +182,11 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
       returning 1),
     usage as (${upsertUsage(sql`src`)}),
     removed as (
-      delete from fleet_pods f where f.cluster_id = any(${ids})
-        and not exists (select 1 from cluster_pods p where p.cluster_id = f.cluster_id and p.namespace = f.namespace and p.name = f.name)
+      delete from fleet_pods f using (
+          select g.cluster_id, g.namespace, g.name
+          from unnest(${ids}) as b(id) cross join lateral (select cluster_id, namespace, name from fleet_pods g where g.cluster_id = b.id offset 0) g
+          where not exists (select 1 from cluster_pods p where p.cluster_id = g.cluster_id and p.namespace = g.namespace and p.name = g.name)) d
+        where f.cluster_id = d.cluster_id and f.namespace = d.namespace and f.name = d.name
       returning 1),
     counts as (
       select cluster_id, jsonb_object_agg(status, n) as status_counts
@@ -192,13 +204,16 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
  */
 export async function refreshClustersUsage(db: Db, clusterIds: readonly string[], now: Date): Promise<void> {
   const ids = uuids(clusterIds);
+  // As in syncClustersPods: each cluster's rows through its own index range, joined to the usage once.
   await db.execute(sql`with ${latestUsage(ids)},
+    pods as materialized (
+      select f.cluster_id, f.namespace, f.name, f.oom_risk, f.cpu_request_milli, f.cpu_limit_milli, f.mem_request_bytes, f.mem_limit_bytes
+      from unnest(${ids}) as b(id) cross join lateral (select * from fleet_pods f where f.cluster_id = b.id offset 0) f),
     n as (
       select f.cluster_id, f.namespace, f.name, u.cpu, u.mem, u.at, f.oom_risk as was_oom,
         f.cpu_request_milli, f.cpu_limit_milli, f.mem_request_bytes, f.mem_limit_bytes,
         (f.mem_limit_bytes > 0 and u.mem >= 0.9 * f.mem_limit_bytes) is true as oom
-      from fleet_pods f left join u on u.cluster_id = f.cluster_id and u.key = f.namespace || '/' || f.name
-      where f.cluster_id = any(${ids})),
+      from pods f left join u on u.cluster_id = f.cluster_id and u.key = f.namespace || '/' || f.name),
     usage as (${upsertUsage(sql`n`)}),
     flipped as (
       update fleet_pods f set oom_risk = n.oom
