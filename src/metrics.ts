@@ -12,6 +12,11 @@ export type Metrics = {
   heartbeats: Counter<'result' | 'reason'>;
   /** From an accepted heartbeat's arrival to its answer: the agent key checked, the body read, parsed and stored. */
   heartbeatIngestSeconds: Histogram;
+  /**
+   * An accepted heartbeat's stages: `agent` (key checked, body read and gunzipped), `parse` (JSON and contract),
+   * `store` (the ingest's statements), `answer` (pending commands and updates read for the response).
+   */
+  heartbeatStageSeconds: Histogram<'stage'>;
   /** From the owner replica packing log entries to this replica receiving them over the bus (crosses replicas' clocks). */
   relayLagSeconds: Histogram;
   /** Passes of the once-per-fleet jobs: `ran` (this replica held the lock), `skipped` (another did), `failed`. */
@@ -37,6 +42,13 @@ export function createMetrics(): Metrics {
       name: 'niro_heartbeat_ingest_seconds',
       help: 'Time to take an accepted heartbeat in: check its key, read, parse and store it, answer.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    heartbeatStageSeconds: new Histogram({
+      name: 'niro_heartbeat_stage_seconds',
+      help: 'Time an accepted heartbeat spent in each stage: agent (key and body), parse, store, answer.',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
     relayLagSeconds: new Histogram({

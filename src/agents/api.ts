@@ -87,10 +87,18 @@ export function agentApi(deps: AppDeps) {
   }
 
   async function takeHeartbeat(request: Request): Promise<HeartbeatResponse> {
+    let mark = performance.now();
+    const stage = (name: 'agent' | 'parse' | 'store' | 'answer') => {
+      const now = performance.now();
+      metrics.heartbeatStageSeconds.observe({ stage: name }, (now - mark) / 1000);
+      mark = now;
+    };
     const { agent, text } = await agentAndBody(request);
+    stage('agent');
     const parsed = parseHeartbeat(text, config.maxPodsPerHeartbeat);
     if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
     const snap = parsed.snapshot;
+    stage('parse');
     if (snap.truncatedByServer)
       log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
     const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {
@@ -105,7 +113,9 @@ export function agentApi(deps: AppDeps) {
       );
     // Read after the ingest committed, outside its transaction, side by side: whether commands wait (a hint only,
     // the long-poll is authoritative) and whether a running rollout told this cluster to update.
+    stage('store');
     const [commandsPending, update] = await Promise.all([hasPendingCommands(db, agent.id, new Date()), findUpdateFor(db, agent.id)]);
+    stage('answer');
     return {
       nextIntervalSeconds: config.heartbeatIntervalSeconds,
       commandsPending,
