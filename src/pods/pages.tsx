@@ -133,9 +133,11 @@ function readWorkloadCursor(cursor: string | undefined): WorkloadCursor | undefi
   }
 }
 
-function clusterRefs(scope: ScopeCluster[]): Record<string, ClusterRef> {
+/** References to the clusters in `shown` (what a page's rows and groups name). */
+function clusterRefs(scope: ScopeCluster[], shown: ReadonlySet<string>): Record<string, ClusterRef> {
   const out: Record<string, ClusterRef> = {};
   for (const c of scope) {
+    if (!shown.has(c.id)) continue;
     const m = metricsState(c);
     out[c.id] = { id: c.id, name: c.name, status: c.status, lastHeartbeatAt: c.lastHeartbeatAt, metricsUnavailable: m.available ? null : m.reason };
   }
@@ -184,7 +186,8 @@ async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<Po
     groups,
     counts: counted.counts,
     problemCount: counted.problems,
-    clusters: clusterRefs(scope),
+    clusters: clusterRefs(scope, new Set([...rows.map((r) => r.clusterId), ...groups.flatMap((g) => g.clusters.map((c) => c.clusterId))])),
+    clustersInScope: scope.length,
     liveUrl: `/pods/live${base.slice('/pods'.length)}`,
     nextUrl,
     firstUrl: cursorParam ? base : null,

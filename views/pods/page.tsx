@@ -30,6 +30,21 @@ export type PodsPageProps = PodsLiveProps & {
   drawer: JSX.Element | string;
 };
 
+/** Clusters the picker lists at most: a fleet of thousands would make the page megabytes of checkboxes. */
+const PICK_MAX = 200;
+
+/** The clusters chosen, then the others by name, up to PICK_MAX in all (the chosen always shown). */
+function pickable(options: { id: string; name: string }[], chosen: string[]): { id: string; name: string }[] {
+  if (options.length <= PICK_MAX) return options;
+  const picked = new Set(chosen);
+  const out = options.filter((c) => picked.has(c.id));
+  for (const c of options) {
+    if (out.length >= PICK_MAX) break;
+    if (!picked.has(c.id)) out.push(c);
+  }
+  return out;
+}
+
 export function PodsPage(props: PodsPageProps): JSX.Element {
   const f = props.filters;
   const filtered = f.q || f.clusters.length || f.namespace || f.status || f.owner || f.node || f.problem;
@@ -61,11 +76,18 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
               {f.clusters.length === 0 ? 'All clusters' : `${f.clusters.length} cluster${f.clusters.length === 1 ? '' : 's'}`}
             </summary>
             <div class="pick-list">
-              {props.clusterOptions.map((c) => (
+              {pickable(props.clusterOptions, f.clusters).map((c) => (
                 <label>
                   <input type="checkbox" name="cluster" value={c.id} checked={f.clusters.includes(c.id)} /> <span safe>{c.name}</span>
                 </label>
               ))}
+              {props.clusterOptions.length > PICK_MAX ? (
+                <p class="muted small" safe>
+                  {`The first ${PICK_MAX} of ${props.clusterOptions.length} clusters by name, and those chosen. Open a cluster's page to list its pods alone.`}
+                </p>
+              ) : (
+                ''
+              )}
             </div>
           </details>
           <input type="text" name="namespace" value={f.namespace} placeholder="Namespace" maxlength="253" aria-label="Namespace" />

@@ -50,7 +50,10 @@ export type PodsLiveProps = {
   groups: WorkloadGroupView[];
   counts: { byStatus: Record<string, number>; total: number };
   problemCount: number;
+  /** The clusters the rows and groups shown name (not every cluster in scope: a fleet may hold thousands). */
   clusters: Record<string, ClusterRef>;
+  /** Clusters in the caller's scope. */
+  clustersInScope: number;
   liveUrl: string;
   nextUrl: string | null;
   firstUrl: string | null;
@@ -197,7 +200,7 @@ function PodTable(props: PodsLiveProps): JSX.Element {
         <tbody>
           {props.rows.length === 0 ? (
             <EmptyRow columns={POD_COLUMNS.length}>
-              {Object.keys(props.clusters).length === 0 ? (
+              {props.clustersInScope === 0 ? (
                 <span>
                   No clusters yet. <a href="/clusters/new">Add a cluster</a> and its pods show here after its first heartbeat.
                 </span>
