@@ -79,9 +79,22 @@ function openPostgres(url: string, max: number): Database {
   };
   const client = postgres(url, { ...options, max });
   const db = drizzlePostgres(client);
+  // The bus's LISTEN connection: one, kept open for good (no idle or lifetime limit would re-listen for it).
+  // `onnotify` is the hook postgres.js's own listen() receives notifications through; its types leave it out.
+  const bus = createPostgresBus(client, (events) =>
+    postgres(url, {
+      ...options,
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: 0,
+      fetch_types: false,
+      onnotify: events.onnotify,
+      onclose: events.onclose,
+    } as postgres.Options<{}>),
+  );
   return {
     db,
-    bus: createPostgresBus(client),
+    bus,
     driver: 'postgres',
     maxConnections: max,
     async connections() {
@@ -106,6 +119,7 @@ function openPostgres(url: string, max: number): Database {
       }
     },
     async close() {
+      await bus.close();
       await client.end({ timeout: 5 });
     },
   };
