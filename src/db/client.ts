@@ -79,7 +79,7 @@ function openPostgres(url: string, max: number): Database {
   };
   const client = postgres(url, { ...options, max });
   const db = drizzlePostgres(client);
-  // The bus's LISTEN connection: one, kept open for good (no idle or lifetime limit would re-listen for it).
+  // The bus's LISTEN connection: one, never closed on purpose (an idle or lifetime limit would drop its LISTENs).
   // `onnotify` is the hook postgres.js's own listen() receives notifications through; its types leave it out.
   const bus = createPostgresBus(client, (events) =>
     postgres(url, {
