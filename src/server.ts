@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import type { Logger } from './log';
 import { openDatabase, type Database, type Db } from './db/client';
+import { tolerateDriverWriteAfterClose } from './db/driver-guard';
 import type { Bus } from './db/bus';
 import { createApp, type App } from './app';
 import type { ReplicaState } from './deps';
@@ -48,6 +49,8 @@ export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log
  * `stop` is graceful: the listener closes first, in-flight requests finish, then the database closes.
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  // A database restart must not end the process through the driver's write-after-close fault.
+  if (config.databaseUrl) tolerateDriverWriteAfterClose();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let ready = false;
   // Per-replica state lives here, created once and handed to the app; nothing is found through a module.

@@ -20,7 +20,61 @@ function checkChannel(channel: string): void {
   if (!CHANNEL.test(channel)) throw new Error(`bad bus channel name: ${channel}`);
 }
 
-export function createPostgresBus(client: Sql): Bus {
+/** What the bus's own listening connection reports: each notification, and each time its connection closes. */
+export type ListenerEvents = { onnotify(channel: string, payload: string): void; onclose(): void };
+
+/** How long the bus waits before listening again after a failed try, first and at most (ms). */
+const RELISTEN_FIRST_MS = 100;
+const RELISTEN_CAP_MS = 2000;
+
+/**
+ * The bus over Postgres: NOTIFY through the pool (`client`), LISTEN on one connection of its own
+ * (`openListener`, a single-connection client reporting the events given).
+ *
+ * A LISTEN lives as long as its connection. When Postgres restarts or fails over, the connection closes and
+ * every subscription would be gone for good (postgres.js's own `listen` tries again once, at once, while the
+ * server is still down, and then forgets the channel): here the bus listens again on every channel that has
+ * subscribers, retrying with backoff until it goes through. Notifications sent while nobody listened are lost
+ * (NOTIFY is at most once); subscribers that carry sequence numbers (the log relay) ask again for what they
+ * missed.
+ */
+export function createPostgresBus(client: Sql, openListener: (events: ListenerEvents) => Sql): Bus & { close(): Promise<void> } {
+  const channels = new Map<string, { handlers: Set<(payload: string) => void>; live: Promise<void> }>();
+  let closed = false;
+  let lost = false;
+  let relistening: Promise<void> | null = null;
+  const listener = openListener({
+    onnotify(channel, payload) {
+      for (const handler of channels.get(channel)?.handlers ?? []) handler(payload);
+    },
+    onclose() {
+      if (closed) return;
+      lost = true;
+      relisten();
+    },
+  });
+  const listenOn = (names: string[]) => listener.unsafe(names.map((c) => `listen "${c}"`).join('; '));
+  // One loop at a time; a close while it runs (the new connection dropped too) makes it go round again.
+  const relisten = (): void => {
+    relistening ??= (async () => {
+      let wait = RELISTEN_FIRST_MS;
+      while (lost && !closed) {
+        lost = false;
+        const names = [...channels.keys()];
+        if (names.length === 0) continue;
+        try {
+          await listenOn(names);
+        } catch {
+          lost = true;
+          await Bun.sleep(wait);
+          wait = Math.min(RELISTEN_CAP_MS, wait * 2);
+        }
+      }
+    })().finally(() => {
+      relistening = null;
+      if (lost && !closed) relisten();
+    });
+  };
   return {
     async publish(channel, payload) {
       checkChannel(channel);
@@ -28,8 +82,31 @@ export function createPostgresBus(client: Sql): Bus {
     },
     async subscribe(channel, onMessage) {
       checkChannel(channel);
-      const { unlisten } = await client.listen(channel, onMessage);
-      return unlisten;
+      let entry = channels.get(channel);
+      if (!entry) {
+        const handlers = new Set<(payload: string) => void>();
+        const live = listenOn([channel]).then(() => undefined);
+        channels.set(channel, (entry = { handlers, live }));
+        // A failed first LISTEN leaves nothing behind: the caller sees the error and may subscribe again.
+        live.catch(() => {
+          if (channels.get(channel)?.live === live) channels.delete(channel);
+        });
+      }
+      await entry.live;
+      // The channel's last subscriber left (and it was unlistened) while this one waited: listen anew.
+      if (channels.get(channel) !== entry) return this.subscribe(channel, onMessage);
+      entry.handlers.add(onMessage);
+      const subscribed = entry;
+      return async () => {
+        subscribed.handlers.delete(onMessage);
+        if (subscribed.handlers.size > 0 || channels.get(channel) !== subscribed) return;
+        channels.delete(channel);
+        await listener.unsafe(`unlisten "${channel}"`).catch(() => {});
+      };
+    },
+    async close() {
+      closed = true;
+      await listener.end({ timeout: 1 });
     },
   };
 }

@@ -55,14 +55,46 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openPglite(opts.dataDir);
 }
 
+/**
+ * How long a pool connection waits before dialling again after its last attempt failed, in seconds. postgres.js's
+ * own delay grows to 10–20 s after a dozen failures (they are counted across the pool, so a restart under load gets
+ * there within a second), and the queries that need a connection wait that long: requests hung through a
+ * restart and for up to 20 s after it. Capped at one second instead; jittered so replicas do not dial in step.
+ */
+function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.05 * 2 ** failures, 1) * (0.5 + Math.random() / 2);
+}
+
+/** A database host that does not answer at all (a failover in progress) fails a query after this, not 30 s. */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
 function openPostgres(url: string, max: number): Database {
   // Named per process (a replica's pod name is its host name), so pg_stat_activity tells replicas apart.
   const applicationName = `niro ${hostname()} ${process.pid}`.slice(0, 63);
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: applicationName } });
+  const options = {
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+    backoff: reconnectDelaySeconds,
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
+  };
+  const client = postgres(url, { ...options, max });
   const db = drizzlePostgres(client);
+  // The bus's LISTEN connection: one, never closed on purpose (an idle or lifetime limit would drop its LISTENs).
+  // `onnotify` is the hook postgres.js's own listen() receives notifications through; its types leave it out.
+  const bus = createPostgresBus(client, (events) =>
+    postgres(url, {
+      ...options,
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: 0,
+      fetch_types: false,
+      onnotify: events.onnotify,
+      onclose: events.onclose,
+    } as postgres.Options<{}>),
+  );
   return {
     db,
-    bus: createPostgresBus(client),
+    bus,
     driver: 'postgres',
     maxConnections: max,
     async connections() {
@@ -87,6 +119,7 @@ function openPostgres(url: string, max: number): Database {
       }
     },
     async close() {
+      await bus.close();
       await client.end({ timeout: 5 });
     },
   };

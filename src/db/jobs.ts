@@ -4,6 +4,7 @@
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { runExclusive, type Db } from './client';
+import { isDatabaseUnavailable } from './errors';
 
 export type Job = { stop(): Promise<void> };
 
@@ -28,6 +29,16 @@ export type LockedJob = {
 /** What every job is started with. */
 export type JobDeps = { db: Db; log: Logger; metrics: Metrics };
 
+/**
+ * A pass that failed because the database is away (restarting, failing over) is no bug in the job: logged as one
+ * warning line without a stack, and the job tries again at its next tick. False for any other error.
+ */
+export function logDatabaseAway(log: Logger, job: string, e: unknown): boolean {
+  if (!isDatabaseUnavailable(e)) return false;
+  log.warn(`${job} skipped: database unavailable`, { error: String((e as Error)?.message ?? e) });
+  return true;
+}
+
 export function startLockedJob(deps: JobDeps, job: LockedJob): Job {
   let running: Promise<void> | null = null;
   let stopped = false;
@@ -46,7 +57,7 @@ export function startLockedJob(deps: JobDeps, job: LockedJob): Job {
       return ran && more;
     } catch (e) {
       deps.metrics.jobRuns.inc({ job: job.name, result: 'failed' });
-      deps.log.error(`${job.name} failed`, { error: String((e as Error)?.stack ?? e) });
+      if (!logDatabaseAway(deps.log, job.name, e)) deps.log.error(`${job.name} failed`, { error: String((e as Error)?.stack ?? e) });
       return false;
     }
   };

@@ -6,6 +6,7 @@
 // the same source twice at once, on one replica or several. Every outcome is written back: synced, out_of_sync, or
 // failed with the Git or render error (the previous good commit stays recorded).
 import type { Db } from '../db/client';
+import { logDatabaseAway } from '../db/jobs';
 import type { Logger } from '../log';
 import type { SecretBox } from '../security/encryption';
 import type { CommandSignals } from '../commands/signals';
@@ -195,7 +196,9 @@ export function startGitSyncJob(deps: SyncDeps & { pollMs: number; concurrency: 
   const timer = setInterval(() => {
     if (ticking) return;
     ticking = tick()
-      .catch((e) => deps.log.error('git sync scheduler failed', { error: String((e as Error)?.stack ?? e) }))
+      .catch((e) => {
+        if (!logDatabaseAway(deps.log, 'git sync scheduler', e)) deps.log.error('git sync scheduler failed', { error: String((e as Error)?.stack ?? e) });
+      })
       .finally(() => (ticking = null));
   }, deps.pollMs);
   return {

@@ -6,9 +6,13 @@ import { Elysia, type AnyElysia } from 'elysia';
 import type { Logger } from '../log';
 import { ErrorPage, Flash, type ShellViewer } from '../../views/layout/layout';
 import type { Db } from '../db/client';
+import { isDatabaseUnavailable } from '../db/errors';
 import { HttpError, describeValidation, jsonError, type HttpErrorCode } from './errors';
 import { SESSION_COOKIE, resolveCaller, sessionCookieOf } from './caller';
 import { shellViewer } from './page';
+
+/** What a request refused while the database is unreachable is told to wait: a restart or failover takes seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 function wantsJson(request: Request): boolean {
   const path = new URL(request.url).pathname;
@@ -88,6 +92,13 @@ export function errorBoundary(deps: { log: Logger; maxBodyBytes: number; db: Db 
             return errorResponse(db, request, 400, 'bad_cookie', 'invalid cookie');
         }
         const status = (error as { status?: number }).status;
+        if (isDatabaseUnavailable(error)) {
+          // The database is down or restarting: not a bug, and the same request will work once it is back.
+          log.warn('database unavailable', { path: new URL(request.url).pathname, error: String((error as Error)?.message ?? error) });
+          return errorResponse(db, request, 503, 'database_unavailable', 'the database is unreachable; retry after the Retry-After header', {
+            'retry-after': String(DATABASE_RETRY_AFTER_SECONDS),
+          });
+        }
         if (status === 413) return errorResponse(db, request, 413, 'payload_too_large', 'request body too large');
         log.error('unhandled error', { path: new URL(request.url).pathname, error: String((error as Error)?.stack ?? error) });
         return errorResponse(db, request, 500, 'internal', 'internal error; it has been logged');

@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   too_many_streams: { status: 429, meaning: 'The per-cluster or per-organization cap on open log streams is reached' },
   internal: { status: 500, meaning: 'A bug on the server; it has been logged' },
   busy_decompressing: { status: 503, meaning: 'The replica is decompressing as much as it allows at once; retry after the Retry-After header' },
+  database_unavailable: { status: 503, meaning: 'The database is unreachable (restarting or failing over); retry after the Retry-After header' },
   agent_timeout: { status: 504, meaning: 'The cluster’s agent did not answer in time' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -3,7 +3,7 @@
 // slow or failing endpoint holds no heartbeat, detection pass or database connection while it is awaited.
 import type { Config } from '../config';
 import { LOCKS } from '../db/client';
-import { startLockedJob, type Job, type JobDeps } from '../db/jobs';
+import { logDatabaseAway, startLockedJob, type Job, type JobDeps } from '../db/jobs';
 import { createSecretBox } from '../security/encryption';
 import { deliverDue } from './delivery';
 import { groupDueItems, owedReminders, routeTransitions } from './router';
@@ -37,7 +37,7 @@ export function startNotificationJobs(deps: JobDeps & { config: Config }): Job {
       if (r.sent || r.failed) deps.log.info('notifications sent', r);
     } catch (e) {
       deps.metrics.jobRuns.inc({ job: 'notification delivery', result: 'failed' });
-      deps.log.error('notification delivery failed', { error: String((e as Error)?.message ?? e) });
+      if (!logDatabaseAway(deps.log, 'notification delivery', e)) deps.log.error('notification delivery failed', { error: String((e as Error)?.message ?? e) });
     }
   };
   const timer = setInterval(() => {
