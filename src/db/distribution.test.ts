@@ -128,7 +128,17 @@ test('every distributed table carries its key, NOT NULL, unless the map says it 
 });
 
 test('the fleet tables are distributed by cluster and carry cluster_id', () => {
-  const fleet = ['cluster_pods', 'cluster_nodes', 'cluster_workloads', 'usage_samples', 'usage_rollups', 'fleet_pods', 'fleet_pod_usage', 'commands', 'cluster_timeline'];
+  const fleet = [
+    'cluster_pods',
+    'cluster_nodes',
+    'cluster_workloads',
+    'usage_samples',
+    'usage_rollups',
+    'fleet_pods',
+    'fleet_pod_usage',
+    'commands',
+    'cluster_timeline',
+  ];
   for (const t of fleet) {
     expect({ t, placement: DISTRIBUTION[t]?.kind, by: (DISTRIBUTION[t] as { by?: string }).by }).toEqual({ t, placement: 'distributed', by: 'cluster_id' });
     expect({ t, notNull: tables.get(t)?.columns.get('cluster_id')?.notNull }).toEqual({ t, notNull: true });
@@ -155,21 +165,43 @@ test('a rule that holds is not reported, one that is broken is', () => {
     'deployment_targets.deployment_targets_deployment_id_deployments_id_fk': true,
     'incident_silences.incident_silences_cluster_id_clusters_id_fk': true,
   };
-  for (const [name, reported] of Object.entries(cases)) expect({ name, exists: names.has(name), reported: broken.has(name) }).toEqual({ name, exists: true, reported });
+  for (const [name, reported] of Object.entries(cases))
+    expect({ name, exists: names.has(name), reported: broken.has(name) }).toEqual({ name, exists: true, reported });
 });
 
 /** The rows of docs/scale.md's table list, as the map says they should read. */
 function placementRows(): string[] {
   return Object.entries(DISTRIBUTION).map(([name, p]) => {
-    const where = p.kind === 'distributed' ? `distributed by ${p.by}${p.column ? ` (its \`${p.column}\`)` : ''}${p.lacksColumn ? ' — lacks the column' : ''}` : p.kind;
+    const where =
+      p.kind === 'distributed' ? `distributed by ${p.by}${p.column ? ` (its \`${p.column}\`)` : ''}${p.lacksColumn ? ' — lacks the column' : ''}` : p.kind;
     return `| \`${name}\` | ${where} | ${p.why} |`;
   });
 }
 
-test('docs/scale.md lists every table as the map places it', () => {
+/** The rows of docs/scale.md's list of what a Citus migration must change, as the map records them. */
+function exceptionRows(): string[] {
+  const rows: string[] = [];
+  for (const [name, p] of Object.entries(DISTRIBUTION)) {
+    if (p.kind === 'distributed' && p.lacksColumn) rows.push(`| \`${name}\` | no \`${keyColumn(p)}\` column | ${p.lacksColumn} |`);
+    for (const [what, fix] of Object.entries(p.exceptions ?? {})) rows.push(`| \`${name}\` | \`${what}\` | ${fix} |`);
+  }
+  return rows;
+}
+
+/** The `| \`…` rows between `<!-- name: src/db/distribution.ts -->` and `<!-- /name -->` in docs/scale.md. */
+function docRows(doc: string, name: string): string[] {
+  const section = doc.split(`<!-- ${name}: src/db/distribution.ts -->`)[1]?.split(`<!-- /${name} -->`)[0] ?? '';
+  return section.split('\n').filter((l) => l.startsWith('| `'));
+}
+
+test('docs/scale.md lists every table and every exception as the map records them', () => {
   const doc = readFileSync(join(import.meta.dir, '../../docs/scale.md'), 'utf8');
-  const section = doc.split('<!-- tables: src/db/distribution.ts -->')[1]?.split('<!-- /tables -->')[0] ?? '';
-  const rows = section.split('\n').filter((l) => l.startsWith('| `'));
-  if (rows.join('\n') !== placementRows().join('\n')) console.log(`docs/scale.md's table should read:\n${placementRows().join('\n')}`);
-  expect(rows).toEqual(placementRows());
+  for (const [name, expected] of [
+    ['tables', placementRows()],
+    ['exceptions', exceptionRows()],
+  ] as const) {
+    const rows = docRows(doc, name);
+    if (rows.join('\n') !== expected.join('\n')) console.log(`docs/scale.md's ${name} should read:\n${expected.join('\n')}`);
+    expect(rows).toEqual(expected);
+  }
 });

@@ -44,7 +44,8 @@ export const DISTRIBUTION: Readonly<Record<string, Placement>> = {
     column: 'id',
     why: 'one row per cluster, updated by every beat in the same transaction as the beat’s inventory and usage',
     exceptions: {
-      clusters_org_name_idx: 'names unique per org cannot be a shard-local index: check under a per-org advisory lock, or keep (org_id, name) in a table distributed by org',
+      clusters_org_name_idx:
+        'names unique per org cannot be a shard-local index: check under a per-org advisory lock, or keep (org_id, name) in a table distributed by org',
       clusters_agent_key_public_id_unique:
         'the agent key must carry the cluster id (niro_agent_<clusterId>_<secret>) so auth is a router query; today the lookup by public id fans out',
     },
@@ -250,7 +251,8 @@ export const DISTRIBUTION: Readonly<Record<string, Placement>> = {
     kind: 'reference',
     why: 'a handful per org, matched against incidents of every cluster',
     exceptions: {
-      incident_silences_cluster_id_clusters_id_fk: 'a reference table cannot reference a distributed one: drop it, and delete a cluster’s silences where the cluster is deleted',
+      incident_silences_cluster_id_clusters_id_fk:
+        'a reference table cannot reference a distributed one: drop it, and delete a cluster’s silences where the cluster is deleted',
     },
   },
   notification_channels: { kind: 'reference', why: 'a few per org, matched against every incident transition by the router' },
@@ -271,7 +273,8 @@ export const DISTRIBUTION: Readonly<Record<string, Placement>> = {
     kind: 'local',
     why: 'what each channel owes, made from transitions by the router (one replica) and drained into messages',
     exceptions: {
-      notification_outbox_incident_id_incidents_id_fk: 'a local table cannot reference a distributed one: drop it, and delete an incident’s outbox rows where the incident is deleted',
+      notification_outbox_incident_id_incidents_id_fk:
+        'a local table cannot reference a distributed one: drop it, and delete an incident’s outbox rows where the incident is deleted',
     },
   },
   'drizzle.__drizzle_migrations': { kind: 'local', why: 'migration bookkeeping, applied once under the migrate lock' },
