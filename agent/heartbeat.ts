@@ -201,7 +201,9 @@ export async function beatOnce(deps: HeartbeatDeps, state: HeartbeatState, nowMs
       state.failures++;
       const log = failure.kind === 'rejected' ? deps.log.error : deps.log.warn;
       // The delay is logged with the ceiling its jitter was drawn from: the ceiling doubles per failure (up to the cap).
-      const waitMs = retryDelayMs(failure.retryAfterSeconds, state.failures, CONTROL_PLANE_BACKOFF);
+      // Never longer than a heartbeat interval: a control plane (or its database) back from a restart hears from every
+      // agent within one interval, spread over it by the jitter, as their beats are anyway.
+      const waitMs = Math.min(retryDelayMs(failure.retryAfterSeconds, state.failures, CONTROL_PLANE_BACKOFF), jitterInterval(state.intervalSeconds * 1000));
       log('heartbeat failed', {
         status: failure.status,
         reason: failure.message,
