@@ -9,13 +9,13 @@
 //              poll (with the ETag it holds), a cluster's page, /pods (unfiltered, a status filter, a search) and
 //              the JSON API, one request every 2–5 s;
 //   streams  — 20 (quick: 4) clusters whose agents hold the agent WebSocket and answer start-log with a line a
-//              second, each followed by an SSE viewer for the whole run; a stream the server ends by its own
+//              second (`--lines-per-second N`), each followed by an SSE viewer for the whole run; a stream the server ends by its own
 //              limits (idle, line or byte cap) is opened again and counted, not an error.
 // Errors, counted by kind: a response other than 2xx/304, a request that failed, a stream silent for more than
 // 30 s, an error or stack line in the control plane's output. RSS (VmRSS) of the control plane every 5 s; its
 // growth is the median over the last 5 minutes over the median over minutes 5–10 after warm-up (the setup), both
 // windows scaled to a quarter of the run when it is shorter than 20 minutes.
-// Usage: bun bench/soak.ts [--quick | --minutes N]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
+// Usage: bun bench/soak.ts [--quick] [--minutes N] [--lines-per-second N]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
 import { join } from 'node:path';
 import { createTestDatabase } from '../src/testing/db';
 import { spawnCommand } from '../src/testing/spawn';
@@ -36,14 +36,16 @@ import { median, printTable, startReport, summarize } from './lib/report';
 
 const report = startReport('soak');
 const quick = report.quick;
-const minutesArg = (() => {
-  const i = process.argv.findIndex((a) => a === '--minutes' || a.startsWith('--minutes='));
+/** A number given as `--name N` or `--name=N`; null when absent. */
+function numberFlag(name: string): number | null {
+  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return null;
   const raw = process.argv[i]!.includes('=') ? process.argv[i]!.split('=')[1] : process.argv[i + 1];
   const n = Number(raw);
-  if (!(n > 0)) throw new Error(`--minutes: a number of minutes above 0 (got "${raw}")`);
+  if (!(n > 0)) throw new Error(`--${name}: a number above 0 (got "${raw}")`);
   return n;
-})();
+}
+const minutesArg = numberFlag('minutes');
 const MINUTES = minutesArg ?? (quick ? 3 : 60);
 const CLUSTERS = quick ? 100 : 500;
 const VIEWERS = quick ? 10 : 50;
@@ -53,8 +55,13 @@ const INTERVAL_S = 15;
 const CHURN_EVERY = 10;
 const ROLLOUT_BEATS = 40;
 const THINK_MS = [2000, 5000] as const;
-/** A stream's agent writes a line this often. */
-const LINE_EVERY_MS = 1000;
+/**
+ * A stream's agent writes this many lines a second (`--lines-per-second N`, default 1). The server keeps each
+ * stream's last lines for resuming viewers (NIRO_LOG_STREAM_BUFFER_LINES, 10,000), so its buffers grow for the
+ * first 10,000 s at 1 line/s. Between the RSS windows of an hour at 1 line/s they grow by 3,000 lines a stream;
+ * `--minutes 10 --lines-per-second 10` grows them by as much between its own windows.
+ */
+const LINES_PER_SECOND = numberFlag('lines-per-second') ?? 1;
 /** A stream silent this long is an error (once per silence). */
 const STALL_MS = 30_000;
 const RSS_EVERY_MS = 5000;
@@ -187,7 +194,15 @@ try {
     [process.execPath, join(repo, 'src/main.ts')],
     // Behind a proxy, as in production: each cluster enrolls from its own address (X-Forwarded-For), so the
     // per-address enrollment limit sees a fleet, not one machine enrolling 500 clusters.
-    { ...process.env, DATABASE_URL: testDb.url, NIRO_SECRET: 's'.repeat(40), PORT: String(port), NIRO_PUBLIC_URL: base, NIRO_LOG_LEVEL: 'warn', NIRO_TRUST_PROXY: '1' },
+    {
+      ...process.env,
+      DATABASE_URL: testDb.url,
+      NIRO_SECRET: 's'.repeat(40),
+      PORT: String(port),
+      NIRO_PUBLIC_URL: base,
+      NIRO_LOG_LEVEL: 'warn',
+      NIRO_TRUST_PROXY: '1',
+    },
     repo,
   );
   const pid = server.proc.pid;
@@ -213,7 +228,10 @@ try {
   const clusters: { id: string; agentKey: string }[] = new Array(CLUSTERS);
   await parallel(4, CLUSTERS, async (c) => {
     const site = `10.${(c >> 8) & 255}.${c & 255}.10`;
-    const fromSite = { request: (path: string, init?: RequestInit) => http.request(path, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': site } }) };
+    const fromSite = {
+      request: (path: string, init?: RequestInit) =>
+        http.request(path, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-for': site } }),
+    };
     const enrolled = await createEnrolledCluster(fromSite, api, clusterInput(c, customers));
     clusters[c] = { id: enrolled.clusterId, agentKey: enrolled.agentKey };
   });
@@ -269,7 +287,7 @@ try {
   cleanups.push(() => beats.stop());
   await Promise.all(firstBeat);
 
-  // --- Log streams: STREAMS agents on the agent socket, each answering start-log with a line a second.
+  // --- Log streams: STREAMS agents on the agent socket, each answering start-log with LINES_PER_SECOND lines a second.
   const lineSentAt = new Map<string, number>();
   const agents: ScriptedAgent[] = [];
   for (let s = 0; s < STREAMS; s++) {
@@ -287,7 +305,7 @@ try {
             const line = `${s}:${++n} ${LINE_PAD}`;
             lineSentAt.set(line, performance.now());
             agent.lines(streamId, [line]);
-          }, LINE_EVERY_MS),
+          }, 1000 / LINES_PER_SECOND),
         );
       } else if (frame.type === 'stop' && frame.streamId) {
         clearInterval(feeding.get(frame.streamId));
@@ -471,7 +489,7 @@ try {
   const cpu0 = cpuMs(pid);
   const beats0 = beats.beats;
   console.log(
-    `soak: ${CLUSTERS} clusters (enrolled in ${enrollS.toFixed(0)} s), ${VIEWERS} viewers, ${STREAMS} log streams for ${MINUTES} min after a ${setupS.toFixed(0)} s warm-up; control plane pid ${pid} at ${base}`,
+    `soak: ${CLUSTERS} clusters (enrolled in ${enrollS.toFixed(0)} s), ${VIEWERS} viewers, ${STREAMS} log streams at ${LINES_PER_SECOND} line/s for ${MINUTES} min after a ${setupS.toFixed(0)} s warm-up; control plane pid ${pid} at ${base}`,
   );
   const runMs = MINUTES * 60_000;
   const progressEvery = Math.max(30_000, runMs / 12);
@@ -537,6 +555,7 @@ try {
     clusters: CLUSTERS,
     viewers: VIEWERS,
     streams: STREAMS,
+    lines_per_s: LINES_PER_SECOND,
     errors: errorCount,
     rss_growth_pct: growthPct.toFixed(1),
     rss_start_mib: (rssStart / MIB).toFixed(1),
