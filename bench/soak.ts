@@ -206,6 +206,13 @@ try {
     repo,
   );
   const pid = server.proc.pid;
+  // The control plane ending on its own is an error, and ends the run: what follows would only count its absence.
+  let serverExit = null as number | null;
+  const serverGone = server.proc.exited.then((code) => {
+    if (stopping) return;
+    serverExit = code;
+    countError('server_exited', `exit code ${code}`);
+  });
   await untilHealthy(base);
   const http = httpRequester(base);
   const ownerBrowser = await signIn(http, owner);
@@ -215,6 +222,7 @@ try {
   // RSS and CPU of the control plane from now on; the windows are read against the end of warm-up.
   const rss: { at: number; bytes: number }[] = [];
   const sampleRss = (): void => {
+    if (serverExit !== null) return;
     const bytes = procStatus(pid, 'VmRSS');
     if (bytes) rss.push({ at: performance.now(), bytes });
   };
@@ -408,7 +416,11 @@ try {
           streamEnds.set(ended, (streamEnds.get(ended) ?? 0) + 1);
           f.reopens++;
           streamId = null;
-        } else f.reconnects++; // The response ended without an end event: reconnect from the last id, as EventSource does.
+        } else {
+          // The response ended without an end event: reconnect from the last id after a second, as EventSource does.
+          f.reconnects++;
+          await Bun.sleep(1000);
+        }
       }
     })();
     return f;
@@ -493,17 +505,20 @@ try {
   );
   const runMs = MINUTES * 60_000;
   const progressEvery = Math.max(30_000, runMs / 12);
-  for (let next = progressEvery; next < runMs; next += progressEvery) {
-    await Bun.sleep(t0 + next - performance.now());
+  for (let next = progressEvery; next < runMs && serverExit === null; next += progressEvery) {
+    await Promise.race([Bun.sleep(t0 + next - performance.now()), serverGone]);
+    if (serverExit !== null) break;
     const total = [...errors.values()].reduce((a, b) => a + b, 0);
     console.log(
       `  ${((performance.now() - t0) / 60_000).toFixed(1)} min: RSS ${(rss.at(-1)!.bytes / MIB).toFixed(0)} MiB, ${beats.beats - beats0} beats, ${pageViews} page views, ${followers.reduce((a, f) => a + f.lines, 0)} log lines, ${total} errors`,
     );
   }
-  await Bun.sleep(Math.max(0, t0 + runMs - performance.now()));
+  await Promise.race([Bun.sleep(Math.max(0, t0 + runMs - performance.now())), serverGone]);
   sampleRss();
   const runS = (performance.now() - t0) / 1000;
-  const serverCpuPct = ((cpuMs(pid) - cpu0) / 1000 / runS) * 100;
+  const serverCpuPct = serverExit === null ? ((cpuMs(pid) - cpu0) / 1000 / runS) * 100 : NaN;
+  if (serverExit !== null)
+    console.log(`the control plane exited (code ${serverExit}) after ${(runS / 60).toFixed(1)} min; its last output:\n${server.lines.slice(-40).join('\n')}`);
   const beatCount = beats.beats - beats0;
   const logLines = followers.reduce((a, f) => a + f.lines, 0);
   const views = pageViews;
