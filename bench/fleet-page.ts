@@ -7,30 +7,14 @@
 // Request times are through app.handle (routing, session, queries, rendering, ETag, compression), not a socket;
 // bytes on the wire are the status line, the headers the app sets, a Content-Length, and the body.
 // Usage: bun bench/fleet-page.ts [--quick]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
-import { ALL_CAPABILITIES_OFF, createEnrolledCluster, gzipJson, makeHeartbeat, makeNode } from '../src/testing/heartbeats';
-import { makeFleetPods } from '../src/testing/pod-fleet';
+import { createEnrolledCluster, gzipJson } from '../src/testing/heartbeats';
+import { CUSTOMERS, clusterInput, createCustomers, fleetHeartbeat } from './lib/fleet';
 import { parallel, startBenchPlane } from './lib/control-plane';
 import { median, percentile, printTable, startReport, summarize } from './lib/report';
 
 const report = startReport('fleet_page');
 const quick = report.quick;
 const CLUSTERS = quick ? 100 : 500;
-/** Customers of the MSP that owns the fleet: each cluster belongs to one (the page shows its name). */
-const CUSTOMERS = [
-  'Northwind Retail',
-  'Contoso Logistics',
-  'Fabrikam Clinics',
-  'Tailspin Air',
-  'Wingtip Energy',
-  'Adatum Farms',
-  'Litware Labs',
-  'Proseware Media',
-  'Fourth Coffee',
-  'Alpine Ski House',
-];
-const SITES = ['berlin', 'lisbon', 'oslo', 'lyon', 'porto', 'gdansk', 'malmo', 'graz', 'turin', 'ghent', 'cork', 'brno', 'tartu', 'split', 'basel', 'bilbao'];
-const ROLES = ['store', 'edge', 'plant', 'clinic', 'depot'];
-const ENVIRONMENTS = ['production', 'production', 'staging', 'dev', 'production'];
 const RUNS = quick ? 40 : 200;
 const WARMUP = quick ? 5 : 20;
 /** Rows the fleet page shows (FLEET_PAGE_SIZE in src/clusters/pages.tsx): the clusters a poll carries. */
@@ -57,27 +41,9 @@ async function onWire(res: Response): Promise<{ status: number; bytes: number; b
   return { status: res.status, bytes: Buffer.byteLength(head) + body, body, etag: res.headers.get('etag') };
 }
 
-/** The capabilities most enrolled clusters run with: pods and logs on, metrics reachable. */
-const CAPABILITIES = { ...ALL_CAPABILITIES_OFF, logs: { enabled: true, detectedBy: 'SelfSubjectAccessReview get pods/log' } };
-
-/** Cluster `c`'s name: a role, a site and a number, as operators name edge clusters. */
-function clusterName(c: number): string {
-  const n = Math.floor(c / (ROLES.length * SITES.length)) + 1;
-  return `${ROLES[c % ROLES.length]}-${SITES[Math.floor(c / ROLES.length) % SITES.length]}-${String(n).padStart(2, '0')}`;
-}
-
-/** The nodes and pods cluster `c` has: sizes vary by cluster (1–5 nodes, 10–59 pods). */
-const nodesOf = (c: number): number => 1 + (c % 5);
-const podsOf = (c: number): number => 10 + ((c * 7) % 50);
-
 /** One heartbeat of cluster `c` through the heartbeat endpoint, as its agent sends it; `b` moves usage. */
 async function beat(agentKey: string, c: number, b: number): Promise<void> {
-  const nodes = Array.from({ length: nodesOf(c) }, (_, i) =>
-    makeNode(i, { cpuUsageMilli: 300 + ((c * 37 + b * 113 + i * 71) % 3400), memUsageBytes: Math.round((1.5 + ((c * 3 + b * 7 + i) % 50) / 10) * 1024 ** 3) }),
-  );
-  const agentVersion = ['0.4.0', '0.4.0', '0.4.0', '0.3.9', '0.4.1-rc.1'][c % 5];
-  const hb = makeHeartbeat({ pods: makeFleetPods(c, podsOf(c), b), nodes, capabilities: CAPABILITIES, agentVersion });
-  await plane.beat(agentKey, gzipJson(hb));
+  await plane.beat(agentKey, gzipJson(fleetHeartbeat(c, b)));
 }
 
 /**
@@ -100,16 +66,11 @@ const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
 
 try {
   // --- The fleet: CLUSTERS clusters in the MSP's customer orgs, all but the pending ones enrolled and beaten twice.
-  const customers: string[] = [];
-  for (const name of CUSTOMERS) {
-    const res = await api.call('POST', '/v1/orgs', { parentId: plane.orgId, name });
-    if (res.status !== 201) throw new Error(`customer org: ${res.status} ${await res.text()}`);
-    customers.push(((await res.json()) as { id: string }).id);
-  }
+  const customers = await createCustomers(api, plane.orgId);
   const enrolled: { id: string; agentKey: string; c: number }[] = [];
   const t0 = performance.now();
   await parallel(4, CLUSTERS, async (c) => {
-    const input = { name: clusterName(c), environment: ENVIRONMENTS[c % ENVIRONMENTS.length], orgId: customers[c % customers.length] };
+    const input = clusterInput(c, customers);
     if (c % PENDING_EVERY === PENDING_EVERY - 1) {
       const res = await api.call('POST', '/v1/clusters', input);
       if (res.status !== 201) throw new Error(`cluster: ${res.status} ${await res.text()}`);

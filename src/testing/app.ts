@@ -31,6 +31,17 @@ export type TestApp = {
   close(): Promise<void>;
 };
 
+/** What the request helpers below need of a control plane: a way to send it a request (in process or over HTTP). */
+export type Requester = Pick<TestApp, 'request'>;
+
+/**
+ * A control plane listening at `baseUrl` (another process) as the helpers take it: requests go over HTTP,
+ * redirects come back as they are (a browser's sign-in reads the 303 and its cookie).
+ */
+export function httpRequester(baseUrl: string): Requester {
+  return { request: (path, init) => fetch(baseUrl + path, { ...init, redirect: 'manual' }) };
+}
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const loaded = loadConfig({ NIRO_SECRET: 'x'.repeat(40), NIRO_PUBLIC_URL: TEST_ORIGIN, DATABASE_URL: 'postgres://unused/x' });
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
@@ -130,7 +141,7 @@ export function setCookies(res: Response): Map<string, string | null> {
 }
 
 /** Signs in through the real login form and returns a cookie-carrying client. */
-export async function signIn(t: TestApp, user: TestUser): Promise<Browser> {
+export async function signIn(t: Requester, user: TestUser): Promise<Browser> {
   const res = await t.request('/login', {
     method: 'POST',
     body: new URLSearchParams({ email: user.email, password: user.password, next: '/' }),
@@ -170,7 +181,7 @@ export async function signIn(t: TestApp, user: TestUser): Promise<Browser> {
 
 /** Creates an API token through the API and returns a bearer-authenticated JSON client. */
 export async function apiClient(
-  t: TestApp,
+  t: Requester,
   browser: Browser,
 ): Promise<{ token: string; call(method: string, path: string, body?: unknown): Promise<Response> }> {
   const res = await browser.send('/v1/tokens', {

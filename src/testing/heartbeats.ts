@@ -14,7 +14,7 @@ import {
   type WarningEvent,
   type WorkloadInfo,
 } from '../contract';
-import type { TestApp } from './app';
+import type { Requester, TestApp } from './app';
 
 export function makeNode(i: number, over: Partial<NodeInfo> = {}): NodeInfo {
   return {
@@ -206,7 +206,7 @@ export function sendHeartbeat(t: TestApp, agentKey: string, body: unknown, opts:
   });
 }
 
-export function enroll(t: TestApp, token: string, extra: Record<string, unknown> = {}): Promise<Response> {
+export function enroll(t: Requester, token: string, extra: Record<string, unknown> = {}): Promise<Response> {
   return t.request(AGENT_PATHS.enroll, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -224,7 +224,7 @@ type Api = { call(method: string, path: string, body?: unknown): Promise<Respons
 
 /** Creates a cluster through the API and enrolls it; returns its id, token and agent key. */
 export async function createEnrolledCluster(
-  t: TestApp,
+  t: Requester,
   api: Api,
   input: { name: string; environment?: string; orgId?: string },
 ): Promise<{ clusterId: string; token: string; agentKey: string }> {
