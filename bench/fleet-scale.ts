@@ -129,17 +129,20 @@ try {
   let jobCheck = '';
 
   const bodies = makeBodies();
+  // Loading: every cluster's first, full beat, 8 at a time (first beats are the expensive ones: pods, workloads,
+  // policies, incidents), while every cluster already loaded beats at the fleet's pace, as it would, so none goes quiet
+  // meanwhile. Not measured; it ends once every cluster is loaded and live.
   const tLoad = performance.now();
   const loading = newTally();
+  const settle = runPhase(plane, agents, { replicas: 1, phase: 'settle', bodies, onlyLoaded: true });
   await parallel(8, agents.length, (i) => beatOnce(`${plane.replicas[0]!.url}${AGENT_PATHS.heartbeat}`, agents[i]!, 0, bodies, loading));
   if (loading.errors) throw new Error(`loading: ${loading.errors} beats failed: ${[...loading.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const unloaded = agents.filter((a) => !a.base).length;
   if (unloaded) throw new Error(`${unloaded} clusters' first beats were not acknowledged`);
-  console.log(`loading: every cluster's first, full beat in ${((performance.now() - tLoad) / 1000).toFixed(1)} s (8 at a time)`);
-  // Loading takes longer than an interval, so the status job has meanwhile found the first clusters gone quiet. The
-  // fleet beats at its pace until every cluster is live again (their returns are slow-path beats): not measured.
-  const settle = await runPhase(plane, agents, { replicas: 1, phase: 'settle', bodies });
-  console.log(`settling: every cluster live again after ${settle.seconds.toFixed(0)} s at the fleet's pace (beat p99 ${ms(settle.latency.p99)} ms, not a measured phase)`);
+  const settled = await settle;
+  console.log(
+    `loading: every cluster's first, full beat in ${((performance.now() - tLoad) / 1000).toFixed(1)} s (8 at a time, the loaded ones beating meanwhile: p99 ${ms(settled.latency.p99)} ms, not a measured phase)`,
+  );
 
   for (const replicas of [1, 3]) {
     while (plane.replicas.length < replicas) await plane.addReplica();
@@ -277,7 +280,7 @@ async function beatOnce(url: string, a: Agent, beat: number, bodies: Bodies, tal
 async function runPhase(
   p: SpawnedPlane,
   agents: Agent[],
-  opts: { replicas: number; phase: Phase; bodies: Bodies; during?: () => Promise<unknown>; onDuring?: (r: unknown) => void },
+  opts: { replicas: number; phase: Phase; bodies: Bodies; onlyLoaded?: boolean; during?: () => Promise<unknown>; onDuring?: (r: unknown) => void },
 ): Promise<PhaseFigures> {
   const urls = p.replicas.slice(0, opts.replicas).map((r) => `${r.url}${AGENT_PATHS.heartbeat}`);
   const tally = newTally();
@@ -297,7 +300,8 @@ async function runPhase(
       if (wait > 0) await Bun.sleep(wait);
       if (stopped) return;
       lateMs = Math.max(lateMs, performance.now() - due);
-      await beatOnce(urls[sent++ % urls.length]!, a, beat, opts.bodies, tally);
+      // While loading, an agent whose first beat the loader has not sent yet waits for it.
+      if (!opts.onlyLoaded || a.base) await beatOnce(urls[sent++ % urls.length]!, a, beat, opts.bodies, tally);
       due += INTERVAL_MS;
     }
   });
@@ -308,9 +312,11 @@ async function runPhase(
   if (opts.phase === 'settle') {
     for (;;) {
       await Bun.sleep(1000);
-      const [row] = await queryRows<{ n: number }>(p.adminDb, sql`select count(*)::int as n from clusters where status not in ('healthy', 'warning', 'critical')`);
-      if (Number(row?.n) === 0 && (performance.now() - start) / 1000 >= COLD_MIN_S) break;
-      if ((performance.now() - start) / 1000 >= COLD_MAX_S) throw new Error(`settling: ${row?.n} clusters still not live after ${COLD_MAX_S} s`);
+      const [row] = await queryRows<{ n: number }>(
+        p.adminDb,
+        sql`select count(*)::int as n from clusters where status not in ('healthy', 'warning', 'critical')`,
+      );
+      if (Number(row?.n) === 0 && agents.every((a) => a.base) && (performance.now() - start) / 1000 >= COLD_MIN_S) break;
     }
   } else if (opts.phase === 'cold') {
     for (;;) {
