@@ -20,15 +20,13 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../src/testing/db';
 import { spawnCommand } from '../src/testing/spawn';
 import { apiClient, httpRequester, makeUser, signIn, type Browser } from '../src/testing/app';
-import { createEnrolledCluster, gzipJson, makeWorkloadsFor } from '../src/testing/heartbeats';
-import { makeFleetPods } from '../src/testing/pod-fleet';
-import { createSseParser } from '../src/testing/sse';
+import { createEnrolledCluster, gzipJson } from '../src/testing/heartbeats';
 import { connectAgent, type ScriptedAgent } from '../src/testing/stream-agent';
 import { createOrg, setMembership } from '../src/orgs/store';
-import { AGENT_KEY_HEADER, AGENT_PATHS, type HeartbeatResponse, type HeartbeatV2, type PodDetail, type WorkloadKind } from '../src/contract';
-import { describePods, makeDelta, rememberInventory, type DescribedPods, type InventoryMemory } from '../agent/heartbeat-delta';
-import { attachWorkloadsBase, createTemplateMemory, rememberTemplates, type TemplateMemory } from '../agent/heartbeat-workloads';
-import { clusterInput, createCustomers, fleetHeartbeat, podsOf } from './lib/fleet';
+import { AGENT_KEY_HEADER, AGENT_PATHS, type HeartbeatResponse } from '../src/contract';
+import { rememberInventory } from '../agent/heartbeat-delta';
+import { createTemplateMemory, rememberTemplates } from '../agent/heartbeat-workloads';
+import { clusterInput, createCustomers, podsOf } from './lib/fleet';
 import { parallel } from './lib/control-plane';
 import { startPacedBeats } from './lib/paced-beats';
 import { cpuMs, procStatus } from './lib/agent-process';
@@ -50,10 +48,6 @@ const MINUTES = minutesArg ?? (quick ? 3 : 60);
 const CLUSTERS = quick ? 100 : 500;
 const VIEWERS = quick ? 10 : 50;
 const STREAMS = quick ? 4 : 20;
-const INTERVAL_S = 15;
-/** Every CHURN_EVERY-th cluster replaces a pod every beat and rolls its workloads out every ROLLOUT_BEATS beats. */
-const CHURN_EVERY = 10;
-const ROLLOUT_BEATS = 40;
 const THINK_MS = [2000, 5000] as const;
 /**
  * A stream's agent writes this many lines a second (`--lines-per-second N`, default 1). The server keeps each
@@ -67,7 +61,6 @@ const STALL_MS = 30_000;
 const RSS_EVERY_MS = 5000;
 const MIB = 1024 ** 2;
 const LINE_PAD = 'GET /api/v1/orders?customer=4711&page=3 HTTP/1.1 200 1532 "-" "okhttp/4.12.0" rt=0.012';
-const WORKLOAD_KINDS = new Set<string>(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 /** Errors by kind; `errors` in RESULT is their sum. */
 const errors = new Map<string, number>();
@@ -130,50 +123,8 @@ function classifyOutput(lines: readonly string[]): { errors: string[]; warns: st
   return out;
 }
 
-/** One agent's memory between beats, as the agent keeps it: the acknowledged inventory and workloads. */
-type AgentMemory = { inventory: InventoryMemory | null; templates: TemplateMemory };
-
-/** Cluster `c`'s pods at beat `b`: in churning clusters one pod (a different one each beat) was replaced. */
-function podsAt(c: number, b: number): PodDetail[] {
-  const pods = makeFleetPods(c, podsOf(c), b);
-  if (c % CHURN_EVERY !== 0) return pods;
-  const k = b % pods.length;
-  const p = pods[k]!;
-  if (p.ownerKind !== 'Deployment') return pods;
-  const suffix = Bun.hash(`${c}/${b}`).toString(36).slice(0, 5).padEnd(5, 'x');
-  pods[k] = { ...p, name: `${p.name.slice(0, -5)}${suffix}`, uid: crypto.randomUUID(), startedUnix: p.startedUnix + b * INTERVAL_S };
-  return pods;
-}
-
-/** The workloads the pods belong to, as the agent reports them (template tags move with `rollout`). */
-function workloadsAt(pods: readonly PodDetail[], rollout: number): NonNullable<HeartbeatV2['workloads']> {
-  const owned = pods.filter((p) => WORKLOAD_KINDS.has(p.ownerKind));
-  const kindOf = new Map(owned.map((p) => [`${p.namespace}/${p.ownerName}`, p.ownerKind as WorkloadKind]));
-  return makeWorkloadsFor(owned, rollout).map((w) => ({ ...w, kind: kindOf.get(`${w.namespace}/${w.name}`) ?? 'Deployment' }));
-}
-
-/** Cluster `c`'s beat `b` as its agent would send it given what the server acknowledged so far. */
-function agentBeat(c: number, b: number, memory: AgentMemory): { body: HeartbeatV2; described: DescribedPods | null; rollout: number } {
-  const pods = podsAt(c, b);
-  const body = fleetHeartbeat(c, b, pods);
-  const rollout = c % CHURN_EVERY === 0 ? Math.floor(b / ROLLOUT_BEATS) : 0;
-  if (!attachWorkloadsBase(body, rollout, memory.templates)) {
-    // Each template only while the server may lack it (agent/heartbeat-workloads.ts attachWorkloads).
-    const workloads = workloadsAt(pods, rollout);
-    const carried = new Set<string>();
-    for (const w of workloads) {
-      if ((!memory.templates.resendAll && memory.templates.sent.has(w.templateHash)) || carried.has(w.templateHash)) delete w.template;
-      else carried.add(w.templateHash);
-    }
-    body.workloads = workloads;
-    body.workloadsTruncated = false;
-  }
-  const described = describePods(body);
-  if (described && memory.inventory) makeDelta(body, described, memory.inventory);
-  return { body, described, rollout };
-}
-
-type Follower = { clusterIndex: number; lines: number; lastLineAt: number; stalled: boolean; reopens: number; reconnects: number; stop(): void };
+import { follow, type Follower, type FollowDeps } from './lib/soak-follow';
+import { agentBeat, INTERVAL_S, type AgentMemory } from './lib/soak-agent';
 
 try {
   // --- The control plane, in its own process, on a scratch database with an owner and the viewers' accounts.
@@ -329,103 +280,8 @@ try {
   await Bun.sleep(1000);
 
   const streamEnds = new Map<string, number>();
-  /** Opens a stream of cluster `s`'s first running pod and follows it over SSE until the run ends. */
-  function follow(s: number): Follower {
-    const pod = makeFleetPods(s, podsOf(s)).find((p) => p.phase === 'Running')!;
-    const f: Follower = { clusterIndex: s, lines: 0, lastLineAt: performance.now(), stalled: false, reopens: 0, reconnects: 0, stop: () => {} };
-    let controller: AbortController | null = null;
-    let streamId: string | null = null;
-    f.stop = () => {
-      controller?.abort();
-      if (streamId) void fetch(`${base}/v1/streams/${streamId}`, { method: 'DELETE', headers: auth }).catch(() => {});
-    };
-    void (async () => {
-      // Set by the parser's callback: typed wide so the reconnect below reads it.
-      let lastEventId = null as string | null;
-      while (!stopping) {
-        if (!streamId) {
-          const t0 = performance.now();
-          try {
-            const res = await fetch(`${base}/v1/clusters/${clusters[s]!.id}/pods/${pod.namespace}/${pod.name}/logs`, {
-              method: 'POST',
-              headers: { ...auth, 'content-type': 'application/json' },
-              body: JSON.stringify({ tailLines: 0 }),
-            });
-            const text = await res.text();
-            if (res.status !== 201) {
-              countError(`stream_open_${res.status}`, text);
-              await Bun.sleep(5000);
-              continue;
-            }
-            record('stream_open', performance.now() - t0);
-            streamId = (JSON.parse(text) as { streamId: string }).streamId;
-            lastEventId = null;
-          } catch (e) {
-            if (!stopping) countError('stream_open_failed', String(e));
-            await Bun.sleep(5000);
-            continue;
-          }
-        }
-        controller = new AbortController();
-        let ended: string | null = null;
-        const parse = createSseParser((e) => {
-          if (e.id !== null) lastEventId = e.id;
-          if (e.event === 'lines') {
-            const now = performance.now();
-            for (const item of (JSON.parse(e.data) as { items: unknown[] }).items) {
-              if (typeof item !== 'string') continue;
-              f.lines++;
-              f.lastLineAt = now;
-              f.stalled = false;
-              const sent = lineSentAt.get(item);
-              if (sent !== undefined) {
-                record('log_line', now - sent);
-                lineSentAt.delete(item);
-              }
-            }
-          } else if (e.event === 'end') ended = (JSON.parse(e.data) as { reason: string }).reason;
-          else if (e.event === 'gap') countError('stream_gap', e.data);
-        });
-        try {
-          const headers: Record<string, string> = { ...auth, accept: 'text/event-stream' };
-          if (lastEventId) headers['last-event-id'] = lastEventId;
-          const res = await fetch(`${base}/v1/streams/${streamId}`, {
-            headers,
-            signal: controller.signal,
-          });
-          if (res.status !== 200 || !res.body) {
-            countError(`stream_sse_${res.status}`, await res.text());
-            streamId = null;
-            await Bun.sleep(5000);
-            continue;
-          }
-          const reader = res.body.getReader();
-          const decoder = new TextDecoder();
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            parse(decoder.decode(value, { stream: true }));
-          }
-        } catch (e) {
-          if (stopping) return;
-          countError('stream_sse_failed', String(e));
-        }
-        if (stopping) return;
-        if (ended) {
-          // The server ended the stream by its own limits: an orderly close, opened again as a viewer would.
-          streamEnds.set(ended, (streamEnds.get(ended) ?? 0) + 1);
-          f.reopens++;
-          streamId = null;
-        } else {
-          // The response ended without an end event: reconnect from the last id after a second, as EventSource does.
-          f.reconnects++;
-          await Bun.sleep(1000);
-        }
-      }
-    })();
-    return f;
-  }
-  const followers = Array.from({ length: STREAMS }, (_, s) => follow(s));
+  const followDeps: FollowDeps = { base, auth, clusterId: (s) => clusters[s]!.id, stopping: () => stopping, countError, record, streamEnds, lineSentAt };
+  const followers = Array.from({ length: STREAMS }, (_, s) => follow(s, followDeps));
   cleanups.push(() => followers.forEach((f) => f.stop()));
   const stallTimer = setInterval(() => {
     const now = performance.now();
