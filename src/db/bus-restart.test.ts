@@ -16,7 +16,8 @@ afterAll(async () => {
   await pg?.destroy();
 });
 
-test.skipIf(Boolean(unavailable))(
+// Skipped only off CI: CI installs the Postgres server, so a missing one fails there instead of passing silently.
+test.skipIf(Boolean(unavailable) && !process.env.CI)(
   'the bus listens again once the database is back: a subscription made before the restart receives after it',
   async () => {
     const database = await openDatabase({ databaseUrl: pg.url, dataDir: '', maxConnections: 2 });

@@ -160,7 +160,8 @@ async function probe(server: { url: string }, replica: Probe['replica'], path: s
 const isJobFailure = (line: string): boolean => /"msg":"[\w -]+ (failed|skipped: database unavailable)"/.test(line);
 const isBug = (line: string): boolean => line.includes('"level":"error"');
 
-test.skipIf(Boolean(unavailable))(
+// Skipped only off CI: CI installs the Postgres server, so a missing one fails there instead of passing silently.
+test.skipIf(Boolean(unavailable) && !process.env.CI)(
   `Postgres down for ${OUTAGE_SECONDS} s under load: not ready while down, retryable refusals, every cluster back within a beat, the log stream resumes`,
   async () => {
     const beats: Beat[] = [];
