@@ -12,10 +12,9 @@ import { admitBody, parseStorableJson, readBody } from '../http/body';
 import { knownAgentKey, requireAgent } from './auth';
 import { exchangeEnrollmentToken } from '../clusters/enrollment';
 import { firstError, parseHeartbeat } from './heartbeat-parse';
+import { readBeatAnswer } from './beat-answer';
 import { ingestHeartbeat } from './heartbeat';
 import { createRateLimiter } from './rate-limit';
-import { hasPendingCommands } from '../commands/store';
-import { findUpdateFor } from '../rollouts/store';
 
 const checkEnroll = TypeCompiler.Compile(EnrollRequest);
 
@@ -111,10 +110,10 @@ export function agentApi(deps: AppDeps) {
         'cluster_deleted',
         `cluster "${agent.name}" was deleted from Niro; uninstall the agent with: kubectl delete namespace niro-system`,
       );
-    // Read after the ingest committed, outside its transaction, side by side: whether commands wait (a hint only,
-    // the long-poll is authoritative) and whether a running rollout told this cluster to update.
+    // Whether commands wait and whether a rollout told this cluster to update: read by the statement that stored a
+    // usual beat, else once after the full path committed.
     stage('store');
-    const [commandsPending, update] = await Promise.all([hasPendingCommands(db, agent.id, new Date()), findUpdateFor(db, agent.id)]);
+    const { commandsPending, update } = res.answer ?? (await readBeatAnswer(db, agent.id, new Date()));
     stage('answer');
     return {
       nextIntervalSeconds: config.heartbeatIntervalSeconds,

@@ -10,16 +10,17 @@ import { openSeverities } from '../incidents/store';
 import { incidentTimeline } from '../incidents/timeline';
 import { STATUS_LABEL, type ClusterStatus } from '../clusters/vocabulary';
 import { lockClusterForBeat, recordBeat } from '../clusters/store';
-import { readStoredInventory, readStoredKeys, rebuildInventory } from '../inventory/delta';
+import { readStoredInventory, rebuildInventory } from '../inventory/delta';
 import { prepareEvents, prepareNodes, preparePods, takePodUsage, usageVectors, type PodInventory } from '../inventory/prepare';
 import { clearPods, syncNodes, syncPods } from '../inventory/store';
-import { recordUnchangedBeat, recordUsageSample, type BeatFacts } from '../inventory/usage';
+import { recordUnchangedBeat, recordUsageSample, type BeatFacts, type SampleKeys } from '../inventory/usage';
 import { clearWorkloads, listWorkloads, syncWorkloads, workloadSubject, workloadsSetHash, type WorkloadSync } from '../inventory/workloads';
 import { replaceManagedObjects } from '../inventory/managed';
 import { applyWorkloadPolicies } from '../policies/evaluate';
 import { addTimeline, upsertEventEntries, type NewTimelineEntry } from '../clusters/timeline';
 import { statusFromSeverities } from '../clusters/status-rules';
 import type { Snapshot } from './heartbeat-parse';
+import { beatAnswerColumns, toBeatAnswer, type BeatAnswer, type BeatAnswerRow } from './beat-answer';
 
 /** Restart entries per beat on the timeline; a mass restart adds one summary line for the rest. */
 const MAX_RESTART_ENTRIES = 20;
@@ -40,6 +41,8 @@ export type IngestResult =
       workloadsGeneration: string | null;
       /** The beat carried `managed` (protocol 8) and the set is stored. */
       managedStored?: boolean;
+      /** Read in the statement that stored the beat (its one-statement path); absent after the full path. */
+      answer?: BeatAnswer;
     }
   | { ok: false; reason: 'cluster_gone' };
 
@@ -91,17 +94,15 @@ export async function ingestHeartbeat(db: Db, clusterId: string, snap: Snapshot,
 }
 
 async function ingestInventory(db: Db, clusterId: string, snap: Snapshot, now: Date, hints?: PodsHashHints): Promise<IngestResult> {
-  if (!snap.inventory) return (await ingestSnapshot(db, clusterId, snap, now, hints, null, false))!;
+  if (!snap.inventory) return (await ingestSnapshot(db, clusterId, snap, now, hints, null, null))!;
   const delta = snap.inventory;
-  // The usual delta changes no pod: the stored keys (an index-only read) give the usage vectors their
-  // keys, and the one-statement path needs nothing else.
-  if (delta.changed.length === 0 && delta.removed.length === 0 && !snap.podsTruncated) {
-    const index = await readStoredKeys(db, clusterId);
-    if (index.podsHash === delta.base && index.keys.length === delta.cpuMilli.length && index.keys.length === delta.memBytes.length) {
-      const inventory: PodInventory = { keys: index.keys, cpu: delta.cpuMilli, mem: delta.memBytes, json: [], hashes: [], setHash: delta.base };
-      const fast = await ingestSnapshot(db, clusterId, { ...snap, inventory: null }, now, hints, inventory, true);
-      if (fast) return fast;
-    }
+  // The usual delta changes no pod: its usage vectors follow the stored key set, which the one-statement
+  // path checks (it holds the stored generation's keys), so that statement is all the beat needs.
+  if (delta.changed.length === 0 && delta.removed.length === 0 && !snap.podsTruncated && delta.cpuMilli.length === delta.memBytes.length) {
+    const inventory: PodInventory = { keys: [], cpu: delta.cpuMilli, mem: delta.memBytes, json: [], hashes: [], setHash: delta.base };
+    const keys: SampleKeys = { kind: 'stored', pods: delta.cpuMilli.length };
+    const fast = await ingestSnapshot(db, clusterId, { ...snap, inventory: null }, now, hints, inventory, keys);
+    if (fast) return fast;
   }
   // Otherwise the delta is rebuilt into the full list from the stored rows, then ingested like a full
   // beat. On any doubt the beat's other facts are still stored, over the stored pods, and every pod is asked for.
@@ -109,15 +110,16 @@ async function ingestInventory(db: Db, clusterId: string, snap: Snapshot, now: D
   const applied =
     stored.podsHash === delta.base && !snap.podsTruncated ? rebuildInventory(stored, delta, { cpuMilli: delta.cpuMilli, memBytes: delta.memBytes }) : null;
   if (applied && applied.pods.length <= LIMITS.podsPerHeartbeat)
-    return (await ingestSnapshot(db, clusterId, { ...snap, pods: applied.pods, inventory: null }, now, hints, applied.inventory, false))!;
+    return (await ingestSnapshot(db, clusterId, { ...snap, pods: applied.pods, inventory: null }, now, hints, applied.inventory, null))!;
   const kept = rebuildInventory(stored, { changed: [], removed: [] }, null)!;
-  const result = (await ingestSnapshot(db, clusterId, { ...snap, pods: kept.pods, inventory: null }, now, hints, kept.inventory, false))!;
+  const result = (await ingestSnapshot(db, clusterId, { ...snap, pods: kept.pods, inventory: null }, now, hints, kept.inventory, null))!;
   return result.ok ? { ...result, inventoryGeneration: null, fullInventory: true } : result;
 }
 
 /**
  * Ingests a snapshot with its pod list; `inventory` is the list's usage and digests when already taken
- * out. With `fastOnly`, only the one-statement path is tried: null when the beat needs more.
+ * out. With `storedKeys` (a delta without its keys), only the one-statement path is tried: null when the
+ * beat needs more.
  */
 async function ingestSnapshot(
   db: Db,
@@ -126,7 +128,7 @@ async function ingestSnapshot(
   now: Date,
   hints: PodsHashHints | undefined,
   inventory: PodInventory | null,
-  fastOnly: boolean,
+  storedKeys: SampleKeys | null,
 ): Promise<IngestResult | null> {
   const podUsage = inventory ?? (snap.pods ? takePodUsage(snap.pods) : null);
   const nodes = prepareNodes(snap.nodes);
@@ -165,20 +167,24 @@ async function ingestSnapshot(
   // The one-statement path is tried unless this replica knows the pod inventory just changed
   // (then the attempt would be a wasted round trip). The hint only picks the order, never the outcome.
   const hint = hints?.get(clusterId);
-  const unchanged = hint === undefined || hint === expect.podsHash ? await recordUnchangedBeat(db, clusterId, expect, facts, usage, now) : null;
+  const unchanged =
+    hint === undefined || hint === expect.podsHash
+      ? await recordUnchangedBeat<BeatAnswerRow>(db, clusterId, expect, facts, usage, now, storedKeys ?? { kind: 'beat' }, beatAnswerColumns(clusterId, now))
+      : null;
   if (hints) rememberPodsHash(hints, clusterId, expect.podsHash);
   if (unchanged)
     return {
       ok: true,
-      status: unchanged as ClusterStatus,
-      podsStored: podUsage ? podUsage.keys.length : 0,
+      status: unchanged.status as ClusterStatus,
+      podsStored: podUsage ? podUsage.cpu.length : 0,
       truncated: snap.podsTruncated,
       resendTemplates: false,
       inventoryGeneration: generation(snap, expect.podsHash),
       fullInventory: false,
       workloadsGeneration: workloadsHash,
+      answer: toBeatAnswer(unchanged),
     };
-  if (fastOnly) return null;
+  if (storedKeys) return null;
 
   return db.transaction(async (tx) => {
     const prev = await lockClusterForBeat(tx, clusterId);
@@ -230,7 +236,7 @@ async function ingestSnapshot(
       workloads = { changed: [], policyChanged: [], removed: await clearWorkloads(tx, clusterId), missingTemplates: false };
     timeline.push(...(await applyWorkloadPolicies(tx, ctx, workloads, now)));
 
-    if (usage.hasAny) await recordUsageSample(tx, clusterId, usage, now, prev.usage_keys_id);
+    await recordUsageSample(tx, clusterId, usage, now, prev.usage_keys_id);
     if (events.setHash !== prev.events_hash) await upsertEventEntries(tx, clusterId, events.events);
 
     // Every kind, the offline one included (the beat itself ends it); writes only what differs.
@@ -279,7 +285,7 @@ async function ingestSnapshot(
       nodesHash: nodes.setHash,
       eventsHash: events.setHash,
       workloadsHash: baseUnknown ? prev.workloads_hash : workloads?.missingTemplates ? null : workloadsHash,
-      usageKeysId: usage.hasAny ? usage.keysId : prev.usage_keys_id,
+      usageKeysId: usage.keysId,
       ...(status !== prev.status ? { status, statusSince: now } : {}),
     });
     await addTimeline(tx, clusterId, timeline, now);

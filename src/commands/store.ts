@@ -48,14 +48,12 @@ export async function claimCommands(db: Db, clusterId: string, now: Date, limit:
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
 }
 
-/** Whether the cluster has a command its agent has not picked up yet (HeartbeatResponse.commandsPending). */
-export async function hasPendingCommands(db: Db, clusterId: string, now: Date): Promise<boolean> {
-  const [row] = await db
-    .select({ id: commands.id })
-    .from(commands)
-    .where(and(eq(commands.clusterId, clusterId), isNull(commands.deliveredAt), eq(commands.status, 'queued'), gt(commands.expiresAt, now)))
-    .limit(1);
-  return row !== undefined;
+/**
+ * Whether the cluster has a command its agent has not picked up yet (HeartbeatResponse.commandsPending), as a
+ * boolean SQL expression: the heartbeat reads it in the statement that stores the beat.
+ */
+export function pendingCommandsExpr(clusterId: string, now: Date): SQL {
+  return sql`exists (select 1 from ${commands} where ${and(eq(commands.clusterId, clusterId), isNull(commands.deliveredAt), eq(commands.status, 'queued'), gt(commands.expiresAt, now))})`;
 }
 
 export type RecordResultOutcome = { ok: true; command: CommandRow } | { ok: false; reason: 'not_found' | 'not_delivered' | 'already_reported' };

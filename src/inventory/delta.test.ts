@@ -3,8 +3,13 @@
 // or a truncated delta is answered 200 with fullInventory (the beat's other facts stored, the pods untouched); pods
 // beside a delta are refused naming the field; protocol 5 gets no generation.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import postgres from 'postgres';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client';
+import { createLogger } from '../log';
 import type { HeartbeatResponse, HeartbeatV2, PodDelta, PodDetail } from '../contract';
-import { apiClient, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
+import { TEST_ORIGIN, apiClient, createApp, makeOrg, makeUser, signIn, startTestApp, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { readStoredInventory } from './delta';
 import { latestPodUsage } from './usage';
@@ -89,6 +94,62 @@ describe('delta heartbeats', () => {
     const p0 = sorted(third)[0]!;
     expect(await latestPodUsage(t.db, a.clusterId, p0.namespace, p0.name)).toMatchObject({ cpuMilli: p0.cpuUsageMilli });
     expect(await stored(a.clusterId)).toEqual(storedA);
+  });
+
+  test('the usual delta is one statement; a stored key set that does not fit takes the full path', async () => {
+    const c = await createEnrolledCluster(t, api, { name: 'delta-statements' });
+    const first = makePods(12, 0);
+    const full = makeHeartbeat({ pods: sorted(first) });
+    const ack = await beat(c.agentKey, full);
+    // A second app over a pool whose statements are counted (postgres.js's debug hook sees every one sent; the
+    // array-type lookup it makes once per new connection is the driver's, not the beat's).
+    const statements: string[] = [];
+    const client = postgres(t.testDb.url, {
+      max: 2,
+      onnotice: () => {},
+      debug: (_conn, query) => void (query.includes('pg_catalog.pg_type') || statements.push(query)),
+    });
+    const counted = createApp({ db: drizzle(client) as unknown as Db, bus: t.bus, config: t.config, log: createLogger('error', () => {}) });
+    const countedApp = { ...t, request: (path: string, init?: RequestInit) => counted.handle(new Request(TEST_ORIGIN + path, init)) } as TestApp;
+    const countedBeat = async (body: HeartbeatV2): Promise<{ answer: HeartbeatResponse; statements: string[] }> => {
+      statements.length = 0;
+      const res = await sendHeartbeat(countedApp, c.agentKey, body);
+      expect(res.status).toBe(200);
+      // The agent's key is looked up once in a while (the replica caches it): not counted.
+      return { answer: (await res.json()) as HeartbeatResponse, statements: statements.filter((q) => !q.includes('agent_key_hash')) };
+    };
+    try {
+      // Usage moved, nothing else: one statement stores the beat and its usage sample and reads the answer.
+      const second = makePods(12, 1);
+      const usual = await countedBeat(deltaBeat(second, { base: ack.inventoryGeneration!, changed: [], removed: [] }));
+      expect(usual.answer.inventoryGeneration).toBe(ack.inventoryGeneration!);
+      expect(usual.answer.commandsPending).toBe(false);
+      expect(usual.statements.length).toBe(1);
+      expect(usual.statements[0]).toContain('insert into usage_samples');
+      const p3 = sorted(second)[3]!;
+      expect(await latestPodUsage(t.db, c.clusterId, p3.namespace, p3.name)).toMatchObject({ cpuMilli: p3.cpuUsageMilli, memBytes: p3.memUsageBytes });
+
+      // The stored key set no longer fits the pods (as when it was written while no metrics came, before the
+      // cluster's key set always followed its pods): the one statement refuses, the full path rebuilds the list
+      // from the stored pods and the sample follows the right keys.
+      await queryRows(
+        t.db,
+        sql`with old as (select k.* from usage_key_sets k join clusters c on c.usage_keys_id = k.id where c.id = ${c.clusterId}),
+                stale as (insert into usage_key_sets (id, cluster_id, pod_keys, node_keys) select 'stale-' || id, cluster_id, pod_keys[1:11], node_keys from old returning id)
+            update clusters set usage_keys_id = (select id from stale) where id = ${c.clusterId}`,
+      );
+      const third = makePods(12, 2);
+      const doubt = await countedBeat(deltaBeat(third, { base: ack.inventoryGeneration!, changed: [], removed: [] }));
+      expect(doubt.answer.inventoryGeneration).toBe(ack.inventoryGeneration!);
+      expect(doubt.statements.length).toBeGreaterThan(1);
+      for (const p of sorted(third))
+        expect(await latestPodUsage(t.db, c.clusterId, p.namespace, p.name)).toMatchObject({ cpuMilli: p.cpuUsageMilli, memBytes: p.memUsageBytes });
+      // …after which the usual delta is one statement again.
+      const fourth = makePods(12, 3);
+      expect((await countedBeat(deltaBeat(fourth, { base: ack.inventoryGeneration!, changed: [], removed: [] }))).statements.length).toBe(1);
+    } finally {
+      await client.end({ timeout: 1 });
+    }
   });
 
   test('unknown base, misaligned usage or a truncated delta: 200 with fullInventory, the pods untouched, the beat counted', async () => {

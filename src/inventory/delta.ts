@@ -26,17 +26,6 @@ export async function readStoredInventory(db: Db, clusterId: string): Promise<St
   return { podsHash: rows[0]?.pods_hash ?? null, pods };
 }
 
-/** The cluster's generation and stored pod keys in delta order, without the pods themselves. */
-export async function readStoredKeys(db: Db, clusterId: string): Promise<{ podsHash: string | null; keys: string[] }> {
-  const rows = await queryRows<{ pods_hash: string | null; namespace: string | null; name: string | null }>(
-    db,
-    sql`select c.pods_hash, p.namespace, p.name from clusters c left join cluster_pods p on p.cluster_id = c.id where c.id = ${clusterId}`,
-  );
-  const keys: string[] = [];
-  for (const r of rows) if (r.namespace !== null && r.name !== null) keys.push(podKey(r.namespace, r.name));
-  return { podsHash: rows[0]?.pods_hash ?? null, keys: keys.sort(byKey) };
-}
-
 export type RebuiltInventory = { pods: PodDetail[]; inventory: PodInventory };
 
 /** Keys in the order delta usage vectors follow: UTF-16 code units, as the agent sorts them. */

@@ -7,8 +7,10 @@ import type { Plan } from '../orgs/schema';
 import type { UsageVectors } from './prepare';
 
 /**
- * Writes one sample; the key set is written only when it is new for the cluster. On an unchanged
- * inventory this is exactly one row, whatever the pod count.
+ * Writes one sample (none when the beat knows no usage at all); the key set is written only when it is
+ * new for the cluster, and also without a sample: the cluster's key set always names its stored pods and
+ * nodes, which a delta beat's vectors follow (SampleKeys). On an unchanged inventory this is exactly one
+ * row, whatever the pod count.
  */
 export async function recordUsageSample(db: Db, clusterId: string, usage: UsageVectors, at: Date, knownKeysId: string | null): Promise<void> {
   if (usage.keysId !== knownKeysId) {
@@ -16,6 +18,7 @@ export async function recordUsageSample(db: Db, clusterId: string, usage: UsageV
       values (${usage.keysId}, ${clusterId}, ${pgArrayLiteral(usage.podKeys)}::text::text[], ${pgArrayLiteral(usage.nodeKeys)}::text::text[])
       on conflict (id) do nothing`);
   }
+  if (!usage.hasAny) return;
   // Two beats within the same millisecond (a retried request) keep the first sample.
   await db.execute(sql`insert into usage_samples (cluster_id, at, keys_id, pod_cpu, pod_mem, node_cpu, node_mem)
     values (${clusterId}, ${at.toISOString()}::timestamptz, ${usage.keysId},
@@ -70,34 +73,50 @@ export type BeatFacts = {
 };
 
 /**
+ * Which key set the beat's usage vectors follow. `beat`: the one the beat's own keys name (`usage.keysId`).
+ * `stored`: a delta on the stored pod generation carries no keys, so its vectors follow the cluster's stored
+ * key set, which the statement checks to hold `pods` pod keys and exactly the beat's node names.
+ */
+export type SampleKeys = { kind: 'beat' } | { kind: 'stored'; pods: number };
+
+/**
  * Heartbeat writes commit without waiting for the WAL flush (synchronous_commit off, for that
  * transaction only): a beat is re-sent every interval, so a crash that loses the last fraction of a
  * second of them is repaired by the next one — and thousands of clusters don't each wait on fsync.
  *
  * The common case in one statement and one round trip, no explicit transaction: if the stored
  * inventory, events, capabilities and agent match and the cluster is heartbeating normally, bump
- * the cluster row and append the usage sample (2 rows). Returns the cluster's status, or null when
- * anything differs — the caller then takes the full path. The UPDATE re-checks its conditions
- * against a row a concurrent beat just changed, so a stale fast path cannot win.
+ * the cluster row and append the usage sample (2 rows). `answer` adds columns to the result, read
+ * in the same statement (they see the database as it was when it began). Returns the cluster's
+ * status with those columns, or null when anything differs — the caller then takes the full path.
+ * The UPDATE re-checks its conditions against a row a concurrent beat just changed, so a stale fast
+ * path cannot win.
  */
-export async function recordUnchangedBeat(
+export async function recordUnchangedBeat<Answer extends object>(
   db: Db,
   clusterId: string,
   expect: UnchangedExpectation,
   facts: BeatFacts,
   usage: UsageVectors,
   at: Date,
-): Promise<string | null> {
+  keys: SampleKeys,
+  answer: SQL,
+): Promise<(Answer & { status: string }) | null> {
   const atIso = at.toISOString();
   const sample = usage.hasAny
     ? sql`, sample as (
         insert into usage_samples (cluster_id, at, keys_id, pod_cpu, pod_mem, node_cpu, node_mem)
-        select id, ${atIso}::timestamptz, ${usage.keysId}, ${pgArrayLiteral(usage.podCpu)}::text::int[], ${pgArrayLiteral(usage.podMem)}::text::bigint[],
+        select id, ${atIso}::timestamptz, usage_keys_id, ${pgArrayLiteral(usage.podCpu)}::text::int[], ${pgArrayLiteral(usage.podMem)}::text::bigint[],
                ${pgArrayLiteral(usage.nodeCpu)}::text::int[], ${pgArrayLiteral(usage.nodeMem)}::text::bigint[]
         from beat on conflict (cluster_id, at) do nothing)`
     : sql``;
-  const sameKeys = usage.hasAny ? sql`and usage_keys_id = ${usage.keysId}` : sql``;
-  const [row] = await queryRows<{ status: string }>(
+  const sameKeys = !usage.hasAny
+    ? sql``
+    : keys.kind === 'beat'
+      ? sql`and usage_keys_id = ${usage.keysId}`
+      : sql`and exists (select 1 from usage_key_sets k where k.id = clusters.usage_keys_id and k.cluster_id = clusters.id
+              and cardinality(k.pod_keys) = ${keys.pods} and k.node_keys = ${pgArrayLiteral(usage.nodeKeys)}::text::text[])`;
+  const [row] = await queryRows<Answer & { status: string }>(
     db,
     sql`with beat as (
           update clusters set last_heartbeat_at = ${atIso}::timestamptz, protocol = ${facts.protocol}, k8s_version = ${facts.k8sVersion},
@@ -108,10 +127,10 @@ export async function recordUnchangedBeat(
             and workloads_hash is not distinct from ${expect.workloadsHash}
             and agent_version = ${expect.agentVersion} and pods_truncated = ${expect.podsTruncated}
             and capabilities is not distinct from ${expect.capabilitiesJson}::text::jsonb ${sameKeys}
-          returning id, status)${sample}
-        select status, set_config('synchronous_commit', 'off', true) from beat`,
+          returning id, status, usage_keys_id)${sample}
+        select status, set_config('synchronous_commit', 'off', true), ${answer} from beat`,
   );
-  return row?.status ?? null;
+  return row ?? null;
 }
 
 export type PodUsage = { at: Date; cpuMilli: number | null; memBytes: number | null };

@@ -1,5 +1,5 @@
 // Queries of the rollouts domain: plain functions taking the executor (db or tx) first.
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { deleteBounded, type Db } from '../db/client';
 import { clusters } from '../clusters/schema';
 import type { ClusterStatus } from '../clusters/vocabulary';
@@ -146,17 +146,14 @@ export async function transitionRollout(
 
 /**
  * What the heartbeat answer tells this cluster's agent: the image of a running rollout that has told this
- * cluster to update and not yet seen it back. One indexed probe per beat (the partial index holds only
- * the clusters being updated right now).
+ * cluster to update and not yet seen it back, as a SQL expression giving `{"image","version"}` JSON or null
+ * (the heartbeat reads it in the statement that stores the beat). One indexed probe: the partial index holds
+ * only the clusters being updated right now.
  */
-export async function findUpdateFor(db: Db, clusterId: string): Promise<{ image: string; version: string } | null> {
-  const [row] = await db
-    .select({ image: agentRollouts.targetImage, version: agentRollouts.targetVersion })
-    .from(agentRolloutTargets)
-    .innerJoin(agentRollouts, eq(agentRollouts.id, agentRolloutTargets.rolloutId))
-    .where(and(eq(agentRolloutTargets.clusterId, clusterId), eq(agentRolloutTargets.state, 'updating'), eq(agentRollouts.status, 'running')))
-    .limit(1);
-  return row ?? null;
+export function agentUpdateExpr(clusterId: string): SQL {
+  return sql`(select json_build_object('image', r.target_image, 'version', r.target_version)
+    from ${agentRolloutTargets} t join ${agentRollouts} r on r.id = t.rollout_id
+    where t.cluster_id = ${clusterId} and t.state = 'updating' and r.status = 'running' limit 1)`;
 }
 
 /** Clusters (of `clusterIds`) in a running or paused rollout's unfinished part: a second rollout must not take them. */
