@@ -8,8 +8,9 @@
 //   viewers  — 50 (quick: 10) signed-in browsers, each its own user, cycling through the fleet page and its live
 //              poll (with the ETag it holds), a cluster's page, /pods (unfiltered, a status filter, a search) and
 //              the JSON API, one request every 2–5 s;
-//   streams  — 20 (quick: 4) clusters whose agents hold the agent WebSocket and answer start-log with a line a
-//              second (`--lines-per-second N`), each followed by an SSE viewer for the whole run; a stream the server ends by its own
+//   streams  — 20 (quick: 4) clusters whose agents hold the agent WebSocket and answer start-log with a burst that
+//              fills the stream's buffer to its cap, then a line a second (`--lines-per-second N`), each followed by an
+//              SSE viewer for the whole run; a stream the server ends by its own
 //              limits (idle, line or byte cap) is opened again and counted, not an error.
 // Errors, counted by kind: a response other than 2xx/304, a request that failed, a stream silent for more than
 // 30 s, an error or stack line in the control plane's output. RSS (VmRSS) of the control plane every 5 s; its
@@ -21,7 +22,7 @@ import { createTestDatabase } from '../src/testing/db';
 import { spawnCommand } from '../src/testing/spawn';
 import { apiClient, httpRequester, makeUser, signIn, type Browser } from '../src/testing/app';
 import { createEnrolledCluster, gzipJson } from '../src/testing/heartbeats';
-import { connectAgent, type ScriptedAgent } from '../src/testing/stream-agent';
+import { startLogAgents } from './lib/soak-logs';
 import { createOrg, setMembership } from '../src/orgs/store';
 import { AGENT_KEY_HEADER, AGENT_PATHS, type HeartbeatResponse } from '../src/contract';
 import { rememberInventory } from '../agent/heartbeat-delta';
@@ -50,17 +51,14 @@ const VIEWERS = quick ? 10 : 50;
 const STREAMS = quick ? 4 : 20;
 const THINK_MS = [2000, 5000] as const;
 /**
- * A stream's agent writes this many lines a second (`--lines-per-second N`, default 1). The server keeps each
- * stream's last lines for resuming viewers (NIRO_LOG_STREAM_BUFFER_LINES, 10,000), so its buffers grow for the
- * first 10,000 s at 1 line/s. Between the RSS windows of an hour at 1 line/s they grow by 3,000 lines a stream;
- * `--minutes 10 --lines-per-second 10` grows them by as much between its own windows.
+ * A stream's agent writes this many lines a second (`--lines-per-second N`, default 1), after a first burst that
+ * fills the server's buffer for the stream to its cap (bench/lib/soak-logs.ts): a long-lived stream's steady state.
  */
 const LINES_PER_SECOND = numberFlag('lines-per-second') ?? 1;
 /** A stream silent this long is an error (once per silence). */
 const STALL_MS = 30_000;
 const RSS_EVERY_MS = 5000;
 const MIB = 1024 ** 2;
-const LINE_PAD = 'GET /api/v1/orders?customer=4711&page=3 HTTP/1.1 200 1532 "-" "okhttp/4.12.0" rt=0.012';
 
 /** Errors by kind; `errors` in RESULT is their sum. */
 const errors = new Map<string, number>();
@@ -246,36 +244,16 @@ try {
   cleanups.push(() => beats.stop());
   await Promise.all(firstBeat);
 
-  // --- Log streams: STREAMS agents on the agent socket, each answering start-log with LINES_PER_SECOND lines a second.
+  // --- Log streams: STREAMS agents on the agent socket, each answering start-log with a burst that fills the
+  // stream's buffer, then LINES_PER_SECOND lines a second.
   const lineSentAt = new Map<string, number>();
-  const agents: ScriptedAgent[] = [];
-  for (let s = 0; s < STREAMS; s++) {
-    const agent = await connectAgent(base, clusters[s]!.agentKey);
-    agents.push(agent);
-    const feeding = new Map<string, ReturnType<typeof setInterval>>();
-    let n = 0;
-    agent.ws.addEventListener('message', (e) => {
-      const frame = JSON.parse(String(e.data)) as { type: string; streamId?: string };
-      if (frame.type === 'start-log' && frame.streamId && !feeding.has(frame.streamId)) {
-        const streamId = frame.streamId;
-        feeding.set(
-          streamId,
-          setInterval(() => {
-            const line = `${s}:${++n} ${LINE_PAD}`;
-            lineSentAt.set(line, performance.now());
-            agent.lines(streamId, [line]);
-          }, 1000 / LINES_PER_SECOND),
-        );
-      } else if (frame.type === 'stop' && frame.streamId) {
-        clearInterval(feeding.get(frame.streamId));
-        feeding.delete(frame.streamId);
-      }
-    });
-    cleanups.push(() => {
-      for (const timer of feeding.values()) clearInterval(timer);
-      agent.close();
-    });
-  }
+  const logAgents = await startLogAgents(
+    base,
+    clusters.slice(0, STREAMS).map((c) => c.agentKey),
+    LINES_PER_SECOND,
+    lineSentAt,
+  );
+  cleanups.push(() => logAgents.stop());
   // The agent's own hello settles before the first stream opens.
   await Bun.sleep(1000);
 

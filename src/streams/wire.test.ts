@@ -82,7 +82,7 @@ describe('relay payloads', () => {
 
 describe('stream buffer', () => {
   test('evicts the oldest by line count and by bytes, keeps the newest even when it is huge', () => {
-    const log = new StreamLog({ lines: 3, bytes: 1000 });
+    const log = new StreamLog({ lines: 3, bytes: 2000 });
     for (const l of ['a', 'b', 'c', 'd']) log.append(l);
     expect([log.firstSeq, log.lastSeq, log.size]).toEqual([2, 4, 3]);
     log.append('x'.repeat(5000));
