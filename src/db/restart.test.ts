@@ -209,55 +209,80 @@ test.skipIf(Boolean(unavailable) && !process.env.CI)(
     await Promise.all(fleet.map((f) => f.stop()));
     await probing.stop();
 
-    // Before the stop: every beat landed, both replicas ready.
-    expect(beats.filter((x) => x.doneAt < stopAt && x.status !== 200)).toEqual([]);
-    // While down (requests sent after the server was gone and answered before it was back): refused with a
-    // retryable 503 that says why and when to come back — never a 500, never a hang.
-    const duringOutage = beats.filter((x) => x.sentAt >= downAt && x.doneAt <= startAt);
-    expect(duringOutage.length).toBeGreaterThanOrEqual(CLUSTERS);
-    expect([...new Set(duringOutage.map((x) => `${x.status} ${x.code} retry-after ${x.retryAfter !== null}`))]).toEqual([
-      '503 database_unavailable retry-after true',
-    ]);
-    const downProbes = probes.filter((p) => p.at >= downAt && p.at + 5000 <= startAt);
-    expect(downProbes.filter((p) => p.path === '/readyz').length).toBeGreaterThan(0);
-    expect([...new Set(downProbes.filter((p) => p.path === '/readyz').map((p) => p.status))]).toEqual([503]);
-    // Liveness never wavers: the process is fine, restarting it would not bring the database back.
-    expect([...new Set(probes.filter((p) => p.path === '/healthz').map((p) => p.status))]).toEqual([200]);
-
-    // Back: of each cluster's beats sent once the database was up, at most the first is refused (a pool connection
-    // still dialling the old way, answered 503 like the rest of the outage), and every later one lands — a cluster
-    // loses at most one more interval.
-    const recovery: number[] = [];
+    // On a failure, the timeline the assertions read goes to the output first: a flake under a loaded CI machine
+    // is then diagnosed from its log, not guessed at.
+    const timeline = (): string =>
+      JSON.stringify({
+        stopAt,
+        downAt,
+        startAt,
+        upAt,
+        beats: beats.map((x) => [x.cluster, x.sentAt - stopAt, x.doneAt - stopAt, x.status, x.code?.slice(0, 80)]),
+        probes: probes.filter((p) => p.status !== 200).map((p) => [p.replica, p.path, p.at - stopAt, p.status]),
+        bugs: [...a.lines, ...b.lines, ...c.lines].filter((l) => isBug(l) || l.includes('unhandled error')).map((l) => l.slice(0, 400)),
+        exits: [a, b, c].map((r) => r.proc.exitCode),
+        shown: linesOf(viewer).length,
+        written: written.length,
+      });
+    const all = (): string[] => [...a.lines, ...b.lines, ...c.lines];
+    let jobFailures = 0;
     let refusedAfterUp = 0;
-    for (let i = 0; i < CLUSTERS; i++) {
-      const after = beats.filter((x) => x.cluster === i && x.sentAt >= upAt);
-      expect(after.length).toBeGreaterThanOrEqual(2);
-      if (after[0].status !== 200) {
-        refusedAfterUp++;
-        expect(after[0].status).toBe(503);
+    const recovery: number[] = [];
+    try {
+      // Before the stop: every beat landed, both replicas ready.
+      expect(beats.filter((x) => x.doneAt < stopAt && x.status !== 200)).toEqual([]);
+      // While down (requests sent after the server was gone and answered before it was back): refused with a
+      // retryable 503 that says why and when to come back — never a 500, never a hang.
+      const duringOutage = beats.filter((x) => x.sentAt >= downAt && x.doneAt <= startAt);
+      expect(duringOutage.length).toBeGreaterThanOrEqual(CLUSTERS);
+      expect([...new Set(duringOutage.map((x) => `${x.status} ${x.code} retry-after ${x.retryAfter !== null}`))]).toEqual([
+        '503 database_unavailable retry-after true',
+      ]);
+      const downProbes = probes.filter((p) => p.at >= downAt && p.at + 5000 <= startAt);
+      expect(downProbes.filter((p) => p.path === '/readyz').length).toBeGreaterThan(0);
+      expect([...new Set(downProbes.filter((p) => p.path === '/readyz').map((p) => p.status))]).toEqual([503]);
+      // Liveness never wavers: the process is fine, restarting it would not bring the database back.
+      expect([...new Set(probes.filter((p) => p.path === '/healthz').map((p) => p.status))]).toEqual([200]);
+
+      // Back: of each cluster's beats sent once the database was up, at most the first is refused (a pool connection
+      // still dialling the old way, answered 503 like the rest of the outage), and every later one lands — a cluster
+      // loses at most one more interval.
+      for (let i = 0; i < CLUSTERS; i++) {
+        const after = beats.filter((x) => x.cluster === i && x.sentAt >= upAt);
+        expect(after.length).toBeGreaterThanOrEqual(2);
+        if (after[0].status !== 200) {
+          refusedAfterUp++;
+          expect(after[0].status).toBe(503);
+        }
+        expect(after.slice(1).map((x) => x.status)).toEqual(after.slice(1).map(() => 200));
+        recovery.push(after.find((x) => x.status === 200)!.doneAt - upAt);
       }
-      expect(after.slice(1).map((x) => x.status)).toEqual(after.slice(1).map(() => 200));
-      recovery.push(after.find((x) => x.status === 200)!.doneAt - upAt);
+      const stale = await admin<{ name: string }[]>`select name from clusters where last_heartbeat_at is null or last_heartbeat_at < ${new Date(upAt)}`;
+      expect([...stale]).toEqual([]);
+      const lastProbes = probes.slice(-6);
+      expect(lastProbes.map((p) => p.status)).toEqual([200, 200, 200, 200, 200, 200]);
+
+      // The stream: every line, in order, each once, none announced missing — including those written while the
+      // database was down (they waited in the owner's buffer while NOTIFY failed).
+      expect(linesOf(viewer)).toEqual(written.map((w) => w.line));
+      expect(checkSequence(viewer.entries)).toEqual({ duplicates: [], silentGaps: [], announcedGaps: 0 });
+
+      // Nothing crashed or spun: every replica still runs, no unhandled-error 500s, and the jobs' failures are a
+      // handful per job per outage (each job retries at its next tick), not a hot loop.
+      expect([a, b, c].map((r) => r.proc.exitCode)).toEqual([null, null, null]);
+      expect(all().filter((l) => l.includes('"msg":"unhandled error"'))).toEqual([]);
+      jobFailures = all().filter(isJobFailure).length - jobFailuresBefore;
+      const jobFailureBound = 3 * 12 * (OUTAGE_SECONDS + 5);
+      expect(jobFailures).toBeLessThan(jobFailureBound);
+      expect(
+        all()
+          .filter(isBug)
+          .map((l) => l.slice(0, 300)),
+      ).toEqual([]);
+    } catch (e) {
+      console.log(`db-restart timeline (ms after the stop): ${timeline()}`);
+      throw e;
     }
-    const stale = await admin<{ name: string }[]>`select name from clusters where last_heartbeat_at is null or last_heartbeat_at < ${new Date(upAt)}`;
-    expect([...stale]).toEqual([]);
-    const lastProbes = probes.slice(-6);
-    expect(lastProbes.map((p) => p.status)).toEqual([200, 200, 200, 200, 200, 200]);
-
-    // The stream: every line, in order, each once, none announced missing — including those written while the
-    // database was down (they waited in the owner's buffer while NOTIFY failed).
-    expect(linesOf(viewer)).toEqual(written.map((w) => w.line));
-    expect(checkSequence(viewer.entries)).toEqual({ duplicates: [], silentGaps: [], announcedGaps: 0 });
-
-    // Nothing crashed or spun: every replica still runs, no unhandled-error 500s, and the jobs' failures are a
-    // handful per job per outage (each job retries at its next tick), not a hot loop.
-    expect([a, b, c].map((r) => r.proc.exitCode)).toEqual([null, null, null]);
-    const all = [...a.lines, ...b.lines, ...c.lines];
-    expect(all.filter((l) => l.includes('"msg":"unhandled error"'))).toEqual([]);
-    const jobFailures = all.filter(isJobFailure).length - jobFailuresBefore;
-    const jobFailureBound = 3 * 12 * (OUTAGE_SECONDS + 5);
-    expect(jobFailures).toBeLessThan(jobFailureBound);
-    expect(all.filter(isBug).map((l) => l.slice(0, 300))).toEqual([]);
 
     // The figures for the scale document.
     const wallOffset = Date.now() - performance.now();
@@ -273,7 +298,7 @@ test.skipIf(Boolean(unavailable) && !process.env.CI)(
       `RESULT db-restart outage_s=${OUTAGE_SECONDS} interval_s=${INTERVAL_SECONDS} stop_ms=${downAt - stopAt} start_ms=${upAt - startAt}` +
         ` beats_lost_per_cluster=${beatsLost.join('/')} first_beat_after_up_ms=${Math.min(...recovery)}..${Math.max(...recovery)} refused_after_up=${refusedAfterUp}` +
         ` ready_after_up_ms=${readyAgain.join('/')}` +
-        ` job_failure_lines=${jobFailures} dropped_writes=${all.filter((l) => l.includes('mid-write')).length} relay_retries=${a.lines.filter((l) => l.includes('publish failed; retrying')).length}` +
+        ` job_failure_lines=${jobFailures} dropped_writes=${all().filter((l) => l.includes('mid-write')).length} relay_retries=${a.lines.filter((l) => l.includes('publish failed; retrying')).length}` +
         ` first_line_after_up_shown_ms=${Math.round(shown.get(firstLineAfterUp.line)! - firstLineAfterUp.at)} longest_line_wait_ms=${Math.round(longestWait)}`,
     );
   },
