@@ -163,10 +163,24 @@ export type ScopeCluster = Pick<
   podMetrics: Capability | null;
 };
 
-/** Every cluster of `orgIds` by name, with what pod views need (unbounded: one row per cluster, not per pod). */
-export async function listScopeClusters(db: Db, orgIds: readonly string[]): Promise<ScopeCluster[]> {
-  if (orgIds.length === 0) return [];
-  return db
+/** Which of a scope's clusters to read: only `ids`, only counts-only agents (protocol 1), only truncated lists; at most `limit`. */
+export type ScopeQuery = { ids?: readonly string[]; countsOnly?: boolean; truncated?: boolean; limit?: number };
+
+/**
+ * Clusters of `orgIds` by name, with what pod views need. Pages of a fleet in the thousands ask for what they
+ * show (`limit`, `ids`) and count the rest with countScopeClusters.
+ */
+export async function listScopeClusters(db: Db, orgIds: readonly string[], q: ScopeQuery = {}): Promise<ScopeCluster[]> {
+  if (orgIds.length === 0 || q.ids?.length === 0) return [];
+  const conds: SQL[] = [inArray(clusters.orgId, [...orgIds])];
+  if (q.ids) {
+    const ids = q.ids.filter(isUuid);
+    if (ids.length === 0) return [];
+    conds.push(inArray(clusters.id, ids));
+  }
+  if (q.countsOnly) conds.push(sql`${clusters.protocol} < 2`);
+  if (q.truncated) conds.push(eq(clusters.podsTruncated, true));
+  const query = db
     .select({
       id: clusters.id,
       orgId: clusters.orgId,
@@ -175,15 +189,32 @@ export async function listScopeClusters(db: Db, orgIds: readonly string[]): Prom
       status: clusters.status,
       lastHeartbeatAt: clusters.lastHeartbeatAt,
       protocol: clusters.protocol,
-      // One capability, not the whole document: this runs on every pod page for every cluster in scope.
+      // One capability, not the whole document.
       podMetrics: sql<Capability | null>`${clusters.capabilities}->'podMetrics'`,
       podsListed: clusters.podsListed,
       podsTotal: clusters.podsTotal,
       podsTruncated: clusters.podsTruncated,
     })
     .from(clusters)
-    .where(inArray(clusters.orgId, [...orgIds]))
+    .where(and(...conds))
     .orderBy(asc(clusters.name), asc(clusters.id));
+  return q.limit === undefined ? query : query.limit(q.limit);
+}
+
+export type ScopeCounts = { total: number; countsOnly: number; truncated: number };
+
+/** How many clusters `orgIds` hold, and of them how many send counts only or a truncated pod list. */
+export async function countScopeClusters(db: Db, orgIds: readonly string[]): Promise<ScopeCounts> {
+  if (orgIds.length === 0) return { total: 0, countsOnly: 0, truncated: 0 };
+  const [row] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      countsOnly: sql<number>`(count(*) filter (where ${clusters.protocol} < 2))::int`,
+      truncated: sql<number>`(count(*) filter (where ${clusters.podsTruncated}))::int`,
+    })
+    .from(clusters)
+    .where(inArray(clusters.orgId, [...orgIds]));
+  return { total: Number(row?.total ?? 0), countsOnly: Number(row?.countsOnly ?? 0), truncated: Number(row?.truncated ?? 0) };
 }
 
 /** What a heartbeat diffs against: the cluster row as the previous beat left it. */

@@ -47,7 +47,7 @@ export async function previewOf(deps: Pick<AppDeps, 'db'>, caller: Caller, field
 export async function builderPage(deps: Pick<AppDeps, 'db'>, caller: Caller, values: BuilderValues, preview: BuilderPreviewProps): Promise<JSX.Element> {
   const org = builderOrg(caller, values);
   const orgs = caller.orgs.filter((o) => caller.scopeOrgIds.includes(o.id) && roleAtLeast(o.role, 'member'));
-  const clusters = (await listScopeClusters(deps.db, caller.scopeOrgIds)).slice(0, 500).map((c) => ({ id: c.id, name: c.name, environment: c.environment }));
+  const clusters = (await listScopeClusters(deps.db, caller.scopeOrgIds, { limit: 500 })).map((c) => ({ id: c.id, name: c.name, environment: c.environment }));
   return (
     <BuilderPage
       values={{ orgId: org.id, ...values }}

@@ -107,7 +107,7 @@ async function loadLive(db: Db, caller: Caller, q: ListQuery): Promise<Incidents
 }
 
 async function choices(db: Db, caller: Caller): Promise<{ clusters: { value: string; label: string }[]; orgs: { value: string; label: string }[] }> {
-  const clusters = (await listScopeClusters(db, caller.scopeOrgIds)).slice(0, CLUSTER_CHOICES);
+  const clusters = await listScopeClusters(db, caller.scopeOrgIds, { limit: CLUSTER_CHOICES });
   const orgs = caller.orgs.filter((o) => caller.scopeOrgIds.includes(o.id));
   return { clusters: clusters.map((c) => ({ value: c.id, label: c.name })), orgs: orgs.map((o) => ({ value: o.id, label: o.name })) };
 }

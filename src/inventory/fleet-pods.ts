@@ -11,8 +11,13 @@ export const PENDING_PROBLEM_MINUTES = 5;
 export const RESTART_PROBLEM_MINUTES = 60;
 
 export type PodFilter = {
-  /** The clusters to list (already within the caller's scope); empty lists nothing. */
-  clusterIds: readonly string[];
+  /**
+   * Whose pods: these clusters (already checked to be within the caller's scope) when given, else every cluster
+   * of `orgIds` (the caller's scope, which the statement reads itself: a fleet of thousands is not sent as a list
+   * of ids). An empty one, or neither, lists nothing.
+   */
+  clusterIds?: readonly string[];
+  orgIds?: readonly string[];
   namespace?: string;
   /** kubectl STATUS, exact (Running, CrashLoopBackOff, Init:0/1…). */
   status?: string;
@@ -71,6 +76,18 @@ function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(',')}}`}::uuid[]`;
 }
 
+/** Whether the filter's scope names no cluster at all. */
+function noScope(f: PodFilter): boolean {
+  return f.clusterIds ? f.clusterIds.length === 0 : !f.orgIds?.length;
+}
+
+/** `column` (a cluster id) within the filter's scope. */
+function inScope(column: SQL, f: PodFilter): SQL {
+  return f.clusterIds
+    ? sql`${column} = any(${uuidArray(f.clusterIds)})`
+    : sql`${column} in (select c.id from clusters c where c.org_id = any(${uuidArray(f.orgIds ?? [])}))`;
+}
+
 /** LIKE pattern for a literal substring (its %, _ and \ escaped), lower-cased like fleet_pods.search. */
 export function containsPattern(q: string): string {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
@@ -93,7 +110,7 @@ function problemCondition(now: Date): SQL {
 }
 
 function conditions(f: PodFilter, now: Date, opts: { withStatus: boolean }): SQL[] {
-  const conds: SQL[] = [sql`f.cluster_id = any(${uuidArray(f.clusterIds)})`];
+  const conds: SQL[] = [inScope(sql`f.cluster_id`, f)];
   if (f.namespace) conds.push(sql`f.namespace = ${f.namespace}`);
   if (opts.withStatus && f.status) conds.push(sql`f.status = ${f.status}`);
   if (f.q) conds.push(sql`f.search like ${containsPattern(f.q)}`);
@@ -190,7 +207,7 @@ function toRow(r: RawRow, now: Date): PodRow {
  * first), continuing after `after`. Keyset: a stable set is walked without duplicates or gaps.
  */
 export async function listPods(db: Db, f: PodFilter, page: { sort: PodSort; limit: number; after?: PodCursor; now?: Date }): Promise<PodPage> {
-  if (f.clusterIds.length === 0) return { rows: [], next: null };
+  if (noScope(f)) return { rows: [], next: null };
   const now = page.now ?? new Date();
   const key = SORT_KEY[page.sort];
   // A search of 3+ characters goes through the trigram index and sorts what matched. Left to itself
@@ -235,7 +252,7 @@ export type StatusCounts = { byStatus: Record<string, number>; total: number };
  */
 export async function countPodsByStatus(db: Db, f: PodFilter, now = new Date()): Promise<StatusCounts> {
   const byStatus: Record<string, number> = {};
-  if (f.clusterIds.length === 0) return { byStatus, total: 0 };
+  if (noScope(f)) return { byStatus, total: 0 };
   const perPod = f.namespace || f.q || f.ownerKind || f.ownerName || f.node || f.problem;
   const rows = perPod
     ? await queryRows<{ status: string; n: number }>(
@@ -245,7 +262,7 @@ export async function countPodsByStatus(db: Db, f: PodFilter, now = new Date()):
     : await queryRows<{ status: string; n: number }>(
         db,
         sql`select e.key as status, sum(e.value::int)::int as n from fleet_pod_state s cross join lateral jsonb_each_text(s.status_counts) e
-            where s.cluster_id = any(${uuidArray(f.clusterIds)}) group by e.key`,
+            where ${inScope(sql`s.cluster_id`, f)} group by e.key`,
       );
   let total = 0;
   for (const r of rows) {
@@ -257,7 +274,7 @@ export async function countPodsByStatus(db: Db, f: PodFilter, now = new Date()):
 
 /** Problem pods under the filter (its own problem flag aside), for the "problem pods" chip. */
 export async function countProblemPods(db: Db, f: PodFilter, now = new Date()): Promise<number> {
-  if (f.clusterIds.length === 0) return 0;
+  if (noScope(f)) return 0;
   const [row] = await queryRows<{ n: number }>(
     db,
     sql`select count(*)::int as n from fleet_pods f where ${sql.join(conditions({ ...f, problem: true }, now, { withStatus: true }), sql` and `)}`,
@@ -277,7 +294,7 @@ export async function searchPodsWithCounts(
   f: PodFilter,
   page: { sort: PodSort; limit: number; after?: PodCursor; now?: Date },
 ): Promise<PodPageWithCounts> {
-  if (f.clusterIds.length === 0) return { page: { rows: [], next: null }, counts: { byStatus: {}, total: 0 }, problems: 0 };
+  if (noScope(f)) return { page: { rows: [], next: null }, counts: { byStatus: {}, total: 0 }, problems: 0 };
   const now = page.now ?? new Date();
   const key = SORT_KEY[page.sort];
   const matched = sql.join(conditions({ ...f, problem: false }, now, { withStatus: false }), sql` and `);
@@ -331,7 +348,7 @@ export async function listWorkloads(
   f: PodFilter,
   page: { limit: number; after?: WorkloadCursor; now?: Date },
 ): Promise<{ groups: WorkloadGroup[]; next: WorkloadCursor | null }> {
-  if (f.clusterIds.length === 0) return { groups: [], next: null };
+  if (noScope(f)) return { groups: [], next: null };
   const now = page.now ?? new Date();
   const conds = [...conditions(f, now, { withStatus: true }), sql`f.owner_kind <> ''`];
   if (page.after) conds.push(sql`(f.owner_name, f.namespace, f.owner_kind) > (${page.after.ownerName}, ${page.after.namespace}, ${page.after.ownerKind})`);

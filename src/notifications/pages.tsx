@@ -83,7 +83,7 @@ export function notificationsPages(deps: AppDeps) {
   const delivery = { db, box, publicUrl: deps.config.publicUrl, timeoutMs: deps.config.notifyTimeoutSeconds * 1000 };
   const csrf = (caller: Caller) => caller.session?.csrfToken ?? '';
   const adminOrgs = (caller: Caller) => caller.orgs.filter((o) => caller.scopeOrgIds.includes(o.id) && roleAtLeast(o.role, 'admin'));
-  const clusterChoices = async (caller: Caller) => (await listScopeClusters(db, caller.scopeOrgIds)).slice(0, 500).map((c) => ({ id: c.id, name: c.name }));
+  const clusterChoices = async (caller: Caller) => (await listScopeClusters(db, caller.scopeOrgIds, { limit: 500 })).map((c) => ({ id: c.id, name: c.name }));
 
   return new Elysia({ name: 'notifications-pages' })
     .get('/settings/notifications', async (ctx) => {

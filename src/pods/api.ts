@@ -7,25 +7,14 @@ import { requireCaller } from '../http/caller';
 import { badRequest, notFound } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { requireCluster } from '../clusters/access';
+import { listScopeClusters } from '../clusters/store';
 import { listPods, type PodCursor } from '../inventory/fleet-pods';
 import { findPodDetail } from '../inventory/store';
 import { RETENTION_HOURS, latestPodUsage } from '../inventory/usage';
 import { POD_SORTS, type PodSort } from './vocabulary';
 import { PodDetailResponse, PodMetricsResponse, PodPage } from './responses';
 import { podDetailJson, podJsonOfRow, setOrNull } from './pod-json';
-import {
-  buildFilter,
-  hasNul,
-  loadScope,
-  metricsOf,
-  metricsState,
-  parseTime,
-  podProblems,
-  podUsageSeries,
-  resolveWindow,
-  type FilterInput,
-  type ScopeCluster,
-} from './service';
+import { buildFilter, hasNul, metricsOf, metricsState, parseTime, podProblems, podUsageSeries, resolveWindow, type FilterInput } from './service';
 
 const FilterQuery = {
   namespace: t.Optional(t.String({ maxLength: 253, description: 'Exact namespace' })),
@@ -95,22 +84,25 @@ function filterInput(q: Record<string, unknown>, clusters: string[]): FilterInpu
 
 export function podsApi(deps: AppDeps) {
   const { db } = deps;
-  const page = async (scope: ScopeCluster[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }): Promise<PodPage> => {
+  const page = async (orgIds: readonly string[], input: FilterInput, query: { sort?: PodSort; limit?: number; cursor?: string }): Promise<PodPage> => {
     const sort = query.sort ?? 'name';
     const limit = query.limit ?? 50;
     const after = readCursor(query.cursor, sort);
-    const { filter, outside } = buildFilter(scope, input);
+    const { filter, picked, outside } = await buildFilter(db, orgIds, input);
     // A foreign cluster id answers like a missing one.
     if (outside.length) throw notFound('cluster');
     const res = await listPods(db, filter, { sort, limit, after });
-    const byId = new Map(scope.map((c) => [c.id, c]));
-    const listed = new Set(filter.clusterIds);
+    // The rows' clusters, and the clusters whose agents send counts only: in scope but never listing pods.
+    const [shown, countsOnly] = await Promise.all([
+      listScopeClusters(db, orgIds, { ids: [...new Set(res.rows.map((r) => r.clusterId))] }),
+      picked.length ? picked.filter((c) => c.protocol !== null && c.protocol < 2) : listScopeClusters(db, orgIds, { countsOnly: true }),
+    ]);
+    const byId = new Map(shown.map((c) => [c.id, c]));
     return {
-      // Every row's cluster is in `scope`: the filter only names clusters from it.
+      // Every row's cluster is in scope: the filter only reads clusters of it.
       pods: res.rows.map((r) => podJsonOfRow(byId.get(r.clusterId)!, r)),
       nextCursor: res.next ? cursorOf(res.next) : null,
-      // Clusters whose agents send counts only: they are in scope but can never list pods.
-      clustersWithoutPodList: scope.filter((c) => listed.has(c.id) && c.protocol !== null && c.protocol < 2).map((c) => ({ id: c.id, name: c.name })),
+      clustersWithoutPodList: countsOnly.map((c) => ({ id: c.id, name: c.name })),
     };
   };
   return new Elysia({ name: 'pods-api', prefix: '/v1' })
@@ -118,8 +110,7 @@ export function podsApi(deps: AppDeps) {
       '/clusters/pods',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const scope = await loadScope(db, caller);
-        return page(scope, filterInput(ctx.query, clusterIdsOf(ctx.query.cluster)), ctx.query);
+        return page(caller.scopeOrgIds, filterInput(ctx.query, clusterIdsOf(ctx.query.cluster)), ctx.query);
       },
       {
         query: FleetQuery,
@@ -135,10 +126,9 @@ export function podsApi(deps: AppDeps) {
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
         const { cluster } = await requireCluster(db, caller, ctx.params.id);
-        const scope = (await loadScope(db, caller)).filter((c) => c.id === cluster.id);
-        // A cluster visible through another org than the current one is still the caller's to read.
-        const own = scope.length ? scope : [{ ...cluster, ...metricsOf(cluster) }];
-        return page(own, filterInput(ctx.query, [cluster.id]), ctx.query);
+        // Scoped to the cluster's own organization: one visible through another org than the current one is still
+        // the caller's to read.
+        return page([cluster.orgId], filterInput(ctx.query, [cluster.id]), ctx.query);
       },
       {
         query: ClusterQuery,

@@ -11,10 +11,11 @@ import { badRequest, notFound } from '../http/errors';
 import { isHtmx, redirect, renderPage } from '../http/page';
 import { requireCluster } from '../clusters/access';
 import type { Cluster } from '../clusters/schema';
+import { countScopeClusters, listScopeClusters, type ScopeCounts } from '../clusters/store';
 import { isUuid } from '../db/client';
 import type { VisibleOrg } from '../orgs/store';
 import { PodsLive, type ClusterRef, type PodsLiveProps } from '../../views/pods/table';
-import { PodsPage } from '../../views/pods/page';
+import { PICK_MAX, PodsPage } from '../../views/pods/page';
 import { podsUrl, type PodsFilters } from '../../views/pods/filters';
 import { PodChart, PodDrawer, PodDrawerDetails, PodDrawerLive, type ChartProps, type DrawerLiveProps, type DrawerPolicies } from '../../views/pods/drawer';
 import { loadPodFindings } from '../policies/view-model';
@@ -30,19 +31,7 @@ import {
 } from '../inventory/fleet-pods';
 import { findPodDetail } from '../inventory/store';
 import { latestPodUsage } from '../inventory/usage';
-import {
-  buildFilter,
-  hasNul,
-  loadScope,
-  metricsOf,
-  metricsState,
-  podProblems,
-  podUsageSeries,
-  windowsForPlan,
-  WINDOWS,
-  defaultStep,
-  type ScopeCluster,
-} from './service';
+import { buildFilter, hasNul, metricsOf, metricsState, podProblems, podUsageSeries, windowsForPlan, WINDOWS, defaultStep, type ScopeCluster } from './service';
 import { POD_SORTS, type ChartWindow, type PodSort } from './vocabulary';
 
 const PAGE_SIZE = 50;
@@ -63,13 +52,18 @@ const PodsQuery = t.Object({
 });
 type PodsQuery = typeof PodsQuery.static;
 
-/** Filters from the URL; values that aren't ours (an unknown sort, a cluster out of scope) fall back quietly. */
-function filtersOf(q: PodsQuery, scope: ScopeCluster[]): PodsFilters {
+/** Clusters a page's URL may name (more are ignored, as are those out of scope). */
+const MAX_URL_CLUSTERS = 500;
+
+/**
+ * Filters from the URL; values that aren't ours (an unknown sort, a cluster out of scope) fall back quietly. The
+ * clusters are those requested; buildFilter keeps those in scope.
+ */
+function filtersOf(q: PodsQuery): PodsFilters {
   const raw = q.cluster === undefined ? [] : Array.isArray(q.cluster) ? q.cluster : [q.cluster];
-  const visible = new Set(scope.map((c) => c.id));
   return {
     q: (q.q ?? '').trim(),
-    clusters: [...new Set(raw.filter((id) => visible.has(id)))],
+    clusters: [...new Set(raw)].slice(0, MAX_URL_CLUSTERS),
     namespace: (q.namespace ?? '').trim(),
     status: (q.status ?? '').trim(),
     owner: (q.owner ?? '').trim(),
@@ -133,20 +127,22 @@ function readWorkloadCursor(cursor: string | undefined): WorkloadCursor | undefi
   }
 }
 
-/** References to the clusters in `shown` (what a page's rows and groups name). */
-function clusterRefs(scope: ScopeCluster[], shown: ReadonlySet<string>): Record<string, ClusterRef> {
+/** References to `shown` (the clusters a page's rows and groups name). */
+function clusterRefs(shown: readonly ScopeCluster[]): Record<string, ClusterRef> {
   const out: Record<string, ClusterRef> = {};
-  for (const c of scope) {
-    if (!shown.has(c.id)) continue;
+  for (const c of shown) {
     const m = metricsState(c);
     out[c.id] = { id: c.id, name: c.name, status: c.status, lastHeartbeatAt: c.lastHeartbeatAt, metricsUnavailable: m.available ? null : m.reason };
   }
   return out;
 }
 
-async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<PodsLiveProps> {
-  const filters = filtersOf(q, scope);
-  const { filter } = buildFilter(scope, { ...filters, clusters: filters.clusters });
+type LiveData = PodsLiveProps & { picked: ScopeCluster[]; scopeCounts: ScopeCounts };
+
+async function loadLive(db: Db, orgIds: readonly string[], q: PodsQuery): Promise<LiveData> {
+  const requested = filtersOf(q);
+  const [{ filter, clusters, picked }, scopeCounts] = await Promise.all([buildFilter(db, orgIds, requested), countScopeClusters(db, orgIds)]);
+  const filters = { ...requested, clusters };
   const now = new Date();
   const base = podsUrl(filters);
   let rows: PodsLiveProps['rows'] = [];
@@ -180,14 +176,18 @@ async function loadLive(db: Db, scope: ScopeCluster[], q: PodsQuery): Promise<Po
     counted = { counts, problems };
   }
   const selected = q.pod && /^[0-9a-f-]{36}\/[^/]+\/[^/]+$/i.test(q.pod) ? q.pod : null;
+  const shownIds = [...new Set([...rows.map((r) => r.clusterId), ...groups.flatMap((g) => g.clusters.map((c) => c.clusterId))])];
+  const shown = await listScopeClusters(db, orgIds, { ids: shownIds });
   return {
+    picked,
+    scopeCounts,
     filters,
     rows,
     groups,
     counts: counted.counts,
     problemCount: counted.problems,
-    clusters: clusterRefs(scope, new Set([...rows.map((r) => r.clusterId), ...groups.flatMap((g) => g.clusters.map((c) => c.clusterId))])),
-    clustersInScope: scope.length,
+    clusters: clusterRefs(shown),
+    clustersInScope: scopeCounts.total,
     liveUrl: `/pods/live${base.slice('/pods'.length)}`,
     nextUrl,
     firstUrl: cursorParam ? base : null,
@@ -307,8 +307,15 @@ export function podsPages(deps: AppDeps) {
       '/pods',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const scope = await loadScope(db, caller);
-        const live = await loadLive(db, scope, ctx.query);
+        const orgIds = caller.scopeOrgIds;
+        const { picked, scopeCounts, ...live } = await loadLive(db, orgIds, ctx.query);
+        // The picker's first clusters by name, the counts-only agents and the cut lists: each at most PICK_MAX, with
+        // their totals (a fleet of thousands is not read to draw its filter).
+        const [first, countsOnly, truncated] = await Promise.all([
+          listScopeClusters(db, orgIds, { limit: PICK_MAX }),
+          scopeCounts.countsOnly ? listScopeClusters(db, orgIds, { countsOnly: true, limit: PICK_MAX }) : [],
+          scopeCounts.truncated ? listScopeClusters(db, orgIds, { truncated: true, limit: PICK_MAX }) : [],
+        ]);
         const key = parsePodKey(ctx.query.pod);
         let drawer: JSX.Element | string = '';
         if (key) {
@@ -321,9 +328,11 @@ export function podsPages(deps: AppDeps) {
         const body = (
           <PodsPage
             {...live}
-            clusterOptions={scope.map((c) => ({ id: c.id, name: c.name }))}
-            countsOnly={scope.filter((c) => c.protocol !== null && c.protocol < 2).map((c) => ({ id: c.id, name: c.name }))}
-            truncated={scope.filter((c) => c.podsTruncated).map((c) => ({ id: c.id, name: c.name, listed: c.podsListed, total: c.podsTotal }))}
+            clusterOptions={[...picked, ...first.filter((c) => !live.filters.clusters.includes(c.id))].map((c) => ({ id: c.id, name: c.name }))}
+            countsOnly={countsOnly.map((c) => ({ id: c.id, name: c.name }))}
+            countsOnlyTotal={scopeCounts.countsOnly}
+            truncated={truncated.map((c) => ({ id: c.id, name: c.name, listed: c.podsListed, total: c.podsTotal }))}
+            truncatedTotal={scopeCounts.truncated}
             drawer={drawer}
           />
         );
@@ -335,8 +344,8 @@ export function podsPages(deps: AppDeps) {
       '/pods/live',
       async (ctx) => {
         const caller = await requireCaller(db, ctx);
-        const scope = await loadScope(db, caller);
-        return <PodsLive {...(await loadLive(db, scope, liveQuery(ctx.request, ctx.query)))} />;
+        const { picked: _picked, scopeCounts: _counts, ...live } = await loadLive(db, caller.scopeOrgIds, liveQuery(ctx.request, ctx.query));
+        return <PodsLive {...live} />;
       },
       { query: PodsQuery },
     )

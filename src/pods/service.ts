@@ -1,7 +1,6 @@
 // What the pod API and pages share: the caller's clusters, filters from request values, why metrics
 // are missing, and the usage chart's windows and buckets by plan.
 import type { Db } from '../db/client';
-import type { Caller } from '../http/caller';
 import { listScopeClusters, type ScopeCluster } from '../clusters/store';
 import type { Plan } from '../orgs/schema';
 import type { Cluster } from '../clusters/schema';
@@ -12,11 +11,6 @@ import { HEALTHY_STATUSES, PROGRESS_STATUSES, isInitProgress } from '../inventor
 import { CHART_WINDOWS, type ChartWindow, type PodProblem } from './vocabulary';
 
 export type { ScopeCluster };
-
-/** Every cluster in the caller's current scope (org subtree), by name. */
-export function loadScope(db: Db, caller: Caller): Promise<ScopeCluster[]> {
-  return listScopeClusters(db, caller.scopeOrgIds);
-}
 
 export type FilterInput = {
   q?: string;
@@ -46,33 +40,34 @@ export function parseOwner(owner: string): { kind?: string; name?: string } {
 
 export type ScopedFilter = {
   filter: PodFilter;
-  /** The requested clusters within scope, in request order, once each. */
+  /** The requested clusters within scope, in request order, once each, and their rows. */
   clusters: string[];
-  /** Requested cluster ids outside `scope` (foreign, deleted, malformed), left out of the filter. */
+  picked: ScopeCluster[];
+  /** Requested cluster ids outside the scope (foreign, deleted, malformed), left out of the filter. */
   outside: string[];
 };
 
 /**
- * The store filter for a request. Cluster ids outside `scope` are dropped and listed in `outside`:
- * the API answers them like a missing cluster, the page ignores them (a stale bookmark still loads).
+ * The store filter for a request over the caller's scope `orgIds`. Requested cluster ids outside it are dropped
+ * and listed in `outside`: the API answers them like a missing cluster, the page ignores them (a stale bookmark
+ * still loads). Without requested clusters the filter names the organizations, and the statements read their
+ * clusters themselves: a fleet of thousands is never read into memory to list a page of pods.
  */
-export function buildFilter(scope: readonly ScopeCluster[], input: FilterInput): ScopedFilter {
-  const visible = new Set(scope.map((c) => c.id));
-  const picked: string[] = [];
-  const outside: string[] = [];
-  for (const id of input.clusters ?? []) {
-    if (!visible.has(id)) outside.push(id);
-    else if (!picked.includes(id)) picked.push(id);
-  }
+export async function buildFilter(db: Db, orgIds: readonly string[], input: FilterInput): Promise<ScopedFilter> {
+  const requested = [...new Set(input.clusters ?? [])];
+  const found = new Map((requested.length ? await listScopeClusters(db, orgIds, { ids: requested }) : []).map((c) => [c.id, c]));
+  const picked = requested.filter((id) => found.has(id));
+  const outside = requested.filter((id) => !found.has(id));
   const owner = parseOwner(input.owner ?? '');
   const clean = (s: string | undefined) => (s ?? '').trim() || undefined;
   // Postgres text cannot hold NUL, so a value with one matches no pod (and must not reach a query).
   const impossible = [input.q, input.namespace, input.status, input.owner, input.node].some((v) => v?.includes('\u0000'));
   return {
     clusters: picked,
+    picked: picked.map((id) => found.get(id)!),
     outside,
     filter: {
-      clusterIds: impossible ? [] : picked.length ? picked : [...visible],
+      ...(impossible ? { clusterIds: [] } : picked.length ? { clusterIds: picked } : { orgIds }),
       q: clean(input.q),
       namespace: clean(input.namespace),
       status: clean(input.status),

@@ -21,19 +21,21 @@ export const SORT_TEXT: Record<PodSort, string> = {
 };
 
 export type PodsPageProps = PodsLiveProps & {
-  /** Every cluster in scope, for the cluster filter. */
+  /** The cluster filter's choices: the chosen clusters, then the scope's first by name (PICK_MAX in all at most). */
   clusterOptions: { id: string; name: string }[];
-  /** Clusters whose agents send counts only (protocol 1): their pods cannot be listed. */
+  /** Clusters whose agents send counts only (protocol 1): their pods cannot be listed. At most PICK_MAX, of the total. */
   countsOnly: { id: string; name: string }[];
-  /** Clusters whose pod list was cut by the agent or the server. */
+  countsOnlyTotal: number;
+  /** Clusters whose pod list was cut by the agent or the server. At most PICK_MAX, of the total. */
   truncated: { id: string; name: string; listed: number; total: number }[];
+  truncatedTotal: number;
   drawer: JSX.Element | string;
 };
 
-/** Clusters the picker lists at most: a fleet of thousands would make the page megabytes of checkboxes. */
-const PICK_MAX = 200;
+/** Clusters the picker and the notes list at most: a fleet of thousands would make the page megabytes of names. */
+export const PICK_MAX = 200;
 
-/** The clusters chosen, then the others by name, up to PICK_MAX in all (the chosen always shown). */
+/** The clusters chosen, then the others in the order given, up to PICK_MAX in all (the chosen always shown). */
 function pickable(options: { id: string; name: string }[], chosen: string[]): { id: string; name: string }[] {
   if (options.length <= PICK_MAX) return options;
   const picked = new Set(chosen);
@@ -45,6 +47,11 @@ function pickable(options: { id: string; name: string }[], chosen: string[]): { 
   return out;
 }
 
+/** ", and N more" after a list cut at PICK_MAX. */
+function more(shown: number, total: number): string {
+  return total > shown ? `, and ${plural(total - shown, 'other')}` : '';
+}
+
 export function PodsPage(props: PodsPageProps): JSX.Element {
   const f = props.filters;
   const filtered = f.q || f.clusters.length || f.namespace || f.status || f.owner || f.node || f.problem;
@@ -53,7 +60,7 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
       <div class="row page-head">
         <h1>Pods</h1>
         <span class="muted" safe>
-          {`across ${plural(props.clusterOptions.length, 'cluster')}`}
+          {`across ${plural(props.clustersInScope, 'cluster')}`}
         </span>
         <span class="spacer"></span>
         {f.group === 'pods' ? <ColumnChooser table={PODS_TABLE_ID} columns={POD_COLUMNS} /> : ''}
@@ -81,9 +88,9 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
                   <input type="checkbox" name="cluster" value={c.id} checked={f.clusters.includes(c.id)} /> <span safe>{c.name}</span>
                 </label>
               ))}
-              {props.clusterOptions.length > PICK_MAX ? (
+              {props.clustersInScope > PICK_MAX ? (
                 <p class="muted small" safe>
-                  {`The first ${PICK_MAX} of ${props.clusterOptions.length} clusters by name, and those chosen. Open a cluster's page to list its pods alone.`}
+                  {`The first ${PICK_MAX} of ${props.clustersInScope.toLocaleString('en-US')} clusters by name, and those chosen. Open a cluster's page to list its pods alone.`}
                 </p>
               ) : (
                 ''
@@ -137,9 +144,9 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
                 {c.name}
               </a>
             </>
-          ))}{' '}
-          {props.countsOnly.length === 1 ? 'runs an agent' : 'run agents'} of protocol 1, which report{props.countsOnly.length === 1 ? 's' : ''} pod counts but
-          no pod list: upgrade the agent to list its pods here.
+          ))}
+          <span safe>{more(props.countsOnly.length, props.countsOnlyTotal)}</span> {props.countsOnlyTotal === 1 ? 'runs an agent' : 'run agents'} of protocol 1,
+          which report{props.countsOnlyTotal === 1 ? 's' : ''} pod counts but no pod list: upgrade the agent to list its pods here.
         </p>
       ) : (
         ''
@@ -156,6 +163,7 @@ export function PodsPage(props: PodsPageProps): JSX.Element {
               <span safe>{` (${c.listed} of ${c.total})`}</span>
             </>
           ))}
+          <span safe>{more(props.truncated.length, props.truncatedTotal)}</span>
         </p>
       ) : (
         ''
