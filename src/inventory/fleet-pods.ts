@@ -81,11 +81,15 @@ function noScope(f: PodFilter): boolean {
   return f.clusterIds ? f.clusterIds.length === 0 : !f.orgIds?.length;
 }
 
-/** `column` (a cluster id) within the filter's scope. */
+/**
+ * `column` (a cluster id) within the filter's scope. The organizations' clusters are read once into an array (an
+ * init plan), which the planner treats like a list of ids sent with the statement: an `in (select …)` semi-join
+ * instead made it join every pod of the scope before cutting a page (281 ms instead of 48 at 1,000 clusters).
+ */
 function inScope(column: SQL, f: PodFilter): SQL {
   return f.clusterIds
     ? sql`${column} = any(${uuidArray(f.clusterIds)})`
-    : sql`${column} in (select c.id from clusters c where c.org_id = any(${uuidArray(f.orgIds ?? [])}))`;
+    : sql`${column} = any(array(select c.id from clusters c where c.org_id = any(${uuidArray(f.orgIds ?? [])})))`;
 }
 
 /** LIKE pattern for a literal substring (its %, _ and \ escaped), lower-cased like fleet_pods.search. */
