@@ -29,6 +29,8 @@ export type AgentKeyCache = {
   recall(publicId: string): CachedAgentKey | null;
   set(publicId: string, key: CachedAgentKey, nowMs: number): void;
   forget(publicId: string): void;
+  /** Forgets every entry (retirements may have been missed). */
+  clear(): void;
   /**
    * The fresh entry, or else the key as `load` finds it (then cached; null when there is none). Misses
    * that arrive in the same turn of the event loop share one `load`: 40 agents beating at once cost one

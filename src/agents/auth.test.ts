@@ -4,7 +4,9 @@ import type { CachedAgentKey } from '../deps';
 import { AGENT_KEY_HEADER } from '../contract';
 import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
 import { sha256Hex } from '../security/secrets';
-import { createAgentKeyCache, knownAgentKey } from './auth';
+import { createAgentKeyCache, knownAgentKey, subscribeRetiredKeys } from './auth';
+import type { Bus } from '../db/bus';
+import { retiredKeyPayload } from '../clusters/store';
 
 const keyOf = (id: string): CachedAgentKey => ({ cluster: { id, orgId: 'org', name: `cluster-${id}` }, hash: `hash-${id}` });
 
@@ -30,11 +32,33 @@ describe('agent keys', () => {
     const secret = 'A'.repeat(43);
     cache.set(publicId, { cluster: { id: 'c', orgId: 'o', name: 'n' }, hash: sha256Hex(secret) }, 0);
     const request = (key: string): Request => new Request('http://niro.test/', { headers: { [AGENT_KEY_HEADER]: key } });
-    expect(cache.get(publicId, 60_000)).toBeNull();
+    expect(cache.get(publicId, 5 * 60_000 - 1)).not.toBeNull();
+    expect(cache.get(publicId, 5 * 60_000)).toBeNull();
     expect(knownAgentKey(cache, request(`${AGENT_KEY_PREFIX}_${publicId}_${secret}`))).toBe(true);
     expect(knownAgentKey(cache, request(`${AGENT_KEY_PREFIX}_${publicId}_${'B'.repeat(43)}`))).toBe(false);
     cache.forget(publicId);
     expect(knownAgentKey(cache, request(`${AGENT_KEY_PREFIX}_${publicId}_${secret}`))).toBe(false);
+  });
+
+  test('a retired key is forgotten when its notification comes; when notifications may have been missed, every key is', async () => {
+    const cache = createAgentKeyCache();
+    // The bus as the replica sees it: the channel's handler and the call it makes after listening again.
+    let deliver: (payload: string) => void = () => {};
+    let missed: () => void = () => {};
+    const bus: Bus = {
+      publish: async () => {},
+      subscribe: async (_channel, onMessage, onMissed) => {
+        deliver = onMessage;
+        missed = onMissed ?? (() => {});
+        return async () => {};
+      },
+    };
+    await subscribeRetiredKeys(bus, cache);
+    for (const id of ['a', 'b', 'c']) cache.set(id, keyOf(id), 0);
+    deliver(retiredKeyPayload({ key: 'a', cluster: 'a' }));
+    expect(['a', 'b', 'c'].map((id) => cache.get(id, 1) !== null)).toEqual([false, true, true]);
+    missed();
+    expect(['a', 'b', 'c'].map((id) => cache.recall(id))).toEqual([null, null, null]);
   });
 
   test('a failed lookup fails every request waiting on it, and the next one asks again', async () => {

@@ -11,11 +11,13 @@ import { AGENT_KEY_PREFIX } from '../clusters/enrollment';
 
 /**
  * How long a found key row is trusted before it is read again, and how many this replica keeps.
- * Deleting a cluster evicts its key on every replica at once (RETIRED_KEY_CHANNEL); should that
- * notification be lost (a replica's listening connection was down), the entry still lapses after
- * KEY_CACHE_MS, and every write path re-reads the cluster row anyway.
+ * Deleting a cluster (the only way a key is retired) evicts its key on every replica at once: the
+ * notification (RETIRED_KEY_CHANNEL) is sent by the deleting transaction, and a replica whose listening
+ * connection was down when it went out empties its cache once it listens again. Every write path
+ * re-reads the cluster row anyway. So the entry can outlive many beats: at 5 minutes, a key is read
+ * once in 20 beats of its cluster, not at every beat (the 15 s interval outlasted the 10 s this was).
  */
-const KEY_CACHE_MS = 10_000;
+const KEY_CACHE_MS = 5 * 60_000;
 const KEY_CACHE_MAX = 100_000;
 
 /** The most public ids one lookup asks for (a bound on the query's parameters). */
@@ -40,6 +42,9 @@ export function createAgentKeyCache(): AgentKeyCache {
     },
     forget(publicId) {
       entries.delete(publicId);
+    },
+    clear() {
+      entries.clear();
     },
     find(publicId, load) {
       const hit = cache.get(publicId, Date.now());
@@ -79,10 +84,15 @@ export function createAgentKeyCache(): AgentKeyCache {
 
 /** Evicts keys retired on any replica from this one's cache; each replica subscribes once at start. */
 export function subscribeRetiredKeys(bus: Bus, keys: AgentKeyCache): Promise<() => Promise<void>> {
-  return bus.subscribe(RETIRED_KEY_CHANNEL, (payload) => {
-    const retired = parseRetiredKey(payload);
-    if (retired) keys.forget(retired.key);
-  });
+  return bus.subscribe(
+    RETIRED_KEY_CHANNEL,
+    (payload) => {
+      const retired = parseRetiredKey(payload);
+      if (retired) keys.forget(retired.key);
+    },
+    // Retirements sent while this replica was not listening are unknown: every key is read again.
+    () => keys.clear(),
+  );
 }
 
 async function findKey(db: Db, keys: AgentKeyCache, publicId: string): Promise<CachedAgentKey | null> {

@@ -8,8 +8,12 @@ import type { PGlite } from '@electric-sql/pglite';
  */
 export type Bus = {
   publish(channel: string, payload: string): Promise<void>;
-  /** Resolves once the subscription is live; the returned function unsubscribes. */
-  subscribe(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Resolves once the subscription is live; the returned function unsubscribes. `onMissed` is called each time the
+   * bus listens again after losing its connection: notifications sent in between are lost, and a subscriber that
+   * keeps state from them (a cache they evict from) starts over.
+   */
+  subscribe(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<() => Promise<void>>;
 };
 
 export const MAX_BUS_PAYLOAD_BYTES = 7900;
@@ -39,13 +43,14 @@ const RELISTEN_CAP_MS = 2000;
  * missed.
  */
 export function createPostgresBus(client: Sql, openListener: (events: ListenerEvents) => Sql): Bus & { close(): Promise<void> } {
-  const channels = new Map<string, { handlers: Set<(payload: string) => void>; live: Promise<void> }>();
+  /** Per channel: each handler with its onMissed (a no-op when none was given). */
+  const channels = new Map<string, { handlers: Map<(payload: string) => void, () => void>; live: Promise<void> }>();
   let closed = false;
   let lost = false;
   let relistening: Promise<void> | null = null;
   const listener = openListener({
     onnotify(channel, payload) {
-      for (const handler of channels.get(channel)?.handlers ?? []) handler(payload);
+      for (const handler of channels.get(channel)?.handlers.keys() ?? []) handler(payload);
     },
     onclose() {
       if (closed) return;
@@ -64,6 +69,7 @@ export function createPostgresBus(client: Sql, openListener: (events: ListenerEv
         if (names.length === 0) continue;
         try {
           await listenOn(names);
+          for (const name of names) for (const missed of channels.get(name)?.handlers.values() ?? []) missed();
         } catch {
           lost = true;
           await Bun.sleep(wait);
@@ -80,11 +86,11 @@ export function createPostgresBus(client: Sql, openListener: (events: ListenerEv
       checkChannel(channel);
       await client`select pg_notify(${channel}, ${payload})`;
     },
-    async subscribe(channel, onMessage) {
+    async subscribe(channel, onMessage, onMissed) {
       checkChannel(channel);
       let entry = channels.get(channel);
       if (!entry) {
-        const handlers = new Set<(payload: string) => void>();
+        const handlers = new Map<(payload: string) => void, () => void>();
         const live = listenOn([channel]).then(() => undefined);
         channels.set(channel, (entry = { handlers, live }));
         // A failed first LISTEN leaves nothing behind: the caller sees the error and may subscribe again.
@@ -94,8 +100,8 @@ export function createPostgresBus(client: Sql, openListener: (events: ListenerEv
       }
       await entry.live;
       // The channel's last subscriber left (and it was unlistened) while this one waited: listen anew.
-      if (channels.get(channel) !== entry) return this.subscribe(channel, onMessage);
-      entry.handlers.add(onMessage);
+      if (channels.get(channel) !== entry) return this.subscribe(channel, onMessage, onMissed);
+      entry.handlers.set(onMessage, onMissed ?? (() => {}));
       const subscribed = entry;
       return async () => {
         subscribed.handlers.delete(onMessage);
