@@ -41,6 +41,9 @@ export type Config = {
   /** Per-cluster heartbeat rate limit: sustained beats per minute, and the burst allowed above it. */
   heartbeatRatePerMinute: number;
   heartbeatBurst: number;
+  /** Heartbeats one replica stores at once (of its 10 database connections), and how many may wait for a turn. */
+  heartbeatsAtOnce: number;
+  heartbeatQueue: number;
   /** How long the server holds an agent's empty command long-poll, in seconds (≤ 30, the contract's bound). */
   commandsPollSeconds: number;
   /** Agent image written into the served install.sh, and the image self-update rollouts roll agents to. */
@@ -153,6 +156,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const statusCheckSeconds = readInt(env, 'NIRO_STATUS_CHECK_SECONDS', 5, 1, 300, errors);
   const heartbeatRatePerMinute = readInt(env, 'NIRO_HEARTBEAT_RATE_PER_MINUTE', 12, 1, 1_000_000, errors);
   const heartbeatBurst = readInt(env, 'NIRO_HEARTBEAT_BURST', 10, 1, 1_000_000, errors);
+  const heartbeatsAtOnce = readInt(env, 'NIRO_HEARTBEATS_AT_ONCE', 8, 1, 1000, errors);
+  const heartbeatQueue = readInt(env, 'NIRO_HEARTBEAT_QUEUE', 500, 0, 1_000_000, errors);
 
   const commandsPollSeconds = readInt(env, 'NIRO_COMMANDS_POLL_SECONDS', 30, 1, 30, errors);
   const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;
@@ -220,6 +225,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       statusCheckSeconds,
       heartbeatRatePerMinute,
       heartbeatBurst,
+      heartbeatsAtOnce,
+      heartbeatQueue,
       commandsPollSeconds,
       agentImage,
       agentVersion,

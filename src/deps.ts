@@ -62,6 +62,13 @@ export type InflateBudget = {
   inUse(): number;
 };
 
+/** The heartbeats this replica stores at once (src/agents/admission.ts). */
+export type HeartbeatAdmission = {
+  /** A slot (its release function, to call once the beat is answered), after waiting in line; null when the line is full. */
+  enter(): Promise<() => void> | null;
+  stats(): { held: number; waiting: number };
+};
+
 /** What one replica (one process) keeps in memory for itself. */
 export type ReplicaState = {
   agentKeys: AgentKeyCache;
@@ -76,6 +83,7 @@ export type ReplicaState = {
   metrics: Metrics;
   /** Shared by every request this replica decompresses. */
   inflating: InflateBudget;
+  heartbeatAdmission: HeartbeatAdmission;
 };
 
 export type AppDeps = ReplicaState & {

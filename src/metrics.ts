@@ -14,7 +14,8 @@ export type Metrics = {
   heartbeatIngestSeconds: Histogram;
   /**
    * An accepted heartbeat's stages: `agent` (key checked, body read and gunzipped), `parse` (JSON and contract),
-   * `store` (the ingest's statements), `answer` (pending commands and updates read for the response).
+   * `wait` (for a turn among the beats the replica stores at once), `store` (the ingest's statements), `answer`
+   * (pending commands and updates read for the response, when the ingest's statement did not read them).
    */
   heartbeatStageSeconds: Histogram<'stage'>;
   /** From the owner replica packing log entries to this replica receiving them over the bus (crosses replicas' clocks). */
@@ -46,7 +47,7 @@ export function createMetrics(): Metrics {
     }),
     heartbeatStageSeconds: new Histogram({
       name: 'niro_heartbeat_stage_seconds',
-      help: 'Time an accepted heartbeat spent in each stage: agent (key and body), parse, store, answer.',
+      help: 'Time an accepted heartbeat spent in each stage: agent (key and body), parse, wait (for a turn to store), store, answer.',
       labelNames: ['stage'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,

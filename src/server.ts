@@ -17,6 +17,7 @@ import { startRolloutJob } from './rollouts/engine';
 import { startGitSyncJob } from './gitops/sync';
 import { gitopsDeps } from './gitops/api';
 import { startDeploymentJob } from './deployments/waves-job';
+import { createHeartbeatAdmission } from './agents/admission';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -41,6 +42,7 @@ export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log
     passwordHashing: createPasswordHashing(),
     metrics,
     inflating: createInflateBudget(deps.config.inflateBudgetBytes),
+    heartbeatAdmission: createHeartbeatAdmission(deps.config.heartbeatsAtOnce, deps.config.heartbeatQueue),
   };
 }
 

@@ -11,7 +11,7 @@ import { routeCopy } from '../http/responses';
 import { admitBody, parseStorableJson, readBody } from '../http/body';
 import { knownAgentKey, requireAgent } from './auth';
 import { exchangeEnrollmentToken } from '../clusters/enrollment';
-import { firstError, parseHeartbeat } from './heartbeat-parse';
+import { firstError, parseHeartbeat, type Snapshot } from './heartbeat-parse';
 import { readBeatAnswer } from './beat-answer';
 import { ingestHeartbeat } from './heartbeat';
 import { createRateLimiter } from './rate-limit';
@@ -87,7 +87,7 @@ export function agentApi(deps: AppDeps) {
 
   async function takeHeartbeat(request: Request): Promise<HeartbeatResponse> {
     let mark = performance.now();
-    const stage = (name: 'agent' | 'parse' | 'store' | 'answer') => {
+    const stage = (name: 'agent' | 'parse' | 'wait' | 'store' | 'answer') => {
       const now = performance.now();
       metrics.heartbeatStageSeconds.observe({ stage: name }, (now - mark) / 1000);
       mark = now;
@@ -98,6 +98,25 @@ export function agentApi(deps: AppDeps) {
     if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
     const snap = parsed.snapshot;
     stage('parse');
+    // A turn among the beats this replica stores at once; past the line, a 503 that spreads the retries over the
+    // next interval (src/agents/admission.ts).
+    const turn = deps.heartbeatAdmission.enter();
+    if (!turn) {
+      const retryAfter = 1 + Math.floor(Math.random() * config.heartbeatIntervalSeconds);
+      throw new HttpError(503, 'overloaded', 'the control plane is taking as many heartbeats as it can; retry after the Retry-After header', {
+        'retry-after': String(retryAfter),
+      });
+    }
+    const release = await turn;
+    try {
+      stage('wait');
+      return await storeAndAnswer(agent, snap, stage);
+    } finally {
+      release();
+    }
+  }
+
+  async function storeAndAnswer(agent: AgentCluster, snap: Snapshot, stage: (name: 'store' | 'answer') => void): Promise<HeartbeatResponse> {
     if (snap.truncatedByServer)
       log.warn('heartbeat pods truncated to the server cap', { clusterId: agent.id, cap: config.maxPodsPerHeartbeat, total: snap.podsTotal });
     const res = await ingestHeartbeat(db, agent.id, snap, new Date(), deps.podsHashes).catch((e) => {

@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   internal: { status: 500, meaning: 'A bug on the server; it has been logged' },
   busy_decompressing: { status: 503, meaning: 'The replica is decompressing as much as it allows at once; retry after the Retry-After header' },
   database_unavailable: { status: 503, meaning: 'The database is unreachable (restarting or failing over); retry after the Retry-After header' },
+  overloaded: {
+    status: 503,
+    meaning: 'The replica is storing as many heartbeats as it allows and its line is full; retry after the Retry-After header (spread over the next interval)',
+  },
   agent_timeout: { status: 504, meaning: 'The cluster’s agent did not answer in time' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

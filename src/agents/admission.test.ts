@@ -1,0 +1,64 @@
+// Heartbeat admission: a replica stores a bounded number of beats at once and lets a bounded line wait; past
+// it a beat is refused at once with 503 `overloaded` and a Retry-After within the next interval, and is taken
+// again once a turn is free.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createHeartbeatAdmission } from './admission';
+import { startTestApp, apiClient, makeOrg, makeUser, signIn, type TestApp } from '../testing/app';
+import { createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
+
+describe('the line', () => {
+  test('turns go first come, first served; past the line nothing waits; a release counts once', async () => {
+    const admission = createHeartbeatAdmission(2, 2);
+    const order: string[] = [];
+    const a = await admission.enter()!;
+    const b = await admission.enter()!;
+    const c = admission.enter()!.then((release) => (order.push('c'), release));
+    const d = admission.enter()!.then((release) => (order.push('d'), release));
+    expect(admission.enter()).toBeNull();
+    expect(admission.stats()).toEqual({ held: 2, waiting: 2 });
+    a();
+    a();
+    const releaseC = await c;
+    expect(order).toEqual(['c']);
+    expect(admission.stats()).toEqual({ held: 2, waiting: 1 });
+    b();
+    const releaseD = await d;
+    expect(order).toEqual(['c', 'd']);
+    releaseC();
+    releaseD();
+    expect(admission.stats()).toEqual({ held: 0, waiting: 0 });
+  });
+});
+
+describe('over HTTP', () => {
+  let t: TestApp;
+  let cluster: { clusterId: string; agentKey: string };
+  beforeAll(async () => {
+    t = await startTestApp({ heartbeatsAtOnce: 1, heartbeatQueue: 0, heartbeatRatePerMinute: 1000, heartbeatBurst: 1000 });
+    const user = await makeUser(t.db);
+    const org = await makeOrg(t.db, 'Admission Org', null, { userId: user.id, role: 'owner' });
+    cluster = await createEnrolledCluster(t, await apiClient(t, await signIn(t, user)), { name: 'admitted', orgId: org.id });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  test('with every turn taken and no line, a beat is refused with 503 overloaded and a Retry-After within the interval; then taken', async () => {
+    const held = await t.replica.heartbeatAdmission.enter()!;
+    const refused = await sendHeartbeat(t, cluster.agentKey, makeHeartbeat());
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(t.config.heartbeatIntervalSeconds);
+    held();
+    const taken = await sendHeartbeat(t, cluster.agentKey, makeHeartbeat());
+    expect(taken.status).toBe(200);
+    expect(t.replica.heartbeatAdmission.stats()).toEqual({ held: 0, waiting: 0 });
+    // A beat that fails inside its turn (a value the database cannot hold) gives the turn back too.
+    const good = makeHeartbeat({ pods: makePods(3) });
+    const bad = await sendHeartbeat(t, cluster.agentKey, { ...good, pods: good.pods.map((p, i) => (i === 1 ? { ...p, labels: { bad: '\ud800' } } : p)) });
+    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_heartbeat', message: expect.stringContaining('cannot be stored') } });
+    expect(t.replica.heartbeatAdmission.stats()).toEqual({ held: 0, waiting: 0 });
+  });
+});
