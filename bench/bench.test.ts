@@ -20,7 +20,7 @@ const OWN_KEYS: Record<string, string[]> = {
   agent: ['binary_mb', 'image_mb', 'image_gz_mb', 'rss_mib_1000_pods', 'cpu_ms_per_beat', 'api_bytes_per_beat', 'cpu_vs_relist'],
   bombs: ['p99_ms', 'rss_growth_mib', 'bombs_not_refused', 'anonymous_not_413'],
   fuzz: ['requests', 'server_errors', 'unnamed_field_errors', 'rejected_writes', 'waits_cut'],
-  fleet_scale: ['warm_p99_ms', 'cold_p99_ms', 'cold_index_s', 'replicas3_p99_ms', 'errors', 'pods_p99_ms', 'pods_vs_sql'],
+  fleet_scale: ['warm_p99_ms', 'cold_p99_ms', 'cold_index_s', 'replicas3_p99_ms', 'errors', 'pods_p99_ms', 'pods_vs_sql', 'reboot_settle_s'],
   soak: ['errors', 'rss_growth_pct', 'rss_start_mib', 'rss_end_mib', 'rss_max_mib', 'beats', 'page_views', 'log_lines'],
   fleet_page: ['render_p95_ms', 'first_load_kb', 'unchanged_poll_bytes', 'unchanged_poll_status'],
 };

@@ -14,6 +14,9 @@
 //   warm — the index caught up, the same load for a fixed window. On one replica the pod table is read
 //          meanwhile: the /pods first page unfiltered, by status and by search, each interleaved with its bare
 //          SQL (bench/lib/sql-replay.ts) — `pods_p99_ms` and `pods_vs_sql` are the worst of the three.
+// Then the reboot night on the 3 replicas (bench/lib/scale-reboot.ts): every cluster offline, every agent starting
+// again at once with its full inventory (every container restarted), a beat refused with 503 overloaded sent again
+// after its Retry-After; `reboot_settle_s` is how long until every cluster is back.
 // Each phase prints its sustained rate, p50/p99/max, errors, CPU of the control plane(s), Postgres and this
 // load generator (share of one core), rows written per beat, and how far behind schedule beats were sent.
 // With 3 replicas, the once-per-fleet jobs' passes (niro_job_runs_total{result="ran"}) are summed over the
@@ -22,8 +25,9 @@
 import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
-import { PROTOCOL, AGENT_KEY_HEADER, AGENT_PATHS, type PodDetail } from '../src/contract';
-import { gzipJson, makeHeartbeat, makePods, makeWorkloadsFor } from '../src/testing/heartbeats';
+import { AGENT_PATHS } from '../src/contract';
+import { PODS, beatOnce, makeBodies, newTally, type Agent, type Bodies } from './lib/scale-agents';
+import { runReboot } from './lib/scale-reboot';
 import { TEST_ORIGIN, testConfig } from '../src/testing/app';
 import { createReplicaState } from '../src/server';
 import type { Bus } from '../src/db/bus';
@@ -38,17 +42,15 @@ const report = startReport('fleet_scale');
 const quick = report.quick;
 const argClusters = process.argv.indexOf('--clusters');
 const CLUSTERS = argClusters > 0 ? Number(process.argv[argClusters + 1]) : quick ? 1000 : 10_000;
-const PODS = 30;
 const INTERVAL_MS = 15_000;
-const USAGE_VARIANTS = 16;
 /** The warm window per replica count. */
 const WARM_S = quick ? 20 : 90;
 /** A cold phase ends once indexed and this long passed; it gives up (and says so) after COLD_MAX_S. */
 const COLD_MIN_S = (2 * INTERVAL_MS) / 1000;
 const COLD_MAX_S = quick ? 120 : 300;
-/** One pod of every cluster is crash-looping: the status filter's matches (1 in 30 pods). */
-const CRASHING_POD = 7;
 const GOALS = { p99Ms: 250, coldIndexS: 60, podsP99Ms: 50, podsVsSql: 3 };
+/** The reboot night gives up after this long (bench/lib/scale-reboot.ts). */
+const REBOOT_MAX_S = quick ? 120 : 600;
 
 type Phase = 'settle' | 'cold' | 'warm';
 type PodCase = { slug: string; app: Summary; sql: Summary };
@@ -66,52 +68,6 @@ type PhaseFigures = {
   rowsPerBeat: number;
   indexS: number | null;
 };
-
-/** An agent as the load generator plays it: its key and what the control plane last acknowledged. */
-type Agent = { key: string; base: string | null; workloadsBase: string | null };
-
-/**
- * A cluster's 30 pods, pod CRASHING_POD crash-looping, their usage varied by `variant`, in the agent's
- * order: by "namespace/name", compared by UTF-16 code unit.
- */
-function podsOf(variant: number): PodDetail[] {
-  const key = (p: PodDetail) => `${p.namespace}/${p.name}`;
-  return makePods(PODS, variant, 0)
-    .map((p, i) => (i === CRASHING_POD ? { ...p, status: 'CrashLoopBackOff', restarts: 12, ready: '1/2' } : p))
-    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-type Bodies = { full: Uint8Array<ArrayBuffer>; delta(base: string, workloadsBase: string, variant: number): Uint8Array<ArrayBuffer> };
-
-/** What an agent sends: its full first beat, and delta beats once acknowledged (every pod's usage, no pod changed). */
-function makeBodies(): Bodies {
-  const pods = podsOf(0);
-  const full = makeHeartbeat({ pods, workloads: makeWorkloadsFor(pods, 0, true), protocol: PROTOCOL });
-  const deltas = new Map<string, Uint8Array<ArrayBuffer>[]>();
-  const { workloads: _w, workloadsTruncated: _t, ...rest } = full;
-  return {
-    full: gzipJson(full),
-    delta(base, workloadsBase, variant) {
-      const key = `${base} ${workloadsBase}`;
-      let list = deltas.get(key);
-      if (!list) {
-        list = Array.from({ length: USAGE_VARIANTS }, (_, v) => {
-          const usage = podsOf(v + 1);
-          return gzipJson({
-            ...rest,
-            pods: [],
-            workloadsBase,
-            inventory: { base, changed: [], removed: [], cpuMilli: usage.map((p) => p.cpuUsageMilli), memBytes: usage.map((p) => p.memUsageBytes) },
-          });
-        });
-        deltas.set(key, list);
-      }
-      return list[variant % USAGE_VARIANTS]!;
-    },
-  };
-}
-
-type HeartbeatAnswer = { inventoryGeneration?: string; workloadsGeneration?: string; fullInventory?: boolean; resendTemplates?: boolean };
 
 const plane = await startSpawnedPlane();
 const pageRecorder = createStatementRecorder(plane.testDb.url);
@@ -135,7 +91,7 @@ try {
   const tLoad = performance.now();
   const loading = newTally();
   const settle = runPhase(plane, agents, { replicas: 1, phase: 'settle', bodies, onlyLoaded: true });
-  await parallel(8, agents.length, (i) => beatOnce(`${plane.replicas[0]!.url}${AGENT_PATHS.heartbeat}`, agents[i]!, 0, bodies, loading));
+  await parallel(8, agents.length, (i) => beatOnce(`${plane.replicas[0]!.url}${AGENT_PATHS.heartbeat}`, agents[i]!, 0, bodies, loading).then(() => {}));
   if (loading.errors) throw new Error(`loading: ${loading.errors} beats failed: ${[...loading.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   const unloaded = agents.filter((a) => !a.base).length;
   if (unloaded) throw new Error(`${unloaded} clusters' first beats were not acknowledged`);
@@ -160,6 +116,11 @@ try {
     figures.push(warm);
     if (jobsBefore) jobCheck = describeJobPasses(jobsBefore, await jobPasses(plane), warm.seconds);
   }
+  // The reboot night, on the 3 replicas.
+  const reboot = await runReboot(plane, agents, bodies, { replicas: 3, intervalMs: INTERVAL_MS, maxS: REBOOT_MAX_S });
+  console.log(
+    `reboot ×3: ${reboot.settleS === null ? `not settled after ${REBOOT_MAX_S} s (${reboot.back} of ${agents.length} back)` : `every cluster back in ${reboot.settleS.toFixed(1)} s`}; ${reboot.accepted} beats taken (p50 ${ms(reboot.latency.p50)} p99 ${ms(reboot.latency.p99)} max ${ms(reboot.latency.max)} ms), ${reboot.refused} refused with 503 overloaded and sent again after their Retry-After, ${reboot.errors} errors${reboot.errors ? ` (${[...reboot.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; the longest an agent waited to be taken: ${reboot.longestWaitS.toFixed(1)} s`,
+  );
 
   // --- Report.
   const table: string[][] = [
@@ -191,6 +152,7 @@ try {
   for (const f of figures) if (f.errorKinds.size) console.log(`errors ${f.phase} ×${f.replicas}: ${[...f.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (jobCheck) console.log(jobCheck);
   const podCases = pods.cases;
+  if (reboot.accepted) report.addCase('reboot_3', reboot.latency);
   for (const c of podCases) {
     report.addCase(`pods_${c.slug}`, c.app);
     console.log(`pods ${c.slug}: p50 ${ms(c.app.p50)} p99 ${ms(c.app.p99)} ms; bare SQL p99 ${ms(c.sql.p99)} ms (${(c.app.p99 / c.sql.p99).toFixed(2)}×)`);
@@ -204,7 +166,7 @@ try {
   const worstPods = podCases.reduce((w, c) => (c.app.p99 > w.app.p99 ? c : w), podCases[0]!);
   const worstRatio = podCases.reduce((w, c) => (c.app.p99 / c.sql.p99 > w.app.p99 / w.sql.p99 ? c : w), podCases[0]!);
   const coldIndex = Math.max(...figures.filter((f) => f.indexS !== null).map((f) => f.indexS!));
-  const errors = figures.reduce((s, f) => s + f.errors, 0);
+  const errors = figures.reduce((s, f) => s + f.errors, 0) + reboot.errors;
   const keys = {
     clusters: CLUSTERS,
     pods: CLUSTERS * PODS,
@@ -219,11 +181,15 @@ try {
     rows_per_beat: of(1, 'warm').rowsPerBeat.toFixed(1),
     plane_cpu_pct: (of(1, 'warm').cpu.plane * 100).toFixed(0),
     postgres_cpu_pct: (of(1, 'warm').cpu.postgres * 100).toFixed(0),
+    reboot_settle_s: reboot.settleS === null ? 'none' : reboot.settleS.toFixed(1),
+    reboot_refused: reboot.refused,
+    reboot_longest_wait_s: reboot.longestWaitS.toFixed(1),
   };
   const misses = [
     ...figures.filter((f) => f.latency.p99 >= GOALS.p99Ms).map((f) => `${f.phase}×${f.replicas} p99 ${ms(f.latency.p99)} ms`),
     ...figures.filter((f) => f.indexS !== null && f.indexS > GOALS.coldIndexS).map((f) => `index ×${f.replicas} ${f.indexS!.toFixed(1)} s`),
     ...(errors ? [`${errors} errors`] : []),
+    ...(reboot.settleS === null ? [`reboot not settled in ${REBOOT_MAX_S} s`] : []),
     ...(worstPods.app.p99 > GOALS.podsP99Ms ? [`pods p99 ${ms(worstPods.app.p99)} ms`] : []),
     ...(worstRatio.app.p99 / worstRatio.sql.p99 > GOALS.podsVsSql ? [`pods ${(worstRatio.app.p99 / worstRatio.sql.p99).toFixed(2)}× SQL`] : []),
   ];
@@ -238,38 +204,6 @@ try {
 
 function pct(share: number): string {
   return `${(share * 100).toFixed(0)} %`;
-}
-
-type Tally = { latencies: number[]; errors: number; errorKinds: Map<string, number> };
-
-function newTally(): Tally {
-  return { latencies: [], errors: 0, errorKinds: new Map() };
-}
-
-/** One beat of agent `a` to `url`: a delta when it holds an acknowledgement, else its full inventory; timed into `tally`. */
-async function beatOnce(url: string, a: Agent, beat: number, bodies: Bodies, tally: Tally): Promise<void> {
-  const body = a.base && a.workloadsBase ? bodies.delta(a.base, a.workloadsBase, beat) : bodies.full;
-  const failed = (kind: string) => {
-    tally.errors++;
-    tally.errorKinds.set(kind, (tally.errorKinds.get(kind) ?? 0) + 1);
-  };
-  const t0 = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { [AGENT_KEY_HEADER]: a.key, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body,
-    });
-    const text = await res.text();
-    tally.latencies.push(performance.now() - t0);
-    if (res.status !== 200) return failed(`${res.status} ${/"code":"([^"]+)"/.exec(text)?.[1] ?? ''}`.trim());
-    const answer = JSON.parse(text) as HeartbeatAnswer;
-    a.base = answer.fullInventory ? null : (answer.inventoryGeneration ?? null);
-    a.workloadsBase = answer.resendTemplates ? null : (answer.workloadsGeneration ?? a.workloadsBase);
-  } catch (e) {
-    tally.latencies.push(performance.now() - t0);
-    failed(`failed ${(e as Error).name}`);
-  }
 }
 
 /**
