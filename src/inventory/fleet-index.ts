@@ -146,7 +146,7 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
   // materialized narrow: joined to the usage afterwards, once, the usage is not re-read per cluster.
   await db.execute(sql`with ${latestUsage(ids)},
     pods as materialized (
-      select p.cluster_id, p.namespace, p.name, p.status, p.phase, p.ready, p.restarts, p.node_name, p.owner_kind, p.owner_name,
+      select p.cluster_id, o.org_id, p.namespace, p.name, p.status, p.phase, p.ready, p.restarts, p.node_name, p.owner_kind, p.owner_name,
         coalesce(floor(extract(epoch from p.k8s_created_at)), 0)::bigint as created_unix, p.images,
         p.cpu_request_milli, p.cpu_limit_milli, p.mem_request_bytes, p.mem_limit_bytes, p.content_hash,
         (p.phase = 'Running' and split_part(p.ready, '/', 1) <> split_part(p.ready, '/', 2)) as not_ready,
@@ -155,7 +155,8 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
         (p.status = any(${progress}::text[]) and p.status <> 'Terminating' or p.status ~ ${INIT_PROGRESS}) as pending_like,
         coalesce(d.last_restart, 0) as last_restart_unix,
         lower(p.namespace || ' ' || p.name || ' ' || p.owner_kind || '/' || p.owner_name || ' ' || array_to_string(p.images, ' ')) as search
-      from unnest(${ids}) as b(id) cross join lateral (select * from cluster_pods p where p.cluster_id = b.id offset 0) p
+      from unnest(${ids}) as b(id) join clusters o on o.id = b.id
+        cross join lateral (select * from cluster_pods p where p.cluster_id = b.id offset 0) p
         cross join lateral (
           select bool_or(c->>'stateReason' = 'CrashLoopBackOff') as crash, max((c->>'lastTerminatedAt')::bigint) as last_restart
           from jsonb_array_elements(p.detail->'containerDetails') c) d),
@@ -163,10 +164,10 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
       select p.*, u.cpu, u.mem, u.at, (p.mem_limit_bytes > 0 and u.mem >= 0.9 * p.mem_limit_bytes) is true as oom_risk
       from pods p left join u on u.cluster_id = p.cluster_id and u.key = p.namespace || '/' || p.name),
     upserted as (
-      insert into fleet_pods (cluster_id, namespace, name, status, phase, ready, restarts, node_name, owner_kind, owner_name, created_unix, images,
+      insert into fleet_pods (cluster_id, org_id, namespace, name, status, phase, ready, restarts, node_name, owner_kind, owner_name, created_unix, images,
         cpu_request_milli, cpu_limit_milli, mem_request_bytes, mem_limit_bytes,
         not_ready, failing, crash_looping, pending_like, last_restart_unix, oom_risk, search, content_hash)
-      select src.cluster_id, src.namespace, src.name, src.status, src.phase, src.ready, src.restarts, src.node_name, src.owner_kind, src.owner_name, src.created_unix, src.images,
+      select src.cluster_id, src.org_id, src.namespace, src.name, src.status, src.phase, src.ready, src.restarts, src.node_name, src.owner_kind, src.owner_name, src.created_unix, src.images,
         src.cpu_request_milli, src.cpu_limit_milli, src.mem_request_bytes, src.mem_limit_bytes,
         src.not_ready, src.failing, src.crash_looping, src.pending_like, src.last_restart_unix, src.oom_risk, src.search, src.content_hash
       from src left join lateral (

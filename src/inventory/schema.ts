@@ -140,6 +140,11 @@ export const fleetPods = pgTable(
     clusterId: uuid('cluster_id')
       .notNull()
       .references(() => clusters.id, { onDelete: 'cascade' }),
+    /**
+     * The cluster's organization (a cluster never changes org): the pod table's scope is a short list of orgs the
+     * planner estimates from this column's statistics, where a list of thousands of cluster ids it could not.
+     */
+    orgId: uuid('org_id').notNull(),
     namespace: text('namespace').notNull(),
     name: text('name').notNull(),
     status: text('status').notNull(),
