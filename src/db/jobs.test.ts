@@ -116,3 +116,38 @@ test('a pass with more work waiting is followed by the next batch, each in a tra
   expect(gaps.length).toBe(3);
   for (const g of gaps) expect(g).toBeGreaterThanOrEqual(40);
 });
+
+test('a share given as a function is asked after every batch, and each pause follows its answer', async () => {
+  const log = createLogger('error', () => {});
+  const metrics = createMetrics();
+  const gaps: number[] = [];
+  const answers = [0.25, 1, 0.25];
+  let asked = 0;
+  let ended = 0;
+  let batches = 0;
+  const job = startLockedJob(
+    { db: pg.database.db, log, metrics },
+    {
+      name: 'adaptive job',
+      lock: LOCK,
+      intervalMs: 50,
+      share: () => answers[asked++] ?? 1,
+      pass: async () => {
+        if (batches === 4) return;
+        if (ended) gaps.push(performance.now() - ended);
+        await Bun.sleep(40);
+        batches++;
+        ended = performance.now();
+        return { more: batches < 4 };
+      },
+    },
+  );
+  const deadline = Date.now() + 10_000;
+  while (batches < 4 && Date.now() < deadline) await Bun.sleep(10);
+  await job.stop();
+  expect(batches).toBe(4);
+  // Asked once after each batch that left more; a quarter share pauses three times the batch.
+  expect(asked).toBe(3);
+  expect(gaps[0]).toBeGreaterThanOrEqual(120);
+  expect(gaps[2]).toBeGreaterThanOrEqual(120);
+});

@@ -20,8 +20,11 @@ export type LockedJob = {
    * backlog), after a pause that keeps the job within `share` of the time.
    */
   pass: (tx: Db) => Promise<void | { more: boolean }>;
-  /** The most of its time a job catching up on a backlog spends in passes (default 0.5). */
-  share?: number;
+  /**
+   * The most of its time a job catching up on a backlog spends in passes (default 0.5); a function is asked again
+   * after every batch (the pod index job takes more while heartbeats are not waiting for their turn).
+   */
+  share?: number | (() => number);
   /** After a pass's transaction committed: wake-ups that must not arrive before the rows they announce. */
   afterCommit?: () => Promise<void>;
 };
@@ -42,7 +45,10 @@ export function logDatabaseAway(log: Logger, job: string, e: unknown): boolean {
 export function startLockedJob(deps: JobDeps, job: LockedJob): Job {
   let running: Promise<void> | null = null;
   let stopped = false;
-  const share = job.share ?? 0.5;
+  const shareNow = (): number => {
+    const share = typeof job.share === 'function' ? job.share() : (job.share ?? 0.5);
+    return Math.min(1, Math.max(0.05, share));
+  };
   /** One pass; true when it ran here and said more work waits. */
   const pass = async (): Promise<boolean> => {
     const started = performance.now();
@@ -66,6 +72,7 @@ export function startLockedJob(deps: JobDeps, job: LockedJob): Job {
       const started = performance.now();
       if (!(await pass()) || stopped) return;
       const busy = performance.now() - started;
+      const share = shareNow();
       await new Promise((resolve) => setTimeout(resolve, (busy * (1 - share)) / share));
       if (stopped) return;
     }
