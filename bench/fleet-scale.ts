@@ -50,7 +50,7 @@ const COLD_MIN_S = (2 * INTERVAL_MS) / 1000;
 const COLD_MAX_S = quick ? 120 : 300;
 const GOALS = { p99Ms: 250, coldIndexS: 60, podsP99Ms: 50, podsVsSql: 3 };
 /** The reboot night gives up after this long (bench/lib/scale-reboot.ts). */
-const REBOOT_MAX_S = quick ? 120 : 600;
+const REBOOT_MAX_S = quick ? 120 : 300;
 
 type Phase = 'settle' | 'cold' | 'warm';
 type PodCase = { slug: string; app: Summary; sql: Summary };
