@@ -8,7 +8,7 @@ import { createMetrics } from '../metrics';
 import { createTestDatabase, type TestDatabase } from '../testing/db';
 import { startLockedJob } from './jobs';
 import { sql } from 'drizzle-orm';
-import { queryRows } from './client';
+import { queryRows, type Db } from './client';
 
 let pg: TestDatabase;
 beforeAll(async () => {
@@ -80,36 +80,11 @@ test('a failed pass is logged with the job name and retried at the next tick', a
 });
 
 test('a pass with more work waiting is followed by the next batch, each in a transaction of its own, paused to the job’s share', async () => {
-  const log = createLogger('error', () => {});
-  const metrics = createMetrics();
   const backends: number[] = [];
-  const gaps: number[] = [];
-  let ended = 0;
-  let batches = 0;
-  const job = startLockedJob(
-    { db: pg.database.db, log, metrics },
-    {
-      name: 'backlog job',
-      lock: LOCK,
-      intervalMs: 50,
-      share: 0.5,
-      pass: async (tx) => {
-        // The backlog is four batches; later ticks find nothing to do.
-        if (batches === 4) return;
-        if (ended) gaps.push(performance.now() - ended);
-        const [row] = await queryRows<{ xid: string }>(tx, sql`select txid_current()::text as xid`);
-        backends.push(Number(row.xid));
-        await Bun.sleep(40);
-        batches++;
-        ended = performance.now();
-        return { more: batches < 4 };
-      },
-    },
-  );
-  const deadline = Date.now() + 10_000;
-  while (batches < 4 && Date.now() < deadline) await Bun.sleep(10);
-  await job.stop();
-  expect(batches).toBe(4);
+  const gaps = await runBacklog('backlog job', 0.5, async (tx) => {
+    const [row] = await queryRows<{ xid: string }>(tx, sql`select txid_current()::text as xid`);
+    backends.push(Number(row.xid));
+  });
   // Four transactions, one per batch.
   expect(new Set(backends).size).toBe(4);
   // Each pause is at least as long as the batch before it (share 0.5), so a backlog never takes more than half the time.
@@ -117,24 +92,23 @@ test('a pass with more work waiting is followed by the next batch, each in a tra
   for (const g of gaps) expect(g).toBeGreaterThanOrEqual(40);
 });
 
-test('a share given as a function is asked after every batch, and each pause follows its answer', async () => {
-  const log = createLogger('error', () => {});
-  const metrics = createMetrics();
+/** A job with a backlog of four 40 ms batches under `share`: the pauses between batches, once all four ran. */
+async function runBacklog(name: string, share: number | (() => number), inBatch: (tx: Db) => Promise<void> = async () => {}): Promise<number[]> {
   const gaps: number[] = [];
-  const answers = [0.25, 1, 0.25];
-  let asked = 0;
   let ended = 0;
   let batches = 0;
   const job = startLockedJob(
-    { db: pg.database.db, log, metrics },
+    { db: pg.database.db, log: createLogger('error', () => {}), metrics: createMetrics() },
     {
-      name: 'adaptive job',
+      name,
       lock: LOCK,
       intervalMs: 50,
-      share: () => answers[asked++] ?? 1,
-      pass: async () => {
+      share,
+      pass: async (tx) => {
+        // The backlog is four batches; later ticks find nothing to do.
         if (batches === 4) return;
         if (ended) gaps.push(performance.now() - ended);
+        await inBatch(tx);
         await Bun.sleep(40);
         batches++;
         ended = performance.now();
@@ -146,6 +120,13 @@ test('a share given as a function is asked after every batch, and each pause fol
   while (batches < 4 && Date.now() < deadline) await Bun.sleep(10);
   await job.stop();
   expect(batches).toBe(4);
+  return gaps;
+}
+
+test('a share given as a function is asked after every batch, and each pause follows its answer', async () => {
+  const answers = [0.25, 1, 0.25];
+  let asked = 0;
+  const gaps = await runBacklog('adaptive job', () => answers[asked++] ?? 1);
   // Asked once after each batch that left more; a quarter share pauses three times the batch.
   expect(asked).toBe(3);
   expect(gaps[0]).toBeGreaterThanOrEqual(120);
