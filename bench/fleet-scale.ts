@@ -18,7 +18,10 @@
 // again at once with its full inventory (every container restarted), a beat refused with 503 overloaded sent again
 // after its Retry-After; `reboot_settle_s` is how long until every cluster is back.
 // Each phase prints its sustained rate, p50/p99/max, errors, CPU of the control plane(s), Postgres and this
-// load generator (share of one core), rows written per beat, and how far behind schedule beats were sent.
+// load generator (share of one core), rows written per beat, and how far behind schedule beats were sent; and the
+// replicas' own view of the same beats (their heartbeat histograms, bench/lib/server-stages.ts), so a tail can be told
+// apart from the generator's. The generator lifts Bun's cap of 256 fetches in flight (bench/lib/fetch-limit.ts): every
+// agent has its own connection, as in life.
 // With 3 replicas, the once-per-fleet jobs' passes (niro_job_runs_total{result="ran"}) are summed over the
 // replicas and checked against what one replica runs.
 // Usage: bun bench/fleet-scale.ts [--quick] [--clusters N]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
@@ -37,7 +40,10 @@ import { describePostgres, diffWrites, readWrites } from './lib/postgres';
 import { startSpawnedPlane, processCpuSeconds, postgresCpuSeconds, processRssMiB, type SpawnedPlane } from './lib/spawned-plane';
 import { createStatementRecorder, type Step } from './lib/sql-replay';
 import { parallel, type EnrolledCluster } from './lib/control-plane';
+import { ensureAgentFetchLimit } from './lib/fetch-limit';
+import { bucketQuantileMs, describeServerSide, diffHeartbeatHistograms, readServerSide, type HeartbeatHistograms } from './lib/server-stages';
 
+await ensureAgentFetchLimit();
 const report = startReport('fleet_scale');
 const quick = report.quick;
 const argClusters = process.argv.indexOf('--clusters');
@@ -67,6 +73,9 @@ type PhaseFigures = {
   cpu: { plane: number; postgres: number; generator: number };
   rowsPerBeat: number;
   indexS: number | null;
+  /** The replicas' own histograms of the phase's beats (bench/lib/server-stages.ts). */
+  serverSide: HeartbeatHistograms;
+  maxInFlight: number;
 };
 
 const plane = await startSpawnedPlane();
@@ -119,7 +128,7 @@ try {
   // The reboot night, on the 3 replicas.
   const reboot = await runReboot(plane, agents, bodies, { replicas: 3, intervalMs: INTERVAL_MS, maxS: REBOOT_MAX_S });
   console.log(
-    `reboot ×3: ${reboot.settleS === null ? `not settled after ${REBOOT_MAX_S} s (${reboot.back} of ${agents.length} back)` : `every cluster back in ${reboot.settleS.toFixed(1)} s`}; ${reboot.accepted} beats taken (p50 ${ms(reboot.latency.p50)} p99 ${ms(reboot.latency.p99)} max ${ms(reboot.latency.max)} ms), ${reboot.refused} refused with 503 overloaded and sent again after their Retry-After, ${reboot.errors} errors${reboot.errors ? ` (${[...reboot.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; the longest an agent waited to be taken: ${reboot.longestWaitS.toFixed(1)} s`,
+    `reboot ×3: ${reboot.settleS === null ? `not settled after ${REBOOT_MAX_S} s (${reboot.back} of ${agents.length} back)` : `every cluster back in ${reboot.settleS.toFixed(1)} s`}; ${reboot.accepted} beats taken (p50 ${ms(reboot.latency.p50)} p99 ${ms(reboot.latency.p99)} max ${ms(reboot.latency.max)} ms), ${reboot.refused} refused with 503 overloaded and sent again after their Retry-After, ${reboot.errors} errors${reboot.errors ? ` (${[...reboot.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; the longest an agent waited to be taken: ${reboot.longestWaitS.toFixed(1)} s; at most ${reboot.maxInFlight} beats in flight; ${describeServerSide(reboot.serverSide)}`,
   );
 
   // --- Report.
@@ -184,6 +193,7 @@ try {
     reboot_settle_s: reboot.settleS === null ? 'none' : reboot.settleS.toFixed(1),
     reboot_refused: reboot.refused,
     reboot_longest_wait_s: reboot.longestWaitS.toFixed(1),
+    server_ingest_p99_le_ms: Math.max(...figures.map((f) => bucketQuantileMs(f.serverSide.get('ingest'), 0.99) ?? 0)),
   };
   const misses = [
     ...figures.filter((f) => f.latency.p99 >= GOALS.p99Ms).map((f) => `${f.phase}×${f.replicas} p99 ${ms(f.latency.p99)} ms`),
@@ -226,6 +236,7 @@ async function runPhase(
 
   const cpu0 = cpuNow(p, opts.replicas);
   const writes0 = await readWrites(p.admin);
+  const server0 = await readServerSide(p, opts.replicas);
   const start = performance.now();
   const loops = agents.map(async (a, i) => {
     let due = start + (i * INTERVAL_MS) / agents.length;
@@ -277,13 +288,14 @@ async function runPhase(
   const cpu1 = cpuNow(p, opts.replicas);
   const beats = tally.latencies.length;
   const writes1 = await readWrites(p.admin);
+  const serverSide = diffHeartbeatHistograms(server0, await readServerSide(p, opts.replicas));
   stopped = true;
   await Promise.all(loops);
   if (duringResult && opts.onDuring) opts.onDuring(await duringResult);
   const writes = diffWrites(writes0, writes1);
   const latency = summarize(tally.latencies);
   console.log(
-    `${opts.phase} ×${opts.replicas}: ${seconds.toFixed(0)} s, ${(beats / seconds).toFixed(1)} beats/s, p50 ${ms(latency.p50)} p99 ${ms(latency.p99)} max ${ms(latency.max)} ms, ${tally.errors} errors${opts.phase === 'cold' ? `, indexed in ${indexedAt === null ? 'not caught up' : `${indexedAt.toFixed(1)} s`}` : ''}`,
+    `${opts.phase} ×${opts.replicas}: ${seconds.toFixed(0)} s, ${(beats / seconds).toFixed(1)} beats/s, p50 ${ms(latency.p50)} p99 ${ms(latency.p99)} max ${ms(latency.max)} ms, ${tally.errors} errors${opts.phase === 'cold' ? `, indexed in ${indexedAt === null ? 'not caught up' : `${indexedAt.toFixed(1)} s`}` : ''}; at most ${tally.maxInFlight} beats in flight; ${describeServerSide(serverSide)}`,
   );
   return {
     replicas: opts.replicas,
@@ -302,6 +314,8 @@ async function runPhase(
     },
     rowsPerBeat: writes.total / Math.max(1, beats),
     indexS: opts.phase === 'cold' ? (indexedAt ?? Infinity) : null,
+    serverSide,
+    maxInFlight: tally.maxInFlight,
   };
 }
 

@@ -11,10 +11,11 @@ const CRASHING_POD = 7;
 /** An agent as the load generator plays it: its key and what the control plane last acknowledged. */
 export type Agent = { key: string; base: string | null; workloadsBase: string | null };
 
-export type Tally = { latencies: number[]; errors: number; errorKinds: Map<string, number> };
+/** Round trips, errors, and the most beats this generator had in flight at once (each agent's own connection). */
+export type Tally = { latencies: number[]; errors: number; errorKinds: Map<string, number>; inFlight: number; maxInFlight: number };
 
 export function newTally(): Tally {
-  return { latencies: [], errors: 0, errorKinds: new Map() };
+  return { latencies: [], errors: 0, errorKinds: new Map(), inFlight: 0, maxInFlight: 0 };
 }
 
 /**
@@ -91,6 +92,7 @@ export async function beatOnce(
     tally.errorKinds.set(kind, (tally.errorKinds.get(kind) ?? 0) + 1);
   };
   const t0 = performance.now();
+  tally.maxInFlight = Math.max(tally.maxInFlight, ++tally.inFlight);
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -116,5 +118,7 @@ export async function beatOnce(
     tally.latencies.push(performance.now() - t0);
     failed(`failed ${(e as Error).name}`);
     return { status: 0, code: null, retryAfterS: null };
+  } finally {
+    tally.inFlight--;
   }
 }

@@ -10,6 +10,7 @@ import { queryRows } from '../../src/db/client';
 import { summarize, type Summary } from './report';
 import { beatOnce, newTally, type Agent, type Bodies } from './scale-agents';
 import type { SpawnedPlane } from './spawned-plane';
+import { diffHeartbeatHistograms, readServerSide, type HeartbeatHistograms } from './server-stages';
 
 /** The agents come up within this many seconds of each other. */
 const REBOOT_SPREAD_S = 10;
@@ -29,6 +30,10 @@ export type RebootFigures = {
   latency: Summary;
   /** The longest an agent went from its first try to its first accepted beat, in seconds. */
   longestWaitS: number;
+  /** The most beats the generator had in flight at once. */
+  maxInFlight: number;
+  /** The replicas' own histograms of the night's beats (bench/lib/server-stages.ts). */
+  serverSide: HeartbeatHistograms;
 };
 
 export async function runReboot(
@@ -38,6 +43,7 @@ export async function runReboot(
   opts: { replicas: number; intervalMs: number; maxS: number },
 ): Promise<RebootFigures> {
   const urls = p.replicas.slice(0, opts.replicas).map((r) => `${r.url}${AGENT_PATHS.heartbeat}`);
+  const server0 = await readServerSide(p, opts.replicas);
   await queryRows(
     p.adminDb,
     sql`update clusters set status = 'offline', status_since = now(), last_heartbeat_at = now() - interval '10 minutes' where status <> 'pending'`,
@@ -91,6 +97,7 @@ export async function runReboot(
     }
     if (elapsed >= opts.maxS) break;
   }
+  const server1 = await readServerSide(p, opts.replicas);
   stopped = true;
   await Promise.all(loops);
   return {
@@ -103,5 +110,7 @@ export async function runReboot(
     errorKinds: tally.errorKinds,
     latency: summarize(accepted),
     longestWaitS: longestWaitMs / 1000,
+    maxInFlight: tally.maxInFlight,
+    serverSide: diffHeartbeatHistograms(server0, server1),
   };
 }
