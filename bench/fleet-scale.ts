@@ -360,14 +360,22 @@ async function measurePods(p: SpawnedPlane): Promise<{ cases: PodCase[] }> {
     });
     const appTimes: number[] = [];
     const sqlTimes: number[] = [];
+    const stepTimes: number[][] = steps.map(() => []);
     for (let i = 0; i < runs + 5; i++) {
       let t = performance.now();
       await viaReplica();
       if (i >= 5) appTimes.push(performance.now() - t);
       t = performance.now();
-      await pageRecorder.replay(steps);
-      if (i >= 5) sqlTimes.push(performance.now() - t);
+      const each = await pageRecorder.replay(steps);
+      if (i >= 5) {
+        sqlTimes.push(performance.now() - t);
+        each.forEach((ms, j) => stepTimes[j]!.push(ms));
+      }
     }
+    // Which statement the time goes to: the page's statements, slowest first by their p99.
+    const bySlowest = steps.map((s, j) => ({ sql: s.statement.sql, latency: summarize(stepTimes[j]!) })).sort((a, b) => b.latency.p99 - a.latency.p99);
+    for (const s of bySlowest.slice(0, 3))
+      console.log(`  pods ${c.slug} statement p50 ${ms(s.latency.p50)} p99 ${ms(s.latency.p99)} ms: ${s.sql.replace(/\s+/g, ' ').slice(0, 160)}`);
     out.push({ slug: c.slug, app: summarize(appTimes), sql: summarize(sqlTimes) });
   }
   return { cases: out };

@@ -18,8 +18,8 @@ export type StatementRecorder = {
    * transaction would escape the record, so they are counted against drizzle's log and refused.
    */
   record(fn: () => Promise<unknown>): Promise<Step[]>;
-  /** The recorded statements again, each once those it waited for are done. */
-  replay(steps: Step[]): Promise<void>;
+  /** The recorded statements again, each once those it waited for are done; each one's own time, in ms. */
+  replay(steps: Step[]): Promise<number[]>;
   end(): Promise<void>;
 };
 
@@ -58,11 +58,17 @@ export function createStatementRecorder(url: string, max = 10): StatementRecorde
     },
     async replay(steps) {
       const runs: Promise<unknown>[] = [];
+      const times: number[] = [];
       steps.forEach((step, j) => {
         const s = step.statement;
-        runs[j] = Promise.all(step.after.map((i) => runs[i])).then(() => unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[], { prepare: s.prepare }));
+        runs[j] = Promise.all(step.after.map((i) => runs[i])).then(async () => {
+          const t0 = performance.now();
+          await unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[], { prepare: s.prepare });
+          times[j] = performance.now() - t0;
+        });
       });
       await Promise.all(runs);
+      return times;
     },
     end: () => client.end({ timeout: 5 }).catch(() => {}),
   };
