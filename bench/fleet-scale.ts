@@ -111,7 +111,7 @@ try {
 
   for (const replicas of [1, 3]) {
     while (plane.replicas.length < replicas) await plane.addReplica();
-    await plane.admin`truncate fleet_pod_usage, fleet_pods, fleet_pod_state`;
+    await plane.admin`truncate fleet_pod_usage, fleet_pods, fleet_pod_state, fleet_pod_org_counts`;
     const cold = await runPhase(plane, agents, { replicas, phase: 'cold', bodies });
     figures.push(cold);
     const jobsBefore = replicas > 1 ? await jobPasses(plane) : null;

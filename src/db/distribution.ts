@@ -86,6 +86,11 @@ export const DISTRIBUTION: Readonly<Record<string, Placement>> = {
   fleet_pods: { kind: 'distributed', by: 'cluster_id', why: 'the /pods index, synced per cluster by the pod index job' },
   fleet_pod_usage: { kind: 'distributed', by: 'cluster_id', why: 'latest usage per fleet_pods row, same key' },
   fleet_pod_state: { kind: 'distributed', by: 'cluster_id', why: 'per-cluster bookkeeping of the pod index' },
+  fleet_pod_org_counts: {
+    kind: 'distributed',
+    by: 'org_id',
+    why: 'pods per status per organization, kept by a trigger on fleet_pod_state: each pod index batch adds to its organizations’ rows across shards (Citus runs such a trigger only with citus.enable_unsafe_triggers; the job could apply the same sums itself)',
+  },
   commands: {
     kind: 'distributed',
     by: 'cluster_id',

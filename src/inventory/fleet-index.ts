@@ -135,7 +135,8 @@ function upsertUsage(from: SQL): SQL {
 /**
  * Brings the clusters' fleet_pods rows to their cluster_pods rows (new or changed ones upserted, vanished
  * ones deleted with their usage), their usage to the latest beat's, and records each cluster's digest and
- * per-status counts — one statement for all of them, so it all comes from one snapshot of the inventory.
+ * per-status counts (which fleet_pod_state's trigger adds to its organization's, fleet_pod_org_counts) — one
+ * statement for all of them, so it all comes from one snapshot of the inventory.
  * (The usage rows reference pods inserted by the same statement: foreign keys are checked at its end.)
  */
 export async function syncClustersPods(db: Db, clusterIds: readonly string[], now: Date): Promise<void> {
@@ -192,8 +193,8 @@ export async function syncClustersPods(db: Db, clusterIds: readonly string[], no
     counts as (
       select cluster_id, jsonb_object_agg(status, n) as status_counts
       from (select cluster_id, status, count(*) as n from src group by cluster_id, status) g group by cluster_id)
-    insert into fleet_pod_state (cluster_id, pods_hash, usage_at, status_counts, synced_at)
-    select c.id, c.pods_hash, l.at, coalesce(n.status_counts, '{}'::jsonb), ${now.toISOString()}::timestamptz
+    insert into fleet_pod_state (cluster_id, org_id, pods_hash, usage_at, status_counts, synced_at)
+    select c.id, c.org_id, c.pods_hash, l.at, coalesce(n.status_counts, '{}'::jsonb), ${now.toISOString()}::timestamptz
     from clusters c left join latest l on l.cluster_id = c.id left join counts n on n.cluster_id = c.id
     where c.id = any(${ids})
     on conflict (cluster_id) do update set pods_hash = excluded.pods_hash, usage_at = excluded.usage_at, status_counts = excluded.status_counts, synced_at = excluded.synced_at`);

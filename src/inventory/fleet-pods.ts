@@ -90,13 +90,6 @@ function podsInScope(f: PodFilter): SQL {
   return f.clusterIds ? sql`f.cluster_id = any(${uuidArray(f.clusterIds)})` : sql`f.org_id = any(${uuidArray(f.orgIds ?? [])})`;
 }
 
-/** `column` (a cluster id of a per-cluster table) within the filter's scope. */
-function clustersInScope(column: SQL, f: PodFilter): SQL {
-  return f.clusterIds
-    ? sql`${column} = any(${uuidArray(f.clusterIds)})`
-    : sql`${column} = any(array(select c.id from clusters c where c.org_id = any(${uuidArray(f.orgIds ?? [])})))`;
-}
-
 /** LIKE pattern for a literal substring (its %, _ and \ escaped), lower-cased like fleet_pods.search. */
 export function containsPattern(q: string): string {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
@@ -256,8 +249,9 @@ export async function listPods(db: Db, f: PodFilter, page: { sort: PodSort; limi
 export type StatusCounts = { byStatus: Record<string, number>; total: number };
 
 /**
- * Pods per STATUS under the filter, ignoring its status (the chips offer the others). Without
- * per-pod filters the counts come from each cluster's summary row, not from counting pods.
+ * Pods per STATUS under the filter, ignoring its status (the chips offer the others). Without per-pod filters the
+ * counts are not counted from pods: an organization tree's come from its organizations' sums (fleet_pod_org_counts,
+ * a few rows however many clusters), picked clusters' from each one's summary row.
  */
 export async function countPodsByStatus(db: Db, f: PodFilter, now = new Date()): Promise<StatusCounts> {
   const byStatus: Record<string, number> = {};
@@ -268,11 +262,16 @@ export async function countPodsByStatus(db: Db, f: PodFilter, now = new Date()):
         db,
         sql`select f.status, count(*)::int as n from fleet_pods f where ${sql.join(conditions(f, now, { withStatus: false }), sql` and `)} group by f.status`,
       )
-    : await queryRows<{ status: string; n: number }>(
-        db,
-        sql`select e.key as status, sum(e.value::int)::int as n from fleet_pod_state s cross join lateral jsonb_each_text(s.status_counts) e
-            where ${clustersInScope(sql`s.cluster_id`, f)} group by e.key`,
-      );
+    : f.clusterIds
+      ? await queryRows<{ status: string; n: number }>(
+          db,
+          sql`select e.key as status, sum(e.value::int)::int as n from fleet_pod_state s cross join lateral jsonb_each_text(s.status_counts) e
+            where s.cluster_id = any(${uuidArray(f.clusterIds)}) group by e.key`,
+        )
+      : await queryRows<{ status: string; n: number }>(
+          db,
+          sql`select status, sum(pods)::int as n from fleet_pod_org_counts where org_id = any(${uuidArray(f.orgIds ?? [])}) group by status`,
+        );
   let total = 0;
   for (const r of rows) {
     byStatus[r.status] = Number(r.n);

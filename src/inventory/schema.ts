@@ -246,6 +246,8 @@ export const fleetPodState = pgTable('fleet_pod_state', {
   clusterId: uuid('cluster_id')
     .primaryKey()
     .references(() => clusters.id, { onDelete: 'cascade' }),
+  /** The cluster's organization (a cluster never changes org), which fleet_pod_org_counts sums by. */
+  orgId: uuid('org_id').notNull(),
   /** clusters.pods_hash the rows were synced from; null = no pod list. */
   podsHash: text('pods_hash'),
   /** Time of the usage sample the rows' usage came from. */
@@ -254,6 +256,23 @@ export const fleetPodState = pgTable('fleet_pod_state', {
   statusCounts: jsonb('status_counts').$type<Record<string, number>>().notNull().default({}),
   syncedAt: ts('synced_at').notNull(),
 });
+
+/**
+ * Pods per status per organization: the sum of its clusters' fleet_pod_state.status_counts, kept by a statement
+ * trigger on that table (drizzle/0023_fleet_pod_org_counts.sql) whatever writes or deletes its rows, a cluster's
+ * deletion cascading included. The pod table's chips over an organization tree read a few rows here however many
+ * clusters the tree holds. A count that falls to 0 is deleted; TRUNCATE of fleet_pod_state fires no trigger, so
+ * whoever truncates it truncates this table too.
+ */
+export const fleetPodOrgCounts = pgTable(
+  'fleet_pod_org_counts',
+  {
+    orgId: uuid('org_id').notNull(),
+    status: text('status').notNull(),
+    pods: integer('pods').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.status] })],
+);
 
 /**
  * Usage history downsampled to 10-minute buckets: one row per cluster per bucket, arrays aligned with
