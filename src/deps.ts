@@ -66,6 +66,8 @@ export type InflateBudget = {
 export type HeartbeatAdmission = {
   /** A slot (its release function, to call once the beat is answered), after waiting in line; null when the line is full. */
   enter(): Promise<() => void> | null;
+  /** Every turn held and the line full: a beat arriving now would be refused (so it is, before its body is read). */
+  full(): boolean;
   stats(): { held: number; waiting: number };
 };
 

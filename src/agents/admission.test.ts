@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHeartbeatAdmission } from './admission';
 import { startTestApp, apiClient, makeOrg, makeUser, signIn, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
+import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
 
 describe('the line', () => {
   test('turns go first come, first served; past the line nothing waits; a release counts once', async () => {
@@ -14,10 +15,12 @@ describe('the line', () => {
     const b = await admission.enter()!;
     const c = admission.enter()!.then((release) => (order.push('c'), release));
     const d = admission.enter()!.then((release) => (order.push('d'), release));
+    expect(admission.full()).toBe(true);
     expect(admission.enter()).toBeNull();
     expect(admission.stats()).toEqual({ held: 2, waiting: 2 });
     a();
     a();
+    expect(admission.full()).toBe(false);
     const releaseC = await c;
     expect(order).toEqual(['c']);
     expect(admission.stats()).toEqual({ held: 2, waiting: 1 });
@@ -51,7 +54,18 @@ describe('over HTTP', () => {
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(t.config.heartbeatIntervalSeconds);
+    // A full line refuses before the body is read: a body that is not even gzip gets the same 503, not a 400.
+    const notGzip = () =>
+      t.request(AGENT_PATHS.heartbeat, {
+        method: 'POST',
+        headers: { [AGENT_KEY_HEADER]: cluster.agentKey, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: 'not gzip at all',
+      });
+    const unread = await notGzip();
+    expect(unread.status).toBe(503);
+    expect(((await unread.json()) as { error: { code: string } }).error.code).toBe('overloaded');
     held();
+    expect((await notGzip()).status).toBe(400);
     const taken = await sendHeartbeat(t, cluster.agentKey, makeHeartbeat());
     expect(taken.status).toBe(200);
     expect(t.replica.heartbeatAdmission.stats()).toEqual({ held: 0, waiting: 0 });

@@ -23,6 +23,7 @@ export function createHeartbeatAdmission(slots: number, queue: number): Heartbea
       if (waiting.length >= queue) return null;
       return new Promise((resolve) => waiting.push(() => resolve(once(release))));
     },
+    full: () => held >= slots && waiting.length >= queue,
     stats: () => ({ held, waiting: waiting.length }),
   };
 }

@@ -75,6 +75,9 @@ export function agentApi(deps: AppDeps) {
         throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, {
           'retry-after': String(rate.retryAfterSeconds),
         });
+      // A line already full refuses the beat before its body is read, gunzipped and parsed: on the night a whole
+      // fleet comes back, the beats that cannot be taken cost a key check each.
+      if (deps.heartbeatAdmission.full()) throw overloaded();
       const handed = admitted;
       admitted = 0;
       const body = await readBody(request, config.maxBodyBytes, deps.inflating, handed);
@@ -83,6 +86,14 @@ export function agentApi(deps: AppDeps) {
     } finally {
       if (admitted > 0) deps.inflating.give(admitted, 0);
     }
+  }
+
+  /** 503 with a Retry-After drawn across the next interval, so the refused agents come back spread out. */
+  function overloaded(): HttpError {
+    const retryAfter = 1 + Math.floor(Math.random() * config.heartbeatIntervalSeconds);
+    return new HttpError(503, 'overloaded', 'the control plane is taking as many heartbeats as it can; retry after the Retry-After header', {
+      'retry-after': String(retryAfter),
+    });
   }
 
   async function takeHeartbeat(request: Request): Promise<HeartbeatResponse> {
@@ -101,12 +112,7 @@ export function agentApi(deps: AppDeps) {
     // A turn among the beats this replica stores at once; past the line, a 503 that spreads the retries over the
     // next interval (src/agents/admission.ts).
     const turn = deps.heartbeatAdmission.enter();
-    if (!turn) {
-      const retryAfter = 1 + Math.floor(Math.random() * config.heartbeatIntervalSeconds);
-      throw new HttpError(503, 'overloaded', 'the control plane is taking as many heartbeats as it can; retry after the Retry-After header', {
-        'retry-after': String(retryAfter),
-      });
-    }
+    if (!turn) throw overloaded();
     const release = await turn;
     try {
       stage('wait');
