@@ -1,0 +1,4 @@
+-- The problem-pod count by organization first, as the pod table scopes it: an index-only count of one organization's
+-- problem pods instead of a scan of the whole fleet's.
+DROP INDEX "fleet_pods_problem_count_idx";--> statement-breakpoint
+CREATE INDEX "fleet_pods_problem_count_idx" ON "fleet_pods" USING btree ("org_id","cluster_id","failing","not_ready","crash_looping","oom_risk","pending_like","created_unix","restarts","last_restart_unix") WHERE "fleet_pods"."failing" or "fleet_pods"."not_ready" or "fleet_pods"."crash_looping" or "fleet_pods"."oom_risk" or "fleet_pods"."pending_like" or "fleet_pods"."restarts" > 0;
