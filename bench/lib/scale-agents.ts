@@ -70,6 +70,11 @@ export function makeBodies(): Bodies {
 
 type HeartbeatAnswer = { inventoryGeneration?: string; workloadsGeneration?: string; fullInventory?: boolean; resendTemplates?: boolean };
 
+/** The refusal an agent answers by waiting for its Retry-After: the replica's heartbeat line is full. */
+export function isOverloaded(status: number, code: string | null): boolean {
+  return status === 503 && code === 'overloaded';
+}
+
 /** How a beat ended: 200, or the status with its error code and the Retry-After it carried (0: no answer). */
 export type BeatOutcome = { status: number; code: string | null; retryAfterS: number | null };
 

@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { AGENT_PATHS } from '../../src/contract';
 import { queryRows } from '../../src/db/client';
 import { summarize, type Summary } from './report';
-import { beatOnce, newTally, type Agent, type Bodies } from './scale-agents';
+import { beatOnce, isOverloaded, newTally, type Agent, type Bodies } from './scale-agents';
 import type { SpawnedPlane } from './spawned-plane';
 import { diffHeartbeatHistograms, readServerSide, type HeartbeatHistograms } from './server-stages';
 
@@ -58,7 +58,6 @@ export async function runReboot(
   let sent = 0;
   let stopped = false;
   let longestWaitMs = 0;
-  const refusalIsAnswer = (status: number, code: string) => status === 503 && code === 'overloaded';
   const start = performance.now();
   const loops = agents.map(async (a) => {
     await Bun.sleep(Math.random() * REBOOT_SPREAD_S * 1000);
@@ -66,7 +65,7 @@ export async function runReboot(
     let taken = false;
     for (let beat = 0; !stopped; beat++) {
       const t0 = performance.now();
-      const outcome = await beatOnce(urls[sent++ % urls.length]!, a, beat, bodies, tally, { full: bodies.rebooted, refusalIsAnswer });
+      const outcome = await beatOnce(urls[sent++ % urls.length]!, a, beat, bodies, tally, { full: bodies.rebooted, refusalIsAnswer: isOverloaded });
       if (stopped) return;
       let waitMs: number;
       if (outcome.status === 200) {
