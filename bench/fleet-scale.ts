@@ -29,7 +29,7 @@ import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
 import { AGENT_PATHS } from '../src/contract';
-import { PODS, beatOnce, isOverloaded, makeBodies, newTally, type Agent, type Bodies } from './lib/scale-agents';
+import { PODS, beatOnce, describeErrorKinds, isOverloaded, makeBodies, newTally, type Agent, type Bodies } from './lib/scale-agents';
 import { runReboot } from './lib/scale-reboot';
 import { TEST_ORIGIN, testConfig } from '../src/testing/app';
 import { createReplicaState } from '../src/server';
@@ -75,7 +75,6 @@ type PhaseFigures = {
   indexS: number | null;
   /** The replicas' own histograms of the phase's beats (bench/lib/server-stages.ts). */
   serverSide: HeartbeatHistograms;
-  maxInFlight: number;
 };
 
 const plane = await startSpawnedPlane();
@@ -110,12 +109,12 @@ try {
       await Bun.sleep((outcome.retryAfterS ?? 1) * 1000);
     }
   });
-  if (loading.errors) throw new Error(`loading: ${loading.errors} beats failed: ${[...loading.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (loading.errors) throw new Error(`loading: ${loading.errors} beats failed: ${describeErrorKinds(loading.errorKinds)}`);
   const unloaded = agents.filter((a) => !a.base).length;
   if (unloaded) throw new Error(`${unloaded} clusters' first beats were not acknowledged`);
   const settled = await settle;
   console.log(
-    `loading: every cluster's first, full beat in ${((performance.now() - tLoad) / 1000).toFixed(1)} s (8 at a time, the loaded ones beating meanwhile: p99 ${ms(settled.latency.p99)} ms, ${settled.errors} errors${settled.errorKinds.size ? ` (${[...settled.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; ${loadingRefused} first beats refused with 503 overloaded and sent again; not a measured phase)`,
+    `loading: every cluster's first, full beat in ${((performance.now() - tLoad) / 1000).toFixed(1)} s (8 at a time, the loaded ones beating meanwhile: p99 ${ms(settled.latency.p99)} ms, ${settled.errors} errors${settled.errorKinds.size ? ` (${describeErrorKinds(settled.errorKinds)})` : ''}; ${loadingRefused} first beats refused with 503 overloaded and sent again; not a measured phase)`,
   );
 
   for (const replicas of [1, 3]) {
@@ -137,7 +136,7 @@ try {
   // The reboot night, on the 3 replicas.
   const reboot = await runReboot(plane, agents, bodies, { replicas: 3, intervalMs: INTERVAL_MS, maxS: REBOOT_MAX_S });
   console.log(
-    `reboot ×3: ${reboot.settleS === null ? `not settled after ${REBOOT_MAX_S} s (${reboot.back} of ${agents.length} back)` : `every cluster back in ${reboot.settleS.toFixed(1)} s`}; ${reboot.accepted} beats taken (p50 ${ms(reboot.latency.p50)} p99 ${ms(reboot.latency.p99)} max ${ms(reboot.latency.max)} ms), ${reboot.refused} refused with 503 overloaded and sent again after their Retry-After, ${reboot.errors} errors${reboot.errors ? ` (${[...reboot.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; the longest an agent waited to be taken: ${reboot.longestWaitS.toFixed(1)} s; at most ${reboot.maxInFlight} beats in flight; ${describeServerSide(reboot.serverSide)}`,
+    `reboot ×3: ${reboot.settleS === null ? `not settled after ${REBOOT_MAX_S} s (${reboot.back} of ${agents.length} back)` : `every cluster back in ${reboot.settleS.toFixed(1)} s`}; ${reboot.accepted} beats taken (p50 ${ms(reboot.latency.p50)} p99 ${ms(reboot.latency.p99)} max ${ms(reboot.latency.max)} ms), ${reboot.refused} refused with 503 overloaded and sent again after their Retry-After, ${reboot.errors} errors${reboot.errors ? ` (${describeErrorKinds(reboot.errorKinds)})` : ''}; the longest an agent waited to be taken: ${reboot.longestWaitS.toFixed(1)} s; at most ${reboot.maxInFlight} beats in flight; ${describeServerSide(reboot.serverSide)}`,
   );
 
   // --- Report.
@@ -167,7 +166,7 @@ try {
   console.log(
     'ms; CPU = share of one core over the phase (control planes summed; Postgres = every postgres process); late = most a beat was sent after its due time',
   );
-  for (const f of figures) if (f.errorKinds.size) console.log(`errors ${f.phase} ×${f.replicas}: ${[...f.errorKinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  for (const f of figures) if (f.errorKinds.size) console.log(`errors ${f.phase} ×${f.replicas}: ${describeErrorKinds(f.errorKinds)}`);
   if (jobCheck) console.log(jobCheck);
   const podCases = pods.cases;
   if (reboot.accepted) report.addCase('reboot_3', reboot.latency);
@@ -324,7 +323,6 @@ async function runPhase(
     rowsPerBeat: writes.total / Math.max(1, beats),
     indexS: opts.phase === 'cold' ? (indexedAt ?? Infinity) : null,
     serverSide,
-    maxInFlight: tally.maxInFlight,
   };
 }
 

@@ -18,6 +18,11 @@ export function newTally(): Tally {
   return { latencies: [], errors: 0, errorKinds: new Map(), inFlight: 0, maxInFlight: 0 };
 }
 
+/** A tally's errors by kind, "503 overloaded 12, failed TypeError 1". */
+export function describeErrorKinds(kinds: Map<string, number>): string {
+  return [...kinds].map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
 /**
  * A cluster's 30 pods, pod CRASHING_POD crash-looping, their usage varied by `variant`, in the agent's order: by
  * "namespace/name", compared by UTF-16 code unit. `rebooted`: every container restarted once since (a node reboot).

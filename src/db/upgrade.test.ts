@@ -1,7 +1,7 @@
 // Upgrading a database that holds data: migration 0022 gives every fleet_pods row its cluster's org (the column is
 // NOT NULL, so an index built before it would otherwise stop the upgrade); 0023 does the same for fleet_pod_state
 // and fills the per-organization pod counts from what is already indexed.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
