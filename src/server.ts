@@ -17,7 +17,7 @@ import { startRolloutJob } from './rollouts/engine';
 import { startGitSyncJob } from './gitops/sync';
 import { gitopsDeps } from './gitops/api';
 import { startDeploymentJob } from './deployments/waves-job';
-import { createHeartbeatAdmission } from './agents/admission';
+import { createHeartbeatAdmission, podIndexShare } from './agents/admission';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -70,9 +70,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const jobDeps = { db: database.db, log, metrics: replica.metrics };
   const statusJob = startStatusJob({ ...jobDeps, config });
   const expiryJob = startCommandExpiryJob({ ...jobDeps, config });
-  // A backlog of the pod index takes 90 % of one connection's time while this replica's heartbeats get their turns
-  // at once, half of it as soon as any waits (src/agents/admission.ts): catching up fast, never at ingest's cost.
-  const podIndexJob = startPodIndexJob({ ...jobDeps, share: () => (replica.heartbeatAdmission.stats().waiting > 0 ? 0.5 : 0.9) });
+  // A backlog of the pod index takes most of one connection's time while this replica's heartbeats get their turns
+  // at once and gives way as a line builds (podIndexShare): catching up fast, never at ingest's cost.
+  const podIndexJob = startPodIndexJob({ ...jobDeps, share: () => podIndexShare(replica.heartbeatAdmission.stats(), config.heartbeatsAtOnce) });
   const retentionJob = startRetentionJob(jobDeps);
   const housekeepingJob = startHousekeepingJob(jobDeps);
   const notificationJobs = startNotificationJobs({ ...jobDeps, config });

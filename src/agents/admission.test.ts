@@ -2,7 +2,7 @@
 // it a beat is refused at once with 503 `overloaded` and a Retry-After within the next interval, and is taken
 // again once a turn is free.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createHeartbeatAdmission } from './admission';
+import { createHeartbeatAdmission, podIndexShare } from './admission';
 import { startTestApp, apiClient, makeOrg, makeUser, signIn, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
@@ -30,6 +30,19 @@ describe('the line', () => {
     releaseC();
     releaseD();
     expect(admission.stats()).toEqual({ held: 0, waiting: 0 });
+  });
+});
+
+describe('the pod index job gives way as the line builds', () => {
+  test('most of the time with nobody waiting, less once beats wait, least once more wait than one round of turns', () => {
+    const slots = 8;
+    const shares = [0, 1, slots, slots + 1, 500].map((waiting) => podIndexShare({ waiting }, slots));
+    expect(shares[0]).toBe(0.9);
+    expect(shares[1]).toBe(0.5);
+    expect(shares[2]).toBe(0.5);
+    expect(shares[3]).toBeLessThan(shares[2]!);
+    expect(shares[4]).toBe(shares[3]!);
+    expect(shares.every((s) => s > 0 && s <= 1)).toBe(true);
   });
 });
 

@@ -37,3 +37,14 @@ function once(fn: () => void): () => void {
     fn();
   };
 }
+
+/**
+ * The share of one database connection's time the pod index job may take on a replica whose heartbeats stand as
+ * `stats` says, of `slots` turns: most of it while none waits, half once some do, a fifth once more wait than one
+ * round of turns takes in. A cold index (a restore, a first enrollment wave) then catches up in the quiet moments
+ * and gives way while a line builds, before the line fills and beats are refused.
+ */
+export function podIndexShare(stats: { waiting: number }, slots: number): number {
+  if (stats.waiting === 0) return 0.9;
+  return stats.waiting > slots ? 0.2 : 0.5;
+}

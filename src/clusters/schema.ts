@@ -71,12 +71,27 @@ export const clusters = pgTable(
   (t) => [
     uniqueIndex('clusters_org_name_idx').on(t.orgId, sql`lower(${t.name})`),
     index('clusters_org_status_idx').on(t.orgId, t.status),
+    // The pod table counts a scope's counts-only and truncated clusters: few rows, read without touching the rest.
+    // Neither column changes on an ordinary beat, so beats stay HOT updates.
+    index('clusters_counts_only_idx').on(t.orgId).where(sql`${t.protocol} < 2`),
+    index('clusters_truncated_idx').on(t.orgId).where(sql`${t.podsTruncated}`),
     // Deployment targeting asks `labels @> {...}` within an org subtree.
     index('clusters_labels_idx').using('gin', t.labels),
     check('clusters_environment_check', sql`${t.environment} in ('production','staging','dev','unspecified')`),
     check('clusters_status_check', sql`${t.status} in ('pending','healthy','warning','critical','unknown','offline')`),
   ],
 );
+
+/**
+ * Clusters per organization, kept by a row trigger on `clusters` (drizzle/0025_org_cluster_counts.sql) on insert,
+ * delete (an organization's deletion cascading included) and a change of organization. The pod table's picker
+ * counts a scope's clusters from a few rows here instead of the clusters' own rows, which every heartbeat rewrites.
+ * A count that falls to 0 is deleted.
+ */
+export const orgClusterCounts = pgTable('org_cluster_counts', {
+  orgId: uuid('org_id').primaryKey(),
+  clusters: integer('clusters').notNull(),
+});
 
 /** Single-use, one hour: `niro_enr_<publicId>_<secret>`; only the secret's hash is kept. */
 export const enrollmentTokens = pgTable(

@@ -86,6 +86,11 @@ export const DISTRIBUTION: Readonly<Record<string, Placement>> = {
   fleet_pods: { kind: 'distributed', by: 'cluster_id', why: 'the /pods index, synced per cluster by the pod index job' },
   fleet_pod_usage: { kind: 'distributed', by: 'cluster_id', why: 'latest usage per fleet_pods row, same key' },
   fleet_pod_state: { kind: 'distributed', by: 'cluster_id', why: 'per-cluster bookkeeping of the pod index' },
+  org_cluster_counts: {
+    kind: 'distributed',
+    by: 'org_id',
+    why: 'clusters per organization, kept by a row trigger on clusters at insert, delete and a change of organization: the enrolling or deleting transaction writes one row on its organization’s shard (Citus runs such a trigger only with citus.enable_unsafe_triggers; cluster creation and deletion could apply it themselves)',
+  },
   fleet_pod_org_counts: {
     kind: 'distributed',
     by: 'org_id',

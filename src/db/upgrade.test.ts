@@ -1,6 +1,6 @@
 // Upgrading a database that holds data: migration 0022 gives every fleet_pods row its cluster's org (the column is
 // NOT NULL, so an index built before it would otherwise stop the upgrade); 0023 does the same for fleet_pod_state
-// and fills the per-organization pod counts from what is already indexed.
+// and fills the per-organization pod counts from what is already indexed; 0025 fills the per-organization cluster counts.
 import { afterAll, expect, test } from 'bun:test';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,5 +72,16 @@ test('0023 fills fleet_pod_state.org_id and the per-organization counts, which t
     ]);
     await sql`update fleet_pod_state set status_counts = ${JSON.stringify({ Running: 30 })}::jsonb`;
     expect(await counts()).toEqual([{ status: 'Running', pods: 30 }]);
+  });
+});
+
+test('0025 fills the per-organization cluster counts, which then follow', async () => {
+  await upgradeFrom('0025', async (sql, ids, upgrade) => {
+    await sql`insert into clusters (org_id, name, environment) values (${ids.org}, 'store-2', 'production')`;
+    await upgrade();
+    const counts = async () => [...(await sql`select org_id, clusters from org_cluster_counts`)];
+    expect(await counts()).toEqual([{ org_id: ids.org, clusters: 2 }]);
+    await sql`delete from clusters where id = ${ids.cluster}`;
+    expect(await counts()).toEqual([{ org_id: ids.org, clusters: 1 }]);
   });
 });

@@ -229,9 +229,10 @@ export async function refreshClustersUsage(db: Db, clusterIds: readonly string[]
 /**
  * Every `intervalMs`, on whichever replica holds the lock (the others skip), indexes what is due, one batch
  * of BATCH_PODS per transaction. A backlog (a cold index: a restore, a wave of new clusters) is worked off
- * batch after batch within `share` of the time (default 0.5, of one database connection; the server makes it 0.9
- * while its heartbeats are not waiting for their turn), so heartbeats keep their latency while it catches up. A batch only ever converges the index; a cluster that failed is not
- * retried until the next tick.
+ * batch after batch within `share` of the time (default 0.5, of one database connection; the server gives it more
+ * while its heartbeats get their turns at once and less as a line builds: podIndexShare in src/agents/admission.ts),
+ * so heartbeats keep their latency while it catches up. A batch only ever converges the index; a cluster that failed
+ * is not retried until the next tick.
  */
 export function startPodIndexJob(deps: JobDeps & { intervalMs?: number; usageEverySeconds?: number; share?: number | (() => number) }): Job {
   let failed = new Set<string>();
