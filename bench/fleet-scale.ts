@@ -24,7 +24,9 @@
 // agent has its own connection, as in life.
 // With 3 replicas, the once-per-fleet jobs' passes (niro_job_runs_total{result="ran"}) are summed over the
 // replicas and checked against what one replica runs.
-// Usage: bun bench/fleet-scale.ts [--quick] [--clusters N]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
+// With --tuned-postgres the run is against a Postgres of its own started with the README's production settings
+// (bench/lib/tuned-postgres.ts) instead of the machine's server as installed.
+// Usage: bun bench/fleet-scale.ts [--quick] [--clusters N] [--tuned-postgres]   (DATABASE_URL or the local Postgres; a scratch database is made and dropped)
 import { sql } from 'drizzle-orm';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/log';
@@ -41,8 +43,10 @@ import { startSpawnedPlane, processCpuSeconds, postgresCpuSeconds, processRssMiB
 import { createStatementRecorder, type Step } from './lib/sql-replay';
 import { parallel, type EnrolledCluster } from './lib/control-plane';
 import { ensureAgentFetchLimit } from './lib/fetch-limit';
+import { ensureTunedPostgres, onTunedPostgres } from './lib/tuned-postgres';
 import { bucketQuantileMs, describeServerSide, diffHeartbeatHistograms, readServerSide, type HeartbeatHistograms } from './lib/server-stages';
 
+await ensureTunedPostgres();
 await ensureAgentFetchLimit();
 const report = startReport('fleet_scale');
 const quick = report.quick;
@@ -80,7 +84,9 @@ type PhaseFigures = {
 const plane = await startSpawnedPlane();
 const pageRecorder = createStatementRecorder(plane.testDb.url);
 try {
-  console.log(await describePostgres(plane.admin));
+  console.log(
+    await describePostgres(plane.admin, onTunedPostgres() ? "on this machine, the benchmark's own with the README's production settings" : undefined),
+  );
   const tEnroll = performance.now();
   const enrolled = await plane.enroll(CLUSTERS, 'store', 16);
   const enrollS = (performance.now() - tEnroll) / 1000;
@@ -202,6 +208,7 @@ try {
     reboot_refused: reboot.refused,
     reboot_longest_wait_s: reboot.longestWaitS.toFixed(1),
     server_ingest_p99_le_ms: Math.max(...figures.map((f) => bucketQuantileMs(f.serverSide.get('ingest'), 0.99) ?? 0)),
+    postgres: onTunedPostgres() ? 'tuned' : 'as_installed',
   };
   const misses = [
     ...figures.filter((f) => f.latency.p99 >= GOALS.p99Ms).map((f) => `${f.phase}×${f.replicas} p99 ${ms(f.latency.p99)} ms`),

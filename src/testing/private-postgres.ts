@@ -62,8 +62,11 @@ async function run(bin: string, args: string[], asPostgres: boolean): Promise<vo
   if (code !== 0) throw new Error(`${cmd.join(' ')} exited with ${code}:\n${out}\n${err}`);
 }
 
-/** initdb into a fresh temporary directory and start the server on a free port; `destroy` in afterAll. */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/**
+ * initdb into a fresh temporary directory and start the server on a free port; `destroy` in afterAll. `settings`
+ * (postgresql.conf names and values) are given on top of the test defaults: fsync off, 100 connections.
+ */
+export async function startPrivatePostgres(opts: { settings?: Readonly<Record<string, string>> } = {}): Promise<PrivatePostgres> {
   const unavailable = privatePostgresUnavailable();
   if (unavailable) throw new Error(unavailable);
   const bin = findPostgresBinaries()!;
@@ -80,7 +83,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   await run(join(bin, 'initdb'), ['-D', dataDir, '-U', user, '--auth=trust', '--encoding=UTF8', '--no-sync'], asPostgres);
   const port = await freePort();
   // The socket directory is the private one too, so nothing collides with the machine's server.
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${root} -c fsync=off -c max_connections=100`;
+  const settings = { fsync: 'off', max_connections: '100', ...opts.settings };
+  const options = [`-p ${port} -c listen_addresses=127.0.0.1 -k ${root}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
   let running = false;
   const pg: PrivatePostgres = {
     url: `postgres://${user}@127.0.0.1:${port}/postgres`,
