@@ -18,6 +18,7 @@ import { startGitSyncJob } from './gitops/sync';
 import { gitopsDeps } from './gitops/api';
 import { startDeploymentJob } from './deployments/waves-job';
 import { createHeartbeatAdmission, podIndexShare } from './agents/admission';
+import { databaseSettingWarnings } from './db/settings';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
 import { createInflateBudget } from './http/body';
@@ -60,6 +61,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   watchDatabase(replica.metrics, { max: database.maxConnections, connections: () => database.connections() });
   const app = createApp({ db: database.db, bus: database.bus, config, log, isReady: () => ready, ...replica });
   await database.migrate();
+  // An embedded database has no autovacuum to check; a server's settings are the operator's to fix.
+  if (config.databaseUrl) for (const warning of await databaseSettingWarnings(database.db)) log.warn('database setting', { warning });
   // Cluster deletions on any replica evict the agent key from this one's cache at once.
   const unsubscribeRetiredKeys = await subscribeRetiredKeys(database.bus, replica.agentKeys);
   ready = true;

@@ -7,11 +7,13 @@ import type postgres from 'postgres';
 
 /** Version and the settings that move write and read figures. */
 export async function describePostgres(sql: postgres.Sql, where = 'on this machine'): Promise<string> {
-  const [s] = await sql<{ version: string; shared_buffers: string; synchronous_commit: string; work_mem: string; max_wal_size: string; fsync: string }[]>`
+  const [s] = await sql<
+    { version: string; shared_buffers: string; synchronous_commit: string; work_mem: string; max_wal_size: string; fsync: string; autovacuum: string }[]
+  >`
     select current_setting('server_version') as version, current_setting('shared_buffers') as shared_buffers,
            current_setting('synchronous_commit') as synchronous_commit, current_setting('work_mem') as work_mem,
-           current_setting('max_wal_size') as max_wal_size, current_setting('fsync') as fsync`;
-  return `Postgres ${s!.version} ${where} (shared_buffers ${s!.shared_buffers}, work_mem ${s!.work_mem}, max_wal_size ${s!.max_wal_size}, fsync ${s!.fsync}, synchronous_commit ${s!.synchronous_commit} unless a transaction sets it)`;
+           current_setting('max_wal_size') as max_wal_size, current_setting('fsync') as fsync, current_setting('autovacuum') as autovacuum`;
+  return `Postgres ${s!.version} ${where} (autovacuum ${s!.autovacuum}, shared_buffers ${s!.shared_buffers}, work_mem ${s!.work_mem}, max_wal_size ${s!.max_wal_size}, fsync ${s!.fsync}, synchronous_commit ${s!.synchronous_commit} unless a transaction sets it)`;
 }
 
 /** Rows inserted + updated + deleted so far, per table of this database. */

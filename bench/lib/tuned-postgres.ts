@@ -1,7 +1,7 @@
 // `--tuned-postgres`: the benchmark runs against a Postgres server of its own, started with the settings the README's
-// production section gives for a box that runs Niro and Postgres together, instead of the machine's server as its
-// package installed it (128 MB of shared buffers, 1 GB of WAL between checkpoints). Durability is as in production:
-// fsync on. The server is started before the benchmark (which runs again with DATABASE_URL pointing at it) and
+// production section gives for a box that runs Niro and Postgres together, instead of the machine's server as it is
+// set up (here: autovacuum off, 128 MB of shared buffers, 1 GB of WAL between checkpoints). Durability is as in
+// production: fsync on. The server is started before the benchmark (which runs again with DATABASE_URL pointing at it) and
 // removed after it, whatever its outcome.
 import { startPrivatePostgres } from '../../src/testing/private-postgres';
 import { runAgain } from './run-again';
@@ -9,6 +9,7 @@ import { runAgain } from './run-again';
 /** Production settings for a box of 2 cores and 24 GiB shared with the control plane (README, "Postgres settings"). */
 export const TUNED_POSTGRES: Readonly<Record<string, string>> = {
   fsync: 'on',
+  autovacuum: 'on',
   max_connections: '200',
   shared_buffers: '4GB',
   effective_cache_size: '12GB',
