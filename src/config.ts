@@ -44,6 +44,8 @@ export type Config = {
   /** Heartbeats one replica stores at once (of its 10 database connections), and how many may wait for a turn. */
   heartbeatsAtOnce: number;
   heartbeatQueue: number;
+  /** A beat that waited longer than this for its turn is refused (503 overloaded) instead of stored late, in ms. */
+  heartbeatMaxWaitMs: number;
   /** How long the server holds an agent's empty command long-poll, in seconds (≤ 30, the contract's bound). */
   commandsPollSeconds: number;
   /** Agent image written into the served install.sh, and the image self-update rollouts roll agents to. */
@@ -158,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const heartbeatBurst = readInt(env, 'NIRO_HEARTBEAT_BURST', 10, 1, 1_000_000, errors);
   const heartbeatsAtOnce = readInt(env, 'NIRO_HEARTBEATS_AT_ONCE', 8, 1, 1000, errors);
   const heartbeatQueue = readInt(env, 'NIRO_HEARTBEAT_QUEUE', 500, 0, 1_000_000, errors);
+  const heartbeatMaxWaitMs = readInt(env, 'NIRO_HEARTBEAT_MAX_WAIT_MS', 1000, 10, 60_000, errors);
 
   const commandsPollSeconds = readInt(env, 'NIRO_COMMANDS_POLL_SECONDS', 30, 1, 30, errors);
   const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;
@@ -227,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       heartbeatBurst,
       heartbeatsAtOnce,
       heartbeatQueue,
+      heartbeatMaxWaitMs,
       commandsPollSeconds,
       agentImage,
       agentVersion,

@@ -64,8 +64,11 @@ export type InflateBudget = {
 
 /** The heartbeats this replica stores at once (src/agents/admission.ts). */
 export type HeartbeatAdmission = {
-  /** A slot (its release function, to call once the beat is answered), after waiting in line; null when the line is full. */
-  enter(): Promise<() => void> | null;
+  /**
+   * A slot (its release function, to call once the beat is answered), after waiting in line; null when the line is
+   * full, or (resolved) when the beat waited past the line's longest wait and is refused instead of stored late.
+   */
+  enter(): Promise<(() => void) | null> | null;
   /** Every turn held and the line full: a beat arriving now would be refused (so it is, before its body is read). */
   full(): boolean;
   stats(): { held: number; waiting: number };

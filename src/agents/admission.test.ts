@@ -6,15 +6,17 @@ import { createHeartbeatAdmission, podIndexShare } from './admission';
 import { startTestApp, apiClient, makeOrg, makeUser, signIn, type TestApp } from '../testing/app';
 import { createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../db/client';
 
 describe('the line', () => {
   test('turns go first come, first served; past the line nothing waits; a release counts once', async () => {
     const admission = createHeartbeatAdmission(2, 2);
     const order: string[] = [];
-    const a = await admission.enter()!;
-    const b = await admission.enter()!;
-    const c = admission.enter()!.then((release) => (order.push('c'), release));
-    const d = admission.enter()!.then((release) => (order.push('d'), release));
+    const a = (await admission.enter()!)!;
+    const b = (await admission.enter()!)!;
+    const c = admission.enter()!.then((release) => (order.push('c'), release!));
+    const d = admission.enter()!.then((release) => (order.push('d'), release!));
     expect(admission.full()).toBe(true);
     expect(admission.enter()).toBeNull();
     expect(admission.stats()).toEqual({ held: 2, waiting: 2 });
@@ -29,6 +31,30 @@ describe('the line', () => {
     expect(order).toEqual(['c', 'd']);
     releaseC();
     releaseD();
+    expect(admission.stats()).toEqual({ held: 0, waiting: 0 });
+  });
+});
+
+describe('a beat that waited too long', () => {
+  test('is refused when its turn comes, and the turn goes on to the next that has not', async () => {
+    let clock = 0;
+    const admission = createHeartbeatAdmission(1, 3, 100, () => clock);
+    const first = (await admission.enter()!)!;
+    const stale = admission.enter()!;
+    clock = 50;
+    const alsoStale = admission.enter()!;
+    clock = 150;
+    const late = admission.enter()!;
+    expect(admission.stats()).toEqual({ held: 1, waiting: 3 });
+    // At 160 the first in line waited 160 ms (past 100), the second 110: both refused; the third, 10 ms in line, is taken.
+    clock = 160;
+    first();
+    expect(await stale).toBeNull();
+    const next = await late;
+    expect(next).toBeFunction();
+    expect(admission.stats()).toEqual({ held: 1, waiting: 0 });
+    expect(await alsoStale).toBeNull();
+    next!();
     expect(admission.stats()).toEqual({ held: 0, waiting: 0 });
   });
 });
@@ -60,7 +86,7 @@ describe('over HTTP', () => {
   });
 
   test('with every turn taken and no line, a beat is refused with 503 overloaded and a Retry-After within the interval; then taken', async () => {
-    const held = await t.replica.heartbeatAdmission.enter()!;
+    const held = (await t.replica.heartbeatAdmission.enter()!)!;
     const refused = await sendHeartbeat(t, cluster.agentKey, makeHeartbeat());
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('overloaded');
@@ -87,5 +113,44 @@ describe('over HTTP', () => {
     const bad = await sendHeartbeat(t, cluster.agentKey, { ...good, pods: good.pods.map((p, i) => (i === 1 ? { ...p, labels: { bad: '\ud800' } } : p)) });
     expect(await bad.json()).toMatchObject({ error: { code: 'invalid_heartbeat', message: expect.stringContaining('cannot be stored') } });
     expect(t.replica.heartbeatAdmission.stats()).toEqual({ held: 0, waiting: 0 });
+  });
+});
+
+describe('over HTTP, a beat left waiting past the longest wait', () => {
+  let t: TestApp;
+  let cluster: { clusterId: string; agentKey: string };
+  beforeAll(async () => {
+    t = await startTestApp({ heartbeatsAtOnce: 1, heartbeatQueue: 1, heartbeatMaxWaitMs: 50, heartbeatRatePerMinute: 1000, heartbeatBurst: 1000 });
+    const user = await makeUser(t.db);
+    const org = await makeOrg(t.db, 'Waiting Org', null, { userId: user.id, role: 'owner' });
+    cluster = await createEnrolledCluster(t, await apiClient(t, await signIn(t, user)), { name: 'waited', orgId: org.id });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  test('gets 503 overloaded with a Retry-After when its turn comes, and stores nothing; the next beat is taken', async () => {
+    const held = (await t.replica.heartbeatAdmission.enter()!)!;
+    const waiting = sendHeartbeat(t, cluster.agentKey, makeHeartbeat({ pods: makePods(2) }));
+    while (t.replica.heartbeatAdmission.stats().waiting === 0) await Bun.sleep(5);
+    // Longer than the line's longest wait, then the turn is given back.
+    await Bun.sleep(80);
+    held();
+    const refused = await waiting;
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(t.replica.heartbeatAdmission.stats()).toEqual({ held: 0, waiting: 0 });
+    const stored = async () =>
+      (
+        await queryRows<{ beat: boolean; pods: number }>(
+          t.db,
+          sql`select last_heartbeat_at is not null as beat, pods_listed as pods from clusters where id = ${cluster.clusterId}`,
+        )
+      )[0];
+    expect(await stored()).toEqual({ beat: false, pods: 0 });
+    const taken = await sendHeartbeat(t, cluster.agentKey, makeHeartbeat({ pods: makePods(3) }));
+    expect(taken.status).toBe(200);
+    expect(await stored()).toEqual({ beat: true, pods: 3 });
   });
 });

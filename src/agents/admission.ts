@@ -5,14 +5,31 @@
 // Retry-After drawn across the next interval, which the agents honour: the returns spread themselves out.
 import type { HeartbeatAdmission } from '../deps';
 
-/** At most `slots` held at once and `queue` waiting (first come, first served); beyond that `enter` answers null. */
-export function createHeartbeatAdmission(slots: number, queue: number): HeartbeatAdmission {
+/**
+ * At most `slots` held at once and `queue` waiting (first come, first served); beyond that `enter` answers null. A
+ * beat whose turn comes after more than `maxWaitMs` in line is refused (its promise gives null) and the turn goes to
+ * the next: under a load the database cannot keep up with, the line would otherwise stand full, every beat taken
+ * waiting as long as the whole line takes, with no more beats stored for it. Refusing the stale ones keeps the wait
+ * of those taken near `maxWaitMs` while a short burst still waits its turn.
+ */
+export function createHeartbeatAdmission(
+  slots: number,
+  queue: number,
+  maxWaitMs = Number.POSITIVE_INFINITY,
+  now: () => number = performance.now.bind(performance),
+): HeartbeatAdmission {
   let held = 0;
-  const waiting: (() => void)[] = [];
+  const waiting: { since: number; resolve: (release: (() => void) | null) => void }[] = [];
   const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else held--;
+    for (let next = waiting.shift(); next; next = waiting.shift()) {
+      if (now() - next.since > maxWaitMs) {
+        next.resolve(null);
+        continue;
+      }
+      next.resolve(once(release));
+      return;
+    }
+    held--;
   };
   return {
     enter() {
@@ -21,7 +38,7 @@ export function createHeartbeatAdmission(slots: number, queue: number): Heartbea
         return Promise.resolve(once(release));
       }
       if (waiting.length >= queue) return null;
-      return new Promise((resolve) => waiting.push(() => resolve(once(release))));
+      return new Promise((resolve) => waiting.push({ since: now(), resolve }));
     },
     full: () => held >= slots && waiting.length >= queue,
     stats: () => ({ held, waiting: waiting.length }),

@@ -109,11 +109,12 @@ export function agentApi(deps: AppDeps) {
     if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
     const snap = parsed.snapshot;
     stage('parse');
-    // A turn among the beats this replica stores at once; past the line, a 503 that spreads the retries over the
-    // next interval (src/agents/admission.ts).
+    // A turn among the beats this replica stores at once; past the line, or after waiting in it too long, a 503 that
+    // spreads the retries over the next interval (src/agents/admission.ts).
     const turn = deps.heartbeatAdmission.enter();
     if (!turn) throw overloaded();
     const release = await turn;
+    if (!release) throw overloaded();
     try {
       stage('wait');
       return await storeAndAnswer(agent, snap, stage);
