@@ -2,10 +2,10 @@
 // per-organization counts (org_cluster_counts, drizzle/0025) stays what counting the clusters gives, whatever adds,
 // deletes or moves clusters, an organization's deletion cascading included; counts-only and truncated clusters are
 // counted too. On Postgres and on PGlite.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-import { createTestDatabase, createTestPglite, type TestDatabase } from '../testing/db';
+import { describeOnBothDatabases } from '../testing/both-databases';
 import { createOrg } from '../orgs/store';
 import type { Org } from '../orgs/schema';
 import { countScopeClusters, createCluster, deleteCluster } from './store';
@@ -38,62 +38,52 @@ async function kept(db: Db): Promise<string[]> {
   return rows.map((r) => `${r.org_id} ${r.clusters}`);
 }
 
-function suite(name: string, open: () => Promise<TestDatabase>) {
-  describe(name, () => {
-    let testDb: TestDatabase;
-    let db: Db;
-    beforeAll(async () => {
-      testDb = await open();
-      db = testDb.database.db;
-    });
-    afterAll(async () => {
-      await testDb.drop();
-    });
-
-    test('the counts follow new, deleted and moved clusters and a deleted organization', async () => {
-      const msp = await newOrg(db, 'Provider');
-      const shop = await newOrg(db, 'Shop', msp);
-      const other = await newOrg(db, 'Other');
-      const m1 = await newCluster(db, msp, 'm1');
-      const s1 = await newCluster(db, shop, 's1');
-      const s2 = await newCluster(db, shop, 's2');
-      const s3 = await newCluster(db, shop, 's3');
-      await newCluster(db, other, 'o1');
-      // s1 sends counts only (protocol 1), s2 a truncated list, s3 has not beaten yet (no protocol), m1 a full list.
-      await db.execute(sql`update clusters set protocol = 1 where id = ${s1.id}`);
-      await db.execute(sql`update clusters set protocol = 7, pods_truncated = true where id = ${s2.id}`);
-      await db.execute(sql`update clusters set protocol = 7 where id = ${m1.id}`);
-
-      const tree = [msp.id, shop.id];
-      expect(await countScopeClusters(db, tree)).toEqual({ total: 4, countsOnly: 1, truncated: 1 });
-      expect(await countScopeClusters(db, [shop.id])).toEqual({ total: 3, countsOnly: 1, truncated: 1 });
-      expect(await countScopeClusters(db, [other.id])).toEqual({ total: 1, countsOnly: 0, truncated: 0 });
-      expect(await countScopeClusters(db, [])).toEqual({ total: 0, countsOnly: 0, truncated: 0 });
-      for (const scope of [tree, [shop.id], [other.id], [msp.id, other.id]]) expect(await countScopeClusters(db, scope)).toEqual((await counted(db, scope))!);
-
-      // A rename is no move: nothing changes.
-      const before = await kept(db);
-      await db.execute(sql`update clusters set name = 's1-renamed' where id = ${s1.id}`);
-      expect(await kept(db)).toEqual(before);
-
-      // A cluster moved to another organization leaves one count and joins the other.
-      await db.execute(sql`update clusters set org_id = ${other.id} where id = ${s2.id}`);
-      expect(await countScopeClusters(db, [shop.id])).toEqual({ total: 2, countsOnly: 1, truncated: 0 });
-      expect(await countScopeClusters(db, [other.id])).toEqual({ total: 2, countsOnly: 0, truncated: 1 });
-
-      // A deleted cluster leaves its count; a count that reaches 0 is deleted, not kept at 0.
-      await deleteCluster(db, m1);
-      expect(await countScopeClusters(db, tree)).toEqual({ total: 2, countsOnly: 1, truncated: 0 });
-      expect((await kept(db)).some((l) => l.startsWith(msp.id))).toBe(false);
-
-      // Deleting an organization cascades to its clusters, and they leave the counts.
-      await db.execute(sql`delete from orgs where id = ${other.id}`);
-      expect(await countScopeClusters(db, [other.id])).toEqual({ total: 0, countsOnly: 0, truncated: 0 });
-      expect(await kept(db)).toEqual([`${shop.id} 2`]);
-      expect(await countScopeClusters(db, tree)).toEqual((await counted(db, tree))!);
-    });
+describeOnBothDatabases((database) => {
+  let db: Db;
+  beforeAll(() => {
+    db = database();
   });
-}
 
-suite('on Postgres', () => createTestDatabase());
-suite('on PGlite', () => createTestPglite());
+  test('the counts follow new, deleted and moved clusters and a deleted organization', async () => {
+    const msp = await newOrg(db, 'Provider');
+    const shop = await newOrg(db, 'Shop', msp);
+    const other = await newOrg(db, 'Other');
+    const m1 = await newCluster(db, msp, 'm1');
+    const s1 = await newCluster(db, shop, 's1');
+    const s2 = await newCluster(db, shop, 's2');
+    const s3 = await newCluster(db, shop, 's3');
+    await newCluster(db, other, 'o1');
+    // s1 sends counts only (protocol 1), s2 a truncated list, s3 has not beaten yet (no protocol), m1 a full list.
+    await db.execute(sql`update clusters set protocol = 1 where id = ${s1.id}`);
+    await db.execute(sql`update clusters set protocol = 7, pods_truncated = true where id = ${s2.id}`);
+    await db.execute(sql`update clusters set protocol = 7 where id = ${m1.id}`);
+
+    const tree = [msp.id, shop.id];
+    expect(await countScopeClusters(db, tree)).toEqual({ total: 4, countsOnly: 1, truncated: 1 });
+    expect(await countScopeClusters(db, [shop.id])).toEqual({ total: 3, countsOnly: 1, truncated: 1 });
+    expect(await countScopeClusters(db, [other.id])).toEqual({ total: 1, countsOnly: 0, truncated: 0 });
+    expect(await countScopeClusters(db, [])).toEqual({ total: 0, countsOnly: 0, truncated: 0 });
+    for (const scope of [tree, [shop.id], [other.id], [msp.id, other.id]]) expect(await countScopeClusters(db, scope)).toEqual((await counted(db, scope))!);
+
+    // A rename is no move: nothing changes.
+    const before = await kept(db);
+    await db.execute(sql`update clusters set name = 's1-renamed' where id = ${s1.id}`);
+    expect(await kept(db)).toEqual(before);
+
+    // A cluster moved to another organization leaves one count and joins the other.
+    await db.execute(sql`update clusters set org_id = ${other.id} where id = ${s2.id}`);
+    expect(await countScopeClusters(db, [shop.id])).toEqual({ total: 2, countsOnly: 1, truncated: 0 });
+    expect(await countScopeClusters(db, [other.id])).toEqual({ total: 2, countsOnly: 0, truncated: 1 });
+
+    // A deleted cluster leaves its count; a count that reaches 0 is deleted, not kept at 0.
+    await deleteCluster(db, m1);
+    expect(await countScopeClusters(db, tree)).toEqual({ total: 2, countsOnly: 1, truncated: 0 });
+    expect((await kept(db)).some((l) => l.startsWith(msp.id))).toBe(false);
+
+    // Deleting an organization cascades to its clusters, and they leave the counts.
+    await db.execute(sql`delete from orgs where id = ${other.id}`);
+    expect(await countScopeClusters(db, [other.id])).toEqual({ total: 0, countsOnly: 0, truncated: 0 });
+    expect(await kept(db)).toEqual([`${shop.id} 2`]);
+    expect(await countScopeClusters(db, tree)).toEqual((await counted(db, tree))!);
+  });
+});

@@ -1,10 +1,10 @@
 // Pods per status per organization (fleet_pod_org_counts) stay the sum of the organization's indexed pods whatever
 // writes fleet_pod_state: the index job's inserts and re-syncs, its usage refreshes, a cluster's deletion cascading.
 // On Postgres and on PGlite.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
-import { createTestDatabase, createTestPglite, type TestDatabase } from '../testing/db';
+import { describeOnBothDatabases } from '../testing/both-databases';
 import { makeHeartbeat, makePod } from '../testing/heartbeats';
 import type { PodDetail } from '../contract';
 import { createOrg } from '../orgs/store';
@@ -56,65 +56,55 @@ async function keptAndCounted(db: Db): Promise<{ kept: string[]; counted: string
   return { kept: kept.map(line), counted: counted.map(line) };
 }
 
-function suite(name: string, open: () => Promise<TestDatabase>) {
-  describe(name, () => {
-    let testDb: TestDatabase;
-    let db: Db;
-    beforeAll(async () => {
-      testDb = await open();
-      db = testDb.database.db;
-    });
-    afterAll(async () => {
-      await testDb.drop();
-    });
-
-    test('the sums follow new clusters, changed statuses, usage refreshes and deleted clusters', async () => {
-      const a = await newOrg(db, 'Stores A');
-      const b = await newOrg(db, 'Stores B');
-      const a1 = await newCluster(db, a, 'a1');
-      const a2 = await newCluster(db, a, 'a2');
-      const b1 = await newCluster(db, b, 'b1');
-      let t = Date.now() - 600_000;
-      const index = async () => indexFleetPods(db, { now: new Date((t += 1000)), usageEverySeconds: 30 });
-
-      await beat(db, a1.id, pods(10, 1, 2), (t += 1000));
-      await beat(db, a2.id, pods(6, 0, 1), (t += 1000));
-      await beat(db, b1.id, pods(4, 2, 0), (t += 1000));
-      await index();
-      let sums = await keptAndCounted(db);
-      expect(sums.kept).toEqual(sums.counted);
-      expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: { Running: 12, CrashLoopBackOff: 1, Pending: 3 }, total: 16 });
-      expect(await countPodsByStatus(db, { orgIds: [a, b] })).toEqual({ byStatus: { Running: 14, CrashLoopBackOff: 3, Pending: 3 }, total: 20 });
-      // Picked clusters are counted from their own summaries.
-      expect(await countPodsByStatus(db, { clusterIds: [a2.id, b1.id] })).toEqual({ byStatus: { Running: 7, CrashLoopBackOff: 2, Pending: 1 }, total: 10 });
-
-      // a1: the pending pods start, two more crash; b1's crash loops end.
-      await beat(db, a1.id, pods(10, 3, 0), (t += 20_000));
-      await beat(db, b1.id, pods(4, 0, 0), (t += 1000));
-      await index();
-      sums = await keptAndCounted(db);
-      expect(sums.kept).toEqual(sums.counted);
-      expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: { Running: 12, CrashLoopBackOff: 3, Pending: 1 }, total: 16 });
-      // A count that reached 0 is gone, not kept at 0.
-      expect(sums.kept.filter((l) => l.startsWith(b))).toEqual([`${b} Running 4`]);
-
-      // Beats that change no pod: the index refreshes usage only, and the sums stay.
-      await beat(db, a1.id, pods(10, 3, 0), (t += 40_000));
-      await beat(db, a2.id, pods(6, 0, 1), (t += 1000));
-      expect(await index()).toMatchObject({ inventory: 0, usage: 2, failed: 0 });
-      expect((await keptAndCounted(db)).kept).toEqual(sums.kept);
-
-      // A deleted cluster's pods leave its organization's sums (fleet_pod_state's row cascades).
-      await deleteCluster(db, a1);
-      sums = await keptAndCounted(db);
-      expect(sums.kept).toEqual(sums.counted);
-      expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: { Running: 5, Pending: 1 }, total: 6 });
-      await deleteCluster(db, a2);
-      expect((await keptAndCounted(db)).kept).toEqual([`${b} Running 4`]);
-      expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: {}, total: 0 });
-    });
+describeOnBothDatabases((database) => {
+  let db: Db;
+  beforeAll(() => {
+    db = database();
   });
-}
 
-suite('on Postgres', () => createTestDatabase());
-suite('on PGlite', () => createTestPglite());
+  test('the sums follow new clusters, changed statuses, usage refreshes and deleted clusters', async () => {
+    const a = await newOrg(db, 'Stores A');
+    const b = await newOrg(db, 'Stores B');
+    const a1 = await newCluster(db, a, 'a1');
+    const a2 = await newCluster(db, a, 'a2');
+    const b1 = await newCluster(db, b, 'b1');
+    let t = Date.now() - 600_000;
+    const index = async () => indexFleetPods(db, { now: new Date((t += 1000)), usageEverySeconds: 30 });
+
+    await beat(db, a1.id, pods(10, 1, 2), (t += 1000));
+    await beat(db, a2.id, pods(6, 0, 1), (t += 1000));
+    await beat(db, b1.id, pods(4, 2, 0), (t += 1000));
+    await index();
+    let sums = await keptAndCounted(db);
+    expect(sums.kept).toEqual(sums.counted);
+    expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: { Running: 12, CrashLoopBackOff: 1, Pending: 3 }, total: 16 });
+    expect(await countPodsByStatus(db, { orgIds: [a, b] })).toEqual({ byStatus: { Running: 14, CrashLoopBackOff: 3, Pending: 3 }, total: 20 });
+    // Picked clusters are counted from their own summaries.
+    expect(await countPodsByStatus(db, { clusterIds: [a2.id, b1.id] })).toEqual({ byStatus: { Running: 7, CrashLoopBackOff: 2, Pending: 1 }, total: 10 });
+
+    // a1: the pending pods start, two more crash; b1's crash loops end.
+    await beat(db, a1.id, pods(10, 3, 0), (t += 20_000));
+    await beat(db, b1.id, pods(4, 0, 0), (t += 1000));
+    await index();
+    sums = await keptAndCounted(db);
+    expect(sums.kept).toEqual(sums.counted);
+    expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: { Running: 12, CrashLoopBackOff: 3, Pending: 1 }, total: 16 });
+    // A count that reached 0 is gone, not kept at 0.
+    expect(sums.kept.filter((l) => l.startsWith(b))).toEqual([`${b} Running 4`]);
+
+    // Beats that change no pod: the index refreshes usage only, and the sums stay.
+    await beat(db, a1.id, pods(10, 3, 0), (t += 40_000));
+    await beat(db, a2.id, pods(6, 0, 1), (t += 1000));
+    expect(await index()).toMatchObject({ inventory: 0, usage: 2, failed: 0 });
+    expect((await keptAndCounted(db)).kept).toEqual(sums.kept);
+
+    // A deleted cluster's pods leave its organization's sums (fleet_pod_state's row cascades).
+    await deleteCluster(db, a1);
+    sums = await keptAndCounted(db);
+    expect(sums.kept).toEqual(sums.counted);
+    expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: { Running: 5, Pending: 1 }, total: 6 });
+    await deleteCluster(db, a2);
+    expect((await keptAndCounted(db)).kept).toEqual([`${b} Running 4`]);
+    expect(await countPodsByStatus(db, { orgIds: [a] })).toEqual({ byStatus: {}, total: 0 });
+  });
+});
