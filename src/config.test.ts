@@ -61,6 +61,17 @@ test('the inflate budget defaults to two bodies at the limit and must hold at le
   if (!small.ok) expect(small.errors.join()).toContain('NIRO_INFLATE_BUDGET_BYTES');
 });
 
+test('a heartbeat waits as long as the line takes unless NIRO_HEARTBEAT_MAX_WAIT_MS says otherwise', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'niro-cfg-'));
+  const def = loadConfig({ NIRO_DATA_DIR: dir });
+  expect(def.ok && def.config.heartbeatMaxWaitMs).toBe(0);
+  const set = loadConfig({ NIRO_DATA_DIR: dir, NIRO_HEARTBEAT_MAX_WAIT_MS: '1000' });
+  expect(set.ok && set.config.heartbeatMaxWaitMs).toBe(1000);
+  const bad = loadConfig({ NIRO_DATA_DIR: dir, NIRO_HEARTBEAT_MAX_WAIT_MS: '-5' });
+  expect(bad.ok).toBe(false);
+  if (!bad.ok) expect(bad.errors.join()).toContain('NIRO_HEARTBEAT_MAX_WAIT_MS');
+});
+
 test('the agent offered for self-update: the server’s own version by default, NIRO_AGENT_VERSION when the image is another release', () => {
   const dir = mkdtempSync(join(tmpdir(), 'niro-cfg-'));
   const def = loadConfig({ NIRO_DATA_DIR: dir });

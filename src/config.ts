@@ -44,7 +44,7 @@ export type Config = {
   /** Heartbeats one replica stores at once (of its 10 database connections), and how many may wait for a turn. */
   heartbeatsAtOnce: number;
   heartbeatQueue: number;
-  /** A beat that waited longer than this for its turn is refused (503 overloaded) instead of stored late, in ms. */
+  /** A beat that waited longer than this for its turn is refused (503 overloaded) instead of stored late, in ms; 0: no limit. */
   heartbeatMaxWaitMs: number;
   /** How long the server holds an agent's empty command long-poll, in seconds (≤ 30, the contract's bound). */
   commandsPollSeconds: number;
@@ -160,7 +160,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const heartbeatBurst = readInt(env, 'NIRO_HEARTBEAT_BURST', 10, 1, 1_000_000, errors);
   const heartbeatsAtOnce = readInt(env, 'NIRO_HEARTBEATS_AT_ONCE', 8, 1, 1000, errors);
   const heartbeatQueue = readInt(env, 'NIRO_HEARTBEAT_QUEUE', 500, 0, 1_000_000, errors);
-  const heartbeatMaxWaitMs = readInt(env, 'NIRO_HEARTBEAT_MAX_WAIT_MS', 1000, 10, 60_000, errors);
+  // Off by default: a beat is read and parsed before it waits, so under a deep overload (the reboot night, a fleet
+  // past the box) refusing it after the wait wastes that work where a full line would have refused it unread.
+  const heartbeatMaxWaitMs = readInt(env, 'NIRO_HEARTBEAT_MAX_WAIT_MS', 0, 0, 60_000, errors);
 
   const commandsPollSeconds = readInt(env, 'NIRO_COMMANDS_POLL_SECONDS', 30, 1, 30, errors);
   const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;

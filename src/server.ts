@@ -43,7 +43,11 @@ export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log
     passwordHashing: createPasswordHashing(),
     metrics,
     inflating: createInflateBudget(deps.config.inflateBudgetBytes),
-    heartbeatAdmission: createHeartbeatAdmission(deps.config.heartbeatsAtOnce, deps.config.heartbeatQueue, deps.config.heartbeatMaxWaitMs),
+    heartbeatAdmission: createHeartbeatAdmission(
+      deps.config.heartbeatsAtOnce,
+      deps.config.heartbeatQueue,
+      deps.config.heartbeatMaxWaitMs || Number.POSITIVE_INFINITY,
+    ),
   };
 }
 
