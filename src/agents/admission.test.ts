@@ -7,7 +7,16 @@ import { startTestApp, apiClient, makeOrg, makeUser, signIn, type TestApp } from
 import { createEnrolledCluster, makeHeartbeat, makePods, sendHeartbeat } from '../testing/heartbeats';
 import { AGENT_KEY_HEADER, AGENT_PATHS } from '../contract';
 import { sql } from 'drizzle-orm';
+import type { Config } from '../config';
 import { queryRows } from '../db/client';
+
+/** An app with the admission `line` (and no per-cluster rate limit in the way), and one enrolled cluster in it. */
+async function appWithOneCluster(line: Partial<Config>): Promise<{ t: TestApp; cluster: { clusterId: string; agentKey: string } }> {
+  const t = await startTestApp({ ...line, heartbeatRatePerMinute: 1000, heartbeatBurst: 1000 });
+  const user = await makeUser(t.db);
+  const org = await makeOrg(t.db, 'Admission Org', null, { userId: user.id, role: 'owner' });
+  return { t, cluster: await createEnrolledCluster(t, await apiClient(t, await signIn(t, user)), { name: 'admitted', orgId: org.id }) };
+}
 
 describe('the line', () => {
   test('turns go first come, first served; past the line nothing waits; a release counts once', async () => {
@@ -76,10 +85,7 @@ describe('over HTTP', () => {
   let t: TestApp;
   let cluster: { clusterId: string; agentKey: string };
   beforeAll(async () => {
-    t = await startTestApp({ heartbeatsAtOnce: 1, heartbeatQueue: 0, heartbeatRatePerMinute: 1000, heartbeatBurst: 1000 });
-    const user = await makeUser(t.db);
-    const org = await makeOrg(t.db, 'Admission Org', null, { userId: user.id, role: 'owner' });
-    cluster = await createEnrolledCluster(t, await apiClient(t, await signIn(t, user)), { name: 'admitted', orgId: org.id });
+    ({ t, cluster } = await appWithOneCluster({ heartbeatsAtOnce: 1, heartbeatQueue: 0 }));
   });
   afterAll(async () => {
     await t.close();
@@ -120,10 +126,7 @@ describe('over HTTP, a beat left waiting past the longest wait', () => {
   let t: TestApp;
   let cluster: { clusterId: string; agentKey: string };
   beforeAll(async () => {
-    t = await startTestApp({ heartbeatsAtOnce: 1, heartbeatQueue: 1, heartbeatMaxWaitMs: 50, heartbeatRatePerMinute: 1000, heartbeatBurst: 1000 });
-    const user = await makeUser(t.db);
-    const org = await makeOrg(t.db, 'Waiting Org', null, { userId: user.id, role: 'owner' });
-    cluster = await createEnrolledCluster(t, await apiClient(t, await signIn(t, user)), { name: 'waited', orgId: org.id });
+    ({ t, cluster } = await appWithOneCluster({ heartbeatsAtOnce: 1, heartbeatQueue: 1, heartbeatMaxWaitMs: 50 }));
   });
   afterAll(async () => {
     await t.close();

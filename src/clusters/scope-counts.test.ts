@@ -6,21 +6,8 @@ import { beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
 import { describeOnBothDatabases } from '../testing/both-databases';
-import { createOrg } from '../orgs/store';
-import type { Org } from '../orgs/schema';
-import { countScopeClusters, createCluster, deleteCluster } from './store';
-
-async function newOrg(db: Db, name: string, parent: Org | null = null): Promise<Org> {
-  const created = await createOrg(db, { name, parent });
-  if (!created.ok) throw new Error('org');
-  return created.org;
-}
-
-async function newCluster(db: Db, org: Org, name: string) {
-  const created = await createCluster(db, { orgId: org.id, name, environment: 'dev', createdBy: null });
-  if (!created.ok) throw new Error('cluster');
-  return created.cluster;
-}
+import { makeCluster, makeOrg } from '../testing/app';
+import { countScopeClusters, deleteCluster } from './store';
 
 /** The same three figures counted from the clusters' rows. */
 async function counted(db: Db, orgIds: string[]) {
@@ -45,14 +32,14 @@ describeOnBothDatabases((database) => {
   });
 
   test('the counts follow new, deleted and moved clusters and a deleted organization', async () => {
-    const msp = await newOrg(db, 'Provider');
-    const shop = await newOrg(db, 'Shop', msp);
-    const other = await newOrg(db, 'Other');
-    const m1 = await newCluster(db, msp, 'm1');
-    const s1 = await newCluster(db, shop, 's1');
-    const s2 = await newCluster(db, shop, 's2');
-    const s3 = await newCluster(db, shop, 's3');
-    await newCluster(db, other, 'o1');
+    const msp = await makeOrg(db, 'Provider');
+    const shop = await makeOrg(db, 'Shop', msp);
+    const other = await makeOrg(db, 'Other');
+    const m1 = await makeCluster(db, msp.id, 'm1');
+    const s1 = await makeCluster(db, shop.id, 's1');
+    const s2 = await makeCluster(db, shop.id, 's2');
+    const s3 = await makeCluster(db, shop.id, 's3');
+    await makeCluster(db, other.id, 'o1');
     // s1 sends counts only (protocol 1), s2 a truncated list, s3 has not beaten yet (no protocol), m1 a full list.
     await db.execute(sql`update clusters set protocol = 1 where id = ${s1.id}`);
     await db.execute(sql`update clusters set protocol = 7, pods_truncated = true where id = ${s2.id}`);

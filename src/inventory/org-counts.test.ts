@@ -7,24 +7,12 @@ import { queryRows, type Db } from '../db/client';
 import { describeOnBothDatabases } from '../testing/both-databases';
 import { makeHeartbeat, makePod } from '../testing/heartbeats';
 import type { PodDetail } from '../contract';
-import { createOrg } from '../orgs/store';
-import { createCluster, deleteCluster } from '../clusters/store';
+import { makeCluster, makeOrg } from '../testing/app';
+import { deleteCluster } from '../clusters/store';
 import { parseHeartbeat } from '../agents/heartbeat-parse';
 import { ingestHeartbeat } from '../agents/heartbeat';
 import { indexFleetPods } from './fleet-index';
 import { countPodsByStatus } from './fleet-pods';
-
-async function newOrg(db: Db, name: string): Promise<string> {
-  const org = await createOrg(db, { name, parent: null });
-  if (!org.ok) throw new Error('org');
-  return org.org.id;
-}
-
-async function newCluster(db: Db, orgId: string, name: string) {
-  const created = await createCluster(db, { orgId, name, environment: 'dev', createdBy: null });
-  if (!created.ok) throw new Error('cluster');
-  return created.cluster;
-}
 
 /** `n` pods of which the first `crashing` crash-loop and the next `pending` are Pending. */
 function pods(n: number, crashing: number, pending: number): PodDetail[] {
@@ -63,11 +51,11 @@ describeOnBothDatabases((database) => {
   });
 
   test('the sums follow new clusters, changed statuses, usage refreshes and deleted clusters', async () => {
-    const a = await newOrg(db, 'Stores A');
-    const b = await newOrg(db, 'Stores B');
-    const a1 = await newCluster(db, a, 'a1');
-    const a2 = await newCluster(db, a, 'a2');
-    const b1 = await newCluster(db, b, 'b1');
+    const a = (await makeOrg(db, 'Stores A')).id;
+    const b = (await makeOrg(db, 'Stores B')).id;
+    const a1 = await makeCluster(db, a, 'a1');
+    const a2 = await makeCluster(db, a, 'a2');
+    const b1 = await makeCluster(db, b, 'b1');
     let t = Date.now() - 600_000;
     const index = async () => indexFleetPods(db, { now: new Date((t += 1000)), usageEverySeconds: 30 });
 

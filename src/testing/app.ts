@@ -8,6 +8,8 @@ import { createLogger } from '../log';
 import { createUser } from '../accounts/store';
 import { createPasswordHashing } from '../accounts/hashing';
 import { createOrg, setMembership } from '../orgs/store';
+import { createCluster } from '../clusters/store';
+import type { Cluster } from '../clusters/schema';
 import type { Org, Role } from '../orgs/schema';
 import type { Db } from '../db/client';
 import type { Bus } from '../db/bus';
@@ -111,6 +113,13 @@ export async function makeOrg(db: Db, name: string, parent: Org | null = null, m
   if (!res.ok) throw new Error('too deep');
   if (member) await setMembership(db, res.org.id, member.userId, member.role);
   return res.org;
+}
+
+/** A cluster of `orgId` as the API creates it (not enrolled: no agent has beaten yet). */
+export async function makeCluster(db: Db, orgId: string, name: string): Promise<Cluster> {
+  const created = await createCluster(db, { orgId, name, environment: 'dev', createdBy: null });
+  if (!created.ok) throw new Error(`cluster ${name}: ${created.reason}`);
+  return created.cluster;
 }
 
 /** A signed-in browser: its cookie jar and CSRF token, and a fetch-like helper through the app. */
