@@ -39,7 +39,7 @@ import type { Bus } from '../src/db/bus';
 import { queryRows } from '../src/db/client';
 import { startReport, summarize, printTable, ms, type Summary } from './lib/report';
 import { describePostgres, diffWrites, readWrites } from './lib/postgres';
-import { startSpawnedPlane, processCpuSeconds, postgresCpuSeconds, processRssMiB, type SpawnedPlane } from './lib/spawned-plane';
+import { startSpawnedPlane, spawnedReplicaConfig, processCpuSeconds, postgresCpuSeconds, processRssMiB, type SpawnedPlane } from './lib/spawned-plane';
 import { createStatementRecorder, type Step } from './lib/sql-replay';
 import { parallel, type EnrolledCluster } from './lib/control-plane';
 import { ensureAgentFetchLimit } from './lib/fetch-limit';
@@ -86,6 +86,10 @@ const pageRecorder = createStatementRecorder(plane.testDb.url);
 try {
   console.log(
     await describePostgres(plane.admin, onTunedPostgres() ? "on this machine, the benchmark's own with the README's production settings" : undefined),
+  );
+  const replicaConfig = spawnedReplicaConfig();
+  console.log(
+    `each replica: ${replicaConfig.heartbeatsAtOnce} beats stored at once, a line of ${replicaConfig.heartbeatQueue}, longest wait ${replicaConfig.heartbeatMaxWaitMs ? `${replicaConfig.heartbeatMaxWaitMs} ms` : 'none'} (NIRO_HEARTBEATS_AT_ONCE, NIRO_HEARTBEAT_QUEUE, NIRO_HEARTBEAT_MAX_WAIT_MS)`,
   );
   const tEnroll = performance.now();
   const enrolled = await plane.enroll(CLUSTERS, 'store', 16);
@@ -209,6 +213,8 @@ try {
     reboot_longest_wait_s: reboot.longestWaitS.toFixed(1),
     server_ingest_p99_le_ms: Math.max(...figures.map((f) => bucketQuantileMs(f.serverSide.get('ingest'), 0.99) ?? 0)),
     postgres: onTunedPostgres() ? 'tuned' : 'as_installed',
+    at_once: replicaConfig.heartbeatsAtOnce,
+    max_wait_ms: replicaConfig.heartbeatMaxWaitMs,
   };
   const misses = [
     ...figures.filter((f) => f.latency.p99 >= GOALS.p99Ms).map((f) => `${f.phase}×${f.replicas} p99 ${ms(f.latency.p99)} ms`),

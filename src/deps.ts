@@ -69,8 +69,8 @@ export type HeartbeatAdmission = {
    * full, or (resolved) when the beat waited past the line's longest wait and is refused instead of stored late.
    */
   enter(): Promise<(() => void) | null> | null;
-  /** Every turn held and the line full: a beat arriving now would be refused (so it is, before its body is read). */
-  full(): boolean;
+  /** Every turn held: a beat arriving now would wait in line (so it waits before its body is read). */
+  allHeld(): boolean;
   stats(): { held: number; waiting: number };
 };
 

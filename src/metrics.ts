@@ -47,7 +47,7 @@ export function createMetrics(): Metrics {
     }),
     heartbeatStageSeconds: new Histogram({
       name: 'niro_heartbeat_stage_seconds',
-      help: 'Time an accepted heartbeat spent in each stage: agent (key and body), parse, wait (for a turn to store), store, answer.',
+      help: 'Time an accepted heartbeat spent in each stage: agent (key check), parse (read the body and parse it), wait (for a turn to store; before parse when every turn was held), store, answer.',
       labelNames: ['stage'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,

@@ -11,6 +11,7 @@ import { apiClient, makeUser, signIn, type Browser, type TestApp } from '../../s
 import { AGENT_PATHS, PROTOCOL } from '../../src/contract';
 import { createOrg, setMembership } from '../../src/orgs/store';
 import { testConfig } from '../../src/testing/app';
+import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/client';
 import type { EnrolledCluster } from './control-plane';
 
@@ -46,21 +47,33 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A replica's environment: this process's, with the database, secrets and port of the bench, then `env`. */
+function replicaEnv(databaseUrl: string, port: number, env: Record<string, string>): Record<string, string | undefined> {
+  return {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    NIRO_SECRET: SECRET,
+    NIRO_METRICS_TOKEN: METRICS_TOKEN,
+    NIRO_LOG_LEVEL: 'warn',
+    NIRO_TRUST_PROXY: '1',
+    PORT: String(port),
+    NIRO_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...env,
+  };
+}
+
+/** The configuration the replicas run with (as they read it from replicaEnv), to print beside a run's figures. */
+export function spawnedReplicaConfig(env: Record<string, string> = {}): Config {
+  const loaded = loadConfig(replicaEnv('postgres://bench@127.0.0.1/bench', 1, env));
+  if (!loaded.ok) throw new Error(`the replicas' configuration: ${loaded.errors.join('; ')}`);
+  return loaded.config;
+}
+
 async function startReplica(databaseUrl: string, env: Record<string, string>): Promise<Replica> {
   const port = await freePort();
   const stderr: string[] = [];
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, '../../src/main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      NIRO_SECRET: SECRET,
-      NIRO_METRICS_TOKEN: METRICS_TOKEN,
-      NIRO_LOG_LEVEL: 'warn',
-      NIRO_TRUST_PROXY: '1',
-      PORT: String(port),
-      NIRO_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      ...env,
-    },
+    env: replicaEnv(databaseUrl, port, env),
     stdout: 'ignore',
     stderr: 'pipe',
   });

@@ -18,6 +18,14 @@ async function appWithOneCluster(line: Partial<Config>): Promise<{ t: TestApp; c
   return { t, cluster: await createEnrolledCluster(t, await apiClient(t, await signIn(t, user)), { name: 'admitted', orgId: org.id }) };
 }
 
+/** Until `n` beats wait in `t`'s line, or `res` has answered (a beat that did not wait); whether it is still unanswered. */
+async function waitsInLine(t: TestApp, n: number, res: Promise<Response>): Promise<boolean> {
+  let answered = false;
+  void res.then(() => (answered = true));
+  while (!answered && t.replica.heartbeatAdmission.stats().waiting < n) await Bun.sleep(5);
+  return !answered;
+}
+
 describe('the line', () => {
   test('turns go first come, first served; past the line nothing waits; a release counts once', async () => {
     const admission = createHeartbeatAdmission(2, 2);
@@ -26,12 +34,11 @@ describe('the line', () => {
     const b = (await admission.enter()!)!;
     const c = admission.enter()!.then((release) => (order.push('c'), release!));
     const d = admission.enter()!.then((release) => (order.push('d'), release!));
-    expect(admission.full()).toBe(true);
+    expect(admission.allHeld()).toBe(true);
     expect(admission.enter()).toBeNull();
     expect(admission.stats()).toEqual({ held: 2, waiting: 2 });
     a();
     a();
-    expect(admission.full()).toBe(false);
     const releaseC = await c;
     expect(order).toEqual(['c']);
     expect(admission.stats()).toEqual({ held: 2, waiting: 1 });
@@ -39,6 +46,7 @@ describe('the line', () => {
     const releaseD = await d;
     expect(order).toEqual(['c', 'd']);
     releaseC();
+    expect(admission.allHeld()).toBe(false);
     releaseD();
     expect(admission.stats()).toEqual({ held: 0, waiting: 0 });
   });
@@ -155,5 +163,57 @@ describe('over HTTP, a beat left waiting past the longest wait', () => {
     const taken = await sendHeartbeat(t, cluster.agentKey, makeHeartbeat({ pods: makePods(3) }));
     expect(taken.status).toBe(200);
     expect(await stored()).toEqual({ beat: true, pods: 3 });
+  });
+
+  test('is refused before anything reads its body: one that is not even gzip gets the same 503, not a 400', async () => {
+    const held = (await t.replica.heartbeatAdmission.enter()!)!;
+    const waiting = t.request(AGENT_PATHS.heartbeat, {
+      method: 'POST',
+      headers: { [AGENT_KEY_HEADER]: cluster.agentKey, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: 'not gzip at all',
+    });
+    expect(await waitsInLine(t, 1, waiting)).toBe(true);
+    await Bun.sleep(80);
+    held();
+    const refused = await waiting;
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('overloaded');
+    expect(t.replica.inflating.inUse()).toBe(0);
+  });
+});
+
+describe('over HTTP, a beat that finds every turn held', () => {
+  let t: TestApp;
+  let cluster: { clusterId: string; agentKey: string };
+  beforeAll(async () => {
+    ({ t, cluster } = await appWithOneCluster({ heartbeatsAtOnce: 1, heartbeatQueue: 2 }));
+    // The key is known to the replica from here on, so its gzip bodies are admitted before the key is looked up again.
+    expect((await sendHeartbeat(t, cluster.agentKey, makeHeartbeat())).status).toBe(200);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  test('waits with its body unread and holding no inflate budget, reads it when its turn comes, and is answered for what it sent', async () => {
+    const held = (await t.replica.heartbeatAdmission.enter()!)!;
+    // Not gzip at all, though it says so: a 400, but only once its turn has come (a free turn reads it at once).
+    const notGzip = t.request(AGENT_PATHS.heartbeat, {
+      method: 'POST',
+      headers: { [AGENT_KEY_HEADER]: cluster.agentKey, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: 'not gzip at all',
+    });
+    expect(await waitsInLine(t, 1, notGzip)).toBe(true);
+    const beat = sendHeartbeat(t, cluster.agentKey, makeHeartbeat({ pods: makePods(4) }));
+    expect(await waitsInLine(t, 2, beat)).toBe(true);
+    expect(t.replica.inflating.inUse()).toBe(0);
+    held();
+    const refused = await notGzip;
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('malformed_body');
+    expect((await beat).status).toBe(200);
+    const [row] = await queryRows<{ pods: number }>(t.db, sql`select pods_listed as pods from clusters where id = ${cluster.clusterId}`);
+    expect(row.pods).toBe(4);
+    expect(t.replica.heartbeatAdmission.stats()).toEqual({ held: 0, waiting: 0 });
+    expect(t.replica.inflating.inUse()).toBe(0);
   });
 });

@@ -40,7 +40,7 @@ export function createHeartbeatAdmission(
       if (waiting.length >= queue) return null;
       return new Promise((resolve) => waiting.push({ since: now(), resolve }));
     },
-    full: () => held >= slots && waiting.length >= queue,
+    allHeld: () => held >= slots,
     stats: () => ({ held, waiting: waiting.length }),
   };
 }

@@ -57,16 +57,16 @@ export function agentApi(deps: AppDeps) {
   const enrollLimiter = createRateLimiter(ENROLL_RATE);
 
   /**
-   * The agent and its body. A key this replica has found before (its row may be older than the cache
-   * trusts) lets a gzip body's admission share be reserved before the row is read again: in a burst of
-   * bombs whose keys are due for a lookup, those the budget cannot admit are refused at once instead of
-   * each waiting on the lookup while Bun buffers what arrives of it (measured: 40 bombs waiting 110–160
-   * ms on one query, 80 MiB buffered). A refusal is all a key not checked against its row can get.
+   * The agent, and what of the replica's inflate budget was reserved for its body (to hand to readBody or give back).
+   * A key this replica has found before (its row may be older than the cache trusts) lets a gzip body's admission
+   * share be reserved before the row is read again: in a burst of bombs whose keys are due for a lookup, those the
+   * budget cannot admit are refused at once instead of each waiting on the lookup while Bun buffers what arrives of
+   * it (measured: 40 bombs waiting 110–160 ms on one query, 80 MiB buffered). A refusal is all a key not checked
+   * against its row can get.
    */
-  async function agentAndBody(request: Request): Promise<{ agent: AgentCluster; text: string }> {
+  async function checkedAgent(request: Request): Promise<{ agent: AgentCluster; reserved: number }> {
     const early = knownAgentKey(deps.agentKeys, request) ? admitBody(request, config.maxBodyBytes, deps.inflating) : 0;
     if (typeof early !== 'number') throw new HttpError(early.status, early.code, early.message, early.headers);
-    let admitted = early;
     try {
       const agent = await requireAgent(db, deps.agentKeys, request);
       // Before reading the body: a looping agent costs one key lookup per refused request.
@@ -75,17 +75,20 @@ export function agentApi(deps: AppDeps) {
         throw new HttpError(429, 'rate_limited', `too many heartbeats for this cluster; retry in ${rate.retryAfterSeconds} s`, {
           'retry-after': String(rate.retryAfterSeconds),
         });
-      // A line already full refuses the beat before its body is read, gunzipped and parsed: on the night a whole
-      // fleet comes back, the beats that cannot be taken cost a key check each.
-      if (deps.heartbeatAdmission.full()) throw overloaded();
-      const handed = admitted;
-      admitted = 0;
-      const body = await readBody(request, config.maxBodyBytes, deps.inflating, handed);
-      if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
-      return { agent, text: body.text };
-    } finally {
-      if (admitted > 0) deps.inflating.give(admitted, 0);
+      return { agent, reserved: early };
+    } catch (e) {
+      if (early > 0) deps.inflating.give(early, 0);
+      throw e;
     }
+  }
+
+  /** The beat's body read (gunzipped within the budget) and parsed against the contract. */
+  async function readSnapshot(request: Request, reserved: number): Promise<Snapshot> {
+    const body = await readBody(request, config.maxBodyBytes, deps.inflating, reserved);
+    if (!body.ok) throw new HttpError(body.status, body.code, body.message, body.headers);
+    const parsed = parseHeartbeat(body.text, config.maxPodsPerHeartbeat);
+    if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
+    return parsed.snapshot;
   }
 
   /** 503 with a Retry-After drawn across the next interval, so the refused agents come back spread out. */
@@ -96,6 +99,18 @@ export function agentApi(deps: AppDeps) {
     });
   }
 
+  /**
+   * A turn among the beats this replica stores at once; past the line, or after waiting in it too long, a 503 that
+   * spreads the retries over the next interval (src/agents/admission.ts).
+   */
+  async function turn(): Promise<() => void> {
+    const entered = deps.heartbeatAdmission.enter();
+    if (!entered) throw overloaded();
+    const release = await entered;
+    if (!release) throw overloaded();
+    return release;
+  }
+
   async function takeHeartbeat(request: Request): Promise<HeartbeatResponse> {
     let mark = performance.now();
     const stage = (name: 'agent' | 'parse' | 'wait' | 'store' | 'answer') => {
@@ -103,20 +118,29 @@ export function agentApi(deps: AppDeps) {
       metrics.heartbeatStageSeconds.observe({ stage: name }, (now - mark) / 1000);
       mark = now;
     };
-    const { agent, text } = await agentAndBody(request);
+    const { agent, reserved } = await checkedAgent(request);
     stage('agent');
-    const parsed = parseHeartbeat(text, config.maxPodsPerHeartbeat);
-    if (!parsed.ok) throw new HttpError(400, parsed.code, parsed.message);
-    const snap = parsed.snapshot;
-    stage('parse');
-    // A turn among the beats this replica stores at once; past the line, or after waiting in it too long, a 503 that
-    // spreads the retries over the next interval (src/agents/admission.ts).
-    const turn = deps.heartbeatAdmission.enter();
-    if (!turn) throw overloaded();
-    const release = await turn;
-    if (!release) throw overloaded();
+    // While a turn is free the body is read and parsed first: a slow upload must not hold a turn the database could
+    // use. Once every turn is held the beat waits in line with its body unread, so a beat refused (the line full, or
+    // its turn come too late) has cost a key check, not a read, a gunzip and a parse: on the night a whole fleet comes
+    // back, that is most of them. Its budget reservation is given back while it waits.
+    if (!deps.heartbeatAdmission.allHeld()) {
+      const snap = await readSnapshot(request, reserved);
+      stage('parse');
+      const release = await turn();
+      try {
+        stage('wait');
+        return await storeAndAnswer(agent, snap, stage);
+      } finally {
+        release();
+      }
+    }
+    if (reserved > 0) deps.inflating.give(reserved, 0);
+    const release = await turn();
     try {
       stage('wait');
+      const snap = await readSnapshot(request, 0);
+      stage('parse');
       return await storeAndAnswer(agent, snap, stage);
     } finally {
       release();
