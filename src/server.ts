@@ -18,6 +18,7 @@ import { startGitSyncJob } from './gitops/sync';
 import { gitopsDeps } from './gitops/api';
 import { startDeploymentJob } from './deployments/waves-job';
 import { createHeartbeatAdmission, podIndexShare } from './agents/admission';
+import { startFleetLine } from './agents/fleet-line';
 import { databaseSettingWarnings } from './db/settings';
 import { createAgentKeyCache, subscribeRetiredKeys } from './agents/auth';
 import { createPasswordHashing } from './accounts/hashing';
@@ -77,9 +78,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const jobDeps = { db: database.db, log, metrics: replica.metrics };
   const statusJob = startStatusJob({ ...jobDeps, config });
   const expiryJob = startCommandExpiryJob({ ...jobDeps, config });
-  // A backlog of the pod index takes most of one connection's time while this replica's heartbeats get their turns
-  // at once and gives way as a line builds (podIndexShare): catching up fast, never at ingest's cost.
-  const podIndexJob = startPodIndexJob({ ...jobDeps, share: () => podIndexShare(replica.heartbeatAdmission.stats(), config.heartbeatsAtOnce) });
+  // A backlog of the pod index takes most of one connection's time while heartbeats get their turns at once and gives
+  // way as a line builds on any replica (podIndexShare, src/agents/fleet-line.ts): catching up fast, never at ingest's cost.
+  const fleetLine = await startFleetLine({ bus: database.bus, admission: replica.heartbeatAdmission, replicaId: replica.streamHub.replicaId });
+  const podIndexJob = startPodIndexJob({ ...jobDeps, share: () => podIndexShare({ waiting: fleetLine.longest() }, config.heartbeatsAtOnce) });
   const retentionJob = startRetentionJob(jobDeps);
   const housekeepingJob = startHousekeepingJob(jobDeps);
   const notificationJobs = startNotificationJobs({ ...jobDeps, config });
@@ -102,6 +104,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await statusJob.stop();
       await expiryJob.stop();
       await podIndexJob.stop();
+      await fleetLine.stop();
       await retentionJob.stop();
       await housekeepingJob.stop();
       await notificationJobs.stop();
