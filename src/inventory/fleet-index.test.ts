@@ -1,6 +1,6 @@
 // The fleet pod index follows the heartbeat's inventory (new, changed, gone pods, protocol 1, deleted clusters), writes usage only when it moved noticeably, does nothing when nothing changed — on Postgres and on PGlite.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database, type Db } from '../db/client';
 import { createTestDatabase, type TestDatabase, createTestPglite } from '../testing/db';
 import { makeHeartbeat, makeHeartbeatV1, makePod } from '../testing/heartbeats';
@@ -174,6 +174,33 @@ describe('on Postgres', () => {
     );
     expect(await indexFleetPods(db, { now: new Date(t0 + 61_000), usageEverySeconds: 30, onlyClusterIds: ids })).toEqual({ inventory: 0, usage: 1, failed: 0 });
   });
+
+  test('a page sorted by anything but usage looks usage up for its own rows only, whatever the planner estimates', async () => {
+    const id = await newCluster(db, 'page-cut');
+    await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makeFleetPods(6, 300) })), new Date());
+    expect(await indexFleetPods(db, { now: new Date(), usageEverySeconds: 30 })).toMatchObject({ inventory: 1, failed: 0 });
+    const usage = new Map((await rows(db, id)).map((r) => [`${r.namespace}/${r.name}`, r.mem_bytes === null ? null : Number(r.mem_bytes)]));
+    // Never analyzed, as on a server without autovacuum: the planner guesses.
+    for (const sort of ['name', 'restarts', 'age'] as const) {
+      const plans: unknown[] = [];
+      const explaining = Object.assign(Object.create(db) as Db, {
+        execute: async (q: SQL) => {
+          plans.push(await queryRows(db, sql`explain (analyze, format json) ${q}`));
+          return [];
+        },
+      });
+      await listPods(explaining, { clusterIds: [id] }, { sort, limit: 50 });
+      expect(plans.length).toBe(1);
+      expect({ sort, usageRowsRead: rowsRead(plans[0], 'fleet_pod_usage') }).toEqual({ sort, usageRowsRead: 51 });
+      // And the page itself is right: 50 of the 300, each with its own usage (none for a pod that has none).
+      const page = await listPods(db, { clusterIds: [id] }, { sort, limit: 50 });
+      expect(page.rows.length).toBe(50);
+      const got = page.rows.map((r) => [`${r.namespace}/${r.name}`, r.memBytes]);
+      expect(got.filter(([, mem]) => mem !== null).length).toBeGreaterThan(0);
+      const stored = (key: string): number | null | 'missing' => (usage.has(key) ? usage.get(key)! : 'missing');
+      expect(got).toEqual(page.rows.map((r) => [`${r.namespace}/${r.name}`, stored(`${r.namespace}/${r.name}`)]));
+    }
+  });
 });
 
 describe('on PGlite (the embedded database)', () => {
@@ -203,3 +230,16 @@ describe('on PGlite (the embedded database)', () => {
     expect(r.rolledUp).toBeGreaterThanOrEqual(3);
   }, 60_000);
 });
+
+/** Rows an EXPLAIN (ANALYZE, FORMAT JSON) says its plan read from `table`, over every loop of every node on it. */
+function rowsRead(explained: unknown, table: string): number {
+  let n = 0;
+  const walk = (node: Record<string, unknown>): void => {
+    if (node['Relation Name'] === table) n += Number(node['Actual Rows']) * Number(node['Actual Loops']);
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  const [row] = explained as { 'QUERY PLAN': { Plan: Record<string, unknown> }[] | string }[];
+  const plan = row['QUERY PLAN'];
+  walk((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
+  return n;
+}
