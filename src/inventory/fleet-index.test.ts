@@ -6,8 +6,8 @@ import { createTestDatabase, type TestDatabase, createTestPglite } from '../test
 import { makeHeartbeat, makeHeartbeatV1, makePod } from '../testing/heartbeats';
 import { makeFleetPods } from '../testing/pod-fleet';
 import type { PodDetail } from '../contract';
-import { createOrg } from '../orgs/store';
-import { createCluster, deleteCluster } from '../clusters/store';
+import { makeCluster, makeOrg } from '../testing/app';
+import { deleteCluster } from '../clusters/store';
 import { parseHeartbeat } from '../agents/heartbeat-parse';
 import { ingestHeartbeat } from '../agents/heartbeat';
 import { indexFleetPods, indexFleetPodsBatch } from './fleet-index';
@@ -21,11 +21,7 @@ function snapshot(body: unknown) {
 }
 
 async function newCluster(db: Db, name: string): Promise<string> {
-  const org = await createOrg(db, { name: `org-${name}`, parent: null });
-  if (!org.ok) throw new Error('org');
-  const created = await createCluster(db, { orgId: org.org.id, name, environment: 'dev', createdBy: null });
-  if (!created.ok) throw new Error('cluster');
-  return created.cluster.id;
+  return (await makeCluster(db, (await makeOrg(db, `org-${name}`)).id, name)).id;
 }
 
 async function rows(
