@@ -18,6 +18,15 @@ async function appWithOneCluster(line: Partial<Config>): Promise<{ t: TestApp; c
   return { t, cluster: await createEnrolledCluster(t, await apiClient(t, await signIn(t, user)), { name: 'admitted', orgId: org.id }) };
 }
 
+/** A beat whose body says gzip and is not: a 400 once read, so an answer other than 400 shows it was not read. */
+function notGzipBeat(t: TestApp, agentKey: string): Promise<Response> {
+  return t.request(AGENT_PATHS.heartbeat, {
+    method: 'POST',
+    headers: { [AGENT_KEY_HEADER]: agentKey, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    body: 'not gzip at all',
+  });
+}
+
 /** Until `n` beats wait in `t`'s line, or `res` has answered (a beat that did not wait); whether it is still unanswered. */
 async function waitsInLine(t: TestApp, n: number, res: Promise<Response>): Promise<boolean> {
   let answered = false;
@@ -108,12 +117,7 @@ describe('over HTTP', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(t.config.heartbeatIntervalSeconds);
     // A full line refuses before the body is read: a body that is not even gzip gets the same 503, not a 400.
-    const notGzip = () =>
-      t.request(AGENT_PATHS.heartbeat, {
-        method: 'POST',
-        headers: { [AGENT_KEY_HEADER]: cluster.agentKey, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-        body: 'not gzip at all',
-      });
+    const notGzip = () => notGzipBeat(t, cluster.agentKey);
     const unread = await notGzip();
     expect(unread.status).toBe(503);
     expect(((await unread.json()) as { error: { code: string } }).error.code).toBe('overloaded');
@@ -167,11 +171,7 @@ describe('over HTTP, a beat left waiting past the longest wait', () => {
 
   test('is refused before anything reads its body: one that is not even gzip gets the same 503, not a 400', async () => {
     const held = (await t.replica.heartbeatAdmission.enter()!)!;
-    const waiting = t.request(AGENT_PATHS.heartbeat, {
-      method: 'POST',
-      headers: { [AGENT_KEY_HEADER]: cluster.agentKey, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body: 'not gzip at all',
-    });
+    const waiting = notGzipBeat(t, cluster.agentKey);
     expect(await waitsInLine(t, 1, waiting)).toBe(true);
     await Bun.sleep(80);
     held();
@@ -197,11 +197,7 @@ describe('over HTTP, a beat that finds every turn held', () => {
   test('waits with its body unread and holding no inflate budget, reads it when its turn comes, and is answered for what it sent', async () => {
     const held = (await t.replica.heartbeatAdmission.enter()!)!;
     // Not gzip at all, though it says so: a 400, but only once its turn has come (a free turn reads it at once).
-    const notGzip = t.request(AGENT_PATHS.heartbeat, {
-      method: 'POST',
-      headers: { [AGENT_KEY_HEADER]: cluster.agentKey, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body: 'not gzip at all',
-    });
+    const notGzip = notGzipBeat(t, cluster.agentKey);
     expect(await waitsInLine(t, 1, notGzip)).toBe(true);
     const beat = sendHeartbeat(t, cluster.agentKey, makeHeartbeat({ pods: makePods(4) }));
     expect(await waitsInLine(t, 2, beat)).toBe(true);
