@@ -120,6 +120,9 @@ function readInt(env: Record<string, string | undefined>, name: string, fallback
   return n;
 }
 
+/** How long a heartbeat may wait for its turn by default (NIRO_HEARTBEAT_MAX_WAIT_MS), in ms. */
+export const DEFAULT_HEARTBEAT_MAX_WAIT_MS = 1000;
+
 /** Reads and validates the environment; every bad variable is named in `errors`. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ConfigResult {
   const errors: string[] = [];
@@ -160,9 +163,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const heartbeatBurst = readInt(env, 'NIRO_HEARTBEAT_BURST', 10, 1, 1_000_000, errors);
   const heartbeatsAtOnce = readInt(env, 'NIRO_HEARTBEATS_AT_ONCE', 8, 1, 1000, errors);
   const heartbeatQueue = readInt(env, 'NIRO_HEARTBEAT_QUEUE', 500, 0, 1_000_000, errors);
-  // Off by default: a beat is read and parsed before it waits, so under a deep overload (the reboot night, a fleet
-  // past the box) refusing it after the wait wastes that work where a full line would have refused it unread.
-  const heartbeatMaxWaitMs = readInt(env, 'NIRO_HEARTBEAT_MAX_WAIT_MS', 0, 0, 60_000, errors);
+  // A beat that finds every turn held waits before its body is read, so refusing it after the wait costs a key check;
+  // without a longest wait, a line that stands makes every beat taken wait as long as the whole line (docs/scale.md).
+  const heartbeatMaxWaitMs = readInt(env, 'NIRO_HEARTBEAT_MAX_WAIT_MS', DEFAULT_HEARTBEAT_MAX_WAIT_MS, 0, 60_000, errors);
 
   const commandsPollSeconds = readInt(env, 'NIRO_COMMANDS_POLL_SECONDS', 30, 1, 30, errors);
   const agentImage = env.NIRO_AGENT_IMAGE?.trim() || DEFAULT_AGENT_IMAGE;

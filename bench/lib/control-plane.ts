@@ -7,7 +7,7 @@
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { startServer, type RunningServer } from '../../src/server';
-import type { Config } from '../../src/config';
+import { DEFAULT_HEARTBEAT_MAX_WAIT_MS, type Config } from '../../src/config';
 import type { Db } from '../../src/db/client';
 import { createLogger } from '../../src/log';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/db';
@@ -45,7 +45,8 @@ export async function startBenchPlane(opts: { config?: Partial<Config>; plan?: P
   const testDb = await createTestDatabase();
   // Job warnings (a failed index pass, say) go to stderr: a benchmark whose jobs fail is not measuring production.
   const log = createLogger('warn', (line) => process.stderr.write(line + '\n'));
-  const config = testConfig({ port: 0, ...opts.config, databaseUrl: testDb.url });
+  // As production runs: the tests' config turns the heartbeat's longest wait off, a benchmark measures the default.
+  const config = testConfig({ port: 0, heartbeatMaxWaitMs: DEFAULT_HEARTBEAT_MAX_WAIT_MS, ...opts.config, databaseUrl: testDb.url });
   const server = await startServer(config, log);
   const admin = postgres(testDb.url, { max: 2, onnotice: () => {} });
   const t: TestApp = {

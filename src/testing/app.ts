@@ -47,7 +47,9 @@ export function httpRequester(baseUrl: string): Requester {
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const loaded = loadConfig({ NIRO_SECRET: 'x'.repeat(40), NIRO_PUBLIC_URL: TEST_ORIGIN, DATABASE_URL: 'postgres://unused/x' });
   if (!loaded.ok) throw new Error(loaded.errors.join('; '));
-  return { ...loaded.config, ...overrides };
+  // No longest wait for a heartbeat's turn: on a loaded test machine how long a beat waits says nothing about the
+  // database, and a test must not pass or fail by it. The tests of the longest wait set it (src/agents/admission.test.ts).
+  return { ...loaded.config, heartbeatMaxWaitMs: 0, ...overrides };
 }
 
 /** The replica state of each app a test built, by its bus: how a test reaches its replica's hub or signals. */
