@@ -129,7 +129,7 @@ try {
 
   for (const replicas of [1, 3]) {
     while (plane.replicas.length < replicas) await plane.addReplica();
-    await plane.admin`truncate fleet_pod_usage, fleet_pods, fleet_pod_state, fleet_pod_org_counts`;
+    await emptyPodIndex(plane);
     const cold = await runPhase(plane, agents, { replicas, phase: 'cold', bodies });
     figures.push(cold);
     const jobsBefore = replicas > 1 ? await jobPasses(plane) : null;
@@ -413,4 +413,21 @@ async function jobPasses(p: SpawnedPlane): Promise<Map<string, number>> {
 function describeJobPasses(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
   const parts = [...after].map(([job, n]) => `${job} ${n - (before.get(job) ?? 0)}`);
   return `once-per-fleet job passes that ran over the ${seconds.toFixed(0)} s warm window on 3 replicas, summed over them: ${parts.join(', ')}`;
+}
+
+/**
+ * Empties the fleet pod index, for a cold phase. The truncate locks its four tables one after another while the
+ * replicas' pod index job and pod pages lock them in their own order, so Postgres may end it as a deadlock's victim:
+ * it is tried again, a few times.
+ */
+async function emptyPodIndex(plane: SpawnedPlane): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await plane.admin`truncate fleet_pod_usage, fleet_pods, fleet_pod_state, fleet_pod_org_counts`;
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '40P01' || attempt >= 5) throw e;
+      await Bun.sleep(200 * attempt);
+    }
+  }
 }
