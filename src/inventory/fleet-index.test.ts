@@ -11,7 +11,7 @@ import { deleteCluster } from '../clusters/store';
 import { parseHeartbeat } from '../agents/heartbeat-parse';
 import { ingestHeartbeat } from '../agents/heartbeat';
 import { indexFleetPods, indexFleetPodsBatch } from './fleet-index';
-import { countPodsByStatus, listPods } from './fleet-pods';
+import { countPodsByStatus, countProblemPods, listPods } from './fleet-pods';
 import { runRetention } from './retention';
 
 function snapshot(body: unknown) {
@@ -171,6 +171,36 @@ describe('on Postgres', () => {
     expect(await indexFleetPods(db, { now: new Date(t0 + 61_000), usageEverySeconds: 30, onlyClusterIds: ids })).toEqual({ inventory: 0, usage: 1, failed: 0 });
   });
 
+  test('the problem count under a status filter is answered from its index alone', async () => {
+    const id = await newCluster(db, 'problem-status');
+    await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makeFleetPods(8, 300) })), new Date());
+    expect(await indexFleetPods(db, { now: new Date(), usageEverySeconds: 30 })).toMatchObject({ inventory: 1, failed: 0 });
+    await db.execute(sql`vacuum analyze fleet_pods`);
+    const [{ orgId }] = await queryRows<{ orgId: string }>(db, sql`select org_id as "orgId" from clusters where id = ${id}`);
+    const counts = await countPodsByStatus(db, { orgIds: [orgId] });
+    // A status some problem pods have (a crash-looping one, say), so the count has rows to find.
+    const problemsBy = await Promise.all(
+      Object.keys(counts.byStatus).map(async (s) => [s, await countProblemPods(db, { orgIds: [orgId], status: s })] as const),
+    );
+    const [status, problems] = problemsBy.reduce((a, b) => (b[1] > a[1] ? b : a));
+    expect(problems).toBeGreaterThan(0);
+    // With every other way of reading the table off, the plan shows whether the index holds all the count needs.
+    const plan = await db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      await tx.execute(sql`set local enable_bitmapscan = off`);
+      const plans: unknown[] = [];
+      const explaining = Object.assign(Object.create(tx) as Db, {
+        execute: async (q: SQL) => {
+          plans.push(await queryRows(tx, sql`explain (analyze, format json) ${q}`));
+          return [{ n: 0 }];
+        },
+      });
+      await countProblemPods(explaining, { orgIds: [orgId], status });
+      return plans[0];
+    });
+    expect(scansOf(plan, 'fleet_pods')).toEqual([{ type: 'Index Only Scan', index: 'fleet_pods_problem_count_idx', heapFetches: 0 }]);
+  });
+
   test('a page sorted by anything but usage looks usage up for its own rows only, whatever the planner estimates', async () => {
     const id = await newCluster(db, 'page-cut');
     await ingestHeartbeat(db, id, snapshot(makeHeartbeat({ pods: makeFleetPods(6, 300) })), new Date());
@@ -230,12 +260,28 @@ describe('on PGlite (the embedded database)', () => {
 /** Rows an EXPLAIN (ANALYZE, FORMAT JSON) says its plan read from `table`, over every loop of every node on it. */
 function rowsRead(explained: unknown, table: string): number {
   let n = 0;
-  const walk = (node: Record<string, unknown>): void => {
+  walkPlan(explained, (node) => {
     if (node['Relation Name'] === table) n += Number(node['Actual Rows']) * Number(node['Actual Loops']);
+  });
+  return n;
+}
+
+/** The scans of `table` in an EXPLAIN (ANALYZE, FORMAT JSON): their node type, index and heap fetches. */
+function scansOf(explained: unknown, table: string): { type: string; index: string | undefined; heapFetches: number | undefined }[] {
+  const out: { type: string; index: string | undefined; heapFetches: number | undefined }[] = [];
+  walkPlan(explained, (node) => {
+    if (node['Relation Name'] === table)
+      out.push({ type: String(node['Node Type']), index: node['Index Name'] as string | undefined, heapFetches: node['Heap Fetches'] as number | undefined });
+  });
+  return out;
+}
+
+function walkPlan(explained: unknown, visit: (node: Record<string, unknown>) => void): void {
+  const walk = (node: Record<string, unknown>): void => {
+    visit(node);
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
   };
   const [row] = explained as { 'QUERY PLAN': { Plan: Record<string, unknown> }[] | string }[];
   const plan = row['QUERY PLAN'];
   walk((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
-  return n;
 }

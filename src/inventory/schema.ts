@@ -187,10 +187,11 @@ export const fleetPods = pgTable(
     index('fleet_pods_problem_idx')
       .on(t.namespace, t.name, t.clusterId)
       .where(sql`${t.failing} or ${t.notReady} or ${t.crashLooping} or ${t.oomRisk} or ${t.pendingLike} or ${t.restarts} > 0`),
-    // Counting problem pods from the index alone (the page's chip): the flags ride along. By organization first, as the
-    // page's scope is (picked clusters are within those organizations and read the same index on cluster_id).
+    // Counting problem pods from the index alone (the page's chip): the flags ride along, and the status for the count
+    // under a status filter. By organization first, as the page's scope is (picked clusters are within those
+    // organizations and read the same index on cluster_id).
     index('fleet_pods_problem_count_idx')
-      .on(t.orgId, t.clusterId, t.failing, t.notReady, t.crashLooping, t.oomRisk, t.pendingLike, t.createdUnix, t.restarts, t.lastRestartUnix)
+      .on(t.orgId, t.clusterId, t.failing, t.notReady, t.crashLooping, t.oomRisk, t.pendingLike, t.createdUnix, t.restarts, t.lastRestartUnix, t.status)
       .where(sql`${t.failing} or ${t.notReady} or ${t.crashLooping} or ${t.oomRisk} or ${t.pendingLike} or ${t.restarts} > 0`),
     index('fleet_pods_search_idx').using('gin', t.search.op('gin_trgm_ops')),
   ],

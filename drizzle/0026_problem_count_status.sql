@@ -1,0 +1,4 @@
+-- The problem-pod count under a status filter (the pod table's chip while a status is picked) from the index alone:
+-- the status rides along with the flags, so the count no longer fetches each problem pod's row to check it.
+DROP INDEX "fleet_pods_problem_count_idx";--> statement-breakpoint
+CREATE INDEX "fleet_pods_problem_count_idx" ON "fleet_pods" USING btree ("org_id","cluster_id","failing","not_ready","crash_looping","oom_risk","pending_like","created_unix","restarts","last_restart_unix","status") WHERE "fleet_pods"."failing" or "fleet_pods"."not_ready" or "fleet_pods"."crash_looping" or "fleet_pods"."oom_risk" or "fleet_pods"."pending_like" or "fleet_pods"."restarts" > 0;
