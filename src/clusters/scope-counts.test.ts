@@ -1,13 +1,14 @@
 // A scope's cluster counts for the pod table's picker (countScopeClusters): the total read from the kept
 // per-organization counts (org_cluster_counts, drizzle/0025) stays what counting the clusters gives, whatever adds,
 // deletes or moves clusters, an organization's deletion cascading included; counts-only and truncated clusters are
-// counted too. On Postgres and on PGlite.
+// counted too; the picker's first clusters by name come from walking the name order. On Postgres and on PGlite.
 import { beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client';
 import { describeOnBothDatabases } from '../testing/both-databases';
 import { makeCluster, makeOrg } from '../testing/app';
-import { countScopeClusters, deleteCluster } from './store';
+import { planOfQuery, rowsRead, scansOf } from '../testing/explain';
+import { countScopeClusters, deleteCluster, listScopeClusters, scopeClustersQuery } from './store';
 
 /** The same three figures counted from the clusters' rows. */
 async function counted(db: Db, orgIds: string[]) {
@@ -72,5 +73,23 @@ describeOnBothDatabases((database) => {
     expect(await countScopeClusters(db, [other.id])).toEqual({ total: 0, countsOnly: 0, truncated: 0 });
     expect(await kept(db)).toEqual([`${shop.id} 2`]);
     expect(await countScopeClusters(db, tree)).toEqual((await counted(db, tree))!);
+  });
+
+  test("the picker's first clusters by name are read in name order, stopping at the page", async () => {
+    const picked = await makeOrg(db, 'Picked');
+    const elsewhere = await makeOrg(db, 'Elsewhere');
+    // Interleaved by name with another organization's, so walking the name order has rows to pass over.
+    for (let i = 0; i < 40; i++) {
+      await makeCluster(db, picked.id, `edge-${String(i).padStart(2, '0')}-a`);
+      await makeCluster(db, elsewhere.id, `edge-${String(i).padStart(2, '0')}-b`);
+    }
+    const first = await listScopeClusters(db, [picked.id], { limit: 10 });
+    expect(first.map((c) => c.name)).toEqual(Array.from({ length: 10 }, (_, i) => `edge-${String(i).padStart(2, '0')}-a`));
+    // With sorting (and the other ways of reading the table) off, the plan shows whether an index gives the order.
+    const plan = await planOfQuery(db, scopeClustersQuery(db, [picked.id], { limit: 10 })!, {
+      settings: { enable_sort: 'off', enable_seqscan: 'off', enable_bitmapscan: 'off' },
+    });
+    expect(scansOf(plan, 'clusters').map((s) => s.index)).toEqual(['clusters_name_idx']);
+    expect(rowsRead(plan, 'clusters')).toBe(10);
   });
 });
