@@ -44,11 +44,7 @@ export function createReplicaState(deps: { db: Db; bus: Bus; config: Config; log
     passwordHashing: createPasswordHashing(),
     metrics,
     inflating: createInflateBudget(deps.config.inflateBudgetBytes),
-    heartbeatAdmission: createHeartbeatAdmission(
-      deps.config.heartbeatsAtOnce,
-      deps.config.heartbeatQueue,
-      deps.config.heartbeatMaxWaitMs || Number.POSITIVE_INFINITY,
-    ),
+    heartbeatAdmission: createHeartbeatAdmission(deps.config.heartbeatsAtOnce, deps.config.heartbeatQueue, deps.config.heartbeatMaxWaitMs),
   };
 }
 

@@ -7,22 +7,23 @@ import type { HeartbeatAdmission } from '../deps';
 
 /**
  * At most `slots` held at once and `queue` waiting (first come, first served); beyond that `enter` answers null. A
- * beat whose turn comes after more than `maxWaitMs` in line is refused (its promise gives null) and the turn goes to
- * the next: under a load the database cannot keep up with, the line would otherwise stand full, every beat taken
- * waiting as long as the whole line takes, with no more beats stored for it. Refusing the stale ones keeps the wait
+ * beat whose turn comes after more than `maxWaitMs` in line (0: no limit, as NIRO_HEARTBEAT_MAX_WAIT_MS says it) is
+ * refused (its promise gives null) and the turn goes to the next: under a load the database cannot keep up with, the
+ * line would otherwise stand full, every beat taken waiting as long as the whole line takes, with no more beats
+ * stored for it. Refusing the stale ones keeps the wait
  * of those taken near `maxWaitMs` while a short burst still waits its turn.
  */
 export function createHeartbeatAdmission(
   slots: number,
   queue: number,
-  maxWaitMs = Number.POSITIVE_INFINITY,
+  maxWaitMs = 0,
   now: () => number = performance.now.bind(performance),
 ): HeartbeatAdmission {
   let held = 0;
   const waiting: { since: number; resolve: (release: (() => void) | null) => void }[] = [];
   const release = (): void => {
     for (let next = waiting.shift(); next; next = waiting.shift()) {
-      if (now() - next.since > maxWaitMs) {
+      if (maxWaitMs > 0 && now() - next.since > maxWaitMs) {
         next.resolve(null);
         continue;
       }

@@ -239,7 +239,7 @@ export async function listPods(db: Db, f: PodFilter, page: { sort: PodSort; limi
       ? sql`select ${ROW_COLUMNS}, ${key} as sort_key from ${from} where ${where} order by ${order} limit ${page.limit + 1}`
       : // The page is cut from fleet_pods alone, then its rows' usage looked up: a join before the cut is only cheap
         // while the planner's statistics say so (without them it joined 7,000 rows to show 51).
-        sql`select m.*, ${USAGE_COLUMNS} from (select ${POD_COLUMNS}, ${key} as sort_key from fleet_pods f where ${where} order by ${order} limit ${page.limit + 1}) m
+        sql`select m.*, ${USAGE_COLUMNS} from (select ${POD_COLUMNS}, ${key} as sort_key from ${from} where ${where} order by ${order} limit ${page.limit + 1}) m
             ${PAGE_USAGE} order by m.sort_key, m.namespace, m.name, m.cluster_id`;
   const raw = await queryRows<RawRow>(db, query);
   const more = raw.length > page.limit;
