@@ -38,7 +38,7 @@ import { createReplicaState } from '../src/server';
 import type { Bus } from '../src/db/bus';
 import { queryRows } from '../src/db/client';
 import { startReport, summarize, printTable, ms, type Summary } from './lib/report';
-import { describePostgres, diffWrites, readWrites } from './lib/postgres';
+import { describePostgres, diffWrites, readHotUpdates, readWrites } from './lib/postgres';
 import { startSpawnedPlane, spawnedReplicaConfig, processCpuSeconds, postgresCpuSeconds, processRssMiB, type SpawnedPlane } from './lib/spawned-plane';
 import { createStatementRecorder, type Step } from './lib/sql-replay';
 import { parallel, type EnrolledCluster } from './lib/control-plane';
@@ -76,6 +76,8 @@ type PhaseFigures = {
   lateMs: number;
   cpu: { plane: number; postgres: number; generator: number };
   rowsPerBeat: number;
+  /** Share of the phase's `clusters` updates that were HOT (no index written); null when there were none. */
+  clustersHot: number | null;
   indexS: number | null;
   /** The replicas' own histograms of the phase's beats (bench/lib/server-stages.ts). */
   serverSide: HeartbeatHistograms;
@@ -151,7 +153,7 @@ try {
 
   // --- Report.
   const table: string[][] = [
-    ['phase', 'replicas', 's', 'beats/s', 'p50', 'p99', 'max', 'errors', 'late ms', 'CPU plane', 'CPU pg', 'CPU gen', 'rows/beat', 'index s'],
+    ['phase', 'replicas', 's', 'beats/s', 'p50', 'p99', 'max', 'errors', 'late ms', 'CPU plane', 'CPU pg', 'CPU gen', 'rows/beat', 'HOT', 'index s'],
   ];
   for (const f of figures) {
     report.addCase(`${f.phase}_${f.replicas}`, f.latency);
@@ -169,12 +171,13 @@ try {
       pct(f.cpu.postgres),
       pct(f.cpu.generator),
       f.rowsPerBeat.toFixed(1),
+      f.clustersHot === null ? '' : pct(f.clustersHot),
       f.indexS === null ? '' : f.indexS.toFixed(1),
     ]);
   }
   printTable(table);
   console.log(
-    'ms; CPU = share of one core over the phase (control planes summed; Postgres = every postgres process); late = most a beat was sent after its due time',
+    'ms; CPU = share of one core over the phase (control planes summed; Postgres = every postgres process); late = most a beat was sent after its due time; HOT = share of the clusters row updates that wrote no index',
   );
   for (const f of figures) if (f.errorKinds.size) console.log(`errors ${f.phase} ×${f.replicas}: ${describeErrorKinds(f.errorKinds)}`);
   if (jobCheck) console.log(jobCheck);
@@ -206,6 +209,7 @@ try {
     pods_vs_sql: (worstRatio.app.p99 / worstRatio.sql.p99).toFixed(2),
     warm_rate: of(1, 'warm').rate.toFixed(1),
     rows_per_beat: of(1, 'warm').rowsPerBeat.toFixed(1),
+    clusters_hot_pct: percentOf(Math.min(...figures.map((f) => f.clustersHot ?? 1))),
     plane_cpu_pct: (of(1, 'warm').cpu.plane * 100).toFixed(0),
     postgres_cpu_pct: (of(1, 'warm').cpu.postgres * 100).toFixed(0),
     reboot_settle_s: reboot.settleS === null ? 'none' : reboot.settleS.toFixed(1),
@@ -234,7 +238,11 @@ try {
 }
 
 function pct(share: number): string {
-  return `${(share * 100).toFixed(0)} %`;
+  return `${percentOf(share)} %`;
+}
+
+function percentOf(share: number): string {
+  return (share * 100).toFixed(0);
 }
 
 /**
@@ -257,6 +265,7 @@ async function runPhase(
 
   const cpu0 = cpuNow(p, opts.replicas);
   const writes0 = await readWrites(p.admin);
+  const hot0 = await readHotUpdates(p.admin, 'clusters');
   const server0 = await readServerSide(p, opts.replicas);
   const start = performance.now();
   const loops = agents.map(async (a, i) => {
@@ -309,6 +318,7 @@ async function runPhase(
   const cpu1 = cpuNow(p, opts.replicas);
   const beats = tally.latencies.length;
   const writes1 = await readWrites(p.admin);
+  const hot1 = await readHotUpdates(p.admin, 'clusters');
   const serverSide = diffHeartbeatHistograms(server0, await readServerSide(p, opts.replicas));
   stopped = true;
   await Promise.all(loops);
@@ -334,6 +344,7 @@ async function runPhase(
       generator: (cpu1.generator - cpu0.generator) / seconds,
     },
     rowsPerBeat: writes.total / Math.max(1, beats),
+    clustersHot: hot1.updates > hot0.updates ? (hot1.hot - hot0.hot) / (hot1.updates - hot0.updates) : null,
     indexS: opts.phase === 'cold' ? (indexedAt ?? Infinity) : null,
     serverSide,
   };

@@ -23,6 +23,16 @@ export async function readWrites(sql: postgres.Sql): Promise<Map<string, number>
   return new Map(rows.map((r) => [r.table, Number(r.n)]));
 }
 
+/**
+ * Updates of `table` so far, and how many of them were HOT (heap-only: the new row version fit in its page and no
+ * indexed column changed, so no index was written).
+ */
+export async function readHotUpdates(sql: postgres.Sql, table: string): Promise<{ updates: number; hot: number }> {
+  const [row] = await sql<{ updates: string; hot: string }[]>`
+    select n_tup_upd::text as updates, n_tup_hot_upd::text as hot from pg_stat_user_tables where relname = ${table}`;
+  return { updates: Number(row?.updates ?? 0), hot: Number(row?.hot ?? 0) };
+}
+
 /** Writes between two readings, largest first; tables named in `exclude` (a benchmark's own) are left out. */
 export function diffWrites(before: Map<string, number>, after: Map<string, number>, exclude: string[] = []): { total: number; byTable: [string, number][] } {
   const byTable: [string, number][] = [];
