@@ -39,6 +39,7 @@ import type { Bus } from '../src/db/bus';
 import { queryRows } from '../src/db/client';
 import { startReport, summarize, printTable, ms, type Summary } from './lib/report';
 import { describePostgres, diffWrites, readHotUpdates, readWrites } from './lib/postgres';
+import { describeStatementTimes, readStatementTimes, resetStatementTimes } from './lib/pg-statements';
 import { startSpawnedPlane, spawnedReplicaConfig, processCpuSeconds, postgresCpuSeconds, processRssMiB, type SpawnedPlane } from './lib/spawned-plane';
 import { createStatementRecorder, type Step } from './lib/sql-replay';
 import { parallel, type EnrolledCluster } from './lib/control-plane';
@@ -58,6 +59,8 @@ const WARM_S = quick ? 20 : 90;
 /** A cold phase ends once indexed and this long passed; it gives up (and says so) after COLD_MAX_S. */
 const COLD_MIN_S = (2 * INTERVAL_MS) / 1000;
 const COLD_MAX_S = quick ? 120 : 300;
+/** Statements shown per phase, the costliest first (bench/lib/pg-statements.ts). */
+const STATEMENTS_SHOWN = 6;
 const GOALS = { p99Ms: 250, coldIndexS: 60, podsP99Ms: 50, podsVsSql: 3 };
 /** The reboot night gives up after this long (bench/lib/scale-reboot.ts). */
 const REBOOT_MAX_S = quick ? 120 : 300;
@@ -266,6 +269,7 @@ async function runPhase(
   const cpu0 = cpuNow(p, opts.replicas);
   const writes0 = await readWrites(p.admin);
   const hot0 = await readHotUpdates(p.admin, 'clusters');
+  await resetStatementTimes(p.admin);
   const server0 = await readServerSide(p, opts.replicas);
   const start = performance.now();
   const loops = agents.map(async (a, i) => {
@@ -319,6 +323,7 @@ async function runPhase(
   const beats = tally.latencies.length;
   const writes1 = await readWrites(p.admin);
   const hot1 = await readHotUpdates(p.admin, 'clusters');
+  const statements = await readStatementTimes(p.admin, STATEMENTS_SHOWN);
   const serverSide = diffHeartbeatHistograms(server0, await readServerSide(p, opts.replicas));
   stopped = true;
   await Promise.all(loops);
@@ -328,6 +333,7 @@ async function runPhase(
   console.log(
     `${opts.phase} ×${opts.replicas}: ${seconds.toFixed(0)} s, ${(beats / seconds).toFixed(1)} beats/s, p50 ${ms(latency.p50)} p99 ${ms(latency.p99)} max ${ms(latency.max)} ms, ${tally.errors} errors${opts.phase === 'cold' ? `, indexed in ${indexedAt === null ? 'not caught up' : `${indexedAt.toFixed(1)} s`}` : ''}; at most ${tally.maxInFlight} beats in flight; ${describeServerSide(serverSide)}`,
   );
+  for (const line of describeStatementTimes(`postgres ${opts.phase} ×${opts.replicas}`, seconds, statements)) console.log(line);
   return {
     replicas: opts.replicas,
     phase: opts.phase,

@@ -21,6 +21,12 @@ export const TUNED_POSTGRES: Readonly<Record<string, string>> = {
   random_page_cost: '1.1',
 };
 
+/**
+ * Beside them, for the benchmark's own eyes: pg_stat_statements, so a phase can say which statements took the server's
+ * time (bench/lib/pg-statements.ts). It costs a little on every statement; production does not need it.
+ */
+const MEASURING: Readonly<Record<string, string>> = { shared_preload_libraries: 'pg_stat_statements' };
+
 const FLAG = '--tuned-postgres';
 const MARK = 'NIRO_BENCH_TUNED_POSTGRES';
 
@@ -32,7 +38,7 @@ export function onTunedPostgres(): boolean {
 /** With `--tuned-postgres` (and not already on it): start the server, run the benchmark again against it, exit. */
 export async function ensureTunedPostgres(): Promise<void> {
   if (!process.argv.includes(FLAG) || onTunedPostgres()) return;
-  const pg = await startPrivatePostgres({ settings: TUNED_POSTGRES });
+  const pg = await startPrivatePostgres({ settings: { ...TUNED_POSTGRES, ...MEASURING } });
   let code = 1;
   try {
     code = await runAgain({ DATABASE_URL: pg.url, [MARK]: '1' });
