@@ -20,7 +20,8 @@
 // Each phase prints its sustained rate, p50/p99/max, errors, CPU of the control plane(s), Postgres and this
 // load generator (share of one core), rows written per beat, and how far behind schedule beats were sent; and the
 // replicas' own view of the same beats (their heartbeat histograms, bench/lib/server-stages.ts), so a tail can be told
-// apart from the generator's. The generator lifts Bun's cap of 256 fetches in flight (bench/lib/fetch-limit.ts): every
+// apart from the generator's; the share of the clusters row updates that were HOT (wrote no index); and where Postgres's
+// time went (bench/lib/pg-statements.ts): the costliest statements in cores, and what its busy backends waited on. The generator lifts Bun's cap of 256 fetches in flight (bench/lib/fetch-limit.ts): every
 // agent has its own connection, as in life.
 // With 3 replicas, the once-per-fleet jobs' passes (niro_job_runs_total{result="ran"}) are summed over the
 // replicas and checked against what one replica runs.
@@ -39,7 +40,7 @@ import type { Bus } from '../src/db/bus';
 import { queryRows } from '../src/db/client';
 import { startReport, summarize, printTable, ms, type Summary } from './lib/report';
 import { describePostgres, diffWrites, readHotUpdates, readWrites } from './lib/postgres';
-import { describeStatementTimes, readStatementTimes, resetStatementTimes } from './lib/pg-statements';
+import { watchDatabase } from './lib/pg-statements';
 import { startSpawnedPlane, spawnedReplicaConfig, processCpuSeconds, postgresCpuSeconds, processRssMiB, type SpawnedPlane } from './lib/spawned-plane';
 import { createStatementRecorder, type Step } from './lib/sql-replay';
 import { parallel, type EnrolledCluster } from './lib/control-plane';
@@ -149,10 +150,14 @@ try {
     if (jobsBefore) jobCheck = describeJobPasses(jobsBefore, await jobPasses(plane), warm.seconds);
   }
   // The reboot night, on the 3 replicas.
+  const rebootDatabase = await watchDatabase(plane.admin, 'postgres reboot ×3', STATEMENTS_SHOWN);
+  const rebootStart = performance.now();
   const reboot = await runReboot(plane, agents, bodies, { replicas: 3, intervalMs: INTERVAL_MS, maxS: REBOOT_MAX_S });
+  const rebootDatabaseLines = await rebootDatabase.stop((performance.now() - rebootStart) / 1000);
   console.log(
     `reboot ×3: ${reboot.settleS === null ? `not settled after ${REBOOT_MAX_S} s (${reboot.back} of ${agents.length} back)` : `every cluster back in ${reboot.settleS.toFixed(1)} s`}; ${reboot.accepted} beats taken (p50 ${ms(reboot.latency.p50)} p99 ${ms(reboot.latency.p99)} max ${ms(reboot.latency.max)} ms), ${reboot.refused} refused with 503 overloaded and sent again after their Retry-After, ${reboot.errors} errors${reboot.errors ? ` (${describeErrorKinds(reboot.errorKinds)})` : ''}; the longest an agent waited to be taken: ${reboot.longestWaitS.toFixed(1)} s; at most ${reboot.maxInFlight} beats in flight; ${describeServerSide(reboot.serverSide)}`,
   );
+  for (const line of rebootDatabaseLines) console.log(line);
 
   // --- Report.
   const table: string[][] = [
@@ -269,7 +274,7 @@ async function runPhase(
   const cpu0 = cpuNow(p, opts.replicas);
   const writes0 = await readWrites(p.admin);
   const hot0 = await readHotUpdates(p.admin, 'clusters');
-  await resetStatementTimes(p.admin);
+  const database = await watchDatabase(p.admin, `postgres ${opts.phase} ×${opts.replicas}`, STATEMENTS_SHOWN);
   const server0 = await readServerSide(p, opts.replicas);
   const start = performance.now();
   const loops = agents.map(async (a, i) => {
@@ -319,11 +324,11 @@ async function runPhase(
     await Promise.all([Bun.sleep(WARM_S * 1000 - INTERVAL_MS / 2), duringResult]);
   }
   const seconds = (performance.now() - start) / 1000;
+  const databaseLines = await database.stop(seconds);
   const cpu1 = cpuNow(p, opts.replicas);
   const beats = tally.latencies.length;
   const writes1 = await readWrites(p.admin);
   const hot1 = await readHotUpdates(p.admin, 'clusters');
-  const statements = await readStatementTimes(p.admin, STATEMENTS_SHOWN);
   const serverSide = diffHeartbeatHistograms(server0, await readServerSide(p, opts.replicas));
   stopped = true;
   await Promise.all(loops);
@@ -333,7 +338,7 @@ async function runPhase(
   console.log(
     `${opts.phase} ×${opts.replicas}: ${seconds.toFixed(0)} s, ${(beats / seconds).toFixed(1)} beats/s, p50 ${ms(latency.p50)} p99 ${ms(latency.p99)} max ${ms(latency.max)} ms, ${tally.errors} errors${opts.phase === 'cold' ? `, indexed in ${indexedAt === null ? 'not caught up' : `${indexedAt.toFixed(1)} s`}` : ''}; at most ${tally.maxInFlight} beats in flight; ${describeServerSide(serverSide)}`,
   );
-  for (const line of describeStatementTimes(`postgres ${opts.phase} ×${opts.replicas}`, seconds, statements)) console.log(line);
+  for (const line of databaseLines) console.log(line);
   return {
     replicas: opts.replicas,
     phase: opts.phase,

@@ -45,3 +45,55 @@ export function describeStatementTimes(label: string, seconds: number, times: re
     ),
   ];
 }
+
+/** What the database's busy backends were waiting on, sampled: counts per wait ('CPU' when running, not waiting). */
+export type WaitSampler = { stop(): Promise<Map<string, number>> };
+
+/**
+ * Samples this database's active backends (the sampler's own aside) every `everyMs`: each is counted under its wait
+ * event (`Lock/transactionid`, `LWLock/WALWrite`, `IO/DataFileRead`…) or `CPU` when it waits on nothing. A share of
+ * samples is a share of the busy backends' time, give or take the sampling.
+ */
+export function sampleWaits(sql: postgres.Sql, everyMs = 250): WaitSampler {
+  const counts = new Map<string, number>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const rows = await sql<{ wait: string; n: number }[]>`
+        select coalesce(wait_event_type || '/' || wait_event, 'CPU') as wait, count(*)::int as n from pg_stat_activity
+        where datname = current_database() and state = 'active' and pid <> pg_backend_pid() group by 1`.catch(() => []);
+      for (const r of rows) counts.set(r.wait, (counts.get(r.wait) ?? 0) + Number(r.n));
+      await Bun.sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return counts;
+    },
+  };
+}
+
+/** The waits the busy backends were seen in, the most first: `CPU 61 %, Lock/transactionid 20 %, …` (the top `limit`). */
+export function describeWaits(label: string, counts: Map<string, number>, limit = 6): string {
+  const total = [...counts.values()].reduce((s, n) => s + n, 0);
+  if (total === 0) return `${label}: no busy backend seen`;
+  const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, limit);
+  return `${label}: ${top.map(([w, n]) => `${w} ${((n / total) * 100).toFixed(0)} %`).join(', ')} of ${total.toLocaleString('en-US')} busy-backend samples`;
+}
+
+/**
+ * Watches the database over one phase: its statement times (reset now) and what its busy backends waited on. `stop`
+ * gives the lines to print, `label` leading each part.
+ */
+export async function watchDatabase(sql: postgres.Sql, label: string, statements = 6): Promise<{ stop(seconds: number): Promise<string[]> }> {
+  await resetStatementTimes(sql);
+  const waits = sampleWaits(sql);
+  return {
+    async stop(seconds) {
+      const counts = await waits.stop();
+      return [...describeStatementTimes(label, seconds, await readStatementTimes(sql, statements)), describeWaits(`${label} waits`, counts)];
+    },
+  };
+}
