@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
+import { cteOf, planOf, rowsRead } from '../testing/explain';
 import { createCluster } from '../clusters/store';
 import { makeOrg, makeUser, startTestApp, type TestApp } from '../testing/app';
 import { makePod } from '../testing/heartbeats';
@@ -210,4 +211,45 @@ test('silences: a parent org’s silence matching kind covers its child’s inci
   // Once the silence is over, the periodic refresh clears it.
   await refreshSilenced(t.db, at(61), { clusterId: c.clusterId });
   expect((await rows(c.clusterId)).map((r) => r.silenced_until)).toEqual([null, null]);
+});
+
+test('the periodic silence refresh reads only the incidents a silence can change: those silenced now and those under an organization with a silence active now', async () => {
+  const open = (kind: 'node_pressure' | 'node_not_ready', subject: string): Condition => ({
+    kind,
+    subject,
+    severity: 'medium',
+    title: kind,
+    details: {},
+    since: at(100),
+    seenAt: at(100),
+    opensAt: null,
+  });
+  const elsewhere = await newCluster('unsilenced');
+  await reconcileIncidents(t.db, elsewhere, INCIDENT_KINDS, [open('node_pressure', 'a'), open('node_not_ready', 'b'), open('node_pressure', 'c')], at(100));
+  const under = await newCluster('under-silence', child.id);
+  await reconcileIncidents(t.db, under, INCIDENT_KINDS, [open('node_pressure', 'n1')], at(100));
+  await createSilence(t.db, {
+    orgId: child.id,
+    clusterId: null,
+    kind: null,
+    workload: null,
+    environment: null,
+    startsAt: at(110),
+    endsAt: at(130),
+    comment: 'maintenance',
+    createdBy: null,
+  });
+  const count = async (where: ReturnType<typeof sql>) =>
+    Number((await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from incidents where resolved_at is null and ${where}`))[0].n);
+  const candidates = await count(sql`(silenced_until is not null or org_id = ${child.id})`);
+  expect(candidates).toBeLessThan(await count(sql`true`));
+
+  const plan = await planOf(t.db, (db) => refreshSilenced(db, at(120), {}));
+  expect(rowsRead(cteOf(plan, 'target'), 'incidents')).toBe(candidates);
+  // And it did what it is for: the silence covers its subtree's incidents, the others stay as they were.
+  expect((await rows(under.clusterId)).map((r) => r.silenced_until && new Date(r.silenced_until).toISOString())).toEqual([at(130).toISOString()]);
+  expect((await rows(elsewhere.clusterId)).map((r) => r.silenced_until)).toEqual([null, null, null]);
+  // Over, it is cleared by the same pass.
+  await refreshSilenced(t.db, at(131), {});
+  expect((await rows(under.clusterId)).map((r) => r.silenced_until)).toEqual([null]);
 });

@@ -35,6 +35,9 @@ export function silenceMatches(s: SilenceMatchers & { orgId: string; startsAt: D
  * silences matching them now, or null; writes only rows whose value changes. Scope: one cluster's, the
  * incidents of some orgs, or (empty) every active incident — the periodic pass, which catches silences
  * that started or ended since.
+ * Only two kinds of incident can change: one silenced now (its silence may have ended) and one in the subtree of an
+ * organization with a silence active now. The others are not read: a fleet's thousands of active incidents made the
+ * periodic pass cost over a second each time (1.4 s mean at 7,000 clusters, a quarter of a core), silences or none.
  */
 export async function refreshSilenced(db: Db, now: Date, scope: { clusterId?: string; orgIds?: readonly string[] }): Promise<number> {
   const at = now.toISOString();
@@ -50,10 +53,14 @@ export async function refreshSilenced(db: Db, now: Date, scope: { clusterId?: st
       : sql``;
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`with recursive target as (
+    sql`with recursive covered(org_id) as (
+          select org_id from incident_silences where starts_at <= ${at}::timestamptz and ends_at > ${at}::timestamptz
+          union
+          select o.id from orgs o join covered c on o.parent_id = c.org_id),
+        target as (
           select i.id, i.org_id, i.cluster_id, i.kind, i.subject, i.silenced_until, c.environment
           from incidents i join clusters c on c.id = i.cluster_id
-          where i.resolved_at is null ${where}),
+          where i.resolved_at is null ${where} and (i.silenced_until is not null or i.org_id in (select org_id from covered))),
         lineage(org_id, ancestor) as (
           select distinct org_id, org_id from target
           union all

@@ -56,6 +56,16 @@ function walk(node: PlanNode, visit: (node: PlanNode) => void): void {
   for (const child of (node.Plans as PlanNode[] | undefined) ?? []) walk(child, visit);
 }
 
+/** The part of the plan that computes the common table expression `name` (`with name as (…)`). */
+export function cteOf(plan: PlanNode, name: string): PlanNode {
+  let found: PlanNode | undefined;
+  walk(plan, (node) => {
+    if (node['Subplan Name'] === `CTE ${name}`) found ??= node;
+  });
+  if (!found) throw new Error(`no CTE ${name} in the plan`);
+  return found;
+}
+
 /** Rows the plan read from `table`, over every loop of every node on it. */
 export function rowsRead(plan: PlanNode, table: string): number {
   let n = 0;
