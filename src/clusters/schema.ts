@@ -8,8 +8,6 @@ import type { ClusterStatus, Environment, TimelineKind } from './vocabulary';
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 const big = (name: string) => bigint(name, { mode: 'number' });
 
-// Every beat updates its cluster's row: the table is stored at fillfactor 50 (drizzle/0028_clusters_fillfactor.sql, which
-// drizzle's table options cannot say) so the new version fits in its page and the update writes no index.
 export const clusters = pgTable(
   'clusters',
   {
