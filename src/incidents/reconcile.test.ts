@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client';
-import { cteOf, planOf, rowsRead } from '../testing/explain';
+import { cteOf, planOf, planOfQuery, rowsRead, scansOf } from '../testing/explain';
+import { storedWorkloadCrashLooping } from '../inventory/store';
 import { createCluster } from '../clusters/store';
 import { makeOrg, makeUser, startTestApp, type TestApp } from '../testing/app';
 import { makePod } from '../testing/heartbeats';
@@ -252,4 +253,13 @@ test('the periodic silence refresh reads only the incidents a silence can change
   // Over, it is cleared by the same pass.
   await refreshSilenced(t.db, at(131), {});
   expect((await rows(under.clusterId)).map((r) => r.silenced_until)).toEqual([null]);
+});
+
+test("whether a crash loop still holds reads the cluster's crash-looping pods through their own index, not every pod of the cluster", async () => {
+  const plan = await planOfQuery(
+    t.db,
+    sql`select count(*) from incidents i where i.kind = 'pod_crash_looping' and ${storedWorkloadCrashLooping(sql`i.cluster_id`, sql`i.subject`)}`,
+    { settings: { enable_seqscan: 'off', enable_bitmapscan: 'off' } },
+  );
+  expect(scansOf(plan, 'cluster_pods').map((s) => s.index)).toEqual(['cluster_pods_crash_looping_idx']);
 });

@@ -83,7 +83,12 @@ export const clusterPods = pgTable(
     firstSeenAt: ts('first_seen_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.clusterId, t.namespace, t.name] })],
+  (t) => [
+    primaryKey({ columns: [t.clusterId, t.namespace, t.name] }),
+    // The status job asks, for every open crash loop past its quiet period, whether a pod of the workload is still in
+    // CrashLoopBackOff (storedWorkloadCrashLooping): each question reads the cluster's crash-looping pods, not all of them.
+    index('cluster_pods_crash_looping_idx').on(t.clusterId).where(sql`${t.status} = 'CrashLoopBackOff'`),
+  ],
 );
 
 /**
