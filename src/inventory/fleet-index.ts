@@ -65,6 +65,7 @@ export async function indexFleetPodsBatch(db: Db, opts: IndexOptions & { maxPods
   );
   const inventory = due.filter((d) => d.inventory).map((d) => d.id);
   const usage = due.filter((d) => !d.inventory).map((d) => d.id);
+  if (due.length) await lookUpByIndex(db);
   const run = async (ids: string[], write: (tx: Db, ids: string[]) => Promise<void>): Promise<string[]> => {
     if (ids.length === 0) return [];
     try {
@@ -86,6 +87,17 @@ export async function indexFleetPodsBatch(db: Db, opts: IndexOptions & { maxPods
     failed: failedSync.length + failedUsage.length,
     more: due[0]?.more ?? false,
   };
+}
+
+/**
+ * For the rest of the job's transaction: no sequential scans. Every lookup of the batch statements is one pod's row or
+ * one cluster's rows, meant to go through an index. On index tables the planner believes empty or tiny (a first
+ * enrollment wave, an index just emptied, statistics not yet taken) it would rather scan them whole for each lookup,
+ * and as the statement fills those same tables every scan reads further: one batch of 10,000 pods then ran for 13
+ * minutes in a 7,000-cluster run, holding every other query's dead rows back while it did.
+ */
+async function lookUpByIndex(db: Db): Promise<void> {
+  await db.execute(sql`select set_config('enable_seqscan', 'off', true)`);
 }
 
 function uuids(ids: readonly string[]): SQL {
