@@ -3,7 +3,7 @@
 // concurrently in the replay, the others in order — with no drizzle, no HTTP and no rendering.
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import type { Db } from '../../src/db/client';
+import { SESSION_SETTINGS, type Db } from '../../src/db/client';
 
 type Statement = { sql: string; params: unknown[]; prepare: boolean; issued: number; done: number };
 /** A recorded statement and the earlier ones it waited for (those that had finished before it started). */
@@ -24,7 +24,8 @@ export type StatementRecorder = {
 };
 
 export function createStatementRecorder(url: string, max = 10): StatementRecorder {
-  const client = postgres(url, { max, onnotice: () => {} });
+  // The control plane's own session settings: the bare SQL is timed as the app's connections run it.
+  const client = postgres(url, { max, onnotice: () => {}, connection: { ...SESSION_SETTINGS } });
   let recording: Statement[] | null = null;
   let logged = 0;
   const unsafe = client.unsafe.bind(client);
