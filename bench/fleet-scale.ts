@@ -150,14 +150,11 @@ try {
     if (jobsBefore) jobCheck = describeJobPasses(jobsBefore, await jobPasses(plane), warm.seconds);
   }
   // The reboot night, on the 3 replicas.
-  const rebootDatabase = await watchDatabase(plane.admin, 'postgres reboot ×3', STATEMENTS_SHOWN);
-  const rebootStart = performance.now();
-  const reboot = await runReboot(plane, agents, bodies, { replicas: 3, intervalMs: INTERVAL_MS, maxS: REBOOT_MAX_S });
-  const rebootDatabaseLines = await rebootDatabase.stop((performance.now() - rebootStart) / 1000);
+  const reboot = await runReboot(plane, agents, bodies, { replicas: 3, intervalMs: INTERVAL_MS, maxS: REBOOT_MAX_S, statements: STATEMENTS_SHOWN });
   console.log(
     `reboot ×3: ${reboot.settleS === null ? `not settled after ${REBOOT_MAX_S} s (${reboot.back} of ${agents.length} back)` : `every cluster back in ${reboot.settleS.toFixed(1)} s`}; ${reboot.accepted} beats taken (p50 ${ms(reboot.latency.p50)} p99 ${ms(reboot.latency.p99)} max ${ms(reboot.latency.max)} ms), ${reboot.refused} refused with 503 overloaded and sent again after their Retry-After, ${reboot.errors} errors${reboot.errors ? ` (${describeErrorKinds(reboot.errorKinds)})` : ''}; the longest an agent waited to be taken: ${reboot.longestWaitS.toFixed(1)} s; at most ${reboot.maxInFlight} beats in flight; ${describeServerSide(reboot.serverSide)}`,
   );
-  for (const line of rebootDatabaseLines) console.log(line);
+  for (const line of reboot.database) console.log(line);
 
   // --- Report.
   const table: string[][] = [
@@ -217,7 +214,7 @@ try {
     pods_vs_sql: (worstRatio.app.p99 / worstRatio.sql.p99).toFixed(2),
     warm_rate: of(1, 'warm').rate.toFixed(1),
     rows_per_beat: of(1, 'warm').rowsPerBeat.toFixed(1),
-    clusters_hot_pct: percentOf(Math.min(...figures.map((f) => f.clustersHot ?? 1))),
+    clusters_hot_pct: (Math.min(...figures.map((f) => f.clustersHot ?? 1)) * 100).toFixed(0),
     plane_cpu_pct: (of(1, 'warm').cpu.plane * 100).toFixed(0),
     postgres_cpu_pct: (of(1, 'warm').cpu.postgres * 100).toFixed(0),
     reboot_settle_s: reboot.settleS === null ? 'none' : reboot.settleS.toFixed(1),
@@ -246,11 +243,7 @@ try {
 }
 
 function pct(share: number): string {
-  return `${percentOf(share)} %`;
-}
-
-function percentOf(share: number): string {
-  return (share * 100).toFixed(0);
+  return `${(share * 100).toFixed(0)} %`;
 }
 
 /**

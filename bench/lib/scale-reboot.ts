@@ -10,6 +10,7 @@ import { queryRows } from '../../src/db/client';
 import { summarize, type Summary } from './report';
 import { beatOnce, isOverloaded, newTally, type Agent, type Bodies } from './scale-agents';
 import type { SpawnedPlane } from './spawned-plane';
+import { watchDatabase } from './pg-statements';
 import { diffHeartbeatHistograms, readServerSide, type HeartbeatHistograms } from './server-stages';
 
 /** The agents come up within this many seconds of each other. */
@@ -34,13 +35,15 @@ export type RebootFigures = {
   maxInFlight: number;
   /** The replicas' own histograms of the night's beats (bench/lib/server-stages.ts). */
   serverSide: HeartbeatHistograms;
+  /** Where Postgres's time went over the night (bench/lib/pg-statements.ts), lines to print. */
+  database: string[];
 };
 
 export async function runReboot(
   p: SpawnedPlane,
   agents: Agent[],
   bodies: Bodies,
-  opts: { replicas: number; intervalMs: number; maxS: number },
+  opts: { replicas: number; intervalMs: number; maxS: number; statements: number },
 ): Promise<RebootFigures> {
   const urls = p.replicas.slice(0, opts.replicas).map((r) => `${r.url}${AGENT_PATHS.heartbeat}`);
   const server0 = await readServerSide(p, opts.replicas);
@@ -52,6 +55,7 @@ export async function runReboot(
     a.base = null;
     a.workloadsBase = null;
   }
+  const database = await watchDatabase(p.admin, 'postgres reboot ×3', opts.statements);
   const tally = newTally();
   const accepted: number[] = [];
   let refused = 0;
@@ -99,6 +103,7 @@ export async function runReboot(
   const server1 = await readServerSide(p, opts.replicas);
   stopped = true;
   await Promise.all(loops);
+  const databaseLines = await database.stop((performance.now() - start) / 1000);
   return {
     replicas: opts.replicas,
     settleS,
@@ -111,5 +116,6 @@ export async function runReboot(
     longestWaitS: longestWaitMs / 1000,
     maxInFlight: tally.maxInFlight,
     serverSide: diffHeartbeatHistograms(server0, server1),
+    database: databaseLines,
   };
 }
