@@ -191,7 +191,10 @@ describe('on Postgres', () => {
       settings: { enable_seqscan: 'off', enable_bitmapscan: 'off' },
       answer: [{ n: 0 }],
     });
-    expect(scansOf(plan, 'fleet_pods')).toEqual([{ type: 'Index Only Scan', index: 'fleet_pods_problem_count_idx', heapFetches: 0 }]);
+    // An index-only scan is possible only because the index holds the status (without it: an index scan). How many
+    // rows it still fetched depends on the visibility map, which a concurrent snapshot elsewhere on a busy server can
+    // keep from being set: not asserted.
+    expect(scansOf(plan, 'fleet_pods').map((s) => [s.type, s.index])).toEqual([['Index Only Scan', 'fleet_pods_problem_count_idx']]);
   });
 
   test('a page sorted by anything but usage looks usage up for its own rows only, whatever the planner estimates', async () => {
