@@ -36,8 +36,9 @@ export function silenceMatches(s: SilenceMatchers & { orgId: string; startsAt: D
  * incidents of some orgs, or (empty) every active incident — the periodic pass, which catches silences
  * that started or ended since.
  * Only two kinds of incident can change: one silenced now (its silence may have ended) and one in the subtree of an
- * organization with a silence active now. The others are not read: a fleet's thousands of active incidents made the
- * periodic pass cost over a second each time (1.4 s mean at 7,000 clusters, a quarter of a core), silences or none.
+ * organization with a silence active now. The others are not read, so the periodic pass stays small however many
+ * incidents a fleet has open. (Its seconds-long passes at 7,000 clusters were JIT compilation, not these rows: see
+ * SESSION_SETTINGS in src/db/client.ts.)
  */
 export async function refreshSilenced(db: Db, now: Date, scope: { clusterId?: string; orgIds?: readonly string[] }): Promise<number> {
   const at = now.toISOString();
